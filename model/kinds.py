@@ -1,0 +1,566 @@
+"""The catalogue of node kinds: one parameter model per kind, with AWS's defaults.
+
+Parameters are the knobs of ``shared/design/aws-behaviors.md``; units are part of every
+name (``_ms``, ``_s``, ``_per_s``) so that a model reads unambiguously. References to other
+nodes are plain ids here and are checked by :mod:`archgen.model.validate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from archgen.model.base import (
+    Duration,
+    Id,
+    NonNegativeFloat,
+    NonNegativeInt,
+    Percent,
+    PositiveFloat,
+    PositiveInt,
+    Probability,
+    Strict,
+    ms,
+)
+from archgen.model.iam import PolicyDocument
+
+# --------------------------------------------------------------------------- client
+
+
+class ClientLocation(Strict):
+    """Where a share of the users sits, and its network round trip to each region group."""
+
+    id: Id
+    weight: PositiveFloat = 1.0
+    latency_ms: dict[Id, NonNegativeFloat] = Field(
+        default_factory=dict, description="Round-trip time from here to each region group id."
+    )
+
+
+class ClientParams(Strict):
+    locations: tuple[ClientLocation, ...] = ()
+    think_time: Duration = Field(
+        default_factory=lambda: ms(8000, 1.0, "exponential"),
+        description="Pause between two flows of a journey.",
+    )
+    timeout_ms: PositiveFloat = 10_000
+
+
+# --------------------------------------------------------------------------- edge & DNS
+
+
+class RoutingPolicy(str, Enum):
+    simple = "simple"
+    latency = "latency"
+    failover = "failover"
+    weighted = "weighted"
+
+
+class FailoverRole(str, Enum):
+    primary = "primary"
+    secondary = "secondary"
+
+
+class DnsRecord(Strict):
+    """One record of the routed name: where it points and how it is health-checked."""
+
+    target: Id = Field(description="Node the answer points at (e.g. a regional load balancer).")
+    region: Id | None = Field(None, description="Region group, for latency routing.")
+    weight: NonNegativeInt = Field(1, le=255)
+    failover: FailoverRole | None = None
+    health_check: bool = True
+    health_alarm: Id | None = Field(
+        None, description="CloudWatch alarm whose ALARM state marks this record unhealthy."
+    )
+
+
+class Route53Params(Strict):
+    routing: RoutingPolicy = RoutingPolicy.latency
+    ttl_s: NonNegativeInt = Field(60, le=172_800)
+    health_check_interval_s: Literal[10, 30] = 30
+    failure_threshold: int = Field(3, ge=1, le=10)
+    records: tuple[DnsRecord, ...] = ()
+    resolve: Duration = Field(default_factory=lambda: ms(20, 0.3))
+
+
+class CloudFrontOrigin(Strict):
+    target: Id
+    failover: FailoverRole = FailoverRole.primary
+
+
+class CloudFrontParams(Strict):
+    min_ttl_s: NonNegativeInt = 0
+    default_ttl_s: NonNegativeInt = 86_400
+    max_ttl_s: NonNegativeInt = 31_536_000
+    edge_locations: tuple[Id, ...] = Field(
+        default=("edge",), description="Edge location names; each keeps its own cache."
+    )
+    cache_capacity_objects: PositiveInt = Field(
+        50_000, description="Objects one edge location keeps before evicting (LRU)."
+    )
+    origins: tuple[CloudFrontOrigin, ...] = ()
+    stale_if_error_s: NonNegativeInt = Field(
+        0, description="How long an expired copy may still be served when the origin fails."
+    )
+    origin_shield: bool = False
+    hit: Duration = Field(default_factory=lambda: ms(15, 0.4))
+
+    @model_validator(mode="after")
+    def _ttl_order(self) -> CloudFrontParams:
+        if not self.min_ttl_s <= self.default_ttl_s <= self.max_ttl_s:
+            raise ValueError(
+                f"TTLs must satisfy min_ttl_s <= default_ttl_s <= max_ttl_s, got "
+                f"{self.min_ttl_s} / {self.default_ttl_s} / {self.max_ttl_s}"
+            )
+        return self
+
+
+class ShieldTier(str, Enum):
+    standard = "standard"
+    advanced = "advanced"
+
+
+class ShieldParams(Strict):
+    tier: ShieldTier = ShieldTier.standard
+    protects: tuple[Id, ...] = Field((), description="Nodes this protection is attached to.")
+
+
+class WafRateRule(Strict):
+    limit: int = Field(2_000, ge=10, description="Requests per key per window before blocking.")
+    window_s: Literal[60, 120, 300, 600] = 300
+    key: Literal["ip", "forwarded_ip", "header"] = "ip"
+
+
+class WafParams(Strict):
+    protects: tuple[Id, ...] = ()
+    rate_rule: WafRateRule = Field(default_factory=WafRateRule)
+    evaluation_interval_s: PositiveInt = Field(
+        30, description="Rate-based rules are enforced periodically, not per request."
+    )
+    inspect: Duration = Field(default_factory=lambda: ms(1, 0.3))
+
+
+class LbAlgorithm(str, Enum):
+    round_robin = "round_robin"
+    least_outstanding_requests = "least_outstanding_requests"
+
+
+class AlbParams(Strict):
+    algorithm: LbAlgorithm = LbAlgorithm.round_robin
+    health_check_interval_s: int = Field(30, ge=5, le=300)
+    health_check_timeout_s: int = Field(5, ge=2, le=120)
+    healthy_threshold: int = Field(5, ge=2, le=10)
+    unhealthy_threshold: int = Field(2, ge=2, le=10)
+    deregistration_delay_s: int = Field(300, ge=0, le=3600)
+    idle_timeout_s: int = Field(60, ge=1, le=4000)
+    overhead: Duration = Field(default_factory=lambda: ms(2, 0.3))
+
+    @model_validator(mode="after")
+    def _timeout_below_interval(self) -> AlbParams:
+        if self.health_check_timeout_s >= self.health_check_interval_s:
+            raise ValueError("health_check_timeout_s must be less than health_check_interval_s")
+        return self
+
+
+# --------------------------------------------------------------------------- compute
+
+
+class AutoScaling(Strict):
+    min_instances: NonNegativeInt = 1
+    max_instances: PositiveInt = 10
+    desired_instances: NonNegativeInt | None = Field(
+        None, description="Instances at the start; defaults to min_instances."
+    )
+    target_cpu_percent: Percent = 50
+    launch_s: NonNegativeFloat = Field(60, description="From launch to in service (boot).")
+    warmup_s: NonNegativeFloat = Field(
+        300, description="After boot, before the instance counts in the metric."
+    )
+    scale_in_cooldown_s: NonNegativeFloat = 300
+    metric_period_s: PositiveInt = 60
+
+    @model_validator(mode="after")
+    def _bounds(self) -> AutoScaling:
+        if self.min_instances > self.max_instances:
+            raise ValueError(
+                f"min_instances ({self.min_instances}) is greater than "
+                f"max_instances ({self.max_instances})"
+            )
+        desired = self.desired_instances
+        if desired is not None and not self.min_instances <= desired <= self.max_instances:
+            raise ValueError(
+                f"desired_instances ({desired}) must lie between min_instances "
+                f"({self.min_instances}) and max_instances ({self.max_instances})"
+            )
+        return self
+
+    @property
+    def initial_instances(self) -> int:
+        return self.min_instances if self.desired_instances is None else self.desired_instances
+
+
+class Ec2Params(Strict):
+    instance_type: str = "c5.xlarge"
+    zones: tuple[Id, ...] = Field(
+        (), description="Availability-zone groups the fleet spreads over (an AZ outage takes "
+        "out its share)."
+    )
+    workers_per_instance: PositiveInt = Field(8, description="Requests one instance serves at once.")
+    queue_capacity: NonNegativeInt = Field(
+        64, description="Requests waiting per instance; beyond it requests are rejected (503)."
+    )
+    service_time: Duration = Field(default_factory=lambda: ms(40, 0.6))
+    autoscaling: AutoScaling = Field(default_factory=AutoScaling)
+
+
+class LambdaEventSource(Strict):
+    queue: Id
+    batch_size: int = Field(10, ge=1, le=10_000)
+    max_batching_window_s: NonNegativeFloat = Field(0, le=300)
+    report_batch_item_failures: bool = False
+
+
+class LambdaAsync(Strict):
+    max_retry_attempts: int = Field(2, ge=0, le=2)
+    max_event_age_s: int = Field(21_600, ge=60, le=21_600)
+    on_failure: Id | None = None
+
+
+class LambdaParams(Strict):
+    memory_mb: int = Field(128, ge=128, le=10_240)
+    timeout_s: float = Field(3, gt=0, le=900)
+    reserved_concurrency: NonNegativeInt | None = None
+    account_concurrency_limit: PositiveInt = 1_000
+    duration: Duration = Field(default_factory=lambda: ms(50, 0.5))
+    cold_start: Duration = Field(default_factory=lambda: ms(250, 0.3))
+    idle_environment_s: PositiveFloat = Field(
+        600, description="How long an idle environment stays warm."
+    )
+    error_rate: Probability = 0.0
+    event_source: LambdaEventSource | None = None
+    async_invocation: LambdaAsync = Field(default_factory=LambdaAsync)
+
+    @model_validator(mode="after")
+    def _reserved_within_account(self) -> LambdaParams:
+        reserved = self.reserved_concurrency
+        if reserved is not None and reserved > self.account_concurrency_limit:
+            raise ValueError(
+                f"reserved_concurrency ({reserved}) exceeds account_concurrency_limit "
+                f"({self.account_concurrency_limit})"
+            )
+        return self
+
+
+class SageMakerParams(Strict):
+    instance_type: str = "ml.c5.xlarge"
+    instances: PositiveInt = 2
+    concurrency_per_instance: PositiveInt = 4
+    inference: Duration = Field(default_factory=lambda: ms(25, 0.4))
+    top_k: int = Field(10, ge=1, le=100, description="Recommendations returned per request.")
+    algorithm: Literal["item_cooccurrence"] = "item_cooccurrence"
+
+
+# --------------------------------------------------------------------------- data
+
+
+class S3Params(Strict):
+    objects: NonNegativeInt = Field(100_000, description="Objects stored at the start.")
+    object_size_kb: PositiveFloat = 200
+    get: Duration = Field(default_factory=lambda: ms(30, 0.5))
+    put: Duration = Field(default_factory=lambda: ms(45, 0.5))
+    availability_percent: Percent = Field(99.9, description="SLA target of the storage class.")
+    encryption: Literal["sse-s3", "sse-kms"] = "sse-s3"
+    kms_key: Id | None = None
+    cache_max_age_s: NonNegativeInt | None = Field(
+        None, description="Cache-Control max-age sent with objects; none → CDN default TTL."
+    )
+
+
+class BillingMode(str, Enum):
+    on_demand = "on_demand"
+    provisioned = "provisioned"
+
+
+class DynamoDbParams(Strict):
+    billing_mode: BillingMode = BillingMode.on_demand
+    read_capacity_units: PositiveInt = 1_000
+    write_capacity_units: PositiveInt = 1_000
+    read: Duration = Field(default_factory=lambda: ms(5, 0.4))
+    write: Duration = Field(default_factory=lambda: ms(8, 0.4))
+    max_retries: int = Field(3, ge=0, le=10, description="SDK retries on throttling.")
+    retry_base_ms: PositiveFloat = 25
+    global_table: bool = False
+    kms_key: Id | None = None
+
+
+class RdsParams(Strict):
+    engine: Literal["aurora-mysql", "aurora-postgresql", "mysql", "postgres"] = "aurora-mysql"
+    instance_class: str = "db.r6g.xlarge"
+    max_connections: PositiveInt = 1_000
+    read: Duration = Field(default_factory=lambda: ms(4, 0.5))
+    write: Duration = Field(default_factory=lambda: ms(10, 0.5))
+    multi_az: bool = True
+    zones: tuple[Id, ...] = Field((), description="Primary zone first, then standby zones.")
+    failover_s: PositiveFloat = Field(35, description="Multi-AZ failover takes tens of seconds.")
+    kms_key: Id | None = None
+
+
+# --------------------------------------------------------------------------- security
+
+
+class KmsParams(Strict):
+    key_spec: Literal["SYMMETRIC_DEFAULT"] = "SYMMETRIC_DEFAULT"
+    requests_per_s_quota: PositiveInt = Field(
+        10_000, description="Shared quota of cryptographic operations per second."
+    )
+    latency: Duration = Field(default_factory=lambda: ms(6, 0.4))
+    rotation: bool = True
+    key_policy: PolicyDocument | None = None
+
+
+class IamRoleParams(Strict):
+    policies: tuple[PolicyDocument, ...] = ()
+    assumed_by: tuple[str, ...] = Field(
+        (), description="Service principals that may assume the role (ec2.amazonaws.com…)."
+    )
+
+
+# --------------------------------------------------------------------------- messaging
+
+
+class SqsParams(Strict):
+    fifo: bool = False
+    visibility_timeout_s: int = Field(30, ge=0, le=43_200)
+    message_retention_s: int = Field(345_600, ge=60, le=1_209_600)
+    receive_wait_time_s: int = Field(0, ge=0, le=20)
+    delay_s: int = Field(0, ge=0, le=900)
+    max_receive_count: int | None = Field(None, ge=1, le=1_000)
+    dead_letter_queue: Id | None = None
+    content_based_deduplication: bool = False
+    latency: Duration = Field(default_factory=lambda: ms(10, 0.4))
+    kms_key: Id | None = None
+
+    @model_validator(mode="after")
+    def _redrive(self) -> SqsParams:
+        if (self.max_receive_count is None) != (self.dead_letter_queue is None):
+            raise ValueError("max_receive_count and dead_letter_queue go together")
+        return self
+
+
+class SnsProtocol(str, Enum):
+    sqs = "sqs"
+    lambda_ = "lambda"
+    email = "email"
+    sms = "sms"
+    https = "https"
+
+
+class SnsSubscription(Strict):
+    endpoint: Id = Field(description="Node that receives the notifications.")
+    protocol: SnsProtocol
+    filter_policy: dict[str, tuple[str | int | float | bool, ...]] | None = Field(
+        None, description="Message attribute → accepted values: keys AND, values OR."
+    )
+    raw_message_delivery: bool = False
+
+
+class SnsParams(Strict):
+    fifo: bool = False
+    subscriptions: tuple[SnsSubscription, ...] = ()
+    latency: Duration = Field(default_factory=lambda: ms(30, 0.5))
+    kms_key: Id | None = None
+
+
+# --------------------------------------------------------------------------- observability
+
+
+class Comparison(str, Enum):
+    greater_than = "GreaterThanThreshold"
+    greater_or_equal = "GreaterThanOrEqualToThreshold"
+    less_than = "LessThanThreshold"
+    less_or_equal = "LessThanOrEqualToThreshold"
+
+
+class MissingData(str, Enum):
+    missing = "missing"
+    not_breaching = "notBreaching"
+    breaching = "breaching"
+    ignore = "ignore"
+
+
+class Statistic(str, Enum):
+    average = "Average"
+    sum = "Sum"
+    minimum = "Minimum"
+    maximum = "Maximum"
+    sample_count = "SampleCount"
+    p99 = "p99"
+
+
+class MetricName(str, Enum):
+    """Metrics the simulated services publish; names follow AWS's namespaces loosely."""
+
+    cpu_utilization = "CPUUtilization"
+    request_count = "RequestCount"
+    errors_5xx = "HTTPCode_5XX_Count"
+    latency = "Latency"
+    healthy_hosts = "HealthyHostCount"
+    throttles = "Throttles"
+    errors = "Errors"
+    queue_depth = "ApproximateNumberOfMessagesVisible"
+    oldest_message_age = "ApproximateAgeOfOldestMessage"
+    cache_hit_rate = "CacheHitRate"
+    blocked_requests = "BlockedRequests"
+    concurrent_executions = "ConcurrentExecutions"
+    database_connections = "DatabaseConnections"
+
+
+class Metric(Strict):
+    id: Id
+    node: Id
+    name: MetricName
+    statistic: Statistic = Statistic.average
+
+
+class AlarmActionType(str, Enum):
+    scale = "scale"
+    failover = "failover"
+    notify = "notify"
+
+
+class AlarmAction(Strict):
+    type: AlarmActionType
+    target: Id = Field(description="Fleet to scale, Route 53 node to fail over, topic to notify.")
+    adjustment: int = Field(0, description="Instances to add (scale actions).")
+
+
+class Alarm(Strict):
+    id: Id
+    metric: Id
+    comparison: Comparison = Comparison.greater_than
+    threshold: float
+    evaluation_periods: PositiveInt = 1
+    datapoints_to_alarm: PositiveInt | None = None
+    treat_missing_data: MissingData = MissingData.missing
+    actions: tuple[AlarmAction, ...] = ()
+    ok_actions: tuple[AlarmAction, ...] = ()
+
+    @model_validator(mode="after")
+    def _m_of_n(self) -> Alarm:
+        m = self.datapoints_to_alarm
+        if m is not None and m > self.evaluation_periods:
+            raise ValueError(
+                f"datapoints_to_alarm ({m}) exceeds evaluation_periods "
+                f"({self.evaluation_periods})"
+            )
+        return self
+
+
+class CloudWatchParams(Strict):
+    period_s: PositiveInt = 60
+    metrics: tuple[Metric, ...] = ()
+    alarms: tuple[Alarm, ...] = ()
+
+
+class ExternalRole(str, Enum):
+    warehouse = "warehouse"
+    delivery = "delivery"
+    email = "email"
+    sms = "sms"
+    payment_processor = "payment_processor"
+    operator = "operator"
+    other = "other"
+
+
+class ExternalParams(Strict):
+    role: ExternalRole = ExternalRole.other
+    latency: Duration = Field(default_factory=lambda: ms(120, 0.6))
+    error_rate: Probability = 0.0
+
+
+# --------------------------------------------------------------------------- the catalogue
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    """What the rest of archgen needs to know about a kind besides its parameters."""
+
+    title: str
+    category: str
+    iam_service: str | None
+    conditions: tuple[str, ...] = ()
+    summary: str = ""
+
+
+KINDS: dict[str, KindInfo] = {
+    "client": KindInfo("Client", "edge", None, (), "Users' devices, spread over locations."),
+    "route53": KindInfo(
+        "Route 53", "network", "route53", ("failover",),
+        "DNS with latency, failover and weighted routing and health checks.",
+    ),
+    "cloudfront": KindInfo(
+        "CloudFront", "network", "cloudfront", ("cache_miss", "cache_hit", "origin_error"),
+        "CDN: per-edge LRU caches with TTLs, origin failover, stale-if-error.",
+    ),
+    "shield": KindInfo("Shield", "security", "shield", (), "DDoS protection of the nodes it protects."),
+    "waf": KindInfo("WAF", "security", "wafv2", ("blocked",), "Web ACL with rate-based rules."),
+    "alb": KindInfo(
+        "Application Load Balancer", "network", "elasticloadbalancing", ("no_healthy_target",),
+        "Round robin or least outstanding requests over healthy targets.",
+    ),
+    "ec2": KindInfo(
+        "EC2 Auto Scaling fleet", "compute", "ec2", (),
+        "Instances with workers and queues, scaled by target tracking.",
+    ),
+    "lambda": KindInfo(
+        "Lambda", "compute", "lambda", ("throttled",),
+        "Functions with concurrency limits, cold starts, retries, SQS event sources.",
+    ),
+    "sagemaker_endpoint": KindInfo(
+        "SageMaker endpoint", "ml", "sagemaker", (),
+        "Real-time inference endpoint serving a recommender.",
+    ),
+    "s3": KindInfo("S3 bucket", "storage", "s3", ("not_found",), "Object store."),
+    "dynamodb": KindInfo(
+        "DynamoDB table", "database", "dynamodb", ("throttled",),
+        "Key-value table; provisioned capacity throttles.",
+    ),
+    "rds": KindInfo("RDS / Aurora", "database", "rds-db", (), "Relational database, Multi-AZ."),
+    "kms": KindInfo("KMS key", "security", "kms", ("throttled",), "Envelope encryption key."),
+    "iam_role": KindInfo("IAM role", "security", "iam", (), "Role with policy documents."),
+    "sqs": KindInfo("SQS queue", "integration", "sqs", (), "Queue with visibility timeout and DLQ."),
+    "sns": KindInfo("SNS topic", "integration", "sns", (), "Fan-out with filter policies."),
+    "cloudwatch": KindInfo(
+        "CloudWatch", "management", "cloudwatch", ("alarm",),
+        "Metrics, M-of-N alarms and their actions.",
+    ),
+    "external": KindInfo(
+        "External system", "external", None, (),
+        "Something outside the system: warehouse, delivery partner, email or SMS recipients.",
+    ),
+}
+"""Every kind, in catalogue order; ``NODE_CLASSES`` in :mod:`schema` must match it."""
+
+PARAMS: dict[str, type[Strict]] = {
+    "client": ClientParams,
+    "route53": Route53Params,
+    "cloudfront": CloudFrontParams,
+    "shield": ShieldParams,
+    "waf": WafParams,
+    "alb": AlbParams,
+    "ec2": Ec2Params,
+    "lambda": LambdaParams,
+    "sagemaker_endpoint": SageMakerParams,
+    "s3": S3Params,
+    "dynamodb": DynamoDbParams,
+    "rds": RdsParams,
+    "kms": KmsParams,
+    "iam_role": IamRoleParams,
+    "sqs": SqsParams,
+    "sns": SnsParams,
+    "cloudwatch": CloudWatchParams,
+    "external": ExternalParams,
+}

@@ -1,0 +1,245 @@
+"""Safe YAML loading that keeps the line and column of every key and value.
+
+PyYAML's composer gives a node tree with marks; we build plain Python values from it
+ourselves, so that we can refuse what a model never needs (custom tags, duplicate keys,
+binary input) and bound what could hurt (alias expansion, nesting, file size).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+import yaml
+
+from archgen.model.errors import ModelError, Problem
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_VALUES = 1_000_000
+MAX_DEPTH = 64
+
+PathKey = tuple[str | int, ...]
+
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+}
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+@dataclass(frozen=True)
+class Mark:
+    line: int
+    column: int
+
+
+@dataclass
+class Positions:
+    """Where each path of the document was written (1-based line and column)."""
+
+    values: dict[PathKey, Mark] = field(default_factory=dict)
+    keys: dict[PathKey, Mark] = field(default_factory=dict)
+
+    def value(self, path: PathKey) -> Mark:
+        """Position of the value at ``path``, or of its nearest written ancestor."""
+        return self._nearest(self.values, path)
+
+    def key(self, path: PathKey) -> Mark:
+        """Position of the key that introduces ``path`` (the value's, for list items)."""
+        return self._nearest(self.keys, path) if path in self.keys else self.value(path)
+
+    @staticmethod
+    def _nearest(table: dict[PathKey, Mark], path: PathKey) -> Mark:
+        for end in range(len(path), -1, -1):
+            mark = table.get(path[:end])
+            if mark is not None:
+                return mark
+        return Mark(1, 1)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed YAML file: plain data plus positions."""
+
+    source: str
+    data: Any
+    positions: Positions
+    text: str
+
+
+def format_path(path: PathKey) -> str:
+    """``('edges', 3, 'to')`` → ``edges[3].to``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def read_document(path: Path | str, display: str | None = None) -> Document:
+    """Read and parse ``path``; raise :class:`ModelError` on anything but a YAML mapping."""
+    path = Path(path)
+    name = display or str(path)
+    if not path.exists():
+        _fail(name, "no such file")
+    if path.is_dir():
+        _fail(name, "is a directory, not a model file")
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        _fail(name, f"file is too large ({size / 2**20:.1f} MiB; a model may be at most "
+             f"{MAX_BYTES // 2**20} MiB)")
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        _fail(name, f"cannot read file: {error.strerror}")
+    return parse_document(raw, name)
+
+
+def parse_document(raw: bytes, name: str) -> Document:
+    if b"\x00" in raw:
+        line, column = _line_col(raw, raw.index(b"\x00"))
+        _fail(name, "binary data (a NUL byte): a model is UTF-8 YAML text", line, column)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line, column = _line_col(raw, error.start)
+        _fail(name, f"not UTF-8: byte 0x{raw[error.start]:02x} cannot be decoded", line, column)
+    if not text.strip() or _only_comments(text):
+        _fail(name, "the file is empty; a model needs at least 'system' and 'nodes'")
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        message = _yaml_message(error)
+        _fail(name, message, (mark.line + 1) if mark else 0, (mark.column + 1) if mark else 0)
+    except yaml.YAMLError as error:
+        _fail(name, f"invalid YAML: {error}")
+    except RecursionError:
+        _fail(name, f"nesting is too deep (a model needs at most {MAX_DEPTH} levels)")
+    finally:
+        loader.dispose()
+    if root is None:
+        _fail(name, "the file is empty; a model needs at least 'system' and 'nodes'")
+    builder = _Builder(name)
+    data = builder.build(root, ())
+    if builder.problems:
+        raise ModelError(builder.problems)
+    if not isinstance(data, dict):
+        mark = builder.positions.value(())
+        kind = {list: "a list"}.get(type(data), "a single value")
+        _fail(name, f"a model must be a mapping with 'system' and 'nodes' at the top, not {kind}",
+             mark.line, mark.column)
+    return Document(name, data, builder.positions, text)
+
+
+class _Builder:
+    """Turns composed YAML nodes into Python values, recording positions and problems."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.positions = Positions()
+        self.problems: list[Problem] = []
+        self.values = 0
+        self._constructor = yaml.constructor.SafeConstructor()
+        self._exploded = False
+
+    def problem(self, node: yaml.Node, path: PathKey, message: str) -> None:
+        mark = node.start_mark
+        self.problems.append(
+            Problem(self.name, mark.line + 1, mark.column + 1, format_path(path), message)
+        )
+
+    def build(self, node: yaml.Node, path: PathKey) -> Any:
+        self.values += 1
+        if self.values > MAX_VALUES:
+            if not self._exploded:
+                self._exploded = True
+                self.problem(node, path, f"more than {MAX_VALUES:,} values once aliases are "
+                             "expanded (an alias bomb?)")
+            return None
+        if len(path) > MAX_DEPTH:
+            self.problem(node, path, f"nesting is too deep (a model needs at most "
+                         f"{MAX_DEPTH} levels)")
+            return None
+        mark = node.start_mark
+        self.positions.values.setdefault(path, Mark(mark.line + 1, mark.column + 1))
+        if node.tag not in _PLAIN_TAGS:
+            self.problem(node, path, f"unsupported tag '{_short_tag(node.tag)}': a model is "
+                         "plain YAML (mappings, lists, strings, numbers, booleans)")
+            return None
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return node.value
+        try:
+            return self._constructor.construct_object(node)
+        except yaml.YAMLError as error:
+            self.problem(node, path, f"invalid value: {error}")
+            return None
+
+    def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first_seen: dict[str, int] = {}
+        merged: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                merged.update(self._merge(value_node, path))
+                continue
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _PLAIN_TAGS:
+                self.problem(key_node, path, "keys must be plain strings")
+                continue
+            key = str(self._constructor.construct_object(key_node))
+            if key in first_seen:
+                self.problem(key_node, (*path, key), f"duplicate key '{key}' (first "
+                             f"written at line {first_seen[key]})")
+                continue
+            first_seen[key] = key_node.start_mark.line + 1
+            mark = key_node.start_mark
+            self.positions.keys[(*path, key)] = Mark(mark.line + 1, mark.column + 1)
+            result[key] = self.build(value_node, (*path, key))
+        return {**merged, **result}
+
+    def _merge(self, node: yaml.Node, path: PathKey) -> dict[str, Any]:
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        merged: dict[str, Any] = {}
+        for source in reversed(sources):
+            value = self.build(source, path)
+            if isinstance(value, dict):
+                merged.update(value)
+            else:
+                self.problem(source, path, "'<<' merges mappings only")
+        return merged
+
+
+def _fail(name: str, message: str, line: int = 0, column: int = 0) -> NoReturn:
+    raise ModelError([Problem(name, line, column, "", message)])
+
+
+def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    return raw.count(b"\n", 0, offset) + 1, offset - line_start + 1
+
+
+def _only_comments(text: str) -> bool:
+    return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org") else tag
+
+
+def _yaml_message(error: yaml.MarkedYAMLError) -> str:
+    problem = error.problem or "invalid YAML"
+    if "'\\t'" in problem or "\t" in problem:
+        return "a tab character: YAML indents with spaces only"
+    context = f" {error.context}" if error.context else ""
+    return f"YAML syntax error: {problem}{context}".rstrip()

@@ -1,0 +1,519 @@
+"""The model: one declarative description of a whole cloud system.
+
+Structure only; cross-references (ids that must exist, edges that flows must follow) are
+checked by :mod:`archgen.model.validate`, which reports every problem at once.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from functools import cached_property
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from archgen.model.base import (
+    Classification,
+    Id,
+    NonNegativeFloat,
+    Percent,
+    PositiveFloat,
+    Probability,
+    Strict,
+)
+from archgen.model.kinds import (
+    AlbParams,
+    ClientParams,
+    CloudFrontParams,
+    CloudWatchParams,
+    DynamoDbParams,
+    Ec2Params,
+    ExternalParams,
+    IamRoleParams,
+    KmsParams,
+    LambdaParams,
+    RdsParams,
+    Route53Params,
+    S3Params,
+    SageMakerParams,
+    ShieldParams,
+    SnsParams,
+    SqsParams,
+    WafParams,
+)
+
+SCHEMA_VERSION = 1
+
+# --------------------------------------------------------------------------- system & groups
+
+
+class System(Strict):
+    id: Id
+    name: str = Field(min_length=1)
+    description: str = ""
+    version: str = "0.1.0"
+    account_id: str = Field("123456789012", pattern=r"^\d{12}$", description="For ARNs.")
+
+
+class GroupKind(str, Enum):
+    region = "region"
+    availability_zone = "availability_zone"
+    vpc = "vpc"
+    subnet = "subnet"
+    cluster = "cluster"
+
+
+ALLOWED_PARENTS: dict[GroupKind, frozenset[GroupKind | None]] = {
+    GroupKind.region: frozenset({None}),
+    GroupKind.vpc: frozenset({GroupKind.region}),
+    GroupKind.availability_zone: frozenset({GroupKind.region, GroupKind.vpc}),
+    GroupKind.subnet: frozenset({GroupKind.vpc, GroupKind.availability_zone}),
+    GroupKind.cluster: frozenset({None, *GroupKind}),
+}
+"""AWS's nesting, as architecture diagrams draw it: region ⊃ VPC ⊃ AZ ⊃ subnet."""
+
+
+class Group(Strict):
+    id: Id
+    kind: GroupKind
+    label: str = ""
+    parent: Id | None = None
+    code: str | None = Field(
+        None, description="AWS name of a region or zone (us-east-1, use1-az1); defaults to id."
+    )
+    description: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.label or self.id
+
+
+# --------------------------------------------------------------------------- nodes
+
+
+class NodeBase(Strict):
+    id: Id
+    label: str = ""
+    group: Id | None = Field(None, description="Innermost group; none for global services.")
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    role: Id | None = Field(None, description="IAM role the node's calls are authorized by.")
+    replica_of: Id | None = Field(
+        None, description="Node this one stands in for in another region (same kind)."
+    )
+    arn: str | None = Field(None, description="Resource ARN; derived from the model if absent.")
+    lint_ignore: dict[str, str] = Field(
+        default_factory=dict, description="Lint rule id → the reason it does not apply here."
+    )
+
+    @property
+    def title(self) -> str:
+        return self.label or self.id
+
+
+class ClientNode(NodeBase):
+    kind: Literal["client"]
+    params: ClientParams = Field(default_factory=ClientParams)
+
+
+class Route53Node(NodeBase):
+    kind: Literal["route53"]
+    params: Route53Params = Field(default_factory=Route53Params)
+
+
+class CloudFrontNode(NodeBase):
+    kind: Literal["cloudfront"]
+    params: CloudFrontParams = Field(default_factory=CloudFrontParams)
+
+
+class ShieldNode(NodeBase):
+    kind: Literal["shield"]
+    params: ShieldParams = Field(default_factory=ShieldParams)
+
+
+class WafNode(NodeBase):
+    kind: Literal["waf"]
+    params: WafParams = Field(default_factory=WafParams)
+
+
+class AlbNode(NodeBase):
+    kind: Literal["alb"]
+    params: AlbParams = Field(default_factory=AlbParams)
+
+
+class Ec2Node(NodeBase):
+    kind: Literal["ec2"]
+    params: Ec2Params = Field(default_factory=Ec2Params)
+
+
+class LambdaNode(NodeBase):
+    kind: Literal["lambda"]
+    params: LambdaParams = Field(default_factory=LambdaParams)
+
+
+class SageMakerNode(NodeBase):
+    kind: Literal["sagemaker_endpoint"]
+    params: SageMakerParams = Field(default_factory=SageMakerParams)
+
+
+class S3Node(NodeBase):
+    kind: Literal["s3"]
+    params: S3Params = Field(default_factory=S3Params)
+
+
+class DynamoDbNode(NodeBase):
+    kind: Literal["dynamodb"]
+    params: DynamoDbParams = Field(default_factory=DynamoDbParams)
+
+
+class RdsNode(NodeBase):
+    kind: Literal["rds"]
+    params: RdsParams = Field(default_factory=RdsParams)
+
+
+class KmsNode(NodeBase):
+    kind: Literal["kms"]
+    params: KmsParams = Field(default_factory=KmsParams)
+
+
+class IamRoleNode(NodeBase):
+    kind: Literal["iam_role"]
+    params: IamRoleParams = Field(default_factory=IamRoleParams)
+
+
+class SqsNode(NodeBase):
+    kind: Literal["sqs"]
+    params: SqsParams = Field(default_factory=SqsParams)
+
+
+class SnsNode(NodeBase):
+    kind: Literal["sns"]
+    params: SnsParams = Field(default_factory=SnsParams)
+
+
+class CloudWatchNode(NodeBase):
+    kind: Literal["cloudwatch"]
+    params: CloudWatchParams = Field(default_factory=CloudWatchParams)
+
+
+class ExternalNode(NodeBase):
+    kind: Literal["external"]
+    params: ExternalParams = Field(default_factory=ExternalParams)
+
+
+AnyNode = (
+    ClientNode
+    | Route53Node
+    | CloudFrontNode
+    | ShieldNode
+    | WafNode
+    | AlbNode
+    | Ec2Node
+    | LambdaNode
+    | SageMakerNode
+    | S3Node
+    | DynamoDbNode
+    | RdsNode
+    | KmsNode
+    | IamRoleNode
+    | SqsNode
+    | SnsNode
+    | CloudWatchNode
+    | ExternalNode
+)
+"""Any node; ``kind`` tells which."""
+
+Node = Annotated[AnyNode, Field(discriminator="kind")]
+
+# --------------------------------------------------------------------------- edges
+
+
+class Protocol(str, Enum):
+    https = "https"
+    http = "http"
+    dns = "dns"
+    tcp = "tcp"
+    tls = "tls"
+    sql = "sql"
+    aws_api = "aws-api"
+    smtp = "smtp"
+    sms = "sms"
+
+
+TLS_PROTOCOLS = frozenset({Protocol.https, Protocol.tls, Protocol.aws_api})
+"""AWS service APIs are HTTPS-only, so ``aws-api`` always uses TLS."""
+
+
+class Mode(str, Enum):
+    sync = "sync"
+    async_ = "async"
+
+
+class Edge(Strict):
+    """A declared interaction: the only way one node may reach another."""
+
+    source: Id = Field(alias="from")
+    target: Id = Field(alias="to")
+    operations: Annotated[tuple[str, ...], Field(min_length=1)]
+    protocol: Protocol = Protocol.https
+    mode: Mode = Mode.sync
+    data: Classification = Classification.internal
+    tls: bool | None = Field(None, description="Defaults to what the protocol implies.")
+    encrypted_with: Id | None = Field(
+        None, description="KMS key node that encrypts what this edge stores."
+    )
+    description: str = ""
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.protocol in TLS_PROTOCOLS if self.tls is None else self.tls
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.source, self.target)
+
+
+# --------------------------------------------------------------------------- flows
+
+
+class Step(Strict):
+    """One call of a flow. ``when`` makes it conditional; ``probability`` says how often
+    the condition holds when no behavior decides it."""
+
+    source: Id = Field(alias="from")
+    target: Id = Field(alias="to")
+    op: str = Field(min_length=1)
+    when: str | None = None
+    probability: Probability | None = None
+    is_async: bool | None = Field(None, alias="async", description="Defaults to the edge's mode.")
+    note: str = ""
+
+
+class Latency(Strict):
+    percentile: float = Field(99, gt=0, lt=100)
+    threshold_ms: PositiveFloat
+
+
+class Slo(Strict):
+    latency: Latency | None = None
+    availability_percent: Percent | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Slo:
+        if self.latency is None and self.availability_percent is None:
+            raise ValueError("an SLO needs a latency objective, an availability one, or both")
+        return self
+
+
+class Flow(Strict):
+    id: Id
+    title: str = Field(min_length=1)
+    article_step: int | None = Field(None, ge=1, description="Step of the story it explains.")
+    description: str = ""
+    user_facing: bool = True
+    steps: Annotated[tuple[Step, ...], Field(min_length=1)]
+    slo: Slo | None = None
+
+
+class JourneyStep(Strict):
+    flow: Id
+    probability: Probability = Field(1.0, description="Chance the user goes on to this flow.")
+
+
+class Journey(Strict):
+    """A user session: flows in order, with a funnel of drop-offs."""
+
+    id: Id
+    title: str = Field(min_length=1)
+    description: str = ""
+    client: Id | None = Field(None, description="Client node the users come from.")
+    flows: Annotated[tuple[JourneyStep, ...], Field(min_length=1)]
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+class ConstantShape(Strict):
+    type: Literal["constant"]
+
+
+class RampShape(Strict):
+    type: Literal["ramp"]
+    start_factor: NonNegativeFloat = 1.0
+    end_factor: NonNegativeFloat
+    start_s: NonNegativeFloat = 0
+    end_s: PositiveFloat
+
+
+class SpikeShape(Strict):
+    type: Literal["spike"]
+    at_s: NonNegativeFloat
+    factor: PositiveFloat
+    rise_s: NonNegativeFloat = 0
+    hold_s: PositiveFloat
+    fall_s: NonNegativeFloat = 0
+
+
+class DiurnalShape(Strict):
+    type: Literal["diurnal"]
+    period_s: PositiveFloat = 86_400
+    trough_factor: NonNegativeFloat = 0.4
+    peak_at_s: NonNegativeFloat = 0
+
+
+Shape = Annotated[
+    ConstantShape | RampShape | SpikeShape | DiurnalShape, Field(discriminator="type")
+]
+
+
+class Catalogue(Strict):
+    """The products users browse; popularity is Zipf-skewed."""
+
+    items: int = Field(2_000, ge=10, le=1_000_000)
+    zipf_exponent: PositiveFloat = 1.1
+    categories: int = Field(40, ge=1)
+
+
+class Attack(Strict):
+    """Hostile traffic from a few sources, for DDoS scenarios."""
+
+    target: Id
+    sources: int = Field(20, ge=1)
+    requests_per_s: PositiveFloat
+    start_s: NonNegativeFloat = 0
+    end_s: PositiveFloat | None = None
+    operation: str = "GET /"
+
+
+class Traffic(Strict):
+    sessions_per_s: PositiveFloat = Field(description="Mean arrival rate of user sessions.")
+    shape: Shape = Field(default_factory=lambda: ConstantShape(type="constant"))
+    mix: dict[Id, PositiveFloat] = Field(description="Journey id → relative weight.")
+    catalogue: Catalogue = Field(default_factory=Catalogue)
+    attack: Attack | None = None
+
+
+class FaultType(str, Enum):
+    node_outage = "node_outage"
+    az_outage = "az_outage"
+    region_outage = "region_outage"
+    latency = "latency"
+    consumer_crash = "consumer_crash"
+    throttling = "throttling"
+
+
+class Fault(Strict):
+    type: FaultType
+    target: Id
+    start_s: NonNegativeFloat
+    end_s: PositiveFloat | None = Field(None, description="None: until the end of the run.")
+    added_latency_ms: NonNegativeFloat = Field(0, description="For latency faults.")
+    rate: Probability = Field(1.0, description="Share of requests or batches affected.")
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _window(self) -> Fault:
+        if self.end_s is not None and self.end_s <= self.start_s:
+            raise ValueError(f"end_s ({self.end_s}) must be after start_s ({self.start_s})")
+        if self.type is FaultType.latency and self.added_latency_ms == 0:
+            raise ValueError("a latency fault needs added_latency_ms > 0")
+        return self
+
+
+class Scenario(Strict):
+    id: Id
+    title: str = Field(min_length=1)
+    description: str = ""
+    duration_s: PositiveFloat
+    warmup_s: NonNegativeFloat = Field(0, description="Excluded from SLO evaluation.")
+    seed: int = Field(1, ge=0)
+    scale: PositiveFloat = Field(1.0, description="Traffic and capacity scale factor.")
+    traffic: Traffic
+    faults: tuple[Fault, ...] = ()
+
+
+# --------------------------------------------------------------------------- checks & views
+
+
+class InvariantRule(str, Enum):
+    no_lost_messages = "no_lost_messages"
+    exactly_once = "exactly_once"
+    encrypted_at_rest = "encrypted_at_rest"
+    no_access_denied = "no_access_denied"
+
+
+class Invariant(Strict):
+    id: Id
+    rule: InvariantRule
+    targets: tuple[Id, ...] = Field((), description="Nodes the invariant is about.")
+    description: str = ""
+
+
+class ViewSpec(Strict):
+    """A diagram declared in the model: start from everything or from ``include``, then
+    drop what ``exclude`` names."""
+
+    id: Id
+    title: str = Field(min_length=1)
+    description: str = ""
+    include_ids: tuple[Id, ...] = ()
+    include_tags: tuple[str, ...] = ()
+    include_groups: tuple[Id, ...] = ()
+    include_kinds: tuple[str, ...] = ()
+    exclude_ids: tuple[Id, ...] = ()
+    exclude_tags: tuple[str, ...] = ()
+    exclude_kinds: tuple[str, ...] = ()
+
+
+class Model(Strict):
+    archgen: Literal[1] = Field(SCHEMA_VERSION, description="Schema version of this file.")
+    system: System
+    groups: tuple[Group, ...] = ()
+    nodes: Annotated[tuple[Node, ...], Field(min_length=1)]
+    edges: tuple[Edge, ...] = ()
+    flows: tuple[Flow, ...] = ()
+    journeys: tuple[Journey, ...] = ()
+    scenarios: tuple[Scenario, ...] = ()
+    invariants: tuple[Invariant, ...] = ()
+    views: tuple[ViewSpec, ...] = ()
+
+    # Indexes; the model is frozen, so they are computed once and never stale.
+    @cached_property
+    def nodes_by_id(self) -> dict[str, AnyNode]:
+        return {node.id: node for node in self.nodes}
+
+    @cached_property
+    def groups_by_id(self) -> dict[str, Group]:
+        return {group.id: group for group in self.groups}
+
+    @cached_property
+    def edges_by_key(self) -> dict[tuple[str, str], Edge]:
+        return {edge.key: edge for edge in self.edges}
+
+    @cached_property
+    def flows_by_id(self) -> dict[str, Flow]:
+        return {flow.id: flow for flow in self.flows}
+
+    @cached_property
+    def scenarios_by_id(self) -> dict[str, Scenario]:
+        return {scenario.id: scenario for scenario in self.scenarios}
+
+    def node(self, node_id: str) -> AnyNode:
+        return self.nodes_by_id[node_id]
+
+    def edge(self, source: str, target: str) -> Edge | None:
+        return self.edges_by_key.get((source, target))
+
+    def region_of(self, group_id: str | None) -> Group | None:
+        """The region group enclosing ``group_id`` (or the group itself)."""
+        seen: set[str] = set()
+        index = self.groups_by_id
+        while group_id is not None and group_id in index and group_id not in seen:
+            seen.add(group_id)
+            group = index[group_id]
+            if group.kind is GroupKind.region:
+                return group
+            group_id = group.parent
+        return None
+
+

@@ -1,0 +1,391 @@
+"""Semantic rules: everything the schema alone cannot say, all problems at once.
+
+Each rule appends positioned problems; none stops at the first one, so a user fixes a model
+in one pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from archgen.model import kinds as k
+from archgen.model.errors import Problem, did_you_mean
+from archgen.model.loader import Document, PathKey, format_path
+from archgen.model.schema import (
+    ALLOWED_PARENTS,
+    AnyNode,
+    FaultType,
+    GroupKind,
+    Mode,
+    Model,
+)
+
+
+def semantic_problems(document: Document, model: Model) -> list[Problem]:
+    checker = _Checker(document, model)
+    checker.run()
+    return checker.problems
+
+
+class _Checker:
+    def __init__(self, document: Document, model: Model) -> None:
+        self.document = document
+        self.model = model
+        self.problems: list[Problem] = []
+        self.nodes = model.nodes_by_id
+        self.groups = model.groups_by_id
+
+    # -- helpers
+
+    def report(self, path: PathKey, message: str) -> None:
+        mark = self.document.positions.value(path)
+        self.problems.append(
+            Problem(self.document.source, mark.line, mark.column, format_path(path), message)
+        )
+
+    def ref(
+        self, path: PathKey, value: str | None, table: Iterable[str], what: str,
+        kinds: Iterable[str] = (),
+    ) -> bool:
+        """Check that ``value`` names an existing ``what`` (of one of ``kinds``)."""
+        if value is None:
+            return False
+        choices = list(table)
+        if value not in choices:
+            self.report(path, f"unknown {what} '{value}'{did_you_mean(value, choices)}")
+            return False
+        wanted = tuple(kinds)
+        if wanted and value in self.nodes and self.nodes[value].kind not in wanted:
+            expected = " or ".join(wanted)
+            self.report(path, f"'{value}' is a {self.nodes[value].kind} node, expected {expected}")
+            return False
+        return True
+
+    def node_ref(self, path: PathKey, value: str | None, *kinds: str) -> bool:
+        return self.ref(path, value, self.nodes, "node", kinds)
+
+    def group_ref(self, path: PathKey, value: str | None, *kinds: GroupKind) -> bool:
+        if not self.ref(path, value, self.groups, "group"):
+            return False
+        assert value is not None
+        if kinds and self.groups[value].kind not in kinds:
+            expected = " or ".join(kind.value for kind in kinds)
+            self.report(path, f"'{value}' is a {self.groups[value].kind.value} group, "
+                        f"expected {expected}")
+            return False
+        return True
+
+    def edge_ref(self, path: PathKey, source: str, target: str, why: str) -> None:
+        if source in self.nodes and target in self.nodes and not self.model.edge(source, target):
+            self.report(path, f"{why} needs a declared edge {source} -> {target}")
+
+    # -- rules
+
+    def run(self) -> None:
+        self.unique_ids()
+        self.group_rules()
+        self.node_rules()
+        self.edge_rules()
+        self.sync_cycles()
+        self.flow_rules()
+        self.journey_rules()
+        self.scenario_rules()
+        self.invariant_rules()
+        self.view_rules()
+
+    def unique_ids(self) -> None:
+        # Nodes and groups share one namespace: views select by id from both.
+        sections: list[tuple[str, Iterable[str]]] = [
+            ("groups", (group.id for group in self.model.groups)),
+            ("nodes", (node.id for node in self.model.nodes)),
+        ]
+        seen: dict[str, PathKey] = {}
+        for section, ids in sections:
+            for index, item_id in enumerate(ids):
+                self._unique(seen, (section, index, "id"), item_id)
+        for section in ("flows", "journeys", "scenarios", "invariants", "views"):
+            seen = {}
+            for index, item in enumerate(getattr(self.model, section)):
+                self._unique(seen, (section, index, "id"), item.id)
+
+    def _unique(self, seen: dict[str, PathKey], path: PathKey, item_id: str) -> None:
+        if item_id in seen:
+            first = self.document.positions.value(seen[item_id])
+            self.report(path, f"duplicate id '{item_id}' (first used at line {first.line})")
+        else:
+            seen[item_id] = path
+
+    def group_rules(self) -> None:
+        for index, group in enumerate(self.model.groups):
+            path: PathKey = ("groups", index)
+            if group.parent is not None and self.group_ref((*path, "parent"), group.parent):
+                parent_kind = self.groups[group.parent].kind
+                if parent_kind not in ALLOWED_PARENTS[group.kind]:
+                    self.report((*path, "parent"), f"a {group.kind.value} cannot sit inside a "
+                                f"{parent_kind.value} ('{group.parent}')")
+            elif group.parent is None and None not in ALLOWED_PARENTS[group.kind]:
+                allowed = sorted(kind.value for kind in ALLOWED_PARENTS[group.kind] if kind)
+                self.report(path, f"a {group.kind.value} needs a parent ({' or '.join(allowed)})")
+        reported: set[str] = set()
+        for index, group in enumerate(self.model.groups):
+            chain = [group.id]
+            current = group.parent
+            while current is not None and current in self.groups:
+                if current in chain:
+                    cycle = chain[chain.index(current):] + [current]
+                    if not reported & set(cycle):
+                        reported.update(cycle)
+                        self.report(("groups", index, "parent"),
+                                    f"groups form a cycle: {' -> '.join(cycle)}")
+                    break
+                chain.append(current)
+                current = self.groups[current].parent
+
+    def node_rules(self) -> None:
+        for index, node in enumerate(self.model.nodes):
+            path: PathKey = ("nodes", index)
+            if node.group is not None:
+                self.group_ref((*path, "group"), node.group)
+            self.node_ref((*path, "role"), node.role, "iam_role")
+            if node.replica_of is not None and self.node_ref((*path, "replica_of"),
+                                                             node.replica_of):
+                original = self.nodes[node.replica_of]
+                if original.kind != node.kind:
+                    self.report((*path, "replica_of"), f"a replica must have the kind of its "
+                                f"original: '{node.replica_of}' is a {original.kind}")
+                elif original.replica_of is not None:
+                    self.report((*path, "replica_of"), f"'{node.replica_of}' is itself a "
+                                f"replica of '{original.replica_of}'; point at the original")
+            self.params_rules(path + ("params",), node)
+
+    def params_rules(self, path: PathKey, node: AnyNode) -> None:
+        params = node.params
+        kms_key = getattr(params, "kms_key", None)
+        self.node_ref((*path, "kms_key"), kms_key, "kms")
+        if isinstance(params, k.ClientParams):
+            for i, location in enumerate(params.locations):
+                for region in location.latency_ms:
+                    self.group_ref((*path, "locations", i, "latency_ms", region), region,
+                                   GroupKind.region)
+        elif isinstance(params, k.Route53Params):
+            for i, record in enumerate(params.records):
+                self.node_ref((*path, "records", i, "target"), record.target)
+                if record.region is not None:
+                    self.group_ref((*path, "records", i, "region"), record.region,
+                                   GroupKind.region)
+                if record.health_alarm:
+                    self.ref((*path, "records", i, "health_alarm"), record.health_alarm,
+                             self._alarm_ids(), "alarm")
+            if params.routing is k.RoutingPolicy.failover:
+                roles = [record.failover for record in params.records]
+                if roles.count(k.FailoverRole.primary) != 1:
+                    self.report((*path, "records"),
+                                "failover routing needs exactly one primary record")
+            if params.routing is k.RoutingPolicy.latency:
+                for i, record in enumerate(params.records):
+                    if record.region is None:
+                        self.report((*path, "records", i),
+                                    "latency routing needs the record's region")
+        elif isinstance(params, k.CloudFrontParams):
+            for i, origin in enumerate(params.origins):
+                if self.node_ref((*path, "origins", i, "target"), origin.target):
+                    self.edge_ref((*path, "origins", i, "target"), node.id, origin.target,
+                                  "an origin")
+        elif isinstance(params, k.ShieldParams | k.WafParams):
+            for i, protected in enumerate(params.protects):
+                self.node_ref((*path, "protects", i), protected)
+        elif isinstance(params, k.Ec2Params):
+            for i, zone in enumerate(params.zones):
+                self.group_ref((*path, "zones", i), zone, GroupKind.availability_zone)
+        elif isinstance(params, k.RdsParams):
+            for i, zone in enumerate(params.zones):
+                self.group_ref((*path, "zones", i), zone, GroupKind.availability_zone)
+            if params.multi_az and len(params.zones) == 1:
+                self.report((*path, "zones"), "multi_az needs a standby zone after the primary")
+        elif isinstance(params, k.LambdaParams):
+            source = params.event_source
+            if source and self.node_ref((*path, "event_source", "queue"), source.queue, "sqs"):
+                self.edge_ref((*path, "event_source", "queue"), node.id, source.queue,
+                              "an SQS event source (Lambda polls the queue)")
+                queue = self.nodes[source.queue].params
+                assert isinstance(queue, k.SqsParams)
+                if queue.fifo and source.batch_size > 10:
+                    self.report((*path, "event_source", "batch_size"),
+                                "a FIFO queue event source takes batches of at most 10")
+            on_failure = params.async_invocation.on_failure
+            if self.node_ref((*path, "async_invocation", "on_failure"), on_failure,
+                             "sqs", "sns", "lambda") and on_failure:
+                self.edge_ref((*path, "async_invocation", "on_failure"), node.id, on_failure,
+                              "an on-failure destination")
+        elif isinstance(params, k.SqsParams):
+            dlq = params.dead_letter_queue
+            if self.node_ref((*path, "dead_letter_queue"), dlq, "sqs") and dlq:
+                if dlq == node.id:
+                    self.report((*path, "dead_letter_queue"), "a queue cannot be its own DLQ")
+                dlq_params = self.nodes[dlq].params
+                assert isinstance(dlq_params, k.SqsParams)
+                if dlq_params.fifo != params.fifo:
+                    kind = "FIFO" if params.fifo else "standard"
+                    self.report((*path, "dead_letter_queue"),
+                                f"the DLQ of a {kind} queue must be {kind} too")
+        elif isinstance(params, k.SnsParams):
+            for i, sub in enumerate(params.subscriptions):
+                sub_path = (*path, "subscriptions", i, "endpoint")
+                expected = {
+                    k.SnsProtocol.sqs: ("sqs",),
+                    k.SnsProtocol.lambda_: ("lambda",),
+                }.get(sub.protocol, ())
+                if self.node_ref(sub_path, sub.endpoint, *expected):
+                    self.edge_ref(sub_path, node.id, sub.endpoint, "a subscription")
+        elif isinstance(params, k.CloudWatchParams):
+            metric_ids = [metric.id for metric in params.metrics]
+            for i, metric in enumerate(params.metrics):
+                self.node_ref((*path, "metrics", i, "node"), metric.node)
+            for i, alarm in enumerate(params.alarms):
+                self.ref((*path, "alarms", i, "metric"), alarm.metric, metric_ids, "metric")
+                for field in ("actions", "ok_actions"):
+                    for j, action in enumerate(getattr(alarm, field)):
+                        self.alarm_action((*path, "alarms", i, field, j, "target"), node.id,
+                                          action)
+
+    def alarm_action(self, path: PathKey, source: str, action: k.AlarmAction) -> None:
+        expected = {
+            k.AlarmActionType.scale: ("ec2",),
+            k.AlarmActionType.failover: ("route53",),
+            k.AlarmActionType.notify: ("sns",),
+        }[action.type]
+        if self.node_ref(path, action.target, *expected):
+            self.edge_ref(path, source, action.target, f"a {action.type.value} action")
+
+    def _alarm_ids(self) -> list[str]:
+        return [
+            alarm.id
+            for node in self.model.nodes
+            if isinstance(node.params, k.CloudWatchParams)
+            for alarm in node.params.alarms
+        ]
+
+    def edge_rules(self) -> None:
+        seen: dict[tuple[str, str], int] = {}
+        for index, edge in enumerate(self.model.edges):
+            path: PathKey = ("edges", index)
+            ok_source = self.node_ref((*path, "from"), edge.source)
+            ok_target = self.node_ref((*path, "to"), edge.target)
+            if ok_source and ok_target and edge.source == edge.target:
+                self.report((*path, "to"), f"an edge from '{edge.source}' to itself")
+            if edge.key in seen:
+                first = self.document.positions.value(("edges", seen[edge.key])).line
+                self.report(path, f"duplicate edge {edge.source} -> {edge.target} (first "
+                            f"declared at line {first}); list every operation on one edge")
+            else:
+                seen[edge.key] = index
+            self.node_ref((*path, "encrypted_with"), edge.encrypted_with, "kms")
+            if len(set(edge.operations)) != len(edge.operations):
+                self.report((*path, "operations"), "an operation is listed twice")
+
+    def sync_cycles(self) -> None:
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        for index, edge in enumerate(self.model.edges):
+            if edge.mode is Mode.sync and edge.source in self.nodes and edge.target in self.nodes:
+                graph.add_edge(edge.source, edge.target, index=index)
+        for cycle in sorted(sorted(c) for c in nx.simple_cycles(graph)):
+            ordered = _rotate(list(nx.find_cycle(graph.subgraph(cycle))))
+            index = graph.edges[ordered[0]]["index"]
+            names = " -> ".join([a for a, _ in ordered] + [ordered[0][0]])
+            self.report(("edges", index), f"synchronous calls form a cycle: {names} (a request "
+                        "could wait on itself; make one edge async)")
+
+    def flow_rules(self) -> None:
+        for index, flow in enumerate(self.model.flows):
+            for i, step in enumerate(flow.steps):
+                path: PathKey = ("flows", index, "steps", i)
+                ok = self.node_ref((*path, "from"), step.source)
+                ok = self.node_ref((*path, "to"), step.target) and ok
+                if not ok:
+                    continue
+                edge = self.model.edge(step.source, step.target)
+                if edge is None:
+                    self.report(path, f"step {step.source} -> {step.target} follows no declared "
+                                f"edge{self._edge_hint(step.source, step.target)}")
+                    continue
+                if step.op not in edge.operations:
+                    self.report((*path, "op"), f"operation '{step.op}' is not declared on edge "
+                                f"{step.source} -> {step.target}{did_you_mean(step.op, edge.operations)}"
+                                f"; declared: {', '.join(edge.operations)}")
+                if step.is_async is False and edge.mode is Mode.async_:
+                    self.report((*path, "async"), "the edge is asynchronous; a step on it "
+                                "cannot be synchronous")
+                if step.when is not None and step.probability is None:
+                    conditions = k.KINDS[self.nodes[step.source].kind].conditions
+                    if step.when not in conditions:
+                        known = f" ({', '.join(conditions)})" if conditions else ""
+                        self.report((*path, "when"), f"'{step.when}' is not a condition that a "
+                                    f"{self.nodes[step.source].kind} decides{known}; give its "
+                                    "probability")
+
+    def _edge_hint(self, source: str, target: str) -> str:
+        if self.model.edge(target, source):
+            return f" (an edge {target} -> {source} exists: reversed?)"
+        targets = [edge.target for edge in self.model.edges if edge.source == source]
+        hint = did_you_mean(target, targets)
+        return hint.replace("did you mean", f"{source} calls") if hint else ""
+
+    def journey_rules(self) -> None:
+        flows = self.model.flows_by_id
+        for index, journey in enumerate(self.model.journeys):
+            self.node_ref(("journeys", index, "client"), journey.client, "client")
+            for i, step in enumerate(journey.flows):
+                self.ref(("journeys", index, "flows", i, "flow"), step.flow, flows, "flow")
+
+    def scenario_rules(self) -> None:
+        journeys = [journey.id for journey in self.model.journeys]
+        for index, scenario in enumerate(self.model.scenarios):
+            path: PathKey = ("scenarios", index)
+            for journey in scenario.traffic.mix:
+                self.ref((*path, "traffic", "mix", journey), journey, journeys, "journey")
+            attack = scenario.traffic.attack
+            if attack is not None:
+                self.node_ref((*path, "traffic", "attack", "target"), attack.target)
+            if scenario.warmup_s >= scenario.duration_s:
+                self.report((*path, "warmup_s"), "warm-up must end before the run does")
+            for i, fault in enumerate(scenario.faults):
+                fault_path = (*path, "faults", i)
+                if fault.type is FaultType.az_outage:
+                    self.group_ref((*fault_path, "target"), fault.target,
+                                   GroupKind.availability_zone)
+                elif fault.type is FaultType.region_outage:
+                    self.group_ref((*fault_path, "target"), fault.target, GroupKind.region)
+                elif fault.type is FaultType.consumer_crash:
+                    self.node_ref((*fault_path, "target"), fault.target, "lambda", "ec2")
+                else:
+                    self.node_ref((*fault_path, "target"), fault.target)
+                if fault.start_s >= scenario.duration_s:
+                    self.report((*fault_path, "start_s"), f"the fault starts after the run ends "
+                                f"({fault.start_s} s >= duration_s {scenario.duration_s} s)")
+
+    def invariant_rules(self) -> None:
+        for index, invariant in enumerate(self.model.invariants):
+            for i, target in enumerate(invariant.targets):
+                self.node_ref(("invariants", index, "targets", i), target)
+
+    def view_rules(self) -> None:
+        everything = {**self.nodes, **self.groups}
+        for index, view in enumerate(self.model.views):
+            path: PathKey = ("views", index)
+            for field in ("include_ids", "exclude_ids"):
+                for i, item in enumerate(getattr(view, field)):
+                    self.ref((*path, field, i), item, everything, "node or group")
+            for i, group in enumerate(view.include_groups):
+                self.group_ref((*path, "include_groups", i), group)
+            for field in ("include_kinds", "exclude_kinds"):
+                for i, kind in enumerate(getattr(view, field)):
+                    self.ref((*path, field, i), kind, k.KINDS, "kind")
+
+
+def _rotate(cycle: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Start a cycle at its smallest node, so the message is the same on every run."""
+    start = min(range(len(cycle)), key=lambda i: cycle[i][0])
+    return cycle[start:] + cycle[:start]
+
