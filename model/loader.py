@@ -132,10 +132,10 @@ def parse_document(raw: bytes, name: str) -> Document:
     if builder.problems:
         raise ModelError(builder.problems)
     if not isinstance(data, dict):
-        mark = builder.positions.value(())
-        kind = {list: "a list"}.get(type(data), "a single value")
+        top = builder.positions.value(())
+        kind = "a list" if isinstance(data, list) else "a single value"
         _fail(name, f"a model must be a mapping with 'system' and 'nodes' at the top, not {kind}",
-             mark.line, mark.column)
+              top.line, top.column)
     return Document(name, data, builder.positions, text)
 
 

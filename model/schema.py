@@ -43,6 +43,7 @@ from archgen.model.kinds import (
 )
 
 SCHEMA_VERSION = 1
+"""Written as ``archgen: 1`` at the top of a model file."""
 
 # --------------------------------------------------------------------------- system & groups
 
@@ -466,7 +467,7 @@ class ViewSpec(Strict):
 
 
 class Model(Strict):
-    archgen: Literal[1] = Field(SCHEMA_VERSION, description="Schema version of this file.")
+    archgen: Literal[1] = Field(1, description="Schema version of this file.")
     system: System
     groups: tuple[Group, ...] = ()
     nodes: Annotated[tuple[Node, ...], Field(min_length=1)]

@@ -1,0 +1,70 @@
+# archgen — entry points. `make demo` and `make test` set everything up on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+ARCHGEN := $(BIN)/archgen
+# The strict editable install is a link tree (mypy follows it), so it is rebuilt when
+# pyproject.toml changes or a module is added or removed.
+SOURCES_HASH := $(shell { cat pyproject.toml; find cli model renderers runtime site -name '*.py' -o -name '*.yaml' -o -name '*.j2' -o -name '*.md' | LC_ALL=C sort; } 2>/dev/null | md5sum | cut -c1-12)
+STAMP  := $(VENV)/.installed-$(SOURCES_HASH)
+APT_STAMP := $(VENV)/.apt-done
+NPM_STAMP := node_modules/.installed-$(shell md5sum package.json package-lock.json 2>/dev/null | md5sum | cut -c1-12)
+
+.PHONY: help setup system-deps demo test lint typecheck pytest bench clean
+
+help:
+	@echo "make demo   set up, then run archgen on the embedded reference model"
+	@echo "make test   set up, then lint, type-check and run the tests"
+	@echo "make lint | make bench | make setup | make clean"
+
+setup: $(STAMP) system-deps $(NPM_STAMP)
+
+$(STAMP):
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]' --config-settings editable_mode=strict
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+# Debian packages the project needs: Graphviz's `dot` for layout, Chromium for the
+# Mermaid parser and the browser tests. Installed only when missing, and only as root.
+system-deps:
+	@missing=""; \
+	command -v dot >/dev/null || missing="$$missing graphviz"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing fonts-dejavu-core >/dev/null; \
+	  else \
+	    echo "missing:$$missing — run: sudo apt-get install -y$$missing" >&2; exit 1; \
+	  fi; \
+	fi
+
+$(NPM_STAMP): package.json
+	@if [ -f package.json ]; then \
+	  PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error || \
+	  PUPPETEER_SKIP_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error; \
+	fi
+	@mkdir -p node_modules && rm -f node_modules/.installed-* && touch $@
+
+demo: setup
+	$(ARCHGEN) validate
+
+lint: setup
+	$(BIN)/ruff check cli model renderers runtime site tests bench
+	$(BIN)/ruff format --check cli model renderers runtime site tests bench
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest -q
+
+bench: setup
+	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) build dist node_modules .pytest_cache .mypy_cache .ruff_cache archgen-out
