@@ -365,6 +365,9 @@ class SnsSubscription(Strict):
         None, description="Message attribute → accepted values: keys AND, values OR."
     )
     raw_message_delivery: bool = False
+    dead_letter_queue: Id | None = Field(
+        None, description="SQS queue that keeps messages whose delivery retries ran out."
+    )
 
 
 class SnsParams(Strict):
@@ -486,7 +489,12 @@ class ExternalParams(Strict):
 
 @dataclass(frozen=True)
 class KindInfo:
-    """What the rest of archgen needs to know about a kind besides its parameters."""
+    """What the rest of archgen needs to know about a kind besides its parameters.
+
+    ``iam_service`` is the IAM action prefix of the kind's AWS API. Only calls on edges with
+    protocol ``aws-api`` are AWS API calls, authorized by the caller's IAM role; HTTPS to a
+    load balancer or an EC2 fleet, DNS queries and SQL are not.
+    """
 
     title: str
     category: str
@@ -508,11 +516,11 @@ KINDS: dict[str, KindInfo] = {
     "shield": KindInfo("Shield", "security", "shield", (), "DDoS protection of the nodes it protects."),
     "waf": KindInfo("WAF", "security", "wafv2", ("blocked",), "Web ACL with rate-based rules."),
     "alb": KindInfo(
-        "Application Load Balancer", "network", "elasticloadbalancing", ("no_healthy_target",),
+        "Application Load Balancer", "network", None, ("no_healthy_target",),
         "Round robin or least outstanding requests over healthy targets.",
     ),
     "ec2": KindInfo(
-        "EC2 Auto Scaling fleet", "compute", "ec2", (),
+        "EC2 Auto Scaling fleet", "compute", "autoscaling", (),
         "Instances with workers and queues, scaled by target tracking.",
     ),
     "lambda": KindInfo(

@@ -43,13 +43,19 @@ def load_model_text(text: str, name: str = "<string>") -> LoadedModel:
 
 
 def _validate(document: Document) -> LoadedModel:
-    from archgen.model.structure import structural_problems
+    from archgen.model.structure import salvage, structural_problems
     from archgen.model.validate import semantic_problems
 
     try:
         model = Model.model_validate(document.data)
     except pydantic.ValidationError as error:
-        raise ModelError(structural_problems(document, error)) from None
+        problems = structural_problems(document, error)
+        # Go on with the items that are well-formed, so that one pass reports the semantic
+        # problems too (references to the dropped items are not reported as dangling).
+        salvaged = salvage(document, error)
+        if salvaged is not None:
+            problems += semantic_problems(document, *salvaged)
+        raise ModelError(problems) from None
     problems = semantic_problems(document, model)
     if problems:
         raise ModelError(problems)

@@ -298,6 +298,10 @@ class Latency(Strict):
 class Slo(Strict):
     latency: Latency | None = None
     availability_percent: Percent | None = None
+    scenarios: tuple[Id, ...] = Field(
+        (), description="Scenarios the SLO is evaluated in (after their warm-up); empty: all. "
+        "Failure drills state their own expectations instead of the everyday SLO."
+    )
 
     @model_validator(mode="after")
     def _something(self) -> Slo:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import types
 import typing
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import pydantic
 from pydantic import BaseModel
@@ -12,15 +12,52 @@ from pydantic import BaseModel
 from archgen.model.errors import Problem, did_you_mean
 from archgen.model.loader import Document, PathKey, format_path
 
+if TYPE_CHECKING:
+    from archgen.model.schema import Model
+
 
 def structural_problems(document: Document, error: pydantic.ValidationError) -> list[Problem]:
     from archgen.model.schema import Model
 
-    problems = []
+    problems: list[Problem] = []
     for item in error.errors(include_url=False):
         path, owner = _resolve(document.data, item["loc"], Model)
         problems.append(_problem(document, item, path, owner))
     return problems
+
+
+def salvage(
+    document: Document, error: pydantic.ValidationError
+) -> tuple[Model, dict[str, list[int]], frozenset[str]] | None:
+    """The model without the list items that failed, for a second, semantic pass.
+
+    Returns the model, for each pruned section the original index of every kept item, and
+    the ids of the dropped items; ``None`` when the failure is not confined to list items.
+    """
+    from archgen.model.schema import Model
+
+    data = document.data
+    broken: dict[str, set[int]] = {}
+    for item in error.errors(include_url=False):
+        loc = item["loc"]
+        if len(loc) < 2 or not isinstance(loc[1], int) or not isinstance(data.get(loc[0]), list):
+            return None
+        broken.setdefault(str(loc[0]), set()).add(loc[1])
+    pruned = dict(data)
+    kept: dict[str, list[int]] = {}
+    dropped: set[str] = set()
+    for section, indexes in broken.items():
+        items = data[section]
+        kept[section] = [i for i in range(len(items)) if i not in indexes]
+        pruned[section] = [items[i] for i in kept[section]]
+        dropped.update(
+            str(items[i]["id"]) for i in indexes if isinstance(items[i], dict) and "id" in items[i]
+        )
+    try:
+        model = Model.model_validate(pruned)
+    except pydantic.ValidationError:
+        return None
+    return model, kept, frozenset(dropped)
 
 
 def _problem(

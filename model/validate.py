@@ -21,16 +21,31 @@ from archgen.model.schema import (
 )
 
 
-def semantic_problems(document: Document, model: Model) -> list[Problem]:
-    checker = _Checker(document, model)
+def semantic_problems(
+    document: Document,
+    model: Model,
+    kept: dict[str, list[int]] | None = None,
+    dropped: frozenset[str] = frozenset(),
+) -> list[Problem]:
+    """Every semantic problem of ``model``.
+
+    ``kept`` and ``dropped`` describe a salvaged model (see ``structure.salvage``): the
+    original index of each remaining item, and ids whose items failed already.
+    """
+    checker = _Checker(document, model, kept or {}, dropped)
     checker.run()
     return checker.problems
 
 
 class _Checker:
-    def __init__(self, document: Document, model: Model) -> None:
+    def __init__(
+        self, document: Document, model: Model, kept: dict[str, list[int]],
+        dropped: frozenset[str],
+    ) -> None:
         self.document = document
         self.model = model
+        self.kept = kept
+        self.dropped = dropped
         self.problems: list[Problem] = []
         self.nodes = model.nodes_by_id
         self.groups = model.groups_by_id
@@ -38,6 +53,8 @@ class _Checker:
     # -- helpers
 
     def report(self, path: PathKey, message: str) -> None:
+        if len(path) > 1 and isinstance(path[1], int) and str(path[0]) in self.kept:
+            path = (path[0], self.kept[str(path[0])][path[1]], *path[2:])
         mark = self.document.positions.value(path)
         self.problems.append(
             Problem(self.document.source, mark.line, mark.column, format_path(path), message)
@@ -51,6 +68,8 @@ class _Checker:
         if value is None:
             return False
         choices = list(table)
+        if value in self.dropped:
+            return False
         if value not in choices:
             self.report(path, f"unknown {what} '{value}'{did_you_mean(value, choices)}")
             return False
@@ -237,6 +256,10 @@ class _Checker:
                 }.get(sub.protocol, ())
                 if self.node_ref(sub_path, sub.endpoint, *expected):
                     self.edge_ref(sub_path, node.id, sub.endpoint, "a subscription")
+                dlq_path = (*path, "subscriptions", i, "dead_letter_queue")
+                dlq = sub.dead_letter_queue
+                if self.node_ref(dlq_path, dlq, "sqs") and dlq:
+                    self.edge_ref(dlq_path, node.id, dlq, "a subscription's dead-letter queue")
         elif isinstance(params, k.CloudWatchParams):
             metric_ids = [metric.id for metric in params.metrics]
             for i, metric in enumerate(params.metrics):
@@ -298,7 +321,12 @@ class _Checker:
                         "could wait on itself; make one edge async)")
 
     def flow_rules(self) -> None:
+        scenarios = [scenario.id for scenario in self.model.scenarios]
         for index, flow in enumerate(self.model.flows):
+            if flow.slo is not None:
+                for i, scenario in enumerate(flow.slo.scenarios):
+                    self.ref(("flows", index, "slo", "scenarios", i), scenario, scenarios,
+                             "scenario")
             for i, step in enumerate(flow.steps):
                 path: PathKey = ("flows", index, "steps", i)
                 ok = self.node_ref((*path, "from"), step.source)
