@@ -7,7 +7,7 @@ with a position rather than a silently ignored key.
 from __future__ import annotations
 
 import math
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -43,7 +43,7 @@ class Strict(BaseModel):
     )
 
 
-class DistributionKind(str, Enum):
+class DistributionKind(StrEnum):
     """Shapes of latency and service-time distributions."""
 
     constant = "constant"
@@ -76,7 +76,7 @@ def ms(mean: float, cv: float = 0.5, distribution: str = "lognormal") -> Duratio
     return Duration(distribution=DistributionKind(distribution), mean_ms=mean, cv=cv)
 
 
-class Classification(str, Enum):
+class Classification(StrEnum):
     """Sensitivity of the data an edge carries; drives the security rules."""
 
     public = "public"

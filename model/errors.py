@@ -37,7 +37,7 @@ class ModelError(click.ClickException):
     def format_message(self) -> str:
         return self.message
 
-    def show(self, file: object = None) -> None:  # noqa: ARG002 - click's signature
+    def show(self, file: object = None) -> None:
         # Each line already starts with "error:"; click would prefix another "Error:".
         click.echo(self.message, err=True)
 

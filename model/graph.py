@@ -29,9 +29,9 @@ def interaction_graph(model: Model) -> nx.DiGraph[Any]:
 def sync_graph(model: Model) -> nx.DiGraph[Any]:
     """Only synchronous edges: the graph in which a request waits for its answer."""
     graph = interaction_graph(model)
-    graph.remove_edges_from([
-        (a, b) for a, b, data in graph.edges(data=True) if data["mode"] != Mode.sync.value
-    ])
+    graph.remove_edges_from(
+        [(a, b) for a, b, data in graph.edges(data=True) if data["mode"] != Mode.sync.value]
+    )
     return graph
 
 

@@ -6,10 +6,10 @@ from the AWS console into a model and back.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from archgen.model.base import Strict
 
@@ -17,7 +17,7 @@ StringOrList = str | tuple[str, ...]
 ConditionValue = str | int | float | bool | tuple[str | int | float | bool, ...]
 
 
-class Effect(str, Enum):
+class Effect(StrEnum):
     Allow = "Allow"
     Deny = "Deny"
 
@@ -58,16 +58,19 @@ class Statement(Strict):
         return _as_tuple(self.Resource if self.Resource is not None else self.NotResource)
 
 
+def _listed(value: object) -> object:
+    # AWS accepts a lone statement object as well as a list of them.
+    return [value] if isinstance(value, dict) else value
+
+
 class PolicyDocument(Strict):
     Version: Literal["2012-10-17", "2008-10-17"] = "2012-10-17"
     Id: str | None = None
-    Statement: Annotated[tuple[Statement, ...], Field(min_length=1)]
-
-    @field_validator("Statement", mode="before")
-    @classmethod
-    def _single_statement(cls, value: object) -> object:
-        # AWS accepts a lone statement object as well as a list of them.
-        return [value] if isinstance(value, dict) else value
+    Statement: Annotated[
+        tuple[Statement, ...],
+        Field(min_length=1),
+        BeforeValidator(_listed, json_schema_input_type=Statement | list[Statement]),
+    ]
 
 
 def _as_tuple(value: StringOrList | None) -> tuple[str, ...]:

@@ -8,7 +8,7 @@ nodes are plain ids here and are checked by :mod:`archgen.model.validate`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -52,14 +52,14 @@ class ClientParams(Strict):
 # --------------------------------------------------------------------------- edge & DNS
 
 
-class RoutingPolicy(str, Enum):
+class RoutingPolicy(StrEnum):
     simple = "simple"
     latency = "latency"
     failover = "failover"
     weighted = "weighted"
 
 
-class FailoverRole(str, Enum):
+class FailoverRole(StrEnum):
     primary = "primary"
     secondary = "secondary"
 
@@ -118,7 +118,7 @@ class CloudFrontParams(Strict):
         return self
 
 
-class ShieldTier(str, Enum):
+class ShieldTier(StrEnum):
     standard = "standard"
     advanced = "advanced"
 
@@ -143,7 +143,7 @@ class WafParams(Strict):
     inspect: Duration = Field(default_factory=lambda: ms(1, 0.3))
 
 
-class LbAlgorithm(str, Enum):
+class LbAlgorithm(StrEnum):
     round_robin = "round_robin"
     least_outstanding_requests = "least_outstanding_requests"
 
@@ -205,10 +205,13 @@ class AutoScaling(Strict):
 class Ec2Params(Strict):
     instance_type: str = "c5.xlarge"
     zones: tuple[Id, ...] = Field(
-        (), description="Availability-zone groups the fleet spreads over (an AZ outage takes "
-        "out its share)."
+        (),
+        description="Availability-zone groups the fleet spreads over (an AZ outage takes "
+        "out its share).",
     )
-    workers_per_instance: PositiveInt = Field(8, description="Requests one instance serves at once.")
+    workers_per_instance: PositiveInt = Field(
+        8, description="Requests one instance serves at once."
+    )
     queue_capacity: NonNegativeInt = Field(
         64, description="Requests waiting per instance; beyond it requests are rejected (503)."
     )
@@ -279,7 +282,7 @@ class S3Params(Strict):
     )
 
 
-class BillingMode(str, Enum):
+class BillingMode(StrEnum):
     on_demand = "on_demand"
     provisioned = "provisioned"
 
@@ -350,7 +353,7 @@ class SqsParams(Strict):
         return self
 
 
-class SnsProtocol(str, Enum):
+class SnsProtocol(StrEnum):
     sqs = "sqs"
     lambda_ = "lambda"
     email = "email"
@@ -380,21 +383,21 @@ class SnsParams(Strict):
 # --------------------------------------------------------------------------- observability
 
 
-class Comparison(str, Enum):
+class Comparison(StrEnum):
     greater_than = "GreaterThanThreshold"
     greater_or_equal = "GreaterThanOrEqualToThreshold"
     less_than = "LessThanThreshold"
     less_or_equal = "LessThanOrEqualToThreshold"
 
 
-class MissingData(str, Enum):
+class MissingData(StrEnum):
     missing = "missing"
     not_breaching = "notBreaching"
     breaching = "breaching"
     ignore = "ignore"
 
 
-class Statistic(str, Enum):
+class Statistic(StrEnum):
     average = "Average"
     sum = "Sum"
     minimum = "Minimum"
@@ -403,7 +406,7 @@ class Statistic(str, Enum):
     p99 = "p99"
 
 
-class MetricName(str, Enum):
+class MetricName(StrEnum):
     """Metrics the simulated services publish; names follow AWS's namespaces loosely."""
 
     cpu_utilization = "CPUUtilization"
@@ -428,7 +431,7 @@ class Metric(Strict):
     statistic: Statistic = Statistic.average
 
 
-class AlarmActionType(str, Enum):
+class AlarmActionType(StrEnum):
     scale = "scale"
     failover = "failover"
     notify = "notify"
@@ -456,8 +459,7 @@ class Alarm(Strict):
         m = self.datapoints_to_alarm
         if m is not None and m > self.evaluation_periods:
             raise ValueError(
-                f"datapoints_to_alarm ({m}) exceeds evaluation_periods "
-                f"({self.evaluation_periods})"
+                f"datapoints_to_alarm ({m}) exceeds evaluation_periods ({self.evaluation_periods})"
             )
         return self
 
@@ -468,7 +470,7 @@ class CloudWatchParams(Strict):
     alarms: tuple[Alarm, ...] = ()
 
 
-class ExternalRole(str, Enum):
+class ExternalRole(StrEnum):
     warehouse = "warehouse"
     delivery = "delivery"
     email = "email"
@@ -506,47 +508,78 @@ class KindInfo:
 KINDS: dict[str, KindInfo] = {
     "client": KindInfo("Client", "edge", None, (), "Users' devices, spread over locations."),
     "route53": KindInfo(
-        "Route 53", "network", "route53", ("failover",),
+        "Route 53",
+        "network",
+        "route53",
+        ("failover",),
         "DNS with latency, failover and weighted routing and health checks.",
     ),
     "cloudfront": KindInfo(
-        "CloudFront", "network", "cloudfront", ("cache_miss", "cache_hit", "origin_error"),
+        "CloudFront",
+        "network",
+        "cloudfront",
+        ("cache_miss", "cache_hit", "origin_error"),
         "CDN: per-edge LRU caches with TTLs, origin failover, stale-if-error.",
     ),
-    "shield": KindInfo("Shield", "security", "shield", (), "DDoS protection of the nodes it protects."),
+    "shield": KindInfo(
+        "Shield", "security", "shield", (), "DDoS protection of the nodes it protects."
+    ),
     "waf": KindInfo("WAF", "security", "wafv2", ("blocked",), "Web ACL with rate-based rules."),
     "alb": KindInfo(
-        "Application Load Balancer", "network", None, ("no_healthy_target",),
+        "Application Load Balancer",
+        "network",
+        None,
+        ("no_healthy_target",),
         "Round robin or least outstanding requests over healthy targets.",
     ),
     "ec2": KindInfo(
-        "EC2 Auto Scaling fleet", "compute", "autoscaling", (),
+        "EC2 Auto Scaling fleet",
+        "compute",
+        "autoscaling",
+        (),
         "Instances with workers and queues, scaled by target tracking.",
     ),
     "lambda": KindInfo(
-        "Lambda", "compute", "lambda", ("throttled",),
+        "Lambda",
+        "compute",
+        "lambda",
+        ("throttled",),
         "Functions with concurrency limits, cold starts, retries, SQS event sources.",
     ),
     "sagemaker_endpoint": KindInfo(
-        "SageMaker endpoint", "ml", "sagemaker", (),
+        "SageMaker endpoint",
+        "ml",
+        "sagemaker",
+        (),
         "Real-time inference endpoint serving a recommender.",
     ),
     "s3": KindInfo("S3 bucket", "storage", "s3", ("not_found",), "Object store."),
     "dynamodb": KindInfo(
-        "DynamoDB table", "database", "dynamodb", ("throttled",),
+        "DynamoDB table",
+        "database",
+        "dynamodb",
+        ("throttled",),
         "Key-value table; provisioned capacity throttles.",
     ),
     "rds": KindInfo("RDS / Aurora", "database", "rds-db", (), "Relational database, Multi-AZ."),
     "kms": KindInfo("KMS key", "security", "kms", ("throttled",), "Envelope encryption key."),
     "iam_role": KindInfo("IAM role", "security", "iam", (), "Role with policy documents."),
-    "sqs": KindInfo("SQS queue", "integration", "sqs", (), "Queue with visibility timeout and DLQ."),
+    "sqs": KindInfo(
+        "SQS queue", "integration", "sqs", (), "Queue with visibility timeout and DLQ."
+    ),
     "sns": KindInfo("SNS topic", "integration", "sns", (), "Fan-out with filter policies."),
     "cloudwatch": KindInfo(
-        "CloudWatch", "management", "cloudwatch", ("alarm",),
+        "CloudWatch",
+        "management",
+        "cloudwatch",
+        ("alarm",),
         "Metrics, M-of-N alarms and their actions.",
     ),
     "external": KindInfo(
-        "External system", "external", None, (),
+        "External system",
+        "external",
+        None,
+        (),
         "Something outside the system: warehouse, delivery partner, email or SMS recipients.",
     ),
 }

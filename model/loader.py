@@ -92,8 +92,11 @@ def read_document(path: Path | str, display: str | None = None) -> Document:
         _fail(name, "is a directory, not a model file")
     size = path.stat().st_size
     if size > MAX_BYTES:
-        _fail(name, f"file is too large ({size / 2**20:.1f} MiB; a model may be at most "
-             f"{MAX_BYTES // 2**20} MiB)")
+        _fail(
+            name,
+            f"file is too large ({size / 2**20:.1f} MiB; a model may be at most "
+            f"{MAX_BYTES // 2**20} MiB)",
+        )
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -127,6 +130,15 @@ def parse_document(raw: bytes, name: str) -> Document:
         loader.dispose()
     if root is None:
         _fail(name, "the file is empty; a model needs at least 'system' and 'nodes'")
+    size = _expanded_size(root, {})
+    if size > MAX_VALUES:
+        mark = root.start_mark
+        _fail(
+            name,
+            f"{size:,} values once aliases are expanded (at most {MAX_VALUES:,}): an alias bomb?",
+            mark.line + 1,
+            mark.column + 1,
+        )
     builder = _Builder(name)
     data = builder.build(root, ())
     if builder.problems:
@@ -134,8 +146,12 @@ def parse_document(raw: bytes, name: str) -> Document:
     if not isinstance(data, dict):
         top = builder.positions.value(())
         kind = "a list" if isinstance(data, list) else "a single value"
-        _fail(name, f"a model must be a mapping with 'system' and 'nodes' at the top, not {kind}",
-              top.line, top.column)
+        _fail(
+            name,
+            f"a model must be a mapping with 'system' and 'nodes' at the top, not {kind}",
+            top.line,
+            top.column,
+        )
     return Document(name, data, builder.positions, text)
 
 
@@ -146,9 +162,7 @@ class _Builder:
         self.name = name
         self.positions = Positions()
         self.problems: list[Problem] = []
-        self.values = 0
         self._constructor = yaml.constructor.SafeConstructor()
-        self._exploded = False
 
     def problem(self, node: yaml.Node, path: PathKey, message: str) -> None:
         mark = node.start_mark
@@ -157,22 +171,20 @@ class _Builder:
         )
 
     def build(self, node: yaml.Node, path: PathKey) -> Any:
-        self.values += 1
-        if self.values > MAX_VALUES:
-            if not self._exploded:
-                self._exploded = True
-                self.problem(node, path, f"more than {MAX_VALUES:,} values once aliases are "
-                             "expanded (an alias bomb?)")
-            return None
         if len(path) > MAX_DEPTH:
-            self.problem(node, path, f"nesting is too deep (a model needs at most "
-                         f"{MAX_DEPTH} levels)")
+            self.problem(
+                node, path[:1], f"nesting is too deep (a model needs at most {MAX_DEPTH} levels)"
+            )
             return None
         mark = node.start_mark
         self.positions.values.setdefault(path, Mark(mark.line + 1, mark.column + 1))
         if node.tag not in _PLAIN_TAGS:
-            self.problem(node, path, f"unsupported tag '{_short_tag(node.tag)}': a model is "
-                         "plain YAML (mappings, lists, strings, numbers, booleans)")
+            self.problem(
+                node,
+                path,
+                f"unsupported tag '{_short_tag(node.tag)}': a model is "
+                "plain YAML (mappings, lists, strings, numbers, booleans)",
+            )
             return None
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
@@ -199,8 +211,11 @@ class _Builder:
                 continue
             key = str(self._constructor.construct_object(key_node))
             if key in first_seen:
-                self.problem(key_node, (*path, key), f"duplicate key '{key}' (first "
-                             f"written at line {first_seen[key]})")
+                self.problem(
+                    key_node,
+                    (*path, key),
+                    f"duplicate key '{key}' (first written at line {first_seen[key]})",
+                )
                 continue
             first_seen[key] = key_node.start_mark.line + 1
             mark = key_node.start_mark
@@ -218,6 +233,23 @@ class _Builder:
             else:
                 self.problem(source, path, "'<<' merges mappings only")
         return merged
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """Values ``node`` stands for once aliases are expanded; linear in the composed graph,
+    because aliases share node objects and each is sized once."""
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    memo[id(node)] = 1  # a recursive alias counts once instead of looping forever
+    if isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(item, memo) for item in node.value)
+    else:
+        size = 1
+    memo[id(node)] = size
+    return size
 
 
 def _fail(name: str, message: str, line: int = 0, column: int = 0) -> NoReturn:
@@ -241,5 +273,8 @@ def _yaml_message(error: yaml.MarkedYAMLError) -> str:
     problem = error.problem or "invalid YAML"
     if "'\\t'" in problem or "\t" in problem:
         return "a tab character: YAML indents with spaces only"
-    context = f" {error.context}" if error.context else ""
-    return f"YAML syntax error: {problem}{context}".rstrip()
+    if not error.context:
+        return f"YAML syntax error: {problem}"
+    if problem.startswith("but "):
+        return f"YAML syntax error: {error.context}, {problem}"
+    return f"YAML syntax error: {problem} ({error.context})"

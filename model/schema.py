@@ -6,7 +6,7 @@ checked by :mod:`archgen.model.validate`, which reports every problem at once.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Literal
 
@@ -56,7 +56,7 @@ class System(Strict):
     account_id: str = Field("123456789012", pattern=r"^\d{12}$", description="For ARNs.")
 
 
-class GroupKind(str, Enum):
+class GroupKind(StrEnum):
     region = "region"
     availability_zone = "availability_zone"
     vpc = "vpc"
@@ -229,7 +229,7 @@ Node = Annotated[AnyNode, Field(discriminator="kind")]
 # --------------------------------------------------------------------------- edges
 
 
-class Protocol(str, Enum):
+class Protocol(StrEnum):
     https = "https"
     http = "http"
     dns = "dns"
@@ -245,7 +245,7 @@ TLS_PROTOCOLS = frozenset({Protocol.https, Protocol.tls, Protocol.aws_api})
 """AWS service APIs are HTTPS-only, so ``aws-api`` always uses TLS."""
 
 
-class Mode(str, Enum):
+class Mode(StrEnum):
     sync = "sync"
     async_ = "async"
 
@@ -299,8 +299,9 @@ class Slo(Strict):
     latency: Latency | None = None
     availability_percent: Percent | None = None
     scenarios: tuple[Id, ...] = Field(
-        (), description="Scenarios the SLO is evaluated in (after their warm-up); empty: all. "
-        "Failure drills state their own expectations instead of the everyday SLO."
+        (),
+        description="Scenarios the SLO is evaluated in (after their warm-up); empty: all. "
+        "Failure drills state their own expectations instead of the everyday SLO.",
     )
 
     @model_validator(mode="after")
@@ -398,7 +399,7 @@ class Traffic(Strict):
     attack: Attack | None = None
 
 
-class FaultType(str, Enum):
+class FaultType(StrEnum):
     node_outage = "node_outage"
     az_outage = "az_outage"
     region_outage = "region_outage"
@@ -440,7 +441,7 @@ class Scenario(Strict):
 # --------------------------------------------------------------------------- checks & views
 
 
-class InvariantRule(str, Enum):
+class InvariantRule(StrEnum):
     no_lost_messages = "no_lost_messages"
     exactly_once = "exactly_once"
     encrypted_at_rest = "encrypted_at_rest"
@@ -506,6 +507,15 @@ class Model(Strict):
     def node(self, node_id: str) -> AnyNode:
         return self.nodes_by_id[node_id]
 
+    def group(self, group_id: str) -> Group:
+        return self.groups_by_id[group_id]
+
+    def flow(self, flow_id: str) -> Flow:
+        return self.flows_by_id[flow_id]
+
+    def scenario(self, scenario_id: str) -> Scenario:
+        return self.scenarios_by_id[scenario_id]
+
     def edge(self, source: str, target: str) -> Edge | None:
         return self.edges_by_key.get((source, target))
 
@@ -520,5 +530,3 @@ class Model(Strict):
                 return group
             group_id = group.parent
         return None
-
-

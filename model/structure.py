@@ -94,7 +94,9 @@ def _problem(
         message = f"missing required field '{discriminator}'"
     else:
         message = item["msg"].removeprefix("Value error, ")
-        message = message[0].lower() + message[1:] if message[:2] != message[:2].upper() else message
+        message = (
+            message[0].lower() + message[1:] if message[:2] != message[:2].upper() else message
+        )
         value = item.get("input")
         if kind not in {"value_error", "assertion_error"} and _is_scalar(value):
             message += f" (got {_show(value)})"

@@ -14,10 +14,21 @@ from archgen.model.loader import Document, PathKey, format_path
 from archgen.model.schema import (
     ALLOWED_PARENTS,
     AnyNode,
+    ClientNode,
+    CloudFrontNode,
+    CloudWatchNode,
+    Ec2Node,
     FaultType,
     GroupKind,
+    LambdaNode,
     Mode,
     Model,
+    RdsNode,
+    Route53Node,
+    ShieldNode,
+    SnsNode,
+    SqsNode,
+    WafNode,
 )
 
 
@@ -39,7 +50,10 @@ def semantic_problems(
 
 class _Checker:
     def __init__(
-        self, document: Document, model: Model, kept: dict[str, list[int]],
+        self,
+        document: Document,
+        model: Model,
+        kept: dict[str, list[int]],
         dropped: frozenset[str],
     ) -> None:
         self.document = document
@@ -61,7 +75,11 @@ class _Checker:
         )
 
     def ref(
-        self, path: PathKey, value: str | None, table: Iterable[str], what: str,
+        self,
+        path: PathKey,
+        value: str | None,
+        table: Iterable[str],
+        what: str,
         kinds: Iterable[str] = (),
     ) -> bool:
         """Check that ``value`` names an existing ``what`` (of one of ``kinds``)."""
@@ -76,7 +94,9 @@ class _Checker:
         wanted = tuple(kinds)
         if wanted and value in self.nodes and self.nodes[value].kind not in wanted:
             expected = " or ".join(wanted)
-            self.report(path, f"'{value}' is a {self.nodes[value].kind} node, expected {expected}")
+            self.report(
+                path, f"'{value}' is {_a(self.nodes[value].kind)} node, expected {expected}"
+            )
             return False
         return True
 
@@ -89,8 +109,9 @@ class _Checker:
         assert value is not None
         if kinds and self.groups[value].kind not in kinds:
             expected = " or ".join(kind.value for kind in kinds)
-            self.report(path, f"'{value}' is a {self.groups[value].kind.value} group, "
-                        f"expected {expected}")
+            self.report(
+                path, f"'{value}' is {_a(self.groups[value].kind.value)} group, expected {expected}"
+            )
             return False
         return True
 
@@ -140,8 +161,11 @@ class _Checker:
             if group.parent is not None and self.group_ref((*path, "parent"), group.parent):
                 parent_kind = self.groups[group.parent].kind
                 if parent_kind not in ALLOWED_PARENTS[group.kind]:
-                    self.report((*path, "parent"), f"a {group.kind.value} cannot sit inside a "
-                                f"{parent_kind.value} ('{group.parent}')")
+                    self.report(
+                        (*path, "parent"),
+                        f"a {group.kind.value} cannot sit inside a "
+                        f"{parent_kind.value} ('{group.parent}')",
+                    )
             elif group.parent is None and None not in ALLOWED_PARENTS[group.kind]:
                 allowed = sorted(kind.value for kind in ALLOWED_PARENTS[group.kind] if kind)
                 self.report(path, f"a {group.kind.value} needs a parent ({' or '.join(allowed)})")
@@ -151,11 +175,13 @@ class _Checker:
             current = group.parent
             while current is not None and current in self.groups:
                 if current in chain:
-                    cycle = chain[chain.index(current):] + [current]
+                    cycle = [*chain[chain.index(current) :], current]
                     if not reported & set(cycle):
                         reported.update(cycle)
-                        self.report(("groups", index, "parent"),
-                                    f"groups form a cycle: {' -> '.join(cycle)}")
+                        self.report(
+                            ("groups", index, "parent"),
+                            f"groups form a cycle: {' -> '.join(cycle)}",
+                        )
                     break
                 chain.append(current)
                 current = self.groups[current].parent
@@ -166,110 +192,130 @@ class _Checker:
             if node.group is not None:
                 self.group_ref((*path, "group"), node.group)
             self.node_ref((*path, "role"), node.role, "iam_role")
-            if node.replica_of is not None and self.node_ref((*path, "replica_of"),
-                                                             node.replica_of):
+            if node.replica_of is not None and self.node_ref(
+                (*path, "replica_of"), node.replica_of
+            ):
                 original = self.nodes[node.replica_of]
                 if original.kind != node.kind:
-                    self.report((*path, "replica_of"), f"a replica must have the kind of its "
-                                f"original: '{node.replica_of}' is a {original.kind}")
+                    self.report(
+                        (*path, "replica_of"),
+                        f"a replica must have the kind of its "
+                        f"original: '{node.replica_of}' is a {original.kind}",
+                    )
                 elif original.replica_of is not None:
-                    self.report((*path, "replica_of"), f"'{node.replica_of}' is itself a "
-                                f"replica of '{original.replica_of}'; point at the original")
-            self.params_rules(path + ("params",), node)
+                    self.report(
+                        (*path, "replica_of"),
+                        f"'{node.replica_of}' is itself a "
+                        f"replica of '{original.replica_of}'; point at the original",
+                    )
+            self.params_rules((*path, "params"), node)
 
     def params_rules(self, path: PathKey, node: AnyNode) -> None:
+        self.node_ref((*path, "kms_key"), getattr(node.params, "kms_key", None), "kms")
+        rule = getattr(self, f"params_{node.kind}", None)
+        if rule is not None:
+            rule(path, node)
+
+    def params_client(self, path: PathKey, node: ClientNode) -> None:
+        for i, location in enumerate(node.params.locations):
+            for region in location.latency_ms:
+                self.group_ref(
+                    (*path, "locations", i, "latency_ms", region), region, GroupKind.region
+                )
+
+    def params_route53(self, path: PathKey, node: Route53Node) -> None:
         params = node.params
-        kms_key = getattr(params, "kms_key", None)
-        self.node_ref((*path, "kms_key"), kms_key, "kms")
-        if isinstance(params, k.ClientParams):
-            for i, location in enumerate(params.locations):
-                for region in location.latency_ms:
-                    self.group_ref((*path, "locations", i, "latency_ms", region), region,
-                                   GroupKind.region)
-        elif isinstance(params, k.Route53Params):
-            for i, record in enumerate(params.records):
-                self.node_ref((*path, "records", i, "target"), record.target)
-                if record.region is not None:
-                    self.group_ref((*path, "records", i, "region"), record.region,
-                                   GroupKind.region)
-                if record.health_alarm:
-                    self.ref((*path, "records", i, "health_alarm"), record.health_alarm,
-                             self._alarm_ids(), "alarm")
-            if params.routing is k.RoutingPolicy.failover:
-                roles = [record.failover for record in params.records]
-                if roles.count(k.FailoverRole.primary) != 1:
-                    self.report((*path, "records"),
-                                "failover routing needs exactly one primary record")
-            if params.routing is k.RoutingPolicy.latency:
-                for i, record in enumerate(params.records):
-                    if record.region is None:
-                        self.report((*path, "records", i),
-                                    "latency routing needs the record's region")
-        elif isinstance(params, k.CloudFrontParams):
-            for i, origin in enumerate(params.origins):
-                if self.node_ref((*path, "origins", i, "target"), origin.target):
-                    self.edge_ref((*path, "origins", i, "target"), node.id, origin.target,
-                                  "an origin")
-        elif isinstance(params, k.ShieldParams | k.WafParams):
-            for i, protected in enumerate(params.protects):
-                self.node_ref((*path, "protects", i), protected)
-        elif isinstance(params, k.Ec2Params):
-            for i, zone in enumerate(params.zones):
-                self.group_ref((*path, "zones", i), zone, GroupKind.availability_zone)
-        elif isinstance(params, k.RdsParams):
-            for i, zone in enumerate(params.zones):
-                self.group_ref((*path, "zones", i), zone, GroupKind.availability_zone)
-            if params.multi_az and len(params.zones) == 1:
-                self.report((*path, "zones"), "multi_az needs a standby zone after the primary")
-        elif isinstance(params, k.LambdaParams):
-            source = params.event_source
-            if source and self.node_ref((*path, "event_source", "queue"), source.queue, "sqs"):
-                self.edge_ref((*path, "event_source", "queue"), node.id, source.queue,
-                              "an SQS event source (Lambda polls the queue)")
-                queue = self.nodes[source.queue].params
-                assert isinstance(queue, k.SqsParams)
-                if queue.fifo and source.batch_size > 10:
-                    self.report((*path, "event_source", "batch_size"),
-                                "a FIFO queue event source takes batches of at most 10")
-            on_failure = params.async_invocation.on_failure
-            if self.node_ref((*path, "async_invocation", "on_failure"), on_failure,
-                             "sqs", "sns", "lambda") and on_failure:
-                self.edge_ref((*path, "async_invocation", "on_failure"), node.id, on_failure,
-                              "an on-failure destination")
-        elif isinstance(params, k.SqsParams):
-            dlq = params.dead_letter_queue
-            if self.node_ref((*path, "dead_letter_queue"), dlq, "sqs") and dlq:
-                if dlq == node.id:
-                    self.report((*path, "dead_letter_queue"), "a queue cannot be its own DLQ")
-                dlq_params = self.nodes[dlq].params
-                assert isinstance(dlq_params, k.SqsParams)
-                if dlq_params.fifo != params.fifo:
-                    kind = "FIFO" if params.fifo else "standard"
-                    self.report((*path, "dead_letter_queue"),
-                                f"the DLQ of a {kind} queue must be {kind} too")
-        elif isinstance(params, k.SnsParams):
-            for i, sub in enumerate(params.subscriptions):
-                sub_path = (*path, "subscriptions", i, "endpoint")
-                expected = {
-                    k.SnsProtocol.sqs: ("sqs",),
-                    k.SnsProtocol.lambda_: ("lambda",),
-                }.get(sub.protocol, ())
-                if self.node_ref(sub_path, sub.endpoint, *expected):
-                    self.edge_ref(sub_path, node.id, sub.endpoint, "a subscription")
-                dlq_path = (*path, "subscriptions", i, "dead_letter_queue")
-                dlq = sub.dead_letter_queue
-                if self.node_ref(dlq_path, dlq, "sqs") and dlq:
-                    self.edge_ref(dlq_path, node.id, dlq, "a subscription's dead-letter queue")
-        elif isinstance(params, k.CloudWatchParams):
-            metric_ids = [metric.id for metric in params.metrics]
-            for i, metric in enumerate(params.metrics):
-                self.node_ref((*path, "metrics", i, "node"), metric.node)
-            for i, alarm in enumerate(params.alarms):
-                self.ref((*path, "alarms", i, "metric"), alarm.metric, metric_ids, "metric")
-                for field in ("actions", "ok_actions"):
-                    for j, action in enumerate(getattr(alarm, field)):
-                        self.alarm_action((*path, "alarms", i, field, j, "target"), node.id,
-                                          action)
+        alarms = self._alarm_ids()
+        for i, record in enumerate(params.records):
+            self.node_ref((*path, "records", i, "target"), record.target)
+            if record.region is not None:
+                self.group_ref((*path, "records", i, "region"), record.region, GroupKind.region)
+            elif params.routing is k.RoutingPolicy.latency:
+                self.report((*path, "records", i), "latency routing needs the record's region")
+            if record.health_alarm:
+                self.ref(
+                    (*path, "records", i, "health_alarm"), record.health_alarm, alarms, "alarm"
+                )
+        if params.routing is k.RoutingPolicy.failover:
+            roles = [record.failover for record in params.records]
+            if roles.count(k.FailoverRole.primary) != 1:
+                self.report((*path, "records"), "failover routing needs exactly one primary record")
+
+    def params_cloudfront(self, path: PathKey, node: CloudFrontNode) -> None:
+        for i, origin in enumerate(node.params.origins):
+            if self.node_ref((*path, "origins", i, "target"), origin.target):
+                self.edge_ref((*path, "origins", i, "target"), node.id, origin.target, "an origin")
+
+    def params_shield(self, path: PathKey, node: ShieldNode | WafNode) -> None:
+        for i, protected in enumerate(node.params.protects):
+            self.node_ref((*path, "protects", i), protected)
+
+    params_waf = params_shield
+
+    def params_ec2(self, path: PathKey, node: Ec2Node | RdsNode) -> None:
+        for i, zone in enumerate(node.params.zones):
+            self.group_ref((*path, "zones", i), zone, GroupKind.availability_zone)
+
+    def params_rds(self, path: PathKey, node: RdsNode) -> None:
+        self.params_ec2(path, node)
+        if node.params.multi_az and len(node.params.zones) == 1:
+            self.report((*path, "zones"), "multi_az needs a standby zone after the primary")
+
+    def params_lambda(self, path: PathKey, node: LambdaNode) -> None:
+        source = node.params.event_source
+        if source and self.node_ref((*path, "event_source", "queue"), source.queue, "sqs"):
+            self.edge_ref(
+                (*path, "event_source", "queue"),
+                node.id,
+                source.queue,
+                "an SQS event source (Lambda polls the queue)",
+            )
+            queue = self.nodes[source.queue].params
+            assert isinstance(queue, k.SqsParams)
+            if queue.fifo and source.batch_size > 10:
+                self.report(
+                    (*path, "event_source", "batch_size"),
+                    "a FIFO queue event source takes batches of at most 10",
+                )
+        on_failure = node.params.async_invocation.on_failure
+        failure_path = (*path, "async_invocation", "on_failure")
+        if self.node_ref(failure_path, on_failure, "sqs", "sns", "lambda") and on_failure:
+            self.edge_ref(failure_path, node.id, on_failure, "an on-failure destination")
+
+    def params_sqs(self, path: PathKey, node: SqsNode) -> None:
+        dlq = node.params.dead_letter_queue
+        dlq_path = (*path, "dead_letter_queue")
+        if not (self.node_ref(dlq_path, dlq, "sqs") and dlq):
+            return
+        if dlq == node.id:
+            self.report(dlq_path, "a queue cannot be its own DLQ")
+        dlq_params = self.nodes[dlq].params
+        assert isinstance(dlq_params, k.SqsParams)
+        if dlq_params.fifo != node.params.fifo:
+            kind = "FIFO" if node.params.fifo else "standard"
+            self.report(dlq_path, f"the DLQ of a {kind} queue must be {kind} too")
+
+    def params_sns(self, path: PathKey, node: SnsNode) -> None:
+        endpoint_kinds = {k.SnsProtocol.sqs: ("sqs",), k.SnsProtocol.lambda_: ("lambda",)}
+        for i, sub in enumerate(node.params.subscriptions):
+            sub_path = (*path, "subscriptions", i, "endpoint")
+            if self.node_ref(sub_path, sub.endpoint, *endpoint_kinds.get(sub.protocol, ())):
+                self.edge_ref(sub_path, node.id, sub.endpoint, "a subscription")
+            dlq_path = (*path, "subscriptions", i, "dead_letter_queue")
+            dlq = sub.dead_letter_queue
+            if self.node_ref(dlq_path, dlq, "sqs") and dlq:
+                self.edge_ref(dlq_path, node.id, dlq, "a subscription's dead-letter queue")
+
+    def params_cloudwatch(self, path: PathKey, node: CloudWatchNode) -> None:
+        params = node.params
+        metric_ids = [metric.id for metric in params.metrics]
+        for i, metric in enumerate(params.metrics):
+            self.node_ref((*path, "metrics", i, "node"), metric.node)
+        for i, alarm in enumerate(params.alarms):
+            self.ref((*path, "alarms", i, "metric"), alarm.metric, metric_ids, "metric")
+            for field in ("actions", "ok_actions"):
+                for j, action in enumerate(getattr(alarm, field)):
+                    self.alarm_action((*path, "alarms", i, field, j, "target"), node.id, action)
 
     def alarm_action(self, path: PathKey, source: str, action: k.AlarmAction) -> None:
         expected = {
@@ -298,8 +344,11 @@ class _Checker:
                 self.report((*path, "to"), f"an edge from '{edge.source}' to itself")
             if edge.key in seen:
                 first = self.document.positions.value(("edges", seen[edge.key])).line
-                self.report(path, f"duplicate edge {edge.source} -> {edge.target} (first "
-                            f"declared at line {first}); list every operation on one edge")
+                self.report(
+                    path,
+                    f"duplicate edge {edge.source} -> {edge.target} (first "
+                    f"declared at line {first}); list every operation on one edge",
+                )
             else:
                 seen[edge.key] = index
             self.node_ref((*path, "encrypted_with"), edge.encrypted_with, "kms")
@@ -317,16 +366,20 @@ class _Checker:
             ordered = _rotate(list(nx.find_cycle(graph.subgraph(cycle))))
             index = graph.edges[ordered[0]]["index"]
             names = " -> ".join([a for a, _ in ordered] + [ordered[0][0]])
-            self.report(("edges", index), f"synchronous calls form a cycle: {names} (a request "
-                        "could wait on itself; make one edge async)")
+            self.report(
+                ("edges", index),
+                f"synchronous calls form a cycle: {names} (a request "
+                "could wait on itself; make one edge async)",
+            )
 
     def flow_rules(self) -> None:
         scenarios = [scenario.id for scenario in self.model.scenarios]
         for index, flow in enumerate(self.model.flows):
             if flow.slo is not None:
                 for i, scenario in enumerate(flow.slo.scenarios):
-                    self.ref(("flows", index, "slo", "scenarios", i), scenario, scenarios,
-                             "scenario")
+                    self.ref(
+                        ("flows", index, "slo", "scenarios", i), scenario, scenarios, "scenario"
+                    )
             for i, step in enumerate(flow.steps):
                 path: PathKey = ("flows", index, "steps", i)
                 ok = self.node_ref((*path, "from"), step.source)
@@ -335,23 +388,35 @@ class _Checker:
                     continue
                 edge = self.model.edge(step.source, step.target)
                 if edge is None:
-                    self.report(path, f"step {step.source} -> {step.target} follows no declared "
-                                f"edge{self._edge_hint(step.source, step.target)}")
+                    self.report(
+                        path,
+                        f"step {step.source} -> {step.target} follows no declared "
+                        f"edge{self._edge_hint(step.source, step.target)}",
+                    )
                     continue
                 if step.op not in edge.operations:
-                    self.report((*path, "op"), f"operation '{step.op}' is not declared on edge "
-                                f"{step.source} -> {step.target}{did_you_mean(step.op, edge.operations)}"
-                                f"; declared: {', '.join(edge.operations)}")
+                    hint = did_you_mean(step.op, edge.operations)
+                    self.report(
+                        (*path, "op"),
+                        f"operation '{step.op}' is not declared on edge "
+                        f"{step.source} -> {step.target}{hint}; declared: "
+                        f"{', '.join(edge.operations)}",
+                    )
                 if step.is_async is False and edge.mode is Mode.async_:
-                    self.report((*path, "async"), "the edge is asynchronous; a step on it "
-                                "cannot be synchronous")
+                    self.report(
+                        (*path, "async"),
+                        "the edge is asynchronous; a step on it cannot be synchronous",
+                    )
                 if step.when is not None and step.probability is None:
                     conditions = k.KINDS[self.nodes[step.source].kind].conditions
                     if step.when not in conditions:
                         known = f" ({', '.join(conditions)})" if conditions else ""
-                        self.report((*path, "when"), f"'{step.when}' is not a condition that a "
-                                    f"{self.nodes[step.source].kind} decides{known}; give its "
-                                    "probability")
+                        self.report(
+                            (*path, "when"),
+                            f"'{step.when}' is not a condition that a "
+                            f"{self.nodes[step.source].kind} decides{known}; give its "
+                            "probability",
+                        )
 
     def _edge_hint(self, source: str, target: str) -> str:
         if self.model.edge(target, source):
@@ -381,8 +446,9 @@ class _Checker:
             for i, fault in enumerate(scenario.faults):
                 fault_path = (*path, "faults", i)
                 if fault.type is FaultType.az_outage:
-                    self.group_ref((*fault_path, "target"), fault.target,
-                                   GroupKind.availability_zone)
+                    self.group_ref(
+                        (*fault_path, "target"), fault.target, GroupKind.availability_zone
+                    )
                 elif fault.type is FaultType.region_outage:
                     self.group_ref((*fault_path, "target"), fault.target, GroupKind.region)
                 elif fault.type is FaultType.consumer_crash:
@@ -390,8 +456,11 @@ class _Checker:
                 else:
                     self.node_ref((*fault_path, "target"), fault.target)
                 if fault.start_s >= scenario.duration_s:
-                    self.report((*fault_path, "start_s"), f"the fault starts after the run ends "
-                                f"({fault.start_s} s >= duration_s {scenario.duration_s} s)")
+                    self.report(
+                        (*fault_path, "start_s"),
+                        f"the fault starts after the run ends "
+                        f"({fault.start_s} s >= duration_s {scenario.duration_s} s)",
+                    )
 
     def invariant_rules(self) -> None:
         for index, invariant in enumerate(self.model.invariants):
@@ -412,8 +481,11 @@ class _Checker:
                     self.ref((*path, field, i), kind, k.KINDS, "kind")
 
 
+def _a(word: str) -> str:
+    return f"an {word}" if word[0] in "aeiou" else f"a {word}"
+
+
 def _rotate(cycle: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Start a cycle at its smallest node, so the message is the same on every run."""
     start = min(range(len(cycle)), key=lambda i: cycle[i][0])
     return cycle[start:] + cycle[:start]
-

@@ -15,7 +15,9 @@ SCHEMA_FILE = "archgen.schema.json"
 
 def run_init(path: Path, *, force: bool = False) -> None:
     if path.is_dir():
-        raise click.UsageError(f"{path} is a directory; give a file name such as {path}/archgen.yaml")
+        raise click.UsageError(
+            f"{path} is a directory; give a file name such as {path}/archgen.yaml"
+        )
     if path.exists() and not force:
         raise click.UsageError(f"{path} exists; use --force to overwrite it")
     text = reference_model_path().read_text(encoding="utf-8")
