@@ -356,21 +356,35 @@ class _Checker:
                 self.report((*path, "operations"), "an operation is listed twice")
 
     def sync_cycles(self) -> None:
-        import networkx as nx
+        """Report every cycle of synchronous calls: find one, break it, look again."""
+        from graphlib import CycleError, TopologicalSorter
 
-        graph = nx.DiGraph()
+        first_index: dict[tuple[str, str], int] = {}
+        callees: dict[str, set[str]] = {node: set() for node in self.nodes}
         for index, edge in enumerate(self.model.edges):
             if edge.mode is Mode.sync and edge.source in self.nodes and edge.target in self.nodes:
-                graph.add_edge(edge.source, edge.target, index=index)
-        for cycle in sorted(sorted(c) for c in nx.simple_cycles(graph)):
-            ordered = _rotate(list(nx.find_cycle(graph.subgraph(cycle))))
-            index = graph.edges[ordered[0]]["index"]
-            names = " -> ".join([a for a, _ in ordered] + [ordered[0][0]])
+                callees[edge.source].add(edge.target)
+                first_index.setdefault(edge.key, index)
+        while True:
+            # graphlib orders predecessors first; callees as predecessors is the same graph.
+            try:
+                TopologicalSorter(callees).prepare()
+                return
+            except CycleError as error:
+                found: list[str] = error.args[1]
+            ring = found[:-1]
+            start = ring.index(min(ring))
+            ring = ring[start:] + ring[:start]
+            # graphlib walks predecessor links, so the ring runs against the call direction.
+            calls = [ring[0], *reversed(ring[1:])]
+            pairs = list(zip(calls, [*calls[1:], calls[0]], strict=True))
+            names = " -> ".join([*calls, calls[0]])
             self.report(
-                ("edges", index),
-                f"synchronous calls form a cycle: {names} (a request "
-                "could wait on itself; make one edge async)",
+                ("edges", min(first_index[pair] for pair in pairs)),
+                f"synchronous calls form a cycle: {names} (a request could wait on "
+                "itself; make one edge async)",
             )
+            callees[pairs[0][0]].discard(pairs[0][1])
 
     def flow_rules(self) -> None:
         scenarios = [scenario.id for scenario in self.model.scenarios]
@@ -483,9 +497,3 @@ class _Checker:
 
 def _a(word: str) -> str:
     return f"an {word}" if word[0] in "aeiou" else f"a {word}"
-
-
-def _rotate(cycle: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Start a cycle at its smallest node, so the message is the same on every run."""
-    start = min(range(len(cycle)), key=lambda i: cycle[i][0])
-    return cycle[start:] + cycle[:start]

@@ -85,7 +85,7 @@ def test_nesting_deeper_than_the_parser_can_go(tmp_path: Path) -> None:
     deep.write_text("[" * 100_000)
     code, _, err = run(["validate", str(deep)])
     assert code == 2
-    assert err == f"error: {deep}: nesting is too deep (a model needs at most 64 levels)\n"
+    assert err == f"error: {deep}:1:1001: nesting is too deep (a model needs at most 64 levels)\n"
 
 
 def test_a_recursive_alias_is_refused(tmp_path: Path) -> None:
