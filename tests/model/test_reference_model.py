@@ -65,7 +65,7 @@ def test_the_simple_flow_is_one_journey(reference: LoadedModel) -> None:
 def test_replicas_stand_in_for_originals_of_the_same_kind(reference: LoadedModel) -> None:
     model = reference.model
     replicas = {n.id: n.replica_of for n in model.nodes if n.replica_of}
-    assert len(replicas) == 15
+    assert len(replicas) == 16
     for replica, original in replicas.items():
         assert model.node(replica).kind == model.node(original).kind
         assert model.region_of(model.node(replica).group).id == "us-west-2"  # type: ignore[union-attr]

@@ -1,0 +1,65 @@
+"""The official AWS icon of every kind, taken from the diagrams (mingrammer) library.
+
+Only the icon files are used: archgen writes the Graphviz source itself, so node ids are
+stable and nothing is written to the working directory. Icons are named relative to
+diagrams' ``resources/`` folder (``aws/compute/lambda.png``); :data:`RESOURCES` is passed
+to Graphviz as its image path.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib
+from functools import cache
+from pathlib import Path
+
+ICON_CLASSES: dict[str, tuple[str, str]] = {
+    "client": ("diagrams.aws.general", "Users"),
+    "route53": ("diagrams.aws.network", "Route53"),
+    "cloudfront": ("diagrams.aws.network", "CloudFront"),
+    "shield": ("diagrams.aws.security", "Shield"),
+    "waf": ("diagrams.aws.security", "WAF"),
+    "alb": ("diagrams.aws.network", "ALB"),
+    "ec2": ("diagrams.aws.compute", "EC2AutoScaling"),
+    "lambda": ("diagrams.aws.compute", "Lambda"),
+    "sagemaker_endpoint": ("diagrams.aws.ml", "Sagemaker"),
+    "s3": ("diagrams.aws.storage", "S3"),
+    "dynamodb": ("diagrams.aws.database", "Dynamodb"),
+    "rds": ("diagrams.aws.database", "RDS"),
+    "kms": ("diagrams.aws.security", "KMS"),
+    "iam_role": ("diagrams.aws.security", "IAMRole"),
+    "sqs": ("diagrams.aws.integration", "SQS"),
+    "sns": ("diagrams.aws.integration", "SNS"),
+    "cloudwatch": ("diagrams.aws.management", "Cloudwatch"),
+    "external": ("diagrams.aws.general", "GenericOfficeBuilding"),
+}
+"""Kind → diagrams class (module, name). Every kind of ``KINDS`` has one (tested)."""
+
+FALLBACK = ("diagrams.aws.general", "General")
+"""For a kind a newer model knows and this table does not yet."""
+
+
+@cache
+def resources_dir() -> Path:
+    """diagrams' icon folder (a top-level ``resources/`` beside the package)."""
+    import diagrams
+
+    return Path(diagrams.__file__).resolve().parent.parent / "resources"
+
+
+@cache
+def icon_path(kind: str) -> str:
+    """The icon of ``kind``, relative to :func:`resources_dir` (e.g. ``aws/ml/sagemaker.png``)."""
+    module, name = ICON_CLASSES.get(kind, FALLBACK)
+    node_class = getattr(importlib.import_module(module), name)
+    folder = str(node_class._icon_dir).removeprefix("resources/")
+    return f"{folder}/{node_class._icon}"
+
+
+@cache
+def icon_data_uri(relative: str) -> str:
+    """A ``data:`` URI of an icon, so a published SVG needs no file beside it."""
+    path = (resources_dir() / relative).resolve()
+    if not path.is_relative_to(resources_dir()) or path.suffix != ".png":
+        raise ValueError(f"not an icon of diagrams' resources folder: {relative}")
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")

@@ -1,0 +1,174 @@
+"""Computed views: exact contents on the renderers' own model, and order independence."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+import yaml
+
+from archgen.model import LoadedModel, load_model_text
+from archgen.model.kinds import KINDS
+from archgen.renderers import render_view
+from archgen.renderers.icons import ICON_CLASSES, icon_path, resources_dir
+from archgen.renderers.mermaid import sequence_diagram
+from archgen.renderers.registry import available_renderers, get_renderer
+from archgen.renderers.views import UnknownView, compute_view, compute_views
+from tests.render.conftest import MODELS
+
+
+def test_view_ids_in_order(mini: LoadedModel) -> None:
+    assert [view.id for view in compute_views(mini.model)] == [
+        "overview",
+        "region-euw1",
+        "region-use1",
+        "security",
+        "step-1",
+        "step-2",
+        "flow-add-to-cart",
+        "flow-browse",
+        "flow-checkout",
+        "view-data",
+        "view-us-east",
+    ]
+
+
+def test_flow_view_numbers_steps_and_marks_async_and_conditions(mini: LoadedModel) -> None:
+    view = compute_view(mini.model, "flow-browse")
+    assert view.node_ids == ("alb", "cdn", "dns", "images", "recs", "shoppers", "web")
+    assert [(e.label, e.is_async, e.condition) for e in view.edges] == [
+        ("1. Resolve", False, None),
+        ("2. GET /", False, None),
+        ("3. GET / [if cache_miss]", False, "cache_miss"),
+        ("4. GET /", False, None),
+        ("5. InvokeEndpoint [if p=0.5]", False, "p=0.5"),
+        ("6. GetObject [if cache_hit]", False, "cache_hit"),
+    ]
+    assert [step.parent for step in view.steps] == [None, None, 2, 3, 4, 2]
+    assert [c.id for c in view.clusters] == ["use1", "vpc-use1"]
+    checkout = compute_view(mini.model, "flow-checkout")
+    assert [e.step for e in checkout.edges if e.is_async] == [4, 8, 9]
+
+
+def test_article_step_merges_its_flows(mini: LoadedModel) -> None:
+    view = compute_view(mini.model, "step-2")
+    assert view.title == "Step 2: Add to cart; Check out"
+    assert {step.flow for step in view.steps} == {"add-to-cart", "checkout"}
+    labels = {edge.id: edge.label for edge in view.edges}
+    assert labels["web->carts"] == "GetItem, PutItem"
+    assert labels["cdn->alb"] == "POST /cart"
+
+
+def test_security_view(mini: LoadedModel) -> None:
+    view = compute_view(mini.model, "security")
+    relations = sorted((e.relation, e.source, e.target) for e in view.edges)
+    assert relations == [
+        ("assumes", "web", "web-role"),
+        ("assumes", "worker", "worker-role"),
+        ("call", "worker", "key"),
+        ("encrypts", "key", "carts"),
+        ("encrypts", "key", "images"),
+        ("encrypts", "key", "orders-db"),
+        ("protects", "shield", "alb"),
+        ("protects", "shield", "cdn"),
+        ("protects", "waf", "cdn"),
+    ]
+
+
+def test_region_and_custom_views(mini: LoadedModel) -> None:
+    region = compute_view(mini.model, "region-euw1")
+    assert region.node_ids == ("images-eu",)
+    use1 = compute_view(mini.model, "region-use1")
+    assert "shoppers" not in use1.node_ids  # global, but it calls no node of the region
+    assert {"cdn", "mail"} <= set(use1.node_ids)
+    data = compute_view(mini.model, "view-data")
+    assert data.node_ids == ("carts", "images", "images-eu", "orders", "orders-db")
+    us_east = compute_view(mini.model, "view-us-east")
+    assert us_east.node_ids == (
+        "alb",
+        "carts",
+        "events",
+        "images",
+        "orders",
+        "orders-db",
+        "recs",
+        "web",
+        "worker",
+    )
+
+
+def test_unknown_view_error() -> None:
+    model = load_model_text((MODELS / "mini.yaml").read_text(encoding="utf-8")).model
+    with pytest.raises(UnknownView) as caught:
+        compute_view(model, "flow-chekout")
+    assert caught.value.exit_code == 2
+    assert caught.value.message == "unknown view 'flow-chekout' (did you mean 'flow-checkout'?)"
+
+
+def test_order_of_the_model_lists_does_not_matter(mini: LoadedModel) -> None:
+    data = yaml.safe_load(mini.text)
+    for section in ("groups", "nodes", "edges", "flows", "views"):
+        data[section] = list(reversed(data[section]))
+    shuffled = load_model_text(yaml.safe_dump(data, sort_keys=False)).model
+    assert compute_views(shuffled) == compute_views(mini.model)
+    for view in compute_views(mini.model):
+        assert render_view(shuffled, view.id, "dot") == render_view(mini.model, view, "dot")
+
+
+def test_sequence_diagram_blocks(mini: LoadedModel) -> None:
+    text = sequence_diagram(mini.model, "browse")
+    body = text.split("autonumber\n")[1].split("\n")
+    messages = [
+        line.strip()
+        for line in body
+        if "->>" in line
+        or "--)" in line
+        or line.strip().split(" ")[0] in {"alt", "else", "opt", "end"}
+    ]
+    assert messages == [
+        "n_shoppers->>n_dns: Resolve",
+        "n_shoppers->>n_cdn: GET /",
+        "alt cache_miss",
+        "n_cdn->>n_alb: GET /",
+        "n_alb->>n_web: GET /",
+        "opt p=0.5",
+        "n_web->>n_recs: InvokeEndpoint",
+        "end",
+        "else cache_hit",
+        "n_cdn->>n_images: GetObject",
+        "end",
+    ]
+    assert "n_web--)n_orders: SendMessage" in sequence_diagram(mini.model, "checkout")
+
+
+def test_every_kind_has_diagrams_official_icon() -> None:
+    assert set(ICON_CLASSES) == set(KINDS)
+    for kind, (module, name) in ICON_CLASSES.items():
+        node_class = getattr(importlib.import_module(module), name)
+        assert node_class._provider == "aws", kind
+        assert (resources_dir() / icon_path(kind)).is_file(), kind
+    assert icon_path("ec2") == "aws/compute/ec2-auto-scaling.png"
+    assert icon_path("sagemaker_endpoint") == "aws/ml/sagemaker.png"
+
+
+def test_renderers_are_entry_points(mini: LoadedModel) -> None:
+    assert available_renderers() == ["diagrams", "dot", "mermaid"]
+    assert get_renderer("diagrams").formats == ("svg", "png")
+    png = get_renderer("diagrams").render(mini.model, compute_view(mini.model, "step-1"), "png")
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    with pytest.raises(Exception, match=r"unknown renderer 'mermiad' \(did you mean 'mermaid'\?\)"):
+        get_renderer("mermiad")
+
+
+def test_hostile_labels_stay_text(hostile: LoadedModel) -> None:
+    svg = render_view(hostile.model, "overview", "svg").decode("utf-8")
+    assert "<script" not in svg
+    assert ">&lt;script&gt;alert(&quot;x&quot;)</text>" in svg  # wrapped on two lines
+    assert "&lt;/script&gt;alert(&#39;g&#39;)" not in svg
+    assert "Region &lt;/text&gt;&lt;script&gt;alert(&#39;g&#39;)&lt;/script&gt;" in svg
+    assert "R&amp;D &amp;lt;team&amp;gt;" in svg  # a literal '&lt;' stays literal
+    dot = render_view(hostile.model, "overview", "dot").decode("utf-8")
+    assert r'label="back\\slash \\N \\G' in dot
+    mermaid = render_view(hostile.model, "overview", "mermaid").decode("utf-8")
+    assert "<script" not in mermaid
+    assert "#lt;script#gt;" in mermaid
