@@ -52,8 +52,15 @@ $(NPM_STAMP): package.json
 	fi
 	@mkdir -p node_modules && rm -f node_modules/.installed-* && touch $@
 
+OUT ?= archgen-out
+
+# The main job on the embedded reference model: check it, draw it, explain one shopper's
+# journey hop by hop, simulate Prime Day, check the design, and publish the site.
 demo: setup
 	$(ARCHGEN) validate
+	$(ARCHGEN) render --out $(OUT)/diagrams
+	$(ARCHGEN) run --journey buy --explain
+	$(ARCHGEN) run --scenario prime-day --out $(OUT)/runs/prime-day
 
 lint: setup
 	$(BIN)/ruff check cli model renderers runtime site tests bench

@@ -41,8 +41,13 @@ def validate(model_path: Path | None, quiet: bool) -> None:
 
 
 @cli.command()
-@click.option("--out", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Write to this file instead of standard output.")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
 def schema(out: Path | None) -> None:
     """Print the JSON Schema (Draft 2020-12) of a model, for editors and yaml-language-server."""
     from archgen.commands.schema import run_schema
@@ -51,8 +56,9 @@ def schema(out: Path | None) -> None:
 
 
 @cli.command()
-@click.argument("path", required=False, type=click.Path(path_type=Path),
-                default=Path("archgen.yaml"))
+@click.argument(
+    "path", required=False, type=click.Path(path_type=Path), default=Path("archgen.yaml")
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def init(path: Path, force: bool) -> None:
     """Write the reference model to PATH (default ./archgen.yaml) to start from, with its
@@ -60,6 +66,182 @@ def init(path: Path, force: bool) -> None:
     from archgen.commands.init import run_init
 
     run_init(path, force=force)
+
+
+@cli.command()
+@MODEL_ARGUMENT
+@click.option(
+    "--view",
+    "-v",
+    "views",
+    multiple=True,
+    metavar="NAME",
+    help="Render only this view (repeatable); default: every view.",
+)
+@click.option(
+    "--format",
+    "-f",
+    "formats",
+    metavar="png,svg,mermaid,dot",
+    default=None,
+    help="Comma-separated formats; default: all of them.",
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("archgen-out"),
+    show_default=True,
+    help="Output folder.",
+)
+@click.option("--watch", is_flag=True, help="Render again whenever MODEL changes.")
+def render(
+    model_path: Path | None, views: tuple[str, ...], formats: str | None, out: Path, watch: bool
+) -> None:
+    """Draw the whole system, each region, flow and article step, security and the model's
+    own views, as PNG, SVG (AWS icons), Mermaid and DOT. Unchanged views are skipped."""
+    from archgen.commands.render import parse_formats, run_render
+
+    run_render(model_path, views=views, formats=parse_formats(formats), out=out, watch=watch)
+
+
+@cli.command()
+@MODEL_ARGUMENT
+@click.option(
+    "--run",
+    "run_dirs",
+    multiple=True,
+    metavar="DIR",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Check this run folder (from `archgen run`); repeatable.",
+)
+@click.option(
+    "--scenario",
+    "-s",
+    "scenarios",
+    multiple=True,
+    metavar="ID",
+    help="Run this scenario and check it; repeatable. Default: every scenario.",
+)
+@click.option("--lint-only", is_flag=True, help="Only the static rules; run nothing.")
+@click.option(
+    "--format",
+    "-f",
+    "output_format",
+    default="text",
+    show_default=True,
+    type=click.Choice(["text", "json", "junit", "sarif"]),
+    help="junit for CI systems, sarif for code hosts' annotations.",
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the report to this file instead of standard output.",
+)
+def check(
+    model_path: Path | None,
+    run_dirs: tuple[Path, ...],
+    scenarios: tuple[str, ...],
+    lint_only: bool,
+    output_format: str,
+    out: Path | None,
+) -> None:
+    """Lint MODEL and prove that runs of it agree with it: every call on a declared edge,
+    flows as declared, SLOs met, no lost orders, no plaintext card data, no IAM denial.
+
+    Without --run, runs the scenarios itself. Exit 0 when everything holds, 1 on
+    violations, 2 on bad input."""
+    from archgen.commands.check import run_check
+
+    run_check(
+        model_path,
+        run_dirs=run_dirs,
+        scenarios=scenarios,
+        lint_only=lint_only,
+        output_format=output_format,
+        out=out,
+    )
+
+
+@cli.group()
+def site() -> None:
+    """The documentation site of MODEL: overview and story, a page per group, node, flow and
+    scenario (with simulated charts), and the model reference. Self-contained: no CDN.
+
+    With your own mkdocs.yml, add the plugin instead: `plugins: [search, archgen: {model:
+    path}]`."""
+
+
+SITE_CACHE = click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path(".archgen-cache/site"),
+    show_default=True,
+    help="Diagrams and simulation results, reused while the model is unchanged.",
+)
+
+
+@site.command("build")
+@MODEL_ARGUMENT
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("build/site"),
+    show_default=True,
+    help="Output folder (wiped).",
+)
+@SITE_CACHE
+def site_build(model_path: Path | None, out: Path, cache_dir: Path) -> None:
+    """Build the site of MODEL into --out."""
+    from archgen.commands.site import run_site_build
+
+    run_site_build(model_path, out, cache_dir)
+
+
+@site.command("serve")
+@MODEL_ARGUMENT
+@click.option(
+    "--dev-addr",
+    "-a",
+    default="127.0.0.1:8000",
+    show_default=True,
+    metavar="IP:PORT",
+    help="Address to serve on.",
+)
+@SITE_CACHE
+def site_serve(model_path: Path | None, dev_addr: str, cache_dir: Path) -> None:
+    """Serve the site of MODEL, rebuilding it when the model changes."""
+    from archgen.commands.site import run_site_serve
+
+    run_site_serve(model_path, dev_addr, cache_dir)
+
+
+@cli.command()
+@MODEL_ARGUMENT
+@click.option("--scenario", "-s", default="normal-day", show_default=True,
+              help="Scenario of the model to simulate.")
+@click.option("--seed", type=int, default=None, help="Random seed (default: the scenario's).")
+@click.option("--duration", type=float, default=None,
+              help="Simulated seconds (default: the scenario's).")
+@click.option("--scale", type=float, default=None,
+              help="Traffic and capacity scale factor (default: the scenario's).")
+@click.option("--out", "-o", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Run folder (default ./archgen-out/run-<scenario>).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--journey", default=None, help="With --explain: the journey to follow.")
+@click.option("--explain", is_flag=True,
+              help="Send one user through --journey and print what happened, hop by hop.")
+def run(model_path: Path | None, scenario: str, seed: int | None, duration: float | None,
+        scale: float | None, out: Path | None, as_json: bool, journey: str | None,
+        explain: bool) -> None:
+    """Simulate MODEL under a scenario: spans, metrics per period and a summary."""
+    from archgen.commands.run import run_command
+
+    run_command(model_path, scenario=scenario, seed=seed, duration=duration, scale=scale,
+                out=out, as_json=as_json, journey=journey, explain=explain)
 
 
 def main() -> None:

@@ -1,0 +1,64 @@
+"""``archgen check``: lint the model, run or read runs, and report in one format."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from archgen import __version__
+from archgen.model import load_model
+from archgen.output import write_atomic
+
+FORMAT_NAMES = ("text", "json", "junit", "sarif")
+
+
+class CheckFailed(click.ClickException):
+    """The model or a run broke a rule: exit 1, after the report was written."""
+
+    exit_code = 1
+
+    def show(self, file: object = None) -> None:
+        click.echo(self.message, err=True)
+
+
+def run_check(
+    model_path: Path | None,
+    *,
+    run_dirs: tuple[Path, ...],
+    scenarios: tuple[str, ...],
+    lint_only: bool,
+    output_format: str,
+    out: Path | None,
+) -> None:
+    from archgen.runtime.check.api import check
+    from archgen.runtime.check.formats import FORMATS
+
+    if lint_only and (run_dirs or scenarios):
+        raise click.UsageError("--lint-only cannot be combined with --run or --scenario")
+    if run_dirs and scenarios:
+        raise click.UsageError(
+            "give runs to read (--run) or scenarios to run (--scenario), not both"
+        )
+    started = time.perf_counter()
+    loaded = load_model(model_path)
+    report = check(loaded, run_dirs=run_dirs, scenarios=scenarios, run_all=not lint_only)
+    elapsed = time.perf_counter() - started
+    rendered = FORMATS[output_format](report, __version__)
+    if out is None:
+        click.echo(rendered, nl=False)
+    else:
+        write_atomic(out, rendered)
+    runs = sum(scope.name not in ("lint", "coverage") for scope in report.scopes)
+    click.echo(
+        f"checked {loaded.source}: lint and {runs} run{'s' if runs != 1 else ''} in "
+        f"{elapsed:.2f} s",
+        err=True,
+    )
+    if report.failed:
+        counts = report.counts()
+        raise CheckFailed(
+            f"check failed: {counts['errors']} errors "
+            f"({counts['warnings']} warnings, {counts['suppressed']} suppressed)"
+        )

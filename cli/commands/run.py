@@ -1,0 +1,172 @@
+"""``archgen run``: simulate a scenario of the model and report what users experienced."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from archgen.model import load_model
+
+
+class RunInputError(click.ClickException):
+    exit_code = 2
+
+
+def run_command(
+    model_path: Path | None,
+    *,
+    scenario: str,
+    seed: int | None,
+    duration: float | None,
+    scale: float | None,
+    out: Path | None,
+    as_json: bool,
+    journey: str | None,
+    explain: bool,
+) -> None:
+    from archgen.runtime.run import RunError, run_scenario
+
+    model = load_model(model_path).model
+    if explain or journey is not None:
+        _explain(model, scenario, journey, seed, scale, explain)
+        return
+    out = out or Path("archgen-out") / f"run-{scenario}"
+    try:
+        if sys.stderr.isatty() and not as_json:
+            result = _with_progress(model, scenario, seed, duration, scale, out)
+        else:
+            result = run_scenario(
+                model, scenario, seed=seed, duration_s=duration, scale=scale, out=out
+            )
+    except RunError as error:
+        raise RunInputError(str(error)) from None
+    if as_json:
+        click.echo(json.dumps(result.summary, indent=2, sort_keys=True))
+        return
+    _print_table(result.summary, out)
+
+
+def _with_progress(
+    model: Any,
+    scenario: str,
+    seed: int | None,
+    duration: float | None,
+    scale: float | None,
+    out: Path,
+) -> Any:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from archgen.runtime.run import run_scenario
+
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn(f"simulating {scenario}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("run", total=1.0)
+        return run_scenario(
+            model,
+            scenario,
+            seed=seed,
+            duration_s=duration,
+            scale=scale,
+            out=out,
+            progress=lambda done: progress.update(task, completed=done),
+        )
+
+
+def _print_table(summary: dict[str, Any], out: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(
+        title=f"{summary['scenario']} — seed {summary['seed']}, scale "
+        f"{summary['scale']}, {summary['duration_s']:g} s simulated"
+    )
+    for column in (
+        "flow",
+        "runs",
+        "availability",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "per s (real)",
+        "top error",
+    ):
+        table.add_column(column, justify="left" if column in ("flow", "top error") else "right")
+    for flow_id, flow in summary["flows"].items():
+        if not flow["completed"]:
+            continue
+        errors = flow["errors"]
+        top = max(errors.items(), key=lambda item: item[1]) if errors else None
+        availability = flow["availability"]
+        table.add_row(
+            flow_id,
+            str(flow["completed"]),
+            "—" if availability is None else f"{100 * availability:.2f} %",
+            _ms(flow["p50_ms"]),
+            _ms(flow["p95_ms"]),
+            _ms(flow["p99_ms"]),
+            f"{flow['throughput_per_s']:,.1f}",
+            "" if top is None else f"{top[0]} ×{top[1]}",
+        )
+    console.print(table)
+    availability = summary["availability"]
+    console.print(
+        f"sessions {summary['sessions']:,}, requests {summary['requests']:,}, events "
+        f"{summary['events']:,}, violations {summary['violations']}, availability "
+        + ("—" if availability is None else f"{100 * availability:.3f} %")
+    )
+    for fleet, instances in summary["instances"].items():
+        console.print(
+            f"{fleet}: {instances['initial']} → peak {instances['peak_in_service']} → "
+            f"{instances['final_in_service']} instances in service (×{1 / summary['scale']:g} "
+            "in the real system)"
+        )
+    for node, cache in summary["cache"].items():
+        if cache["hit_ratio"] is not None:
+            console.print(f"{node}: cache hit ratio {100 * cache['hit_ratio']:.1f} %")
+    console.print(f"written to {out}/ (spans.jsonl, metrics.jsonl, summary.json)")
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def _explain(
+    model: Any,
+    scenario: str,
+    journey: str | None,
+    seed: int | None,
+    scale: float | None,
+    explain: bool,
+) -> None:
+    from archgen.runtime.explain import explain_journey, render_tree
+    from archgen.runtime.run import RunError, find_scenario
+
+    if journey is None or not explain:
+        raise RunInputError("--journey and --explain go together: --journey ID --explain")
+    try:
+        found = find_scenario(model, scenario)
+        spans = explain_journey(
+            model,
+            scenario,
+            journey,
+            seed=found.seed if seed is None else seed,
+            scale=found.scale if scale is None else scale,
+        )
+    except RunError as error:
+        raise RunInputError(str(error)) from None
+    click.echo(f"one user through journey '{journey}' ({scenario}):")
+    for line in render_tree(spans):
+        click.echo(line)

@@ -1,0 +1,365 @@
+"""The Behavior interface: how one kind of node acts during a simulated run.
+
+One module per kind under ``archgen.runtime.behaviors`` defines a subclass of
+:class:`Behavior` and registers it with ``@register("kind")``. The run builds one instance
+per node, each with its own :class:`NodeContext`; a behavior sees only that context, never
+the kernel, the other behaviors or the files being written.
+
+Life of a behavior
+------------------
+1. ``__init__(ctx)``: read the node's params ONCE (``ctx.node.params``, a frozen pydantic
+   object) into plain attributes; make samplers with ``ctx.sampler(duration)``. Capacities
+   are given in real-system units: multiply them by ``ctx.scale`` (``ctx.scaled(n)``).
+2. ``start()``: called once every behavior exists, at time 0: schedule timers
+   (``ctx.after(delay_ms, fn, arg)``), e.g. health checks, polling, scaling evaluations.
+3. ``handle(call)``: serve one call made to this node. The behavior MUST eventually end it
+   with ``ctx.finish(call)`` (success, or the error a child left in ``call.error``) or
+   ``ctx.fail(call, "ErrorCode")``; until then the call is in flight. To make the calls the
+   flow declares under this step, use ``ctx.run_children(call, then)``; ``then(call)`` runs
+   when the synchronous children are done (``call.error`` is set if one failed).
+4. ``condition(name, call)``: decide a step's ``when`` for the children this node makes
+   (e.g. CloudFront answers ``cache_miss``); ``None`` = undecided → ``probability`` or
+   true.
+5. Hooks, all optional: ``healthy()`` (Route 53 / ALB health checks), ``targets()`` (what a
+   load balancer can pick among), ``screen(call)`` (WAF/Shield: block at the entry of the
+   nodes they protect), ``on_signal(signal)`` (alarm actions), ``on_fault(fault, active)``,
+   ``on_period(t_s)`` (emit gauges before a metrics period closes), ``on_metrics(t_s)``
+   (after it closed: CloudWatch evaluates alarms), ``summary()`` (extra summary fields).
+
+Calls and edges
+---------------
+``ctx.call(parent, target, op, done)`` is the ONLY way to reach another node. It maps the
+target to its replica in the session's region, checks that a declared edge (this node →
+target) carries ``op`` (else: a ``violation`` span and ``done`` with status "violation"),
+asks the IAM authorizer (``archgen.runtime.iam.authorize(model, caller, target, op)``,
+returning an object with ``allowed: bool`` and ``reason: str``; allow-all until that module
+exists), applies faults (outage → ``ServiceUnavailable``, throttling, added latency) and the
+protections (``screen``), then hands the call to the target's ``handle``. ``done(call)`` is
+invoked exactly once, when the callee finishes; ``call.error`` is ``None`` on success.
+
+Async consumers (SQS → Lambda): keep the :class:`Call` that brought the message (it carries
+the trace: session, flow, region) and, when the consumer processes it, call
+``ctx.run_triggered(origin, then, op="Invoke")``: it runs the steps this node makes as a
+*triggered root* (steps from this node with no parent step, in the origin's flow, else in
+the first flow declaring them) as children of a new span on this node, and calls
+``then(work)``; finish ``work`` like any call.
+
+Determinism: draw randomness only from ``ctx.rng`` (a ``random.Random`` seeded from the run
+seed and the node id); never iterate over sets; ids are sorted.
+"""
+
+from __future__ import annotations
+
+import random
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+if TYPE_CHECKING:
+    from archgen.model.base import Duration
+    from archgen.model.schema import AnyNode, Fault, Model
+
+Callback = Callable[["Call"], None]
+"""Continuation of a call: receives the finished call."""
+
+
+class Session:
+    """One user (or one attack source): where they are and where DNS sent them."""
+
+    __slots__ = (
+        "attack",
+        "client",
+        "id",
+        "journey",
+        "location",
+        "region",
+        "region_expires",
+        "source",
+    )
+
+    def __init__(
+        self,
+        session_id: int,
+        journey: str | None,
+        client: str | None,
+        location: str | None,
+        source: str,
+        *,
+        attack: bool = False,
+    ) -> None:
+        self.id = session_id
+        self.journey = journey
+        self.client = client
+        self.location = location
+        self.source = source  # the "IP" WAF keys on
+        self.region: str | None = None  # region group chosen by Route 53
+        self.region_expires = 0.0  # ms: when the client's cached DNS answer expires
+        self.attack = attack
+
+
+class Trace:
+    """One execution of one flow (or a flow-less call such as a health check)."""
+
+    __slots__ = ("flow", "id", "item", "session", "text")
+
+    def __init__(self, trace_id: int, session: Session, flow: Any, item: int) -> None:
+        self.id = trace_id
+        self.session = session
+        self.flow = flow  # archgen.runtime.plan.FlowPlan | None
+        self.item = item  # catalogue item this flow is about (cache/object key)
+        self.text: tuple[str, str, str, str] | None = None  # span fields, formatted once
+
+
+class Call:
+    """One request from one node to another; becomes one span when it finishes."""
+
+    __slots__ = (
+        "attrs",
+        "done",
+        "error",
+        "node",
+        "op",
+        "origin",
+        "parent",
+        "payload",
+        "route",
+        "source",
+        "span",
+        "start",
+        "status",
+        "step",
+        "trace",
+    )
+
+    def __init__(
+        self,
+        trace: Trace,
+        span: int,
+        parent: Call | None,
+        source: str,
+        node: str,
+        op: str,
+        step: int | None,
+        start: float,
+        done: Callback,
+    ) -> None:
+        self.trace = trace
+        self.span = span
+        self.parent = parent
+        self.source = source  # caller node id
+        self.node = node  # callee node id (after replica mapping)
+        self.op = op
+        self.step = step  # index of the flow step, None for retries/health checks/…
+        self.start = start  # ms
+        self.done = done
+        self.status = "ok"  # "ok" | "error" | "violation"
+        self.error: str | None = None
+        self.origin: str | None = None  # node where the error was raised
+        self.attrs: dict[str, Any] | None = None  # behavior's decisions, into the span
+        self.route: Any = None  # set by a load balancer: the target chosen
+        self.payload: Any = None  # free for behaviors (message body, data key…)
+
+    def note(self, key: str, value: Any) -> None:
+        """Record a decision in the span's ``attrs`` (e.g. ``cache="hit"``)."""
+        if self.attrs is None:
+            self.attrs = {key: value}
+        else:
+            self.attrs[key] = value
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A control message sent through a declared edge, e.g. a CloudWatch alarm action."""
+
+    type: str  # "scale" | "failover" | "notify" | …
+    source: str  # node that sent it
+    alarm: str | None = None
+    state: str = "ALARM"  # "ALARM" | "OK"
+    adjustment: int = 0
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class Target:
+    """Something a load balancer can send to (an instance, or a whole node)."""
+
+    __slots__ = ("healthy", "id", "outstanding")
+
+    def __init__(self, target_id: str) -> None:
+        self.id = target_id
+        self.outstanding = 0
+        self.healthy = True
+
+
+class FaultState:
+    """Faults currently applied to a node; the kernel updates it, behaviors read it."""
+
+    __slots__ = ("crash_rate", "down", "latency_ms", "throttle_rate", "zones_down")
+
+    def __init__(self) -> None:
+        self.down = False  # node, AZ (for single-zone nodes) or region outage
+        self.latency_ms = 0.0  # added to every response
+        self.throttle_rate = 0.0  # share of calls failing with ThrottlingException
+        self.crash_rate = 0.0  # consumer_crash: share of invocations that crash
+        self.zones_down: frozenset[str] = frozenset()  # AZ groups out (multi-zone nodes)
+
+
+class NodeContext(ABC):
+    """What a behavior may use. Times are milliseconds since the start of the run."""
+
+    node_id: str
+    node: AnyNode
+    kind: str
+    model: Model
+    rng: random.Random
+    scale: float  # traffic/capacity scale factor of the run
+    region: str | None  # region group of this node
+    faults: FaultState
+    shared: dict[str, Any]
+    """Run-scoped services several behaviors use (data-at-rest stores, the KMS key ring),
+    keyed by name; one dict per run, never shared between runs. Always holds
+    ``"scenario"`` (the Scenario being run) and ``"seed"`` (the run's seed)."""
+
+    @property
+    @abstractmethod
+    def now(self) -> float: ...
+
+    def scaled(self, count: float, minimum: int = 1) -> int:
+        """A real-system capacity (instances, connections, quota) at the run's scale."""
+        return max(minimum, round(count * self.scale))
+
+    @abstractmethod
+    def after(self, delay_ms: float, fn: Callable[[Any], None], arg: Any = None) -> None:
+        """Run ``fn(arg)`` ``delay_ms`` from now (ties: in scheduling order)."""
+
+    @abstractmethod
+    def sampler(self, duration: Duration) -> Callable[[], float]:
+        """A function drawing milliseconds from ``duration`` with this node's RNG."""
+
+    @abstractmethod
+    def call(
+        self,
+        parent: Call | None,
+        target: str,
+        op: str,
+        done: Callback,
+        *,
+        trace: Trace | None = None,
+        step: int | None = None,
+        route: Any = None,
+        payload: Any = None,
+    ) -> None:
+        """Call ``target`` through the declared edge; ``done(call)`` when it finishes.
+        ``trace`` defaults to the parent's (a flow-less one when there is no parent)."""
+
+    @abstractmethod
+    def run_children(
+        self,
+        call: Call,
+        then: Callback,
+        *,
+        route: Callable[[Call], str | None] | None = None,
+    ) -> None:
+        """Make the calls the flow nests under ``call``'s step, in order (sync ones wait);
+        ``route(child)`` may set ``child.route`` or return an error code to fail it."""
+
+    @abstractmethod
+    def run_triggered(self, origin: Call, then: Callback, *, op: str = "Invoke") -> None:
+        """Run this node's triggered-root steps for ``origin``'s flow as a new span."""
+
+    @abstractmethod
+    def finish(self, call: Call, error: str | None = None) -> None:
+        """End ``call`` now (with ``error``, or the error its children left)."""
+
+    def fail(self, call: Call, error: str) -> None:
+        self.finish(call, error)
+
+    @abstractmethod
+    def count(self, name: str, n: int = 1) -> None:
+        """Add to this node's counters in ``summary.json``."""
+
+    @abstractmethod
+    def emit(self, metric: str, value: float) -> None:
+        """A CloudWatch datapoint for this node in the current period (e.g. CPUUtilization)."""
+
+    @abstractmethod
+    def metric(self, node: str, name: str, statistic: str) -> float | None:
+        """A node's metric over the last closed period; ``None`` = missing data."""
+
+    @abstractmethod
+    def signal(self, target: str, signal: Signal) -> bool:
+        """Deliver a control message through the declared edge to ``target``; False (and a
+        violation) if there is none."""
+
+    @abstractmethod
+    def targets(self, node: str) -> list[Target]:
+        """The targets of ``node`` a load balancer can pick (through a declared edge)."""
+
+    @abstractmethod
+    def healthy(self, node: str) -> bool:
+        """Whether ``node`` answers a health check now."""
+
+    @abstractmethod
+    def new_trace(self, parent: Call | None = None) -> Trace:
+        """A flow-less trace (for work this node starts on its own)."""
+
+
+class Behavior:
+    """Base class: a node that answers after running the children its flow declares."""
+
+    kind: ClassVar[str] = ""
+
+    def __init__(self, ctx: NodeContext) -> None:
+        self.ctx = ctx
+
+    def start(self) -> None:
+        """Schedule timers; called once at time 0, after every behavior is built."""
+
+    def handle(self, call: Call) -> None:
+        self.ctx.run_children(call, self.ctx.finish)
+
+    def condition(self, name: str, call: Call) -> bool | None:
+        return None
+
+    def healthy(self) -> bool:
+        return not self.ctx.faults.down
+
+    def targets(self) -> list[Target]:
+        return []
+
+    def screen(self, call: Call) -> str | None:
+        """For protections: an error code to block ``call`` at the protected node's door."""
+        return None
+
+    def on_signal(self, signal: Signal) -> None:
+        self.ctx.count(f"signal.{signal.type}")
+
+    def on_fault(self, fault: Fault, active: bool) -> None:
+        """A fault on this node starts (``active``) or ends; ``ctx.faults`` is updated."""
+
+    def on_period(self, t_s: float) -> None:
+        """Emit gauges for the metrics period ending at ``t_s``."""
+
+    def on_metrics(self, t_s: float) -> None:
+        """The period ending at ``t_s`` has closed; ``ctx.metric`` now sees it."""
+
+    def summary(self) -> dict[str, Any]:
+        """Extra fields for this node in ``summary.json`` (JSON-serialisable, sorted)."""
+        return {}
+
+
+B = TypeVar("B", bound=type[Behavior])
+
+BEHAVIORS: dict[str, type[Behavior]] = {}
+"""Kind → behavior class; filled by the modules of :mod:`archgen.runtime.behaviors`."""
+
+
+def register(kind: str) -> Callable[[B], B]:
+    """Class decorator: make ``cls`` the behavior of ``kind``."""
+
+    def decorate(cls: B) -> B:
+        cls.kind = kind
+        BEHAVIORS[kind] = cls
+        return cls
+
+    return decorate

@@ -1,0 +1,148 @@
+"""Application Load Balancer: picks a healthy target of the fleet the flow calls.
+
+Rules (Elastic Load Balancing, Application Load Balancers guide):
+- Algorithms: ``round_robin`` or ``least_outstanding_requests`` over healthy targets.
+- Health checks every ``health_check_interval_s``: a target turns unhealthy after
+  ``unhealthy_threshold`` consecutive failures and healthy after ``healthy_threshold``
+  successes; a newly registered target must pass one check before it receives traffic.
+- All targets unhealthy → fail open (send to all registered targets). No target → ``503``.
+- A target that does not answer (its zone is out) → ``502``.
+- ``overhead`` latency is added to each request.
+The health of the load balancer itself (for Route 53) is: up, and at least one target
+answering.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from archgen.model.kinds import LbAlgorithm
+from archgen.model.schema import AlbNode
+from archgen.runtime.behavior import Behavior, Call, NodeContext, Target, register
+
+
+class _Health:
+    __slots__ = ("fails", "fresh", "healthy", "oks")
+
+    def __init__(self) -> None:
+        self.healthy = False  # a new target must pass one check first
+        self.fresh = True
+        self.oks = 0
+        self.fails = 0
+
+
+@register("alb")
+class Alb(Behavior):
+    def __init__(self, ctx: NodeContext) -> None:
+        super().__init__(ctx)
+        node = ctx.node
+        assert isinstance(node, AlbNode)
+        params = node.params
+        self.least_outstanding = params.algorithm is LbAlgorithm.least_outstanding_requests
+        self.interval_ms = params.health_check_interval_s * 1000.0
+        self.healthy_threshold = params.healthy_threshold
+        self.unhealthy_threshold = params.unhealthy_threshold
+        self.overhead = ctx.sampler(params.overhead)
+        self.health: dict[str, _Health] = {}
+        self.rr = 0
+        self.fail_open = 0
+        self.no_target = 0
+        self.fleets = sorted(
+            {edge.target for edge in ctx.model.edges if edge.source == ctx.node_id}
+        )
+
+    def start(self) -> None:
+        self._check(None)
+
+    def _fleet_targets(self) -> list[tuple[str, Target]]:
+        pairs: list[tuple[str, Target]] = []
+        for fleet in self.fleets:
+            actual = fleet
+            replica = self._replica(fleet)
+            if replica is not None:
+                actual = replica
+            pairs.extend((actual, target) for target in self.ctx.targets(actual))
+        return pairs
+
+    def _replica(self, node: str) -> str | None:
+        region = self.ctx.region
+        for other in self.ctx.model.nodes:
+            if other.replica_of == node and self.ctx.model.region_of(other.group) is not None:
+                group = self.ctx.model.region_of(other.group)
+                if group is not None and group.id == region:
+                    return other.id
+        return None
+
+    def _check(self, _: Any) -> None:
+        live = set()
+        for fleet, target in self._fleet_targets():
+            key = f"{fleet}/{target.id}"
+            live.add(key)
+            state = self.health.get(key)
+            if state is None:
+                state = self.health[key] = _Health()
+            if getattr(target, "answering", target.healthy):
+                state.oks += 1
+                state.fails = 0
+                if not state.healthy and (state.fresh or state.oks >= self.healthy_threshold):
+                    state.healthy = True
+            else:
+                state.fails += 1
+                state.oks = 0
+                if state.healthy and state.fails >= self.unhealthy_threshold:
+                    state.healthy = False
+            state.fresh = False
+        for key in [k for k in self.health if k not in live]:
+            del self.health[key]
+        self.ctx.after(self.interval_ms, self._check)
+
+    def healthy(self) -> bool:
+        if self.ctx.faults.down:
+            return False
+        return any(
+            getattr(target, "answering", target.healthy) for _, target in self._fleet_targets()
+        )
+
+    def route(self, child: Call) -> str | None:
+        targets = self.ctx.targets(child.node)
+        if not targets:
+            self.no_target += 1
+            return "503"
+        health = self.health
+        prefix = child.node + "/"
+        candidates = [t for t in targets if (h := health.get(prefix + t.id)) and h.healthy]
+        if not candidates:
+            self.fail_open += 1
+            candidates = targets
+            child.note("fail_open", True)
+        self.rr += 1
+        count = len(candidates)
+        start = self.rr % count
+        best = candidates[start]
+        if self.least_outstanding:  # ties go round robin, so idle targets share the load
+            for offset in range(1, count):
+                target = candidates[(start + offset) % count]
+                if target.outstanding < best.outstanding:
+                    best = target
+            why = "least outstanding"
+        else:
+            why = "round robin"
+        child.route = best
+        child.note("instance", best.id)
+        child.note("why", f"{why}: {best.id}")
+        return None
+
+    def handle(self, call: Call) -> None:
+        self.ctx.after(self.overhead(), self._forward, call)
+
+    def _forward(self, call: Call) -> None:
+        self.ctx.run_children(call, self.ctx.finish, route=self.route)
+
+    def on_period(self, t_s: float) -> None:
+        healthy = sum(1 for state in self.health.values() if state.healthy)
+        if self.ctx.faults.down:
+            healthy = 0
+        self.ctx.emit("HealthyHostCount", float(healthy))
+
+    def summary(self) -> dict[str, Any]:
+        return {"fail_open_requests": self.fail_open, "no_target_503": self.no_target}

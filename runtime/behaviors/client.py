@@ -1,0 +1,11 @@
+"""Client: users' devices. Sessions are driven by :mod:`archgen.runtime.traffic`; a client
+node is never called itself (a call to it would just run its children)."""
+
+from __future__ import annotations
+
+from archgen.runtime.behavior import Behavior, register
+
+
+@register("client")
+class Client(Behavior):
+    """Nothing to decide: the traffic module makes the client's calls."""

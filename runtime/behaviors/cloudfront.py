@@ -1,0 +1,181 @@
+"""CloudFront: an LRU cache per edge location, TTLs, origin failover, stale-if-error.
+
+Rules (CloudFront Developer Guide):
+- Each edge location keeps up to ``cache_capacity_objects`` objects, evicting the least
+  recently used. A client location is served by one edge location (in declaration order).
+- Cache key = operation + catalogue item (items are Zipf-popular, from the scenario).
+- TTL: the origin's ``Cache-Control: max-age`` (S3 ``cache_max_age_s``) clamped to
+  [min_ttl_s, max_ttl_s]; no header → ``default_ttl_s``.
+- A hit answers from the edge (``hit`` latency). A miss runs the flow's children (the
+  ``cache_miss`` steps go to the origin) and stores the answer.
+- Origin groups: when the primary origin fails (5xx, no connection), the secondary is tried
+  (a non-step span); a 4xx (``NoSuchKey`` → ``404``) goes back to the viewer as is.
+- ``stale-if-error``: an expired copy no older than ``stale_if_error_s`` past expiry is
+  served when the origin fails; otherwise the viewer gets ``502``.
+- Only reads are cached (operations starting with GET/HEAD or Get).
+Left out: Origin Shield (a shared mid-tier cache), query-string/header cache keys.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+from archgen.model.kinds import FailoverRole
+from archgen.model.schema import ClientNode, CloudFrontNode
+from archgen.runtime.behavior import Behavior, Call, NodeContext, register
+
+NOT_FOUND = frozenset({"NoSuchKey", "404", "NotFound"})
+
+
+def origin_failure(error: str) -> bool:
+    """5xx, connection failures and throttling make CloudFront fail over; 4xx pass through."""
+    return not (error[:1] == "4" or error in NOT_FOUND or error == "AccessDenied")
+
+
+def is_read(op: str) -> bool:
+    return op.startswith(("GET", "HEAD", "Get", "Head"))
+
+
+@register("cloudfront")
+class CloudFront(Behavior):
+    def __init__(self, ctx: NodeContext) -> None:
+        super().__init__(ctx)
+        node = ctx.node
+        assert isinstance(node, CloudFrontNode)
+        params = node.params
+        model = ctx.model
+        self.capacity = params.cache_capacity_objects
+        self.stale_ms = params.stale_if_error_s * 1000.0
+        self.hit_latency = ctx.sampler(params.hit)
+        self.edges = list(params.edge_locations) or ["edge"]
+        self.caches: dict[str, OrderedDict[tuple[str, int], float]] = {
+            edge: OrderedDict() for edge in self.edges
+        }
+        locations: list[str] = []
+        for node in model.nodes:
+            if isinstance(node, ClientNode):
+                locations.extend(location.id for location in node.params.locations)
+        self.edge_of = {loc: self.edges[i % len(self.edges)] for i, loc in enumerate(locations)}
+        self.primary = next(
+            (o.target for o in params.origins if o.failover is FailoverRole.primary), None
+        )
+        self.secondary = next(
+            (o.target for o in params.origins if o.failover is FailoverRole.secondary), None
+        )
+        ttl = params.default_ttl_s
+        origin = model.nodes_by_id.get(self.primary or "")
+        max_age = getattr(getattr(origin, "params", None), "cache_max_age_s", None)
+        if max_age is not None:
+            ttl = min(max(max_age, params.min_ttl_s), params.max_ttl_s)
+        self.ttl_ms = ttl * 1000.0
+        self.hits = 0
+        self.misses = 0
+        self.stale_served = 0
+        self.failovers = 0
+        self.period_hits = 0
+        self.period_lookups = 0
+
+    def condition(self, name: str, call: Call) -> bool | None:
+        cache = call.attrs.get("cache") if call.attrs else None
+        if name == "cache_miss":
+            return cache != "hit"
+        if name == "cache_hit":
+            return cache == "hit"
+        return None
+
+    def handle(self, call: Call) -> None:
+        if not is_read(call.op):
+            self.ctx.run_children(call, self.ctx.finish)
+            return
+        edge = self.edge_of.get(call.trace.session.location or "", self.edges[0])
+        cache = self.caches[edge]
+        key = (call.op, call.trace.item)
+        expires = cache.get(key)
+        now = self.ctx.now
+        call.note("edge", edge)
+        self.period_lookups += 1
+        if expires is not None and expires > now:
+            cache.move_to_end(key)
+            self.hits += 1
+            self.period_hits += 1
+            call.note("cache", "hit")
+            self.ctx.after(self.hit_latency(), self.ctx.finish, call)
+            return
+        self.misses += 1
+        call.note("cache", "miss" if expires is None else "expired")
+        call.payload = (edge, key, expires)
+        self.ctx.run_children(call, self._origin_answered)
+
+    def _origin_answered(self, call: Call) -> None:
+        edge, key, expires = call.payload
+        if call.error is not None and not origin_failure(call.error):
+            call.note("origin_error", call.error)
+            self.ctx.finish(call, "404" if call.error in NOT_FOUND else call.error)
+            return
+        if call.error is not None and self.secondary is not None:
+            self.failovers += 1
+            call.note("origin_failover", self.secondary)
+            call.error = None
+            call.origin = None
+            op = self._origin_op(call)
+            self.ctx.call(call, self.secondary, op, self._secondary_answered)
+            return
+        self._store_or_fail(call, edge, key, expires)
+
+    def _secondary_answered(self, child: Call) -> None:
+        call = child.parent
+        assert call is not None
+        if child.error is not None:
+            call.error = child.error
+            call.origin = child.origin
+        edge, key, expires = call.payload
+        self._store_or_fail(call, edge, key, expires)
+
+    def _store_or_fail(
+        self, call: Call, edge: str, key: tuple[str, int], expires: float | None
+    ) -> None:
+        cache = self.caches[edge]
+        now = self.ctx.now
+        if call.error is None:
+            cache[key] = now + self.ttl_ms
+            cache.move_to_end(key)
+            if len(cache) > self.capacity:
+                cache.popitem(last=False)
+            self.ctx.finish(call)
+            return
+        call.note("origin_error", call.error)
+        if expires is not None and now - expires <= self.stale_ms:
+            self.stale_served += 1
+            call.note("cache", "stale")
+            call.error = None
+            call.origin = None
+            self.ctx.finish(call)
+            return
+        self.ctx.finish(call, "502")
+
+    def _origin_op(self, call: Call) -> str:
+        plan = call.trace.flow
+        if plan is not None and call.step is not None:
+            for index in plan.steps[call.step].children:
+                if plan.steps[index].target == self.primary:
+                    return str(plan.steps[index].op)
+        return "GetObject"
+
+    def on_period(self, t_s: float) -> None:
+        if self.period_lookups:
+            self.ctx.emit("CacheHitRate", 100.0 * self.period_hits / self.period_lookups)
+        self.period_hits = 0
+        self.period_lookups = 0
+
+    def summary(self) -> dict[str, Any]:
+        lookups = self.hits + self.misses
+        return {
+            "cache": {
+                "hits": self.hits,
+                "misses": self.misses,
+                "hit_ratio": round(self.hits / lookups, 6) if lookups else None,
+                "stale_served": self.stale_served,
+                "origin_failovers": self.failovers,
+            }
+        }

@@ -1,0 +1,103 @@
+"""DynamoDB table: single-digit-millisecond reads and writes, throttling with SDK retries.
+
+Rules (DynamoDB Developer Guide; AWS SDK retry behavior):
+- Reads (Get/Query/Scan/BatchGet) take ``read``, writes take ``write``.
+- On-demand tables scale and never throttle (unless a throttling fault says so).
+- Provisioned tables accept ``read_capacity_units`` reads and ``write_capacity_units``
+  writes per second (scaled); a request over the budget of its second is throttled, and
+  the SDK retries it after an exponential backoff with full jitter (``retry_base_ms`` ×
+  2^attempt) up to ``max_retries`` times before ``ThrottlingException`` reaches the caller.
+  Each throttled attempt counts in the ``Throttles`` metric.
+Left out: burst capacity, adaptive capacity, item sizes (one unit per request).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from archgen.model.kinds import BillingMode
+from archgen.model.schema import DynamoDbNode
+from archgen.runtime.behavior import Behavior, Call, NodeContext, register
+from archgen.runtime.store import record_write
+
+READS = ("Get", "Query", "Scan", "BatchGet", "GET")
+
+
+@register("dynamodb")
+class DynamoDb(Behavior):
+    handles_throttling = True
+
+    def __init__(self, ctx: NodeContext) -> None:
+        super().__init__(ctx)
+        node = ctx.node
+        assert isinstance(node, DynamoDbNode)
+        params = node.params
+        self.read = ctx.sampler(params.read)
+        self.write = ctx.sampler(params.write)
+        self.provisioned = params.billing_mode is BillingMode.provisioned
+        self.rcu = ctx.scaled(params.read_capacity_units)
+        self.wcu = ctx.scaled(params.write_capacity_units)
+        self.max_retries = params.max_retries
+        self.retry_base = params.retry_base_ms
+        self.second = -1
+        self.used_reads = 0
+        self.used_writes = 0
+        self.throttled_attempts = 0
+        self.throttled_requests = 0
+
+    def handle(self, call: Call) -> None:
+        self._attempt(call)
+
+    def _throttled(self, is_read: bool) -> bool:
+        rate = self.ctx.faults.throttle_rate
+        if rate > 0 and self.ctx.rng.random() < rate:
+            return True
+        if not self.provisioned:
+            return False
+        second = int(self.ctx.now // 1000)
+        if second != self.second:
+            self.second = second
+            self.used_reads = 0
+            self.used_writes = 0
+        if is_read:
+            if self.used_reads >= self.rcu:
+                return True
+            self.used_reads += 1
+        else:
+            if self.used_writes >= self.wcu:
+                return True
+            self.used_writes += 1
+        return False
+
+    def _attempt(self, call: Call) -> None:
+        is_read = call.op.startswith(READS)
+        if self._throttled(is_read):
+            self.throttled_attempts += 1
+            self.ctx.emit("Throttles", 1)
+            attempts = (call.attrs or {}).get("retries", 0)
+            if attempts >= self.max_retries:
+                self.throttled_requests += 1
+                self.ctx.fail(call, "ThrottlingException")
+                return
+            call.note("retries", attempts + 1)
+            backoff = self.ctx.rng.random() * self.retry_base * (2**attempts)
+            self.ctx.after(backoff, self._attempt, call)
+            return
+        latency = self.read() if is_read else self.write()
+        self.ctx.after(latency, self._answer, call)
+
+    def _answer(self, call: Call) -> None:
+        if not call.op.startswith(READS):
+            record_write(self.ctx, call)  # data at rest, for the encryption check
+        self.ctx.run_children(call, self.ctx.finish)
+
+    def condition(self, name: str, call: Call) -> bool | None:
+        if name == "throttled":
+            return bool(call.attrs and call.attrs.get("retries"))
+        return None
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "throttled_attempts": self.throttled_attempts,
+            "throttled_requests": self.throttled_requests,
+        }

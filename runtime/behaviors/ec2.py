@@ -1,0 +1,352 @@
+"""EC2 Auto Scaling fleet: instances with workers and bounded queues, target tracking.
+
+Rules (EC2 Auto Scaling User Guide):
+- An instance serves ``workers_per_instance`` requests at once; each takes a service time
+  from ``service_time``, then the instance makes the flow's child calls, holding the worker
+  (a thread blocked on I/O). Excess requests wait in the instance's FIFO queue of
+  ``queue_capacity``; beyond it the request is rejected with ``503``.
+- CPU utilisation = busy-worker time / worker time of the counted instances over the period.
+- Target tracking every ``metric_period_s``: desired = ceil(n × CPU / target) over the n
+  instances past warm-up, plus the instances still launching or warming. Scale-out is
+  immediate; scale-in only when CPU is clearly below the target (< 90 % of it), after
+  ``scale_in_cooldown_s`` since the last activity, by at most 10 % of the fleet at a time.
+  Capacity is clamped to [min, max] (scaled by the run's scale). No counted instance →
+  insufficient data → no target-tracking decision.
+- A new instance boots for ``launch_s``, then is in service (the load balancer sends it
+  traffic once it passes a health check); it counts in the metric only after ``warmup_s``
+  (AWS's default instance warm-up semantics).
+- Instances in a zone that is out (AZ outage) stop answering (``502`` from a load
+  balancer); Auto Scaling replaces them in the remaining zones at the next evaluation.
+- Alarm ``scale`` actions add ``adjustment`` (real instances, scaled) at once.
+- Scale-in drains the newest instances: no new requests, in-flight ones finish.
+Left out: deregistration-delay cut-off (draining waits for in-flight work), lifecycle hooks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import Any
+
+from archgen.model.schema import Ec2Node
+from archgen.runtime.behavior import Behavior, Call, NodeContext, Signal, Target, register
+
+PENDING, IN_SERVICE, DRAINING, TERMINATED = "pending", "in_service", "draining", "terminated"
+
+
+class Instance(Target):
+    __slots__ = (
+        "area",
+        "busy",
+        "counted_at",
+        "fleet",
+        "max_busy",
+        "queue",
+        "served",
+        "since",
+        "snapshot",
+        "state",
+        "zone",
+    )
+
+    def __init__(self, fleet: Ec2Fleet, instance_id: str, zone: str | None) -> None:
+        super().__init__(instance_id)
+        self.fleet = fleet
+        self.zone = zone
+        self.state = PENDING
+        self.busy = 0
+        self.max_busy = 0
+        self.queue: deque[Call] = deque()
+        self.area = 0.0  # busy-worker milliseconds, cumulative
+        self.since = 0.0
+        self.snapshot = 0.0
+        self.counted_at = math.inf
+        self.served = 0
+
+    def touch(self, now: float) -> None:
+        self.area += self.busy * (now - self.since)
+        self.since = now
+
+    @property
+    def answering(self) -> bool:
+        fleet = self.fleet
+        return (
+            self.state in (IN_SERVICE, DRAINING)
+            and not fleet.ctx.faults.down
+            and (self.zone is None or self.zone not in fleet.ctx.faults.zones_down)
+        )
+
+
+@register("ec2")
+class Ec2Fleet(Behavior):
+    def __init__(self, ctx: NodeContext) -> None:
+        super().__init__(ctx)
+        node = ctx.node
+        assert isinstance(node, Ec2Node)
+        params = node.params
+        scaling = params.autoscaling
+        self.workers = params.workers_per_instance
+        self.queue_capacity = params.queue_capacity
+        self.service = ctx.sampler(params.service_time)
+        self.zones: list[str | None] = list(params.zones) or [None]
+        self.min = ctx.scaled(scaling.min_instances, 1 if scaling.min_instances else 0)
+        self.max = max(self.min, ctx.scaled(scaling.max_instances))
+        initial = scaling.initial_instances
+        self.initial = min(self.max, max(self.min, ctx.scaled(initial, 1 if initial else 0)))
+        self.target = scaling.target_cpu_percent
+        self.launch_ms = scaling.launch_s * 1000.0
+        self.warmup_ms = scaling.warmup_s * 1000.0
+        self.cooldown_ms = scaling.scale_in_cooldown_s * 1000.0
+        self.period_ms = scaling.metric_period_s * 1000.0
+        self.instances: list[Instance] = []
+        self.serving: list[Instance] = []  # in service, answering order for round robin
+        self.next_id = 0
+        self.rr = 0
+        self.last_activity = -math.inf
+        self.timeline: list[list[float | None]] = []
+        self.activities: list[dict[str, Any]] = []
+        self.rejected = 0
+        self.cw_snapshot: dict[str, float] = {}
+        self.cw_last = 0.0
+        self.max_busy = 0
+        self.peak = 0
+        self.started = 0  # requests that got a worker
+        self.waited = 0  # … after waiting in the queue
+        self.wait_total = 0.0
+        for _ in range(self.initial):
+            instance = self._new_instance()
+            instance.state = IN_SERVICE
+            instance.counted_at = 0.0
+        self._refresh()
+
+    # -- fleet
+
+    def _new_instance(self) -> Instance:
+        self.next_id += 1
+        healthy_zones = [z for z in self.zones if z not in self.ctx.faults.zones_down] or self.zones
+        counts = dict.fromkeys(healthy_zones, 0)
+        for instance in self.instances:
+            if instance.state in (PENDING, IN_SERVICE) and instance.zone in counts:
+                counts[instance.zone] += 1
+        zone = min(healthy_zones, key=lambda z: counts[z])
+        instance = Instance(self, f"i-{self.next_id}", zone)
+        instance.since = self.ctx.now
+        self.instances.append(instance)
+        return instance
+
+    def _refresh(self) -> None:
+        self.instances = [i for i in self.instances if i.state != TERMINATED]
+        self.serving = [i for i in self.instances if i.state == IN_SERVICE]
+
+    def capacity(self) -> int:
+        return sum(1 for i in self.instances if i.state in (PENDING, IN_SERVICE))
+
+    def launch(self, count: int, why: str) -> None:
+        count = min(count, self.max - self.capacity())
+        if count <= 0:
+            return
+        for _ in range(count):
+            instance = self._new_instance()
+            self.ctx.after(self.launch_ms, self._booted, instance)
+        self.last_activity = self.ctx.now
+        self.activities.append({"t_s": round(self.ctx.now / 1000, 3), "launch": count, "why": why})
+
+    def _booted(self, instance: Instance) -> None:
+        if instance.state != PENDING:
+            return
+        instance.state = IN_SERVICE
+        instance.since = self.ctx.now
+        instance.snapshot = instance.area
+        instance.counted_at = self.ctx.now + self.warmup_ms
+        self._refresh()
+
+    def terminate(self, count: int, why: str) -> None:
+        victims = [i for i in reversed(self.instances) if i.state in (PENDING, IN_SERVICE)]
+        victims = victims[:count]
+        for instance in victims:
+            self._drain(instance)
+        if victims:
+            self.last_activity = self.ctx.now
+            self.activities.append(
+                {"t_s": round(self.ctx.now / 1000, 3), "terminate": len(victims), "why": why}
+            )
+        self._refresh()
+
+    def _drain(self, instance: Instance) -> None:
+        if instance.state == PENDING or (instance.busy == 0 and not instance.queue):
+            instance.state = TERMINATED
+        else:
+            instance.state = DRAINING
+
+    # -- requests
+
+    def targets(self) -> list[Target]:
+        return list(self.serving)
+
+    def healthy(self) -> bool:
+        return any(instance.answering for instance in self.serving)
+
+    def handle(self, call: Call) -> None:
+        instance = call.route
+        if instance is None:
+            serving = [i for i in self.serving if i.answering]
+            if not serving:
+                self.ctx.fail(call, "503")
+                return
+            self.rr += 1
+            instance = serving[self.rr % len(serving)]
+            call.route = instance
+            call.note("instance", instance.id)
+        if not instance.answering:
+            self.ctx.fail(call, "502")
+            return
+        instance.outstanding += 1
+        if instance.busy < self.workers:
+            self._serve(instance, call)
+        elif len(instance.queue) < self.queue_capacity:
+            instance.queue.append(call)
+        else:
+            instance.outstanding -= 1
+            self.rejected += 1
+            call.note("rejected", "queue full")
+            self.ctx.fail(call, "503")
+
+    def _serve(self, instance: Instance, call: Call) -> None:
+        now = self.ctx.now
+        instance.area += instance.busy * (now - instance.since)
+        instance.since = now
+        instance.busy += 1
+        if instance.busy > instance.max_busy:
+            instance.max_busy = instance.busy
+            self.max_busy = max(self.max_busy, instance.busy)
+        wait = now - call.start
+        self.started += 1
+        if wait > 0:
+            self.waited += 1
+            self.wait_total += wait
+        call.note("wait_ms", round(wait, 3))
+        self.ctx.after(self.service(), self._served, call)
+
+    def _served(self, call: Call) -> None:
+        self.ctx.run_children(call, self._release)
+
+    def _release(self, call: Call) -> None:
+        instance: Instance = call.route
+        now = self.ctx.now
+        instance.area += instance.busy * (now - instance.since)
+        instance.since = now
+        instance.busy -= 1
+        instance.outstanding -= 1
+        instance.served += 1
+        self.ctx.finish(call)
+        if instance.queue:
+            self._serve(instance, instance.queue.popleft())
+        elif instance.state == DRAINING and instance.busy == 0:
+            instance.state = TERMINATED
+            self._refresh()
+
+    # -- scaling
+
+    def start(self) -> None:
+        self.ctx.after(self.period_ms, self._evaluate)
+
+    def _cpu(
+        self,
+        now: float,
+        counted: list[Instance],
+        snapshots: dict[str, float] | None,
+        span_ms: float,
+    ) -> float | None:
+        if not counted:
+            return None
+        used = 0.0
+        for instance in counted:
+            instance.touch(now)
+            before = instance.snapshot if snapshots is None else snapshots.get(instance.id, 0.0)
+            used += instance.area - before
+        return 100.0 * used / (self.workers * span_ms * len(counted))
+
+    def _evaluate(self, _: Any) -> None:
+        now = self.ctx.now
+        counted = [i for i in self.serving if i.counted_at <= now - self.period_ms]
+        cpu = self._cpu(now, counted, None, self.period_ms)
+        for instance in self.instances:
+            instance.touch(now)
+            instance.snapshot = instance.area
+        # Replace instances that stopped answering (AZ outage): keep the capacity.
+        dead = [i for i in self.instances if i.state == IN_SERVICE and not i.answering]
+        if dead and not self.ctx.faults.down:
+            for instance in dead:
+                instance.state = TERMINATED
+            self._refresh()
+            self.launch(len(dead), "replace unhealthy instances")
+        capacity = self.capacity()
+        if capacity < self.min:
+            self.launch(self.min - capacity, "below minimum")
+        elif cpu is not None:
+            not_counted = capacity - len(counted)
+            desired = math.ceil(len(counted) * cpu / self.target - 1e-9) + not_counted
+            desired = min(self.max, max(self.min, desired))
+            if desired > capacity:
+                self.launch(desired - capacity, f"target tracking: CPU {cpu:.0f}%")
+            elif (
+                desired < capacity
+                and cpu < 0.9 * self.target
+                and now - self.last_activity >= self.cooldown_ms
+            ):
+                step = min(capacity - desired, max(1, capacity // 10))
+                self.terminate(step, f"target tracking: CPU {cpu:.0f}%")
+        self.peak = max(self.peak, len(self.serving))
+        self.timeline.append(
+            [
+                round(now / 1000, 3),
+                len(self.serving),
+                sum(1 for i in self.instances if i.state == PENDING),
+                None if cpu is None else round(cpu, 3),
+            ]
+        )
+        self.ctx.after(self.period_ms, self._evaluate)
+
+    def on_signal(self, signal: Signal) -> None:
+        super().on_signal(signal)
+        if signal.type == "scale" and signal.state == "ALARM" and signal.adjustment > 0:
+            self.launch(self.ctx.scaled(signal.adjustment), f"alarm {signal.alarm}")
+
+    def on_period(self, t_s: float) -> None:
+        now = self.ctx.now
+        counted = [i for i in self.serving if i.counted_at <= now]
+        if counted:
+            used = 0.0
+            for instance in counted:
+                instance.touch(now)
+                used += instance.area - self.cw_snapshot.get(instance.id, instance.area)
+            period_ms = now - self.cw_last
+            if period_ms > 0:
+                self.ctx.emit(
+                    "CPUUtilization", 100.0 * used / (self.workers * period_ms * len(counted))
+                )
+        self.cw_last = now
+        for instance in self.instances:
+            instance.touch(now)
+            self.cw_snapshot[instance.id] = instance.area
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "instances": {
+                "initial": self.initial,
+                "min": self.min,
+                "max": self.max,
+                "final_in_service": len(self.serving),
+                "peak_in_service": max(self.peak, len(self.serving)),
+                "timeline": self.timeline,
+            },
+            "scaling_activities": self.activities,
+            "rejected": self.rejected,
+            "queue": {
+                "started": self.started,
+                "waited": self.waited,
+                "mean_wait_ms": round(self.wait_total / self.started, 6) if self.started else None,
+            },
+            "max_busy_workers": self.max_busy,
+            "workers_per_instance": self.workers,
+        }

@@ -1,0 +1,29 @@
+"""IAM role: not a hop but the authority behind its nodes' calls.
+
+Every ``aws-api`` call of a node with ``role: <this role>`` is authorized by
+:func:`archgen.runtime.iam.authorize` on the call path (explicit Deny > Allow > implicit
+deny); denied calls fail with ``AccessDenied`` and are counted on the target node. A call
+*to* a role (``sts:AssumeRole``) simply succeeds after the flow's children.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from archgen.model.schema import IamRoleNode
+from archgen.runtime.behavior import Behavior, register
+
+
+@register("iam_role")
+class IamRole(Behavior):
+    def summary(self) -> dict[str, Any]:
+        node = self.ctx.node
+        assert isinstance(node, IamRoleNode)
+        params = node.params
+        members = sorted(n.id for n in self.ctx.model.nodes if n.role == self.ctx.node_id)
+        return {
+            "role": {
+                "members": members,
+                "statements": sum(len(p.Statement) for p in params.policies),
+            }
+        }

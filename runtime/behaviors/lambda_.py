@@ -1,0 +1,395 @@
+"""Lambda function: concurrency, cold and warm environments, async retries, SQS sources.
+
+Rules (Lambda Developer Guide: scaling, async invocation, SQS event source mapping):
+- At most ``reserved_concurrency`` (else ``account_concurrency_limit``) invocations run at
+  once, scaled; one more is throttled: a synchronous caller gets
+  ``TooManyRequestsException`` (429), an async event waits and is retried.
+- An invocation reuses the most recently idle environment (warm) if one has been idle for
+  less than ``idle_environment_s``; otherwise it pays ``cold_start`` first. A crashed
+  invocation's environment is discarded.
+- Synchronous invocations (sync edge) run the flow's children and answer. Asynchronous ones
+  (async edge, SNS) are accepted at once; a function error is retried
+  ``async_invocation.max_retry_attempts`` times, 1 then 2 minutes later, then sent to
+  ``on_failure`` (through its declared edge) or dropped.
+- With an ``event_source``, pollers long-poll the queue (20 s) for batches of up to
+  ``min(batch_size, 10)`` messages (5 pollers, 60 more per minute while batches come back
+  full, up to the concurrency limit). Each message runs this node's triggered steps in its
+  origin's trace. A crash (``consumer_crash`` fault: the share ``rate`` of batches, at a
+  random message) or, without ``report_batch_item_failures``, any failed message fails the
+  whole batch: nothing is deleted and the messages come back after the visibility timeout.
+  With it, only failed messages come back (on FIFO queues, also every message after the
+  first failure). Successful messages are deleted by the mapping.
+- Idempotency: the function remembers the message ids it has fulfilled (the idempotency
+  table of an idempotent consumer); a redelivered fulfilled message is acknowledged without
+  running again, so at-least-once delivery never ships twice. ``shipped_twice`` counts
+  messages that ran to success more than once, and must stay 0.
+Left out: the function timeout (durations are far below it), batching windows, and
+sharing the account's unreserved concurrency between functions.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from archgen.model.schema import LambdaNode, Mode
+from archgen.runtime.behavior import Behavior, Call, NodeContext, register
+from archgen.runtime.behaviors.sqs import DeleteRequest, Delivery, ReceiveRequest, ReceiveResponse
+
+INITIAL_POLLERS = 5
+POLLERS_PER_MINUTE = 60
+LONG_POLL_S = 20.0
+ASYNC_RETRY_DELAYS_MS = (60_000.0, 120_000.0)
+
+
+def _noop(_: Any) -> None:
+    return None
+
+
+@dataclass
+class _Batch:
+    deliveries: list[Delivery]
+    poll: Call
+    crash_at: int | None
+    index: int = 0
+    succeeded: list[str] = field(default_factory=list)
+    failed: int = 0
+
+
+class _MessageDone:
+    """Continuation of one message's triggered steps (a class: mypy types it, and it is
+    cheaper than a closure per message)."""
+
+    __slots__ = ("batch", "delivery", "owner")
+
+    def __init__(self, owner: Lambda, batch: _Batch, delivery: Delivery) -> None:
+        self.owner = owner
+        self.batch = batch
+        self.delivery = delivery
+
+    def __call__(self, work: Call) -> None:
+        self.owner._message_done(self.batch, self.delivery, work)
+
+
+@register("lambda")
+class Lambda(Behavior):
+    def __init__(self, ctx: NodeContext) -> None:
+        super().__init__(ctx)
+        node = ctx.node
+        assert isinstance(node, LambdaNode)
+        params = node.params
+        limit = params.reserved_concurrency
+        self.limit = ctx.scaled(params.account_concurrency_limit if limit is None else limit, 0)
+        self.duration = ctx.sampler(params.duration)
+        self.cold_start = ctx.sampler(params.cold_start)
+        self.idle_ms = params.idle_environment_s * 1000
+        self.error_rate = params.error_rate
+        self.max_retries = params.async_invocation.max_retry_attempts
+        self.on_failure = params.async_invocation.on_failure
+        self.source = params.event_source
+        self.idle: deque[float] = deque()
+        self.active = 0
+        self.peak = 0
+        self.invocations = 0
+        self.cold_starts = 0
+        self.throttles = 0
+        self.errors = 0
+        self.async_retries = 0
+        self.async_dropped = 0
+        self.pollers = 0
+        self.full_batches = 0
+        self.batches = 0
+        self.messages = 0
+        self.crashes = 0
+        self.failed_messages = 0
+        self.throttled_batches = 0
+        self.duplicates_suppressed = 0
+        self.fulfilled: set[str] = set()
+        self.shipments: dict[str, int] = {}
+        self._async_sources: dict[str, bool] = {}
+
+    # ------------------------------------------------------------------ environments
+
+    def _acquire(self) -> float | None:
+        """Init delay (0 warm, cold start otherwise), or None when throttled."""
+        if self.active >= self.limit:
+            self.throttles += 1
+            self.ctx.emit("Throttles", 1)
+            return None
+        self.active += 1
+        self.peak = max(self.peak, self.active)
+        self.invocations += 1
+        now = self.ctx.now
+        idle = self.idle
+        while idle and now - idle[0] > self.idle_ms:
+            idle.popleft()
+        if idle:
+            idle.pop()
+            return 0.0
+        self.cold_starts += 1
+        return self.cold_start()
+
+    def _release(self, crashed: bool = False) -> None:
+        self.active -= 1
+        if not crashed:
+            self.idle.append(self.ctx.now)
+
+    def _fails(self) -> bool:
+        rate = self.error_rate + self.ctx.faults.crash_rate
+        return rate > 0 and self.ctx.rng.random() < rate
+
+    def condition(self, name: str, call: Call) -> bool | None:
+        if name == "throttled":
+            return self.active >= self.limit
+        return None
+
+    # ------------------------------------------------------------------ invocations
+
+    def _is_async(self, call: Call) -> bool:
+        found = self._async_sources.get(call.source)
+        if found is None:
+            model = self.ctx.model
+            source = model.nodes_by_id.get(call.source)
+            edge = model.edge(call.source, self.ctx.node_id)
+            if edge is None and source is not None:
+                edge = model.edge(
+                    source.replica_of or call.source, self.ctx.node.replica_of or self.ctx.node_id
+                )
+            found = edge is not None and edge.mode is Mode.async_
+            found = found or (source is not None and source.kind == "sns")
+            self._async_sources[call.source] = found
+        return found
+
+    def handle(self, call: Call) -> None:
+        if self._is_async(call):
+            call.note("invocation", "Event")
+            self.ctx.finish(call)
+            self._async_attempt((call, 0, 0))
+            return
+        init = self._acquire()
+        if init is None:
+            self.ctx.fail(call, "TooManyRequestsException")
+            return
+        if init:
+            call.note("cold_start", True)
+        self.ctx.after(init + self.duration(), self._run_sync, call)
+
+    def _run_sync(self, call: Call) -> None:
+        if self._fails():
+            self.errors += 1
+            self.ctx.emit("Errors", 1)
+            self._release(crashed=True)
+            self.ctx.fail(call, "FunctionError")
+            return
+        self.ctx.run_children(call, self._sync_done)
+
+    def _sync_done(self, call: Call) -> None:
+        self._release()
+        self.ctx.finish(call)
+
+    def _async_attempt(self, state: tuple[Call, int, int]) -> None:
+        call, attempt, throttled = state
+        init = self._acquire()
+        if init is None:  # Lambda keeps throttled events and retries them with backoff
+            delay = min(1000.0 * 2**throttled, 300_000.0)
+            self.ctx.after(delay, self._async_attempt, (call, attempt, throttled + 1))
+            return
+        self.ctx.after(init + self.duration(), self._async_run, (call, attempt))
+
+    def _async_run(self, state: tuple[Call, int]) -> None:
+        call, attempt = state
+        if self._fails():
+            self.errors += 1
+            self.ctx.emit("Errors", 1)
+            self._release(crashed=True)
+            if attempt < self.max_retries:
+                self.async_retries += 1
+                delay = ASYNC_RETRY_DELAYS_MS[min(attempt, len(ASYNC_RETRY_DELAYS_MS) - 1)]
+                self.ctx.after(delay, self._async_attempt, (call, attempt + 1, 0))
+            elif self.on_failure is not None:
+                self.ctx.call(call, self.on_failure, "SendMessage", _noop, payload={})
+            else:
+                self.async_dropped += 1
+            return
+        self.ctx.run_children(call, self._async_done)
+
+    def _async_done(self, _: Call) -> None:
+        self._release()
+
+    # ------------------------------------------------------------------ SQS event source
+
+    def start(self) -> None:
+        if self.source is None or self.limit <= 0:
+            return
+        for _ in range(min(INITIAL_POLLERS, self.limit)):
+            self._add_poller()
+        self.ctx.after(60_000.0, self._scale_pollers)
+
+    def _add_poller(self) -> None:
+        self.pollers += 1
+        self.ctx.after(0, self._poll)
+
+    def _scale_pollers(self, _: Any) -> None:
+        if self.full_batches:
+            for _ in range(min(POLLERS_PER_MINUTE, self.limit - self.pollers)):
+                self._add_poller()
+        self.full_batches = 0
+        self.ctx.after(60_000.0, self._scale_pollers)
+
+    def _poll(self, _: Any = None) -> None:
+        assert self.source is not None
+        request = ReceiveRequest(min(self.source.batch_size, 10), LONG_POLL_S)
+        self.ctx.call(None, self.source.queue, "ReceiveMessage", self._polled, payload=request)
+
+    def _polled(self, poll: Call, gathered: list[Delivery] | None = None) -> None:
+        response = poll.payload
+        if poll.error is not None or not isinstance(response, ReceiveResponse):
+            if gathered:
+                self._invoke(poll, gathered)
+            else:
+                self.ctx.after(1000.0, self._poll)
+            return
+        deliveries = (gathered or []) + response.deliveries
+        if not deliveries:
+            self._poll()
+            return
+        assert self.source is not None
+        window_ms = self.source.max_batching_window_s * 1000
+        if gathered is None and window_ms > 0 and len(deliveries) < self.source.batch_size:
+            # Batching window: keep what came and receive more once the window is over.
+            self.ctx.after(window_ms, self._top_up, deliveries)
+            return
+        self._invoke(poll, deliveries)
+
+    def _top_up(self, gathered: list[Delivery]) -> None:
+        assert self.source is not None
+        wanted = max(1, min(10, self.source.batch_size - len(gathered)))
+        request = ReceiveRequest(wanted, 0.0)
+        self.ctx.call(
+            None,
+            self.source.queue,
+            "ReceiveMessage",
+            lambda poll: self._polled(poll, gathered),
+            payload=request,
+        )
+
+    def _invoke(self, poll: Call, deliveries: list[Delivery]) -> None:
+        self.batches += 1
+        self.messages += len(deliveries)
+        if len(deliveries) >= min(self.source.batch_size if self.source else 10, 10):
+            self.full_batches += 1
+        init = self._acquire()
+        if init is None:  # messages stay in flight and come back after the timeout
+            self.throttled_batches += 1
+            self.ctx.after(1000.0, self._poll)
+            return
+        crash_rate = self.ctx.faults.crash_rate
+        crash_at = None
+        if crash_rate > 0 and self.ctx.rng.random() < crash_rate:
+            crash_at = self.ctx.rng.randrange(len(deliveries))
+        self.ctx.after(init, self._next_message, _Batch(deliveries, poll, crash_at))
+
+    def _next_message(self, batch: _Batch) -> None:
+        while True:
+            if batch.index == batch.crash_at:
+                self.crashes += 1
+                self.errors += 1
+                self.ctx.emit("Errors", 1)
+                self.failed_messages += len(batch.deliveries) - batch.index
+                self._release(crashed=True)
+                self._poll()
+                return
+            if batch.index >= len(batch.deliveries):
+                self.ctx.after(self.duration(), self._complete, batch)
+                return
+            delivery = batch.deliveries[batch.index]
+            batch.index += 1
+            if delivery.message.message_id in self.fulfilled:
+                self.duplicates_suppressed += 1
+                batch.succeeded.append(delivery.message.receipt_handle)
+                continue
+            origin = delivery.origin if delivery.origin is not None else batch.poll
+            self.ctx.run_triggered(origin, _MessageDone(self, batch, delivery))
+            return
+
+    def _message_done(self, batch: _Batch, delivery: Delivery, work: Call) -> None:
+        message = delivery.message
+        work.note("message_id", message.message_id)
+        work.note("receive_count", message.receive_count)
+        ok = work.error is None
+        self.ctx.finish(work)
+        if ok:
+            key = message.message_id
+            self.fulfilled.add(key)
+            self.shipments[key] = self.shipments.get(key, 0) + 1
+            batch.succeeded.append(message.receipt_handle)
+            self._next_message(batch)
+            return
+        self.failed_messages += 1
+        batch.failed += 1
+        assert self.source is not None
+        fifo = bool(getattr(self._queue_params(), "fifo", False))
+        if not self.source.report_batch_item_failures:
+            # The function raises: the whole batch goes back to the queue.
+            self.failed_messages += len(batch.deliveries) - batch.index
+            self.errors += 1
+            self._release()
+            self._poll()
+            return
+        if fifo:  # stop at the first failure; the rest are reported failed too
+            self.failed_messages += len(batch.deliveries) - batch.index
+            batch.index = len(batch.deliveries)
+        self._next_message(batch)
+
+    def _queue_params(self) -> Any:
+        assert self.source is not None
+        node = self.ctx.model.nodes_by_id.get(self.source.queue)
+        return None if node is None else node.params
+
+    def _complete(self, batch: _Batch) -> None:
+        self._release()
+        assert self.source is not None
+        if batch.succeeded:
+            self.ctx.call(
+                None,
+                self.source.queue,
+                "DeleteMessage",
+                _noop,
+                trace=batch.poll.trace,
+                payload=DeleteRequest(batch.succeeded),
+            )
+        self._poll()
+
+    # ------------------------------------------------------------------ reporting
+
+    def on_period(self, t_s: float) -> None:
+        self.ctx.emit("ConcurrentExecutions", self.active)
+
+    def summary(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "function": {
+                "concurrency_limit": self.limit,
+                "peak_concurrency": self.peak,
+                "invocations": self.invocations,
+                "cold_starts": self.cold_starts,
+                "throttles": self.throttles,
+                "errors": self.errors,
+                "async_retries": self.async_retries,
+                "async_dropped": self.async_dropped,
+            }
+        }
+        if self.source is not None:
+            out["consumer"] = {
+                "queue": self.source.queue,
+                "pollers": self.pollers,
+                "batches": self.batches,
+                "messages": self.messages,
+                "fulfilled": len(self.fulfilled),
+                "duplicates_suppressed": self.duplicates_suppressed,
+                "shipped_twice": sum(1 for n in self.shipments.values() if n > 1),
+                "failed_messages": self.failed_messages,
+                "crashes": self.crashes,
+                "throttled_batches": self.throttled_batches,
+            }
+        return out

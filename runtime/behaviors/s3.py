@@ -1,0 +1,91 @@
+"""S3 bucket: an object store with strong read-after-write consistency.
+
+Rules (S3 User Guide, S3 SLA):
+- The bucket starts with ``objects`` objects (catalogue items 0..objects-1); a GET of any
+  other key answers ``NoSuchKey`` (404) unless it was PUT earlier in the run.
+- PUT/DELETE are atomic per key and immediately visible to the next GET/LIST (strong
+  consistency). Each stored object has a size and an ETag-like checksum.
+- Latency: ``get`` for reads, ``put`` for writes.
+- Outages come from faults (node or region outage → ``ServiceUnavailable``, a 503); the SLA
+  availability is a monthly target, not a per-request error rate, so no random errors.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+from archgen.model.schema import S3Node
+from archgen.runtime.behavior import Behavior, Call, NodeContext, register
+from archgen.runtime.store import record_write
+
+WRITES = ("Put", "PUT", "Post", "POST", "Delete", "DELETE", "Copy", "Upload", "Complete")
+
+
+@register("s3")
+class S3(Behavior):
+    def __init__(self, ctx: NodeContext) -> None:
+        super().__init__(ctx)
+        node = ctx.node
+        assert isinstance(node, S3Node)
+        params = node.params
+        self.initial = params.objects
+        self.size = int(params.object_size_kb * 1024)
+        self.get = ctx.sampler(params.get)
+        self.put = ctx.sampler(params.put)
+        self.written: dict[int, tuple[int, int]] = {}  # key → (size, crc32)
+        self.deleted: set[int] = set()
+        self.reads = 0
+        self.writes = 0
+        self.not_found = 0
+
+    def exists(self, key: int) -> bool:
+        if key in self.written:
+            return True
+        return 0 <= key < self.initial and key not in self.deleted
+
+    def handle(self, call: Call) -> None:
+        if call.op.startswith(WRITES):
+            self.ctx.after(self.put(), self._write, call)
+        else:
+            self.ctx.after(self.get(), self._read, call)
+
+    def _write(self, call: Call) -> None:
+        key = call.trace.item if call.payload is None else hash_key(call.payload)
+        self.writes += 1
+        if call.op.startswith(("Delete", "DELETE")):
+            self.written.pop(key, None)
+            self.deleted.add(key)
+        else:
+            body = f"{call.trace.id}:{call.span}".encode()
+            self.written[key] = (self.size, zlib.crc32(body))
+            self.deleted.discard(key)
+            record_write(self.ctx, call)  # data at rest, for the encryption check
+        self.ctx.run_children(call, self.ctx.finish)
+
+    def _read(self, call: Call) -> None:
+        self.reads += 1
+        if call.op.startswith(("List", "LIST")) or self.exists(call.trace.item):
+            self.ctx.run_children(call, self.ctx.finish)
+            return
+        self.not_found += 1
+        self.ctx.fail(call, "NoSuchKey")
+
+    def condition(self, name: str, call: Call) -> bool | None:
+        if name == "not_found":
+            return not self.exists(call.trace.item)
+        return None
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "objects": {
+                "reads": self.reads,
+                "writes": self.writes,
+                "not_found": self.not_found,
+                "written": len(self.written),
+            }
+        }
+
+
+def hash_key(payload: Any) -> int:
+    return zlib.crc32(repr(payload).encode())

@@ -1,0 +1,160 @@
+"""SNS topic: fan-out with filter policies and per-protocol delivery retries.
+
+Rules (SNS Developer Guide: filter policies, message delivery retries, DLQs):
+- ``Publish`` is accepted once stored (after ``latency``); then every subscription whose
+  filter policy matches the message attributes gets a delivery through its declared edge
+  (SQS: a message; Lambda: an async invocation; email/SMS: the external endpoint).
+- Message attributes: each key a filter policy names is set from the publishing trace;
+  an accepted value with the probability of the flow step that delivers to that endpoint
+  (``probability``, else 0.5), a non-matching one otherwise. Matching itself is SNS's
+  (:func:`archgen.runtime.sns_filter.matches`).
+- A failed delivery is retried by the protocol's policy
+  (:data:`archgen.runtime.sns_filter.RETRY_POLICIES`); when retries run out the message
+  goes to the subscription's ``dead_letter_queue`` (through the declared edge) or is lost.
+- Delivery spans carry the flow step that targets the endpoint, so flows can name them.
+Left out: jitter on retries, throttling policies, FIFO topics' ordering.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from archgen.model.kinds import SnsSubscription
+from archgen.model.schema import SnsNode
+from archgen.runtime.behavior import Behavior, Call, NodeContext, register
+from archgen.runtime.sns_filter import RETRY_POLICIES, RetryPolicy, matches
+
+CHANNEL_FIELDS = ("delivered", "retries", "dead_lettered", "lost", "filtered_out")
+
+
+def _noop(_: Any) -> None:
+    return None
+
+
+def _other_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int | float):
+        return value + 1
+    return f"not-{value}"
+
+
+class _Delivery:
+    __slots__ = ("attempt", "attributes", "publish", "step", "subscription")
+
+    def __init__(
+        self, publish: Call, subscription: SnsSubscription, step: int | None, attrs: dict[str, Any]
+    ) -> None:
+        self.publish = publish
+        self.subscription = subscription
+        self.step = step
+        self.attributes = attrs
+        self.attempt = 1
+
+
+@register("sns")
+class Sns(Behavior):
+    def __init__(self, ctx: NodeContext) -> None:
+        super().__init__(ctx)
+        node = ctx.node
+        assert isinstance(node, SnsNode)
+        params = node.params
+        self.latency = ctx.sampler(params.latency)
+        self.subscriptions = params.subscriptions
+        self.channels: dict[str, dict[str, int]] = {}
+        for sub in self.subscriptions:
+            self.channels.setdefault(sub.protocol.value, dict.fromkeys(CHANNEL_FIELDS, 0))
+        self.published = 0
+        self._ops: dict[str, str] = {}
+
+    def handle(self, call: Call) -> None:
+        self.ctx.after(self.latency(), self._publish, call)
+
+    def _publish(self, call: Call) -> None:
+        self.published += 1
+        steps = self._child_steps(call)
+        attributes = self._attributes(call, steps)
+        endpoints = set()
+        for sub in self.subscriptions:
+            endpoints.add(sub.endpoint)
+            if not matches(sub.filter_policy, attributes):
+                self.channels[sub.protocol.value]["filtered_out"] += 1
+                continue
+            delivery = _Delivery(call, sub, steps.get(sub.endpoint), attributes)
+            self._deliver(delivery)
+        self.ctx.finish(call)
+
+    def _child_steps(self, call: Call) -> dict[str, int]:
+        plan = call.trace.flow
+        if plan is None or call.step is None:
+            return {}
+        return {plan.steps[i].target: i for i in plan.steps[call.step].children}
+
+    def _attributes(self, call: Call, steps: dict[str, int]) -> dict[str, Any]:
+        attributes: dict[str, Any] = dict(call.payload) if isinstance(call.payload, dict) else {}
+        plan = call.trace.flow
+        for sub in self.subscriptions:
+            for key, accepted in sorted((sub.filter_policy or {}).items()):
+                if key in attributes or not accepted:
+                    continue
+                step = steps.get(sub.endpoint)
+                probability = 0.5
+                if plan is not None and step is not None:
+                    declared = plan.steps[step].probability
+                    probability = 0.5 if declared is None else declared
+                value = accepted[0]
+                hit = self.ctx.rng.random() < probability
+                attributes[key] = value if hit else _other_value(value)
+        return attributes
+
+    def _op(self, endpoint: str) -> str:
+        op = self._ops.get(endpoint)
+        if op is None:
+            model = self.ctx.model
+            node = model.nodes_by_id.get(endpoint)
+            edge = model.edge(self.ctx.node_id, endpoint) or model.edge(
+                self.ctx.node.replica_of or self.ctx.node_id,
+                (node.replica_of if node is not None else None) or endpoint,
+            )
+            ops = edge.operations if edge is not None else ("Deliver",)
+            op = self._ops[endpoint] = "Deliver" if "Deliver" in ops else ops[0]
+        return op
+
+    def _deliver(self, delivery: _Delivery) -> None:
+        sub = delivery.subscription
+        self.ctx.call(
+            delivery.publish,
+            sub.endpoint,
+            self._op(sub.endpoint),
+            lambda done: self._delivered(delivery, done),
+            step=delivery.step if delivery.attempt == 1 else None,
+            payload=dict(delivery.attributes),
+        )
+
+    def _delivered(self, delivery: _Delivery, done: Call) -> None:
+        sub = delivery.subscription
+        channel = self.channels[sub.protocol.value]
+        if done.error is None:
+            channel["delivered"] += 1
+            return
+        policy: RetryPolicy = RETRY_POLICIES.get(sub.protocol.value, RETRY_POLICIES["https"])
+        delay = policy.delay_before(delivery.attempt)
+        if delay is not None:
+            channel["retries"] += 1
+            delivery.attempt += 1
+            self.ctx.after(delay * 1000, self._retry, delivery)
+            return
+        if sub.dead_letter_queue is not None:
+            channel["dead_lettered"] += 1
+            self.ctx.call(delivery.publish, sub.dead_letter_queue, "Redrive", _noop, payload=None)
+        else:
+            channel["lost"] += 1
+
+    def _retry(self, delivery: _Delivery) -> None:
+        self._deliver(delivery)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "topic": {"published": self.published},
+            "notifications": {k: dict(v) for k, v in sorted(self.channels.items())},
+        }

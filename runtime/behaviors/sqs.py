@@ -1,0 +1,258 @@
+"""SQS queue: the rules of :mod:`archgen.runtime.sqs_queue` on the simulated clock.
+
+Operations (the op names of the model's edges):
+- any sending op (``SendMessage``, an SNS ``Deliver``…) enqueues one message; the sending
+  call is kept as the message's origin, so its consumer continues the same trace. FIFO
+  queues group by session and deduplicate by trace + span.
+- ``ReceiveMessage`` with a :class:`ReceiveRequest` payload (a consumer's poll) receives up
+  to 10 messages; when none is visible it long-polls: the call waits until a message
+  arrives or becomes visible again, or until the wait time ends (then answers empty).
+  Without a payload it is a flow step of a message already delivered: it answers at once
+  and records which message (and which receive) it was.
+- ``DeleteMessage`` with a :class:`DeleteRequest` deletes by receipt handle; without one it
+  is the flow step acknowledging the message (the event source mapping deletes).
+- ``Redrive`` accepts a message moved here by a source queue's redrive policy; the source
+  sends it through its declared edge to the dead-letter queue.
+Metrics: ``ApproximateNumberOfMessagesVisible`` and ``ApproximateAgeOfOldestMessage`` each
+period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from archgen.model.schema import SqsNode
+from archgen.runtime.behavior import Behavior, Call, NodeContext, register
+from archgen.runtime.sqs_queue import Message, Received, SqsError, SqsQueue
+
+RECEIVE_OPS = ("ReceiveMessage",)
+DELETE_OPS = ("DeleteMessage", "DeleteMessageBatch")
+CONTROL_OPS = ("ChangeMessageVisibility", "PurgeQueue", "GetQueueAttributes")
+
+
+@dataclass
+class ReceiveRequest:
+    max_messages: int = 10
+    wait_s: float = 20.0
+    visibility_timeout_s: float | None = None
+
+
+@dataclass
+class Delivery:
+    message: Received
+    origin: Call | None
+
+
+@dataclass
+class ReceiveResponse:
+    deliveries: list[Delivery] = field(default_factory=list)
+
+
+@dataclass
+class DeleteRequest:
+    handles: list[str]
+    deleted: int = 0
+
+
+def _noop(_: Any) -> None:
+    return None
+
+
+class _RedriveThroughEdge:
+    """The queue's dead-letter target: moved messages travel over the declared edge."""
+
+    def __init__(self, owner: Sqs, dlq: str, fifo: bool) -> None:
+        self.owner = owner
+        self.dlq = dlq
+        self.fifo = fifo
+
+    def accept_from_source(self, message: Message) -> None:
+        owner = self.owner
+        origin = owner.origins.pop(message.message_id, None)
+        owner.ctx.call(origin, self.dlq, "Redrive", _noop, payload=(message, origin))
+
+
+@register("sqs")
+class Sqs(Behavior):
+    def __init__(self, ctx: NodeContext) -> None:
+        super().__init__(ctx)
+        node = ctx.node
+        assert isinstance(node, SqsNode)
+        params = node.params
+        self.latency = ctx.sampler(params.latency)
+        self.wait_default = float(params.receive_wait_time_s)
+        dlq = None
+        if params.dead_letter_queue is not None:
+            dlq = _RedriveThroughEdge(self, params.dead_letter_queue, params.fifo)
+        self.queue = SqsQueue(
+            ctx.node_id,
+            lambda: ctx.now / 1000,
+            fifo=params.fifo,
+            visibility_timeout_s=params.visibility_timeout_s,
+            retention_s=params.message_retention_s,
+            delay_s=params.delay_s,
+            receive_wait_time_s=params.receive_wait_time_s,
+            max_receive_count=params.max_receive_count,
+            dead_letter_queue=dlq,
+            content_based_deduplication=params.content_based_deduplication,
+        )
+        self.queue.on_available = self._wake_soon
+        self.origins: dict[str, Call | None] = {}
+        self.placed: list[str] = []  # ids of the messages sent here (not moved here)
+        self.waiting: dict[int, tuple[Call, ReceiveRequest, float]] = {}
+        self._wake_scheduled = False
+        self.errors = 0
+
+    # ------------------------------------------------------------------ calls
+
+    def handle(self, call: Call) -> None:
+        self.ctx.after(self.latency(), self._serve, call)
+
+    def _serve(self, call: Call) -> None:
+        op = call.op
+        payload = call.payload
+        try:
+            if op.startswith(RECEIVE_OPS):
+                if isinstance(payload, ReceiveRequest):
+                    self._poll(call, payload)
+                    return
+                self._note_delivery(call)
+            elif op.startswith(DELETE_OPS):
+                if isinstance(payload, DeleteRequest):
+                    payload.deleted = sum(self.queue.delete(h) for h in payload.handles)
+                else:
+                    self._note_delivery(call)
+            elif op == "Redrive" and isinstance(payload, tuple):
+                message, origin = payload
+                self.origins[message.message_id] = origin
+                self.queue.accept_from_source(message)
+            elif op.startswith(CONTROL_OPS):
+                if op == "ChangeMessageVisibility" and isinstance(payload, tuple):
+                    self.queue.change_visibility(*payload)
+            else:
+                self._send(call)
+        except SqsError as error:
+            self.errors += 1
+            self.ctx.fail(call, error.code)
+            return
+        self.ctx.run_children(call, self.ctx.finish)
+
+    def _send(self, call: Call) -> None:
+        trace = call.trace
+        attributes = call.payload if isinstance(call.payload, dict) else {}
+        fifo = self.queue.fifo
+        result = self.queue.send(
+            f"t{trace.id}/s{call.span}",
+            attributes,
+            group_id=f"session-{trace.session.id}" if fifo else None,
+            dedup_id=f"t{trace.id}/s{call.span}" if fifo else None,
+        )
+        call.note("message_id", result.message_id)
+        if result.duplicate:
+            call.note("duplicate", True)
+        else:
+            self.origins[result.message_id] = call
+            self.placed.append(result.message_id)
+
+    def _note_delivery(self, call: Call) -> None:
+        """A flow step about the message that started this trace's consumer work."""
+        work = call.parent
+        origin = work.parent if work is not None else None
+        if origin is not None and origin.attrs:
+            message_id = origin.attrs.get("message_id")
+            if message_id is not None:
+                call.note("message_id", message_id)
+
+    # ------------------------------------------------------------------ long polling
+
+    def _poll(self, call: Call, request: ReceiveRequest) -> None:
+        received = self.queue.receive(
+            max(1, min(10, request.max_messages)), request.visibility_timeout_s
+        )
+        if received or request.wait_s <= 0:
+            self._answer_poll(call, received)
+            return
+        deadline = self.ctx.now + min(20.0, request.wait_s) * 1000
+        self.waiting[call.span] = (call, request, deadline)
+        self.ctx.after(deadline - self.ctx.now, self._poll_timeout, call)
+        self._schedule_wake()
+
+    def _answer_poll(self, call: Call, received: list[Received]) -> None:
+        response = ReceiveResponse([Delivery(m, self.origins.get(m.message_id)) for m in received])
+        call.payload = response
+        call.note("messages", len(received))
+        self.ctx.finish(call)
+
+    def _poll_timeout(self, call: Call) -> None:
+        if self.waiting.pop(call.span, None) is not None:
+            self._answer_poll(call, [])
+
+    def _schedule_wake(self) -> None:
+        """Wake waiting polls when a hidden message becomes visible again."""
+        if self._wake_scheduled or not self.waiting:
+            return
+        at = self.queue.next_visible_at()
+        if at is None:
+            return
+        self._wake_scheduled = True
+        # At least 1 µs: the queue's clock is in seconds (now / 1000), so a wake at
+        # exactly at * 1000 ms can still read as just before ``at`` and would be
+        # rescheduled at the same instant forever.
+        self.ctx.after(max(0.001, at * 1000 - self.ctx.now), self._timed_wake)
+
+    def _wake_soon(self) -> None:
+        # Not re-entrant: a send finishes before the woken consumer runs.
+        if self.waiting:
+            self.ctx.after(0, self._woken)
+
+    def _woken(self, _: Any) -> None:
+        self._wake()
+
+    def _timed_wake(self, _: Any) -> None:
+        self._wake_scheduled = False
+        self._wake()
+        self._schedule_wake()
+
+    def _wake(self) -> None:
+        while self.waiting:
+            span = next(iter(self.waiting))
+            call, request, _ = self.waiting[span]
+            received = self.queue.receive(
+                max(1, min(10, request.max_messages)), request.visibility_timeout_s
+            )
+            if not received:
+                return
+            del self.waiting[span]
+            self._answer_poll(call, received)
+
+    # ------------------------------------------------------------------ reporting
+
+    def on_period(self, t_s: float) -> None:
+        self.ctx.emit("ApproximateNumberOfMessagesVisible", self.queue.visible_count)
+        self.ctx.emit("ApproximateAgeOfOldestMessage", self.queue.oldest_age_s())
+
+    def summary(self) -> dict[str, Any]:
+        stats = self.queue.stats
+        in_queue = len(self.queue)
+        in_flight = self.queue.in_flight_count
+        return {
+            "queue": {
+                "sent": stats.sent,
+                "arrived_from_source": stats.arrived_from_source,
+                "duplicates": stats.duplicates,
+                "received": stats.received,
+                "redelivered": stats.redelivered,
+                "deleted": stats.deleted,
+                "stale_deletes": stats.stale_deletes,
+                "moved_to_dlq": stats.moved_to_dlq,
+                "expired": stats.expired,
+                "in_queue": in_queue,
+                "in_flight": in_flight,
+                "visible": in_queue - in_flight - self._delayed(),
+                "errors": self.errors,
+            }
+        }
+
+    def _delayed(self) -> int:
+        return max(0, len(self.queue) - self.queue.in_flight_count - self.queue.visible_count)

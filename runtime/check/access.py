@@ -1,0 +1,169 @@
+"""IAM as the static rules see it: which requests a role's users need, and which
+statements grant more than that.
+
+Whether one request is allowed is the runtime's decision
+(:func:`archgen.runtime.iam.authorize`), so that the lint and a run can never disagree;
+this module only adds what a run never asks: is a grant *used*? Resources are compared
+by ARN (:func:`archgen.runtime.arns.arn_of`), so over-breadth is measured against the
+resources of the model itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from archgen.model import kinds as k
+from archgen.model.iam import Effect, Statement
+from archgen.model.loader import PathKey
+from archgen.model.schema import AnyNode, Model, Protocol
+from archgen.runtime.arns import arn_of
+from archgen.runtime.iam import Decision, authorize, wildcard
+
+ROLE_KINDS = frozenset({"ec2", "lambda", "sagemaker_endpoint"})
+"""Kinds running customer code, whose AWS API calls need an IAM role. Managed services
+(CloudFront fetching from S3, SQS redriving to a DLQ, CloudWatch alarm actions) call under
+AWS service principals authorized by resource policies the model does not spell out."""
+
+
+@dataclass(frozen=True, order=True)
+class Request:
+    action: str
+    resource: str
+
+
+@dataclass(frozen=True)
+class OverGrant:
+    path: PathKey
+    """Relative to the statement."""
+    message: str
+
+
+def request_for(model: Model, target: AnyNode, op: str) -> Request | None:
+    """The IAM request an aws-api call of ``op`` on ``target`` makes."""
+    service = k.KINDS[target.kind].iam_service
+    arn = arn_of(model, target)
+    if service is None or arn is None:
+        return None
+    return Request(f"{service}:{op}", arn)
+
+
+def authorized(model: Model, caller: AnyNode, target: AnyNode, op: str) -> Decision:
+    """The runtime's IAM decision for one call (the same one a run makes)."""
+    return authorize(model, caller, target, op)
+
+
+def needed_requests(model: Model, users: Iterable[AnyNode]) -> frozenset[Request]:
+    """Every request the declared aws-api edges of ``users`` make."""
+    nodes = model.nodes_by_id
+    ids = {user.id for user in users}
+    needed: set[Request] = set()
+    for edge in model.edges:
+        if edge.source in ids and edge.protocol is Protocol.aws_api:
+            for op in edge.operations:
+                request = request_for(model, nodes[edge.target], op)
+                if request is not None:
+                    needed.add(request)
+    return frozenset(needed)
+
+
+def resource_universe(model: Model) -> tuple[tuple[str, str], ...]:
+    """(IAM service, ARN) of every node of the model that AWS authorizes requests on."""
+    universe = []
+    for node in model.nodes:
+        service = k.KINDS[node.kind].iam_service
+        arn = arn_of(model, node)
+        if service is not None and arn is not None:
+            universe.append((service, arn))
+    return tuple(universe)
+
+
+def over_grants(
+    statement: Statement, needed: frozenset[Request], universe: tuple[tuple[str, str], ...]
+) -> list[OverGrant]:
+    """What an Allow statement grants beyond ``needed``, each with its place."""
+    if statement.Effect is not Effect.Allow:
+        return []
+    problems: list[OverGrant] = []
+    if statement.NotAction is not None:
+        problems.append(
+            OverGrant(
+                ("NotAction",),
+                "an Allow with NotAction grants every action "
+                "except those listed; list the actions the edges need",
+            )
+        )
+    if statement.NotResource is not None:
+        problems.append(
+            OverGrant(
+                ("NotResource",),
+                "an Allow with NotResource grants every "
+                "resource except those listed; list the resources instead",
+            )
+        )
+    if statement.Action is None or statement.Resource is None:
+        return problems
+    actions = statement.actions()
+    granted = [r for r in needed if any(matches(a, r.action, ignore_case=True) for a in actions)]
+    for index, action in enumerate(actions):
+        path: PathKey = ("Action", index) if isinstance(statement.Action, tuple) else ("Action",)
+        used = sorted({r.action for r in needed if matches(action, r.action, ignore_case=True)})
+        if _is_pattern(action):
+            need = ", ".join(used) if used else "none of them"
+            problems.append(
+                OverGrant(
+                    path,
+                    f"'{action}' is a wildcard: it allows actions no "
+                    f"declared edge needs (the edges need: {need})",
+                )
+            )
+        elif not used:
+            problems.append(OverGrant(path, f"allows '{action}', which no declared edge needs"))
+    services = {a.split(":", 1)[0].lower() if ":" in a else "*" for a in actions}
+    needed_resources = {r.resource for r in granted}
+    resources = statement.resources()
+    for index, resource in enumerate(resources):
+        path = ("Resource", index) if isinstance(statement.Resource, tuple) else ("Resource",)
+        if not any(covers(resource, arn) for arn in needed_resources):
+            if granted or not problems:
+                problems.append(
+                    OverGrant(
+                        path,
+                        f"grants on '{resource}', which no declared edge needs with these actions",
+                    )
+                )
+            continue
+        extra = sorted(
+            arn
+            for service, arn in universe
+            if ("*" in services or _service_matches(services, service))
+            and arn not in needed_resources
+            and covers(resource, arn)
+        )
+        if extra:
+            problems.append(
+                OverGrant(
+                    path,
+                    f"'{resource}' also covers {', '.join(extra)}, "
+                    "which no declared edge of the role's users needs",
+                )
+            )
+    return problems
+
+
+def covers(pattern: str, arn: str) -> bool:
+    """Whether a Resource pattern matches ``arn`` or the objects inside it (S3 keys)."""
+    return matches(pattern, arn) or matches(pattern, arn + "/*")
+
+
+def matches(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
+    """IAM wildcard match, exactly as the runtime's evaluator matches."""
+    return wildcard(pattern, ignore_case).fullmatch(value) is not None
+
+
+def _is_pattern(text: str) -> bool:
+    return "*" in text or "?" in text
+
+
+def _service_matches(services: set[str], service: str) -> bool:
+    return any(matches(pattern, service, ignore_case=True) for pattern in services)

@@ -1,0 +1,498 @@
+"""Dynamic conformance: does a run do what the model says?
+
+Everything here is computed from the run's spans, independently of the counters the
+runtime keeps for itself, so a bug in the runtime's bookkeeping cannot hide a violation.
+
+- ``span-edge``: every span follows a declared edge and operation (replicas map to their
+  originals). A consumer's work span (an SQS message handed to its Lambda) has no edge of
+  its own: it is accepted when the consumer polls the queue through a declared edge.
+- ``flow-sequence``: spans are grouped by the call they were made during (the nearest
+  ancestor span that is a flow step, or a triggered invocation of the caller: a Lambda
+  consuming a queued message) and by caller; each group must be the declared children of
+  that step (or the top-level steps, or the triggered roots of the caller, in the flow the
+  contract continues: the current one if it declares them, else the first that does),
+  in declared order, with only conditional steps (``when``/``probability``) left out. A
+  group is held to completeness only when all of its calls succeeded and it ended longer
+  before the end of the run than any call may take (otherwise a failure or the end of the
+  run cut it short).
+- ``slo``: per flow, executions that started after warm-up; latency from the first
+  top-level call's start to the last one's end; an execution fails when a top-level call
+  failed or took longer than the client's timeout.
+- ``no-access-denied``: calls IAM refused (the span where the refusal happened, not the
+  callers it propagated to).
+
+The model's other invariants (no lost orders, exactly-once effects, no plaintext card data
+at rest) are judged in :mod:`.invariants`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from archgen.model import LoadedModel
+from archgen.model import kinds as k
+from archgen.model.schema import Model
+from archgen.runtime.check.report import FindingSink
+from archgen.runtime.check.spans import Span
+from archgen.runtime.plan import FlowPlan, StepPlan, compile_flows
+
+
+def completion_grace_ms(model: Model) -> float:
+    """How long before the end of the run a group of calls must have ended to be held to
+    completeness: the longest a call can run, the clients' or a Lambda's timeout."""
+    limits = [10_000.0]
+    for node in model.nodes:
+        if isinstance(node.params, k.ClientParams):
+            limits.append(node.params.timeout_ms)
+        elif isinstance(node.params, k.LambdaParams):
+            limits.append(node.params.timeout_s * 1000)
+    return max(limits)
+
+
+@dataclass
+class _Divergence:
+    count: int = 0
+    example: str = ""
+    details: str = ""
+    path: tuple[str | int, ...] = ()
+
+
+@dataclass
+class _FlowSamples:
+    latencies: list[float] = field(default_factory=list)
+    ok: int = 0
+    failed: int = 0
+
+
+class Conformance:
+    """Checks one run's spans against the model; feed spans, then :meth:`report`."""
+
+    def __init__(
+        self, loaded: LoadedModel, sink: FindingSink, *, scenario: str | None, warmup_ms: float
+    ) -> None:
+        self.loaded = loaded
+        self.model: Model = loaded.model
+        self.sink = sink
+        self.scenario = scenario
+        self.warmup_ms = warmup_ms
+        self.original = {n.id: n.replica_of or n.id for n in self.model.nodes}
+        self.plans: dict[str, FlowPlan] = compile_flows(self.model)
+        self.flow_index = {flow.id: i for i, flow in enumerate(self.model.flows)}
+        self.node_index = {node.id: i for i, node in enumerate(self.model.nodes)}
+        self.clients = {n.id for n in self.model.nodes if n.kind == "client"}
+        self.timeouts = {
+            n.id: n.params.timeout_ms
+            for n in self.model.nodes
+            if isinstance(n.params, k.ClientParams)
+        }
+        self.consumers = {
+            (n.id, n.params.event_source.queue)
+            for n in self.model.nodes
+            if isinstance(n.params, k.LambdaParams) and n.params.event_source
+        }
+        self.grace_ms = completion_grace_ms(self.model)
+        self.spans: dict[str, Span] = {}
+        self.exercised: set[tuple[str, str]] = set()
+        self._edge_problems: dict[tuple[str, str, str, str], _Divergence] = {}
+        self._sequence_problems: dict[tuple[str, str], _Divergence] = {}
+        self.denials: dict[tuple[str, str, str], _Divergence] = {}
+
+    # -- input
+
+    def add(self, spans: Iterable[Span]) -> None:
+        for span in spans:
+            self.spans[span.span] = span
+
+    # -- edges
+
+    def _edge(self, source: str, target: str) -> tuple[str, str] | None:
+        model = self.model
+        if model.edge(source, target) is not None:
+            return (source, target)
+        original = (self.original.get(source, source), self.original.get(target, target))
+        if model.edge(*original) is not None:
+            return original
+        return None
+
+    def check_denials(self) -> None:
+        """Calls IAM refused; callers that only passed the refusal on are not counted."""
+        denied = [span for span in self.spans.values() if span.error == "AccessDenied"]
+        passed_on = {span.parent for span in denied}
+        for span in denied:
+            if span.span in passed_on:
+                continue
+            found = self.denials.setdefault((span.source, span.node, span.op), _Divergence())
+            found.count += 1
+            found.example = found.example or f"trace {span.trace}, span {span.span}"
+
+    def check_edges(self) -> None:
+        for span in self.spans.values():
+            key = self._edge(span.source, span.node)
+            if key is not None:
+                edge = self.model.edges_by_key[key]
+                if _declares(edge.operations, span.op) and span.status != "violation":
+                    self.exercised.add(key)
+                    continue
+                problem = (
+                    f"'{span.op}' is not declared on edge {key[0]} -> {key[1]}"
+                    f" (declared: {', '.join(edge.operations)})"
+                )
+                if _declares(edge.operations, span.op):
+                    problem = f"the runtime refused it ({span.error})"
+                self._edge_problem(span, problem)
+                continue
+            if span.step is None and self._consumer_work(span):
+                continue
+            self._edge_problem(span, "no edge is declared between them")
+
+    def _consumer_work(self, span: Span) -> bool:
+        """A message handed to its consumer: the consumer polls the source."""
+        if span.parent is None:
+            return False
+        consumer = self.original.get(span.node, span.node)
+        source = self.original.get(span.source, span.source)
+        return (
+            (consumer, source) in self.consumers
+            or (span.node, span.source) in self.consumers
+            or self._edge(span.node, span.source) is not None
+        )
+
+    def _edge_problem(self, span: Span, problem: str) -> None:
+        key = (span.source, span.node, span.op, problem)
+        found = self._edge_problems.setdefault(key, _Divergence())
+        found.count += 1
+        if not found.example:
+            found.example = f"trace {span.trace}, span {span.span} at {span.start_ms:g} ms"
+
+    # -- flows
+
+    def check_flows(self) -> None:
+        if not self.spans:
+            return
+        run_end = max(span.end_ms for span in self.spans.values())
+        groups: dict[tuple[str | None, str, str, str], list[Span]] = defaultdict(list)
+        for span in self.spans.values():
+            if span.step is None or span.flow not in self.plans:
+                continue
+            anchor = self._anchor(span)
+            groups[(anchor, span.source, span.flow, span.trace)].append(span)
+        # Groups come in the order of the spans file, which the runtime keeps deterministic.
+        for (anchor_id, source, flow_id, _trace), members in groups.items():
+            if len(members) > 1:
+                members.sort(key=lambda s: (s.start_ms, s.span))
+            if anchor_id is not None and anchor_id not in self.spans:
+                continue  # made during a call still in flight when the run ended
+            self._check_group(
+                flow_id, source, self.spans.get(anchor_id) if anchor_id else None, members, run_end
+            )
+
+    def _anchor(self, span: Span) -> str | None:
+        """The call ``span`` was made during: the nearest ancestor that is a flow step, or
+        a *triggered invocation* of the caller (a non-step span on the caller, e.g. the
+        Lambda ``Invoke`` that consumes a queued message; the runtime runs step children
+        only under step calls, so a non-step span on the caller with step children is
+        always one). Hand-offs, retries and health checks in between are skipped."""
+        source = self.original.get(span.source, span.source)
+        parent = span.parent
+        seen = 0
+        while parent is not None and seen < 1000:
+            record = self.spans.get(parent)
+            if record is None or record.step is not None:
+                return parent
+            if self.original.get(record.node, record.node) == source:
+                return parent
+            parent = record.parent
+            seen += 1
+        return None
+
+    def _expected(self, plan: FlowPlan, source: str, anchor: Span | None) -> tuple[int, ...]:
+        original = self.original.get(source, source)
+        if anchor is not None and anchor.step is None:
+            return plan.triggered.get(original, ())
+        if anchor is not None and anchor.flow == plan.id and anchor.step is not None:
+            step = plan.steps[anchor.step] if anchor.step < len(plan.steps) else None
+            if step is not None and step.target == self.original.get(anchor.node, anchor.node):
+                return tuple(c for c in step.children if plan.steps[c].source == original)
+        if source in self.clients:
+            return plan.top
+        return plan.triggered.get(original, ())
+
+    def continuation_flow(self, origin_flow: str | None, node: str) -> str | None:
+        """The flow a node triggered asynchronously continues (runtime contract): the
+        current flow if it declares triggered roots from the node, else the first flow (in
+        model order) that does."""
+        original = self.original.get(node, node)
+        plan = self.plans.get(origin_flow) if origin_flow is not None else None
+        if plan is not None and original in plan.triggered:
+            return plan.id
+        return next((p.id for p in self.plans.values() if original in p.triggered), None)
+
+    def _check_continuation(self, flow_id: str, source: str, invocation: Span) -> None:
+        """A triggered invocation runs the flow the contract picks for it."""
+        origin = self.spans.get(invocation.parent) if invocation.parent else None
+        origin_flow = origin.flow if origin is not None else None
+        expected = self.continuation_flow(origin_flow, source)
+        if expected is None or expected == flow_id:
+            return
+        original = self.original.get(source, source)
+        after = f" after '{origin.node}: {origin.op}'" if origin is not None else ""
+        of_flow = f" of flow '{origin_flow}'" if origin_flow else ""
+        what = (
+            f"'{original}' continued in flow '{flow_id}'{after}{of_flow}; "
+            f"the model continues it in flow '{expected}'"
+        )
+        found = self._sequence_problems.setdefault((flow_id, what), _Divergence())
+        found.count += 1
+        if not found.example:
+            found.example = f"trace {invocation.trace}"
+            first = self.plans[expected].triggered[original][0]
+            found.path = ("flows", self.flow_index[expected], "steps", first)
+
+    def _check_group(
+        self, flow_id: str, source: str, anchor: Span | None, members: list[Span], run_end: float
+    ) -> None:
+        plan = self.plans[flow_id]
+        if anchor is not None and anchor.step is None:
+            self._check_continuation(flow_id, source, anchor)
+        expected = self._expected(plan, source, anchor)
+        steps = plan.steps
+        if len(members) == len(expected) and all(
+            span.step == index and self._triple(span) == self._declared(steps[index])
+            for span, index in zip(members, expected, strict=True)
+        ):
+            return  # the common case: exactly the declared calls, in order
+        # Match each observed call to a declared step: by its index when that step is the
+        # same call, else to the first unused declared step that is.
+        used: set[int] = set()
+        matched: list[int | None] = []
+        for span in members:
+            triple = self._triple(span)
+            choice: int | None = None
+            if (
+                span.step in expected
+                and span.step not in used
+                and self._declared(steps[span.step]) == triple
+            ):
+                choice = span.step
+            else:
+                choice = next(
+                    (i for i in expected if i not in used and self._declared(steps[i]) == triple),
+                    None,
+                )
+            if choice is not None:
+                used.add(choice)
+            matched.append(choice)
+        in_order = [i for i in matched if i is not None]
+        ordered = in_order == sorted(in_order) and None not in matched
+        all_ok = all(span.status == "ok" for span in members) and (
+            anchor is None or anchor.status == "ok"
+        )
+        settled = max(span.end_ms for span in members) + self.grace_ms <= run_end
+        missing = [i for i in expected if i not in used and _mandatory(steps[i])]
+        if ordered and (not missing or not all_ok or not settled):
+            return
+        declared = [i for i in expected if _mandatory(steps[i]) or i in used]
+        declared_lines = [self._line(steps[i]) for i in declared]
+        observed_lines = [self._span_line(span) for span in members]
+        position = next(
+            (
+                n
+                for n, (a, b) in enumerate(zip(declared_lines, observed_lines, strict=False))
+                if a != b
+            ),
+            min(len(declared_lines), len(observed_lines)),
+        )
+        where = f"'{anchor.node}: {anchor.op}'" if anchor else "the session"
+        if position < len(declared_lines) and position < len(observed_lines):
+            what = (
+                f"call {position + 1} made by '{source}' during {where} is "
+                f"{observed_lines[position]}, the flow declares "
+                f"{declared_lines[position]}"
+            )
+        elif position < len(declared_lines):
+            what = (
+                f"step {declared[position]} ({declared_lines[position]}) was skipped: "
+                f"'{source}' made {len(observed_lines)} of the declared calls during "
+                f"{where}"
+            )
+        else:
+            what = f"'{source}' made an undeclared call {observed_lines[position]} during {where}"
+        diff = "\n".join(
+            difflib.unified_diff(
+                declared_lines, observed_lines, "declared", "observed", lineterm="", n=2
+            )
+        )
+        step_at = declared[position] if position < len(declared) else None
+        key = (flow_id, what)
+        found = self._sequence_problems.setdefault(key, _Divergence())
+        found.count += 1
+        if not found.example:
+            found.example = f"trace {members[0].trace}"
+            found.details = diff
+            index = self.flow_index[flow_id]
+            found.path = (
+                ("flows", index, "steps", step_at) if step_at is not None else ("flows", index)
+            )
+
+    def _triple(self, span: Span) -> tuple[str, str, str]:
+        return (
+            self.original.get(span.source, span.source),
+            self.original.get(span.node, span.node),
+            span.op,
+        )
+
+    @staticmethod
+    def _declared(step: StepPlan) -> tuple[str, str, str]:
+        return (step.source, step.target, step.op)
+
+    @staticmethod
+    def _line(step: StepPlan) -> str:
+        return f"{step.source} -> {step.target}: {step.op}"
+
+    def _span_line(self, span: Span) -> str:
+        source, target, op = self._triple(span)
+        return f"{source} -> {target}: {op}"
+
+    # -- SLOs
+
+    def flow_samples(self) -> dict[str, _FlowSamples]:
+        traces: dict[str, list[Span]] = defaultdict(list)
+        for span in self.spans.values():
+            if (
+                span.parent is None
+                and span.flow in self.plans
+                and span.session >= 0
+                and span.source in self.clients
+            ):
+                traces[span.trace].append(span)
+        samples: dict[str, _FlowSamples] = defaultdict(_FlowSamples)
+        for calls in traces.values():
+            flow = calls[0].flow
+            assert flow is not None
+            plan = self.plans[flow]
+            start = min(span.start_ms for span in calls)
+            if start < self.warmup_ms:
+                continue
+            timeout = self.timeouts.get(calls[0].source, math.inf)
+            failed = any(
+                span.status != "ok" or span.end_ms - span.start_ms > timeout for span in calls
+            )
+            made = {span.step for span in calls}
+            mandatory = {i for i in plan.top if _mandatory(plan.steps[i])}
+            if not failed and not mandatory <= made:
+                continue  # still running when the run ended
+            stats = samples[flow]
+            if failed:
+                stats.failed += 1
+            else:
+                stats.ok += 1
+                stats.latencies.append(max(span.end_ms for span in calls) - start)
+        return samples
+
+    def check_slos(self) -> list[tuple[str, str]]:
+        facts: list[tuple[str, str]] = []
+        samples = self.flow_samples()
+        for index, flow in enumerate(self.model.flows):
+            slo = flow.slo
+            if slo is None or (slo.scenarios and self.scenario not in slo.scenarios):
+                continue
+            stats = samples.get(flow.id, _FlowSamples())
+            total = stats.ok + stats.failed
+            if total == 0:
+                facts.append((f"slo {flow.id}", "no execution after warm-up"))
+                continue
+            parts = []
+            if slo.latency is not None:
+                latency = slo.latency
+                value = percentile(stats.latencies, latency.percentile)
+                parts.append(
+                    f"p{latency.percentile:g} {value:,.0f} ms "
+                    f"(objective {latency.threshold_ms:,.0f} ms)"
+                )
+                if value > latency.threshold_ms:
+                    self.sink.add(
+                        "slo",
+                        ("flows", index, "slo", "latency", "threshold_ms"),
+                        f"flow '{flow.id}' in {self.scenario}: p{latency.percentile:g} latency "
+                        f"{value:,.1f} ms exceeds the objective {latency.threshold_ms:,.0f} ms "
+                        f"({stats.ok} successful executions after warm-up)",
+                    )
+            if slo.availability_percent is not None:
+                availability = 100.0 * stats.ok / total
+                parts.append(
+                    f"availability {availability:.3f}% (objective {slo.availability_percent:g}%)"
+                )
+                if availability < slo.availability_percent:
+                    self.sink.add(
+                        "slo",
+                        ("flows", index, "slo", "availability_percent"),
+                        f"flow '{flow.id}' in {self.scenario}: availability "
+                        f"{availability:.3f}% is below the objective "
+                        f"{slo.availability_percent:g}% ({stats.failed} of {total} executions "
+                        "failed after warm-up)",
+                    )
+            facts.append((f"slo {flow.id}", ", ".join(parts) + f", n={total}"))
+        return facts
+
+    # -- findings
+
+    def report(self) -> list[tuple[str, str]]:
+        self.check_edges()
+        self.check_denials()
+        self.check_flows()
+        facts = self.check_slos()
+        for (source, node, op, problem), found in sorted(self._edge_problems.items()):
+            path = ("nodes", self.node_index[source]) if source in self.node_index else ()
+            self.sink.add(
+                "span-edge",
+                path,
+                f"{found.count} call{'s' if found.count != 1 else ''} {source} -> "
+                f"{node}: '{op}' in {self.scenario}: {problem} (first: "
+                f"{found.example})",
+                node=source,
+            )
+        for (flow_id, what), found in sorted(self._sequence_problems.items()):
+            self.sink.add(
+                "flow-sequence",
+                found.path,
+                f"flow '{flow_id}' in {self.scenario}: {what} ({found.count} "
+                f"execution{'s' if found.count != 1 else ''}, e.g. "
+                f"{found.example})",
+                details=found.details,
+            )
+        for (source, node, op), found in sorted(self.denials.items()):
+            path = ("nodes", self.node_index[source]) if source in self.node_index else ()
+            self.sink.add(
+                "no-access-denied",
+                path,
+                f"IAM denied {source} -> {node}: '{op}' {found.count} time"
+                f"{'s' if found.count != 1 else ''} in {self.scenario} (first: "
+                f"{found.example})",
+                node=source,
+            )
+        facts.append(("spans", str(len(self.spans))))
+        return facts
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least p % at or below it."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def _mandatory(step: StepPlan) -> bool:
+    return step.when is None and step.probability is None
+
+
+def _declares(operations: tuple[str, ...], op: str) -> bool:
+    return op in operations or any(
+        "*" in allowed and fnmatch.fnmatchcase(op, allowed) for allowed in operations
+    )

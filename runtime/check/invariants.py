@@ -1,0 +1,300 @@
+"""The model's ``invariants``, judged on one run folder.
+
+- ``no-lost-messages``: every message placed in a target queue is fulfilled, in the
+  dead-letter queue or still in the queue (in flight); none is lost. Where a message is at
+  the end of the run is the queues' state, which only the runtime's books
+  (``summary.json`` → ``pipeline``) know; the books are cross-checked against the spans
+  (messages placed = successful sends, fulfilled = successful consumer invocations), so
+  books that miscount cannot hide a loss.
+- ``exactly-once``: no message consumed by a target consumer has the same effect (a
+  successful call of the consumer other than on its own queue, e.g. a shipment) twice.
+  From the spans: each consumer invocation carries the message id.
+- ``encrypted-at-rest``: no plaintext card number in the target stores, as the run's scan
+  of the stored bytes found them (``data-at-rest.json``): a record labelled encrypted
+  whose bytes still hold the number counts as plaintext.
+
+Targets include their replicas (a replica stands in for its original in another region);
+an invariant without targets covers every queue, consumer or store of the run.
+(``no_access_denied`` is the ``no-access-denied`` rule of :mod:`.conformance`, checked in
+every run.)
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from archgen.model import LoadedModel
+from archgen.model import kinds as k
+from archgen.model.schema import Invariant, InvariantRule
+from archgen.runtime.check.report import FindingSink
+from archgen.runtime.check.spans import RunFolder, Span
+
+NOT_SENDS = (
+    "ReceiveMessage",
+    "DeleteMessage",
+    "ChangeMessageVisibility",
+    "PurgeQueue",
+    "GetQueueAttributes",
+    "Redrive",
+)
+"""Queue operations that place no message (the runtime's SQS treats every other op on a
+queue, e.g. ``SendMessage`` or an SNS ``Deliver``, as a send)."""
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+class InvariantCheck:
+    """Judges the model's invariants on one run; :meth:`report` adds the findings."""
+
+    def __init__(
+        self,
+        loaded: LoadedModel,
+        sink: FindingSink,
+        run: RunFolder,
+        spans: Mapping[str, Span],
+        *,
+        scenario: str,
+    ) -> None:
+        self.loaded = loaded
+        self.model = loaded.model
+        self.sink = sink
+        self.run = run
+        self.spans = spans
+        self.scenario = scenario
+        self.replicas: dict[str, list[str]] = defaultdict(list)
+        for node in self.model.nodes:
+            if node.replica_of is not None:
+                self.replicas[node.replica_of].append(node.id)
+        self.queue_of = {
+            node.id: node.params.event_source.queue
+            for node in self.model.nodes
+            if isinstance(node.params, k.LambdaParams) and node.params.event_source
+        }
+
+    def report(self) -> list[tuple[str, str]]:
+        facts: list[tuple[str, str]] = []
+        for index, invariant in enumerate(self.model.invariants):
+            if invariant.rule is InvariantRule.no_lost_messages:
+                facts += self.no_lost_messages(index, invariant)
+            elif invariant.rule is InvariantRule.exactly_once:
+                facts += self.exactly_once(index, invariant)
+            elif invariant.rule is InvariantRule.encrypted_at_rest:
+                facts += self.encrypted_at_rest(index, invariant)
+        return facts
+
+    # -- helpers
+
+    def targets(self, invariant: Invariant, everything: list[str]) -> list[str]:
+        """The invariant's targets and their replicas, in model order; all of
+        ``everything`` when it names none."""
+        if not invariant.targets:
+            return everything
+        named = set(invariant.targets)
+        for target in invariant.targets:
+            named.update(self.replicas.get(target, ()))
+        return [node.id for node in self.model.nodes if node.id in named]
+
+    def path(self, index: int, invariant: Invariant, node: str) -> tuple[str | int, ...]:
+        """The target (or the original it is a replica of) in the invariant's YAML."""
+        found = self.model.nodes_by_id.get(node)
+        original = found.replica_of if found is not None else None
+        for position, target in enumerate(invariant.targets):
+            if target in (node, original):
+                return ("invariants", index, "targets", position)
+        return ("invariants", index)
+
+    def fail(self, rule: str, index: int, invariant: Invariant, node: str, text: str) -> None:
+        self.sink.add(
+            rule,
+            self.path(index, invariant, node),
+            f"invariant '{invariant.id}' in {self.scenario}: {text}",
+        )
+
+    def _work(self, span: Span) -> bool:
+        """A consumer's invocation for one queued message."""
+        return (
+            span.step is None
+            and "message_id" in span.attrs
+            and self.queue_of.get(span.node) == span.source
+        )
+
+    # -- no lost messages
+
+    def no_lost_messages(self, index: int, invariant: Invariant) -> list[tuple[str, str]]:
+        rule = "no-lost-messages"
+        pipeline = self.run.summary.get("pipeline")
+        books = pipeline.get("orders") if isinstance(pipeline, dict) else None
+        everything = sorted(books) if isinstance(books, dict) else []
+        queues = self.targets(invariant, everything)
+        if not isinstance(books, dict):
+            self.fail(
+                rule,
+                index,
+                invariant,
+                queues[0] if queues else "",
+                "cannot be judged: summary.json has no pipeline books (re-run with this "
+                "version of archgen)",
+            )
+            return []
+        placed_ids: dict[str, set[str]] = defaultdict(set)
+        fulfilled_ids: dict[str, set[str]] = defaultdict(set)
+        for span in self.spans.values():
+            if span.status != "ok":
+                continue
+            message = span.attrs.get("message_id")
+            if message is None:
+                continue
+            if self._work(span):
+                fulfilled_ids[span.source].add(message)
+            elif not span.op.startswith(NOT_SENDS):
+                placed_ids[span.node].add(message)
+        facts = []
+        for queue in queues:
+            entry = books.get(queue)
+            if not isinstance(entry, dict):
+                self.fail(
+                    rule, index, invariant, queue, f"summary.json keeps no books for '{queue}'"
+                )
+                continue
+            placed, fulfilled, in_dlq, in_queue, lost = (
+                int(entry[key]) for key in ("placed", "fulfilled", "in_dlq", "in_queue", "lost")
+            )
+            balance = (
+                f"placed {placed} = fulfilled {fulfilled} + in the dead-letter queue {in_dlq} "
+                f"+ still in the queue {in_queue} + lost {lost}"
+            )
+            facts.append((f"orders {queue}", balance))
+            seen_placed = placed_ids.get(queue, set())
+            seen_fulfilled = fulfilled_ids.get(queue, set()) & seen_placed
+            if lost:
+                self.fail(
+                    rule,
+                    index,
+                    invariant,
+                    queue,
+                    f"{lost} of {_plural(placed, 'message')} placed in '{queue}' "
+                    f"{'were' if lost != 1 else 'was'} lost: neither fulfilled, nor in the "
+                    f"dead-letter queue, nor still in the queue ({balance})",
+                )
+            elif placed != fulfilled + in_dlq + in_queue + lost:
+                self.fail(rule, index, invariant, queue, f"the books do not add up: {balance}")
+            if (placed, fulfilled) != (len(seen_placed), len(seen_fulfilled)):
+                self.fail(
+                    rule,
+                    index,
+                    invariant,
+                    queue,
+                    f"the run's books for '{queue}' disagree with its spans: books placed "
+                    f"{placed}, fulfilled {fulfilled}; spans show {len(seen_placed)} messages "
+                    f"sent and {len(seen_fulfilled)} of them consumed successfully",
+                )
+        return facts
+
+    # -- exactly once
+
+    def exactly_once(self, index: int, invariant: Invariant) -> list[tuple[str, str]]:
+        consumers = self.targets(invariant, sorted(self.queue_of))
+        wanted = set(consumers)
+        works: dict[str, tuple[str, str]] = {}
+        for span in self.spans.values():
+            if span.node in wanted and self._work(span):
+                works[span.span] = (span.node, str(span.attrs["message_id"]))
+        effects: dict[tuple[str, str, str, str], list[str]] = defaultdict(list)
+        for span in self.spans.values():
+            work = works.get(span.parent) if span.parent is not None else None
+            if work is None or span.status != "ok" or span.node == self.queue_of[work[0]]:
+                continue
+            effects[(*work, span.node, span.op)].append(span.trace)
+        twice: dict[str, list[tuple[str, str, str, list[str]]]] = defaultdict(list)
+        for (consumer, message, node, op), traces in effects.items():
+            if len(traces) > 1:
+                twice[consumer].append((message, node, op, traces))
+        nodes = self.run.summary.get("nodes")
+        facts = []
+        for consumer in consumers:
+            messages = {m for c, m in works.values() if c == consumer}
+            repeated = sorted(twice.get(consumer, ()))
+            books = nodes.get(consumer, {}).get("consumer", {}) if isinstance(nodes, dict) else {}
+            shipped_twice = int(books.get("shipped_twice", 0))
+            facts.append(
+                (
+                    f"effects {consumer}",
+                    f"{_plural(len(messages), 'message')}, "
+                    f"{len({m for m, *_ in repeated})} with an effect more than once",
+                )
+            )
+            if repeated:
+                message, node, op, traces = repeated[0]
+                self.fail(
+                    "exactly-once",
+                    index,
+                    invariant,
+                    consumer,
+                    f"{_plural(len({m for m, *_ in repeated}), 'message')} consumed by "
+                    f"'{consumer}' had an effect more than once, e.g. '{message}': "
+                    f"{consumer} -> {node}: {op} {len(traces)} times (traces "
+                    f"{', '.join(sorted(set(traces)))})",
+                )
+            elif shipped_twice:
+                self.fail(
+                    "exactly-once",
+                    index,
+                    invariant,
+                    consumer,
+                    f"the runtime counted {_plural(shipped_twice, 'message')} that "
+                    f"'{consumer}' processed to success more than once",
+                )
+        return facts
+
+    # -- encryption at rest
+
+    def encrypted_at_rest(self, index: int, invariant: Invariant) -> list[tuple[str, str]]:
+        rule = "encrypted-at-rest"
+        scan = self.run.data_at_rest()
+        stores: dict[str, Any] = scan["stores"] if scan is not None else {}
+        targets = self.targets(invariant, sorted(stores))
+        if scan is None:
+            self.fail(
+                rule,
+                index,
+                invariant,
+                targets[0] if targets else "",
+                "cannot be judged: the run folder has no data-at-rest.json (re-run with this "
+                "version of archgen)",
+            )
+            return []
+        facts = []
+        for store in targets:
+            entry = stores.get(store)
+            if not isinstance(entry, dict):
+                facts.append((f"at rest {store}", "no records"))
+                continue
+            records = int(entry["records"])
+            numbers = int(entry["plaintext_card_numbers"])
+            how = (
+                f"{entry.get('client-kms', 0)} KMS envelope (client-side), "
+                f"{entry.get('sse-kms', 0)} SSE-KMS, {entry.get('none', 0)} unencrypted"
+            )
+            facts.append(
+                (
+                    f"at rest {store}",
+                    f"{_plural(records, 'record')}: {how}; "
+                    f"{_plural(numbers, 'plaintext card number')}",
+                )
+            )
+            if numbers:
+                self.fail(
+                    rule,
+                    index,
+                    invariant,
+                    store,
+                    f"'{store}' holds {_plural(numbers, 'plaintext card number')} at rest, in "
+                    f"{entry['plaintext_card_records']} of {_plural(records, 'record')} "
+                    f"(first: record {entry['first_plaintext_card_record']}; records stored "
+                    f"as {how})",
+                )
+        return facts

@@ -1,0 +1,370 @@
+"""Static rules: what a model must say before any run, each finding at its YAML line.
+
+Kinds exempt from ``flow-participation`` as flow steps, and why: IAM roles, KMS keys, DLQs,
+failure destinations, subscribers, origins and DNS targets take part by supporting a node
+that does (its ``role``, ``kms_key``, ``encrypted_with``…); Shield, WAF and CloudWatch take
+part by protecting or monitoring such a node; a replica takes part when its original does
+(flows name only originals). Anything else outside every flow is dead weight or a flow
+that was never written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from archgen.model import LoadedModel
+from archgen.model import kinds as k
+from archgen.model.base import Classification
+from archgen.model.errors import did_you_mean
+from archgen.model.schema import AnyNode, Mode, Model, Protocol
+from archgen.runtime.check import access
+from archgen.runtime.check.report import FindingSink, Scope
+from archgen.runtime.check.rules import STATIC_RULES
+
+SENSITIVE = frozenset({Classification.card, Classification.pii})
+MONITORED_CATEGORIES = frozenset({"compute", "ml", "storage", "database"})
+MONITORED_KINDS = frozenset({"sqs"})
+STORE_CATEGORIES = frozenset({"storage", "database", "integration"})
+WAF_ATTACHABLE = frozenset({"cloudfront", "alb"})
+
+
+def lint(loaded: LoadedModel) -> Scope:
+    """Run every static rule on ``loaded``; findings carry file:line:col."""
+    linter = _Linter(loaded)
+    linter.run()
+    return linter.sink.scope_result()
+
+
+class _Linter:
+    def __init__(self, loaded: LoadedModel) -> None:
+        self.loaded = loaded
+        self.model: Model = loaded.model
+        self.sink = FindingSink(loaded, "lint", STATIC_RULES)
+        self.node_index = {node.id: i for i, node in enumerate(self.model.nodes)}
+
+    def run(self) -> None:
+        self.entry_protection()
+        self.monitored()
+        self.sensitive_edges()
+        self.iam_edges_allowed()
+        self.iam_least_privilege()
+        self.dead_letters()
+        self.participation()
+        self.slos()
+        self.lint_ignores()
+
+    def node_path(self, node_id: str, *rest: str | int) -> tuple[str | int, ...]:
+        return ("nodes", self.node_index[node_id], *rest)
+
+    # -- perimeter
+
+    def entry_points(self) -> list[str]:
+        nodes = self.model.nodes_by_id
+        entries = {edge.target for edge in self.model.edges if nodes[edge.source].kind == "client"}
+        return [node.id for node in self.model.nodes if node.id in entries]
+
+    def entry_protection(self) -> None:
+        shielded: set[str] = set()
+        firewalled: set[str] = set()
+        for node in self.model.nodes:
+            if isinstance(node.params, k.ShieldParams):
+                shielded.update(node.params.protects)
+            elif isinstance(node.params, k.WafParams):
+                firewalled.update(node.params.protects)
+        for entry in self.entry_points():
+            kind = self.model.nodes_by_id[entry].kind
+            if entry not in shielded:
+                self.sink.add(
+                    "entry-shield",
+                    self.node_path(entry),
+                    f"'{entry}' is called by a client but no Shield node "
+                    "protects it (add it to a shield's params.protects)",
+                    node=entry,
+                )
+            if kind in WAF_ATTACHABLE and entry not in firewalled:
+                self.sink.add(
+                    "entry-waf",
+                    self.node_path(entry),
+                    f"'{entry}' ({kind}) is called by a client but no WAF node "
+                    "protects it (add it to a waf's params.protects)",
+                    node=entry,
+                )
+
+    # -- observability
+
+    def monitored(self) -> None:
+        metrics = {
+            metric.node
+            for node in self.model.nodes
+            if isinstance(node.params, k.CloudWatchParams)
+            for metric in node.params.metrics
+        }
+        for node in self.model.nodes:
+            category = k.KINDS[node.kind].category
+            if category not in MONITORED_CATEGORIES and node.kind not in MONITORED_KINDS:
+                continue
+            if node.id not in metrics:
+                self.sink.add(
+                    "monitored",
+                    self.node_path(node.id),
+                    f"{node.kind} node '{node.id}' reports no metric to CloudWatch "
+                    "(add a metric with node: "
+                    f"{node.id} to a cloudwatch node's params.metrics)",
+                    node=node.id,
+                )
+
+    # -- data protection
+
+    def sensitive_edges(self) -> None:
+        nodes = self.model.nodes_by_id
+        for index, edge in enumerate(self.model.edges):
+            if edge.data not in SENSITIVE:
+                continue
+            label = f"{edge.source} -> {edge.target}"
+            if not edge.uses_tls:
+                field = "tls" if edge.tls is not None else "protocol"
+                self.sink.add(
+                    "tls-sensitive",
+                    ("edges", index, field),
+                    f"edge {label} carries {edge.data.value} data without TLS "
+                    f"(protocol {edge.protocol.value}"
+                    f"{', tls: false' if edge.tls is False else ''})",
+                    node=edge.key,
+                )
+            target = nodes[edge.target]
+            if k.KINDS[target.kind].category not in STORE_CATEGORIES:
+                continue
+            if edge.encrypted_with is None and getattr(target.params, "kms_key", None) is None:
+                self.sink.add(
+                    "kms-at-rest",
+                    ("edges", index),
+                    f"edge {label} stores {edge.data.value} data in {target.kind} "
+                    f"'{target.id}' without a KMS key (set the edge's "
+                    "encrypted_with or the store's params.kms_key)",
+                    node=edge.key,
+                )
+
+    # -- IAM
+
+    def iam_edges_allowed(self) -> None:
+        nodes = self.model.nodes_by_id
+        for index, edge in enumerate(self.model.edges):
+            if edge.protocol is not Protocol.aws_api:
+                continue
+            caller, target = nodes[edge.source], nodes[edge.target]
+            service = k.KINDS[target.kind].iam_service
+            if service is None:
+                continue
+            if caller.role is None:
+                if caller.kind in access.ROLE_KINDS:
+                    self.sink.add(
+                        "iam-edge-allowed",
+                        ("edges", index),
+                        f"{caller.kind} '{caller.id}' calls '{target.id}' over "
+                        "aws-api but has no IAM role",
+                        node=caller.id,
+                    )
+                continue
+            for op_index, op in enumerate(edge.operations):
+                decision = access.authorized(self.model, caller, target, op)
+                if not decision.allowed:
+                    why = (
+                        f"denied by statement {decision.statement}"
+                        if decision.statement
+                        else "no statement allows it"
+                    )
+                    self.sink.add(
+                        "iam-edge-allowed",
+                        ("edges", index, "operations", op_index),
+                        f"role '{caller.role}' of '{caller.id}' does not allow "
+                        f"{decision.action} on {decision.resource} (edge "
+                        f"{edge.source} -> {edge.target}; {why})",
+                        node=caller.id,
+                    )
+
+    def iam_least_privilege(self) -> None:
+        for role in self.model.nodes:
+            if not isinstance(role.params, k.IamRoleParams):
+                continue
+            users = [node for node in self.model.nodes if node.role == role.id]
+            needed = access.needed_requests(self.model, users)
+            universe = access.resource_universe(self.model)
+            names = ", ".join(node.id for node in users) or "no node"
+            for p_index, policy in enumerate(role.params.policies):
+                for s_index, statement in enumerate(policy.Statement):
+                    base = self.node_path(
+                        role.id, "params", "policies", p_index, "Statement", s_index
+                    )
+                    for problem in access.over_grants(statement, needed, universe):
+                        self.sink.add(
+                            "iam-least-privilege",
+                            (*base, *problem.path),
+                            f"role '{role.id}' (used by {names}): {problem.message}",
+                            node=role.id,
+                        )
+
+    # -- reliability
+
+    def dead_letters(self) -> None:
+        nodes = self.model.nodes_by_id
+        dlqs = {
+            node.params.dead_letter_queue
+            for node in self.model.nodes
+            if isinstance(node.params, k.SqsParams) and node.params.dead_letter_queue
+        } | {
+            sub.dead_letter_queue
+            for node in self.model.nodes
+            if isinstance(node.params, k.SnsParams)
+            for sub in node.params.subscriptions
+            if sub.dead_letter_queue
+        }
+        reported: set[str] = set()
+
+        def queue_needs_dlq(queue: AnyNode, why: str) -> None:
+            assert isinstance(queue.params, k.SqsParams)
+            if queue.params.dead_letter_queue or queue.id in dlqs or queue.id in reported:
+                return
+            reported.add(queue.id)
+            self.sink.add(
+                "dlq",
+                self.node_path(queue.id, "params"),
+                f"SQS queue '{queue.id}' {why} but has no dead_letter_queue: a "
+                "message that keeps failing is retried until retention drops it",
+                node=queue.id,
+            )
+
+        for index, edge in enumerate(self.model.edges):
+            if edge.mode is not Mode.async_:
+                continue
+            source, target = nodes[edge.source], nodes[edge.target]
+            if isinstance(source.params, k.SnsParams):
+                for s_index, sub in enumerate(source.params.subscriptions):
+                    if sub.endpoint == target.id and sub.dead_letter_queue is None:
+                        self.sink.add(
+                            "dlq",
+                            self.node_path(source.id, "params", "subscriptions", s_index),
+                            f"SNS subscription of '{source.id}' to '{target.id}' "
+                            "has no dead_letter_queue: deliveries that run out of "
+                            "retries are discarded",
+                            node=source.id,
+                        )
+            elif isinstance(target.params, k.SqsParams):
+                queue_needs_dlq(target, f"receives async edge {edge.source} -> {edge.target}")
+            elif (
+                isinstance(target.params, k.LambdaParams)
+                and target.params.async_invocation.on_failure is None
+            ):
+                self.sink.add(
+                    "dlq",
+                    ("edges", index),
+                    f"Lambda '{target.id}' is invoked asynchronously by "
+                    f"'{edge.source}' but has no async_invocation.on_failure "
+                    "destination: events that fail every retry are lost",
+                    node=target.id,
+                )
+        for node in self.model.nodes:
+            if isinstance(node.params, k.LambdaParams) and node.params.event_source:
+                queue = nodes[node.params.event_source.queue]
+                queue_needs_dlq(queue, f"is consumed by Lambda '{node.id}'")
+
+    # -- participation
+
+    def participation(self) -> None:
+        taking_part = participating_nodes(self.model)
+        for node in self.model.nodes:
+            if node.id not in taking_part:
+                self.sink.add(
+                    "flow-participation",
+                    self.node_path(node.id),
+                    f"{node.kind} node '{node.id}' takes part in no flow, directly "
+                    "or as the support of a node that does",
+                    node=node.id,
+                )
+
+    # -- objectives
+
+    def slos(self) -> None:
+        for index, flow in enumerate(self.model.flows):
+            if flow.user_facing and flow.slo is None:
+                self.sink.add(
+                    "slo-declared",
+                    ("flows", index),
+                    f"user-facing flow '{flow.id}' has no SLO (add slo: latency "
+                    "and/or availability_percent, or set user_facing: false)",
+                )
+
+    def lint_ignores(self) -> None:
+        for node in self.model.nodes:
+            for rule, reason in node.lint_ignore.items():
+                path = self.node_path(node.id, "lint_ignore", rule)
+                if rule not in STATIC_RULES:
+                    self.sink.add(
+                        "lint-ignore",
+                        path,
+                        f"'{node.id}' switches off unknown rule '{rule}'"
+                        f"{did_you_mean(rule, STATIC_RULES)}",
+                        key=True,
+                    )
+                elif not reason.strip():
+                    self.sink.add(
+                        "lint-ignore",
+                        path,
+                        f"'{node.id}' switches off '{rule}' without a reason",
+                        key=True,
+                    )
+
+
+def participating_nodes(model: Model) -> set[str]:
+    """Nodes in some flow step, plus, to a fixed point, the nodes that support them."""
+    taking_part = {
+        node for flow in model.flows for step in flow.steps for node in (step.source, step.target)
+    }
+    while True:
+        before = len(taking_part)
+        for node in model.nodes:
+            if node.id in taking_part:
+                taking_part.update(_supporters(node))
+            elif node.replica_of in taking_part or set(_watched(node)) & taking_part:
+                taking_part.add(node.id)
+        for edge in model.edges:
+            if edge.encrypted_with and {edge.source, edge.target} & taking_part:
+                taking_part.add(edge.encrypted_with)
+        if len(taking_part) == before:
+            return taking_part
+
+
+def _supporters(node: AnyNode) -> Iterator[str]:
+    params = node.params
+    if node.role:
+        yield node.role
+    key = getattr(params, "kms_key", None)
+    if key:
+        yield key
+    if isinstance(params, k.SqsParams) and params.dead_letter_queue:
+        yield params.dead_letter_queue
+    elif isinstance(params, k.LambdaParams):
+        if params.async_invocation.on_failure:
+            yield params.async_invocation.on_failure
+        if params.event_source:
+            yield params.event_source.queue
+    elif isinstance(params, k.SnsParams):
+        for sub in params.subscriptions:
+            yield sub.endpoint
+            if sub.dead_letter_queue:
+                yield sub.dead_letter_queue
+    elif isinstance(params, k.Route53Params):
+        yield from (record.target for record in params.records)
+    elif isinstance(params, k.CloudFrontParams):
+        yield from (origin.target for origin in params.origins)
+    elif isinstance(params, k.CloudWatchParams):
+        for alarm in params.alarms:
+            yield from (action.target for action in (*alarm.actions, *alarm.ok_actions))
+
+
+def _watched(node: AnyNode) -> Iterator[str]:
+    """Nodes that a protection or monitoring node is about."""
+    params = node.params
+    if isinstance(params, k.ShieldParams | k.WafParams):
+        yield from params.protects
+    elif isinstance(params, k.CloudWatchParams):
+        yield from (metric.node for metric in params.metrics)

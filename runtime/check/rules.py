@@ -1,0 +1,168 @@
+"""The catalogue of check rules: ids, severities and what each one means.
+
+Ids are stable: they appear in ``lint_ignore``, in SARIF ``ruleId`` and in JUnit test
+names, so renaming one breaks users' suppressions.
+"""
+
+from __future__ import annotations
+
+from archgen.runtime.check.report import Rule, Severity
+
+E = Severity.error
+W = Severity.warning
+
+STATIC_RULES: dict[str, Rule] = {
+    rule.id: rule
+    for rule in (
+        Rule(
+            "entry-shield",
+            E,
+            "Entry points sit behind Shield",
+            "A node that a client calls directly is listed in a Shield node's protects.",
+        ),
+        Rule(
+            "entry-waf",
+            E,
+            "Web entry points sit behind WAF",
+            "A CloudFront distribution or load balancer that a client calls directly is "
+            "listed in a WAF node's protects (WAF attaches to nothing else).",
+        ),
+        Rule(
+            "monitored",
+            E,
+            "Compute and data nodes report to CloudWatch",
+            "Every compute, ML, storage, database and queue node has a metric in some "
+            "CloudWatch node's params.",
+        ),
+        Rule(
+            "tls-sensitive",
+            E,
+            "Card and personal data travel over TLS",
+            "An edge whose data is 'card' or 'pii' uses TLS.",
+        ),
+        Rule(
+            "kms-at-rest",
+            E,
+            "Card and personal data land encrypted through KMS",
+            "An edge that stores 'card' or 'pii' data in a storage, database or messaging "
+            "node names a KMS key (edge encrypted_with, or the store's kms_key).",
+        ),
+        Rule(
+            "iam-edge-allowed",
+            E,
+            "Every AWS API edge is allowed by the caller's role",
+            "For each operation of an aws-api edge, the caller's IAM role allows "
+            "<service>:<operation> on the target's ARN.",
+        ),
+        Rule(
+            "iam-least-privilege",
+            E,
+            "Roles allow nothing that no edge needs",
+            "Every Allow statement of a role grants only actions and resources that some "
+            "aws-api edge of the nodes using the role needs; no wildcard actions.",
+        ),
+        Rule(
+            "dlq",
+            E,
+            "Asynchronous deliveries have a dead-letter destination",
+            "An async edge into an SQS queue (or a queue consumed by a Lambda event source) "
+            "has a dead_letter_queue; into a Lambda, an async_invocation.on_failure; an SNS "
+            "subscription reached by an async edge, a dead_letter_queue.",
+        ),
+        Rule(
+            "flow-participation",
+            W,
+            "Every node takes part in a flow",
+            "A node is a step of some flow, or supports one that is: its role, key, DLQ, "
+            "failure destination, subscriber, origin, DNS target, replica, or the Shield, "
+            "WAF or CloudWatch node protecting or monitoring it.",
+        ),
+        Rule(
+            "slo-declared",
+            E,
+            "User-facing flows have SLOs",
+            "A flow with user_facing: true declares an slo.",
+        ),
+        Rule(
+            "lint-ignore",
+            E,
+            "Switched-off rules say why",
+            "Each lint_ignore entry names a known rule and gives a non-empty reason.",
+        ),
+    )
+}
+
+DYNAMIC_RULES: dict[str, Rule] = {
+    rule.id: rule
+    for rule in (
+        Rule(
+            "span-edge",
+            E,
+            "Every call follows a declared edge and operation",
+            "Each span's caller → node pair is a declared edge (replicas map to their "
+            "originals) and its operation is declared on it.",
+            dynamic=True,
+        ),
+        Rule(
+            "flow-sequence",
+            E,
+            "Flows run as declared",
+            "The calls observed for each flow execution are its declared steps, in order, "
+            "with only conditional steps left out.",
+            dynamic=True,
+        ),
+        Rule(
+            "slo",
+            E,
+            "Flows meet their SLOs",
+            "Per flow and scenario (after warm-up): the latency percentile is within the "
+            "threshold and the availability at least the objective.",
+            dynamic=True,
+        ),
+        Rule(
+            "no-access-denied",
+            E,
+            "No IAM denial in a healthy run",
+            "No call of the run was refused by IAM.",
+            dynamic=True,
+        ),
+        Rule(
+            "no-lost-messages",
+            E,
+            "No lost orders",
+            "Invariant no_lost_messages: every message placed in a target queue is "
+            "fulfilled, in its dead-letter queue or still in the queue; the run's books "
+            "agree with its spans.",
+            dynamic=True,
+        ),
+        Rule(
+            "exactly-once",
+            E,
+            "Each message takes effect once",
+            "Invariant exactly_once: no message consumed by a target consumer makes the "
+            "same successful call (other than on its own queue) twice.",
+            dynamic=True,
+        ),
+        Rule(
+            "encrypted-at-rest",
+            E,
+            "No plaintext card data at rest",
+            "Invariant encrypted_at_rest: a scan of the bytes stored in the target stores "
+            "finds no card number (a Luhn-valid run of 13-19 digits).",
+            dynamic=True,
+        ),
+    )
+}
+
+COVERAGE_RULES: dict[str, Rule] = {
+    "edge-coverage": Rule(
+        "edge-coverage",
+        W,
+        "Declared edges are exercised",
+        "Every declared edge carries at least one call in one of the checked runs "
+        "(replicas count for their originals).",
+        dynamic=True,
+    ),
+}
+
+ALL_RULES: dict[str, Rule] = {**STATIC_RULES, **DYNAMIC_RULES, **COVERAGE_RULES}

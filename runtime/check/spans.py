@@ -1,0 +1,118 @@
+"""Reading a run folder: the spans of ``spans.jsonl`` in a compact form, and its summary.
+
+A run of the reference model writes hundreds of thousands of spans; only the fields the
+checks need are kept, as slotted objects.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+class RunInputError(click.ClickException):
+    """A run folder that cannot be read: bad input, exit 2."""
+
+    exit_code = 2
+
+
+@dataclass(slots=True)
+class Span:
+    span: str
+    parent: str | None
+    trace: str
+    session: int
+    journey: str | None
+    flow: str | None
+    step: int | None
+    source: str
+    node: str
+    op: str
+    start_ms: float
+    end_ms: float
+    status: str
+    error: str | None
+    attrs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    path: Path
+    summary: dict[str, Any]
+
+    @classmethod
+    def open(cls, path: Path) -> RunFolder:
+        if not path.is_dir():
+            raise RunInputError(f"{path}: no such run folder")
+        spans = path / "spans.jsonl"
+        if not spans.is_file():
+            raise RunInputError(
+                f"{path}: not a run folder (no spans.jsonl; make one with `archgen run`)"
+            )
+        summary_path = path / "summary.json"
+        summary: dict[str, Any] = {}
+        if summary_path.is_file():
+            try:
+                loaded = json.loads(summary_path.read_text(encoding="utf-8"))
+            except (ValueError, UnicodeDecodeError) as error:
+                raise RunInputError(f"{summary_path}: not JSON ({error})") from None
+            if not isinstance(loaded, dict):
+                raise RunInputError(f"{summary_path}: expected a JSON object")
+            summary = loaded
+        return cls(path, summary)
+
+    def data_at_rest(self) -> dict[str, Any] | None:
+        """``data-at-rest.json`` (what a scan of the data stores found), None when the run
+        folder has none."""
+        path = self.path / "data-at-rest.json"
+        if not path.is_file():
+            return None
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as error:
+            raise RunInputError(f"{path}: not JSON ({error})") from None
+        if not isinstance(loaded, dict) or not isinstance(loaded.get("stores"), dict):
+            raise RunInputError(f"{path}: expected a JSON object with 'stores'")
+        return loaded
+
+    @property
+    def scenario(self) -> str | None:
+        value = self.summary.get("scenario")
+        if isinstance(value, dict):
+            value = value.get("id")
+        return value if isinstance(value, str) else None
+
+    def spans(self) -> Iterator[Span]:
+        with (self.path / "spans.jsonl").open(encoding="utf-8") as stream:
+            for number, line in enumerate(stream, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                    yield Span(
+                        record["span"],
+                        record["parent"],
+                        record["trace"],
+                        record["session"],
+                        record.get("journey"),
+                        record["flow"],
+                        record["step"],
+                        record["from"],
+                        record["node"],
+                        record["op"],
+                        float(record["start_ms"]),
+                        float(record["end_ms"]),
+                        record["status"],
+                        record.get("error"),
+                        record.get("attrs") or {},
+                    )
+                except (ValueError, KeyError, TypeError) as error:
+                    raise RunInputError(
+                        f"{self.path / 'spans.jsonl'}:{number}: not a span "
+                        f"record ({type(error).__name__}: {error})"
+                    ) from None

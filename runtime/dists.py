@@ -1,0 +1,39 @@
+"""Samplers for :class:`~archgen.model.base.Duration`: a mean and a coefficient of variation."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+
+from archgen.model.base import DistributionKind, Duration
+
+
+def make_sampler(duration: Duration, rng: random.Random) -> Callable[[], float]:
+    """A zero-argument function returning milliseconds drawn from ``duration``."""
+    mean = float(duration.mean_ms)
+    cv = float(duration.cv)
+    kind = duration.distribution
+    if mean <= 0:
+        return lambda: 0.0
+    if kind is DistributionKind.constant or (cv == 0 and kind is not DistributionKind.exponential):
+        return lambda: mean
+    if kind is DistributionKind.exponential:
+        rate = 1.0 / mean
+        expo = rng.expovariate
+        return lambda: expo(rate)
+    if kind is DistributionKind.lognormal:
+        sigma2 = math.log1p(cv * cv)
+        mu = math.log(mean) - sigma2 / 2
+        sigma = math.sqrt(sigma2)
+        lognorm = rng.lognormvariate
+        return lambda: lognorm(mu, sigma)
+    if kind is DistributionKind.gamma:
+        shape = 1.0 / (cv * cv)
+        scale = mean * cv * cv
+        gamma = rng.gammavariate
+        return lambda: gamma(shape, scale)
+    half = mean * cv * math.sqrt(3.0)  # uniform with that standard deviation
+    low, high = max(0.0, mean - half), mean + half
+    uniform = rng.uniform
+    return lambda: uniform(low, high)

@@ -1,0 +1,85 @@
+"""``--explain``: one user through one journey, told hop by hop from the spans."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from archgen.model.schema import Model
+from archgen.runtime.run import RunError, build, start
+from archgen.runtime.trace import SpanSink
+from archgen.runtime.traffic import model_journey
+
+
+def explain_journey(
+    model: Model,
+    scenario_id: str,
+    journey_id: str,
+    *,
+    seed: int,
+    scale: float,
+    warm_s: float = 60.0,
+) -> list[dict[str, Any]]:
+    """Run the scenario's traffic for ``warm_s`` (caches fill, fleets settle), then send one
+    more user through ``journey_id``; return that user's spans, in start order."""
+    from archgen.runtime.run import find_scenario
+
+    scenario = find_scenario(model, scenario_id)
+    if journey_id not in {j.id for j in model.journeys}:
+        from archgen.model.errors import did_you_mean
+
+        choices = sorted(j.id for j in model.journeys)
+        raise RunError(
+            f"unknown journey '{journey_id}'{did_you_mean(journey_id, choices)}; "
+            f"the model has: {', '.join(choices) or 'none'}"
+        )
+    sink = SpanSink(None, keep=True)
+    horizon_s = warm_s + 600.0
+    sim, traffic = build(model, scenario, seed=seed, scale=scale, duration_s=warm_s, sink=sink)
+    start(sim, traffic, horizon_s)
+    sim.kernel.run(warm_s * 1000)
+    traffic.duration_ms = horizon_s * 1000  # let the explained user finish its journey
+    session = traffic.start_session(model_journey(model, journey_id))
+    sim.kernel.run(horizon_s * 1000)
+    mine = [span for span in sink.records if span["session"] == session.id]
+    return sorted(mine, key=lambda span: (span["start_ms"], span["span"]))
+
+
+def describe(span: dict[str, Any]) -> str:
+    """One line: the node, what it was asked, what it decided, how long it took."""
+    attrs = span["attrs"]
+    parts = [f"{span['node']} {span['op']}"]
+    decisions = []
+    if "why" in attrs:
+        decisions.append(str(attrs["why"]))
+    for key in ("cache", "edge", "instance", "wait_ms", "retries", "region", "blocked_by"):
+        if key in attrs and not (key in ("instance", "region") and "why" in attrs):
+            decisions.append(f"{key} {attrs[key]}")
+    if decisions:
+        parts.append("— " + ", ".join(decisions))
+    outcome = "ok" if span["status"] == "ok" else f"{span['status']} {span['error']}"
+    duration = span["end_ms"] - span["start_ms"]
+    return f"{' '.join(parts)}  [{outcome}, {duration:.1f} ms]"
+
+
+def render_tree(spans: list[dict[str, Any]]) -> list[str]:
+    """The spans as an indented tree per flow (top-level calls at the first level)."""
+    children: dict[str | None, list[dict[str, Any]]] = {}
+    for span in spans:
+        children.setdefault(span["parent"], []).append(span)
+    lines: list[str] = []
+    flow = None
+
+    def walk(span: dict[str, Any], depth: int) -> None:
+        lines.append("  " * depth + "└─ " + describe(span))
+        for child in children.get(span["span"], []):
+            walk(child, depth + 1)
+
+    ids = {span["span"] for span in spans}
+    for span in spans:
+        if span["parent"] is not None and span["parent"] in ids:
+            continue
+        if span["flow"] != flow:
+            flow = span["flow"]
+            lines.append(f"flow {flow} (t = {span['start_ms'] / 1000:.3f} s)")
+        walk(span, 1)
+    return lines

@@ -1,0 +1,296 @@
+"""One run: model + scenario + seed → spans, metrics and a summary in one folder.
+
+``run_scenario`` is the entry point for the CLI, the checks and the site.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from archgen.model.errors import did_you_mean
+from archgen.model.schema import Model, Scenario
+from archgen.runtime.behavior import Behavior
+from archgen.runtime.metrics import percentile
+from archgen.runtime.pipeline import order_accounting
+from archgen.runtime.store import at_rest_report
+from archgen.runtime.system import Authorizer, Simulation
+from archgen.runtime.trace import SpanSink
+from archgen.runtime.traffic import Traffic
+
+DEFAULT_PERIOD_S = 60.0
+
+
+class RunError(Exception):
+    """Bad input for a run (unknown scenario, kind without behavior…)."""
+
+
+@dataclass
+class RunResult:
+    summary: dict[str, Any]
+    out: Path | None
+    spans: list[dict[str, Any]] = field(default_factory=list)
+    simulation: Simulation | None = None
+    traffic: Traffic | None = None
+
+
+def find_scenario(model: Model, scenario_id: str) -> Scenario:
+    scenario = model.scenarios_by_id.get(scenario_id)
+    if scenario is None:
+        choices = sorted(model.scenarios_by_id)
+        hint = did_you_mean(scenario_id, choices)
+        raise RunError(
+            f"unknown scenario '{scenario_id}'{hint}; the model has: "
+            + (", ".join(choices) or "none")
+        )
+    return scenario
+
+
+def check_kinds(model: Model, registry: dict[str, type[Behavior]]) -> None:
+    missing = sorted({node.kind for node in model.nodes} - set(registry))
+    if missing:
+        raise RunError(
+            f"no behavior for kind(s) {', '.join(missing)}; available: "
+            + ", ".join(sorted(registry))
+        )
+
+
+def load_authorizer() -> Authorizer | None:
+    """``archgen.runtime.iam.authorize`` when that module exists, else allow everything."""
+    try:
+        from archgen.runtime import iam  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return None
+    authorize: Authorizer | None = getattr(iam, "authorize", None)
+    return authorize
+
+
+def metric_period(model: Model) -> float:
+    periods = [float(n.params.period_s) for n in model.nodes if n.kind == "cloudwatch"]
+    return min(periods) if periods else DEFAULT_PERIOD_S
+
+
+def build(
+    model: Model,
+    scenario: Scenario,
+    *,
+    seed: int,
+    scale: float,
+    duration_s: float,
+    sink: SpanSink,
+    registry: dict[str, type[Behavior]] | None = None,
+) -> tuple[Simulation, Traffic]:
+    if registry is None:
+        from archgen.runtime.behaviors import load_registry
+
+        registry = load_registry()
+    check_kinds(model, registry)
+    sim = Simulation(
+        model,
+        scenario,
+        seed=seed,
+        scale=scale,
+        registry=registry,
+        sink=sink,
+        period_s=metric_period(model),
+        authorizer=load_authorizer(),
+    )
+    traffic = Traffic(
+        sim,
+        scenario,
+        scale=scale,
+        duration_s=duration_s,
+        warmup_s=min(scenario.warmup_s, duration_s),
+    )
+    return sim, traffic
+
+
+def start(sim: Simulation, traffic: Traffic, duration_s: float) -> None:
+    kernel = sim.kernel
+    for behavior in sim.behaviors.values():
+        behavior.start()
+    for fault in sim.scenario.faults:
+        if fault.start_s < duration_s:
+            kernel.at(fault.start_s * 1000, lambda f: sim.apply_fault(f, True), fault)
+            if fault.end_s is not None and fault.end_s < duration_s:
+                kernel.at(fault.end_s * 1000, lambda f: sim.apply_fault(f, False), fault)
+    period_ms = sim.metrics.period_s * 1000
+
+    def close_period(_: Any) -> None:
+        t_s = kernel.now / 1000
+        for node_id in sorted(sim.behaviors):
+            sim.behaviors[node_id].on_period(t_s)
+        sim.metrics.close(t_s)
+        for node_id in sorted(sim.behaviors):
+            sim.behaviors[node_id].on_metrics(t_s)
+        if kernel.now + period_ms <= duration_s * 1000 + 1e-9:
+            kernel.after(period_ms, close_period)
+
+    kernel.after(period_ms, close_period)
+    traffic.start()
+
+
+def run_scenario(
+    model: Model,
+    scenario_id: str,
+    *,
+    seed: int | None = None,
+    duration_s: float | None = None,
+    scale: float | None = None,
+    out: Path | None = None,
+    keep_spans: bool = False,
+    progress: Callable[[float], None] | None = None,
+    registry: dict[str, type[Behavior]] | None = None,
+) -> RunResult:
+    """Simulate ``scenario_id``; write ``spans.jsonl``, ``metrics.jsonl``, ``summary.json``
+    and ``data-at-rest.json`` to ``out`` (nothing on disk when ``out`` is None)."""
+    scenario = find_scenario(model, scenario_id)
+    seed = scenario.seed if seed is None else seed
+    scale = scenario.scale if scale is None else scale
+    duration_s = scenario.duration_s if duration_s is None else duration_s
+    if scale <= 0 or duration_s <= 0:
+        raise RunError("--scale and --duration must be positive")
+    sink = SpanSink(None if out is None else out / "spans.jsonl", keep=keep_spans)
+    try:
+        sim, traffic = build(
+            model,
+            scenario,
+            seed=seed,
+            scale=scale,
+            duration_s=duration_s,
+            sink=sink,
+            registry=registry,
+        )
+        start(sim, traffic, duration_s)
+        end_ms = duration_s * 1000
+        steps = 100
+        for index in range(1, steps + 1):
+            sim.kernel.run(end_ms * index / steps)
+            if progress is not None:
+                progress(index / steps)
+    except BaseException:
+        sink.abort()
+        raise
+    sink.close()
+    summary = summarize(sim, traffic, scenario, seed=seed, scale=scale, duration_s=duration_s)
+    if out is not None:
+        _write(out / "metrics.jsonl", "".join(line + "\n" for line in sim.metrics.lines))
+        _write(out / "summary.json", json.dumps(summary, indent=2, sort_keys=True) + "\n")
+        at_rest = at_rest_report(sim.shared)
+        _write(out / "data-at-rest.json", json.dumps(at_rest, indent=2, sort_keys=True) + "\n")
+    return RunResult(summary, out, sink.records, sim, traffic)
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.partial")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def _r(value: float | None, digits: int = 3) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return round(value, digits)
+
+
+def summarize(
+    sim: Simulation,
+    traffic: Traffic,
+    scenario: Scenario,
+    *,
+    seed: int,
+    scale: float,
+    duration_s: float,
+) -> dict[str, Any]:
+    """The run's ``summary.json`` (users' view first, then each node's)."""
+    warmup_s = min(scenario.warmup_s, duration_s)
+    window_s = max(duration_s - warmup_s, 1e-9)
+    flows: dict[str, Any] = {}
+    errors_by_cause: dict[str, int] = {}
+    period_s = sim.metrics.period_s
+    for flow_id in sorted(traffic.flow_stats):
+        stats = traffic.flow_stats[flow_id]
+        total = stats.ok + stats.failed
+        values = sorted(stats.latencies)
+        for cause, count in stats.causes.items():
+            errors_by_cause[cause] = errors_by_cause.get(cause, 0) + count
+        timeline = []
+        for period in sorted(stats.periods):
+            ok, failed, latencies = stats.periods[period]
+            ordered = sorted(latencies)
+            timeline.append(
+                {
+                    "t_s": round(period * period_s, 3),
+                    "ok": ok,
+                    "failed": failed,
+                    "p99_ms": _r(percentile(ordered, 99)) if ordered else None,
+                }
+            )
+        flows[flow_id] = {
+            "completed": total,
+            "ok": stats.ok,
+            "failed": stats.failed,
+            "availability": _r(stats.ok / total, 6) if total else None,
+            "p50_ms": _r(percentile(values, 50)) if values else None,
+            "p95_ms": _r(percentile(values, 95)) if values else None,
+            "p99_ms": _r(percentile(values, 99)) if values else None,
+            "throughput_per_s": _r(total / window_s / scale),
+            "errors": dict(sorted(stats.causes.items())),
+            "timeline": timeline,
+        }
+    nodes: dict[str, Any] = {}
+    requests = 0
+    instances: dict[str, Any] = {}
+    caches: dict[str, Any] = {}
+    for node_id in sorted(sim.contexts):
+        ctx = sim.contexts[node_id]
+        node_stats = ctx.stats
+        requests += node_stats.arrived
+        extra = sim.behaviors[node_id].summary()
+        entry: dict[str, Any] = {
+            "kind": ctx.kind,
+            "arrived": node_stats.arrived,
+            "ok": node_stats.ok,
+            "failed": node_stats.failed,
+            "in_flight": node_stats.inflight,
+            "errors": dict(sorted(node_stats.errors.items())),
+            "counters": dict(sorted(ctx.counters.items())),
+        }
+        entry.update(extra)
+        nodes[node_id] = entry
+        if "instances" in extra:
+            instances[node_id] = extra["instances"]
+        if "cache" in extra:
+            caches[node_id] = extra["cache"]
+    total_flows = sum(f["completed"] for f in flows.values())
+    ok_flows = sum(f["ok"] for f in flows.values())
+    return {
+        "model": sim.model.system.id,
+        "scenario": scenario.id,
+        "seed": seed,
+        "scale": scale,
+        "duration_s": duration_s,
+        "warmup_s": warmup_s,
+        "events": sim.kernel.events,
+        "sessions": traffic.sessions,
+        "requests": requests,
+        "requests_real_per_s": _r(requests / duration_s / scale),
+        "spans": sim.sink.count,
+        "violations": sim.violations,
+        "flows_in_flight": traffic.in_flight_flows(),
+        "availability": _r(ok_flows / total_flows, 6) if total_flows else None,
+        "flows": flows,
+        "errors_by_cause": dict(sorted(errors_by_cause.items())),
+        "attack": {"requests": traffic.attack_requests, "blocked": traffic.attack_blocked},
+        "instances": instances,
+        "cache": caches,
+        "faults": sim.fault_log,
+        "pipeline": order_accounting(sim.model, sim.behaviors),
+        "nodes": nodes,
+    }

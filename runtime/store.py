@@ -1,0 +1,227 @@
+"""Data at rest: what each data node (DynamoDB, RDS, S3) holds after a run, as stored bytes.
+
+Data behaviors call :func:`record_write` for every write. The record's content follows the
+edge's ``data`` classification (card data carries a card number, PII a customer name). It
+is stored
+
+- as an envelope (AES-256-GCM ciphertext + the KMS-encrypted data key) when the edge says
+  ``encrypted_with: <kms key>``: with the data key the caller obtained from that key by a
+  ``GenerateDataKey`` call earlier in the same trace (client-side envelope encryption), or,
+  if it made none, with one the data service gets itself (server-side, SSE-KMS);
+- in plaintext otherwise. Transparent at-rest encryption by AWS-owned keys (DynamoDB's
+  default, SSE-S3) does not count: anyone who can read the table reads plaintext, so a
+  scan shows what the API returns.
+
+The check "no plaintext card data at rest" scans records with :func:`find_card_numbers`
+(Luhn-valid 13–19 digit runs).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from archgen.runtime.behavior import Call, NodeContext
+    from archgen.runtime.kms_envelope import DataKey, KmsKey
+
+_CARD_RUN = re.compile(rb"(?<!\d)\d{13,19}(?!\d)")
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    key: str
+    stored: bytes  # exactly what is at rest
+    encryption: str  # "none" | "client-kms" | "sse-kms"
+    key_id: str | None = None
+
+
+class DataStore:
+    """The records of one data node, by key; a later write to a key replaces it."""
+
+    def __init__(self, node_id: str) -> None:
+        self.node_id = node_id
+        self._records: dict[str, Record] = {}
+
+    def put(self, record: Record) -> None:
+        self._records[record.key] = record
+
+    def get(self, key: str) -> Record | None:
+        return self._records.get(key)
+
+    def scan(self) -> Iterator[Record]:
+        """Every record, in key order."""
+        for key in sorted(self._records):
+            yield self._records[key]
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+
+class DataAtRest:
+    """Every data node's store, plus the data keys callers hold until they write."""
+
+    def __init__(self) -> None:
+        self.stores: dict[str, DataStore] = {}
+        self.pending_keys: dict[tuple[int, str], DataKey] = {}
+
+    def store(self, node_id: str) -> DataStore:
+        found = self.stores.get(node_id)
+        if found is None:
+            found = self.stores[node_id] = DataStore(node_id)
+        return found
+
+    def summary(self, node_id: str) -> dict[str, int]:
+        counts = {"records": 0, "client-kms": 0, "sse-kms": 0, "none": 0}
+        for record in self.store(node_id).scan():
+            counts["records"] += 1
+            counts[record.encryption] += 1
+        counts["plaintext_card_numbers"] = sum(
+            len(find_card_numbers(r.stored)) for r in self.store(node_id).scan()
+        )
+        return counts
+
+
+def at_rest_report(shared: Mapping[str, Any]) -> dict[str, Any]:
+    """What a run folder's ``data-at-rest.json`` holds: per data node, how its records are
+    stored and what a scan for plaintext card numbers finds (counts and the first record's
+    key, never the data itself), so that ``archgen check`` can judge a run from disk."""
+    found = shared.get("data_at_rest")
+    stores: dict[str, Any] = {}
+    if isinstance(found, DataAtRest):
+        for node_id in sorted(found.stores):
+            counts: dict[str, Any] = {"records": 0, "client-kms": 0, "sse-kms": 0, "none": 0}
+            numbers = 0
+            card_records: list[str] = []
+            for record in found.stores[node_id].scan():
+                counts["records"] += 1
+                counts[record.encryption] = counts.get(record.encryption, 0) + 1
+                cards = find_card_numbers(record.stored)
+                if cards:
+                    numbers += len(cards)
+                    card_records.append(record.key)
+            counts["plaintext_card_numbers"] = numbers
+            counts["plaintext_card_records"] = len(card_records)
+            counts["first_plaintext_card_record"] = card_records[0] if card_records else None
+            stores[node_id] = counts
+    return {"stores": stores}
+
+
+def data_at_rest(ctx: NodeContext) -> DataAtRest:
+    found = ctx.shared.get("data_at_rest")
+    if found is None:
+        found = ctx.shared["data_at_rest"] = DataAtRest()
+    assert isinstance(found, DataAtRest)
+    return found
+
+
+# --------------------------------------------------------------------------- card numbers
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2 == 1:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def card_number(seed: int) -> str:
+    """A Luhn-valid 16-digit test card number (Visa test range 4000 00…) for a customer."""
+    body = f"400000{seed % 10**9:09d}"
+    for check in "0123456789":
+        if luhn_ok(body + check):
+            return body + check
+    raise AssertionError("unreachable: one check digit always fits")
+
+
+def find_card_numbers(data: bytes) -> list[str]:
+    """Plaintext card numbers in stored bytes: Luhn-valid runs of 13–19 digits."""
+    found = []
+    for match in _CARD_RUN.finditer(data):
+        digits = match.group().decode()
+        if luhn_ok(digits):
+            found.append(digits)
+    return found
+
+
+# --------------------------------------------------------------------------- writes
+
+
+def _edge(ctx: NodeContext, call: Call) -> Any:
+    model = ctx.model
+    edge = model.edge(call.source, call.node)
+    if edge is None:
+        source = model.nodes_by_id.get(call.source)
+        target = model.nodes_by_id.get(call.node)
+        originals = (
+            getattr(source, "replica_of", None) or call.source,
+            getattr(target, "replica_of", None) or call.node,
+        )
+        edge = model.edge(*originals)
+    return edge
+
+
+def record_write(ctx: NodeContext, call: Call) -> Record:
+    """Store what ``call`` (a write arriving at ``ctx``'s node) puts at rest."""
+    from archgen.model.base import Classification
+
+    edge = _edge(ctx, call)
+    session = call.trace.session.id
+    content: dict[str, Any] = {"trace": call.trace.id, "session": session, "op": call.op}
+    classification = edge.data if edge is not None else Classification.internal
+    if classification is Classification.card:
+        content["card_number"] = card_number(session)
+        content["expiry"] = "12/29"
+    if classification in (Classification.card, Classification.pii):
+        content["customer"] = f"customer-{session}"
+    plaintext = json.dumps(content, sort_keys=True).encode()
+    key = f"t{call.trace.id:08d}-{call.op}"
+    stores = data_at_rest(ctx)
+    key_node = edge.encrypted_with if edge is not None else None
+    if key_node is None:
+        record = Record(key, plaintext, "none")
+    else:
+        from archgen.runtime.kms_envelope import seal
+
+        data_key = stores.pending_keys.pop((call.trace.id, call.source), None)
+        encryption = "client-kms"
+        if data_key is None:
+            data_key = key_ring(ctx).key(key_node).generate_data_key()
+            encryption = "sse-kms"
+        envelope = seal(data_key, plaintext, aad=f"{ctx.node_id}/{key}".encode())
+        record = Record(key, envelope.to_bytes(), encryption, data_key.key_id)
+    stores.store(ctx.node_id).put(record)
+    return record
+
+
+class KeyRing:
+    """The run's KMS keys; a multi-Region replica shares its primary's key material."""
+
+    def __init__(self, ctx: NodeContext) -> None:
+        self.model = ctx.model
+        self.seed = int(ctx.shared.get("seed", 0))
+        self._keys: dict[str, KmsKey] = {}
+
+    def key(self, node_id: str) -> KmsKey:
+        from archgen.runtime.kms_envelope import KmsKey
+
+        node = self.model.nodes_by_id.get(node_id)
+        key_id = (node.replica_of if node is not None else None) or node_id
+        found = self._keys.get(key_id)
+        if found is None:
+            found = self._keys[key_id] = KmsKey(key_id, self.seed)
+        return found
+
+
+def key_ring(ctx: NodeContext) -> KeyRing:
+    found = ctx.shared.get("kms_key_ring")
+    if found is None:
+        found = ctx.shared["kms_key_ring"] = KeyRing(ctx)
+    assert isinstance(found, KeyRing)
+    return found

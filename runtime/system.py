@@ -1,0 +1,539 @@
+"""The simulated system: one context per node, and the one path every call takes.
+
+``Simulation.dispatch`` is where the rules common to all kinds live: edges are the law
+(undeclared edge or operation → violation), IAM authorization, faults (outage, throttling,
+added latency), protections at the door of protected nodes, client round trips. Behaviors
+see only their :class:`NodeContext`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable
+from typing import Any
+
+from archgen.model.base import Duration
+from archgen.model.schema import AnyNode, ClientNode, Fault, FaultType, GroupKind, Model, Scenario
+from archgen.runtime.behavior import (
+    Behavior,
+    Call,
+    Callback,
+    FaultState,
+    NodeContext,
+    Session,
+    Signal,
+    Target,
+    Trace,
+)
+from archgen.runtime.dists import make_sampler
+from archgen.runtime.engine import Kernel, stream
+from archgen.runtime.metrics import MetricStore
+from archgen.runtime.plan import FlowPlan, StepPlan, compile_flows
+from archgen.runtime.trace import SpanSink
+
+Authorizer = Callable[[Model, AnyNode, AnyNode, str], Any]
+
+FIVE_XX = frozenset({"ServiceUnavailable", "InternalError", "InternalServerError"})
+
+
+def is_5xx(error: str) -> bool:
+    return error[:1] == "5" or error in FIVE_XX
+
+
+def _noop(_: Any) -> None:
+    return None
+
+
+class _Steps:
+    """Runs a list of flow steps in order on behalf of one call (sync steps wait)."""
+
+    __slots__ = ("call", "ctx", "index", "plan", "route", "steps", "then")
+
+    def __init__(
+        self,
+        ctx: _Context,
+        call: Call,
+        plan: FlowPlan,
+        steps: tuple[int, ...],
+        then: Callback,
+        route: Callable[[Call], str | None] | None,
+    ) -> None:
+        self.ctx = ctx
+        self.call = call
+        self.plan = plan
+        self.steps = steps
+        self.index = 0
+        self.then = then
+        self.route = route
+
+    def next(self) -> None:
+        ctx = self.ctx
+        call = self.call
+        plan_steps = self.plan.steps
+        steps = self.steps
+        while self.index < len(steps):
+            step: StepPlan = plan_steps[steps[self.index]]
+            self.index += 1
+            if step.when is not None:
+                decided = ctx.behavior.condition(step.when, call)
+                if decided is None:
+                    decided = step.probability is None or ctx.rng.random() < step.probability
+                if not decided:
+                    continue
+            elif step.probability is not None and ctx.rng.random() >= step.probability:
+                continue
+            child = ctx.sim.new_call(
+                call.trace,
+                call,
+                ctx.node_id,
+                step.target,
+                step.op,
+                _noop if step.is_async else self.child_done,
+                step.index,
+            )
+            if self.route is not None:
+                refused = self.route(child)
+                if refused is not None:  # e.g. no target to send to: this node answers
+                    if step.is_async:
+                        continue
+                    call.error = refused
+                    call.origin = ctx.node_id
+                    self.then(call)
+                    return
+            ctx.sim.dispatch(child)
+            if not step.is_async:
+                return
+        self.then(call)
+
+    def child_done(self, child: Call) -> None:
+        if child.error is not None:
+            call = self.call
+            call.error = child.error
+            call.origin = child.origin
+            self.then(call)
+            return
+        self.next()
+
+
+class NodeStats:
+    """Counters of one node: arrived = ok + failed + in flight, always."""
+
+    __slots__ = ("arrived", "errors", "failed", "inflight", "ok")
+
+    def __init__(self) -> None:
+        self.arrived = 0
+        self.ok = 0
+        self.failed = 0
+        self.inflight = 0
+        self.errors: dict[str, int] = {}
+
+
+class _Context(NodeContext):
+    """The concrete context of one node."""
+
+    def __init__(self, sim: Simulation, node: AnyNode) -> None:
+        self.sim = sim
+        self.kernel = sim.kernel
+        self.node_id = node.id
+        self.node = node
+        self.kind = node.kind
+        self.model = sim.model
+        self.rng = stream(sim.seed, node.id)
+        self.scale = sim.scale
+        region = sim.model.region_of(node.group)
+        self.region = None if region is None else region.id
+        self.faults = FaultState()
+        self.shared = sim.shared
+        self.stats = NodeStats()
+        self.counters: dict[str, int] = {}
+        self.behavior: Behavior = Behavior(self)
+
+    @property
+    def now(self) -> float:
+        return self.kernel.now
+
+    def after(self, delay_ms: float, fn: Callable[[Any], None], arg: Any = None) -> None:
+        self.kernel.after(delay_ms, fn, arg)
+
+    def sampler(self, duration: Duration) -> Callable[[], float]:
+        return make_sampler(duration, self.rng)
+
+    def call(
+        self,
+        parent: Call | None,
+        target: str,
+        op: str,
+        done: Callback,
+        *,
+        trace: Trace | None = None,
+        step: int | None = None,
+        route: Any = None,
+        payload: Any = None,
+    ) -> None:
+        if trace is None:
+            trace = parent.trace if parent is not None else self.new_trace()
+        child = self.sim.new_call(trace, parent, self.node_id, target, op, done, step)
+        child.route = route
+        child.payload = payload
+        self.sim.dispatch(child)
+
+    def run_children(
+        self,
+        call: Call,
+        then: Callback,
+        *,
+        route: Callable[[Call], str | None] | None = None,
+    ) -> None:
+        plan = call.trace.flow
+        if plan is None or call.step is None:
+            then(call)
+            return
+        children = plan.steps[call.step].children
+        if not children:
+            then(call)
+            return
+        _Steps(self, call, plan, children, then, route).next()
+
+    def run_triggered(self, origin: Call, then: Callback, *, op: str = "Invoke") -> None:
+        sim = self.sim
+        original = sim.original.get(self.node_id, self.node_id)
+        trace = origin.trace
+        plan = trace.flow
+        if plan is None or original not in plan.triggered:
+            plan = sim.triggered_flow.get(original)
+            if plan is not None:
+                sim.trace_seq += 1
+                trace = Trace(sim.trace_seq, trace.session, plan, trace.item)
+        work = sim.new_call(trace, origin, origin.node, self.node_id, op, _noop, None)
+        work.node = self.node_id
+        sim.arrive(self.node_id)
+        if plan is None:
+            then(work)
+            return
+        _Steps(self, work, plan, plan.triggered[original], then, None).next()
+
+    def finish(self, call: Call, error: str | None = None) -> None:
+        if error is not None:
+            call.error = error
+            if call.origin is None:
+                call.origin = self.node_id
+        added = self.faults.latency_ms
+        if added > 0:
+            self.kernel.after(added, self.sim.complete_ok, call)
+        else:
+            self.sim.complete_ok(call)
+
+    def count(self, name: str, n: int = 1) -> None:
+        self.counters[name] = self.counters.get(name, 0) + n
+
+    def emit(self, metric: str, value: float) -> None:
+        self.sim.metrics.emit(self.node_id, metric, value)
+
+    def metric(self, node: str, name: str, statistic: str) -> float | None:
+        return self.sim.metrics.value(node, name, statistic)
+
+    def signal(self, target: str, signal: Signal) -> bool:
+        sim = self.sim
+        edge = sim.model.edge(self.node_id, target) or sim.model.edge(
+            sim.original.get(self.node_id, self.node_id), sim.original.get(target, target)
+        )
+        op = edge.operations[0] if edge is not None else f"signal:{signal.type}"
+        call = sim.new_call(self.new_trace(), None, self.node_id, target, op, _noop, None)
+        call.note("signal", signal.type)
+        if signal.alarm is not None:
+            call.note("alarm", signal.alarm)
+            call.note("state", signal.state)
+        if edge is None:
+            sim.violation(call, "UndeclaredEdge")
+            return False
+        sim.arrive(target)
+        sim.behaviors[target].on_signal(signal)
+        sim.complete_ok(call)
+        return True
+
+    def targets(self, node: str) -> list[Target]:
+        sim = self.sim
+        if (
+            sim.model.edge(self.node_id, node) is None
+            and sim.model.edge(
+                sim.original.get(self.node_id, self.node_id), sim.original.get(node, node)
+            )
+            is None
+        ):
+            return []
+        return sim.behaviors[node].targets()
+
+    def healthy(self, node: str) -> bool:
+        return self.sim.behaviors[node].healthy()
+
+    def new_trace(self, parent: Call | None = None) -> Trace:
+        sim = self.sim
+        sim.trace_seq += 1
+        if parent is not None:
+            return Trace(sim.trace_seq, parent.trace.session, None, parent.trace.item)
+        return Trace(sim.trace_seq, sim.system_session, None, 0)
+
+
+class Simulation:
+    """Contexts, behaviors and the call path of one run."""
+
+    def __init__(
+        self,
+        model: Model,
+        scenario: Scenario,
+        *,
+        seed: int,
+        scale: float,
+        registry: dict[str, type[Behavior]],
+        sink: SpanSink,
+        period_s: float,
+        authorizer: Authorizer | None = None,
+    ) -> None:
+        self.model = model
+        self.scenario = scenario
+        self.seed = seed
+        self.scale = scale
+        self.kernel = Kernel()
+        self.sink = sink
+        self.plans = compile_flows(model)
+        self.triggered_flow: dict[str, FlowPlan] = {}
+        for plan in self.plans.values():
+            for consumer in plan.triggered:
+                self.triggered_flow.setdefault(consumer, plan)
+        self.metrics = MetricStore(period_s)
+        self.shared: dict[str, Any] = {"scenario": scenario, "seed": seed}
+        self.authorizer = authorizer
+        self.span_seq = 0
+        self.trace_seq = 0
+        self.violations = 0
+        self.system_session = Session(0, None, None, None, "aws")
+        self.original: dict[str, str] = {}
+        self.replica: dict[tuple[str, str], str] = {}
+        self.contexts: dict[str, _Context] = {}
+        self.behaviors: dict[str, Behavior] = {}
+        self.protectors: dict[str, list[Behavior]] = {}
+        self.client_ids = frozenset(n.id for n in model.nodes if n.kind == "client")
+        self._verdicts: dict[tuple[str, str, str], tuple[str, str] | None] = {}
+        self.rtt: dict[tuple[str, str | None], float] = {}
+        self.fault_log: list[dict[str, Any]] = []
+        for node in model.nodes:
+            self.contexts[node.id] = _Context(self, node)
+        for node in model.nodes:
+            if node.replica_of is not None:
+                self.original[node.id] = node.replica_of
+                region = self.contexts[node.id].region
+                if region is not None:
+                    self.replica[(node.replica_of, region)] = node.id
+        for node in model.nodes:
+            if isinstance(node, ClientNode):
+                for location in node.params.locations:
+                    latencies = dict(location.latency_ms)
+                    for region_id, value in latencies.items():
+                        self.rtt[(location.id, region_id)] = float(value)
+                    self.rtt[(location.id, None)] = min(latencies.values(), default=0.0)
+        for node in model.nodes:
+            ctx = self.contexts[node.id]
+            behavior = registry[node.kind](ctx)
+            ctx.behavior = behavior
+            self.behaviors[node.id] = behavior
+        # Shield sees traffic first (network edge), then WAF's rules, then anything else.
+        order = {"shield": 0, "waf": 1}
+        for node in sorted(model.nodes, key=lambda n: (order.get(n.kind, 2), n.id)):
+            protects = getattr(node.params, "protects", ())
+            for protected in protects:
+                self.protectors.setdefault(protected, []).append(self.behaviors[node.id])
+
+    # -- calls
+
+    def new_call(
+        self,
+        trace: Trace,
+        parent: Call | None,
+        source: str,
+        target: str,
+        op: str,
+        done: Callback,
+        step: int | None,
+    ) -> Call:
+        region = trace.session.region
+        if region is not None:
+            target = self.replica.get((target, region), target)
+        self.span_seq += 1
+        return Call(trace, self.span_seq, parent, source, target, op, step, self.kernel.now, done)
+
+    def verdict(self, source: str, target: str, op: str) -> tuple[str, str] | None:
+        """None when the call may go; else (status, error)."""
+        model = self.model
+        edge = model.edge(source, target) or model.edge(
+            self.original.get(source, source), self.original.get(target, target)
+        )
+        if edge is None or target not in self.contexts:
+            return ("violation", "UndeclaredEdge")
+        if op not in edge.operations and not any(
+            "*" in allowed and fnmatch.fnmatchcase(op, allowed) for allowed in edge.operations
+        ):
+            return ("violation", "UndeclaredOperation")
+        if self.authorizer is not None:
+            decision = self.authorizer(
+                model, model.nodes_by_id[source], model.nodes_by_id[target], op
+            )
+            if not getattr(decision, "allowed", bool(decision)):
+                return ("error", "AccessDenied")
+        return None
+
+    def dispatch(self, call: Call) -> None:
+        key = (call.source, call.node, call.op)
+        try:
+            verdict = self._verdicts[key]
+        except KeyError:
+            verdict = self._verdicts[key] = self.verdict(*key)
+        if verdict is not None:
+            if verdict[0] == "violation":
+                self.violation(call, verdict[1])
+            else:
+                self.arrive(call.node)
+                self.complete_ok_error(call, verdict[1], call.node)
+            return
+        ctx = self.contexts[call.node]
+        stats = ctx.stats
+        stats.arrived += 1
+        stats.inflight += 1
+        self.metrics.request(call.node)
+        faults = ctx.faults
+        if faults.down:
+            self.complete_ok_error(call, "ServiceUnavailable", call.node)
+            return
+        protectors = self.protectors.get(call.node)
+        if protectors is not None:
+            for protector in protectors:
+                blocked = protector.screen(call)
+                if blocked is not None:
+                    call.note("blocked_by", protector.ctx.node_id)
+                    self.complete_ok_error(call, blocked, protector.ctx.node_id)
+                    return
+        if (
+            faults.throttle_rate > 0
+            and not getattr(ctx.behavior, "handles_throttling", False)
+            and ctx.rng.random() < faults.throttle_rate
+        ):
+            self.complete_ok_error(call, "ThrottlingException", call.node)
+            return
+        if call.source in self.client_ids:
+            location = call.trace.session.location
+            if location is not None:
+                rtt = self.rtt.get((location, ctx.region))
+                if rtt is None:
+                    rtt = self.rtt.get((location, None), 0.0)
+                if rtt > 0:
+                    self.kernel.after(rtt, ctx.behavior.handle, call)
+                    return
+        ctx.behavior.handle(call)
+
+    def violation(self, call: Call, error: str) -> None:
+        self.violations += 1
+        call.status = "violation"
+        call.error = error
+        call.origin = call.source
+        call.note("violation", f"{call.source} -> {call.node}: {call.op}")
+        self.metrics.count_violation()
+        self.sink.add(call, self.kernel.now)
+        call.done(call)
+
+    def arrive(self, node: str) -> None:
+        stats = self.contexts[node].stats
+        stats.arrived += 1
+        stats.inflight += 1
+        self.metrics.request(node)
+
+    def complete_ok_error(self, call: Call, error: str, origin: str) -> None:
+        call.error = error
+        call.origin = origin
+        self.complete_ok(call)
+
+    def complete_ok(self, call: Call) -> None:
+        """Record the finished call (stats, metrics, span) and run its continuation."""
+        now = self.kernel.now
+        stats = self.contexts[call.node].stats
+        stats.inflight -= 1
+        error = call.error
+        if error is None:
+            stats.ok += 1
+            self.metrics.done(call.node, now - call.start, None)
+        else:
+            if call.status == "ok":
+                call.status = "error"
+            stats.failed += 1
+            stats.errors[error] = stats.errors.get(error, 0) + 1
+            self.metrics.done(call.node, now - call.start, error)
+        self.sink.add(call, now)
+        call.done(call)
+
+    # -- faults
+
+    def affected(self, fault: Fault) -> list[tuple[str, bool]]:
+        """Nodes a fault touches, each with whether the whole node is hit (else a zone)."""
+        model = self.model
+        target = fault.target
+        hits: list[tuple[str, bool]] = []
+        if fault.type is FaultType.region_outage:
+            for node in model.nodes:
+                if self.contexts[node.id].region == target:
+                    hits.append((node.id, True))
+        elif fault.type is FaultType.az_outage:
+            for node in model.nodes:
+                inside = self._inside(node.group, target)
+                zones = getattr(node.params, "zones", ())
+                if inside:
+                    hits.append((node.id, True))
+                elif target in zones:
+                    hits.append((node.id, False))
+        elif target in self.contexts:
+            hits.append((target, True))
+        else:  # a group: every node inside it
+            hits.extend((node.id, True) for node in model.nodes if self._inside(node.group, target))
+        return hits
+
+    def _inside(self, group: str | None, target: str) -> bool:
+        groups = self.model.groups_by_id
+        seen: set[str] = set()
+        while group is not None and group not in seen:
+            if group == target:
+                return True
+            seen.add(group)
+            parent = groups.get(group)
+            group = None if parent is None else parent.parent
+        return False
+
+    def apply_fault(self, fault: Fault, active: bool) -> None:
+        sign = 1 if active else -1
+        for node_id, whole in self.affected(fault):
+            ctx = self.contexts[node_id]
+            state = ctx.faults
+            kind = fault.type
+            if kind in (FaultType.node_outage, FaultType.region_outage, FaultType.az_outage):
+                if whole:
+                    ctx.count("fault.outage_depth", sign)
+                    state.down = ctx.counters["fault.outage_depth"] > 0
+                elif active:
+                    state.zones_down = state.zones_down | {fault.target}
+                else:
+                    state.zones_down = state.zones_down - {fault.target}
+            elif kind is FaultType.latency:
+                state.latency_ms = max(0.0, state.latency_ms + sign * fault.added_latency_ms)
+            elif kind is FaultType.throttling:
+                state.throttle_rate = fault.rate if active else 0.0
+            elif kind is FaultType.consumer_crash:
+                state.crash_rate = fault.rate if active else 0.0
+            ctx.behavior.on_fault(fault, active)
+        self.fault_log.append(
+            {
+                "t_s": round(self.kernel.now / 1000, 3),
+                "type": fault.type.value,
+                "target": fault.target,
+                "state": "start" if active else "end",
+            }
+        )
+
+    def group_kind(self, group_id: str) -> GroupKind | None:
+        group = self.model.groups_by_id.get(group_id)
+        return None if group is None else group.kind

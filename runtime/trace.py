@@ -1,0 +1,143 @@
+"""Spans: one JSON object per finished call, streamed to ``spans.jsonl`` in batches."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import IO, Any
+
+from archgen.runtime.behavior import Call
+
+_dumps = json.dumps
+BATCH = 4096
+_STRINGS: dict[str, str] = {}
+
+
+def attrs_json(attrs: dict[str, Any]) -> str:
+    """``json.dumps(attrs, sort_keys=True)``, faster for the flat dicts behaviors write."""
+    parts = []
+    strings = _STRINGS
+    for key in sorted(attrs):
+        value = attrs[key]
+        kind = type(value)
+        if kind is str:
+            text = strings.get(value)
+            if text is None:
+                text = _dumps(value)
+                if len(strings) < 100_000:
+                    strings[value] = text
+        elif kind is float:
+            text = repr(value) if math.isfinite(value) else _dumps(value)
+        elif kind is bool:
+            text = "true" if value else "false"
+        elif kind is int:
+            text = str(value)
+        elif value is None:
+            text = "null"
+        else:
+            text = _dumps(value, sort_keys=True)
+        key_text = strings.get(key)
+        if key_text is None:
+            key_text = strings[key] = _dumps(key)
+        parts.append(f"{key_text}: {text}")
+    return "{" + ", ".join(parts) + "}"
+
+
+def span_record(call: Call, end: float) -> dict[str, Any]:
+    """The span of a finished call, as the runtime contract describes it."""
+    trace = call.trace
+    session = trace.session
+    flow = trace.flow
+    return {
+        "attrs": dict(sorted(call.attrs.items())) if call.attrs else {},
+        "end_ms": round(end, 3),
+        "error": call.error,
+        "flow": None if flow is None else flow.id,
+        "from": call.source,
+        "journey": session.journey,
+        "node": call.node,
+        "op": call.op,
+        "parent": None if call.parent is None else f"s{call.parent.span:09d}",
+        "session": session.id,
+        "span": f"s{call.span:09d}",
+        "start_ms": round(call.start, 3),
+        "status": call.status,
+        "step": call.step,
+        "trace": f"t{trace.id:08d}",
+    }
+
+
+class SpanSink:
+    """Formats spans (sorted keys, fixed float rounding) and writes them in batches.
+
+    ``path`` None keeps nothing on disk; ``keep`` also keeps the records in memory (for
+    ``--explain`` and tests).
+    """
+
+    def __init__(self, path: Path | None, *, keep: bool = False) -> None:
+        self.path = path
+        self.keep = keep
+        self.records: list[dict[str, Any]] = []
+        self.count = 0
+        self._buffer: list[str] = []
+        self._temporary: Path | None = None
+        self._stream: IO[str] | None = None
+        self._ops: dict[str, str] = {}
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._temporary = path.with_name(f".{path.name}.partial")
+            self._stream = self._temporary.open("w", encoding="utf-8", newline="\n")
+
+    def add(self, call: Call, end: float) -> None:
+        self.count += 1
+        if self.keep:
+            self.records.append(span_record(call, end))
+        if self._stream is None:
+            return
+        trace = call.trace
+        text = trace.text
+        if text is None:
+            session = trace.session
+            flow = trace.flow
+            text = trace.text = (
+                "null" if flow is None else f'"{flow.id}"',
+                "null" if session.journey is None else f'"{session.journey}"',
+                str(session.id),
+                f'"t{trace.id:08d}"',
+            )
+        flow_id, journey, session_id, trace_id = text
+        op = self._ops.get(call.op)
+        if op is None:
+            op = self._ops[call.op] = _dumps(call.op)
+        attrs = attrs_json(call.attrs) if call.attrs else "{}"
+        error = "null" if call.error is None else _dumps(call.error)
+        parent = "null" if call.parent is None else f'"s{call.parent.span:09d}"'
+        step = "null" if call.step is None else str(call.step)
+        self._buffer.append(
+            f'{{"attrs": {attrs}, "end_ms": {round(end, 3)!r}, "error": {error}, '
+            f'"flow": {flow_id}, "from": "{call.source}", "journey": {journey}, '
+            f'"node": "{call.node}", "op": {op}, "parent": {parent}, '
+            f'"session": {session_id}, "span": "s{call.span:09d}", '
+            f'"start_ms": {round(call.start, 3)!r}, "status": "{call.status}", '
+            f'"step": {step}, "trace": {trace_id}}}\n'
+        )
+        if len(self._buffer) >= BATCH:
+            self._stream.write("".join(self._buffer))
+            self._buffer.clear()
+
+    def close(self) -> None:
+        if self._stream is None or self._temporary is None or self.path is None:
+            return
+        self._stream.write("".join(self._buffer))
+        self._buffer.clear()
+        self._stream.close()
+        self._stream = None
+        os.replace(self._temporary, self.path)
+
+    def abort(self) -> None:
+        if self._stream is not None and self._temporary is not None:
+            self._stream.close()
+            self._stream = None
+            self._temporary.unlink(missing_ok=True)

@@ -1,0 +1,429 @@
+"""Users: sessions arriving with the scenario's shape, following the model's journeys.
+
+A session picks a journey by the mix weights, a client location by weight, and runs the
+journey's flows in order, going on to each with its probability (the funnel) after the
+client's think time. A flow's top-level calls are made one after the other; a failed call
+does not stop the page (a browser loads the other resources), but fails the flow. Arrivals
+are a non-homogeneous Poisson process, drawn by thinning against the shape's peak.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from array import array
+from collections.abc import Callable
+from itertools import accumulate
+from typing import Any
+
+from archgen.model.schema import (
+    ClientNode,
+    ConstantShape,
+    DiurnalShape,
+    Journey,
+    RampShape,
+    Scenario,
+    SpikeShape,
+)
+from archgen.runtime.behavior import Call, Session, Trace
+from archgen.runtime.dists import make_sampler
+from archgen.runtime.engine import stream
+from archgen.runtime.plan import FlowPlan
+from archgen.runtime.system import Simulation, _Context
+
+
+def shape_factor(shape: Any, t_s: float) -> float:
+    """Multiplier of the base arrival rate at ``t_s``."""
+    if isinstance(shape, ConstantShape):
+        return 1.0
+    if isinstance(shape, RampShape):
+        if t_s <= shape.start_s:
+            return shape.start_factor
+        if t_s >= shape.end_s:
+            return shape.end_factor
+        fraction = (t_s - shape.start_s) / (shape.end_s - shape.start_s)
+        return shape.start_factor + fraction * (shape.end_factor - shape.start_factor)
+    if isinstance(shape, SpikeShape):
+        rise_end = shape.at_s + shape.rise_s
+        hold_end = rise_end + shape.hold_s
+        fall_end = hold_end + shape.fall_s
+        if t_s < shape.at_s or t_s >= fall_end:
+            return 1.0
+        if t_s < rise_end:
+            return 1.0 + (shape.factor - 1.0) * (t_s - shape.at_s) / shape.rise_s
+        if t_s < hold_end:
+            return shape.factor
+        return shape.factor - (shape.factor - 1.0) * (t_s - hold_end) / shape.fall_s
+    assert isinstance(shape, DiurnalShape)
+    phase = 2 * math.pi * (t_s - shape.peak_at_s) / shape.period_s
+    return shape.trough_factor + (1 - shape.trough_factor) * (1 + math.cos(phase)) / 2
+
+
+def peak_factor(shape: Any) -> float:
+    if isinstance(shape, RampShape):
+        return max(shape.start_factor, shape.end_factor, 1e-9)
+    if isinstance(shape, SpikeShape):
+        return max(1.0, shape.factor)
+    return 1.0
+
+
+class FlowStats:
+    """Outcomes of one flow: latencies of successful runs, failures by cause, per period."""
+
+    __slots__ = ("causes", "failed", "latencies", "ok", "periods")
+
+    def __init__(self) -> None:
+        self.ok = 0
+        self.failed = 0
+        self.latencies = array("d")
+        self.causes: dict[str, int] = {}
+        self.periods: dict[int, list[Any]] = {}  # period → [ok, failed, latencies]
+
+
+class _FlowRun:
+    """One flow of one session: top-level calls in order."""
+
+    __slots__ = ("error", "index", "plan", "run", "start", "trace")
+
+    def __init__(self, run: _SessionRun, plan: FlowPlan, trace: Trace) -> None:
+        self.run = run
+        self.plan = plan
+        self.trace = trace
+        self.index = 0
+        self.start = run.traffic.kernel.now
+        self.error: str | None = None
+
+
+class _SessionRun:
+    __slots__ = ("client", "flows", "position", "session", "traffic")
+
+    def __init__(
+        self,
+        traffic: Traffic,
+        session: Session,
+        client: _Context,
+        flows: tuple[tuple[FlowPlan, float], ...],
+    ) -> None:
+        self.traffic = traffic
+        self.session = session
+        self.client = client
+        self.flows = flows
+        self.position = 0
+
+
+class Traffic:
+    """Generates sessions (and attack requests) and records what users experienced."""
+
+    def __init__(
+        self,
+        sim: Simulation,
+        scenario: Scenario,
+        *,
+        scale: float,
+        duration_s: float,
+        warmup_s: float,
+    ) -> None:
+        self.sim = sim
+        self.kernel = sim.kernel
+        self.scenario = scenario
+        self.rng = stream(sim.seed, "traffic")
+        self.scale = scale
+        self.duration_ms = duration_s * 1000
+        self.warmup_ms = warmup_s * 1000
+        self.period_ms = sim.metrics.period_s * 1000
+        model = sim.model
+        traffic = scenario.traffic
+        self.shape = traffic.shape
+        self.base_rate = traffic.sessions_per_s * scale / 1000  # sessions per ms
+        self.peak = peak_factor(self.shape)
+        journeys = [model_journey(model, journey_id) for journey_id in sorted(traffic.mix)]
+        self.journeys = journeys
+        self.journey_cdf = list(accumulate(traffic.mix[j.id] for j in journeys))
+        clients = [node.id for node in model.nodes if node.kind == "client"]
+        self.journey_client = {j.id: j.client or (clients[0] if clients else "") for j in journeys}
+        self.journey_flows = {
+            j.id: tuple((sim.plans[step.flow], step.probability) for step in j.flows)
+            for j in journeys
+        }
+        self.locations: dict[str, tuple[list[str], list[float]]] = {}
+        self.think: dict[str, Callable[[], float]] = {}
+        self.timeout: dict[str, float] = {}
+        self.resolver: dict[str, tuple[str, str] | None] = {}
+        for client in clients:
+            node = model.nodes_by_id[client]
+            assert isinstance(node, ClientNode)
+            locations = node.params.locations
+            self.locations[client] = (
+                [loc.id for loc in locations],
+                list(accumulate(loc.weight for loc in locations)),
+            )
+            self.think[client] = make_sampler(node.params.think_time, self.rng)
+            self.timeout[client] = node.params.timeout_ms
+            self.resolver[client] = self._dns_edge(client)
+        catalogue = traffic.catalogue
+        weights = [1.0 / (rank**catalogue.zipf_exponent) for rank in range(1, catalogue.items + 1)]
+        self.item_cdf = list(accumulate(weights))
+        self.flow_stats: dict[str, FlowStats] = {plan: FlowStats() for plan in sim.plans}
+        self.sessions = 0
+        self.attack_requests = 0
+        self.attack_blocked = 0
+        self.flows_started = 0
+        self.flows_done = 0
+
+    def _dns_edge(self, client: str) -> tuple[str, str] | None:
+        """The client's DNS name server and the operation its flows use to resolve."""
+        model = self.sim.model
+        for edge in model.edges:
+            if edge.source == client and model.nodes_by_id[edge.target].kind == "route53":
+                for flow in model.flows:
+                    for step in flow.steps:
+                        if step.source == client and step.target == edge.target:
+                            return (edge.target, step.op)
+                return (edge.target, edge.operations[0])
+        return None
+
+    # -- arrivals
+
+    def start(self) -> None:
+        self._schedule_next(0.0)
+        attack = self.scenario.traffic.attack
+        if attack is not None:
+            self._start_attack()
+
+    def _schedule_next(self, now: float) -> None:
+        peak_rate = self.base_rate * self.peak
+        if peak_rate <= 0:
+            return
+        rng = self.rng
+        t = now
+        while True:
+            t += rng.expovariate(peak_rate)
+            if t >= self.duration_ms:
+                return
+            if rng.random() * self.peak <= shape_factor(self.shape, t / 1000):
+                self.kernel.at(t, self._arrive)
+                return
+
+    def _arrive(self, _: Any) -> None:
+        now = self.kernel.now
+        self._schedule_next(now)
+        self.start_session(self._pick_journey())
+
+    def _pick_journey(self) -> Journey:
+        total = self.journey_cdf[-1]
+        index = bisect.bisect_right(self.journey_cdf, self.rng.random() * total)
+        return self.journeys[min(index, len(self.journeys) - 1)]
+
+    def start_session(self, journey: Journey) -> Session:
+        self.sessions += 1
+        client_id = self.journey_client[journey.id]
+        names, cdf = self.locations.get(client_id, ([], []))
+        location = None
+        if names:
+            index = bisect.bisect_right(cdf, self.rng.random() * cdf[-1])
+            location = names[min(index, len(names) - 1)]
+        session = Session(self.sessions, journey.id, client_id, location, f"u{self.sessions}")
+        run = _SessionRun(
+            self, session, self.sim.contexts[client_id], self.journey_flows[journey.id]
+        )
+        self._next_flow(run)
+        return session
+
+    # -- a session's flows
+
+    def _next_flow(self, run: _SessionRun) -> None:
+        rng = self.rng
+        while run.position < len(run.flows):
+            plan, probability = run.flows[run.position]
+            run.position += 1
+            if probability < 1.0 and rng.random() >= probability:
+                return  # the user leaves (funnel)
+            self._start_flow(run, plan)
+            return
+
+    def _start_flow(self, run: _SessionRun, plan: FlowPlan) -> None:
+        sim = self.sim
+        sim.trace_seq += 1
+        item = bisect.bisect_right(self.item_cdf, self.rng.random() * self.item_cdf[-1])
+        trace = Trace(sim.trace_seq, run.session, plan, item)
+        flow = _FlowRun(run, plan, trace)
+        self.flows_started += 1
+        resolver = self.resolver.get(run.session.client or "")
+        session = run.session
+        if (
+            resolver is not None
+            and session.region is not None
+            and self.kernel.now >= session.region_expires
+            and all(plan.steps[i].target != resolver[0] for i in plan.top)
+        ):
+            # The client's DNS cache expired: look the name up again before the page.
+            run.client.call(
+                None, resolver[0], resolver[1], lambda _c: self._flow_step(flow), trace=trace
+            )
+            return
+        self._flow_step(flow)
+
+    def _flow_step(self, flow: _FlowRun) -> None:
+        plan = flow.plan
+        run = flow.run
+        while flow.index < len(plan.top):
+            step = plan.steps[plan.top[flow.index]]
+            flow.index += 1
+            if step.probability is not None and self.rng.random() >= step.probability:
+                continue
+            run.client.call(
+                None,
+                step.target,
+                step.op,
+                _Continue(self, flow) if not step.is_async else _ignore,
+                trace=flow.trace,
+                step=step.index,
+            )
+            if not step.is_async:
+                return
+        self._flow_done(flow)
+
+    def top_done(self, flow: _FlowRun, call: Call) -> None:
+        timeout = self.timeout.get(call.source, math.inf)
+        if call.error is None and self.kernel.now - call.start > timeout:
+            call.error = "Timeout"
+            call.origin = call.node
+        if call.error is not None and flow.error is None:
+            flow.error = f"{call.origin or call.node}:{call.error}"
+        self._flow_step(flow)
+
+    def _flow_done(self, flow: _FlowRun) -> None:
+        now = self.kernel.now
+        self.flows_done += 1
+        if flow.start >= self.warmup_ms:
+            stats = self.flow_stats[flow.plan.id]
+            bucket = stats.periods.get(int(flow.start // self.period_ms))
+            if bucket is None:
+                bucket = stats.periods[int(flow.start // self.period_ms)] = [0, 0, []]
+            if flow.error is None:
+                stats.ok += 1
+                stats.latencies.append(now - flow.start)
+                bucket[0] += 1
+                bucket[2].append(now - flow.start)
+            else:
+                stats.failed += 1
+                stats.causes[flow.error] = stats.causes.get(flow.error, 0) + 1
+                bucket[1] += 1
+        run = flow.run
+        if run.position < len(run.flows):
+            think = self.think[run.client.node_id]()
+            self.kernel.after(think, self._resume, run)
+
+    def _resume(self, run: _SessionRun) -> None:
+        if self.kernel.now < self.duration_ms:
+            self._next_flow(run)
+
+    # -- attack
+
+    def _start_attack(self) -> None:
+        attack = self.scenario.traffic.attack
+        assert attack is not None
+        sim = self.sim
+        sources = max(1, round(attack.sources * self.scale))
+        per_source = attack.requests_per_s / attack.sources / 1000  # per ms, per source
+        client = next((n.id for n in sim.model.nodes if n.kind == "client"), None)
+        plan, step = self._attack_step(attack.target, attack.operation)
+        self.attack_plan = plan
+        self.attack_step = step
+        self.attack_client = client
+        end_ms = (attack.end_s or self.duration_ms / 1000) * 1000
+        for index in range(sources):
+            session = Session(
+                -(index + 1), None, client, None, f"attacker-{index + 1}", attack=True
+            )
+            rng = stream(sim.seed, f"attack-{index}")
+            first = attack.start_s * 1000 + rng.expovariate(per_source)
+            self.kernel.at(
+                first,
+                _AttackSource(
+                    self, session, rng, per_source, end_ms, attack.target, attack.operation
+                ).fire,
+            )
+
+    def _attack_step(self, target: str, op: str) -> tuple[FlowPlan | None, int | None]:
+        for plan in self.sim.plans.values():
+            for step in plan.steps:
+                if step.target == target and step.op == op:
+                    return plan, step.index
+        return None, None
+
+    def attack_done(self, call: Call) -> None:
+        if call.error is not None and call.attrs and "blocked_by" in call.attrs:
+            self.attack_blocked += 1
+
+    # -- results
+
+    def in_flight_flows(self) -> int:
+        return self.flows_started - self.flows_done
+
+
+def _ignore(_: Call) -> None:
+    return None
+
+
+class _Continue:
+    """Continuation of a top-level call (a callable object: cheaper than a closure chain)."""
+
+    __slots__ = ("flow", "traffic")
+
+    def __init__(self, traffic: Traffic, flow: _FlowRun) -> None:
+        self.traffic = traffic
+        self.flow = flow
+
+    def __call__(self, call: Call) -> None:
+        self.traffic.top_done(self.flow, call)
+
+
+class _AttackSource:
+    __slots__ = ("end_ms", "op", "rate", "rng", "session", "target", "traffic")
+
+    def __init__(
+        self,
+        traffic: Traffic,
+        session: Session,
+        rng: Any,
+        rate: float,
+        end_ms: float,
+        target: str,
+        op: str,
+    ) -> None:
+        self.traffic = traffic
+        self.session = session
+        self.rng = rng
+        self.rate = rate
+        self.end_ms = end_ms
+        self.target = target
+        self.op = op
+
+    def fire(self, _: Any = None) -> None:
+        traffic = self.traffic
+        sim = traffic.sim
+        now = traffic.kernel.now
+        if now >= self.end_ms or now >= traffic.duration_ms:
+            return
+        traffic.attack_requests += 1
+        sim.trace_seq += 1
+        trace = Trace(sim.trace_seq, self.session, traffic.attack_plan, 0)
+        client = traffic.attack_client
+        if client is not None:
+            sim.contexts[client].call(
+                None,
+                self.target,
+                self.op,
+                traffic.attack_done,
+                trace=trace,
+                step=traffic.attack_step,
+            )
+        traffic.kernel.after(self.rng.expovariate(self.rate), self.fire)
+
+
+def model_journey(model: Any, journey_id: str) -> Journey:
+    for journey in model.journeys:
+        if journey.id == journey_id:
+            return journey  # type: ignore[no-any-return]
+    raise KeyError(journey_id)

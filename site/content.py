@@ -1,0 +1,80 @@
+"""Everything the plugin adds to a site, computed from one model: pages, diagrams, charts.
+
+Diagrams and run results come from the cache when the inputs they depend on are unchanged,
+which is what makes an unchanged model rebuild fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archgen.model import LoadedModel
+from archgen.renderers.mermaid import sequence_from_view
+from archgen.site.cache import Cache
+from archgen.site.diagrams import render_svgs, site_views
+from archgen.site.pages import PageInputs, generate_pages
+from archgen.site.plan import Paths
+from archgen.site.results import scenario_results
+
+
+@dataclass
+class SiteContent:
+    pages: dict[str, str]
+    """Docs-relative path → Markdown."""
+    assets: dict[str, bytes] = field(default_factory=dict)
+    """Docs-relative path → file content (SVG diagrams and charts)."""
+    cache_hits: int = 0
+    cache_misses: int = 0
+
+
+def build_content(
+    loaded: LoadedModel, paths: Paths, cache_dir: Path | None, *, simulate: bool = True
+) -> SiteContent:
+    model = loaded.model
+    cache = Cache(cache_dir)
+    views = site_views(model)
+    assets: dict[str, bytes] = {}
+    diagrams: dict[str, str] = {}
+    for view_id, svg in render_svgs(model, views.values(), cache).items():
+        diagrams[view_id] = paths.diagram(view_id)
+        assets[diagrams[view_id]] = svg
+    sequences = {flow.id: sequence_from_view(views[f"flow-{flow.id}"]) for flow in model.flows}
+    results = {}
+    if simulate:
+        results = scenario_results(loaded, [s.id for s in model.scenarios], cache)
+        for scenario in model.scenarios:
+            result = results[scenario.id]
+            for chart in result.charts:
+                assets[paths.chart(f"{scenario.id}--{chart.name}")] = chart.svg.encode()
+            for flow in result.flows:
+                assets[paths.chart(f"{scenario.id}--flow-{flow.flow}")] = flow.chart.encode()
+    inputs = PageInputs(
+        views=views,
+        diagrams=diagrams,
+        sequences=sequences,
+        results=results,
+        behavior_docs=behavior_docs(),
+        missing_results=""
+        if simulate
+        else "Scenarios are not simulated in this build (the plugin's simulate is false).",
+    )
+    pages = generate_pages(loaded, paths, inputs)
+    return SiteContent(pages, assets, cache.hits, cache.misses)
+
+
+def behavior_docs() -> dict[str, str]:
+    """Kind → docstring of the behavior class that simulates it (or of its module)."""
+    import inspect
+    import sys
+
+    from archgen.runtime.behaviors import load_registry
+
+    docs = {}
+    for kind, behavior in sorted(load_registry().items()):
+        # The class's own docstring (``getdoc`` would inherit the base class's), else
+        # the module's, which is where behaviors describe the rules they follow.
+        doc = behavior.__doc__ or sys.modules[behavior.__module__].__doc__
+        if doc:
+            docs[kind] = inspect.cleandoc(doc)
+    return docs

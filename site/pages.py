@@ -1,0 +1,406 @@
+"""Every generated page as Markdown, from the model, its diagrams and its simulated runs.
+
+:func:`generate_pages` is pure: the same inputs give the same Markdown. Diagrams and run
+results are computed elsewhere (cached) and passed in, so this module never renders or
+simulates anything itself.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from markupsafe import Markup
+
+from archgen.model import LoadedModel
+from archgen.model.kinds import KINDS
+from archgen.model.schema import AnyNode, Edge, Flow, Group, Model, Scenario
+from archgen.renderers.views import ComputedView
+from archgen.site import facts
+from archgen.site.diagrams import group_view_id, node_view_id
+from archgen.site.plan import Paths, story_order
+from archgen.site.reference import definitions
+from archgen.site.results import FlowLatency, ScenarioResult
+from archgen.site.templating import number, relative, render, text, url
+
+
+@dataclass(frozen=True)
+class PageInputs:
+    """What the pages are made from besides the model."""
+
+    views: Mapping[str, ComputedView] = field(default_factory=dict)
+    """View id → computed view (the renderers' input; flow views carry numbered steps)."""
+    diagrams: Mapping[str, str] = field(default_factory=dict)
+    """View id → path (relative to docs/) of its SVG."""
+    sequences: Mapping[str, str] = field(default_factory=dict)
+    """Flow id → Mermaid sequence diagram."""
+    results: Mapping[str, ScenarioResult] = field(default_factory=dict)
+    behavior_docs: Mapping[str, str] = field(default_factory=dict)
+    """Kind → docstring of the behavior that simulates it."""
+    missing_results: str = ""
+    """Why there are no simulation results, shown where they would be."""
+
+
+class _Page:
+    """Link and image helpers relative to one page."""
+
+    def __init__(self, path: str, paths: Paths, model: Model, inputs: PageInputs) -> None:
+        self.path = path
+        self.paths = paths
+        self.model = model
+        self.inputs = inputs
+
+    def link(self, target: str, label: str) -> Markup:
+        return Markup("[{}]({})").format(text(label), url(relative(self.path, target)))
+
+    def node(self, node_id: str) -> Markup:
+        node = self.model.nodes_by_id.get(node_id)
+        if node is None:
+            return text(node_id)
+        return self.link(self.paths.node(node_id), node.title)
+
+    def group(self, group_id: str | None) -> Markup | None:
+        if group_id is None or group_id not in self.model.groups_by_id:
+            return None
+        return self.link(self.paths.group(group_id), self.model.groups_by_id[group_id].title)
+
+    def flow(self, flow: Flow) -> Markup:
+        return self.link(self.paths.flow(flow.id), flow.title)
+
+    def image(self, target: str, alt: str) -> Markup:
+        return Markup("![{}]({})").format(text(alt), url(relative(self.path, target)))
+
+    def diagram(self, view_id: str, alt: str) -> Markup | None:
+        target = self.inputs.diagrams.get(view_id)
+        return None if target is None else self.image(target, alt)
+
+
+def generate_pages(loaded: LoadedModel, paths: Paths, inputs: PageInputs) -> dict[str, str]:
+    """Docs-relative path → Markdown, for every generated page."""
+    model = loaded.model
+    pages = {paths.home: _home(model, paths, inputs)}
+    for group in model.groups:
+        pages[paths.group(group.id)] = _group(model, paths, inputs, group)
+    for node in model.nodes:
+        pages[paths.node(node.id)] = _node(model, paths, inputs, node)
+    for flow in model.flows:
+        pages[paths.flow(flow.id)] = _flow(model, paths, inputs, flow)
+    for scenario in model.scenarios:
+        pages[paths.scenario(scenario.id)] = _scenario(model, paths, inputs, scenario)
+    pages[paths.reference] = _reference()
+    return pages
+
+
+# --------------------------------------------------------------------------- home
+
+
+def _home(model: Model, paths: Paths, inputs: PageInputs) -> str:
+    page = _Page(paths.home, paths, model, inputs)
+    chapters = []
+    numbered: dict[int, list[Flow]] = {}
+    for flow in story_order(model):
+        if flow.article_step is not None:
+            numbered.setdefault(flow.article_step, []).append(flow)
+    for step, flows in numbered.items():
+        chapters.append(
+            {
+                "heading": f"Step {step}: " + "; ".join(flow.title for flow in flows),
+                "flows": [{"link": page.flow(f), "description": f.description} for f in flows],
+                "diagram": page.diagram(f"step-{step}", f"Step {step}"),
+            }
+        )
+    others = [flow for flow in story_order(model) if flow.article_step is None]
+    if others:
+        chapters.append(
+            {
+                "heading": "Other flows",
+                "flows": [{"link": page.flow(f), "description": f.description} for f in others],
+                "diagram": None,
+            }
+        )
+    views = [
+        {"title": title, "description": description, "diagram": page.diagram(view_id, title)}
+        for view_id, title, description in _extra_views(model)
+        if view_id in inputs.diagrams
+    ]
+    return render(
+        "home.md.j2",
+        system=model.system,
+        overview=page.diagram("overview", "Overview of " + model.system.name),
+        counts={
+            "groups": len(model.groups),
+            "nodes": len(model.nodes),
+            "edges": len(model.edges),
+            "flows": len(model.flows),
+            "journeys": len(model.journeys),
+            "scenarios": len(model.scenarios),
+        },
+        story=chapters,
+        views=views,
+        scenarios=[
+            {
+                "link": page.link(paths.scenario(s.id), s.title),
+                "duration": f"{number(s.duration_s)} s",
+                "description": s.description,
+            }
+            for s in model.scenarios
+        ],
+    )
+
+
+def _extra_views(model: Model) -> list[tuple[str, str, str]]:
+    """Region, security and declared views shown on the home page, in a stable order."""
+    views = [
+        (f"region-{g.id}", f"Region {g.title}", f"What runs in {g.title}.")
+        for g in sorted(model.groups, key=lambda g: g.id)
+        if g.kind.value == "region"
+    ]
+    views.append(("security", "Security", "IAM roles, KMS keys, Shield and WAF."))
+    views += [
+        (f"view-{v.id}", v.title, v.description) for v in sorted(model.views, key=lambda v: v.id)
+    ]
+    return views
+
+
+# --------------------------------------------------------------------------- groups & nodes
+
+
+def _group(model: Model, paths: Paths, inputs: PageInputs, group: Group) -> str:
+    page = _Page(paths.group(group.id), paths, model, inputs)
+    members = facts.group_members(model, group.id)
+    return render(
+        "group.md.j2",
+        group=group,
+        kind=group.kind.value.replace("_", " ").capitalize(),
+        parent=page.group(group.parent),
+        diagram=page.diagram(group_view_id(group.id), group.title),
+        children=[page.group(g.id) for g in model.groups if g.parent == group.id],
+        nodes=[
+            {
+                "link": page.node(node.id),
+                "kind": KINDS[node.kind].title,
+                "group": page.group(node.group),
+            }
+            for node in members
+        ],
+    )
+
+
+def _edge_row(page: _Page, edge: Edge, other: str) -> dict[str, object]:
+    return {
+        "other": page.node(other),
+        "operations": Markup(", ").join(
+            Markup("<code>{}</code>").format(text(op)) for op in edge.operations
+        ),
+        "protocol": edge.protocol.value,
+        "mode": edge.mode.value,
+        "data": edge.data.value
+        + (f", encrypted with {edge.encrypted_with}" if edge.encrypted_with else ""),
+        "tls": "yes" if edge.uses_tls else "no",
+    }
+
+
+_LITERAL = re.compile(r"``(.+?)``")
+_ROLE = re.compile(r":(?:mod|class|func|meth|attr|data):`~?([^`]+)`")
+
+
+def _inline(words: str) -> Markup:
+    """Escaped text with its ``literals`` as code."""
+    parts = _LITERAL.split(" ".join(words.split()))
+    return Markup("").join(
+        Markup("<code>{}</code>").format(text(part)) if index % 2 else text(part)
+        for index, part in enumerate(parts)
+    )
+
+
+def _paragraphs(doc: str) -> list[Markup]:
+    """A docstring as Markdown blocks: paragraphs, and ``- item`` lines as lists."""
+    result = []
+    for block in _ROLE.sub(r"``\1``", inspect.cleandoc(doc)).split("\n\n"):
+        intro: list[str] = []
+        items: list[list[str]] = []
+        for line in block.splitlines():
+            stripped = line.strip()
+            if stripped.startswith("- "):
+                items.append([stripped[2:]])
+            elif items:
+                items[-1].append(stripped)
+            elif stripped:
+                intro.append(stripped)
+        if intro:
+            result.append(_inline(" ".join(intro)))
+        if items:
+            result.append(
+                Markup("\n").join(Markup("- ") + _inline(" ".join(item)) for item in items)
+            )
+    return result
+
+
+def _node(model: Model, paths: Paths, inputs: PageInputs, node: AnyNode) -> str:
+    page = _Page(paths.node(node.id), paths, model, inputs)
+    region = model.region_of(node.group)
+    info = KINDS[node.kind]
+    return render(
+        "node.md.j2",
+        node=node,
+        kind=info,
+        conditions=info.conditions,
+        group=page.group(node.group),
+        region=page.group(region.id) if region else None,
+        replica_of=page.node(node.replica_of) if node.replica_of else None,
+        role=page.node(node.role) if node.role else None,
+        diagram=page.diagram(node_view_id(node.id), node.title),
+        behavior_doc=_paragraphs(inputs.behavior_docs.get(node.kind, "")),
+        parameters=facts.parameters(node),
+        inbound=[_edge_row(page, e, e.source) for e in facts.inbound(model, node.id)],
+        outbound=[_edge_row(page, e, e.target) for e in facts.outbound(model, node.id)],
+        policies=facts.policies(model, node),
+        users=[page.node(user.id) for user in facts.role_users(model, node.id)],
+        flows=[page.flow(flow) for flow in facts.flows_using(model, node.id)],
+    )
+
+
+# --------------------------------------------------------------------------- flows
+
+
+def _flow(model: Model, paths: Paths, inputs: PageInputs, flow: Flow) -> str:
+    page = _Page(paths.flow(flow.id), paths, model, inputs)
+    view = inputs.views.get(f"flow-{flow.id}")
+    steps = [
+        {
+            "number": step.number,
+            "source": page.node(step.source),
+            "target": page.node(step.target),
+            "op": step.op,
+            "condition": step.condition,
+            "is_async": step.is_async,
+            "parent": step.parent,
+        }
+        for step in (view.steps if view is not None else ())
+    ]
+    latency = [
+        _latency_context(page, scenario_id, measured)
+        for scenario_id, result in sorted(inputs.results.items())
+        for measured in result.flows
+        if measured.flow == flow.id
+    ]
+    return render(
+        "flow.md.j2",
+        flow=flow,
+        diagram=page.diagram(f"flow-{flow.id}", flow.title),
+        steps=steps,
+        notes=[(i, step.note) for i, step in enumerate(flow.steps, start=1) if step.note],
+        sequence=inputs.sequences.get(flow.id, ""),
+        latency=latency,
+        latency_missing=inputs.missing_results
+        or "No scenario of the model runs this flow, so there is no measured latency.",
+    )
+
+
+def _latency_context(page: _Page, scenario_id: str, measured: FlowLatency) -> dict[str, object]:
+    scenario = page.model.scenarios_by_id[scenario_id]
+    chart = page.paths.chart(f"{scenario_id}--flow-{measured.flow}")
+    return {
+        "scenario": page.link(page.paths.scenario(scenario_id), scenario.title),
+        "count": measured.count,
+        "errors": measured.errors,
+        "p50": measured.p50_ms,
+        "p95": measured.p95_ms,
+        "p99": measured.p99_ms,
+        "chart": page.image(chart, f"Latency distribution of {measured.flow}"),
+    }
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def _scenario(model: Model, paths: Paths, inputs: PageInputs, scenario: Scenario) -> str:
+    page = _Page(paths.scenario(scenario.id), paths, model, inputs)
+    traffic = scenario.traffic
+    total = sum(traffic.mix.values())
+    journeys = {journey.id: journey for journey in model.journeys}
+    mix = [
+        {
+            "title": journeys[journey_id].title if journey_id in journeys else journey_id,
+            "share": number(100 * weight / total),
+        }
+        for journey_id, weight in sorted(traffic.mix.items())
+    ]
+    shape = traffic.shape.model_dump(mode="json")
+    shape_text = shape.pop("type") + "".join(f", {k} {v}" for k, v in sorted(shape.items()))
+    attack = None
+    if traffic.attack is not None:
+        a = traffic.attack
+        until = f"{number(a.end_s)} s" if a.end_s is not None else "the end"
+        attack = Markup("{} requests/s of <code>{}</code> from {} sources at {}, {} s → {}").format(
+            number(a.requests_per_s),
+            text(a.operation),
+            a.sources,
+            page.node(a.target),
+            number(a.start_s),
+            until,
+        )
+    faults = [
+        {
+            "type": fault.type.value.replace("_", " "),
+            "target": page.node(fault.target)
+            if fault.target in model.nodes_by_id
+            else page.group(fault.target) or text(fault.target),
+            "start": f"{number(fault.start_s)} s",
+            "end": f"{number(fault.end_s)} s" if fault.end_s is not None else "the end",
+            "details": "; ".join(
+                part
+                for part in (
+                    f"+{number(fault.added_latency_ms)} ms" if fault.added_latency_ms else "",
+                    f"rate {fault.rate:g}" if fault.rate != 1 else "",
+                    fault.description,
+                )
+                if part
+            ),
+        }
+        for fault in scenario.faults
+    ]
+    result = inputs.results.get(scenario.id)
+    result_context = None
+    if result is not None:
+        result_context = {
+            "summary": result.summary,
+            "charts": [
+                page.image(paths.chart(f"{scenario.id}--{c.name}"), c.title) for c in result.charts
+            ],
+            "conformance": [
+                {"rule": f.rule, "where": f.where, "message": f.message} for f in result.conformance
+            ],
+            "conformance_verdict": result.conformance_verdict,
+            "facts": result.facts,
+        }
+    return render(
+        "scenario.md.j2",
+        scenario=scenario,
+        shape=shape_text,
+        mix=mix,
+        attack=attack,
+        faults=faults,
+        result=result_context,
+        missing=inputs.missing_results or "This scenario has not been simulated.",
+    )
+
+
+# --------------------------------------------------------------------------- reference
+
+
+def _reference() -> str:
+    kinds = [
+        {
+            "name": name,
+            "title": info.title,
+            "category": info.category,
+            "iam_service": info.iam_service,
+            "conditions": info.conditions,
+            "summary": info.summary,
+        }
+        for name, info in KINDS.items()
+    ]
+    return render("reference.md.j2", kinds=kinds, definitions=definitions())

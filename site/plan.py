@@ -1,0 +1,103 @@
+"""Where every generated page lives and what the navigation shows, computed from the model.
+
+The plan is known before any page is rendered, so the plugin can put the pages in the
+navigation while mkdocs is still reading its configuration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from archgen.model.schema import Flow, Model
+
+NavItem = str | dict[str, "str | list[NavItem]"]
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Paths of generated files, relative to the docs folder, under an optional prefix."""
+
+    prefix: str = ""
+
+    def _join(self, path: str) -> str:
+        return f"{self.prefix.strip('/')}/{path}" if self.prefix.strip("/") else path
+
+    @property
+    def home(self) -> str:
+        return self._join("index.md")
+
+    def group(self, group_id: str) -> str:
+        return self._join(f"groups/{group_id}.md")
+
+    def node(self, node_id: str) -> str:
+        return self._join(f"nodes/{node_id}.md")
+
+    def flow(self, flow_id: str) -> str:
+        return self._join(f"flows/{flow_id}.md")
+
+    def scenario(self, scenario_id: str) -> str:
+        return self._join(f"scenarios/{scenario_id}.md")
+
+    @property
+    def reference(self) -> str:
+        return self._join("reference/model.md")
+
+    def diagram(self, name: str) -> str:
+        return self._join(f"diagrams/{name}.svg")
+
+    def chart(self, name: str) -> str:
+        return self._join(f"charts/{name}.svg")
+
+    @property
+    def mermaid_js(self) -> str:
+        return self._join("assets/javascripts/mermaid.min.js")
+
+    @property
+    def mermaid_init_js(self) -> str:
+        return self._join("assets/javascripts/archgen-mermaid.js")
+
+    @property
+    def stylesheet(self) -> str:
+        return self._join("assets/stylesheets/archgen.css")
+
+
+def story_order(model: Model) -> list[Flow]:
+    """Flows as the story tells them: by ``article_step``, then the rest in model order."""
+    numbered = sorted(
+        (flow for flow in model.flows if flow.article_step is not None),
+        key=lambda flow: (flow.article_step or 0, flow.id),
+    )
+    return numbered + [flow for flow in model.flows if flow.article_step is None]
+
+
+SECTIONS = ("architecture", "flows", "scenarios", "reference")
+"""Names usable as ``archgen:<name>`` placeholders in a hand-written ``nav``."""
+
+
+def sections(model: Model, paths: Paths) -> dict[str, list[NavItem]]:
+    """The navigation of generated pages, per section (empty sections are left out)."""
+    groups: list[NavItem] = [{group.title: paths.group(group.id)} for group in model.groups]
+    nodes: list[NavItem] = [
+        {node.title: paths.node(node.id)} for node in sorted(model.nodes, key=lambda n: n.id)
+    ]
+    architecture: list[NavItem] = []
+    if groups:
+        architecture.append({"Groups": groups})
+    architecture.append({"Nodes": nodes})
+    result: dict[str, list[NavItem]] = {"architecture": architecture}
+    flows: list[NavItem] = [{flow.title: paths.flow(flow.id)} for flow in story_order(model)]
+    if flows:
+        result["flows"] = flows
+    scenarios: list[NavItem] = [{s.title: paths.scenario(s.id)} for s in model.scenarios]
+    if scenarios:
+        result["scenarios"] = scenarios
+    result["reference"] = [{"Model reference": paths.reference}]
+    return result
+
+
+SECTION_TITLES = {
+    "architecture": "Architecture",
+    "flows": "Flows",
+    "scenarios": "Scenarios",
+    "reference": "Reference",
+}

@@ -1,0 +1,175 @@
+"""The ``archgen`` mkdocs plugin: pages, diagrams and run reports generated from a model.
+
+Add it to a site's ``mkdocs.yml``::
+
+    plugins:
+      - search
+      - archgen:
+          model: path/to/model.yaml   # default: the embedded reference model
+
+Generated pages go into the navigation where the hand-written ``nav`` says
+``archgen:architecture``, ``archgen:flows``, ``archgen:scenarios`` or ``archgen:reference``
+(any section not placed is appended). Mermaid is served from the site itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import config_options as opt
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from archgen.site.assets import MERMAID_FENCE_CLASS, find_mermaid_js, static_assets
+from archgen.site.content import SiteContent, build_content
+from archgen.site.plan import SECTION_TITLES, Paths, sections
+
+log = logging.getLogger("mkdocs.plugins.archgen")
+
+
+class ArchgenConfig(Config):  # type: ignore[no-untyped-call]  # mkdocs' own hook
+    model = opt.Optional(opt.Type(str))
+    """Model file, relative to mkdocs.yml; the embedded reference model when absent."""
+    prefix = opt.Type(str, default="")
+    """Folder (inside docs) the generated pages go to; empty: the site root."""
+    simulate = opt.Type(bool, default=True)
+    """Run every scenario of the model for the scenario pages and flow latencies."""
+    cache_dir = opt.Type(str, default=".archgen-cache/site")
+    """Where diagrams and run results are cached, relative to mkdocs.yml."""
+    mermaid_js = opt.Optional(opt.Type(str))
+    """mermaid.min.js to serve; default: node_modules/mermaid/dist/ found upwards."""
+
+
+class ArchgenPlugin(BasePlugin[ArchgenConfig]):  # type: ignore[no-untyped-call]
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.content: SiteContent | None = None
+        self.paths = Paths()
+        self.model_path: Path | None = None
+        self.mermaid_js: Path | None = None
+
+    # ------------------------------------------------------------------ configuration
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        from archgen.model import ModelError, load_model
+
+        base = Path(config.config_file_path or ".").resolve().parent
+        self.paths = Paths(self.config.prefix)
+        self.model_path = (base / self.config.model) if self.config.model else None
+        try:
+            loaded = load_model(self.model_path)
+        except ModelError as error:
+            message = f"archgen: the model is not valid:\n{error.format_message()}"
+            raise PluginError(message) from None
+        self.mermaid_js = find_mermaid_js(self.config.mermaid_js, base)
+        cache_dir = base / self.config.cache_dir
+        started = time.perf_counter()
+        self.content = build_content(loaded, self.paths, cache_dir, simulate=self.config.simulate)
+        log.info(
+            "archgen: %d pages from %s in %.2f s (cache: %d hits, %d misses)",
+            len(self.content.pages),
+            loaded.source,
+            time.perf_counter() - started,
+            self.content.cache_hits,
+            self.content.cache_misses,
+        )
+        if config.nav is not None:
+            config.nav = _place_sections(config.nav, sections(loaded.model, self.paths))
+        # mermaid.min.js itself is loaded by archgen-mermaid.js, on pages that need it.
+        config.extra_javascript.append(self.paths.mermaid_init_js)
+        config.extra_css.append(self.paths.stylesheet)
+        _require_markdown_extensions(config)
+        return config
+
+    # ------------------------------------------------------------------ files
+
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        assert self.content is not None, "on_config runs first"
+        generated: dict[str, str | bytes] = {**self.content.pages, **self.content.assets}
+        generated.update(static_assets(self.paths))
+        for src_uri in sorted(generated):
+            if files.get_file_from_path(src_uri) is not None:
+                raise PluginError(
+                    f"archgen: '{src_uri}' is both in docs_dir and generated from the model; "
+                    "remove it or set the plugin's 'prefix'"
+                )
+            files.append(File.generated(config, src_uri, content=generated[src_uri]))
+        if self.mermaid_js is not None:
+            files.append(
+                File.generated(config, self.paths.mermaid_js, abs_src_path=str(self.mermaid_js))
+            )
+        return files
+
+    def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
+        if self.model_path is not None:
+            server.watch(str(self.model_path))
+        return server
+
+
+def _place_sections(nav: list[Any], generated: dict[str, list[Any]]) -> list[Any]:
+    """Replace ``archgen:<section>`` placeholders; append the sections nobody placed."""
+    placed: set[str] = set()
+
+    def expand(items: list[Any]) -> list[Any]:
+        result: list[Any] = []
+        for item in items:
+            if isinstance(item, dict):
+                result.append({title: resolve(value) for title, value in item.items()})
+            elif isinstance(item, str) and item.startswith("archgen:"):
+                result.extend(section(item))
+            else:
+                result.append(item)
+        return result
+
+    def resolve(value: Any) -> Any:
+        if isinstance(value, list):
+            return expand(value)
+        if isinstance(value, str) and value.startswith("archgen:"):
+            return section(value)
+        return value
+
+    def section(placeholder: str) -> list[Any]:
+        name = placeholder.removeprefix("archgen:")
+        if name not in SECTION_TITLES:
+            raise PluginError(
+                f"archgen: unknown nav placeholder '{placeholder}'; use one of "
+                + ", ".join(f"archgen:{known}" for known in SECTION_TITLES)
+            )
+        placed.add(name)
+        return list(generated.get(name, []))
+
+    result = expand(nav)
+    for name, items in generated.items():
+        if name not in placed and items:
+            result.append({SECTION_TITLES[name]: items})
+    return result
+
+
+def _require_markdown_extensions(config: MkDocsConfig) -> None:
+    """Tables, attributes and a Mermaid fence that does not trigger Material's CDN loader."""
+    import pymdownx.superfences
+
+    for name in ("tables", "attr_list", "md_in_html"):
+        if name not in config.markdown_extensions:
+            config.markdown_extensions.append(name)
+    if "pymdownx.superfences" not in config.markdown_extensions:
+        config.markdown_extensions.append("pymdownx.superfences")
+    settings = config.mdx_configs.setdefault("pymdownx.superfences", {})
+    fences = [
+        fence for fence in settings.get("custom_fences", []) if fence.get("name") != "mermaid"
+    ]
+    fences.append(
+        {
+            "name": "mermaid",
+            "class": MERMAID_FENCE_CLASS,
+            "format": pymdownx.superfences.fence_div_format,
+        }
+    )
+    settings["custom_fences"] = fences

@@ -1,0 +1,360 @@
+"""What the site shows of a simulated run, reduced from the run folder and cached as JSON.
+
+A run folder can hold millions of spans; the pages need a few series and percentiles. The
+reduction (:class:`ScenarioResult`) is what the cache stores, so an unchanged model
+rebuilds without simulating or reading spans again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from archgen.model import LoadedModel
+from archgen.model.schema import Model
+from archgen.site.cache import Cache, archgen_version, content_key
+from archgen.site.charts import Series, histogram, line_chart
+
+RESULT_FORMAT = "2"
+"""Bump when :class:`ScenarioResult` or the drawing of its charts changes (the cached value
+holds the chart SVGs): old cache entries then stop matching."""
+
+
+@dataclass(frozen=True)
+class Chart:
+    name: str
+    title: str
+    svg: str
+
+
+@dataclass(frozen=True)
+class FlowLatency:
+    flow: str
+    count: int
+    errors: int
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    chart: str
+    """SVG histogram of the flow's latency."""
+
+
+@dataclass(frozen=True)
+class ConformanceRow:
+    rule: str
+    where: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    scenario: str
+    summary: tuple[tuple[str, str], ...]
+    charts: tuple[Chart, ...]
+    flows: tuple[FlowLatency, ...]
+    conformance: tuple[ConformanceRow, ...]
+    conformance_verdict: str
+    facts: tuple[tuple[str, str], ...]
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), sort_keys=True).encode("utf-8")
+
+    @classmethod
+    def from_json(cls, data: bytes) -> ScenarioResult:
+        raw: dict[str, Any] = json.loads(data)
+        return cls(
+            scenario=raw["scenario"],
+            summary=tuple((str(a), str(b)) for a, b in raw["summary"]),
+            charts=tuple(Chart(**chart) for chart in raw["charts"]),
+            flows=tuple(FlowLatency(**flow) for flow in raw["flows"]),
+            conformance=tuple(ConformanceRow(**row) for row in raw["conformance"]),
+            conformance_verdict=raw["conformance_verdict"],
+            facts=tuple((str(a), str(b)) for a, b in raw["facts"]),
+        )
+
+
+# --------------------------------------------------------------------------- simulating
+
+
+def result_key(loaded: LoadedModel, scenario_id: str) -> str:
+    """Model text + scenario + seed + archgen version (+ the shape of the cached value)."""
+    scenario = loaded.model.scenarios_by_id[scenario_id]
+    return content_key(
+        "scenario-result",
+        RESULT_FORMAT,
+        loaded.text,
+        scenario_id,
+        str(scenario.seed),
+        archgen_version(),
+    )
+
+
+def scenario_results(
+    loaded: LoadedModel, scenario_ids: list[str], cache: Cache
+) -> dict[str, ScenarioResult]:
+    """The reduced result of each scenario: from the cache when the model is unchanged,
+    else simulated, several scenarios at once on machines with several cores."""
+    keys = {scenario_id: result_key(loaded, scenario_id) for scenario_id in scenario_ids}
+    found = {sid: cache.get("scenarios", key) for sid, key in keys.items()}
+    missing = [sid for sid, data in found.items() if data is None]
+    workers = min(len(missing), os.cpu_count() or 1)
+    if workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            made = pool.map(
+                _simulate_json,
+                *zip(*((loaded.text, loaded.source, s) for s in missing), strict=True),
+            )
+            fresh = dict(zip(missing, made, strict=True))
+    else:
+        fresh = {sid: simulate(loaded, sid).to_json() for sid in missing}
+    for scenario_id, data in fresh.items():
+        cache.put("scenarios", keys[scenario_id], data)
+        found[scenario_id] = data
+    return {sid: ScenarioResult.from_json(data) for sid, data in found.items() if data is not None}
+
+
+def _simulate_json(text: str, source: str, scenario_id: str) -> bytes:
+    """In a worker process: the model is sent as text, so nothing unpicklable crosses."""
+    from archgen.model import load_model_text
+
+    return simulate(load_model_text(text, source), scenario_id).to_json()
+
+
+def simulate(loaded: LoadedModel, scenario_id: str) -> ScenarioResult:
+    """Run the scenario into a temporary run folder, check it, and reduce both."""
+    from archgen.runtime.check.api import check_run
+    from archgen.runtime.check.spans import RunFolder
+    from archgen.runtime.run import run_scenario
+
+    with tempfile.TemporaryDirectory(prefix="archgen-site-run-") as folder:
+        run_dir = Path(folder)
+        run = run_scenario(loaded.model, scenario_id, out=run_dir)
+        metrics = [
+            json.loads(line)
+            for line in (run_dir / "metrics.jsonl").read_text(encoding="utf-8").splitlines()
+            if line
+        ]
+        scope = check_run(loaded, RunFolder.open(run_dir), scenario=scenario_id)
+    assert run.traffic is not None, "run_scenario returns the traffic it generated"
+    period_s = float(run.simulation.metrics.period_s) if run.simulation else 60.0
+    return reduce_run(
+        loaded.model,
+        scenario_id,
+        run.summary,
+        metrics,
+        run.traffic.flow_stats,
+        period_s,
+        scope,
+    )
+
+
+def reduce_run(
+    model: Model,
+    scenario_id: str,
+    summary: dict[str, Any],
+    metrics: list[dict[str, Any]],
+    flow_stats: Mapping[str, Any],
+    period_s: float,
+    scope: Any,
+) -> ScenarioResult:
+    """What the pages show of one run: a few series, percentiles and the check's findings."""
+    from archgen.runtime.metrics import percentile
+
+    flows = summary.get("flows", {})
+    user_facing = {flow.id for flow in model.flows if flow.user_facing}
+    charts = [
+        _traffic_chart(flows, period_s),
+        _instances_chart(summary),
+        _latency_chart(flow_stats, user_facing, period_s, percentile),
+        _queue_chart(model, metrics),
+        _errors_chart(flows),
+    ]
+    latencies = []
+    for flow_id in sorted(flow_stats):
+        stats = flow_stats[flow_id]
+        values = sorted(stats.latencies)
+        entry = flows.get(flow_id, {})
+        if not values and not entry.get("failed"):
+            continue
+        p50, p95, p99 = (percentile(values, q) if values else 0.0 for q in (50, 95, 99))
+        latencies.append(
+            FlowLatency(
+                flow=flow_id,
+                count=int(stats.ok + stats.failed),
+                errors=int(stats.failed),
+                p50_ms=round(p50, 1),
+                p95_ms=round(p95, 1),
+                p99_ms=round(p99, 1),
+                chart=histogram(
+                    f"Latency of {flow_id} (successful executions)",
+                    "milliseconds",
+                    values,
+                    (("p50", p50), ("p95", p95), ("p99", p99)) if values else (),
+                ),
+            )
+        )
+    findings = [f for f in scope.findings if f.suppressed is None]
+    rows = tuple(
+        ConformanceRow(
+            rule=f"{f.severity.value}: {f.rule}",
+            where=f"{f.file}:{f.line}:{f.column}" + (f" {f.path}" if f.path else ""),
+            message=f.message,
+        )
+        for f in findings
+    )
+    errors = sum(1 for f in findings if f.failing)
+    if not rows:
+        verdict = f"The run conforms to the model: {len(scope.rules)} rules checked, no finding."
+    else:
+        verdict = (
+            f"{len(rows)} finding(s), {errors} of them error(s), over {len(scope.rules)} "
+            "rules checked."
+        )
+    return ScenarioResult(
+        scenario=scenario_id,
+        summary=_summary_rows(summary),
+        charts=tuple(chart for chart in charts if chart is not None),
+        flows=tuple(latencies),
+        conformance=rows,
+        conformance_verdict=verdict,
+        facts=tuple((str(name), str(value)) for name, value in scope.facts),
+    )
+
+
+def _summary_rows(summary: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    def fmt(value: Any) -> str:
+        if value is None:
+            return "—"
+        if isinstance(value, float):
+            return f"{value:,.6g}"
+        if isinstance(value, int):
+            return f"{value:,}"
+        return str(value)
+
+    availability = summary.get("availability")
+    rows = [
+        ("Sessions", fmt(summary.get("sessions"))),
+        ("Requests", fmt(summary.get("requests"))),
+        ("Spans", fmt(summary.get("spans"))),
+        ("Simulated events", fmt(summary.get("events"))),
+        (
+            "Availability of flows",
+            "—" if availability is None else f"{100 * float(availability):.4g} %",
+        ),
+        ("Calls outside declared edges", fmt(summary.get("violations"))),
+    ]
+    attack = summary.get("attack") or {}
+    if attack.get("requests"):
+        rows.append(
+            ("Attack requests (blocked)", f"{fmt(attack['requests'])} ({fmt(attack['blocked'])})")
+        )
+    for cause, count in sorted((summary.get("errors_by_cause") or {}).items()):
+        rows.append((f"Failed flows: {cause}", fmt(count)))
+    return tuple(rows)
+
+
+def _traffic_chart(flows: dict[str, Any], period_s: float) -> Chart:
+    series = [
+        Series(
+            flow_id,
+            tuple(
+                (float(p["t_s"]), (p["ok"] + p["failed"]) / period_s)
+                for p in flows[flow_id].get("timeline", [])
+            ),
+        )
+        for flow_id in sorted(flows)
+    ]
+    series = [line for line in series if line.points]
+    return Chart(
+        "traffic",
+        "Traffic: flows started per second",
+        line_chart("Traffic: flows started per second", "seconds", "flows / s", series),
+    )
+
+
+def _instances_chart(summary: dict[str, Any]) -> Chart | None:
+    fleets = summary.get("instances") or {}
+    series = [
+        Series(node, tuple((float(row[0]), float(row[1])) for row in fleets[node]["timeline"]))
+        for node in sorted(fleets)
+        if fleets[node].get("timeline")
+    ]
+    if not series:
+        return None
+    title = "Instances in service"
+    return Chart("instances", title, line_chart(title, "seconds", "instances", series))
+
+
+def _latency_chart(
+    flow_stats: Mapping[str, Any],
+    user_facing: set[str],
+    period_s: float,
+    percentile: Callable[[list[float], float], float],
+) -> Chart:
+    by_period: dict[int, list[float]] = {}
+    for flow_id in sorted(flow_stats):
+        if flow_id not in user_facing:
+            continue
+        for period, bucket in flow_stats[flow_id].periods.items():
+            by_period.setdefault(int(period), []).extend(bucket[2])
+    series = []
+    for q in (50, 95, 99):
+        points = tuple(
+            (period * period_s, percentile(sorted(values), q))
+            for period, values in sorted(by_period.items())
+            if values
+        )
+        series.append(Series(f"p{q}", points))
+    title = "Latency percentiles of user-facing flows"
+    return Chart("latency", title, line_chart(title, "seconds", "milliseconds", series))
+
+
+def _metric_value(value: Any) -> float | None:
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, dict):
+        for key in ("avg", "Average", "value", "max"):
+            if isinstance(value.get(key), int | float):
+                return float(value[key])
+    return None
+
+
+def _queue_chart(model: Model, metrics: list[dict[str, Any]]) -> Chart | None:
+    queues = {node.id for node in model.nodes if node.kind == "sqs"}
+    points: dict[str, list[tuple[float, float]]] = {}
+    for line in metrics:
+        node = line.get("node")
+        if node not in queues or QUEUE_DEPTH not in line:
+            continue
+        value = _metric_value(line[QUEUE_DEPTH])
+        if value is not None:
+            points.setdefault(str(node), []).append((float(line["t_s"]), value))
+    if not points:
+        return None
+    title = "Queue depth: messages visible"
+    series = [Series(node, tuple(points[node])) for node in sorted(points)]
+    return Chart("queues", title, line_chart(title, "seconds", "messages", series))
+
+
+def _errors_chart(flows: dict[str, Any]) -> Chart:
+    timelines = {flow_id: flows[flow_id].get("timeline", []) for flow_id in sorted(flows)}
+    series = [
+        Series(flow_id, tuple((float(p["t_s"]), float(p["failed"])) for p in timeline))
+        for flow_id, timeline in timelines.items()
+        if any(p["failed"] for p in timeline)
+    ]
+    if not series:
+        times = sorted({float(p["t_s"]) for f in flows.values() for p in f.get("timeline", [])})
+        series = [Series("all flows", tuple((t, 0.0) for t in times))]
+    title = "Errors: failed flow executions per period"
+    return Chart("errors", title, line_chart(title, "seconds", "failed flows", series))
+
+
+QUEUE_DEPTH = "ApproximateNumberOfMessagesVisible"

@@ -1,0 +1,107 @@
+"""A site for users without their own ``mkdocs.yml``: a generated configuration, the plugin
+and nothing else (``archgen site build`` and ``archgen site serve``).
+
+Users who have a mkdocs site add ``- archgen: {model: path}`` to its ``plugins`` instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from archgen.model import load_model
+
+DEFAULT_CACHE = Path(".archgen-cache/site")
+
+
+def site_config(
+    model_path: Path | None, out: Path, docs_dir: Path, cache_dir: Path, site_name: str
+) -> dict[str, Any]:
+    """The mkdocs configuration of a model-only site (material, offline, strict)."""
+    plugin: dict[str, Any] = {"cache_dir": str(cache_dir.resolve())}
+    if model_path is not None:
+        plugin["model"] = str(model_path.resolve())
+    return {
+        "site_name": site_name,
+        "docs_dir": str(docs_dir.resolve()),
+        "site_dir": str(out.resolve()),
+        "strict": True,
+        "use_directory_urls": True,
+        "theme": {
+            "name": "material",
+            "font": False,
+            "features": ["navigation.tabs", "search.highlight"],
+            "palette": PALETTE,
+        },
+        "plugins": ["search", {"archgen": plugin}],
+        "markdown_extensions": ["tables", "attr_list", "md_in_html", "pymdownx.superfences"],
+        "nav": [
+            {"Home": "index.md"},
+            {"Architecture": "archgen:architecture"},
+            {"Flows": "archgen:flows"},
+            {"Scenarios": "archgen:scenarios"},
+            {"Reference": "archgen:reference"},
+        ],
+    }
+
+
+PALETTE = [
+    {
+        "media": "(prefers-color-scheme: light)",
+        "scheme": "default",
+        "toggle": {"icon": "material/weather-night", "name": "Switch to dark mode"},
+    },
+    {
+        "media": "(prefers-color-scheme: dark)",
+        "scheme": "slate",
+        "toggle": {"icon": "material/weather-sunny", "name": "Switch to light mode"},
+    },
+]
+
+
+@contextmanager
+def _config_file(model_path: Path | None, out: Path, cache_dir: Path) -> Iterator[Path]:
+    loaded = load_model(model_path)  # bad input fails here, as a ModelError (exit 2)
+    with tempfile.TemporaryDirectory(prefix="archgen-site-") as folder:
+        docs = Path(folder) / "docs"
+        docs.mkdir()
+        config = site_config(model_path, out, docs, cache_dir, loaded.model.system.name)
+        path = Path(folder) / "mkdocs.yml"
+        path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        yield path
+
+
+def _quiet_mkdocs() -> None:
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+
+
+def build_site(model_path: Path | None, out: Path, cache_dir: Path = DEFAULT_CACHE) -> Path:
+    """Build the site of ``model_path`` (the reference model when ``None``) into ``out``."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    _quiet_mkdocs()
+    with _config_file(model_path, out, cache_dir) as config_file:
+        config = load_config(str(config_file))
+        build(config)
+    return out / "index.html"
+
+
+def serve_site(model_path: Path | None, dev_addr: str, cache_dir: Path = DEFAULT_CACHE) -> None:
+    """Serve the site with live reload; the model file is watched too."""
+    from mkdocs.commands.serve import serve
+
+    _quiet_mkdocs()
+    with (
+        tempfile.TemporaryDirectory(prefix="archgen-serve-") as out,
+        _config_file(model_path, Path(out), cache_dir) as config_file,
+    ):
+        serve(config_file=str(config_file), dev_addr=dev_addr)

@@ -1,0 +1,301 @@
+"""Static rules: each planted defect is caught with a precise message at its YAML line."""
+
+from __future__ import annotations
+
+import pytest
+
+from archgen.model import LoadedModel, load_model_text
+from archgen.runtime.check import STATIC_RULES, Finding, lint
+from archgen.runtime.check.lint import participating_nodes
+from tests.check.helpers import line_of, mutate
+
+
+def findings(text: str) -> list[Finding]:
+    return list(lint(load_model_text(text, "tickets.yaml")).findings)
+
+
+def only(text: str, rule: str) -> list[str]:
+    return [str(f) for f in findings(text) if f.rule == rule]
+
+
+def worker_line(text: str) -> int:
+    return text.splitlines().index("  - id: worker") + 1
+
+
+def test_the_clean_model_has_no_finding(tickets: LoadedModel) -> None:
+    scope = lint(tickets)
+    assert scope.findings == ()
+    assert scope.rules == tuple(sorted(STATIC_RULES))
+
+
+def test_entry_point_without_shield(tickets_text: str) -> None:
+    text = mutate(tickets_text, "protects: [lb]}}\n  - {id: waf", "protects: []}}\n  - {id: waf")
+    line = line_of(text, "- {id: lb, kind: alb")
+    assert only(text, "entry-shield") == [
+        f"error: tickets.yaml:{line}:5: nodes[3]: [entry-shield] 'lb' is called by a client but "
+        "no Shield node protects it (add it to a shield's params.protects)"
+    ]
+
+
+def test_web_entry_point_without_waf(tickets_text: str) -> None:
+    text = mutate(
+        tickets_text,
+        "{id: waf, kind: waf, params: {protects: [lb]}}",
+        "{id: waf, kind: waf, params: {protects: []}}",
+    )
+    assert only(text, "entry-waf") == [
+        f"error: tickets.yaml:{line_of(text, '- {id: lb,')}:5: nodes[3]: [entry-waf] 'lb' (alb) "
+        "is called by a client but no WAF node protects it (add it to a waf's params.protects)"
+    ]
+
+
+def test_compute_node_without_metric(tickets_text: str) -> None:
+    text = mutate(
+        tickets_text,
+        "        - {id: worker-errors, node: worker, name: Errors, statistic: Sum}\n",
+        "",
+    )
+    assert only(text, "monitored") == [
+        f"error: tickets.yaml:{worker_line(text)}:5: nodes[10]: [monitored] lambda "
+        "node 'worker' reports no metric to CloudWatch (add a metric with node: worker to a "
+        "cloudwatch node's params.metrics)"
+    ]
+
+
+def test_personal_data_over_plain_http(tickets_text: str) -> None:
+    text = mutate(
+        tickets_text,
+        'operations: ["GET /", "POST /buy"], data: pii}\n  - {from: lb',
+        'operations: ["GET /", "POST /buy"], protocol: http, data: pii}\n  - {from: lb',
+    )
+    line = line_of(text, "protocol: http")
+    column = text.splitlines()[line - 1].index("http") + 1
+    assert only(text, "tls-sensitive") == [
+        f"error: tickets.yaml:{line}:{column}: edges[0].protocol: [tls-sensitive] edge fan -> lb "
+        "carries pii data without TLS (protocol http)"
+    ]
+
+
+def test_card_data_stored_unencrypted(tickets_text: str) -> None:
+    text = mutate(
+        tickets_text,
+        "{id: tickets, kind: dynamodb, group: eu-west-1, params: {kms_key: data-key}}",
+        "{id: tickets, kind: dynamodb, group: eu-west-1}",
+    )
+    text = mutate(
+        text,
+        "operations: [GetItem, PutItem], protocol: aws-api, data: pii}",
+        "operations: [GetItem, PutItem], protocol: aws-api, data: card}",
+    )
+    line = line_of(text, "data: card")
+    assert only(text, "kms-at-rest") == [
+        f"error: tickets.yaml:{line}:5: edges[2]: [kms-at-rest] edge app -> tickets stores card "
+        "data in dynamodb 'tickets' without a KMS key (set the edge's encrypted_with or the "
+        "store's params.kms_key)"
+    ]
+    # Naming the key on the edge is enough.
+    fixed = mutate(text, "data: card}", "data: card, encrypted_with: data-key}")
+    assert only(fixed, "kms-at-rest") == []
+
+
+def test_edge_not_allowed_by_the_callers_role(tickets_text: str) -> None:
+    text = mutate(
+        tickets_text, "Action: [dynamodb:GetItem, dynamodb:PutItem]", "Action: [dynamodb:GetItem]"
+    )
+    line = line_of(text, "operations: [GetItem, PutItem], protocol: aws-api")
+    column = text.splitlines()[line - 1].index("PutItem") + 1
+    assert only(text, "iam-edge-allowed") == [
+        f"error: tickets.yaml:{line}:{column}: edges[2].operations[1]: [iam-edge-allowed] role "
+        "'app-role' of 'app' does not allow dynamodb:PutItem on "
+        "arn:aws:dynamodb:eu-west-1:123456789012:table/tickets (edge app -> tickets; no "
+        "statement allows it)"
+    ]
+
+
+def test_compute_calling_aws_without_role(tickets_text: str) -> None:
+    text = mutate(tickets_text, "    role: worker-role\n", "")
+    line = line_of(text, "{from: worker, to: orders, operations")
+    assert only(text, "iam-edge-allowed") == [
+        f"error: tickets.yaml:{line}:5: edges[4]: "
+        "[iam-edge-allowed] lambda 'worker' calls 'orders' over aws-api but has no IAM role"
+    ]
+
+
+def test_over_broad_wildcard_action(tickets_text: str) -> None:
+    text = mutate(
+        tickets_text, "Action: [dynamodb:GetItem, dynamodb:PutItem]", 'Action: ["dynamodb:*"]'
+    )
+    line = line_of(text, '"dynamodb:*"')
+    column = text.splitlines()[line - 1].index('"dynamodb:*"') + 1
+    assert only(text, "iam-least-privilege") == [
+        f"error: tickets.yaml:{line}:{column}: nodes[5].params.policies[0].Statement[0]."
+        "Action[0]: [iam-least-privilege] role 'app-role' (used by app): 'dynamodb:*' is a "
+        "wildcard: it allows actions no declared edge needs (the edges need: "
+        "dynamodb:GetItem, dynamodb:PutItem)"
+    ]
+
+
+def test_over_broad_unneeded_action_and_resource(tickets_text: str) -> None:
+    text = mutate(
+        tickets_text,
+        "Action: [dynamodb:GetItem, dynamodb:PutItem]",
+        "Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:DeleteTable]",
+    )
+    text = mutate(
+        text,
+        'Resource: "arn:aws:sqs:eu-west-1:123456789012:orders"\n  - {id: tickets',
+        'Resource: "*"\n  - {id: tickets',
+    )
+    messages = [f.message for f in findings(text) if f.rule == "iam-least-privilege"]
+    assert messages == [
+        "role 'app-role' (used by app): allows 'dynamodb:DeleteTable', which no declared edge "
+        "needs",
+        "role 'app-role' (used by app): '*' also covers "
+        "arn:aws:sqs:eu-west-1:123456789012:orders-dlq, which no declared edge of the role's "
+        "users needs",
+    ]
+
+
+def test_explicit_deny_is_never_over_broad(tickets_text: str) -> None:
+    text = mutate(
+        tickets_text,
+        '              Resource: "arn:aws:sqs:eu-west-1:123456789012:orders"\n  - {id: tickets',
+        '              Resource: "arn:aws:sqs:eu-west-1:123456789012:orders"\n'
+        '            - {Effect: Deny, Action: "kms:*", Resource: "*"}\n'
+        "  - {id: tickets",
+    )
+    assert only(text, "iam-least-privilege") == []
+
+
+def test_consumed_queue_without_dlq(tickets_text: str) -> None:
+    text = mutate(
+        tickets_text,
+        "params: {max_receive_count: 3, dead_letter_queue: orders-dlq, kms_key: data-key}",
+        "params: {kms_key: data-key}",
+    )
+    text = mutate(
+        text,
+        "  - {from: orders, to: orders-dlq, operations: [Redrive], protocol: aws-api, "
+        "mode: async, data: pii}\n",
+        "",
+    )
+    messages = [str(f) for f in findings(text) if f.rule == "dlq"]
+    params_line = [
+        n
+        for n, row in enumerate(text.splitlines(), start=1)
+        if row.strip() == "params: {kms_key: data-key}"
+    ]
+    assert messages == [
+        f"error: tickets.yaml:{params_line[0]}:13: nodes[8].params: [dlq] SQS queue 'orders' "
+        "receives async edge app -> orders but has no dead_letter_queue: a message that keeps "
+        "failing is retried until retention drops it"
+    ]
+
+
+def test_async_lambda_without_failure_destination(tickets_text: str) -> None:
+    text = mutate(
+        tickets_text,
+        "{from: worker, to: orders, operations: [ReceiveMessage, "
+        "DeleteMessage], protocol: aws-api, data: pii}",
+        "{from: worker, to: orders, operations: [ReceiveMessage, DeleteMessage], "
+        "protocol: aws-api, data: pii}\n  - {from: app, to: worker, operations: "
+        "[Invoke], protocol: aws-api, mode: async}",
+    )
+    assert only(text, "dlq") == [
+        f"error: tickets.yaml:{line_of(text, 'operations: [Invoke]')}:5: edges[5]: [dlq] Lambda "
+        "'worker' is invoked asynchronously by 'app' but has no async_invocation.on_failure "
+        "destination: events that fail every retry are lost"
+    ]
+
+
+def test_node_outside_every_flow(tickets_text: str) -> None:
+    text = mutate(
+        tickets_text,
+        "  - {id: data-key, kind: kms, group: eu-west-1}\n",
+        "  - {id: data-key, kind: kms, group: eu-west-1}\n"
+        "  - {id: spare-key, kind: kms, group: eu-west-1}\n",
+    )
+    found = [f for f in findings(text) if f.rule == "flow-participation"]
+    assert [str(f) for f in found] == [
+        f"warning: tickets.yaml:{line_of(text, 'spare-key')}:5: nodes[8]: [flow-participation] "
+        "kms node 'spare-key' takes part in no flow, directly or as the support of a node "
+        "that does"
+    ]
+    assert not found[0].failing  # a warning does not fail the check
+
+
+def test_participation_reaches_supporting_nodes(tickets: LoadedModel) -> None:
+    # Steps name fan, lb, app, tickets, orders, worker; the rest take part by support.
+    assert participating_nodes(tickets.model) == {n.id for n in tickets.model.nodes}
+
+
+def test_user_facing_flow_without_slo(tickets_text: str) -> None:
+    text = mutate(tickets_text, "    slo: {latency: {percentile: 99, threshold_ms: 800}}\n", "")
+    assert only(text, "slo-declared") == [
+        f"error: tickets.yaml:{line_of(text, '- id: browse')}:5: flows[0]: [slo-declared] "
+        "user-facing flow 'browse' has no SLO (add slo: latency and/or availability_percent, "
+        "or set user_facing: false)"
+    ]
+    internal = mutate(text, "    title: Browse\n", "    title: Browse\n    user_facing: false\n")
+    assert only(internal, "slo-declared") == []
+
+
+def test_lint_ignore_switches_a_rule_off_with_its_reason(tickets_text: str) -> None:
+    text = mutate(
+        tickets_text,
+        'operations: ["GET /", "POST /buy"], data: pii}\n  - {from: lb',
+        'operations: ["GET /", "POST /buy"], protocol: http, data: pii}\n  - {from: lb',
+    )
+    text = mutate(
+        text,
+        "  - {id: lb, kind: alb, group: eu-west-1}",
+        "  - {id: lb, kind: alb, group: eu-west-1,\n"
+        "     lint_ignore: {tls-sensitive: TLS ends at the CDN in front of it}}",
+    )
+    found = [f for f in findings(text) if f.rule == "tls-sensitive"]
+    assert len(found) == 1
+    assert found[0].suppressed == "TLS ends at the CDN in front of it"
+    assert not found[0].failing
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("{tls-sensitive: ''}", "'lb' switches off 'tls-sensitive' without a reason"),
+        (
+            "{tls-sensitve: because}",
+            "'lb' switches off unknown rule 'tls-sensitve' (did you mean 'tls-sensitive'?)",
+        ),
+    ],
+)
+def test_lint_ignore_needs_a_known_rule_and_a_reason(
+    tickets_text: str, entry: str, message: str
+) -> None:
+    text = mutate(
+        tickets_text,
+        "  - {id: lb, kind: alb, group: eu-west-1}",
+        f"  - id: lb\n    kind: alb\n    group: eu-west-1\n    lint_ignore: {entry}",
+    )
+    line = line_of(text, "lint_ignore:")
+    column = text.splitlines()[line - 1].index("{") + 2
+    assert only(text, "lint-ignore") == [
+        f"error: tickets.yaml:{line}:{column}: nodes[3].lint_ignore."
+        f"{entry[1 : entry.index(':')]}: [lint-ignore] {message}"
+    ]
+
+
+def test_every_static_rule_is_exercised_by_a_test() -> None:
+    tested = {
+        "entry-shield",
+        "entry-waf",
+        "monitored",
+        "tls-sensitive",
+        "kms-at-rest",
+        "iam-edge-allowed",
+        "iam-least-privilege",
+        "dlq",
+        "flow-participation",
+        "slo-declared",
+        "lint-ignore",
+    }
+    assert tested == set(STATIC_RULES)

@@ -1,0 +1,126 @@
+"""Edges are the law; every kind needs a behavior; IAM authorizes every call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from archgen.model import LoadedModel
+from archgen.runtime import run as run_module
+from archgen.runtime.behavior import Call
+from archgen.runtime.behaviors import load_registry
+from archgen.runtime.behaviors.generic import FALLBACK_KINDS, Generic
+from archgen.runtime.run import RunError, build, run_scenario, start
+from archgen.runtime.trace import SpanSink
+
+
+def _sim(mini: LoadedModel) -> Any:
+    scenario = mini.model.scenarios_by_id["base"]
+    sink = SpanSink(None, keep=True)
+    sim, traffic = build(mini.model, scenario, seed=1, scale=1.0, duration_s=10, sink=sink)
+    start(sim, traffic, 10)
+    return sim, sink
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "op", "error"),
+    [
+        ("app-east", "images", "GetObject", "UndeclaredEdge"),  # no edge at all
+        ("app-east", "table", "DeleteTable", "UndeclaredOperation"),  # edge, not that op
+    ],
+)
+def test_an_undeclared_call_is_a_violation_never_allowed(
+    mini: LoadedModel,
+    source: str,
+    target: str,
+    op: str,
+    error: str,
+) -> None:
+    sim, sink = _sim(mini)
+    results: list[Call] = []
+    before = sim.contexts[target].stats.arrived
+    sim.contexts[source].call(None, target, op, results.append)
+    (call,) = results
+    assert call.status == "violation"
+    assert call.error == error
+    assert sim.violations == 1
+    assert sim.contexts[target].stats.arrived == before  # the target never saw it
+    (span,) = [s for s in sink.records if s["status"] == "violation"]
+    assert span["node"] == target
+    assert span["from"] == source
+    assert span["attrs"]["violation"] == f"{source} -> {target}: {op}"
+
+
+def test_a_declared_call_goes_through(mini: LoadedModel) -> None:
+    sim, _ = _sim(mini)
+    results: list[Call] = []
+    sim.contexts["app-east"].call(None, "table", "GetItem", results.append)
+    sim.kernel.run(5_000)
+    (call,) = results
+    assert call.status == "ok"
+    assert sim.violations == 0
+
+
+def test_every_kind_needs_a_behavior(mini: LoadedModel) -> None:
+    registry = {k: v for k, v in load_registry().items() if k not in ("alb", "rds")}
+    with pytest.raises(RunError) as caught:
+        run_scenario(mini.model, "base", duration_s=1, registry=registry)
+    message = str(caught.value)
+    assert message.startswith("no behavior for kind(s) alb, rds; available: ")
+    assert "cloudfront, cloudwatch" in message
+
+
+def test_registry_has_one_module_per_kind_and_fallback_only_for_other_helpers_kinds() -> None:
+    registry = load_registry()
+    own = [
+        "alb",
+        "client",
+        "cloudfront",
+        "cloudwatch",
+        "dynamodb",
+        "ec2",
+        "external",
+        "rds",
+        "route53",
+        "s3",
+        "shield",
+        "waf",
+    ]
+    for kind in own:
+        assert registry[kind] is not Generic
+        assert registry[kind].kind == kind
+    for kind in FALLBACK_KINDS:
+        assert kind in registry
+    assert set(registry) == set(own) | set(FALLBACK_KINDS)
+
+
+def test_unknown_scenario_suggests_the_closest(mini: LoadedModel) -> None:
+    with pytest.raises(RunError, match=r"unknown scenario 'surg' \(did you mean 'surge'\?\)"):
+        run_scenario(mini.model, "surg")
+
+
+@dataclass(frozen=True)
+class _Decision:
+    allowed: bool
+    reason: str = ""
+
+
+def test_every_call_passes_through_the_authorizer(
+    mini: LoadedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: set[tuple[str, str, str]] = set()
+
+    def authorize(model: Any, caller: Any, target: Any, op: str) -> _Decision:
+        asked.add((caller.id, target.id, op))
+        return _Decision(op != "INSERT", "explicit deny in test")
+
+    monkeypatch.setattr(run_module, "load_authorizer", lambda: authorize)
+    summary = run_scenario(mini.model, "base", duration_s=60).summary
+    assert ("app-east", "table", "GetItem") in asked
+    assert ("user", "dns", "Resolve") in asked
+    buy = summary["flows"]["buy"]
+    assert buy["ok"] == 0
+    assert set(buy["errors"]) <= {"orders:AccessDenied", "orders-west:AccessDenied"}
+    assert summary["flows"]["item"]["availability"] == 1.0

@@ -1,0 +1,53 @@
+"""Card data is encrypted before it is stored: a scan of the stores finds no card number,
+and the stored envelopes decrypt with the right KMS key only."""
+
+from __future__ import annotations
+
+import json
+
+from archgen.model import LoadedModel
+from archgen.runtime.kms_envelope import Envelope
+from archgen.runtime.run import run_scenario
+from archgen.runtime.store import DataAtRest, card_number, find_card_numbers, luhn_ok
+
+
+def test_card_numbers_are_luhn_valid_and_found_in_plaintext() -> None:
+    number = card_number(12345)
+    assert len(number) == 16
+    assert luhn_ok(number)
+    assert find_card_numbers(b'{"card_number": "' + number.encode() + b'"}') == [number]
+    assert find_card_numbers(b"order 1234567890123") == []  # not Luhn-valid
+
+
+def test_reference_checkout_stores_only_envelopes(reference: LoadedModel) -> None:
+    result = run_scenario(reference.model, "normal-day", duration_s=240)
+    assert result.simulation is not None
+    stores = result.simulation.shared["data_at_rest"]
+    assert isinstance(stores, DataAtRest)
+    payments = list(stores.store("payments-db").scan())
+    assert len(payments) > 10
+    assert {r.encryption for r in payments} == {"client-kms"}  # GenerateDataKey, then seal
+    assert all(find_card_numbers(r.stored) == [] for r in payments)
+    # The carts table holds PII in plaintext (no encrypted_with on that edge) — and no cards.
+    carts = list(stores.store("cart-db").scan())
+    assert carts
+    assert all(r.encryption == "none" for r in carts)
+    assert all(find_card_numbers(r.stored) == [] for r in carts)
+    # Envelopes open with the card key (through the run's key ring) and hold the card.
+    from archgen.runtime.store import KeyRing
+
+    ring = result.simulation.shared["kms_key_ring"]
+    assert isinstance(ring, KeyRing)
+    record = payments[0]
+    envelope = Envelope.from_bytes(record.stored)
+    data_key = ring.key("card-key").decrypt(envelope.encrypted_key)
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    content = json.loads(
+        AESGCM(data_key).decrypt(
+            envelope.nonce, envelope.ciphertext, f"payments-db/{record.key}".encode()
+        )
+    )
+    assert luhn_ok(content["card_number"])
+    assert result.summary["nodes"]["payments-db"]["errors"] == {}
+    assert result.summary["nodes"]["card-key"]["kms"]["data_keys"] == len(payments)
