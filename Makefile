@@ -61,6 +61,9 @@ demo: setup
 	$(ARCHGEN) render --out $(OUT)/diagrams
 	$(ARCHGEN) run --journey buy --explain
 	$(ARCHGEN) run --scenario prime-day --out $(OUT)/runs/prime-day
+	$(ARCHGEN) check --scenario prime-day --scenario s3-outage
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -q
+	@echo "site: $(CURDIR)/build/site/index.html  (with search: $(ARCHGEN) site serve)"
 
 lint: setup
 	$(BIN)/ruff check cli model renderers runtime site tests bench

@@ -31,8 +31,10 @@ def main() -> None:
     print(f"anchor: python -c pass  median {anchor * 1000:7.1f} ms  ({RUNS} runs)")
     for name, seconds, goal in rows:
         verdict = "ok" if seconds < goal else "OVER GOAL"
-        print(f"{name:18s} median {seconds * 1000:7.1f} ms  = {seconds / anchor:4.1f}× "
-              f"interpreter start  (goal < {goal} s: {verdict})")
+        print(
+            f"{name:18s} median {seconds * 1000:7.1f} ms  = {seconds / anchor:4.1f}× "
+            f"interpreter start  (goal < {goal} s: {verdict})"
+        )
 
 
 if __name__ == "__main__":

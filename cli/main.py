@@ -221,27 +221,62 @@ def site_serve(model_path: Path | None, dev_addr: str, cache_dir: Path) -> None:
 
 @cli.command()
 @MODEL_ARGUMENT
-@click.option("--scenario", "-s", default="normal-day", show_default=True,
-              help="Scenario of the model to simulate.")
+@click.option(
+    "--scenario",
+    "-s",
+    default="normal-day",
+    show_default=True,
+    help="Scenario of the model to simulate.",
+)
 @click.option("--seed", type=int, default=None, help="Random seed (default: the scenario's).")
-@click.option("--duration", type=float, default=None,
-              help="Simulated seconds (default: the scenario's).")
-@click.option("--scale", type=float, default=None,
-              help="Traffic and capacity scale factor (default: the scenario's).")
-@click.option("--out", "-o", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Run folder (default ./archgen-out/run-<scenario>).")
+@click.option(
+    "--duration", type=float, default=None, help="Simulated seconds (default: the scenario's)."
+)
+@click.option(
+    "--scale",
+    type=float,
+    default=None,
+    help="Traffic and capacity scale factor (default: the scenario's).",
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Run folder (default ./archgen-out/run-<scenario>).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--journey", default=None, help="With --explain: the journey to follow.")
-@click.option("--explain", is_flag=True,
-              help="Send one user through --journey and print what happened, hop by hop.")
-def run(model_path: Path | None, scenario: str, seed: int | None, duration: float | None,
-        scale: float | None, out: Path | None, as_json: bool, journey: str | None,
-        explain: bool) -> None:
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Send one user through --journey and print what happened, hop by hop.",
+)
+def run(
+    model_path: Path | None,
+    scenario: str,
+    seed: int | None,
+    duration: float | None,
+    scale: float | None,
+    out: Path | None,
+    as_json: bool,
+    journey: str | None,
+    explain: bool,
+) -> None:
     """Simulate MODEL under a scenario: spans, metrics per period and a summary."""
     from archgen.commands.run import run_command
 
-    run_command(model_path, scenario=scenario, seed=seed, duration=duration, scale=scale,
-                out=out, as_json=as_json, journey=journey, explain=explain)
+    run_command(
+        model_path,
+        scenario=scenario,
+        seed=seed,
+        duration=duration,
+        scale=scale,
+        out=out,
+        as_json=as_json,
+        journey=journey,
+        explain=explain,
+    )
 
 
 def main() -> None:

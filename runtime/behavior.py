@@ -178,6 +178,7 @@ class Signal:
     state: str = "ALARM"  # "ALARM" | "OK"
     adjustment: int = 0
     data: dict[str, Any] = field(default_factory=dict)
+    call: Call | None = None  # the span that carried it, set on arrival: parent of follow-ups
 
 
 class Target:

@@ -183,7 +183,10 @@ def record_write(ctx: NodeContext, call: Call) -> Record:
     plaintext = json.dumps(content, sort_keys=True).encode()
     key = f"t{call.trace.id:08d}-{call.op}"
     stores = data_at_rest(ctx)
+    # Client-side envelope encryption (the edge's key) or server-side encryption with the
+    # store's own KMS key (SSE-KMS): either way, only ciphertext lands at rest.
     key_node = edge.encrypted_with if edge is not None else None
+    key_node = key_node or getattr(ctx.node.params, "kms_key", None)
     if key_node is None:
         record = Record(key, plaintext, "none")
     else:

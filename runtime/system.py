@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from archgen.model.base import Duration
@@ -247,7 +248,7 @@ class _Context(NodeContext):
             sim.violation(call, "UndeclaredEdge")
             return False
         sim.arrive(target)
-        sim.behaviors[target].on_signal(signal)
+        sim.behaviors[target].on_signal(replace(signal, call=call))
         sim.complete_ok(call)
         return True
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from archgen.model.kinds import SnsSubscription
 from archgen.model.schema import SnsNode
-from archgen.runtime.behavior import Behavior, Call, NodeContext, register
+from archgen.runtime.behavior import Behavior, Call, NodeContext, Signal, register
 from archgen.runtime.sns_filter import RETRY_POLICIES, RetryPolicy, matches
 
 CHANNEL_FIELDS = ("delivered", "retries", "dead_lettered", "lost", "filtered_out")
@@ -83,6 +83,18 @@ class Sns(Behavior):
             delivery = _Delivery(call, sub, steps.get(sub.endpoint), attributes)
             self._deliver(delivery)
         self.ctx.finish(call)
+
+    def on_signal(self, signal: Signal) -> None:
+        """An alarm's notify action publishes to the topic (operators get paged)."""
+        super().on_signal(signal)
+        if signal.type == "notify" and signal.call is not None:
+            signal.call.payload = {"alarm": signal.alarm, "state": signal.state}
+            self.published += 1
+            for sub in self.subscriptions:
+                if matches(sub.filter_policy, signal.call.payload):
+                    self._deliver(_Delivery(signal.call, sub, None, signal.call.payload))
+                else:
+                    self.channels[sub.protocol.value]["filtered_out"] += 1
 
     def _child_steps(self, call: Call) -> dict[str, int]:
         plan = call.trace.flow

@@ -266,6 +266,39 @@ class _Linter:
             if isinstance(node.params, k.LambdaParams) and node.params.event_source:
                 queue = nodes[node.params.event_source.queue]
                 queue_needs_dlq(queue, f"is consumed by Lambda '{node.id}'")
+        self.redrive_edges()
+
+    def redrive_edges(self) -> None:
+        """Moving a message to a dead-letter queue is a call like any other: without a
+        declared edge carrying ``Redrive`` the run refuses it and the message is lost."""
+        for node in self.model.nodes:
+            moves: list[tuple[tuple[str | int, ...], str, str]] = []
+            if isinstance(node.params, k.SqsParams) and node.params.dead_letter_queue:
+                moves.append(
+                    (("params", "dead_letter_queue"), node.params.dead_letter_queue, "SQS queue")
+                )
+            elif isinstance(node.params, k.SnsParams):
+                for index, sub in enumerate(node.params.subscriptions):
+                    if sub.dead_letter_queue:
+                        moves.append(
+                            (
+                                ("params", "subscriptions", index, "dead_letter_queue"),
+                                sub.dead_letter_queue,
+                                "SNS topic",
+                            )
+                        )
+            for path, dlq, what in moves:
+                edge = self.model.edge(node.id, dlq)
+                if edge is not None and "Redrive" in edge.operations:
+                    continue
+                self.sink.add(
+                    "dlq",
+                    self.node_path(node.id, *path),
+                    f"{what} '{node.id}' dead-letters to '{dlq}' but no edge {node.id} -> "
+                    f"{dlq} declares 'Redrive': the run refuses the move and the message is "
+                    "lost",
+                    node=node.id,
+                )
 
     # -- participation
 

@@ -67,7 +67,8 @@ STATIC_RULES: dict[str, Rule] = {
             "Asynchronous deliveries have a dead-letter destination",
             "An async edge into an SQS queue (or a queue consumed by a Lambda event source) "
             "has a dead_letter_queue; into a Lambda, an async_invocation.on_failure; an SNS "
-            "subscription reached by an async edge, a dead_letter_queue.",
+            "subscription reached by an async edge, a dead_letter_queue; and an edge carrying "
+            "'Redrive' leads from the queue or topic to its dead-letter queue.",
         ),
         Rule(
             "flow-participation",

@@ -72,3 +72,19 @@ def test_bad_input_exits_2(tmp_path: Path) -> None:
     code, _, stderr = invoke(str(tmp_path / "nope.yaml"))
     assert code == 2
     assert "no such file" in stderr
+
+
+def test_scenarios_checked_in_parallel_report_as_one_by_one() -> None:
+    from archgen.model import load_model_text
+    from archgen.runtime.check.api import check
+
+    text = TICKETS.read_text(encoding="utf-8")
+    second = (
+        "  - id: busy\n    title: A busy hour\n    duration_s: 60\n    seed: 3\n"
+        "    traffic: {sessions_per_s: 4, mix: {visit: 1}}\n"
+    )
+    loaded = load_model_text(mutate(text, "\ninvariants:\n", second + "\ninvariants:\n"), "t.yaml")
+    parallel = check(loaded, jobs=2)
+    assert [scope.name for scope in parallel.scopes] == ["lint", "quiet", "busy", "coverage"]
+    assert parallel == check(loaded, jobs=1)
+    assert not parallel.failed

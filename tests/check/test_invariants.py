@@ -248,3 +248,16 @@ def test_a_cipher_that_does_not_encrypt(
     )
     assert message.endswith(" 0 unencrypted)")
     assert "records stored as 0 KMS envelope (client-side), " in message
+
+
+def test_the_data_at_rest_scan_is_deterministic(tickets_text: str, tmp_path: Path) -> None:
+    model = load_model_text(card_data(tickets_text, encrypted=True), "tickets.yaml").model
+    texts = []
+    for name in ("a", "b"):
+        run_scenario(model, "quiet", out=tmp_path / name)
+        texts.append((tmp_path / name / "data-at-rest.json").read_text(encoding="utf-8"))
+    assert texts[0] == texts[1]
+    stores = json.loads(texts[0])["stores"]
+    assert list(stores) == ["tickets"]
+    assert stores["tickets"]["plaintext_card_numbers"] == 0
+    assert stores["tickets"]["first_plaintext_card_record"] is None

@@ -299,3 +299,20 @@ def test_every_static_rule_is_exercised_by_a_test() -> None:
         "lint-ignore",
     }
     assert tested == set(STATIC_RULES)
+
+
+def test_dead_letter_queue_without_a_redrive_edge(tickets_text: str) -> None:
+    """The run moves a message to its DLQ over a declared edge; without one it is lost."""
+    text = mutate(
+        tickets_text,
+        "  - {from: orders, to: orders-dlq, operations: [Redrive], protocol: aws-api, "
+        "mode: async, data: pii}\n",
+        "",
+    )
+    line = line_of(text, "dead_letter_queue: orders-dlq")
+    column = text.splitlines()[line - 1].index("orders-dlq") + 1
+    assert only(text, "dlq") == [
+        f"error: tickets.yaml:{line}:{column}: nodes[8].params.dead_letter_queue: [dlq] SQS "
+        "queue 'orders' dead-letters to 'orders-dlq' but no edge orders -> orders-dlq declares "
+        "'Redrive': the run refuses the move and the message is lost"
+    ]

@@ -28,10 +28,10 @@ def test_reference_checkout_stores_only_envelopes(reference: LoadedModel) -> Non
     assert len(payments) > 10
     assert {r.encryption for r in payments} == {"client-kms"}  # GenerateDataKey, then seal
     assert all(find_card_numbers(r.stored) == [] for r in payments)
-    # The carts table holds PII in plaintext (no encrypted_with on that edge) — and no cards.
+    # The carts table encrypts with its own key (SSE-KMS): its edge has no encrypted_with.
     carts = list(stores.store("cart-db").scan())
     assert carts
-    assert all(r.encryption == "none" for r in carts)
+    assert all(r.encryption == "sse-kms" for r in carts)
     assert all(find_card_numbers(r.stored) == [] for r in carts)
     # Envelopes open with the card key (through the run's key ring) and hold the card.
     from archgen.runtime.store import KeyRing
