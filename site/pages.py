@@ -329,7 +329,11 @@ def _scenario(model: Model, paths: Paths, inputs: PageInputs, scenario: Scenario
         for journey_id, weight in sorted(traffic.mix.items())
     ]
     shape = traffic.shape.model_dump(mode="json")
-    shape_text = shape.pop("type") + "".join(f", {k} {v}" for k, v in sorted(shape.items()))
+    shape_text = shape.pop("type") + "".join(
+        f", {key.removesuffix('_s').replace('_', ' ')} {number(value, 2)}"
+        + (" s" if key.endswith("_s") else "")
+        for key, value in sorted(shape.items())
+    )
     attack = None
     if traffic.attack is not None:
         a = traffic.attack

@@ -62,6 +62,8 @@ def number(value: float, digits: int = 1) -> str:
     """A measured number, rounded for a reader; integers print without a fraction."""
     if float(value).is_integer():
         return f"{int(value):,}"
+    if abs(value) < 1:  # a scale of 0.002 must not print as 0
+        return f"{value:.{max(digits, 1)}g}"
     return f"{value:,.{digits}f}".rstrip("0").rstrip(".")
 
 
