@@ -100,21 +100,27 @@ def bench_kernel() -> None:
     theirs = [simpy_mm8(seed) for seed in range(REPEATS)]
     ours_time = statistics.median(r[0] for r in ours)
     theirs_time = statistics.median(r[0] for r in theirs)
-    ours_rate = statistics.median(r[1] / r[0] for r in ours)
-    theirs_rate = statistics.median(r[1] / r[0] for r in theirs)
+    ours_steps = statistics.median(r[1] / r[0] for r in ours)
+    theirs_steps = statistics.median(r[1] / r[0] for r in theirs)
+    # Events of the queueing model (an arrival and a departure per customer) per second:
+    # the same count for both kernels, and the definition behind toolchain-notes' figure
+    # of about 0.2 M events/s for SimPy. Scheduler steps differ by design: SimPy spends
+    # about six (process start, request, timeouts, release) where a callback kernel
+    # spends two, so they are printed for information only.
+    model_events = 2 * CUSTOMERS
+    ours_rate, theirs_rate = model_events / ours_time, model_events / theirs_time
     print(f"M/M/{SERVERS}, rho {RHO}, {CUSTOMERS:,} customers, median of {REPEATS}:")
     print(
-        f"  archgen kernel: {ours_time:6.3f} s, {ours_rate / 1e6:5.2f} M events/s, "
+        f"  archgen kernel: {ours_time:6.3f} s, {ours_rate / 1e6:5.2f} M model events/s "
+        f"({ours_steps / 1e6:4.2f} M scheduler steps/s), "
         f"mean wait {statistics.fmean(r[2] for r in ours):.4f} (Erlang C 0.87692)"
     )
     print(
-        f"  SimPy 4       : {theirs_time:6.3f} s, {theirs_rate / 1e6:5.2f} M events/s, "
+        f"  SimPy 4       : {theirs_time:6.3f} s, {theirs_rate / 1e6:5.2f} M model events/s "
+        f"({theirs_steps / 1e6:4.2f} M scheduler steps/s), "
         f"mean wait {statistics.fmean(r[2] for r in theirs):.4f}"
     )
-    print(
-        f"  ratio: {theirs_time / ours_time:.2f}x SimPy for the same customers "
-        f"({ours_rate / theirs_rate:.2f}x its events/s; goal >= 3x)"
-    )
+    print(f"  ratio: {ours_rate / theirs_rate:.2f}x SimPy's events/s (goal >= 3x)")
 
 
 def bench_prime_day() -> None:
