@@ -63,6 +63,10 @@ if TYPE_CHECKING:
 Callback = Callable[["Call"], None]
 """Continuation of a call: receives the finished call."""
 
+HEALTH_CHECK = "HealthCheck"
+"""The operation of health checks (Route 53 → record target, load balancer → target): a
+flow-less call (``step`` None) that CloudWatch request metrics leave out, as AWS does."""
+
 
 class Session:
     """One user (or one attack source): where they are and where DNS sent them."""
@@ -298,7 +302,12 @@ class NodeContext(ABC):
 
     @abstractmethod
     def healthy(self, node: str) -> bool:
-        """Whether ``node`` answers a health check now."""
+        """Whether ``node`` answers a health check now (an internal check, no call)."""
+
+    @abstractmethod
+    def declares(self, target: str, op: str) -> bool:
+        """Whether a declared edge from this node to ``target`` carries ``op`` (e.g. may
+        a health check be a real call, see :data:`HEALTH_CHECK`)."""
 
     @abstractmethod
     def new_trace(self, parent: Call | None = None) -> Trace:

@@ -3,7 +3,9 @@
 ``Simulation.dispatch`` is where the rules common to all kinds live: edges are the law
 (undeclared edge or operation → violation), IAM authorization, faults (outage, throttling,
 added latency), protections at the door of protected nodes, client round trips. Behaviors
-see only their :class:`NodeContext`.
+see only their :class:`NodeContext`. Health checks (op ``HealthCheck``, no flow step) are
+spans and node counts like any call, but stay out of CloudWatch request metrics (AWS leaves
+them out of ELB and target metrics too).
 """
 
 from __future__ import annotations
@@ -14,8 +16,18 @@ from dataclasses import replace
 from typing import Any
 
 from archgen.model.base import Duration
-from archgen.model.schema import AnyNode, ClientNode, Fault, FaultType, GroupKind, Model, Scenario
+from archgen.model.schema import (
+    AnyNode,
+    ClientNode,
+    Edge,
+    Fault,
+    FaultType,
+    GroupKind,
+    Model,
+    Scenario,
+)
 from archgen.runtime.behavior import (
+    HEALTH_CHECK,
     Behavior,
     Call,
     Callback,
@@ -43,6 +55,18 @@ def is_5xx(error: str) -> bool:
 
 def _noop(_: Any) -> None:
     return None
+
+
+def _carries(edge: Edge, op: str) -> bool:
+    """Whether ``edge`` declares ``op`` (exactly, or through a ``*`` pattern)."""
+    return op in edge.operations or any(
+        "*" in allowed and fnmatch.fnmatchcase(op, allowed) for allowed in edge.operations
+    )
+
+
+def _metered(call: Call) -> bool:
+    """Whether ``call`` counts in CloudWatch request metrics: health checks do not."""
+    return call.op != HEALTH_CHECK or call.step is not None
 
 
 class _Steps:
@@ -267,6 +291,10 @@ class _Context(NodeContext):
     def healthy(self, node: str) -> bool:
         return self.sim.behaviors[node].healthy()
 
+    def declares(self, target: str, op: str) -> bool:
+        edge = self.sim.edge_for(self.node_id, target)
+        return edge is not None and target in self.sim.contexts and _carries(edge, op)
+
     def new_trace(self, parent: Call | None = None) -> Trace:
         sim = self.sim
         sim.trace_seq += 1
@@ -362,17 +390,21 @@ class Simulation:
         self.span_seq += 1
         return Call(trace, self.span_seq, parent, source, target, op, step, self.kernel.now, done)
 
+    def edge_for(self, source: str, target: str) -> Edge | None:
+        """The declared edge a call from ``source`` to ``target`` takes (replicas use their
+        originals' edges when they declare none of their own)."""
+        model = self.model
+        return model.edge(source, target) or model.edge(
+            self.original.get(source, source), self.original.get(target, target)
+        )
+
     def verdict(self, source: str, target: str, op: str) -> tuple[str, str] | None:
         """None when the call may go; else (status, error)."""
         model = self.model
-        edge = model.edge(source, target) or model.edge(
-            self.original.get(source, source), self.original.get(target, target)
-        )
+        edge = self.edge_for(source, target)
         if edge is None or target not in self.contexts:
             return ("violation", "UndeclaredEdge")
-        if op not in edge.operations and not any(
-            "*" in allowed and fnmatch.fnmatchcase(op, allowed) for allowed in edge.operations
-        ):
+        if not _carries(edge, op):
             return ("violation", "UndeclaredOperation")
         if self.authorizer is not None:
             decision = self.authorizer(
@@ -392,14 +424,15 @@ class Simulation:
             if verdict[0] == "violation":
                 self.violation(call, verdict[1])
             else:
-                self.arrive(call.node)
+                self.arrive(call.node, metered=_metered(call))
                 self.complete_ok_error(call, verdict[1], call.node)
             return
         ctx = self.contexts[call.node]
         stats = ctx.stats
         stats.arrived += 1
         stats.inflight += 1
-        self.metrics.request(call.node)
+        if call.op != HEALTH_CHECK or call.step is not None:
+            self.metrics.request(call.node)
         faults = ctx.faults
         if faults.down:
             self.complete_ok_error(call, "ServiceUnavailable", call.node)
@@ -440,11 +473,12 @@ class Simulation:
         self.sink.add(call, self.kernel.now)
         call.done(call)
 
-    def arrive(self, node: str) -> None:
+    def arrive(self, node: str, *, metered: bool = True) -> None:
         stats = self.contexts[node].stats
         stats.arrived += 1
         stats.inflight += 1
-        self.metrics.request(node)
+        if metered:
+            self.metrics.request(node)
 
     def complete_ok_error(self, call: Call, error: str, origin: str) -> None:
         call.error = error
@@ -457,15 +491,18 @@ class Simulation:
         stats = self.contexts[call.node].stats
         stats.inflight -= 1
         error = call.error
+        metered = call.op != HEALTH_CHECK or call.step is not None
         if error is None:
             stats.ok += 1
-            self.metrics.done(call.node, now - call.start, None)
+            if metered:
+                self.metrics.done(call.node, now - call.start, None)
         else:
             if call.status == "ok":
                 call.status = "error"
             stats.failed += 1
             stats.errors[error] = stats.errors.get(error, 0) + 1
-            self.metrics.done(call.node, now - call.start, error)
+            if metered:
+                self.metrics.done(call.node, now - call.start, error)
         self.sink.add(call, now)
         call.done(call)
 

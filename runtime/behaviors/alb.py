@@ -5,11 +5,17 @@ Rules (Elastic Load Balancing, Application Load Balancers guide):
 - Health checks every ``health_check_interval_s``: a target turns unhealthy after
   ``unhealthy_threshold`` consecutive failures and healthy after ``healthy_threshold``
   successes; a newly registered target must pass one check before it receives traffic.
+  When a declared edge (load balancer → fleet) carries ``HealthCheck``, each check is a
+  real call to the fleet routed to the target (a span with no flow and no step; the target
+  answers without taking a worker); an error, or no answer before the next check
+  (timeout), is a failure. Without such an edge the check stays internal (the target's
+  ``answering``), so a model need not declare health-check operations.
 - All targets unhealthy → fail open (send to all registered targets). No target → ``503``.
 - A target that does not answer (its zone is out) → ``502``.
 - ``overhead`` latency is added to each request.
 The health of the load balancer itself (for Route 53) is: up, and at least one target
-answering.
+answering; a ``HealthCheck`` call made to it (Route 53's) is answered the same way, ``503``
+when no target answers.
 """
 
 from __future__ import annotations
@@ -18,17 +24,25 @@ from typing import Any
 
 from archgen.model.kinds import LbAlgorithm
 from archgen.model.schema import AlbNode
-from archgen.runtime.behavior import Behavior, Call, NodeContext, Target, register
+from archgen.runtime.behavior import (
+    HEALTH_CHECK,
+    Behavior,
+    Call,
+    NodeContext,
+    Target,
+    register,
+)
 
 
 class _Health:
-    __slots__ = ("fails", "fresh", "healthy", "oks")
+    __slots__ = ("fails", "fresh", "healthy", "oks", "pending")
 
     def __init__(self) -> None:
         self.healthy = False  # a new target must pass one check first
         self.fresh = True
         self.oks = 0
         self.fails = 0
+        self.pending = 0  # number of the check awaiting its answer, 0 = none
 
 
 @register("alb")
@@ -50,6 +64,8 @@ class Alb(Behavior):
         self.fleets = sorted(
             {edge.target for edge in ctx.model.edges if edge.source == ctx.node_id}
         )
+        self.probed: dict[str, bool] = {}  # fleet → checked through a HealthCheck edge
+        self.checks = 0
 
     def start(self) -> None:
         self._check(None)
@@ -75,26 +91,58 @@ class Alb(Behavior):
 
     def _check(self, _: Any) -> None:
         live = set()
+        trace = None
         for fleet, target in self._fleet_targets():
             key = f"{fleet}/{target.id}"
             live.add(key)
             state = self.health.get(key)
             if state is None:
                 state = self.health[key] = _Health()
-            if getattr(target, "answering", target.healthy):
-                state.oks += 1
-                state.fails = 0
-                if not state.healthy and (state.fresh or state.oks >= self.healthy_threshold):
-                    state.healthy = True
-            else:
-                state.fails += 1
-                state.oks = 0
-                if state.healthy and state.fails >= self.unhealthy_threshold:
-                    state.healthy = False
-            state.fresh = False
+            probed = self.probed.get(fleet)
+            if probed is None:
+                probed = self.probed[fleet] = self.ctx.declares(fleet, HEALTH_CHECK)
+            if not probed:
+                self._result(state, getattr(target, "answering", target.healthy))
+                continue
+            if state.pending:  # the previous check never answered: timed out
+                state.pending = 0
+                self._result(state, False)
+            if trace is None:
+                trace = self.ctx.new_trace()  # one trace per round of checks
+            self.checks += 1
+            state.pending = self.checks
+            self.ctx.call(
+                None,
+                fleet,
+                HEALTH_CHECK,
+                self._answered,
+                trace=trace,
+                route=target,
+                payload=(state, self.checks),
+            )
         for key in [k for k in self.health if k not in live]:
             del self.health[key]
         self.ctx.after(self.interval_ms, self._check)
+
+    def _answered(self, call: Call) -> None:
+        state, number = call.payload
+        if state.pending != number:
+            return  # answered after its timeout, or the target is gone
+        state.pending = 0
+        self._result(state, call.error is None)
+
+    def _result(self, state: _Health, ok: bool) -> None:
+        if ok:
+            state.oks += 1
+            state.fails = 0
+            if not state.healthy and (state.fresh or state.oks >= self.healthy_threshold):
+                state.healthy = True
+        else:
+            state.fails += 1
+            state.oks = 0
+            if state.healthy and state.fails >= self.unhealthy_threshold:
+                state.healthy = False
+        state.fresh = False
 
     def healthy(self) -> bool:
         if self.ctx.faults.down:
@@ -136,6 +184,9 @@ class Alb(Behavior):
         self.ctx.after(self.overhead(), self._forward, call)
 
     def _forward(self, call: Call) -> None:
+        if call.op == HEALTH_CHECK and call.step is None:
+            self.ctx.finish(call, None if self.healthy() else "503")
+            return
         self.ctx.run_children(call, self.ctx.finish, route=self.route)
 
     def on_period(self, t_s: float) -> None:

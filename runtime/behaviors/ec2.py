@@ -17,6 +17,11 @@ Rules (EC2 Auto Scaling User Guide):
   (AWS's default instance warm-up semantics).
 - Instances in a zone that is out (AZ outage) stop answering (``502`` from a load
   balancer); Auto Scaling replaces them in the remaining zones at the next evaluation.
+- A load balancer's ``HealthCheck`` (no flow step) is answered at once by the instance it
+  is routed to, without taking a worker or a queue slot (a cheap status page); an instance
+  that does not answer lets it time out: error ``Timeout`` after the caller's
+  ``health_check_timeout_s`` (default 5 s, the ELB default). A region or node outage fails
+  it at the door, like any call.
 - Alarm ``scale`` actions add ``adjustment`` (real instances, scaled) at once.
 - Scale-in drains the newest instances: no new requests, in-flight ones finish.
 Left out: deregistration-delay cut-off (draining waits for in-flight work), lifecycle hooks.
@@ -29,9 +34,18 @@ from collections import deque
 from typing import Any
 
 from archgen.model.schema import Ec2Node
-from archgen.runtime.behavior import Behavior, Call, NodeContext, Signal, Target, register
+from archgen.runtime.behavior import (
+    HEALTH_CHECK,
+    Behavior,
+    Call,
+    NodeContext,
+    Signal,
+    Target,
+    register,
+)
 
 PENDING, IN_SERVICE, DRAINING, TERMINATED = "pending", "in_service", "draining", "terminated"
+HEALTH_CHECK_TIMEOUT_S = 5  # ELB default HealthCheckTimeoutSeconds for instance targets
 
 
 class Instance(Target):
@@ -188,6 +202,9 @@ class Ec2Fleet(Behavior):
 
     def handle(self, call: Call) -> None:
         instance = call.route
+        if call.op == HEALTH_CHECK and call.step is None:
+            self._health_check(call, instance)
+            return
         if instance is None:
             serving = [i for i in self.serving if i.answering]
             if not serving:
@@ -210,6 +227,22 @@ class Ec2Fleet(Behavior):
             self.rejected += 1
             call.note("rejected", "queue full")
             self.ctx.fail(call, "503")
+
+    def _health_check(self, call: Call, instance: Instance | None) -> None:
+        if instance is None:  # checked as a whole: healthy while an instance answers
+            answering = self.healthy()
+        else:
+            call.note("instance", instance.id)
+            answering = instance.answering
+        if answering:
+            self.ctx.finish(call)
+        else:
+            caller = self.ctx.model.nodes_by_id[call.source].params
+            timeout_s = getattr(caller, "health_check_timeout_s", HEALTH_CHECK_TIMEOUT_S)
+            self.ctx.after(timeout_s * 1000.0, self._timed_out, call)
+
+    def _timed_out(self, call: Call) -> None:
+        self.ctx.fail(call, "Timeout")
 
     def _serve(self, instance: Instance, call: Call) -> None:
         now = self.ctx.now

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archgen.model.schema import LambdaNode, Mode
-from archgen.runtime.behavior import Behavior, Call, NodeContext, register
+from archgen.runtime.behavior import Behavior, Call, NodeContext, Target, register
 from archgen.runtime.behaviors.sqs import DeleteRequest, Delivery, ReceiveRequest, ReceiveResponse
 
 INITIAL_POLLERS = 5
@@ -78,6 +78,7 @@ class Lambda(Behavior):
         super().__init__(ctx)
         node = ctx.node
         assert isinstance(node, LambdaNode)
+        self._target = Target(ctx.node_id)
         params = node.params
         limit = params.reserved_concurrency
         self.limit = ctx.scaled(params.account_concurrency_limit if limit is None else limit, 0)
@@ -160,6 +161,13 @@ class Lambda(Behavior):
             found = found or (source is not None and source.kind == "sns")
             self._async_sources[call.source] = found
         return found
+
+    def targets(self) -> list[Target]:
+        """Behind a load balancer a function is a single target (ALB → Lambda): Lambda,
+        not the balancer, spreads the requests over execution environments."""
+        target = self._target
+        target.healthy = self.healthy()
+        return [target]
 
     def handle(self, call: Call) -> None:
         if self._is_async(call):

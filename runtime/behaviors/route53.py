@@ -5,6 +5,11 @@ Rules (Route 53 Developer Guide):
   ``failure_threshold`` consecutive failed checks and healthy again after as many
   successes. A record whose ``health_alarm`` is in ALARM (CloudWatch ``failover`` action)
   is unhealthy too. Records without a health check are healthy.
+- A check is a real call ``HealthCheck`` to the record's target when a declared edge
+  (Route 53 → target) carries that operation: a span with no flow and no step, made
+  through the edge like any call; an error answer, or no answer before the next check
+  (timeout), is a failed check. A model need not declare health-check edges: without one
+  the check stays internal (the target's own ``healthy()``, no span, no violation).
 - If every record is unhealthy, all are treated as healthy.
 - Latency routing: the healthy record whose region has the lowest round trip from the
   client's location. Failover: the primary while healthy, else the secondary. Weighted:
@@ -20,7 +25,14 @@ from typing import Any
 
 from archgen.model.kinds import FailoverRole, RoutingPolicy
 from archgen.model.schema import ClientNode, Route53Node
-from archgen.runtime.behavior import Behavior, Call, NodeContext, Signal, register
+from archgen.runtime.behavior import (
+    HEALTH_CHECK,
+    Behavior,
+    Call,
+    NodeContext,
+    Signal,
+    register,
+)
 
 
 class _Record:
@@ -31,6 +43,8 @@ class _Record:
         "fails",
         "healthy",
         "oks",
+        "pending",
+        "probe",
         "region",
         "role",
         "target",
@@ -56,6 +70,8 @@ class _Record:
         self.alarmed = False
         self.fails = 0
         self.oks = 0
+        self.probe = False  # checked through a declared HealthCheck edge (a real call)
+        self.pending = 0  # number of the check awaiting its answer, 0 = none
 
     @property
     def up(self) -> bool:
@@ -99,6 +115,9 @@ class Route53(Behavior):
         self.cache: dict[str | None, tuple[_Record, float, str]] = {}
         self.answers: dict[str, int] = {}
         self.transitions: list[dict[str, Any]] = []
+        self.checks = 0
+        for entry in self.records:
+            entry.probe = entry.checked and ctx.declares(entry.target, HEALTH_CHECK)
 
     def start(self) -> None:
         if any(record.checked for record in self.records):
@@ -107,21 +126,48 @@ class Route53(Behavior):
     # -- health
 
     def _check(self, _: Any) -> None:
+        trace = None
         for record in self.records:
             if not record.checked:
                 continue
-            ok = self.ctx.healthy(record.target)
-            if ok:
-                record.oks += 1
-                record.fails = 0
-                if not record.healthy and record.oks >= self.threshold:
-                    self._set(record, True, "health check")
-            else:
-                record.fails += 1
-                record.oks = 0
-                if record.healthy and record.fails >= self.threshold:
-                    self._set(record, False, "health check")
+            if not record.probe:
+                self._result(record, self.ctx.healthy(record.target))
+                continue
+            if record.pending:  # the previous check never answered: timed out
+                record.pending = 0
+                self._result(record, False)
+            if trace is None:
+                trace = self.ctx.new_trace()  # one trace per round of checks
+            self.checks += 1
+            record.pending = self.checks
+            self.ctx.call(
+                None,
+                record.target,
+                HEALTH_CHECK,
+                self._answered,
+                trace=trace,
+                payload=(record, self.checks),
+            )
         self.ctx.after(self.interval_ms, self._check)
+
+    def _answered(self, call: Call) -> None:
+        record, number = call.payload
+        if record.pending != number:
+            return  # answered after its timeout: already counted as failed
+        record.pending = 0
+        self._result(record, call.error is None)
+
+    def _result(self, record: _Record, ok: bool) -> None:
+        if ok:
+            record.oks += 1
+            record.fails = 0
+            if not record.healthy and record.oks >= self.threshold:
+                self._set(record, True, "health check")
+        else:
+            record.fails += 1
+            record.oks = 0
+            if record.healthy and record.fails >= self.threshold:
+                self._set(record, False, "health check")
 
     def _set(self, record: _Record, healthy: bool, why: str) -> None:
         record.healthy = healthy

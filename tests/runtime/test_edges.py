@@ -11,7 +11,6 @@ from archgen.model import LoadedModel
 from archgen.runtime import run as run_module
 from archgen.runtime.behavior import Call
 from archgen.runtime.behaviors import load_registry
-from archgen.runtime.behaviors.generic import FALLBACK_KINDS, Generic
 from archgen.runtime.run import RunError, build, run_scenario, start
 from archgen.runtime.trace import SpanSink
 
@@ -72,28 +71,15 @@ def test_every_kind_needs_a_behavior(mini: LoadedModel) -> None:
     assert "cloudfront, cloudwatch" in message
 
 
-def test_registry_has_one_module_per_kind_and_fallback_only_for_other_helpers_kinds() -> None:
+def test_registry_has_one_behavior_module_per_kind_of_the_catalogue() -> None:
+    from archgen.model.kinds import KINDS
+
     registry = load_registry()
-    own = [
-        "alb",
-        "client",
-        "cloudfront",
-        "cloudwatch",
-        "dynamodb",
-        "ec2",
-        "external",
-        "rds",
-        "route53",
-        "s3",
-        "shield",
-        "waf",
-    ]
-    for kind in own:
-        assert registry[kind] is not Generic
-        assert registry[kind].kind == kind
-    for kind in FALLBACK_KINDS:
-        assert kind in registry
-    assert set(registry) == set(own) | set(FALLBACK_KINDS)
+    assert sorted(registry) == sorted(KINDS)
+    for kind, behavior in registry.items():
+        assert behavior.kind == kind
+        module = kind.replace("lambda", "lambda_")
+        assert behavior.__module__ == f"archgen.runtime.behaviors.{module}"
 
 
 def test_unknown_scenario_suggests_the_closest(mini: LoadedModel) -> None:
