@@ -201,7 +201,10 @@ def watch_model(
             try:
                 print_results(render_once(model_path, views=views, formats=formats, out=out), out)
             except click.ClickException as error:
-                click.echo(f"error: {error.format_message()}", err=True)
+                message = error.format_message()  # model errors already read "error: …"
+                click.echo(
+                    message if message.startswith("error:") else f"error: {message}", err=True
+                )
     except KeyboardInterrupt:
         pass
 
