@@ -32,6 +32,7 @@ from archgen.runtime.behavior import (
     Target,
     register,
 )
+from archgen.runtime.health import HealthProber
 
 
 class _Health:
@@ -65,7 +66,7 @@ class Alb(Behavior):
             {edge.target for edge in ctx.model.edges if edge.source == ctx.node_id}
         )
         self.probed: dict[str, bool] = {}  # fleet → checked through a HealthCheck edge
-        self.checks = 0
+        self.prober = HealthProber(ctx, self._result)
 
     def start(self) -> None:
         self._check(None)
@@ -91,7 +92,7 @@ class Alb(Behavior):
 
     def _check(self, _: Any) -> None:
         live = set()
-        trace = None
+        self.prober.new_round()
         for fleet, target in self._fleet_targets():
             key = f"{fleet}/{target.id}"
             live.add(key)
@@ -104,32 +105,10 @@ class Alb(Behavior):
             if not probed:
                 self._result(state, getattr(target, "answering", target.healthy))
                 continue
-            if state.pending:  # the previous check never answered: timed out
-                state.pending = 0
-                self._result(state, False)
-            if trace is None:
-                trace = self.ctx.new_trace()  # one trace per round of checks
-            self.checks += 1
-            state.pending = self.checks
-            self.ctx.call(
-                None,
-                fleet,
-                HEALTH_CHECK,
-                self._answered,
-                trace=trace,
-                route=target,
-                payload=(state, self.checks),
-            )
+            self.prober.probe(state, fleet, route=target)
         for key in [k for k in self.health if k not in live]:
             del self.health[key]
         self.ctx.after(self.interval_ms, self._check)
-
-    def _answered(self, call: Call) -> None:
-        state, number = call.payload
-        if state.pending != number:
-            return  # answered after its timeout, or the target is gone
-        state.pending = 0
-        self._result(state, call.error is None)
 
     def _result(self, state: _Health, ok: bool) -> None:
         if ok:

@@ -33,6 +33,7 @@ from archgen.runtime.behavior import (
     Signal,
     register,
 )
+from archgen.runtime.health import HealthProber
 
 
 class _Record:
@@ -115,7 +116,7 @@ class Route53(Behavior):
         self.cache: dict[str | None, tuple[_Record, float, str]] = {}
         self.answers: dict[str, int] = {}
         self.transitions: list[dict[str, Any]] = []
-        self.checks = 0
+        self.prober = HealthProber(ctx, self._result)
         for entry in self.records:
             entry.probe = entry.checked and ctx.declares(entry.target, HEALTH_CHECK)
 
@@ -126,36 +127,15 @@ class Route53(Behavior):
     # -- health
 
     def _check(self, _: Any) -> None:
-        trace = None
+        self.prober.new_round()
         for record in self.records:
             if not record.checked:
                 continue
             if not record.probe:
                 self._result(record, self.ctx.healthy(record.target))
                 continue
-            if record.pending:  # the previous check never answered: timed out
-                record.pending = 0
-                self._result(record, False)
-            if trace is None:
-                trace = self.ctx.new_trace()  # one trace per round of checks
-            self.checks += 1
-            record.pending = self.checks
-            self.ctx.call(
-                None,
-                record.target,
-                HEALTH_CHECK,
-                self._answered,
-                trace=trace,
-                payload=(record, self.checks),
-            )
+            self.prober.probe(record, record.target)
         self.ctx.after(self.interval_ms, self._check)
-
-    def _answered(self, call: Call) -> None:
-        record, number = call.payload
-        if record.pending != number:
-            return  # answered after its timeout: already counted as failed
-        record.pending = 0
-        self._result(record, call.error is None)
 
     def _result(self, record: _Record, ok: bool) -> None:
         if ok:
