@@ -27,12 +27,14 @@ RELATION_STYLE = {
     "encrypts": 'color="#B7950B", fontcolor="#B7950B", style=dotted, arrowhead=diamond',
 }
 CONDITIONAL_COLOUR = "#D35400"
+LAYOUT_REVISION = 2
+"""Bump when the DOT of an unchanged view changes: cached renders are keyed by it."""
 LABEL_WIDTH = 18
 """Characters per line of a node label; diagrams' nodes are 1.4 in wide."""
 
 GRAPH_ATTRS = (
     'fontname="Sans-Serif", fontsize=15, fontcolor="#2D3436", labelloc=t, pad=0.4, '
-    "splines=spline, nodesep=0.6, ranksep=0.9, rankdir=LR, newrank=true"
+    "splines=spline, nodesep=0.6, ranksep=0.9, newrank=true"
 )
 NODE_ATTRS = (
     "shape=none, fixedsize=true, width=1.4, height=1.9, labelloc=b, imagescale=true, "
@@ -61,7 +63,8 @@ def dot_source(view: ComputedView, icon: Callable[[str], str]) -> str:
         f"// archgen view {view.id}: {view.kind}. Icons are relative to diagrams' resources/",
         "// folder: dot -Gimagepath=<site-packages>/resources -Tsvg this.dot",
         f"digraph {quote(view.id)} {{",
-        f"  graph [id={quote('view-' + view.id)}, label={quote(view.title)}, {GRAPH_ATTRS}];",
+        f"  graph [id={quote('view-' + view.id)}, label={quote(view.title)}, {GRAPH_ATTRS}, "
+        f"rankdir={_rankdir(view)}];",
         f"  node [{NODE_ATTRS}];",
         f"  edge [{EDGE_ATTRS}];",
     ]
@@ -69,6 +72,12 @@ def dot_source(view: ComputedView, icon: Callable[[str], str]) -> str:
     lines += [f"  {_edge(edge)}" for edge in view.edges]
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _rankdir(view: ComputedView) -> str:
+    """Flows read left to right; the overview is top to bottom, which puts its regions side
+    by side (left to right it stacks them into a page many screens tall)."""
+    return "TB" if view.kind == "overview" else "LR"
 
 
 def _cluster_lines(
@@ -120,6 +129,10 @@ class DotRenderer(Renderer):
 
     name: ClassVar[str] = "dot"
     formats: ClassVar[tuple[str, ...]] = ("dot",)
+
+    @property
+    def version(self) -> str:
+        return f"{super().version}; layout {LAYOUT_REVISION}"
 
     def render(self, model: Model, view: ComputedView, fmt: str) -> bytes:
         from archgen.renderers.icons import icon_path

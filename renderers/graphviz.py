@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
 from archgen.renderers.base import Renderer
-from archgen.renderers.dot import dot_source
+from archgen.renderers.dot import LAYOUT_REVISION, dot_source
 from archgen.renderers.icons import icon_data_uri, icon_path, resources_dir
 from archgen.renderers.layout import dot_program, graphviz_version, run_dot
 
@@ -46,7 +46,8 @@ class DiagramsRenderer(Renderer):
         from importlib.metadata import version
 
         return (
-            f"{super().version}; diagrams {version('diagrams')}; {graphviz_version(dot_program())}"
+            f"{super().version}; layout {LAYOUT_REVISION}; diagrams {version('diagrams')}; "
+            f"{graphviz_version(dot_program())}"
         )
 
     def render(self, model: Model, view: ComputedView, fmt: str) -> bytes:
