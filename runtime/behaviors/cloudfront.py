@@ -24,6 +24,7 @@ from typing import Any
 from archgen.model.kinds import FailoverRole
 from archgen.model.schema import ClientNode, CloudFrontNode
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
+from archgen.runtime.operations import is_read
 
 NOT_FOUND = frozenset({"NoSuchKey", "404", "NotFound"})
 
@@ -31,10 +32,6 @@ NOT_FOUND = frozenset({"NoSuchKey", "404", "NotFound"})
 def origin_failure(error: str) -> bool:
     """5xx, connection failures and throttling make CloudFront fail over; 4xx pass through."""
     return not (error[:1] == "4" or error in NOT_FOUND or error == "AccessDenied")
-
-
-def is_read(op: str) -> bool:
-    return op.startswith(("GET", "HEAD", "Get", "Head"))
 
 
 @register("cloudfront")

@@ -18,9 +18,8 @@ from typing import Any
 from archgen.model.kinds import BillingMode
 from archgen.model.schema import DynamoDbNode
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
+from archgen.runtime.operations import is_read
 from archgen.runtime.store import record_write
-
-READS = ("Get", "Query", "Scan", "BatchGet", "GET")
 
 
 @register("dynamodb")
@@ -48,7 +47,7 @@ class DynamoDb(Behavior):
     def handle(self, call: Call) -> None:
         self._attempt(call)
 
-    def _throttled(self, is_read: bool) -> bool:
+    def _throttled(self, reading: bool) -> bool:
         rate = self.ctx.faults.throttle_rate
         if rate > 0 and self.ctx.rng.random() < rate:
             return True
@@ -59,7 +58,7 @@ class DynamoDb(Behavior):
             self.second = second
             self.used_reads = 0
             self.used_writes = 0
-        if is_read:
+        if reading:
             if self.used_reads >= self.rcu:
                 return True
             self.used_reads += 1
@@ -70,8 +69,8 @@ class DynamoDb(Behavior):
         return False
 
     def _attempt(self, call: Call) -> None:
-        is_read = call.op.startswith(READS)
-        if self._throttled(is_read):
+        reading = is_read(call.op)
+        if self._throttled(reading):
             self.throttled_attempts += 1
             self.ctx.emit("Throttles", 1)
             attempts = (call.attrs or {}).get("retries", 0)
@@ -83,11 +82,11 @@ class DynamoDb(Behavior):
             backoff = self.ctx.rng.random() * self.retry_base * (2**attempts)
             self.ctx.after(backoff, self._attempt, call)
             return
-        latency = self.read() if is_read else self.write()
+        latency = self.read() if reading else self.write()
         self.ctx.after(latency, self._answer, call)
 
     def _answer(self, call: Call) -> None:
-        if not call.op.startswith(READS):
+        if not is_read(call.op):
             record_write(self.ctx, call)  # data at rest, for the encryption check
         self.ctx.run_children(call, self.ctx.finish)
 

@@ -15,9 +15,8 @@ from typing import Any
 
 from archgen.model.schema import Fault, RdsNode
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
+from archgen.runtime.operations import is_read
 from archgen.runtime.store import record_write
-
-READS = ("SELECT", "Select", "Get", "Query", "Read", "GET")
 
 
 @register("rds")
@@ -69,11 +68,11 @@ class Rds(Behavior):
             return
         self.connections += 1
         self.peak = max(self.peak, self.connections)
-        latency = self.read() if call.op.startswith(READS) else self.write()
+        latency = self.read() if is_read(call.op) else self.write()
         self.ctx.after(latency, self._answer, call)
 
     def _answer(self, call: Call) -> None:
-        if not call.op.startswith(READS):
+        if not is_read(call.op):
             record_write(self.ctx, call)  # data at rest, for the encryption check
         self.ctx.run_children(call, self._release)
 

@@ -17,9 +17,8 @@ from typing import Any
 
 from archgen.model.schema import S3Node
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
+from archgen.runtime.operations import is_read
 from archgen.runtime.store import record_write
-
-WRITES = ("Put", "PUT", "Post", "POST", "Delete", "DELETE", "Copy", "Upload", "Complete")
 
 
 @register("s3")
@@ -45,10 +44,10 @@ class S3(Behavior):
         return 0 <= key < self.initial and key not in self.deleted
 
     def handle(self, call: Call) -> None:
-        if call.op.startswith(WRITES):
-            self.ctx.after(self.put(), self._write, call)
-        else:
+        if is_read(call.op):
             self.ctx.after(self.get(), self._read, call)
+        else:
+            self.ctx.after(self.put(), self._write, call)
 
     def _write(self, call: Call) -> None:
         key = call.trace.item if call.payload is None else hash_key(call.payload)
