@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from markupsafe import Markup
+
 from archgen.model.schema import Flow, Model
+from archgen.site.templating import html_text
 
 NavItem = str | dict[str, "str | list[NavItem]"]
 
@@ -74,24 +77,45 @@ SECTIONS = ("architecture", "flows", "scenarios", "reference")
 """Names usable as ``archgen:<name>`` placeholders in a hand-written ``nav``."""
 
 
+REFERENCE_TITLE = "Model reference"
+
+
+def page_titles(model: Model, paths: Paths) -> dict[str, Markup]:
+    """Docs-relative path → title of every generated page, as escaped HTML.
+
+    mkdocs prints titles without escaping (nav, header, ``<title>``), so a model string
+    must reach it escaped, or a label such as ``<img onerror=…>`` would run on every page.
+    """
+    titles = {paths.home: model.system.name}
+    titles.update({paths.group(group.id): group.title for group in model.groups})
+    titles.update({paths.node(node.id): node.title for node in model.nodes})
+    titles.update({paths.flow(flow.id): flow.title for flow in model.flows})
+    titles.update({paths.scenario(s.id): s.title for s in model.scenarios})
+    titles[paths.reference] = REFERENCE_TITLE
+    return {path: html_text(title) for path, title in titles.items()}
+
+
 def sections(model: Model, paths: Paths) -> dict[str, list[NavItem]]:
     """The navigation of generated pages, per section (empty sections are left out)."""
-    groups: list[NavItem] = [{group.title: paths.group(group.id)} for group in model.groups]
-    nodes: list[NavItem] = [
-        {node.title: paths.node(node.id)} for node in sorted(model.nodes, key=lambda n: n.id)
-    ]
+    titles = page_titles(model, paths)
+
+    def item(path: str) -> NavItem:
+        return {titles[path]: path}
+
+    groups = [item(paths.group(group.id)) for group in model.groups]
+    nodes = [item(paths.node(node.id)) for node in sorted(model.nodes, key=lambda n: n.id)]
     architecture: list[NavItem] = []
     if groups:
         architecture.append({"Groups": groups})
     architecture.append({"Nodes": nodes})
     result: dict[str, list[NavItem]] = {"architecture": architecture}
-    flows: list[NavItem] = [{flow.title: paths.flow(flow.id)} for flow in story_order(model)]
+    flows = [item(paths.flow(flow.id)) for flow in story_order(model)]
     if flows:
         result["flows"] = flows
-    scenarios: list[NavItem] = [{s.title: paths.scenario(s.id)} for s in model.scenarios]
+    scenarios = [item(paths.scenario(s.id)) for s in model.scenarios]
     if scenarios:
         result["scenarios"] = scenarios
-    result["reference"] = [{"Model reference": paths.reference}]
+    result["reference"] = [item(paths.reference)]
     return result
 
 

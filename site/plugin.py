@@ -19,16 +19,19 @@ import time
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
 from mkdocs.config import config_options as opt
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
 
 from archgen.site.assets import MERMAID_FENCE_CLASS, find_mermaid_js, static_assets
 from archgen.site.content import SiteContent, build_content
-from archgen.site.plan import SECTION_TITLES, Paths, sections
+from archgen.site.plan import SECTION_TITLES, Paths, page_titles, sections
+from archgen.site.templating import html_text
 
 log = logging.getLogger("mkdocs.plugins.archgen")
 
@@ -44,6 +47,8 @@ class ArchgenConfig(Config):  # type: ignore[no-untyped-call]  # mkdocs' own hoo
     """Where diagrams and run results are cached, relative to mkdocs.yml."""
     mermaid_js = opt.Optional(opt.Type(str))
     """mermaid.min.js to serve; default: node_modules/mermaid/dist/ found upwards."""
+    site_name_from_model = opt.Type(bool, default=False)
+    """Name the site after the model's ``system.name`` (``archgen site build`` does)."""
 
 
 class ArchgenPlugin(BasePlugin[ArchgenConfig]):  # type: ignore[no-untyped-call]
@@ -54,6 +59,7 @@ class ArchgenPlugin(BasePlugin[ArchgenConfig]):  # type: ignore[no-untyped-call]
         self.paths = Paths()
         self.model_path: Path | None = None
         self.mermaid_js: Path | None = None
+        self.titles: dict[str, Markup] = {}
 
     # ------------------------------------------------------------------ configuration
 
@@ -80,6 +86,10 @@ class ArchgenPlugin(BasePlugin[ArchgenConfig]):  # type: ignore[no-untyped-call]
             self.content.cache_hits,
             self.content.cache_misses,
         )
+        self.titles = page_titles(loaded.model, self.paths)
+        if self.config.site_name_from_model:
+            # Themes print site_name unescaped: it must be HTML (see html_text).
+            config.site_name = html_text(loaded.model.system.name)
         if config.nav is not None:
             config.nav = _place_sections(config.nav, sections(loaded.model, self.paths))
         # mermaid.min.js itself is loaded by archgen-mermaid.js, on pages that need it.
@@ -106,6 +116,24 @@ class ArchgenPlugin(BasePlugin[ArchgenConfig]):  # type: ignore[no-untyped-call]
                 File.generated(config, self.paths.mermaid_js, abs_src_path=str(self.mermaid_js))
             )
         return files
+
+    def on_page_markdown(
+        self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str:
+        """Give generated pages their titles as escaped HTML.
+
+        Without this, mkdocs takes the title from the page's first heading, and Material
+        prints it in ``<title>`` through ``striptags``, which *unescapes*: a label such as
+        ``</title><script>…`` would run. ``meta.title`` is printed as it is, and a title
+        set here stops ``| e`` from escaping it twice (``Markup``).
+        """
+        title = self.titles.get(page.file.src_uri)
+        if title is not None:
+            if not page.is_homepage:  # the home page's <title> is the site's name
+                page.meta["title"] = title
+            if "title" not in vars(page):  # a title from the nav wins
+                page.title = title
+        return markdown
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         if self.model_path is not None:

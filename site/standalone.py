@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from archgen.model import load_model
+from archgen.site.templating import html_text
 
 DEFAULT_CACHE = Path(".archgen-cache/site")
 
@@ -25,11 +26,13 @@ def site_config(
     model_path: Path | None, out: Path, docs_dir: Path, cache_dir: Path, site_name: str
 ) -> dict[str, Any]:
     """The mkdocs configuration of a model-only site (material, offline, strict)."""
-    plugin: dict[str, Any] = {"cache_dir": str(cache_dir.resolve())}
+    # The plugin replaces site_name with the model's name as HTML (themes print it raw);
+    # escaped here too, so it is safe even before the plugin runs.
+    plugin: dict[str, Any] = {"cache_dir": str(cache_dir.resolve()), "site_name_from_model": True}
     if model_path is not None:
         plugin["model"] = str(model_path.resolve())
     return {
-        "site_name": site_name,
+        "site_name": str(html_text(site_name)),
         "docs_dir": str(docs_dir.resolve()),
         "site_dir": str(out.resolve()),
         "strict": True,

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 _ESCAPES = {ord(char): f"&#{ord(char)};" for char in "&<>\"'\\`*_{}[]()#+-.!|~^$:"}
 """HTML's special characters, Markdown's syntax characters, and ``:`` (emoji, definitions):
@@ -29,6 +29,16 @@ def text(value: object) -> Markup:
         return value
     # Every character with a meaning in HTML or Markdown is a character reference now.
     return Markup(_WHITESPACE.sub(" ", str(value)).translate(_ESCAPES))  # noqa: S704
+
+
+def html_text(value: str) -> Markup:
+    """``value`` as HTML text, for what mkdocs and its themes print without escaping.
+
+    mkdocs treats ``site_name``, nav titles and page titles as HTML: themes print them raw
+    (``{{ config.site_name }}``) and sometimes through ``| e``. Escaped *and* marked safe,
+    a model string shows as itself in both places: ``| e`` leaves ``Markup`` alone.
+    """
+    return escape(value)
 
 
 def _finalize(value: object) -> object:

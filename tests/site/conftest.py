@@ -29,3 +29,23 @@ def tiny_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("tiny")
     build_site(TINY_SHOP, base / "site", base / "cache")
     return base / "site"
+
+
+@pytest.fixture(scope="session")
+def payload_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The telemetry model with a script-injection payload in every free-text field."""
+    from payloads import payload_model_text
+
+    path = tmp_path_factory.mktemp("payload-model") / "payload.yaml"
+    path.write_text(payload_model_text(), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def payload_site(tmp_path_factory: pytest.TempPathFactory, payload_model: Path) -> Path:
+    """`archgen site build` of the payload model (its one short scenario simulated)."""
+    from archgen.site.standalone import build_site
+
+    base = tmp_path_factory.mktemp("payload")
+    build_site(payload_model, base / "site", base / "cache")
+    return base / "site"
