@@ -191,14 +191,17 @@ SITE_CACHE = click.option(
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("build/site"),
     show_default=True,
-    help="Output folder (wiped).",
+    help="Output folder, replaced as a whole once the build succeeds.",
 )
 @SITE_CACHE
-def site_build(model_path: Path | None, out: Path, cache_dir: Path) -> None:
+@click.option(
+    "--force", is_flag=True, help="Replace --out even when it is not a site archgen built."
+)
+def site_build(model_path: Path | None, out: Path, cache_dir: Path, force: bool) -> None:
     """Build the site of MODEL into --out."""
     from archgen.commands.site import run_site_build
 
-    run_site_build(model_path, out, cache_dir)
+    run_site_build(model_path, out, cache_dir, force=force)
 
 
 @site.command("serve")

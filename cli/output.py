@@ -1,25 +1,8 @@
-"""Writing files atomically: a temporary file in the same folder, then a rename."""
+"""Writing files atomically (the helper lives in ``archgen.model.files``, shared with the
+runtime and the site, which may not import the command line)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
+from archgen.model.files import write_atomic
 
-
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-        # mkstemp creates 0600 files; outputs are for sharing, so honour the umask instead.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+__all__ = ["write_atomic"]

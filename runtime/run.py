@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from archgen.model.errors import did_you_mean
+from archgen.model.files import replace_folder
 from archgen.model.schema import Model, Scenario
 from archgen.runtime.behavior import Behavior
 from archgen.runtime.metrics import percentile
@@ -148,14 +148,60 @@ def run_scenario(
     registry: dict[str, type[Behavior]] | None = None,
 ) -> RunResult:
     """Simulate ``scenario_id``; write ``spans.jsonl``, ``metrics.jsonl``, ``summary.json``
-    and ``data-at-rest.json`` to ``out`` (nothing on disk when ``out`` is None)."""
+    and ``data-at-rest.json`` to ``out`` (nothing on disk when ``out`` is None).
+
+    ``out`` is replaced as one unit: an interrupted run leaves the previous one whole, and
+    the summary records the sha256 of its spans (``check --run`` compares them)."""
     scenario = find_scenario(model, scenario_id)
     seed = scenario.seed if seed is None else seed
     scale = scenario.scale if scale is None else scale
     duration_s = scenario.duration_s if duration_s is None else duration_s
     if scale <= 0 or duration_s <= 0:
         raise RunError("--scale and --duration must be positive")
-    sink = SpanSink(None if out is None else out / "spans.jsonl", keep=keep_spans)
+    if out is None:
+        return _simulate(
+            model, scenario, seed, scale, duration_s, None, keep_spans, progress, registry
+        )
+    with replace_folder(
+        out,
+        noun="run folder",
+        foreign=_foreign_files,
+        hint="move them away or choose another folder",
+    ) as staging:
+        result = _simulate(
+            model, scenario, seed, scale, duration_s, staging, keep_spans, progress, registry
+        )
+    result.out = out
+    return result
+
+
+RUN_FILES = frozenset({"spans.jsonl", "metrics.jsonl", "summary.json", "data-at-rest.json"})
+
+
+def _foreign_files(folder: Path) -> list[str]:
+    """What in ``folder`` is not a run file (nor the leftover of an older, interrupted run):
+    replacing the folder must delete nothing of the user's."""
+    return [
+        entry.name
+        for entry in folder.iterdir()
+        if entry.name not in RUN_FILES and entry.name[1:].removesuffix(".partial") not in RUN_FILES
+    ]
+
+
+def _simulate(
+    model: Model,
+    scenario: Scenario,
+    seed: int,
+    scale: float,
+    duration_s: float,
+    folder: Path | None,
+    keep_spans: bool,
+    progress: Callable[[float], None] | None,
+    registry: dict[str, type[Behavior]] | None,
+) -> RunResult:
+    """The run itself, its files written into ``folder`` (a fresh one, swapped in by the
+    caller as one unit, so the summary always describes the spans beside it)."""
+    sink = SpanSink(None if folder is None else folder / "spans.jsonl", keep=keep_spans)
     try:
         sim, traffic = build(
             model,
@@ -178,19 +224,17 @@ def run_scenario(
         raise
     sink.close()
     summary = summarize(sim, traffic, scenario, seed=seed, scale=scale, duration_s=duration_s)
-    if out is not None:
-        _write(out / "metrics.jsonl", "".join(line + "\n" for line in sim.metrics.lines))
-        _write(out / "summary.json", json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    if folder is not None:
+        summary["spans_sha256"] = sink.sha256()
+        _write(folder / "metrics.jsonl", "".join(line + "\n" for line in sim.metrics.lines))
+        _write(folder / "summary.json", json.dumps(summary, indent=2, sort_keys=True) + "\n")
         at_rest = at_rest_report(sim.shared)
-        _write(out / "data-at-rest.json", json.dumps(at_rest, indent=2, sort_keys=True) + "\n")
-    return RunResult(summary, out, sink.records, sim, traffic)
+        _write(folder / "data-at-rest.json", json.dumps(at_rest, indent=2, sort_keys=True) + "\n")
+    return RunResult(summary, folder, sink.records, sim, traffic)
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.partial")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    path.write_bytes(text.encode("utf-8"))
 
 
 def _r(value: float | None, digits: int = 3) -> float | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -73,7 +74,8 @@ class SpanSink:
     """Formats spans (sorted keys, fixed float rounding) and writes them in batches.
 
     ``path`` None keeps nothing on disk; ``keep`` also keeps the records in memory (for
-    ``--explain`` and tests).
+    ``--explain`` and tests). The sha256 of the file is computed as it is written, so the
+    summary can name the spans it belongs to without reading them back.
     """
 
     def __init__(self, path: Path | None, *, keep: bool = False) -> None:
@@ -83,12 +85,13 @@ class SpanSink:
         self.count = 0
         self._buffer: list[str] = []
         self._temporary: Path | None = None
-        self._stream: IO[str] | None = None
+        self._stream: IO[bytes] | None = None
+        self._hash = hashlib.sha256()
         self._ops: dict[str, str] = {}
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._temporary = path.with_name(f".{path.name}.partial")
-            self._stream = self._temporary.open("w", encoding="utf-8", newline="\n")
+            self._stream = self._temporary.open("wb")
 
     def add(self, call: Call, end: float) -> None:
         self.count += 1
@@ -124,14 +127,22 @@ class SpanSink:
             f'"step": {step}, "trace": {trace_id}}}\n'
         )
         if len(self._buffer) >= BATCH:
-            self._stream.write("".join(self._buffer))
-            self._buffer.clear()
+            self._flush(self._stream)
+
+    def _flush(self, stream: IO[bytes]) -> None:
+        data = "".join(self._buffer).encode("utf-8")
+        self._buffer.clear()
+        self._hash.update(data)
+        stream.write(data)
+
+    def sha256(self) -> str:
+        """The sha256 of the spans written so far (all of them once closed)."""
+        return self._hash.hexdigest()
 
     def close(self) -> None:
         if self._stream is None or self._temporary is None or self.path is None:
             return
-        self._stream.write("".join(self._buffer))
-        self._buffer.clear()
+        self._flush(self._stream)
         self._stream.close()
         self._stream = None
         os.replace(self._temporary, self.path)

@@ -86,13 +86,50 @@ def _quiet_mkdocs() -> None:
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
 
 
-def build_site(model_path: Path | None, out: Path, cache_dir: Path = DEFAULT_CACHE) -> Path:
-    """Build the site of ``model_path`` (the reference model when ``None``) into ``out``."""
+SITE_MARKER = ".archgen-site"
+"""An empty file in every site ``archgen site build`` writes: the proof that it may replace it."""
+
+
+def _foreign(folder: Path) -> list[str]:
+    """Everything in ``folder`` unless it is a site archgen built: with its marker, or with the
+    archgen plugin's stylesheet beside an ``index.html`` (``mkdocs build`` with the plugin,
+    as ``make demo`` does)."""
+    if (folder / SITE_MARKER).is_file() or (
+        (folder / "index.html").is_file()
+        and (folder / "assets" / "stylesheets" / "archgen.css").is_file()
+    ):
+        return []
+    return [entry.name for entry in folder.iterdir()]
+
+
+def build_site(
+    model_path: Path | None, out: Path, cache_dir: Path = DEFAULT_CACHE, *, force: bool = False
+) -> Path:
+    """Build the site of ``model_path`` (the reference model when ``None``) into ``out``.
+
+    mkdocs wipes its ``site_dir``, so it builds into a fresh folder beside ``out`` that then
+    replaces ``out`` as one unit: an interrupted build leaves the previous site as it was.
+    ``out`` must be new, empty or a site archgen built (``force`` lifts only that rule); it
+    is never a link, the current or home folder (or above them), or above the model file.
+    """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
+    from archgen.model.files import replace_folder
+
     _quiet_mkdocs()
-    with _config_file(model_path, out, cache_dir) as config_file:
+    with (
+        replace_folder(
+            out,
+            noun="site",
+            foreign=_foreign,
+            hint="choose an empty or new folder, or add --force to replace it",
+            protect=() if model_path is None else (model_path,),
+            force=force,
+            marker=SITE_MARKER,
+        ) as staging,
+        _config_file(model_path, staging, cache_dir) as config_file,
+    ):
         config = load_config(str(config_file))
         build(config)
     return out / "index.html"

@@ -3,6 +3,10 @@
 Each (view, format) has a content hash of the computed view, the renderer's version and
 the format; a manifest in the output folder remembers it with the hash of each file
 written, so an unchanged view is not drawn again. Files are written atomically.
+
+The manifest is input like any other (it may be committed, or tampered with): an entry is
+acted on only when its file names are plain names inside the output folder, and a file is
+only removed when it is still, byte for byte, the one archgen wrote.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from archgen.output import write_atomic
+from archgen.model.files import read_regular, write_atomic
 
 if TYPE_CHECKING:
     from archgen.model.schema import Model
@@ -122,7 +126,8 @@ def render_once(
         for name, data in sorted(files.items()):
             write_atomic(out / name, data)
             results.append(Written(view.id, fmt, name, "written", len(data)))
-        stale = set(entries.get(key, {}).get("files", {})) - set(files)
+        recorded: dict[str, str] = entries.get(key, {}).get("files", {})
+        stale = {name: recorded[name] for name in set(recorded) - set(files)}
         results += _remove(out, view.id, fmt, stale)
         entries[key] = {
             "input": digest,
@@ -133,7 +138,7 @@ def render_once(
         for key in sorted(set(entries) - current):
             view_id, _, fmt = key.rpartition(":")
             if fmt in formats:
-                results += _remove(out, view_id, fmt, set(entries.pop(key)["files"]))
+                results += _remove(out, view_id, fmt, entries.pop(key)["files"])
     write_atomic(out / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return sorted(results, key=lambda item: (item.view, item.fmt, item.file))
 
@@ -210,16 +215,56 @@ def watch_model(
 
 
 def read_manifest(out: Path) -> dict[str, Any]:
+    """The manifest of ``out``; an unreadable one is empty, and an entry that is not well
+    formed (a file name with a folder, ``..``, an absolute path…) is dropped with a warning:
+    its files are never read, written or removed through it."""
     empty: dict[str, Any] = {"archgen-render": MANIFEST_VERSION, "entries": {}}
+    path = out / MANIFEST
+    raw = read_regular(path)
+    if raw is None:
+        return empty
     try:
-        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(raw.decode("utf-8"))
+    except ValueError:
         return empty
     if not isinstance(data, dict) or data.get("archgen-render") != MANIFEST_VERSION:
         return empty
-    if not isinstance(data.get("entries"), dict):
+    entries = data.get("entries")
+    if not isinstance(entries, dict):
         return empty
+    for key in sorted(entries):
+        problem = _entry_problem(key, entries[key])
+        if problem is not None:
+            click.echo(f"warning: {path}: ignoring manifest entry {key!r}: {problem}", err=True)
+            del entries[key]
     return data
+
+
+def _entry_problem(key: str, entry: Any) -> str | None:
+    """Why a manifest entry cannot be trusted, or None."""
+    if ":" not in key:
+        return "its key is not VIEW:FORMAT"
+    if not isinstance(entry, dict) or not isinstance(entry.get("input"), str):
+        return "not an object with 'input' and 'files'"
+    files = entry.get("files")
+    if not isinstance(files, dict) or not files:
+        return "'files' is not an object of file names and hashes"
+    for name, digest in files.items():
+        if not _plain_name(name):
+            return f"unsafe file name {name!r} (only plain names inside the output folder)"
+        if not isinstance(digest, str) or len(digest) != 64:
+            return f"the hash of {name!r} is not a sha256"
+    return None
+
+
+def _plain_name(name: str) -> bool:
+    """A file name directly inside the output folder: no folder part, not hidden, not ``..``."""
+    return (
+        bool(name)
+        and not name.startswith(".")
+        and not any(char in name for char in "/\\\0")
+        and Path(name).name == name
+    )
 
 
 def _view_hash(view: ComputedView) -> str:
@@ -232,19 +277,32 @@ def _digest(data: str | bytes) -> str:
 
 
 def _intact(out: Path, files: dict[str, str]) -> bool:
-    """Every recorded file is still there, byte for byte (someone may have edited one)."""
+    """Every recorded file is still there, byte for byte (someone may have edited one); a
+    symbolic link never counts, so nothing outside ``out`` is read."""
     for name, digest in files.items():
-        try:
-            if _digest((out / name).read_bytes()) != digest:
-                return False
-        except OSError:
+        data = read_regular(out / name)
+        if data is None or _digest(data) != digest:
             return False
     return bool(files)
 
 
-def _remove(out: Path, view_id: str, fmt: str, names: set[str]) -> list[Written]:
+def _remove(out: Path, view_id: str, fmt: str, files: dict[str, str]) -> list[Written]:
+    """Remove the files archgen wrote that no view needs any more: only regular files
+    directly in ``out`` whose content is still the recorded one; the user's edits stay."""
     removed = []
-    for name in sorted(names):
-        (out / name).unlink(missing_ok=True)
+    folder = out.resolve()
+    for name in sorted(files):
+        path = out / name
+        if not _plain_name(name) or path.parent.resolve() != folder:
+            continue  # read_manifest dropped such entries; never act on one regardless
+        data = read_regular(path)
+        if data is None:
+            if os.path.lexists(path):
+                click.echo(f"warning: {path}: kept (not a regular file archgen wrote)", err=True)
+            continue
+        if _digest(data) != files[name]:
+            click.echo(f"warning: {path}: kept (changed since archgen wrote it)", err=True)
+            continue
+        path.unlink()
         removed.append(Written(view_id, fmt, name, "removed", 0))
     return removed

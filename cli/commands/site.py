@@ -8,10 +8,12 @@ from pathlib import Path
 import click
 
 
-def run_site_build(model_path: Path | None, out: Path, cache_dir: Path) -> None:
+def run_site_build(
+    model_path: Path | None, out: Path, cache_dir: Path, *, force: bool = False
+) -> None:
     from archgen.site.standalone import build_site
 
-    index = build_site(model_path, out, cache_dir)
+    index = build_site(model_path, out, cache_dir, force=force)
     click.echo(f"site built: {index}")
 
 

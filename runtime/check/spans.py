@@ -1,11 +1,15 @@
 """Reading a run folder: the spans of ``spans.jsonl`` in a compact form, and its summary.
 
+A summary names the sha256 of its spans (``spans_sha256``): a folder whose files come from
+different runs is refused rather than judged.
+
 A run of the reference model writes hundreds of thousands of spans; only the fields the
 checks need are kept, as slotted objects.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +23,17 @@ class RunInputError(click.ClickException):
     """A run folder that cannot be read: bad input, exit 2."""
 
     exit_code = 2
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 @dataclass(slots=True)
@@ -64,6 +79,13 @@ class RunFolder:
             if not isinstance(loaded, dict):
                 raise RunInputError(f"{summary_path}: expected a JSON object")
             summary = loaded
+        expected = summary.get("spans_sha256")
+        if expected is not None and expected != _sha256(spans):
+            raise RunInputError(
+                f"{spans}: not the spans of {summary_path} (its sha256 differs from the "
+                "summary's 'spans_sha256': a file was replaced or a run was interrupted); "
+                "run the scenario again"
+            )
         return cls(path, summary)
 
     def data_at_rest(self) -> dict[str, Any] | None:

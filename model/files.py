@@ -1,0 +1,176 @@
+"""Writing outputs safely: a file atomically, a whole folder as one unit.
+
+Shared by the command line, the runtime and the site (every package may import ``model``).
+Readers see the old output or the new one, never half of each; an interrupted write
+(exception, Ctrl-C, SIGTERM turned into an exception) leaves no temporary file behind; and a
+folder is only ever replaced when archgen wrote it, never a folder of the user's files.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+
+class OutputError(click.ClickException):
+    """An output folder archgen must not write or replace: bad input, exit 2."""
+
+    exit_code = 2
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(payload)
+        # mkstemp creates 0600 files; outputs are for sharing, so honour the umask instead.
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def read_regular(path: Path) -> bytes | None:
+    """The bytes of ``path`` when it is a regular file, else None: a symbolic link is not
+    followed, and a FIFO or device is not opened for reading."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        handle = os.open(path, flags)
+    except OSError:
+        return None
+    with os.fdopen(handle, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            return None
+        return stream.read()
+
+
+def discard(path: Path) -> None:
+    """Remove a temporary folder of ours, even when interrupted once more while doing it."""
+    try:
+        shutil.rmtree(path, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(path, ignore_errors=True)
+        raise
+
+
+def _is_within(inner: Path, outer: Path) -> bool:
+    return inner == outer or outer in inner.parents
+
+
+@contextmanager
+def replace_folder(
+    target: Path,
+    *,
+    noun: str,
+    foreign: Callable[[Path], Iterable[str]],
+    hint: str,
+    protect: Iterable[Path] = (),
+    force: bool = False,
+    marker: str | None = None,
+) -> Iterator[Path]:
+    """A fresh folder beside ``target`` to write into, swapped in for ``target`` as one unit
+    when the block ends normally; removed, with ``target`` untouched, when it raises anything.
+
+    ``target`` is refused (:class:`OutputError`, before anything is written) when it is a
+    symbolic link, the current or the home folder or one of their ancestors, or holds a
+    ``protect`` path; and, unless ``force``, when it holds anything ``foreign`` (the names
+    in it archgen did not write), checked again just before the swap. ``marker``, an empty
+    file, is written into the new folder to prove later that archgen wrote it.
+    """
+    real = _check_target(target, noun=noun, protect=tuple(protect))
+    refuse = None if force else (lambda: _refuse_foreign(target, real, noun, foreign, hint))
+    if refuse is not None:
+        refuse()
+    real.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{real.name}.archgen-", dir=real.parent))
+    try:
+        yield staging
+        if marker is not None:
+            (staging / marker).write_bytes(b"")
+        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700; outputs are for sharing
+        if refuse is not None:
+            refuse()  # the user may have put a file there while archgen was writing
+        _swap(staging, real)
+    except BaseException:
+        discard(staging)
+        raise
+
+
+def _check_target(target: Path, *, noun: str, protect: tuple[Path, ...]) -> Path:
+    """The resolved ``target``, or the refusals that hold even with ``--force``."""
+    if target.is_symlink():
+        raise OutputError(
+            f"{target}: is a symbolic link (to {os.readlink(target)}); archgen does not "
+            "replace what a link points to: give the folder itself"
+        )
+    real = target.resolve()
+    if real.exists() and not real.is_dir():
+        raise OutputError(f"{target}: exists and is not a folder")
+    try:
+        here: Path | None = Path.cwd().resolve()
+    except OSError:  # the current folder was deleted
+        here = None
+    if here is not None and _is_within(here, real):
+        raise OutputError(
+            f"{target}: is the current folder or contains it; archgen replaces the whole "
+            f"{noun}: give a folder of its own"
+        )
+    try:
+        home: Path | None = Path.home().resolve()
+    except (OSError, RuntimeError):  # no HOME and no password entry
+        home = None
+    if home is not None and _is_within(home, real):
+        raise OutputError(f"{target}: is the home folder or contains it; give a folder of its own")
+    for path in protect:
+        if _is_within(path.resolve(), real):
+            raise OutputError(f"{target}: contains the input {path}; give a folder of its own")
+    return real
+
+
+def _refuse_foreign(
+    target: Path, real: Path, noun: str, foreign: Callable[[Path], Iterable[str]], hint: str
+) -> None:
+    if real.is_dir():
+        names = sorted(foreign(real))
+        if names:
+            shown = ", ".join(names[:5]) + (", …" if len(names) > 5 else "")
+            raise OutputError(f"{target}: not a {noun} archgen wrote: it holds {shown}; {hint}")
+
+
+def _swap(staging: Path, real: Path) -> None:
+    """Rename ``real`` aside, ``staging`` in, then delete the old one; restore on failure."""
+    if not os.path.lexists(real):
+        os.rename(staging, real)
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{real.name}.archgen-old-", dir=real.parent))
+    old = aside / "old"
+    try:
+        os.rename(real, old)
+        os.rename(staging, real)
+    except BaseException:
+        if os.path.lexists(old) and not os.path.lexists(real):
+            os.rename(old, real)
+        if not os.path.lexists(old):
+            discard(aside)  # otherwise the old output stays aside rather than being lost
+        raise
+    discard(aside)
