@@ -14,11 +14,12 @@ STAMP  := $(VENV)/.installed-$(SOURCES_HASH)
 APT_STAMP := $(VENV)/.apt-done
 NPM_STAMP := node_modules/.installed-$(shell md5sum package.json package-lock.json 2>/dev/null | md5sum | cut -c1-12)
 
-.PHONY: help setup system-deps demo test lint typecheck pytest bench clean
+.PHONY: help setup system-deps demo test lint typecheck pytest bench fuzz clean
 
 help:
 	@echo "make demo   set up, then run archgen on the embedded reference model"
 	@echo "make test   set up, then lint, type-check and run the tests"
+	@echo "make fuzz   the model fuzz tests with a large budget (make test runs a small one)"
 	@echo "make lint | make bench | make setup | make clean"
 
 setup: $(STAMP) system-deps $(NPM_STAMP)
@@ -72,6 +73,11 @@ lint: setup
 
 test: lint
 	$(BIN)/pytest -q
+
+# The fuzz tests of `make test` with the large budget, randomized (findings are kept in
+# .hypothesis/ and replayed first on the next run).
+fuzz: setup
+	ARCHGEN_FUZZ_PROFILE=long $(BIN)/pytest -q tests/fuzz -p no:cacheprovider --hypothesis-show-statistics
 
 bench: setup
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

@@ -1,0 +1,115 @@
+"""Fuzz: mutated models through validation, valid mutants through a short run and a render.
+
+The only acceptable outcome of validation is a model or a :class:`ModelError` whose every
+line is ``error: …`` (exit code 2); a run may refuse with :class:`RunError`, a renderer
+with :class:`RenderError`. Anything else, or an example that does not finish, is a bug.
+Budgets live in ``conftest.py`` (``make test``: small and deterministic; ``make fuzz``:
+``ARCHGEN_FUZZ_PROFILE=long``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from hypothesis import event, given, note, settings
+from hypothesis import strategies as st
+
+from archgen.model import LoadedModel, Model, ModelError, load_model_text
+from archgen.renderers import render_view
+from archgen.renderers.base import RenderError
+from archgen.renderers.views import ComputedView, compute_views
+from archgen.runtime.run import RunError, run_scenario
+
+from .conftest import BUDGET, FUZZ, cpu_limit
+from .strategies import ALL, HOSTILE, Case, benign, boundary_number, cases
+
+NAME = "fuzz.yaml"
+RUN_CASES = st.one_of(
+    cases(mutations=(benign,), raw_damage=False),
+    cases(mutations=(benign, boundary_number), raw_damage=False),
+    cases(mutations=(benign, boundary_number, *HOSTILE), raw_damage=False),
+)
+"""What a user would do to a working model (mostly valid), numbers at their limits, and
+anything; a third each."""
+RUN_SCALE = 0.05
+
+
+def assert_clean_error(error: ModelError) -> None:
+    """What the user sees: one ``error: FILE…`` line per problem, nothing that a terminal
+    would interpret (escape sequences, carriage returns, bidi overrides)."""
+    assert error.exit_code == 2
+    assert error.problems
+    lines = error.format_message().split("\n")
+    assert len(lines) == len(error.problems), lines
+    for line in lines:
+        assert line.startswith(f"error: {NAME}"), line
+        unsafe = [c for c in line if c != "\t" and unicodedata.category(c) in {"Cc", "Cf", "Zl"}]
+        assert not unsafe, (unsafe, line)
+
+
+def validate(case: Case) -> LoadedModel | None:
+    note(f"--- {NAME} ---\n{case.text[:20_000]}\n--- end ---")
+    try:
+        loaded = load_model_text(case.text, NAME)
+    except ModelError as error:
+        assert_clean_error(error)
+        event("invalid")
+        return None
+    event("valid")
+    return loaded
+
+
+@pytest.mark.timeout(BUDGET.test_timeout_s)
+@settings(FUZZ, max_examples=BUDGET.validate)
+@given(case=cases(mutations=tuple(ALL)))
+def test_validate_fuzz(case: Case) -> None:
+    with cpu_limit(BUDGET.cpu_s_per_example):
+        validate(case)
+
+
+@pytest.mark.timeout(BUDGET.test_timeout_s)
+@settings(FUZZ, max_examples=BUDGET.run)
+@given(
+    case=RUN_CASES,
+    pick=st.integers(0, 1000),
+    duration_s=st.sampled_from([2.0, 20.0, 150.0]),
+)
+def test_valid_mutants_run_and_render(case: Case, pick: int, duration_s: float) -> None:
+    with cpu_limit(BUDGET.cpu_s_per_example):
+        loaded = validate(case)
+        if loaded is None:
+            return
+        model = loaded.model
+        if model.scenarios:
+            scenario = model.scenarios[pick % len(model.scenarios)]
+            if case.seed == "reference":  # a run of the reference model costs more
+                duration_s = min(duration_s, 20.0)
+            short_run(model, scenario.id, duration_s)
+        for view in compute_views(model):
+            for fmt in ("mermaid", "dot"):
+                render(model, view, fmt)
+
+
+def short_run(model: Model, scenario_id: str, duration_s: float) -> None:
+    """A run finishes with a summary or refuses with a message (the CLI's exit 2)."""
+    refusal = ""
+    try:
+        result = run_scenario(model, scenario_id, duration_s=duration_s, scale=RUN_SCALE)
+    except RunError as error:
+        refusal = str(error)
+        assert refusal
+        event("run refused")
+        return
+    assert result.summary
+
+
+def render(model: Model, view: ComputedView, fmt: str) -> None:
+    refusal = ""
+    try:
+        drawn = render_view(model, view, fmt)
+    except RenderError as error:
+        refusal = error.format_message()
+        assert refusal
+        return
+    assert drawn
