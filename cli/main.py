@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from archgen import __version__
+from archgen.errors import ArchgenGroup
 
 MODEL_ARGUMENT = click.argument(
     "model_path",
@@ -19,7 +20,10 @@ MODEL_ARGUMENT = click.argument(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=ArchgenGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, "--version", prog_name="archgen")
 def cli() -> None:
     """Architecture as code: one model of a cloud system, rendered, simulated, checked and
@@ -233,11 +237,14 @@ def site_serve(model_path: Path | None, dev_addr: str, cache_dir: Path) -> None:
 )
 @click.option("--seed", type=int, default=None, help="Random seed (default: the scenario's).")
 @click.option(
-    "--duration", type=float, default=None, help="Simulated seconds (default: the scenario's)."
+    "--duration",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Simulated seconds (default: the scenario's).",
 )
 @click.option(
     "--scale",
-    type=float,
+    type=click.FloatRange(min=0, min_open=True),
     default=None,
     help="Traffic and capacity scale factor (default: the scenario's).",
 )
@@ -283,4 +290,9 @@ def run(
 
 
 def main() -> None:
+    """The ``archgen`` executable: SIGTERM unwinds like Ctrl-C (exit 143 instead of 130),
+    so that temporary files are removed on the way out."""
+    from archgen.errors import raise_on_sigterm
+
+    raise_on_sigterm()
     cli(prog_name="archgen")

@@ -3,10 +3,35 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import click
+
+_SHORT_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_KEPT_FORMAT = {"\u200c", "\u200d"}  # zero-width (non-)joiners: needed to write some scripts
+_ESCAPED_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp"}
+
+
+def escape_terminal(text: str) -> str:
+    """``text`` with what a terminal would obey rather than show (ESC, CR, BEL, C0 and C1
+    controls, bidirectional overrides, line separators) written as ``\\x1b``, ``\\u202e``…,
+    so that a string from a model cannot rewrite, hide or reorder what archgen prints."""
+    if text.isprintable():  # the common case; every character escaped below is unprintable
+        return text
+    return "".join(_escape_character(character) for character in text)
+
+
+def _escape_character(character: str) -> str:
+    if character in _KEPT_FORMAT or unicodedata.category(character) not in _ESCAPED_CATEGORIES:
+        return character
+    if character in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[character]
+    code = ord(character)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 @dataclass(frozen=True, order=True)
@@ -22,7 +47,7 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
         path = f" {self.path}:" if self.path else ""
-        return f"error: {where}:{path} {self.message}"
+        return escape_terminal(f"error: {where}:{path} {self.message}")
 
 
 class ModelError(click.ClickException):

@@ -7,6 +7,8 @@ binary input) and bound what could hurt (alias expansion, nesting, file size).
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -83,25 +85,53 @@ def format_path(path: PathKey) -> str:
 
 
 def read_document(path: Path | str, display: str | None = None) -> Document:
-    """Read and parse ``path``; raise :class:`ModelError` on anything but a YAML mapping."""
+    """Read and parse ``path``; raise :class:`ModelError` on anything but a YAML mapping.
+
+    Only a regular file is opened: reading a FIFO or a terminal would wait forever, and a
+    device may never end. The type is checked before opening and again on the opened file
+    (which might have been swapped in between); opening never blocks (``O_NONBLOCK``).
+    """
     path = Path(path)
     name = display or str(path)
-    if not path.exists():
-        _fail(name, "no such file")
-    if path.is_dir():
-        _fail(name, "is a directory, not a model file")
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        _fail(
-            name,
-            f"file is too large ({size / 2**20:.1f} MiB; a model may be at most "
-            f"{MAX_BYTES // 2**20} MiB)",
-        )
     try:
-        raw = path.read_bytes()
+        _refuse_unless_regular(name, os.stat(path).st_mode)
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
-        _fail(name, f"cannot read file: {error.strerror}")
+        _fail_to_read(name, error)
+    with os.fdopen(handle, "rb") as stream:
+        status = os.fstat(handle)
+        _refuse_unless_regular(name, status.st_mode)
+        if status.st_size > MAX_BYTES:
+            _too_large(name, status.st_size)
+        try:
+            raw = stream.read(MAX_BYTES + 1)
+        except OSError as error:
+            _fail_to_read(name, error)
+    if len(raw) > MAX_BYTES:  # it grew after the check
+        _too_large(name, len(raw))
     return parse_document(raw, name)
+
+
+def _refuse_unless_regular(name: str, mode: int) -> None:
+    if stat.S_ISDIR(mode):
+        _fail(name, "is a directory, not a model file")
+    if not stat.S_ISREG(mode):
+        _fail(name, "not a regular file")
+
+
+def _fail_to_read(name: str, error: OSError) -> NoReturn:
+    if isinstance(error, FileNotFoundError | NotADirectoryError):
+        _fail(name, "no such file")
+    reason = (error.strerror or str(error)).lower()
+    _fail(name, f"cannot read: {reason}")
+
+
+def _too_large(name: str, size: int) -> NoReturn:
+    _fail(
+        name,
+        f"file is too large ({size / 2**20:.1f} MiB; a model may be at most "
+        f"{MAX_BYTES // 2**20} MiB)",
+    )
 
 
 def parse_document(raw: bytes, name: str) -> Document:

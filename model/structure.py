@@ -1,9 +1,16 @@
-"""Turns pydantic's structural errors into positioned, readable problems."""
+"""Turns pydantic's structural errors into positioned, readable problems.
+
+pydantic reports a value that fits no member of a union once per member, each under a
+label such as ``str`` or ``function-after[…]``; a user wrote one value, so they get one
+problem, at the value, without pydantic's labels.
+"""
 
 from __future__ import annotations
 
+import re
 import types
 import typing
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
 import pydantic
@@ -16,14 +23,123 @@ if TYPE_CHECKING:
     from archgen.model.schema import Model
 
 
+# What each of pydantic's type errors expected, in the words of YAML rather than Python.
+_EXPECTED = {
+    "string_type": "a string",
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "int_from_float": "an integer",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "a boolean",
+    "bool_parsing": "a boolean",
+    "tuple_type": "a list",
+    "list_type": "a list",
+    "set_type": "a list",
+    "frozen_set_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "dataclass_type": "a mapping",
+}
+_CONTAINER_TYPES = {
+    kind for kind, expected in _EXPECTED.items() if expected in ("a list", "a mapping")
+}
+_TYPE_MISMATCHES = {*_EXPECTED, "literal_error", "enum", "is_instance_of", "none_required"}
+
+
+@dataclass(frozen=True)
+class _Located:
+    """A pydantic error placed in the document, with the unions it went through."""
+
+    item: Any
+    path: PathKey
+    owner: type[BaseModel] | None
+    branches: tuple[tuple[PathKey, str], ...]  # (where the union's value is, member label)
+
+
 def structural_problems(document: Document, error: pydantic.ValidationError) -> list[Problem]:
     from archgen.model.schema import Model
 
+    located = [
+        _Located(item, *_resolve(document.data, item["loc"], Model))
+        for item in error.errors(include_url=False)
+    ]
+    located = [entry for entry in located if not _follows_from_its_items(entry, located)]
     problems: list[Problem] = []
-    for item in error.errors(include_url=False):
-        path, owner = _resolve(document.data, item["loc"], Model)
-        problems.append(_problem(document, item, path, owner))
+    for entry in _one_per_union(located):
+        if isinstance(entry, _Located):
+            problems.append(_problem(document, entry.item, entry.path, entry.owner))
+        else:
+            problems.append(_union_problem(document, *entry))
     return problems
+
+
+def _follows_from_its_items(entry: _Located, located: list[_Located]) -> bool:
+    """A list that is too short only because some of its items failed (pydantic counts the
+    items left "after validation"): the items' own problems say it all."""
+    if entry.item["type"] != "too_short" or "after validation" not in entry.item["msg"]:
+        return False
+    loc = tuple(entry.item["loc"])
+    return any(
+        len(other.item["loc"]) > len(loc) and tuple(other.item["loc"][: len(loc)]) == loc
+        for other in located
+    )
+
+
+def _one_per_union(
+    located: list[_Located], level: int = 0
+) -> list[_Located | tuple[PathKey, list[_Located]]]:
+    """The errors to report: for each union a value fits no member of, the errors of the one
+    member the value got into (it had that member's shape and failed inside), else one
+    ``(where, errors)`` entry for "should be A or B"."""
+    result: list[_Located | tuple[PathKey, list[_Located]]] = []
+    unions: dict[PathKey, dict[str, list[_Located]]] = {}
+    for entry in located:
+        if len(entry.branches) <= level:
+            result.append(entry)
+        else:
+            where, label = entry.branches[level]
+            unions.setdefault(where, {}).setdefault(label, []).append(entry)
+    for where, members in unions.items():
+        entered = [
+            errors for errors in members.values() if any(_went_in(entry, where) for entry in errors)
+        ]
+        if entered:
+            result.extend(_one_per_union(min(entered, key=len), level + 1))
+        else:
+            result.append((where, [entry for errors in members.values() for entry in errors]))
+    return result
+
+
+def _went_in(entry: _Located, where: PathKey) -> bool:
+    return len(entry.path) > len(where) or entry.item["type"] not in _TYPE_MISMATCHES
+
+
+def _union_problem(document: Document, where: PathKey, errors: list[_Located]) -> Problem:
+    expected = list(dict.fromkeys(_expected(entry.item) for entry in errors))
+    if "a number" in expected and "an integer" in expected:
+        expected.remove("an integer")  # every integer is a number
+    either = expected[0] if len(expected) == 1 else ", ".join(expected[:-1]) + f" or {expected[-1]}"
+    mark = document.positions.value(where)
+    message = f"input should be {either}{_got(errors[0].item.get('input'))}"
+    return Problem(document.source, mark.line, mark.column, format_path(where), message)
+
+
+def _expected(item: Any) -> str:
+    known = _EXPECTED.get(item["type"])
+    if known is not None:
+        return known
+    text = str(item["msg"]).removeprefix("Input should be ")
+    return text[:1].lower() + text[1:]
+
+
+def _got(value: Any) -> str:
+    if _is_scalar(value):
+        return f" (got {_show(value)})"
+    if isinstance(value, list | tuple):
+        return " (got a list)"
+    return " (got a mapping)" if isinstance(value, dict) else ""
 
 
 def salvage(
@@ -92,6 +208,8 @@ def _problem(
     elif kind == "union_tag_not_found":
         discriminator = str(ctx.get("discriminator", "kind")).strip("'")
         message = f"missing required field '{discriminator}'"
+    elif kind in _CONTAINER_TYPES:
+        message = f"input should be {_EXPECTED[kind]}{_got(item.get('input'))}"
     else:
         message = item["msg"].removeprefix("Value error, ")
         message = (
@@ -105,14 +223,24 @@ def _problem(
 
 def _resolve(
     data: Any, loc: tuple[int | str, ...], root: type[BaseModel]
-) -> tuple[PathKey, type[BaseModel] | None]:
-    """Map pydantic's ``loc`` onto the document's path, dropping union tags, and find the
-    schema class that owns the last component (for "did you mean" on unknown fields)."""
+) -> tuple[PathKey, type[BaseModel] | None, tuple[tuple[PathKey, str], ...]]:
+    """Map pydantic's ``loc`` onto the document's path, dropping union labels; find the
+    schema class that owns the last component (for "did you mean" on unknown fields) and
+    the non-discriminated unions the error went through."""
     path: list[str | int] = []
     current: Any = data
     annotation: Any = root
     owner: type[BaseModel] | None = root
+    branches: list[tuple[PathKey, str]] = []
     for part in loc:
+        if isinstance(part, str) and len(_members(annotation)) > 1:
+            # pydantic labels the member of a union that an error comes from.
+            selected = _select_member(annotation, part)
+            if selected is None:
+                branches.append((tuple(path), part))
+                selected = _labelled_member(annotation, part)
+            annotation = selected
+            continue
         if isinstance(current, dict) and part in current:
             owner = _as_model(annotation)
             annotation = _field_annotation(annotation, str(part), current)
@@ -123,17 +251,13 @@ def _resolve(
             path.append(part)
             current = current[part]
         elif isinstance(current, dict) and isinstance(part, str):
-            selected = _select_member(annotation, part)
-            if selected is not None:
-                annotation = selected  # a discriminator tag: not part of the document
-                continue
             owner = _as_model(annotation)
             path.append(part)
             current = None
         else:
             path.append(part)
             current = None
-    return tuple(path), owner
+    return tuple(path), owner, tuple(branches)
 
 
 def _unwrap(annotation: Any) -> list[Any]:
@@ -144,6 +268,27 @@ def _unwrap(annotation: Any) -> list[Any]:
     if origin is Union or isinstance(annotation, types.UnionType):
         return [alt for arg in typing.get_args(annotation) for alt in _unwrap(arg)]
     return [annotation]
+
+
+def _members(annotation: Any) -> list[Any]:
+    """The members of a union (``None`` aside: pydantic makes ``X | None`` no union)."""
+    return [alt for alt in _unwrap(annotation) if alt is not type(None)]
+
+
+def _labelled_member(annotation: Any, label: str) -> Any:
+    """The member pydantic names ``label``: ``str``, ``tuple[str, ...]``, a class name or
+    ``function-after[…, Name]`` for a class with validators."""
+    lowered = label.lower()
+    for member in _members(annotation):
+        if _is_model(member):
+            if member.__name__.lower() in re.split(r"[\[\], ]+", lowered):
+                return member
+            continue
+        origin = typing.get_origin(member) or member
+        name = str(getattr(origin, "__name__", "") or getattr(origin, "_name", "")).lower()
+        if name and (lowered == name or lowered.startswith(f"{name}[")):
+            return member
+    return Any
 
 
 def _as_model(annotation: Any) -> type[BaseModel] | None:
@@ -161,6 +306,8 @@ def _field_annotation(annotation: Any, name: str, value: dict[str, Any]) -> Any:
             for field_name, info in alt.model_fields.items():
                 if name in (field_name, info.alias):
                     return info.annotation
+        elif typing.get_origin(alt) is dict and len(typing.get_args(alt)) == 2:
+            return typing.get_args(alt)[1]
     return Any
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from archgen.model import load_model
+from archgen.model.errors import escape_terminal
 
 
 class RunInputError(click.ClickException):
@@ -34,6 +35,7 @@ def run_command(
     if explain or journey is not None:
         _explain(model, scenario, journey, seed, scale, explain)
         return
+    _known_scenario(model, scenario)
     out = out or Path("archgen-out") / f"run-{scenario}"
     try:
         if sys.stderr.isatty() and not as_json:
@@ -152,12 +154,12 @@ def _explain(
     explain: bool,
 ) -> None:
     from archgen.runtime.explain import explain_journey, render_tree
-    from archgen.runtime.run import RunError, find_scenario
+    from archgen.runtime.run import RunError
 
     if journey is None or not explain:
         raise RunInputError("--journey and --explain go together: --journey ID --explain")
+    found = _known_scenario(model, scenario)
     try:
-        found = find_scenario(model, scenario)
         spans = explain_journey(
             model,
             scenario,
@@ -169,4 +171,14 @@ def _explain(
         raise RunInputError(str(error)) from None
     click.echo(f"one user through journey '{journey}' ({scenario}):")
     for line in render_tree(spans):
-        click.echo(line)
+        click.echo(escape_terminal(line))  # operation names are the model's free text
+
+
+def _known_scenario(model: Any, scenario: str) -> Any:
+    """The scenario ``--scenario`` names; an unknown one is a usage error."""
+    from archgen.runtime.run import RunError, find_scenario
+
+    try:
+        return find_scenario(model, scenario)
+    except RunError as error:
+        raise click.BadParameter(str(error), param_hint="--scenario") from None

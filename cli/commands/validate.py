@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from archgen.model import load_model
+from archgen.model.errors import escape_terminal
 
 
 def run_validate(model_path: Path | None, *, quiet: bool = False) -> None:
@@ -16,7 +17,12 @@ def run_validate(model_path: Path | None, *, quiet: bool = False) -> None:
         return
     model = loaded.model
     kinds = Counter(node.kind for node in model.nodes)
-    click.echo(f"{loaded.source}: valid — {model.system.name} (version {model.system.version})")
+    # The name and the file's name are free text: nothing in them may drive the terminal.
+    click.echo(
+        escape_terminal(
+            f"{loaded.source}: valid — {model.system.name} (version {model.system.version})"
+        )
+    )
     click.echo(
         f"  {len(model.groups)} groups, {len(model.nodes)} nodes, {len(model.edges)} edges, "
         f"{len(model.flows)} flows, {len(model.journeys)} journeys, "

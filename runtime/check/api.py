@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -21,9 +23,15 @@ from archgen.runtime.check.report import FindingSink, Report, Scope
 from archgen.runtime.check.rules import COVERAGE_RULES, DYNAMIC_RULES
 from archgen.runtime.check.spans import RunFolder, RunInputError
 
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
-class UnknownScenarioError(click.ClickException):
-    exit_code = 2
+
+class UnknownScenarioError(click.BadParameter):
+    """A ``--scenario`` the model does not declare: a usage error, exit 2."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, param_hint="--scenario")
 
 
 def check(
@@ -117,7 +125,10 @@ def run_and_check_all(
     from concurrent.futures import ProcessPoolExecutor
 
     order = sorted(scenarios, key=lambda s: -_work(loaded.model.scenarios_by_id[s]))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with (
+        ProcessPoolExecutor(max_workers=workers, initializer=_worker_start) as pool,
+        _stop_all_on_exception(pool),
+    ):
         futures = {
             scenario: pool.submit(_run_and_check_text, loaded.text, loaded.source, scenario)
             for scenario in order
@@ -138,7 +149,36 @@ def _work(scenario: Scenario) -> float:
 def _run_and_check_text(
     text: str, source: str, scenario: str
 ) -> tuple[Scope, set[tuple[str, str]]]:
-    return _run_and_check(load_model_text(text, source), scenario)
+    try:
+        return _run_and_check(load_model_text(text, source), scenario)
+    except (SystemExit, KeyboardInterrupt):
+        # Stopped, its run folder already removed: end this worker, or it would go on
+        # with the next queued scenario.
+        os._exit(1)
+
+
+def _worker_start() -> None:
+    """SIGTERM (from :func:`_stop_all_on_exception`) unwinds a worker like the parent, so
+    that its temporary run folder is removed, whichever way processes start."""
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextmanager
+def _stop_all_on_exception(pool: ProcessPoolExecutor) -> Iterator[None]:
+    """On Ctrl-C, SIGTERM or a failed scenario, stop every simulation now instead of waiting
+    for the queued ones (each worker still removes its temporary run folder on the way out)."""
+    try:
+        yield
+    except BaseException:
+        workers = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in workers:
+            process.terminate()
+        raise
 
 
 @contextmanager

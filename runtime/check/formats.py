@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
+from archgen.model.errors import escape_terminal
 from archgen.runtime.check.report import Finding, Report, Rule, Severity
 from archgen.runtime.check.rules import ALL_RULES
 
@@ -46,7 +47,8 @@ def to_text(report: Report, tool_version: str = "") -> str:
         f"check {verdict}: {counts['errors']} errors, {counts['warnings']} warnings, "
         f"{counts['suppressed']} suppressed"
     )
-    return "\n".join(lines) + "\n"
+    # Messages quote the model's free text: nothing in it may drive the reader's terminal.
+    return "\n".join(escape_terminal(line) for line in lines) + "\n"
 
 
 def to_json(report: Report, tool_version: str = "") -> str:

@@ -67,10 +67,11 @@ def test_init_writes_the_reference_model_and_its_schema(tmp_path: Path) -> None:
 def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
     target = tmp_path / "shop.yaml"
     target.write_text("mine\n")
-    code, _, err = run("init", str(target))
-    assert code == 2
-    assert err.endswith(f"Error: {target} exists; use --force to overwrite it\n")
+    code, out, err = run("init", str(target))
+    assert (code, out) == (2, "")
+    assert err == f"error: {target}: exists; use --force to overwrite it\n"
     assert target.read_text() == "mine\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["shop.yaml"]
 
 
 def test_schema_to_a_file(tmp_path: Path) -> None:

@@ -85,7 +85,9 @@ def test_selected_views_and_formats(tmp_path: Path) -> None:
 def test_unknown_view_suggests(tmp_path: Path) -> None:
     code, output = render(MINI, "--out", str(tmp_path), "--view", "overveiw")
     assert code == 2
-    assert "Error: unknown view 'overveiw' (did you mean 'overview'?). Views: overview," in output
+    assert output.startswith(
+        "error: unknown view 'overveiw' (did you mean 'overview'?). Views: overview,"
+    )
     assert not list(tmp_path.iterdir())
 
 

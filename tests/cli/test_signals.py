@@ -1,0 +1,126 @@
+"""Ctrl-C and SIGTERM end a command with exit 130 and 143 and one line, not "Aborted!" with
+exit 1 (which ``archgen check`` uses for "violations found") nor a traceback, and the run
+folder being written is removed on the way out.
+
+The signal is sent once the run has started writing; the run is made far too long to end
+by itself first, and every wait is generous (the verdict never depends on speed).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ARCHGEN = Path(sys.executable).parent / "archgen"
+STARTUP_S = 300
+EXIT_S = 300
+
+
+# A shell without job control starts background jobs with SIGINT ignored, and Python then
+# keeps ignoring it; a user's Ctrl-C reaches archgen with the default disposition, so the
+# test starts archgen through this (exec keeps the process, hence its pid).
+WITH_DEFAULT_SIGINT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
+def _start_a_long_run(runs: Path) -> subprocess.Popen[str]:
+    runs.mkdir()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            WITH_DEFAULT_SIGINT,
+            str(ARCHGEN),
+            "run",
+            "--scenario",
+            "prime-day",
+            "--duration",
+            "20000",
+            "--out",
+            str(runs / "prime-day"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + STARTUP_S
+    while not any(runs.iterdir()):  # the run writes beside its folder as soon as it starts
+        if process.poll() is not None:
+            _, err = process.communicate()
+            pytest.fail(f"archgen ended before it was signalled: {process.returncode}\n{err}")
+        if time.monotonic() > deadline:
+            process.kill()
+            process.communicate()
+            pytest.fail(f"the run wrote nothing in {STARTUP_S} s")
+        time.sleep(0.05)
+    return process
+
+
+@pytest.mark.parametrize(
+    ("sent", "code", "line"),
+    [
+        (signal.SIGINT, 130, "archgen: interrupted\n"),
+        (signal.SIGTERM, 143, "archgen: terminated\n"),
+    ],
+)
+def test_a_signalled_run_ends_with_its_exit_code(
+    tmp_path: Path, sent: signal.Signals, code: int, line: str
+) -> None:
+    runs = tmp_path / "runs"
+    process = _start_a_long_run(runs)
+    process.send_signal(sent)
+    try:
+        out, err = process.communicate(timeout=EXIT_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        pytest.fail(f"archgen did not end within {EXIT_S} s of {sent.name}")
+    assert (process.returncode, out, err) == (code, "", line)
+    assert list(runs.iterdir()) == []  # no half-written run folder, no temporary files
+
+
+@pytest.mark.parametrize(
+    ("sent", "code", "line"),
+    [
+        (signal.SIGINT, 130, "archgen: interrupted\n"),
+        (signal.SIGTERM, 143, "archgen: terminated\n"),
+    ],
+)
+def test_a_signalled_check_stops_its_workers(
+    tmp_path: Path, sent: signal.Signals, code: int, line: str
+) -> None:
+    """``archgen check`` runs the scenarios in worker processes: they stop too, removing
+    their temporary run folders, and the exit code is not 1 ("violations found")."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-c", WITH_DEFAULT_SIGINT, str(ARCHGEN), "check"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(temporary)},
+    )
+    deadline = time.monotonic() + STARTUP_S
+    while not any(temporary.iterdir()):  # a scenario's temporary run folder
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            _, err = process.communicate()
+            pytest.fail(f"no scenario started ({process.returncode}): {err}")
+        time.sleep(0.05)
+    process.send_signal(sent)
+    try:
+        out, err = process.communicate(timeout=EXIT_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        pytest.fail(f"archgen check did not end within {EXIT_S} s of {sent.name}")
+    assert (process.returncode, out, err) == (code, "", line)
+    assert list(temporary.iterdir()) == []
