@@ -45,6 +45,7 @@ _EXPECTED = {
 _CONTAINER_TYPES = {
     kind for kind, expected in _EXPECTED.items() if expected in ("a list", "a mapping")
 }
+_SCALAR_LABELS = {"str", "int", "float", "bool", "none", "bytes"}
 _TYPE_MISMATCHES = {*_EXPECTED, "literal_error", "enum", "is_instance_of", "none_required"}
 
 
@@ -250,6 +251,10 @@ def _resolve(
             annotation = _item_annotation(annotation)
             path.append(part)
             current = current[part]
+        elif isinstance(part, str) and _looks_like_a_label(part):
+            # A union whose annotation was not followed (e.g. behind a validator).
+            branches.append((tuple(path), part))
+            annotation = Any
         elif isinstance(current, dict) and isinstance(part, str):
             owner = _as_model(annotation)
             path.append(part)
@@ -258,6 +263,11 @@ def _resolve(
             path.append(part)
             current = None
     return tuple(path), owner, tuple(branches)
+
+
+def _looks_like_a_label(part: str) -> bool:
+    """pydantic's name for a union member; never a field name of the schema."""
+    return "[" in part or part in _SCALAR_LABELS
 
 
 def _unwrap(annotation: Any) -> list[Any]:
