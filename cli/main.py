@@ -19,6 +19,15 @@ MODEL_ARGUMENT = click.argument(
     type=click.Path(path_type=Path, dir_okay=True, exists=False),
 )
 
+MAX_EVENTS = click.option(
+    "--max-events",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Cost budget of a run, in simulated events (default 20,000,000): a scenario "
+    "estimated above it is refused before it starts.",
+)
+
 
 @click.group(
     cls=ArchgenGroup,
@@ -128,6 +137,7 @@ def render(
     help="Run this scenario and check it; repeatable. Default: every scenario.",
 )
 @click.option("--lint-only", is_flag=True, help="Only the static rules; run nothing.")
+@MAX_EVENTS
 @click.option(
     "--format",
     "-f",
@@ -149,6 +159,7 @@ def check(
     run_dirs: tuple[Path, ...],
     scenarios: tuple[str, ...],
     lint_only: bool,
+    max_events: int | None,
     output_format: str,
     out: Path | None,
 ) -> None:
@@ -164,6 +175,7 @@ def check(
         run_dirs=run_dirs,
         scenarios=scenarios,
         lint_only=lint_only,
+        max_events=max_events,
         output_format=output_format,
         out=out,
     )
@@ -255,6 +267,7 @@ def site_serve(model_path: Path | None, dev_addr: str, cache_dir: Path) -> None:
     default=None,
     help="Run folder (default ./archgen-out/run-<scenario>).",
 )
+@MAX_EVENTS
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--journey", default=None, help="With --explain: the journey to follow.")
 @click.option(
@@ -269,6 +282,7 @@ def run(
     duration: float | None,
     scale: float | None,
     out: Path | None,
+    max_events: int | None,
     as_json: bool,
     journey: str | None,
     explain: bool,
@@ -283,6 +297,7 @@ def run(
         duration=duration,
         scale=scale,
         out=out,
+        max_events=max_events,
         as_json=as_json,
         journey=journey,
         explain=explain,

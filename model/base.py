@@ -6,11 +6,10 @@ with a position rather than a silently ignored key.
 
 from __future__ import annotations
 
-import math
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
@@ -23,12 +22,34 @@ Id = Annotated[
 ]
 """A stable id written in the YAML; ids are never generated."""
 
+# Every number of a model has a range a run can honour: finite (NaN and infinities are
+# refused), and bounded above by what AWS allows or, where AWS sets no limit, by what a
+# simulation on one machine can carry out. The bounds appear in the JSON Schema too.
+
+MAX_SECONDS = 7 * 86_400
+"""A week: the longest run, and the bound of every time written in seconds."""
+MAX_MS = 86_400_000
+"""A day in milliseconds: the bound of every latency, pause or timeout written in ms."""
+MAX_FACTOR = 1_000
+"""Bound of traffic multipliers (shapes, the scenario's scale)."""
+MAX_WEIGHT = 1_000_000
+"""Bound of relative weights (journey mix, client locations)."""
+MAX_LABEL_CHARS = 200
+"""Labels, names and titles: what a diagram or a heading can show."""
+MAX_TEXT_CHARS = 10_000
+"""Descriptions and notes."""
+
 Percent = Annotated[float, Field(ge=0, le=100)]
 Probability = Annotated[float, Field(ge=0, le=1)]
-PositiveFloat = Annotated[float, Field(gt=0)]
-NonNegativeFloat = Annotated[float, Field(ge=0)]
-PositiveInt = Annotated[int, Field(gt=0)]
-NonNegativeInt = Annotated[int, Field(ge=0)]
+Seconds = Annotated[float, Field(ge=0, le=MAX_SECONDS)]
+PositiveSeconds = Annotated[float, Field(gt=0, le=MAX_SECONDS)]
+Millis = Annotated[float, Field(ge=0, le=MAX_MS)]
+PositiveMillis = Annotated[float, Field(gt=0, le=MAX_MS)]
+Factor = Annotated[float, Field(ge=0, le=MAX_FACTOR)]
+PositiveFactor = Annotated[float, Field(gt=0, le=MAX_FACTOR)]
+Weight = Annotated[float, Field(gt=0, le=MAX_WEIGHT)]
+Label = Annotated[str, Field(max_length=MAX_LABEL_CHARS)]
+Text = Annotated[str, Field(max_length=MAX_TEXT_CHARS)]
 
 
 class Strict(BaseModel):
@@ -40,6 +61,7 @@ class Strict(BaseModel):
         populate_by_name=True,
         use_enum_values=False,
         validate_default=False,
+        allow_inf_nan=False,
     )
 
 
@@ -61,14 +83,8 @@ class Duration(Strict):
     """
 
     distribution: DistributionKind = DistributionKind.lognormal
-    mean_ms: NonNegativeFloat = Field(description="Mean duration in milliseconds.")
-    cv: NonNegativeFloat = Field(0.5, le=10, description="Coefficient of variation.")
-
-    @model_validator(mode="after")
-    def _finite(self) -> Duration:
-        if not math.isfinite(self.mean_ms):
-            raise ValueError("mean_ms must be a finite number")
-        return self
+    mean_ms: Millis = Field(description="Mean duration in milliseconds (at most a day).")
+    cv: float = Field(0.5, ge=0, le=10, description="Coefficient of variation (0 to 10).")
 
 
 def ms(mean: float, cv: float = 0.5, distribution: str = "lognormal") -> Duration:

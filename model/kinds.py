@@ -9,23 +9,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
 from archgen.model.base import (
+    MAX_MS,
     Duration,
     Id,
-    NonNegativeFloat,
-    NonNegativeInt,
     Percent,
-    PositiveFloat,
-    PositiveInt,
     Probability,
     Strict,
+    Weight,
     ms,
 )
 from archgen.model.iam import PolicyDocument
+
+YEAR_S = 31_536_000
+"""CloudFront's default maximum TTL; the bound of every cache lifetime."""
+MAX_INSTANCES = 10_000
+"""Bound of instances in one fleet or endpoint (each is simulated)."""
+MAX_CONCURRENCY = 100_000
+"""Bound of Lambda concurrency (AWS's default account quota is 1,000)."""
+MAX_CAPACITY_UNITS = 1_000_000
+"""Bound of a provisioned DynamoDB table's read or write capacity units."""
 
 # --------------------------------------------------------------------------- client
 
@@ -34,9 +41,10 @@ class ClientLocation(Strict):
     """Where a share of the users sits, and its network round trip to each region group."""
 
     id: Id
-    weight: PositiveFloat = 1.0
-    latency_ms: dict[Id, NonNegativeFloat] = Field(
-        default_factory=dict, description="Round-trip time from here to each region group id."
+    weight: Weight = 1.0
+    latency_ms: dict[Id, Annotated[float, Field(ge=0, le=60_000)]] = Field(
+        default_factory=dict,
+        description="Round-trip time from here to each region group id (at most 60 s).",
     )
 
 
@@ -46,7 +54,7 @@ class ClientParams(Strict):
         default_factory=lambda: ms(8000, 1.0, "exponential"),
         description="Pause between two flows of a journey.",
     )
-    timeout_ms: PositiveFloat = 10_000
+    timeout_ms: float = Field(10_000, gt=0, le=MAX_MS, description="At most a day.")
 
 
 # --------------------------------------------------------------------------- edge & DNS
@@ -69,7 +77,7 @@ class DnsRecord(Strict):
 
     target: Id = Field(description="Node the answer points at (e.g. a regional load balancer).")
     region: Id | None = Field(None, description="Region group, for latency routing.")
-    weight: NonNegativeInt = Field(1, le=255)
+    weight: int = Field(1, ge=0, le=255)
     failover: FailoverRole | None = None
     health_check: bool = True
     health_alarm: Id | None = Field(
@@ -79,7 +87,7 @@ class DnsRecord(Strict):
 
 class Route53Params(Strict):
     routing: RoutingPolicy = RoutingPolicy.latency
-    ttl_s: NonNegativeInt = Field(60, le=172_800)
+    ttl_s: int = Field(60, ge=0, le=172_800)
     health_check_interval_s: Literal[10, 30] = 30
     failure_threshold: int = Field(3, ge=1, le=10)
     records: tuple[DnsRecord, ...] = ()
@@ -92,18 +100,24 @@ class CloudFrontOrigin(Strict):
 
 
 class CloudFrontParams(Strict):
-    min_ttl_s: NonNegativeInt = 0
-    default_ttl_s: NonNegativeInt = 86_400
-    max_ttl_s: NonNegativeInt = 31_536_000
+    min_ttl_s: int = Field(0, ge=0, le=YEAR_S)
+    default_ttl_s: int = Field(86_400, ge=0, le=YEAR_S)
+    max_ttl_s: int = Field(YEAR_S, ge=0, le=YEAR_S, description="At most a year.")
     edge_locations: tuple[Id, ...] = Field(
         default=("edge",), description="Edge location names; each keeps its own cache."
     )
-    cache_capacity_objects: PositiveInt = Field(
-        50_000, description="Objects one edge location keeps before evicting (LRU)."
+    cache_capacity_objects: int = Field(
+        50_000,
+        gt=0,
+        le=1_000_000,
+        description="Objects one edge location keeps before evicting (LRU; at most a million).",
     )
     origins: tuple[CloudFrontOrigin, ...] = ()
-    stale_if_error_s: NonNegativeInt = Field(
-        0, description="How long an expired copy may still be served when the origin fails."
+    stale_if_error_s: int = Field(
+        0,
+        ge=0,
+        le=YEAR_S,
+        description="How long an expired copy may still be served when the origin fails.",
     )
     origin_shield: bool = False
     hit: Duration = Field(default_factory=lambda: ms(15, 0.4))
@@ -129,7 +143,12 @@ class ShieldParams(Strict):
 
 
 class WafRateRule(Strict):
-    limit: int = Field(2_000, ge=10, description="Requests per key per window before blocking.")
+    limit: int = Field(
+        2_000,
+        ge=10,
+        le=2_000_000_000,
+        description="Requests per key per window before blocking (AWS: 10 to 2 billion).",
+    )
     window_s: Literal[60, 120, 300, 600] = 300
     key: Literal["ip", "forwarded_ip", "header"] = "ip"
 
@@ -137,8 +156,12 @@ class WafRateRule(Strict):
 class WafParams(Strict):
     protects: tuple[Id, ...] = ()
     rate_rule: WafRateRule = Field(default_factory=WafRateRule)
-    evaluation_interval_s: PositiveInt = Field(
-        30, description="Rate-based rules are enforced periodically, not per request."
+    evaluation_interval_s: int = Field(
+        30,
+        gt=0,
+        le=600,
+        description="Rate-based rules are enforced periodically, not per request (at most "
+        "every 10 minutes).",
     )
     inspect: Duration = Field(default_factory=lambda: ms(1, 0.3))
 
@@ -169,18 +192,26 @@ class AlbParams(Strict):
 
 
 class AutoScaling(Strict):
-    min_instances: NonNegativeInt = 1
-    max_instances: PositiveInt = 10
-    desired_instances: NonNegativeInt | None = Field(
-        None, description="Instances at the start; defaults to min_instances."
+    min_instances: int = Field(1, ge=0, le=MAX_INSTANCES)
+    max_instances: int = Field(10, gt=0, le=MAX_INSTANCES, description="At most 10,000.")
+    desired_instances: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_INSTANCES,
+        description="Instances at the start; defaults to min_instances.",
     )
     target_cpu_percent: Percent = 50
-    launch_s: NonNegativeFloat = Field(60, description="From launch to in service (boot).")
-    warmup_s: NonNegativeFloat = Field(
-        300, description="After boot, before the instance counts in the metric."
+    launch_s: float = Field(
+        60, ge=0, le=3_600, description="From launch to in service (boot; at most an hour)."
     )
-    scale_in_cooldown_s: NonNegativeFloat = 300
-    metric_period_s: PositiveInt = 60
+    warmup_s: float = Field(
+        300,
+        ge=0,
+        le=3_600,
+        description="After boot, before the instance counts in the metric (at most an hour).",
+    )
+    scale_in_cooldown_s: float = Field(300, ge=0, le=86_400)
+    metric_period_s: int = Field(60, gt=0, le=3_600)
 
     @model_validator(mode="after")
     def _bounds(self) -> AutoScaling:
@@ -203,17 +234,21 @@ class AutoScaling(Strict):
 
 
 class Ec2Params(Strict):
-    instance_type: str = "c5.xlarge"
+    instance_type: str = Field("c5.xlarge", max_length=64)
     zones: tuple[Id, ...] = Field(
         (),
         description="Availability-zone groups the fleet spreads over (an AZ outage takes "
         "out its share).",
     )
-    workers_per_instance: PositiveInt = Field(
-        8, description="Requests one instance serves at once."
+    workers_per_instance: int = Field(
+        8, gt=0, le=10_000, description="Requests one instance serves at once."
     )
-    queue_capacity: NonNegativeInt = Field(
-        64, description="Requests waiting per instance; beyond it requests are rejected (503)."
+    queue_capacity: int = Field(
+        64,
+        ge=0,
+        le=100_000_000,
+        description="Requests waiting per instance; beyond it requests are rejected (503). "
+        "Memory is taken by the requests waiting, not by the capacity.",
     )
     service_time: Duration = Field(default_factory=lambda: ms(40, 0.6))
     autoscaling: AutoScaling = Field(default_factory=AutoScaling)
@@ -222,7 +257,7 @@ class Ec2Params(Strict):
 class LambdaEventSource(Strict):
     queue: Id
     batch_size: int = Field(10, ge=1, le=10_000)
-    max_batching_window_s: NonNegativeFloat = Field(0, le=300)
+    max_batching_window_s: float = Field(0, ge=0, le=300)
     report_batch_item_failures: bool = False
 
 
@@ -235,12 +270,14 @@ class LambdaAsync(Strict):
 class LambdaParams(Strict):
     memory_mb: int = Field(128, ge=128, le=10_240)
     timeout_s: float = Field(3, gt=0, le=900)
-    reserved_concurrency: NonNegativeInt | None = None
-    account_concurrency_limit: PositiveInt = 1_000
+    reserved_concurrency: int | None = Field(None, ge=0, le=MAX_CONCURRENCY)
+    account_concurrency_limit: int = Field(
+        1_000, gt=0, le=MAX_CONCURRENCY, description="At most 100,000."
+    )
     duration: Duration = Field(default_factory=lambda: ms(50, 0.5))
     cold_start: Duration = Field(default_factory=lambda: ms(250, 0.3))
-    idle_environment_s: PositiveFloat = Field(
-        600, description="How long an idle environment stays warm."
+    idle_environment_s: float = Field(
+        600, gt=0, le=86_400, description="How long an idle environment stays warm (≤ a day)."
     )
     error_rate: Probability = 0.0
     event_source: LambdaEventSource | None = None
@@ -258,9 +295,9 @@ class LambdaParams(Strict):
 
 
 class SageMakerParams(Strict):
-    instance_type: str = "ml.c5.xlarge"
-    instances: PositiveInt = 2
-    concurrency_per_instance: PositiveInt = 4
+    instance_type: str = Field("ml.c5.xlarge", max_length=64)
+    instances: int = Field(2, gt=0, le=MAX_INSTANCES)
+    concurrency_per_instance: int = Field(4, gt=0, le=1_000)
     inference: Duration = Field(default_factory=lambda: ms(25, 0.4))
     top_k: int = Field(10, ge=1, le=100, description="Recommendations returned per request.")
     algorithm: Literal["item_cooccurrence"] = "item_cooccurrence"
@@ -270,15 +307,22 @@ class SageMakerParams(Strict):
 
 
 class S3Params(Strict):
-    objects: NonNegativeInt = Field(100_000, description="Objects stored at the start.")
-    object_size_kb: PositiveFloat = 200
+    objects: int = Field(
+        100_000, ge=0, le=10**12, description="Objects stored at the start (at most 10^12)."
+    )
+    object_size_kb: float = Field(
+        200, gt=0, le=5 * 2**30, description="At most 5 TiB, S3's largest object."
+    )
     get: Duration = Field(default_factory=lambda: ms(30, 0.5))
     put: Duration = Field(default_factory=lambda: ms(45, 0.5))
     availability_percent: Percent = Field(99.9, description="SLA target of the storage class.")
     encryption: Literal["sse-s3", "sse-kms"] = "sse-s3"
     kms_key: Id | None = None
-    cache_max_age_s: NonNegativeInt | None = Field(
-        None, description="Cache-Control max-age sent with objects; none → CDN default TTL."
+    cache_max_age_s: int | None = Field(
+        None,
+        ge=0,
+        le=YEAR_S,
+        description="Cache-Control max-age sent with objects; none → CDN default TTL.",
     )
 
 
@@ -289,25 +333,27 @@ class BillingMode(StrEnum):
 
 class DynamoDbParams(Strict):
     billing_mode: BillingMode = BillingMode.on_demand
-    read_capacity_units: PositiveInt = 1_000
-    write_capacity_units: PositiveInt = 1_000
+    read_capacity_units: int = Field(1_000, gt=0, le=MAX_CAPACITY_UNITS)
+    write_capacity_units: int = Field(1_000, gt=0, le=MAX_CAPACITY_UNITS)
     read: Duration = Field(default_factory=lambda: ms(5, 0.4))
     write: Duration = Field(default_factory=lambda: ms(8, 0.4))
     max_retries: int = Field(3, ge=0, le=10, description="SDK retries on throttling.")
-    retry_base_ms: PositiveFloat = 25
+    retry_base_ms: float = Field(25, gt=0, le=60_000)
     global_table: bool = False
     kms_key: Id | None = None
 
 
 class RdsParams(Strict):
     engine: Literal["aurora-mysql", "aurora-postgresql", "mysql", "postgres"] = "aurora-mysql"
-    instance_class: str = "db.r6g.xlarge"
-    max_connections: PositiveInt = 1_000
+    instance_class: str = Field("db.r6g.xlarge", max_length=64)
+    max_connections: int = Field(1_000, gt=0, le=100_000)
     read: Duration = Field(default_factory=lambda: ms(4, 0.5))
     write: Duration = Field(default_factory=lambda: ms(10, 0.5))
     multi_az: bool = True
     zones: tuple[Id, ...] = Field((), description="Primary zone first, then standby zones.")
-    failover_s: PositiveFloat = Field(35, description="Multi-AZ failover takes tens of seconds.")
+    failover_s: float = Field(
+        35, gt=0, le=3_600, description="Multi-AZ failover takes tens of seconds."
+    )
     kms_key: Id | None = None
 
 
@@ -316,8 +362,11 @@ class RdsParams(Strict):
 
 class KmsParams(Strict):
     key_spec: Literal["SYMMETRIC_DEFAULT"] = "SYMMETRIC_DEFAULT"
-    requests_per_s_quota: PositiveInt = Field(
-        10_000, description="Shared quota of cryptographic operations per second."
+    requests_per_s_quota: int = Field(
+        10_000,
+        gt=0,
+        le=1_000_000,
+        description="Shared quota of cryptographic operations per second.",
     )
     latency: Duration = Field(default_factory=lambda: ms(6, 0.4))
     rotation: bool = True
@@ -440,16 +489,18 @@ class AlarmActionType(StrEnum):
 class AlarmAction(Strict):
     type: AlarmActionType
     target: Id = Field(description="Fleet to scale, Route 53 node to fail over, topic to notify.")
-    adjustment: int = Field(0, description="Instances to add (scale actions).")
+    adjustment: int = Field(
+        0, ge=-MAX_INSTANCES, le=MAX_INSTANCES, description="Instances to add (scale actions)."
+    )
 
 
 class Alarm(Strict):
     id: Id
     metric: Id
     comparison: Comparison = Comparison.greater_than
-    threshold: float
-    evaluation_periods: PositiveInt = 1
-    datapoints_to_alarm: PositiveInt | None = None
+    threshold: float = Field(ge=-1e15, le=1e15)
+    evaluation_periods: int = Field(1, gt=0, le=1_440)
+    datapoints_to_alarm: int | None = Field(None, gt=0, le=1_440)
     treat_missing_data: MissingData = MissingData.missing
     actions: tuple[AlarmAction, ...] = ()
     ok_actions: tuple[AlarmAction, ...] = ()
@@ -465,7 +516,7 @@ class Alarm(Strict):
 
 
 class CloudWatchParams(Strict):
-    period_s: PositiveInt = 60
+    period_s: int = Field(60, gt=0, le=86_400, description="At most a day.")
     metrics: tuple[Metric, ...] = ()
     alarms: tuple[Alarm, ...] = ()
 

@@ -7,6 +7,7 @@ binary input) and bound what could hurt (alias expansion, nesting, file size).
 
 from __future__ import annotations
 
+import math
 import os
 import stat
 from dataclasses import dataclass, field
@@ -20,6 +21,9 @@ from archgen.model.errors import ModelError, Problem
 MAX_BYTES = 10 * 1024 * 1024
 MAX_VALUES = 1_000_000
 MAX_DEPTH = 64
+MAX_NUMBER_CHARS = 100
+"""Longest number literal: no field takes more than 20 digits, and CPython refuses to
+convert integers of more than 4,300 digits (it would be a traceback, not a problem)."""
 
 PathKey = tuple[str | int, ...]
 
@@ -34,6 +38,7 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:seq",
 }
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 
 
 @dataclass(frozen=True)
@@ -223,11 +228,23 @@ class _Builder:
             return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value
+        if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
+            self.problem(
+                node,
+                path,
+                f"number too large ({_digits(node.value):,} digits; a model's numbers are "
+                f"written in at most {MAX_NUMBER_CHARS} characters)",
+            )
+            return None
         try:
-            return self._constructor.construct_object(node)
-        except yaml.YAMLError as error:
+            value = self._constructor.construct_object(node)
+        except (yaml.YAMLError, ValueError) as error:
             self.problem(node, path, f"invalid value: {error}")
             return None
+        if isinstance(value, float) and not math.isfinite(value):
+            self.problem(node, path, _non_finite(node.value, value))
+            return None
+        return value
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -281,6 +298,23 @@ def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
         size = 1
     memo[id(node)] = size
     return size
+
+
+def _non_finite(text: str, value: float) -> str:
+    """Why a float is refused: a run can honour no infinite duration, rate or size."""
+    if math.isnan(value):
+        return f"'{text}' is not a number; every number in a model must be finite"
+    if text.lstrip("+-").lower() in (".inf", "inf"):
+        return f"'{text}' is infinite; every number in a model must be finite"
+    return f"number too large ('{_clip(text)}' is beyond the largest float, about 1.8e308)"
+
+
+def _digits(text: str) -> int:
+    return sum(char.isdigit() for char in text)
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= 20 else text[:17] + "..."
 
 
 def _fail(name: str, message: str, line: int = 0, column: int = 0) -> NoReturn:

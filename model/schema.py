@@ -13,13 +13,19 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from archgen.model.base import (
+    MAX_MS,
     Classification,
+    Factor,
     Id,
-    NonNegativeFloat,
+    Label,
     Percent,
-    PositiveFloat,
+    PositiveFactor,
+    PositiveSeconds,
     Probability,
+    Seconds,
     Strict,
+    Text,
+    Weight,
 )
 from archgen.model.kinds import (
     AlbParams,
@@ -45,14 +51,20 @@ from archgen.model.kinds import (
 SCHEMA_VERSION = 1
 """Written as ``archgen: 1`` at the top of a model file."""
 
+MAX_SESSIONS_PER_S = 1_000_000
+MAX_RATE_PER_S = 10_000_000
+MAX_ATTACK_SOURCES = 100_000
+MAX_SEED = 2**63 - 1
+MAX_OPERATION_CHARS = 200
+
 # --------------------------------------------------------------------------- system & groups
 
 
 class System(Strict):
     id: Id
-    name: str = Field(min_length=1)
-    description: str = ""
-    version: str = "0.1.0"
+    name: Label = Field(min_length=1)
+    description: Text = ""
+    version: str = Field("0.1.0", max_length=64)
     account_id: str = Field("123456789012", pattern=r"^\d{12}$", description="For ARNs.")
 
 
@@ -77,12 +89,14 @@ ALLOWED_PARENTS: dict[GroupKind, frozenset[GroupKind | None]] = {
 class Group(Strict):
     id: Id
     kind: GroupKind
-    label: str = ""
+    label: Label = ""
     parent: Id | None = None
     code: str | None = Field(
-        None, description="AWS name of a region or zone (us-east-1, use1-az1); defaults to id."
+        None,
+        max_length=64,
+        description="AWS name of a region or zone (us-east-1, use1-az1); defaults to id.",
     )
-    description: str = ""
+    description: Text = ""
 
     @property
     def title(self) -> str:
@@ -94,16 +108,18 @@ class Group(Strict):
 
 class NodeBase(Strict):
     id: Id
-    label: str = ""
+    label: Label = ""
     group: Id | None = Field(None, description="Innermost group; none for global services.")
-    description: str = ""
-    tags: tuple[str, ...] = ()
+    description: Text = ""
+    tags: tuple[Annotated[str, Field(max_length=64)], ...] = ()
     role: Id | None = Field(None, description="IAM role the node's calls are authorized by.")
     replica_of: Id | None = Field(
         None, description="Node this one stands in for in another region (same kind)."
     )
-    arn: str | None = Field(None, description="Resource ARN; derived from the model if absent.")
-    lint_ignore: dict[str, str] = Field(
+    arn: str | None = Field(
+        None, max_length=2048, description="Resource ARN; derived from the model if absent."
+    )
+    lint_ignore: dict[str, Text] = Field(
         default_factory=dict, description="Lint rule id → the reason it does not apply here."
     )
 
@@ -229,6 +245,10 @@ Node = Annotated[AnyNode, Field(discriminator="kind")]
 # --------------------------------------------------------------------------- edges
 
 
+Operation = Annotated[str, Field(min_length=1, max_length=MAX_OPERATION_CHARS)]
+"""An operation name as an edge declares it (``GET /cart``, ``PutItem``)."""
+
+
 class Protocol(StrEnum):
     https = "https"
     http = "http"
@@ -255,7 +275,7 @@ class Edge(Strict):
 
     source: Id = Field(alias="from")
     target: Id = Field(alias="to")
-    operations: Annotated[tuple[str, ...], Field(min_length=1)]
+    operations: Annotated[tuple[Operation, ...], Field(min_length=1)]
     protocol: Protocol = Protocol.https
     mode: Mode = Mode.sync
     data: Classification = Classification.internal
@@ -263,7 +283,7 @@ class Edge(Strict):
     encrypted_with: Id | None = Field(
         None, description="KMS key node that encrypts what this edge stores."
     )
-    description: str = ""
+    description: Text = ""
 
     @property
     def uses_tls(self) -> bool:
@@ -283,16 +303,16 @@ class Step(Strict):
 
     source: Id = Field(alias="from")
     target: Id = Field(alias="to")
-    op: str = Field(min_length=1)
-    when: str | None = None
+    op: Operation
+    when: Label | None = None
     probability: Probability | None = None
     is_async: bool | None = Field(None, alias="async", description="Defaults to the edge's mode.")
-    note: str = ""
+    note: Text = ""
 
 
 class Latency(Strict):
     percentile: float = Field(99, gt=0, lt=100)
-    threshold_ms: PositiveFloat
+    threshold_ms: float = Field(gt=0, le=MAX_MS, description="At most a day.")
 
 
 class Slo(Strict):
@@ -313,9 +333,11 @@ class Slo(Strict):
 
 class Flow(Strict):
     id: Id
-    title: str = Field(min_length=1)
-    article_step: int | None = Field(None, ge=1, description="Step of the story it explains.")
-    description: str = ""
+    title: Label = Field(min_length=1)
+    article_step: int | None = Field(
+        None, ge=1, le=1_000, description="Step of the story it explains."
+    )
+    description: Text = ""
     user_facing: bool = True
     steps: Annotated[tuple[Step, ...], Field(min_length=1)]
     slo: Slo | None = None
@@ -330,8 +352,8 @@ class Journey(Strict):
     """A user session: flows in order, with a funnel of drop-offs."""
 
     id: Id
-    title: str = Field(min_length=1)
-    description: str = ""
+    title: Label = Field(min_length=1)
+    description: Text = ""
     client: Id | None = Field(None, description="Client node the users come from.")
     flows: Annotated[tuple[JourneyStep, ...], Field(min_length=1)]
 
@@ -344,27 +366,36 @@ class ConstantShape(Strict):
 
 
 class RampShape(Strict):
+    """The rate goes linearly from ``start_factor`` to ``end_factor`` (0 to 1,000 times the
+    base rate) between ``start_s`` and ``end_s``."""
+
     type: Literal["ramp"]
-    start_factor: NonNegativeFloat = 1.0
-    end_factor: NonNegativeFloat
-    start_s: NonNegativeFloat = 0
-    end_s: PositiveFloat
+    start_factor: Factor = 1.0
+    end_factor: Factor
+    start_s: Seconds = 0
+    end_s: PositiveSeconds
 
 
 class SpikeShape(Strict):
+    """From ``at_s`` the rate rises to ``factor`` times the base rate (at most 1,000), holds
+    and falls back; times in seconds, at most a week each."""
+
     type: Literal["spike"]
-    at_s: NonNegativeFloat
-    factor: PositiveFloat
-    rise_s: NonNegativeFloat = 0
-    hold_s: PositiveFloat
-    fall_s: NonNegativeFloat = 0
+    at_s: Seconds
+    factor: PositiveFactor
+    rise_s: Seconds = 0
+    hold_s: PositiveSeconds
+    fall_s: Seconds = 0
 
 
 class DiurnalShape(Strict):
+    """A daily cycle: the base rate at the peak, ``trough_factor`` of it (0 to 1) at the
+    trough."""
+
     type: Literal["diurnal"]
-    period_s: PositiveFloat = 86_400
-    trough_factor: NonNegativeFloat = 0.4
-    peak_at_s: NonNegativeFloat = 0
+    period_s: PositiveSeconds = 86_400
+    trough_factor: float = Field(0.4, ge=0, le=1)
+    peak_at_s: Seconds = 0
 
 
 Shape = Annotated[
@@ -376,25 +407,37 @@ class Catalogue(Strict):
     """The products users browse; popularity is Zipf-skewed."""
 
     items: int = Field(2_000, ge=10, le=1_000_000)
-    zipf_exponent: PositiveFloat = 1.1
-    categories: int = Field(40, ge=1)
+    zipf_exponent: float = Field(1.1, gt=0, le=10)
+    categories: int = Field(40, ge=1, le=1_000_000)
 
 
 class Attack(Strict):
     """Hostile traffic from a few sources, for DDoS scenarios."""
 
     target: Id
-    sources: int = Field(20, ge=1)
-    requests_per_s: PositiveFloat
-    start_s: NonNegativeFloat = 0
-    end_s: PositiveFloat | None = None
-    operation: str = "GET /"
+    sources: int = Field(
+        20,
+        ge=1,
+        le=MAX_ATTACK_SOURCES,
+        description="Hostile clients (at most 100,000); each is simulated, scaled by the run.",
+    )
+    requests_per_s: float = Field(
+        gt=0, le=MAX_RATE_PER_S, description="All sources together (at most 10 million)."
+    )
+    start_s: Seconds = 0
+    end_s: PositiveSeconds | None = None
+    operation: Operation = "GET /"
 
 
 class Traffic(Strict):
-    sessions_per_s: PositiveFloat = Field(description="Mean arrival rate of user sessions.")
+    sessions_per_s: float = Field(
+        gt=0,
+        le=MAX_SESSIONS_PER_S,
+        description="Mean arrival rate of user sessions, in the real system (at most a "
+        "million per second; the scenario's scale says how much of it is simulated).",
+    )
     shape: Shape = Field(default_factory=lambda: ConstantShape(type="constant"))
-    mix: dict[Id, PositiveFloat] = Field(description="Journey id → relative weight.")
+    mix: dict[Id, Weight] = Field(description="Journey id → relative weight.")
     catalogue: Catalogue = Field(default_factory=Catalogue)
     attack: Attack | None = None
 
@@ -411,11 +454,13 @@ class FaultType(StrEnum):
 class Fault(Strict):
     type: FaultType
     target: Id
-    start_s: NonNegativeFloat
-    end_s: PositiveFloat | None = Field(None, description="None: until the end of the run.")
-    added_latency_ms: NonNegativeFloat = Field(0, description="For latency faults.")
+    start_s: Seconds
+    end_s: PositiveSeconds | None = Field(None, description="None: until the end of the run.")
+    added_latency_ms: float = Field(
+        0, ge=0, le=MAX_MS, description="For latency faults (at most a day)."
+    )
     rate: Probability = Field(1.0, description="Share of requests or batches affected.")
-    description: str = ""
+    description: Text = ""
 
     @model_validator(mode="after")
     def _window(self) -> Fault:
@@ -428,12 +473,18 @@ class Fault(Strict):
 
 class Scenario(Strict):
     id: Id
-    title: str = Field(min_length=1)
-    description: str = ""
-    duration_s: PositiveFloat
-    warmup_s: NonNegativeFloat = Field(0, description="Excluded from SLO evaluation.")
-    seed: int = Field(1, ge=0)
-    scale: PositiveFloat = Field(1.0, description="Traffic and capacity scale factor.")
+    title: Label = Field(min_length=1)
+    description: Text = ""
+    duration_s: PositiveSeconds = Field(description="Simulated seconds (at most a week).")
+    warmup_s: Seconds = Field(
+        0, description="Excluded from SLO evaluation; ends before the run does."
+    )
+    seed: int = Field(1, ge=0, le=MAX_SEED)
+    scale: PositiveFactor = Field(
+        1.0,
+        description="Traffic and capacity scale factor (above 0, at most 1,000): the share "
+        "of the real system that is simulated.",
+    )
     traffic: Traffic
     faults: tuple[Fault, ...] = ()
 
@@ -452,7 +503,7 @@ class Invariant(Strict):
     id: Id
     rule: InvariantRule
     targets: tuple[Id, ...] = Field((), description="Nodes the invariant is about.")
-    description: str = ""
+    description: Text = ""
 
 
 class ViewSpec(Strict):
@@ -460,8 +511,8 @@ class ViewSpec(Strict):
     drop what ``exclude`` names."""
 
     id: Id
-    title: str = Field(min_length=1)
-    description: str = ""
+    title: Label = Field(min_length=1)
+    description: Text = ""
     include_ids: tuple[Id, ...] = ()
     include_tags: tuple[str, ...] = ()
     include_groups: tuple[Id, ...] = ()

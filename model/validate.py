@@ -23,10 +23,13 @@ from archgen.model.schema import (
     LambdaNode,
     Mode,
     Model,
+    RampShape,
     RdsNode,
     Route53Node,
+    Scenario,
     ShieldNode,
     SnsNode,
+    SpikeShape,
     SqsNode,
     WafNode,
 )
@@ -456,7 +459,12 @@ class _Checker:
             if attack is not None:
                 self.node_ref((*path, "traffic", "attack", "target"), attack.target)
             if scenario.warmup_s >= scenario.duration_s:
-                self.report((*path, "warmup_s"), "warm-up must end before the run does")
+                self.report(
+                    (*path, "warmup_s"),
+                    f"warm-up must end before the run does "
+                    f"({scenario.warmup_s:g} s >= duration_s {scenario.duration_s:g} s)",
+                )
+            self.time_rules(path, scenario)
             for i, fault in enumerate(scenario.faults):
                 fault_path = (*path, "faults", i)
                 if fault.type is FaultType.az_outage:
@@ -475,6 +483,58 @@ class _Checker:
                         f"the fault starts after the run ends "
                         f"({fault.start_s} s >= duration_s {scenario.duration_s} s)",
                     )
+
+    def time_rules(self, path: PathKey, scenario: Scenario) -> None:
+        """Windows (attack, ramp, spike, faults) lie in the run and end after they start."""
+        duration = scenario.duration_s
+        traffic = scenario.traffic
+        catalogue = traffic.catalogue
+        if catalogue.categories > catalogue.items:
+            self.report(
+                (*path, "traffic", "catalogue", "categories"),
+                f"more categories ({catalogue.categories}) than items ({catalogue.items})",
+            )
+        attack = traffic.attack
+        if attack is not None:
+            where = (*path, "traffic", "attack")
+            self.window(where, "the attack", duration, attack.start_s, attack.end_s, True)
+        shape = traffic.shape
+        if isinstance(shape, RampShape):
+            where = (*path, "traffic", "shape")
+            self.window(where, "the ramp", duration, shape.start_s, shape.end_s, False)
+        elif isinstance(shape, SpikeShape):
+            where = (*path, "traffic", "shape")
+            self.window(where, "the spike", duration, shape.at_s, None, False, "at_s")
+        for i, fault in enumerate(scenario.faults):
+            # Its start (after the run) and its order are reported elsewhere.
+            if fault.start_s < duration and fault.end_s is not None and fault.end_s > duration:
+                self.window((*path, "faults", i), "the fault", duration, 0, fault.end_s, True)
+
+    def window(
+        self,
+        path: PathKey,
+        what: str,
+        duration: float,
+        start: float,
+        end: float | None,
+        inside: bool,
+        start_key: str = "start_s",
+    ) -> None:
+        if start >= duration:
+            self.report(
+                (*path, start_key),
+                f"{what} starts after the run ends ({start:g} s >= duration_s {duration:g} s)",
+            )
+        elif end is not None and end <= start:
+            self.report(
+                (*path, "end_s"), f"{what} must end after it starts ({end:g} s <= {start:g} s)"
+            )
+        elif inside and end is not None and end > duration:
+            self.report(
+                (*path, "end_s"),
+                f"{what} ends after the run ({end:g} s > duration_s {duration:g} s); leave "
+                "end_s out to last until the end",
+            )
 
     def invariant_rules(self) -> None:
         for index, invariant in enumerate(self.model.invariants):

@@ -146,6 +146,7 @@ def run_scenario(
     keep_spans: bool = False,
     progress: Callable[[float], None] | None = None,
     registry: dict[str, type[Behavior]] | None = None,
+    max_events: int | None = None,
 ) -> RunResult:
     """Simulate ``scenario_id``; write ``spans.jsonl``, ``metrics.jsonl``, ``summary.json``
     and ``data-at-rest.json`` to ``out`` (nothing on disk when ``out`` is None).
@@ -156,8 +157,12 @@ def run_scenario(
     seed = scenario.seed if seed is None else seed
     scale = scenario.scale if scale is None else scale
     duration_s = scenario.duration_s if duration_s is None else duration_s
-    if scale <= 0 or duration_s <= 0:
-        raise RunError("--scale and --duration must be positive")
+    from archgen.runtime.budget import check_budget
+
+    # Before anything is simulated or written: refuse a run over the budget (or bad ranges).
+    check_budget(
+        model, scenario, seed=seed, scale=scale, duration_s=duration_s, max_events=max_events
+    )
     if out is None:
         return _simulate(
             model, scenario, seed, scale, duration_s, None, keep_spans, progress, registry

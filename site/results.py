@@ -102,6 +102,9 @@ def scenario_results(
     keys = {scenario_id: result_key(loaded, scenario_id) for scenario_id in scenario_ids}
     found = {sid: cache.get("scenarios", key) for sid, key in keys.items()}
     missing = [sid for sid, data in found.items() if data is None]
+    from archgen.runtime.budget import check_scenarios
+
+    check_scenarios(loaded.model, missing, can_override=False)  # before anything runs
     workers = min(len(missing), os.cpu_count() or 1)
     if workers > 1:
         from concurrent.futures import ProcessPoolExecutor

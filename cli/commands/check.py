@@ -31,6 +31,7 @@ def run_check(
     lint_only: bool,
     output_format: str,
     out: Path | None,
+    max_events: int | None = None,
 ) -> None:
     from archgen.runtime.check.api import check
     from archgen.runtime.check.formats import FORMATS
@@ -43,7 +44,18 @@ def run_check(
         )
     started = time.perf_counter()
     loaded = load_model(model_path)
-    report = check(loaded, run_dirs=run_dirs, scenarios=scenarios, run_all=not lint_only)
+    if not lint_only and not run_dirs:
+        from archgen.runtime.budget import check_scenarios
+
+        known = [s.id for s in loaded.model.scenarios if not scenarios or s.id in scenarios]
+        check_scenarios(loaded.model, known, max_events)  # before anything runs
+    report = check(
+        loaded,
+        run_dirs=run_dirs,
+        scenarios=scenarios,
+        run_all=not lint_only,
+        max_events=max_events,
+    )
     elapsed = time.perf_counter() - started
     rendered = FORMATS[output_format](report, __version__)
     if out is None:

@@ -28,6 +28,7 @@ def run_command(
     as_json: bool,
     journey: str | None,
     explain: bool,
+    max_events: int | None = None,
 ) -> None:
     from archgen.runtime.run import RunError, run_scenario
 
@@ -39,10 +40,16 @@ def run_command(
     out = out or Path("archgen-out") / f"run-{scenario}"
     try:
         if sys.stderr.isatty() and not as_json:
-            result = _with_progress(model, scenario, seed, duration, scale, out)
+            result = _with_progress(model, scenario, seed, duration, scale, out, max_events)
         else:
             result = run_scenario(
-                model, scenario, seed=seed, duration_s=duration, scale=scale, out=out
+                model,
+                scenario,
+                seed=seed,
+                duration_s=duration,
+                scale=scale,
+                out=out,
+                max_events=max_events,
             )
     except RunError as error:
         raise RunInputError(str(error)) from None
@@ -59,6 +66,7 @@ def _with_progress(
     duration: float | None,
     scale: float | None,
     out: Path,
+    max_events: int | None,
 ) -> Any:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -83,6 +91,7 @@ def _with_progress(
             scale=scale,
             out=out,
             progress=lambda done: progress.update(task, completed=done),
+            max_events=max_events,
         )
 
 
@@ -160,6 +169,20 @@ def _explain(
         raise RunInputError("--journey and --explain go together: --journey ID --explain")
     found = _known_scenario(model, scenario)
     try:
+        from archgen.runtime.budget import check_budget
+
+        seed = found.seed if seed is None else seed
+        scale = found.scale if scale is None else scale
+        # The user is explained after a minute of the scenario's traffic: that has a cost.
+        check_budget(
+            model,
+            found,
+            seed=seed,
+            scale=scale,
+            duration_s=60.0,
+            lower="--scale",
+            can_override=False,
+        )
         spans = explain_journey(
             model,
             scenario,

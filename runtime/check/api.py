@@ -41,6 +41,7 @@ def check(
     scenarios: Sequence[str] = (),
     run_all: bool = True,
     jobs: int | None = None,
+    max_events: int | None = None,
 ) -> Report:
     """Lint ``loaded``, then check the given run folders, or run ``scenarios`` (every
     scenario of the model when none is given and ``run_all``) and check those runs, in up
@@ -60,7 +61,7 @@ def check(
                 scopes.append(check_run(loaded, RunFolder.open(path), exercised=exercised))
     elif scenarios or run_all:
         chosen = list(scenarios) or [scenario.id for scenario in model.scenarios]
-        for scope, used in run_and_check_all(loaded, chosen, jobs=jobs):
+        for scope, used in run_and_check_all(loaded, chosen, jobs=jobs, max_events=max_events):
             scopes.append(scope)
             exercised |= used
     if len(scopes) > 1:
@@ -112,7 +113,11 @@ def check_run(
 
 
 def run_and_check_all(
-    loaded: LoadedModel, scenarios: Sequence[str], *, jobs: int | None = None
+    loaded: LoadedModel,
+    scenarios: Sequence[str],
+    *,
+    jobs: int | None = None,
+    max_events: int | None = None,
 ) -> list[tuple[Scope, set[tuple[str, str]]]]:
     """Run and check each scenario; results in the order given.
 
@@ -121,7 +126,7 @@ def run_and_check_all(
     this independent of how processes start. Results do not depend on ``jobs``."""
     workers = min(len(scenarios), jobs or os.cpu_count() or 1)
     if workers <= 1:
-        return [_run_and_check(loaded, scenario) for scenario in scenarios]
+        return [_run_and_check(loaded, scenario, max_events) for scenario in scenarios]
     from concurrent.futures import ProcessPoolExecutor
 
     order = sorted(scenarios, key=lambda s: -_work(loaded.model.scenarios_by_id[s]))
@@ -130,7 +135,9 @@ def run_and_check_all(
         _stop_all_on_exception(pool),
     ):
         futures = {
-            scenario: pool.submit(_run_and_check_text, loaded.text, loaded.source, scenario)
+            scenario: pool.submit(
+                _run_and_check_text, loaded.text, loaded.source, scenario, max_events
+            )
             for scenario in order
         }
         return [futures[scenario].result() for scenario in scenarios]
@@ -147,10 +154,10 @@ def _work(scenario: Scenario) -> float:
 
 
 def _run_and_check_text(
-    text: str, source: str, scenario: str
+    text: str, source: str, scenario: str, max_events: int | None = None
 ) -> tuple[Scope, set[tuple[str, str]]]:
     try:
-        return _run_and_check(load_model_text(text, source), scenario)
+        return _run_and_check(load_model_text(text, source), scenario, max_events)
     except (SystemExit, KeyboardInterrupt):
         # Stopped, its run folder already removed: end this worker, or it would go on
         # with the next queued scenario.
@@ -196,20 +203,24 @@ def paused_gc() -> Iterator[None]:
         gc.collect()
 
 
-def _run_and_check(loaded: LoadedModel, scenario: str) -> tuple[Scope, set[tuple[str, str]]]:
+def _run_and_check(
+    loaded: LoadedModel, scenario: str, max_events: int | None = None
+) -> tuple[Scope, set[tuple[str, str]]]:
     exercised: set[tuple[str, str]] = set()
     with paused_gc(), tempfile.TemporaryDirectory(prefix="archgen-check-") as temporary:
         folder = Path(temporary) / scenario
-        execute_scenario(loaded, scenario, folder)
+        execute_scenario(loaded, scenario, folder, max_events)
         scope = check_run(loaded, RunFolder.open(folder), scenario=scenario, exercised=exercised)
     return scope, exercised
 
 
-def execute_scenario(loaded: LoadedModel, scenario: str, folder: Path) -> None:
+def execute_scenario(
+    loaded: LoadedModel, scenario: str, folder: Path, max_events: int | None = None
+) -> None:
     """Run ``scenario`` with the runtime, writing its run folder to ``folder``."""
     from archgen.runtime.run import RunError, run_scenario
 
     try:
-        run_scenario(loaded.model, scenario, out=folder)
+        run_scenario(loaded.model, scenario, out=folder, max_events=max_events)
     except RunError as error:
         raise RunInputError(f"cannot run scenario '{scenario}': {error}") from None

@@ -55,6 +55,9 @@ def test_models_validate_against_the_schema(schema: dict[str, object], path: obj
         ("negative-capacity.yaml", "-5 is less than the minimum of 0"),
         ("missing-system.yaml", "'system' is a required property"),
         ("not-a-mapping.yaml", "is not of type 'object'"),
+        ("range-attack-sources.yaml", "1000000000 is greater than the maximum of 100000"),
+        ("range-kinds.yaml", "901 is greater than the maximum of 900"),
+        ("long-text.yaml", "is too long"),
     ],
 )
 def test_structural_errors_are_rejected(schema: dict[str, object], case: str, reason: str) -> None:
@@ -71,3 +74,13 @@ def _all_messages(errors: list[jsonschema.ValidationError]) -> list[str]:
         out.append(error.message)
         out.extend(_all_messages(list(error.context or [])))
     return out
+
+
+def test_every_number_has_its_range_in_the_schema(schema: dict[str, object]) -> None:
+    text = json.dumps(schema)
+    scenario = schema["$defs"]["Scenario"]["properties"]  # type: ignore[index]
+    assert scenario["duration_s"]["maximum"] == 604_800
+    assert scenario["scale"]["exclusiveMinimum"] == 0
+    assert scenario["scale"]["maximum"] == 1_000
+    assert '"maxLength": 200' in text
+    assert '"maxLength": 10000' in text

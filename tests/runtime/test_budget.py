@@ -1,0 +1,243 @@
+"""A run's cost is estimated before it starts, and a run over the budget is refused."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from archgen.main import cli
+from archgen.model import load_model
+from archgen.model.schema import ConstantShape, DiurnalShape, RampShape, SpikeShape
+from archgen.runtime import run as run_module
+from archgen.runtime.budget import (
+    DEFAULT_MAX_EVENTS,
+    check_budget,
+    estimate,
+    memory_allowed,
+    shape_integral,
+)
+from archgen.runtime.run import run_scenario
+
+from .conftest import MINI
+
+TESTS = Path(__file__).parents[1]
+MODELS = sorted(path for path in TESTS.glob("*/models/*.yaml") if "render" not in path.parts)
+MODELS += sorted((TESTS / "models").glob("*.yaml"))
+
+HUGE = """\
+system: {id: big, name: Big}
+nodes:
+  - {id: user, kind: client}
+  - {id: web, kind: ec2}
+edges:
+  - {from: user, to: web, operations: [GET]}
+flows:
+  - {id: read, title: Read, steps: [{from: user, to: web, op: GET}]}
+journeys:
+  - {id: j, title: J, flows: [{flow: read}]}
+scenarios:
+  - id: huge
+    title: Every range honoured, far over the budget
+    duration_s: 86400
+    traffic: {sessions_per_s: 100000, mix: {j: 1}}
+"""
+HUGE_REFUSAL = (
+    "error: scenario 'huge' would take about 25,920,216,000 events (≈ 2.4 TiB of memory), "
+    "over the budget of 20,000,000 events: {lower}, or pass --max-events 26000000000 to run "
+    "it anyway\n"
+)
+
+
+def invoke(args: list[str]) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def nothing_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building a simulation fails the test: a refusal must come before it."""
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the run was started")
+
+    from archgen.runtime import explain
+
+    monkeypatch.setattr(run_module, "build", refuse)
+    monkeypatch.setattr(explain, "build", refuse)  # it holds its own reference
+
+
+# --------------------------------------------------------------------------- the estimate
+
+
+@pytest.mark.parametrize(
+    "path", [None, *MODELS], ids=lambda p: "reference" if p is None else p.name
+)
+def test_every_shipped_scenario_is_far_under_the_default_budget(path: Path | None) -> None:
+    model = load_model(path).model
+    for scenario in model.scenarios:
+        cost = check_budget(
+            model,
+            scenario,
+            seed=scenario.seed,
+            scale=scenario.scale,
+            duration_s=scenario.duration_s,
+        )
+        assert cost.events <= DEFAULT_MAX_EVENTS / 10, scenario.id
+        assert cost.memory_bytes <= memory_allowed(DEFAULT_MAX_EVENTS // 10), scenario.id
+
+
+@pytest.mark.parametrize(
+    ("path", "scenario"),
+    [
+        (MINI, "base"),
+        (MINI, "flood"),
+        (MINI, "zone-down"),
+        (TESTS / "models" / "photo-sharing.yaml", "quiet-evening"),
+        (TESTS / "runtime2" / "models" / "orders.yaml", "steady"),
+        (TESTS / "check" / "models" / "tickets.yaml", "quiet"),
+    ],
+)
+def test_the_estimate_bounds_real_runs_without_being_wild(path: Path, scenario: str) -> None:
+    model = load_model(path).model
+    found = model.scenario(scenario)
+    cost = estimate(model, found, scale=found.scale, duration_s=found.duration_s)
+    summary = run_scenario(model, scenario).summary
+    assert summary["events"] <= cost.events <= 6 * summary["events"]
+    assert 0.8 * summary["requests"] <= cost.calls <= 2.5 * summary["requests"]
+    assert 0.8 * summary["sessions"] <= cost.sessions <= 1.2 * summary["sessions"]
+
+
+def test_the_shapes_are_integrated_exactly() -> None:
+    assert shape_integral(ConstantShape(type="constant"), 100.0) == pytest.approx(100.0)
+    ramp = RampShape(type="ramp", start_factor=1, end_factor=3, start_s=10, end_s=30)
+    assert shape_integral(ramp, 100.0) == pytest.approx(10 + 40 + 70 * 3)
+    assert shape_integral(ramp, 20.0) == pytest.approx(10 + 15)
+    spike = SpikeShape(type="spike", at_s=10, factor=5, hold_s=20)  # sudden, both ways
+    assert shape_integral(spike, 100.0) == pytest.approx(80 + 20 * 5)
+    sloped = SpikeShape(type="spike", at_s=10, factor=5, rise_s=10, hold_s=20, fall_s=10)
+    assert shape_integral(sloped, 100.0) == pytest.approx(60 + 10 * 3 + 20 * 5 + 10 * 3)
+    day = DiurnalShape(type="diurnal", period_s=100, trough_factor=0.4)
+    assert shape_integral(day, 100.0) == pytest.approx(70.0)
+    assert shape_integral(day, 50.0) == pytest.approx(0.4 * 50 + 0.6 * 25)
+
+
+def test_attack_sources_cost_memory_even_at_a_low_rate() -> None:
+    model = load_model(MINI).model
+    flood = model.scenario("flood")
+    attack = flood.traffic.attack
+    assert attack is not None
+    many = flood.model_copy(
+        update={
+            "traffic": flood.traffic.model_copy(
+                update={"attack": attack.model_copy(update={"sources": 100_000})}
+            )
+        }
+    )
+    with pytest.raises(run_module.RunError) as refused:
+        check_budget(model, many, seed=1, scale=100.0, duration_s=flood.duration_s)
+    assert str(refused.value) == (
+        "scenario 'flood' would need about 39.9 GiB of memory for 17,344,800 events, "
+        "10,002,400 simulated instances and attack sources and 2,000 catalogue items, over the "
+        "2.0 GiB that the budget of 20,000,000 events allows: lower --scale or --duration, or "
+        "pass --max-events 430000000 to run it anyway"
+    )
+
+
+# --------------------------------------------------------------------------- the commands
+
+
+def test_run_refuses_a_huge_scenario_before_it_starts(tmp_path: Path, nothing_runs: None) -> None:
+    model = tmp_path / "big.yaml"
+    model.write_text(HUGE, encoding="utf-8")
+    out = tmp_path / "run"
+    code, stdout, stderr = invoke(["run", str(model), "-s", "huge", "--out", str(out)])
+    assert (code, stdout) == (2, "")
+    assert stderr == HUGE_REFUSAL.format(lower="lower --scale or --duration")
+    assert not out.exists()
+
+
+def test_check_and_the_site_refuse_it_too(tmp_path: Path, nothing_runs: None) -> None:
+    model = tmp_path / "big.yaml"
+    model.write_text(HUGE, encoding="utf-8")
+    code, stdout, stderr = invoke(["check", str(model)])
+    assert (code, stdout) == (2, "")
+    assert stderr == HUGE_REFUSAL.format(lower="lower the scenario's scale or duration_s")
+    site = tmp_path / "site"
+    code, _, stderr = invoke(
+        ["site", "build", str(model), "--out", str(site), "--cache-dir", str(tmp_path / "c")]
+    )
+    assert code == 2
+    assert stderr.endswith(
+        "over the budget of 20,000,000 events: lower the scenario's scale or duration_s\n"
+    )
+    assert not site.exists()
+
+
+def test_max_events_lowers_and_raises_the_budget(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    args = ["run", str(MINI), "-s", "base", "--duration", "60", "--out", str(out)]
+    code, _, stderr = invoke([*args, "--max-events", "1000"])
+    assert code == 2
+    assert stderr == (
+        "error: scenario 'base' would take about 12,600 events (≈ 129.3 MiB of memory), over "
+        "the budget of 1,000 events: lower --scale or --duration, or pass --max-events 14000 "
+        "to run it anyway\n"
+    )
+    assert not out.exists()
+    code, _, stderr = invoke([*args, "--max-events", "14000"])
+    assert (code, stderr) == (0, "")
+    assert (out / "summary.json").is_file()
+
+
+def test_check_takes_max_events(nothing_runs: None) -> None:
+    code, stdout, stderr = invoke(["check", str(MINI), "-s", "base", "--max-events", "1000"])
+    assert (code, stdout) == (2, "")
+    assert stderr == (
+        "error: scenario 'base' would take about 63,000 events (≈ 134.1 MiB of memory), over "
+        "the budget of 1,000 events: lower the scenario's scale or duration_s, or pass "
+        "--max-events 65000 to run it anyway\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("flag", "message"),
+    [
+        (["--scale", "1e6"], "--scale must be above 0 and at most 1,000 (got 1e+06)"),
+        (["--scale", "nan"], "--scale must be above 0 and at most 1,000 (got nan)"),
+        (
+            ["--duration", "inf"],
+            "--duration must be above 0 and at most 604,800 s, a week (got inf)",
+        ),
+        (
+            ["--duration", "1e308"],
+            "--duration must be above 0 and at most 604,800 s, a week (got 1e+308)",
+        ),
+        (["--seed", str(2**63)], f"--seed must be between 0 and 2**63 - 1 (got {2**63})"),
+    ],
+)
+def test_run_flags_have_the_schema_ranges(
+    tmp_path: Path, nothing_runs: None, flag: list[str], message: str
+) -> None:
+    out = tmp_path / "run"
+    code, _, stderr = invoke(["run", str(MINI), "-s", "base", "--out", str(out), *flag])
+    assert (code, stderr) == (2, f"error: {message}\n")
+    assert not out.exists()
+
+
+def test_explain_refuses_a_scale_whose_warm_up_is_over_the_budget(nothing_runs: None) -> None:
+    code, _, stderr = invoke(["run", "--journey", "buy", "--explain", "--scale", "1000"])
+    assert code == 2
+    assert stderr.startswith("error: scenario 'normal-day' would take about ")
+    assert stderr.endswith("over the budget of 20,000,000 events: lower --scale\n")
+
+
+def test_the_estimate_is_finite_at_every_bound() -> None:
+    model = load_model(MINI).model
+    for scenario in model.scenarios:
+        cost = estimate(model, scenario, scale=1000.0, duration_s=7 * 86_400.0)
+        assert math.isfinite(cost.calls)
+        assert cost.events > DEFAULT_MAX_EVENTS
