@@ -241,3 +241,18 @@ def test_the_estimate_is_finite_at_every_bound() -> None:
         cost = estimate(model, scenario, scale=1000.0, duration_s=7 * 86_400.0)
         assert math.isfinite(cost.calls)
         assert cost.events > DEFAULT_MAX_EVENTS
+
+
+def test_check_runs_within_a_raised_budget() -> None:
+    code, _, stderr = invoke(["check", str(MINI), "-s", "base", "--max-events", "65000"])
+    assert code in (0, 1)  # the verdict is the check's; the budget let the run happen
+    assert "would take about" not in stderr
+    assert "checked " in stderr
+
+
+@pytest.mark.parametrize("command", ["run", "check"])
+def test_the_help_states_the_default_budget(command: str) -> None:
+    code, stdout, _ = invoke([command, "--help"])
+    assert code == 0
+    assert "--max-events N" in stdout
+    assert f"(default {DEFAULT_MAX_EVENTS:,})" in " ".join(stdout.split())
