@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 PROFILE = os.environ.get("ARCHGEN_FUZZ_PROFILE", "ci")
 
@@ -21,6 +21,7 @@ PROFILE = os.environ.get("ARCHGEN_FUZZ_PROFILE", "ci")
 @dataclass(frozen=True)
 class Budget:
     validate: int
+    oracle: int
     run: int
     cpu_s_per_example: float
     test_timeout_s: int
@@ -28,14 +29,16 @@ class Budget:
 
 BUDGETS = {
     # Derandomized, no example database: `make test` checks the same cases every time.
-    "ci": Budget(validate=100, run=20, cpu_s_per_example=120, test_timeout_s=900),
-    "long": Budget(validate=2000, run=200, cpu_s_per_example=30, test_timeout_s=7200),
+    "ci": Budget(validate=100, oracle=40, run=20, cpu_s_per_example=120, test_timeout_s=900),
+    "long": Budget(validate=2000, oracle=500, run=200, cpu_s_per_example=30, test_timeout_s=7200),
 }
 if PROFILE not in BUDGETS:
     raise ValueError(f"ARCHGEN_FUZZ_PROFILE={PROFILE!r}: expected one of {sorted(BUDGETS)}")
 BUDGET = BUDGETS[PROFILE]
 
 _SUPPRESSED = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
+# No "explain" phase: on a model-sized input it costs minutes and says little.
+_PHASES = [Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink]
 settings.register_profile(
     "archgen-fuzz-ci",
     derandomize=True,
@@ -43,12 +46,14 @@ settings.register_profile(
     deadline=None,
     print_blob=True,
     suppress_health_check=_SUPPRESSED,
+    phases=_PHASES,
 )
 settings.register_profile(
     "archgen-fuzz-long",
     deadline=None,
     print_blob=True,
     suppress_health_check=_SUPPRESSED,
+    phases=_PHASES,
 )
 FUZZ = settings.get_profile(f"archgen-fuzz-{PROFILE}")
 

@@ -40,17 +40,15 @@ PathKey = tuple[str | int, ...]
 Draw = Callable[[st.SearchStrategy[Any]], Any]
 
 RAW_PREFIX = "__archgen_fuzz_raw_"
-REFERENCE_KEYS = frozenset(
+ID_REFERENCE_KEYS = frozenset(
     {
         "from",
         "to",
         "node",
         "target",
-        "targets",
         "group",
         "parent",
         "flow",
-        "flows",
         "metric",
         "queue",
         "client",
@@ -60,18 +58,12 @@ REFERENCE_KEYS = frozenset(
         "endpoint",
         "protects",
         "zones",
-        "region",
         "health_alarm",
-        "op",
-        "operations",
-        "mix",
-        "origins",
-        "topic",
-        "alarm",
-        "journey",
     }
 )
-"""Keys whose values name something else in the model (ids, regions, operations)."""
+"""Keys whose values are the id of something else in the model."""
+REFERENCE_KEYS = ID_REFERENCE_KEYS | {"op", "operations", "region", "alarm", "topic"}
+"""Those, and keys naming an operation or a region."""
 TEXT_KEYS = frozenset({"label", "title", "name", "description", "note", "summary", "text"})
 """Free-text keys: renaming them should keep the model valid."""
 
@@ -185,6 +177,10 @@ class Case:
         done = "; ".join(self.mutations)
         return f"Case(seed={self.seed!r}, mutations=[{done}], {len(self.text)} chars)"
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # Hypothesis pretty-prints dataclasses field by field (the whole text) otherwise.
+        printer.text(repr(self))
+
 
 @cache
 def seed_data(name: str) -> Any:
@@ -221,7 +217,13 @@ def put(data: Any, path: PathKey, value: Any) -> Any:
 
 
 def _pick(draw: Draw, items: list[Any]) -> Any:
-    return draw(st.sampled_from(items)) if items else None
+    """An item drawn by index: hypothesis would otherwise print whole model subtrees."""
+    return items[draw(st.integers(0, len(items) - 1))]
+
+
+def _key(path: PathKey) -> str | None:
+    """The mapping key a value sits under (``zones`` for ``….zones.1``)."""
+    return next((step for step in reversed(path) if isinstance(step, str)), None)
 
 
 def _where(path: PathKey) -> str:
@@ -246,14 +248,14 @@ def delete_key(draw: Draw, data: Any, raw: Raw) -> tuple[Any, str]:
     found = paths(data)
     if not found:
         return data, "delete: nothing"
-    path, _ = draw(st.sampled_from(found))
+    path, _ = _pick(draw, found)
     del get(data, path[:-1])[path[-1]]
     return data, f"delete {_where(path)}"
 
 
 def swap_type(draw: Draw, data: Any, raw: Raw) -> tuple[Any, str]:
     found = [((), data), *paths(data)]
-    path, value = draw(st.sampled_from(found))
+    path, value = _pick(draw, found)
     choices = [v for v in OTHER_TYPES if type(v) is not type(value)]
     new = copy.deepcopy(draw(st.sampled_from(choices)))
     return put(data, path, new), f"swap {_where(path)} to {new!r}"
@@ -264,7 +266,7 @@ def extreme_number(draw: Draw, data: Any, raw: Raw) -> tuple[Any, str]:
     numeric = [item for item in found if isinstance(item[1], int | float)]
     if not found:
         return data, "number: nothing"
-    path, _ = draw(st.sampled_from(numeric or found))
+    path, _ = _pick(draw, numeric or found)
     if draw(st.booleans()):
         literal = draw(st.sampled_from(RAW_NUMBERS))
         return put(data, path, raw.add(literal)), f"number {_where(path)} = {literal[:12]}…"
@@ -276,7 +278,7 @@ def huge_string(draw: Draw, data: Any, raw: Raw) -> tuple[Any, str]:
     found = [item for item in paths(data) if isinstance(item[1], str)]
     if not found:
         return data, "huge string: nothing"
-    path, _ = draw(st.sampled_from(found))
+    path, _ = _pick(draw, found)
     size = draw(st.sampled_from([65, 257, 20_000]))
     return put(data, path, "é" * size), f"huge string {_where(path)} ({size} chars)"
 
@@ -285,7 +287,7 @@ def weird_unicode(draw: Draw, data: Any, raw: Raw) -> tuple[Any, str]:
     found = [item for item in paths(data) if isinstance(item[1], str)]
     weird = draw(st.sampled_from(WEIRD_TEXT) | st.text(max_size=8))
     if found and draw(st.booleans()):
-        path, value = draw(st.sampled_from(found))
+        path, value = _pick(draw, found)
         how = draw(st.sampled_from(["replace", "prefix", "suffix"]))
         new = {"replace": weird, "prefix": weird + value, "suffix": value + weird}[how]
         return put(data, path, new), f"unicode {how} {_where(path)} with {weird!r}"
@@ -293,7 +295,7 @@ def weird_unicode(draw: Draw, data: Any, raw: Raw) -> tuple[Any, str]:
     keyed = [item for item in paths(data) if isinstance(item[1], dict) and item[1]]
     if not keyed:
         return data, "unicode: nothing"
-    path, mapping = draw(st.sampled_from(keyed))
+    path, mapping = _pick(draw, keyed)
     old = draw(st.sampled_from(list(mapping)))
     key = draw(st.sampled_from([old + weird, weird, 1, True, None, 1.5]))
     if key in mapping:
@@ -325,26 +327,25 @@ def duplicate_id(draw: Draw, data: Any, raw: Raw) -> tuple[Any, str]:
     lists = _id_lists(data)
     if not lists:
         return data, "duplicate: nothing"
-    path, items = draw(st.sampled_from(lists))
+    path, items = _pick(draw, lists)
     source = draw(st.integers(0, len(items) - 1))
     if len(items) > 1 and draw(st.booleans()):
         target = (source + draw(st.integers(1, len(items) - 1))) % len(items)
         items[target]["id"] = items[source]["id"]
-        return data, f"duplicate id {_where(path)}[{target}] = [{source}]"
+        return data, f"duplicate id {_where(path)}[{target}] = [{source}] ({_key(path)})"
     items.append(copy.deepcopy(items[source]))
-    return data, f"duplicate item {_where(path)}[{source}]"
+    return data, f"duplicate item {_where(path)}[{source}] ({_key(path)})"
 
 
 def dangling_reference(draw: Draw, data: Any, raw: Raw) -> tuple[Any, str]:
     found = [
         (path, value)
         for path, value in paths(data)
-        if any(step in REFERENCE_KEYS for step in path if isinstance(step, str))
-        and isinstance(value, str)
+        if isinstance(value, str) and _key(path) in REFERENCE_KEYS
     ]
     if not found:
         return data, "dangling: nothing"
-    path, _ = draw(st.sampled_from(found))
+    path, _ = _pick(draw, found)
     ids = _all_ids(data)
     new = draw(
         st.sampled_from(["ghost", "", "Ghost-Node", "a" * 65, "x.y", "-bad", *ids])
@@ -353,12 +354,27 @@ def dangling_reference(draw: Draw, data: Any, raw: Raw) -> tuple[Any, str]:
     return put(data, path, new), f"reference {_where(path)} = {new!r}"
 
 
+def fresh_reference(draw: Draw, data: Any, raw: Raw) -> tuple[Any, str]:
+    """An id reference pointed at a name nothing in the model has: never a valid model."""
+    found = [
+        (path, value)
+        for path, value in paths(data)
+        if isinstance(value, str) and _key(path) in ID_REFERENCE_KEYS
+    ]
+    if not found:
+        return data, "fresh reference: nothing"
+    path, _ = _pick(draw, found)
+    ids = set(_all_ids(data))
+    new = draw(st.from_regex(r"ghost-[a-z0-9]{1,8}", fullmatch=True).filter(lambda n: n not in ids))
+    return put(data, path, new), f"fresh reference {_where(path)} = {new!r}"
+
+
 def structural(draw: Draw, data: Any, raw: Raw) -> tuple[Any, str]:
     found = [((), data), *paths(data)]
     containers = [item for item in found if isinstance(item[1], list | dict)]
     if not containers:
         return data, "structure: nothing"
-    path, value = draw(st.sampled_from(containers))
+    path, value = _pick(draw, containers)
     how = draw(st.sampled_from(["empty", "nest", "nest-deep", "repeat", "wrap-list"]))
     if how == "empty":
         new: Any = [] if isinstance(value, list) else {}
@@ -368,8 +384,10 @@ def structural(draw: Draw, data: Any, raw: Raw) -> tuple[Any, str]:
             new = [new]
     elif how == "nest-deep":
         new = "leaf"
-        for _ in range(draw(st.sampled_from([50, 99, 100, 101, 200, 1000]))):
-            new = {"k": new} if draw(st.booleans()) else [new]
+        shape = draw(st.sampled_from(["list", "dict", "both"]))
+        for level in range(draw(st.sampled_from([50, 99, 100, 101, 200, 1000]))):
+            use_dict = shape == "dict" or (shape == "both" and level % 2 == 0)
+            new = {"k": new} if use_dict else [new]
     elif how == "repeat" and isinstance(value, list) and value:
         new = value + copy.deepcopy(value) * draw(st.integers(1, 3))
     else:
@@ -388,19 +406,19 @@ def benign(draw: Draw, data: Any, raw: Raw) -> tuple[Any, str]:
     texts = [item for item in found if item[0][-1] in TEXT_KEYS and isinstance(item[1], str)]
     how = draw(st.sampled_from(["number", "number", "text", "drop-text"]))
     if how == "number" and numbers:
-        path, value = draw(st.sampled_from(numbers))
+        path, value = _pick(draw, numbers)
         factor = draw(st.sampled_from([0.5, 0.9, 1.1, 1.5, 2.0]))
         new = value * factor
         if isinstance(value, int):
             new = max(1, round(new)) if value > 0 else round(new)
         return put(data, path, new), f"benign {_where(path)} = {new!r}"
     if how == "text" and texts:
-        path, value = draw(st.sampled_from(texts))
+        path, value = _pick(draw, texts)
         text = draw(st.sampled_from(WEIRD_TEXT[2:5] + WEIRD_TEXT[13:17]) | st.text(max_size=20))
         new = (value + " " + text).strip() or value
         return put(data, path, new), f"benign {_where(path)} = {new!r}"
     if texts:
-        path, _ = draw(st.sampled_from(texts))
+        path, _ = _pick(draw, texts)
         if path[-1] in {"description", "note", "label"}:
             del get(data, path[:-1])[path[-1]]
             return data, f"benign delete {_where(path)}"
@@ -420,7 +438,7 @@ def boundary_number(draw: Draw, data: Any, raw: Raw) -> tuple[Any, str]:
     ]
     if not numbers:
         return data, "boundary: nothing"
-    path, value = draw(st.sampled_from(numbers))
+    path, value = _pick(draw, numbers)
     new = draw(st.sampled_from(BOUNDARY_NUMBERS))
     if isinstance(value, int) and new == int(new):
         new = int(new)
@@ -482,13 +500,14 @@ def cases(
     seeds: tuple[str, ...] = tuple(SEED_FILES),
     mutations: tuple[Callable[..., tuple[Any, str]], ...] = tuple(ALL),
     raw_damage: bool = True,
+    most: int = 3,
 ) -> Case:
-    """A seed model with 1–3 mutations, as YAML text (sometimes damaged as text too)."""
+    """A seed model with 1 to ``most`` mutations, as YAML text (sometimes damaged as text)."""
     seed = draw(st.sampled_from(seeds))
     data = copy.deepcopy(seed_data(seed))
     raw = Raw()
     done: list[str] = []
-    for _ in range(draw(st.integers(1, 3))):
+    for _ in range(draw(st.integers(1, most))):
         mutate = draw(st.sampled_from(mutations))
         data, what = mutate(draw, data, raw)
         done.append(what)

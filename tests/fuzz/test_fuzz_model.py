@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
-from hypothesis import event, given, note, settings
+from hypothesis import assume, event, given, note, settings
 from hypothesis import strategies as st
 
 from archgen.model import LoadedModel, Model, ModelError, load_model_text
@@ -22,9 +22,20 @@ from archgen.renderers.views import ComputedView, compute_views
 from archgen.runtime.run import RunError, run_scenario
 
 from .conftest import BUDGET, FUZZ, cpu_limit
-from .strategies import ALL, HOSTILE, Case, benign, boundary_number, cases
+from .strategies import (
+    ALL,
+    HOSTILE,
+    SEED_FILES,
+    Case,
+    benign,
+    boundary_number,
+    cases,
+    duplicate_id,
+    fresh_reference,
+)
 
 NAME = "fuzz.yaml"
+MINI_SHOP = SEED_FILES["mini-shop"]
 RUN_CASES = st.one_of(
     cases(mutations=(benign,), raw_damage=False),
     cases(mutations=(benign, boundary_number), raw_damage=False),
@@ -66,6 +77,60 @@ def validate(case: Case) -> LoadedModel | None:
 def test_validate_fuzz(case: Case) -> None:
     with cpu_limit(BUDGET.cpu_s_per_example):
         validate(case)
+
+
+UNCHECKED_ID_LISTS = frozenset({"locations", "metrics", "alarms"})
+"""Finding F1 (tests/fuzz/findings.md): duplicate ids in a client's locations and in
+CloudWatch's metrics and alarms are accepted. Left out of the oracle below until fixed in
+model/validate.py; ``test_f1_duplicate_ids_inside_params`` turns red when they are."""
+
+
+@pytest.mark.timeout(BUDGET.test_timeout_s)
+@settings(FUZZ, max_examples=BUDGET.oracle)
+@given(case=cases(mutations=(duplicate_id,), raw_damage=False, most=1))
+def test_duplicate_ids_are_reported(case: Case) -> None:
+    [mutation] = case.mutations
+    assume("nothing" not in mutation)
+    assume(mutation.rsplit("(", 1)[-1].rstrip(")") not in UNCHECKED_ID_LISTS)
+    with pytest.raises(ModelError) as caught:
+        load_model_text(case.text, NAME)
+    assert_clean_error(caught.value)
+    assert "duplicate " in caught.value.format_message()
+
+
+@pytest.mark.timeout(BUDGET.test_timeout_s)
+@settings(FUZZ, max_examples=BUDGET.oracle)
+@given(case=cases(mutations=(fresh_reference,), raw_damage=False, most=1))
+def test_references_to_nothing_are_reported(case: Case) -> None:
+    [mutation] = case.mutations
+    assume("nothing" not in mutation)
+    with pytest.raises(ModelError) as caught:
+        load_model_text(case.text, NAME)
+    assert_clean_error(caught.value)
+    assert "ghost-" in caught.value.format_message()
+
+
+@pytest.mark.xfail(strict=True, reason="F1: duplicate ids inside a node's params are accepted")
+@pytest.mark.parametrize(
+    ("original", "duplicate"),
+    [
+        ("{id: near-west, weight: 1", "{id: near-east, weight: 1"),
+        ("{id: east-hot, metric", "{id: east-down, metric"),
+        (
+            "{id: east-cpu, node: app-east, name: CPUUtilization}",
+            "{id: east-healthy, node: app-east, name: CPUUtilization}",
+        ),
+    ],
+    ids=["location", "alarm", "metric"],
+)
+def test_f1_duplicate_ids_inside_params(original: str, duplicate: str) -> None:
+    """When this fails (XPASS), F1 is fixed: remove this test's xfail marker and empty
+    ``UNCHECKED_ID_LISTS`` so the fuzz oracle covers those lists too."""
+    text = MINI_SHOP.read_text(encoding="utf-8")
+    assert original in text
+    with pytest.raises(ModelError) as caught:
+        load_model_text(text.replace(original, duplicate), NAME)
+    assert "duplicate id" in caught.value.format_message()
 
 
 @pytest.mark.timeout(BUDGET.test_timeout_s)
