@@ -55,6 +55,7 @@ def assert_clean_error(error: ModelError) -> None:
     assert len(lines) == len(error.problems), lines
     for line in lines:
         assert line.startswith(f"error: {NAME}"), line
+        assert "<unicode string>" not in line, line  # PyYAML's own wording leaked
         unsafe = [c for c in line if c != "\t" and unicodedata.category(c) in {"Cc", "Cf", "Zl"}]
         assert not unsafe, (unsafe, line)
 
