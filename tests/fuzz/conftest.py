@@ -30,7 +30,7 @@ class Budget:
 BUDGETS = {
     # Derandomized, no example database: `make test` checks the same cases every time.
     "ci": Budget(validate=100, oracle=40, run=20, cpu_s_per_example=120, test_timeout_s=900),
-    "long": Budget(validate=2000, oracle=500, run=200, cpu_s_per_example=30, test_timeout_s=7200),
+    "long": Budget(validate=2000, oracle=500, run=500, cpu_s_per_example=30, test_timeout_s=7200),
 }
 if PROFILE not in BUDGETS:
     raise ValueError(f"ARCHGEN_FUZZ_PROFILE={PROFILE!r}: expected one of {sorted(BUDGETS)}")

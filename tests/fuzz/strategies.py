@@ -69,6 +69,8 @@ TEXT_KEYS = frozenset({"label", "title", "name", "description", "note", "summary
 
 WEIRD_TEXT = [
     "\u202eevil\u202c",  # right-to-left override (Trojan Source)
+    "\u2066iso\u2069\u200f",  # bidi isolate and mark
+    "👩\u200d💻",  # an emoji joined by a zero-width joiner
     "\x00",
     "nul\x00inside",
     "😀🚀",
@@ -89,6 +91,16 @@ WEIRD_TEXT = [
     "--> end",
     "x" * 300,
 ]
+BENIGN_TEXT = [
+    "😀🚀",
+    "e\u0301\u0302",
+    "ﬁ",
+    "日本語",
+    "👩\u200d💻",
+    "\u202eevil\u202c",
+    'R&D <team> "quoted" #1; {a|b} [c] --> end',
+]
+"""Label text a diagram must draw as written."""
 EXTREME_NUMBERS: list[Any] = [
     0,
     -1,
@@ -414,7 +426,7 @@ def benign(draw: Draw, data: Any, raw: Raw) -> tuple[Any, str]:
         return put(data, path, new), f"benign {_where(path)} = {new!r}"
     if how == "text" and texts:
         path, value = _pick(draw, texts)
-        text = draw(st.sampled_from(WEIRD_TEXT[2:5] + WEIRD_TEXT[13:17]) | st.text(max_size=20))
+        text = draw(st.sampled_from(BENIGN_TEXT) | st.text(max_size=20))
         new = (value + " " + text).strip() or value
         return put(data, path, new), f"benign {_where(path)} = {new!r}"
     if texts:
