@@ -158,6 +158,16 @@ def parse_document(raw: bytes, name: str) -> Document:
         mark = error.problem_mark or error.context_mark
         message = _yaml_message(error, text)
         _fail(name, message, (mark.line + 1) if mark else 0, (mark.column + 1) if mark else 0)
+    except yaml.reader.ReaderError as error:
+        # The reader's position is an offset into the text; say where, in our words.
+        line, column = _text_line_col(text, error.position)
+        _fail(
+            name,
+            f"character U+{error.character:04X} is not allowed in YAML text; write it as an "
+            "escape in a double-quoted string (e.g. \"\\x1b\")",
+            line,
+            column,
+        )
     except yaml.YAMLError as error:
         _fail(name, f"invalid YAML: {error}")
     except RecursionError:
@@ -324,6 +334,11 @@ def _fail(name: str, message: str, line: int = 0, column: int = 0) -> NoReturn:
 def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
     line_start = raw.rfind(b"\n", 0, offset) + 1
     return raw.count(b"\n", 0, offset) + 1, offset - line_start + 1
+
+
+def _text_line_col(text: str, offset: int) -> tuple[int, int]:
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - line_start + 1
 
 
 def _only_comments(text: str) -> bool:

@@ -165,8 +165,8 @@ RAW_TEXT_SNIPPETS = [
     "%YAML 1.1\n",
     "---\n",
     "...\n",
-    # "\x1b" and "\x7f" (control characters YAML's reader refuses) are left out while
-    # finding F5 is open (tests/fuzz/findings.md); add them back with the fix.
+    "\x1b",  # control characters YAML's reader refuses (finding F5)
+    "\x7f",
     "\u2028",
     "\ufeff",
     "'",

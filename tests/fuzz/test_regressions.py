@@ -59,9 +59,10 @@ def test_f4_line_breaks_in_a_value_stay_on_one_line() -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="F5: YAML reader errors have no line:col")
 def test_f5_control_character_in_the_text_is_positioned() -> None:
-    """When this XPASSes, F5 is fixed: drop the marker and put "\\x1b" and "\\x7f" back into
-    ``RAW_TEXT_SNIPPETS``."""
+    """A character YAML's reader refuses is reported at its line:col, in our words."""
     message = problem_line("title: Steady", "title: St\x1beady")
-    assert message.startswith("error: fuzz.yaml:138:14: ")
+    assert message == (
+        "error: fuzz.yaml:138:14: character U+001B is not allowed in YAML text; write it as"
+        ' an escape in a double-quoted string (e.g. "\\x1b")'
+    )
