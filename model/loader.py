@@ -164,7 +164,7 @@ def parse_document(raw: bytes, name: str) -> Document:
         _fail(
             name,
             f"character U+{error.character:04X} is not allowed in YAML text; write it as an "
-            "escape in a double-quoted string (e.g. \"\\x1b\")",
+            'escape in a double-quoted string (e.g. "\\x1b")',
             line,
             column,
         )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import pydantic
+
 from archgen.model import kinds as k
 from archgen.model.errors import Problem, did_you_mean
 from archgen.model.loader import Document, PathKey, format_path
@@ -150,6 +152,26 @@ class _Checker:
             seen = {}
             for index, item in enumerate(getattr(self.model, section)):
                 self._unique(seen, (section, index, "id"), item.id)
+        for index, node in enumerate(self.model.nodes):
+            self._unique_within(("nodes", index, "params"), node.params)
+
+    def _unique_within(self, path: PathKey, value: object) -> None:
+        """Lists of things with ids inside a node's params (a client's locations, CloudWatch
+        metrics and alarms…) are looked up by id: two items with one id would shadow each
+        other silently."""
+        if not isinstance(value, pydantic.BaseModel):
+            return
+        for name in type(value).model_fields:
+            field = getattr(value, name)
+            if isinstance(field, tuple) and field and isinstance(field[0], pydantic.BaseModel):
+                seen: dict[str, PathKey] = {}
+                for index, item in enumerate(field):
+                    item_id = getattr(item, "id", None)
+                    if isinstance(item_id, str):
+                        self._unique(seen, (*path, name, index, "id"), item_id)
+                    self._unique_within((*path, name, index), item)
+            else:
+                self._unique_within((*path, name), field)
 
     def _unique(self, seen: dict[str, PathKey], path: PathKey, item_id: str) -> None:
         if item_id in seen:

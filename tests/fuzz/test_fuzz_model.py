@@ -92,19 +92,12 @@ def test_validate_fuzz(case: Case) -> None:
         validate(case)
 
 
-UNCHECKED_ID_LISTS = frozenset({"locations", "metrics", "alarms"})
-"""Finding F1 (tests/fuzz/findings.md): duplicate ids in a client's locations and in
-CloudWatch's metrics and alarms are accepted. Left out of the oracle below until fixed in
-model/validate.py; ``test_f1_duplicate_ids_inside_params`` turns red when they are."""
-
-
 @pytest.mark.timeout(BUDGET.test_timeout_s)
 @settings(FUZZ, max_examples=BUDGET.oracle)
 @given(case=cases(mutations=(duplicate_id,), raw_damage=False, most=1))
 def test_duplicate_ids_are_reported(case: Case) -> None:
     [mutation] = case.mutations
     assume("nothing" not in mutation)
-    assume(mutation.rsplit("(", 1)[-1].rstrip(")") not in UNCHECKED_ID_LISTS)
     with pytest.raises(ModelError) as caught:
         load_model_text(case.text, NAME)
     assert_clean_error(caught.value)
@@ -123,7 +116,6 @@ def test_references_to_nothing_are_reported(case: Case) -> None:
     assert "ghost-" in caught.value.format_message()
 
 
-@pytest.mark.xfail(strict=True, reason="F1: duplicate ids inside a node's params are accepted")
 @pytest.mark.parametrize(
     ("original", "duplicate"),
     [
@@ -137,13 +129,14 @@ def test_references_to_nothing_are_reported(case: Case) -> None:
     ids=["location", "alarm", "metric"],
 )
 def test_f1_duplicate_ids_inside_params(original: str, duplicate: str) -> None:
-    """When this fails (XPASS), F1 is fixed: remove this test's xfail marker and empty
-    ``UNCHECKED_ID_LISTS`` so the fuzz oracle covers those lists too."""
+    """Finding F1: ids inside a node's params are unique within their list."""
     text = MINI_SHOP.read_text(encoding="utf-8")
     assert original in text
     with pytest.raises(ModelError) as caught:
         load_model_text(text.replace(original, duplicate), NAME)
-    assert "duplicate id" in caught.value.format_message()
+    message = caught.value.format_message()
+    assert "duplicate id '" in message
+    assert "(first used at line " in message
 
 
 @pytest.mark.timeout(BUDGET.test_timeout_s)
