@@ -94,13 +94,13 @@ def check_inputs(
     """Refuse ``--scale``, ``--duration`` or ``--seed`` outside the schema's ranges (NaN and
     infinities included), with the same bounds as a model's scenario."""
     if scale is not None and not 0 < scale <= MAX_FACTOR:
-        raise RunError(f"--scale must be above 0 and at most {MAX_FACTOR:,} (got {scale:g})")
+        raise RunError(f"--scale: must be above 0 and at most {MAX_FACTOR:,} (got {scale:g})")
     if duration_s is not None and not 0 < duration_s <= MAX_SECONDS:
         raise RunError(
-            f"--duration must be above 0 and at most {MAX_SECONDS:,} s, a week (got {duration_s:g})"
+            f"--duration: must be above 0 and at most {MAX_SECONDS:,} s, a week (got {duration_s:g})"
         )
     if seed is not None and not 0 <= seed <= MAX_SEED:
-        raise RunError(f"--seed must be between 0 and 2**63 - 1 (got {seed})")
+        raise RunError(f"--seed: must be between 0 and 2**63 - 1 (got {seed})")
 
 
 def check_budget(

@@ -206,17 +206,17 @@ def test_check_takes_max_events(nothing_runs: None) -> None:
 @pytest.mark.parametrize(
     ("flag", "message"),
     [
-        (["--scale", "1e6"], "--scale must be above 0 and at most 1,000 (got 1e+06)"),
-        (["--scale", "nan"], "--scale must be above 0 and at most 1,000 (got nan)"),
+        (["--scale", "1e6"], "--scale: must be above 0 and at most 1,000 (got 1e+06)"),
+        (["--scale", "nan"], "--scale: must be above 0 and at most 1,000 (got nan)"),
         (
             ["--duration", "inf"],
-            "--duration must be above 0 and at most 604,800 s, a week (got inf)",
+            "--duration: must be above 0 and at most 604,800 s, a week (got inf)",
         ),
         (
             ["--duration", "1e308"],
-            "--duration must be above 0 and at most 604,800 s, a week (got 1e+308)",
+            "--duration: must be above 0 and at most 604,800 s, a week (got 1e+308)",
         ),
-        (["--seed", str(2**63)], f"--seed must be between 0 and 2**63 - 1 (got {2**63})"),
+        (["--seed", str(2**63)], f"--seed: must be between 0 and 2**63 - 1 (got {2**63})"),
     ],
 )
 def test_run_flags_have_the_schema_ranges(
