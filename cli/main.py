@@ -164,7 +164,7 @@ def check(
     out: Path | None,
 ) -> None:
     """Lint MODEL and prove that runs of it agree with it: every call on a declared edge,
-    flows as declared, SLOs met, no lost orders, no plaintext card data, no IAM denial.
+    flows as declared, SLOs met, no lost messages, no plaintext sensitive values, no IAM denial.
 
     Without --run, runs the scenarios itself. Exit 0 when everything holds, 1 on
     violations, 2 on bad input."""

@@ -24,7 +24,8 @@ Life of a behavior
    load balancer can pick among), ``screen(call)`` (WAF/Shield: block at the entry of the
    nodes they protect), ``on_signal(signal)`` (alarm actions), ``on_fault(fault, active)``,
    ``on_period(t_s)`` (emit gauges before a metrics period closes), ``on_metrics(t_s)``
-   (after it closed: CloudWatch evaluates alarms), ``summary()`` (extra summary fields).
+   (after it closed: CloudWatch evaluates alarms), ``summary()`` (extra summary fields),
+   ``accounting()`` (typed books of messages and effects: see :mod:`archgen.runtime.accounting`).
 
 Calls and edges
 ---------------
@@ -314,6 +315,40 @@ class NodeContext(ABC):
         """A flow-less trace (for work this node starts on its own)."""
 
 
+@dataclass(frozen=True)
+class QueueBooks:
+    """A queue's part of the message books, at the end of a run."""
+
+    queue: str
+    sent: tuple[str, ...]  # ids of the messages sent here (not moved here), in send order
+    held: frozenset[str]  # ids still in the queue: visible, delayed or in flight
+    in_flight: int
+    dead_letter_queue: str | None
+
+
+@dataclass(frozen=True)
+class ConsumerBooks:
+    """A queue consumer's part: which messages it processed to success, and how often an
+    effect was applied more than once (must stay 0 for an idempotent consumer)."""
+
+    consumer: str
+    queue: str
+    processed: frozenset[str]
+    duplicates_suppressed: int
+    applied_twice: int
+
+
+@dataclass(frozen=True)
+class ChannelBooks:
+    """A topic's deliveries, per protocol (``email``, ``sqs``…): figures by outcome."""
+
+    channels: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]
+
+
+Books = QueueBooks | ConsumerBooks | ChannelBooks
+"""What :meth:`Behavior.accounting` may report."""
+
+
 class Behavior:
     """Base class: a node that answers after running the children its flow declares."""
 
@@ -356,6 +391,11 @@ class Behavior:
     def summary(self) -> dict[str, Any]:
         """Extra fields for this node in ``summary.json`` (JSON-serialisable, sorted)."""
         return {}
+
+    def accounting(self) -> tuple[Books, ...]:
+        """This node's typed books of messages and effects, read once after the run: the
+        runtime adds them up without knowing what kind of node reported them."""
+        return ()
 
 
 B = TypeVar("B", bound=type[Behavior])

@@ -15,9 +15,9 @@ from typing import Any
 from archgen.model.errors import did_you_mean
 from archgen.model.files import replace_folder
 from archgen.model.schema import Model, Scenario
+from archgen.runtime.accounting import message_accounting
 from archgen.runtime.behavior import Behavior
 from archgen.runtime.metrics import percentile
-from archgen.runtime.pipeline import order_accounting
 from archgen.runtime.store import at_rest_report
 from archgen.runtime.system import Authorizer, Simulation
 from archgen.runtime.trace import SpanSink
@@ -340,6 +340,8 @@ def summarize(
         "instances": instances,
         "cache": caches,
         "faults": sim.fault_log,
-        "pipeline": order_accounting(sim.model, sim.behaviors),
+        "pipeline": message_accounting(
+            sim.model, (b for i in sorted(sim.behaviors) for b in sim.behaviors[i].accounting())
+        ),
         "nodes": nodes,
     }

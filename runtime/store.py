@@ -1,7 +1,8 @@
 """Data at rest: what each data node (DynamoDB, RDS, S3) holds after a run, as stored bytes.
 
 Data behaviors call :func:`record_write` for every write. The record's content follows the
-edge's ``data`` classification (card data carries a card number, PII a customer name). It
+edge's ``data`` classification: data of the highest classification (``card``) carries a
+detectable sensitive value (a Luhn-valid number), personal data (``pii``) a subject name. It
 is stored
 
 - as an envelope (AES-256-GCM ciphertext + the KMS-encrypted data key) when the edge says
@@ -12,8 +13,8 @@ is stored
   default, SSE-S3) does not count: anyone who can read the table reads plaintext, so a
   scan shows what the API returns.
 
-The check "no plaintext card data at rest" scans records with :func:`find_card_numbers`
-(Luhn-valid 13–19 digit runs).
+The check "no plaintext sensitive values at rest" scans records with
+:func:`find_sensitive_values` (Luhn-valid 13–19 digit runs).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from archgen.runtime.behavior import Call, NodeContext
     from archgen.runtime.kms_envelope import DataKey, KmsKey
 
-_CARD_RUN = re.compile(rb"(?<!\d)\d{13,19}(?!\d)")
+_DIGIT_RUN = re.compile(rb"(?<!\d)\d{13,19}(?!\d)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,15 +80,15 @@ class DataAtRest:
         for record in self.store(node_id).scan():
             counts["records"] += 1
             counts[record.encryption] += 1
-        counts["plaintext_card_numbers"] = sum(
-            len(find_card_numbers(r.stored)) for r in self.store(node_id).scan()
+        counts["plaintext_sensitive_values"] = sum(
+            len(find_sensitive_values(r.stored)) for r in self.store(node_id).scan()
         )
         return counts
 
 
 def at_rest_report(shared: Mapping[str, Any]) -> dict[str, Any]:
     """What a run folder's ``data-at-rest.json`` holds: per data node, how its records are
-    stored and what a scan for plaintext card numbers finds (counts and the first record's
+    stored and what a scan for plaintext sensitive values finds (counts and the first record's
     key, never the data itself), so that ``archgen check`` can judge a run from disk."""
     found = shared.get("data_at_rest")
     stores: dict[str, Any] = {}
@@ -95,17 +96,17 @@ def at_rest_report(shared: Mapping[str, Any]) -> dict[str, Any]:
         for node_id in sorted(found.stores):
             counts: dict[str, Any] = {"records": 0, "client-kms": 0, "sse-kms": 0, "none": 0}
             numbers = 0
-            card_records: list[str] = []
+            exposed: list[str] = []
             for record in found.stores[node_id].scan():
                 counts["records"] += 1
                 counts[record.encryption] = counts.get(record.encryption, 0) + 1
-                cards = find_card_numbers(record.stored)
-                if cards:
-                    numbers += len(cards)
-                    card_records.append(record.key)
-            counts["plaintext_card_numbers"] = numbers
-            counts["plaintext_card_records"] = len(card_records)
-            counts["first_plaintext_card_record"] = card_records[0] if card_records else None
+                values = find_sensitive_values(record.stored)
+                if values:
+                    numbers += len(values)
+                    exposed.append(record.key)
+            counts["plaintext_sensitive_values"] = numbers
+            counts["plaintext_sensitive_records"] = len(exposed)
+            counts["first_plaintext_sensitive_record"] = exposed[0] if exposed else None
             stores[node_id] = counts
     return {"stores": stores}
 
@@ -118,7 +119,7 @@ def data_at_rest(ctx: NodeContext) -> DataAtRest:
     return found
 
 
-# --------------------------------------------------------------------------- card numbers
+# --------------------------------------------------------------------------- sensitive values
 
 
 def luhn_ok(digits: str) -> bool:
@@ -131,8 +132,9 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-def card_number(seed: int) -> str:
-    """A Luhn-valid 16-digit test card number (Visa test range 4000 00…) for a customer."""
+def sensitive_value(seed: int) -> str:
+    """A Luhn-valid 16-digit value in a test range (4000 00…): detectable in stored bytes
+    by :func:`find_sensitive_values` whatever the record around it."""
     body = f"400000{seed % 10**9:09d}"
     for check in "0123456789":
         if luhn_ok(body + check):
@@ -140,10 +142,10 @@ def card_number(seed: int) -> str:
     raise AssertionError("unreachable: one check digit always fits")
 
 
-def find_card_numbers(data: bytes) -> list[str]:
-    """Plaintext card numbers in stored bytes: Luhn-valid runs of 13–19 digits."""
+def find_sensitive_values(data: bytes) -> list[str]:
+    """Plaintext sensitive values in stored bytes: Luhn-valid runs of 13–19 digits."""
     found = []
-    for match in _CARD_RUN.finditer(data):
+    for match in _DIGIT_RUN.finditer(data):
         digits = match.group().decode()
         if luhn_ok(digits):
             found.append(digits)
@@ -176,10 +178,10 @@ def record_write(ctx: NodeContext, call: Call) -> Record:
     content: dict[str, Any] = {"trace": call.trace.id, "session": session, "op": call.op}
     classification = edge.data if edge is not None else Classification.internal
     if classification is Classification.card:
-        content["card_number"] = card_number(session)
+        content["sensitive_value"] = sensitive_value(session)
         content["expiry"] = "12/29"
     if classification in (Classification.card, Classification.pii):
-        content["customer"] = f"customer-{session}"
+        content["subject"] = f"subject-{session}"
     plaintext = json.dumps(content, sort_keys=True).encode()
     key = f"t{call.trace.id:08d}-{call.op}"
     stores = data_at_rest(ctx)

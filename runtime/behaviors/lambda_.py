@@ -19,10 +19,10 @@ Rules (Lambda Developer Guide: scaling, async invocation, SQS event source mappi
   whole batch: nothing is deleted and the messages come back after the visibility timeout.
   With it, only failed messages come back (on FIFO queues, also every message after the
   first failure). Successful messages are deleted by the mapping.
-- Idempotency: the function remembers the message ids it has fulfilled (the idempotency
-  table of an idempotent consumer); a redelivered fulfilled message is acknowledged without
-  running again, so at-least-once delivery never ships twice. ``shipped_twice`` counts
-  messages that ran to success more than once, and must stay 0.
+- Idempotency: the function remembers the message ids it has processed (the idempotency
+  table of an idempotent consumer); a redelivered processed message is acknowledged without
+  running again, so at-least-once delivery never applies an effect twice. ``applied_twice``
+  counts messages that ran to success more than once, and must stay 0.
 Left out: the function timeout (durations are far below it), batching windows, and
 sharing the account's unreserved concurrency between functions.
 """
@@ -34,7 +34,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archgen.model.schema import LambdaNode, Mode
-from archgen.runtime.behavior import Behavior, Call, NodeContext, Target, register
+from archgen.runtime.behavior import (
+    Behavior,
+    Books,
+    Call,
+    ConsumerBooks,
+    NodeContext,
+    Target,
+    register,
+)
 from archgen.runtime.behaviors.sqs import DeleteRequest, Delivery, ReceiveRequest, ReceiveResponse
 
 INITIAL_POLLERS = 5
@@ -106,8 +114,8 @@ class Lambda(Behavior):
         self.failed_messages = 0
         self.throttled_batches = 0
         self.duplicates_suppressed = 0
-        self.fulfilled: set[str] = set()
-        self.shipments: dict[str, int] = {}
+        self.processed: set[str] = set()
+        self.applications: dict[str, int] = {}
         self._async_sources: dict[str, bool] = {}
 
     # ------------------------------------------------------------------ environments
@@ -313,7 +321,7 @@ class Lambda(Behavior):
                 return
             delivery = batch.deliveries[batch.index]
             batch.index += 1
-            if delivery.message.message_id in self.fulfilled:
+            if delivery.message.message_id in self.processed:
                 self.duplicates_suppressed += 1
                 batch.succeeded.append(delivery.message.receipt_handle)
                 continue
@@ -329,8 +337,8 @@ class Lambda(Behavior):
         self.ctx.finish(work)
         if ok:
             key = message.message_id
-            self.fulfilled.add(key)
-            self.shipments[key] = self.shipments.get(key, 0) + 1
+            self.processed.add(key)
+            self.applications[key] = self.applications.get(key, 0) + 1
             batch.succeeded.append(message.receipt_handle)
             self._next_message(batch)
             return
@@ -374,6 +382,21 @@ class Lambda(Behavior):
     def on_period(self, t_s: float) -> None:
         self.ctx.emit("ConcurrentExecutions", self.active)
 
+    def _applied_twice(self) -> int:
+        return sum(1 for n in self.applications.values() if n > 1)
+
+    def accounting(self) -> tuple[Books, ...]:
+        if self.source is None:
+            return ()
+        books = ConsumerBooks(
+            self.ctx.node_id,
+            self.source.queue,
+            frozenset(self.processed),
+            self.duplicates_suppressed,
+            self._applied_twice(),
+        )
+        return (books,)
+
     def summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "function": {
@@ -393,9 +416,9 @@ class Lambda(Behavior):
                 "pollers": self.pollers,
                 "batches": self.batches,
                 "messages": self.messages,
-                "fulfilled": len(self.fulfilled),
+                "processed": len(self.processed),
                 "duplicates_suppressed": self.duplicates_suppressed,
-                "shipped_twice": sum(1 for n in self.shipments.values() if n > 1),
+                "applied_twice": self._applied_twice(),
                 "failed_messages": self.failed_messages,
                 "crashes": self.crashes,
                 "throttled_batches": self.throttled_batches,

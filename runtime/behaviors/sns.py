@@ -21,7 +21,15 @@ from typing import Any
 
 from archgen.model.kinds import SnsSubscription
 from archgen.model.schema import SnsNode
-from archgen.runtime.behavior import Behavior, Call, NodeContext, Signal, register
+from archgen.runtime.behavior import (
+    Behavior,
+    Books,
+    Call,
+    ChannelBooks,
+    NodeContext,
+    Signal,
+    register,
+)
 from archgen.runtime.sns_filter import RETRY_POLICIES, RetryPolicy, matches
 
 CHANNEL_FIELDS = ("delivered", "retries", "dead_lettered", "lost", "filtered_out")
@@ -164,6 +172,10 @@ class Sns(Behavior):
 
     def _retry(self, delivery: _Delivery) -> None:
         self._deliver(delivery)
+
+    def accounting(self) -> tuple[Books, ...]:
+        figures = tuple((p, tuple(c.items())) for p, c in self.channels.items())
+        return (ChannelBooks(figures),)
 
     def summary(self) -> dict[str, Any]:
         return {

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archgen.model.schema import SqsNode
-from archgen.runtime.behavior import Behavior, Call, NodeContext, register
+from archgen.runtime.behavior import Behavior, Books, Call, NodeContext, QueueBooks, register
 from archgen.runtime.sqs_queue import Message, Received, SqsError, SqsQueue
 
 RECEIVE_OPS = ("ReceiveMessage",)
@@ -103,6 +103,7 @@ class Sqs(Behavior):
         self.waiting: dict[int, tuple[Call, ReceiveRequest, float]] = {}
         self._wake_scheduled = False
         self.errors = 0
+        self.dead_letter_queue = params.dead_letter_queue
 
     # ------------------------------------------------------------------ calls
 
@@ -231,6 +232,16 @@ class Sqs(Behavior):
     def on_period(self, t_s: float) -> None:
         self.ctx.emit("ApproximateNumberOfMessagesVisible", self.queue.visible_count)
         self.ctx.emit("ApproximateAgeOfOldestMessage", self.queue.oldest_age_s())
+
+    def accounting(self) -> tuple[Books, ...]:
+        books = QueueBooks(
+            self.ctx.node_id,
+            tuple(self.placed),
+            frozenset(self.queue.message_ids()),
+            self.queue.in_flight_count,
+            self.dead_letter_queue,
+        )
+        return (books,)
 
     def summary(self) -> dict[str, Any]:
         stats = self.queue.stats

@@ -21,7 +21,7 @@ runtime keeps for itself, so a bug in the runtime's bookkeeping cannot hide a vi
 - ``no-access-denied``: calls IAM refused (the span where the refusal happened, not the
   callers it propagated to).
 
-The model's other invariants (no lost orders, exactly-once effects, no plaintext card data
+The model's other invariants (no lost messages, exactly-once effects, no plaintext sensitive data
 at rest) are judged in :mod:`.invariants`.
 """
 

@@ -1,17 +1,17 @@
 """The model's ``invariants``, judged on one run folder.
 
-- ``no-lost-messages``: every message placed in a target queue is fulfilled, in the
+- ``no-lost-messages``: every message sent to a target queue is processed, in the
   dead-letter queue or still in the queue (in flight); none is lost. Where a message is at
   the end of the run is the queues' state, which only the runtime's books
   (``summary.json`` → ``pipeline``) know; the books are cross-checked against the spans
-  (messages placed = successful sends, fulfilled = successful consumer invocations), so
+  (messages sent = successful sends, processed = successful consumer invocations), so
   books that miscount cannot hide a loss.
 - ``exactly-once``: no message consumed by a target consumer has the same effect (a
-  successful call of the consumer other than on its own queue, e.g. a shipment) twice.
+  successful call of the consumer other than on its own queue, e.g. a write) twice.
   From the spans: each consumer invocation carries the message id.
-- ``encrypted-at-rest``: no plaintext card number in the target stores, as the run's scan
-  of the stored bytes found them (``data-at-rest.json``): a record labelled encrypted
-  whose bytes still hold the number counts as plaintext.
+- ``encrypted-at-rest``: no plaintext sensitive value in the target stores, as the run's
+  scan of the stored bytes found them (``data-at-rest.json``): a record labelled encrypted
+  whose bytes still hold the value counts as plaintext.
 
 Targets include their replicas (a replica stands in for its original in another region);
 an invariant without targets covers every queue, consumer or store of the run.
@@ -127,7 +127,7 @@ class InvariantCheck:
     def no_lost_messages(self, index: int, invariant: Invariant) -> list[tuple[str, str]]:
         rule = "no-lost-messages"
         pipeline = self.run.summary.get("pipeline")
-        books = pipeline.get("orders") if isinstance(pipeline, dict) else None
+        books = pipeline.get("queues") if isinstance(pipeline, dict) else None
         everything = sorted(books) if isinstance(books, dict) else []
         queues = self.targets(invariant, everything)
         if not isinstance(books, dict):
@@ -140,8 +140,8 @@ class InvariantCheck:
                 "version of archgen)",
             )
             return []
-        placed_ids: dict[str, set[str]] = defaultdict(set)
-        fulfilled_ids: dict[str, set[str]] = defaultdict(set)
+        sent_ids: dict[str, set[str]] = defaultdict(set)
+        processed_ids: dict[str, set[str]] = defaultdict(set)
         for span in self.spans.values():
             if span.status != "ok":
                 continue
@@ -149,9 +149,9 @@ class InvariantCheck:
             if message is None:
                 continue
             if self._work(span):
-                fulfilled_ids[span.source].add(message)
+                processed_ids[span.source].add(message)
             elif not span.op.startswith(NOT_SENDS):
-                placed_ids[span.node].add(message)
+                sent_ids[span.node].add(message)
         facts = []
         for queue in queues:
             entry = books.get(queue)
@@ -160,37 +160,37 @@ class InvariantCheck:
                     rule, index, invariant, queue, f"summary.json keeps no books for '{queue}'"
                 )
                 continue
-            placed, fulfilled, in_dlq, in_queue, lost = (
-                int(entry[key]) for key in ("placed", "fulfilled", "in_dlq", "in_queue", "lost")
+            sent, processed, in_dlq, in_queue, lost = (
+                int(entry[key]) for key in ("sent", "processed", "in_dlq", "in_queue", "lost")
             )
             balance = (
-                f"placed {placed} = fulfilled {fulfilled} + in the dead-letter queue {in_dlq} "
+                f"sent {sent} = processed {processed} + in the dead-letter queue {in_dlq} "
                 f"+ still in the queue {in_queue} + lost {lost}"
             )
-            facts.append((f"orders {queue}", balance))
-            seen_placed = placed_ids.get(queue, set())
-            seen_fulfilled = fulfilled_ids.get(queue, set()) & seen_placed
+            facts.append((f"messages {queue}", balance))
+            seen_sent = sent_ids.get(queue, set())
+            seen_processed = processed_ids.get(queue, set()) & seen_sent
             if lost:
                 self.fail(
                     rule,
                     index,
                     invariant,
                     queue,
-                    f"{lost} of {_plural(placed, 'message')} placed in '{queue}' "
-                    f"{'were' if lost != 1 else 'was'} lost: neither fulfilled, nor in the "
+                    f"{lost} of {_plural(sent, 'message')} sent to '{queue}' "
+                    f"{'were' if lost != 1 else 'was'} lost: neither processed, nor in the "
                     f"dead-letter queue, nor still in the queue ({balance})",
                 )
-            elif placed != fulfilled + in_dlq + in_queue + lost:
+            elif sent != processed + in_dlq + in_queue + lost:
                 self.fail(rule, index, invariant, queue, f"the books do not add up: {balance}")
-            if (placed, fulfilled) != (len(seen_placed), len(seen_fulfilled)):
+            if (sent, processed) != (len(seen_sent), len(seen_processed)):
                 self.fail(
                     rule,
                     index,
                     invariant,
                     queue,
-                    f"the run's books for '{queue}' disagree with its spans: books placed "
-                    f"{placed}, fulfilled {fulfilled}; spans show {len(seen_placed)} messages "
-                    f"sent and {len(seen_fulfilled)} of them consumed successfully",
+                    f"the run's books for '{queue}' disagree with its spans: books sent "
+                    f"{sent}, processed {processed}; spans show {len(seen_sent)} messages "
+                    f"sent and {len(seen_processed)} of them consumed successfully",
                 )
         return facts
 
@@ -219,7 +219,7 @@ class InvariantCheck:
             messages = {m for c, m in works.values() if c == consumer}
             repeated = sorted(twice.get(consumer, ()))
             books = nodes.get(consumer, {}).get("consumer", {}) if isinstance(nodes, dict) else {}
-            shipped_twice = int(books.get("shipped_twice", 0))
+            applied_twice = int(books.get("applied_twice", 0))
             facts.append(
                 (
                     f"effects {consumer}",
@@ -239,13 +239,13 @@ class InvariantCheck:
                     f"{consumer} -> {node}: {op} {len(traces)} times (traces "
                     f"{', '.join(sorted(set(traces)))})",
                 )
-            elif shipped_twice:
+            elif applied_twice:
                 self.fail(
                     "exactly-once",
                     index,
                     invariant,
                     consumer,
-                    f"the runtime counted {_plural(shipped_twice, 'message')} that "
+                    f"the runtime counted {_plural(applied_twice, 'message')} that "
                     f"'{consumer}' processed to success more than once",
                 )
         return facts
@@ -274,7 +274,7 @@ class InvariantCheck:
                 facts.append((f"at rest {store}", "no records"))
                 continue
             records = int(entry["records"])
-            numbers = int(entry["plaintext_card_numbers"])
+            numbers = int(entry["plaintext_sensitive_values"])
             how = (
                 f"{entry.get('client-kms', 0)} KMS envelope (client-side), "
                 f"{entry.get('sse-kms', 0)} SSE-KMS, {entry.get('none', 0)} unencrypted"
@@ -283,7 +283,7 @@ class InvariantCheck:
                 (
                     f"at rest {store}",
                     f"{_plural(records, 'record')}: {how}; "
-                    f"{_plural(numbers, 'plaintext card number')}",
+                    f"{_plural(numbers, 'plaintext sensitive value')}",
                 )
             )
             if numbers:
@@ -292,9 +292,9 @@ class InvariantCheck:
                     index,
                     invariant,
                     store,
-                    f"'{store}' holds {_plural(numbers, 'plaintext card number')} at rest, in "
-                    f"{entry['plaintext_card_records']} of {_plural(records, 'record')} "
-                    f"(first: record {entry['first_plaintext_card_record']}; records stored "
+                    f"'{store}' holds {_plural(numbers, 'plaintext sensitive value')} at rest, in "
+                    f"{entry['plaintext_sensitive_records']} of {_plural(records, 'record')} "
+                    f"(first: record {entry['first_plaintext_sensitive_record']}; records stored "
                     f"as {how})",
                 )
         return facts

@@ -37,15 +37,15 @@ STATIC_RULES: dict[str, Rule] = {
         Rule(
             "tls-sensitive",
             E,
-            "Card and personal data travel over TLS",
-            "An edge whose data is 'card' or 'pii' uses TLS.",
+            "Sensitive data travels over TLS",
+            "An edge whose data is classified above 'internal' uses TLS.",
         ),
         Rule(
             "kms-at-rest",
             E,
-            "Card and personal data land encrypted through KMS",
-            "An edge that stores 'card' or 'pii' data in a storage, database or messaging "
-            "node names a KMS key (edge encrypted_with, or the store's kms_key).",
+            "Sensitive data lands encrypted through KMS",
+            "An edge that stores data classified above 'internal' in a storage, database or "
+            "messaging node names a KMS key (edge encrypted_with, or the store's kms_key).",
         ),
         Rule(
             "iam-edge-allowed",
@@ -130,9 +130,9 @@ DYNAMIC_RULES: dict[str, Rule] = {
         Rule(
             "no-lost-messages",
             E,
-            "No lost orders",
-            "Invariant no_lost_messages: every message placed in a target queue is "
-            "fulfilled, in its dead-letter queue or still in the queue; the run's books "
+            "No lost messages",
+            "Invariant no_lost_messages: every message sent to a target queue is "
+            "processed, in its dead-letter queue or still in the queue; the run's books "
             "agree with its spans.",
             dynamic=True,
         ),
@@ -147,9 +147,10 @@ DYNAMIC_RULES: dict[str, Rule] = {
         Rule(
             "encrypted-at-rest",
             E,
-            "No plaintext card data at rest",
+            "No plaintext sensitive values at rest",
             "Invariant encrypted_at_rest: a scan of the bytes stored in the target stores "
-            "finds no card number (a Luhn-valid run of 13-19 digits).",
+            "finds none of the sensitive values the run writes for the highest data "
+            "classification (each a Luhn-valid run of 13-19 digits).",
             dynamic=True,
         ),
     )

@@ -105,16 +105,16 @@ def test_the_faithful_runtime_keeps_every_invariant_through_crashes(
     consumer = summary["nodes"]["worker"]["consumer"]
     assert consumer["crashes"] > 0
     assert consumer["duplicates_suppressed"] > 0  # redeliveries happened, and were absorbed
-    books = summary["pipeline"]["orders"]["orders"]
+    books = summary["pipeline"]["queues"]["orders"]
     facts = dict(scope.facts)
-    assert facts["orders orders"] == (
-        f"placed {books['placed']} = fulfilled {books['fulfilled']} + in the dead-letter "
+    assert facts["messages orders"] == (
+        f"sent {books['sent']} = processed {books['processed']} + in the dead-letter "
         f"queue {books['in_dlq']} + still in the queue {books['in_queue']} + lost 0"
     )
     assert books["in_dlq"] + books["in_queue"] > 0
-    fulfilled = books["fulfilled"]
+    fulfilled = books["processed"]
     assert facts["effects worker"] == f"{fulfilled} messages, 0 with an effect more than once"
-    assert facts["at rest tickets"].endswith("; 0 plaintext card numbers")
+    assert facts["at rest tickets"].endswith("; 0 plaintext sensitive values")
 
 
 class EagerDeleter(Lambda):
@@ -141,13 +141,13 @@ def test_consumer_deleting_before_processing_loses_orders(
     text = crashing(tickets_text)
     registry = {**load_registry(), "lambda": EagerDeleter}
     _, scope, summary = run_and_check(text, tmp_path, registry)
-    books = summary["pipeline"]["orders"]["orders"]
-    lost, placed = books["lost"], books["placed"]
+    books = summary["pipeline"]["queues"]["orders"]
+    lost, sent = books["lost"], books["sent"]
     assert lost > 0
     assert failing(scope) == [
-        f"[no-lost-messages] invariant 'no-lost-orders' in quiet: {lost} of {placed} "
-        f"messages placed in 'orders' were lost: neither fulfilled, nor in the dead-letter "
-        f"queue, nor still in the queue (placed {placed} = fulfilled {books['fulfilled']} + "
+        f"[no-lost-messages] invariant 'no-lost-orders' in quiet: {lost} of {sent} "
+        f"messages sent to 'orders' were lost: neither processed, nor in the dead-letter "
+        f"queue, nor still in the queue (sent {sent} = processed {books['processed']} + "
         f"in the dead-letter queue {books['in_dlq']} + still in the queue "
         f"{books['in_queue']} + lost {lost})"
     ]
@@ -164,19 +164,19 @@ class Forgetful(Lambda):
 
     def _next_message(self, batch: _Batch) -> None:
         pending = {d.message.message_id for d in batch.deliveries[batch.index :]}
-        hidden = pending & self.fulfilled
-        self.fulfilled -= hidden
+        hidden = pending & self.processed
+        self.processed -= hidden
         try:
             super()._next_message(batch)
         finally:
-            self.fulfilled |= hidden
+            self.processed |= hidden
 
 
 def test_consumer_without_idempotency_has_effects_twice(tickets_text: str, tmp_path: Path) -> None:
     text = with_effect(crashing(tickets_text))
     registry = {**load_registry(), "lambda": Forgetful}
     _, scope, summary = run_and_check(text, tmp_path, registry)
-    twice = summary["nodes"]["worker"]["consumer"]["shipped_twice"]
+    twice = summary["nodes"]["worker"]["consumer"]["applied_twice"]
     assert twice > 0
     (message,) = failing(scope)
     prefix, example = message.split(", e.g. ")
@@ -216,12 +216,12 @@ def test_card_data_stored_without_envelope_encryption(tickets_text: str, tmp_pat
     assert [f.rule for f in lint(loaded).findings if f.failing] == []
     records = json.loads((tmp_path / "data-at-rest.json").read_text(encoding="utf-8"))
     stored = records["stores"]["tickets"]
-    purchases = stored["plaintext_card_records"]
+    purchases = stored["plaintext_sensitive_records"]
     assert 0 < purchases == stored["records"] == stored["none"]
     assert failing(scope) == [
         f"[encrypted-at-rest] invariant 'no-plaintext-cards' in quiet: 'tickets' holds "
-        f"{purchases} plaintext card numbers at rest, in {purchases} of {stored['records']} "
-        f"records (first: record {stored['first_plaintext_card_record']}; records stored as "
+        f"{purchases} plaintext sensitive values at rest, in {purchases} of {stored['records']} "
+        f"records (first: record {stored['first_plaintext_sensitive_record']}; records stored as "
         f"0 KMS envelope (client-side), 0 SSE-KMS, {stored['records']} unencrypted)"
     ]
     assert scope.findings[0].line == line_of(text, "rule: encrypted_at_rest")
@@ -259,5 +259,5 @@ def test_the_data_at_rest_scan_is_deterministic(tickets_text: str, tmp_path: Pat
     assert texts[0] == texts[1]
     stores = json.loads(texts[0])["stores"]
     assert list(stores) == ["tickets"]
-    assert stores["tickets"]["plaintext_card_numbers"] == 0
-    assert stores["tickets"]["first_plaintext_card_record"] is None
+    assert stores["tickets"]["plaintext_sensitive_values"] == 0
+    assert stores["tickets"]["first_plaintext_sensitive_record"] is None

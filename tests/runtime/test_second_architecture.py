@@ -21,10 +21,10 @@ def test_a_quiet_evening_serves_every_flow(photo: LoadedModel) -> None:
     for flow in ("upload", "view-feed"):
         assert summary["flows"][flow]["completed"] > 100
         assert summary["flows"][flow]["ok"] == summary["flows"][flow]["completed"]
-    jobs = summary["pipeline"]["orders"]["thumbnail-jobs"]
-    assert jobs["placed"] > 100
-    assert jobs["lost"] == jobs["shipped_twice"] == 0
-    assert jobs["placed"] == jobs["fulfilled"] + jobs["in_dlq"] + jobs["in_queue"]
+    jobs = summary["pipeline"]["queues"]["thumbnail-jobs"]
+    assert jobs["sent"] > 100
+    assert jobs["lost"] == jobs["applied_twice"] == 0
+    assert jobs["sent"] == jobs["processed"] + jobs["in_dlq"] + jobs["in_queue"]
 
 
 def test_its_runs_conform_and_the_lint_finds_its_real_gaps() -> None:

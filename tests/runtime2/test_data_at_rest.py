@@ -8,15 +8,15 @@ import json
 from archgen.model import LoadedModel
 from archgen.runtime.kms_envelope import Envelope
 from archgen.runtime.run import run_scenario
-from archgen.runtime.store import DataAtRest, card_number, find_card_numbers, luhn_ok
+from archgen.runtime.store import DataAtRest, find_sensitive_values, luhn_ok, sensitive_value
 
 
 def test_card_numbers_are_luhn_valid_and_found_in_plaintext() -> None:
-    number = card_number(12345)
+    number = sensitive_value(12345)
     assert len(number) == 16
     assert luhn_ok(number)
-    assert find_card_numbers(b'{"card_number": "' + number.encode() + b'"}') == [number]
-    assert find_card_numbers(b"order 1234567890123") == []  # not Luhn-valid
+    assert find_sensitive_values(b'{"card_number": "' + number.encode() + b'"}') == [number]
+    assert find_sensitive_values(b"order 1234567890123") == []  # not Luhn-valid
 
 
 def test_reference_checkout_stores_only_envelopes(reference: LoadedModel) -> None:
@@ -27,12 +27,12 @@ def test_reference_checkout_stores_only_envelopes(reference: LoadedModel) -> Non
     payments = list(stores.store("payments-db").scan())
     assert len(payments) > 10
     assert {r.encryption for r in payments} == {"client-kms"}  # GenerateDataKey, then seal
-    assert all(find_card_numbers(r.stored) == [] for r in payments)
+    assert all(find_sensitive_values(r.stored) == [] for r in payments)
     # The carts table encrypts with its own key (SSE-KMS): its edge has no encrypted_with.
     carts = list(stores.store("cart-db").scan())
     assert carts
     assert all(r.encryption == "sse-kms" for r in carts)
-    assert all(find_card_numbers(r.stored) == [] for r in carts)
+    assert all(find_sensitive_values(r.stored) == [] for r in carts)
     # Envelopes open with the card key (through the run's key ring) and hold the card.
     from archgen.runtime.store import KeyRing
 
@@ -48,6 +48,6 @@ def test_reference_checkout_stores_only_envelopes(reference: LoadedModel) -> Non
             envelope.nonce, envelope.ciphertext, f"payments-db/{record.key}".encode()
         )
     )
-    assert luhn_ok(content["card_number"])
+    assert luhn_ok(content["sensitive_value"])
     assert result.summary["nodes"]["payments-db"]["errors"] == {}
     assert result.summary["nodes"]["card-key"]["kms"]["data_keys"] == len(payments)
