@@ -27,26 +27,8 @@ from archgen.model.base import (
     Text,
     Weight,
 )
-from archgen.model.kinds import (
-    AlbParams,
-    ClientParams,
-    CloudFrontParams,
-    CloudWatchParams,
-    DynamoDbParams,
-    Ec2Params,
-    ExternalParams,
-    IamRoleParams,
-    KmsParams,
-    LambdaParams,
-    RdsParams,
-    Route53Params,
-    S3Params,
-    SageMakerParams,
-    ShieldParams,
-    SnsParams,
-    SqsParams,
-    WafParams,
-)
+from archgen.model.kind import Node, NodeBase
+from archgen.model.registry import KindUnion
 
 SCHEMA_VERSION = 1
 """Written as ``archgen: 1`` at the top of a model file."""
@@ -106,141 +88,14 @@ class Group(Strict):
 # --------------------------------------------------------------------------- nodes
 
 
-class NodeBase(Strict):
-    id: Id
-    label: Label = ""
-    group: Id | None = Field(None, description="Innermost group; none for global services.")
-    description: Text = ""
-    tags: tuple[Annotated[str, Field(max_length=64)], ...] = ()
-    role: Id | None = Field(None, description="IAM role the node's calls are authorized by.")
-    replica_of: Id | None = Field(
-        None, description="Node this one stands in for in another region (same kind)."
-    )
-    arn: str | None = Field(
-        None, max_length=2048, description="Resource ARN; derived from the model if absent."
-    )
-    lint_ignore: dict[str, Text] = Field(
-        default_factory=dict, description="Lint rule id → the reason it does not apply here."
-    )
+__all__ = ["AnyNode", "Node", "NodeBase"]
 
-    @property
-    def title(self) -> str:
-        return self.label or self.id
+AnyNode = Node
+"""Any node; ``kind`` tells which (statically: narrow ``params`` with ``isinstance``)."""
 
-
-class ClientNode(NodeBase):
-    kind: Literal["client"]
-    params: ClientParams = Field(default_factory=ClientParams)
-
-
-class Route53Node(NodeBase):
-    kind: Literal["route53"]
-    params: Route53Params = Field(default_factory=Route53Params)
-
-
-class CloudFrontNode(NodeBase):
-    kind: Literal["cloudfront"]
-    params: CloudFrontParams = Field(default_factory=CloudFrontParams)
-
-
-class ShieldNode(NodeBase):
-    kind: Literal["shield"]
-    params: ShieldParams = Field(default_factory=ShieldParams)
-
-
-class WafNode(NodeBase):
-    kind: Literal["waf"]
-    params: WafParams = Field(default_factory=WafParams)
-
-
-class AlbNode(NodeBase):
-    kind: Literal["alb"]
-    params: AlbParams = Field(default_factory=AlbParams)
-
-
-class Ec2Node(NodeBase):
-    kind: Literal["ec2"]
-    params: Ec2Params = Field(default_factory=Ec2Params)
-
-
-class LambdaNode(NodeBase):
-    kind: Literal["lambda"]
-    params: LambdaParams = Field(default_factory=LambdaParams)
-
-
-class SageMakerNode(NodeBase):
-    kind: Literal["sagemaker_endpoint"]
-    params: SageMakerParams = Field(default_factory=SageMakerParams)
-
-
-class S3Node(NodeBase):
-    kind: Literal["s3"]
-    params: S3Params = Field(default_factory=S3Params)
-
-
-class DynamoDbNode(NodeBase):
-    kind: Literal["dynamodb"]
-    params: DynamoDbParams = Field(default_factory=DynamoDbParams)
-
-
-class RdsNode(NodeBase):
-    kind: Literal["rds"]
-    params: RdsParams = Field(default_factory=RdsParams)
-
-
-class KmsNode(NodeBase):
-    kind: Literal["kms"]
-    params: KmsParams = Field(default_factory=KmsParams)
-
-
-class IamRoleNode(NodeBase):
-    kind: Literal["iam_role"]
-    params: IamRoleParams = Field(default_factory=IamRoleParams)
-
-
-class SqsNode(NodeBase):
-    kind: Literal["sqs"]
-    params: SqsParams = Field(default_factory=SqsParams)
-
-
-class SnsNode(NodeBase):
-    kind: Literal["sns"]
-    params: SnsParams = Field(default_factory=SnsParams)
-
-
-class CloudWatchNode(NodeBase):
-    kind: Literal["cloudwatch"]
-    params: CloudWatchParams = Field(default_factory=CloudWatchParams)
-
-
-class ExternalNode(NodeBase):
-    kind: Literal["external"]
-    params: ExternalParams = Field(default_factory=ExternalParams)
-
-
-AnyNode = (
-    ClientNode
-    | Route53Node
-    | CloudFrontNode
-    | ShieldNode
-    | WafNode
-    | AlbNode
-    | Ec2Node
-    | LambdaNode
-    | SageMakerNode
-    | S3Node
-    | DynamoDbNode
-    | RdsNode
-    | KmsNode
-    | IamRoleNode
-    | SqsNode
-    | SnsNode
-    | CloudWatchNode
-    | ExternalNode
-)
-"""Any node; ``kind`` tells which."""
-
-Node = Annotated[AnyNode, Field(discriminator="kind")]
+NodeField = Annotated[Node, KindUnion()]
+"""A node of any registered kind: pydantic's tagged union on ``kind``, built from the
+registry when ``Model`` is built (and again by ``registry.refresh()``)."""
 
 # --------------------------------------------------------------------------- edges
 
@@ -526,7 +381,7 @@ class Model(Strict):
     archgen: Literal[1] = Field(1, description="Schema version of this file.")
     system: System
     groups: tuple[Group, ...] = ()
-    nodes: Annotated[tuple[Node, ...], Field(min_length=1)]
+    nodes: Annotated[tuple[NodeField, ...], Field(min_length=1)]
     edges: tuple[Edge, ...] = ()
     flows: tuple[Flow, ...] = ()
     journeys: tuple[Journey, ...] = ()

@@ -274,6 +274,9 @@ def _unwrap(annotation: Any) -> list[Any]:
     """The concrete alternatives of an annotation (Annotated, Optional and unions opened)."""
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
+        for meta in annotation.__metadata__:
+            if hasattr(meta, "members"):  # registry.KindUnion: the node classes of every kind
+                return list(meta.members())
         return _unwrap(typing.get_args(annotation)[0])
     if origin is Union or isinstance(annotation, types.UnionType):
         return [alt for arg in typing.get_args(annotation) for alt in _unwrap(arg)]

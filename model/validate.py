@@ -12,28 +12,19 @@ import pydantic
 
 from archgen.model import kinds as k
 from archgen.model.errors import Problem, did_you_mean
+from archgen.model.kind import EncryptableAtRest, KindParams
 from archgen.model.loader import Document, PathKey, format_path
+from archgen.model.registry import kinds
 from archgen.model.schema import (
     ALLOWED_PARENTS,
     AnyNode,
-    ClientNode,
-    CloudFrontNode,
-    CloudWatchNode,
-    Ec2Node,
     FaultType,
     GroupKind,
-    LambdaNode,
     Mode,
     Model,
     RampShape,
-    RdsNode,
-    Route53Node,
     Scenario,
-    ShieldNode,
-    SnsNode,
     SpikeShape,
-    SqsNode,
-    WafNode,
 )
 
 
@@ -235,123 +226,17 @@ class _Checker:
                     )
             self.params_rules((*path, "params"), node)
 
+    def params_of(self, node_id: str) -> KindParams:
+        return self.nodes[node_id].params
+
     def params_rules(self, path: PathKey, node: AnyNode) -> None:
-        self.node_ref((*path, "kms_key"), getattr(node.params, "kms_key", None), "kms")
-        rule = getattr(self, f"params_{node.kind}", None)
-        if rule is not None:
-            rule(path, node)
+        if isinstance(node.params, EncryptableAtRest):
+            self.node_ref((*path, "kms_key"), node.params.kms_key, "kms")
+        hook = kinds()[node.kind].validate
+        if hook is not None:
+            hook(self, path, node)
 
-    def params_client(self, path: PathKey, node: ClientNode) -> None:
-        for i, location in enumerate(node.params.locations):
-            for region in location.latency_ms:
-                self.group_ref(
-                    (*path, "locations", i, "latency_ms", region), region, GroupKind.region
-                )
-
-    def params_route53(self, path: PathKey, node: Route53Node) -> None:
-        params = node.params
-        alarms = self._alarm_ids()
-        for i, record in enumerate(params.records):
-            self.node_ref((*path, "records", i, "target"), record.target)
-            if record.region is not None:
-                self.group_ref((*path, "records", i, "region"), record.region, GroupKind.region)
-            elif params.routing is k.RoutingPolicy.latency:
-                self.report((*path, "records", i), "latency routing needs the record's region")
-            if record.health_alarm:
-                self.ref(
-                    (*path, "records", i, "health_alarm"), record.health_alarm, alarms, "alarm"
-                )
-        if params.routing is k.RoutingPolicy.failover:
-            roles = [record.failover for record in params.records]
-            if roles.count(k.FailoverRole.primary) != 1:
-                self.report((*path, "records"), "failover routing needs exactly one primary record")
-
-    def params_cloudfront(self, path: PathKey, node: CloudFrontNode) -> None:
-        for i, origin in enumerate(node.params.origins):
-            if self.node_ref((*path, "origins", i, "target"), origin.target):
-                self.edge_ref((*path, "origins", i, "target"), node.id, origin.target, "an origin")
-
-    def params_shield(self, path: PathKey, node: ShieldNode | WafNode) -> None:
-        for i, protected in enumerate(node.params.protects):
-            self.node_ref((*path, "protects", i), protected)
-
-    params_waf = params_shield
-
-    def params_ec2(self, path: PathKey, node: Ec2Node | RdsNode) -> None:
-        for i, zone in enumerate(node.params.zones):
-            self.group_ref((*path, "zones", i), zone, GroupKind.availability_zone)
-
-    def params_rds(self, path: PathKey, node: RdsNode) -> None:
-        self.params_ec2(path, node)
-        if node.params.multi_az and len(node.params.zones) == 1:
-            self.report((*path, "zones"), "multi_az needs a standby zone after the primary")
-
-    def params_lambda(self, path: PathKey, node: LambdaNode) -> None:
-        source = node.params.event_source
-        if source and self.node_ref((*path, "event_source", "queue"), source.queue, "sqs"):
-            self.edge_ref(
-                (*path, "event_source", "queue"),
-                node.id,
-                source.queue,
-                "an SQS event source (Lambda polls the queue)",
-            )
-            queue = self.nodes[source.queue].params
-            assert isinstance(queue, k.SqsParams)
-            if queue.fifo and source.batch_size > 10:
-                self.report(
-                    (*path, "event_source", "batch_size"),
-                    "a FIFO queue event source takes batches of at most 10",
-                )
-        on_failure = node.params.async_invocation.on_failure
-        failure_path = (*path, "async_invocation", "on_failure")
-        if self.node_ref(failure_path, on_failure, "sqs", "sns", "lambda") and on_failure:
-            self.edge_ref(failure_path, node.id, on_failure, "an on-failure destination")
-
-    def params_sqs(self, path: PathKey, node: SqsNode) -> None:
-        dlq = node.params.dead_letter_queue
-        dlq_path = (*path, "dead_letter_queue")
-        if not (self.node_ref(dlq_path, dlq, "sqs") and dlq):
-            return
-        if dlq == node.id:
-            self.report(dlq_path, "a queue cannot be its own DLQ")
-        dlq_params = self.nodes[dlq].params
-        assert isinstance(dlq_params, k.SqsParams)
-        if dlq_params.fifo != node.params.fifo:
-            kind = "FIFO" if node.params.fifo else "standard"
-            self.report(dlq_path, f"the DLQ of a {kind} queue must be {kind} too")
-
-    def params_sns(self, path: PathKey, node: SnsNode) -> None:
-        endpoint_kinds = {k.SnsProtocol.sqs: ("sqs",), k.SnsProtocol.lambda_: ("lambda",)}
-        for i, sub in enumerate(node.params.subscriptions):
-            sub_path = (*path, "subscriptions", i, "endpoint")
-            if self.node_ref(sub_path, sub.endpoint, *endpoint_kinds.get(sub.protocol, ())):
-                self.edge_ref(sub_path, node.id, sub.endpoint, "a subscription")
-            dlq_path = (*path, "subscriptions", i, "dead_letter_queue")
-            dlq = sub.dead_letter_queue
-            if self.node_ref(dlq_path, dlq, "sqs") and dlq:
-                self.edge_ref(dlq_path, node.id, dlq, "a subscription's dead-letter queue")
-
-    def params_cloudwatch(self, path: PathKey, node: CloudWatchNode) -> None:
-        params = node.params
-        metric_ids = [metric.id for metric in params.metrics]
-        for i, metric in enumerate(params.metrics):
-            self.node_ref((*path, "metrics", i, "node"), metric.node)
-        for i, alarm in enumerate(params.alarms):
-            self.ref((*path, "alarms", i, "metric"), alarm.metric, metric_ids, "metric")
-            for field in ("actions", "ok_actions"):
-                for j, action in enumerate(getattr(alarm, field)):
-                    self.alarm_action((*path, "alarms", i, field, j, "target"), node.id, action)
-
-    def alarm_action(self, path: PathKey, source: str, action: k.AlarmAction) -> None:
-        expected = {
-            k.AlarmActionType.scale: ("ec2",),
-            k.AlarmActionType.failover: ("route53",),
-            k.AlarmActionType.notify: ("sns",),
-        }[action.type]
-        if self.node_ref(path, action.target, *expected):
-            self.edge_ref(path, source, action.target, f"a {action.type.value} action")
-
-    def _alarm_ids(self) -> list[str]:
+    def alarm_ids(self) -> list[str]:
         return [
             alarm.id
             for node in self.model.nodes
@@ -447,7 +332,7 @@ class _Checker:
                         "the edge is asynchronous; a step on it cannot be synchronous",
                     )
                 if step.when is not None and step.probability is None:
-                    conditions = k.KINDS[self.nodes[step.source].kind].conditions
+                    conditions = kinds()[self.nodes[step.source].kind].conditions
                     if step.when not in conditions:
                         known = f" ({', '.join(conditions)})" if conditions else ""
                         self.report(
@@ -574,7 +459,7 @@ class _Checker:
                 self.group_ref((*path, "include_groups", i), group)
             for field in ("include_kinds", "exclude_kinds"):
                 for i, kind in enumerate(getattr(view, field)):
-                    self.ref((*path, field, i), kind, k.KINDS, "kind")
+                    self.ref((*path, field, i), kind, kinds(), "kind")
 
 
 def _a(word: str) -> str:

@@ -13,28 +13,6 @@ import importlib
 from functools import cache
 from pathlib import Path
 
-ICON_CLASSES: dict[str, tuple[str, str]] = {
-    "client": ("diagrams.aws.general", "Users"),
-    "route53": ("diagrams.aws.network", "Route53"),
-    "cloudfront": ("diagrams.aws.network", "CloudFront"),
-    "shield": ("diagrams.aws.security", "Shield"),
-    "waf": ("diagrams.aws.security", "WAF"),
-    "alb": ("diagrams.aws.network", "ALB"),
-    "ec2": ("diagrams.aws.compute", "EC2AutoScaling"),
-    "lambda": ("diagrams.aws.compute", "Lambda"),
-    "sagemaker_endpoint": ("diagrams.aws.ml", "Sagemaker"),
-    "s3": ("diagrams.aws.storage", "S3"),
-    "dynamodb": ("diagrams.aws.database", "Dynamodb"),
-    "rds": ("diagrams.aws.database", "RDS"),
-    "kms": ("diagrams.aws.security", "KMS"),
-    "iam_role": ("diagrams.aws.security", "IAMRole"),
-    "sqs": ("diagrams.aws.integration", "SQS"),
-    "sns": ("diagrams.aws.integration", "SNS"),
-    "cloudwatch": ("diagrams.aws.management", "Cloudwatch"),
-    "external": ("diagrams.aws.general", "GenericOfficeBuilding"),
-}
-"""Kind → diagrams class (module, name). Every kind of ``KINDS`` has one (tested)."""
-
 FALLBACK = ("diagrams.aws.general", "General")
 """For a kind a newer model knows and this table does not yet."""
 
@@ -50,7 +28,10 @@ def resources_dir() -> Path:
 @cache
 def icon_path(kind: str) -> str:
     """The icon of ``kind``, relative to :func:`resources_dir` (e.g. ``aws/ml/sagemaker.png``)."""
-    module, name = ICON_CLASSES.get(kind, FALLBACK)
+    from archgen.model.registry import kinds
+
+    spec = kinds().get(kind)
+    module, name = (spec.icon.module, spec.icon.name) if spec is not None else FALLBACK
     node_class = getattr(importlib.import_module(module), name)
     folder = str(node_class._icon_dir).removeprefix("resources/")
     return f"{folder}/{node_class._icon}"

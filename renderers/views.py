@@ -15,7 +15,9 @@ import click
 
 from archgen.model.errors import did_you_mean
 from archgen.model.graph import ancestors
+from archgen.model.kind import Capability, EncryptableAtRest, Protects
 from archgen.model.kinds import KINDS
+from archgen.model.registry import kinds
 from archgen.model.schema import AnyNode, Edge, Flow, GroupKind, Mode, Model, Step
 
 ViewKind = Literal["overview", "region", "flow", "article_step", "security", "custom"]
@@ -36,7 +38,6 @@ SECURITY_TEXT = (
     "IAM roles and who assumes them, KMS keys and what they encrypt, Shield and WAF and "
     "what they protect."
 )
-SECURITY_KINDS = frozenset({"iam_role", "kms", "shield", "waf"})
 
 
 class UnknownView(click.ClickException):
@@ -215,13 +216,14 @@ def _security(model: Model) -> ComputedView:
         edges.append(ViewEdge(f"{relation}:{source}->{target}", source, target, label, relation))
 
     for node in model.nodes:
-        if node.kind in SECURITY_KINDS:
+        if kinds()[node.kind].has(Capability.security):
             members.add(node.id)
-        for protected in getattr(node.params, "protects", ()):
-            relate("protects", node.id, protected, "protects")
+        if isinstance(node.params, Protects):
+            for protected in node.params.protects:
+                relate("protects", node.id, protected, "protects")
         if node.role is not None:
             relate("assumes", node.id, node.role, "assumes")
-        key = getattr(node.params, "kms_key", None)
+        key = node.params.kms_key if isinstance(node.params, EncryptableAtRest) else None
         if key is not None:
             relate("encrypts", key, node.id, "encrypts")
     for edge in model.edges:
@@ -230,7 +232,10 @@ def _security(model: Model) -> ComputedView:
     calls = [
         edge
         for edge in model.edges
-        if {model.node(edge.source).kind, model.node(edge.target).kind} & SECURITY_KINDS
+        if any(
+            kinds()[model.node(end).kind].has(Capability.security)
+            for end in (edge.source, edge.target)
+        )
     ]
     for edge in calls:
         members.update((edge.source, edge.target))

@@ -14,6 +14,7 @@ from typing import Any
 
 from archgen.model.errors import did_you_mean
 from archgen.model.files import replace_folder
+from archgen.model.kinds import CloudWatchParams
 from archgen.model.schema import Model, Scenario
 from archgen.runtime.accounting import message_accounting
 from archgen.runtime.behavior import Behavior
@@ -71,7 +72,9 @@ def load_authorizer() -> Authorizer | None:
 
 
 def metric_period(model: Model) -> float:
-    periods = [float(n.params.period_s) for n in model.nodes if n.kind == "cloudwatch"]
+    periods = [
+        float(n.params.period_s) for n in model.nodes if isinstance(n.params, CloudWatchParams)
+    ]
     return min(periods) if periods else DEFAULT_PERIOD_S
 
 

@@ -16,16 +16,9 @@ from dataclasses import replace
 from typing import Any
 
 from archgen.model.base import Duration
-from archgen.model.schema import (
-    AnyNode,
-    ClientNode,
-    Edge,
-    Fault,
-    FaultType,
-    GroupKind,
-    Model,
-    Scenario,
-)
+from archgen.model.kind import Protects, Zonal
+from archgen.model.kinds import ClientParams
+from archgen.model.schema import AnyNode, Edge, Fault, FaultType, GroupKind, Model, Scenario
 from archgen.runtime.behavior import (
     HEALTH_CHECK,
     Behavior,
@@ -354,7 +347,7 @@ class Simulation:
                 if region is not None:
                     self.replica[(node.replica_of, region)] = node.id
         for node in model.nodes:
-            if isinstance(node, ClientNode):
+            if isinstance(node.params, ClientParams):
                 for location in node.params.locations:
                     latencies = dict(location.latency_ms)
                     for region_id, value in latencies.items():
@@ -366,10 +359,11 @@ class Simulation:
             ctx.behavior = behavior
             self.behaviors[node.id] = behavior
         # Shield sees traffic first (network edge), then WAF's rules, then anything else.
-        order = {"shield": 0, "waf": 1}
+        order = {"shield": 0, "waf": 1}  # spike: becomes KindSpec.screen_order
         for node in sorted(model.nodes, key=lambda n: (order.get(n.kind, 2), n.id)):
-            protects = getattr(node.params, "protects", ())
-            for protected in protects:
+            if not isinstance(node.params, Protects):
+                continue
+            for protected in node.params.protects:
                 self.protectors.setdefault(protected, []).append(self.behaviors[node.id])
 
     # -- calls
@@ -520,7 +514,7 @@ class Simulation:
         elif fault.type is FaultType.az_outage:
             for node in model.nodes:
                 inside = self._inside(node.group, target)
-                zones = getattr(node.params, "zones", ())
+                zones = node.params.zones if isinstance(node.params, Zonal) else ()
                 if inside:
                     hits.append((node.id, True))
                 elif target in zones:

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from itertools import accumulate
 from typing import Any
 
+from archgen.model.kinds import ClientParams
 from archgen.model.schema import (
-    ClientNode,
     ConstantShape,
     DiurnalShape,
     Journey,
@@ -151,7 +151,7 @@ class Traffic:
         self.resolver: dict[str, tuple[str, str] | None] = {}
         for client in clients:
             node = model.nodes_by_id[client]
-            assert isinstance(node, ClientNode)
+            assert isinstance(node.params, ClientParams)
             locations = node.params.locations
             self.locations[client] = (
                 [loc.id for loc in locations],

@@ -22,8 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from archgen.model.kinds import LbAlgorithm
-from archgen.model.schema import AlbNode
+from archgen.model.kinds import AlbParams, LbAlgorithm
 from archgen.runtime.behavior import (
     HEALTH_CHECK,
     Behavior,
@@ -51,7 +50,7 @@ class Alb(Behavior):
     def __init__(self, ctx: NodeContext) -> None:
         super().__init__(ctx)
         node = ctx.node
-        assert isinstance(node, AlbNode)
+        assert isinstance(node.params, AlbParams)
         params = node.params
         self.least_outstanding = params.algorithm is LbAlgorithm.least_outstanding_requests
         self.interval_ms = params.health_check_interval_s * 1000.0

@@ -21,8 +21,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
-from archgen.model.kinds import FailoverRole
-from archgen.model.schema import ClientNode, CloudFrontNode
+from archgen.model.kinds import ClientParams, CloudFrontParams, FailoverRole
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
 from archgen.runtime.operations import is_read
 
@@ -39,7 +38,7 @@ class CloudFront(Behavior):
     def __init__(self, ctx: NodeContext) -> None:
         super().__init__(ctx)
         node = ctx.node
-        assert isinstance(node, CloudFrontNode)
+        assert isinstance(node.params, CloudFrontParams)
         params = node.params
         model = ctx.model
         self.capacity = params.cache_capacity_objects
@@ -51,7 +50,7 @@ class CloudFront(Behavior):
         }
         locations: list[str] = []
         for node in model.nodes:
-            if isinstance(node, ClientNode):
+            if isinstance(node.params, ClientParams):
                 locations.extend(location.id for location in node.params.locations)
         self.edge_of = {loc: self.edges[i % len(self.edges)] for i, loc in enumerate(locations)}
         self.primary = next(

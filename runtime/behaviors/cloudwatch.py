@@ -20,8 +20,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from archgen.model.kinds import AlarmActionType, Comparison, MissingData
-from archgen.model.schema import CloudWatchNode
+from archgen.model.kinds import AlarmActionType, CloudWatchParams, Comparison, MissingData
 from archgen.runtime.behavior import Behavior, NodeContext, Signal, register
 
 COMPARE: dict[Comparison, Callable[[float, float], bool]] = {
@@ -64,7 +63,7 @@ class CloudWatch(Behavior):
     def __init__(self, ctx: NodeContext) -> None:
         super().__init__(ctx)
         node = ctx.node
-        assert isinstance(node, CloudWatchNode)
+        assert isinstance(node.params, CloudWatchParams)
         params = node.params
         metrics = {metric.id: metric for metric in params.metrics}
         self.alarms = [

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from archgen.model.kinds import BillingMode
-from archgen.model.schema import DynamoDbNode
+from archgen.model.kinds import BillingMode, DynamoDbParams
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
 from archgen.runtime.operations import is_read
 from archgen.runtime.store import record_write
@@ -29,7 +28,7 @@ class DynamoDb(Behavior):
     def __init__(self, ctx: NodeContext) -> None:
         super().__init__(ctx)
         node = ctx.node
-        assert isinstance(node, DynamoDbNode)
+        assert isinstance(node.params, DynamoDbParams)
         params = node.params
         self.read = ctx.sampler(params.read)
         self.write = ctx.sampler(params.write)

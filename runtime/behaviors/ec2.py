@@ -33,7 +33,7 @@ import math
 from collections import deque
 from typing import Any
 
-from archgen.model.schema import Ec2Node
+from archgen.model.kinds import Ec2Params
 from archgen.runtime.behavior import (
     HEALTH_CHECK,
     Behavior,
@@ -96,7 +96,7 @@ class Ec2Fleet(Behavior):
     def __init__(self, ctx: NodeContext) -> None:
         super().__init__(ctx)
         node = ctx.node
-        assert isinstance(node, Ec2Node)
+        assert isinstance(node.params, Ec2Params)
         params = node.params
         scaling = params.autoscaling
         self.workers = params.workers_per_instance

@@ -5,7 +5,7 @@ Answers after ``latency``; fails with ``500`` with probability ``error_rate``.
 
 from __future__ import annotations
 
-from archgen.model.schema import ExternalNode
+from archgen.model.kinds import ExternalParams
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
 
 
@@ -14,7 +14,7 @@ class External(Behavior):
     def __init__(self, ctx: NodeContext) -> None:
         super().__init__(ctx)
         node = ctx.node
-        assert isinstance(node, ExternalNode)
+        assert isinstance(node.params, ExternalParams)
         params = node.params
         self.latency = ctx.sampler(params.latency)
         self.error_rate = params.error_rate

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from archgen.model.schema import IamRoleNode
+from archgen.model.kinds import IamRoleParams
 from archgen.runtime.behavior import Behavior, register
 
 
@@ -18,7 +18,7 @@ from archgen.runtime.behavior import Behavior, register
 class IamRole(Behavior):
     def summary(self) -> dict[str, Any]:
         node = self.ctx.node
-        assert isinstance(node, IamRoleNode)
+        assert isinstance(node.params, IamRoleParams)
         params = node.params
         members = sorted(n.id for n in self.ctx.model.nodes if n.role == self.ctx.node_id)
         return {

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from archgen.model.schema import KmsNode
+from archgen.model.kinds import KmsParams
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
 from archgen.runtime.kms_envelope import KmsError, RequestQuota
 from archgen.runtime.store import data_at_rest, key_ring
@@ -29,7 +29,7 @@ class Kms(Behavior):
     def __init__(self, ctx: NodeContext) -> None:
         super().__init__(ctx)
         node = ctx.node
-        assert isinstance(node, KmsNode)
+        assert isinstance(node.params, KmsParams)
         params = node.params
         self.latency = ctx.sampler(params.latency)
         self.quota = RequestQuota(ctx.scaled(params.requests_per_s_quota))

@@ -33,7 +33,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from archgen.model.schema import LambdaNode, Mode
+from archgen.model.kinds import LambdaParams
+from archgen.model.schema import Mode
 from archgen.runtime.behavior import (
     Behavior,
     Books,
@@ -85,7 +86,7 @@ class Lambda(Behavior):
     def __init__(self, ctx: NodeContext) -> None:
         super().__init__(ctx)
         node = ctx.node
-        assert isinstance(node, LambdaNode)
+        assert isinstance(node.params, LambdaParams)
         self._target = Target(ctx.node_id)
         params = node.params
         limit = params.reserved_concurrency

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from archgen.model.schema import Fault, RdsNode
+from archgen.model.kinds import RdsParams
+from archgen.model.schema import Fault
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
 from archgen.runtime.operations import is_read
 from archgen.runtime.store import record_write
@@ -24,7 +25,7 @@ class Rds(Behavior):
     def __init__(self, ctx: NodeContext) -> None:
         super().__init__(ctx)
         node = ctx.node
-        assert isinstance(node, RdsNode)
+        assert isinstance(node.params, RdsParams)
         params = node.params
         self.max_connections = ctx.scaled(params.max_connections)
         self.read = ctx.sampler(params.read)

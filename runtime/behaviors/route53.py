@@ -23,8 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from archgen.model.kinds import FailoverRole, RoutingPolicy
-from archgen.model.schema import ClientNode, Route53Node
+from archgen.model.kinds import ClientParams, FailoverRole, Route53Params, RoutingPolicy
 from archgen.runtime.behavior import (
     HEALTH_CHECK,
     Behavior,
@@ -84,7 +83,7 @@ class Route53(Behavior):
     def __init__(self, ctx: NodeContext) -> None:
         super().__init__(ctx)
         node = ctx.node
-        assert isinstance(node, Route53Node)
+        assert isinstance(node.params, Route53Params)
         params = node.params
         model = ctx.model
         self.routing = params.routing
@@ -110,7 +109,7 @@ class Route53(Behavior):
             )
         self.rtt: dict[str, dict[str, float]] = {}
         for node in model.nodes:
-            if isinstance(node, ClientNode):
+            if isinstance(node.params, ClientParams):
                 for location in node.params.locations:
                     self.rtt[location.id] = dict(location.latency_ms)
         self.cache: dict[str | None, tuple[_Record, float, str]] = {}

@@ -15,7 +15,7 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
-from archgen.model.schema import S3Node
+from archgen.model.kinds import S3Params
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
 from archgen.runtime.operations import is_read
 from archgen.runtime.store import record_write
@@ -26,7 +26,7 @@ class S3(Behavior):
     def __init__(self, ctx: NodeContext) -> None:
         super().__init__(ctx)
         node = ctx.node
-        assert isinstance(node, S3Node)
+        assert isinstance(node.params, S3Params)
         params = node.params
         self.initial = params.objects
         self.size = int(params.object_size_kb * 1024)

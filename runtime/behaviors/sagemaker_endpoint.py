@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from archgen.model.schema import SageMakerNode
+from archgen.model.kinds import SageMakerParams
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ class SageMakerEndpoint(Behavior):
     def __init__(self, ctx: NodeContext) -> None:
         super().__init__(ctx)
         node = ctx.node
-        assert isinstance(node, SageMakerNode)
+        assert isinstance(node.params, SageMakerParams)
         params = node.params
         self.slots = ctx.scaled(params.instances) * params.concurrency_per_instance
         self.inference = ctx.sampler(params.inference)

@@ -19,8 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from archgen.model.kinds import SnsSubscription
-from archgen.model.schema import SnsNode
+from archgen.model.kinds import SnsParams, SnsSubscription
 from archgen.runtime.behavior import (
     Behavior,
     Books,
@@ -65,7 +64,7 @@ class Sns(Behavior):
     def __init__(self, ctx: NodeContext) -> None:
         super().__init__(ctx)
         node = ctx.node
-        assert isinstance(node, SnsNode)
+        assert isinstance(node.params, SnsParams)
         params = node.params
         self.latency = ctx.sampler(params.latency)
         self.subscriptions = params.subscriptions

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from archgen.model.schema import SqsNode
+from archgen.model.kinds import SqsParams
 from archgen.runtime.behavior import Behavior, Books, Call, NodeContext, QueueBooks, register
 from archgen.runtime.sqs_queue import Message, Received, SqsError, SqsQueue
 
@@ -78,7 +78,7 @@ class Sqs(Behavior):
     def __init__(self, ctx: NodeContext) -> None:
         super().__init__(ctx)
         node = ctx.node
-        assert isinstance(node, SqsNode)
+        assert isinstance(node.params, SqsParams)
         params = node.params
         self.latency = ctx.sampler(params.latency)
         self.wait_default = float(params.receive_wait_time_s)

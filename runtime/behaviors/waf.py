@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from archgen.model.schema import WafNode
+from archgen.model.kinds import WafParams
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
 
 
@@ -22,7 +22,7 @@ class Waf(Behavior):
     def __init__(self, ctx: NodeContext) -> None:
         super().__init__(ctx)
         node = ctx.node
-        assert isinstance(node, WafNode)
+        assert isinstance(node.params, WafParams)
         params = node.params
         self.limit = params.rate_rule.limit
         self.interval_ms = params.evaluation_interval_s * 1000.0

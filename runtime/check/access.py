@@ -15,15 +15,20 @@ from dataclasses import dataclass
 
 from archgen.model import kinds as k
 from archgen.model.iam import Effect, Statement
+from archgen.model.kind import Capability
 from archgen.model.loader import PathKey
+from archgen.model.registry import kinds
 from archgen.model.schema import AnyNode, Model, Protocol
 from archgen.runtime.arns import arn_of
 from archgen.runtime.iam import Decision, authorize, wildcard
 
-ROLE_KINDS = frozenset({"ec2", "lambda", "sagemaker_endpoint"})
-"""Kinds running customer code, whose AWS API calls need an IAM role. Managed services
-(CloudFront fetching from S3, SQS redriving to a DLQ, CloudWatch alarm actions) call under
-AWS service principals authorized by resource policies the model does not spell out."""
+
+def needs_role(node: AnyNode) -> bool:
+    """Kinds running customer code, whose AWS API calls need an IAM role. Managed services
+    (CloudFront fetching from S3, SQS redriving to a DLQ, CloudWatch alarm actions) call
+    under AWS service principals authorized by resource policies the model does not spell
+    out."""
+    return kinds()[node.kind].has(Capability.runs_code)
 
 
 @dataclass(frozen=True, order=True)

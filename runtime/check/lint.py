@@ -16,16 +16,14 @@ from archgen.model import LoadedModel
 from archgen.model import kinds as k
 from archgen.model.base import Classification
 from archgen.model.errors import did_you_mean
+from archgen.model.kind import Capability, EncryptableAtRest
+from archgen.model.registry import kinds
 from archgen.model.schema import AnyNode, Mode, Model, Protocol
 from archgen.runtime.check import access
 from archgen.runtime.check.report import FindingSink, Scope
 from archgen.runtime.check.rules import STATIC_RULES
 
 SENSITIVE = frozenset({Classification.card, Classification.pii})
-MONITORED_CATEGORIES = frozenset({"compute", "ml", "storage", "database"})
-MONITORED_KINDS = frozenset({"sqs"})
-STORE_CATEGORIES = frozenset({"storage", "database", "integration"})
-WAF_ATTACHABLE = frozenset({"cloudfront", "alb"})
 
 
 def lint(loaded: LoadedModel) -> Scope:
@@ -60,7 +58,11 @@ class _Linter:
 
     def entry_points(self) -> list[str]:
         nodes = self.model.nodes_by_id
-        entries = {edge.target for edge in self.model.edges if nodes[edge.source].kind == "client"}
+        entries = {
+            edge.target
+            for edge in self.model.edges
+            if kinds()[nodes[edge.source].kind].has(Capability.traffic_source)
+        }
         return [node.id for node in self.model.nodes if node.id in entries]
 
     def entry_protection(self) -> None:
@@ -81,7 +83,7 @@ class _Linter:
                     "protects it (add it to a shield's params.protects)",
                     node=entry,
                 )
-            if kind in WAF_ATTACHABLE and entry not in firewalled:
+            if kinds()[kind].has(Capability.waf_attachable) and entry not in firewalled:
                 self.sink.add(
                     "entry-waf",
                     self.node_path(entry),
@@ -100,8 +102,7 @@ class _Linter:
             for metric in node.params.metrics
         }
         for node in self.model.nodes:
-            category = k.KINDS[node.kind].category
-            if category not in MONITORED_CATEGORIES and node.kind not in MONITORED_KINDS:
+            if not kinds()[node.kind].has(Capability.emits_metrics):
                 continue
             if node.id not in metrics:
                 self.sink.add(
@@ -132,9 +133,10 @@ class _Linter:
                     node=edge.key,
                 )
             target = nodes[edge.target]
-            if k.KINDS[target.kind].category not in STORE_CATEGORIES:
+            if not kinds()[target.kind].has(Capability.data_store):
                 continue
-            if edge.encrypted_with is None and getattr(target.params, "kms_key", None) is None:
+            key = target.params.kms_key if isinstance(target.params, EncryptableAtRest) else None
+            if edge.encrypted_with is None and key is None:
                 self.sink.add(
                     "kms-at-rest",
                     ("edges", index),
@@ -156,7 +158,7 @@ class _Linter:
             if service is None:
                 continue
             if caller.role is None:
-                if caller.kind in access.ROLE_KINDS:
+                if access.needs_role(caller):
                     self.sink.add(
                         "iam-edge-allowed",
                         ("edges", index),
@@ -370,9 +372,8 @@ def _supporters(node: AnyNode) -> Iterator[str]:
     params = node.params
     if node.role:
         yield node.role
-    key = getattr(params, "kms_key", None)
-    if key:
-        yield key
+    if isinstance(params, EncryptableAtRest) and params.kms_key:
+        yield params.kms_key
     if isinstance(params, k.SqsParams) and params.dead_letter_queue:
         yield params.dead_letter_queue
     elif isinstance(params, k.LambdaParams):

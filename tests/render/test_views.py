@@ -10,7 +10,7 @@ import yaml
 from archgen.model import LoadedModel, load_model_text
 from archgen.model.kinds import KINDS
 from archgen.renderers import render_view
-from archgen.renderers.icons import ICON_CLASSES, icon_path, resources_dir
+from archgen.renderers.icons import icon_path, resources_dir
 from archgen.renderers.mermaid import sequence_diagram
 from archgen.renderers.registry import available_renderers, get_renderer
 from archgen.renderers.views import UnknownView, compute_view, compute_views
@@ -142,9 +142,8 @@ def test_sequence_diagram_blocks(mini: LoadedModel) -> None:
 
 
 def test_every_kind_has_diagrams_official_icon() -> None:
-    assert set(ICON_CLASSES) == set(KINDS)
-    for kind, (module, name) in ICON_CLASSES.items():
-        node_class = getattr(importlib.import_module(module), name)
+    for kind, spec in KINDS.items():
+        node_class = getattr(importlib.import_module(spec.icon.module), spec.icon.name)
         assert node_class._provider == "aws", kind
         assert (resources_dir() / icon_path(kind)).is_file(), kind
     assert icon_path("ec2") == "aws/compute/ec2-auto-scaling.png"

@@ -7,7 +7,7 @@ nodes are plain ids here and are checked by :mod:`archgen.model.validate`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -24,6 +24,9 @@ from archgen.model.base import (
     ms,
 )
 from archgen.model.iam import PolicyDocument
+from archgen.model.kind import EncryptableAtRest, KindParams, KindSpec, Protects, Ref, Zonal
+from archgen.model.kinds.sqs import SqsParams as SqsParams
+from archgen.model.registry import kinds
 
 YEAR_S = 31_536_000
 """CloudFront's default maximum TTL; the bound of every cache lifetime."""
@@ -48,7 +51,7 @@ class ClientLocation(Strict):
     )
 
 
-class ClientParams(Strict):
+class ClientParams(KindParams):
     locations: tuple[ClientLocation, ...] = ()
     think_time: Duration = Field(
         default_factory=lambda: ms(8000, 1.0, "exponential"),
@@ -85,7 +88,7 @@ class DnsRecord(Strict):
     )
 
 
-class Route53Params(Strict):
+class Route53Params(KindParams):
     routing: RoutingPolicy = RoutingPolicy.latency
     ttl_s: int = Field(60, ge=0, le=172_800)
     health_check_interval_s: Literal[10, 30] = 30
@@ -99,7 +102,7 @@ class CloudFrontOrigin(Strict):
     failover: FailoverRole = FailoverRole.primary
 
 
-class CloudFrontParams(Strict):
+class CloudFrontParams(KindParams):
     min_ttl_s: int = Field(0, ge=0, le=YEAR_S)
     default_ttl_s: int = Field(86_400, ge=0, le=YEAR_S)
     max_ttl_s: int = Field(YEAR_S, ge=0, le=YEAR_S, description="At most a year.")
@@ -137,9 +140,11 @@ class ShieldTier(StrEnum):
     advanced = "advanced"
 
 
-class ShieldParams(Strict):
+class ShieldParams(KindParams, Protects):
     tier: ShieldTier = ShieldTier.standard
-    protects: tuple[Id, ...] = Field((), description="Nodes this protection is attached to.")
+    protects: Annotated[tuple[Id, ...], Ref(role="watches")] = Field(
+        (), description="Nodes this protection is attached to."
+    )
 
 
 class WafRateRule(Strict):
@@ -153,8 +158,8 @@ class WafRateRule(Strict):
     key: Literal["ip", "forwarded_ip", "header"] = "ip"
 
 
-class WafParams(Strict):
-    protects: tuple[Id, ...] = ()
+class WafParams(KindParams, Protects):
+    protects: Annotated[tuple[Id, ...], Ref(role="watches")] = ()
     rate_rule: WafRateRule = Field(default_factory=WafRateRule)
     evaluation_interval_s: int = Field(
         30,
@@ -171,7 +176,7 @@ class LbAlgorithm(StrEnum):
     least_outstanding_requests = "least_outstanding_requests"
 
 
-class AlbParams(Strict):
+class AlbParams(KindParams):
     algorithm: LbAlgorithm = LbAlgorithm.round_robin
     health_check_interval_s: int = Field(30, ge=5, le=300)
     health_check_timeout_s: int = Field(5, ge=2, le=120)
@@ -233,7 +238,7 @@ class AutoScaling(Strict):
         return self.min_instances if self.desired_instances is None else self.desired_instances
 
 
-class Ec2Params(Strict):
+class Ec2Params(KindParams, Zonal):
     instance_type: str = Field("c5.xlarge", max_length=64)
     zones: tuple[Id, ...] = Field(
         (),
@@ -267,7 +272,7 @@ class LambdaAsync(Strict):
     on_failure: Id | None = None
 
 
-class LambdaParams(Strict):
+class LambdaParams(KindParams):
     memory_mb: int = Field(128, ge=128, le=10_240)
     timeout_s: float = Field(3, gt=0, le=900)
     reserved_concurrency: int | None = Field(None, ge=0, le=MAX_CONCURRENCY)
@@ -294,7 +299,7 @@ class LambdaParams(Strict):
         return self
 
 
-class SageMakerParams(Strict):
+class SageMakerParams(KindParams):
     instance_type: str = Field("ml.c5.xlarge", max_length=64)
     instances: int = Field(2, gt=0, le=MAX_INSTANCES)
     concurrency_per_instance: int = Field(4, gt=0, le=1_000)
@@ -306,7 +311,7 @@ class SageMakerParams(Strict):
 # --------------------------------------------------------------------------- data
 
 
-class S3Params(Strict):
+class S3Params(KindParams, EncryptableAtRest):
     objects: int = Field(
         100_000, ge=0, le=10**12, description="Objects stored at the start (at most 10^12)."
     )
@@ -317,7 +322,7 @@ class S3Params(Strict):
     put: Duration = Field(default_factory=lambda: ms(45, 0.5))
     availability_percent: Percent = Field(99.9, description="SLA target of the storage class.")
     encryption: Literal["sse-s3", "sse-kms"] = "sse-s3"
-    kms_key: Id | None = None
+    kms_key: Annotated[Id | None, Ref(("kms",))] = None
     cache_max_age_s: int | None = Field(
         None,
         ge=0,
@@ -331,7 +336,7 @@ class BillingMode(StrEnum):
     provisioned = "provisioned"
 
 
-class DynamoDbParams(Strict):
+class DynamoDbParams(KindParams, EncryptableAtRest):
     billing_mode: BillingMode = BillingMode.on_demand
     read_capacity_units: int = Field(1_000, gt=0, le=MAX_CAPACITY_UNITS)
     write_capacity_units: int = Field(1_000, gt=0, le=MAX_CAPACITY_UNITS)
@@ -340,10 +345,10 @@ class DynamoDbParams(Strict):
     max_retries: int = Field(3, ge=0, le=10, description="SDK retries on throttling.")
     retry_base_ms: float = Field(25, gt=0, le=60_000)
     global_table: bool = False
-    kms_key: Id | None = None
+    kms_key: Annotated[Id | None, Ref(("kms",))] = None
 
 
-class RdsParams(Strict):
+class RdsParams(KindParams, Zonal, EncryptableAtRest):
     engine: Literal["aurora-mysql", "aurora-postgresql", "mysql", "postgres"] = "aurora-mysql"
     instance_class: str = Field("db.r6g.xlarge", max_length=64)
     max_connections: int = Field(1_000, gt=0, le=100_000)
@@ -354,13 +359,13 @@ class RdsParams(Strict):
     failover_s: float = Field(
         35, gt=0, le=3_600, description="Multi-AZ failover takes tens of seconds."
     )
-    kms_key: Id | None = None
+    kms_key: Annotated[Id | None, Ref(("kms",))] = None
 
 
 # --------------------------------------------------------------------------- security
 
 
-class KmsParams(Strict):
+class KmsParams(KindParams):
     key_spec: Literal["SYMMETRIC_DEFAULT"] = "SYMMETRIC_DEFAULT"
     requests_per_s_quota: int = Field(
         10_000,
@@ -373,7 +378,7 @@ class KmsParams(Strict):
     key_policy: PolicyDocument | None = None
 
 
-class IamRoleParams(Strict):
+class IamRoleParams(KindParams):
     policies: tuple[PolicyDocument, ...] = ()
     assumed_by: tuple[str, ...] = Field(
         (), description="Service principals that may assume the role (ec2.amazonaws.com…)."
@@ -381,25 +386,6 @@ class IamRoleParams(Strict):
 
 
 # --------------------------------------------------------------------------- messaging
-
-
-class SqsParams(Strict):
-    fifo: bool = False
-    visibility_timeout_s: int = Field(30, ge=0, le=43_200)
-    message_retention_s: int = Field(345_600, ge=60, le=1_209_600)
-    receive_wait_time_s: int = Field(0, ge=0, le=20)
-    delay_s: int = Field(0, ge=0, le=900)
-    max_receive_count: int | None = Field(None, ge=1, le=1_000)
-    dead_letter_queue: Id | None = None
-    content_based_deduplication: bool = False
-    latency: Duration = Field(default_factory=lambda: ms(10, 0.4))
-    kms_key: Id | None = None
-
-    @model_validator(mode="after")
-    def _redrive(self) -> SqsParams:
-        if (self.max_receive_count is None) != (self.dead_letter_queue is None):
-            raise ValueError("max_receive_count and dead_letter_queue go together")
-        return self
 
 
 class SnsProtocol(StrEnum):
@@ -422,11 +408,11 @@ class SnsSubscription(Strict):
     )
 
 
-class SnsParams(Strict):
+class SnsParams(KindParams, EncryptableAtRest):
     fifo: bool = False
     subscriptions: tuple[SnsSubscription, ...] = ()
     latency: Duration = Field(default_factory=lambda: ms(30, 0.5))
-    kms_key: Id | None = None
+    kms_key: Annotated[Id | None, Ref(("kms",))] = None
 
 
 # --------------------------------------------------------------------------- observability
@@ -515,7 +501,7 @@ class Alarm(Strict):
         return self
 
 
-class CloudWatchParams(Strict):
+class CloudWatchParams(KindParams):
     period_s: int = Field(60, gt=0, le=86_400, description="At most a day.")
     metrics: tuple[Metric, ...] = ()
     alarms: tuple[Alarm, ...] = ()
@@ -531,7 +517,7 @@ class ExternalRole(StrEnum):
     other = "other"
 
 
-class ExternalParams(Strict):
+class ExternalParams(KindParams):
     role: ExternalRole = ExternalRole.other
     latency: Duration = Field(default_factory=lambda: ms(120, 0.6))
     error_rate: Probability = 0.0
@@ -540,119 +526,19 @@ class ExternalParams(Strict):
 # --------------------------------------------------------------------------- the catalogue
 
 
-@dataclass(frozen=True)
-class KindInfo:
-    """What the rest of archgen needs to know about a kind besides its parameters.
+class _Kinds(Mapping[str, KindSpec]):
+    """``KINDS``: the registry, read lazily (a migration shim; new code imports
+    :func:`archgen.model.registry.kinds`)."""
 
-    ``iam_service`` is the IAM action prefix of the kind's AWS API. Only calls on edges with
-    protocol ``aws-api`` are AWS API calls, authorized by the caller's IAM role; HTTPS to a
-    load balancer or an EC2 fleet, DNS queries and SQL are not.
-    """
+    def __getitem__(self, name: str) -> KindSpec:
+        return kinds()[name]
 
-    title: str
-    category: str
-    iam_service: str | None
-    conditions: tuple[str, ...] = ()
-    summary: str = ""
+    def __iter__(self) -> Iterator[str]:
+        return iter(kinds())
+
+    def __len__(self) -> int:
+        return len(kinds())
 
 
-KINDS: dict[str, KindInfo] = {
-    "client": KindInfo("Client", "edge", None, (), "Users' devices, spread over locations."),
-    "route53": KindInfo(
-        "Route 53",
-        "network",
-        "route53",
-        ("failover",),
-        "DNS with latency, failover and weighted routing and health checks.",
-    ),
-    "cloudfront": KindInfo(
-        "CloudFront",
-        "network",
-        "cloudfront",
-        ("cache_miss", "cache_hit", "origin_error"),
-        "CDN: per-edge LRU caches with TTLs, origin failover, stale-if-error.",
-    ),
-    "shield": KindInfo(
-        "Shield", "security", "shield", (), "DDoS protection of the nodes it protects."
-    ),
-    "waf": KindInfo("WAF", "security", "wafv2", ("blocked",), "Web ACL with rate-based rules."),
-    "alb": KindInfo(
-        "Application Load Balancer",
-        "network",
-        None,
-        ("no_healthy_target",),
-        "Round robin or least outstanding requests over healthy targets.",
-    ),
-    "ec2": KindInfo(
-        "EC2 Auto Scaling fleet",
-        "compute",
-        "autoscaling",
-        (),
-        "Instances with workers and queues, scaled by target tracking.",
-    ),
-    "lambda": KindInfo(
-        "Lambda",
-        "compute",
-        "lambda",
-        ("throttled",),
-        "Functions with concurrency limits, cold starts, retries, SQS event sources.",
-    ),
-    "sagemaker_endpoint": KindInfo(
-        "SageMaker endpoint",
-        "ml",
-        "sagemaker",
-        (),
-        "Real-time inference endpoint serving a recommender.",
-    ),
-    "s3": KindInfo("S3 bucket", "storage", "s3", ("not_found",), "Object store."),
-    "dynamodb": KindInfo(
-        "DynamoDB table",
-        "database",
-        "dynamodb",
-        ("throttled",),
-        "Key-value table; provisioned capacity throttles.",
-    ),
-    "rds": KindInfo("RDS / Aurora", "database", "rds-db", (), "Relational database, Multi-AZ."),
-    "kms": KindInfo("KMS key", "security", "kms", ("throttled",), "Envelope encryption key."),
-    "iam_role": KindInfo("IAM role", "security", "iam", (), "Role with policy documents."),
-    "sqs": KindInfo(
-        "SQS queue", "integration", "sqs", (), "Queue with visibility timeout and DLQ."
-    ),
-    "sns": KindInfo("SNS topic", "integration", "sns", (), "Fan-out with filter policies."),
-    "cloudwatch": KindInfo(
-        "CloudWatch",
-        "management",
-        "cloudwatch",
-        ("alarm",),
-        "Metrics, M-of-N alarms and their actions.",
-    ),
-    "external": KindInfo(
-        "External system",
-        "external",
-        None,
-        (),
-        "Something outside the system: warehouse, delivery partner, email or SMS recipients.",
-    ),
-}
-"""Every kind, in catalogue order; ``NODE_CLASSES`` in :mod:`schema` must match it."""
-
-PARAMS: dict[str, type[Strict]] = {
-    "client": ClientParams,
-    "route53": Route53Params,
-    "cloudfront": CloudFrontParams,
-    "shield": ShieldParams,
-    "waf": WafParams,
-    "alb": AlbParams,
-    "ec2": Ec2Params,
-    "lambda": LambdaParams,
-    "sagemaker_endpoint": SageMakerParams,
-    "s3": S3Params,
-    "dynamodb": DynamoDbParams,
-    "rds": RdsParams,
-    "kms": KmsParams,
-    "iam_role": IamRoleParams,
-    "sqs": SqsParams,
-    "sns": SnsParams,
-    "cloudwatch": CloudWatchParams,
-    "external": ExternalParams,
-}
+KINDS: Mapping[str, KindSpec] = _Kinds()
+"""Every kind, in catalogue order (the ``archgen.kinds`` entry points)."""

@@ -1,0 +1,337 @@
+"""The contract of a node kind: what one declaration tells the rest of archgen.
+
+A kind is one :class:`KindSpec` (built with :func:`kind`) plus, optionally, a behavior
+module. The spec lives in the model layer, so it names its behavior lazily
+(``"package.module:Class"``); the runtime imports it only for a run. Kinds are found
+through the entry-point group ``archgen.kinds`` (see :mod:`archgen.model.registry`).
+
+Capabilities come in two forms:
+
+- *field capabilities* are mixins of the params class (:class:`EncryptableAtRest`,
+  :class:`Protects`, :class:`Zonal`): they add the field with its description, and code
+  asks ``isinstance(node.params, EncryptableAtRest)`` instead of ``getattr(params,
+  "kms_key")``; mypy sees the field.
+- *flag capabilities* (:class:`Capability`) say what a kind is for the generic rules (a
+  traffic source, a queue, runs customer code, is monitored…).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+from typing import TYPE_CHECKING, Annotated, ClassVar, Protocol, TypeVar
+
+from pydantic import Field
+
+from archgen.model.base import Id, Label, Strict, Text
+
+if TYPE_CHECKING:
+    from archgen.model.loader import PathKey
+    from archgen.model.schema import GroupKind
+
+
+# --------------------------------------------------------------------------- references
+
+
+@dataclass(frozen=True)
+class Ref:
+    """Annotation of a params field that names other nodes (``Annotated[Id, Ref(...)]``).
+
+    ``kinds`` restricts the kinds it may name (the "'x' is an ec2 node, expected kms"
+    error); ``role`` says how the lint's flow-participation rule counts it.
+    """
+
+    kinds: tuple[str, ...] = ()
+    role: str = "supports"  # "supports" | "watches"
+    edge: str | None = None
+    """When set, the node needs a declared edge to the target; the text names why."""
+
+
+@dataclass(frozen=True)
+class Reference:
+    path: tuple[str | int, ...]
+    target: str
+    ref: Ref
+
+
+# --------------------------------------------------------------------------- params
+
+
+class KindParams(Strict):
+    """Base of every kind's ``params`` model. Every field must have a description (tested)."""
+
+    def references(self) -> Iterator[Reference]:
+        """Node ids this node relies on or watches, each with its role and YAML path.
+
+        The default walks fields annotated with :class:`Ref`; a kind overrides it only for
+        references the annotations cannot express.
+        """
+        yield from _walk_refs(self, ())
+
+
+class EncryptableAtRest:
+    """Field capability: stores data at rest; ``kms_key`` names the KMS key node.
+
+    A marker mixin (``class S3Params(KindParams, EncryptableAtRest)``): the kind declares
+    the field itself, where it wants it in its field order (error texts list fields in
+    that order); the registry checks the field exists.
+    """
+
+    __slots__ = ()
+    FIELDS: ClassVar[tuple[str, ...]] = ("kms_key",)
+    if TYPE_CHECKING:
+
+        @property
+        def kms_key(self) -> str | None: ...
+
+
+class Protects:
+    """Field capability: a protection (Shield, WAF) screening calls to ``protects``."""
+
+    __slots__ = ()
+    FIELDS: ClassVar[tuple[str, ...]] = ("protects",)
+    if TYPE_CHECKING:
+
+        @property
+        def protects(self) -> tuple[str, ...]: ...
+
+
+class Zonal:
+    """Field capability: spreads over the availability zones of ``zones``."""
+
+    __slots__ = ()
+    FIELDS: ClassVar[tuple[str, ...]] = ("zones",)
+    if TYPE_CHECKING:
+
+        @property
+        def zones(self) -> tuple[str, ...]: ...
+
+
+FIELD_CAPABILITIES: tuple[type, ...] = (EncryptableAtRest, Protects, Zonal)
+
+
+class Capability(StrEnum):
+    """What a kind *is* for the generic rules, views and runtime (no field attached)."""
+
+    traffic_source = "traffic_source"
+    """Users' sessions start here (was ``kind == "client"``)."""
+    dns = "dns"
+    """Clients resolve through it before their first call (was ``kind == "route53"``)."""
+    runs_code = "runs_code"
+    """Runs customer code: its aws-api calls need an IAM role (was ``ROLE_KINDS``)."""
+    queue = "queue"
+    """Holds messages; its depth is charted, lost messages are counted (was ``"sqs"``)."""
+    data_store = "data_store"
+    """Keeps what edges write: sensitive data needs a KMS key (was ``STORE_CATEGORIES``)."""
+    emits_metrics = "emits_metrics"
+    """Publishes CloudWatch metrics: the ``monitored`` lint wants one alarmed metric."""
+    collects_metrics = "collects_metrics"
+    """CloudWatch-like: its ``period_s`` sets the run's metric period."""
+    waf_attachable = "waf_attachable"
+    """A web ACL can be attached to it (CloudFront, ALB)."""
+    security = "security"
+    """Shown in the security view (IAM, KMS, Shield, WAF)."""
+    async_fanout = "async_fanout"
+    """Its deliveries are asynchronous invocations (SNS → Lambda)."""
+
+
+def _walk_refs(value: object, path: tuple[str | int, ...]) -> Iterator[Reference]:
+    if isinstance(value, Strict):
+        for name, info in type(value).model_fields.items():
+            child = getattr(value, name)
+            ref = next((m for m in info.metadata if isinstance(m, Ref)), None)
+            if ref is not None and isinstance(child, str):
+                yield Reference((*path, name), child, ref)
+            elif ref is not None and isinstance(child, tuple):
+                for i, item in enumerate(child):
+                    yield Reference((*path, name, i), str(item), ref)
+            elif ref is None:
+                yield from _walk_refs(child, (*path, name))
+    elif isinstance(value, tuple):
+        for i, item in enumerate(value):
+            yield from _walk_refs(item, (*path, i))
+
+
+# --------------------------------------------------------------------------- nodes
+
+
+class NodeBase(Strict):
+    id: Id
+    label: Label = ""
+    group: Id | None = Field(None, description="Innermost group; none for global services.")
+    description: Text = ""
+    tags: tuple[Annotated[str, Field(max_length=64)], ...] = ()
+    role: Id | None = Field(None, description="IAM role the node's calls are authorized by.")
+    replica_of: Id | None = Field(
+        None, description="Node this one stands in for in another region (same kind)."
+    )
+    arn: str | None = Field(
+        None, max_length=2048, description="Resource ARN; derived from the model if absent."
+    )
+    lint_ignore: dict[str, Text] = Field(
+        default_factory=dict, description="Lint rule id → the reason it does not apply here."
+    )
+
+    @property
+    def title(self) -> str:
+        return self.label or self.id
+
+
+class Node(NodeBase):
+    """Any node, as the rest of archgen sees it statically: narrow ``params`` with
+    ``isinstance(node.params, SqsParams)`` or ``spec.params_of(node)``. At run time every
+    node is an instance of its kind's :attr:`KindSpec.node_class`."""
+
+    kind: str
+    params: KindParams
+
+
+# --------------------------------------------------------------------------- validation hook
+
+
+class Checks(Protocol):
+    """What a kind's validation hook may use (implemented by ``validate._Checker``)."""
+
+    def report(self, path: PathKey, message: str) -> None: ...
+
+    def ref(
+        self,
+        path: PathKey,
+        value: str | None,
+        table: Iterable[str],
+        what: str,
+        kinds: Iterable[str] = (),
+    ) -> bool: ...
+
+    def node_ref(self, path: PathKey, value: str | None, *kinds: str) -> bool: ...
+
+    def group_ref(self, path: PathKey, value: str | None, *kinds: GroupKind) -> bool: ...
+
+    def edge_ref(self, path: PathKey, source: str, target: str, why: str) -> None: ...
+
+    def params_of(self, node_id: str) -> KindParams: ...
+
+    def alarm_ids(self) -> list[str]: ...
+
+
+P = TypeVar("P", bound=KindParams)
+Hook = Callable[[Checks, "PathKey", Node], None]
+
+
+# --------------------------------------------------------------------------- the spec
+
+
+@dataclass(frozen=True)
+class Icon:
+    """A diagrams (mingrammer) node class: module and class name; imported only to render."""
+
+    module: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Arn:
+    """``arn:aws:<service>:<region>:<account>:<resource>``; ``{id}`` is the node id."""
+
+    service: str
+    resource: str
+    regional: bool = True
+    with_account: bool = True
+    object_ops: tuple[str, ...] = ()
+    """Operations that act on ``<ARN>/*`` (S3 objects) rather than on the resource."""
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    name: str
+    params: type[KindParams]
+    title: str
+    category: str
+    summary: str = ""
+    icon: Icon = Icon("diagrams.aws.general", "General")
+    arn: Arn | None = None
+    iam_service: str | None = None
+    conditions: tuple[str, ...] = ()
+    capabilities: frozenset[Capability] = frozenset()
+    validate: Hook | None = None
+    behavior: str | None = None
+    """``"module:Class"`` of its runtime behavior, imported by the runtime only."""
+    node_class_name: str = ""
+    order: int = 1000
+    """Catalogue position (reference page, JSON Schema ``oneOf``); ties sort by name."""
+    mermaid_shape: tuple[str, str] | None = None
+    source: str = field(default="", compare=False)
+    """Where it was found (the entry point's value), for error messages."""
+
+    def has(self, capability: Capability) -> bool:
+        return capability in self.capabilities
+
+    @cached_property
+    def node_class(self) -> type[Node]:
+        """The pydantic class of this kind's nodes (``kind: Literal[name]``)."""
+        from typing import Literal
+
+        from pydantic import create_model
+
+        name = self.node_class_name or self.params.__name__.removesuffix("Params") + "Node"
+        return create_model(
+            name,
+            __base__=Node,
+            __module__=self.params.__module__,
+            __doc__=self.summary or None,
+            kind=(Literal[self.name], ...),  # type: ignore[arg-type]
+            params=(self.params, Field(default_factory=self.params)),
+        )
+
+    def params_of(self, node: Node) -> KindParams:
+        if node.kind != self.name:
+            raise TypeError(f"{node.id} is a {node.kind} node, not {self.name}")
+        return node.params
+
+
+def kind(
+    name: str,
+    params: type[P],
+    *,
+    title: str,
+    category: str,
+    summary: str = "",
+    icon: tuple[str, str] = ("diagrams.aws.general", "General"),
+    arn: Arn | None = None,
+    iam_service: str | None = None,
+    conditions: tuple[str, ...] = (),
+    capabilities: frozenset[Capability] | set[Capability] = frozenset(),
+    validate: Callable[[Checks, PathKey, Node, P], None] | None = None,
+    behavior: str | None = None,
+    node_class_name: str = "",
+    order: int = 1000,
+    mermaid_shape: tuple[str, str] | None = None,
+) -> KindSpec:
+    """Declare a kind. ``validate`` receives the node's params already narrowed to ``P``."""
+    hook: Hook | None = None
+    if validate is not None:
+        typed = validate
+
+        def hook(checks: Checks, path: PathKey, node: Node) -> None:
+            assert isinstance(node.params, params)
+            typed(checks, path, node, node.params)
+
+    return KindSpec(
+        name=name,
+        params=params,
+        title=title,
+        category=category,
+        summary=summary,
+        icon=Icon(*icon),
+        arn=arn,
+        iam_service=iam_service,
+        conditions=conditions,
+        capabilities=frozenset(capabilities),
+        validate=hook,
+        behavior=behavior,
+        node_class_name=node_class_name,
+        order=order,
+        mermaid_shape=mermaid_shape,
+    )

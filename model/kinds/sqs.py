@@ -1,0 +1,89 @@
+"""SQS: a queue with visibility timeout, redrive to a dead-letter queue, FIFO groups.
+
+The whole declaration of the kind: its parameters, how it is drawn, its ARN, what it is
+for the generic rules, its semantic checks and where its behavior lives.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from archgen.model.base import Duration, Id, ms
+from archgen.model.kind import (
+    Arn,
+    Capability,
+    Checks,
+    EncryptableAtRest,
+    KindParams,
+    Node,
+    Ref,
+    kind,
+)
+from archgen.model.loader import PathKey
+
+
+class SqsParams(KindParams, EncryptableAtRest):
+    fifo: bool = Field(False, description="FIFO queue: ordered per message group, deduplicated.")
+    visibility_timeout_s: int = Field(
+        30, ge=0, le=43_200, description="How long a received message stays invisible."
+    )
+    message_retention_s: int = Field(
+        345_600, ge=60, le=1_209_600, description="How long an unreceived message is kept."
+    )
+    receive_wait_time_s: int = Field(
+        0, ge=0, le=20, description="Long polling: how long a receive waits for a message."
+    )
+    delay_s: int = Field(0, ge=0, le=900, description="Delay before a new message is visible.")
+    max_receive_count: int | None = Field(
+        None, ge=1, le=1_000, description="Receives before a message moves to the DLQ."
+    )
+    dead_letter_queue: Annotated[Id | None, Ref(("sqs",))] = Field(
+        None, description="Queue that keeps messages received max_receive_count times."
+    )
+    content_based_deduplication: bool = Field(
+        False, description="FIFO: deduplicate on a hash of the body."
+    )
+    latency: Duration = Field(
+        default_factory=lambda: ms(10, 0.4), description="Latency of one API call."
+    )
+    kms_key: Annotated[Id | None, Ref(("kms",))] = Field(
+        None, description="KMS key node that encrypts the messages at rest."
+    )
+
+    @model_validator(mode="after")
+    def _redrive(self) -> SqsParams:
+        if (self.max_receive_count is None) != (self.dead_letter_queue is None):
+            raise ValueError("max_receive_count and dead_letter_queue go together")
+        return self
+
+
+def _validate(checks: Checks, path: PathKey, node: Node, params: SqsParams) -> None:
+    dlq = params.dead_letter_queue
+    dlq_path = (*path, "dead_letter_queue")
+    if not (checks.node_ref(dlq_path, dlq, "sqs") and dlq):
+        return
+    if dlq == node.id:
+        checks.report(dlq_path, "a queue cannot be its own DLQ")
+    dlq_params = checks.params_of(dlq)
+    assert isinstance(dlq_params, SqsParams)
+    if dlq_params.fifo != params.fifo:
+        what = "FIFO" if params.fifo else "standard"
+        checks.report(dlq_path, f"the DLQ of a {what} queue must be {what} too")
+
+
+SPEC = kind(
+    "sqs",
+    SqsParams,
+    title="SQS queue",
+    order=150,
+    category="integration",
+    summary="Queue with visibility timeout and DLQ.",
+    icon=("diagrams.aws.integration", "SQS"),
+    arn=Arn("sqs", "{id}"),
+    iam_service="sqs",
+    capabilities={Capability.queue, Capability.emits_metrics, Capability.data_store},
+    validate=_validate,
+    behavior="archgen.runtime.behaviors.sqs:Sqs",
+)

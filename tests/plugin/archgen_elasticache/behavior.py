@@ -1,0 +1,28 @@
+"""ElastiCache: answers GETs from memory with probability ``hit_ratio``; a miss is the
+``cache_miss`` condition, so the flow's steps under it (the database read) run."""
+
+from __future__ import annotations
+
+from archgen_elasticache import ElastiCacheParams
+
+from archgen.runtime.behavior import Behavior, Call, NodeContext
+
+
+class ElastiCache(Behavior):
+    def __init__(self, ctx: NodeContext) -> None:
+        super().__init__(ctx)
+        params = ctx.node.params
+        assert isinstance(params, ElastiCacheParams)
+        self.latency = ctx.sampler(params.latency)
+        self.hit_ratio = params.hit_ratio
+
+    def handle(self, call: Call) -> None:
+        self.ctx.after(self.latency(), self._answer, call)
+
+    def _answer(self, call: Call) -> None:
+        self.ctx.run_children(call, self.ctx.finish)
+
+    def condition(self, name: str, call: Call) -> bool | None:
+        if name == "cache_miss":
+            return self.ctx.rng.random() >= self.hit_ratio
+        return None
