@@ -10,7 +10,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from archgen.model.base import (
     MAX_MS,
@@ -378,6 +378,10 @@ class ViewSpec(Strict):
 
 
 class Model(Strict):
+    # The node union is built from the kind registry on first use, not at import: a
+    # plug-in kind's module may then import this module without a cycle.
+    model_config = ConfigDict(defer_build=True)
+
     archgen: Literal[1] = Field(1, description="Schema version of this file.")
     system: System
     groups: tuple[Group, ...] = ()
