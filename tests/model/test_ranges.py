@@ -23,6 +23,7 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic.fields import FieldInfo
 
 from archgen.main import cli
+from archgen.model.registry import KindUnion
 from archgen.model.schema import Model
 
 
@@ -71,6 +72,9 @@ def _numbers(model: type[BaseModel], prefix: str, seen: set[type]) -> list[Numbe
 
 def _walk(annotation: Any, metadata: list[Any], where: str, seen: set[type]) -> list[NumberField]:
     annotation, metadata = _unwrap(annotation, metadata)
+    union = next((item for item in metadata if isinstance(item, KindUnion)), None)
+    if union is not None:  # the nodes: one member per registered kind
+        return [field for member in union.members() for field in _walk(member, [], where, seen)]
     origin = typing.get_origin(annotation)
     if annotation in (int, float):
         return [_field(annotation, metadata, where)]

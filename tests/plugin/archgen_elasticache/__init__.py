@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from archgen.model.base import Duration, PositiveInt, Probability, ms
+from archgen.model.base import Duration, Probability, ms
 from archgen.model.kind import (
     Arn,
     Capability,
@@ -25,8 +25,10 @@ from archgen.model.loader import PathKey
 
 
 class ElastiCacheParams(KindParams, Zonal, EncryptableAtRest):
-    node_type: str = Field("cache.r6g.large", description="Instance class of every cache node.")
-    replicas: PositiveInt = Field(1, le=5, description="Read replicas per shard.")
+    node_type: str = Field(
+        "cache.r6g.large", max_length=64, description="Instance class of every cache node."
+    )
+    replicas: int = Field(1, gt=0, le=5, description="Read replicas per shard.")
     zones: tuple[str, ...] = Field((), description="Availability zones of the replicas.")
     hit_ratio: Probability = Field(0.9, description="Share of GETs answered from memory.")
     latency: Duration = Field(
