@@ -61,11 +61,20 @@ def validate(model_path: Path | None, quiet: bool) -> None:
     default=None,
     help="Write to this file instead of standard output.",
 )
-def schema(out: Path | None) -> None:
-    """Print the JSON Schema (Draft 2020-12) of a model, for editors and yaml-language-server."""
+@click.option(
+    "--artefact",
+    type=click.Choice(["model", "summary", "span", "metric", "finding"]),
+    default="model",
+    show_default=True,
+    help="Whose schema: the model file, or what a run writes (summary.json, a line of "
+    "spans.jsonl or metrics.jsonl) or a finding of `check --format json`.",
+)
+def schema(out: Path | None, artefact: str) -> None:
+    """Print a JSON Schema (Draft 2020-12): of a model, for editors and
+    yaml-language-server, or of a run or check artefact, for the scripts that read them."""
     from archgen.commands.schema import run_schema
 
-    run_schema(out)
+    run_schema(out, artefact)
 
 
 @cli.command()

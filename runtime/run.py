@@ -17,6 +17,7 @@ from archgen.model.files import replace_folder
 from archgen.model.kinds import CloudWatchParams
 from archgen.model.schema import Model, Scenario
 from archgen.runtime.accounting import message_accounting
+from archgen.runtime.artefacts import SCHEMA_VERSION
 from archgen.runtime.behavior import Behavior
 from archgen.runtime.metrics import percentile
 from archgen.runtime.store import at_rest_report
@@ -323,6 +324,7 @@ def summarize(
     total_flows = sum(f["completed"] for f in flows.values())
     ok_flows = sum(f["ok"] for f in flows.values())
     return {
+        "schema_version": SCHEMA_VERSION,
         "model": sim.model.system.id,
         "scenario": scenario.id,
         "seed": seed,

@@ -1,4 +1,4 @@
-"""``archgen schema``: the JSON Schema of a model file."""
+"""``archgen schema``: the JSON Schema of a model file or of a run/check artefact."""
 
 from __future__ import annotations
 
@@ -25,12 +25,18 @@ def model_json_schema() -> dict[str, Any]:
     }
 
 
-def schema_text() -> str:
-    return json.dumps(model_json_schema(), indent=2, sort_keys=True) + "\n"
+def schema_text(artefact: str = "model") -> str:
+    if artefact == "model":
+        schema = model_json_schema()
+    else:
+        from archgen.runtime.artefacts import artefact_schema
+
+        schema = artefact_schema(artefact)
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"
 
 
-def run_schema(out: Path | None) -> None:
-    text = schema_text()
+def run_schema(out: Path | None, artefact: str = "model") -> None:
+    text = schema_text(artefact)
     if out is None:
         click.echo(text, nl=False)
     else:

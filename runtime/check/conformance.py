@@ -421,6 +421,11 @@ class Conformance:
                         f"flow '{flow.id}' in {self.scenario}: p{latency.percentile:g} latency "
                         f"{value:,.1f} ms exceeds the objective {latency.threshold_ms:,.0f} ms "
                         f"({stats.ok} successful executions after warm-up)",
+                        values={
+                            f"p{latency.percentile:g}_ms": round(value, 3),
+                            "objective_ms": _plain(latency.threshold_ms),
+                            "executions_ok": stats.ok,
+                        },
                     )
             if slo.availability_percent is not None:
                 availability = 100.0 * stats.ok / total
@@ -435,6 +440,12 @@ class Conformance:
                         f"{availability:.3f}% is below the objective "
                         f"{slo.availability_percent:g}% ({stats.failed} of {total} executions "
                         "failed after warm-up)",
+                        values={
+                            "availability_percent": round(availability, 6),
+                            "objective_percent": _plain(slo.availability_percent),
+                            "executions_failed": stats.failed,
+                            "executions": total,
+                        },
                     )
             facts.append((f"slo {flow.id}", ", ".join(parts) + f", n={total}"))
         return facts
@@ -455,6 +466,7 @@ class Conformance:
                 f"{node}: '{op}' in {self.scenario}: {problem} (first: "
                 f"{found.example})",
                 node=source,
+                values={"calls": found.count},
             )
         for (flow_id, what), found in sorted(self._sequence_problems.items()):
             self.sink.add(
@@ -464,6 +476,7 @@ class Conformance:
                 f"execution{'s' if found.count != 1 else ''}, e.g. "
                 f"{found.example})",
                 details=found.details,
+                values={"executions": found.count},
             )
         for (source, node, op), found in sorted(self.denials.items()):
             path = ("nodes", self.node_index[source]) if source in self.node_index else ()
@@ -474,6 +487,7 @@ class Conformance:
                 f"{'s' if found.count != 1 else ''} in {self.scenario} (first: "
                 f"{found.example})",
                 node=source,
+                values={"denials": found.count},
             )
         facts.append(("spans", str(len(self.spans))))
         return facts
@@ -486,6 +500,11 @@ def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     rank = max(1, math.ceil(p / 100 * len(ordered)))
     return ordered[rank - 1]
+
+
+def _plain(value: float) -> int | float:
+    """``800.0`` as ``800``: objectives read as the model wrote them."""
+    return int(value) if float(value).is_integer() else value
 
 
 def _mandatory(step: StepPlan) -> bool:

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
 from archgen.model.errors import escape_terminal
+from archgen.runtime.artefacts import SCHEMA_VERSION, FindingRecord
 from archgen.runtime.check.report import Finding, Report, Rule, Severity
 from archgen.runtime.check.rules import ALL_RULES
 
@@ -53,6 +54,7 @@ def to_text(report: Report, tool_version: str = "") -> str:
 
 def to_json(report: Report, tool_version: str = "") -> str:
     document = {
+        "schema_version": SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": tool_version},
         "model": report.model_file,
         "passed": not report.failed,
@@ -71,17 +73,20 @@ def to_json(report: Report, tool_version: str = "") -> str:
 
 
 def _finding_json(finding: Finding) -> dict[str, Any]:
-    return {
-        "rule": finding.rule,
-        "severity": finding.severity.value,
-        "message": finding.message,
-        "file": finding.file,
-        "line": finding.line,
-        "column": finding.column,
-        "path": finding.path,
-        "suppressed": finding.suppressed,
-        "details": finding.details,
-    }
+    """The finding as its published schema (``archgen schema --artefact finding``) says."""
+    record = FindingRecord(
+        rule=finding.rule,
+        severity=finding.severity.value,
+        message=finding.message,
+        file=finding.file,
+        line=finding.line,
+        column=finding.column,
+        path=finding.path,
+        suppressed=finding.suppressed,
+        details=finding.details,
+        values=dict(finding.values),
+    )
+    return record.model_dump(mode="json")
 
 
 def to_junit(report: Report, tool_version: str = "") -> str:

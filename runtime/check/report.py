@@ -7,11 +7,13 @@ it came from a static rule or from a run.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from archgen.model import LoadedModel
 from archgen.model.loader import PathKey, format_path
+from archgen.runtime.artefacts import Measure
 
 
 class Severity(StrEnum):
@@ -47,6 +49,9 @@ class Finding:
     """The ``lint_ignore`` reason that switched this finding off, if any."""
     details: str = field(default="", compare=False)
     """More lines (e.g. a diff of declared and observed calls), shown under the message."""
+    values: tuple[tuple[str, Measure], ...] = field(default=(), compare=False)
+    """The numbers the message quotes, each name saying its unit (``p99_ms``, ``count``),
+    for scripts reading ``check --format json``."""
 
     @property
     def failing(self) -> bool:
@@ -111,6 +116,7 @@ class FindingSink:
         node: str | tuple[str, ...] = (),
         key: bool = False,
         details: str = "",
+        values: Mapping[str, Measure] | None = None,
     ) -> None:
         """Record ``message`` for ``rule`` at ``path``; ``node`` (or any of several, e.g.
         both ends of an edge) may switch it off with its ``lint_ignore``, given a reason."""
@@ -135,6 +141,7 @@ class FindingSink:
                 path=format_path(path),
                 suppressed=suppressed,
                 details=details,
+                values=tuple((values or {}).items()),
             )
         )
 

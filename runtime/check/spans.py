@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import ValidationError
+
+from archgen.runtime.artefacts import ArtefactError, SpanRecord, describe, parse_summary
 
 
 class RunInputError(click.ClickException):
@@ -76,8 +79,10 @@ class RunFolder:
                 loaded = json.loads(summary_path.read_text(encoding="utf-8"))
             except (ValueError, UnicodeDecodeError) as error:
                 raise RunInputError(f"{summary_path}: not JSON ({error})") from None
-            if not isinstance(loaded, dict):
-                raise RunInputError(f"{summary_path}: expected a JSON object")
+            try:
+                parse_summary(loaded, str(summary_path))
+            except ArtefactError as error:
+                raise RunInputError(str(error)) from None
             summary = loaded
         expected = summary.get("spans_sha256")
         if expected is not None and expected != _sha256(spans):
@@ -110,31 +115,61 @@ class RunFolder:
         return value if isinstance(value, str) else None
 
     def spans(self) -> Iterator[Span]:
-        with (self.path / "spans.jsonl").open(encoding="utf-8") as stream:
+        """The spans, each line checked against :class:`SpanRecord`: the first one in full
+        (a file of another schema fails at once), the others by a fast path that falls
+        back to the full check to say what is wrong with a line."""
+        path = self.path / "spans.jsonl"
+        with path.open(encoding="utf-8") as stream:
             for number, line in enumerate(stream, start=1):
                 if not line.strip():
                     continue
                 try:
-                    record = json.loads(line)
-                    yield Span(
-                        record["span"],
-                        record["parent"],
-                        record["trace"],
-                        record["session"],
-                        record.get("journey"),
-                        record["flow"],
-                        record["step"],
-                        record["from"],
-                        record["node"],
-                        record["op"],
-                        float(record["start_ms"]),
-                        float(record["end_ms"]),
-                        record["status"],
-                        record.get("error"),
-                        record.get("attrs") or {},
-                    )
+                    if number == 1:
+                        SpanRecord.model_validate_json(line)
+                    yield _span(json.loads(line))
                 except (ValueError, KeyError, TypeError) as error:
-                    raise RunInputError(
-                        f"{self.path / 'spans.jsonl'}:{number}: not a span "
-                        f"record ({type(error).__name__}: {error})"
-                    ) from None
+                    raise RunInputError(f"{path}:{number}: {_span_problem(line, error)}") from None
+
+
+_SPAN_KEYS = frozenset(field.alias or name for name, field in SpanRecord.model_fields.items())
+
+
+_STATUSES = frozenset({"ok", "error", "violation"})
+
+
+def _span(record: dict[str, Any]) -> Span:
+    if record.keys() != _SPAN_KEYS:
+        raise KeyError(sorted(record.keys() ^ _SPAN_KEYS))
+    start, end, attrs = record["start_ms"], record["end_ms"], record["attrs"]
+    if not (isinstance(start, int | float) and isinstance(end, int | float)):
+        raise TypeError("start_ms/end_ms")
+    if not isinstance(attrs, dict):
+        raise TypeError("attrs")
+    if record["status"] not in _STATUSES:
+        raise ValueError("status")
+    return Span(
+        record["span"],
+        record["parent"],
+        record["trace"],
+        record["session"],
+        record["journey"],
+        record["flow"],
+        record["step"],
+        record["from"],
+        record["node"],
+        record["op"],
+        float(start),
+        float(end),
+        record["status"],
+        record["error"],
+        attrs,
+    )
+
+
+def _span_problem(line: str, error: Exception) -> str:
+    """Why ``line`` is not a span record, in the schema's words when it says."""
+    try:
+        SpanRecord.model_validate_json(line)
+    except ValidationError as invalid:
+        return f"not a span record ({describe(invalid)})"
+    return f"not a span record ({type(error).__name__}: {error})"

@@ -18,7 +18,8 @@ from archgen.runtime.behaviors import load_registry
 from archgen.runtime.behaviors.dynamodb import DynamoDb
 from archgen.runtime.check.api import check_run
 from archgen.runtime.check.conformance import percentile
-from archgen.runtime.check.report import Scope
+from archgen.runtime.check.formats import to_json
+from archgen.runtime.check.report import Report, Scope
 from archgen.runtime.check.spans import RunFolder, RunInputError
 from archgen.runtime.plan import FlowPlan, compile_flows
 from archgen.runtime.run import run_scenario
@@ -162,6 +163,18 @@ def test_slo_tighter_than_the_run_achieves(tickets_text: str, tmp_path: Path) ->
         f"flow 'browse' in quiet: p99 latency {expected:,.1f} ms exceeds the objective 5 ms "
         f"({len(latencies)} successful executions after warm-up)"
     )
+    # Scripts read the numbers, not the prose: p99 and objective in ms, as JSON fields.
+    (record,) = [
+        f
+        for f in json.loads(to_json(Report("tickets.yaml", (scope,))))["scopes"][0]["findings"]
+        if f["rule"] == "slo"
+    ]
+    assert record["values"] == {
+        "p99_ms": round(expected, 3),
+        "objective_ms": 5,
+        "executions_ok": len(latencies),
+    }
+    assert type(record["values"]["objective_ms"]) is int
 
 
 def test_iam_denial_during_a_run(tickets_text: str, tmp_path: Path) -> None:
@@ -177,8 +190,11 @@ def test_iam_denial_during_a_run(tickets_text: str, tmp_path: Path) -> None:
 
 def test_spans_that_are_not_a_run(tickets: LoadedModel, tmp_path: Path) -> None:
     (tmp_path / "spans.jsonl").write_text('{"span": "s1"}\n', encoding="utf-8")
-    with pytest.raises(RunInputError, match=r"spans.jsonl:1: not a span record \(KeyError"):
+    with pytest.raises(RunInputError) as raised:
         check_run(tickets, RunFolder.open(tmp_path))
+    assert raised.value.message == (
+        f"{tmp_path / 'spans.jsonl'}:1: not a span record (parent: Field required (and 13 more))"
+    )
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(RunInputError, match="not a run folder"):

@@ -12,6 +12,7 @@ import pytest
 from lxml import etree
 
 from archgen.model import load_model_text
+from archgen.runtime.artefacts import artefact_schema
 from archgen.runtime.check import Report, lint
 from archgen.runtime.check.formats import FORMATS, artifact_uri, to_json, to_junit, to_sarif
 from archgen.runtime.check.report import Finding, Scope, Severity
@@ -145,7 +146,12 @@ def test_json_report_is_complete_and_sorted(failing_report: Report) -> None:
         "path",
         "suppressed",
         "details",
+        "values",
     }
+    assert document["schema_version"] == 1
+    finding_schema = jsonschema.Draft202012Validator(artefact_schema("finding"))
+    for finding in scope["findings"]:
+        finding_schema.validate(finding)
 
 
 @pytest.mark.parametrize("name", sorted(FORMATS))
