@@ -30,6 +30,10 @@ MAX_SECONDS = 7 * 86_400
 """A week: the longest run, and the bound of every time written in seconds."""
 MAX_MS = 86_400_000
 """A day in milliseconds: the bound of every latency, pause or timeout written in ms."""
+YEAR_S = 31_536_000
+"""CloudFront's default maximum TTL; the bound of every cache lifetime."""
+MAX_INSTANCES = 10_000
+"""Bound of instances in one fleet or endpoint (each is simulated)."""
 MAX_FACTOR = 1_000
 """Bound of traffic multipliers (shapes, the scenario's scale)."""
 MAX_WEIGHT = 1_000_000

@@ -220,6 +220,14 @@ P = TypeVar("P", bound=KindParams)
 Hook = Callable[[Checks, "PathKey", Node], None]
 
 
+def check_zones(checks: Checks, path: PathKey, params: Zonal) -> None:
+    """The :class:`Zonal` capability's rule: every zone names an availability-zone group."""
+    from archgen.model.schema import GroupKind
+
+    for i, zone in enumerate(params.zones):
+        checks.group_ref((*path, "zones", i), zone, GroupKind.availability_zone)
+
+
 # --------------------------------------------------------------------------- the spec
 
 

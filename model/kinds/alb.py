@@ -1,0 +1,81 @@
+"""Application Load Balancer: spreads calls over healthy targets."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field, model_validator
+
+from archgen.model.base import (
+    Duration,
+    ms,
+)
+from archgen.model.kind import (
+    Arn,
+    Capability,
+    KindParams,
+    kind,
+)
+
+
+class LbAlgorithm(StrEnum):
+    round_robin = "round_robin"
+    least_outstanding_requests = "least_outstanding_requests"
+
+
+class AlbParams(KindParams):
+    algorithm: LbAlgorithm = Field(
+        LbAlgorithm.round_robin,
+        description="How a target is picked: round robin or least outstanding requests.",
+    )
+    health_check_interval_s: int = Field(
+        30, ge=5, le=300, description="Seconds between two health checks of a target (5 to 300)."
+    )
+    health_check_timeout_s: int = Field(
+        5, ge=2, le=120, description="How long a health check waits; below the interval."
+    )
+    healthy_threshold: int = Field(
+        5,
+        ge=2,
+        le=10,
+        description="Consecutive passed checks before a target receives traffic again.",
+    )
+    unhealthy_threshold: int = Field(
+        2, ge=2, le=10, description="Consecutive failed checks before a target is taken out."
+    )
+    deregistration_delay_s: int = Field(
+        300,
+        ge=0,
+        le=3600,
+        description="How long a leaving target finishes its requests (connection draining).",
+    )
+    idle_timeout_s: int = Field(
+        60,
+        ge=1,
+        le=4000,
+        description="Seconds a connection may stay idle before the balancer closes it.",
+    )
+    overhead: Duration = Field(
+        default_factory=lambda: ms(2, 0.3), description="Latency the balancer adds to each request."
+    )
+
+    @model_validator(mode="after")
+    def _timeout_below_interval(self) -> AlbParams:
+        if self.health_check_timeout_s >= self.health_check_interval_s:
+            raise ValueError("health_check_timeout_s must be less than health_check_interval_s")
+        return self
+
+
+SPEC = kind(
+    "alb",
+    AlbParams,
+    title="Application Load Balancer",
+    category="network",
+    order=60,
+    summary="Round robin or least outstanding requests over healthy targets.",
+    icon=("diagrams.aws.network", "ALB"),
+    arn=Arn("elasticloadbalancing", "loadbalancer/app/{id}"),
+    conditions=("no_healthy_target",),
+    capabilities={Capability.waf_attachable},
+    behavior="archgen.runtime.behaviors.alb:Alb",
+)

@@ -1,0 +1,101 @@
+"""CloudFront: per-edge LRU caches with TTLs, origin failover and stale-if-error."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from archgen.model.base import (
+    YEAR_S,
+    Duration,
+    Id,
+    Strict,
+    ms,
+)
+from archgen.model.kind import (
+    Arn,
+    Capability,
+    Checks,
+    KindParams,
+    Node,
+    kind,
+)
+from archgen.model.kinds.route53 import FailoverRole
+from archgen.model.loader import PathKey
+
+
+class CloudFrontOrigin(Strict):
+    target: Id = Field(description="Node that serves the distribution's misses.")
+    failover: FailoverRole = Field(
+        FailoverRole.primary,
+        description="Primary origin, or the secondary one used when the primary fails.",
+    )
+
+
+class CloudFrontParams(KindParams):
+    min_ttl_s: int = Field(
+        0,
+        ge=0,
+        le=YEAR_S,
+        description="Shortest time an object stays cached, whatever its Cache-Control says.",
+    )
+    default_ttl_s: int = Field(
+        86_400, ge=0, le=YEAR_S, description="Cache lifetime of objects sent without a max-age."
+    )
+    max_ttl_s: int = Field(YEAR_S, ge=0, le=YEAR_S, description="At most a year.")
+    edge_locations: tuple[Id, ...] = Field(
+        default=("edge",), description="Edge location names; each keeps its own cache."
+    )
+    cache_capacity_objects: int = Field(
+        50_000,
+        gt=0,
+        le=1_000_000,
+        description="Objects one edge location keeps before evicting (LRU; at most a million).",
+    )
+    origins: tuple[CloudFrontOrigin, ...] = Field(
+        (), description="Where misses go: a primary origin and optionally a failover one."
+    )
+    stale_if_error_s: int = Field(
+        0,
+        ge=0,
+        le=YEAR_S,
+        description="How long an expired copy may still be served when the origin fails.",
+    )
+    origin_shield: bool = Field(
+        False, description="A regional cache between the edges and the origin."
+    )
+    hit: Duration = Field(
+        default_factory=lambda: ms(15, 0.4),
+        description="Latency of a request answered from an edge cache.",
+    )
+
+    @model_validator(mode="after")
+    def _ttl_order(self) -> CloudFrontParams:
+        if not self.min_ttl_s <= self.default_ttl_s <= self.max_ttl_s:
+            raise ValueError(
+                f"TTLs must satisfy min_ttl_s <= default_ttl_s <= max_ttl_s, got "
+                f"{self.min_ttl_s} / {self.default_ttl_s} / {self.max_ttl_s}"
+            )
+        return self
+
+
+def _validate(checks: Checks, path: PathKey, node: Node, params: CloudFrontParams) -> None:
+    for i, origin in enumerate(params.origins):
+        if checks.node_ref((*path, "origins", i, "target"), origin.target):
+            checks.edge_ref((*path, "origins", i, "target"), node.id, origin.target, "an origin")
+
+
+SPEC = kind(
+    "cloudfront",
+    CloudFrontParams,
+    title="CloudFront",
+    category="network",
+    order=30,
+    summary="CDN: per-edge LRU caches with TTLs, origin failover, stale-if-error.",
+    icon=("diagrams.aws.network", "CloudFront"),
+    arn=Arn("cloudfront", "distribution/{id}", regional=False),
+    iam_service="cloudfront",
+    conditions=("cache_miss", "cache_hit", "origin_error"),
+    capabilities={Capability.waf_attachable},
+    behavior="archgen.runtime.behaviors.cloudfront:CloudFront",
+    validate=_validate,
+)

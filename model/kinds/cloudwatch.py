@@ -1,0 +1,173 @@
+"""CloudWatch: metrics of other nodes, M-of-N alarms and their actions."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field, model_validator
+
+from archgen.model.base import (
+    MAX_INSTANCES,
+    Id,
+    Strict,
+)
+from archgen.model.kind import (
+    Arn,
+    Capability,
+    Checks,
+    KindParams,
+    Node,
+    kind,
+)
+from archgen.model.loader import PathKey
+
+
+class Comparison(StrEnum):
+    greater_than = "GreaterThanThreshold"
+    greater_or_equal = "GreaterThanOrEqualToThreshold"
+    less_than = "LessThanThreshold"
+    less_or_equal = "LessThanOrEqualToThreshold"
+
+
+class MissingData(StrEnum):
+    missing = "missing"
+    not_breaching = "notBreaching"
+    breaching = "breaching"
+    ignore = "ignore"
+
+
+class Statistic(StrEnum):
+    average = "Average"
+    sum = "Sum"
+    minimum = "Minimum"
+    maximum = "Maximum"
+    sample_count = "SampleCount"
+    p99 = "p99"
+
+
+class MetricName(StrEnum):
+    """Metrics the simulated services publish; names follow AWS's namespaces loosely."""
+
+    cpu_utilization = "CPUUtilization"
+    request_count = "RequestCount"
+    errors_5xx = "HTTPCode_5XX_Count"
+    latency = "Latency"
+    healthy_hosts = "HealthyHostCount"
+    throttles = "Throttles"
+    errors = "Errors"
+    queue_depth = "ApproximateNumberOfMessagesVisible"
+    oldest_message_age = "ApproximateAgeOfOldestMessage"
+    cache_hit_rate = "CacheHitRate"
+    blocked_requests = "BlockedRequests"
+    concurrent_executions = "ConcurrentExecutions"
+    database_connections = "DatabaseConnections"
+
+
+class Metric(Strict):
+    id: Id
+    node: Id = Field(description="Node that publishes the metric.")
+    name: MetricName = Field(description="Which of the node's metrics.")
+    statistic: Statistic = Field(
+        Statistic.average, description="How the datapoints of one period are reduced."
+    )
+
+
+class AlarmActionType(StrEnum):
+    scale = "scale"
+    failover = "failover"
+    notify = "notify"
+
+
+class AlarmAction(Strict):
+    type: AlarmActionType = Field(
+        description="Scale a fleet, fail a DNS record over, or notify a topic."
+    )
+    target: Id = Field(description="Fleet to scale, Route 53 node to fail over, topic to notify.")
+    adjustment: int = Field(
+        0, ge=-MAX_INSTANCES, le=MAX_INSTANCES, description="Instances to add (scale actions)."
+    )
+
+
+class Alarm(Strict):
+    id: Id
+    metric: Id = Field(description="Id of the metric the alarm watches.")
+    comparison: Comparison = Field(
+        Comparison.greater_than, description="How a datapoint is compared with the threshold."
+    )
+    threshold: float = Field(ge=-1e15, le=1e15, description="Value a datapoint is compared with.")
+    evaluation_periods: int = Field(
+        1,
+        gt=0,
+        le=1_440,
+        description="N of M-of-N: the periods looked at (at most a day of minutes).",
+    )
+    datapoints_to_alarm: int | None = Field(
+        None,
+        gt=0,
+        le=1_440,
+        description="M of M-of-N: breaching periods that set ALARM; defaults to N.",
+    )
+    treat_missing_data: MissingData = Field(
+        MissingData.missing, description="What a period without data counts as."
+    )
+    actions: tuple[AlarmAction, ...] = Field(
+        (), description="What happens when the alarm enters ALARM."
+    )
+    ok_actions: tuple[AlarmAction, ...] = Field(
+        (), description="What happens when the alarm returns to OK."
+    )
+
+    @model_validator(mode="after")
+    def _m_of_n(self) -> Alarm:
+        m = self.datapoints_to_alarm
+        if m is not None and m > self.evaluation_periods:
+            raise ValueError(
+                f"datapoints_to_alarm ({m}) exceeds evaluation_periods ({self.evaluation_periods})"
+            )
+        return self
+
+
+class CloudWatchParams(KindParams):
+    period_s: int = Field(60, gt=0, le=86_400, description="At most a day.")
+    metrics: tuple[Metric, ...] = Field((), description="Metrics of other nodes that alarms watch.")
+    alarms: tuple[Alarm, ...] = Field(
+        (), description="Alarms over the metrics, with their actions."
+    )
+
+
+def _validate(checks: Checks, path: PathKey, node: Node, params: CloudWatchParams) -> None:
+    metric_ids = [metric.id for metric in params.metrics]
+    for i, metric in enumerate(params.metrics):
+        checks.node_ref((*path, "metrics", i, "node"), metric.node)
+    for i, alarm in enumerate(params.alarms):
+        checks.ref((*path, "alarms", i, "metric"), alarm.metric, metric_ids, "metric")
+        for field in ("actions", "ok_actions"):
+            for j, action in enumerate(getattr(alarm, field)):
+                _alarm_action(checks, (*path, "alarms", i, field, j, "target"), node.id, action)
+
+
+def _alarm_action(checks: Checks, path: PathKey, source: str, action: AlarmAction) -> None:
+    expected = {
+        AlarmActionType.scale: ("ec2",),
+        AlarmActionType.failover: ("route53",),
+        AlarmActionType.notify: ("sns",),
+    }[action.type]
+    if checks.node_ref(path, action.target, *expected):
+        checks.edge_ref(path, source, action.target, f"a {action.type.value} action")
+
+
+SPEC = kind(
+    "cloudwatch",
+    CloudWatchParams,
+    title="CloudWatch",
+    category="management",
+    order=170,
+    summary="Metrics, M-of-N alarms and their actions.",
+    icon=("diagrams.aws.management", "Cloudwatch"),
+    arn=Arn("cloudwatch", "alarm:{id}"),
+    iam_service="cloudwatch",
+    conditions=("alarm",),
+    capabilities={Capability.collects_metrics},
+    behavior="archgen.runtime.behaviors.cloudwatch:CloudWatch",
+    validate=_validate,
+)

@@ -1,0 +1,84 @@
+"""DynamoDB: a key-value table; provisioned capacity throttles."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field
+
+from archgen.model.base import (
+    Duration,
+    Id,
+    ms,
+)
+from archgen.model.kind import (
+    Arn,
+    Capability,
+    EncryptableAtRest,
+    KindParams,
+    Ref,
+    kind,
+)
+
+MAX_CAPACITY_UNITS = 1_000_000
+"""Bound of a provisioned DynamoDB table's read or write capacity units."""
+
+
+class BillingMode(StrEnum):
+    on_demand = "on_demand"
+    provisioned = "provisioned"
+
+
+class DynamoDbParams(KindParams, EncryptableAtRest):
+    billing_mode: BillingMode = Field(
+        BillingMode.on_demand,
+        description="On demand (no throttling by capacity) or provisioned units.",
+    )
+    read_capacity_units: int = Field(
+        1_000,
+        gt=0,
+        le=MAX_CAPACITY_UNITS,
+        description="Provisioned reads per second; beyond them reads are throttled.",
+    )
+    write_capacity_units: int = Field(
+        1_000,
+        gt=0,
+        le=MAX_CAPACITY_UNITS,
+        description="Provisioned writes per second; beyond them writes are throttled.",
+    )
+    read: Duration = Field(
+        default_factory=lambda: ms(5, 0.4), description="Latency of a read (GetItem, Query)."
+    )
+    write: Duration = Field(
+        default_factory=lambda: ms(8, 0.4), description="Latency of a write (PutItem, UpdateItem)."
+    )
+    max_retries: int = Field(3, ge=0, le=10, description="SDK retries on throttling.")
+    retry_base_ms: float = Field(
+        25,
+        gt=0,
+        le=60_000,
+        description="Base of the SDK's exponential backoff between retries (at most a minute).",
+    )
+    global_table: bool = Field(
+        False, description="Replicated to the table's replicas in other regions."
+    )
+    kms_key: Annotated[Id | None, Ref(("kms",))] = Field(
+        None, description="KMS key node that encrypts the table at rest."
+    )
+
+
+SPEC = kind(
+    "dynamodb",
+    DynamoDbParams,
+    title="DynamoDB table",
+    category="database",
+    order=110,
+    summary="Key-value table; provisioned capacity throttles.",
+    icon=("diagrams.aws.database", "Dynamodb"),
+    arn=Arn("dynamodb", "table/{id}"),
+    iam_service="dynamodb",
+    conditions=("throttled",),
+    capabilities={Capability.data_store, Capability.emits_metrics},
+    behavior="archgen.runtime.behaviors.dynamodb:DynamoDb",
+)

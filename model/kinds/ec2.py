@@ -1,0 +1,132 @@
+"""EC2 Auto Scaling fleet: instances with workers and queues, scaled by target tracking."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from archgen.model.base import (
+    MAX_INSTANCES,
+    Duration,
+    Id,
+    Percent,
+    Strict,
+    ms,
+)
+from archgen.model.kind import (
+    Arn,
+    Capability,
+    Checks,
+    KindParams,
+    Node,
+    Zonal,
+    check_zones,
+    kind,
+)
+from archgen.model.loader import PathKey
+
+
+class AutoScaling(Strict):
+    min_instances: int = Field(
+        1, ge=0, le=MAX_INSTANCES, description="Fewest instances the group keeps."
+    )
+    max_instances: int = Field(10, gt=0, le=MAX_INSTANCES, description="At most 10,000.")
+    desired_instances: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_INSTANCES,
+        description="Instances at the start; defaults to min_instances.",
+    )
+    target_cpu_percent: Percent = Field(
+        50, description="Target tracking: the average CPU the group scales to hold."
+    )
+    launch_s: float = Field(
+        60, ge=0, le=3_600, description="From launch to in service (boot; at most an hour)."
+    )
+    warmup_s: float = Field(
+        300,
+        ge=0,
+        le=3_600,
+        description="After boot, before the instance counts in the metric (at most an hour).",
+    )
+    scale_in_cooldown_s: float = Field(
+        300,
+        ge=0,
+        le=86_400,
+        description="Pause after removing instances before removing more (at most a day).",
+    )
+    metric_period_s: int = Field(
+        60,
+        gt=0,
+        le=3_600,
+        description="Period of the CPU metric target tracking reads (at most an hour).",
+    )
+
+    @model_validator(mode="after")
+    def _bounds(self) -> AutoScaling:
+        if self.min_instances > self.max_instances:
+            raise ValueError(
+                f"min_instances ({self.min_instances}) is greater than "
+                f"max_instances ({self.max_instances})"
+            )
+        desired = self.desired_instances
+        if desired is not None and not self.min_instances <= desired <= self.max_instances:
+            raise ValueError(
+                f"desired_instances ({desired}) must lie between min_instances "
+                f"({self.min_instances}) and max_instances ({self.max_instances})"
+            )
+        return self
+
+    @property
+    def initial_instances(self) -> int:
+        return self.min_instances if self.desired_instances is None else self.desired_instances
+
+
+class Ec2Params(KindParams, Zonal):
+    instance_type: str = Field(
+        "c5.xlarge",
+        max_length=64,
+        description="EC2 instance type of the fleet (shown; capacity comes from the workers).",
+    )
+    zones: tuple[Id, ...] = Field(
+        (),
+        description="Availability-zone groups the fleet spreads over (an AZ outage takes "
+        "out its share).",
+    )
+    workers_per_instance: int = Field(
+        8, gt=0, le=10_000, description="Requests one instance serves at once."
+    )
+    queue_capacity: int = Field(
+        64,
+        ge=0,
+        le=100_000_000,
+        description="Requests waiting per instance; beyond it requests are rejected (503). "
+        "Memory is taken by the requests waiting, not by the capacity.",
+    )
+    service_time: Duration = Field(
+        default_factory=lambda: ms(40, 0.6),
+        description="Time one worker takes to serve a request, calls to others excluded.",
+    )
+    autoscaling: AutoScaling = Field(
+        default_factory=AutoScaling,
+        description="The Auto Scaling group: instance bounds and target tracking.",
+    )
+
+
+def _validate(checks: Checks, path: PathKey, node: Node, params: Ec2Params) -> None:
+    check_zones(checks, path, params)
+
+
+SPEC = kind(
+    "ec2",
+    Ec2Params,
+    title="EC2 Auto Scaling fleet",
+    category="compute",
+    order=70,
+    summary="Instances with workers and queues, scaled by target tracking.",
+    icon=("diagrams.aws.compute", "EC2AutoScaling"),
+    arn=Arn("autoscaling", "autoScalingGroup:*:autoScalingGroupName/{id}"),
+    iam_service="autoscaling",
+    capabilities={Capability.runs_code, Capability.emits_metrics},
+    behavior="archgen.runtime.behaviors.ec2:Ec2Fleet",
+    validate=_validate,
+)

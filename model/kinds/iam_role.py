@@ -1,0 +1,37 @@
+"""IAM role: the policies that authorize the calls of the nodes it is given to."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from archgen.model.iam import PolicyDocument
+from archgen.model.kind import (
+    Arn,
+    Capability,
+    KindParams,
+    kind,
+)
+
+
+class IamRoleParams(KindParams):
+    policies: tuple[PolicyDocument, ...] = Field(
+        (), description="Identity policies attached to the role."
+    )
+    assumed_by: tuple[str, ...] = Field(
+        (), description="Service principals that may assume the role (ec2.amazonaws.com…)."
+    )
+
+
+SPEC = kind(
+    "iam_role",
+    IamRoleParams,
+    title="IAM role",
+    category="security",
+    order=140,
+    summary="Role with policy documents.",
+    icon=("diagrams.aws.security", "IAMRole"),
+    arn=Arn("iam", "role/{id}", regional=False),
+    iam_service="iam",
+    capabilities={Capability.security},
+    behavior="archgen.runtime.behaviors.iam_role:IamRole",
+)

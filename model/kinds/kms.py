@@ -1,0 +1,55 @@
+"""KMS: an envelope-encryption key with a shared request quota."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from archgen.model.base import (
+    Duration,
+    ms,
+)
+from archgen.model.iam import PolicyDocument
+from archgen.model.kind import (
+    Arn,
+    Capability,
+    KindParams,
+    kind,
+)
+
+
+class KmsParams(KindParams):
+    key_spec: Literal["SYMMETRIC_DEFAULT"] = Field(
+        "SYMMETRIC_DEFAULT",
+        description="Type of key; only symmetric keys (envelope encryption) are modelled.",
+    )
+    requests_per_s_quota: int = Field(
+        10_000,
+        gt=0,
+        le=1_000_000,
+        description="Shared quota of cryptographic operations per second.",
+    )
+    latency: Duration = Field(
+        default_factory=lambda: ms(6, 0.4), description="Latency of one cryptographic operation."
+    )
+    rotation: bool = Field(True, description="Automatic yearly rotation of the key material.")
+    key_policy: PolicyDocument | None = Field(
+        None, description="Resource policy of the key; none: the account's default policy."
+    )
+
+
+SPEC = kind(
+    "kms",
+    KmsParams,
+    title="KMS key",
+    category="security",
+    order=130,
+    summary="Envelope encryption key.",
+    icon=("diagrams.aws.security", "KMS"),
+    arn=Arn("kms", "key/{id}"),
+    iam_service="kms",
+    conditions=("throttled",),
+    capabilities={Capability.security},
+    behavior="archgen.runtime.behaviors.kms:Kms",
+)

@@ -1,0 +1,152 @@
+"""Lambda: functions with concurrency limits, cold starts, retries and SQS event sources."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from archgen.model.base import (
+    Duration,
+    Id,
+    Probability,
+    Strict,
+    ms,
+)
+from archgen.model.kind import (
+    Arn,
+    Capability,
+    Checks,
+    KindParams,
+    Node,
+    kind,
+)
+from archgen.model.kinds.sqs import SqsParams
+from archgen.model.loader import PathKey
+
+MAX_CONCURRENCY = 100_000
+"""Bound of Lambda concurrency (AWS's default account quota is 1,000)."""
+
+
+class LambdaEventSource(Strict):
+    queue: Id = Field(description="SQS queue node the function polls.")
+    batch_size: int = Field(
+        10,
+        ge=1,
+        le=10_000,
+        description="Messages handed to one invocation (at most 10 for a FIFO queue).",
+    )
+    max_batching_window_s: float = Field(
+        0, ge=0, le=300, description="How long the poller waits to fill a batch (at most 300 s)."
+    )
+    report_batch_item_failures: bool = Field(
+        False,
+        description="Only failed messages of a batch return to the queue, not the whole batch.",
+    )
+
+
+class LambdaAsync(Strict):
+    max_retry_attempts: int = Field(
+        2, ge=0, le=2, description="Retries of a failed asynchronous invocation (0 to 2)."
+    )
+    max_event_age_s: int = Field(
+        21_600,
+        ge=60,
+        le=21_600,
+        description="How long an event may wait for a retry before it is dropped (60 s to 6 h).",
+    )
+    on_failure: Id | None = Field(
+        None, description="Node (SQS, SNS or Lambda) that receives events whose retries ran out."
+    )
+
+
+class LambdaParams(KindParams):
+    memory_mb: int = Field(
+        128,
+        ge=128,
+        le=10_240,
+        description="Memory of one execution environment (128 to 10,240 MB).",
+    )
+    timeout_s: float = Field(
+        3,
+        gt=0,
+        le=900,
+        description="How long one invocation may run before it is stopped (at most 900 s).",
+    )
+    reserved_concurrency: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_CONCURRENCY,
+        description="Environments set aside for this function, and its ceiling; none: shared.",
+    )
+    account_concurrency_limit: int = Field(
+        1_000, gt=0, le=MAX_CONCURRENCY, description="At most 100,000."
+    )
+    duration: Duration = Field(
+        default_factory=lambda: ms(50, 0.5),
+        description="Run time of one invocation once warm, calls to others excluded.",
+    )
+    cold_start: Duration = Field(
+        default_factory=lambda: ms(250, 0.3),
+        description="Extra time of an invocation that needs a new environment.",
+    )
+    idle_environment_s: float = Field(
+        600, gt=0, le=86_400, description="How long an idle environment stays warm (≤ a day)."
+    )
+    error_rate: Probability = Field(
+        0.0, description="Share of invocations that fail on their own (0 to 1)."
+    )
+    event_source: LambdaEventSource | None = Field(
+        None, description="SQS queue the function polls for batches; none: invoked by calls."
+    )
+    async_invocation: LambdaAsync = Field(
+        default_factory=LambdaAsync,
+        description="Retries and failure destination of asynchronous invocations.",
+    )
+
+    @model_validator(mode="after")
+    def _reserved_within_account(self) -> LambdaParams:
+        reserved = self.reserved_concurrency
+        if reserved is not None and reserved > self.account_concurrency_limit:
+            raise ValueError(
+                f"reserved_concurrency ({reserved}) exceeds account_concurrency_limit "
+                f"({self.account_concurrency_limit})"
+            )
+        return self
+
+
+def _validate(checks: Checks, path: PathKey, node: Node, params: LambdaParams) -> None:
+    source = params.event_source
+    if source and checks.node_ref((*path, "event_source", "queue"), source.queue, "sqs"):
+        checks.edge_ref(
+            (*path, "event_source", "queue"),
+            node.id,
+            source.queue,
+            "an SQS event source (Lambda polls the queue)",
+        )
+        queue = checks.params_of(source.queue)
+        assert isinstance(queue, SqsParams)
+        if queue.fifo and source.batch_size > 10:
+            checks.report(
+                (*path, "event_source", "batch_size"),
+                "a FIFO queue event source takes batches of at most 10",
+            )
+    on_failure = params.async_invocation.on_failure
+    failure_path = (*path, "async_invocation", "on_failure")
+    if checks.node_ref(failure_path, on_failure, "sqs", "sns", "lambda") and on_failure:
+        checks.edge_ref(failure_path, node.id, on_failure, "an on-failure destination")
+
+
+SPEC = kind(
+    "lambda",
+    LambdaParams,
+    title="Lambda",
+    category="compute",
+    order=80,
+    summary="Functions with concurrency limits, cold starts, retries, SQS event sources.",
+    icon=("diagrams.aws.compute", "Lambda"),
+    arn=Arn("lambda", "function:{id}"),
+    iam_service="lambda",
+    conditions=("throttled",),
+    capabilities={Capability.runs_code, Capability.emits_metrics},
+    behavior="archgen.runtime.behaviors.lambda_:Lambda",
+    validate=_validate,
+)

@@ -1,0 +1,81 @@
+"""RDS / Aurora: a relational database, Multi-AZ with failover."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from archgen.model.base import (
+    Duration,
+    Id,
+    ms,
+)
+from archgen.model.kind import (
+    Arn,
+    Capability,
+    Checks,
+    EncryptableAtRest,
+    KindParams,
+    Node,
+    Ref,
+    Zonal,
+    check_zones,
+    kind,
+)
+from archgen.model.loader import PathKey
+
+
+class RdsParams(KindParams, Zonal, EncryptableAtRest):
+    engine: Literal["aurora-mysql", "aurora-postgresql", "mysql", "postgres"] = Field(
+        "aurora-mysql", description="Database engine."
+    )
+    instance_class: str = Field(
+        "db.r6g.xlarge",
+        max_length=64,
+        description="DB instance class (shown; capacity comes from max_connections).",
+    )
+    max_connections: int = Field(
+        1_000,
+        gt=0,
+        le=100_000,
+        description="Connections open at once; beyond them queries are refused.",
+    )
+    read: Duration = Field(
+        default_factory=lambda: ms(4, 0.5), description="Latency of a read query."
+    )
+    write: Duration = Field(
+        default_factory=lambda: ms(10, 0.5), description="Latency of a write query."
+    )
+    multi_az: bool = Field(
+        True, description="A synchronous standby in another zone takes over when the primary fails."
+    )
+    zones: tuple[Id, ...] = Field((), description="Primary zone first, then standby zones.")
+    failover_s: float = Field(
+        35, gt=0, le=3_600, description="Multi-AZ failover takes tens of seconds."
+    )
+    kms_key: Annotated[Id | None, Ref(("kms",))] = Field(
+        None, description="KMS key node that encrypts the storage at rest."
+    )
+
+
+def _validate(checks: Checks, path: PathKey, node: Node, params: RdsParams) -> None:
+    check_zones(checks, path, params)
+    if params.multi_az and len(params.zones) == 1:
+        checks.report((*path, "zones"), "multi_az needs a standby zone after the primary")
+
+
+SPEC = kind(
+    "rds",
+    RdsParams,
+    title="RDS / Aurora",
+    category="database",
+    order=120,
+    summary="Relational database, Multi-AZ.",
+    icon=("diagrams.aws.database", "RDS"),
+    arn=Arn("rds-db", "dbuser:{id}/*"),
+    iam_service="rds-db",
+    capabilities={Capability.data_store, Capability.emits_metrics},
+    behavior="archgen.runtime.behaviors.rds:Rds",
+    validate=_validate,
+)

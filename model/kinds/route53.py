@@ -1,0 +1,110 @@
+"""Route 53: DNS answers by latency, failover or weight, with health checks."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import Field
+
+from archgen.model.base import (
+    Duration,
+    Id,
+    Strict,
+    ms,
+)
+from archgen.model.kind import (
+    Arn,
+    Capability,
+    Checks,
+    KindParams,
+    Node,
+    kind,
+)
+from archgen.model.loader import PathKey
+from archgen.model.schema import GroupKind
+
+
+class RoutingPolicy(StrEnum):
+    simple = "simple"
+    latency = "latency"
+    failover = "failover"
+    weighted = "weighted"
+
+
+class FailoverRole(StrEnum):
+    primary = "primary"
+    secondary = "secondary"
+
+
+class DnsRecord(Strict):
+    """One record of the routed name: where it points and how it is health-checked."""
+
+    target: Id = Field(description="Node the answer points at (e.g. a regional load balancer).")
+    region: Id | None = Field(None, description="Region group, for latency routing.")
+    weight: int = Field(
+        1, ge=0, le=255, description="Relative share of answers, for weighted routing (0 to 255)."
+    )
+    failover: FailoverRole | None = Field(
+        None, description="Primary or secondary, for failover routing."
+    )
+    health_check: bool = Field(
+        True,
+        description="Route 53 health-checks the target; an unhealthy record is not answered.",
+    )
+    health_alarm: Id | None = Field(
+        None, description="CloudWatch alarm whose ALARM state marks this record unhealthy."
+    )
+
+
+class Route53Params(KindParams):
+    routing: RoutingPolicy = Field(
+        RoutingPolicy.latency,
+        description="How an answer is chosen: latency, failover, weighted or simple.",
+    )
+    ttl_s: int = Field(
+        60, ge=0, le=172_800, description="How long resolvers cache an answer (at most two days)."
+    )
+    health_check_interval_s: Literal[10, 30] = Field(
+        30, description="Seconds between two health checks of a record's target (10 or 30)."
+    )
+    failure_threshold: int = Field(
+        3, ge=1, le=10, description="Consecutive failed checks before a target counts as unhealthy."
+    )
+    records: tuple[DnsRecord, ...] = Field((), description="The answers the name can resolve to.")
+    resolve: Duration = Field(
+        default_factory=lambda: ms(20, 0.3), description="Latency of one DNS resolution."
+    )
+
+
+def _validate(checks: Checks, path: PathKey, node: Node, params: Route53Params) -> None:
+    alarms = checks.alarm_ids()
+    for i, record in enumerate(params.records):
+        checks.node_ref((*path, "records", i, "target"), record.target)
+        if record.region is not None:
+            checks.group_ref((*path, "records", i, "region"), record.region, GroupKind.region)
+        elif params.routing is RoutingPolicy.latency:
+            checks.report((*path, "records", i), "latency routing needs the record's region")
+        if record.health_alarm:
+            checks.ref((*path, "records", i, "health_alarm"), record.health_alarm, alarms, "alarm")
+    if params.routing is RoutingPolicy.failover:
+        roles = [record.failover for record in params.records]
+        if roles.count(FailoverRole.primary) != 1:
+            checks.report((*path, "records"), "failover routing needs exactly one primary record")
+
+
+SPEC = kind(
+    "route53",
+    Route53Params,
+    title="Route 53",
+    category="network",
+    order=20,
+    summary="DNS with latency, failover and weighted routing and health checks.",
+    icon=("diagrams.aws.network", "Route53"),
+    arn=Arn("route53", "hostedzone/{id}", regional=False, with_account=False),
+    iam_service="route53",
+    conditions=("failover",),
+    capabilities={Capability.dns},
+    behavior="archgen.runtime.behaviors.route53:Route53",
+    validate=_validate,
+)

@@ -1,0 +1,83 @@
+"""S3: an object store, optionally encrypted with a KMS key."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from archgen.model.base import (
+    YEAR_S,
+    Duration,
+    Id,
+    Percent,
+    ms,
+)
+from archgen.model.kind import (
+    Arn,
+    Capability,
+    EncryptableAtRest,
+    KindParams,
+    Ref,
+    kind,
+)
+
+
+class S3Params(KindParams, EncryptableAtRest):
+    objects: int = Field(
+        100_000, ge=0, le=10**12, description="Objects stored at the start (at most 10^12)."
+    )
+    object_size_kb: float = Field(
+        200, gt=0, le=5 * 2**30, description="At most 5 TiB, S3's largest object."
+    )
+    get: Duration = Field(
+        default_factory=lambda: ms(30, 0.5), description="Latency of a read (GetObject)."
+    )
+    put: Duration = Field(
+        default_factory=lambda: ms(45, 0.5), description="Latency of a write (PutObject)."
+    )
+    availability_percent: Percent = Field(99.9, description="SLA target of the storage class.")
+    encryption: Literal["sse-s3", "sse-kms"] = Field(
+        "sse-s3", description="Server-side encryption: S3-managed keys or a KMS key."
+    )
+    kms_key: Annotated[Id | None, Ref(("kms",))] = Field(
+        None, description="KMS key node that encrypts the objects (sse-kms)."
+    )
+    cache_max_age_s: int | None = Field(
+        None,
+        ge=0,
+        le=YEAR_S,
+        description="Cache-Control max-age sent with objects; none → CDN default TTL.",
+    )
+
+
+SPEC = kind(
+    "s3",
+    S3Params,
+    title="S3 bucket",
+    category="storage",
+    summary="Object store.",
+    order=100,
+    icon=("diagrams.aws.storage", "S3"),
+    arn=Arn(
+        "s3",
+        "{id}",
+        regional=False,
+        with_account=False,
+        object_ops=(
+            "GetObject",
+            "PutObject",
+            "DeleteObject",
+            "HeadObject",
+            "CopyObject",
+            "RestoreObject",
+            "GetObjectAcl",
+            "PutObjectAcl",
+            "AbortMultipartUpload",
+        ),
+    ),
+    iam_service="s3",
+    conditions=("not_found",),
+    capabilities={Capability.data_store, Capability.emits_metrics},
+    behavior="archgen.runtime.behaviors.s3:S3",
+)

@@ -1,0 +1,54 @@
+"""SageMaker endpoint: real-time inference on a few instances."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from archgen.model.base import (
+    MAX_INSTANCES,
+    Duration,
+    ms,
+)
+from archgen.model.kind import (
+    Arn,
+    Capability,
+    KindParams,
+    kind,
+)
+
+
+class SageMakerParams(KindParams):
+    instance_type: str = Field(
+        "ml.c5.xlarge",
+        max_length=64,
+        description="ML instance type (shown; capacity comes from the concurrency).",
+    )
+    instances: int = Field(2, gt=0, le=MAX_INSTANCES, description="Instances behind the endpoint.")
+    concurrency_per_instance: int = Field(
+        4, gt=0, le=1_000, description="Requests one instance serves at once."
+    )
+    inference: Duration = Field(
+        default_factory=lambda: ms(25, 0.4), description="Time one inference takes."
+    )
+    top_k: int = Field(10, ge=1, le=100, description="Recommendations returned per request.")
+    algorithm: Literal["item_cooccurrence"] = Field(
+        "item_cooccurrence",
+        description="What the model computes from the interactions it has seen.",
+    )
+
+
+SPEC = kind(
+    "sagemaker_endpoint",
+    SageMakerParams,
+    title="SageMaker endpoint",
+    category="ml",
+    order=90,
+    summary="Real-time inference endpoint serving a recommender.",
+    icon=("diagrams.aws.ml", "Sagemaker"),
+    arn=Arn("sagemaker", "endpoint/{id}"),
+    iam_service="sagemaker",
+    capabilities={Capability.runs_code, Capability.emits_metrics},
+    behavior="archgen.runtime.behaviors.sagemaker_endpoint:SageMakerEndpoint",
+)

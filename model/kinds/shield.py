@@ -1,0 +1,59 @@
+"""Shield: DDoS protection of the nodes it protects."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field
+
+from archgen.model.base import (
+    Id,
+)
+from archgen.model.kind import (
+    Arn,
+    Capability,
+    Checks,
+    KindParams,
+    Node,
+    Protects,
+    Ref,
+    kind,
+)
+from archgen.model.loader import PathKey
+
+
+class ShieldTier(StrEnum):
+    standard = "standard"
+    advanced = "advanced"
+
+
+class ShieldParams(KindParams, Protects):
+    tier: ShieldTier = Field(
+        ShieldTier.standard,
+        description="Standard (free, automatic) or Advanced (DDoS response, cost protection).",
+    )
+    protects: Annotated[tuple[Id, ...], Ref(role="watches")] = Field(
+        (), description="Nodes this protection is attached to."
+    )
+
+
+def _validate(checks: Checks, path: PathKey, node: Node, params: ShieldParams) -> None:
+    for i, protected in enumerate(params.protects):
+        checks.node_ref((*path, "protects", i), protected)
+
+
+SPEC = kind(
+    "shield",
+    ShieldParams,
+    title="Shield",
+    category="security",
+    order=40,
+    summary="DDoS protection of the nodes it protects.",
+    icon=("diagrams.aws.security", "Shield"),
+    arn=Arn("shield", "protection/{id}", regional=False),
+    iam_service="shield",
+    capabilities={Capability.security},
+    behavior="archgen.runtime.behaviors.shield:Shield",
+    validate=_validate,
+)

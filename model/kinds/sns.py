@@ -1,0 +1,93 @@
+"""SNS: fan-out to subscriptions, with filter policies and dead-letter queues."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field
+
+from archgen.model.base import (
+    Duration,
+    Id,
+    Strict,
+    ms,
+)
+from archgen.model.kind import (
+    Arn,
+    Capability,
+    Checks,
+    EncryptableAtRest,
+    KindParams,
+    Node,
+    Ref,
+    kind,
+)
+from archgen.model.loader import PathKey
+
+
+class SnsProtocol(StrEnum):
+    sqs = "sqs"
+    lambda_ = "lambda"
+    email = "email"
+    sms = "sms"
+    https = "https"
+
+
+class SnsSubscription(Strict):
+    endpoint: Id = Field(description="Node that receives the notifications.")
+    protocol: SnsProtocol = Field(
+        description="How notifications are delivered (sqs, lambda, email, sms, https)."
+    )
+    filter_policy: dict[str, tuple[str | int | float | bool, ...]] | None = Field(
+        None, description="Message attribute → accepted values: keys AND, values OR."
+    )
+    raw_message_delivery: bool = Field(
+        False, description="Deliver the message body alone, without the SNS envelope."
+    )
+    dead_letter_queue: Id | None = Field(
+        None, description="SQS queue that keeps messages whose delivery retries ran out."
+    )
+
+
+class SnsParams(KindParams, EncryptableAtRest):
+    fifo: bool = Field(
+        False, description="FIFO topic: ordered, deduplicated, delivers to FIFO queues only."
+    )
+    subscriptions: tuple[SnsSubscription, ...] = Field(
+        (), description="Endpoints the topic delivers to."
+    )
+    latency: Duration = Field(
+        default_factory=lambda: ms(30, 0.5), description="Latency of a publish."
+    )
+    kms_key: Annotated[Id | None, Ref(("kms",))] = Field(
+        None, description="KMS key node that encrypts the messages at rest."
+    )
+
+
+def _validate(checks: Checks, path: PathKey, node: Node, params: SnsParams) -> None:
+    endpoint_kinds = {SnsProtocol.sqs: ("sqs",), SnsProtocol.lambda_: ("lambda",)}
+    for i, sub in enumerate(params.subscriptions):
+        sub_path = (*path, "subscriptions", i, "endpoint")
+        if checks.node_ref(sub_path, sub.endpoint, *endpoint_kinds.get(sub.protocol, ())):
+            checks.edge_ref(sub_path, node.id, sub.endpoint, "a subscription")
+        dlq_path = (*path, "subscriptions", i, "dead_letter_queue")
+        dlq = sub.dead_letter_queue
+        if checks.node_ref(dlq_path, dlq, "sqs") and dlq:
+            checks.edge_ref(dlq_path, node.id, dlq, "a subscription's dead-letter queue")
+
+
+SPEC = kind(
+    "sns",
+    SnsParams,
+    title="SNS topic",
+    category="integration",
+    order=160,
+    summary="Fan-out with filter policies.",
+    icon=("diagrams.aws.integration", "SNS"),
+    arn=Arn("sns", "{id}"),
+    iam_service="sns",
+    capabilities={Capability.async_fanout, Capability.data_store},
+    behavior="archgen.runtime.behaviors.sns:Sns",
+    validate=_validate,
+)

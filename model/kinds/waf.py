@@ -1,0 +1,83 @@
+"""WAF: a web ACL with a rate-based rule, screening calls to the nodes it protects."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from archgen.model.base import (
+    Duration,
+    Id,
+    Strict,
+    ms,
+)
+from archgen.model.kind import (
+    Arn,
+    Capability,
+    Checks,
+    KindParams,
+    Node,
+    Protects,
+    Ref,
+    kind,
+)
+from archgen.model.loader import PathKey
+
+
+class WafRateRule(Strict):
+    limit: int = Field(
+        2_000,
+        ge=10,
+        le=2_000_000_000,
+        description="Requests per key per window before blocking (AWS: 10 to 2 billion).",
+    )
+    window_s: Literal[60, 120, 300, 600] = Field(
+        300, description="Length of the counting window in seconds (60, 120, 300 or 600)."
+    )
+    key: Literal["ip", "forwarded_ip", "header"] = Field(
+        "ip", description="What requests are counted by: source IP, forwarded IP or a header."
+    )
+
+
+class WafParams(KindParams, Protects):
+    protects: Annotated[tuple[Id, ...], Ref(role="watches")] = Field(
+        (), description="Nodes the web ACL is attached to (CloudFront, ALB)."
+    )
+    rate_rule: WafRateRule = Field(
+        default_factory=WafRateRule,
+        description="The rate-based rule: how many requests per key a window allows.",
+    )
+    evaluation_interval_s: int = Field(
+        30,
+        gt=0,
+        le=600,
+        description="Rate-based rules are enforced periodically, not per request (at most "
+        "every 10 minutes).",
+    )
+    inspect: Duration = Field(
+        default_factory=lambda: ms(1, 0.3),
+        description="Latency WAF adds to each request it inspects.",
+    )
+
+
+def _validate(checks: Checks, path: PathKey, node: Node, params: WafParams) -> None:
+    for i, protected in enumerate(params.protects):
+        checks.node_ref((*path, "protects", i), protected)
+
+
+SPEC = kind(
+    "waf",
+    WafParams,
+    title="WAF",
+    category="security",
+    order=50,
+    summary="Web ACL with rate-based rules.",
+    icon=("diagrams.aws.security", "WAF"),
+    arn=Arn("wafv2", "regional/webacl/{id}"),
+    iam_service="wafv2",
+    conditions=("blocked",),
+    capabilities={Capability.security},
+    behavior="archgen.runtime.behaviors.waf:Waf",
+    validate=_validate,
+)
