@@ -97,7 +97,8 @@ def check_inputs(
         raise RunError(f"--scale: must be above 0 and at most {MAX_FACTOR:,} (got {scale:g})")
     if duration_s is not None and not 0 < duration_s <= MAX_SECONDS:
         raise RunError(
-            f"--duration: must be above 0 and at most {MAX_SECONDS:,} s, a week (got {duration_s:g})"
+            f"--duration: must be above 0 and at most {MAX_SECONDS:,} s, a week "
+            f"(got {duration_s:g})"
         )
     if seed is not None and not 0 <= seed <= MAX_SEED:
         raise RunError(f"--seed: must be between 0 and 2**63 - 1 (got {seed})")
