@@ -60,6 +60,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 if TYPE_CHECKING:
     from archgen.model.base import Duration
     from archgen.model.schema import AnyNode, Fault, Model
+    from archgen.runtime.services import Services
 
 Callback = Callable[["Call"], None]
 """Continuation of a call: receives the finished call."""
@@ -221,10 +222,9 @@ class NodeContext(ABC):
     scale: float  # traffic/capacity scale factor of the run
     region: str | None  # region group of this node
     faults: FaultState
-    shared: dict[str, Any]
-    """Run-scoped services several behaviors use (data-at-rest stores, the KMS key ring),
-    keyed by name; one dict per run, never shared between runs. Always holds
-    ``"scenario"`` (the Scenario being run) and ``"seed"`` (the run's seed)."""
+    services: Services
+    """Run-scoped services several behaviors use (the scenario and seed, data-at-rest
+    stores, the KMS key ring); one object per run, never shared between runs."""
 
     @property
     @abstractmethod

@@ -237,7 +237,7 @@ def _simulate(
         summary["spans_sha256"] = sink.sha256()
         _write(folder / "metrics.jsonl", "".join(line + "\n" for line in sim.metrics.lines))
         _write(folder / "summary.json", json.dumps(summary, indent=2, sort_keys=True) + "\n")
-        at_rest = at_rest_report(sim.shared)
+        at_rest = at_rest_report(sim.services.data_at_rest)
         _write(folder / "data-at-rest.json", json.dumps(at_rest, indent=2, sort_keys=True) + "\n")
     return RunResult(summary, folder, sink.records, sim, traffic)
 

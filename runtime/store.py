@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from archgen.model.schema import Model
     from archgen.runtime.behavior import Call, NodeContext
     from archgen.runtime.kms_envelope import DataKey, KmsKey
 
@@ -86,37 +87,31 @@ class DataAtRest:
         return counts
 
 
-def at_rest_report(shared: Mapping[str, Any]) -> dict[str, Any]:
+def at_rest_report(found: DataAtRest) -> dict[str, Any]:
     """What a run folder's ``data-at-rest.json`` holds: per data node, how its records are
     stored and what a scan for plaintext sensitive values finds (counts and the first record's
     key, never the data itself), so that ``archgen check`` can judge a run from disk."""
-    found = shared.get("data_at_rest")
     stores: dict[str, Any] = {}
-    if isinstance(found, DataAtRest):
-        for node_id in sorted(found.stores):
-            counts: dict[str, Any] = {"records": 0, "client-kms": 0, "sse-kms": 0, "none": 0}
-            numbers = 0
-            exposed: list[str] = []
-            for record in found.stores[node_id].scan():
-                counts["records"] += 1
-                counts[record.encryption] = counts.get(record.encryption, 0) + 1
-                values = find_sensitive_values(record.stored)
-                if values:
-                    numbers += len(values)
-                    exposed.append(record.key)
-            counts["plaintext_sensitive_values"] = numbers
-            counts["plaintext_sensitive_records"] = len(exposed)
-            counts["first_plaintext_sensitive_record"] = exposed[0] if exposed else None
-            stores[node_id] = counts
+    for node_id in sorted(found.stores):
+        counts: dict[str, Any] = {"records": 0, "client-kms": 0, "sse-kms": 0, "none": 0}
+        numbers = 0
+        exposed: list[str] = []
+        for record in found.stores[node_id].scan():
+            counts["records"] += 1
+            counts[record.encryption] = counts.get(record.encryption, 0) + 1
+            values = find_sensitive_values(record.stored)
+            if values:
+                numbers += len(values)
+                exposed.append(record.key)
+        counts["plaintext_sensitive_values"] = numbers
+        counts["plaintext_sensitive_records"] = len(exposed)
+        counts["first_plaintext_sensitive_record"] = exposed[0] if exposed else None
+        stores[node_id] = counts
     return {"stores": stores}
 
 
 def data_at_rest(ctx: NodeContext) -> DataAtRest:
-    found = ctx.shared.get("data_at_rest")
-    if found is None:
-        found = ctx.shared["data_at_rest"] = DataAtRest()
-    assert isinstance(found, DataAtRest)
-    return found
+    return ctx.services.data_at_rest
 
 
 # --------------------------------------------------------------------------- sensitive values
@@ -208,9 +203,9 @@ def record_write(ctx: NodeContext, call: Call) -> Record:
 class KeyRing:
     """The run's KMS keys; a multi-Region replica shares its primary's key material."""
 
-    def __init__(self, ctx: NodeContext) -> None:
-        self.model = ctx.model
-        self.seed = int(ctx.shared.get("seed", 0))
+    def __init__(self, model: Model, seed: int) -> None:
+        self.model = model
+        self.seed = seed
         self._keys: dict[str, KmsKey] = {}
 
     def key(self, node_id: str) -> KmsKey:
@@ -225,8 +220,4 @@ class KeyRing:
 
 
 def key_ring(ctx: NodeContext) -> KeyRing:
-    found = ctx.shared.get("kms_key_ring")
-    if found is None:
-        found = ctx.shared["kms_key_ring"] = KeyRing(ctx)
-    assert isinstance(found, KeyRing)
-    return found
+    return ctx.services.key_ring

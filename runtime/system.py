@@ -35,6 +35,7 @@ from archgen.runtime.dists import make_sampler
 from archgen.runtime.engine import Kernel, stream
 from archgen.runtime.metrics import MetricStore
 from archgen.runtime.plan import FlowPlan, StepPlan, compile_flows
+from archgen.runtime.services import Services
 from archgen.runtime.trace import SpanSink
 
 Authorizer = Callable[[Model, AnyNode, AnyNode, str], Any]
@@ -161,7 +162,7 @@ class _Context(NodeContext):
         region = sim.model.region_of(node.group)
         self.region = None if region is None else region.id
         self.faults = FaultState()
-        self.shared = sim.shared
+        self.services = sim.services
         self.stats = NodeStats()
         self.counters: dict[str, int] = {}
         self.behavior: Behavior = Behavior(self)
@@ -323,7 +324,7 @@ class Simulation:
             for consumer in plan.triggered:
                 self.triggered_flow.setdefault(consumer, plan)
         self.metrics = MetricStore(period_s)
-        self.shared: dict[str, Any] = {"scenario": scenario, "seed": seed}
+        self.services = Services(model, scenario, seed)
         self.authorizer = authorizer
         self.span_seq = 0
         self.trace_seq = 0

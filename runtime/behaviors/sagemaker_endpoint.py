@@ -23,6 +23,7 @@ from archgen.runtime.behavior import Behavior, Call, NodeContext, register
 
 if TYPE_CHECKING:
     from archgen.runtime.recommender import CooccurrenceRecommender, Shoppers
+    from archgen.runtime.services import Services
 
 HISTORY_SESSIONS = 4000
 RETRAIN_MS = 300_000.0
@@ -32,19 +33,14 @@ HOLD_OUT = 5  # every 5th session is held out for evaluation
 
 def shoppers_for(ctx: NodeContext) -> Shoppers:
     """The run's catalogue and shoppers, shared by every endpoint (built once per run)."""
-    from archgen.runtime.recommender import Shoppers
+    return ctx.services.once(_build_shoppers)
 
-    found = ctx.shared.get("shoppers")
-    if found is None:
-        from archgen.model.schema import Catalogue
-        from archgen.runtime.recommender import build_catalogue
 
-        scenario = ctx.shared.get("scenario")
-        spec = scenario.traffic.catalogue if scenario is not None else Catalogue()
-        seed = int(ctx.shared.get("seed", 0))
-        found = ctx.shared["shoppers"] = Shoppers(build_catalogue(spec, seed), seed)
-    assert isinstance(found, Shoppers)
-    return found
+def _build_shoppers(services: Services) -> Shoppers:
+    from archgen.runtime.recommender import Shoppers, build_catalogue
+
+    seed = services.seed
+    return Shoppers(build_catalogue(services.scenario.traffic.catalogue, seed), seed)
 
 
 @register("sagemaker_endpoint")

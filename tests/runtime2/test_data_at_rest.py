@@ -22,7 +22,7 @@ def test_card_numbers_are_luhn_valid_and_found_in_plaintext() -> None:
 def test_reference_checkout_stores_only_envelopes(reference: LoadedModel) -> None:
     result = run_scenario(reference.model, "normal-day", duration_s=240)
     assert result.simulation is not None
-    stores = result.simulation.shared["data_at_rest"]
+    stores = result.simulation.services.data_at_rest
     assert isinstance(stores, DataAtRest)
     payments = list(stores.store("payments-db").scan())
     assert len(payments) > 10
@@ -36,7 +36,7 @@ def test_reference_checkout_stores_only_envelopes(reference: LoadedModel) -> Non
     # Envelopes open with the card key (through the run's key ring) and hold the card.
     from archgen.runtime.store import KeyRing
 
-    ring = result.simulation.shared["kms_key_ring"]
+    ring = result.simulation.services.key_ring
     assert isinstance(ring, KeyRing)
     record = payments[0]
     envelope = Envelope.from_bytes(record.stored)

@@ -1,0 +1,43 @@
+"""What behaviors of one run share, as a typed object instead of a dict keyed by name.
+
+One :class:`Services` per run (never shared between runs), reached as ``ctx.services``:
+the scenario and seed, the data stores that ``data-at-rest.json`` is scanned from, and
+the KMS key ring (a replica key shares its primary's material). State that only one kind
+of behavior shares between its nodes (for example a model endpoint's training set) is
+built once per run through :meth:`Services.once`, typed by the function that builds it,
+so the runtime core names no behavior's service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar, cast
+
+from archgen.runtime.store import DataAtRest, KeyRing
+
+if TYPE_CHECKING:
+    from archgen.model.schema import Model, Scenario
+
+T = TypeVar("T")
+
+
+class Services:
+    """The run-scoped services of one simulation."""
+
+    __slots__ = ("_built", "data_at_rest", "key_ring", "model", "scenario", "seed")
+
+    def __init__(self, model: Model, scenario: Scenario, seed: int) -> None:
+        self.model = model
+        self.scenario = scenario
+        self.seed = seed
+        self.data_at_rest = DataAtRest()
+        """Every data node's records (what the at-rest scan reads) and pending data keys."""
+        self.key_ring = KeyRing(model, seed)
+        """The run's KMS keys, by key node."""
+        self._built: dict[Callable[[Services], object], object] = {}
+
+    def once(self, build: Callable[[Services], T]) -> T:
+        """``build(self)``, called on first use only: the same object for the whole run."""
+        if build not in self._built:
+            self._built[build] = build(self)
+        return cast(T, self._built[build])
