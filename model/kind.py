@@ -28,6 +28,7 @@ from pydantic import Field
 from archgen.model.base import Id, Label, Strict, Text
 
 if TYPE_CHECKING:
+    from archgen.model.iam import PolicyDocument
     from archgen.model.loader import PathKey
     from archgen.model.schema import GroupKind
 
@@ -109,7 +110,49 @@ class Zonal:
         def zones(self) -> tuple[str, ...]: ...
 
 
-FIELD_CAPABILITIES: tuple[type, ...] = (EncryptableAtRest, Protects, Zonal)
+class CacheControl:
+    """Field capability: sends ``Cache-Control: max-age`` (``cache_max_age_s``) with what it
+    serves, which a CDN in front of it honours within its own TTL bounds."""
+
+    __slots__ = ()
+    FIELDS: ClassVar[tuple[str, ...]] = ("cache_max_age_s",)
+    if TYPE_CHECKING:
+
+        @property
+        def cache_max_age_s(self) -> int | None: ...
+
+
+class GrantsPolicies:
+    """Field capability: an identity whose ``policies`` authorize the calls of the nodes
+    that name it as their ``role``."""
+
+    __slots__ = ()
+    FIELDS: ClassVar[tuple[str, ...]] = ("policies",)
+    if TYPE_CHECKING:
+
+        @property
+        def policies(self) -> tuple[PolicyDocument, ...]: ...
+
+
+class ResourcePolicy:
+    """Field capability: a resource policy (``key_policy``) that also decides who may call."""
+
+    __slots__ = ()
+    FIELDS: ClassVar[tuple[str, ...]] = ("key_policy",)
+    if TYPE_CHECKING:
+
+        @property
+        def key_policy(self) -> PolicyDocument | None: ...
+
+
+FIELD_CAPABILITIES: tuple[type, ...] = (
+    EncryptableAtRest,
+    Protects,
+    Zonal,
+    CacheControl,
+    GrantsPolicies,
+    ResourcePolicy,
+)
 
 
 class Capability(StrEnum):
@@ -135,6 +178,13 @@ class Capability(StrEnum):
     """Shown in the security view (IAM, KMS, Shield, WAF)."""
     async_fanout = "async_fanout"
     """Its deliveries are asynchronous invocations (SNS → Lambda)."""
+    role = "role"
+    """An identity other nodes name as their ``role`` (was ``"iam_role"``)."""
+    key = "key"
+    """An encryption key that ``kms_key`` and ``encrypted_with`` name (was ``"kms"``)."""
+    consumer = "consumer"
+    """Takes work off others and can crash mid-task: the ``consumer_crash`` fault's target
+    (was ``"lambda", "ec2"``)."""
 
 
 def _walk_refs(value: object, path: tuple[str | int, ...]) -> Iterator[Reference]:
@@ -270,6 +320,9 @@ class KindSpec:
     order: int = 1000
     """Catalogue position (reference page, JSON Schema ``oneOf``); ties sort by name."""
     mermaid_shape: tuple[str, str] | None = None
+    screen_order: int = 100
+    """For :class:`Protects` kinds: protections screen a call in this order, lowest first
+    (Shield at the network edge before WAF's rules)."""
     source: str = field(default="", compare=False)
     """Where it was found (the entry point's value), for error messages."""
 
@@ -316,6 +369,7 @@ def kind(
     node_class_name: str = "",
     order: int = 1000,
     mermaid_shape: tuple[str, str] | None = None,
+    screen_order: int = 100,
 ) -> KindSpec:
     """Declare a kind. ``validate`` receives the node's params already narrowed to ``P``."""
     hook: Hook | None = None
@@ -342,4 +396,5 @@ def kind(
         node_class_name=node_class_name,
         order=order,
         mermaid_shape=mermaid_shape,
+        screen_order=screen_order,
     )

@@ -20,7 +20,7 @@ from importlib.metadata import EntryPoint
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from archgen.model.kind import FIELD_CAPABILITIES, KindParams, KindSpec, Node
+from archgen.model.kind import FIELD_CAPABILITIES, Capability, KindParams, KindSpec, Node
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -52,6 +52,17 @@ def spec(name: str) -> KindSpec:
 
 def names() -> tuple[str, ...]:
     return tuple(kinds())
+
+
+def with_capability(capability: Capability) -> tuple[str, ...]:
+    """The kinds that declare ``capability``, in catalogue order."""
+    return tuple(name for name, one in kinds().items() if one.has(capability))
+
+
+def has(node_kind: str, capability: Capability) -> bool:
+    """Whether ``node_kind`` declares ``capability`` (False for a kind nobody registered)."""
+    found = kinds().get(node_kind)
+    return found is not None and found.has(capability)
 
 
 def entry_points() -> list[EntryPoint]:

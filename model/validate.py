@@ -12,9 +12,9 @@ import pydantic
 
 from archgen.model import kinds as k
 from archgen.model.errors import Problem, did_you_mean
-from archgen.model.kind import EncryptableAtRest, KindParams
+from archgen.model.kind import Capability, EncryptableAtRest, KindParams
 from archgen.model.loader import Document, PathKey, format_path
-from archgen.model.registry import kinds
+from archgen.model.registry import kinds, with_capability
 from archgen.model.schema import (
     ALLOWED_PARENTS,
     AnyNode,
@@ -207,7 +207,7 @@ class _Checker:
             path: PathKey = ("nodes", index)
             if node.group is not None:
                 self.group_ref((*path, "group"), node.group)
-            self.node_ref((*path, "role"), node.role, "iam_role")
+            self.node_ref((*path, "role"), node.role, *with_capability(Capability.role))
             if node.replica_of is not None and self.node_ref(
                 (*path, "replica_of"), node.replica_of
             ):
@@ -231,7 +231,7 @@ class _Checker:
 
     def params_rules(self, path: PathKey, node: AnyNode) -> None:
         if isinstance(node.params, EncryptableAtRest):
-            self.node_ref((*path, "kms_key"), node.params.kms_key, "kms")
+            self.node_ref((*path, "kms_key"), node.params.kms_key, *with_capability(Capability.key))
         hook = kinds()[node.kind].validate
         if hook is not None:
             hook(self, path, node)
@@ -261,7 +261,9 @@ class _Checker:
                 )
             else:
                 seen[edge.key] = index
-            self.node_ref((*path, "encrypted_with"), edge.encrypted_with, "kms")
+            self.node_ref(
+                (*path, "encrypted_with"), edge.encrypted_with, *with_capability(Capability.key)
+            )
             if len(set(edge.operations)) != len(edge.operations):
                 self.report((*path, "operations"), "an operation is listed twice")
 
@@ -352,7 +354,11 @@ class _Checker:
     def journey_rules(self) -> None:
         flows = self.model.flows_by_id
         for index, journey in enumerate(self.model.journeys):
-            self.node_ref(("journeys", index, "client"), journey.client, "client")
+            self.node_ref(
+                ("journeys", index, "client"),
+                journey.client,
+                *with_capability(Capability.traffic_source),
+            )
             for i, step in enumerate(journey.flows):
                 self.ref(("journeys", index, "flows", i, "flow"), step.flow, flows, "flow")
 
@@ -381,7 +387,11 @@ class _Checker:
                 elif fault.type is FaultType.region_outage:
                     self.group_ref((*fault_path, "target"), fault.target, GroupKind.region)
                 elif fault.type is FaultType.consumer_crash:
-                    self.node_ref((*fault_path, "target"), fault.target, "lambda", "ec2")
+                    self.node_ref(
+                        (*fault_path, "target"),
+                        fault.target,
+                        *with_capability(Capability.consumer),
+                    )
                 else:
                     self.node_ref((*fault_path, "target"), fault.target)
                 if fault.start_s >= scenario.duration_s:

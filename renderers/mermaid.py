@@ -35,7 +35,6 @@ _SHAPES = {  # category of the kind → (open, close)
     "integration": ('[["', '"]]'),
     "security": ('{{"', '"}}'),
     "edge": ('(["', '"])'),
-    "external": ('(["', '"])'),
 }
 
 
@@ -83,8 +82,11 @@ def _cluster(view: ComputedView, parent: str | None, indent: str) -> list[str]:
 def _node(node: ViewNode) -> str:
     from archgen.model.kinds import KINDS
 
-    category = KINDS[node.kind].category if node.kind in KINDS else ""
-    opening, closing = _SHAPES.get(category, ('["', '"]'))
+    spec = KINDS.get(node.kind)
+    shape = spec.mermaid_shape if spec is not None else None
+    if shape is None:
+        shape = _SHAPES.get(spec.category if spec is not None else "", ('["', '"]'))
+    opening, closing = shape
     return f"{mermaid_id(node.id)}{opening}{text(node.label)}{closing}"
 
 

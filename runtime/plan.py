@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from archgen.model.kind import Capability
+from archgen.model.registry import has
 from archgen.model.schema import Flow, Mode, Model
 
 
@@ -35,7 +37,7 @@ class FlowPlan:
 
 
 def compile_flow(model: Model, flow: Flow) -> FlowPlan:
-    clients = {node.id for node in model.nodes if node.kind == "client"}
+    clients = {node.id for node in model.nodes if has(node.kind, Capability.traffic_source)}
     parents: list[int | None] = []
     for index, step in enumerate(flow.steps):
         parent = None

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
+from archgen.model.kinds.sns import SnsProtocol
+
 Scalar = str | int | float | bool
 
 
@@ -136,9 +138,9 @@ CUSTOMER_MANAGED = RetryPolicy(0, 2, 10.0, 10, 600.0, 38)
 HTTP_DEFAULT = RetryPolicy(0, 0, 20.0, 0, 20.0, 3)
 
 RETRY_POLICIES: dict[str, RetryPolicy] = {
-    "sqs": AWS_MANAGED,
-    "lambda": AWS_MANAGED,
-    "email": CUSTOMER_MANAGED,
-    "sms": CUSTOMER_MANAGED,
-    "https": HTTP_DEFAULT,
+    SnsProtocol.sqs: AWS_MANAGED,
+    SnsProtocol.lambda_: AWS_MANAGED,
+    SnsProtocol.email: CUSTOMER_MANAGED,
+    SnsProtocol.sms: CUSTOMER_MANAGED,
+    SnsProtocol.https: HTTP_DEFAULT,
 }

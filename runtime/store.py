@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from archgen.model.kind import EncryptableAtRest
+
 if TYPE_CHECKING:
     from archgen.model.schema import Model
     from archgen.runtime.behavior import Call, NodeContext
@@ -183,7 +185,9 @@ def record_write(ctx: NodeContext, call: Call) -> Record:
     # Client-side envelope encryption (the edge's key) or server-side encryption with the
     # store's own KMS key (SSE-KMS): either way, only ciphertext lands at rest.
     key_node = edge.encrypted_with if edge is not None else None
-    key_node = key_node or getattr(ctx.node.params, "kms_key", None)
+    params = ctx.node.params
+    if key_node is None and isinstance(params, EncryptableAtRest):
+        key_node = params.kms_key
     if key_node is None:
         record = Record(key, plaintext, "none")
     else:

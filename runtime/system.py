@@ -16,8 +16,9 @@ from dataclasses import replace
 from typing import Any
 
 from archgen.model.base import Duration
-from archgen.model.kind import Protects, Zonal
+from archgen.model.kind import Capability, Protects, Zonal
 from archgen.model.kinds import ClientParams
+from archgen.model.registry import has, kinds
 from archgen.model.schema import AnyNode, Edge, Fault, FaultType, GroupKind, Model, Scenario
 from archgen.runtime.behavior import (
     HEALTH_CHECK,
@@ -335,7 +336,9 @@ class Simulation:
         self.contexts: dict[str, _Context] = {}
         self.behaviors: dict[str, Behavior] = {}
         self.protectors: dict[str, list[Behavior]] = {}
-        self.client_ids = frozenset(n.id for n in model.nodes if n.kind == "client")
+        self.client_ids = frozenset(
+            n.id for n in model.nodes if has(n.kind, Capability.traffic_source)
+        )
         self._verdicts: dict[tuple[str, str, str], tuple[str, str] | None] = {}
         self.rtt: dict[tuple[str, str | None], float] = {}
         self.fault_log: list[dict[str, Any]] = []
@@ -359,9 +362,9 @@ class Simulation:
             behavior = registry[node.kind](ctx)
             ctx.behavior = behavior
             self.behaviors[node.id] = behavior
-        # Shield sees traffic first (network edge), then WAF's rules, then anything else.
-        order = {"shield": 0, "waf": 1}  # spike: becomes KindSpec.screen_order
-        for node in sorted(model.nodes, key=lambda n: (order.get(n.kind, 2), n.id)):
+        # Protections screen in their kinds' order (Shield at the network edge, then WAF).
+        specs = kinds()
+        for node in sorted(model.nodes, key=lambda n: (specs[n.kind].screen_order, n.id)):
             if not isinstance(node.params, Protects):
                 continue
             for protected in node.params.protects:

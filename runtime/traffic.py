@@ -16,7 +16,9 @@ from collections.abc import Callable
 from itertools import accumulate
 from typing import Any
 
+from archgen.model.kind import Capability
 from archgen.model.kinds import ClientParams
+from archgen.model.registry import has
 from archgen.model.schema import (
     ConstantShape,
     DiurnalShape,
@@ -139,7 +141,7 @@ class Traffic:
         journeys = [model_journey(model, journey_id) for journey_id in sorted(traffic.mix)]
         self.journeys = journeys
         self.journey_cdf = list(accumulate(traffic.mix[j.id] for j in journeys))
-        clients = [node.id for node in model.nodes if node.kind == "client"]
+        clients = [node.id for node in model.nodes if has(node.kind, Capability.traffic_source)]
         self.journey_client = {j.id: j.client or (clients[0] if clients else "") for j in journeys}
         self.journey_flows = {
             j.id: tuple((sim.plans[step.flow], step.probability) for step in j.flows)
@@ -174,7 +176,7 @@ class Traffic:
         """The client's DNS name server and the operation its flows use to resolve."""
         model = self.sim.model
         for edge in model.edges:
-            if edge.source == client and model.nodes_by_id[edge.target].kind == "route53":
+            if edge.source == client and has(model.nodes_by_id[edge.target].kind, Capability.dns):
                 for flow in model.flows:
                     for step in flow.steps:
                         if step.source == client and step.target == edge.target:
@@ -326,7 +328,9 @@ class Traffic:
         sim = self.sim
         sources = max(1, round(attack.sources * self.scale))
         per_source = attack.requests_per_s / attack.sources / 1000  # per ms, per source
-        client = next((n.id for n in sim.model.nodes if n.kind == "client"), None)
+        client = next(
+            (n.id for n in sim.model.nodes if has(n.kind, Capability.traffic_source)), None
+        )
         plan, step = self._attack_step(attack.target, attack.operation)
         self.attack_plan = plan
         self.attack_step = step

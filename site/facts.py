@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from archgen.model.base import Duration
 from archgen.model.iam import PolicyDocument
+from archgen.model.kind import GrantsPolicies, ResourcePolicy
 from archgen.model.schema import AnyNode, Edge, Flow, Model
 
 
@@ -126,16 +127,17 @@ def _document(policy: PolicyDocument) -> str:
 def policies(model: Model, node: AnyNode) -> list[Policy]:
     """The policies of the node's role, its own (an IAM role) and its key policy (KMS)."""
     result: list[Policy] = []
-    own = getattr(node.params, "policies", ())
+    own = node.params.policies if isinstance(node.params, GrantsPolicies) else ()
     for index, policy in enumerate(own, start=1):
         result.append(Policy(node.id, f"Policy {index} of this role", _document(policy)))
     if node.role is not None and node.role in model.nodes_by_id:
         role = model.nodes_by_id[node.role]
-        for index, policy in enumerate(getattr(role.params, "policies", ()), start=1):
+        granted = role.params.policies if isinstance(role.params, GrantsPolicies) else ()
+        for index, policy in enumerate(granted, start=1):
             result.append(
                 Policy(role.id, f"Policy {index} of role {role.title}", _document(policy))
             )
-    key_policy = getattr(node.params, "key_policy", None)
+    key_policy = node.params.key_policy if isinstance(node.params, ResourcePolicy) else None
     if isinstance(key_policy, PolicyDocument):
         result.append(Policy(node.id, "Key policy", _document(key_policy)))
     return result

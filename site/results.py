@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from archgen.model import LoadedModel
+from archgen.model.kind import Capability
+from archgen.model.registry import has
 from archgen.model.schema import Model
 from archgen.site.cache import Cache, archgen_version, content_key
 from archgen.site.charts import Series, histogram, line_chart
@@ -330,7 +332,7 @@ def _metric_value(value: Any) -> float | None:
 
 
 def _queue_chart(model: Model, metrics: list[dict[str, Any]]) -> Chart | None:
-    queues = {node.id for node in model.nodes if node.kind == "sqs"}
+    queues = {node.id for node in model.nodes if has(node.kind, Capability.queue)}
     points: dict[str, list[tuple[float, float]]] = {}
     for line in metrics:
         node = line.get("node")

@@ -126,7 +126,7 @@ SPEC = kind(
     icon=("diagrams.aws.compute", "EC2AutoScaling"),
     arn=Arn("autoscaling", "autoScalingGroup:*:autoScalingGroupName/{id}"),
     iam_service="autoscaling",
-    capabilities={Capability.runs_code, Capability.emits_metrics},
+    capabilities={Capability.runs_code, Capability.emits_metrics, Capability.consumer},
     behavior="archgen.runtime.behaviors.ec2:Ec2Fleet",
     validate=_validate,
 )

@@ -47,4 +47,5 @@ SPEC = kind(
     summary="Something outside the system: warehouse, delivery partner, email or SMS recipients.",
     icon=("diagrams.aws.general", "GenericOfficeBuilding"),
     behavior="archgen.runtime.behaviors.external:External",
+    mermaid_shape=('(["', '"])'),
 )

@@ -8,12 +8,13 @@ from archgen.model.iam import PolicyDocument
 from archgen.model.kind import (
     Arn,
     Capability,
+    GrantsPolicies,
     KindParams,
     kind,
 )
 
 
-class IamRoleParams(KindParams):
+class IamRoleParams(KindParams, GrantsPolicies):
     policies: tuple[PolicyDocument, ...] = Field(
         (), description="Identity policies attached to the role."
     )
@@ -32,6 +33,6 @@ SPEC = kind(
     icon=("diagrams.aws.security", "IAMRole"),
     arn=Arn("iam", "role/{id}", regional=False),
     iam_service="iam",
-    capabilities={Capability.security},
+    capabilities={Capability.security, Capability.role},
     behavior="archgen.runtime.behaviors.iam_role:IamRole",
 )

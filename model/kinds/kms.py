@@ -15,11 +15,12 @@ from archgen.model.kind import (
     Arn,
     Capability,
     KindParams,
+    ResourcePolicy,
     kind,
 )
 
 
-class KmsParams(KindParams):
+class KmsParams(KindParams, ResourcePolicy):
     key_spec: Literal["SYMMETRIC_DEFAULT"] = Field(
         "SYMMETRIC_DEFAULT",
         description="Type of key; only symmetric keys (envelope encryption) are modelled.",
@@ -50,6 +51,6 @@ SPEC = kind(
     arn=Arn("kms", "key/{id}"),
     iam_service="kms",
     conditions=("throttled",),
-    capabilities={Capability.security},
+    capabilities={Capability.security, Capability.key},
     behavior="archgen.runtime.behaviors.kms:Kms",
 )

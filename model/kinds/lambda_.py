@@ -146,7 +146,7 @@ SPEC = kind(
     arn=Arn("lambda", "function:{id}"),
     iam_service="lambda",
     conditions=("throttled",),
-    capabilities={Capability.runs_code, Capability.emits_metrics},
+    capabilities={Capability.runs_code, Capability.emits_metrics, Capability.consumer},
     behavior="archgen.runtime.behaviors.lambda_:Lambda",
     validate=_validate,
 )

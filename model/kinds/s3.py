@@ -15,6 +15,7 @@ from archgen.model.base import (
 )
 from archgen.model.kind import (
     Arn,
+    CacheControl,
     Capability,
     EncryptableAtRest,
     KindParams,
@@ -23,7 +24,7 @@ from archgen.model.kind import (
 )
 
 
-class S3Params(KindParams, EncryptableAtRest):
+class S3Params(KindParams, EncryptableAtRest, CacheControl):
     objects: int = Field(
         100_000, ge=0, le=10**12, description="Objects stored at the start (at most 10^12)."
     )

@@ -56,4 +56,5 @@ SPEC = kind(
     capabilities={Capability.security},
     behavior="archgen.runtime.behaviors.shield:Shield",
     validate=_validate,
+    screen_order=0,
 )

@@ -80,4 +80,5 @@ SPEC = kind(
     capabilities={Capability.security},
     behavior="archgen.runtime.behaviors.waf:Waf",
     validate=_validate,
+    screen_order=1,
 )

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
+from archgen.model.kind import CacheControl
 from archgen.model.kinds import ClientParams, CloudFrontParams, FailoverRole
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
 from archgen.runtime.operations import is_read
@@ -61,7 +62,11 @@ class CloudFront(Behavior):
         )
         ttl = params.default_ttl_s
         origin = model.nodes_by_id.get(self.primary or "")
-        max_age = getattr(getattr(origin, "params", None), "cache_max_age_s", None)
+        max_age = (
+            origin.params.cache_max_age_s
+            if origin is not None and isinstance(origin.params, CacheControl)
+            else None
+        )
         if max_age is not None:
             ttl = min(max(max_age, params.min_ttl_s), params.max_ttl_s)
         self.ttl_ms = ttl * 1000.0

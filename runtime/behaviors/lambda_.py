@@ -33,7 +33,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from archgen.model.kinds import LambdaParams
+from archgen.model.kind import Capability, KindParams
+from archgen.model.kinds import LambdaParams, SqsParams
+from archgen.model.registry import has
 from archgen.model.schema import Mode
 from archgen.runtime.behavior import (
     Behavior,
@@ -167,7 +169,7 @@ class Lambda(Behavior):
                     source.replica_of or call.source, self.ctx.node.replica_of or self.ctx.node_id
                 )
             found = edge is not None and edge.mode is Mode.async_
-            found = found or (source is not None and source.kind == "sns")
+            found = found or (source is not None and has(source.kind, Capability.async_fanout))
             self._async_sources[call.source] = found
         return found
 
@@ -346,7 +348,8 @@ class Lambda(Behavior):
         self.failed_messages += 1
         batch.failed += 1
         assert self.source is not None
-        fifo = bool(getattr(self._queue_params(), "fifo", False))
+        queue = self._queue_params()
+        fifo = isinstance(queue, SqsParams) and queue.fifo
         if not self.source.report_batch_item_failures:
             # The function raises: the whole batch goes back to the queue.
             self.failed_messages += len(batch.deliveries) - batch.index
@@ -359,7 +362,7 @@ class Lambda(Behavior):
             batch.index = len(batch.deliveries)
         self._next_message(batch)
 
-    def _queue_params(self) -> Any:
+    def _queue_params(self) -> KindParams | None:
         assert self.source is not None
         node = self.ctx.model.nodes_by_id.get(self.source.queue)
         return None if node is None else node.params

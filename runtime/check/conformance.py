@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 
 from archgen.model import LoadedModel
 from archgen.model import kinds as k
+from archgen.model.kind import Capability
+from archgen.model.registry import has
 from archgen.model.schema import Model
 from archgen.runtime.check.report import FindingSink
 from archgen.runtime.check.spans import Span
@@ -84,7 +86,7 @@ class Conformance:
         self.plans: dict[str, FlowPlan] = compile_flows(self.model)
         self.flow_index = {flow.id: i for i, flow in enumerate(self.model.flows)}
         self.node_index = {node.id: i for i, node in enumerate(self.model.nodes)}
-        self.clients = {n.id for n in self.model.nodes if n.kind == "client"}
+        self.clients = {n.id for n in self.model.nodes if has(n.kind, Capability.traffic_source)}
         self.timeouts = {
             n.id: n.params.timeout_ms
             for n in self.model.nodes
