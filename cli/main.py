@@ -29,6 +29,16 @@ MAX_EVENTS = click.option(
 )
 
 
+class FormatsOption(click.Option):
+    """``render --format``: the metavar lists the formats the installed renderers make,
+    looked up only when the help is shown (renderer plug-ins add formats)."""
+
+    def make_metavar(self, ctx: click.Context | None = None) -> str:
+        from archgen.renderers.registry import available_formats
+
+        return ",".join(available_formats())
+
+
 @click.group(
     cls=ArchgenGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -104,7 +114,7 @@ def init(path: Path, force: bool) -> None:
     "--format",
     "-f",
     "formats",
-    metavar="png,svg,mermaid,dot",
+    cls=FormatsOption,
     default=None,
     help="Comma-separated formats; default: all of them.",
 )

@@ -19,7 +19,8 @@ class RenderError(click.ClickException):
 
 class Renderer:
     """Base of the built-in renderers; third-party ones may subclass it or just duck-type
-    ``name``, ``formats``, ``version`` and ``render``.
+    ``name``, ``formats``, ``version`` and ``render`` (``position`` and ``needs_dot`` then
+    default to 100 and False).
 
     ``render`` must be a function of the view and the format only (the model is there for
     look-ups whose result the view already reflects): the CLI skips a view whose content
@@ -28,6 +29,11 @@ class Renderer:
 
     name: ClassVar[str]
     formats: ClassVar[tuple[str, ...]]
+    """The formats it makes, as ``archgen render --format`` names them."""
+    position: ClassVar[int] = 100
+    """Where its formats come in the list of every format (lower first; then by name)."""
+    needs_dot: ClassVar[bool] = False
+    """Whether it runs Graphviz's ``dot``: the CLI checks it is there before drawing."""
     extensions: ClassVar[dict[str, str]] = {}
 
     @property

@@ -129,6 +129,7 @@ class DotRenderer(Renderer):
 
     name: ClassVar[str] = "dot"
     formats: ClassVar[tuple[str, ...]] = ("dot",)
+    position: ClassVar[int] = 30
 
     @property
     def version(self) -> str:

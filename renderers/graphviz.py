@@ -40,6 +40,8 @@ def inline_icons(svg: bytes) -> bytes:
 class DiagramsRenderer(Renderer):
     name: ClassVar[str] = "diagrams"
     formats: ClassVar[tuple[str, ...]] = ("svg", "png")
+    position: ClassVar[int] = 10
+    needs_dot: ClassVar[bool] = True
 
     @cached_property
     def version(self) -> str:

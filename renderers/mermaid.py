@@ -180,6 +180,7 @@ class MermaidRenderer(Renderer):
 
     name: ClassVar[str] = "mermaid"
     formats: ClassVar[tuple[str, ...]] = ("mermaid",)
+    position: ClassVar[int] = 20
     extensions: ClassVar[dict[str, str]] = {"mermaid": "mmd"}
 
     def render(self, model: Model, view: ComputedView, fmt: str) -> bytes:

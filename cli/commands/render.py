@@ -31,8 +31,6 @@ if TYPE_CHECKING:
 
 MANIFEST = ".archgen-render.json"
 MANIFEST_VERSION = 1
-ALL_FORMATS = ("svg", "png", "mermaid", "dot")
-GRAPHVIZ_FORMATS = frozenset({"svg", "png"})
 
 
 @dataclass(frozen=True)
@@ -45,12 +43,12 @@ class Written:
 
 
 def parse_formats(value: str | None) -> tuple[str, ...]:
-    """``png,svg`` → ("png", "svg"); every format when empty."""
-    if not value:
-        return ALL_FORMATS
+    """``png,svg`` → ("png", "svg"); every format the renderers make when empty."""
     from archgen.model.errors import did_you_mean
     from archgen.renderers.registry import available_formats
 
+    if not value:
+        return tuple(available_formats())
     formats = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
     known = available_formats()
     for fmt in formats:
@@ -66,12 +64,14 @@ def run_render(
     model_path: Path | None,
     *,
     views: Sequence[str] = (),
-    formats: Sequence[str] = ALL_FORMATS,
+    formats: Sequence[str] | None = None,
     out: Path = Path("archgen-out"),
     watch: bool = False,
     stop_event: threading.Event | None = None,
 ) -> list[Written]:
-    """Render once, print the table; with ``watch``, again on every change of the model."""
+    """Render once, print the table; with ``watch``, again on every change of the model.
+    ``formats`` None is every format."""
+    formats = parse_formats(None) if formats is None else formats
     results = render_once(model_path, views=views, formats=formats, out=out)
     print_results(results, out)
     if watch:
@@ -83,14 +83,15 @@ def render_once(
     model_path: Path | None,
     *,
     views: Sequence[str] = (),
-    formats: Sequence[str] = ALL_FORMATS,
+    formats: Sequence[str] | None = None,
     out: Path = Path("archgen-out"),
 ) -> list[Written]:
     from archgen.model import load_model
     from archgen.renderers.layout import dot_program
-    from archgen.renderers.registry import renderer_for_format
+    from archgen.renderers.registry import dot_formats, renderer_for_format
 
-    if GRAPHVIZ_FORMATS & set(formats):
+    formats = parse_formats(None) if formats is None else formats
+    if dot_formats() & set(formats):
         dot_program()  # fail early, before anything is written
     model = load_model(model_path).model
     chosen = select_views(model, views)
