@@ -262,9 +262,10 @@ def site_serve(model_path: Path | None, dev_addr: str, cache_dir: Path) -> None:
 @click.option(
     "--scenario",
     "-s",
-    default="normal-day",
-    show_default=True,
-    help="Scenario of the model to simulate.",
+    default=None,
+    metavar="ID",
+    help="Scenario of the model to simulate (default: the model's system.default_scenario, "
+    "else its first scenario).",
 )
 @click.option("--seed", type=int, default=None, help="Random seed (default: the scenario's).")
 @click.option(
@@ -288,7 +289,12 @@ def site_serve(model_path: Path | None, dev_addr: str, cache_dir: Path) -> None:
 )
 @MAX_EVENTS
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option("--journey", default=None, help="With --explain: the journey to follow.")
+@click.option(
+    "--journey",
+    default=None,
+    metavar="ID",
+    help="With --explain: the journey to follow (default: the model's first journey).",
+)
 @click.option(
     "--explain",
     is_flag=True,
@@ -296,7 +302,7 @@ def site_serve(model_path: Path | None, dev_addr: str, cache_dir: Path) -> None:
 )
 def run(
     model_path: Path | None,
-    scenario: str,
+    scenario: str | None,
     seed: int | None,
     duration: float | None,
     scale: float | None,

@@ -48,6 +48,11 @@ class System(Strict):
     description: Text = ""
     version: str = Field("0.1.0", max_length=64)
     account_id: str = Field("123456789012", pattern=r"^\d{12}$", description="For ARNs.")
+    default_scenario: Id | None = Field(
+        None,
+        description="The scenario `archgen run` simulates when --scenario is omitted; "
+        "default: the first of `scenarios`.",
+    )
 
 
 class GroupKind(StrEnum):

@@ -364,6 +364,12 @@ class _Checker:
 
     def scenario_rules(self) -> None:
         journeys = [journey.id for journey in self.model.journeys]
+        self.ref(
+            ("system", "default_scenario"),
+            self.model.system.default_scenario,
+            [scenario.id for scenario in self.model.scenarios],
+            "scenario",
+        )
         for index, scenario in enumerate(self.model.scenarios):
             path: PathKey = ("scenarios", index)
             for journey in scenario.traffic.mix:

@@ -20,7 +20,7 @@ class RunInputError(click.ClickException):
 def run_command(
     model_path: Path | None,
     *,
-    scenario: str,
+    scenario: str | None,
     seed: int | None,
     duration: float | None,
     scale: float | None,
@@ -32,11 +32,14 @@ def run_command(
 ) -> None:
     from archgen.runtime.run import RunError, run_scenario
 
-    model = load_model(model_path).model
-    if explain or journey is not None:
-        _explain(model, scenario, journey, seed, scale, explain)
+    loaded = load_model(model_path)
+    model = loaded.model
+    if journey is not None and not explain:
+        raise RunInputError("--journey and --explain go together: --journey ID --explain")
+    scenario = _known_scenario(model, scenario, loaded.source).id
+    if explain:
+        _explain(model, scenario, journey, seed, scale, loaded.source)
         return
-    _known_scenario(model, scenario)
     out = out or Path("archgen-out") / f"run-{scenario}"
     try:
         if sys.stderr.isatty() and not as_json:
@@ -160,14 +163,13 @@ def _explain(
     journey: str | None,
     seed: int | None,
     scale: float | None,
-    explain: bool,
+    source: str,
 ) -> None:
     from archgen.runtime.explain import explain_journey, render_tree
     from archgen.runtime.run import RunError
 
-    if journey is None or not explain:
-        raise RunInputError("--journey and --explain go together: --journey ID --explain")
-    found = _known_scenario(model, scenario)
+    journey = _known_journey(model, journey, source)
+    found = model.scenarios_by_id[scenario]
     try:
         from archgen.runtime.budget import check_budget
 
@@ -197,11 +199,41 @@ def _explain(
         click.echo(escape_terminal(line))  # operation names are the model's free text
 
 
-def _known_scenario(model: Any, scenario: str) -> Any:
-    """The scenario ``--scenario`` names; an unknown one is a usage error."""
+def _known_scenario(model: Any, scenario: str | None, source: str) -> Any:
+    """The scenario ``--scenario`` names (an unknown one is a usage error); without it, the
+    model's ``system.default_scenario``, else its first scenario."""
     from archgen.runtime.run import RunError, find_scenario
 
+    if scenario is None:
+        if not model.scenarios:
+            raise RunInputError(
+                f"{source}: the model declares no scenario to simulate; add one under 'scenarios:'"
+            )
+        default = model.system.default_scenario
+        return model.scenarios_by_id[default] if default is not None else model.scenarios[0]
     try:
         return find_scenario(model, scenario)
     except RunError as error:
         raise click.BadParameter(str(error), param_hint="--scenario") from None
+
+
+def _known_journey(model: Any, journey: str | None, source: str) -> str:
+    """The journey ``--journey`` names (an unknown one is a usage error); without it, the
+    model's first journey."""
+    choices = [item.id for item in model.journeys]
+    if journey is None:
+        if not choices:
+            raise RunInputError(
+                f"{source}: the model declares no journey to explain; add one under 'journeys:'"
+            )
+        return str(choices[0])
+    if journey not in choices:
+        from archgen.model.errors import did_you_mean
+
+        ordered = sorted(choices)
+        raise click.BadParameter(
+            f"unknown journey '{journey}'{did_you_mean(journey, ordered)}; the model has: "
+            + ", ".join(ordered),
+            param_hint="--journey",
+        )
+    return journey
