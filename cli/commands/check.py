@@ -9,6 +9,7 @@ import click
 
 from archgen import __version__
 from archgen.model import load_model
+from archgen.model.errors import escape_terminal
 from archgen.output import write_atomic
 
 FORMAT_NAMES = ("text", "json", "junit", "sarif")
@@ -64,8 +65,8 @@ def run_check(
         write_atomic(out, rendered)
     runs = sum(scope.name not in ("lint", "coverage") for scope in report.scopes)
     click.echo(
-        f"checked {loaded.source}: lint and {runs} run{'s' if runs != 1 else ''} in "
-        f"{elapsed:.2f} s",
+        f"checked {escape_terminal(loaded.source)}: lint and {runs} "
+        f"run{'s' if runs != 1 else ''} in {elapsed:.2f} s",
         err=True,
     )
     if report.failed:

@@ -316,6 +316,15 @@ def test_a_valid_model_with_control_characters_in_its_name(tmp_path: Path) -> No
     )
 
 
+def test_the_checked_line_escapes_the_file_name(tmp_path: Path) -> None:
+    model = tmp_path / "evil\x1b]0;owned\x07.yaml"
+    model.write_text(PHOTOS.read_text(encoding="utf-8"), encoding="utf-8")
+    code, _, err = run("check", str(model), "--lint-only")
+    assert code == 1, err  # the photo model breaks lint rules; what matters is the line
+    assert err.startswith(f"checked {tmp_path}/evil\\x1b]0;owned\\x07.yaml: lint and 0 runs in ")
+    assert "\x1b" not in err
+
+
 def test_the_check_text_report_escapes_the_models_text() -> None:
     from archgen.runtime.check.formats import to_text
     from archgen.runtime.check.report import Finding, Report, Scope, Severity
