@@ -70,6 +70,7 @@ lint: setup
 	$(BIN)/ruff check cli model renderers runtime site tests bench
 	$(BIN)/ruff format --check cli model renderers runtime site tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/pytest -q
