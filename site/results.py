@@ -111,7 +111,15 @@ def scenario_results(
     if workers > 1:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # The same stop as check's scenario pool: on Ctrl-C or SIGTERM the queued scenarios
+        # are cancelled and the running ones terminated (each removes its run folder), instead
+        # of the pool waiting for all of them. Issue 11 item 5 makes both one executor.
+        from archgen.runtime.check.api import _stop_all_on_exception, _worker_start
+
+        with (
+            ProcessPoolExecutor(max_workers=workers, initializer=_worker_start) as pool,
+            _stop_all_on_exception(pool),
+        ):
             made = pool.map(
                 _simulate_json,
                 *zip(*((loaded.text, loaded.source, s) for s in missing), strict=True),
@@ -129,7 +137,12 @@ def _simulate_json(text: str, source: str, scenario_id: str) -> bytes:
     """In a worker process: the model is sent as text, so nothing unpicklable crosses."""
     from archgen.model import load_model_text
 
-    return simulate(load_model_text(text, source), scenario_id).to_json()
+    try:
+        return simulate(load_model_text(text, source), scenario_id).to_json()
+    except (SystemExit, KeyboardInterrupt):
+        # Stopped, its run folder already removed: end this worker, or it would go on
+        # with the next queued scenario.
+        os._exit(1)
 
 
 def simulate(loaded: LoadedModel, scenario_id: str) -> ScenarioResult:

@@ -124,3 +124,53 @@ def test_a_signalled_check_stops_its_workers(
         pytest.fail(f"archgen check did not end within {EXIT_S} s of {sent.name}")
     assert (process.returncode, out, err) == (code, "", line)
     assert list(temporary.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("sent", "code", "line"),
+    [
+        (signal.SIGINT, 130, "archgen: interrupted\n"),
+        (signal.SIGTERM, 143, "archgen: terminated\n"),
+    ],
+)
+def test_a_signalled_site_build_stops_its_simulations(
+    tmp_path: Path, sent: signal.Signals, code: int, line: str
+) -> None:
+    """``site build`` simulates the scenarios in worker processes: on the signal the queued
+    ones are cancelled and the running ones stopped (each a simulated day, so a pool that
+    waited for them would not end within EXIT_S), leaving no run folder, staging folder or
+    site behind."""
+    text = (Path(__file__).parents[1] / "models" / "photo-sharing.yaml").read_text("utf-8")
+    text = text.replace("duration_s: 300", "duration_s: 86400")
+    text = text.replace("duration_s: 600\n    seed: 9", "duration_s: 86400\n    seed: 9")
+    model = tmp_path / "photos.yaml"
+    model.write_text(text, encoding="utf-8")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    out = tmp_path / "site"
+    cache = tmp_path / "cache"
+    command = ["site", "build", str(model), "--out", str(out), "--cache-dir", str(cache)]
+    process = subprocess.Popen(
+        [sys.executable, "-c", WITH_DEFAULT_SIGINT, str(ARCHGEN), *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(temporary)},
+    )
+    deadline = time.monotonic() + STARTUP_S
+    while not any(path.name.startswith("archgen-site-run-") for path in temporary.iterdir()):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            _, err = process.communicate()
+            pytest.fail(f"no scenario started ({process.returncode}): {err}")
+        time.sleep(0.05)
+    process.send_signal(sent)
+    try:
+        stdout, err = process.communicate(timeout=EXIT_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        pytest.fail(f"archgen site build did not end within {EXIT_S} s of {sent.name}")
+    assert (process.returncode, stdout, err) == (code, "", line)
+    assert [path.name for path in temporary.iterdir()] == []
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["cache", "photos.yaml", "tmp"]
