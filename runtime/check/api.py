@@ -182,9 +182,15 @@ def _stop_all_on_exception(pool: ProcessPoolExecutor) -> Iterator[None]:
         yield
     except BaseException:
         workers = list((getattr(pool, "_processes", None) or {}).values())
+        manager = getattr(pool, "_executor_manager_thread", None)
         pool.shutdown(wait=False, cancel_futures=True)
         for process in workers:
             process.terminate()
+        if manager is not None:
+            # Let the pool's manager thread see its workers gone and close its pipes before
+            # the interpreter exits: Python 3.11's exit hook would otherwise write to a pipe
+            # the thread is closing ("Bad file descriptor" on standard error).
+            manager.join(timeout=60)
         raise
 
 
