@@ -78,7 +78,7 @@ class FleetSummary(_Artefact):
     max: int
     final_in_service: int
     peak_in_service: int
-    timeline: list[list[float | None]]
+    timeline: list[tuple[float, int, int, float | None]]
 
 
 class CacheSummary(_Artefact):
@@ -184,6 +184,12 @@ class MetricPoint(_Artefact):
     Errors: int | float | None = None
     HTTPCode_5XX_Count: int | float | None = None
     Throttles: int | float | None = None
+
+    def published(self, name: str) -> float | None:
+        """The period's average of metric ``name`` a behavior published, None without one."""
+        extra = self.model_extra or {}
+        value = extra.get(name)
+        return None if value is None else float(value)
 
 
 # -- check findings

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archgen.model import LoadedModel
 from archgen.model.kind import Capability
@@ -21,6 +21,11 @@ from archgen.model.registry import has
 from archgen.model.schema import Model
 from archgen.site.cache import Cache, archgen_version, content_key
 from archgen.site.charts import Series, histogram, line_chart
+
+if TYPE_CHECKING:
+    from archgen.runtime.artefacts import FlowSummary, MetricPoint, RunSummary
+    from archgen.runtime.check.report import Scope
+    from archgen.runtime.traffic import FlowStats
 
 RESULT_FORMAT = "2"
 """Bump when :class:`ScenarioResult` or the drawing of its charts changes (the cached value
@@ -147,6 +152,7 @@ def _simulate_json(text: str, source: str, scenario_id: str) -> bytes:
 
 def simulate(loaded: LoadedModel, scenario_id: str) -> ScenarioResult:
     """Run the scenario into a temporary run folder, check it, and reduce both."""
+    from archgen.runtime.artefacts import MetricPoint, RunSummary
     from archgen.runtime.check.api import check_run
     from archgen.runtime.check.spans import RunFolder
     from archgen.runtime.run import run_scenario
@@ -155,7 +161,7 @@ def simulate(loaded: LoadedModel, scenario_id: str) -> ScenarioResult:
         run_dir = Path(folder)
         run = run_scenario(loaded.model, scenario_id, out=run_dir)
         metrics = [
-            json.loads(line)
+            MetricPoint.model_validate_json(line)
             for line in (run_dir / "metrics.jsonl").read_text(encoding="utf-8").splitlines()
             if line
         ]
@@ -165,7 +171,7 @@ def simulate(loaded: LoadedModel, scenario_id: str) -> ScenarioResult:
     return reduce_run(
         loaded.model,
         scenario_id,
-        run.summary,
+        RunSummary.model_validate(run.summary),
         metrics,
         run.traffic.flow_stats,
         period_s,
@@ -176,16 +182,16 @@ def simulate(loaded: LoadedModel, scenario_id: str) -> ScenarioResult:
 def reduce_run(
     model: Model,
     scenario_id: str,
-    summary: dict[str, Any],
-    metrics: list[dict[str, Any]],
-    flow_stats: Mapping[str, Any],
+    summary: RunSummary,
+    metrics: list[MetricPoint],
+    flow_stats: Mapping[str, FlowStats],
     period_s: float,
-    scope: Any,
+    scope: Scope,
 ) -> ScenarioResult:
     """What the pages show of one run: a few series, percentiles and the check's findings."""
     from archgen.runtime.metrics import percentile
 
-    flows = summary.get("flows", {})
+    flows = summary.flows
     user_facing = {flow.id for flow in model.flows if flow.user_facing}
     charts = [
         _traffic_chart(flows, period_s),
@@ -198,8 +204,8 @@ def reduce_run(
     for flow_id in sorted(flow_stats):
         stats = flow_stats[flow_id]
         values = sorted(stats.latencies)
-        entry = flows.get(flow_id, {})
-        if not values and not entry.get("failed"):
+        entry = flows.get(flow_id)
+        if not values and not (entry is not None and entry.failed):
             continue
         p50, p95, p99 = (percentile(values, q) if values else 0.0 for q in (50, 95, 99))
         latencies.append(
@@ -246,46 +252,37 @@ def reduce_run(
     )
 
 
-def _summary_rows(summary: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    def fmt(value: Any) -> str:
-        if value is None:
-            return "—"
-        if isinstance(value, float):
-            return f"{value:,.6g}"
-        if isinstance(value, int):
-            return f"{value:,}"
-        return str(value)
+def _summary_rows(summary: RunSummary) -> tuple[tuple[str, str], ...]:
+    def fmt(value: int) -> str:
+        return f"{value:,}"
 
-    availability = summary.get("availability")
+    availability = summary.availability
     rows = [
-        ("Sessions", fmt(summary.get("sessions"))),
-        ("Requests", fmt(summary.get("requests"))),
-        ("Spans", fmt(summary.get("spans"))),
-        ("Simulated events", fmt(summary.get("events"))),
+        ("Sessions", fmt(summary.sessions)),
+        ("Requests", fmt(summary.requests)),
+        ("Spans", fmt(summary.spans)),
+        ("Simulated events", fmt(summary.events)),
         (
             "Availability of flows",
             "—" if availability is None else f"{100 * float(availability):.4g} %",
         ),
-        ("Calls outside declared edges", fmt(summary.get("violations"))),
+        ("Calls outside declared edges", fmt(summary.violations)),
     ]
-    attack = summary.get("attack") or {}
-    if attack.get("requests"):
+    attack = summary.attack
+    if attack.requests:
         rows.append(
-            ("Attack requests (blocked)", f"{fmt(attack['requests'])} ({fmt(attack['blocked'])})")
+            ("Attack requests (blocked)", f"{fmt(attack.requests)} ({fmt(attack.blocked)})")
         )
-    for cause, count in sorted((summary.get("errors_by_cause") or {}).items()):
+    for cause, count in sorted(summary.errors_by_cause.items()):
         rows.append((f"Failed flows: {cause}", fmt(count)))
     return tuple(rows)
 
 
-def _traffic_chart(flows: dict[str, Any], period_s: float) -> Chart:
+def _traffic_chart(flows: Mapping[str, FlowSummary], period_s: float) -> Chart:
     series = [
         Series(
             flow_id,
-            tuple(
-                (float(p["t_s"]), (p["ok"] + p["failed"]) / period_s)
-                for p in flows[flow_id].get("timeline", [])
-            ),
+            tuple((p.t_s, (p.ok + p.failed) / period_s) for p in flows[flow_id].timeline),
         )
         for flow_id in sorted(flows)
     ]
@@ -297,12 +294,12 @@ def _traffic_chart(flows: dict[str, Any], period_s: float) -> Chart:
     )
 
 
-def _instances_chart(summary: dict[str, Any]) -> Chart | None:
-    fleets = summary.get("instances") or {}
+def _instances_chart(summary: RunSummary) -> Chart | None:
+    fleets = summary.instances
     series = [
-        Series(node, tuple((float(row[0]), float(row[1])) for row in fleets[node]["timeline"]))
+        Series(node, tuple((float(row[0]), float(row[1])) for row in fleets[node].timeline))
         for node in sorted(fleets)
-        if fleets[node].get("timeline")
+        if fleets[node].timeline
     ]
     if not series:
         return None
@@ -311,7 +308,7 @@ def _instances_chart(summary: dict[str, Any]) -> Chart | None:
 
 
 def _latency_chart(
-    flow_stats: Mapping[str, Any],
+    flow_stats: Mapping[str, FlowStats],
     user_facing: set[str],
     period_s: float,
     percentile: Callable[[list[float], float], float],
@@ -334,26 +331,13 @@ def _latency_chart(
     return Chart("latency", title, line_chart(title, "seconds", "milliseconds", series))
 
 
-def _metric_value(value: Any) -> float | None:
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, dict):
-        for key in ("avg", "Average", "value", "max"):
-            if isinstance(value.get(key), int | float):
-                return float(value[key])
-    return None
-
-
-def _queue_chart(model: Model, metrics: list[dict[str, Any]]) -> Chart | None:
+def _queue_chart(model: Model, metrics: list[MetricPoint]) -> Chart | None:
     queues = {node.id for node in model.nodes if has(node.kind, Capability.queue)}
     points: dict[str, list[tuple[float, float]]] = {}
-    for line in metrics:
-        node = line.get("node")
-        if node not in queues or QUEUE_DEPTH not in line:
-            continue
-        value = _metric_value(line[QUEUE_DEPTH])
-        if value is not None:
-            points.setdefault(str(node), []).append((float(line["t_s"]), value))
+    for point in metrics:
+        value = point.published(QUEUE_DEPTH)
+        if point.node in queues and value is not None:
+            points.setdefault(point.node, []).append((point.t_s, value))
     if not points:
         return None
     title = "Queue depth: messages visible"
@@ -361,15 +345,15 @@ def _queue_chart(model: Model, metrics: list[dict[str, Any]]) -> Chart | None:
     return Chart("queues", title, line_chart(title, "seconds", "messages", series))
 
 
-def _errors_chart(flows: dict[str, Any]) -> Chart:
-    timelines = {flow_id: flows[flow_id].get("timeline", []) for flow_id in sorted(flows)}
+def _errors_chart(flows: Mapping[str, FlowSummary]) -> Chart:
+    timelines = {flow_id: flows[flow_id].timeline for flow_id in sorted(flows)}
     series = [
-        Series(flow_id, tuple((float(p["t_s"]), float(p["failed"])) for p in timeline))
+        Series(flow_id, tuple((p.t_s, float(p.failed)) for p in timeline))
         for flow_id, timeline in timelines.items()
-        if any(p["failed"] for p in timeline)
+        if any(p.failed for p in timeline)
     ]
     if not series:
-        times = sorted({float(p["t_s"]) for f in flows.values() for p in f.get("timeline", [])})
+        times = sorted({p.t_s for f in flows.values() for p in f.timeline})
         series = [Series("all flows", tuple((t, 0.0) for t in times))]
     title = "Errors: failed flow executions per period"
     return Chart("errors", title, line_chart(title, "seconds", "failed flows", series))

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from archgen.model import load_model
 from archgen.model.errors import escape_terminal
+
+if TYPE_CHECKING:
+    from archgen.runtime.artefacts import RunSummary
 
 
 class RunInputError(click.ClickException):
@@ -59,7 +62,9 @@ def run_command(
     if as_json:
         click.echo(json.dumps(result.summary, indent=2, sort_keys=True))
         return
-    _print_table(result.summary, out)
+    from archgen.runtime.artefacts import RunSummary
+
+    _print_table(RunSummary.model_validate(result.summary), out)
 
 
 def _with_progress(
@@ -98,14 +103,14 @@ def _with_progress(
         )
 
 
-def _print_table(summary: dict[str, Any], out: Path) -> None:
+def _print_table(summary: RunSummary, out: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
     table = Table(
-        title=f"{summary['scenario']} — seed {summary['seed']}, scale "
-        f"{summary['scale']}, {summary['duration_s']:g} s simulated"
+        title=f"{summary.scenario} — seed {summary.seed}, scale "
+        f"{summary.scale}, {summary.duration_s:g} s simulated"
     )
     for column in (
         "flow",
@@ -118,38 +123,39 @@ def _print_table(summary: dict[str, Any], out: Path) -> None:
         "top error",
     ):
         table.add_column(column, justify="left" if column in ("flow", "top error") else "right")
-    for flow_id, flow in summary["flows"].items():
-        if not flow["completed"]:
+    for flow_id, flow in summary.flows.items():
+        if not flow.completed:
             continue
-        errors = flow["errors"]
+        errors = flow.errors
         top = max(errors.items(), key=lambda item: item[1]) if errors else None
-        availability = flow["availability"]
+        availability = flow.availability
+        throughput = flow.throughput_per_s
         table.add_row(
             flow_id,
-            str(flow["completed"]),
+            str(flow.completed),
             "—" if availability is None else f"{100 * availability:.2f} %",
-            _ms(flow["p50_ms"]),
-            _ms(flow["p95_ms"]),
-            _ms(flow["p99_ms"]),
-            f"{flow['throughput_per_s']:,.1f}",
+            _ms(flow.p50_ms),
+            _ms(flow.p95_ms),
+            _ms(flow.p99_ms),
+            "—" if throughput is None else f"{throughput:,.1f}",
             "" if top is None else f"{top[0]} ×{top[1]}",
         )
     console.print(table)
-    availability = summary["availability"]
+    availability = summary.availability
     console.print(
-        f"sessions {summary['sessions']:,}, requests {summary['requests']:,}, events "
-        f"{summary['events']:,}, violations {summary['violations']}, availability "
+        f"sessions {summary.sessions:,}, requests {summary.requests:,}, events "
+        f"{summary.events:,}, violations {summary.violations}, availability "
         + ("—" if availability is None else f"{100 * availability:.3f} %")
     )
-    for fleet, instances in summary["instances"].items():
+    for fleet, instances in summary.instances.items():
         console.print(
-            f"{fleet}: {instances['initial']} → peak {instances['peak_in_service']} → "
-            f"{instances['final_in_service']} instances in service (×{1 / summary['scale']:g} "
+            f"{fleet}: {instances.initial} → peak {instances.peak_in_service} → "
+            f"{instances.final_in_service} instances in service (×{1 / summary.scale:g} "
             "in the real system)"
         )
-    for node, cache in summary["cache"].items():
-        if cache["hit_ratio"] is not None:
-            console.print(f"{node}: cache hit ratio {100 * cache['hit_ratio']:.1f} %")
+    for node, cache in summary.cache.items():
+        if cache.hit_ratio is not None:
+            console.print(f"{node}: cache hit ratio {100 * cache.hit_ratio:.1f} %")
     console.print(f"written to {out}/ (spans.jsonl, metrics.jsonl, summary.json)")
 
 
