@@ -130,7 +130,7 @@ def init(path: Path, force: bool) -> None:
 def render(
     model_path: Path | None, views: tuple[str, ...], formats: str | None, out: Path, watch: bool
 ) -> None:
-    """Draw the whole system, each region, flow and article step, security and the model's
+    """Draw the whole system, each region, flow and story step, security and the model's
     own views, as PNG, SVG (AWS icons), Mermaid and DOT. Unchanged views are skipped."""
     from archgen.commands.render import parse_formats, run_render
 

@@ -194,8 +194,12 @@ class Slo(Strict):
 class Flow(Strict):
     id: Id
     title: Label = Field(min_length=1)
-    article_step: int | None = Field(
-        None, ge=1, le=1_000, description="Step of the story it explains."
+    story_step: int | None = Field(
+        None,
+        ge=1,
+        le=1_000,
+        description="Chapter of the model's story this flow tells (1, 2, …): the site and "
+        "the step views present flows by it; flows sharing a number form one chapter.",
     )
     description: Text = ""
     user_facing: bool = True
@@ -209,7 +213,7 @@ class JourneyStep(Strict):
 
 
 class Journey(Strict):
-    """A user session: flows in order, with a funnel of drop-offs."""
+    """A user session: flows one after the other, with a funnel of drop-offs."""
 
     id: Id
     title: Label = Field(min_length=1)
@@ -263,10 +267,11 @@ Shape = Annotated[
 ]
 
 
-class Catalogue(Strict):
-    """The products users browse; popularity is Zipf-skewed."""
+class Items(Strict):
+    """The items a scenario's flows are about (the default cache and object keys, what a
+    recommender learns from); their popularity is Zipf-skewed."""
 
-    items: int = Field(2_000, ge=10, le=1_000_000)
+    count: int = Field(2_000, ge=10, le=1_000_000, description="How many distinct items.")
     zipf_exponent: float = Field(1.1, gt=0, le=10)
     categories: int = Field(40, ge=1, le=1_000_000)
 
@@ -298,7 +303,7 @@ class Traffic(Strict):
     )
     shape: Shape = Field(default_factory=lambda: ConstantShape(type="constant"))
     mix: dict[Id, Weight] = Field(description="Journey id → relative weight.")
-    catalogue: Catalogue = Field(default_factory=Catalogue)
+    items: Items = Field(default_factory=Items)
     attack: Attack | None = None
 
 

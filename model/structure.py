@@ -177,6 +177,10 @@ def salvage(
     return model, kept, frozenset(dropped)
 
 
+RENAMED_FIELDS = {"article_step": "story_step", "catalogue": "items"}
+"""Fields of earlier schema versions → their new names, for a clear error on old models."""
+
+
 def _problem(
     document: Document, item: Any, path: PathKey, owner: type[BaseModel] | None
 ) -> Problem:
@@ -195,7 +199,10 @@ def _problem(
         mark = positions.key(path)
         fields = _field_names(owner) if owner else []
         message = f"unknown field '{name}'{did_you_mean(name, fields)}"
-        if not did_you_mean(name, fields) and fields:
+        renamed = RENAMED_FIELDS.get(name)
+        if renamed is not None and renamed in fields:
+            message = f"unknown field '{name}': renamed, write '{renamed}'"
+        elif not did_you_mean(name, fields) and fields:
             message += f"; expected one of: {', '.join(fields)}"
     elif kind == "union_tag_invalid":
         tag, expected = str(ctx.get("tag")), str(ctx.get("expected_tags", ""))

@@ -411,11 +411,11 @@ class _Checker:
         """Windows (attack, ramp, spike, faults) lie in the run and end after they start."""
         duration = scenario.duration_s
         traffic = scenario.traffic
-        catalogue = traffic.catalogue
-        if catalogue.categories > catalogue.items:
+        items = traffic.items
+        if items.categories > items.count:
             self.report(
-                (*path, "traffic", "catalogue", "categories"),
-                f"more categories ({catalogue.categories}) than items ({catalogue.items})",
+                (*path, "traffic", "items", "categories"),
+                f"more categories ({items.categories}) than items ({items.count})",
             )
         attack = traffic.attack
         if attack is not None:

@@ -20,14 +20,14 @@ from archgen.model.kinds import KINDS
 from archgen.model.registry import kinds
 from archgen.model.schema import AnyNode, Edge, Flow, GroupKind, Mode, Model, Step
 
-ViewKind = Literal["overview", "region", "flow", "article_step", "security", "custom"]
+ViewKind = Literal["overview", "region", "flow", "story_step", "security", "custom"]
 Relation = Literal["call", "protects", "assumes", "encrypts"]
 
 KIND_ORDER: tuple[ViewKind, ...] = (
     "overview",
     "region",
     "security",
-    "article_step",
+    "story_step",
     "flow",
     "custom",
 )
@@ -139,7 +139,7 @@ def condition_text(when: str | None, probability: float | None) -> str | None:
 
 
 def compute_views(model: Model) -> list[ComputedView]:
-    """Every view of the model: overview, regions, security, article steps, flows, custom."""
+    """Every view of the model: overview, regions, security, story steps, flows, custom."""
     views = [_overview(model)]
     views += [
         _region(model, group.id)
@@ -149,8 +149,8 @@ def compute_views(model: Model) -> list[ComputedView]:
     security = _security(model)
     if security.nodes:
         views.append(security)
-    steps = sorted({flow.article_step for flow in model.flows if flow.article_step is not None})
-    views += [_article_step(model, number) for number in steps]
+    steps = sorted({flow.story_step for flow in model.flows if flow.story_step is not None})
+    views += [_story_step(model, number) for number in steps]
     views += [_flow(model, flow) for flow in _sorted(model.flows)]
     views += [_custom(model, spec.id) for spec in _sorted(model.views)]
     return views
@@ -272,15 +272,15 @@ def _flow(model: Model, flow: Flow) -> ComputedView:
         view_id=f"flow-{flow.id}",
         title=flow.title,
         kind="flow",
-        description=flow.description or f"The {len(steps)} steps of '{flow.title}', in order.",
+        description=flow.description or f"The {len(steps)} steps of '{flow.title}', in sequence.",
         members=members,
         edges=edges,
         steps=steps,
     )
 
 
-def _article_step(model: Model, number: int) -> ComputedView:
-    flows = [flow for flow in _sorted(model.flows) if flow.article_step == number]
+def _story_step(model: Model, number: int) -> ComputedView:
+    flows = [flow for flow in _sorted(model.flows) if flow.story_step == number]
     steps = [step for flow in flows for step in _steps(model, flow)]
     by_pair: dict[tuple[str, str], list[ViewStep]] = {}
     for step in steps:
@@ -301,7 +301,7 @@ def _article_step(model: Model, number: int) -> ComputedView:
         model,
         view_id=f"step-{number}",
         title=f"Step {number}: {titles}",
-        kind="article_step",
+        kind="story_step",
         description=f"Step {number} of the story: {', '.join(flow.id for flow in flows)}.",
         members=[node for step in steps for node in (step.source, step.target)],
         edges=edges,

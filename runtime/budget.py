@@ -18,7 +18,7 @@ reference and test scenarios, whose real counts it exceeds by 2 to 5 times):
   idle pollers) per simulated second;
 - memory: a base, ``BYTES_PER_EVENT`` per event (measured about 50), and the objects a run
   creates whatever its traffic: attack sources (an RNG stream each), EC2 instances (the
-  fleets' scaled maximum), the catalogue and edge caches.
+  fleets' scaled maximum), the items and edge caches.
 
 Memory is priced against the same budget: a run may use what ``max_events`` events would.
 """
@@ -48,7 +48,7 @@ from archgen.runtime.run import RunError
 
 DEFAULT_MAX_EVENTS = 20_000_000
 """A few minutes of simulation and about 2 GiB: ten times the reference model's biggest
-scenario (Prime Day, about a million events) and far above every test model's."""
+scenario (the busiest, about a million events) and far above every test model's."""
 EVENTS_PER_CALL = 3
 BACKGROUND_EVENTS_PER_NODE_PER_S = 1.0
 BACKGROUND_EVENTS_PER_WORKER_PER_S = 0.5
@@ -139,7 +139,7 @@ def check_budget(
     raise OverBudgetError(
         f"scenario '{scenario.id}' would need about {_size(cost.memory_bytes)} of memory "
         f"for {cost.events:,} events, {cost.fixed_objects:,} simulated instances and attack "
-        f"sources and {scenario.traffic.catalogue.items:,} catalogue items, over the "
+        f"sources and {scenario.traffic.items.count:,} items, over the "
         f"{_size(memory_allowed(budget))} that the budget of {budget:,} events allows: "
         f"{ways_out}"
     )
@@ -198,7 +198,7 @@ def estimate(model: Model, scenario: Scenario, *, scale: float, duration_s: floa
             limit = params.reserved_concurrency or params.account_concurrency_limit
             workers += min(INITIAL_POLLERS, _scaled(limit, scale))
         elif isinstance(params, CloudFrontParams):
-            capacity = min(params.cache_capacity_objects, traffic.catalogue.items)
+            capacity = min(params.cache_capacity_objects, traffic.items.count)
             cached += capacity * len(params.edge_locations)
     background = duration_s * (
         len(model.nodes) * BACKGROUND_EVENTS_PER_NODE_PER_S
@@ -210,7 +210,7 @@ def estimate(model: Model, scenario: Scenario, *, scale: float, duration_s: floa
         + events * BYTES_PER_EVENT
         + sources * BYTES_PER_ATTACK_SOURCE
         + instances * BYTES_PER_INSTANCE
-        + traffic.catalogue.items * BYTES_PER_ITEM
+        + traffic.items.count * BYTES_PER_ITEM
         + cached * BYTES_PER_CACHED_OBJECT
     )
     return Estimate(sessions, calls, events, memory, sources + instances)

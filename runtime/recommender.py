@@ -1,10 +1,10 @@
 """A real recommender for the SageMaker endpoint: item-to-item co-occurrence (numpy).
 
-Users and products are generated from the scenario's seed: a catalogue whose popularity is
-Zipf-skewed (``traffic.catalogue``), items grouped in categories, and a few complements per
-item ("bought together"). A shopper session searches a category, clicks through items —
+Users and items are generated from the scenario's seed: items whose popularity is
+Zipf-skewed (``traffic.items``), grouped in categories, with a few complements per item
+("often picked together"). A user session searches a category, clicks through items —
 often a complement of the last one, else something from the same category, sometimes a
-best-seller — and orders some of them.
+most popular one — and picks some of them.
 
 The recommender counts how often two items appear in the same session, scores a pair by
 cosine similarity (co-count / √(count_i · count_j)) so best-sellers do not drown everything,
@@ -26,7 +26,7 @@ from functools import cached_property, lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from archgen.model.schema import Catalogue as CatalogueSpec
+from archgen.model.schema import Items
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -35,12 +35,12 @@ COMPLEMENTS_PER_ITEM = 4
 MEAN_CLICKS = 5.0
 P_COMPLEMENT = 0.5
 P_SAME_CATEGORY = 0.3
-P_ORDER = 0.2
+P_PICK = 0.2
 
 
 @dataclass(frozen=True, eq=False)
-class Catalogue:
-    """Items 0…n-1 by popularity rank: item 0 sells most."""
+class ItemSet:
+    """Items 0…n-1 by popularity rank: item 0 is the most popular."""
 
     popularity: FloatArray
     category_of: IntArray
@@ -50,13 +50,13 @@ class Catalogue:
     complements: npt.NDArray[np.int64]  # (items, COMPLEMENTS_PER_ITEM)
 
     @property
-    def items(self) -> int:
+    def count(self) -> int:
         return len(self.popularity)
 
 
-def build_catalogue(spec: CatalogueSpec, seed: int) -> Catalogue:
+def build_items(spec: Items, seed: int) -> ItemSet:
     rng = np.random.default_rng([seed, 0xCA7A])
-    n = spec.items
+    n = spec.count
     ranks = np.arange(1, n + 1, dtype=np.float64)
     popularity = ranks**-spec.zipf_exponent
     popularity /= popularity.sum()
@@ -74,7 +74,7 @@ def build_catalogue(spec: CatalogueSpec, seed: int) -> Catalogue:
         pool = members[category_of[item]]
         weights = member_weights[category_of[item]]
         complements[item] = rng.choice(pool, size=COMPLEMENTS_PER_ITEM, p=weights)
-    return Catalogue(
+    return ItemSet(
         popularity,
         category_of.astype(np.int64),
         members,
@@ -91,19 +91,19 @@ def _normalised(weights: npt.ArrayLike) -> FloatArray:
 
 @dataclass(frozen=True, slots=True)
 class SessionEvents:
-    """What one shopper did: searched categories, clicked items (in order), ordered items."""
+    """What one user did: searched categories, clicked items (in sequence), picked items."""
 
     session: int
     searches: tuple[int, ...]
     clicks: tuple[int, ...]
-    orders: tuple[int, ...]
+    picks: tuple[int, ...]
 
 
-class Shoppers:
-    """Deterministic shopper sessions: the same seed and session id give the same events."""
+class Users:
+    """Deterministic user sessions: the same seed and session id give the same events."""
 
-    def __init__(self, catalogue: Catalogue, seed: int) -> None:
-        self.catalogue = catalogue
+    def __init__(self, items: ItemSet, seed: int) -> None:
+        self.items = items
         self.seed = seed
 
     def session(self, session_id: int) -> SessionEvents:
@@ -126,32 +126,32 @@ class Shoppers:
                 nxt = _draw(self._item_cdf, rng.random())
                 searches.append(category_of[nxt])
             clicks.append(nxt)
-        orders = tuple(dict.fromkeys(c for c in clicks if rng.random() < P_ORDER))
-        return SessionEvents(session_id, tuple(searches), tuple(clicks), orders)
+        picks = tuple(dict.fromkeys(c for c in clicks if rng.random() < P_PICK))
+        return SessionEvents(session_id, tuple(searches), tuple(clicks), picks)
 
     @cached_property
     def _members(self) -> list[list[int]]:
-        return [m.tolist() for m in self.catalogue.members]
+        return [m.tolist() for m in self.items.members]
 
     @cached_property
     def _complements(self) -> list[list[int]]:
-        return list(self.catalogue.complements.tolist())
+        return list(self.items.complements.tolist())
 
     @cached_property
     def _category_of(self) -> list[int]:
-        return list(self.catalogue.category_of.tolist())
+        return list(self.items.category_of.tolist())
 
     @cached_property
     def _category_cdf(self) -> list[float]:
-        return list(np.cumsum(self.catalogue.category_weights).tolist())
+        return list(np.cumsum(self.items.category_weights).tolist())
 
     @cached_property
     def _member_cdfs(self) -> list[list[float]]:
-        return [list(np.cumsum(w).tolist()) for w in self.catalogue.member_weights]
+        return [list(np.cumsum(w).tolist()) for w in self.items.member_weights]
 
     @cached_property
     def _item_cdf(self) -> list[float]:
-        return list(np.cumsum(self.catalogue.popularity).tolist())
+        return list(np.cumsum(self.items.popularity).tolist())
 
 
 def _draw(cdf: list[float], u: float) -> int:

@@ -162,8 +162,8 @@ class Traffic:
             self.think[client] = make_sampler(node.params.think_time, self.rng)
             self.timeout[client] = node.params.timeout_ms
             self.resolver[client] = self._dns_edge(client)
-        catalogue = traffic.catalogue
-        weights = [1.0 / (rank**catalogue.zipf_exponent) for rank in range(1, catalogue.items + 1)]
+        items = traffic.items
+        weights = [1.0 / (rank**items.zipf_exponent) for rank in range(1, items.count + 1)]
         self.item_cdf = list(accumulate(weights))
         self.flow_stats: dict[str, FlowStats] = {plan: FlowStats() for plan in sim.plans}
         self.sessions = 0

@@ -101,8 +101,8 @@ def _home(model: Model, paths: Paths, inputs: PageInputs) -> str:
     chapters = []
     numbered: dict[int, list[Flow]] = {}
     for flow in story_order(model):
-        if flow.article_step is not None:
-            numbered.setdefault(flow.article_step, []).append(flow)
+        if flow.story_step is not None:
+            numbered.setdefault(flow.story_step, []).append(flow)
     for step, flows in numbered.items():
         chapters.append(
             {
@@ -111,7 +111,7 @@ def _home(model: Model, paths: Paths, inputs: PageInputs) -> str:
                 "diagram": page.diagram(f"step-{step}", f"Step {step}"),
             }
         )
-    others = [flow for flow in story_order(model) if flow.article_step is None]
+    others = [flow for flow in story_order(model) if flow.story_step is None]
     if others:
         chapters.append(
             {

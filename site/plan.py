@@ -65,12 +65,12 @@ class Paths:
 
 
 def story_order(model: Model) -> list[Flow]:
-    """Flows as the story tells them: by ``article_step``, then the rest in model order."""
+    """Flows as the story tells them: by ``story_step``, then the rest in model order."""
     numbered = sorted(
-        (flow for flow in model.flows if flow.article_step is not None),
-        key=lambda flow: (flow.article_step or 0, flow.id),
+        (flow for flow in model.flows if flow.story_step is not None),
+        key=lambda flow: (flow.story_step or 0, flow.id),
     )
-    return numbered + [flow for flow in model.flows if flow.article_step is None]
+    return numbered + [flow for flow in model.flows if flow.story_step is None]
 
 
 SECTIONS = ("architecture", "flows", "scenarios", "reference")

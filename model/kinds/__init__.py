@@ -76,9 +76,6 @@ from archgen.model.kinds.ec2 import (
 from archgen.model.kinds.external import (
     ExternalParams as ExternalParams,
 )
-from archgen.model.kinds.external import (
-    ExternalRole as ExternalRole,
-)
 from archgen.model.kinds.iam_role import (
     IamRoleParams as IamRoleParams,
 )

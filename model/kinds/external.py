@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from pydantic import Field
 
 from archgen.model.base import (
@@ -17,20 +15,13 @@ from archgen.model.kind import (
 )
 
 
-class ExternalRole(StrEnum):
-    warehouse = "warehouse"
-    delivery = "delivery"
-    email = "email"
-    sms = "sms"
-    payment_processor = "payment_processor"
-    operator = "operator"
-    other = "other"
-
-
 class ExternalParams(KindParams):
-    role: ExternalRole = Field(
-        ExternalRole.other,
-        description="What the system is for the model (a partner, a recipient, an operator).",
+    role: str = Field(
+        "other",
+        min_length=1,
+        max_length=64,
+        description="What the outside system is, in the model's own words (e.g. 'email', "
+        "'sms', 'partner'); shown on its page, no behavior depends on it.",
     )
     latency: Duration = Field(
         default_factory=lambda: ms(120, 0.6), description="Round trip of one call to it."
@@ -44,7 +35,7 @@ SPEC = kind(
     title="External system",
     category="external",
     order=180,
-    summary="Something outside the system: warehouse, delivery partner, email or SMS recipients.",
+    summary="Something outside the system: a partner's API, email or SMS recipients, an operator.",
     icon=("diagrams.aws.general", "GenericOfficeBuilding"),
     behavior="archgen.runtime.behaviors.external:External",
     mermaid_shape=('(["', '"])'),

@@ -1,4 +1,4 @@
-"""External system (warehouse, delivery partner, card network, SMS/email recipients).
+"""External system (a partner's API, SMS/email recipients, an operator).
 
 Answers after ``latency``; fails with ``500`` with probability ``error_rate``.
 """

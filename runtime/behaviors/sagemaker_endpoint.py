@@ -4,10 +4,10 @@ Rules (SageMaker Developer Guide: real-time inference, instance concurrency):
 - ``instances`` (scaled) × ``concurrency_per_instance`` requests run at once, each taking
   ``inference``; more wait in a queue of 8 per slot, beyond it ``ThrottlingException``.
 - The model is real (:mod:`archgen.runtime.recommender`): trained at start on the history of
-  past shoppers (generated from the run's seed and the scenario's catalogue), retrained
+  past users (generated from the run's seed and the scenario's ``items``), retrained
   every 5 simulated minutes on the run's own sessions (four in five; the fifth is held out),
   and asked for ``top_k`` items for the session's clicks so far. Each answer records
-  whether the shopper's next click is among them (online hit rate).
+  whether the user's next click is among them (online hit rate).
 - The summary reports hit-rate@k on the held-out sessions against the most-popular
   baseline, both trained on the same data.
 Left out: autoscaling of endpoint instances, multi-model endpoints.
@@ -22,7 +22,7 @@ from archgen.model.kinds import SageMakerParams
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
 
 if TYPE_CHECKING:
-    from archgen.runtime.recommender import CooccurrenceRecommender, Shoppers
+    from archgen.runtime.recommender import CooccurrenceRecommender, Users
     from archgen.runtime.services import Services
 
 HISTORY_SESSIONS = 4000
@@ -31,16 +31,16 @@ QUEUE_PER_SLOT = 8
 HOLD_OUT = 5  # every 5th session is held out for evaluation
 
 
-def shoppers_for(ctx: NodeContext) -> Shoppers:
-    """The run's catalogue and shoppers, shared by every endpoint (built once per run)."""
-    return ctx.services.once(_build_shoppers)
+def users_for(ctx: NodeContext) -> Users:
+    """The run's items and users, shared by every endpoint (built once per run)."""
+    return ctx.services.once(_build_users)
 
 
-def _build_shoppers(services: Services) -> Shoppers:
-    from archgen.runtime.recommender import Shoppers, build_catalogue
+def _build_users(services: Services) -> Users:
+    from archgen.runtime.recommender import Users, build_items
 
     seed = services.seed
-    return Shoppers(build_catalogue(services.scenario.traffic.catalogue, seed), seed)
+    return Users(build_items(services.scenario.traffic.items, seed), seed)
 
 
 @register("sagemaker_endpoint")
@@ -63,17 +63,17 @@ class SageMakerEndpoint(Behavior):
         self.train_ids: list[int] = []
         self.test_ids: list[int] = []
         self.trained_on = 0
-        self.shoppers = shoppers_for(ctx)
+        self.users = users_for(ctx)
         self.model = self._fit([])
 
     def _fit(self, run_sessions: list[int]) -> CooccurrenceRecommender:
         from archgen.runtime.recommender import CooccurrenceRecommender
 
-        shoppers = self.shoppers
-        history = [shoppers.session(-1 - i).clicks for i in range(HISTORY_SESSIONS)]
-        history.extend(shoppers.session(s).clicks for s in run_sessions)
+        users = self.users
+        history = [users.session(-1 - i).clicks for i in range(HISTORY_SESSIONS)]
+        history.extend(users.session(s).clicks for s in run_sessions)
         self.trained_on = len(history)
-        return CooccurrenceRecommender(shoppers.catalogue.items).fit(history)
+        return CooccurrenceRecommender(users.items.count).fit(history)
 
     def start(self) -> None:
         self.ctx.after(RETRAIN_MS, self._retrain)
@@ -110,7 +110,7 @@ class SageMakerEndpoint(Behavior):
         if session not in self.position:
             self.position[session] = 0
             (self.test_ids if session % HOLD_OUT == 0 else self.train_ids).append(session)
-        clicks = self.shoppers.session(session).clicks
+        clicks = self.users.session(session).clicks
         seen = min(self.position[session] + 1, len(clicks))
         self.position[session] = seen
         items = self.model.recommend(clicks[:seen], self.top_k)
@@ -124,14 +124,14 @@ class SageMakerEndpoint(Behavior):
     def summary(self) -> dict[str, Any]:
         from archgen.runtime.recommender import evaluate
 
-        shoppers = self.shoppers
-        history = [shoppers.session(-1 - i).clicks for i in range(HISTORY_SESSIONS)]
-        train = history + [shoppers.session(s).clicks for s in sorted(self.train_ids)]
-        test = [shoppers.session(s).clicks for s in sorted(self.test_ids)]
-        if len(test) < 200:  # too few shoppers reached the endpoint: hold out past ones too
+        users = self.users
+        history = [users.session(-1 - i).clicks for i in range(HISTORY_SESSIONS)]
+        train = history + [users.session(s).clicks for s in sorted(self.train_ids)]
+        test = [users.session(s).clicks for s in sorted(self.test_ids)]
+        if len(test) < 200:  # too few users reached the endpoint: hold out past ones too
             extra = range(HISTORY_SESSIONS, HISTORY_SESSIONS + 1000)
-            test += [shoppers.session(-1 - i).clicks for i in extra]
-        evaluation = evaluate(train, test, shoppers.catalogue.items, self.top_k)
+            test += [users.session(-1 - i).clicks for i in extra]
+        evaluation = evaluate(train, test, users.items.count, self.top_k)
         cases = self.online_cases
         return {
             "endpoint": {

@@ -108,7 +108,7 @@ DYNAMIC_RULES: dict[str, Rule] = {
             "flow-sequence",
             E,
             "Flows run as declared",
-            "The calls observed for each flow execution are its declared steps, in order, "
+            "The calls observed for each flow execution are its declared steps, in sequence, "
             "with only conditional steps left out.",
             dynamic=True,
         ),

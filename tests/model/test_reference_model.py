@@ -18,8 +18,8 @@ def test_scenarios_have_exactly_the_promised_ids(reference: LoadedModel) -> None
     ]
 
 
-def test_every_article_step_is_a_flow(reference: LoadedModel) -> None:
-    steps = sorted({f.article_step for f in reference.model.flows if f.article_step})
+def test_every_story_step_is_a_flow(reference: LoadedModel) -> None:
+    steps = sorted({f.story_step for f in reference.model.flows if f.story_step})
     assert steps == [1, 2, 3, 4, 5, 6, 7, 8]
 
 

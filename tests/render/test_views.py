@@ -50,7 +50,7 @@ def test_flow_view_numbers_steps_and_marks_async_and_conditions(mini: LoadedMode
     assert [e.step for e in checkout.edges if e.is_async] == [4, 8, 9]
 
 
-def test_article_step_merges_its_flows(mini: LoadedModel) -> None:
+def test_story_step_merges_its_flows(mini: LoadedModel) -> None:
     view = compute_view(mini.model, "step-2")
     assert view.title == "Step 2: Add to cart; Check out"
     assert {step.flow for step in view.steps} == {"add-to-cart", "checkout"}

@@ -141,7 +141,7 @@ def test_attack_sources_cost_memory_even_at_a_low_rate() -> None:
         check_budget(model, many, seed=1, scale=100.0, duration_s=flood.duration_s)
     assert str(refused.value) == (
         "scenario 'flood' would need about 39.9 GiB of memory for 17,344,800 events, "
-        "10,002,400 simulated instances and attack sources and 2,000 catalogue items, over the "
+        "10,002,400 simulated instances and attack sources and 2,000 items, over the "
         "2.0 GiB that the budget of 20,000,000 events allows: lower --scale or --duration, or "
         "pass --max-events 430000000 to run it anyway"
     )

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from archgen.model.schema import Catalogue
+from archgen.model.schema import Items
 from archgen.runtime.recommender import (
     CooccurrenceRecommender,
     MostPopular,
-    Shoppers,
-    build_catalogue,
+    Users,
+    build_items,
     evaluate,
     leave_last_out,
 )
 
 
 def sessions(seed: int, count: int, items: int = 2000, zipf: float = 1.1) -> list[tuple[int, ...]]:
-    catalogue = build_catalogue(Catalogue(items=items, zipf_exponent=zipf, categories=40), seed)
-    shoppers = Shoppers(catalogue, seed)
+    catalogue = build_items(Items(count=items, zipf_exponent=zipf, categories=40), seed)
+    shoppers = Users(catalogue, seed)
     return [shoppers.session(i).clicks for i in range(count)]
 
 
@@ -30,13 +30,13 @@ def test_cooccurrence_beats_most_popular_on_held_out_sessions() -> None:
 
 
 def test_popularity_is_zipf_skewed_and_sessions_deterministic() -> None:
-    catalogue = build_catalogue(Catalogue(items=1000, zipf_exponent=1.2, categories=10), 3)
+    catalogue = build_items(Items(count=1000, zipf_exponent=1.2, categories=10), 3)
     assert catalogue.popularity[0] / catalogue.popularity[9] == 10**1.2
-    shoppers = Shoppers(catalogue, 3)
-    assert shoppers.session(42) == Shoppers(catalogue, 3).session(42)
+    shoppers = Users(catalogue, 3)
+    assert shoppers.session(42) == Users(catalogue, 3).session(42)
     assert shoppers.session(42) != shoppers.session(43)
     events = shoppers.session(42)
-    assert set(events.orders) <= set(events.clicks)
+    assert set(events.picks) <= set(events.clicks)
 
 
 def test_recommendations_exclude_what_the_session_saw_and_top_up() -> None:
