@@ -82,6 +82,7 @@ def coverage(loaded: LoadedModel, exercised: set[tuple[str, str]], *, runs: int)
                 node=edge.key,
             )
     covered = sum(edge.key in exercised for edge in loaded.model.edges)
+    sink.measure("edges exercised", {"edges_exercised": covered, "edges": len(loaded.model.edges)})
     return sink.scope_result((("edges exercised", f"{covered} of {len(loaded.model.edges)}"),))
 
 

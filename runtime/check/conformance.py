@@ -39,6 +39,7 @@ from archgen.model import kinds as k
 from archgen.model.kind import Capability
 from archgen.model.registry import has
 from archgen.model.schema import Model
+from archgen.runtime.artefacts import Measure
 from archgen.runtime.check.report import FindingSink
 from archgen.runtime.check.spans import Span
 from archgen.runtime.plan import FlowPlan, StepPlan, compile_flows
@@ -405,6 +406,8 @@ class Conformance:
                 continue
             stats = samples.get(flow.id, _FlowSamples())
             total = stats.ok + stats.failed
+            measured: dict[str, Measure] = {"executions": total}
+            self.sink.measure(f"slo {flow.id}", measured)
             if total == 0:
                 facts.append((f"slo {flow.id}", "no execution after warm-up"))
                 continue
@@ -412,6 +415,8 @@ class Conformance:
             if slo.latency is not None:
                 latency = slo.latency
                 value = percentile(stats.latencies, latency.percentile)
+                measured[f"p{latency.percentile:g}_ms"] = round(value, 3)
+                measured["objective_ms"] = _plain(latency.threshold_ms)
                 parts.append(
                     f"p{latency.percentile:g} {value:,.0f} ms "
                     f"(objective {latency.threshold_ms:,.0f} ms)"
@@ -431,6 +436,8 @@ class Conformance:
                     )
             if slo.availability_percent is not None:
                 availability = 100.0 * stats.ok / total
+                measured["availability_percent"] = round(availability, 6)
+                measured["objective_percent"] = _plain(slo.availability_percent)
                 parts.append(
                     f"availability {availability:.3f}% (objective {slo.availability_percent:g}%)"
                 )

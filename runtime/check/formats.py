@@ -64,6 +64,7 @@ def to_json(report: Report, tool_version: str = "") -> str:
                 "name": scope.name,
                 "rules": list(scope.rules),
                 "facts": dict(scope.facts),
+                "measures": {name: dict(values) for name, values in scope.measures},
                 "findings": [_finding_json(finding) for finding in scope.findings],
             }
             for scope in report.scopes

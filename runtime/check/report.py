@@ -72,6 +72,8 @@ class Scope:
     findings: tuple[Finding, ...]
     facts: tuple[tuple[str, str], ...] = ()
     """Measured values worth showing even when nothing fails (SLO percentiles, counts)."""
+    measures: tuple[tuple[str, tuple[tuple[str, Measure], ...]], ...] = ()
+    """The same measurements as numbers, each name saying its unit, for ``--format json``."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,11 @@ class FindingSink:
         self.scope = scope
         self.rules = rules
         self.findings: list[Finding] = []
+        self.measures: dict[str, Mapping[str, Measure]] = {}
+
+    def measure(self, name: str, values: Mapping[str, Measure]) -> None:
+        """Record what was measured for ``name`` (e.g. an SLO), failing or not."""
+        self.measures[name] = values
 
     def add(
         self,
@@ -151,4 +158,5 @@ class FindingSink:
             tuple(sorted(self.rules)),
             tuple(sorted(set(self.findings))),
             facts,
+            tuple((name, tuple(values.items())) for name, values in sorted(self.measures.items())),
         )

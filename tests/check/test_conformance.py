@@ -164,17 +164,26 @@ def test_slo_tighter_than_the_run_achieves(tickets_text: str, tmp_path: Path) ->
         f"({len(latencies)} successful executions after warm-up)"
     )
     # Scripts read the numbers, not the prose: p99 and objective in ms, as JSON fields.
-    (record,) = [
-        f
-        for f in json.loads(to_json(Report("tickets.yaml", (scope,))))["scopes"][0]["findings"]
-        if f["rule"] == "slo"
-    ]
+    (document,) = json.loads(to_json(Report("tickets.yaml", (scope,))))["scopes"]
+    (record,) = [f for f in document["findings"] if f["rule"] == "slo"]
     assert record["values"] == {
         "p99_ms": round(expected, 3),
         "objective_ms": 5,
         "executions_ok": len(latencies),
     }
     assert type(record["values"]["objective_ms"]) is int
+    # Measured for every SLO, failing or not (no failure in this scenario: n = successes).
+    assert document["measures"]["slo browse"] == {
+        "executions": len(latencies),
+        "p99_ms": round(expected, 3),
+        "objective_ms": 5,
+    }
+    assert set(document["measures"]["slo buy"]) == {
+        "executions",
+        "availability_percent",
+        "objective_percent",
+    }
+    assert document["measures"]["slo buy"]["objective_percent"] == 99.5
 
 
 def test_iam_denial_during_a_run(tickets_text: str, tmp_path: Path) -> None:
