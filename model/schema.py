@@ -167,6 +167,14 @@ class Step(Strict):
     when: Label | None = None
     probability: Probability | None = None
     is_async: bool | None = Field(None, alias="async", description="Defaults to the edge's mode.")
+    key: Id | None = Field(
+        None,
+        description="What the call is keyed by: an entity of the journey (e.g. 'city'), or "
+        "'session', 'trace' or 'item'. It names the S3 object and the data record the call "
+        "writes or reads and the SQS FIFO message group of a message it sends. Without it: "
+        "S3 objects are the scenario's items (Zipf-popular), records are per trace, and "
+        "FIFO groups are per session.",
+    )
     note: Text = ""
 
 
@@ -212,6 +220,20 @@ class JourneyStep(Strict):
     probability: Probability = Field(1.0, description="Chance the user goes on to this flow.")
 
 
+class Entity(Strict):
+    """Something a session is about (a city, an account, a device): each session draws one
+    of ``values`` values, the first ones more often when ``zipf_exponent`` is above 0."""
+
+    values: int = Field(ge=1, le=1_000_000, description="How many distinct values it has.")
+    zipf_exponent: float = Field(
+        0.0, ge=0, le=10, description="Popularity skew of its values (0: all equally likely)."
+    )
+
+
+BUILTIN_KEYS = ("item", "session", "trace")
+"""Keys every step may use without declaring them (see ``Step.key``)."""
+
+
 class Journey(Strict):
     """A user session: flows one after the other, with a funnel of drop-offs."""
 
@@ -220,6 +242,11 @@ class Journey(Strict):
     description: Text = ""
     client: Id | None = Field(None, description="Client node the users come from.")
     flows: Annotated[tuple[JourneyStep, ...], Field(min_length=1)]
+    entities: dict[Id, Entity] = Field(
+        default_factory=dict,
+        description="What its sessions are about, by name (e.g. city: {values: 40}); a "
+        "step's ``key`` names one.",
+    )
 
 
 # --------------------------------------------------------------------------- scenarios

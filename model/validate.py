@@ -17,6 +17,7 @@ from archgen.model.loader import Document, PathKey, format_path
 from archgen.model.registry import kinds, with_capability
 from archgen.model.schema import (
     ALLOWED_PARENTS,
+    BUILTIN_KEYS,
     AnyNode,
     FaultType,
     GroupKind,
@@ -308,6 +309,8 @@ class _Checker:
                     )
             for i, step in enumerate(flow.steps):
                 path: PathKey = ("flows", index, "steps", i)
+                if step.key is not None:
+                    self.ref((*path, "key"), step.key, self._keys(), "key")
                 ok = self.node_ref((*path, "from"), step.source)
                 ok = self.node_ref((*path, "to"), step.target) and ok
                 if not ok:
@@ -343,6 +346,11 @@ class _Checker:
                             f"{self.nodes[step.source].kind} decides{known}; give its "
                             "probability",
                         )
+
+    def _keys(self) -> list[str]:
+        """What a step's ``key`` may name: the built-in keys and every journey's entities."""
+        declared = {name for journey in self.model.journeys for name in journey.entities}
+        return [*BUILTIN_KEYS, *sorted(declared - set(BUILTIN_KEYS))]
 
     def _edge_hint(self, source: str, target: str) -> str:
         if self.model.edge(target, source):

@@ -71,13 +71,15 @@ flow-less call (``step`` None) that CloudWatch request metrics leave out, as AWS
 
 
 class Session:
-    """One user (or one attack source): where they are and where DNS sent them."""
+    """One user (or one attack source): where they are, where DNS sent them, and the values
+    of its journey's entities (``keys``: entity name → value index)."""
 
     __slots__ = (
         "attack",
         "client",
         "id",
         "journey",
+        "keys",
         "location",
         "region",
         "region_expires",
@@ -102,6 +104,7 @@ class Session:
         self.region: str | None = None  # region group chosen by Route 53
         self.region_expires = 0.0  # ms: when the client's cached DNS answer expires
         self.attack = attack
+        self.keys: dict[str, int] = {}
 
 
 class Trace:
@@ -113,7 +116,7 @@ class Trace:
         self.id = trace_id
         self.session = session
         self.flow = flow  # archgen.runtime.plan.FlowPlan | None
-        self.item = item  # catalogue item this flow is about (cache/object key)
+        self.item = item  # the scenario's item this flow is about (default cache/object key)
         self.text: tuple[str, str, str, str] | None = None  # span fields, formatted once
 
 
@@ -165,6 +168,24 @@ class Call:
         self.attrs: dict[str, Any] | None = None  # behavior's decisions, into the span
         self.route: Any = None  # set by a load balancer: the target chosen
         self.payload: Any = None  # free for behaviors (message body, data key…)
+
+    def key(self) -> str | None:
+        """The value of the step's key expression (``Step.key``) for this call, e.g.
+        ``city-17``; None when the step declares none (each behavior has its default)."""
+        plan = self.trace.flow
+        if plan is None or self.step is None:
+            return None
+        name: str | None = plan.steps[self.step].key
+        if name is None:
+            return None
+        if name == "session":
+            return f"session-{self.trace.session.id}"
+        if name == "trace":
+            return f"trace-{self.trace.id}"
+        if name == "item":
+            return f"item-{self.trace.item}"
+        value = self.trace.session.keys.get(name)
+        return f"{name}-{value}" if value is not None else f"{name}-none"
 
     def note(self, key: str, value: Any) -> None:
         """Record a decision in the span's ``attrs`` (e.g. ``cache="hit"``)."""

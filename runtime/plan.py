@@ -25,6 +25,7 @@ class StepPlan:
     probability: float | None
     is_async: bool
     children: tuple[int, ...]
+    key: str | None = None  # the step's key expression (``Step.key``), None: the default
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,7 @@ def compile_flow(model: Model, flow: Flow) -> FlowPlan:
                 step.probability,
                 is_async,
                 tuple(children[index]),
+                step.key,
             )
         )
     return FlowPlan(

@@ -180,7 +180,8 @@ def record_write(ctx: NodeContext, call: Call) -> Record:
     if classification in (Classification.card, Classification.pii):
         content["subject"] = f"subject-{session}"
     plaintext = json.dumps(content, sort_keys=True).encode()
-    key = f"t{call.trace.id:08d}-{call.op}"
+    declared = call.key()  # the step's key: writes to one key replace each other
+    key = f"t{call.trace.id:08d}-{call.op}" if declared is None else f"{declared}-{call.op}"
     stores = data_at_rest(ctx)
     # Client-side envelope encryption (the edge's key) or server-side encryption with the
     # store's own KMS key (SSE-KMS): either way, only ciphertext lands at rest.

@@ -129,6 +129,8 @@ class Traffic:
         self.kernel = sim.kernel
         self.scenario = scenario
         self.rng = stream(sim.seed, "traffic")
+        self.entity_rng = stream(sim.seed, "entities")
+        self.entity_cdfs: dict[tuple[str, str], list[float]] = {}
         self.scale = scale
         self.duration_ms = duration_s * 1000
         self.warmup_ms = warmup_s * 1000
@@ -225,11 +227,26 @@ class Traffic:
             index = bisect.bisect_right(cdf, self.rng.random() * cdf[-1])
             location = names[min(index, len(names) - 1)]
         session = Session(self.sessions, journey.id, client_id, location, f"u{self.sessions}")
+        if journey.entities:
+            session.keys = self._entity_values(journey)
         run = _SessionRun(
             self, session, self.sim.contexts[client_id], self.journey_flows[journey.id]
         )
         self._next_flow(run)
         return session
+
+    def _entity_values(self, journey: Journey) -> dict[str, int]:
+        """A new session's value of each entity of its journey, from a stream of their own
+        (so that declaring entities leaves every other draw of the run unchanged)."""
+        values = {}
+        for name, entity in sorted(journey.entities.items()):
+            cdf = self.entity_cdfs.get((journey.id, name))
+            if cdf is None:
+                weights = (1.0 / rank**entity.zipf_exponent for rank in range(1, entity.values + 1))
+                cdf = self.entity_cdfs[(journey.id, name)] = list(accumulate(weights))
+            index = bisect.bisect_right(cdf, self.entity_rng.random() * cdf[-1])
+            values[name] = min(index, len(cdf) - 1)
+        return values
 
     # -- a session's flows
 

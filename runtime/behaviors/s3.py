@@ -1,8 +1,10 @@
 """S3 bucket: an object store with strong read-after-write consistency.
 
 Rules (S3 User Guide, S3 SLA):
-- The bucket starts with ``objects`` objects (catalogue items 0..objects-1); a GET of any
-  other key answers ``NoSuchKey`` (404) unless it was PUT earlier in the run.
+- The bucket starts with ``objects`` objects (the scenario's items 0..objects-1); a GET of
+  any other key answers ``NoSuchKey`` (404) unless it was PUT earlier in the run.
+- The object key is the step's ``key`` when it declares one (e.g. ``trace``: one object per
+  flow execution), else the flow's item.
 - PUT/DELETE are atomic per key and immediately visible to the next GET/LIST (strong
   consistency). Each stored object has a size and an ETag-like checksum.
 - Latency: ``get`` for reads, ``put`` for writes.
@@ -32,16 +34,22 @@ class S3(Behavior):
         self.size = int(params.object_size_kb * 1024)
         self.get = ctx.sampler(params.get)
         self.put = ctx.sampler(params.put)
-        self.written: dict[int, tuple[int, int]] = {}  # key → (size, crc32)
-        self.deleted: set[int] = set()
+        self.written: dict[int | str, tuple[int, int]] = {}  # key → (size, crc32)
+        self.deleted: set[int | str] = set()
         self.reads = 0
         self.writes = 0
         self.not_found = 0
 
-    def exists(self, key: int) -> bool:
+    def exists(self, key: int | str) -> bool:
         if key in self.written:
             return True
-        return 0 <= key < self.initial and key not in self.deleted
+        return isinstance(key, int) and 0 <= key < self.initial and key not in self.deleted
+
+    @staticmethod
+    def object_key(call: Call) -> int | str:
+        """The step's declared key, else the flow's item."""
+        declared = call.key()
+        return call.trace.item if declared is None else declared
 
     def handle(self, call: Call) -> None:
         if is_read(call.op):
@@ -50,7 +58,7 @@ class S3(Behavior):
             self.ctx.after(self.put(), self._write, call)
 
     def _write(self, call: Call) -> None:
-        key = call.trace.item if call.payload is None else hash_key(call.payload)
+        key = self.object_key(call) if call.payload is None else hash_key(call.payload)
         self.writes += 1
         if call.op.startswith(("Delete", "DELETE")):
             self.written.pop(key, None)
@@ -64,7 +72,7 @@ class S3(Behavior):
 
     def _read(self, call: Call) -> None:
         self.reads += 1
-        if call.op.startswith(("List", "LIST")) or self.exists(call.trace.item):
+        if call.op.startswith(("List", "LIST")) or self.exists(self.object_key(call)):
             self.ctx.run_children(call, self.ctx.finish)
             return
         self.not_found += 1
@@ -72,7 +80,7 @@ class S3(Behavior):
 
     def condition(self, name: str, call: Call) -> bool | None:
         if name == "not_found":
-            return not self.exists(call.trace.item)
+            return not self.exists(self.object_key(call))
         return None
 
     def summary(self) -> dict[str, Any]:

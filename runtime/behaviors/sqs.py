@@ -3,7 +3,8 @@
 Operations (the op names of the model's edges):
 - any sending op (``SendMessage``, an SNS ``Deliver``…) enqueues one message; the sending
   call is kept as the message's origin, so its consumer continues the same trace. FIFO
-  queues group by session and deduplicate by trace + span.
+  queues group by the sending step's ``key`` (default: the session) and deduplicate by
+  trace + span (each send is one message).
 - ``ReceiveMessage`` with a :class:`ReceiveRequest` payload (a consumer's poll) receives up
   to 10 messages; when none is visible it long-polls: the call waits until a message
   arrives or becomes visible again, or until the wait time ends (then answers empty).
@@ -104,6 +105,7 @@ class Sqs(Behavior):
         self._wake_scheduled = False
         self.errors = 0
         self.dead_letter_queue = params.dead_letter_queue
+        self.groups: set[str] = set()  # FIFO: message group ids seen
 
     # ------------------------------------------------------------------ calls
 
@@ -143,13 +145,17 @@ class Sqs(Behavior):
         trace = call.trace
         attributes = call.payload if isinstance(call.payload, dict) else {}
         fifo = self.queue.fifo
+        group = (call.key() or f"session-{trace.session.id}") if fifo else None
         result = self.queue.send(
             f"t{trace.id}/s{call.span}",
             attributes,
-            group_id=f"session-{trace.session.id}" if fifo else None,
+            group_id=group,
             dedup_id=f"t{trace.id}/s{call.span}" if fifo else None,
         )
         call.note("message_id", result.message_id)
+        if group is not None:
+            call.note("group", group)
+            self.groups.add(group)
         if result.duplicate:
             call.note("duplicate", True)
         else:
@@ -262,6 +268,7 @@ class Sqs(Behavior):
                 "in_flight": in_flight,
                 "visible": in_queue - in_flight - self._delayed(),
                 "errors": self.errors,
+                **({"groups": len(self.groups)} if self.queue.fifo else {}),
             }
         }
 
