@@ -12,7 +12,7 @@ Capabilities come in two forms:
   asks ``isinstance(node.params, EncryptableAtRest)`` instead of ``getattr(params,
   "kms_key")``; mypy sees the field.
 - *flag capabilities* (:class:`Capability`) say what a kind is for the generic rules (a
-  traffic source, a queue, runs customer code, is monitored…).
+  traffic source, a queue, runs its own code, is monitored…).
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ class Capability(StrEnum):
     dns = "dns"
     """Clients resolve through it before their first call (was ``kind == "route53"``)."""
     runs_code = "runs_code"
-    """Runs customer code: its aws-api calls need an IAM role (was ``ROLE_KINDS``)."""
+    """Runs the model's own code: its aws-api calls need an IAM role (was ``ROLE_KINDS``)."""
     queue = "queue"
     """Holds messages; its depth is charted, lost messages are counted (was ``"sqs"``)."""
     data_store = "data_store"

@@ -106,7 +106,7 @@ registry when ``Model`` is built (and again by ``registry.refresh()``)."""
 
 
 Operation = Annotated[str, Field(min_length=1, max_length=MAX_OPERATION_CHARS)]
-"""An operation name as an edge declares it (``GET /cart``, ``PutItem``)."""
+"""An operation name as an edge declares it (``GET /items``, ``PutItem``)."""
 
 
 class Protocol(StrEnum):

@@ -3,7 +3,7 @@
 Rules (CloudFront Developer Guide):
 - Each edge location keeps up to ``cache_capacity_objects`` objects, evicting the least
   recently used. A client location is served by one edge location (in declaration order).
-- Cache key = operation + catalogue item (items are Zipf-popular, from the scenario).
+- Cache key = operation + the flow's item (items are Zipf-popular, from the scenario).
 - TTL: the origin's ``Cache-Control: max-age`` (S3 ``cache_max_age_s``) clamped to
   [min_ttl_s, max_ttl_s]; no header → ``default_ttl_s``.
 - A hit answers from the edge (``hit`` latency). A miss runs the flow's children (the

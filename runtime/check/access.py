@@ -24,7 +24,7 @@ from archgen.runtime.iam import Decision, authorize, wildcard
 
 
 def needs_role(node: AnyNode) -> bool:
-    """Kinds running customer code, whose AWS API calls need an IAM role. Managed services
+    """Kinds running the model's own code, whose AWS API calls need an IAM role. Managed services
     (CloudFront fetching from S3, SQS redriving to a DLQ, CloudWatch alarm actions) call
     under AWS service principals authorized by resource policies the model does not spell
     out."""
