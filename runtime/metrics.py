@@ -10,8 +10,9 @@ per node goes to ``metrics.jsonl``.
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
+
+from archgen.model.stats import percentile
 
 _FIVE_XX = frozenset({"ServiceUnavailable", "InternalError", "InternalServerError"})
 
@@ -26,14 +27,6 @@ class _Period:
         self.throttles = 0
         self.latencies: list[float] = []
         self.custom: dict[str, list[float]] = {}
-
-
-def percentile(sorted_values: list[float], q: float) -> float:
-    """Nearest-rank percentile of an already sorted list (q in 0..100)."""
-    if not sorted_values:
-        return math.nan
-    rank = max(1, math.ceil(q / 100 * len(sorted_values)))
-    return sorted_values[rank - 1]
 
 
 class MetricStore:
@@ -104,13 +97,14 @@ class MetricStore:
                     "Maximum": value,
                     "p99": value,
                 }
-            if period.latencies:
+            p99 = percentile(period.latencies, 99)
+            if p99 is not None:  # a period with calls
                 values = sorted(period.latencies)
                 stats["Latency"] = {
                     "Average": sum(values) / len(values),
                     "Minimum": values[0],
                     "Maximum": values[-1],
-                    "p99": percentile(values, 99),
+                    "p99": p99,
                     "Sum": sum(values),
                     "SampleCount": len(values),
                 }

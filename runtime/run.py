@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,10 +15,10 @@ from archgen.model.errors import did_you_mean
 from archgen.model.files import replace_folder
 from archgen.model.kinds import CloudWatchParams
 from archgen.model.schema import Model, Scenario
+from archgen.model.stats import percentile, percentiles
 from archgen.runtime.accounting import message_accounting
 from archgen.runtime.artefacts import SCHEMA_VERSION
 from archgen.runtime.behavior import Behavior
-from archgen.runtime.metrics import percentile
 from archgen.runtime.store import at_rest_report
 from archgen.runtime.system import Authorizer, Simulation
 from archgen.runtime.trace import SpanSink
@@ -247,7 +246,7 @@ def _write(path: Path, text: str) -> None:
 
 
 def _r(value: float | None, digits: int = 3) -> float | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None:  # no data (a percentile of no value)
         return None
     return round(value, digits)
 
@@ -270,19 +269,18 @@ def summarize(
     for flow_id in sorted(traffic.flow_stats):
         stats = traffic.flow_stats[flow_id]
         total = stats.ok + stats.failed
-        values = sorted(stats.latencies)
+        p50, p95, p99 = percentiles(stats.latencies, (50, 95, 99))
         for cause, count in stats.causes.items():
             errors_by_cause[cause] = errors_by_cause.get(cause, 0) + count
         timeline = []
         for period in sorted(stats.periods):
             ok, failed, latencies = stats.periods[period]
-            ordered = sorted(latencies)
             timeline.append(
                 {
                     "t_s": round(period * period_s, 3),
                     "ok": ok,
                     "failed": failed,
-                    "p99_ms": _r(percentile(ordered, 99)) if ordered else None,
+                    "p99_ms": _r(percentile(latencies, 99)),
                 }
             )
         flows[flow_id] = {
@@ -290,9 +288,9 @@ def summarize(
             "ok": stats.ok,
             "failed": stats.failed,
             "availability": _r(stats.ok / total, 6) if total else None,
-            "p50_ms": _r(percentile(values, 50)) if values else None,
-            "p95_ms": _r(percentile(values, 95)) if values else None,
-            "p99_ms": _r(percentile(values, 99)) if values else None,
+            "p50_ms": _r(p50),
+            "p95_ms": _r(p95),
+            "p99_ms": _r(p99),
             "throughput_per_s": _r(total / window_s / scale),
             "errors": dict(sorted(stats.causes.items())),
             "timeline": timeline,

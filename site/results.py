@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from archgen.runtime.check.report import Scope
     from archgen.runtime.traffic import FlowStats
 
-RESULT_FORMAT = "2"
+RESULT_FORMAT = "3"  # 3: percentiles of no value are None, not 0
 """Bump when :class:`ScenarioResult` or the drawing of its charts changes (the cached value
 holds the chart SVGs): old cache entries then stop matching."""
 
@@ -44,9 +44,10 @@ class FlowLatency:
     flow: str
     count: int
     errors: int
-    p50_ms: float
-    p95_ms: float
-    p99_ms: float
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+    """None: no successful execution to measure."""
     chart: str
     """SVG histogram of the flow's latency."""
 
@@ -189,14 +190,14 @@ def reduce_run(
     scope: Scope,
 ) -> ScenarioResult:
     """What the pages show of one run: a few series, percentiles and the check's findings."""
-    from archgen.runtime.metrics import percentile
+    from archgen.model.stats import percentiles
 
     flows = summary.flows
     user_facing = {flow.id for flow in model.flows if flow.user_facing}
     charts = [
         _traffic_chart(flows, period_s),
         _instances_chart(summary),
-        _latency_chart(flow_stats, user_facing, period_s, percentile),
+        _latency_chart(flow_stats, user_facing, period_s),
         _queue_chart(model, metrics),
         _errors_chart(flows),
     ]
@@ -207,20 +208,24 @@ def reduce_run(
         entry = flows.get(flow_id)
         if not values and not (entry is not None and entry.failed):
             continue
-        p50, p95, p99 = (percentile(values, q) if values else 0.0 for q in (50, 95, 99))
+        p50, p95, p99 = percentiles(values, (50, 95, 99))
         latencies.append(
             FlowLatency(
                 flow=flow_id,
                 count=int(stats.ok + stats.failed),
                 errors=int(stats.failed),
-                p50_ms=round(p50, 1),
-                p95_ms=round(p95, 1),
-                p99_ms=round(p99, 1),
+                p50_ms=_round(p50),
+                p95_ms=_round(p95),
+                p99_ms=_round(p99),
                 chart=histogram(
                     f"Latency of {flow_id} (successful executions)",
                     "milliseconds",
                     values,
-                    (("p50", p50), ("p95", p95), ("p99", p99)) if values else (),
+                    tuple(
+                        (name, value)
+                        for name, value in (("p50", p50), ("p95", p95), ("p99", p99))
+                        if value is not None
+                    ),
                 ),
             )
         )
@@ -250,6 +255,10 @@ def reduce_run(
         conformance_verdict=verdict,
         facts=tuple((str(name), str(value)) for name, value in scope.facts),
     )
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 def _summary_rows(summary: RunSummary) -> tuple[tuple[str, str], ...]:
@@ -311,22 +320,21 @@ def _latency_chart(
     flow_stats: Mapping[str, FlowStats],
     user_facing: set[str],
     period_s: float,
-    percentile: Callable[[list[float], float], float],
 ) -> Chart:
+    from archgen.model.stats import percentiles
+
     by_period: dict[int, list[float]] = {}
     for flow_id in sorted(flow_stats):
         if flow_id not in user_facing:
             continue
         for period, bucket in flow_stats[flow_id].periods.items():
             by_period.setdefault(int(period), []).extend(bucket[2])
-    series = []
-    for q in (50, 95, 99):
-        points = tuple(
-            (period * period_s, percentile(sorted(values), q))
-            for period, values in sorted(by_period.items())
-            if values
-        )
-        series.append(Series(f"p{q}", points))
+    points: dict[float, list[tuple[float, float]]] = {50: [], 95: [], 99: []}
+    for period, values in sorted(by_period.items()):
+        for q, value in zip(points, percentiles(values, tuple(points)), strict=True):
+            if value is not None:
+                points[q].append((period * period_s, value))
+    series = [Series(f"p{q:g}", tuple(line)) for q, line in points.items()]
     title = "Latency percentiles of user-facing flows"
     return Chart("latency", title, line_chart(title, "seconds", "milliseconds", series))
 

@@ -39,6 +39,7 @@ from archgen.model import kinds as k
 from archgen.model.kind import Capability
 from archgen.model.registry import has
 from archgen.model.schema import Model
+from archgen.model.stats import percentile
 from archgen.runtime.artefacts import Measure
 from archgen.runtime.check.report import FindingSink
 from archgen.runtime.check.spans import Span
@@ -415,13 +416,14 @@ class Conformance:
             if slo.latency is not None:
                 latency = slo.latency
                 value = percentile(stats.latencies, latency.percentile)
-                measured[f"p{latency.percentile:g}_ms"] = round(value, 3)
+                if value is not None:  # no successful execution: no latency to state
+                    measured[f"p{latency.percentile:g}_ms"] = round(value, 3)
                 measured["objective_ms"] = _plain(latency.threshold_ms)
+                shown = "no data" if value is None else f"{value:,.0f} ms"
                 parts.append(
-                    f"p{latency.percentile:g} {value:,.0f} ms "
-                    f"(objective {latency.threshold_ms:,.0f} ms)"
+                    f"p{latency.percentile:g} {shown} (objective {latency.threshold_ms:,.0f} ms)"
                 )
-                if value > latency.threshold_ms:
+                if value is not None and value > latency.threshold_ms:
                     self.sink.add(
                         "slo",
                         ("flows", index, "slo", "latency", "threshold_ms"),
@@ -500,15 +502,6 @@ class Conformance:
             )
         facts.append(("spans", str(len(self.spans))))
         return facts
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile: the smallest value with at least p % at or below it."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
-    return ordered[rank - 1]
 
 
 def _plain(value: float) -> int | float:
