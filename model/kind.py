@@ -17,7 +17,7 @@ Capabilities come in two forms:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -71,6 +71,22 @@ class KindParams(Strict):
         """
         yield from _walk_refs(self, ())
 
+    def call_timeout_ms(self) -> float | None:
+        """The longest a call made by or through this node may run before it gives up
+        (a client's or a function's timeout); none when the kind sets no such limit.
+        ``check`` waits this long before holding a call to completeness."""
+        return None
+
+    def metric_period_s(self) -> float | None:
+        """The period of the metrics this node collects (a CloudWatch-like kind); the run
+        samples metrics at the shortest such period."""
+        return None
+
+    def consumed_queue(self) -> str | None:
+        """The queue node this node polls and takes messages off (a Lambda event source);
+        none for a node that is only called."""
+        return None
+
 
 class EncryptableAtRest:
     """Field capability: stores data at rest; ``kms_key`` names the KMS key node.
@@ -108,6 +124,28 @@ class Zonal:
 
         @property
         def zones(self) -> tuple[str, ...]: ...
+
+
+class UserLocation(Protocol):
+    """A place users sit: its id and its round trip (ms) to each region group."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def latency_ms(self) -> Mapping[str, float]: ...
+
+
+class UserLocations:
+    """Field capability: users spread over ``locations`` (edge caches and DNS latency
+    routing place them, the network adds their round trips)."""
+
+    __slots__ = ()
+    FIELDS: ClassVar[tuple[str, ...]] = ("locations",)
+    if TYPE_CHECKING:
+
+        @property
+        def locations(self) -> Sequence[UserLocation]: ...
 
 
 class CacheControl:
@@ -149,6 +187,7 @@ FIELD_CAPABILITIES: tuple[type, ...] = (
     EncryptableAtRest,
     Protects,
     Zonal,
+    UserLocations,
     CacheControl,
     GrantsPolicies,
     ResourcePolicy,
@@ -178,6 +217,10 @@ class Capability(StrEnum):
     """Shown in the security view (IAM, KMS, Shield, WAF)."""
     async_fanout = "async_fanout"
     """Its deliveries are asynchronous invocations (SNS → Lambda)."""
+    ddos_protection = "ddos_protection"
+    """Shields what it ``protects`` from network floods: the ``entry-shield`` lint."""
+    web_acl = "web_acl"
+    """Filters web requests to what it ``protects``: the ``entry-waf`` lint."""
     role = "role"
     """An identity other nodes name as their ``role`` (was ``"iam_role"``)."""
     key = "key"

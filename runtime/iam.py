@@ -27,7 +27,8 @@ from functools import lru_cache
 from typing import Literal
 
 from archgen.model.iam import ConditionValue, Effect, PolicyDocument, Statement
-from archgen.model.kinds import KINDS, IamRoleParams, KmsParams
+from archgen.model.kind import GrantsPolicies, ResourcePolicy
+from archgen.model.kinds import KINDS
 from archgen.model.schema import AnyNode, Model, Protocol
 from archgen.runtime.arns import arn_of, region_code, resource_arn
 
@@ -367,10 +368,10 @@ class Authorizer:
         resource = resource_arn(model, target, op) or ""
         role = model.nodes_by_id.get(caller.role)
         identity: list[tuple[str, PolicyDocument]] = []
-        if role is not None and isinstance(role.params, IamRoleParams):
+        if role is not None and isinstance(role.params, GrantsPolicies):
             identity = [(role.id, p) for p in role.params.policies]
         context = request_context(model, caller, target)
-        if isinstance(target.params, KmsParams) and target.params.key_policy is not None:
+        if isinstance(target.params, ResourcePolicy) and target.params.key_policy is not None:
             role_arn = (arn_of(model, role) if role is not None else None) or ""
             return evaluate_with_resource_policy(
                 identity,

@@ -13,7 +13,6 @@ from typing import Any
 
 from archgen.model.errors import did_you_mean
 from archgen.model.files import replace_folder
-from archgen.model.kinds import CloudWatchParams
 from archgen.model.schema import Model, Scenario
 from archgen.model.stats import percentile, percentiles
 from archgen.runtime.accounting import message_accounting
@@ -72,9 +71,7 @@ def load_authorizer() -> Authorizer | None:
 
 
 def metric_period(model: Model) -> float:
-    periods = [
-        float(n.params.period_s) for n in model.nodes if isinstance(n.params, CloudWatchParams)
-    ]
+    periods = [p for n in model.nodes if (p := n.params.metric_period_s()) is not None]
     return min(periods) if periods else DEFAULT_PERIOD_S
 
 

@@ -16,8 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from archgen.model.base import Duration
-from archgen.model.kind import Capability, Protects, Zonal
-from archgen.model.kinds import ClientParams
+from archgen.model.kind import Capability, Protects, UserLocations, Zonal
 from archgen.model.registry import has, kinds
 from archgen.model.schema import AnyNode, Edge, Fault, FaultType, GroupKind, Model, Scenario
 from archgen.runtime.behavior import (
@@ -351,7 +350,7 @@ class Simulation:
                 if region is not None:
                     self.replica[(node.replica_of, region)] = node.id
         for node in model.nodes:
-            if isinstance(node.params, ClientParams):
+            if isinstance(node.params, UserLocations):
                 for location in node.params.locations:
                     latencies = dict(location.latency_ms)
                     for region_id, value in latencies.items():

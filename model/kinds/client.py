@@ -19,6 +19,7 @@ from archgen.model.kind import (
     Checks,
     KindParams,
     Node,
+    UserLocations,
     kind,
 )
 from archgen.model.loader import PathKey
@@ -36,7 +37,7 @@ class ClientLocation(Strict):
     )
 
 
-class ClientParams(KindParams):
+class ClientParams(KindParams, UserLocations):
     locations: tuple[ClientLocation, ...] = Field(
         (),
         description="Where the users sit, each with a weight and its round trips to the regions.",
@@ -46,6 +47,9 @@ class ClientParams(KindParams):
         description="Pause between two flows of a journey.",
     )
     timeout_ms: float = Field(10_000, gt=0, le=MAX_MS, description="At most a day.")
+
+    def call_timeout_ms(self) -> float:
+        return self.timeout_ms
 
 
 def _validate(checks: Checks, path: PathKey, node: Node, params: ClientParams) -> None:

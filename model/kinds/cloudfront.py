@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, model_validator
 
 from archgen.model.base import (
@@ -17,6 +19,7 @@ from archgen.model.kind import (
     Checks,
     KindParams,
     Node,
+    Ref,
     kind,
 )
 from archgen.model.kinds.route53 import FailoverRole
@@ -24,7 +27,7 @@ from archgen.model.loader import PathKey
 
 
 class CloudFrontOrigin(Strict):
-    target: Id = Field(description="Node that serves the distribution's misses.")
+    target: Annotated[Id, Ref()] = Field(description="Node that serves the distribution's misses.")
     failover: FailoverRole = Field(
         FailoverRole.primary,
         description="Primary origin, or the secondary one used when the primary fails.",

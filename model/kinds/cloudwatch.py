@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import Field, model_validator
 
@@ -17,6 +18,7 @@ from archgen.model.kind import (
     Checks,
     KindParams,
     Node,
+    Ref,
     kind,
 )
 from archgen.model.loader import PathKey
@@ -65,7 +67,7 @@ class MetricName(StrEnum):
 
 class Metric(Strict):
     id: Id
-    node: Id = Field(description="Node that publishes the metric.")
+    node: Annotated[Id, Ref(role="watches")] = Field(description="Node that publishes the metric.")
     name: MetricName = Field(description="Which of the node's metrics.")
     statistic: Statistic = Field(
         Statistic.average, description="How the datapoints of one period are reduced."
@@ -82,7 +84,9 @@ class AlarmAction(Strict):
     type: AlarmActionType = Field(
         description="Scale a fleet, fail a DNS record over, or notify a topic."
     )
-    target: Id = Field(description="Fleet to scale, Route 53 node to fail over, topic to notify.")
+    target: Annotated[Id, Ref()] = Field(
+        description="Fleet to scale, Route 53 node to fail over, topic to notify."
+    )
     adjustment: int = Field(
         0, ge=-MAX_INSTANCES, le=MAX_INSTANCES, description="Instances to add (scale actions)."
     )
@@ -133,6 +137,9 @@ class CloudWatchParams(KindParams):
     alarms: tuple[Alarm, ...] = Field(
         (), description="Alarms over the metrics, with their actions."
     )
+
+    def metric_period_s(self) -> float:
+        return float(self.period_s)
 
 
 def _validate(checks: Checks, path: PathKey, node: Node, params: CloudWatchParams) -> None:

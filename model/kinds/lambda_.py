@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, model_validator
 
 from archgen.model.base import (
@@ -17,6 +19,7 @@ from archgen.model.kind import (
     Checks,
     KindParams,
     Node,
+    Ref,
     kind,
 )
 from archgen.model.kinds.sqs import SqsParams
@@ -27,7 +30,7 @@ MAX_CONCURRENCY = 100_000
 
 
 class LambdaEventSource(Strict):
-    queue: Id = Field(description="SQS queue node the function polls.")
+    queue: Annotated[Id, Ref(("sqs",))] = Field(description="SQS queue node the function polls.")
     batch_size: int = Field(
         10,
         ge=1,
@@ -53,7 +56,7 @@ class LambdaAsync(Strict):
         le=21_600,
         description="How long an event may wait for a retry before it is dropped (60 s to 6 h).",
     )
-    on_failure: Id | None = Field(
+    on_failure: Annotated[Id | None, Ref(("sqs", "sns", "lambda"))] = Field(
         None, description="Node (SQS, SNS or Lambda) that receives events whose retries ran out."
     )
 
@@ -111,6 +114,12 @@ class LambdaParams(KindParams):
                 f"({self.account_concurrency_limit})"
             )
         return self
+
+    def call_timeout_ms(self) -> float:
+        return self.timeout_s * 1000
+
+    def consumed_queue(self) -> str | None:
+        return self.event_source.queue if self.event_source is not None else None
 
 
 def _validate(checks: Checks, path: PathKey, node: Node, params: LambdaParams) -> None:

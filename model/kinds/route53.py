@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -19,6 +19,7 @@ from archgen.model.kind import (
     Checks,
     KindParams,
     Node,
+    Ref,
     kind,
 )
 from archgen.model.loader import PathKey
@@ -40,7 +41,9 @@ class FailoverRole(StrEnum):
 class DnsRecord(Strict):
     """One record of the routed name: where it points and how it is health-checked."""
 
-    target: Id = Field(description="Node the answer points at (e.g. a regional load balancer).")
+    target: Annotated[Id, Ref()] = Field(
+        description="Node the answer points at (e.g. a regional load balancer)."
+    )
     region: Id | None = Field(None, description="Region group, for latency routing.")
     weight: int = Field(
         1, ge=0, le=255, description="Relative share of answers, for weighted routing (0 to 255)."

@@ -53,7 +53,7 @@ SPEC = kind(
     icon=("diagrams.aws.security", "Shield"),
     arn=Arn("shield", "protection/{id}", regional=False),
     iam_service="shield",
-    capabilities={Capability.security},
+    capabilities={Capability.security, Capability.ddos_protection},
     behavior="archgen.runtime.behaviors.shield:Shield",
     validate=_validate,
     screen_order=0,

@@ -35,7 +35,7 @@ class SnsProtocol(StrEnum):
 
 
 class SnsSubscription(Strict):
-    endpoint: Id = Field(description="Node that receives the notifications.")
+    endpoint: Annotated[Id, Ref()] = Field(description="Node that receives the notifications.")
     protocol: SnsProtocol = Field(
         description="How notifications are delivered (sqs, lambda, email, sms, https)."
     )
@@ -45,7 +45,7 @@ class SnsSubscription(Strict):
     raw_message_delivery: bool = Field(
         False, description="Deliver the message body alone, without the SNS envelope."
     )
-    dead_letter_queue: Id | None = Field(
+    dead_letter_queue: Annotated[Id | None, Ref(("sqs",))] = Field(
         None, description="SQS queue that keeps messages whose delivery retries ran out."
     )
 

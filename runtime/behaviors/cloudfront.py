@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
-from archgen.model.kind import CacheControl
-from archgen.model.kinds import ClientParams, CloudFrontParams, FailoverRole
+from archgen.model.kind import CacheControl, UserLocations
+from archgen.model.kinds import CloudFrontParams, FailoverRole
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
 from archgen.runtime.operations import is_read
 
@@ -51,7 +51,7 @@ class CloudFront(Behavior):
         }
         locations: list[str] = []
         for node in model.nodes:
-            if isinstance(node.params, ClientParams):
+            if isinstance(node.params, UserLocations):
                 locations.extend(location.id for location in node.params.locations)
         self.edge_of = {loc: self.edges[i % len(self.edges)] for i, loc in enumerate(locations)}
         self.primary = next(

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from archgen.model.kinds import ClientParams, FailoverRole, Route53Params, RoutingPolicy
+from archgen.model.kind import UserLocations
+from archgen.model.kinds import FailoverRole, Route53Params, RoutingPolicy
 from archgen.runtime.behavior import (
     HEALTH_CHECK,
     Behavior,
@@ -109,7 +110,7 @@ class Route53(Behavior):
             )
         self.rtt: dict[str, dict[str, float]] = {}
         for node in model.nodes:
-            if isinstance(node.params, ClientParams):
+            if isinstance(node.params, UserLocations):
                 for location in node.params.locations:
                     self.rtt[location.id] = dict(location.latency_ms)
         self.cache: dict[str | None, tuple[_Record, float, str]] = {}

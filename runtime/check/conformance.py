@@ -35,7 +35,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from archgen.model import LoadedModel
-from archgen.model import kinds as k
 from archgen.model.kind import Capability
 from archgen.model.registry import has
 from archgen.model.schema import Model
@@ -51,10 +50,9 @@ def completion_grace_ms(model: Model) -> float:
     completeness: the longest a call can run, the clients' or a Lambda's timeout."""
     limits = [10_000.0]
     for node in model.nodes:
-        if isinstance(node.params, k.ClientParams):
-            limits.append(node.params.timeout_ms)
-        elif isinstance(node.params, k.LambdaParams):
-            limits.append(node.params.timeout_s * 1000)
+        limit = node.params.call_timeout_ms()
+        if limit is not None:
+            limits.append(limit)
     return max(limits)
 
 
@@ -90,14 +88,12 @@ class Conformance:
         self.node_index = {node.id: i for i, node in enumerate(self.model.nodes)}
         self.clients = {n.id for n in self.model.nodes if has(n.kind, Capability.traffic_source)}
         self.timeouts = {
-            n.id: n.params.timeout_ms
+            n.id: limit
             for n in self.model.nodes
-            if isinstance(n.params, k.ClientParams)
+            if n.id in self.clients and (limit := n.params.call_timeout_ms()) is not None
         }
         self.consumers = {
-            (n.id, n.params.event_source.queue)
-            for n in self.model.nodes
-            if isinstance(n.params, k.LambdaParams) and n.params.event_source
+            (n.id, queue) for n in self.model.nodes if (queue := n.params.consumed_queue())
         }
         self.grace_ms = completion_grace_ms(self.model)
         self.spans: dict[str, Span] = {}

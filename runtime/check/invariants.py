@@ -26,7 +26,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from archgen.model import LoadedModel
-from archgen.model import kinds as k
 from archgen.model.schema import Invariant, InvariantRule
 from archgen.runtime.check.report import FindingSink
 from archgen.runtime.check.spans import RunFolder, Span
@@ -70,9 +69,7 @@ class InvariantCheck:
             if node.replica_of is not None:
                 self.replicas[node.replica_of].append(node.id)
         self.queue_of = {
-            node.id: node.params.event_source.queue
-            for node in self.model.nodes
-            if isinstance(node.params, k.LambdaParams) and node.params.event_source
+            node.id: queue for node in self.model.nodes if (queue := node.params.consumed_queue())
         }
 
     def report(self) -> list[tuple[str, str]]:

@@ -2,9 +2,10 @@
 
 Kinds exempt from ``flow-participation`` as flow steps, and why: IAM roles, KMS keys, DLQs,
 failure destinations, subscribers, origins and DNS targets take part by supporting a node
-that does (its ``role``, ``kms_key``, ``encrypted_with``…); Shield, WAF and CloudWatch take
-part by protecting or monitoring such a node; a replica takes part when its original does
-(flows name only originals). Anything else outside every flow is dead weight or a flow
+that does (its ``role``, ``kms_key``, ``encrypted_with``, any params field its kind marks
+``Ref``); Shield, WAF and CloudWatch take part by protecting or monitoring such a node
+(``Ref(role="watches")``); a replica takes part when its original does (flows name only
+originals). Anything else outside every flow is dead weight or a flow
 that was never written.
 """
 
@@ -16,8 +17,8 @@ from archgen.model import LoadedModel
 from archgen.model import kinds as k
 from archgen.model.base import Classification
 from archgen.model.errors import did_you_mean
-from archgen.model.kind import Capability, EncryptableAtRest
-from archgen.model.registry import kinds
+from archgen.model.kind import Capability, EncryptableAtRest, GrantsPolicies, Protects
+from archgen.model.registry import has, kinds
 from archgen.model.schema import AnyNode, Mode, Model, Protocol
 from archgen.runtime.check import access
 from archgen.runtime.check.report import FindingSink, Scope
@@ -69,9 +70,11 @@ class _Linter:
         shielded: set[str] = set()
         firewalled: set[str] = set()
         for node in self.model.nodes:
-            if isinstance(node.params, k.ShieldParams):
+            if not isinstance(node.params, Protects):
+                continue
+            if has(node.kind, Capability.ddos_protection):
                 shielded.update(node.params.protects)
-            elif isinstance(node.params, k.WafParams):
+            if has(node.kind, Capability.web_acl):
                 firewalled.update(node.params.protects)
         for entry in self.entry_points():
             kind = self.model.nodes_by_id[entry].kind
@@ -96,10 +99,11 @@ class _Linter:
 
     def monitored(self) -> None:
         metrics = {
-            metric.node
+            ref.target
             for node in self.model.nodes
-            if isinstance(node.params, k.CloudWatchParams)
-            for metric in node.params.metrics
+            if has(node.kind, Capability.collects_metrics)
+            for ref in node.params.references()
+            if ref.ref.role == "watches"
         }
         for node in self.model.nodes:
             if not kinds()[node.kind].has(Capability.emits_metrics):
@@ -186,7 +190,7 @@ class _Linter:
 
     def iam_least_privilege(self) -> None:
         for role in self.model.nodes:
-            if not isinstance(role.params, k.IamRoleParams):
+            if not isinstance(role.params, GrantsPolicies):
                 continue
             users = [node for node in self.model.nodes if node.role == role.id]
             needed = access.needed_requests(self.model, users)
@@ -265,9 +269,10 @@ class _Linter:
                     node=target.id,
                 )
         for node in self.model.nodes:
-            if isinstance(node.params, k.LambdaParams) and node.params.event_source:
-                queue = nodes[node.params.event_source.queue]
-                queue_needs_dlq(queue, f"is consumed by Lambda '{node.id}'")
+            consumed = node.params.consumed_queue()
+            if consumed is not None and isinstance(nodes[consumed].params, k.SqsParams):
+                title = kinds()[node.kind].title
+                queue_needs_dlq(nodes[consumed], f"is consumed by {title} '{node.id}'")
         self.redrive_edges()
 
     def redrive_edges(self) -> None:
@@ -369,36 +374,16 @@ def participating_nodes(model: Model) -> set[str]:
 
 
 def _supporters(node: AnyNode) -> Iterator[str]:
+    """Nodes this one relies on: its role, its key, and what its params reference (the
+    fields its kind annotates with ``Ref``)."""
     params = node.params
     if node.role:
         yield node.role
     if isinstance(params, EncryptableAtRest) and params.kms_key:
         yield params.kms_key
-    if isinstance(params, k.SqsParams) and params.dead_letter_queue:
-        yield params.dead_letter_queue
-    elif isinstance(params, k.LambdaParams):
-        if params.async_invocation.on_failure:
-            yield params.async_invocation.on_failure
-        if params.event_source:
-            yield params.event_source.queue
-    elif isinstance(params, k.SnsParams):
-        for sub in params.subscriptions:
-            yield sub.endpoint
-            if sub.dead_letter_queue:
-                yield sub.dead_letter_queue
-    elif isinstance(params, k.Route53Params):
-        yield from (record.target for record in params.records)
-    elif isinstance(params, k.CloudFrontParams):
-        yield from (origin.target for origin in params.origins)
-    elif isinstance(params, k.CloudWatchParams):
-        for alarm in params.alarms:
-            yield from (action.target for action in (*alarm.actions, *alarm.ok_actions))
+    yield from (ref.target for ref in params.references() if ref.ref.role == "supports")
 
 
 def _watched(node: AnyNode) -> Iterator[str]:
-    """Nodes that a protection or monitoring node is about."""
-    params = node.params
-    if isinstance(params, k.ShieldParams | k.WafParams):
-        yield from params.protects
-    elif isinstance(params, k.CloudWatchParams):
-        yield from (metric.node for metric in params.metrics)
+    """Nodes that a protection or monitoring node is about (``Ref(role="watches")``)."""
+    yield from (ref.target for ref in node.params.references() if ref.ref.role == "watches")

@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from archgen.model import registry
-from archgen.model.kind import KindSpec
+from archgen.model.kind import Capability, KindSpec
 
 KINDS_DIR = Path(__file__).parents[2] / "model" / "kinds"
 
@@ -63,3 +63,76 @@ def test_one_module_per_built_in_kind() -> None:
         assert (KINDS_DIR / f"{module.rsplit('.', 1)[1]}.py").is_file()
     modules = {p.stem for p in KINDS_DIR.glob("*.py")} - {"__init__"}
     assert modules == {value.removesuffix(":SPEC").rsplit(".", 1)[1] for value in built_in.values()}
+
+
+def test_capabilities_replace_the_old_kind_sets() -> None:
+    assert {
+        capability: registry.with_capability(capability)
+        for capability in (
+            Capability.traffic_source,
+            Capability.dns,
+            Capability.queue,
+            Capability.role,
+            Capability.key,
+            Capability.consumer,
+            Capability.ddos_protection,
+            Capability.web_acl,
+            Capability.collects_metrics,
+        )
+    } == {
+        Capability.traffic_source: ("client",),
+        Capability.dns: ("route53",),
+        Capability.queue: ("sqs",),
+        Capability.role: ("iam_role",),
+        Capability.key: ("kms",),
+        Capability.consumer: ("ec2", "lambda"),
+        Capability.ddos_protection: ("shield",),
+        Capability.web_acl: ("waf",),
+        Capability.collects_metrics: ("cloudwatch",),
+    }
+    assert not registry.has("no-such-kind", Capability.queue)
+
+
+def test_protections_screen_in_their_declared_order() -> None:
+    from archgen.model.kind import Protects
+
+    screening = sorted(
+        (spec.screen_order, spec.name)
+        for spec in registry.kinds().values()
+        if issubclass(spec.params, Protects)
+    )
+    assert screening == [(0, "shield"), (1, "waf")]
+
+
+def test_params_hooks_the_runtime_and_check_ask() -> None:
+    specs = registry.kinds()
+    timeouts = {name: spec.params().call_timeout_ms() for name, spec in specs.items()}
+    assert {name: t for name, t in timeouts.items() if t is not None} == {
+        "client": 10_000,
+        "lambda": 3_000,
+    }
+    periods = {name: spec.params().metric_period_s() for name, spec in specs.items()}
+    assert {name: p for name, p in periods.items() if p is not None} == {"cloudwatch": 60.0}
+    lambda_params = specs["lambda"].params.model_validate({"event_source": {"queue": "jobs"}})
+    assert lambda_params.consumed_queue() == "jobs"
+    assert [name for name, spec in specs.items() if spec.params().consumed_queue()] == []
+
+
+def test_references_name_what_a_node_relies_on_and_watches() -> None:
+    params = registry.spec("cloudwatch").params.model_validate(
+        {
+            "metrics": [{"id": "m", "node": "web", "name": "CPUUtilization"}],
+            "alarms": [
+                {
+                    "id": "a",
+                    "metric": "m",
+                    "threshold": 1,
+                    "actions": [{"type": "scale", "target": "web", "adjustment": 1}],
+                }
+            ],
+        }
+    )
+    assert [(r.path, r.target, r.ref.role) for r in params.references()] == [
+        (("metrics", 0, "node"), "web", "watches"),
+        (("alarms", 0, "actions", 0, "target"), "web", "supports"),
+    ]
