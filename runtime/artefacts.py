@@ -103,6 +103,31 @@ class FaultEvent(_Artefact):
     state: Literal["start", "end"]
 
 
+class QueueAccount(_Artefact):
+    """Where the messages sent to one queue ended:
+    ``sent = processed + in_dlq + in_queue + lost``."""
+
+    sent: int
+    processed: int
+    in_dlq: int
+    in_queue: int
+    lost: int
+    in_flight: int
+    processed_and_in_dlq: int
+    duplicates_suppressed: int
+    applied_twice: int
+    consumers: list[str]
+
+
+class MessageBooks(_Artefact):
+    """The run's message books (:mod:`archgen.runtime.accounting`)."""
+
+    queues: dict[str, QueueAccount]
+    notifications: dict[str, dict[str, int]] = Field(
+        description="deliveries per protocol (email, sqs…), figures by outcome"
+    )
+
+
 class RunSummary(_Artefact):
     """``summary.json``: the users' view of one run first, then each node's."""
 
@@ -110,9 +135,10 @@ class RunSummary(_Artefact):
     model: str
     scenario: str
     seed: int
-    scale: float
-    duration_s: float
-    warmup_s: float
+    # As the scenario wrote them: ``warmup_s: 0`` stays 0, not 0.0.
+    scale: int | float
+    duration_s: int | float
+    warmup_s: int | float
     events: int
     sessions: int
     requests: int
@@ -130,9 +156,7 @@ class RunSummary(_Artefact):
     instances: dict[str, FleetSummary]
     cache: dict[str, CacheSummary]
     faults: list[FaultEvent]
-    pipeline: dict[str, JsonValue] = Field(
-        description="message accounting that behaviors report (queues, notifications)"
-    )
+    pipeline: MessageBooks
     nodes: dict[str, NodeSummary]
 
 

@@ -16,7 +16,17 @@ from archgen.model.files import replace_folder
 from archgen.model.schema import Model, Scenario
 from archgen.model.stats import percentile, percentiles
 from archgen.runtime.accounting import message_accounting
-from archgen.runtime.artefacts import SCHEMA_VERSION
+from archgen.runtime.artefacts import (
+    AttackSummary,
+    CacheSummary,
+    FaultEvent,
+    FleetSummary,
+    FlowSummary,
+    MessageBooks,
+    NodeSummary,
+    RunSummary,
+    TimelinePoint,
+)
 from archgen.runtime.behavior import Behavior
 from archgen.runtime.store import at_rest_report
 from archgen.runtime.system import Authorizer, Simulation
@@ -228,9 +238,11 @@ def _simulate(
         sink.abort()
         raise
     sink.close()
-    summary = summarize(sim, traffic, scenario, seed=seed, scale=scale, duration_s=duration_s)
+    typed = summarize(sim, traffic, scenario, seed=seed, scale=scale, duration_s=duration_s)
     if folder is not None:
-        summary["spans_sha256"] = sink.sha256()
+        typed = typed.model_copy(update={"spans_sha256": sink.sha256()})
+    summary = summary_json(typed)
+    if folder is not None:
         _write(folder / "metrics.jsonl", "".join(line + "\n" for line in sim.metrics.lines))
         _write(folder / "summary.json", json.dumps(summary, indent=2, sort_keys=True) + "\n")
         at_rest = at_rest_report(sim.services.data_at_rest)
@@ -256,11 +268,11 @@ def summarize(
     seed: int,
     scale: float,
     duration_s: float,
-) -> dict[str, Any]:
+) -> RunSummary:
     """The run's ``summary.json`` (users' view first, then each node's)."""
     warmup_s = min(scenario.warmup_s, duration_s)
     window_s = max(duration_s - warmup_s, 1e-9)
-    flows: dict[str, Any] = {}
+    flows: dict[str, FlowSummary] = {}
     errors_by_cause: dict[str, int] = {}
     period_s = sim.metrics.period_s
     for flow_id in sorted(traffic.flow_stats):
@@ -273,26 +285,26 @@ def summarize(
         for period in sorted(stats.periods):
             ok, failed, latencies = stats.periods[period]
             timeline.append(
-                {
-                    "t_s": round(period * period_s, 3),
-                    "ok": ok,
-                    "failed": failed,
-                    "p99_ms": _r(percentile(latencies, 99)),
-                }
+                TimelinePoint(
+                    t_s=round(period * period_s, 3),
+                    ok=ok,
+                    failed=failed,
+                    p99_ms=_r(percentile(latencies, 99)),
+                )
             )
-        flows[flow_id] = {
-            "completed": total,
-            "ok": stats.ok,
-            "failed": stats.failed,
-            "availability": _r(stats.ok / total, 6) if total else None,
-            "p50_ms": _r(p50),
-            "p95_ms": _r(p95),
-            "p99_ms": _r(p99),
-            "throughput_per_s": _r(total / window_s / scale),
-            "errors": dict(sorted(stats.causes.items())),
-            "timeline": timeline,
-        }
-    nodes: dict[str, Any] = {}
+        flows[flow_id] = FlowSummary(
+            completed=total,
+            ok=stats.ok,
+            failed=stats.failed,
+            availability=_r(stats.ok / total, 6) if total else None,
+            p50_ms=_r(p50),
+            p95_ms=_r(p95),
+            p99_ms=_r(p99),
+            throughput_per_s=_r(total / window_s / scale),
+            errors=dict(sorted(stats.causes.items())),
+            timeline=timeline,
+        )
+    nodes: dict[str, NodeSummary] = {}
     requests = 0
     instances: dict[str, Any] = {}
     caches: dict[str, Any] = {}
@@ -311,37 +323,44 @@ def summarize(
             "counters": dict(sorted(ctx.counters.items())),
         }
         entry.update(extra)
-        nodes[node_id] = entry
+        nodes[node_id] = NodeSummary.model_validate(entry)
         if "instances" in extra:
             instances[node_id] = extra["instances"]
         if "cache" in extra:
             caches[node_id] = extra["cache"]
-    total_flows = sum(f["completed"] for f in flows.values())
-    ok_flows = sum(f["ok"] for f in flows.values())
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "model": sim.model.system.id,
-        "scenario": scenario.id,
-        "seed": seed,
-        "scale": scale,
-        "duration_s": duration_s,
-        "warmup_s": warmup_s,
-        "events": sim.kernel.events,
-        "sessions": traffic.sessions,
-        "requests": requests,
-        "requests_real_per_s": _r(requests / duration_s / scale),
-        "spans": sim.sink.count,
-        "violations": sim.violations,
-        "flows_in_flight": traffic.in_flight_flows(),
-        "availability": _r(ok_flows / total_flows, 6) if total_flows else None,
-        "flows": flows,
-        "errors_by_cause": dict(sorted(errors_by_cause.items())),
-        "attack": {"requests": traffic.attack_requests, "blocked": traffic.attack_blocked},
-        "instances": instances,
-        "cache": caches,
-        "faults": sim.fault_log,
-        "pipeline": message_accounting(
-            sim.model, (b for i in sorted(sim.behaviors) for b in sim.behaviors[i].accounting())
-        ),
-        "nodes": nodes,
-    }
+    total_flows = sum(f.completed for f in flows.values())
+    ok_flows = sum(f.ok for f in flows.values())
+    books = message_accounting(
+        sim.model, (b for i in sorted(sim.behaviors) for b in sim.behaviors[i].accounting())
+    )
+    return RunSummary(
+        model=sim.model.system.id,
+        scenario=scenario.id,
+        seed=seed,
+        scale=scale,
+        duration_s=duration_s,
+        warmup_s=warmup_s,
+        events=sim.kernel.events,
+        sessions=traffic.sessions,
+        requests=requests,
+        requests_real_per_s=_r(requests / duration_s / scale),
+        spans=sim.sink.count,
+        violations=sim.violations,
+        flows_in_flight=traffic.in_flight_flows(),
+        availability=_r(ok_flows / total_flows, 6) if total_flows else None,
+        flows=flows,
+        errors_by_cause=dict(sorted(errors_by_cause.items())),
+        attack=AttackSummary(requests=traffic.attack_requests, blocked=traffic.attack_blocked),
+        instances={k: FleetSummary.model_validate(v) for k, v in instances.items()},
+        cache={k: CacheSummary.model_validate(v) for k, v in caches.items()},
+        faults=[FaultEvent.model_validate(event) for event in sim.fault_log],
+        pipeline=MessageBooks.model_validate(books),
+        nodes=nodes,
+    )
+
+
+def summary_json(summary: RunSummary) -> dict[str, Any]:
+    """``summary`` as the JSON object ``summary.json`` holds (``spans_sha256`` only when a
+    run folder was written)."""
+    exclude = {"spans_sha256"} if summary.spans_sha256 is None else set()
+    return summary.model_dump(mode="json", by_alias=True, exclude=exclude)
