@@ -27,6 +27,7 @@ from typing import Any
 
 from archgen.model import LoadedModel
 from archgen.model.schema import Invariant, InvariantRule
+from archgen.runtime.artefacts import NodeSummary
 from archgen.runtime.check.report import FindingSink
 from archgen.runtime.check.spans import RunFolder, Span
 
@@ -123,11 +124,11 @@ class InvariantCheck:
 
     def no_lost_messages(self, index: int, invariant: Invariant) -> list[tuple[str, str]]:
         rule = "no-lost-messages"
-        pipeline = self.run.summary.get("pipeline")
-        books = pipeline.get("queues") if isinstance(pipeline, dict) else None
-        everything = sorted(books) if isinstance(books, dict) else []
+        summary = self.run.summary
+        books = None if summary is None else summary.pipeline.queues
+        everything = sorted(books) if books is not None else []
         queues = self.targets(invariant, everything)
-        if not isinstance(books, dict):
+        if books is None:
             self.fail(
                 rule,
                 index,
@@ -152,13 +153,17 @@ class InvariantCheck:
         facts = []
         for queue in queues:
             entry = books.get(queue)
-            if not isinstance(entry, dict):
+            if entry is None:
                 self.fail(
                     rule, index, invariant, queue, f"summary.json keeps no books for '{queue}'"
                 )
                 continue
             sent, processed, in_dlq, in_queue, lost = (
-                int(entry[key]) for key in ("sent", "processed", "in_dlq", "in_queue", "lost")
+                entry.sent,
+                entry.processed,
+                entry.in_dlq,
+                entry.in_queue,
+                entry.lost,
             )
             balance = (
                 f"sent {sent} = processed {processed} + in the dead-letter queue {in_dlq} "
@@ -210,13 +215,12 @@ class InvariantCheck:
         for (consumer, message, node, op), traces in effects.items():
             if len(traces) > 1:
                 twice[consumer].append((message, node, op, traces))
-        nodes = self.run.summary.get("nodes")
+        nodes = {} if self.run.summary is None else self.run.summary.nodes
         facts = []
         for consumer in consumers:
             messages = {m for c, m in works.values() if c == consumer}
             repeated = sorted(twice.get(consumer, ()))
-            books = nodes.get(consumer, {}).get("consumer", {}) if isinstance(nodes, dict) else {}
-            applied_twice = int(books.get("applied_twice", 0))
+            applied_twice = _applied_twice(nodes.get(consumer))
             facts.append(
                 (
                     f"effects {consumer}",
@@ -295,3 +299,10 @@ class InvariantCheck:
                     f"as {how})",
                 )
         return facts
+
+
+def _applied_twice(node: NodeSummary | None) -> int:
+    """What the consumer's own books (its summary's ``consumer`` entry) count."""
+    books = None if node is None else (node.model_extra or {}).get("consumer")
+    count = books.get("applied_twice", 0) if isinstance(books, dict) else 0
+    return count if isinstance(count, int) else 0

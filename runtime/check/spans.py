@@ -19,7 +19,13 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-from archgen.runtime.artefacts import ArtefactError, SpanRecord, describe, parse_summary
+from archgen.runtime.artefacts import (
+    ArtefactError,
+    RunSummary,
+    SpanRecord,
+    describe,
+    parse_summary,
+)
 
 
 class RunInputError(click.ClickException):
@@ -61,7 +67,8 @@ class Span:
 @dataclass(frozen=True)
 class RunFolder:
     path: Path
-    summary: dict[str, Any]
+    summary: RunSummary | None
+    """``summary.json``, None when the folder has none (spans alone can be checked)."""
 
     @classmethod
     def open(cls, path: Path) -> RunFolder:
@@ -73,18 +80,17 @@ class RunFolder:
                 f"{path}: not a run folder (no spans.jsonl; make one with `archgen run`)"
             )
         summary_path = path / "summary.json"
-        summary: dict[str, Any] = {}
+        summary: RunSummary | None = None
         if summary_path.is_file():
             try:
                 loaded = json.loads(summary_path.read_text(encoding="utf-8"))
             except (ValueError, UnicodeDecodeError) as error:
                 raise RunInputError(f"{summary_path}: not JSON ({error})") from None
             try:
-                parse_summary(loaded, str(summary_path))
+                summary = parse_summary(loaded, str(summary_path))
             except ArtefactError as error:
                 raise RunInputError(str(error)) from None
-            summary = loaded
-        expected = summary.get("spans_sha256")
+        expected = None if summary is None else summary.spans_sha256
         if expected is not None and expected != _sha256(spans):
             raise RunInputError(
                 f"{spans}: not the spans of {summary_path} (its sha256 differs from the "
@@ -109,10 +115,7 @@ class RunFolder:
 
     @property
     def scenario(self) -> str | None:
-        value = self.summary.get("scenario")
-        if isinstance(value, dict):
-            value = value.get("id")
-        return value if isinstance(value, str) else None
+        return None if self.summary is None else self.summary.scenario
 
     def spans(self) -> Iterator[Span]:
         """The spans, each line checked against :class:`SpanRecord`: the first one in full
