@@ -51,6 +51,7 @@ seed and the node id); never iterate over sets; ids are sorted.
 
 from __future__ import annotations
 
+import math
 import random
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -59,6 +60,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 if TYPE_CHECKING:
     from archgen.model.base import Duration
+    from archgen.model.kind import KindParams
     from archgen.model.schema import AnyNode, Fault, Model
     from archgen.runtime.services import Services
 
@@ -370,10 +372,32 @@ Books = QueueBooks | ConsumerBooks | ChannelBooks
 """What :meth:`Behavior.accounting` may report."""
 
 
+@dataclass(frozen=True)
+class Footprint:
+    """What one node costs a run before any call is made (``runtime/budget.py``):
+    simulated instances (memory), workers with idle background events (health checks,
+    long polls) and objects a cache may hold."""
+
+    instances: int = 0
+    workers: int = 0
+    cached_objects: int = 0
+
+
+def scaled_count(count: int, scale: float) -> int:
+    """``count`` at the run's ``scale``, at least one if there was any."""
+    return max(1, math.ceil(count * scale)) if count else 0
+
+
 class Behavior:
     """Base class: a node that answers after running the children its flow declares."""
 
     kind: ClassVar[str] = ""
+
+    @classmethod
+    def footprint(cls, params: KindParams, scale: float, items: int) -> Footprint:
+        """What a node of this kind costs a run before any call, at ``scale`` with
+        ``items`` distinct keys; most kinds cost only the calls they receive."""
+        return Footprint()
 
     def __init__(self, ctx: NodeContext) -> None:
         self.ctx = ctx

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 import click
 
 from archgen.model.base import MAX_FACTOR, MAX_SECONDS
-from archgen.model.kinds import CloudFrontParams, Ec2Params, LambdaParams
 from archgen.model.schema import (
     MAX_SEED,
     DiurnalShape,
@@ -42,7 +41,6 @@ from archgen.model.schema import (
     Scenario,
     SpikeShape,
 )
-from archgen.runtime.behaviors.lambda_ import INITIAL_POLLERS
 from archgen.runtime.plan import FlowPlan
 from archgen.runtime.run import RunError
 
@@ -187,19 +185,17 @@ def estimate(model: Model, scenario: Scenario, *, scale: float, duration_s: floa
     instances = 0
     workers = 0
     cached = 0
+    from archgen.runtime.behaviors import load_registry
+
+    behaviors = load_registry()
     for node in model.nodes:
-        params = node.params
-        if isinstance(params, Ec2Params):
-            # Memory for the largest fleet; idle health checks for the initial one (a grown
-            # fleet serves calls, which are counted already).
-            instances += _scaled(params.autoscaling.max_instances, scale)
-            workers += _scaled(params.autoscaling.initial_instances, scale)
-        elif isinstance(params, LambdaParams) and params.event_source is not None:
-            limit = params.reserved_concurrency or params.account_concurrency_limit
-            workers += min(INITIAL_POLLERS, _scaled(limit, scale))
-        elif isinstance(params, CloudFrontParams):
-            capacity = min(params.cache_capacity_objects, traffic.items.count)
-            cached += capacity * len(params.edge_locations)
+        behavior = behaviors.get(node.kind)
+        if behavior is None:
+            continue
+        footprint = behavior.footprint(node.params, scale, traffic.items.count)
+        instances += footprint.instances
+        workers += footprint.workers
+        cached += footprint.cached_objects
     background = duration_s * (
         len(model.nodes) * BACKGROUND_EVENTS_PER_NODE_PER_S
         + workers * BACKGROUND_EVENTS_PER_WORKER_PER_S
@@ -295,10 +291,6 @@ def attack_calls(model: Model, target: str) -> int:
             if step.target == target:
                 best = max(best, _subtree(plan, step.index))
     return best
-
-
-def _scaled(count: int, scale: float) -> int:
-    return max(1, math.ceil(count * scale)) if count else 0
 
 
 def _round_up(events: int) -> int:

@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
-from archgen.model.kind import CacheControl, UserLocations
+from archgen.model.kind import CacheControl, KindParams, UserLocations
 from archgen.model.kinds import CloudFrontParams, FailoverRole
-from archgen.runtime.behavior import Behavior, Call, NodeContext, register
+from archgen.runtime.behavior import Behavior, Call, Footprint, NodeContext, register
 from archgen.runtime.operations import is_read
 
 NOT_FOUND = frozenset({"NoSuchKey", "404", "NotFound"})
@@ -36,6 +36,13 @@ def origin_failure(error: str) -> bool:
 
 @register("cloudfront")
 class CloudFront(Behavior):
+    @classmethod
+    def footprint(cls, params: KindParams, scale: float, items: int) -> Footprint:
+        """Every edge location may cache up to its capacity of the distinct items."""
+        assert isinstance(params, CloudFrontParams)
+        capacity = min(params.cache_capacity_objects, items)
+        return Footprint(cached_objects=capacity * len(params.edge_locations))
+
     def __init__(self, ctx: NodeContext) -> None:
         super().__init__(ctx)
         node = ctx.node

@@ -33,15 +33,18 @@ import math
 from collections import deque
 from typing import Any
 
+from archgen.model.kind import KindParams
 from archgen.model.kinds import Ec2Params
 from archgen.runtime.behavior import (
     HEALTH_CHECK,
     Behavior,
     Call,
+    Footprint,
     NodeContext,
     Signal,
     Target,
     register,
+    scaled_count,
 )
 
 PENDING, IN_SERVICE, DRAINING, TERMINATED = "pending", "in_service", "draining", "terminated"
@@ -93,6 +96,16 @@ class Instance(Target):
 
 @register("ec2")
 class Ec2Fleet(Behavior):
+    @classmethod
+    def footprint(cls, params: KindParams, scale: float, items: int) -> Footprint:
+        """Memory for the largest fleet; idle health checks for the initial one (a grown
+        fleet serves calls, which are counted already)."""
+        assert isinstance(params, Ec2Params)
+        return Footprint(
+            instances=scaled_count(params.autoscaling.max_instances, scale),
+            workers=scaled_count(params.autoscaling.initial_instances, scale),
+        )
+
     def __init__(self, ctx: NodeContext) -> None:
         super().__init__(ctx)
         node = ctx.node

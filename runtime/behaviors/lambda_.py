@@ -42,9 +42,11 @@ from archgen.runtime.behavior import (
     Books,
     Call,
     ConsumerBooks,
+    Footprint,
     NodeContext,
     Target,
     register,
+    scaled_count,
 )
 from archgen.runtime.behaviors.sqs import DeleteRequest, Delivery, ReceiveRequest, ReceiveResponse
 
@@ -85,6 +87,15 @@ class _MessageDone:
 
 @register("lambda")
 class Lambda(Behavior):
+    @classmethod
+    def footprint(cls, params: KindParams, scale: float, items: int) -> Footprint:
+        """Pollers of an event source long-poll even when the queue is empty."""
+        assert isinstance(params, LambdaParams)
+        if params.event_source is None:
+            return Footprint()
+        limit = params.reserved_concurrency or params.account_concurrency_limit
+        return Footprint(workers=min(INITIAL_POLLERS, scaled_count(limit, scale)))
+
     def __init__(self, ctx: NodeContext) -> None:
         super().__init__(ctx)
         node = ctx.node
