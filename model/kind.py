@@ -48,6 +48,9 @@ class Ref:
     role: str = "supports"  # "supports" | "watches"
     edge: str | None = None
     """When set, the node needs a declared edge to the target; the text names why."""
+    dead_letter: bool = False
+    """The target keeps what this node could not deliver (a dead-letter queue): moving a
+    message there is a ``Redrive`` call on a declared edge (the ``dlq`` lint)."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,11 @@ class KindParams(Strict):
         """The period of the metrics this node collects (a CloudWatch-like kind); the run
         samples metrics at the shortest such period."""
         return None
+
+    def alarm_ids(self) -> tuple[str, ...]:
+        """Ids of the alarms this node defines, which other nodes' params may name (a DNS
+        record's ``health_alarm``)."""
+        return ()
 
     def consumed_queue(self) -> str | None:
         """The queue node this node polls and takes messages off (a Lambda event source);

@@ -10,7 +10,6 @@ from collections.abc import Iterable
 
 import pydantic
 
-from archgen.model import kinds as k
 from archgen.model.errors import Problem, did_you_mean
 from archgen.model.kind import Capability, EncryptableAtRest, KindParams
 from archgen.model.loader import Document, PathKey, format_path
@@ -238,12 +237,7 @@ class _Checker:
             hook(self, path, node)
 
     def alarm_ids(self) -> list[str]:
-        return [
-            alarm.id
-            for node in self.model.nodes
-            if isinstance(node.params, k.CloudWatchParams)
-            for alarm in node.params.alarms
-        ]
+        return [alarm for node in self.model.nodes for alarm in node.params.alarm_ids()]
 
     def edge_rules(self) -> None:
         seen: dict[tuple[str, str], int] = {}

@@ -138,6 +138,9 @@ class CloudWatchParams(KindParams):
         (), description="Alarms over the metrics, with their actions."
     )
 
+    def alarm_ids(self) -> tuple[str, ...]:
+        return tuple(alarm.id for alarm in self.alarms)
+
     def metric_period_s(self) -> float:
         return float(self.period_s)
 

@@ -45,7 +45,7 @@ class SnsSubscription(Strict):
     raw_message_delivery: bool = Field(
         False, description="Deliver the message body alone, without the SNS envelope."
     )
-    dead_letter_queue: Annotated[Id | None, Ref(("sqs",))] = Field(
+    dead_letter_queue: Annotated[Id | None, Ref(("sqs",), dead_letter=True)] = Field(
         None, description="SQS queue that keeps messages whose delivery retries ran out."
     )
 

@@ -39,7 +39,7 @@ class SqsParams(KindParams, EncryptableAtRest):
     max_receive_count: int | None = Field(
         None, ge=1, le=1_000, description="Receives before a message moves to the DLQ."
     )
-    dead_letter_queue: Annotated[Id | None, Ref(("sqs",))] = Field(
+    dead_letter_queue: Annotated[Id | None, Ref(("sqs",), dead_letter=True)] = Field(
         None, description="Queue that keeps messages received max_receive_count times."
     )
     content_based_deduplication: bool = Field(

@@ -17,7 +17,13 @@ from archgen.model import LoadedModel
 from archgen.model import kinds as k
 from archgen.model.base import Classification
 from archgen.model.errors import did_you_mean
-from archgen.model.kind import Capability, EncryptableAtRest, GrantsPolicies, Protects
+from archgen.model.kind import (
+    Capability,
+    EncryptableAtRest,
+    GrantsPolicies,
+    Protects,
+    Reference,
+)
 from archgen.model.registry import has, kinds
 from archgen.model.schema import AnyNode, Mode, Model, Protocol
 from archgen.runtime.check import access
@@ -213,28 +219,18 @@ class _Linter:
 
     def dead_letters(self) -> None:
         nodes = self.model.nodes_by_id
-        dlqs = {
-            node.params.dead_letter_queue
-            for node in self.model.nodes
-            if isinstance(node.params, k.SqsParams) and node.params.dead_letter_queue
-        } | {
-            sub.dead_letter_queue
-            for node in self.model.nodes
-            if isinstance(node.params, k.SnsParams)
-            for sub in node.params.subscriptions
-            if sub.dead_letter_queue
-        }
+        dlqs = {ref.target for node in self.model.nodes for ref in _dead_letters(node)}
         reported: set[str] = set()
 
         def queue_needs_dlq(queue: AnyNode, why: str) -> None:
-            assert isinstance(queue.params, k.SqsParams)
-            if queue.params.dead_letter_queue or queue.id in dlqs or queue.id in reported:
+            has_own = next(_dead_letters(queue), None) is not None
+            if has_own or queue.id in dlqs or queue.id in reported:
                 return
             reported.add(queue.id)
             self.sink.add(
                 "dlq",
                 self.node_path(queue.id, "params"),
-                f"SQS queue '{queue.id}' {why} but has no dead_letter_queue: a "
+                f"{kinds()[queue.kind].title} '{queue.id}' {why} but has no dead_letter_queue: a "
                 "message that keeps failing is retried until retention drops it",
                 node=queue.id,
             )
@@ -254,7 +250,7 @@ class _Linter:
                             "retries are discarded",
                             node=source.id,
                         )
-            elif isinstance(target.params, k.SqsParams):
+            elif has(target.kind, Capability.queue):
                 queue_needs_dlq(target, f"receives async edge {edge.source} -> {edge.target}")
             elif (
                 isinstance(target.params, k.LambdaParams)
@@ -270,7 +266,7 @@ class _Linter:
                 )
         for node in self.model.nodes:
             consumed = node.params.consumed_queue()
-            if consumed is not None and isinstance(nodes[consumed].params, k.SqsParams):
+            if consumed is not None and has(nodes[consumed].kind, Capability.queue):
                 title = kinds()[node.kind].title
                 queue_needs_dlq(nodes[consumed], f"is consumed by {title} '{node.id}'")
         self.redrive_edges()
@@ -279,22 +275,9 @@ class _Linter:
         """Moving a message to a dead-letter queue is a call like any other: without a
         declared edge carrying ``Redrive`` the run refuses it and the message is lost."""
         for node in self.model.nodes:
-            moves: list[tuple[tuple[str | int, ...], str, str]] = []
-            if isinstance(node.params, k.SqsParams) and node.params.dead_letter_queue:
-                moves.append(
-                    (("params", "dead_letter_queue"), node.params.dead_letter_queue, "SQS queue")
-                )
-            elif isinstance(node.params, k.SnsParams):
-                for index, sub in enumerate(node.params.subscriptions):
-                    if sub.dead_letter_queue:
-                        moves.append(
-                            (
-                                ("params", "subscriptions", index, "dead_letter_queue"),
-                                sub.dead_letter_queue,
-                                "SNS topic",
-                            )
-                        )
-            for path, dlq, what in moves:
+            what = kinds()[node.kind].title
+            for ref in _dead_letters(node):
+                path, dlq = ("params", *ref.path), ref.target
                 edge = self.model.edge(node.id, dlq)
                 if edge is not None and "Redrive" in edge.operations:
                     continue
@@ -382,6 +365,11 @@ def _supporters(node: AnyNode) -> Iterator[str]:
     if isinstance(params, EncryptableAtRest) and params.kms_key:
         yield params.kms_key
     yield from (ref.target for ref in params.references() if ref.ref.role == "supports")
+
+
+def _dead_letters(node: AnyNode) -> Iterator[Reference]:
+    """The node's references to where it dead-letters (``Ref(dead_letter=True)``)."""
+    return (ref for ref in node.params.references() if ref.ref.dead_letter)
 
 
 def _watched(node: AnyNode) -> Iterator[str]:
