@@ -47,6 +47,8 @@ the first flow declaring them) as children of a new span on this node, and calls
 
 Determinism: draw randomness only from ``ctx.rng`` (a ``random.Random`` seeded from the run
 seed and the node id); never iterate over sets; ids are sorted.
+
+The whole runtime contract, for authors of kinds: site/docs/guide/how-a-model-runs.md.
 """
 
 from __future__ import annotations

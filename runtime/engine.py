@@ -3,7 +3,8 @@
 Callbacks rather than generators: scheduling an event is one ``heappush`` of a tuple and
 running it one ``heappop`` and a call, which is what makes the kernel several times faster
 than SimPy (see ``bench/bench_runtime.py``). Ties at the same time run in the order they
-were scheduled (the sequence number), so runs are deterministic.
+were scheduled (the sequence number), so runs are deterministic. The contract a run
+keeps: site/docs/guide/how-a-model-runs.md ("How a model runs").
 """
 
 from __future__ import annotations
