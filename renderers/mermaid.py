@@ -28,6 +28,7 @@ _ENTITIES = {
     "}": "#125;",
     "[": "#91;",
     "]": "#93;",
+    "\\": "#92;",  # a trailing backslash would escape the line break of a message
 }
 _SHAPES = {  # category of the kind → (open, close)
     "database": ('[("', '")]'),
@@ -44,13 +45,28 @@ def text(value: str) -> str:
     return "".join(_ENTITIES.get(char, char) for char in cleaned)
 
 
+_TITLE_ESCAPES = {"\\": "\\\\", '"': "\\x22", "<": "\\x3c", ">": "\\x3e"}
+
+
 def title_line(title: str) -> str:
-    """Front-matter title: a single-quoted YAML string (``#`` would start a comment).
+    """Front-matter title: a quoted YAML string (``#`` would start a comment).
 
     Mermaid escapes titles twice (``&`` shows as ``&amp;``), so ``&`` is written ``and``.
+    It also runs its HTML sanitizer over the front matter before reading the YAML, which
+    rewrites a tag's attribute quotes and breaks a quoted string: a title with ``<``, ``>``,
+    ``"``, ``\\`` or a character YAML does not print is written double-quoted, with those
+    characters as YAML escapes.
     """
     cleaned = " ".join(title.replace("&", " and ").split())
-    return "title: '" + cleaned.replace("'", "''") + "'"
+    if all(char not in _TITLE_ESCAPES and char.isprintable() for char in cleaned):
+        return "title: '" + cleaned.replace("'", "''") + "'"
+    return 'title: "' + "".join(map(_title_char, cleaned)) + '"'
+
+
+def _title_char(char: str) -> str:
+    if char in _TITLE_ESCAPES:
+        return _TITLE_ESCAPES[char]
+    return char if char.isprintable() else f"\\u{ord(char):04x}"
 
 
 def mermaid_id(raw: str, prefix: str = "n_") -> str:
