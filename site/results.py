@@ -115,17 +115,11 @@ def scenario_results(
     check_scenarios(loaded.model, missing, can_override=False)  # before anything runs
     workers = min(len(missing), os.cpu_count() or 1)
     if workers > 1:
-        from concurrent.futures import ProcessPoolExecutor
+        # check's scenario pool: on Ctrl-C or SIGTERM the queued scenarios are cancelled and
+        # the running ones terminated, leaving no temporary folder.
+        from archgen.runtime.check.api import scenario_pool
 
-        # The same stop as check's scenario pool: on Ctrl-C or SIGTERM the queued scenarios
-        # are cancelled and the running ones terminated (each removes its run folder), instead
-        # of the pool waiting for all of them. Issue 11 item 5 makes both one executor.
-        from archgen.runtime.check.api import _stop_all_on_exception, _worker_start
-
-        with (
-            ProcessPoolExecutor(max_workers=workers, initializer=_worker_start) as pool,
-            _stop_all_on_exception(pool),
-        ):
+        with scenario_pool(workers) as pool:
             made = pool.map(
                 _simulate_json,
                 *zip(*((loaded.text, loaded.source, s) for s in missing), strict=True),

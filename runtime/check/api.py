@@ -128,13 +128,8 @@ def run_and_check_all(
     workers = min(len(scenarios), jobs or os.cpu_count() or 1)
     if workers <= 1:
         return [_run_and_check(loaded, scenario, max_events) for scenario in scenarios]
-    from concurrent.futures import ProcessPoolExecutor
-
     order = sorted(scenarios, key=lambda s: -_work(loaded.model.scenarios_by_id[s]))
-    with (
-        ProcessPoolExecutor(max_workers=workers, initializer=_worker_start) as pool,
-        _stop_all_on_exception(pool),
-    ):
+    with scenario_pool(workers) as pool:
         futures = {
             scenario: pool.submit(
                 _run_and_check_text, loaded.text, loaded.source, scenario, max_events
@@ -165,9 +160,29 @@ def _run_and_check_text(
         os._exit(1)
 
 
-def _worker_start() -> None:
+@contextmanager
+def scenario_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A process pool for independent simulations (check's scenarios, the site's), which
+    stops at once on Ctrl-C, SIGTERM or a failure and leaves no temporary folder.
+
+    Every worker makes its temporary folders inside one folder of this process, removed
+    after the workers have ended: a worker stopped before it could remove its own (a signal
+    between creating a folder and entering the block that removes it) leaves nothing."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with (
+        tempfile.TemporaryDirectory(prefix="archgen-workers-", ignore_cleanup_errors=True) as root,
+        ProcessPoolExecutor(workers, initializer=_worker_start, initargs=(root,)) as pool,
+        _stop_all_on_exception(pool),
+    ):
+        yield pool
+
+
+def _worker_start(root: str) -> None:
     """SIGTERM (from :func:`_stop_all_on_exception`) unwinds a worker like the parent, so
-    that its temporary run folder is removed, whichever way processes start."""
+    that its temporary run folder is removed, whichever way processes start; temporary
+    folders go under the pool's ``root``."""
+    tempfile.tempdir = root
     signal.signal(signal.SIGTERM, _exit_on_signal)
 
 
@@ -187,6 +202,8 @@ def _stop_all_on_exception(pool: ProcessPoolExecutor) -> Iterator[None]:
         pool.shutdown(wait=False, cancel_futures=True)
         for process in workers:
             process.terminate()
+        for process in workers:
+            process.join(timeout=60)  # gone before the pool's temporary folder is removed
         if manager is not None:
             # Let the pool's manager thread see its workers gone and close its pipes before
             # the interpreter exits: Python 3.11's exit hook would otherwise write to a pipe
