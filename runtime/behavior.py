@@ -32,7 +32,7 @@ Calls and edges
 ``ctx.call(parent, target, op, done)`` is the ONLY way to reach another node. It maps the
 target to its replica in the session's region, checks that a declared edge (this node →
 target) carries ``op`` (else: a ``violation`` span and ``done`` with status "violation"),
-asks the IAM authorizer (``archgen.runtime.iam.authorize(model, caller, target, op)``,
+asks the IAM authorizer (``archgen.runtime.aws.iam.authorize(model, caller, target, op)``,
 returning an object with ``allowed: bool`` and ``reason: str``; allow-all until that module
 exists), applies faults (outage → ``ServiceUnavailable``, throttling, added latency) and the
 protections (``screen``), then hands the call to the target's ``handle``. ``done(call)`` is

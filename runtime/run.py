@@ -71,12 +71,9 @@ def check_kinds(model: Model, registry: dict[str, type[Behavior]]) -> None:
 
 
 def load_authorizer() -> Authorizer | None:
-    """``archgen.runtime.iam.authorize`` when that module exists, else allow everything."""
-    try:
-        from archgen.runtime import iam  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return None
-    authorize: Authorizer | None = getattr(iam, "authorize", None)
+    """IAM's :func:`archgen.runtime.aws.iam.authorize`, which checks every call of a run."""
+    from archgen.runtime.aws.iam import authorize
+
     return authorize
 
 

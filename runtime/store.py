@@ -29,8 +29,8 @@ from archgen.model.kind import EncryptableAtRest
 
 if TYPE_CHECKING:
     from archgen.model.schema import Model
+    from archgen.runtime.aws.kms_envelope import DataKey, KmsKey
     from archgen.runtime.behavior import Call, NodeContext
-    from archgen.runtime.kms_envelope import DataKey, KmsKey
 
 _DIGIT_RUN = re.compile(rb"(?<!\d)\d{13,19}(?!\d)")
 
@@ -192,7 +192,7 @@ def record_write(ctx: NodeContext, call: Call) -> Record:
     if key_node is None:
         record = Record(key, plaintext, "none")
     else:
-        from archgen.runtime.kms_envelope import seal
+        from archgen.runtime.aws.kms_envelope import seal
 
         data_key = stores.pending_keys.pop((call.trace.id, call.source), None)
         encryption = "client-kms"
@@ -214,7 +214,7 @@ class KeyRing:
         self._keys: dict[str, KmsKey] = {}
 
     def key(self, node_id: str) -> KmsKey:
-        from archgen.runtime.kms_envelope import KmsKey
+        from archgen.runtime.aws.kms_envelope import KmsKey
 
         node = self.model.nodes_by_id.get(node_id)
         key_id = (node.replica_of if node is not None else None) or node_id

@@ -1,6 +1,7 @@
 """The import directions of pyproject's [tool.importlinter] hold (``make lint`` runs them too):
-model at the bottom, renderers and runtime on it only, check beside the runtime core, the CLI
-on top. A new import across a boundary fails here, not in review."""
+model at the bottom, renderers and runtime on it only, the pure AWS rules (runtime.aws) on model
+alone, check beside the runtime core, the CLI on top. A new import across a boundary fails here,
+not in review."""
 
 from __future__ import annotations
 
@@ -22,4 +23,32 @@ def test_every_import_contract_is_kept() -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 5 kept, 0 broken." in result.stdout
+    assert "Contracts: 6 kept, 0 broken." in result.stdout
+    kept = " ".join(result.stdout.split())  # the report wraps long contract names
+    assert "the pure AWS rules (runtime.aws) import only model, not the engine KEPT" in kept
+
+
+def test_importing_the_aws_rules_loads_no_engine() -> None:
+    """Contracts see static imports; this sees what importing runtime.aws really loads
+    (package ``__init__`` files included)."""
+    code = (
+        "import sys, archgen.runtime.aws.iam, archgen.runtime.aws.arns, "
+        "archgen.runtime.aws.operations, archgen.runtime.aws.sqs_queue, "
+        "archgen.runtime.aws.sns_filter, archgen.runtime.aws.kms_envelope\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('archgen.runtime', 'simpy'))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.split("\n")[0] == str(
+        [
+            "archgen.runtime",
+            "archgen.runtime.aws",
+            "archgen.runtime.aws.arns",
+            "archgen.runtime.aws.iam",
+            "archgen.runtime.aws.kms_envelope",
+            "archgen.runtime.aws.operations",
+            "archgen.runtime.aws.sns_filter",
+            "archgen.runtime.aws.sqs_queue",
+        ]
+    )

@@ -23,8 +23,8 @@ from typing import Any
 
 from archgen.model.kind import CacheControl, KindParams, UserLocations
 from archgen.model.kinds import CloudFrontParams, FailoverRole
+from archgen.runtime.aws.operations import is_read
 from archgen.runtime.behavior import Behavior, Call, Footprint, NodeContext, register
-from archgen.runtime.operations import is_read
 
 NOT_FOUND = frozenset({"NoSuchKey", "404", "NotFound"})
 

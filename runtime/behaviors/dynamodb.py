@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from archgen.model.kinds import BillingMode, DynamoDbParams
+from archgen.runtime.aws.operations import is_read
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
-from archgen.runtime.operations import is_read
 from archgen.runtime.store import record_write
 
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from archgen.model.kinds import KmsParams
+from archgen.runtime.aws.kms_envelope import KmsError, RequestQuota
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
-from archgen.runtime.kms_envelope import KmsError, RequestQuota
 from archgen.runtime.store import data_at_rest, key_ring
 
 DATA_KEY_OPS = ("GenerateDataKey", "GenerateDataKeyWithoutPlaintext")

@@ -15,8 +15,8 @@ from typing import Any
 
 from archgen.model.kinds import RdsParams
 from archgen.model.schema import Fault
+from archgen.runtime.aws.operations import is_read
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
-from archgen.runtime.operations import is_read
 from archgen.runtime.store import record_write
 
 

@@ -18,8 +18,8 @@ import zlib
 from typing import Any
 
 from archgen.model.kinds import S3Params
+from archgen.runtime.aws.operations import is_read
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
-from archgen.runtime.operations import is_read
 from archgen.runtime.store import record_write
 
 

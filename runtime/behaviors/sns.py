@@ -7,9 +7,9 @@ Rules (SNS Developer Guide: filter policies, message delivery retries, DLQs):
 - Message attributes: each key a filter policy names is set from the publishing trace;
   an accepted value with the probability of the flow step that delivers to that endpoint
   (``probability``, else 0.5), a non-matching one otherwise. Matching itself is SNS's
-  (:func:`archgen.runtime.sns_filter.matches`).
+  (:func:`archgen.runtime.aws.sns_filter.matches`).
 - A failed delivery is retried by the protocol's policy
-  (:data:`archgen.runtime.sns_filter.RETRY_POLICIES`); when retries run out the message
+  (:data:`archgen.runtime.aws.sns_filter.RETRY_POLICIES`); when retries run out the message
   goes to the subscription's ``dead_letter_queue`` (through the declared edge) or is lost.
 - Delivery spans carry the flow step that targets the endpoint, so flows can name them.
 Left out: jitter on retries, throttling policies, FIFO topics' ordering.
@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from archgen.model.kinds import SnsParams, SnsSubscription
+from archgen.runtime.aws.sns_filter import RETRY_POLICIES, RetryPolicy, matches
 from archgen.runtime.behavior import (
     Behavior,
     Books,
@@ -29,7 +30,6 @@ from archgen.runtime.behavior import (
     Signal,
     register,
 )
-from archgen.runtime.sns_filter import RETRY_POLICIES, RetryPolicy, matches
 
 CHANNEL_FIELDS = ("delivered", "retries", "dead_lettered", "lost", "filtered_out")
 

@@ -1,4 +1,4 @@
-"""SQS queue: the rules of :mod:`archgen.runtime.sqs_queue` on the simulated clock.
+"""SQS queue: the rules of :mod:`archgen.runtime.aws.sqs_queue` on the simulated clock.
 
 Operations (the op names of the model's edges):
 - any sending op (``SendMessage``, an SNS ``Deliver``…) enqueues one message; the sending
@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archgen.model.kinds import SqsParams
+from archgen.runtime.aws.sqs_queue import Message, Received, SqsError, SqsQueue
 from archgen.runtime.behavior import Behavior, Books, Call, NodeContext, QueueBooks, register
-from archgen.runtime.sqs_queue import Message, Received, SqsError, SqsQueue
 
 RECEIVE_OPS = ("ReceiveMessage",)
 DELETE_OPS = ("DeleteMessage", "DeleteMessageBatch")

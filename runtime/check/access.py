@@ -2,9 +2,9 @@
 statements grant more than that.
 
 Whether one request is allowed is the runtime's decision
-(:func:`archgen.runtime.iam.authorize`), so that the lint and a run can never disagree;
+(:func:`archgen.runtime.aws.iam.authorize`), so that the lint and a run can never disagree;
 this module only adds what a run never asks: is a grant *used*? Resources are compared
-by ARN (:func:`archgen.runtime.arns.arn_of`), so over-breadth is measured against the
+by ARN (:func:`archgen.runtime.aws.arns.arn_of`), so over-breadth is measured against the
 resources of the model itself.
 """
 
@@ -19,8 +19,8 @@ from archgen.model.kind import Capability
 from archgen.model.loader import PathKey
 from archgen.model.registry import kinds
 from archgen.model.schema import AnyNode, Model, Protocol
-from archgen.runtime.arns import arn_of
-from archgen.runtime.iam import Decision, authorize, wildcard
+from archgen.runtime.aws.arns import arn_of
+from archgen.runtime.aws.iam import Decision, authorize, wildcard
 
 
 def needs_role(node: AnyNode) -> bool:

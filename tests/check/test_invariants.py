@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from archgen.model import LoadedModel, load_model_text
-from archgen.runtime import kms_envelope
+from archgen.runtime.aws import kms_envelope
 from archgen.runtime.behavior import Behavior, Call
 from archgen.runtime.behaviors import load_registry
 from archgen.runtime.behaviors.lambda_ import Lambda, _Batch

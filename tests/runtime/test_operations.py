@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archgen.runtime.operations import is_read
+from archgen.runtime.aws.operations import is_read
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ import pytest
 
 from archgen.model import LoadedModel
 from archgen.model.iam import PolicyDocument
-from archgen.runtime.arns import arn_of, derived_arn
-from archgen.runtime.iam import authorize, condition_holds, evaluate
+from archgen.runtime.aws.arns import arn_of, derived_arn
+from archgen.runtime.aws.iam import authorize, condition_holds, evaluate
 
 QUEUE = "arn:aws:sqs:us-east-1:123456789012:orders"
 
@@ -135,7 +135,7 @@ def test_reference_model_web_tier_is_denied_the_card_key(reference: LoadedModel)
 
 
 def test_kms_key_policy_decides_and_can_delegate_to_iam() -> None:
-    from archgen.runtime.iam import evaluate_with_resource_policy
+    from archgen.runtime.aws.iam import evaluate_with_resource_policy
 
     role = "arn:aws:iam::123456789012:role/app"
     key = "arn:aws:kms:us-east-1:123456789012:key/k"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archgen.runtime.kms_envelope import (
+from archgen.runtime.aws.kms_envelope import (
     Envelope,
     Kms,
     KmsError,

@@ -124,7 +124,7 @@ def test_lambda_throttles_at_its_reserved_concurrency(tiny: LoadedModel) -> None
 
 
 def test_iam_denial_fails_the_call_and_is_counted(tiny: LoadedModel) -> None:
-    from archgen.runtime.iam import authorize
+    from archgen.runtime.aws.iam import authorize
 
     model = tiny.model
     nodes = model.nodes_by_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archgen.runtime.sns_filter import AWS_MANAGED, CUSTOMER_MANAGED, RETRY_POLICIES, matches
+from archgen.runtime.aws.sns_filter import AWS_MANAGED, CUSTOMER_MANAGED, RETRY_POLICIES, matches
 
 POLICY = {"store": ["example_corp"], "event": ["order_placed", "order_cancelled"]}
 

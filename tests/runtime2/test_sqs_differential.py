@@ -43,7 +43,7 @@ SCRIPT: list[Op] = [
 
 
 def run_ours() -> list[Any]:
-    from archgen.runtime.sqs_queue import SqsQueue
+    from archgen.runtime.aws.sqs_queue import SqsQueue
 
     now = [0.0]
     dlq = SqsQueue("dlq", lambda: now[0])

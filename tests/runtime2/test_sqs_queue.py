@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archgen.runtime.sqs_queue import SendEntry, SqsError, SqsQueue
+from archgen.runtime.aws.sqs_queue import SendEntry, SqsError, SqsQueue
 
 
 class Clock:

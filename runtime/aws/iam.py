@@ -30,7 +30,7 @@ from archgen.model.iam import ConditionValue, Effect, PolicyDocument, Statement
 from archgen.model.kind import GrantsPolicies, ResourcePolicy
 from archgen.model.kinds import KINDS
 from archgen.model.schema import AnyNode, Model, Protocol
-from archgen.runtime.arns import arn_of, region_code, resource_arn
+from archgen.runtime.aws.arns import arn_of, region_code, resource_arn
 
 ContextValue = str | int | float | bool | tuple[str | int | float | bool, ...]
 Reason = Literal["allow", "explicit_deny", "implicit_deny", "not_applicable"]
