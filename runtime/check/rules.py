@@ -1,4 +1,4 @@
-"""The catalogue of check rules: ids, severities and what each one means.
+"""The check rules: ids, severities and what each one means.
 
 Ids are stable: they appear in ``lint_ignore``, in SARIF ``ruleId`` and in JUnit test
 names, so renaming one breaks users' suppressions.
