@@ -11,7 +11,7 @@ from collections.abc import Iterable
 import pydantic
 
 from archgen.model.errors import Problem, did_you_mean
-from archgen.model.kind import Capability, EncryptableAtRest, KindParams
+from archgen.model.kind import Capability, EncryptableAtRest, KindParams, Protects
 from archgen.model.loader import Document, PathKey, format_path
 from archgen.model.registry import kinds, with_capability
 from archgen.model.schema import (
@@ -232,6 +232,9 @@ class _Checker:
     def params_rules(self, path: PathKey, node: AnyNode) -> None:
         if isinstance(node.params, EncryptableAtRest):
             self.node_ref((*path, "kms_key"), node.params.kms_key, *with_capability(Capability.key))
+        if isinstance(node.params, Protects):
+            for i, protected in enumerate(node.params.protects):
+                self.node_ref((*path, "protects", i), protected)
         hook = kinds()[node.kind].validate
         if hook is not None:
             hook(self, path, node)

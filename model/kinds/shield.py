@@ -13,14 +13,11 @@ from archgen.model.base import (
 from archgen.model.kind import (
     Arn,
     Capability,
-    Checks,
     KindParams,
-    Node,
     Protects,
     Ref,
     kind,
 )
-from archgen.model.loader import PathKey
 
 
 class ShieldTier(StrEnum):
@@ -38,11 +35,6 @@ class ShieldParams(KindParams, Protects):
     )
 
 
-def _validate(checks: Checks, path: PathKey, node: Node, params: ShieldParams) -> None:
-    for i, protected in enumerate(params.protects):
-        checks.node_ref((*path, "protects", i), protected)
-
-
 SPEC = kind(
     "shield",
     ShieldParams,
@@ -55,6 +47,5 @@ SPEC = kind(
     iam_service="shield",
     capabilities={Capability.security, Capability.ddos_protection},
     behavior="archgen.runtime.behaviors.shield:Shield",
-    validate=_validate,
     screen_order=0,
 )

@@ -15,14 +15,11 @@ from archgen.model.base import (
 from archgen.model.kind import (
     Arn,
     Capability,
-    Checks,
     KindParams,
-    Node,
     Protects,
     Ref,
     kind,
 )
-from archgen.model.loader import PathKey
 
 
 class WafRateRule(Strict):
@@ -61,11 +58,6 @@ class WafParams(KindParams, Protects):
     )
 
 
-def _validate(checks: Checks, path: PathKey, node: Node, params: WafParams) -> None:
-    for i, protected in enumerate(params.protects):
-        checks.node_ref((*path, "protects", i), protected)
-
-
 SPEC = kind(
     "waf",
     WafParams,
@@ -79,6 +71,5 @@ SPEC = kind(
     conditions=("blocked",),
     capabilities={Capability.security, Capability.web_acl},
     behavior="archgen.runtime.behaviors.waf:Waf",
-    validate=_validate,
     screen_order=1,
 )
