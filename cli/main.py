@@ -127,14 +127,34 @@ def init(path: Path, force: bool) -> None:
     help="Output folder.",
 )
 @click.option("--watch", is_flag=True, help="Render again whenever MODEL changes.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print what was written as JSON (view, format, file, status, bytes) instead of a table.",
+)
 def render(
-    model_path: Path | None, views: tuple[str, ...], formats: str | None, out: Path, watch: bool
+    model_path: Path | None,
+    views: tuple[str, ...],
+    formats: str | None,
+    out: Path,
+    watch: bool,
+    as_json: bool,
 ) -> None:
     """Draw the whole system, each region, flow and story step, security and the model's
     own views, as PNG, SVG (AWS icons), Mermaid and DOT. Unchanged views are skipped."""
     from archgen.commands.render import parse_formats, run_render
 
-    run_render(model_path, views=views, formats=parse_formats(formats), out=out, watch=watch)
+    if as_json and watch:
+        raise click.UsageError("--json prints one result: it cannot be combined with --watch")
+    run_render(
+        model_path,
+        views=views,
+        formats=parse_formats(formats),
+        out=out,
+        watch=watch,
+        as_json=as_json,
+    )
 
 
 @cli.command()

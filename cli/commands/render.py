@@ -68,12 +68,16 @@ def run_render(
     out: Path = Path("archgen-out"),
     watch: bool = False,
     stop_event: threading.Event | None = None,
+    as_json: bool = False,
 ) -> list[Written]:
-    """Render once, print the table; with ``watch``, again on every change of the model.
-    ``formats`` None is every format."""
+    """Render once, print the table (or JSON); with ``watch``, again on every change of the
+    model. ``formats`` None is every format."""
     formats = parse_formats(None) if formats is None else formats
     results = render_once(model_path, views=views, formats=formats, out=out)
-    print_results(results, out)
+    if as_json:
+        click.echo(results_json(results, out))
+    else:
+        print_results(results, out)
     if watch:
         watch_model(model_path, views=views, formats=formats, out=out, stop_event=stop_event)
     return results
@@ -162,6 +166,21 @@ def select_views(model: Model, wanted: Sequence[str]) -> list[ComputedView]:
     return [by_id[name] for name in dict.fromkeys(wanted)]
 
 
+def results_json(results: Sequence[Written], out: Path) -> str:
+    """Every (view, format) with its file and whether it was written, for scripts."""
+    files = [
+        {
+            "view": item.view,
+            "format": item.fmt,
+            "file": item.file,
+            "status": item.status,
+            "bytes": item.size,
+        }
+        for item in results
+    ]
+    return json.dumps({"out": str(out), "files": files}, indent=2)
+
+
 def print_results(results: Sequence[Written], out: Path) -> None:
     changed = [item for item in results if item.status != "unchanged"]
     unchanged = len(results) - len(changed)
@@ -170,10 +189,10 @@ def print_results(results: Sequence[Written], out: Path) -> None:
     if not changed:  # the common re-run: no need to import rich
         click.echo(summary)
         return
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False, soft_wrap=True)
+    from archgen.output import print_rich
+
     table = Table("view", "format", "file", "status", "bytes", title=f"archgen render → {out}")
     for item in changed:
         table.add_row(
@@ -183,8 +202,7 @@ def print_results(results: Sequence[Written], out: Path) -> None:
             item.status,
             f"{item.size:,}" if item.status == "written" else "",
         )
-    console.print(table)
-    console.print(summary)
+    print_rich(table, summary)
 
 
 def watch_model(

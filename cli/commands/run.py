@@ -104,10 +104,11 @@ def _with_progress(
 
 
 def _print_table(summary: RunSummary, out: Path) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    from archgen.output import print_rich
+
+    lines: list[str] = []
     table = Table(
         title=f"{summary.scenario} — seed {summary.seed}, scale "
         f"{summary.scale}, {summary.duration_s:g} s simulated"
@@ -140,23 +141,23 @@ def _print_table(summary: RunSummary, out: Path) -> None:
             "—" if throughput is None else f"{throughput:,.1f}",
             "" if top is None else f"{top[0]} ×{top[1]}",
         )
-    console.print(table)
     availability = summary.availability
-    console.print(
+    lines.append(
         f"sessions {summary.sessions:,}, requests {summary.requests:,}, events "
         f"{summary.events:,}, violations {summary.violations}, availability "
         + ("—" if availability is None else f"{100 * availability:.3f} %")
     )
     for fleet, instances in summary.instances.items():
-        console.print(
+        lines.append(
             f"{fleet}: {instances.initial} → peak {instances.peak_in_service} → "
             f"{instances.final_in_service} instances in service (×{1 / summary.scale:g} "
             "in the real system)"
         )
     for node, cache in summary.cache.items():
         if cache.hit_ratio is not None:
-            console.print(f"{node}: cache hit ratio {100 * cache.hit_ratio:.1f} %")
-    console.print(f"written to {out}/ (spans.jsonl, metrics.jsonl, summary.json)")
+            lines.append(f"{node}: cache hit ratio {100 * cache.hit_ratio:.1f} %")
+    lines.append(f"written to {out}/ (spans.jsonl, metrics.jsonl, summary.json)")
+    print_rich(table, *lines)
 
 
 def _ms(value: float | None) -> str:
