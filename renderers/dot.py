@@ -7,12 +7,12 @@ need ``splines=spline``: with diagrams' default ``ortho`` Graphviz cannot place 
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from archgen.renderers.base import Renderer
 from archgen.renderers.views import ComputedView, ViewEdge, ViewNode, kind_title
+from archgen.renderers.wrap import wrap_list, wrap_words
 
 if TYPE_CHECKING:
     from archgen.model.schema import Model
@@ -27,20 +27,29 @@ RELATION_STYLE = {
     "encrypts": 'color="#B7950B", fontcolor="#B7950B", style=dotted, arrowhead=diamond',
 }
 CONDITIONAL_COLOUR = "#D35400"
-LAYOUT_REVISION = 2
+LAYOUT_REVISION = 3
 """Bump when the DOT of an unchanged view changes: cached renders are keyed by it."""
-LABEL_WIDTH = 18
+LABEL_WIDTH = 16
 """Characters per line of a node label; diagrams' nodes are 1.4 in wide."""
+NODE_WIDTH = 1.4
+NODE_FONT = 13
+CHAR_EM = 0.56
+"""A generous average character width (em): a node is as wide as its longest label line,
+so labels never spill over a neighbour (Graphviz keeps fixed-size nodes apart, not labels)."""
+STAGGER = 3
+"""Rows the security view spreads guarded nodes over."""
+EDGE_LABEL_WIDTH = 24
+"""Characters per line of an edge label: operations are listed a few per line."""
 
 GRAPH_ATTRS = (
     'fontname="Sans-Serif", fontsize=15, fontcolor="#2D3436", labelloc=t, pad=0.4, '
-    "splines=spline, nodesep=0.6, ranksep=0.9, newrank=true"
+    "splines=spline, nodesep=0.6, ranksep=0.7"
 )
 NODE_ATTRS = (
-    "shape=none, fixedsize=true, width=1.4, height=1.9, labelloc=b, imagescale=true, "
-    'imagepos=tc, fontname="Sans-Serif", fontsize=13, fontcolor="#2D3436"'
+    f"shape=none, fixedsize=true, width={NODE_WIDTH}, height=1.9, labelloc=b, imagescale=true, "
+    f'imagepos=tc, fontname="Sans-Serif", fontsize={NODE_FONT}, fontcolor="#2D3436"'
 )
-EDGE_ATTRS = 'color="#7B8894", fontcolor="#2D3436", fontname="Sans-Serif", fontsize=11'
+EDGE_ATTRS = 'color="#7B8894", fontcolor="#2D3436", fontname="Sans-Serif", fontsize=12'
 
 
 def quote(text: str) -> str:
@@ -54,7 +63,7 @@ def quote(text: str) -> str:
 
 
 def wrap(label: str, width: int = LABEL_WIDTH) -> list[str]:
-    return textwrap.wrap(label, width, break_long_words=True, break_on_hyphens=False) or [""]
+    return wrap_words(label, width)
 
 
 def dot_source(view: ComputedView, icon: Callable[[str], str]) -> str:
@@ -69,15 +78,37 @@ def dot_source(view: ComputedView, icon: Callable[[str], str]) -> str:
         f"  edge [{EDGE_ATTRS}];",
     ]
     lines += _cluster_lines(view, None, icon, depth=0, indent="  ")
-    lines += [f"  {_edge(edge)}" for edge in view.edges]
+    levels = _levels(view) if view.kind == "security" else {}
+    lines += [f"  {_edge(edge, levels)}" for edge in view.edges]
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
 def _rankdir(view: ComputedView) -> str:
-    """Flows read left to right; the overview is top to bottom, which puts its regions side
-    by side (left to right it stacks them into a page many screens tall)."""
-    return "TB" if view.kind == "overview" else "LR"
+    """Left to right: a flow reads like a sentence, and the overview stacks its regions,
+    so a page-wide diagram keeps labels readable (side by side they shrank to 3 px).
+    The security view is top to bottom: its protections, keys and roles in a row, what
+    they guard below them (left to right it was one column seven screens tall)."""
+    return "LR"
+
+
+def _levels(view: ComputedView) -> dict[str, int]:
+    """Ranks below the guards of a security view: what the guards (sources of protects
+    and encrypts, targets of assumes and of calls) point at is spread over
+    :data:`STAGGER` rows, as Graphviz's ``unflatten`` would, so 50 nodes make a wide
+    block rather than one endless row."""
+    guards = {
+        edge.target if edge.relation == "assumes" else edge.source
+        for edge in view.edges
+        if edge.relation != "call"
+    }
+    guards |= {edge.target for edge in view.edges if edge.relation == "call"} - {
+        edge.source for edge in view.edges if edge.relation == "call" and edge.source in guards
+    }
+    guarded = [node.id for node in view.nodes if node.id not in guards]
+    return {node: 1 + index % STAGGER for index, node in enumerate(guarded)} | dict.fromkeys(
+        guards, 0
+    )
 
 
 def _cluster_lines(
@@ -94,7 +125,7 @@ def _cluster_lines(
         lines.append(
             f"{indent}  graph [id={quote('cluster-' + cluster.id)}, "
             f"label={quote(cluster.label)}, tooltip={quote(cluster.kind)}, style=rounded, "
-            f'bgcolor="{colour}", pencolor="#AEB6BE", labeljust=l, fontsize=12];'
+            f'bgcolor="{colour}", pencolor="#AEB6BE", labeljust=l, margin=16, fontsize=13];'
         )
         lines += _cluster_lines(view, cluster.id, icon, depth + 1, indent + "  ")
         lines.append(f"{indent}}}")
@@ -104,16 +135,19 @@ def _cluster_lines(
 def _node(node: ViewNode, icon: Callable[[str], str]) -> str:
     label_lines = wrap(node.label)
     height = 1.9 + 0.4 * (len(label_lines) - 1)
+    width = max(NODE_WIDTH, max(map(len, label_lines)) * CHAR_EM * NODE_FONT / 72 + 0.1)
     tooltip = kind_title(node.kind) + (f": {node.description}" if node.description else "")
     return (
         f"{quote(node.id)} [id={quote('node-' + node.id)}, "
         f"label={quote(chr(10).join(label_lines))}, "
-        f"image={quote(icon(node.kind))}, height={height:.1f}, tooltip={quote(tooltip)}];"
+        f"image={quote(icon(node.kind))}, width={width:.2f}, height={height:.1f}, "
+        f"tooltip={quote(tooltip)}];"
     )
 
 
-def _edge(edge: ViewEdge) -> str:
-    attrs = [f"id={quote('edge-' + edge.id)}", f"label={quote(edge.label)}"]
+def _edge(edge: ViewEdge, levels: dict[str, int]) -> str:
+    label = "\n".join(wrap_list(edge.label.split(", "), EDGE_LABEL_WIDTH))
+    attrs = [f"id={quote('edge-' + edge.id)}", f"label={quote(label)}"]
     style = RELATION_STYLE[edge.relation]
     if style:
         attrs.append(style)
@@ -121,7 +155,14 @@ def _edge(edge: ViewEdge) -> str:
         attrs.append("style=dashed")
     if edge.condition is not None:
         attrs.append(f'color="{CONDITIONAL_COLOUR}", fontcolor="{CONDITIONAL_COLOUR}"')
-    return f"{quote(edge.source)} -> {quote(edge.target)} [{', '.join(attrs)}];"
+    source, target = edge.source, edge.target
+    if levels and levels.get(source, 0) > levels.get(target, 0):
+        # Drawn from the guard down, the arrow still pointing where the relation points.
+        source, target = target, source
+        attrs.append("dir=back")
+    if levels:
+        attrs.append(f"minlen={max(1, levels.get(target, 1) - levels.get(source, 0))}")
+    return f"{quote(source)} -> {quote(target)} [{', '.join(attrs)}];"
 
 
 class DotRenderer(Renderer):

@@ -162,7 +162,8 @@ def test_renderers_are_entry_points(mini: LoadedModel) -> None:
 def test_hostile_labels_stay_text(hostile: LoadedModel) -> None:
     svg = render_view(hostile.model, "overview", "svg").decode("utf-8")
     assert "<script" not in svg
-    assert ">&lt;script&gt;alert(&quot;x&quot;)</text>" in svg  # wrapped on two lines
+    # wrapped on two lines, after the '/' segment boundary
+    assert ">&lt;script&gt;alert(&quot;x&quot;)&lt;/</text>" in svg
     assert "&lt;/script&gt;alert(&#39;g&#39;)" not in svg
     assert "Region &lt;/text&gt;&lt;script&gt;alert(&#39;g&#39;)&lt;/script&gt;" in svg
     assert "R&amp;D &amp;lt;team&amp;gt;" in svg  # a literal '&lt;' stays literal
