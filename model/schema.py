@@ -6,6 +6,7 @@ checked by :mod:`archgen.model.validate`, which reports every problem at once.
 
 from __future__ import annotations
 
+import fnmatch
 from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Literal
@@ -15,7 +16,6 @@ from pydantic import ConfigDict, Field, model_validator
 from archgen.model.base import (
     MAX_MS,
     Classification,
-    Factor,
     Id,
     Label,
     Percent,
@@ -29,6 +29,14 @@ from archgen.model.base import (
 )
 from archgen.model.kind import Node, NodeBase
 from archgen.model.registry import KindUnion
+from archgen.model.shapes import (
+    AnyShape,
+    ConstantShape,
+    DiurnalShape,
+    RampShape,
+    Shape,
+    SpikeShape,
+)
 
 SCHEMA_VERSION = 1
 """Written as ``archgen: 1`` at the top of a model file."""
@@ -93,7 +101,17 @@ class Group(Strict):
 # --------------------------------------------------------------------------- nodes
 
 
-__all__ = ["AnyNode", "Node", "NodeBase"]
+__all__ = [
+    "AnyNode",
+    "AnyShape",
+    "ConstantShape",
+    "DiurnalShape",
+    "Node",
+    "NodeBase",
+    "RampShape",
+    "Shape",
+    "SpikeShape",
+]
 
 AnyNode = Node
 """Any node; ``kind`` tells which (statically: narrow ``params`` with ``isinstance``)."""
@@ -130,6 +148,15 @@ class Mode(StrEnum):
     async_ = "async"
 
 
+def operation_matches(declared: str, op: str) -> bool:
+    """Whether an edge's declared operation ``declared`` covers the call ``op``: equal, or
+    ``declared`` holds a ``*`` and matches as a glob (then ``?`` and ``[...]`` are glob
+    characters too). Case-sensitive, like HTTP paths and AWS API names. IAM's action
+    matching is not this: actions match case-insensitively, with ``*`` and ``?`` only
+    (``archgen.runtime.aws.iam.wildcard``)."""
+    return op == declared or ("*" in declared and fnmatch.fnmatchcase(op, declared))
+
+
 class Edge(Strict):
     """A declared interaction: the only way one node may reach another."""
 
@@ -152,6 +179,14 @@ class Edge(Strict):
     @property
     def key(self) -> tuple[str, str]:
         return (self.source, self.target)
+
+    @property
+    def is_async(self) -> bool:
+        return self.mode is Mode.async_
+
+    def carries(self, op: str) -> bool:
+        """Whether a call of ``op`` may take this edge (:func:`operation_matches`)."""
+        return any(operation_matches(declared, op) for declared in self.operations)
 
 
 # --------------------------------------------------------------------------- flows
@@ -250,48 +285,6 @@ class Journey(Strict):
 
 
 # --------------------------------------------------------------------------- scenarios
-
-
-class ConstantShape(Strict):
-    type: Literal["constant"]
-
-
-class RampShape(Strict):
-    """The rate goes linearly from ``start_factor`` to ``end_factor`` (0 to 1,000 times the
-    base rate) between ``start_s`` and ``end_s``."""
-
-    type: Literal["ramp"]
-    start_factor: Factor = 1.0
-    end_factor: Factor
-    start_s: Seconds = 0
-    end_s: PositiveSeconds
-
-
-class SpikeShape(Strict):
-    """From ``at_s`` the rate rises to ``factor`` times the base rate (at most 1,000), holds
-    and falls back; times in seconds, at most a week each."""
-
-    type: Literal["spike"]
-    at_s: Seconds
-    factor: PositiveFactor
-    rise_s: Seconds = 0
-    hold_s: PositiveSeconds
-    fall_s: Seconds = 0
-
-
-class DiurnalShape(Strict):
-    """A daily cycle: the base rate at the peak, ``trough_factor`` of it (0 to 1) at the
-    trough."""
-
-    type: Literal["diurnal"]
-    period_s: PositiveSeconds = 86_400
-    trough_factor: float = Field(0.4, ge=0, le=1)
-    peak_at_s: Seconds = 0
-
-
-Shape = Annotated[
-    ConstantShape | RampShape | SpikeShape | DiurnalShape, Field(discriminator="type")
-]
 
 
 class Items(Strict):
@@ -465,6 +458,52 @@ class Model(Strict):
 
     def edge(self, source: str, target: str) -> Edge | None:
         return self.edges_by_key.get((source, target))
+
+    # Replicas: a node with ``replica_of`` stands in for its original in its own region.
+    # Flows and edges name originals; a call made in a region goes to the replica there.
+
+    @cached_property
+    def originals(self) -> dict[str, str]:
+        """Replica id → the id of its original (only replicas are keys)."""
+        index = self.nodes_by_id
+        return {
+            node.id: node.replica_of
+            for node in self.nodes
+            if node.replica_of is not None and node.replica_of in index
+        }
+
+    @cached_property
+    def replicas(self) -> dict[tuple[str, str], str]:
+        """(original id, region group id) → the replica in that region; the first one in
+        model order if a model (invalid) declares two."""
+        found: dict[tuple[str, str], str] = {}
+        for node in self.nodes:
+            original = self.originals.get(node.id)
+            region = self.region_of(node.group)
+            if original is not None and region is not None:
+                found.setdefault((original, region.id), node.id)
+        return found
+
+    def original_of(self, node_id: str) -> str:
+        """The node ``node_id`` stands in for, or ``node_id`` itself if not a replica."""
+        return self.originals.get(node_id, node_id)
+
+    def replica_in(self, node_id: str, region: str | None) -> str:
+        """Who answers for ``node_id`` in ``region``: its replica there, else itself."""
+        if region is None:
+            return node_id
+        return self.replicas.get((node_id, region), node_id)
+
+    def replicas_of(self, node_id: str) -> tuple[str, ...]:
+        """The replicas of ``node_id``, in model order."""
+        return tuple(node.id for node in self.nodes if self.originals.get(node.id) == node_id)
+
+    def declared_edge(self, source: str, target: str) -> Edge | None:
+        """The edge a call from ``source`` to ``target`` follows: their own, else the one
+        between their originals (replicas use their originals' edges)."""
+        return self.edge(source, target) or self.edge(
+            self.original_of(source), self.original_of(target)
+        )
 
     def region_of(self, group_id: str | None) -> Group | None:
         """The region group enclosing ``group_id`` (or the group itself)."""

@@ -224,7 +224,21 @@ class _Checker:
                         f"'{node.replica_of}' is itself a "
                         f"replica of '{original.replica_of}'; point at the original",
                     )
+                else:
+                    self._one_replica_per_region(path, node)
             self.params_rules((*path, "params"), node)
+
+    def _one_replica_per_region(self, path: PathKey, node: AnyNode) -> None:
+        """Calls made in a region go to the original's replica there: only one may be."""
+        region = self.model.region_of(node.group)
+        if region is None or node.replica_of is None:
+            return
+        first = self.model.replica_in(node.replica_of, region.id)
+        if first != node.id:
+            self.report(
+                (*path, "replica_of"),
+                f"'{node.replica_of}' already has a replica in region '{region.id}': '{first}'",
+            )
 
     def params_of(self, node_id: str) -> KindParams:
         return self.nodes[node_id].params
@@ -320,7 +334,7 @@ class _Checker:
                         f"edge{self._edge_hint(step.source, step.target)}",
                     )
                     continue
-                if step.op not in edge.operations:
+                if not edge.carries(step.op):
                     hint = did_you_mean(step.op, edge.operations)
                     self.report(
                         (*path, "op"),

@@ -14,11 +14,12 @@ from typing import Any, Literal, Protocol, TypeVar
 import click
 
 from archgen.model.errors import did_you_mean
+from archgen.model.flows import compile_flow
 from archgen.model.graph import ancestors
 from archgen.model.kind import Capability, EncryptableAtRest, Protects
 from archgen.model.kinds import KINDS
 from archgen.model.registry import kinds
-from archgen.model.schema import AnyNode, Edge, Flow, GroupKind, Mode, Model, Step
+from archgen.model.schema import AnyNode, Edge, Flow, GroupKind, Model
 
 ViewKind = Literal["overview", "region", "flow", "story_step", "security", "custom"]
 Relation = Literal["call", "protects", "assumes", "encrypts"]
@@ -347,35 +348,23 @@ def _custom(model: Model, spec_id: str) -> ComputedView:
 
 
 def _steps(model: Model, flow: Flow) -> list[ViewStep]:
-    """Number the steps and find each one's parent: the latest earlier step into its caller."""
-    result: list[ViewStep] = []
-    for index, step in enumerate(flow.steps):
-        parent = next(
-            (earlier.number for earlier in reversed(result) if earlier.target == step.source),
-            None,
+    """Number the steps; each one's parent and mode are the runtime's (``model.flows``)."""
+    plans = compile_flow(model, flow).steps
+    return [
+        ViewStep(
+            index + 1,
+            flow.id,
+            step.source,
+            step.target,
+            step.op,
+            plan.is_async,
+            step.when,
+            step.probability,
+            step.note,
+            None if plan.parent is None else plan.parent + 1,
         )
-        result.append(
-            ViewStep(
-                index + 1,
-                flow.id,
-                step.source,
-                step.target,
-                step.op,
-                _is_async(model, step),
-                step.when,
-                step.probability,
-                step.note,
-                parent,
-            )
-        )
-    return result
-
-
-def _is_async(model: Model, step: Step) -> bool:
-    if step.is_async is not None:
-        return step.is_async
-    edge = model.edge(step.source, step.target)
-    return edge is not None and edge.mode is Mode.async_
+        for index, (step, plan) in enumerate(zip(flow.steps, plans, strict=True))
+    ]
 
 
 def _call_edges(model: Model, edges: Iterable[Edge]) -> list[ViewEdge]:
@@ -387,7 +376,7 @@ def _call_edges(model: Model, edges: Iterable[Edge]) -> list[ViewEdge]:
             edge.target,
             ", ".join(edge.operations),
             "call",
-            edge.mode is Mode.async_,
+            edge.is_async,
         )
         for edge in edges
     ]

@@ -25,7 +25,6 @@ Memory is priced against the same budget: a run may use what ``max_events`` even
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,15 +32,8 @@ from dataclasses import dataclass
 import click
 
 from archgen.model.base import MAX_FACTOR, MAX_SECONDS
-from archgen.model.schema import (
-    MAX_SEED,
-    DiurnalShape,
-    Model,
-    RampShape,
-    Scenario,
-    SpikeShape,
-)
-from archgen.runtime.plan import FlowPlan
+from archgen.model.flows import FlowPlan
+from archgen.model.schema import MAX_SEED, Model, Scenario
 from archgen.runtime.run import RunError
 
 DEFAULT_MAX_EVENTS = 20_000_000
@@ -169,7 +161,7 @@ def check_scenarios(
 def estimate(model: Model, scenario: Scenario, *, scale: float, duration_s: float) -> Estimate:
     """Upper-bound estimate of a run of ``scenario`` (see the module's docstring)."""
     traffic = scenario.traffic
-    sessions = traffic.sessions_per_s * scale * shape_integral(traffic.shape, duration_s)
+    sessions = traffic.sessions_per_s * scale * traffic.shape.integral(duration_s)
     per_journey = journey_calls(model)
     total_weight = sum(traffic.mix.values())
     per_session = sum(
@@ -212,39 +204,9 @@ def estimate(model: Model, scenario: Scenario, *, scale: float, duration_s: floa
     return Estimate(sessions, calls, events, memory, sources + instances)
 
 
-def shape_integral(shape: object, duration_s: float) -> float:
-    """∫ factor(t) dt over the run: exact, the shapes being piecewise linear or a cosine."""
-    if isinstance(shape, DiurnalShape):
-        # trough + (1 - trough) (1 + cos(2π (t - peak) / period)) / 2
-        omega = 2 * math.pi / shape.period_s
-        sines = math.sin(omega * (duration_s - shape.peak_at_s)) - math.sin(
-            -omega * shape.peak_at_s
-        )
-        cosine_part = (duration_s + sines / omega) / 2
-        return shape.trough_factor * duration_s + (1 - shape.trough_factor) * cosine_part
-    from archgen.runtime.traffic import shape_factor
-
-    corners = [0.0, duration_s]
-    if isinstance(shape, RampShape):
-        corners += [shape.start_s, shape.end_s]
-    elif isinstance(shape, SpikeShape):
-        rise_end = shape.at_s + shape.rise_s
-        hold_end = rise_end + shape.hold_s
-        corners += [shape.at_s, rise_end, hold_end, hold_end + shape.fall_s]
-    points = sorted({min(max(corner, 0.0), duration_s) for corner in corners})
-    total = 0.0
-    for start, end in itertools.pairwise(points):
-        # Linear inside each piece: its inner ends give the exact area, jumps included.
-        inset = (end - start) * 1e-9
-        left = shape_factor(shape, start + inset)
-        right = shape_factor(shape, end - inset)
-        total += (end - start) * (left + right) / 2
-    return total
-
-
 def journey_calls(model: Model) -> dict[str, float]:
     """Calls one session of each journey makes, the funnel's drop-offs applied."""
-    from archgen.runtime.plan import compile_flow
+    from archgen.model.flows import compile_flow
 
     plans = {flow.id: compile_flow(model, flow) for flow in model.flows}
     triggered = max(
@@ -282,7 +244,7 @@ def _subtree(plan: FlowPlan, index: int) -> int:
 
 def attack_calls(model: Model, target: str) -> int:
     """Calls one attack request makes: the attacked node's largest subtree in any flow."""
-    from archgen.runtime.plan import compile_flow
+    from archgen.model.flows import compile_flow
 
     best = 1
     for flow in model.flows:

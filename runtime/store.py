@@ -152,25 +152,11 @@ def find_sensitive_values(data: bytes) -> list[str]:
 # --------------------------------------------------------------------------- writes
 
 
-def _edge(ctx: NodeContext, call: Call) -> Any:
-    model = ctx.model
-    edge = model.edge(call.source, call.node)
-    if edge is None:
-        source = model.nodes_by_id.get(call.source)
-        target = model.nodes_by_id.get(call.node)
-        originals = (
-            getattr(source, "replica_of", None) or call.source,
-            getattr(target, "replica_of", None) or call.node,
-        )
-        edge = model.edge(*originals)
-    return edge
-
-
 def record_write(ctx: NodeContext, call: Call) -> Record:
     """Store what ``call`` (a write arriving at ``ctx``'s node) puts at rest."""
     from archgen.model.base import Classification
 
-    edge = _edge(ctx, call)
+    edge = ctx.model.declared_edge(call.source, call.node)
     session = call.trace.session.id
     content: dict[str, Any] = {"trace": call.trace.id, "session": session, "op": call.op}
     classification = edge.data if edge is not None else Classification.internal
@@ -216,8 +202,7 @@ class KeyRing:
     def key(self, node_id: str) -> KmsKey:
         from archgen.runtime.aws.kms_envelope import KmsKey
 
-        node = self.model.nodes_by_id.get(node_id)
-        key_id = (node.replica_of if node is not None else None) or node_id
+        key_id = self.model.original_of(node_id)
         found = self._keys.get(key_id)
         if found is None:
             found = self._keys[key_id] = KmsKey(key_id, self.seed)

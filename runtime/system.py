@@ -10,12 +10,12 @@ them out of ELB and target metrics too).
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from archgen.model.base import Duration
+from archgen.model.flows import Continuations, FlowPlan, StepPlan, compile_flows
 from archgen.model.kind import Capability, Protects, UserLocations, Zonal
 from archgen.model.registry import has, kinds
 from archgen.model.schema import AnyNode, Edge, Fault, FaultType, GroupKind, Model, Scenario
@@ -34,7 +34,6 @@ from archgen.runtime.behavior import (
 from archgen.runtime.dists import make_sampler
 from archgen.runtime.engine import Kernel, stream
 from archgen.runtime.metrics import MetricStore
-from archgen.runtime.plan import FlowPlan, StepPlan, compile_flows
 from archgen.runtime.services import Services
 from archgen.runtime.trace import SpanSink
 
@@ -49,13 +48,6 @@ def is_5xx(error: str) -> bool:
 
 def _noop(_: Any) -> None:
     return None
-
-
-def _carries(edge: Edge, op: str) -> bool:
-    """Whether ``edge`` declares ``op`` (exactly, or through a ``*`` pattern)."""
-    return op in edge.operations or any(
-        "*" in allowed and fnmatch.fnmatchcase(op, allowed) for allowed in edge.operations
-    )
 
 
 def _metered(call: Call) -> bool:
@@ -215,14 +207,12 @@ class _Context(NodeContext):
 
     def run_triggered(self, origin: Call, then: Callback, *, op: str = "Invoke") -> None:
         sim = self.sim
-        original = sim.original.get(self.node_id, self.node_id)
+        original = sim.model.original_of(self.node_id)
         trace = origin.trace
-        plan = trace.flow
-        if plan is None or original not in plan.triggered:
-            plan = sim.triggered_flow.get(original)
-            if plan is not None:
-                sim.trace_seq += 1
-                trace = Trace(sim.trace_seq, trace.session, plan, trace.item)
+        plan = sim.continuation(trace.flow, original)
+        if plan is not None and plan is not trace.flow:
+            sim.trace_seq += 1
+            trace = Trace(sim.trace_seq, trace.session, plan, trace.item)
         work = sim.new_call(trace, origin, origin.node, self.node_id, op, _noop, None)
         work.node = self.node_id
         sim.arrive(self.node_id)
@@ -253,9 +243,7 @@ class _Context(NodeContext):
 
     def signal(self, target: str, signal: Signal) -> bool:
         sim = self.sim
-        edge = sim.model.edge(self.node_id, target) or sim.model.edge(
-            sim.original.get(self.node_id, self.node_id), sim.original.get(target, target)
-        )
+        edge = sim.edge_for(self.node_id, target)
         op = edge.operations[0] if edge is not None else f"signal:{signal.type}"
         call = sim.new_call(self.new_trace(), None, self.node_id, target, op, _noop, None)
         call.note("signal", signal.type)
@@ -272,13 +260,7 @@ class _Context(NodeContext):
 
     def targets(self, node: str) -> list[Target]:
         sim = self.sim
-        if (
-            sim.model.edge(self.node_id, node) is None
-            and sim.model.edge(
-                sim.original.get(self.node_id, self.node_id), sim.original.get(node, node)
-            )
-            is None
-        ):
+        if sim.edge_for(self.node_id, node) is None:
             return []
         return sim.behaviors[node].targets()
 
@@ -287,7 +269,7 @@ class _Context(NodeContext):
 
     def declares(self, target: str, op: str) -> bool:
         edge = self.sim.edge_for(self.node_id, target)
-        return edge is not None and target in self.sim.contexts and _carries(edge, op)
+        return edge is not None and target in self.sim.contexts and edge.carries(op)
 
     def new_trace(self, parent: Call | None = None) -> Trace:
         sim = self.sim
@@ -319,10 +301,7 @@ class Simulation:
         self.kernel = Kernel()
         self.sink = sink
         self.plans = compile_flows(model)
-        self.triggered_flow: dict[str, FlowPlan] = {}
-        for plan in self.plans.values():
-            for consumer in plan.triggered:
-                self.triggered_flow.setdefault(consumer, plan)
+        self.continuation = Continuations(self.plans)
         self.metrics = MetricStore(period_s)
         self.services = Services(model, scenario, seed)
         self.authorizer = authorizer
@@ -330,8 +309,7 @@ class Simulation:
         self.trace_seq = 0
         self.violations = 0
         self.system_session = Session(0, None, None, None, "aws")
-        self.original: dict[str, str] = {}
-        self.replica: dict[tuple[str, str], str] = {}
+        self.replica = model.replicas  # the hot path reads the map itself
         self.contexts: dict[str, _Context] = {}
         self.behaviors: dict[str, Behavior] = {}
         self.protectors: dict[str, list[Behavior]] = {}
@@ -343,12 +321,6 @@ class Simulation:
         self.fault_log: list[dict[str, Any]] = []
         for node in model.nodes:
             self.contexts[node.id] = _Context(self, node)
-        for node in model.nodes:
-            if node.replica_of is not None:
-                self.original[node.id] = node.replica_of
-                region = self.contexts[node.id].region
-                if region is not None:
-                    self.replica[(node.replica_of, region)] = node.id
         for node in model.nodes:
             if isinstance(node.params, UserLocations):
                 for location in node.params.locations:
@@ -390,10 +362,7 @@ class Simulation:
     def edge_for(self, source: str, target: str) -> Edge | None:
         """The declared edge a call from ``source`` to ``target`` takes (replicas use their
         originals' edges when they declare none of their own)."""
-        model = self.model
-        return model.edge(source, target) or model.edge(
-            self.original.get(source, source), self.original.get(target, target)
-        )
+        return self.model.declared_edge(source, target)
 
     def verdict(self, source: str, target: str, op: str) -> tuple[str, str] | None:
         """None when the call may go; else (status, error)."""
@@ -401,7 +370,7 @@ class Simulation:
         edge = self.edge_for(source, target)
         if edge is None or target not in self.contexts:
             return ("violation", "UndeclaredEdge")
-        if not _carries(edge, op):
+        if not edge.carries(op):
             return ("violation", "UndeclaredOperation")
         if self.authorizer is not None:
             decision = self.authorizer(

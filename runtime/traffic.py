@@ -16,57 +16,15 @@ from collections.abc import Callable
 from itertools import accumulate
 from typing import Any
 
+from archgen.model.flows import FlowPlan
 from archgen.model.kind import Capability
 from archgen.model.kinds import ClientParams
 from archgen.model.registry import has
-from archgen.model.schema import (
-    ConstantShape,
-    DiurnalShape,
-    Journey,
-    RampShape,
-    Scenario,
-    SpikeShape,
-)
+from archgen.model.schema import Journey, Scenario
 from archgen.runtime.behavior import Call, Session, Trace
 from archgen.runtime.dists import make_sampler
 from archgen.runtime.engine import stream
-from archgen.runtime.plan import FlowPlan
 from archgen.runtime.system import Simulation, _Context
-
-
-def shape_factor(shape: Any, t_s: float) -> float:
-    """Multiplier of the base arrival rate at ``t_s``."""
-    if isinstance(shape, ConstantShape):
-        return 1.0
-    if isinstance(shape, RampShape):
-        if t_s <= shape.start_s:
-            return shape.start_factor
-        if t_s >= shape.end_s:
-            return shape.end_factor
-        fraction = (t_s - shape.start_s) / (shape.end_s - shape.start_s)
-        return shape.start_factor + fraction * (shape.end_factor - shape.start_factor)
-    if isinstance(shape, SpikeShape):
-        rise_end = shape.at_s + shape.rise_s
-        hold_end = rise_end + shape.hold_s
-        fall_end = hold_end + shape.fall_s
-        if t_s < shape.at_s or t_s >= fall_end:
-            return 1.0
-        if t_s < rise_end:
-            return 1.0 + (shape.factor - 1.0) * (t_s - shape.at_s) / shape.rise_s
-        if t_s < hold_end:
-            return shape.factor
-        return shape.factor - (shape.factor - 1.0) * (t_s - hold_end) / shape.fall_s
-    assert isinstance(shape, DiurnalShape)
-    phase = 2 * math.pi * (t_s - shape.peak_at_s) / shape.period_s
-    return shape.trough_factor + (1 - shape.trough_factor) * (1 + math.cos(phase)) / 2
-
-
-def peak_factor(shape: Any) -> float:
-    if isinstance(shape, RampShape):
-        return max(shape.start_factor, shape.end_factor, 1e-9)
-    if isinstance(shape, SpikeShape):
-        return max(1.0, shape.factor)
-    return 1.0
 
 
 class FlowStats:
@@ -139,7 +97,7 @@ class Traffic:
         traffic = scenario.traffic
         self.shape = traffic.shape
         self.base_rate = traffic.sessions_per_s * scale / 1000  # sessions per ms
-        self.peak = peak_factor(self.shape)
+        self.peak = self.shape.peak_factor
         journeys = [model_journey(model, journey_id) for journey_id in sorted(traffic.mix)]
         self.journeys = journeys
         self.journey_cdf = list(accumulate(traffic.mix[j.id] for j in journeys))
@@ -204,7 +162,7 @@ class Traffic:
             t += rng.expovariate(peak_rate)
             if t >= self.duration_ms:
                 return
-            if rng.random() * self.peak <= shape_factor(self.shape, t / 1000):
+            if rng.random() * self.peak <= self.shape.factor_at(t / 1000):
                 self.kernel.at(t, self._arrive)
                 return
 

@@ -65,7 +65,11 @@ NOT_APPLICABLE = Decision(allowed=True, reason="not_applicable")
 
 @lru_cache(maxsize=4096)
 def wildcard(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
-    """Compile an IAM pattern: ``*`` is any run of characters, ``?`` exactly one."""
+    """Compile an IAM pattern: ``*`` is any run of characters, ``?`` exactly one.
+
+    Not the model's edge-operation matching (``archgen.model.schema.operation_matches``):
+    IAM actions match case-insensitively (``ignore_case``) and ``?`` is a wildcard even
+    without a ``*``; no ``[...]`` classes. Two rule sets, as AWS has two."""
     parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
     return re.compile("".join(parts), re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
 
@@ -285,18 +289,10 @@ def evaluate_with_resource_policy(
 # --------------------------------------------------------------------------- the model
 
 
-def _original(model: Model, node: AnyNode) -> str:
-    return node.replica_of if node.replica_of in model.nodes_by_id else node.id
-
-
 def governing_protocol(model: Model, caller: AnyNode, target: AnyNode) -> Protocol | None:
-    """Protocol of the declared edge caller → target (replicas map to their originals)."""
-    for source in (caller.id, _original(model, caller)):
-        for dest in (target.id, _original(model, target)):
-            edge = model.edge(source, dest)
-            if edge is not None:
-                return edge.protocol
-    return None
+    """Protocol of the edge a call caller → target follows (``Model.declared_edge``)."""
+    edge = model.declared_edge(caller.id, target.id)
+    return None if edge is None else edge.protocol
 
 
 def request_context(model: Model, caller: AnyNode, target: AnyNode) -> dict[str, ContextValue]:
@@ -314,9 +310,7 @@ def request_context(model: Model, caller: AnyNode, target: AnyNode) -> dict[str,
     source = arn_of(model, caller)
     if source is not None:
         context["aws:sourcearn"] = source
-    edge = model.edge(caller.id, target.id) or model.edge(
-        _original(model, caller), _original(model, target)
-    )
+    edge = model.declared_edge(caller.id, target.id)
     context["aws:securetransport"] = True if edge is None else edge.uses_tls
     return context
 

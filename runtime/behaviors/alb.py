@@ -81,13 +81,8 @@ class Alb(Behavior):
         return pairs
 
     def _replica(self, node: str) -> str | None:
-        region = self.ctx.region
-        for other in self.ctx.model.nodes:
-            if other.replica_of == node and self.ctx.model.region_of(other.group) is not None:
-                group = self.ctx.model.region_of(other.group)
-                if group is not None and group.id == region:
-                    return other.id
-        return None
+        replica = self.ctx.model.replica_in(node, self.ctx.region)
+        return None if replica == node else replica
 
     def _check(self, _: Any) -> None:
         live = set()

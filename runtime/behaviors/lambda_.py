@@ -36,7 +36,6 @@ from typing import Any
 from archgen.model.kind import Capability, KindParams
 from archgen.model.kinds import LambdaParams, SqsParams
 from archgen.model.registry import has
-from archgen.model.schema import Mode
 from archgen.runtime.behavior import (
     Behavior,
     Books,
@@ -174,12 +173,8 @@ class Lambda(Behavior):
         if found is None:
             model = self.ctx.model
             source = model.nodes_by_id.get(call.source)
-            edge = model.edge(call.source, self.ctx.node_id)
-            if edge is None and source is not None:
-                edge = model.edge(
-                    source.replica_of or call.source, self.ctx.node.replica_of or self.ctx.node_id
-                )
-            found = edge is not None and edge.mode is Mode.async_
+            edge = model.declared_edge(call.source, self.ctx.node_id)
+            found = edge is not None and edge.is_async
             found = found or (source is not None and has(source.kind, Capability.async_fanout))
             self._async_sources[call.source] = found
         return found

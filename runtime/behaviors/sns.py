@@ -129,12 +129,7 @@ class Sns(Behavior):
     def _op(self, endpoint: str) -> str:
         op = self._ops.get(endpoint)
         if op is None:
-            model = self.ctx.model
-            node = model.nodes_by_id.get(endpoint)
-            edge = model.edge(self.ctx.node_id, endpoint) or model.edge(
-                self.ctx.node.replica_of or self.ctx.node_id,
-                (node.replica_of if node is not None else None) or endpoint,
-            )
+            edge = self.ctx.model.declared_edge(self.ctx.node_id, endpoint)
             ops = edge.operations if edge is not None else ("Deliver",)
             op = self._ops[endpoint] = "Deliver" if "Deliver" in ops else ops[0]
         return op

@@ -140,13 +140,9 @@ def run_and_check_all(
 
 
 def _work(scenario: Scenario) -> float:
-    """Roughly how many sessions a scenario simulates (to start the longest first)."""
-    peak = max(
-        1.0,
-        float(getattr(scenario.traffic.shape, "factor", 1.0)),
-        float(getattr(scenario.traffic.shape, "end_factor", 1.0)),
-    )
-    return scenario.duration_s * scenario.scale * scenario.traffic.sessions_per_s * peak
+    """How many sessions a scenario simulates (to start the longest first)."""
+    traffic = scenario.traffic
+    return scenario.scale * traffic.sessions_per_s * traffic.shape.integral(scenario.duration_s)
 
 
 def _run_and_check_text(

@@ -28,13 +28,13 @@ at rest) are judged in :mod:`.invariants`.
 from __future__ import annotations
 
 import difflib
-import fnmatch
 import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from archgen.model import LoadedModel
+from archgen.model.flows import Continuations, FlowPlan, StepPlan, compile_flows
 from archgen.model.kind import Capability
 from archgen.model.registry import has
 from archgen.model.schema import Model
@@ -42,7 +42,6 @@ from archgen.model.stats import percentile
 from archgen.runtime.artefacts import Measure
 from archgen.runtime.check.report import FindingSink
 from archgen.runtime.check.spans import Span
-from archgen.runtime.plan import FlowPlan, StepPlan, compile_flows
 
 
 def completion_grace_ms(model: Model) -> float:
@@ -82,8 +81,8 @@ class Conformance:
         self.sink = sink
         self.scenario = scenario
         self.warmup_ms = warmup_ms
-        self.original = {n.id: n.replica_of or n.id for n in self.model.nodes}
         self.plans: dict[str, FlowPlan] = compile_flows(self.model)
+        self.continuation = Continuations(self.plans)
         self.flow_index = {flow.id: i for i, flow in enumerate(self.model.flows)}
         self.node_index = {node.id: i for i, node in enumerate(self.model.nodes)}
         self.clients = {n.id for n in self.model.nodes if has(n.kind, Capability.traffic_source)}
@@ -111,13 +110,8 @@ class Conformance:
     # -- edges
 
     def _edge(self, source: str, target: str) -> tuple[str, str] | None:
-        model = self.model
-        if model.edge(source, target) is not None:
-            return (source, target)
-        original = (self.original.get(source, source), self.original.get(target, target))
-        if model.edge(*original) is not None:
-            return original
-        return None
+        edge = self.model.declared_edge(source, target)
+        return None if edge is None else edge.key
 
     def check_denials(self) -> None:
         """Calls IAM refused; callers that only passed the refusal on are not counted."""
@@ -135,14 +129,14 @@ class Conformance:
             key = self._edge(span.source, span.node)
             if key is not None:
                 edge = self.model.edges_by_key[key]
-                if _declares(edge.operations, span.op) and span.status != "violation":
+                if edge.carries(span.op) and span.status != "violation":
                     self.exercised.add(key)
                     continue
                 problem = (
                     f"'{span.op}' is not declared on edge {key[0]} -> {key[1]}"
                     f" (declared: {', '.join(edge.operations)})"
                 )
-                if _declares(edge.operations, span.op):
+                if edge.carries(span.op):
                     problem = f"the runtime refused it ({span.error})"
                 self._edge_problem(span, problem)
                 continue
@@ -154,8 +148,8 @@ class Conformance:
         """A message handed to its consumer: the consumer polls the source."""
         if span.parent is None:
             return False
-        consumer = self.original.get(span.node, span.node)
-        source = self.original.get(span.source, span.source)
+        consumer = self.model.original_of(span.node)
+        source = self.model.original_of(span.source)
         return (
             (consumer, source) in self.consumers
             or (span.node, span.source) in self.consumers
@@ -197,26 +191,26 @@ class Conformance:
         Lambda ``Invoke`` that consumes a queued message; the runtime runs step children
         only under step calls, so a non-step span on the caller with step children is
         always one). Hand-offs, retries and health checks in between are skipped."""
-        source = self.original.get(span.source, span.source)
+        source = self.model.original_of(span.source)
         parent = span.parent
         seen = 0
         while parent is not None and seen < 1000:
             record = self.spans.get(parent)
             if record is None or record.step is not None:
                 return parent
-            if self.original.get(record.node, record.node) == source:
+            if self.model.original_of(record.node) == source:
                 return parent
             parent = record.parent
             seen += 1
         return None
 
     def _expected(self, plan: FlowPlan, source: str, anchor: Span | None) -> tuple[int, ...]:
-        original = self.original.get(source, source)
+        original = self.model.original_of(source)
         if anchor is not None and anchor.step is None:
             return plan.triggered.get(original, ())
         if anchor is not None and anchor.flow == plan.id and anchor.step is not None:
             step = plan.steps[anchor.step] if anchor.step < len(plan.steps) else None
-            if step is not None and step.target == self.original.get(anchor.node, anchor.node):
+            if step is not None and step.target == self.model.original_of(anchor.node):
                 return tuple(c for c in step.children if plan.steps[c].source == original)
         if source in self.clients:
             return plan.top
@@ -226,11 +220,9 @@ class Conformance:
         """The flow a node triggered asynchronously continues (runtime contract): the
         current flow if it declares triggered roots from the node, else the first flow (in
         model order) that does."""
-        original = self.original.get(node, node)
-        plan = self.plans.get(origin_flow) if origin_flow is not None else None
-        if plan is not None and original in plan.triggered:
-            return plan.id
-        return next((p.id for p in self.plans.values() if original in p.triggered), None)
+        origin = self.plans.get(origin_flow) if origin_flow is not None else None
+        plan = self.continuation(origin, self.model.original_of(node))
+        return None if plan is None else plan.id
 
     def _check_continuation(self, flow_id: str, source: str, invocation: Span) -> None:
         """A triggered invocation runs the flow the contract picks for it."""
@@ -239,7 +231,7 @@ class Conformance:
         expected = self.continuation_flow(origin_flow, source)
         if expected is None or expected == flow_id:
             return
-        original = self.original.get(source, source)
+        original = self.model.original_of(source)
         after = f" after '{origin.node}: {origin.op}'" if origin is not None else ""
         of_flow = f" of flow '{origin_flow}'" if origin_flow else ""
         what = (
@@ -341,8 +333,8 @@ class Conformance:
 
     def _triple(self, span: Span) -> tuple[str, str, str]:
         return (
-            self.original.get(span.source, span.source),
-            self.original.get(span.node, span.node),
+            self.model.original_of(span.source),
+            self.model.original_of(span.node),
             span.op,
         )
 
@@ -507,9 +499,3 @@ def _plain(value: float) -> int | float:
 
 def _mandatory(step: StepPlan) -> bool:
     return step.when is None and step.probability is None
-
-
-def _declares(operations: tuple[str, ...], op: str) -> bool:
-    return op in operations or any(
-        "*" in allowed and fnmatch.fnmatchcase(op, allowed) for allowed in operations
-    )

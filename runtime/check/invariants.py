@@ -65,10 +65,6 @@ class InvariantCheck:
         self.run = run
         self.spans = spans
         self.scenario = scenario
-        self.replicas: dict[str, list[str]] = defaultdict(list)
-        for node in self.model.nodes:
-            if node.replica_of is not None:
-                self.replicas[node.replica_of].append(node.id)
         self.queue_of = {
             node.id: queue for node in self.model.nodes if (queue := node.params.consumed_queue())
         }
@@ -93,13 +89,12 @@ class InvariantCheck:
             return everything
         named = set(invariant.targets)
         for target in invariant.targets:
-            named.update(self.replicas.get(target, ()))
+            named.update(self.model.replicas_of(target))
         return [node.id for node in self.model.nodes if node.id in named]
 
     def path(self, index: int, invariant: Invariant, node: str) -> tuple[str | int, ...]:
         """The target (or the original it is a replica of) in the invariant's YAML."""
-        found = self.model.nodes_by_id.get(node)
-        original = found.replica_of if found is not None else None
+        original = self.model.original_of(node)
         for position, target in enumerate(invariant.targets):
             if target in (node, original):
                 return ("invariants", index, "targets", position)

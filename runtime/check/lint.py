@@ -25,7 +25,7 @@ from archgen.model.kind import (
     Reference,
 )
 from archgen.model.registry import has, kinds
-from archgen.model.schema import AnyNode, Mode, Model, Protocol
+from archgen.model.schema import AnyNode, Model, Protocol
 from archgen.runtime.check import access
 from archgen.runtime.check.report import FindingSink, Scope
 from archgen.runtime.check.rules import STATIC_RULES
@@ -236,7 +236,7 @@ class _Linter:
             )
 
         for index, edge in enumerate(self.model.edges):
-            if edge.mode is not Mode.async_:
+            if not edge.is_async:
                 continue
             source, target = nodes[edge.source], nodes[edge.target]
             if isinstance(source.params, k.SnsParams):
@@ -347,7 +347,7 @@ def participating_nodes(model: Model) -> set[str]:
         for node in model.nodes:
             if node.id in taking_part:
                 taking_part.update(_supporters(node))
-            elif node.replica_of in taking_part or set(_watched(node)) & taking_part:
+            elif model.original_of(node.id) in taking_part or set(_watched(node)) & taking_part:
                 taking_part.add(node.id)
         for edge in model.edges:
             if edge.encrypted_with and {edge.source, edge.target} & taking_part:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from archgen.model import LoadedModel, load_model_text
+from archgen.model.flows import FlowPlan, compile_flows
 from archgen.model.schema import Model
 from archgen.runtime import system
 from archgen.runtime.behavior import Call
@@ -21,7 +22,6 @@ from archgen.runtime.check.conformance import percentile
 from archgen.runtime.check.formats import to_json
 from archgen.runtime.check.report import Report, Scope
 from archgen.runtime.check.spans import RunFolder, RunInputError
-from archgen.runtime.plan import FlowPlan, compile_flows
 from archgen.runtime.run import run_scenario
 from tests.check.helpers import line_of, mutate
 

@@ -11,14 +11,12 @@ from click.testing import CliRunner
 
 from archgen.main import cli
 from archgen.model import load_model
-from archgen.model.schema import ConstantShape, DiurnalShape, RampShape, SpikeShape
 from archgen.runtime import run as run_module
 from archgen.runtime.budget import (
     DEFAULT_MAX_EVENTS,
     check_budget,
     estimate,
     memory_allowed,
-    shape_integral,
 )
 from archgen.runtime.run import run_scenario
 
@@ -109,20 +107,6 @@ def test_the_estimate_bounds_real_runs_without_being_wild(path: Path, scenario: 
     assert summary["events"] <= cost.events <= 6 * summary["events"]
     assert 0.8 * summary["requests"] <= cost.calls <= 2.5 * summary["requests"]
     assert 0.8 * summary["sessions"] <= cost.sessions <= 1.2 * summary["sessions"]
-
-
-def test_the_shapes_are_integrated_exactly() -> None:
-    assert shape_integral(ConstantShape(type="constant"), 100.0) == pytest.approx(100.0)
-    ramp = RampShape(type="ramp", start_factor=1, end_factor=3, start_s=10, end_s=30)
-    assert shape_integral(ramp, 100.0) == pytest.approx(10 + 40 + 70 * 3)
-    assert shape_integral(ramp, 20.0) == pytest.approx(10 + 15)
-    spike = SpikeShape(type="spike", at_s=10, factor=5, hold_s=20)  # sudden, both ways
-    assert shape_integral(spike, 100.0) == pytest.approx(80 + 20 * 5)
-    sloped = SpikeShape(type="spike", at_s=10, factor=5, rise_s=10, hold_s=20, fall_s=10)
-    assert shape_integral(sloped, 100.0) == pytest.approx(60 + 10 * 3 + 20 * 5 + 10 * 3)
-    day = DiurnalShape(type="diurnal", period_s=100, trough_factor=0.4)
-    assert shape_integral(day, 100.0) == pytest.approx(70.0)
-    assert shape_integral(day, 50.0) == pytest.approx(0.4 * 50 + 0.6 * 25)
 
 
 def test_attack_sources_cost_memory_even_at_a_low_rate() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from archgen.model import LoadedModel
-from archgen.runtime.plan import compile_flows
+from archgen.model.flows import compile_flows
 
 
 def test_nesting_rule_on_the_reference_checkout(reference: LoadedModel) -> None:

@@ -7,30 +7,9 @@ from typing import Any
 
 import pytest
 
-from archgen.model.schema import ConstantShape, DiurnalShape, RampShape, SpikeShape
 from archgen.runtime.run import run_scenario
-from archgen.runtime.traffic import peak_factor, shape_factor
 
 from .conftest import mini_data, model_from
-
-
-def test_shape_factors() -> None:
-    ramp = RampShape(type="ramp", start_factor=1, end_factor=3, start_s=10, end_s=30)
-    assert [shape_factor(ramp, t) for t in (0, 10, 20, 30, 99)] == [1, 1, 2, 3, 3]
-    spike = SpikeShape(type="spike", at_s=100, factor=10, rise_s=10, hold_s=50, fall_s=10)
-    assert [shape_factor(spike, t) for t in (99, 105, 110, 159, 165, 170)] == [
-        1,
-        5.5,
-        10,
-        10,
-        5.5,
-        1,
-    ]
-    diurnal = DiurnalShape(type="diurnal", period_s=100, trough_factor=0.2, peak_at_s=25)
-    assert shape_factor(diurnal, 25) == pytest.approx(1)
-    assert shape_factor(diurnal, 75) == pytest.approx(0.2)
-    assert shape_factor(ConstantShape(type="constant"), 5) == 1
-    assert (peak_factor(spike), peak_factor(ramp), peak_factor(diurnal)) == (10, 3, 1)
 
 
 def _sessions_per_window(shape: dict[str, Any], duration: float) -> Counter[int]:
