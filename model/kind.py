@@ -90,6 +90,11 @@ class KindParams(Strict):
         record's ``health_alarm``)."""
         return ()
 
+    def icon(self) -> tuple[str, str] | None:
+        """The diagrams class (module, name) that draws this node when its params call for
+        another icon than its kind's (an Aurora engine, an external's declared look)."""
+        return None
+
     def consumed_queue(self) -> str | None:
         """The queue node this node polls and takes messages off (a Lambda event source);
         none for a node that is only called."""

@@ -27,7 +27,7 @@ RELATION_STYLE = {
     "encrypts": 'color="#B7950B", fontcolor="#B7950B", style=dotted, arrowhead=diamond',
 }
 CONDITIONAL_COLOUR = "#D35400"
-LAYOUT_REVISION = 3
+LAYOUT_REVISION = 4
 """Bump when the DOT of an unchanged view changes: cached renders are keyed by it."""
 LABEL_WIDTH = 16
 """Characters per line of a node label; diagrams' nodes are 1.4 in wide."""
@@ -140,7 +140,7 @@ def _node(node: ViewNode, icon: Callable[[str], str]) -> str:
     return (
         f"{quote(node.id)} [id={quote('node-' + node.id)}, "
         f"label={quote(chr(10).join(label_lines))}, "
-        f"image={quote(icon(node.kind))}, width={width:.2f}, height={height:.1f}, "
+        f"image={quote(icon(node.icon or node.kind))}, width={width:.2f}, height={height:.1f}, "
         f"tooltip={quote(tooltip)}];"
     )
 
@@ -155,10 +155,15 @@ def _edge(edge: ViewEdge, levels: dict[str, int]) -> str:
         attrs.append("style=dashed")
     if edge.condition is not None:
         attrs.append(f'color="{CONDITIONAL_COLOUR}", fontcolor="{CONDITIONAL_COLOUR}"')
-    source, target = edge.source, edge.target
+    # Graphviz ranks along the call (a polled queue's consumer before the queue: laid out
+    # the other way, dot 2.43 fails with "trouble in init_rank"); the arrow shows the data.
+    source, target = (edge.target, edge.source) if edge.pulled else (edge.source, edge.target)
+    back = edge.pulled
     if levels and levels.get(source, 0) > levels.get(target, 0):
         # Drawn from the guard down, the arrow still pointing where the relation points.
         source, target = target, source
+        back = not back
+    if back:
         attrs.append("dir=back")
     if levels:
         attrs.append(f"minlen={max(1, levels.get(target, 1) - levels.get(source, 0))}")

@@ -27,11 +27,17 @@ def resources_dir() -> Path:
 
 @cache
 def icon_path(kind: str) -> str:
-    """The icon of ``kind``, relative to :func:`resources_dir` (e.g. ``aws/ml/sagemaker.png``)."""
+    """The icon of ``kind``, relative to :func:`resources_dir` (e.g. ``aws/ml/sagemaker.png``).
+
+    ``kind`` may also name a diagrams class itself, ``module:Class`` (a node's own icon,
+    :attr:`archgen.renderers.views.ViewNode.icon`)."""
     from archgen.model.registry import kinds
 
-    spec = kinds().get(kind)
-    module, name = (spec.icon.module, spec.icon.name) if spec is not None else FALLBACK
+    if ":" in kind:
+        module, name = kind.split(":", 1)
+    else:
+        spec = kinds().get(kind)
+        module, name = (spec.icon.module, spec.icon.name) if spec is not None else FALLBACK
     node_class = getattr(importlib.import_module(module), name)
     folder = str(node_class._icon_dir).removeprefix("resources/")
     return f"{folder}/{node_class._icon}"

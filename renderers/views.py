@@ -55,6 +55,9 @@ class ViewNode:
     group: str | None
     tags: tuple[str, ...] = ()
     description: str = ""
+    icon: str = ""
+    """``module:Class`` of the diagrams icon when the node's params choose one (an Aurora
+    engine, an external's ``appearance``); empty: its kind's icon."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ class ViewEdge:
     is_async: bool = False
     step: int | None = None
     condition: str | None = None
+    pulled: bool = False
+    """The call goes the other way (``target`` polls ``source``): drawn as the data flows."""
 
 
 @dataclass(frozen=True)
@@ -257,13 +262,13 @@ def _flow(model: Model, flow: Flow) -> ComputedView:
     edges = [
         ViewEdge(
             f"step-{step.number}",
-            step.source,
-            step.target,
+            *_data_direction(model, step.source, step.target),
             f"{step.number}. {step.op}" + (f" [if {step.condition}]" if step.condition else ""),
             "call",
             step.is_async,
             step.number,
             step.condition,
+            _pulls(model, step.source, step.target),
         )
         for step in steps
     ]
@@ -289,11 +294,11 @@ def _story_step(model: Model, number: int) -> ComputedView:
     edges = [
         ViewEdge(
             f"{source}->{target}",
-            source,
-            target,
+            *_data_direction(model, source, target),
             ", ".join(dict.fromkeys(step.op for step in pair_steps)),
             "call",
             all(step.is_async for step in pair_steps),
+            pulled=_pulls(model, source, target),
         )
         for (source, target), pair_steps in by_pair.items()
     ]
@@ -368,18 +373,27 @@ def _steps(model: Model, flow: Flow) -> list[ViewStep]:
 
 
 def _call_edges(model: Model, edges: Iterable[Edge]) -> list[ViewEdge]:
-    del model  # the edge carries everything; kept for symmetry with the other builders
     return [
         ViewEdge(
             f"{edge.source}->{edge.target}",
-            edge.source,
-            edge.target,
+            *_data_direction(model, edge.source, edge.target),
             ", ".join(edge.operations),
             "call",
             edge.is_async,
+            pulled=_pulls(model, edge.source, edge.target),
         )
         for edge in edges
     ]
+
+
+def _pulls(model: Model, source: str, target: str) -> bool:
+    return model.node(source).params.consumed_queue() == target
+
+
+def _data_direction(model: Model, source: str, target: str) -> tuple[str, str]:
+    """A poller calls its queue, but the messages flow from the queue to it: the arrow is
+    drawn queue → consumer (``SQS → Lambda → SNS`` reads forwards)."""
+    return (target, source) if _pulls(model, source, target) else (source, target)
 
 
 def _region_id(model: Model, node: AnyNode) -> str | None:
@@ -401,7 +415,15 @@ def _assemble(
     """Sort everything and add the clusters (groups and their ancestors) the nodes sit in."""
     ids = sorted(set(members))
     nodes = tuple(
-        ViewNode(node.id, node.kind, node.title, node.group, tuple(node.tags), node.description)
+        ViewNode(
+            node.id,
+            node.kind,
+            node.title,
+            node.group,
+            tuple(node.tags),
+            node.description,
+            ":".join(node.params.icon() or ()),
+        )
         for node in (model.node(node_id) for node_id in ids)
     )
     cluster_ids = sorted({group for node in nodes for group in ancestors(model, node.group)})

@@ -58,6 +58,10 @@ class RdsParams(KindParams, Zonal, EncryptableAtRest):
         None, description="KMS key node that encrypts the storage at rest."
     )
 
+    def icon(self) -> tuple[str, str] | None:
+        """Aurora engines draw the Aurora icon; MySQL and PostgreSQL keep RDS's."""
+        return ("diagrams.aws.database", "Aurora") if self.engine.startswith("aurora") else None
+
 
 def _validate(checks: Checks, path: PathKey, node: Node, params: RdsParams) -> None:
     check_zones(checks, path, params)

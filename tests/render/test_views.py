@@ -172,3 +172,45 @@ def test_hostile_labels_stay_text(hostile: LoadedModel) -> None:
     mermaid = render_view(hostile.model, "overview", "mermaid").decode("utf-8")
     assert "<script" not in mermaid
     assert "#lt;script#gt;" in mermaid
+
+
+def test_polled_queue_is_drawn_queue_to_consumer(reference: LoadedModel) -> None:
+    overview = compute_view(reference.model, "overview")
+    polled = [(e.id, e.source, e.target) for e in overview.edges if e.pulled]
+    assert polled == [
+        ("order-processor->orders-queue", "orders-queue", "order-processor"),
+        ("order-processor-usw2->orders-queue-usw2", "orders-queue-usw2", "order-processor-usw2"),
+    ]
+    flow = compute_view(reference.model, "flow-order-pipeline")
+    assert (flow.edges[0].source, flow.edges[0].target, flow.edges[0].label) == (
+        "orders-queue",
+        "order-processor",
+        "1. ReceiveMessage",
+    )
+    # The sequence keeps who calls whom; the DOT ranks along the call and turns the arrow.
+    assert (flow.steps[0].source, flow.steps[0].target) == ("order-processor", "orders-queue")
+    dot = render_view(reference.model, flow, "dot").decode("utf-8")
+    assert '"order-processor" -> "orders-queue" [id="edge-step-1"' in dot
+    assert "dir=back" in dot.split('id="edge-step-1"')[1].split("\n")[0]
+
+
+def test_icons_follow_the_engine_and_the_declared_appearance(reference: LoadedModel) -> None:
+    from archgen.model.kinds.rds import RdsParams
+
+    icons = {
+        node.id: icon_path(node.icon or node.kind)
+        for node in compute_view(reference.model, "overview").nodes
+        if node.kind in {"rds", "external"}
+    }
+    assert icons == {
+        "card-network": "aws/general/traditional-server.png",
+        "customer-email": "aws/integration/simple-notification-service-sns-email-notification.png",
+        "customer-sms": "generic/device/mobile.png",
+        "delivery-partner": "aws/general/generic-office-building.png",
+        "on-call": "onprem/client/users.png",
+        "orders-db": "aws/database/aurora.png",
+        "orders-db-usw2": "aws/database/aurora.png",
+        "warehouse": "generic/place/datacenter.png",
+    }
+    assert RdsParams(engine="postgres").icon() is None  # plain RDS keeps the kind's icon
+    assert (resources_dir() / icon_path("diagrams.aws.database:Aurora")).is_file()
