@@ -76,7 +76,7 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
         [str(ARCHGEN), "validate", str(fifo)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
         check=False,
     )
     assert (done.returncode, done.stdout, done.stderr) == (
@@ -216,7 +216,7 @@ def test_the_installed_command_prints_the_same(tmp_path: Path) -> None:
         [str(ARCHGEN), "run", str(PHOTOS), "-s", "viral", "--out", str(tmp_path / "out")],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
         check=False,
     )
     assert (done.returncode, done.stdout) == (2, "")

@@ -19,6 +19,7 @@ from tests.render.conftest import MMDC
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.timeout(1200),
     pytest.mark.skipif(not MMDC.exists(), reason="run `make setup` (npm packages)"),
     pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium"),
 ]
@@ -31,7 +32,7 @@ def mmdc(markdown: str, folder: Path, config: Path) -> subprocess.CompletedProce
         [str(MMDC), "-p", str(config), "-i", str(source), "-o", str(folder / "out.md")],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=900,  # ~2 s idle; minutes on a loaded 2-core machine
         check=False,
     )
 

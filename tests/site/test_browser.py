@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Route
+    from playwright.sync_api import Page, Route
 
 CHROMIUM = Path("/usr/bin/chromium")
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
+    pytest.mark.timeout(1800),  # builds and browses whole sites; minutes on a loaded machine
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (make setup)"),
 ]
 
@@ -68,6 +69,17 @@ CHECK_PAGE = """() => {
   };
 }"""
 
+# A verdict never depends on how busy the machine is: CI has 2 cores that may be loaded (a
+# page with Mermaid took 40 s at load 8). Waits are long; a passing page never waits them.
+WAIT_MS = 300_000
+
+
+def patient(page: Page) -> None:
+    """Every wait and navigation of ``page`` allows :data:`WAIT_MS` (Playwright: 30 s)."""
+    page.set_default_timeout(WAIT_MS)
+    page.set_default_navigation_timeout(WAIT_MS)
+
+
 MERMAID_DONE = """() => Array.from(document.querySelectorAll("div.archgen-mermaid"))
   .every(d => d.querySelector("svg") !== null)"""
 
@@ -93,6 +105,7 @@ def test_every_page_offline(published_site: Path, tiny_site: Path) -> None:
             ],
         )  # fmt: skip
         page = browser.new_page()
+        patient(page)
 
         def route(route: Route) -> None:
             if route.request.url.startswith(("http://127.0.0.1:", "data:")):
@@ -110,7 +123,7 @@ def test_every_page_offline(published_site: Path, tiny_site: Path) -> None:
                 response = page.goto(url, wait_until="load")
                 assert response is not None, url
                 assert response.ok, url
-                page.wait_for_function(MERMAID_DONE, timeout=15_000)
+                page.wait_for_function(MERMAID_DONE, timeout=WAIT_MS)
                 state = page.evaluate(CHECK_PAGE)
                 problems += [f"{url}: image not loaded: {src}" for src in state["broken"]]
                 if state["unrendered"] or state["errors"]:
@@ -124,7 +137,7 @@ def test_every_page_offline(published_site: Path, tiny_site: Path) -> None:
         search = page.locator("input.md-search__input")
         search.click()
         search.press_sequentially("CloudFront")  # Material listens to key events
-        page.wait_for_selector(".md-search-result__item", timeout=15_000)
+        page.wait_for_selector(".md-search-result__item", timeout=WAIT_MS)
         results = page.locator(".md-search-result__item").all_inner_texts()
         browser.close()
         for at, url, reason in failed:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from payloads import MARK, PAYLOADS
-from test_browser import CHROMIUM, serve
+from test_browser import CHROMIUM, WAIT_MS, patient, serve
 
 from archgen.model import load_model
 from archgen.site.plan import Paths, page_titles
@@ -20,6 +20,7 @@ from archgen.site.plan import Paths, page_titles
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
+    pytest.mark.timeout(1800),  # builds and browses whole sites; minutes on a loaded machine
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (make setup)"),
 ]
 
@@ -76,6 +77,7 @@ def test_no_payload_runs_and_every_payload_shows(payload_site: Path, payload_mod
             ],
         )  # fmt: skip
         page = browser.new_page()
+        patient(page)
         page.route(
             "**/*",
             lambda route: (
@@ -90,7 +92,7 @@ def test_no_payload_runs_and_every_payload_shows(payload_site: Path, payload_mod
             response = page.goto(base + path, wait_until="load")
             assert response is not None, path
             if not path.endswith(".svg"):
-                page.wait_for_function(MERMAID_DONE, timeout=60_000)
+                page.wait_for_function(MERMAID_DONE, timeout=WAIT_MS)
             state = page.evaluate(INJECTED)
             if state["xss"] != "undefined" or state["found"]:
                 problems.append(f"{path}: {state}")
@@ -104,7 +106,7 @@ def test_no_payload_runs_and_every_payload_shows(payload_site: Path, payload_mod
         search = page.locator("input.md-search__input")
         search.click()
         search.press_sequentially(MARK)  # Material listens to key events
-        page.wait_for_selector(".md-search-result__item", timeout=30_000)
+        page.wait_for_selector(".md-search-result__item", timeout=WAIT_MS)
         results = page.locator(".md-search-result").inner_text()
         state = page.evaluate(INJECTED)
         browser.close()
