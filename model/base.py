@@ -86,7 +86,9 @@ class Duration(Strict):
     estimate from dashboards; it is ignored by ``constant`` and ``exponential`` (cv = 1).
     """
 
-    distribution: DistributionKind = DistributionKind.lognormal
+    distribution: DistributionKind = Field(
+        DistributionKind.lognormal, description="Shape of the distribution."
+    )
     mean_ms: Millis = Field(description="Mean duration in milliseconds (at most a day).")
     cv: float = Field(0.5, ge=0, le=10, description="Coefficient of variation (0 to 10).")
 

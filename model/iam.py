@@ -18,6 +18,8 @@ ConditionValue = str | int | float | bool | tuple[str | int | float | bool, ...]
 
 
 class Effect(StrEnum):
+    """Whether a statement allows or denies what it matches (an explicit Deny wins)."""
+
     Allow = "Allow"
     Deny = "Deny"
 
@@ -25,13 +27,23 @@ class Effect(StrEnum):
 class Statement(Strict):
     """One statement; exactly one of Action/NotAction and of Resource/NotResource."""
 
-    Sid: str | None = None
-    Effect: Effect
-    Principal: str | dict[str, StringOrList] | None = None
-    Action: StringOrList | None = None
-    NotAction: StringOrList | None = None
-    Resource: StringOrList | None = None
-    NotResource: StringOrList | None = None
+    Sid: str | None = Field(None, description="Statement id, named in lint findings.")
+    Effect: Annotated[Effect, Field(description="Allow or Deny.")]
+    Principal: str | dict[str, StringOrList] | None = Field(
+        None, description="Who the statement is about (resource policies such as a key policy)."
+    )
+    Action: StringOrList | None = Field(
+        None, description="Actions it matches, ``service:Operation``; ``*`` and ``?`` match."
+    )
+    NotAction: StringOrList | None = Field(
+        None, description="Matches every action except these (instead of Action)."
+    )
+    Resource: StringOrList | None = Field(
+        None, description="ARNs it matches; ``*`` and ``?`` match."
+    )
+    NotResource: StringOrList | None = Field(
+        None, description="Matches every resource except these (instead of Resource)."
+    )
     Condition: dict[str, dict[str, ConditionValue]] | None = Field(
         None, description="Operator → {context key → value or values}: operators AND, values OR."
     )
@@ -64,11 +76,15 @@ def _listed(value: object) -> object:
 
 
 class PolicyDocument(Strict):
-    Version: Literal["2012-10-17", "2008-10-17"] = "2012-10-17"
-    Id: str | None = None
+    """An IAM policy in AWS's JSON grammar: statements that allow or deny actions."""
+
+    Version: Literal["2012-10-17", "2008-10-17"] = Field(
+        "2012-10-17", description="Policy language version, as AWS spells it."
+    )
+    Id: str | None = Field(None, description="Optional policy id.")
     Statement: Annotated[
         tuple[Statement, ...],
-        Field(min_length=1),
+        Field(min_length=1, description="Its statements: one object or a list."),
         BeforeValidator(_listed, json_schema_input_type=Statement | list[Statement]),
     ]
 

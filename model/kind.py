@@ -265,10 +265,12 @@ def _walk_refs(value: object, path: tuple[str | int, ...]) -> Iterator[Reference
 
 class NodeBase(Strict):
     id: Id
-    label: Label = ""
+    label: Label = Field("", description="Title shown in diagrams and pages; the id if empty.")
     group: Id | None = Field(None, description="Innermost group; none for global services.")
-    description: Text = ""
-    tags: tuple[Annotated[str, Field(max_length=64)], ...] = ()
+    description: Text = Field("", description="What the node is for, shown on its page.")
+    tags: tuple[Annotated[str, Field(max_length=64)], ...] = Field(
+        (), description="Free labels (at most 64 characters each), listed on the node's page."
+    )
     role: Id | None = Field(None, description="IAM role the node's calls are authorized by.")
     replica_of: Id | None = Field(
         None, description="Node this one stands in for in another region (same kind)."
@@ -398,8 +400,17 @@ class KindSpec:
             __base__=Node,
             __module__=self.params.__module__,
             __doc__=self.summary or None,
-            kind=(Literal[self.name], ...),  # type: ignore[arg-type]
-            params=(self.params, Field(default_factory=self.params)),
+            kind=(  # type: ignore[arg-type]
+                Literal[self.name],
+                Field(description=f"{self.title}: the kind of this node."),
+            ),
+            params=(
+                self.params,
+                Field(
+                    default_factory=self.params,
+                    description=f"Settings of the {self.title}; omitted ones take their defaults.",
+                ),
+            ),
         )
 
     def params_of(self, node: Node) -> KindParams:

@@ -51,10 +51,14 @@ MAX_OPERATION_CHARS = 200
 
 
 class System(Strict):
+    """The system the model describes: its name and the account its ARNs use."""
+
     id: Id
-    name: Label = Field(min_length=1)
-    description: Text = ""
-    version: str = Field("0.1.0", max_length=64)
+    name: Label = Field(min_length=1, description="Name of the system: the site's title.")
+    description: Text = Field("", description="What the system does, shown on the home page.")
+    version: str = Field(
+        "0.1.0", max_length=64, description="Version of this model, shown by `validate`."
+    )
     account_id: str = Field("123456789012", pattern=r"^\d{12}$", description="For ARNs.")
     default_scenario: Id | None = Field(
         None,
@@ -64,6 +68,8 @@ class System(Strict):
 
 
 class GroupKind(StrEnum):
+    """What a group stands for; AWS's nesting decides which may contain which."""
+
     region = "region"
     availability_zone = "availability_zone"
     vpc = "vpc"
@@ -82,16 +88,20 @@ ALLOWED_PARENTS: dict[GroupKind, frozenset[GroupKind | None]] = {
 
 
 class Group(Strict):
+    """A box that holds nodes: a region, a VPC, an availability zone, a subnet, a cluster."""
+
     id: Id
-    kind: GroupKind
-    label: Label = ""
-    parent: Id | None = None
+    kind: GroupKind = Field(description="What the group stands for; it decides the nesting.")
+    label: Label = Field("", description="Title shown in diagrams and pages; the id if empty.")
+    parent: Id | None = Field(
+        None, description="Enclosing group (region ⊃ VPC ⊃ zone ⊃ subnet); none at the top."
+    )
     code: str | None = Field(
         None,
         max_length=64,
         description="AWS name of a region or zone (us-east-1, use1-az1); defaults to id.",
     )
-    description: Text = ""
+    description: Text = Field("", description="What the group holds, shown on its page.")
 
     @property
     def title(self) -> str:
@@ -128,6 +138,8 @@ Operation = Annotated[str, Field(min_length=1, max_length=MAX_OPERATION_CHARS)]
 
 
 class Protocol(StrEnum):
+    """How an edge's calls travel; ``https``, ``tls`` and ``aws-api`` use TLS."""
+
     https = "https"
     http = "http"
     dns = "dns"
@@ -144,6 +156,8 @@ TLS_PROTOCOLS = frozenset({Protocol.https, Protocol.tls, Protocol.aws_api})
 
 
 class Mode(StrEnum):
+    """``sync``: the caller waits for the answer; ``async``: it is accepted and handled later."""
+
     sync = "sync"
     async_ = "async"
 
@@ -160,17 +174,30 @@ def operation_matches(declared: str, op: str) -> bool:
 class Edge(Strict):
     """A declared interaction: the only way one node may reach another."""
 
-    source: Id = Field(alias="from")
-    target: Id = Field(alias="to")
-    operations: Annotated[tuple[Operation, ...], Field(min_length=1)]
-    protocol: Protocol = Protocol.https
-    mode: Mode = Mode.sync
-    data: Classification = Classification.internal
+    source: Id = Field(alias="from", description="Node that makes the calls.")
+    target: Id = Field(alias="to", description="Node that answers them.")
+    operations: Annotated[
+        tuple[Operation, ...],
+        Field(
+            min_length=1,
+            description="Operations the source may call on the target (``GET /items``, "
+            "``PutItem``); flow steps and the run may use no other.",
+        ),
+    ]
+    protocol: Protocol = Field(Protocol.https, description="How the calls travel.")
+    mode: Mode = Field(
+        Mode.sync, description="Whether the caller waits for the answer (``async``: it does not)."
+    )
+    data: Classification = Field(
+        Classification.internal,
+        description="Most sensitive data the calls carry; above ``internal`` the lint "
+        "wants TLS and, where it is stored, a KMS key.",
+    )
     tls: bool | None = Field(None, description="Defaults to what the protocol implies.")
     encrypted_with: Id | None = Field(
         None, description="KMS key node that encrypts what this edge stores."
     )
-    description: Text = ""
+    description: Text = Field("", description="What the calls are for.")
 
     @property
     def uses_tls(self) -> bool:
@@ -196,11 +223,17 @@ class Step(Strict):
     """One call of a flow. ``when`` makes it conditional; ``probability`` says how often
     the condition holds when no behavior decides it."""
 
-    source: Id = Field(alias="from")
-    target: Id = Field(alias="to")
-    op: Operation
-    when: Label | None = None
-    probability: Probability | None = None
+    source: Id = Field(alias="from", description="Node that makes the call.")
+    target: Id = Field(alias="to", description="Node called; a declared edge must join them.")
+    op: Operation = Field(description="Operation called; one the edge declares.")
+    when: Label | None = Field(
+        None,
+        description="Condition under which the step happens (one the source's kind decides, "
+        "such as ``cache_miss``, or any label with a ``probability``); always without it.",
+    )
+    probability: Probability | None = Field(
+        None, description="Chance (0 to 1) that the step happens when no behavior decides it."
+    )
     is_async: bool | None = Field(None, alias="async", description="Defaults to the edge's mode.")
     key: Id | None = Field(
         None,
@@ -210,17 +243,27 @@ class Step(Strict):
         "S3 objects are the scenario's items (Zipf-popular), records are per trace, and "
         "FIFO groups are per session.",
     )
-    note: Text = ""
+    note: Text = Field("", description="A remark shown under the flow's steps.")
 
 
 class Latency(Strict):
-    percentile: float = Field(99, gt=0, lt=100)
-    threshold_ms: float = Field(gt=0, le=MAX_MS, description="At most a day.")
+    """A latency objective: the ``percentile`` of executions finishes within the threshold."""
+
+    percentile: float = Field(
+        99, gt=0, lt=100, description="Which percentile of executions (above 0, below 100)."
+    )
+    threshold_ms: float = Field(
+        gt=0, le=MAX_MS, description="Longest time allowed, in milliseconds (at most a day)."
+    )
 
 
 class Slo(Strict):
-    latency: Latency | None = None
-    availability_percent: Percent | None = None
+    """What a flow must achieve in a run: a latency objective, an availability one, or both."""
+
+    latency: Latency | None = Field(None, description="Latency objective of the flow.")
+    availability_percent: Percent | None = Field(
+        None, description="Least share of executions that must succeed, in percent."
+    )
     scenarios: tuple[Id, ...] = Field(
         (),
         description="Scenarios the SLO is evaluated in (after their warm-up); empty: all. "
@@ -235,8 +278,10 @@ class Slo(Strict):
 
 
 class Flow(Strict):
+    """A sequence of calls that does one thing for a user or for the system."""
+
     id: Id
-    title: Label = Field(min_length=1)
+    title: Label = Field(min_length=1, description="Title of the flow's page and diagram.")
     story_step: int | None = Field(
         None,
         ge=1,
@@ -244,14 +289,21 @@ class Flow(Strict):
         description="Chapter of the model's story this flow tells (1, 2, …): the site and "
         "the step views present flows by it; flows sharing a number form one chapter.",
     )
-    description: Text = ""
-    user_facing: bool = True
-    steps: Annotated[tuple[Step, ...], Field(min_length=1)]
-    slo: Slo | None = None
+    description: Text = Field("", description="What the flow does, shown on its page.")
+    user_facing: bool = Field(
+        True, description="A user waits for it: it then needs an SLO (the slo-declared lint)."
+    )
+    steps: Annotated[
+        tuple[Step, ...],
+        Field(min_length=1, description="Its calls, one after the other as they happen."),
+    ]
+    slo: Slo | None = Field(None, description="What the flow must achieve in a run.")
 
 
 class JourneyStep(Strict):
-    flow: Id
+    """One flow of a journey and the chance the user gets that far."""
+
+    flow: Id = Field(description="Flow the user runs at this point of the journey.")
     probability: Probability = Field(1.0, description="Chance the user goes on to this flow.")
 
 
@@ -273,10 +325,13 @@ class Journey(Strict):
     """A user session: flows one after the other, with a funnel of drop-offs."""
 
     id: Id
-    title: Label = Field(min_length=1)
-    description: Text = ""
+    title: Label = Field(min_length=1, description="Title shown in scenario pages.")
+    description: Text = Field("", description="What the users do.")
     client: Id | None = Field(None, description="Client node the users come from.")
-    flows: Annotated[tuple[JourneyStep, ...], Field(min_length=1)]
+    flows: Annotated[
+        tuple[JourneyStep, ...],
+        Field(min_length=1, description="Flows one after the other; a user may stop early."),
+    ]
     entities: dict[Id, Entity] = Field(
         default_factory=dict,
         description="What its sessions are about, by name (e.g. city: {values: 40}); a "
@@ -292,14 +347,21 @@ class Items(Strict):
     recommender learns from); their popularity is Zipf-skewed."""
 
     count: int = Field(2_000, ge=10, le=1_000_000, description="How many distinct items.")
-    zipf_exponent: float = Field(1.1, gt=0, le=10)
-    categories: int = Field(40, ge=1, le=1_000_000)
+    zipf_exponent: float = Field(
+        1.1, gt=0, le=10, description="Popularity skew: the higher, the more a few items dominate."
+    )
+    categories: int = Field(
+        40,
+        ge=1,
+        le=1_000_000,
+        description="Groups of related items (at most count), which the recommender learns.",
+    )
 
 
 class Attack(Strict):
     """Hostile traffic from a few sources, for DDoS scenarios."""
 
-    target: Id
+    target: Id = Field(description="Node the hostile requests are sent to.")
     sources: int = Field(
         20,
         ge=1,
@@ -309,25 +371,36 @@ class Attack(Strict):
     requests_per_s: float = Field(
         gt=0, le=MAX_RATE_PER_S, description="All sources together (at most 10 million)."
     )
-    start_s: Seconds = 0
-    end_s: PositiveSeconds | None = None
-    operation: Operation = "GET /"
+    start_s: Seconds = Field(0, description="When the attack starts, in seconds.")
+    end_s: PositiveSeconds | None = Field(
+        None, description="When it stops, in seconds; none: at the end of the run."
+    )
+    operation: Operation = Field("GET /", description="Operation the hostile requests call.")
 
 
 class Traffic(Strict):
+    """Who comes, how many and when: the sessions of a scenario."""
+
     sessions_per_s: float = Field(
         gt=0,
         le=MAX_SESSIONS_PER_S,
         description="Mean arrival rate of user sessions, in the real system (at most a "
         "million per second; the scenario's scale says how much of it is simulated).",
     )
-    shape: Shape = Field(default_factory=lambda: ConstantShape(type="constant"))
+    shape: Shape = Field(
+        default_factory=lambda: ConstantShape(type="constant"),
+        description="How the rate changes over the run (constant, ramp, spike, diurnal).",
+    )
     mix: dict[Id, Weight] = Field(description="Journey id → relative weight.")
-    items: Items = Field(default_factory=Items)
-    attack: Attack | None = None
+    items: Items = Field(
+        default_factory=Items, description="The items the flows are about, and their popularity."
+    )
+    attack: Attack | None = Field(None, description="Hostile traffic on top of the users'.")
 
 
 class FaultType(StrEnum):
+    """What breaks: a node, a zone, a region, latency, a consumer, or a throttle."""
+
     node_outage = "node_outage"
     az_outage = "az_outage"
     region_outage = "region_outage"
@@ -337,15 +410,17 @@ class FaultType(StrEnum):
 
 
 class Fault(Strict):
-    type: FaultType
-    target: Id
-    start_s: Seconds
+    """Something that breaks during a scenario, from ``start_s`` to ``end_s``."""
+
+    type: FaultType = Field(description="What breaks.")
+    target: Id = Field(description="Node or group it hits (a zone or a region for those).")
+    start_s: Seconds = Field(description="When it starts, in seconds.")
     end_s: PositiveSeconds | None = Field(None, description="None: until the end of the run.")
     added_latency_ms: float = Field(
         0, ge=0, le=MAX_MS, description="For latency faults (at most a day)."
     )
     rate: Probability = Field(1.0, description="Share of requests or batches affected.")
-    description: Text = ""
+    description: Text = Field("", description="What the fault stands for, shown on the page.")
 
     @model_validator(mode="after")
     def _window(self) -> Fault:
@@ -357,27 +432,33 @@ class Fault(Strict):
 
 
 class Scenario(Strict):
+    """A simulated period: traffic, faults, duration and seed."""
+
     id: Id
-    title: Label = Field(min_length=1)
-    description: Text = ""
+    title: Label = Field(min_length=1, description="Title of the scenario's page.")
+    description: Text = Field("", description="What the scenario tests, shown on its page.")
     duration_s: PositiveSeconds = Field(description="Simulated seconds (at most a week).")
     warmup_s: Seconds = Field(
         0, description="Excluded from SLO evaluation; ends before the run does."
     )
-    seed: int = Field(1, ge=0, le=MAX_SEED)
+    seed: int = Field(
+        1, ge=0, le=MAX_SEED, description="Random seed: the same seed gives the same run."
+    )
     scale: PositiveFactor = Field(
         1.0,
         description="Traffic and capacity scale factor (above 0, at most 1,000): the share "
         "of the real system that is simulated.",
     )
-    traffic: Traffic
-    faults: tuple[Fault, ...] = ()
+    traffic: Traffic = Field(description="The users' sessions and how their rate changes.")
+    faults: tuple[Fault, ...] = Field((), description="What breaks during the run.")
 
 
 # --------------------------------------------------------------------------- checks & views
 
 
 class InvariantRule(StrEnum):
+    """Properties a run is checked for (each a rule of ``archgen check``)."""
+
     no_lost_messages = "no_lost_messages"
     exactly_once = "exactly_once"
     encrypted_at_rest = "encrypted_at_rest"
@@ -385,10 +466,12 @@ class InvariantRule(StrEnum):
 
 
 class Invariant(Strict):
+    """A property every run must keep, about the ``targets`` nodes."""
+
     id: Id
-    rule: InvariantRule
+    rule: InvariantRule = Field(description="Which property.")
     targets: tuple[Id, ...] = Field((), description="Nodes the invariant is about.")
-    description: Text = ""
+    description: Text = Field("", description="Why the property matters here.")
 
 
 class ViewSpec(Strict):
@@ -396,32 +479,53 @@ class ViewSpec(Strict):
     drop what ``exclude`` names."""
 
     id: Id
-    title: Label = Field(min_length=1)
-    description: Text = ""
-    include_ids: tuple[Id, ...] = ()
-    include_tags: tuple[str, ...] = ()
-    include_groups: tuple[Id, ...] = ()
-    include_kinds: tuple[str, ...] = ()
-    exclude_ids: tuple[Id, ...] = ()
-    exclude_tags: tuple[str, ...] = ()
-    exclude_kinds: tuple[str, ...] = ()
+    title: Label = Field(min_length=1, description="Title of the diagram.")
+    description: Text = Field("", description="What the diagram shows, under it.")
+    include_ids: tuple[Id, ...] = Field(
+        (), description="Nodes to include, or groups whose nodes to include."
+    )
+    include_tags: tuple[str, ...] = Field((), description="Include the nodes with these tags.")
+    include_groups: tuple[Id, ...] = Field(
+        (), description="Include the nodes in these groups (nested groups too)."
+    )
+    include_kinds: tuple[str, ...] = Field((), description="Include the nodes of these kinds.")
+    exclude_ids: tuple[Id, ...] = Field(
+        (), description="Nodes to drop, or groups whose nodes to drop."
+    )
+    exclude_tags: tuple[str, ...] = Field((), description="Drop the nodes with these tags.")
+    exclude_kinds: tuple[str, ...] = Field((), description="Drop the nodes of these kinds.")
 
 
 class Model(Strict):
+    """A model file: the system, its parts, how they call each other, and what to simulate."""
+
     # The node union is built from the kind registry on first use, not at import: a
     # plug-in kind's module may then import this module without a cycle.
     model_config = ConfigDict(defer_build=True)
 
     archgen: Literal[1] = Field(1, description="Schema version of this file.")
-    system: System
-    groups: tuple[Group, ...] = ()
-    nodes: Annotated[tuple[NodeField, ...], Field(min_length=1)]
-    edges: tuple[Edge, ...] = ()
-    flows: tuple[Flow, ...] = ()
-    journeys: tuple[Journey, ...] = ()
-    scenarios: tuple[Scenario, ...] = ()
-    invariants: tuple[Invariant, ...] = ()
-    views: tuple[ViewSpec, ...] = ()
+    system: System = Field(description="The system described: name, account, default scenario.")
+    groups: tuple[Group, ...] = Field(
+        (), description="Regions, VPCs, zones, subnets and clusters that hold the nodes."
+    )
+    nodes: Annotated[
+        tuple[NodeField, ...],
+        Field(min_length=1, description="The services and actors; ``kind`` says which."),
+    ]
+    edges: tuple[Edge, ...] = Field(
+        (), description="Who may call whom, with which operations: the only allowed calls."
+    )
+    flows: tuple[Flow, ...] = Field((), description="Sequences of calls along the edges.")
+    journeys: tuple[Journey, ...] = Field(
+        (), description="Users' sessions: flows one after the other."
+    )
+    scenarios: tuple[Scenario, ...] = Field(
+        (), description="Simulated periods: traffic, faults, duration."
+    )
+    invariants: tuple[Invariant, ...] = Field(
+        (), description="Properties every run is checked for."
+    )
+    views: tuple[ViewSpec, ...] = Field((), description="Extra diagrams, each a subset of nodes.")
 
     # Indexes; the model is frozen, so they are computed once and never stale.
     @cached_property

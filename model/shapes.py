@@ -18,7 +18,9 @@ from archgen.model.base import Factor, PositiveFactor, PositiveSeconds, Seconds,
 
 
 class ConstantShape(Strict):
-    type: Literal["constant"]
+    """The base rate all along."""
+
+    type: Literal["constant"] = Field(description="Shape name: the base rate all along.")
 
     def factor_at(self, t_s: float) -> float:
         del t_s
@@ -37,11 +39,11 @@ class RampShape(Strict):
     """The rate goes linearly from ``start_factor`` to ``end_factor`` (0 to 1,000 times the
     base rate) between ``start_s`` and ``end_s``."""
 
-    type: Literal["ramp"]
-    start_factor: Factor = 1.0
-    end_factor: Factor
-    start_s: Seconds = 0
-    end_s: PositiveSeconds
+    type: Literal["ramp"] = Field(description="Shape name: a linear change of the rate.")
+    start_factor: Factor = Field(1.0, description="Multiple of the base rate up to start_s.")
+    end_factor: Factor = Field(description="Multiple of the base rate from end_s on.")
+    start_s: Seconds = Field(0, description="When the ramp starts, in seconds.")
+    end_s: PositiveSeconds = Field(description="When it ends, in seconds.")
 
     def factor_at(self, t_s: float) -> float:
         if t_s <= self.start_s:
@@ -64,12 +66,12 @@ class SpikeShape(Strict):
     """From ``at_s`` the rate rises to ``factor`` times the base rate (at most 1,000), holds
     and falls back; times in seconds, at most a week each."""
 
-    type: Literal["spike"]
-    at_s: Seconds
-    factor: PositiveFactor
-    rise_s: Seconds = 0
-    hold_s: PositiveSeconds
-    fall_s: Seconds = 0
+    type: Literal["spike"] = Field(description="Shape name: a burst over the base rate.")
+    at_s: Seconds = Field(description="When the rate starts rising, in seconds.")
+    factor: PositiveFactor = Field(description="Multiple of the base rate at the top.")
+    rise_s: Seconds = Field(0, description="Seconds to climb from the base rate to the top.")
+    hold_s: PositiveSeconds = Field(description="Seconds at the top.")
+    fall_s: Seconds = Field(0, description="Seconds to come back down to the base rate.")
 
     def factor_at(self, t_s: float) -> float:
         rise_end = self.at_s + self.rise_s
@@ -99,10 +101,12 @@ class DiurnalShape(Strict):
     """A daily cycle: the base rate at the peak, ``trough_factor`` of it (0 to 1) at the
     trough."""
 
-    type: Literal["diurnal"]
-    period_s: PositiveSeconds = 86_400
-    trough_factor: float = Field(0.4, ge=0, le=1)
-    peak_at_s: Seconds = 0
+    type: Literal["diurnal"] = Field(description="Shape name: a daily cycle.")
+    period_s: PositiveSeconds = Field(86_400, description="Length of one cycle, in seconds.")
+    trough_factor: float = Field(
+        0.4, ge=0, le=1, description="Rate at the trough, as a share of the base rate."
+    )
+    peak_at_s: Seconds = Field(0, description="When the first peak is, in seconds.")
 
     def factor_at(self, t_s: float) -> float:
         phase = 2 * math.pi * (t_s - self.peak_at_s) / self.period_s

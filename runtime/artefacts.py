@@ -34,25 +34,27 @@ class _Artefact(BaseModel):
 class TimelinePoint(_Artefact):
     """One metric period of a flow: executions that ended in it and their p99."""
 
-    t_s: float
-    ok: int
-    failed: int
-    p99_ms: float | None
+    t_s: float = Field(description="Start of the period, in seconds since the run started.")
+    ok: int = Field(description="Executions that ended well in the period.")
+    failed: int = Field(description="Executions that ended in an error in the period.")
+    p99_ms: float | None = Field(
+        description="99th percentile of their latency, in ms; null: no execution."
+    )
 
 
 class FlowSummary(_Artefact):
     """Executions of one flow after warm-up; latencies in milliseconds."""
 
-    completed: int
-    ok: int
-    failed: int
+    completed: int = Field(description="Executions that ended after warm-up (ok + failed).")
+    ok: int = Field(description="Executions that ended well.")
+    failed: int = Field(description="Executions that ended in an error.")
     availability: float | None = Field(description="ok / completed (0..1); null: no execution")
-    p50_ms: float | None
-    p95_ms: float | None
-    p99_ms: float | None
+    p50_ms: float | None = Field(description="Median latency, in ms; null: no execution.")
+    p95_ms: float | None = Field(description="95th percentile latency, in ms; null: no execution.")
+    p99_ms: float | None = Field(description="99th percentile latency, in ms; null: no execution.")
     throughput_per_s: float | None = Field(description="executions per second, at full scale")
-    errors: dict[str, int]
-    timeline: list[TimelinePoint]
+    errors: dict[str, int] = Field(description="Failed executions by the error that ended them.")
+    timeline: list[TimelinePoint] = Field(description="One point per metric period.")
 
 
 class NodeSummary(_Artefact):
@@ -61,68 +63,82 @@ class NodeSummary(_Artefact):
     model_config = ConfigDict(extra="allow")
     __pydantic_extra__: dict[str, JsonValue]
 
-    kind: str
-    arrived: int
-    ok: int
-    failed: int
-    in_flight: int
-    errors: dict[str, int]
-    counters: dict[str, int]
+    kind: str = Field(description="The node's kind.")
+    arrived: int = Field(description="Calls that reached the node.")
+    ok: int = Field(description="Calls it answered well.")
+    failed: int = Field(description="Calls it answered with an error.")
+    in_flight: int = Field(description="Calls still running when the run ended.")
+    errors: dict[str, int] = Field(description="Failed calls by error.")
+    counters: dict[str, int] = Field(
+        description="Events its behavior counted (throttles, cold starts…), by name."
+    )
 
 
 class FleetSummary(_Artefact):
     """An Auto Scaling fleet: sizes, and ``[t_s, in_service, pending, cpu_percent]`` rows."""
 
-    initial: int
-    min: int
-    max: int
-    final_in_service: int
-    peak_in_service: int
-    timeline: list[tuple[float, int, int, float | None]]
+    initial: int = Field(description="Instances at the start (simulated, after the run's scale).")
+    min: int = Field(description="Fewest instances Auto Scaling keeps (simulated).")
+    max: int = Field(description="Most instances Auto Scaling launches (simulated).")
+    final_in_service: int = Field(description="Instances in service when the run ended.")
+    peak_in_service: int = Field(description="Most instances in service at once.")
+    timeline: list[tuple[float, int, int, float | None]] = Field(
+        description="``[t_s, in_service, pending, cpu_percent]`` per metric period."
+    )
 
 
 class CacheSummary(_Artefact):
-    hits: int
-    misses: int
-    hit_ratio: float | None
-    stale_served: int
-    origin_failovers: int
+    """A CDN's caches over the whole run (every edge location together)."""
+
+    hits: int = Field(description="Requests answered from an edge cache.")
+    misses: int = Field(description="Requests sent on to the origin.")
+    hit_ratio: float | None = Field(description="hits / (hits + misses); null: no request.")
+    stale_served: int = Field(
+        description="Expired copies served because the origin failed (stale-if-error)."
+    )
+    origin_failovers: int = Field(description="Requests retried on the secondary origin.")
 
 
 class AttackSummary(_Artefact):
-    requests: int
-    blocked: int
+    """Hostile traffic of a DDoS scenario and how much of it was blocked."""
+
+    requests: int = Field(description="Hostile requests sent (simulated).")
+    blocked: int = Field(description="Hostile requests a protection blocked.")
 
 
 class FaultEvent(_Artefact):
     """A scenario fault starting or ending."""
 
-    t_s: float
-    type: str
-    target: str
-    state: Literal["start", "end"]
+    t_s: float = Field(description="When, in seconds since the run started.")
+    type: str = Field(description="The fault's type (node_outage, az_outage…).")
+    target: str = Field(description="The node or group it hits.")
+    state: Literal["start", "end"] = Field(description="Whether the fault starts or ends.")
 
 
 class QueueAccount(_Artefact):
     """Where the messages sent to one queue ended:
     ``sent = processed + in_dlq + in_queue + lost``."""
 
-    sent: int
-    processed: int
-    in_dlq: int
-    in_queue: int
-    lost: int
-    in_flight: int
-    processed_and_in_dlq: int
-    duplicates_suppressed: int
-    applied_twice: int
-    consumers: list[str]
+    sent: int = Field(description="Messages sent to the queue.")
+    processed: int = Field(description="Messages a consumer processed to the end.")
+    in_dlq: int = Field(description="Messages in its dead-letter queue.")
+    in_queue: int = Field(description="Messages still in the queue at the end.")
+    lost: int = Field(description="Messages accounted nowhere else (must be 0).")
+    in_flight: int = Field(description="Messages received and not yet deleted at the end.")
+    processed_and_in_dlq: int = Field(description="Messages both processed and dead-lettered.")
+    duplicates_suppressed: int = Field(
+        description="Redeliveries of processed messages acknowledged without running again."
+    )
+    applied_twice: int = Field(
+        description="Messages that ran to success more than once (must be 0)."
+    )
+    consumers: list[str] = Field(description="Nodes that consume the queue.")
 
 
 class MessageBooks(_Artefact):
     """The run's message books (:mod:`archgen.runtime.accounting`)."""
 
-    queues: dict[str, QueueAccount]
+    queues: dict[str, QueueAccount] = Field(description="Queue id → where its messages ended.")
     notifications: dict[str, dict[str, int]] = Field(
         description="deliveries per protocol (email, sqs…), figures by outcome"
     )
@@ -131,33 +147,49 @@ class MessageBooks(_Artefact):
 class RunSummary(_Artefact):
     """``summary.json``: the users' view of one run first, then each node's."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
-    model: str
-    scenario: str
-    seed: int
+    schema_version: Literal[1] = Field(
+        SCHEMA_VERSION, description="Version of this file's schema; readers refuse another."
+    )
+    model: str = Field(description="The model's system id.")
+    scenario: str = Field(description="The scenario simulated.")
+    seed: int = Field(description="The random seed: the same seed gives the same run.")
     # As the scenario wrote them: ``warmup_s: 0`` stays 0, not 0.0.
-    scale: int | float
-    duration_s: int | float
-    warmup_s: int | float
-    events: int
-    sessions: int
-    requests: int
-    requests_real_per_s: float | None
-    spans: int
+    scale: int | float = Field(
+        description="Share of the real system simulated (traffic and capacity)."
+    )
+    duration_s: int | float = Field(description="Simulated seconds.")
+    warmup_s: int | float = Field(description="Seconds at the start left out of the flow figures.")
+    events: int = Field(description="Events the simulation processed.")
+    sessions: int = Field(description="User sessions started (simulated).")
+    requests: int = Field(description="Calls that reached any node (simulated).")
+    requests_real_per_s: float | None = Field(
+        description="Calls per second at full scale (requests / duration / scale)."
+    )
+    spans: int = Field(description="Lines of spans.jsonl.")
     spans_sha256: str | None = Field(
         default=None, description="sha256 of spans.jsonl beside it (absent without a folder)"
     )
-    violations: int
-    flows_in_flight: int
-    availability: float | None
-    flows: dict[str, FlowSummary]
-    errors_by_cause: dict[str, int]
-    attack: AttackSummary
-    instances: dict[str, FleetSummary]
-    cache: dict[str, CacheSummary]
-    faults: list[FaultEvent]
-    pipeline: MessageBooks
-    nodes: dict[str, NodeSummary]
+    violations: int = Field(
+        description="Calls refused for following no declared edge or operation."
+    )
+    flows_in_flight: int = Field(description="Flow executions still running when the run ended.")
+    availability: float | None = Field(
+        description="ok / completed over every flow (0..1); null: no execution."
+    )
+    flows: dict[str, FlowSummary] = Field(description="Flow id → its executions after warm-up.")
+    errors_by_cause: dict[str, int] = Field(
+        description="Failed flow executions by error, over every flow."
+    )
+    attack: AttackSummary = Field(description="The scenario's hostile traffic.")
+    instances: dict[str, FleetSummary] = Field(
+        description="Fleet node id → its Auto Scaling figures."
+    )
+    cache: dict[str, CacheSummary] = Field(description="CDN node id → its cache figures.")
+    faults: list[FaultEvent] = Field(description="Faults starting and ending, earliest first.")
+    pipeline: MessageBooks = Field(
+        description="Where the messages sent to queues and topics ended."
+    )
+    nodes: dict[str, NodeSummary] = Field(description="Node id → the calls it served.")
 
 
 # -- spans.jsonl
@@ -166,30 +198,45 @@ class RunSummary(_Artefact):
 class SpanRecord(_Artefact):
     """One finished call (a line of ``spans.jsonl``); times in ms since the run started."""
 
-    span: str = Field(pattern=r"^s[0-9]+$")
-    parent: str | None = Field(pattern=r"^s[0-9]+$")
-    trace: str = Field(pattern=r"^t[0-9]+$")
-    session: int
-    journey: str | None
-    flow: str | None
-    step: int | None
-    source: str = Field(alias="from")
-    node: str
-    op: str
-    start_ms: float
-    end_ms: float
-    status: Literal["ok", "error", "violation"]
-    error: str | None
-    attrs: dict[str, JsonValue]
+    span: str = Field(
+        pattern=r"^s[0-9]+$", description="Span id (``s`` + number), unique in the run."
+    )
+    parent: str | None = Field(
+        pattern=r"^s[0-9]+$", description="Id of the call that made this one; null for a root call."
+    )
+    trace: str = Field(
+        pattern=r"^t[0-9]+$",
+        description="Trace id (``t`` + number): every call of one flow execution.",
+    )
+    session: int = Field(description="The user session it belongs to.")
+    journey: str | None = Field(description="The session's journey; null outside a journey.")
+    flow: str | None = Field(
+        description="The flow it is a step of; null for calls of no flow (health checks, polls)."
+    )
+    step: int | None = Field(description="The flow step's number (1-based); null outside a flow.")
+    source: str = Field(alias="from", description="The calling node.")
+    node: str = Field(description="The called node.")
+    op: str = Field(description="The operation called.")
+    start_ms: float = Field(description="When the call started, in ms since the run started.")
+    end_ms: float = Field(description="When it ended, in ms since the run started.")
+    status: Literal["ok", "error", "violation"] = Field(
+        description="``ok``, ``error``, or ``violation`` (no declared edge or operation)."
+    )
+    error: str | None = Field(description="The error that ended it; null when ok.")
+    attrs: dict[str, JsonValue] = Field(
+        description="Facts the behaviors noted (cache hit, message id, cold start…)."
+    )
 
 
 # -- metrics.jsonl
 
 
 class LatencyStats(_Artefact):
-    avg_ms: float
-    p99_ms: float
-    max_ms: float
+    """Latency of the calls a node finished in one period."""
+
+    avg_ms: float = Field(description="Average latency in the period, in ms.")
+    p99_ms: float = Field(description="99th percentile latency in the period, in ms.")
+    max_ms: float = Field(description="Longest call in the period, in ms.")
 
 
 class MetricPoint(_Artefact):
@@ -201,13 +248,17 @@ class MetricPoint(_Artefact):
     model_config = ConfigDict(extra="allow")
     __pydantic_extra__: dict[str, float]
 
-    node: str
-    t_s: float
-    Latency: LatencyStats | None = None
-    RequestCount: int | float | None = None
-    Errors: int | float | None = None
-    HTTPCode_5XX_Count: int | float | None = None
-    Throttles: int | float | None = None
+    node: str = Field(description="The node the statistics are about.")
+    t_s: float = Field(description="End of the period, in seconds since the run started.")
+    Latency: LatencyStats | None = Field(
+        None, description="Latency of the calls that ended in the period."
+    )
+    RequestCount: int | float | None = Field(None, description="Calls that ended in the period.")
+    Errors: int | float | None = Field(None, description="Calls that ended in an error.")
+    HTTPCode_5XX_Count: int | float | None = Field(
+        None, description="Calls that ended in a 5xx error."
+    )
+    Throttles: int | float | None = Field(None, description="Calls refused by a throttle or quota.")
 
     def published(self, name: str) -> float | None:
         """The period's average of metric ``name`` a behavior published, None without one."""
@@ -228,16 +279,23 @@ class FindingRecord(_Artefact):
     ``values`` holds the measured numbers the message quotes, each key naming its unit
     (``p99_ms``, ``objective_ms``, ``availability_percent``, ``count``…)."""
 
-    rule: str
-    severity: Literal["error", "warning"]
-    message: str
-    file: str
-    line: int
-    column: int
-    path: str
-    suppressed: str | None
-    details: str
-    values: dict[str, Measure] = Field(default_factory=dict)
+    rule: str = Field(description="Id of the rule (as in lint_ignore, SARIF and JUnit).")
+    severity: Literal["error", "warning"] = Field(
+        description="``error`` fails the check; ``warning`` does not."
+    )
+    message: str = Field(description="What is wrong, in words.")
+    file: str = Field(description="The model file.")
+    line: int = Field(description="Line in the model file (1-based).")
+    column: int = Field(description="Column in the model file (1-based).")
+    path: str = Field(description="Path of the model element, e.g. ``nodes[3].params``.")
+    suppressed: str | None = Field(
+        description="The lint_ignore reason that switched it off; null if it counts."
+    )
+    details: str = Field(description="More lines (e.g. declared and observed calls), or empty.")
+    values: dict[str, Measure] = Field(
+        default_factory=dict,
+        description="The numbers the message quotes, each key naming its unit (``p99_ms``).",
+    )
 
 
 ARTEFACTS: dict[str, type[_Artefact]] = {
@@ -251,6 +309,9 @@ ARTEFACTS: dict[str, type[_Artefact]] = {
 def artefact_schema(name: str) -> dict[str, JsonValue]:
     """The published JSON Schema of artefact ``name`` (one of :data:`ARTEFACTS`)."""
     schema = ARTEFACTS[name].model_json_schema(by_alias=True, mode="serialization")
+    defs = schema.get("$defs")
+    if isinstance(defs, dict) and defs.get("JsonValue") == {}:
+        defs["JsonValue"] = {"description": "Any JSON value."}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"{SCHEMA_BASE}/{name}-{SCHEMA_VERSION}.json",

@@ -10,11 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archgen.model import LoadedModel
+from archgen.model.registry import kinds
 from archgen.renderers.mermaid import sequence_from_view
 from archgen.site.cache import Cache
 from archgen.site.diagrams import render_svgs, site_views
+from archgen.site.kinds import behavior_doc
 from archgen.site.pages import PageInputs, generate_pages
 from archgen.site.plan import Paths
+from archgen.site.reference_pages import artefact_schemas
 from archgen.site.results import scenario_results
 
 
@@ -49,12 +52,17 @@ def build_content(
                 assets[paths.chart(f"{scenario.id}--{chart.name}")] = chart.svg.encode()
             for flow in result.flows:
                 assets[paths.chart(f"{scenario.id}--flow-{flow.flow}")] = flow.chart.encode()
+    icons = kind_icons(paths)
+    assets.update(icons)
+    for name, schema in artefact_schemas().items():
+        assets[paths.schema(name)] = schema.encode()
     inputs = PageInputs(
         views=views,
         diagrams=diagrams,
         sequences=sequences,
         results=results,
         behavior_docs=behavior_docs(),
+        kind_icons={name: paths.kind_icon(name) for name in kinds()},
         missing_results=""
         if simulate
         else "Scenarios are not simulated in this build (the plugin's simulate is false).",
@@ -64,17 +72,23 @@ def build_content(
 
 
 def behavior_docs() -> dict[str, str]:
-    """Kind → docstring of the behavior class that simulates it (or of its module)."""
-    import inspect
-    import sys
-
+    """Kind → what the behavior that simulates it says of itself (see
+    :func:`archgen.site.kinds.behavior_doc`)."""
     from archgen.runtime.behaviors import load_registry
 
     docs = {}
     for kind, behavior in sorted(load_registry().items()):
-        # The class's own docstring (``getdoc`` would inherit the base class's), else
-        # the module's, which is where behaviors describe the rules they follow.
-        doc = behavior.__doc__ or sys.modules[behavior.__module__].__doc__
+        doc = behavior_doc(behavior)
         if doc:
-            docs[kind] = inspect.cleandoc(doc)
+            docs[kind] = doc
     return docs
+
+
+def kind_icons(paths: Paths) -> dict[str, bytes]:
+    """Docs path → PNG of every registered kind's icon (the diagrams library's file)."""
+    from archgen.model.registry import kinds
+    from archgen.renderers.icons import icon_path, resources_dir
+
+    return {
+        paths.kind_icon(name): (resources_dir() / icon_path(name)).read_bytes() for name in kinds()
+    }

@@ -83,10 +83,13 @@ def _fields(values: BaseModel, defaults: BaseModel | None, prefix: str) -> list[
     result = []
     for name, field in type(values).model_fields.items():
         value = getattr(values, name)
+        required = defaults is None and field.is_required()
         if defaults is not None:
             default = getattr(defaults, name)
-        else:
+        elif not required:
             default = field.get_default(call_default_factory=True)
+        else:
+            default = None
         if isinstance(value, BaseModel) and not isinstance(value, Duration):
             nested_default = default if isinstance(default, type(value)) else None
             result += _fields(value, nested_default, f"{prefix}{name}.")
@@ -95,7 +98,7 @@ def _fields(values: BaseModel, defaults: BaseModel | None, prefix: str) -> list[
             Parameter(
                 name=prefix + name,
                 value=value_text(value),
-                default=value_text(default),
+                default="required" if required else value_text(default),
                 description=field.description or "",
             )
         )

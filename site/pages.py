@@ -7,10 +7,9 @@ simulates anything itself.
 
 from __future__ import annotations
 
-import inspect
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from markupsafe import Markup
 
@@ -20,9 +19,13 @@ from archgen.model.schema import AnyNode, Edge, Flow, Group, Model, Scenario
 from archgen.renderers.views import ComputedView
 from archgen.site import facts
 from archgen.site.diagrams import group_view_id, node_view_id
-from archgen.site.plan import Paths, story_order
+from archgen.site.kinds import paragraphs as _paragraphs
+from archgen.site.kinds import split_behavior_doc
+from archgen.site.plan import Paths, group_titles, node_titles, story_order
 from archgen.site.reference import definitions
+from archgen.site.reference_pages import artefacts_page, kind_pages, rules_page
 from archgen.site.results import FlowLatency, ScenarioResult
+from archgen.site.templating import inline as _inline
 from archgen.site.templating import number, relative, render, text, url
 
 
@@ -41,6 +44,8 @@ class PageInputs:
     """Kind → docstring of the behavior that simulates it."""
     missing_results: str = ""
     """Why there are no simulation results, shown where they would be."""
+    kind_icons: Mapping[str, str] = field(default_factory=dict)
+    """Kind → path (relative to docs/) of its icon."""
 
 
 class _Page:
@@ -55,16 +60,23 @@ class _Page:
     def link(self, target: str, label: str) -> Markup:
         return Markup("[{}]({})").format(text(label), url(relative(self.path, target)))
 
+    @cached_property
+    def node_titles(self) -> dict[str, str]:
+        return node_titles(self.model)
+
+    @cached_property
+    def group_titles(self) -> dict[str, str]:
+        return group_titles(self.model)
+
     def node(self, node_id: str) -> Markup:
-        node = self.model.nodes_by_id.get(node_id)
-        if node is None:
+        if node_id not in self.model.nodes_by_id:
             return text(node_id)
-        return self.link(self.paths.node(node_id), node.title)
+        return self.link(self.paths.node(node_id), self.node_titles[node_id])
 
     def group(self, group_id: str | None) -> Markup | None:
         if group_id is None or group_id not in self.model.groups_by_id:
             return None
-        return self.link(self.paths.group(group_id), self.model.groups_by_id[group_id].title)
+        return self.link(self.paths.group(group_id), self.group_titles[group_id])
 
     def flow(self, flow: Flow) -> Markup:
         return self.link(self.paths.flow(flow.id), flow.title)
@@ -89,7 +101,10 @@ def generate_pages(loaded: LoadedModel, paths: Paths, inputs: PageInputs) -> dic
         pages[paths.flow(flow.id)] = _flow(model, paths, inputs, flow)
     for scenario in model.scenarios:
         pages[paths.scenario(scenario.id)] = _scenario(model, paths, inputs, scenario)
-    pages[paths.reference] = _reference()
+    pages[paths.reference] = _reference(paths)
+    pages.update(kind_pages(model, paths, inputs.behavior_docs, inputs.kind_icons))
+    pages[paths.rules] = rules_page()
+    pages[paths.artefacts] = artefacts_page(paths)
     return pages
 
 
@@ -172,6 +187,7 @@ def _group(model: Model, paths: Paths, inputs: PageInputs, group: Group) -> str:
     members = facts.group_members(model, group.id)
     return render(
         "group.md.j2",
+        title=page.group_titles[group.id],
         group=group,
         kind=group.kind.value.replace("_", " ").capitalize(),
         parent=page.group(group.parent),
@@ -202,57 +218,25 @@ def _edge_row(page: _Page, edge: Edge, other: str) -> dict[str, object]:
     }
 
 
-_LITERAL = re.compile(r"``(.+?)``")
-_ROLE = re.compile(r":(?:mod|class|func|meth|attr|data):`~?([^`]+)`")
-
-
-def _inline(words: str) -> Markup:
-    """Escaped text with its ``literals`` as code."""
-    parts = _LITERAL.split(" ".join(words.split()))
-    return Markup("").join(
-        Markup("<code>{}</code>").format(text(part)) if index % 2 else text(part)
-        for index, part in enumerate(parts)
-    )
-
-
-def _paragraphs(doc: str) -> list[Markup]:
-    """A docstring as Markdown blocks: paragraphs, and ``- item`` lines as lists."""
-    result = []
-    for block in _ROLE.sub(r"``\1``", inspect.cleandoc(doc)).split("\n\n"):
-        intro: list[str] = []
-        items: list[list[str]] = []
-        for line in block.splitlines():
-            stripped = line.strip()
-            if stripped.startswith("- "):
-                items.append([stripped[2:]])
-            elif items:
-                items[-1].append(stripped)
-            elif stripped:
-                intro.append(stripped)
-        if intro:
-            result.append(_inline(" ".join(intro)))
-        if items:
-            result.append(
-                Markup("\n").join(Markup("- ") + _inline(" ".join(item)) for item in items)
-            )
-    return result
-
-
 def _node(model: Model, paths: Paths, inputs: PageInputs, node: AnyNode) -> str:
     page = _Page(paths.node(node.id), paths, model, inputs)
     region = model.region_of(node.group)
     info = KINDS[node.kind]
+    behavior = split_behavior_doc(inputs.behavior_docs.get(node.kind, ""))
     return render(
         "node.md.j2",
+        title=page.node_titles[node.id],
         node=node,
         kind=info,
+        kind_link=page.link(paths.kind(node.kind), info.title),
         conditions=info.conditions,
         group=page.group(node.group),
         region=page.group(region.id) if region else None,
         replica_of=page.node(node.replica_of) if node.replica_of else None,
         role=page.node(node.role) if node.role else None,
         diagram=page.diagram(node_view_id(node.id), node.title),
-        behavior_doc=_paragraphs(inputs.behavior_docs.get(node.kind, "")),
+        behavior_doc=_paragraphs(behavior.rules),
+        left_out=_inline(behavior.left_out) if behavior.left_out else None,
         parameters=facts.parameters(node),
         inbound=[_edge_row(page, e, e.source) for e in facts.inbound(model, node.id)],
         outbound=[_edge_row(page, e, e.target) for e in facts.outbound(model, node.id)],
@@ -328,11 +312,11 @@ def _scenario(model: Model, paths: Paths, inputs: PageInputs, scenario: Scenario
         }
         for journey_id, weight in sorted(traffic.mix.items())
     ]
-    shape = traffic.shape.model_dump(mode="json")
+    shape = traffic.shape.model_dump(mode="json")  # fields in time order: rise, hold, fall
     shape_text = shape.pop("type") + "".join(
         f", {key.removesuffix('_s').replace('_', ' ')} {number(value, 2)}"
         + (" s" if key.endswith("_s") else "")
-        for key, value in sorted(shape.items())
+        for key, value in shape.items()
     )
     attack = None
     if traffic.attack is not None:
@@ -395,10 +379,12 @@ def _scenario(model: Model, paths: Paths, inputs: PageInputs, scenario: Scenario
 # --------------------------------------------------------------------------- reference
 
 
-def _reference() -> str:
+def _reference(paths: Paths) -> str:
     kinds = [
         {
-            "name": name,
+            "name": Markup("[<code>{}</code>]({})").format(
+                text(name), url(relative(paths.reference, paths.kind(name)))
+            ),
             "title": info.title,
             "category": info.category,
             "iam_service": info.iam_service,

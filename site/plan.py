@@ -6,10 +6,12 @@ navigation while mkdocs is still reading its configuration.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from archgen.model import registry
 from archgen.model.schema import Flow, Model
 from archgen.site.templating import html_text
 
@@ -45,6 +47,28 @@ class Paths:
     def reference(self) -> str:
         return self._join("reference/model.md")
 
+    @property
+    def kinds(self) -> str:
+        return self._join("reference/kinds/index.md")
+
+    def kind(self, name: str) -> str:
+        return self._join(f"reference/kinds/{name}.md")
+
+    def kind_icon(self, name: str) -> str:
+        return self._join(f"reference/kinds/{name}.png")
+
+    @property
+    def rules(self) -> str:
+        return self._join("reference/rules.md")
+
+    @property
+    def artefacts(self) -> str:
+        return self._join("reference/artefacts.md")
+
+    def schema(self, name: str) -> str:
+        """A published JSON Schema (``model`` or an artefact's name)."""
+        return self._join(f"reference/schemas/{name}.json")
+
     def diagram(self, name: str) -> str:
         return self._join(f"diagrams/{name}.svg")
 
@@ -78,6 +102,36 @@ SECTIONS = ("architecture", "flows", "scenarios", "reference")
 
 
 REFERENCE_TITLE = "Model reference"
+KINDS_TITLE = "Node kinds"
+RULES_TITLE = "Check rules"
+ARTEFACTS_TITLE = "Run artefacts"
+
+
+def _distinct(model: Model, entries: list[tuple[str, str, str | None]]) -> dict[str, str]:
+    """Id → title, where titles that several entries share get their region's title, or
+    their id when the region does not tell them apart (or they have none)."""
+    counts = Counter(title for _, title, _ in entries)
+    result = {}
+    for entry_id, title, group in entries:
+        region = model.region_of(group)
+        shared = counts[title] > 1 and region is not None and region.id != entry_id
+        result[entry_id] = f"{title} — {region.title}" if shared and region else title
+    counts = Counter(result.values())
+    return {
+        entry_id: f"{title} ({entry_id})" if counts[title] > 1 else title
+        for entry_id, title in result.items()
+    }
+
+
+def node_titles(model: Model) -> dict[str, str]:
+    """Node id → the title its page, the navigation and links show: unique in the model
+    (two regions often hold a node of the same label)."""
+    return _distinct(model, [(node.id, node.title, node.group) for node in model.nodes])
+
+
+def group_titles(model: Model) -> dict[str, str]:
+    """Group id → a title unique in the model, like :func:`node_titles`."""
+    return _distinct(model, [(group.id, group.title, group.id) for group in model.groups])
 
 
 def page_titles(model: Model, paths: Paths) -> dict[str, Markup]:
@@ -87,11 +141,17 @@ def page_titles(model: Model, paths: Paths) -> dict[str, Markup]:
     must reach it escaped, or a label such as ``<img onerror=…>`` would run on every page.
     """
     titles = {paths.home: model.system.name}
-    titles.update({paths.group(group.id): group.title for group in model.groups})
-    titles.update({paths.node(node.id): node.title for node in model.nodes})
+    groups = group_titles(model)
+    nodes = node_titles(model)
+    titles.update({paths.group(group.id): groups[group.id] for group in model.groups})
+    titles.update({paths.node(node.id): nodes[node.id] for node in model.nodes})
     titles.update({paths.flow(flow.id): flow.title for flow in model.flows})
     titles.update({paths.scenario(s.id): s.title for s in model.scenarios})
     titles[paths.reference] = REFERENCE_TITLE
+    titles[paths.kinds] = "All node kinds"
+    titles.update({paths.kind(name): spec.title for name, spec in registry.kinds().items()})
+    titles[paths.rules] = RULES_TITLE
+    titles[paths.artefacts] = ARTEFACTS_TITLE
     return {path: html_text(title) for path, title in titles.items()}
 
 
@@ -115,7 +175,13 @@ def sections(model: Model, paths: Paths) -> dict[str, list[NavItem]]:
     scenarios = [item(paths.scenario(s.id)) for s in model.scenarios]
     if scenarios:
         result["scenarios"] = scenarios
-    result["reference"] = [item(paths.reference)]
+    kinds = [item(paths.kinds)] + [item(paths.kind(name)) for name in registry.kinds()]
+    result["reference"] = [
+        item(paths.reference),
+        {KINDS_TITLE: kinds},
+        item(paths.rules),
+        item(paths.artefacts),
+    ]
     return result
 
 

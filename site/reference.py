@@ -7,6 +7,7 @@ classes) keeps the page true to what a model file may contain.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,22 +43,33 @@ def model_schema() -> JsonObject:
     return Model.model_json_schema(by_alias=True)
 
 
-def anchor(name: str) -> str:
-    return "def-" + "".join(char if char.isalnum() else "-" for char in name.lower())
+def anchor(name: str, prefix: str = "def-") -> str:
+    return prefix + "".join(char if char.isalnum() else "-" for char in name.lower())
+
+
+Link = Callable[[str], Markup]
+"""Definition name → a link to where it is described."""
+
+
+def same_page(prefix: str = "def-") -> Link:
+    def link(name: str) -> Markup:
+        return Markup('<a href="#{}">{}</a>').format(anchor(name, prefix), text(name))
+
+    return link
 
 
 def _ref_name(ref: str) -> str:
     return ref.rsplit("/", 1)[-1]
 
 
-def type_text(schema: JsonObject) -> Markup:
+def type_text(schema: JsonObject, link: Link | None = None) -> Markup:
     """A reader's description of a schema type; references link to their definition."""
+    link = link or same_page()
     if "$ref" in schema:
-        name = _ref_name(schema["$ref"])
-        return Markup('<a href="#{}">{}</a>').format(anchor(name), text(name))
+        return link(_ref_name(schema["$ref"]))
     for combinator in ("anyOf", "oneOf"):
         if combinator in schema:
-            return Markup(" or ").join(type_text(option) for option in schema[combinator])
+            return Markup(" or ").join(type_text(option, link) for option in schema[combinator])
     if "const" in schema:
         return Markup("<code>{}</code>").format(json.dumps(schema["const"]))
     if "enum" in schema:
@@ -67,11 +79,11 @@ def type_text(schema: JsonObject) -> Markup:
     kind = schema.get("type")
     if kind == "array":
         items = schema.get("items")
-        return Markup("list of ") + (type_text(items) if items else Markup("anything"))
+        return Markup("list of ") + (type_text(items, link) if items else Markup("anything"))
     if kind == "object":
         values = schema.get("additionalProperties")
         if isinstance(values, dict):
-            return Markup("map of string → ") + type_text(values)
+            return Markup("map of string → ") + type_text(values, link)
         return Markup("object")
     if isinstance(kind, list):
         return Markup(" or ").join(text(part) for part in kind)
@@ -80,12 +92,12 @@ def type_text(schema: JsonObject) -> Markup:
     return text(kind)
 
 
-def _properties(schema: JsonObject) -> tuple[Property, ...]:
+def _properties(schema: JsonObject, link: Link) -> tuple[Property, ...]:
     required = set(schema.get("required", ()))
     return tuple(
         Property(
             name=name,
-            type=type_text(spec),
+            type=type_text(spec, link),
             required=name in required,
             default=json.dumps(spec["default"], sort_keys=True) if "default" in spec else "",
             description=str(spec.get("description", "")),
@@ -94,16 +106,18 @@ def _properties(schema: JsonObject) -> tuple[Property, ...]:
     )
 
 
-def definitions(schema: JsonObject | None = None) -> list[Definition]:
-    """The root ``Model`` first, then every ``$defs`` entry by name."""
+def definitions(schema: JsonObject | None = None, prefix: str = "def-") -> list[Definition]:
+    """The root ``Model`` first, then every ``$defs`` entry by name; anchors start with
+    ``prefix`` (several schemas on one page need one each)."""
     schema = model_schema() if schema is None else schema
+    link = same_page(prefix)
     root_name = str(schema.get("title", "Model"))
     result = [
         Definition(
             root_name,
-            anchor(root_name),
+            anchor(root_name, prefix),
             str(schema.get("description", "")),
-            _properties(schema),
+            _properties(schema, link),
             (),
         )
     ]
@@ -111,9 +125,9 @@ def definitions(schema: JsonObject | None = None) -> list[Definition]:
         result.append(
             Definition(
                 name,
-                anchor(name),
+                anchor(name, prefix),
                 str(spec.get("description", "")),
-                _properties(spec),
+                _properties(spec, link),
                 tuple(json.dumps(value) for value in spec.get("enum", ())),
             )
         )

@@ -31,6 +31,18 @@ def text(value: object) -> Markup:
     return Markup(_WHITESPACE.sub(" ", str(value)).translate(_ESCAPES))  # noqa: S704
 
 
+_LITERAL = re.compile(r"``(.+?)``")
+
+
+def inline(words: str) -> Markup:
+    """Docstring-style text as Markdown: escaped, with its ``literals`` as code."""
+    parts = _LITERAL.split(" ".join(str(words).split()))
+    return Markup("").join(
+        Markup("<code>{}</code>").format(text(part)) if index % 2 else text(part)
+        for index, part in enumerate(parts)
+    )
+
+
 def html_text(value: str) -> Markup:
     """``value`` as HTML text, for what mkdocs and its themes print without escaping.
 
@@ -91,6 +103,7 @@ def environment() -> jinja2.Environment:
     env.filters["fence"] = fence
     env.filters["number"] = number
     env.filters["text"] = text
+    env.filters["inline"] = inline
     return env
 
 

@@ -19,11 +19,15 @@ from archgen.model.kind import (
 
 
 class LbAlgorithm(StrEnum):
+    """How a load balancer picks a healthy target."""
+
     round_robin = "round_robin"
     least_outstanding_requests = "least_outstanding_requests"
 
 
 class AlbParams(KindParams):
+    """Settings of an Application Load Balancer."""
+
     algorithm: LbAlgorithm = Field(
         LbAlgorithm.round_robin,
         description="How a target is picked: round robin or least outstanding requests.",

@@ -38,6 +38,8 @@ class ClientLocation(Strict):
 
 
 class ClientParams(KindParams, UserLocations):
+    """Settings of the users' devices: where they are and how long they think."""
+
     locations: tuple[ClientLocation, ...] = Field(
         (),
         description="Where the users sit, each with a weight and its round trips to the regions.",

@@ -27,6 +27,8 @@ from archgen.model.loader import PathKey
 
 
 class CloudFrontOrigin(Strict):
+    """Where a CloudFront distribution fetches what it does not have cached."""
+
     target: Annotated[Id, Ref()] = Field(description="Node that serves the distribution's misses.")
     failover: FailoverRole = Field(
         FailoverRole.primary,
@@ -35,6 +37,8 @@ class CloudFrontOrigin(Strict):
 
 
 class CloudFrontParams(KindParams):
+    """Settings of a CloudFront distribution: caches, TTLs and origins."""
+
     min_ttl_s: int = Field(
         0,
         ge=0,

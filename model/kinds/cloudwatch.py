@@ -25,6 +25,8 @@ from archgen.model.loader import PathKey
 
 
 class Comparison(StrEnum):
+    """How an alarm compares a datapoint with its threshold (CloudWatch's names)."""
+
     greater_than = "GreaterThanThreshold"
     greater_or_equal = "GreaterThanOrEqualToThreshold"
     less_than = "LessThanThreshold"
@@ -32,6 +34,8 @@ class Comparison(StrEnum):
 
 
 class MissingData(StrEnum):
+    """How an alarm treats a period without datapoint (CloudWatch's names)."""
+
     missing = "missing"
     not_breaching = "notBreaching"
     breaching = "breaching"
@@ -39,6 +43,8 @@ class MissingData(StrEnum):
 
 
 class Statistic(StrEnum):
+    """How the datapoints of one period are reduced to one value."""
+
     average = "Average"
     sum = "Sum"
     minimum = "Minimum"
@@ -66,6 +72,8 @@ class MetricName(StrEnum):
 
 
 class Metric(Strict):
+    """A metric of another node that alarms may watch."""
+
     id: Id
     node: Annotated[Id, Ref(role="watches")] = Field(description="Node that publishes the metric.")
     name: MetricName = Field(description="Which of the node's metrics.")
@@ -75,12 +83,16 @@ class Metric(Strict):
 
 
 class AlarmActionType(StrEnum):
+    """The kinds of alarm action."""
+
     scale = "scale"
     failover = "failover"
     notify = "notify"
 
 
 class AlarmAction(Strict):
+    """What an alarm does when it fires: scale a fleet, fail a DNS record over, notify a topic."""
+
     type: AlarmActionType = Field(
         description="Scale a fleet, fail a DNS record over, or notify a topic."
     )
@@ -93,6 +105,8 @@ class AlarmAction(Strict):
 
 
 class Alarm(Strict):
+    """A CloudWatch alarm: M of N datapoints of a metric past a threshold, and its actions."""
+
     id: Id
     metric: Id = Field(description="Id of the metric the alarm watches.")
     comparison: Comparison = Field(
@@ -132,6 +146,8 @@ class Alarm(Strict):
 
 
 class CloudWatchParams(KindParams):
+    """Settings of CloudWatch: the metric period, the metrics and the alarms."""
+
     period_s: int = Field(60, gt=0, le=86_400, description="At most a day.")
     metrics: tuple[Metric, ...] = Field((), description="Metrics of other nodes that alarms watch.")
     alarms: tuple[Alarm, ...] = Field(

@@ -26,11 +26,15 @@ MAX_CAPACITY_UNITS = 1_000_000
 
 
 class BillingMode(StrEnum):
+    """How a DynamoDB table pays for capacity: on demand, or provisioned units per second."""
+
     on_demand = "on_demand"
     provisioned = "provisioned"
 
 
 class DynamoDbParams(KindParams, EncryptableAtRest):
+    """Settings of a DynamoDB table."""
+
     billing_mode: BillingMode = Field(
         BillingMode.on_demand,
         description="On demand (no throttling by capacity) or provisioned units.",

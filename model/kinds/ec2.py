@@ -26,6 +26,8 @@ from archgen.model.loader import PathKey
 
 
 class AutoScaling(Strict):
+    """An Auto Scaling group with a target-tracking policy on CPU."""
+
     min_instances: int = Field(
         1, ge=0, le=MAX_INSTANCES, description="Fewest instances the group keeps."
     )
@@ -82,6 +84,8 @@ class AutoScaling(Strict):
 
 
 class Ec2Params(KindParams, Zonal):
+    """Settings of an EC2 fleet: its instances, their workers and Auto Scaling."""
+
     instance_type: str = Field(
         "c5.xlarge",
         max_length=64,

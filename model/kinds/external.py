@@ -18,6 +18,8 @@ from archgen.model.kind import (
 
 
 class ExternalParams(KindParams):
+    """Settings of a system outside AWS: its latency and error rate."""
+
     role: str = Field(
         "other",
         min_length=1,

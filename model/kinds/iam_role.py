@@ -15,6 +15,8 @@ from archgen.model.kind import (
 
 
 class IamRoleParams(KindParams, GrantsPolicies):
+    """Settings of an IAM role: who may assume it and what its policies allow."""
+
     policies: tuple[PolicyDocument, ...] = Field(
         (), description="Identity policies attached to the role."
     )

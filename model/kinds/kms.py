@@ -21,6 +21,8 @@ from archgen.model.kind import (
 
 
 class KmsParams(KindParams, ResourcePolicy):
+    """Settings of a KMS key: its key policy, rotation and request quota."""
+
     key_spec: Literal["SYMMETRIC_DEFAULT"] = Field(
         "SYMMETRIC_DEFAULT",
         description="Type of key; only symmetric keys (envelope encryption) are modelled.",

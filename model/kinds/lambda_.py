@@ -30,6 +30,8 @@ MAX_CONCURRENCY = 100_000
 
 
 class LambdaEventSource(Strict):
+    """An SQS event source mapping: pollers that take batches off a queue."""
+
     queue: Annotated[Id, Ref(("sqs",))] = Field(description="SQS queue node the function polls.")
     batch_size: int = Field(
         10,
@@ -47,6 +49,8 @@ class LambdaEventSource(Strict):
 
 
 class LambdaAsync(Strict):
+    """What Lambda does with a failed asynchronous invocation."""
+
     max_retry_attempts: int = Field(
         2, ge=0, le=2, description="Retries of a failed asynchronous invocation (0 to 2)."
     )
@@ -62,6 +66,8 @@ class LambdaAsync(Strict):
 
 
 class LambdaParams(KindParams):
+    """Settings of a Lambda function."""
+
     memory_mb: int = Field(
         128,
         ge=128,

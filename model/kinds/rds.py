@@ -27,6 +27,8 @@ from archgen.model.loader import PathKey
 
 
 class RdsParams(KindParams, Zonal, EncryptableAtRest):
+    """Settings of an RDS / Aurora database."""
+
     engine: Literal["aurora-mysql", "aurora-postgresql", "mysql", "postgres"] = Field(
         "aurora-mysql", description="Database engine."
     )

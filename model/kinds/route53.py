@@ -27,6 +27,8 @@ from archgen.model.schema import GroupKind
 
 
 class RoutingPolicy(StrEnum):
+    """How Route 53 picks the record it answers with."""
+
     simple = "simple"
     latency = "latency"
     failover = "failover"
@@ -34,6 +36,8 @@ class RoutingPolicy(StrEnum):
 
 
 class FailoverRole(StrEnum):
+    """Primary or secondary, in a failover pair."""
+
     primary = "primary"
     secondary = "secondary"
 
@@ -61,6 +65,8 @@ class DnsRecord(Strict):
 
 
 class Route53Params(KindParams):
+    """Settings of a Route 53 record set: routing policy, records, health checks."""
+
     routing: RoutingPolicy = Field(
         RoutingPolicy.latency,
         description="How an answer is chosen: latency, failover, weighted or simple.",

@@ -25,6 +25,8 @@ from archgen.model.kind import (
 
 
 class S3Params(KindParams, EncryptableAtRest, CacheControl):
+    """Settings of an S3 bucket."""
+
     objects: int = Field(
         100_000, ge=0, le=10**12, description="Objects stored at the start (at most 10^12)."
     )

@@ -20,6 +20,8 @@ from archgen.model.kind import (
 
 
 class SageMakerParams(KindParams):
+    """Settings of a SageMaker real-time endpoint."""
+
     instance_type: str = Field(
         "ml.c5.xlarge",
         max_length=64,

@@ -21,11 +21,15 @@ from archgen.model.kind import (
 
 
 class ShieldTier(StrEnum):
+    """Shield Standard (free, automatic) or Shield Advanced."""
+
     standard = "standard"
     advanced = "advanced"
 
 
 class ShieldParams(KindParams, Protects):
+    """Settings of AWS Shield: its tier and the nodes it protects."""
+
     tier: ShieldTier = Field(
         ShieldTier.standard,
         description="Standard (free, automatic) or Advanced (DDoS response, cost protection).",

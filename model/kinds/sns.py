@@ -27,6 +27,8 @@ from archgen.model.loader import PathKey
 
 
 class SnsProtocol(StrEnum):
+    """How a subscription receives notifications."""
+
     sqs = "sqs"
     lambda_ = "lambda"
     email = "email"
@@ -35,6 +37,8 @@ class SnsProtocol(StrEnum):
 
 
 class SnsSubscription(Strict):
+    """One endpoint a topic delivers to, with its filter and dead-letter queue."""
+
     endpoint: Annotated[Id, Ref()] = Field(description="Node that receives the notifications.")
     protocol: SnsProtocol = Field(
         description="How notifications are delivered (sqs, lambda, email, sms, https)."
@@ -51,6 +55,8 @@ class SnsSubscription(Strict):
 
 
 class SnsParams(KindParams, EncryptableAtRest):
+    """Settings of an SNS topic: its subscriptions."""
+
     fifo: bool = Field(
         False, description="FIFO topic: ordered, deduplicated, delivers to FIFO queues only."
     )

@@ -25,6 +25,8 @@ from archgen.model.loader import PathKey
 
 
 class SqsParams(KindParams, EncryptableAtRest):
+    """Settings of an SQS queue."""
+
     fifo: bool = Field(False, description="FIFO queue: ordered per message group, deduplicated.")
     visibility_timeout_s: int = Field(
         30, ge=0, le=43_200, description="How long a received message stays invisible."

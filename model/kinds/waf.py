@@ -23,6 +23,8 @@ from archgen.model.kind import (
 
 
 class WafRateRule(Strict):
+    """A rate-based rule: a source over the limit within the window is blocked."""
+
     limit: int = Field(
         2_000,
         ge=10,
@@ -38,6 +40,8 @@ class WafRateRule(Strict):
 
 
 class WafParams(KindParams, Protects):
+    """Settings of an AWS WAF web ACL: the nodes it protects and its rate rule."""
+
     protects: Annotated[tuple[Id, ...], Ref(role="watches")] = Field(
         (), description="Nodes the web ACL is attached to (CloudFront, ALB)."
     )

@@ -16,6 +16,9 @@ Rules (Elastic Load Balancing, Application Load Balancers guide):
 The health of the load balancer itself (for Route 53) is: up, and at least one target
 answering; a ``HealthCheck`` call made to it (Route 53's) is answered the same way, ``503``
 when no target answers.
+Left out: the deregistration delay and idle timeout (``deregistration_delay_s`` and
+``idle_timeout_s`` are recorded, not applied), sticky sessions, slow start and cross-zone
+settings.
 """
 
 from __future__ import annotations

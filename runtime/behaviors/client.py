@@ -1,5 +1,8 @@
 """Client: users' devices. Sessions are driven by :mod:`archgen.runtime.traffic`; a client
-node is never called itself (a call to it would just run its children)."""
+node is never called itself (a call to it would just run its children).
+Left out: client retries (a timed-out or failed call ends the flow execution), browser
+caches and connection set-up.
+"""
 
 from __future__ import annotations
 

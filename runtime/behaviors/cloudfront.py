@@ -2,7 +2,8 @@
 
 Rules (CloudFront Developer Guide):
 - Each edge location keeps up to ``cache_capacity_objects`` objects, evicting the least
-  recently used. A client location is served by one edge location (in declaration order).
+  recently used. Each client location is served by one edge location: the client's
+  locations take the edge locations in turn, both as declared.
 - Cache key = operation + the flow's item (items are Zipf-popular, from the scenario).
 - TTL: the origin's ``Cache-Control: max-age`` (S3 ``cache_max_age_s``) clamped to
   [min_ttl_s, max_ttl_s]; no header → ``default_ttl_s``.

@@ -11,6 +11,8 @@ Rules (CloudWatch User Guide: alarms, missing data):
   ``ok_actions`` run and ``failover`` targets are told the alarm cleared. Actions are
   signals through declared edges: ``scale`` → an EC2 fleet, ``failover`` → Route 53 (marks
   the records whose ``health_alarm`` is this alarm), ``notify`` → an SNS topic.
+Left out: metric math, composite alarms, anomaly detection, high-resolution (sub-period)
+metrics and the delay before a datapoint is published.
 """
 
 from __future__ import annotations

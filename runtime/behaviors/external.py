@@ -1,6 +1,8 @@
 """External system (a partner's API, SMS/email recipients, an operator).
 
 Answers after ``latency``; fails with ``500`` with probability ``error_rate``.
+Left out: anything else about the outside system (rate limits, outages other than
+a scenario's faults).
 """
 
 from __future__ import annotations

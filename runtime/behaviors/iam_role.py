@@ -4,6 +4,8 @@ Every ``aws-api`` call of a node with ``role: <this role>`` is authorized by
 :func:`archgen.runtime.aws.iam.authorize` on the call path (explicit Deny > Allow > implicit
 deny); denied calls fail with ``AccessDenied`` and are counted on the target node. A call
 *to* a role (``sts:AssumeRole``) simply succeeds after the flow's children.
+Left out: permission boundaries, session policies, service control policies,
+resource policies other than a KMS key policy, and the expiry of role sessions.
 """
 
 from __future__ import annotations

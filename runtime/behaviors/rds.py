@@ -7,6 +7,8 @@ Rules (RDS User Guide: Multi-AZ, quotas):
   next zone takes over after ``failover_s``, during which every request fails
   (``ServiceUnavailable``). Without Multi-AZ the database stays down with its zone.
 - ``DatabaseConnections`` is published as a gauge (maximum within the period).
+Left out: read replicas and their lag, storage throughput and IOPS limits, connection
+pooling (RDS Proxy) and automatic storage growth.
 """
 
 from __future__ import annotations

@@ -17,6 +17,8 @@ Rules (Route 53 Developer Guide):
 - Resolvers (one per client location) cache the answer for ``ttl_s``; a session keeps its
   answer for the TTL too. Hence failover takes about interval × threshold + TTL.
 The answer sets the session's region: later calls go to replicas in that region.
+Left out: geolocation, geoproximity and multivalue routing; Route 53's own
+availability (it is always up); resolvers that ignore the TTL.
 """
 
 from __future__ import annotations

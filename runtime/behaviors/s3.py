@@ -10,6 +10,8 @@ Rules (S3 User Guide, S3 SLA):
 - Latency: ``get`` for reads, ``put`` for writes.
 - Outages come from faults (node or region outage → ``ServiceUnavailable``, a 503); the SLA
   availability is a monthly target, not a per-request error rate, so no random errors.
+Left out: versioning, lifecycle rules, per-prefix request rate limits, multipart uploads
+and replication between buckets.
 """
 
 from __future__ import annotations

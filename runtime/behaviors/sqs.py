@@ -16,6 +16,8 @@ Operations (the op names of the model's edges):
   sends it through its declared edge to the dead-letter queue.
 Metrics: ``ApproximateNumberOfMessagesVisible`` and ``ApproximateAgeOfOldestMessage`` each
 period.
+Left out: message size limits, the in-flight message quotas, the FIFO throughput
+limits (300 or 3,000 per second) and message timers per message.
 """
 
 from __future__ import annotations

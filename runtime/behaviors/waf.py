@@ -6,6 +6,8 @@ evaluation is periodic (``evaluation_interval_s``), not per request, so a flood 
 through until the next evaluation; a key is unblocked when its count falls back under the
 limit. Blocked requests still count, so a continuing flood stays blocked. Counting happens
  in buckets of one evaluation interval.
+Left out: managed rule groups and the other rule types (IP sets, geo match, SQL
+injection and XSS rules); a rule's action is always block.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from site_helpers import TINY_SHOP, build_mkdocs
 
 from archgen.main import cli
 from archgen.model import load_model
+from archgen.model.registry import kinds
 from archgen.site.content import build_content
 from archgen.site.plan import Paths
 from archgen.site.plugin import _place_sections
@@ -43,7 +44,11 @@ def test_every_page_is_generated(tiny_site: Path) -> None:
         "nodes/cdn", "nodes/order-worker", "nodes/orders-db", "nodes/orders-queue",
         "nodes/shop-key", "nodes/shoppers", "nodes/web", "nodes/web-alb", "nodes/web-role",
         "nodes/worker-role",
+        "reference/artefacts",
+        "reference/kinds",
+        *sorted(f"reference/kinds/{name}" for name in kinds()),
         "reference/model",
+        "reference/rules",
         "scenarios/normal-day",
     ]  # fmt: skip
 

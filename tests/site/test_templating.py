@@ -44,9 +44,17 @@ def test_any_label_in_a_table_cell_stays_in_its_cell(label: str) -> None:
 
 def test_templates_escape_every_value() -> None:
     rendered = render(
-        "group.md.j2", group=_Group(), kind="<i>", parent=None, diagram=None, children=[], nodes=[]
+        "group.md.j2",
+        title=_Group.title,
+        group=_Group(),
+        kind="<i>",
+        parent=None,
+        diagram=None,
+        children=[],
+        nodes=[],
     )
     assert "<i>" not in rendered
+    assert "<script>" not in rendered
     assert "&#60;i&#62;" in rendered
 
 

@@ -1,0 +1,151 @@
+"""A minimal model that breaks each static rule, for the lint rules' reference page.
+
+Each example is a whole model file that breaks its rule and no other (a test lints every
+one and asserts exactly that; with the ``lint_ignore`` the page shows, the finding is
+switched off), so the page that prints them cannot show an example that no longer fits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Example:
+    model: str
+    """A model file whose lint finds this rule and nothing else."""
+    silence: str | None
+    """Node whose ``lint_ignore`` switches the finding off; None: the rule cannot be."""
+
+
+_HEAD = """\
+archgen: 1
+system: {id: demo, name: Demo}
+nodes:
+  - {id: users, kind: client}
+"""
+
+_SHIELD = "  - {id: shield, kind: shield, params: {protects: [api]}}\n"
+
+_VISIT = """\
+flows:
+  - id: visit
+    title: Visit
+    slo: {availability_percent: 99}
+    steps:
+"""
+
+
+def _model(nodes: str, edges: str, steps: str, shield: str = _SHIELD) -> str:
+    return f"{_HEAD}{nodes}{shield}edges:\n{edges}{_VISIT}{steps}"
+
+
+_API = "  - {id: api, kind: external}\n"
+_USERS_API = "  - {from: users, to: api, operations: [GET /]}\n"
+_STEP = "      - {from: users, to: api, op: GET /}\n"
+_TABLE = """\
+  - {id: table, kind: dynamodb}
+  - id: monitoring
+    kind: cloudwatch
+    params:
+      metrics:
+        - {id: table-throttles, node: table, name: Throttles}
+"""
+
+EXAMPLES: dict[str, Example] = {
+    "entry-shield": Example(_model(_API, _USERS_API, _STEP, shield=""), "api"),
+    "entry-waf": Example(
+        _model(
+            "  - {id: api, kind: alb}\n",
+            _USERS_API,
+            _STEP,
+        ),
+        "api",
+    ),
+    "monitored": Example(
+        _model(
+            _API + "  - {id: table, kind: dynamodb}\n",
+            _USERS_API + "  - {from: api, to: table, operations: [PutItem]}\n",
+            _STEP + "      - {from: api, to: table, op: PutItem}\n",
+        ),
+        "table",
+    ),
+    "tls-sensitive": Example(
+        _model(
+            _API,
+            "  - {from: users, to: api, operations: [GET /], protocol: http, data: pii}\n",
+            _STEP,
+        ),
+        "api",
+    ),
+    "kms-at-rest": Example(
+        _model(
+            _API + _TABLE,
+            _USERS_API + "  - {from: api, to: table, operations: [PutItem], data: pii}\n",
+            _STEP + "      - {from: api, to: table, op: PutItem}\n",
+        ),
+        "table",
+    ),
+    "iam-edge-allowed": Example(
+        _model(
+            "  - {id: api, kind: lambda}\n"
+            + _TABLE
+            + "        - {id: api-errors, node: api, name: Errors}\n",
+            _USERS_API + "  - {from: api, to: table, operations: [PutItem], protocol: aws-api}\n",
+            _STEP + "      - {from: api, to: table, op: PutItem}\n",
+        ),
+        "api",
+    ),
+    "iam-least-privilege": Example(
+        _model(
+            """\
+  - {id: api, kind: lambda, role: api-role}
+  - id: api-role
+    kind: iam_role
+    params:
+      assumed_by: [lambda.amazonaws.com]
+      policies:
+        - Statement:
+            - Effect: Allow
+              Action: [dynamodb:PutItem, dynamodb:DeleteItem]
+              Resource: arn:aws:dynamodb::123456789012:table/table
+"""
+            + _TABLE
+            + "        - {id: api-errors, node: api, name: Errors}\n",
+            _USERS_API + "  - {from: api, to: table, operations: [PutItem], protocol: aws-api}\n",
+            _STEP + "      - {from: api, to: table, op: PutItem}\n",
+        ),
+        "api-role",
+    ),
+    "dlq": Example(
+        _model(
+            _API
+            + """\
+  - {id: queue, kind: sqs}
+  - id: monitoring
+    kind: cloudwatch
+    params:
+      metrics: [{id: queue-depth, node: queue, name: ApproximateNumberOfMessagesVisible}]
+""",
+            _USERS_API + "  - {from: api, to: queue, operations: [SendMessage], mode: async}\n",
+            _STEP + "      - {from: api, to: queue, op: SendMessage}\n",
+        ),
+        "queue",
+    ),
+    "flow-participation": Example(
+        _model(_API + "  - {id: partner, kind: external}\n", _USERS_API, _STEP), "partner"
+    ),
+    "slo-declared": Example(
+        _model(_API, _USERS_API, _STEP).replace("    slo: {availability_percent: 99}\n", ""),
+        None,
+    ),
+    "lint-ignore": Example(
+        _model(
+            "  - id: api\n    kind: external\n"
+            "    lint_ignore: {entry-sheild: behind a partner's CDN}\n",
+            _USERS_API,
+            _STEP,
+        ),
+        None,
+    ),
+}
