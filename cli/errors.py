@@ -2,9 +2,12 @@
 apart: 0 done, 1 a check failed, 2 bad input or usage, 130 interrupted (Ctrl-C), 143
 terminated (SIGTERM).
 
-Click's own endings are replaced: ``Error:`` after a usage block, ``Aborted!`` with exit 1
-on Ctrl-C (which for ``archgen check`` would read "violations found"), a bare usage text
-when a command is missing. Only click is imported here: ``archgen --help`` stays fast.
+This is the one place where archgen's errors (:mod:`archgen.model.errors`, raised by every
+package) become exit codes (:func:`exit_codes`) and ``error:`` lines (:func:`error_lines`).
+Click's own endings are replaced too: ``Error:`` after a usage block, ``Aborted!`` with exit
+1 on Ctrl-C (which for ``archgen check`` would read "violations found"), a bare usage text
+when a command is missing. Only click is imported at start-up (the model's errors when a
+command fails): ``archgen --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -12,9 +15,76 @@ from __future__ import annotations
 import signal
 import sys
 from types import FrameType
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
+
+if TYPE_CHECKING:
+    from archgen.model.errors import ArchgenError
+
+
+def exit_codes() -> tuple[tuple[type[ArchgenError], int], ...]:
+    """Each error class and its exit code; an error takes the first row it is an instance
+    of. (Imported when a command fails, not when ``archgen --help`` starts.)"""
+    from archgen.model.errors import (
+        ArchgenError,
+        CheckFailed,
+        InputError,
+        SetupError,
+        UsageError,
+    )
+
+    return (
+        (CheckFailed, 1),
+        (UsageError, 2),
+        (InputError, 2),
+        (SetupError, 2),
+        (ArchgenError, 2),
+    )
+
+
+def exit_code(error: ArchgenError) -> int:
+    return next(code for kind, code in exit_codes() if isinstance(error, kind))
+
+
+def error_lines(error: ArchgenError, command_path: str | None = None) -> list[str]:
+    """What the user reads of ``error``: ``error:`` lines (a usage error then points to the
+    help of ``command_path``), or a failed check's verdict in its own words."""
+    from archgen.model.errors import CheckFailed, ModelError, UsageError
+
+    if isinstance(error, CheckFailed):
+        return [error.message]
+    if isinstance(error, ModelError):
+        return [str(problem) for problem in error.problems]
+    if isinstance(error, UsageError):
+        subject = f"{error.subject}: " if error.subject else ""
+        lines = [f"error: {subject}{error.message}"]
+        if command_path is not None:
+            lines.append(f"Try '{command_path} --help' for help.")
+        return lines
+    return [f"error: {error.message}"]
+
+
+class CommandError(Exception):
+    """An :class:`ArchgenError` on its way out of a command, with the command's path (for
+    the help a usage error points to)."""
+
+    def __init__(self, error: ArchgenError, command_path: str | None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.command_path = command_path
+
+
+class ArchgenCommand(click.Command):
+    """A command whose archgen errors leave with its path (see :class:`CommandError`)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from archgen.model.errors import ArchgenError
+
+        try:
+            return super().invoke(ctx)
+        except ArchgenError as error:
+            raise CommandError(error, ctx.command_path) from error
 
 
 class Stopped(BaseException):
@@ -50,6 +120,7 @@ class ArchgenGroup(click.Group):
     """The command group that reports every ending in archgen's own format."""
 
     group_class = type  # subgroups (``site``) are ArchgenGroups too
+    command_class = ArchgenCommand
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -81,9 +152,15 @@ class ArchgenGroup(click.Group):
         **extra: Any,
     ) -> Any:
         if not standalone_mode:
-            return super().main(args, prog_name, complete_var, False, **extra)
+            try:
+                return super().main(args, prog_name, complete_var, False, **extra)
+            except CommandError as failed:
+                raise failed.error from None
         try:
             result = super().main(args, prog_name, complete_var, False, **extra)
+        except CommandError as failed:
+            show(failed.error, failed.command_path)
+            sys.exit(exit_code(failed.error))
         except Stopped as stop:
             _stop(stop)
         except click.exceptions.Abort as abort:
@@ -108,18 +185,19 @@ def _stop(stop: Stopped) -> NoReturn:
     sys.exit(stop.exit_code)
 
 
-def show_error(error: click.ClickException) -> None:
+def show(error: ArchgenError, command_path: str | None = None) -> None:
     """Print ``error`` as archgen's ``error:`` lines on standard error."""
-    message = error.format_message()
+    for line in error_lines(error, command_path):
+        click.echo(_escape(line), err=True)
+
+
+def show_error(error: click.ClickException) -> None:
+    """Print click's own ``error`` (a usage error while parsing, a plug-in's exception) as
+    archgen's ``error:`` lines on standard error."""
     if isinstance(error, click.UsageError):
         lines = usage_error_lines(error)
-    elif message.startswith("error:"):
-        lines = message.splitlines()  # a model's problems, one line each
-    elif error.exit_code == 1 and type(error).show is not click.ClickException.show:
-        error.show()  # a verdict in its own words ("check failed: …"), not bad input
-        return
     else:
-        lines = [f"error: {message}"]
+        lines = [f"error: {error.format_message()}"]
     for line in lines:
         click.echo(_escape(line), err=True)
 

@@ -1,4 +1,9 @@
-"""Problems found in a model, and the exception that carries all of them to the user."""
+"""archgen's errors: one hierarchy for every package, rooted here in the model layer.
+
+None of them is a click exception: the model, the runtime, the renderers and the site know no
+command line. The CLI maps each class to its exit code and its ``error:`` lines in one place
+(``archgen.errors``); a library caller catches :class:`ArchgenError`.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,6 @@ import difflib
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-import click
 
 _SHORT_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 _KEPT_FORMAT = {"\u200c", "\u200d"}  # zero-width (non-)joiners: needed to write some scripts
@@ -50,21 +53,44 @@ class Problem:
         return escape_terminal(f"error: {where}:{path} {self.message}")
 
 
-class ModelError(click.ClickException):
-    """Bad input: every problem at once, one line each, exit code 2."""
+class ArchgenError(Exception):
+    """Anything archgen reports to its user as ``error:`` lines, not as a traceback."""
 
-    exit_code = 2
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InputError(ArchgenError):
+    """Bad input: a model, a run folder, an output folder, a run's parameters (exit 2)."""
+
+
+class UsageError(InputError):
+    """A bad value of a command's option (``subject``, e.g. ``--scenario``) or a bad
+    combination of options (no subject): the CLI points to the command's help (exit 2)."""
+
+    def __init__(self, message: str, subject: str | None = None) -> None:
+        super().__init__(message)
+        self.subject = subject
+
+
+class SetupError(ArchgenError):
+    """What archgen needs from its installation is missing or broken: Graphviz's ``dot``, a
+    kind or renderer plug-in (exit 2)."""
+
+
+class CheckFailed(ArchgenError):  # noqa: N818 - a verdict, named as the user reads it
+    """A verdict, not a fault: the model or a run broke a rule (exit 1). The message is the
+    verdict's own words (``check failed: …``), printed after the report."""
+
+
+class ModelError(InputError):
+    """Bad input: every problem at once, one ``error: FILE:LINE:COL: path: message`` line
+    each."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = tuple(sorted(set(problems)))
         super().__init__("\n".join(str(problem) for problem in self.problems))
-
-    def format_message(self) -> str:
-        return self.message
-
-    def show(self, file: object = None) -> None:
-        # Each line already starts with "error:"; click would prefix another "Error:".
-        click.echo(self.message, err=True)
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:

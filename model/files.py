@@ -16,16 +16,11 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import click
+from archgen.model.errors import InputError
 
 
-class OutputError(click.ClickException):
-    """An output folder archgen must not write or replace: bad input, exit 2."""
-
-    exit_code = 2
-
-    def show(self, file: object = None) -> None:
-        click.echo(f"error: {self.message}", err=True)
+class OutputError(InputError):
+    """An output folder archgen must not write or replace (bad input)."""
 
 
 def _umask() -> int:

@@ -20,6 +20,7 @@ from importlib.metadata import EntryPoint
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from archgen.model.errors import SetupError
 from archgen.model.kind import FIELD_CAPABILITIES, Capability, KindParams, KindSpec, Node
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ _specs: dict[str, KindSpec] | None = None
 _extra: dict[str, KindSpec] = {}
 
 
-class KindError(Exception):
+class KindError(SetupError):
     """A kind declaration that archgen cannot use (a plug-in's bug, not the user's)."""
 
 

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-import click
+from archgen.model.errors import SetupError
 
 if TYPE_CHECKING:
     from archgen.model.schema import Model
     from archgen.renderers.views import ComputedView
 
 
-class RenderError(click.ClickException):
-    """A renderer cannot run here (e.g. Graphviz is missing): bad environment, exit 2."""
-
-    exit_code = 2
+class RenderError(SetupError):
+    """A renderer cannot run here (e.g. Graphviz is missing): a bad environment."""
 
 
 class Renderer:

@@ -14,15 +14,13 @@ from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
-import click
-
-from archgen.model.errors import did_you_mean
+from archgen.model.errors import SetupError, did_you_mean
 
 GROUP = "archgen.renderers"
 
 
-class UnknownRenderer(click.ClickException):
-    exit_code = 2
+class UnknownRenderer(SetupError):  # noqa: N818 - the name plug-in authors know
+    """No installed renderer of that name or format, or a plug-in that cannot be loaded."""
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, Protocol, TypeVar
 
-import click
-
-from archgen.model.errors import did_you_mean
+from archgen.model.errors import InputError, did_you_mean
 from archgen.model.flows import compile_flow
 from archgen.model.graph import ancestors
 from archgen.model.kind import Capability, EncryptableAtRest, Protects
@@ -41,10 +39,8 @@ SECURITY_TEXT = (
 )
 
 
-class UnknownView(click.ClickException):
-    """A view id that the model does not have (bad input: exit 2)."""
-
-    exit_code = 2
+class UnknownView(InputError):  # noqa: N818 - the name callers know
+    """A view id that the model does not have (bad input)."""
 
 
 @dataclass(frozen=True)

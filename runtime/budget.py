@@ -29,8 +29,6 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import click
-
 from archgen.model.base import MAX_FACTOR, MAX_SECONDS
 from archgen.model.flows import FlowPlan
 from archgen.model.schema import MAX_SEED, Model, Scenario
@@ -52,13 +50,9 @@ BYTES_PER_ITEM = 64
 BYTES_PER_CACHED_OBJECT = 256
 
 
-class OverBudgetError(RunError, click.ClickException):
-    """The run's estimated cost is over the budget; nothing was simulated or written.
-
-    A click exception too, so that wherever it surfaces (a check, a site build) the user
-    reads one ``error:`` line and the exit code is 2 (bad input)."""
-
-    exit_code = 2
+class OverBudgetError(RunError):
+    """The run's estimated cost is over the budget; nothing was simulated or written (bad
+    input, wherever it surfaces: a run, a check, a site build)."""
 
 
 @dataclass(frozen=True)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from archgen.model.schema import Model
-from archgen.runtime.run import RunError, build, start
+from archgen.model.schema import Model, Scenario
+from archgen.runtime.run import build, start
 from archgen.runtime.trace import SpanSink
 from archgen.runtime.traffic import model_journey
 
 
 def explain_journey(
     model: Model,
-    scenario_id: str,
+    scenario: Scenario,
     journey_id: str,
     *,
     seed: int,
@@ -20,18 +20,8 @@ def explain_journey(
     warm_s: float = 60.0,
 ) -> list[dict[str, Any]]:
     """Run the scenario's traffic for ``warm_s`` (caches fill, fleets settle), then send one
-    more user through ``journey_id``; return that user's spans, in start order."""
-    from archgen.runtime.run import find_scenario
-
-    scenario = find_scenario(model, scenario_id)
-    if journey_id not in {j.id for j in model.journeys}:
-        from archgen.model.errors import did_you_mean
-
-        choices = sorted(j.id for j in model.journeys)
-        raise RunError(
-            f"unknown journey '{journey_id}'{did_you_mean(journey_id, choices)}; "
-            f"the model has: {', '.join(choices) or 'none'}"
-        )
+    more user through ``journey_id``; return that user's spans, in start order. The session
+    (:func:`archgen.runtime.session.explain`) resolves and prices it first."""
     sink = SpanSink(None, keep=True)
     horizon_s = warm_s + 600.0
     sim, traffic = build(model, scenario, seed=seed, scale=scale, duration_s=warm_s, sink=sink)

@@ -1,6 +1,7 @@
 """One run: model + scenario + seed → spans, metrics and a summary in one folder.
 
-``run_scenario`` is the entry point for the CLI, the checks and the site.
+The engine's side of a run; callers go through :mod:`archgen.runtime.session`
+(``run_scenario``), which resolves the scenario, prices the run and writes its folder.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archgen.model.errors import did_you_mean
-from archgen.model.files import replace_folder
+from archgen.model.errors import InputError, UsageError
 from archgen.model.schema import Model, Scenario
 from archgen.model.stats import percentile, percentiles
 from archgen.runtime.accounting import message_accounting
@@ -36,8 +36,22 @@ from archgen.runtime.traffic import Traffic
 DEFAULT_PERIOD_S = 60.0
 
 
-class RunError(Exception):
+class RunError(InputError):
     """Bad input for a run (unknown scenario, kind without behavior…)."""
+
+
+class UnknownScenarioError(RunError, UsageError):
+    """A scenario the model does not declare: a usage error of ``--scenario``."""
+
+    def __init__(self, message: str) -> None:
+        UsageError.__init__(self, message, "--scenario")
+
+
+class UnknownJourneyError(RunError, UsageError):
+    """A journey the model does not declare: a usage error of ``--journey``."""
+
+    def __init__(self, message: str) -> None:
+        UsageError.__init__(self, message, "--journey")
 
 
 @dataclass
@@ -47,18 +61,6 @@ class RunResult:
     spans: list[dict[str, Any]] = field(default_factory=list)
     simulation: Simulation | None = None
     traffic: Traffic | None = None
-
-
-def find_scenario(model: Model, scenario_id: str) -> Scenario:
-    scenario = model.scenarios_by_id.get(scenario_id)
-    if scenario is None:
-        choices = sorted(model.scenarios_by_id)
-        hint = did_you_mean(scenario_id, choices)
-        raise RunError(
-            f"unknown scenario '{scenario_id}'{hint}; the model has: "
-            + (", ".join(choices) or "none")
-        )
-    return scenario
 
 
 def check_kinds(model: Model, registry: dict[str, type[Behavior]]) -> None:
@@ -142,77 +144,25 @@ def start(sim: Simulation, traffic: Traffic, duration_s: float) -> None:
     traffic.start()
 
 
-def run_scenario(
-    model: Model,
-    scenario_id: str,
-    *,
-    seed: int | None = None,
-    duration_s: float | None = None,
-    scale: float | None = None,
-    out: Path | None = None,
-    keep_spans: bool = False,
-    progress: Callable[[float], None] | None = None,
-    registry: dict[str, type[Behavior]] | None = None,
-    max_events: int | None = None,
-) -> RunResult:
-    """Simulate ``scenario_id``; write ``spans.jsonl``, ``metrics.jsonl``, ``summary.json``
-    and ``data-at-rest.json`` to ``out`` (nothing on disk when ``out`` is None).
-
-    ``out`` is replaced as one unit: an interrupted run leaves the previous one whole, and
-    the summary records the sha256 of its spans (``check --run`` compares them)."""
-    scenario = find_scenario(model, scenario_id)
-    seed = scenario.seed if seed is None else seed
-    scale = scenario.scale if scale is None else scale
-    duration_s = scenario.duration_s if duration_s is None else duration_s
-    from archgen.runtime.budget import check_budget
-
-    # Before anything is simulated or written: refuse a run over the budget (or bad ranges).
-    check_budget(
-        model, scenario, seed=seed, scale=scale, duration_s=duration_s, max_events=max_events
-    )
-    if out is None:
-        return _simulate(
-            model, scenario, seed, scale, duration_s, None, keep_spans, progress, registry
-        )
-    with replace_folder(
-        out,
-        noun="run folder",
-        foreign=_foreign_files,
-        hint="move them away or choose another folder",
-    ) as staging:
-        result = _simulate(
-            model, scenario, seed, scale, duration_s, staging, keep_spans, progress, registry
-        )
-    result.out = out
-    return result
-
-
 RUN_FILES = frozenset({"spans.jsonl", "metrics.jsonl", "summary.json", "data-at-rest.json"})
 
 
-def _foreign_files(folder: Path) -> list[str]:
-    """What in ``folder`` is not a run file (nor the leftover of an older, interrupted run):
-    replacing the folder must delete nothing of the user's."""
-    return [
-        entry.name
-        for entry in folder.iterdir()
-        if entry.name not in RUN_FILES and entry.name[1:].removesuffix(".partial") not in RUN_FILES
-    ]
-
-
-def _simulate(
+def simulate(
     model: Model,
     scenario: Scenario,
+    *,
     seed: int,
     scale: float,
     duration_s: float,
     folder: Path | None,
-    keep_spans: bool,
-    progress: Callable[[float], None] | None,
-    registry: dict[str, type[Behavior]] | None,
+    keep_spans: bool = False,
+    progress: Callable[[float], None] | None = None,
+    registry: dict[str, type[Behavior]] | None = None,
 ) -> RunResult:
     """The run itself, its files written into ``folder`` (a fresh one, swapped in by the
-    caller as one unit, so the summary always describes the spans beside it)."""
+    session as one unit, so the summary always describes the spans beside it); nothing on
+    disk when ``folder`` is None. Resolving and pricing the run are the session's
+    (:mod:`archgen.runtime.session`)."""
     sink = SpanSink(None if folder is None else folder / "spans.jsonl", keep=keep_spans)
     try:
         sim, traffic = build(

@@ -49,6 +49,9 @@ class ArchgenConfig(Config):  # type: ignore[no-untyped-call]  # mkdocs' own hoo
     """mermaid.min.js to serve; default: node_modules/mermaid/dist/ found upwards."""
     site_name_from_model = opt.Type(bool, default=False)
     """Name the site after the model's ``system.name`` (``archgen site build`` does)."""
+    raise_errors = opt.Type(bool, default=False)
+    """Let archgen's errors through as they are (``archgen site build`` reports them itself);
+    under mkdocs they become a :class:`~mkdocs.exceptions.PluginError`."""
 
 
 class ArchgenPlugin(BasePlugin[ArchgenConfig]):  # type: ignore[no-untyped-call]
@@ -65,6 +68,7 @@ class ArchgenPlugin(BasePlugin[ArchgenConfig]):  # type: ignore[no-untyped-call]
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         from archgen.model import ModelError, load_model
+        from archgen.model.errors import ArchgenError
 
         base = Path(config.config_file_path or ".").resolve().parent
         self.paths = Paths(self.config.prefix)
@@ -72,12 +76,19 @@ class ArchgenPlugin(BasePlugin[ArchgenConfig]):  # type: ignore[no-untyped-call]
         try:
             loaded = load_model(self.model_path)
         except ModelError as error:
-            message = f"archgen: the model is not valid:\n{error.format_message()}"
+            message = f"archgen: the model is not valid:\n{error}"
             raise PluginError(message) from None
         self.mermaid_js = find_mermaid_js(self.config.mermaid_js, base)
         cache_dir = base / self.config.cache_dir
         started = time.perf_counter()
-        self.content = build_content(loaded, self.paths, cache_dir, simulate=self.config.simulate)
+        try:
+            self.content = build_content(
+                loaded, self.paths, cache_dir, simulate=self.config.simulate
+            )
+        except ArchgenError as error:
+            if self.config.raise_errors:
+                raise
+            raise PluginError(f"archgen: {error}") from None
         log.info(
             "archgen: %d pages from %s in %.2f s (cache: %d hits, %d misses)",
             len(self.content.pages),

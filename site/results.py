@@ -8,11 +8,8 @@ rebuilds without simulating or reading spans again.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archgen.model import LoadedModel
@@ -25,6 +22,7 @@ from archgen.site.charts import Series, histogram, line_chart
 if TYPE_CHECKING:
     from archgen.runtime.artefacts import FlowSummary, MetricPoint, RunSummary
     from archgen.runtime.check.report import Scope
+    from archgen.runtime.session import Outcome
     from archgen.runtime.traffic import FlowStats
 
 RESULT_FORMAT = "3"  # 3: percentiles of no value are None, not 0
@@ -106,71 +104,42 @@ def scenario_results(
     loaded: LoadedModel, scenario_ids: list[str], cache: Cache
 ) -> dict[str, ScenarioResult]:
     """The reduced result of each scenario: from the cache when the model is unchanged,
-    else simulated, several scenarios at once on machines with several cores."""
+    else simulated through the session (priced first, several scenarios at once on machines
+    with several cores; Ctrl-C or SIGTERM stops them all, leaving no temporary folder)."""
+    from archgen.runtime.session import run_many
+
     keys = {scenario_id: result_key(loaded, scenario_id) for scenario_id in scenario_ids}
     found = {sid: cache.get("scenarios", key) for sid, key in keys.items()}
     missing = [sid for sid, data in found.items() if data is None]
-    from archgen.runtime.budget import check_scenarios
-
-    check_scenarios(loaded.model, missing, can_override=False)  # before anything runs
-    workers = min(len(missing), os.cpu_count() or 1)
-    if workers > 1:
-        # check's scenario pool: on Ctrl-C or SIGTERM the queued scenarios are cancelled and
-        # the running ones terminated, leaving no temporary folder.
-        from archgen.runtime.check.api import scenario_pool
-
-        with scenario_pool(workers) as pool:
-            made = pool.map(
-                _simulate_json,
-                *zip(*((loaded.text, loaded.source, s) for s in missing), strict=True),
-            )
-            fresh = dict(zip(missing, made, strict=True))
-    else:
-        fresh = {sid: simulate(loaded, sid).to_json() for sid in missing}
-    for scenario_id, data in fresh.items():
+    made = run_many(loaded, missing, reduced_json, can_override=False)
+    for scenario_id, data in zip(missing, made, strict=True):
         cache.put("scenarios", keys[scenario_id], data)
         found[scenario_id] = data
     return {sid: ScenarioResult.from_json(data) for sid, data in found.items() if data is not None}
 
 
-def _simulate_json(text: str, source: str, scenario_id: str) -> bytes:
-    """In a worker process: the model is sent as text, so nothing unpicklable crosses."""
-    from archgen.model import load_model_text
-
-    try:
-        return simulate(load_model_text(text, source), scenario_id).to_json()
-    except (SystemExit, KeyboardInterrupt):
-        # Stopped, its run folder already removed: end this worker, or it would go on
-        # with the next queued scenario.
-        os._exit(1)
+def reduced_json(loaded: LoadedModel, outcome: Outcome) -> bytes:
+    """The site's reduction of a run, as cached (made in the session's worker process)."""
+    return reduce_outcome(loaded.model, outcome).to_json()
 
 
 def simulate(loaded: LoadedModel, scenario_id: str) -> ScenarioResult:
-    """Run the scenario into a temporary run folder, check it, and reduce both."""
-    from archgen.runtime.artefacts import MetricPoint, RunSummary
-    from archgen.runtime.check.api import check_run
-    from archgen.runtime.check.spans import RunFolder
-    from archgen.runtime.run import run_scenario
+    """Run the scenario through the session (into a temporary run folder, checked), and
+    reduce it."""
+    from archgen.runtime.session import run_and_check
 
-    with tempfile.TemporaryDirectory(prefix="archgen-site-run-") as folder:
-        run_dir = Path(folder)
-        run = run_scenario(loaded.model, scenario_id, out=run_dir)
-        metrics = [
-            MetricPoint.model_validate_json(line)
-            for line in (run_dir / "metrics.jsonl").read_text(encoding="utf-8").splitlines()
-            if line
-        ]
-        scope = check_run(loaded, RunFolder.open(run_dir), scenario=scenario_id)
-    assert run.traffic is not None, "run_scenario returns the traffic it generated"
-    period_s = float(run.simulation.metrics.period_s) if run.simulation else 60.0
+    return reduce_outcome(loaded.model, run_and_check(loaded, scenario_id))
+
+
+def reduce_outcome(model: Model, outcome: Outcome) -> ScenarioResult:
     return reduce_run(
-        loaded.model,
-        scenario_id,
-        RunSummary.model_validate(run.summary),
-        metrics,
-        run.traffic.flow_stats,
-        period_s,
-        scope,
+        model,
+        outcome.scenario,
+        outcome.summary,
+        outcome.metrics(),
+        outcome.flow_stats,
+        outcome.period_s,
+        outcome.scope,
     )
 
 

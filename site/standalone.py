@@ -28,7 +28,11 @@ def site_config(
     """The mkdocs configuration of a model-only site (material, offline, strict)."""
     # The plugin replaces site_name with the model's name as HTML (themes print it raw);
     # escaped here too, so it is safe even before the plugin runs.
-    plugin: dict[str, Any] = {"cache_dir": str(cache_dir.resolve()), "site_name_from_model": True}
+    plugin: dict[str, Any] = {
+        "cache_dir": str(cache_dir.resolve()),
+        "site_name_from_model": True,
+        "raise_errors": True,  # the CLI reports them, as for every other command
+    }
     if model_path is not None:
         plugin["model"] = str(model_path.resolve())
     return {

@@ -9,19 +9,10 @@ import click
 
 from archgen import __version__
 from archgen.model import load_model
-from archgen.model.errors import escape_terminal
+from archgen.model.errors import CheckFailed, UsageError, escape_terminal
 from archgen.output import write_atomic
 
 FORMAT_NAMES = ("text", "json", "junit", "sarif")
-
-
-class CheckFailed(click.ClickException):
-    """The model or a run broke a rule: exit 1, after the report was written."""
-
-    exit_code = 1
-
-    def show(self, file: object = None) -> None:
-        click.echo(self.message, err=True)
 
 
 def run_check(
@@ -34,22 +25,15 @@ def run_check(
     out: Path | None,
     max_events: int | None = None,
 ) -> None:
-    from archgen.runtime.check.api import check
     from archgen.runtime.check.formats import FORMATS
+    from archgen.runtime.session import check
 
     if lint_only and (run_dirs or scenarios):
-        raise click.UsageError("--lint-only cannot be combined with --run or --scenario")
+        raise UsageError("--lint-only cannot be combined with --run or --scenario")
     if run_dirs and scenarios:
-        raise click.UsageError(
-            "give runs to read (--run) or scenarios to run (--scenario), not both"
-        )
+        raise UsageError("give runs to read (--run) or scenarios to run (--scenario), not both")
     started = time.perf_counter()
     loaded = load_model(model_path)
-    if not lint_only and not run_dirs:
-        from archgen.runtime.budget import check_scenarios
-
-        known = [s.id for s in loaded.model.scenarios if not scenarios or s.id in scenarios]
-        check_scenarios(loaded.model, known, max_events)  # before anything runs
     report = check(
         loaded,
         run_dirs=run_dirs,

@@ -44,7 +44,7 @@ class Written:
 
 def parse_formats(value: str | None) -> tuple[str, ...]:
     """``png,svg`` → ("png", "svg"); every format the renderers make when empty."""
-    from archgen.model.errors import did_you_mean
+    from archgen.model.errors import UsageError, did_you_mean
     from archgen.renderers.registry import available_formats
 
     if not value:
@@ -53,9 +53,9 @@ def parse_formats(value: str | None) -> tuple[str, ...]:
     known = available_formats()
     for fmt in formats:
         if fmt not in known:
-            raise click.BadParameter(
+            raise UsageError(
                 f"unknown format '{fmt}'{did_you_mean(fmt, known)}; choose from {', '.join(known)}",
-                param_hint="--format",
+                "--format",
             )
     return formats
 
@@ -216,7 +216,9 @@ def watch_model(
     """Render again whenever the model file changes; a bad model is reported, not fatal."""
     from watchfiles import watch
 
+    from archgen.errors import show
     from archgen.model import reference_model_path
+    from archgen.model.errors import ArchgenError
 
     target = model_path if model_path is not None else reference_model_path()
     click.echo(f"watching {target} (Ctrl-C to stop)")
@@ -224,11 +226,8 @@ def watch_model(
         for _changes in watch(target, stop_event=stop_event, debounce=200):
             try:
                 print_results(render_once(model_path, views=views, formats=formats, out=out), out)
-            except click.ClickException as error:
-                message = error.format_message()  # model errors already read "error: …"
-                click.echo(
-                    message if message.startswith("error:") else f"error: {message}", err=True
-                )
+            except ArchgenError as error:
+                show(error)
     except KeyboardInterrupt:
         pass
 

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from archgen.model import load_model
-from archgen.model.errors import escape_terminal
+from archgen.model.errors import UsageError, escape_terminal
 
 if TYPE_CHECKING:
+    from archgen.model import LoadedModel
+    from archgen.model.schema import Scenario
     from archgen.runtime.artefacts import RunSummary
-
-
-class RunInputError(click.ClickException):
-    exit_code = 2
+    from archgen.runtime.run import RunResult
 
 
 def run_command(
@@ -33,32 +33,31 @@ def run_command(
     explain: bool,
     max_events: int | None = None,
 ) -> None:
-    from archgen.runtime.run import RunError, run_scenario
+    from archgen.runtime import session
 
+    if journey is not None and not explain:
+        raise UsageError("--journey and --explain go together: --journey ID --explain")
     loaded = load_model(model_path)
     model = loaded.model
-    if journey is not None and not explain:
-        raise RunInputError("--journey and --explain go together: --journey ID --explain")
-    scenario = _known_scenario(model, scenario, loaded.source).id
+    chosen = session.resolve_scenario(model, scenario, loaded.source)
     if explain:
-        _explain(model, scenario, journey, seed, scale, loaded.source)
+        _explain(loaded, chosen, journey, seed, scale)
         return
-    out = out or Path("archgen-out") / f"run-{scenario}"
-    try:
-        if sys.stderr.isatty() and not as_json:
-            result = _with_progress(model, scenario, seed, duration, scale, out, max_events)
-        else:
-            result = run_scenario(
-                model,
-                scenario,
-                seed=seed,
-                duration_s=duration,
-                scale=scale,
-                out=out,
-                max_events=max_events,
-            )
-    except RunError as error:
-        raise RunInputError(str(error)) from None
+    out = out or session.default_run_folder(chosen.id)
+
+    def run(progress: Callable[[float], None] | None = None) -> RunResult:
+        return session.run_scenario(
+            model,
+            chosen.id,
+            seed=seed,
+            duration_s=duration,
+            scale=scale,
+            out=out,
+            max_events=max_events,
+            progress=progress,
+        )
+
+    result = _with_progress(chosen.id, run) if sys.stderr.isatty() and not as_json else run()
     if as_json:
         click.echo(json.dumps(result.summary, indent=2, sort_keys=True))
         return
@@ -68,18 +67,10 @@ def run_command(
 
 
 def _with_progress(
-    model: Any,
-    scenario: str,
-    seed: int | None,
-    duration: float | None,
-    scale: float | None,
-    out: Path,
-    max_events: int | None,
-) -> Any:
+    scenario: str, run: Callable[[Callable[[float], None] | None], RunResult]
+) -> RunResult:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from archgen.runtime.run import run_scenario
 
     console = Console(stderr=True)
     with Progress(
@@ -91,16 +82,7 @@ def _with_progress(
         transient=True,
     ) as progress:
         task = progress.add_task("run", total=1.0)
-        return run_scenario(
-            model,
-            scenario,
-            seed=seed,
-            duration_s=duration,
-            scale=scale,
-            out=out,
-            progress=lambda done: progress.update(task, completed=done),
-            max_events=max_events,
-        )
+        return run(lambda done: progress.update(task, completed=done))
 
 
 def _print_table(summary: RunSummary, out: Path) -> None:
@@ -165,82 +147,17 @@ def _ms(value: float | None) -> str:
 
 
 def _explain(
-    model: Any,
-    scenario: str,
+    loaded: LoadedModel,
+    scenario: Scenario,
     journey: str | None,
     seed: int | None,
     scale: float | None,
-    source: str,
 ) -> None:
-    from archgen.runtime.explain import explain_journey, render_tree
-    from archgen.runtime.run import RunError
+    from archgen.runtime import session
+    from archgen.runtime.explain import render_tree
 
-    journey = _known_journey(model, journey, source)
-    found = model.scenarios_by_id[scenario]
-    try:
-        from archgen.runtime.budget import check_budget
-
-        seed = found.seed if seed is None else seed
-        scale = found.scale if scale is None else scale
-        # The user is explained after a minute of the scenario's traffic: that has a cost.
-        check_budget(
-            model,
-            found,
-            seed=seed,
-            scale=scale,
-            duration_s=60.0,
-            lower="--scale",
-            can_override=False,
-        )
-        spans = explain_journey(
-            model,
-            scenario,
-            journey,
-            seed=found.seed if seed is None else seed,
-            scale=found.scale if scale is None else scale,
-        )
-    except RunError as error:
-        raise RunInputError(str(error)) from None
-    click.echo(f"one user through journey '{journey}' ({scenario}):")
+    chosen = session.resolve_journey(loaded.model, journey, loaded.source)
+    spans = session.explain(loaded.model, scenario, chosen, seed=seed, scale=scale)
+    click.echo(f"one user through journey '{chosen}' ({scenario.id}):")
     for line in render_tree(spans):
         click.echo(escape_terminal(line))  # operation names are the model's free text
-
-
-def _known_scenario(model: Any, scenario: str | None, source: str) -> Any:
-    """The scenario ``--scenario`` names (an unknown one is a usage error); without it, the
-    model's ``system.default_scenario``, else its first scenario."""
-    from archgen.runtime.run import RunError, find_scenario
-
-    if scenario is None:
-        if not model.scenarios:
-            raise RunInputError(
-                f"{source}: the model declares no scenario to simulate; add one under 'scenarios:'"
-            )
-        default = model.system.default_scenario
-        return model.scenarios_by_id[default] if default is not None else model.scenarios[0]
-    try:
-        return find_scenario(model, scenario)
-    except RunError as error:
-        raise click.BadParameter(str(error), param_hint="--scenario") from None
-
-
-def _known_journey(model: Any, journey: str | None, source: str) -> str:
-    """The journey ``--journey`` names (an unknown one is a usage error); without it, the
-    model's first journey."""
-    choices = [item.id for item in model.journeys]
-    if journey is None:
-        if not choices:
-            raise RunInputError(
-                f"{source}: the model declares no journey to explain; add one under 'journeys:'"
-            )
-        return str(choices[0])
-    if journey not in choices:
-        from archgen.model.errors import did_you_mean
-
-        ordered = sorted(choices)
-        raise click.BadParameter(
-            f"unknown journey '{journey}'{did_you_mean(journey, ordered)}; the model has: "
-            + ", ".join(ordered),
-            param_hint="--journey",
-        )
-    return journey

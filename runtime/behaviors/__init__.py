@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import importlib
 
+from archgen.model.errors import SetupError
 from archgen.model.registry import kinds
 from archgen.runtime.behavior import BEHAVIORS, Behavior
 
 
-class BehaviorError(Exception):
+class BehaviorError(SetupError):
     """A kind's ``behavior`` that does not name a Behavior subclass (a plug-in's bug)."""
 
 

@@ -1,7 +1,7 @@
 """``archgen check``: static lint rules on the model, and conformance of runs to it.
 
 ``lint(loaded)`` needs no run; the report of a whole check is built by
-:func:`archgen.runtime.check.api.check`. Formats live in :mod:`.formats`.
+:func:`archgen.runtime.session.check`. Formats live in :mod:`.formats`.
 """
 
 from __future__ import annotations

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import click
 from pydantic import ValidationError
 
+from archgen.model.errors import InputError
 from archgen.runtime.artefacts import (
     ArtefactError,
     RunSummary,
@@ -28,13 +28,8 @@ from archgen.runtime.artefacts import (
 )
 
 
-class RunInputError(click.ClickException):
-    """A run folder that cannot be read: bad input, exit 2."""
-
-    exit_code = 2
-
-    def show(self, file: object = None) -> None:
-        click.echo(f"error: {self.message}", err=True)
+class RunInputError(InputError):
+    """A run folder that cannot be read (bad input)."""
 
 
 def _sha256(path: Path) -> str:

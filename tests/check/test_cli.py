@@ -51,7 +51,7 @@ def test_lint_only_runs_nothing() -> None:
 
 def test_checking_an_existing_run_folder(tmp_path: Path) -> None:
     from archgen.model import load_model
-    from archgen.runtime.run import run_scenario
+    from archgen.runtime.session import run_scenario
 
     run_scenario(load_model(TICKETS).model, "quiet", out=tmp_path / "run")
     code, stdout, _ = invoke(str(TICKETS), "--run", str(tmp_path / "run"))
@@ -76,7 +76,7 @@ def test_bad_input_exits_2(tmp_path: Path) -> None:
 
 def test_scenarios_checked_in_parallel_report_as_one_by_one() -> None:
     from archgen.model import load_model_text
-    from archgen.runtime.check.api import check
+    from archgen.runtime.session import check
 
     text = TICKETS.read_text(encoding="utf-8")
     second = (

@@ -22,7 +22,7 @@ from archgen.runtime.check.conformance import percentile
 from archgen.runtime.check.formats import to_json
 from archgen.runtime.check.report import Report, Scope
 from archgen.runtime.check.spans import RunFolder, RunInputError
-from archgen.runtime.run import run_scenario
+from archgen.runtime.session import run_scenario
 from tests.check.helpers import line_of, mutate
 
 

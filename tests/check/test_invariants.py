@@ -19,7 +19,7 @@ from archgen.runtime.behaviors.sqs import DeleteRequest, Delivery
 from archgen.runtime.check.api import check_run
 from archgen.runtime.check.report import Scope
 from archgen.runtime.check.spans import RunFolder
-from archgen.runtime.run import run_scenario
+from archgen.runtime.session import run_scenario
 from tests.check.helpers import line_of, mutate
 
 CRASHES = "    faults: [{type: consumer_crash, target: worker, start_s: 20, end_s: 100, rate: 0.5}]"

@@ -8,7 +8,7 @@ from archgen.model import LoadedModel
 from archgen.runtime.check import lint
 from archgen.runtime.check.api import check_run
 from archgen.runtime.check.spans import RunFolder
-from archgen.runtime.run import run_scenario
+from archgen.runtime.session import run_scenario
 
 
 def test_reference_model_passes_every_static_rule(reference: LoadedModel) -> None:

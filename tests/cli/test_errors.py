@@ -139,7 +139,7 @@ def test_an_unknown_scenario_to_check() -> None:
         2,
         "",
         "error: --scenario: unknown scenario 'viral' (did you mean 'viral-post'?); the "
-        "model has: quiet-evening, viral-post, thumbnailer-down\n"
+        "model has: quiet-evening, thumbnailer-down, viral-post\n"
         "Try 'cli check --help' for help.\n",
     )
 

@@ -19,7 +19,8 @@ from archgen.model import LoadedModel, Model, ModelError, load_model_text
 from archgen.renderers import render_view
 from archgen.renderers.base import RenderError
 from archgen.renderers.views import ComputedView, compute_views
-from archgen.runtime.run import RunError, run_scenario
+from archgen.runtime.run import RunError
+from archgen.runtime.session import run_scenario
 
 from .conftest import BUDGET, FUZZ, cpu_limit
 from .strategies import (
@@ -61,9 +62,11 @@ def unsafe(char: str) -> bool:
 def assert_clean_error(error: ModelError) -> None:
     """What the user sees: one ``error: FILE…`` line per problem, nothing that a terminal
     would interpret (escape sequences, carriage returns, bidi overrides)."""
-    assert error.exit_code == 2
+    from archgen.errors import exit_code
+
+    assert exit_code(error) == 2
     assert error.problems
-    lines = error.format_message().split("\n")
+    lines = str(error).split("\n")
     assert len(lines) == len(error.problems), lines
     for line in lines:
         assert line.startswith(f"error: {NAME}"), line
@@ -101,7 +104,7 @@ def test_duplicate_ids_are_reported(case: Case) -> None:
     with pytest.raises(ModelError) as caught:
         load_model_text(case.text, NAME)
     assert_clean_error(caught.value)
-    assert "duplicate " in caught.value.format_message()
+    assert "duplicate " in str(caught.value)
 
 
 @pytest.mark.timeout(BUDGET.test_timeout_s)
@@ -113,7 +116,7 @@ def test_references_to_nothing_are_reported(case: Case) -> None:
     with pytest.raises(ModelError) as caught:
         load_model_text(case.text, NAME)
     assert_clean_error(caught.value)
-    assert "ghost-" in caught.value.format_message()
+    assert "ghost-" in str(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -134,7 +137,7 @@ def test_f1_duplicate_ids_inside_params(original: str, duplicate: str) -> None:
     assert original in text
     with pytest.raises(ModelError) as caught:
         load_model_text(text.replace(original, duplicate), NAME)
-    message = caught.value.format_message()
+    message = str(caught.value)
     assert "duplicate id '" in message
     assert "(first used at line " in message
 
@@ -180,7 +183,7 @@ def render(model: Model, view: ComputedView, fmt: str) -> None:
     try:
         drawn = render_view(model, view, fmt)
     except RenderError as error:
-        refusal = error.format_message()
+        refusal = str(error)
         assert refusal
         return
     assert drawn

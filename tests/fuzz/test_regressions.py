@@ -21,7 +21,7 @@ def problem_line(original: str, replacement: str) -> str:
     with pytest.raises(ModelError) as caught:
         load_model_text(MINI_SHOP.replace(original, replacement, 1), NAME)
     assert_clean_error(caught.value)
-    return caught.value.format_message()
+    return str(caught.value)
 
 
 def test_f2_integer_past_the_digit_limit_is_a_problem_not_a_traceback() -> None:

@@ -75,6 +75,6 @@ def test_a_key_pyyaml_folds_into_another_is_a_duplicate() -> None:
     text = yaml.safe_dump({" ": None, "\x85": None}, allow_unicode=True)
     with pytest.raises(ModelError) as caught:
         parse_document(text.encode("utf-8"), "x.yaml")
-    assert caught.value.format_message() == (
+    assert str(caught.value) == (
         "error: x.yaml:2:3:  : duplicate key ' ' (first written at line 1)"
     )

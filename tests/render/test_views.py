@@ -101,7 +101,9 @@ def test_unknown_view_error() -> None:
     model = load_model_text((MODELS / "mini.yaml").read_text(encoding="utf-8")).model
     with pytest.raises(UnknownView) as caught:
         compute_view(model, "flow-chekout")
-    assert caught.value.exit_code == 2
+    from archgen.errors import exit_code
+
+    assert exit_code(caught.value) == 2
     assert caught.value.message == "unknown view 'flow-chekout' (did you mean 'flow-checkout'?)"
 
 

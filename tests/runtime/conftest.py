@@ -80,7 +80,7 @@ _RUNS: dict[str, Any] = {}
 @pytest.fixture(scope="session")
 def mini_runs(mini: LoadedModel) -> Any:
     """Runs of the mini model's scenarios with spans in memory, computed once."""
-    from archgen.runtime.run import run_scenario
+    from archgen.runtime.session import run_scenario
 
     def get(scenario: str) -> Any:
         if scenario not in _RUNS:

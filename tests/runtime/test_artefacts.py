@@ -15,7 +15,7 @@ from archgen.main import cli
 from archgen.model import LoadedModel
 from archgen.runtime.artefacts import ARTEFACTS, SCHEMA_VERSION, RunSummary, artefact_schema
 from archgen.runtime.check.spans import RunFolder, RunInputError
-from archgen.runtime.run import run_scenario
+from archgen.runtime.session import run_scenario
 from tests.runtime.conftest import MINI
 
 

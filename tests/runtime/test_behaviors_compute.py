@@ -13,7 +13,8 @@ from archgen.model.kinds import MissingData
 from archgen.runtime.behavior import Call, Session, Target, Trace
 from archgen.runtime.behaviors.alb import Alb
 from archgen.runtime.behaviors.cloudwatch import CloudWatch
-from archgen.runtime.run import build, run_scenario
+from archgen.runtime.run import build
+from archgen.runtime.session import run_scenario
 from archgen.runtime.trace import SpanSink
 
 from .conftest import mini_data, model_from

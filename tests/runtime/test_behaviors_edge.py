@@ -8,7 +8,8 @@ from typing import Any
 from archgen.model import LoadedModel
 from archgen.runtime.behaviors.cloudfront import CloudFront
 from archgen.runtime.behaviors.route53 import Route53
-from archgen.runtime.run import build, run_scenario
+from archgen.runtime.run import build
+from archgen.runtime.session import run_scenario
 from archgen.runtime.trace import SpanSink
 
 from .conftest import mini_data, model_from

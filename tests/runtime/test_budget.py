@@ -18,7 +18,7 @@ from archgen.runtime.budget import (
     estimate,
     memory_allowed,
 )
-from archgen.runtime.run import run_scenario
+from archgen.runtime.session import run_scenario
 
 from .conftest import MINI
 

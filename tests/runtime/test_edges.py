@@ -11,7 +11,8 @@ from archgen.model import LoadedModel
 from archgen.runtime import run as run_module
 from archgen.runtime.behavior import Call
 from archgen.runtime.behaviors import load_registry
-from archgen.runtime.run import RunError, build, run_scenario, start
+from archgen.runtime.run import RunError, build, start
+from archgen.runtime.session import run_scenario
 from archgen.runtime.trace import SpanSink
 
 

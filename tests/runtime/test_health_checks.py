@@ -8,7 +8,8 @@ import json
 from typing import Any
 
 from archgen.model import LoadedModel
-from archgen.runtime.run import RunResult, run_scenario
+from archgen.runtime.run import RunResult
+from archgen.runtime.session import run_scenario
 
 from .conftest import mini_data, model_from
 

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from archgen.model import LoadedModel
 from archgen.runtime.behaviors.ec2 import Ec2Fleet
-from archgen.runtime.run import build, run_scenario, start
+from archgen.runtime.run import build, start
+from archgen.runtime.session import run_scenario
 from archgen.runtime.trace import SpanSink
 
 from .conftest import mini_data, model_from

@@ -21,7 +21,7 @@ from archgen.main import cli
 from archgen.model import LoadedModel
 from archgen.model.files import OutputError
 from archgen.runtime.check.spans import RunFolder, RunInputError
-from archgen.runtime.run import run_scenario
+from archgen.runtime.session import run_scenario
 from tests.runtime.conftest import MINI
 
 ROOT = Path(__file__).resolve().parents[2]

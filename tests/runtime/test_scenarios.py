@@ -11,7 +11,8 @@ from typing import Any
 
 from archgen.model import LoadedModel, load_model
 from archgen.model.schema import Model, SpikeShape
-from archgen.runtime.run import RunResult, run_scenario
+from archgen.runtime.run import RunResult
+from archgen.runtime.session import run_scenario
 
 
 @cache

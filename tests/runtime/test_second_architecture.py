@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from archgen.main import cli
 from archgen.model import LoadedModel
-from archgen.runtime.run import run_scenario
+from archgen.runtime.session import run_scenario
 from tests.conftest import PHOTO_MODEL
 
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from archgen.model import LoadedModel
-from archgen.runtime.run import run_scenario
+from archgen.runtime.session import run_scenario
 
 CONTRACT_KEYS = [
     "attrs",

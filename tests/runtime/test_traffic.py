@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from archgen.runtime.run import run_scenario
+from archgen.runtime.session import run_scenario
 
 from .conftest import mini_data, model_from
 

@@ -7,7 +7,7 @@ import json
 
 from archgen.model import LoadedModel
 from archgen.runtime.aws.kms_envelope import Envelope
-from archgen.runtime.run import run_scenario
+from archgen.runtime.session import run_scenario
 from archgen.runtime.store import DataAtRest, find_sensitive_values, luhn_ok, sensitive_value
 
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from archgen.main import cli
 from archgen.model import load_model_text
-from archgen.runtime.run import run_scenario
+from archgen.runtime.session import run_scenario
 from tests.conftest import PHOTO_MODEL, TESTS
 
 RIDE = (TESTS / "models" / "ride-hailing.yaml").read_text(encoding="utf-8")

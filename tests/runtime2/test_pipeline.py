@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from archgen.model import LoadedModel, load_model
-from archgen.runtime.run import RunResult, run_scenario
+from archgen.runtime.run import RunResult
+from archgen.runtime.session import run_scenario
 
 ORDERS = Path(__file__).parent / "models" / "orders.yaml"
 

@@ -198,3 +198,22 @@ def test_pages_build_strict(published_site: Path) -> None:
         assert f'<h1 id="{name}">{title}<' in html
     kind_page = (published_site / "guide" / "adding-a-kind" / "index.html").read_text("utf-8")
     assert "ElastiCacheParams" in kind_page
+
+
+def test_error_table_is_the_clis() -> None:
+    """The page's error → exit code table is the command line's one mapping."""
+    from archgen.errors import exit_codes
+
+    rows = re.findall(r"^\| `(\w+)` \| (\d+) \|", page("how-a-model-runs"), re.M)
+    assert rows == [(kind.__name__, str(code)) for kind, code in exit_codes()]
+
+
+def test_session_stages_name_the_session() -> None:
+    from archgen.runtime import session
+
+    text = page("how-a-model-runs")
+    for name in ("resolve_scenario", "run_many"):
+        assert f"`{name}`" in text
+        assert callable(getattr(session, name))
+    assert "`Settings.of`" in text
+    assert callable(session.Settings.of)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from archgen.model import LoadedModel, load_model_text
-from archgen.runtime.run import run_scenario
+from archgen.runtime.session import run_scenario
 from archgen.site.results import simulate
 
 PHOTOS = Path(__file__).parents[1] / "models" / "photo-sharing.yaml"
