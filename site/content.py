@@ -19,6 +19,7 @@ from archgen.site.pages import PageInputs, generate_pages
 from archgen.site.plan import Paths
 from archgen.site.reference_pages import artefact_schemas
 from archgen.site.results import scenario_results
+from archgen.site.viewer import Viewer, cards
 
 
 @dataclass
@@ -29,6 +30,8 @@ class SiteContent:
     """Docs-relative path → file content (SVG diagrams and charts)."""
     cache_hits: int = 0
     cache_misses: int = 0
+    viewer: Viewer | None = None
+    """Makes the diagram images of built pages interactive (the plugin's on_post_page)."""
 
 
 def build_content(
@@ -39,7 +42,8 @@ def build_content(
     views = site_views(model)
     assets: dict[str, bytes] = {}
     diagrams: dict[str, str] = {}
-    for view_id, svg in render_svgs(model, views.values(), cache).items():
+    svgs = render_svgs(model, views.values(), cache)
+    for view_id, svg in svgs.items():
         diagrams[view_id] = paths.diagram(view_id)
         assets[diagrams[view_id]] = svg
     sequences = {flow.id: sequence_from_view(views[f"flow-{flow.id}"]) for flow in model.flows}
@@ -68,7 +72,8 @@ def build_content(
         else "Scenarios are not simulated in this build (the plugin's simulate is false).",
     )
     pages = generate_pages(loaded, paths, inputs)
-    return SiteContent(pages, assets, cache.hits, cache.misses)
+    viewer = Viewer(paths, svgs, cards(model, results))
+    return SiteContent(pages, assets, cache.hits, cache.misses, viewer)
 
 
 def behavior_docs() -> dict[str, str]:

@@ -84,6 +84,14 @@ class Paths:
         return self._join("assets/javascripts/archgen-mermaid.js")
 
     @property
+    def panzoom_js(self) -> str:
+        return self._join("assets/javascripts/panzoom.min.js")
+
+    @property
+    def viewer_js(self) -> str:
+        return self._join("assets/javascripts/archgen-viewer.js")
+
+    @property
     def stylesheet(self) -> str:
         return self._join("assets/stylesheets/archgen.css")
 

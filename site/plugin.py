@@ -9,7 +9,8 @@ Add it to a site's ``mkdocs.yml``::
 
 Generated pages go into the navigation where the hand-written ``nav`` says
 ``archgen:architecture``, ``archgen:flows``, ``archgen:scenarios`` or ``archgen:reference``
-(any section not placed is appended). Mermaid is served from the site itself.
+(any section not placed is appended). Mermaid and the diagram viewer's Panzoom are served
+from the site itself.
 """
 
 from __future__ import annotations
@@ -28,7 +29,13 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from archgen.site.assets import MERMAID_FENCE_CLASS, find_mermaid_js, static_assets
+from archgen.site.assets import (
+    MERMAID_FENCE_CLASS,
+    PANZOOM_IN_NODE_MODULES,
+    find_mermaid_js,
+    find_node_module,
+    static_assets,
+)
 from archgen.site.content import SiteContent, build_content
 from archgen.site.plan import SECTION_TITLES, Paths, page_titles, sections
 from archgen.site.templating import html_text
@@ -62,6 +69,8 @@ class ArchgenPlugin(BasePlugin[ArchgenConfig]):  # type: ignore[no-untyped-call]
         self.paths = Paths()
         self.model_path: Path | None = None
         self.mermaid_js: Path | None = None
+        self.panzoom_js: Path | None = None
+        self.files: Files | None = None
         self.titles: dict[str, Markup] = {}
 
     # ------------------------------------------------------------------ configuration
@@ -79,6 +88,7 @@ class ArchgenPlugin(BasePlugin[ArchgenConfig]):  # type: ignore[no-untyped-call]
             message = f"archgen: the model is not valid:\n{error}"
             raise PluginError(message) from None
         self.mermaid_js = find_mermaid_js(self.config.mermaid_js, base)
+        self.panzoom_js = find_node_module(PANZOOM_IN_NODE_MODULES, base, "@panzoom/panzoom")
         cache_dir = base / self.config.cache_dir
         started = time.perf_counter()
         try:
@@ -105,6 +115,8 @@ class ArchgenPlugin(BasePlugin[ArchgenConfig]):  # type: ignore[no-untyped-call]
             config.nav = _place_sections(config.nav, sections(loaded.model, self.paths))
         # mermaid.min.js itself is loaded by archgen-mermaid.js, on pages that need it.
         config.extra_javascript.append(self.paths.mermaid_init_js)
+        config.extra_javascript.append(self.paths.panzoom_js)
+        config.extra_javascript.append(self.paths.viewer_js)
         config.extra_css.append(self.paths.stylesheet)
         _require_markdown_extensions(config)
         return config
@@ -122,10 +134,13 @@ class ArchgenPlugin(BasePlugin[ArchgenConfig]):  # type: ignore[no-untyped-call]
                     "remove it or set the plugin's 'prefix'"
                 )
             files.append(File.generated(config, src_uri, content=generated[src_uri]))
-        if self.mermaid_js is not None:
-            files.append(
-                File.generated(config, self.paths.mermaid_js, abs_src_path=str(self.mermaid_js))
-            )
+        for served, source in (
+            (self.paths.mermaid_js, self.mermaid_js),
+            (self.paths.panzoom_js, self.panzoom_js),
+        ):
+            if source is not None:
+                files.append(File.generated(config, served, abs_src_path=str(source)))
+        self.files = files
         return files
 
     def on_page_markdown(
@@ -145,6 +160,22 @@ class ArchgenPlugin(BasePlugin[ArchgenConfig]):  # type: ignore[no-untyped-call]
             if "title" not in vars(page):  # a title from the nav wins
                 page.title = title
         return markdown
+
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        """Diagram images become the interactive viewer (see archgen.site.viewer)."""
+        from mkdocs.utils import get_relative_url
+
+        if self.content is None or self.content.viewer is None or self.files is None:
+            return output
+        files = self.files
+
+        def link(target: str) -> str:
+            file = files.get_file_from_path(target)
+            if file is None:
+                raise PluginError(f"archgen: the diagram links to '{target}', not in the site")
+            return get_relative_url(file.url, page.url)
+
+        return self.content.viewer.page(output, page.url, link)
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         if self.model_path is not None:

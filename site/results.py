@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from archgen.runtime.session import Outcome
     from archgen.runtime.traffic import FlowStats
 
-RESULT_FORMAT = "3"  # 3: percentiles of no value are None, not 0
+RESULT_FORMAT = "4"  # 3: percentiles of no value are None, not 0; 4: nodes' load
 """Bump when :class:`ScenarioResult` or the drawing of its charts changes (the cached value
 holds the chart SVGs): old cache entries then stop matching."""
 
@@ -51,6 +51,17 @@ class FlowLatency:
 
 
 @dataclass(frozen=True)
+class NodeLoad:
+    """Calls one node served in a run: what the diagram viewer's hover card shows."""
+
+    node: str
+    calls: int
+    failed: int
+    per_s: float
+    """Calls per second of the run's duration, at full scale (divided by the scenario's scale)."""
+
+
+@dataclass(frozen=True)
 class ConformanceRow:
     rule: str
     where: str
@@ -66,6 +77,7 @@ class ScenarioResult:
     conformance: tuple[ConformanceRow, ...]
     conformance_verdict: str
     facts: tuple[tuple[str, str], ...]
+    nodes: tuple[NodeLoad, ...] = ()
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), sort_keys=True).encode("utf-8")
@@ -81,6 +93,7 @@ class ScenarioResult:
             conformance=tuple(ConformanceRow(**row) for row in raw["conformance"]),
             conformance_verdict=raw["conformance_verdict"],
             facts=tuple((str(a), str(b)) for a, b in raw["facts"]),
+            nodes=tuple(NodeLoad(**load) for load in raw["nodes"]),
         )
 
 
@@ -217,6 +230,20 @@ def reduce_run(
         conformance=rows,
         conformance_verdict=verdict,
         facts=tuple((str(name), str(value)) for name, value in scope.facts),
+        nodes=_node_loads(summary),
+    )
+
+
+def _node_loads(summary: RunSummary) -> tuple[NodeLoad, ...]:
+    seconds = float(summary.duration_s) * float(summary.scale)
+    return tuple(
+        NodeLoad(
+            node=node_id,
+            calls=node.arrived,
+            failed=node.failed,
+            per_s=round(node.arrived / seconds, 3) if seconds > 0 else 0.0,
+        )
+        for node_id, node in sorted(summary.nodes.items())
     )
 
 

@@ -1,5 +1,6 @@
 """The built site in Debian's Chromium, with every host but 127.0.0.1 blocked: every page
-loads without console errors or failed requests, Mermaid renders, images load, search works.
+loads without console errors or failed requests, Mermaid renders, images load, every
+diagram gets the viewer, search works.
 """
 
 from __future__ import annotations
@@ -8,10 +9,10 @@ import functools
 import http.server
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -60,9 +61,12 @@ def page_urls(site: Path, base: str) -> list[str]:
 CHECK_PAGE = """() => {
   const images = Array.from(document.images);
   const mermaid = Array.from(document.querySelectorAll("div.archgen-mermaid"));
+  const diagrams = Array.from(document.querySelectorAll("figure.archgen-diagram"));
   return {
     broken: images.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src),
     images: images.length,
+    diagrams: diagrams.length,
+    inert: diagrams.filter(f => !f.querySelector(".archgen-diagram__toolbar")).length,
     mermaid: mermaid.length,
     unrendered: mermaid.filter(d => !d.querySelector("svg")).length,
     errors: document.querySelectorAll(".archgen-mermaid .error-icon").length,
@@ -92,7 +96,7 @@ def test_every_page_offline(published_site: Path, tiny_site: Path) -> None:
     problems: list[str] = []
     outside: list[str] = []
     failed: list[tuple[str, str, str]] = []
-    totals = {"pages": 0, "images": 0, "mermaid": 0}
+    totals = {"pages": 0, "images": 0, "mermaid": 0, "diagrams": 0}
     with ExitStack() as stack, sync_playwright() as playwright:
         sites = {stack.enter_context(serve(site)): site for site in (published_site, tiny_site)}
         browser = playwright.chromium.launch(
@@ -125,12 +129,10 @@ def test_every_page_offline(published_site: Path, tiny_site: Path) -> None:
                 assert response.ok, url
                 page.wait_for_function(MERMAID_DONE, timeout=WAIT_MS)
                 state = page.evaluate(CHECK_PAGE)
-                problems += [f"{url}: image not loaded: {src}" for src in state["broken"]]
-                if state["unrendered"] or state["errors"]:
-                    problems.append(f"{url}: {state['unrendered']} Mermaid blocks not rendered")
+                problems += _page_problems(url, state)
                 totals["pages"] += 1
-                totals["images"] += state["images"]
-                totals["mermaid"] += state["mermaid"]
+                for name in ("images", "diagrams", "mermaid"):
+                    totals[name] += state[name]
 
         published = next(iter(sites))
         page.goto(published, wait_until="load")
@@ -148,8 +150,29 @@ def test_every_page_offline(published_site: Path, tiny_site: Path) -> None:
     assert outside == []
     assert totals["pages"] > 40
     assert totals["mermaid"] >= 10, "every flow page has a sequence diagram"
-    assert totals["images"] >= totals["pages"]
+    built = _built_diagrams(sites.values())
+    assert totals["diagrams"] == built, "every diagram shown"
+    assert built > totals["pages"] / 2
+    assert totals["images"] > 0, "the tiny site's charts stay images"
     assert any("CloudFront" in result for result in results)
+
+
+def _page_problems(url: str, state: dict[str, Any]) -> list[str]:
+    problems = [f"{url}: image not loaded: {src}" for src in state["broken"]]
+    if state["unrendered"] or state["errors"]:
+        problems.append(f"{url}: {state['unrendered']} Mermaid blocks not rendered")
+    if state["inert"]:
+        problems.append(f"{url}: {state['inert']} diagrams without the viewer")
+    return problems
+
+
+def _built_diagrams(sites: Iterable[Path]) -> int:
+    """Diagrams the built pages show inline (archgen.site.viewer)."""
+    return sum(
+        path.read_text(encoding="utf-8").count('<figure class="archgen-diagram"')
+        for site in sites
+        for path in site.rglob("index.html")
+    )
 
 
 def _console(problems: list[str], url: str, kind: str, message: str) -> None:

@@ -137,7 +137,8 @@ def test_titles_and_site_name_show_the_model_text(payload_site: Path, payload_mo
     for source, title in titles.items():
         built = payload_site / re.sub(r"(index)?\.md$", "", source) / "index.html"
         page = built.read_text(encoding="utf-8")
-        head_title = re.findall(r"<title>(.*?)</title>", page, flags=re.S)
+        head = page.split("</head>", 1)[0]  # inline diagrams have <title>s of their own
+        head_title = re.findall(r"<title>(.*?)</title>", head, flags=re.S)
         expected = site_name if source == "index.md" else f"{title} - {site_name}"
         assert [html.unescape(t) for t in head_title] == [expected], source
         h1 = re.findall(r"<h1[^>]*>(.*?)</h1>", page, flags=re.S)
@@ -203,6 +204,6 @@ def test_plugin_site_without_nav_and_under_a_prefix(payload_model: Path, tmp_pat
     assert {n: 1 for n, c in built.items() if DOUBLE_ESCAPED.search(c)} == {}
     model = load_model(payload_model).model
     home = built["arch/index.html"]
-    assert re.findall(r"<title>(.*?)</title>", home) == [
+    assert re.findall(r"<title>(.*?)</title>", home.split("</head>", 1)[0]) == [
         f"{html_text(model.system.name)} - Our docs"
     ]

@@ -77,7 +77,7 @@ def test_node_page_facts(tiny_site: Path) -> None:
     assert "Flows that use it Browse the <i>shop</i> Place an order" in text
     page = article(tiny_site, "nodes/web")
     assert "<strong>4</strong>" in page
-    assert 'src="../../diagrams/view-site.node.web.svg"' in page
+    assert 'data-archgen-svg="../../diagrams/view-site.node.web.svg"' in page
     role = visible(article(tiny_site, "nodes/web-role"))
     assert "Nodes that act with this role: " + NASTY in role
 

@@ -1,0 +1,409 @@
+"""The diagram viewer: each diagram image of a built page becomes the SVG itself.
+
+An SVG shown by ``<img>`` can be neither clicked nor restyled for the dark scheme, so the
+plugin replaces the diagram images of every page (``on_post_page``: after the search index
+is made, which therefore holds no diagram text) by the SVG inline, in which
+
+- every node and every group drawn links to its page, relative to the embedding page;
+- the node or group carries what the hover card shows (kind, the parameters the model
+  chose, simulated load) in ``data-archgen-*`` attributes: text, never markup;
+- ids are prefixed per view, so several diagrams on one page do not collide;
+- icons (``data:`` URIs of some kB each) move to one hidden ``<defs>`` per page, drawn with
+  ``<use>``: a page of ten diagrams carries each icon once;
+- texts and shapes are classed by lightness (``archgen-ink``, ``archgen-tint``…) for the
+  dark scheme's stylesheet, whatever colours the renderer chose.
+
+``assets/archgen-viewer.js`` adds zoom, pan, fit, full screen and the downloads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from html import unescape
+from urllib.parse import urljoin
+
+from markupsafe import Markup
+
+from archgen.model.kinds import KINDS
+from archgen.model.schema import Model
+from archgen.site.facts import group_members, parameters
+from archgen.site.plan import Paths
+from archgen.site.results import ScenarioResult
+from archgen.site.templating import number
+
+SVG = "http://www.w3.org/2000/svg"
+XLINK = "http://www.w3.org/1999/xlink"
+NODE_PREFIX = "node-"
+"""Graphviz ids of node and cluster groups, as renderers/dot.py writes them."""
+CLUSTER_PREFIX = "cluster-"
+GROUP_KINDS = {
+    "region": "AWS Region",
+    "availability_zone": "Availability Zone",
+    "vpc": "VPC",
+    "subnet": "Subnet",
+    "cluster": "Group",
+}
+"""How a hover card names a group's kind (a kind not listed shows its own name)."""
+MAX_PARAMS = 6
+MAX_SCENARIOS = 4
+DESCRIPTION_CHARS = 200
+
+_IMAGE = re.compile(
+    r'(?P<open><p>\s*)?<img alt="(?P<alt>[^"]*)" src="(?P<src>[^"]+\.svg)"\s*/?>(?P<close>\s*</p>)?'
+)
+_URL_REF = re.compile(r"url\(#([^)]+)\)")
+
+
+def _tag(name: str) -> str:
+    """Tags are plain names after :func:`_plain_names` (serialized inline, no prefixes)."""
+    return name
+
+
+@dataclass(frozen=True)
+class Card:
+    """What hovering a node or group shows."""
+
+    title: str
+    kind: str
+    about: str = ""
+    params: tuple[str, ...] = ()
+    load: tuple[str, ...] = ()
+
+    def attributes(self) -> dict[str, str]:
+        values = {
+            "data-archgen-title": self.title,
+            "data-archgen-kind": self.kind,
+            "data-archgen-about": self.about,
+            "data-archgen-params": "\n".join(self.params),
+            "data-archgen-load": "\n".join(self.load),
+        }
+        return {name: value for name, value in values.items() if value}
+
+
+def cards(model: Model, results: Mapping[str, ScenarioResult]) -> dict[tuple[str, str], Card]:
+    """``("node", id)`` / ``("group", id)`` → hover card, from the model and the runs."""
+    loads = {
+        scenario.id: {load.node: load for load in results[scenario.id].nodes}
+        for scenario in model.scenarios
+        if scenario.id in results
+    }
+    result: dict[tuple[str, str], Card] = {}
+    for node in model.nodes:
+        chosen = [p for p in parameters(node) if p.changed]
+        params = [f"{p.name} = {p.value}" for p in chosen[:MAX_PARAMS]]
+        if len(chosen) > MAX_PARAMS:
+            params.append(f"… {len(chosen) - MAX_PARAMS} more on its page")
+        load = []
+        for scenario in model.scenarios:
+            measured = loads.get(scenario.id, {}).get(node.id)
+            if measured is None:
+                continue
+            if measured.calls == 0:
+                load.append(f"{scenario.title}: no call")
+                continue
+            failed = 100 * measured.failed / measured.calls
+            load.append(
+                f"{scenario.title}: {number(measured.per_s)} calls/s, {number(failed, 2)} % failed"
+            )
+        if len(load) > MAX_SCENARIOS:
+            load = [*load[:MAX_SCENARIOS], f"… {len(load) - MAX_SCENARIOS} more scenarios"]
+        result[("node", node.id)] = Card(
+            title=node.title,
+            kind=KINDS[node.kind].title,
+            about=_shorten(node.description),
+            params=tuple(params),
+            load=tuple(load),
+        )
+    for group in model.groups:
+        members = len(group_members(model, group.id))
+        result[("group", group.id)] = Card(
+            title=group.title,
+            kind=GROUP_KINDS.get(group.kind.value, group.kind.value),
+            about=_shorten(group.description),
+            params=(f"{members} node{'s' if members != 1 else ''}",),
+        )
+    return result
+
+
+def _shorten(text: str) -> str:
+    words = " ".join(text.split())
+    return words if len(words) <= DESCRIPTION_CHARS else words[: DESCRIPTION_CHARS - 1] + "…"
+
+
+# --------------------------------------------------------------------------- one diagram
+
+
+@dataclass
+class Diagram:
+    """A parsed SVG made ready for the viewer; only its links differ from page to page."""
+
+    root: ET.Element
+    links: list[tuple[ET.Element, str]]
+    """``<a>`` element → docs path of the page it links to."""
+    icons: dict[str, ET.Element]
+    """Icon id → the ``<image>`` the diagram's ``<use>`` elements draw."""
+
+    def svg(self, link: Callable[[str], str]) -> str:
+        for anchor, target in self.links:
+            anchor.set("href", link(target))
+        return ET.tostring(self.root, encoding="unicode")
+
+
+def prepare(
+    svg: bytes,
+    view_id: str,
+    paths: Paths,
+    cards_by_key: Mapping[tuple[str, str], Card],
+) -> Diagram:
+    """Links, hover data, unique ids, shared icons and lightness classes for one SVG."""
+    root = ET.fromstring(svg)  # noqa: S314 - Graphviz output of our own DOT, no entities
+    _plain_names(root)
+    _drop_titles(root)
+    prefix = "archgen-" + hashlib.sha256(view_id.encode()).hexdigest()[:8] + "-"
+    links: list[tuple[ET.Element, str]] = []
+    for group in list(root.iter(_tag("g"))):
+        found = _target(group, paths, cards_by_key)
+        if found is not None:
+            links.append((_anchor(group, found[1]), found[0]))
+    _prefix_ids(root, prefix)
+    _xlink_to_svg2(root)
+    icons = _share_icons(root)
+    _class_by_lightness(root)
+    return Diagram(root, links, icons)
+
+
+def _target(
+    group: ET.Element, paths: Paths, cards_by_key: Mapping[tuple[str, str], Card]
+) -> tuple[str, Card] | None:
+    """Docs path of the page a node or cluster group links to, and its hover card."""
+    classes = group.get("class", "").split()
+    ident = group.get("id", "")
+    if "node" in classes and ident.startswith(NODE_PREFIX):
+        key = ("node", ident.removeprefix(NODE_PREFIX))
+        target = paths.node(key[1])
+    elif "cluster" in classes and ident.startswith(CLUSTER_PREFIX):
+        key = ("group", ident.removeprefix(CLUSTER_PREFIX))
+        target = paths.group(key[1])
+    else:
+        return None
+    card = cards_by_key.get(key)
+    return None if card is None else (target, card)
+
+
+def _anchor(group: ET.Element, card: Card) -> ET.Element:
+    """The group's ``<a>`` (Graphviz makes one for a tooltip, else a new one around its
+    shapes), carrying the card."""
+    anchor = next(group.iter(_tag("a")), None)
+    if anchor is None:
+        anchor = ET.Element(_tag("a"))
+        for child in list(group):
+            group.remove(child)
+            anchor.append(child)
+        group.append(anchor)
+    anchor.attrib.pop(f"{{{XLINK}}}title", None)
+    anchor.set("class", "archgen-link")
+    anchor.set("aria-label", f"{card.title} ({card.kind})")
+    for name, value in card.attributes().items():
+        anchor.set(name, value)
+    return anchor
+
+
+def _plain_names(root: ET.Element) -> None:
+    """SVG tags without their namespace (HTML puts inline ``<svg>`` in it anyway)."""
+    for element in root.iter():
+        if isinstance(element.tag, str):
+            element.tag = element.tag.removeprefix(f"{{{SVG}}}")
+
+
+def _drop_titles(root: ET.Element) -> None:
+    """Graphviz's ``<title>`` of each group is an id (``cdn->archive``): a tooltip that
+    tells a reader nothing, where the hover card and the labels do."""
+    for group in root.iter(_tag("g")):
+        for title in group.findall(_tag("title")):
+            group.remove(title)
+
+
+def _prefix_ids(root: ET.Element, prefix: str) -> None:
+    for element in root.iter():
+        for name, value in list(element.attrib.items()):
+            if name == "id":
+                element.set(name, prefix + value)
+            elif "url(#" in value:
+                element.set(name, _URL_REF.sub(lambda m: f"url(#{prefix}{m.group(1)})", value))
+            elif name in ("href", f"{{{XLINK}}}href") and value.startswith("#"):
+                element.set(name, "#" + prefix + value[1:])
+
+
+def _xlink_to_svg2(root: ET.Element) -> None:
+    """``xlink:href`` becomes ``href`` and a leftover ``xlink:title`` a ``<title>`` child,
+    so the inline SVG needs no XLink namespace."""
+    for element in root.iter():
+        href = element.attrib.pop(f"{{{XLINK}}}href", None)
+        if href is not None:
+            element.set("href", href)
+        title = element.attrib.pop(f"{{{XLINK}}}title", None)
+        if title:
+            child = ET.Element(_tag("title"))
+            child.text = title
+            element.insert(0, child)
+
+
+def _share_icons(root: ET.Element) -> dict[str, ET.Element]:
+    """Each ``data:`` image becomes a ``<use>`` of a shared icon, on a backdrop the dark
+    scheme shows (dark icons stay readable there)."""
+    parents = {child: parent for parent in root.iter() for child in parent}
+    icons: dict[str, ET.Element] = {}
+    for image in list(root.iter(_tag("image"))):
+        href = image.get("href", "")
+        if not href.startswith("data:"):
+            continue
+        shape = {name: image.get(name, "") for name in ("width", "height", "preserveAspectRatio")}
+        digest = hashlib.sha256((href + repr(sorted(shape.items()))).encode()).hexdigest()
+        icon_id = "archgen-icon-" + digest[:16]
+        if icon_id not in icons:
+            icons[icon_id] = ET.Element(
+                _tag("image"),
+                {"id": icon_id, "href": href, **{k: v for k, v in shape.items() if v}},
+            )
+        x, y = image.get("x", "0"), image.get("y", "0")
+        backdrop = ET.Element(
+            _tag("rect"),
+            {
+                "class": "archgen-icon-backdrop",
+                "x": x,
+                "y": y,
+                "width": shape["width"] or "0",
+                "height": shape["height"] or "0",
+                "rx": "6",
+            },
+        )
+        use = ET.Element(_tag("use"), {"href": "#" + icon_id, "x": x, "y": y})
+        parent = parents[image]
+        index = list(parent).index(image)
+        parent.remove(image)
+        parent.insert(index, use)
+        parent.insert(index, backdrop)
+    return icons
+
+
+_NAMED = {"white": (255, 255, 255), "black": (0, 0, 0)}
+
+
+def lightness(colour: str) -> float | None:
+    """0 (black) … 1 (white) for ``#rgb``, ``#rrggbb`` (alpha ignored), white, black;
+    None for none, transparent and anything else."""
+    colour = colour.strip().lower()
+    if colour in _NAMED:
+        red, green, blue = _NAMED[colour]
+    elif re.fullmatch(r"#[0-9a-f]{3}", colour):
+        red, green, blue = (int(c * 2, 16) for c in colour[1:])
+    elif re.fullmatch(r"#[0-9a-f]{6}([0-9a-f]{2})?", colour):
+        red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    else:
+        return None
+    return round((0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255, 4)
+
+
+def _add_class(element: ET.Element, name: str) -> None:
+    element.set("class", " ".join([*element.get("class", "").split(), name]))
+
+
+def _class_by_lightness(root: ET.Element) -> None:
+    """Dark text and lines become light in the dark scheme, light fills translucent, and
+    the white paper behind the graph transparent (archgen.css)."""
+    graph = next((g for g in root.iter(_tag("g")) if "graph" in g.get("class", "")), None)
+    paper = graph.find(_tag("polygon")) if graph is not None else None
+    if paper is not None:
+        _add_class(paper, "archgen-paper")
+    for element in root.iter():
+        if element is paper or element.tag in (_tag("use"), _tag("image")):
+            continue
+        fill = lightness(element.get("fill", "#000000" if element.tag == _tag("text") else ""))
+        stroke = lightness(element.get("stroke", ""))
+        if fill is not None and fill < 0.4:
+            _add_class(element, "archgen-ink")
+        elif fill is not None and fill > 0.75:
+            _add_class(element, "archgen-tint")
+        if stroke is not None and stroke < 0.4:
+            _add_class(element, "archgen-ink-line")
+
+
+# --------------------------------------------------------------------------- pages
+
+
+class Viewer:
+    """Turns the diagram images of built pages into interactive inline SVGs."""
+
+    def __init__(
+        self,
+        paths: Paths,
+        svgs: Mapping[str, bytes],
+        cards_by_key: Mapping[tuple[str, str], Card],
+    ) -> None:
+        self.paths = paths
+        self.svgs = svgs
+        self.cards = cards_by_key
+        self.by_path = {paths.diagram(view_id): view_id for view_id in svgs}
+        self._prepared: dict[str, Diagram] = {}
+
+    def diagram(self, view_id: str) -> Diagram:
+        if view_id not in self._prepared:
+            self._prepared[view_id] = prepare(self.svgs[view_id], view_id, self.paths, self.cards)
+        return self._prepared[view_id]
+
+    def page(self, html: str, page_url: str, link: Callable[[str], str]) -> str:
+        """``html`` with each diagram image replaced; ``link(docs_path)`` is the URL of a
+        page relative to this one. Icons go once into a hidden ``<defs>`` before the first."""
+        icons: dict[str, ET.Element] = {}
+
+        def replace(match: re.Match[str]) -> str:
+            source = urljoin("/" + page_url, unescape(match["src"])).lstrip("/")
+            view_id = self.by_path.get(source)
+            if view_id is None:
+                return match.group(0)
+            if match["open"] is None or match["close"] is None:
+                return match.group(0)  # an image inside a sentence or table stays one
+            diagram = self.diagram(view_id)
+            icons.update(diagram.icons)
+            return figure(
+                view_id, unescape(match["alt"]), unescape(match["src"]), diagram.svg(link)
+            )
+
+        result = _IMAGE.sub(replace, html)
+        if not icons:
+            return result
+        first = result.index('<figure class="archgen-diagram"')
+        return result[:first] + icon_defs(icons.values()) + result[first:]
+
+
+def figure(view_id: str, alt: str, svg_url: str, svg: str) -> str:
+    """The viewer's markup around one inline SVG; the script adds the toolbar."""
+    return str(
+        Markup(
+            '<figure class="archgen-diagram" data-archgen-view="{}" data-archgen-svg="{}" '
+            'role="group" aria-label="{}"><div class="archgen-diagram__stage">'
+        ).format(view_id, svg_url, alt)
+        + Markup(svg)  # noqa: S704 - serialized by ElementTree: every text escaped
+        + Markup("</div></figure>")
+    )
+
+
+def icon_defs(icons: Iterable[ET.Element]) -> str:
+    holder = ET.Element(
+        _tag("svg"),
+        {
+            "class": "archgen-icons",
+            "aria-hidden": "true",
+            "focusable": "false",
+            "width": "0",
+            "height": "0",
+        },
+    )
+    defs = ET.SubElement(holder, _tag("defs"))
+    for icon in sorted(icons, key=lambda element: element.get("id", "")):
+        defs.append(icon)
+    return ET.tostring(holder, encoding="unicode")
