@@ -146,7 +146,9 @@ def render(
     from archgen.commands.render import parse_formats, run_render
 
     if as_json and watch:
-        raise click.UsageError("--json prints one result: it cannot be combined with --watch")
+        from archgen.model.errors import UsageError
+
+        raise UsageError("--json prints one result: it cannot be combined with --watch")
     run_render(
         model_path,
         views=views,

@@ -15,6 +15,7 @@ from site_helpers import TINY_SHOP, build_mkdocs
 from archgen.main import cli
 from archgen.model import load_model
 from archgen.model.registry import kinds
+from archgen.runtime.budget import OverBudgetError
 from archgen.site.content import build_content
 from archgen.site.plan import Paths
 from archgen.site.plugin import _place_sections
@@ -195,6 +196,28 @@ def test_a_hand_written_page_in_the_way_is_an_error(
     with pytest.raises(Abort):
         build_mkdocs(config, tmp_path / "out")
     assert "archgen: 'index.md' is both in docs_dir and generated from the model" in caplog.text
+
+
+def test_archgen_errors_are_plugin_errors_under_mkdocs(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Under a plain ``mkdocs build`` an archgen error (here a scenario over the budget)
+    is a PluginError, reported by mkdocs in one line; ``archgen site build`` lets it through
+    to its own CLI (``raise_errors``), which prints ``error: …`` and exits 2."""
+    model = tmp_path / "big.yaml"
+    model.write_text(
+        (Path(__file__).parents[1] / "models" / "photo-sharing.yaml")
+        .read_text(encoding="utf-8")
+        .replace("traffic: {sessions_per_s: 5,", "traffic: {sessions_per_s: 100000,", 1),
+        encoding="utf-8",
+    )
+    config = _site(tmp_path, {"model": str(model), "simulate": True}, {"notes.md": "# N\n"})
+    with pytest.raises(Abort):
+        build_mkdocs(config, tmp_path / "out")
+    assert "archgen: scenario 'quiet-evening' would take about " in caplog.text
+    assert "over the budget of 20,000,000 events" in caplog.text
+    with pytest.raises(OverBudgetError, match=r"^scenario 'quiet-evening' would take about "):
+        build_mkdocs(config, tmp_path / "out", {"raise_errors": True})
 
 
 def test_prefix_keeps_the_users_home(tmp_path: Path) -> None:
