@@ -28,9 +28,10 @@ from pydantic import Field
 from archgen.model.base import Id, Label, Strict, Text
 
 if TYPE_CHECKING:
+    from archgen.model.base import Duration
     from archgen.model.iam import PolicyDocument
     from archgen.model.loader import PathKey
-    from archgen.model.schema import GroupKind
+    from archgen.model.schema import Edge, GroupKind, Model
 
 
 # --------------------------------------------------------------------------- references
@@ -161,6 +162,44 @@ class UserLocations:
         def locations(self) -> Sequence[UserLocation]: ...
 
 
+class SessionLocation(UserLocation, Protocol):
+    """A place users sit, with its share of the sessions."""
+
+    @property
+    def weight(self) -> float: ...
+
+
+class StartsSessions(UserLocations):
+    """Field capability: users' sessions start here, from weighted ``locations``, pausing
+    ``think_time`` between two flows of a journey and waiting at most ``timeout_ms`` for a
+    call. Every ``traffic_source`` kind has it (the registry checks)."""
+
+    __slots__ = ()
+    FIELDS: ClassVar[tuple[str, ...]] = ("locations", "think_time", "timeout_ms")
+    if TYPE_CHECKING:
+
+        @property
+        def locations(self) -> Sequence[SessionLocation]: ...
+
+        @property
+        def think_time(self) -> Duration: ...
+
+        @property
+        def timeout_ms(self) -> float: ...
+
+
+class OrderedQueue:
+    """Field capability: a queue that can be FIFO (``fifo``), ordered per message group, so
+    a consumer takes batches of at most 10 and stops a batch at its first failure."""
+
+    __slots__ = ()
+    FIELDS: ClassVar[tuple[str, ...]] = ("fifo",)
+    if TYPE_CHECKING:
+
+        @property
+        def fifo(self) -> bool: ...
+
+
 class CacheControl:
     """Field capability: sends ``Cache-Control: max-age`` (``cache_max_age_s``) with what it
     serves, which a CDN in front of it honours within its own TTL bounds."""
@@ -201,6 +240,8 @@ FIELD_CAPABILITIES: tuple[type, ...] = (
     Protects,
     Zonal,
     UserLocations,
+    StartsSessions,
+    OrderedQueue,
     CacheControl,
     GrantsPolicies,
     ResourcePolicy,
@@ -324,8 +365,24 @@ class Checks(Protocol):
     def alarm_ids(self) -> list[str]: ...
 
 
+class Lints(Protocol):
+    """What a kind's lint hook may use (implemented by the linter, ``runtime/check/lint.py``):
+    the model and the finding sink; ``rule`` is a static rule id."""
+
+    @property
+    def model(self) -> Model: ...
+
+    def add(self, rule: str, path: PathKey, message: str, *, node: str) -> None: ...
+
+    def async_callers(self, node_id: str) -> Iterator[tuple[int, Edge]]:
+        """Asynchronous edges into ``node_id``, with their index, except from
+        :attr:`Capability.async_fanout` kinds: their own hooks check their deliveries."""
+        ...
+
+
 P = TypeVar("P", bound=KindParams)
 Hook = Callable[[Checks, "PathKey", Node], None]
+LintHook = Callable[[Lints, "PathKey", Node], None]
 
 
 def check_zones(checks: Checks, path: PathKey, params: Zonal) -> None:
@@ -372,6 +429,8 @@ class KindSpec:
     conditions: tuple[str, ...] = ()
     capabilities: frozenset[Capability] = frozenset()
     validate: Hook | None = None
+    lint: LintHook | None = None
+    """Kind-specific static rules, run by ``archgen check`` (``lints.add``)."""
     behavior: str | None = None
     """``"module:Class"`` of its runtime behavior, imported by the runtime only."""
     node_class_name: str = ""
@@ -432,13 +491,15 @@ def kind(
     conditions: tuple[str, ...] = (),
     capabilities: frozenset[Capability] | set[Capability] = frozenset(),
     validate: Callable[[Checks, PathKey, Node, P], None] | None = None,
+    lint: Callable[[Lints, PathKey, Node, P], None] | None = None,
     behavior: str | None = None,
     node_class_name: str = "",
     order: int = 1000,
     mermaid_shape: tuple[str, str] | None = None,
     screen_order: int = 100,
 ) -> KindSpec:
-    """Declare a kind. ``validate`` receives the node's params already narrowed to ``P``."""
+    """Declare a kind. ``validate`` and ``lint`` receive the node's params already narrowed
+    to ``P``."""
     hook: Hook | None = None
     if validate is not None:
         typed = validate
@@ -446,6 +507,14 @@ def kind(
         def hook(checks: Checks, path: PathKey, node: Node) -> None:
             assert isinstance(node.params, params)
             typed(checks, path, node, node.params)
+
+    lint_hook: LintHook | None = None
+    if lint is not None:
+        typed_lint = lint
+
+        def lint_hook(lints: Lints, path: PathKey, node: Node) -> None:
+            assert isinstance(node.params, params)
+            typed_lint(lints, path, node, node.params)
 
     return KindSpec(
         name=name,
@@ -459,6 +528,7 @@ def kind(
         conditions=conditions,
         capabilities=frozenset(capabilities),
         validate=hook,
+        lint=lint_hook,
         behavior=behavior,
         node_class_name=node_class_name,
         order=order,

@@ -21,7 +21,14 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from archgen.model.errors import SetupError
-from archgen.model.kind import FIELD_CAPABILITIES, Capability, KindParams, KindSpec, Node
+from archgen.model.kind import (
+    FIELD_CAPABILITIES,
+    Capability,
+    KindParams,
+    KindSpec,
+    Node,
+    StartsSessions,
+)
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -104,6 +111,10 @@ def check(obj: object, name: str, where: str) -> KindSpec:
                 raise KindError(
                     f"kind '{name}': {capability.__name__} needs params field(s) {missing}"
                 )
+    if obj.has(Capability.traffic_source) and not issubclass(obj.params, StartsSessions):
+        raise KindError(
+            f"kind '{name}': a traffic_source kind's params need the StartsSessions mixin"
+        )
     return obj
 
 

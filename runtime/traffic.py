@@ -17,8 +17,7 @@ from itertools import accumulate
 from typing import Any
 
 from archgen.model.flows import FlowPlan
-from archgen.model.kind import Capability
-from archgen.model.kinds import ClientParams
+from archgen.model.kind import Capability, StartsSessions
 from archgen.model.registry import has
 from archgen.model.schema import Journey, Scenario
 from archgen.runtime.behavior import Call, Session, Trace
@@ -113,7 +112,7 @@ class Traffic:
         self.resolver: dict[str, tuple[str, str] | None] = {}
         for client in clients:
             node = model.nodes_by_id[client]
-            assert isinstance(node.params, ClientParams)
+            assert isinstance(node.params, StartsSessions)  # the registry requires it
             locations = node.params.locations
             self.locations[client] = (
                 [loc.id for loc in locations],

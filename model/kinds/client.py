@@ -19,7 +19,7 @@ from archgen.model.kind import (
     Checks,
     KindParams,
     Node,
-    UserLocations,
+    StartsSessions,
     kind,
 )
 from archgen.model.loader import PathKey
@@ -37,7 +37,7 @@ class ClientLocation(Strict):
     )
 
 
-class ClientParams(KindParams, UserLocations):
+class ClientParams(KindParams, StartsSessions):
     """Settings of the users' devices: where they are and how long they think."""
 
     locations: tuple[ClientLocation, ...] = Field(

@@ -18,11 +18,12 @@ from archgen.model.kind import (
     Capability,
     Checks,
     KindParams,
+    Lints,
     Node,
+    OrderedQueue,
     Ref,
     kind,
 )
-from archgen.model.kinds.sqs import SqsParams
 from archgen.model.loader import PathKey
 
 MAX_CONCURRENCY = 100_000
@@ -138,8 +139,7 @@ def _validate(checks: Checks, path: PathKey, node: Node, params: LambdaParams) -
             "an SQS event source (Lambda polls the queue)",
         )
         queue = checks.params_of(source.queue)
-        assert isinstance(queue, SqsParams)
-        if queue.fifo and source.batch_size > 10:
+        if isinstance(queue, OrderedQueue) and queue.fifo and source.batch_size > 10:
             checks.report(
                 (*path, "event_source", "batch_size"),
                 "a FIFO queue event source takes batches of at most 10",
@@ -148,6 +148,21 @@ def _validate(checks: Checks, path: PathKey, node: Node, params: LambdaParams) -
     failure_path = (*path, "async_invocation", "on_failure")
     if checks.node_ref(failure_path, on_failure, "sqs", "sns", "lambda") and on_failure:
         checks.edge_ref(failure_path, node.id, on_failure, "an on-failure destination")
+
+
+def _lint(lints: Lints, path: PathKey, node: Node, params: LambdaParams) -> None:
+    """``dlq``: an event invoked asynchronously that fails every retry needs somewhere to go."""
+    del path
+    if params.async_invocation.on_failure is not None:
+        return
+    for index, edge in lints.async_callers(node.id):
+        lints.add(
+            "dlq",
+            ("edges", index),
+            f"Lambda '{node.id}' is invoked asynchronously by '{edge.source}' but has no "
+            "async_invocation.on_failure destination: events that fail every retry are lost",
+            node=node.id,
+        )
 
 
 SPEC = kind(
@@ -164,4 +179,5 @@ SPEC = kind(
     capabilities={Capability.runs_code, Capability.emits_metrics, Capability.consumer},
     behavior="archgen.runtime.behaviors.lambda_:Lambda",
     validate=_validate,
+    lint=_lint,
 )

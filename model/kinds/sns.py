@@ -19,6 +19,7 @@ from archgen.model.kind import (
     Checks,
     EncryptableAtRest,
     KindParams,
+    Lints,
     Node,
     Ref,
     kind,
@@ -83,6 +84,21 @@ def _validate(checks: Checks, path: PathKey, node: Node, params: SnsParams) -> N
             checks.edge_ref(dlq_path, node.id, dlq, "a subscription's dead-letter queue")
 
 
+def _lint(lints: Lints, path: PathKey, node: Node, params: SnsParams) -> None:
+    """``dlq``: an asynchronous subscription drops what runs out of retries without a DLQ."""
+    for index, sub in enumerate(params.subscriptions):
+        edge = lints.model.edge(node.id, sub.endpoint)
+        if edge is None or not edge.is_async or sub.dead_letter_queue is not None:
+            continue
+        lints.add(
+            "dlq",
+            (*path, "subscriptions", index),
+            f"SNS subscription of '{node.id}' to '{sub.endpoint}' has no dead_letter_queue: "
+            "deliveries that run out of retries are discarded",
+            node=node.id,
+        )
+
+
 SPEC = kind(
     "sns",
     SnsParams,
@@ -96,4 +112,5 @@ SPEC = kind(
     capabilities={Capability.async_fanout, Capability.data_store},
     behavior="archgen.runtime.behaviors.sns:Sns",
     validate=_validate,
+    lint=_lint,
 )

@@ -18,13 +18,14 @@ from archgen.model.kind import (
     EncryptableAtRest,
     KindParams,
     Node,
+    OrderedQueue,
     Ref,
     kind,
 )
 from archgen.model.loader import PathKey
 
 
-class SqsParams(KindParams, EncryptableAtRest):
+class SqsParams(KindParams, EncryptableAtRest, OrderedQueue):
     """Settings of an SQS queue."""
 
     fifo: bool = Field(False, description="FIFO queue: ordered per message group, deduplicated.")

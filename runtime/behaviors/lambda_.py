@@ -33,8 +33,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from archgen.model.kind import Capability, KindParams
-from archgen.model.kinds import LambdaParams, SqsParams
+from archgen.model.kind import Capability, KindParams, OrderedQueue
+from archgen.model.kinds import LambdaParams
 from archgen.model.registry import has
 from archgen.runtime.behavior import (
     Behavior,
@@ -355,7 +355,7 @@ class Lambda(Behavior):
         batch.failed += 1
         assert self.source is not None
         queue = self._queue_params()
-        fifo = isinstance(queue, SqsParams) and queue.fifo
+        fifo = queue is not None and isinstance(queue, OrderedQueue) and queue.fifo
         if not self.source.report_batch_item_failures:
             # The function raises: the whole batch goes back to the queue.
             self.failed_messages += len(batch.deliveries) - batch.index

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from archgen.model import LoadedModel
-from archgen.model import kinds as k
 from archgen.model.base import Classification
 from archgen.model.errors import did_you_mean
 from archgen.model.kind import (
@@ -25,7 +24,7 @@ from archgen.model.kind import (
     Reference,
 )
 from archgen.model.registry import has, kinds
-from archgen.model.schema import AnyNode, Model, Protocol
+from archgen.model.schema import AnyNode, Edge, Model, Protocol
 from archgen.runtime.check import access
 from archgen.runtime.check.report import FindingSink, Scope
 from archgen.runtime.check.rules import STATIC_RULES
@@ -54,12 +53,36 @@ class _Linter:
         self.iam_edges_allowed()
         self.iam_least_privilege()
         self.dead_letters()
+        self.kind_rules()
         self.participation()
         self.slos()
         self.lint_ignores()
 
     def node_path(self, node_id: str, *rest: str | int) -> tuple[str | int, ...]:
         return ("nodes", self.node_index[node_id], *rest)
+
+    # -- what a kind's lint hook uses (``archgen.model.kind.Lints``)
+
+    def add(self, rule: str, path: tuple[str | int, ...], message: str, *, node: str) -> None:
+        self.sink.add(rule, path, message, node=node)
+
+    def async_callers(self, node_id: str) -> Iterator[tuple[int, Edge]]:
+        nodes = self.model.nodes_by_id
+        for index, edge in enumerate(self.model.edges):
+            if (
+                edge.target == node_id
+                and edge.is_async
+                and not has(nodes[edge.source].kind, Capability.async_fanout)
+            ):
+                yield index, edge
+
+    def kind_rules(self) -> None:
+        """The static rules a kind declares (``KindSpec.lint``)."""
+        specs = kinds()
+        for node in self.model.nodes:
+            hook = specs[node.kind].lint
+            if hook is not None:
+                hook(self, self.node_path(node.id, "params"), node)
 
     # -- perimeter
 
@@ -164,7 +187,7 @@ class _Linter:
             if edge.protocol is not Protocol.aws_api:
                 continue
             caller, target = nodes[edge.source], nodes[edge.target]
-            service = k.KINDS[target.kind].iam_service
+            service = kinds()[target.kind].iam_service
             if service is None:
                 continue
             if caller.role is None:
@@ -235,35 +258,10 @@ class _Linter:
                 node=queue.id,
             )
 
-        for index, edge in enumerate(self.model.edges):
-            if not edge.is_async:
-                continue
-            source, target = nodes[edge.source], nodes[edge.target]
-            if isinstance(source.params, k.SnsParams):
-                for s_index, sub in enumerate(source.params.subscriptions):
-                    if sub.endpoint == target.id and sub.dead_letter_queue is None:
-                        self.sink.add(
-                            "dlq",
-                            self.node_path(source.id, "params", "subscriptions", s_index),
-                            f"SNS subscription of '{source.id}' to '{target.id}' "
-                            "has no dead_letter_queue: deliveries that run out of "
-                            "retries are discarded",
-                            node=source.id,
-                        )
-            elif has(target.kind, Capability.queue):
-                queue_needs_dlq(target, f"receives async edge {edge.source} -> {edge.target}")
-            elif (
-                isinstance(target.params, k.LambdaParams)
-                and target.params.async_invocation.on_failure is None
-            ):
-                self.sink.add(
-                    "dlq",
-                    ("edges", index),
-                    f"Lambda '{target.id}' is invoked asynchronously by "
-                    f"'{edge.source}' but has no async_invocation.on_failure "
-                    "destination: events that fail every retry are lost",
-                    node=target.id,
-                )
+        for queue in self.model.nodes:
+            if has(queue.kind, Capability.queue):
+                for _, edge in self.async_callers(queue.id):
+                    queue_needs_dlq(queue, f"receives async edge {edge.source} -> {edge.target}")
         for node in self.model.nodes:
             consumed = node.params.consumed_queue()
             if consumed is not None and has(nodes[consumed].kind, Capability.queue):
@@ -278,8 +276,8 @@ class _Linter:
             what = kinds()[node.kind].title
             for ref in _dead_letters(node):
                 path, dlq = ("params", *ref.path), ref.target
-                edge = self.model.edge(node.id, dlq)
-                if edge is not None and "Redrive" in edge.operations:
+                edge = self.model.declared_edge(node.id, dlq)  # as the run finds it
+                if edge is not None and edge.carries("Redrive"):
                     continue
                 self.sink.add(
                     "dlq",

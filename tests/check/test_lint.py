@@ -208,6 +208,39 @@ def test_async_lambda_without_failure_destination(tickets_text: str) -> None:
     ]
 
 
+def test_sns_subscription_without_dlq_is_the_topics_finding(tickets_text: str) -> None:
+    """SNS's own lint hook reports the subscription; the Lambda it invokes asynchronously
+    needs no on_failure destination of its own for it (a fan-out checks its deliveries)."""
+    text = mutate(
+        tickets_text,
+        "  - id: worker-role\n",
+        "  - {id: alerts, kind: sns, group: eu-west-1, params: {kms_key: data-key, "
+        "subscriptions: [{endpoint: worker, protocol: lambda}]}}\n  - id: worker-role\n",
+    )
+    text = mutate(
+        text,
+        "  - {from: orders, to: orders-dlq,",
+        "  - {from: app, to: alerts, operations: [Publish], protocol: aws-api, mode: async}\n"
+        "  - {from: alerts, to: worker, operations: [Invoke], protocol: aws-api, mode: async}\n"
+        "  - {from: orders, to: orders-dlq,",
+    )
+    line = line_of(text, "subscriptions: [{endpoint: worker")
+    column = text.splitlines()[line - 1].index("{endpoint: worker") + 1
+    assert only(text, "dlq") == [
+        f"error: tickets.yaml:{line}:{column}: nodes[11].params.subscriptions[0]: [dlq] SNS "
+        "subscription of 'alerts' to 'worker' has no dead_letter_queue: deliveries that run "
+        "out of retries are discarded"
+    ]
+    with_dlq = mutate(text, "protocol: lambda}", "protocol: lambda, dead_letter_queue: orders-dlq}")
+    with_dlq = mutate(
+        with_dlq,
+        "  - {from: orders, to: orders-dlq,",
+        "  - {from: alerts, to: orders-dlq, operations: [Redrive], protocol: aws-api}\n"
+        "  - {from: orders, to: orders-dlq,",
+    )
+    assert only(with_dlq, "dlq") == []
+
+
 def test_node_outside_every_flow(tickets_text: str) -> None:
     text = mutate(
         tickets_text,

@@ -6,10 +6,18 @@ from __future__ import annotations
 import typing
 from pathlib import Path
 
+import pytest
 from pydantic import BaseModel
 
 from archgen.model import registry
-from archgen.model.kind import Capability, KindSpec
+from archgen.model.kind import (
+    Capability,
+    KindParams,
+    KindSpec,
+    OrderedQueue,
+    StartsSessions,
+    kind,
+)
 
 KINDS_DIR = Path(__file__).parents[2] / "model" / "kinds"
 
@@ -136,3 +144,28 @@ def test_references_name_what_a_node_relies_on_and_watches() -> None:
         (("metrics", 0, "node"), "web", "watches"),
         (("alarms", 0, "actions", 0, "target"), "web", "supports"),
     ]
+
+
+def test_field_capabilities_and_lint_hooks_of_the_built_in_kinds() -> None:
+    specs = registry.kinds()
+    assert [n for n, s in specs.items() if issubclass(s.params, StartsSessions)] == ["client"]
+    assert [n for n, s in specs.items() if issubclass(s.params, OrderedQueue)] == ["sqs"]
+    assert [n for n, s in specs.items() if s.lint is not None] == ["lambda", "sns"]
+
+
+def test_a_traffic_source_must_start_sessions() -> None:
+    class Beacon(KindParams):
+        pass
+
+    spec = kind(
+        "beacon",
+        Beacon,
+        title="Beacon",
+        category="edge",
+        capabilities={Capability.traffic_source},
+    )
+    with pytest.raises(registry.KindError) as raised:
+        registry.check(spec, "beacon", "test")
+    assert str(raised.value) == (
+        "kind 'beacon': a traffic_source kind's params need the StartsSessions mixin"
+    )
