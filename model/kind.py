@@ -279,6 +279,11 @@ class Capability(StrEnum):
     """An identity other nodes name as their ``role`` (was ``"iam_role"``)."""
     key = "key"
     """An encryption key that ``kms_key`` and ``encrypted_with`` name (was ``"kms"``)."""
+    outside_aws = "outside_aws"
+    """Not an AWS resource (users' devices, partners, recipients): diagrams draw it outside
+    the AWS Cloud box."""
+    scaling_group = "scaling_group"
+    """Runs as an Auto Scaling group: diagrams draw it in AWS's dashed orange group box."""
     consumer = "consumer"
     """Takes work off others and can crash mid-task: the ``consumer_crash`` fault's target
     (was ``"lambda", "ec2"``)."""

@@ -102,6 +102,17 @@ class Group(Strict):
         description="AWS name of a region or zone (us-east-1, use1-az1); defaults to id.",
     )
     description: Text = Field("", description="What the group holds, shown on its page.")
+    public: bool = Field(
+        False,
+        description="Subnets only: routes to an internet gateway. Diagrams draw a public "
+        "subnet green and a private one teal, as AWS does.",
+    )
+
+    @model_validator(mode="after")
+    def _public_subnet(self) -> Group:
+        if self.public and self.kind is not GroupKind.subnet:
+            raise ValueError(f"public applies to subnets, not to a {self.kind.value} group")
+        return self
 
     @property
     def title(self) -> str:

@@ -11,14 +11,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from archgen.renderers.base import Renderer
+from archgen.renderers.group_style import cluster_attrs
+from archgen.renderers.story import edge_label, graph_label, story_classes
 from archgen.renderers.views import ComputedView, ViewEdge, ViewNode, kind_title
 from archgen.renderers.wrap import wrap_list, wrap_words
 
 if TYPE_CHECKING:
     from archgen.model.schema import Model
 
-CLUSTER_COLOURS = ("#E5F5FD", "#EBF3E7", "#ECE8F6", "#FDF7E3")
-"""diagrams' cluster backgrounds, by depth."""
 
 RELATION_STYLE = {
     "call": "",
@@ -27,7 +27,7 @@ RELATION_STYLE = {
     "encrypts": 'color="#B7950B", fontcolor="#B7950B", style=dotted, arrowhead=diamond',
 }
 CONDITIONAL_COLOUR = "#D35400"
-LAYOUT_REVISION = 4
+LAYOUT_REVISION = 6
 """Bump when the DOT of an unchanged view changes: cached renders are keyed by it."""
 LABEL_WIDTH = 16
 """Characters per line of a node label; diagrams' nodes are 1.4 in wide."""
@@ -36,20 +36,24 @@ NODE_FONT = 13
 CHAR_EM = 0.56
 """A generous average character width (em): a node is as wide as its longest label line,
 so labels never spill over a neighbour (Graphviz keeps fixed-size nodes apart, not labels)."""
+NEWRANK = ", newrank=true"
+"""Region and security views rank all nodes at once, not cluster by cluster: users and
+partners in one "outside" group then sit at both ends, not in a last column (measured:
+region 2353 → 2194 wide). Not for flows: there it stacked fan-out edge labels."""
 STAGGER = 3
 """Rows the security view spreads guarded nodes over."""
-EDGE_LABEL_WIDTH = 24
+EDGE_LABEL_WIDTH = 18
 """Characters per line of an edge label: operations are listed a few per line."""
 
 GRAPH_ATTRS = (
     'fontname="Sans-Serif", fontsize=15, fontcolor="#2D3436", labelloc=t, pad=0.4, '
-    "splines=spline, nodesep=0.6, ranksep=0.7"
+    "splines=spline, nodesep=0.6, ranksep=0.5"
 )
 NODE_ATTRS = (
     f"shape=none, fixedsize=true, width={NODE_WIDTH}, height=1.9, labelloc=b, imagescale=true, "
     f'imagepos=tc, fontname="Sans-Serif", fontsize={NODE_FONT}, fontcolor="#2D3436"'
 )
-EDGE_ATTRS = 'color="#7B8894", fontcolor="#2D3436", fontname="Sans-Serif", fontsize=12'
+EDGE_ATTRS = 'color="#7B8894", fontcolor="#2D3436", fontname="Sans-Serif", fontsize=13'
 
 
 def quote(text: str) -> str:
@@ -68,18 +72,20 @@ def wrap(label: str, width: int = LABEL_WIDTH) -> list[str]:
 
 def dot_source(view: ComputedView, icon: Callable[[str], str]) -> str:
     """The DOT text of ``view``; ``icon(kind)`` names each kind's image (relative path)."""
+    badges = bool(view.chapters)
     lines = [
         f"// archgen view {view.id}: {view.kind}. Icons are relative to diagrams' resources/",
         "// folder: dot -Gimagepath=<site-packages>/resources -Tsvg this.dot",
         f"digraph {quote(view.id)} {{",
-        f"  graph [id={quote('view-' + view.id)}, label={quote(view.title)}, {GRAPH_ATTRS}, "
-        f"rankdir={_rankdir(view)}];",
+        f"  graph [id={quote('view-' + view.id)}, "
+        f"label={graph_label(view) if badges else quote(view.title)}, {GRAPH_ATTRS}, "
+        f"rankdir={_rankdir(view)}{NEWRANK if view.kind in {'region', 'security'} else ''}];",
         f"  node [{NODE_ATTRS}];",
         f"  edge [{EDGE_ATTRS}];",
     ]
     lines += _cluster_lines(view, None, icon, depth=0, indent="  ")
     levels = _levels(view) if view.kind == "security" else {}
-    lines += [f"  {_edge(edge, levels)}" for edge in view.edges]
+    lines += [f"  {_edge(edge, levels, badges)}" for edge in view.edges]
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -120,12 +126,11 @@ def _cluster_lines(
 ) -> list[str]:
     lines = [indent + _node(node, icon) for node in view.nodes_in(parent)]
     for cluster in view.children(parent):
-        colour = CLUSTER_COLOURS[depth % len(CLUSTER_COLOURS)]
         lines.append(f"{indent}subgraph {quote('cluster_' + cluster.id)} {{")
         lines.append(
             f"{indent}  graph [id={quote('cluster-' + cluster.id)}, "
-            f"label={quote(cluster.label)}, tooltip={quote(cluster.kind)}, style=rounded, "
-            f'bgcolor="{colour}", pencolor="#AEB6BE", labeljust=l, margin=16, fontsize=13];'
+            f"{cluster_attrs(cluster, icon)}, tooltip={quote(cluster.kind)}, "
+            "labeljust=l, margin=16, fontsize=13];"
         )
         lines += _cluster_lines(view, cluster.id, icon, depth + 1, indent + "  ")
         lines.append(f"{indent}}}")
@@ -145,9 +150,15 @@ def _node(node: ViewNode, icon: Callable[[str], str]) -> str:
     )
 
 
-def _edge(edge: ViewEdge, levels: dict[str, int]) -> str:
-    label = "\n".join(wrap_list(edge.label.split(", "), EDGE_LABEL_WIDTH))
-    attrs = [f"id={quote('edge-' + edge.id)}", f"label={quote(label)}"]
+def _edge(edge: ViewEdge, levels: dict[str, int], badges: bool = False) -> str:
+    lines = wrap_list(edge.label.split(", "), EDGE_LABEL_WIDTH)
+    if badges and edge.story_steps:
+        label = edge_label(edge.story_steps, lines)
+    else:
+        label = quote("\n".join(lines))
+    attrs = [f"id={quote('edge-' + edge.id)}", f"label={label}"]
+    if edge.story_steps:
+        attrs.append(f"class={quote(story_classes(edge))}")
     style = RELATION_STYLE[edge.relation]
     if style:
         attrs.append(style)

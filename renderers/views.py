@@ -8,7 +8,7 @@ the same views, whatever the order of its lists.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal, Protocol, TypeVar
 
 from archgen.model.errors import InputError, did_you_mean
@@ -18,6 +18,7 @@ from archgen.model.kind import Capability, EncryptableAtRest, Protects
 from archgen.model.kinds import KINDS
 from archgen.model.registry import kinds
 from archgen.model.schema import AnyNode, Edge, Flow, GroupKind, Model
+from archgen.renderers.groups import aws_boxes
 
 ViewKind = Literal["overview", "region", "flow", "story_step", "security", "custom"]
 Relation = Literal["call", "protects", "assumes", "encrypts"]
@@ -70,6 +71,8 @@ class ViewEdge:
     condition: str | None = None
     pulled: bool = False
     """The call goes the other way (``target`` polls ``source``): drawn as the data flows."""
+    story_steps: tuple[int, ...] = ()
+    """The story steps (``Flow.story_step``) whose flows make this call."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,8 @@ class ViewCluster:
     kind: str
     label: str
     parent: str | None
+    public: bool = False
+    """A public subnet (drawn green; a private one teal)."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,8 @@ class ComputedView:
     edges: tuple[ViewEdge, ...]
     clusters: tuple[ViewCluster, ...]
     steps: tuple[ViewStep, ...] = ()
+    chapters: tuple[tuple[int, str], ...] = ()
+    """The story's steps, numbered, with their flows' titles (the overview's legend)."""
 
     @property
     def node_ids(self) -> tuple[str, ...]:
@@ -174,7 +181,7 @@ def compute_view(model: Model, view_id: str) -> ComputedView:
 
 
 def _overview(model: Model) -> ComputedView:
-    return _assemble(
+    view = _assemble(
         model,
         view_id="overview",
         title=model.system.name,
@@ -183,6 +190,25 @@ def _overview(model: Model) -> ComputedView:
         members=[node.id for node in model.nodes],
         edges=_call_edges(model, model.edges),
     )
+    return replace(view, chapters=_chapters(model))
+
+
+def _chapters(model: Model) -> tuple[tuple[int, str], ...]:
+    titles: dict[int, list[str]] = {}
+    for flow in _sorted(model.flows):
+        if flow.story_step is not None:
+            titles.setdefault(flow.story_step, []).append(flow.title)
+    return tuple((number, "; ".join(titles[number])) for number in sorted(titles))
+
+
+def _story_steps(model: Model) -> dict[tuple[str, str], tuple[int, ...]]:
+    """Which story steps use each (caller, callee) pair."""
+    found: dict[tuple[str, str], set[int]] = {}
+    for flow in model.flows:
+        if flow.story_step is not None:
+            for step in flow.steps:
+                found.setdefault((step.source, step.target), set()).add(flow.story_step)
+    return {pair: tuple(sorted(numbers)) for pair, numbers in found.items()}
 
 
 def _region(model: Model, region_id: str) -> ComputedView:
@@ -369,6 +395,7 @@ def _steps(model: Model, flow: Flow) -> list[ViewStep]:
 
 
 def _call_edges(model: Model, edges: Iterable[Edge]) -> list[ViewEdge]:
+    story = _story_steps(model)
     return [
         ViewEdge(
             f"{edge.source}->{edge.target}",
@@ -377,6 +404,7 @@ def _call_edges(model: Model, edges: Iterable[Edge]) -> list[ViewEdge]:
             "call",
             edge.is_async,
             pulled=_pulls(model, edge.source, edge.target),
+            story_steps=story.get((edge.source, edge.target), ()),
         )
         for edge in edges
     ]
@@ -423,9 +451,19 @@ def _assemble(
         for node in (model.node(node_id) for node_id in ids)
     )
     cluster_ids = sorted({group for node in nodes for group in ancestors(model, node.group)})
-    clusters = tuple(
-        ViewCluster(group.id, group.kind.value, group.title, group.parent)
+    groups = tuple(
+        ViewCluster(group.id, group.kind.value, group.title, group.parent, group.public)
         for group in (model.groups_by_id[group_id] for group_id in cluster_ids)
+    )
+    nodes, boxes, parents = aws_boxes(model, nodes, groups)
+    clusters = tuple(
+        sorted(
+            (
+                *(replace(group, parent=parents[group.id]) for group in groups),
+                *(ViewCluster(box.id, box.kind, box.label, box.parent) for box in boxes),
+            ),
+            key=lambda cluster: cluster.id,
+        )
     )
     ordered_edges = edges if kind == "flow" else sorted(edges, key=_edge_order)
     return ComputedView(

@@ -70,7 +70,7 @@ SPEC = kind(
     order=10,
     summary="Users' devices, spread over locations.",
     icon=("diagrams.aws.general", "Users"),
-    capabilities={Capability.traffic_source},
+    capabilities={Capability.traffic_source, Capability.outside_aws},
     behavior="archgen.runtime.behaviors.client:Client",
     validate=_validate,
 )

@@ -130,7 +130,12 @@ SPEC = kind(
     icon=("diagrams.aws.compute", "EC2AutoScaling"),
     arn=Arn("autoscaling", "autoScalingGroup:*:autoScalingGroupName/{id}"),
     iam_service="autoscaling",
-    capabilities={Capability.runs_code, Capability.emits_metrics, Capability.consumer},
+    capabilities={
+        Capability.runs_code,
+        Capability.emits_metrics,
+        Capability.consumer,
+        Capability.scaling_group,
+    },
     behavior="archgen.runtime.behaviors.ec2:Ec2Fleet",
     validate=_validate,
 )

@@ -12,6 +12,7 @@ from archgen.model.base import (
     ms,
 )
 from archgen.model.kind import (
+    Capability,
     KindParams,
     kind,
 )
@@ -65,6 +66,7 @@ SPEC = kind(
     order=180,
     summary="Something outside the system: a partner's API, email or SMS recipients, an operator.",
     icon=("diagrams.aws.general", "GenericOfficeBuilding"),
+    capabilities={Capability.outside_aws},
     behavior="archgen.runtime.behaviors.external:External",
     mermaid_shape=('(["', '"])'),
 )

@@ -100,7 +100,8 @@ def test_browser_draws_the_icons(mini: LoadedModel, photo: LoadedModel) -> None:
             }
         finally:
             browser.close()
-    assert len(shares["overview"]) == len(mini.model.nodes)
+    # One icon per node, and the group icons of the VPC, both subnets and the Auto Scaling group.
+    assert len(shares["overview"]) == len(mini.model.nodes) + 4
     for name in ("overview", "flow"):
         assert shares[name], name
         assert min(shares[name]) > 0.08, (name, shares[name])

@@ -45,7 +45,15 @@ def test_flow_view_numbers_steps_and_marks_async_and_conditions(mini: LoadedMode
         ("6. GetObject [if cache_hit]", False, "cache_hit"),
     ]
     assert [step.parent for step in view.steps] == [None, None, 2, 3, 4, 2]
-    assert [c.id for c in view.clusters] == ["use1", "vpc-use1"]
+    assert [(c.id, c.parent) for c in view.clusters] == [
+        ("asg:web", "az:vpc-use1:use1-az1+use1-az2"),
+        ("aws:cloud", None),
+        ("az:vpc-use1:use1-az1+use1-az2", "vpc-use1"),
+        ("use1", "aws:cloud"),
+        ("use1-az1", "vpc-use1"),
+        ("use1-public", "use1-az1"),
+        ("vpc-use1", "use1"),
+    ]
     checkout = compute_view(mini.model, "flow-checkout")
     assert [e.step for e in checkout.edges if e.is_async] == [4, 8, 9]
 
@@ -216,3 +224,71 @@ def test_icons_follow_the_engine_and_the_declared_appearance(reference: LoadedMo
     }
     assert RdsParams(engine="postgres").icon() is None  # plain RDS keeps the kind's icon
     assert (resources_dir() / icon_path("diagrams.aws.database:Aurora")).is_file()
+
+
+def test_groups_drawn_the_aws_way(mini: LoadedModel) -> None:
+    view = compute_view(mini.model, "overview")
+    clusters = {c.id: c for c in view.clusters}
+    groups = {n.id: n.group for n in view.nodes}
+    # Users and recipients stay outside the AWS Cloud box; everything AWS runs is in it.
+    assert (groups["shoppers"], groups["mail"]) == (None, None)
+    assert (groups["dns"], groups["web-role"]) == ("aws:cloud", "aws:cloud")
+    assert (clusters["use1"].parent, clusters["euw1"].parent) == ("aws:cloud", "aws:cloud")
+    # A fleet spread over two zones sits in a box of both zones, in its Auto Scaling group.
+    assert groups["web"] == "asg:web"
+    assert clusters["asg:web"].kind == "auto_scaling_group"
+    zones = clusters["az:vpc-use1:use1-az1+use1-az2"]
+    assert (zones.kind, zones.label, zones.parent) == (
+        "availability_zone",
+        "use1-az1 · use1-az2",
+        "vpc-use1",
+    )
+    # A node declared in a zone's subnet is drawn there; the subnet says public or private.
+    assert groups["orders-db"] == "use1-private"
+    assert (clusters["use1-public"].public, clusters["use1-private"].public) == (True, False)
+    dot = render_view(mini.model, view, "dot").decode("utf-8")
+    subnet = next(line for line in dot.splitlines() if 'id="cluster-use1-public"' in line)
+    assert 'color="#7AA116"' in subnet
+    assert 'IMG SRC="aws/network/public-subnet.png"' in subnet
+    private = next(line for line in dot.splitlines() if 'id="cluster-use1-private"' in line)
+    assert 'color="#00A4A6"' in private
+    assert "private-subnet.png" in private
+    asg = next(line for line in dot.splitlines() if 'id="cluster-asg:web"' in line)
+    assert 'style="dashed", color="#ED7100"' in asg
+    vpc = next(line for line in dot.splitlines() if 'id="cluster-vpc-use1"' in line)
+    assert 'style="solid", color="#8C4FFF"' in vpc
+    assert "aws/network/vpc.png" in vpc
+    region = next(line for line in dot.splitlines() if 'id="cluster-use1"' in line)
+    assert 'style="dashed", color="#00A4A6"' in region
+
+
+def test_outside_only_view_has_no_aws_cloud_box(mini: LoadedModel) -> None:
+    from archgen.renderers.groups import AWS_CLOUD, aws_boxes
+
+    shoppers = [n for n in compute_view(mini.model, "overview").nodes if n.id == "shoppers"]
+    placed, boxes, parents = aws_boxes(mini.model, shoppers, ())
+    assert (placed, boxes, parents) == (tuple(shoppers), (), {})
+    assert AWS_CLOUD not in {n.group for n in placed}
+
+
+def test_overview_numbers_the_story_steps(reference: LoadedModel) -> None:
+    view = compute_view(reference.model, "overview")
+    assert view.chapters[:3] == (
+        (1, "Open the app"),
+        (2, "Search for a product"),
+        (3, "Load product images"),
+    )
+    assert len(view.chapters) == 8
+    steps = {edge.id: edge.story_steps for edge in view.edges}
+    assert steps["web-use1->catalog-db"] == (2, 4, 7)
+    assert steps["cdn->product-images"] == (1, 3)
+    assert steps["order-events->notifications-dlq"] == ()  # a redrive no flow tells
+    dot = render_view(reference.model, view, "dot").decode("utf-8")
+    line = next(x for x in dot.splitlines() if 'id="edge-web-use1->catalog-db"' in x)
+    assert 'class="story-2 story-4 story-7"' in line
+    assert line.count('BGCOLOR="#232F3E"') == 3  # one numbered badge per step
+    assert "Search for a product</FONT>" in dot.split("node [")[0]  # the legend
+    # Views without chapters keep a plain title and plain edge labels.
+    region = render_view(reference.model, "region-us-east-1", "dot").decode("utf-8")
+    assert "BGCOLOR" not in region
+    assert 'class="story-2 story-4 story-7"' in region
