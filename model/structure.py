@@ -146,35 +146,109 @@ def _got(value: Any) -> str:
 def salvage(
     document: Document, error: pydantic.ValidationError
 ) -> tuple[Model, dict[str, list[int]], frozenset[str]] | None:
-    """The model without the list items that failed, for a second, semantic pass.
+    """The model with its broken parts taken out, for a second, semantic pass.
 
-    Returns the model, for each pruned section the original index of every kept item, and
-    the ids of the dropped items; ``None`` when the failure is not confined to list items.
+    A field that fails is removed from its item (its default then applies), so that the
+    item's other fields are still checked: a node with an unknown parameter and a dangling
+    ``kms_key`` gets both problems in one pass. An item that is still broken without such
+    fields (a required field failed) is left out whole. Returns the model, for each pruned
+    section the original index of every kept item, and the ids of the items left out;
+    ``None`` when the failure is not confined to list items.
     """
+    import copy
+
     from archgen.model.schema import Model
 
     data = document.data
+    pruned = copy.deepcopy(dict(data))
     broken: dict[str, set[int]] = {}
-    for item in error.errors(include_url=False):
-        loc = item["loc"]
-        if len(loc) < 2 or not isinstance(loc[1], int) or not isinstance(data.get(loc[0]), list):
-            return None
-        broken.setdefault(str(loc[0]), set()).add(loc[1])
-    pruned = dict(data)
-    kept: dict[str, list[int]] = {}
-    dropped: set[str] = set()
-    for section, indexes in broken.items():
-        items = data[section]
-        kept[section] = [i for i in range(len(items)) if i not in indexes]
-        pruned[section] = [items[i] for i in kept[section]]
-        dropped.update(
-            str(items[i]["id"]) for i in indexes if isinstance(items[i], dict) and "id" in items[i]
-        )
-    try:
-        model = Model.model_validate(pruned)
-    except pydantic.ValidationError:
+    errors = error.errors(include_url=False)
+    for _ in range(_REPAIR_ROUNDS):
+        for item in errors:
+            loc = item["loc"]
+            if len(loc) < 2 or not isinstance(loc[1], int):
+                return None
+            if not isinstance(data.get(loc[0]), list):
+                return None
+            section, index = str(loc[0]), loc[1]
+            if index in broken.get(section, ()):
+                continue
+            if not _remove_field(pruned, loc, item["type"]):
+                broken.setdefault(section, set()).add(index)
+        try:
+            model = Model.model_validate(_without(pruned, broken))
+        except pydantic.ValidationError as again:
+            errors = _reindexed(again.errors(include_url=False), pruned, broken)
+            continue
+        break
+    else:
         return None
+    kept = {
+        section: [i for i in range(len(data[section])) if i not in indexes]
+        for section, indexes in broken.items()
+    }
+    dropped = {
+        str(data[section][i]["id"])
+        for section, indexes in broken.items()
+        for i in indexes
+        if isinstance(data[section][i], dict) and "id" in data[section][i]
+    }
     return model, kept, frozenset(dropped)
+
+
+_REPAIR_ROUNDS = 8
+"""Removing a field can reveal another problem (a required field it defaulted): a few rounds
+settle every model met; a model that does not settle gets no semantic pass."""
+
+
+def _remove_field(data: dict[str, Any], loc: tuple[int | str, ...], kind: str) -> bool:
+    """Remove the failing field at ``loc`` from its item; False when the item itself must go
+    (a required field is missing, or the failure is the item as a whole)."""
+    if kind in ("missing", "union_tag_invalid", "union_tag_not_found"):
+        return False
+    section, index = str(loc[0]), loc[1]
+    path, _, _ = _resolve(data[section][index], loc[2:], _item_class(section))
+    # The innermost mapping key on the path: a bad list element takes its list with it.
+    while path and not isinstance(path[-1], str):
+        path = path[:-1]
+    if not path or path[-1] in ("id", "kind"):
+        return False
+    parent: Any = data[section][index]
+    for part in path[:-1]:
+        parent = parent[part]
+    if not isinstance(parent, dict) or path[-1] not in parent:
+        return False
+    del parent[path[-1]]
+    return True
+
+
+def _item_class(section: str) -> Any:
+    from archgen.model.schema import Model
+
+    return _item_annotation(Model.model_fields[section].annotation)
+
+
+def _without(data: dict[str, Any], broken: dict[str, set[int]]) -> dict[str, Any]:
+    result = dict(data)
+    for section, indexes in broken.items():
+        result[section] = [item for i, item in enumerate(data[section]) if i not in indexes]
+    return result
+
+
+def _reindexed(errors: list[Any], data: dict[str, Any], broken: dict[str, set[int]]) -> list[Any]:
+    """``errors`` (of the model without the ``broken`` items) with the list indexes of the
+    full document again, so the next round prunes the right items."""
+    kept = {
+        section: [i for i in range(len(data[section])) if i not in indexes]
+        for section, indexes in broken.items()
+    }
+    result: list[Any] = []
+    for item in errors:
+        loc = item["loc"]
+        if len(loc) >= 2 and isinstance(loc[1], int) and str(loc[0]) in kept:
+            loc = (loc[0], kept[str(loc[0])][loc[1]], *loc[2:])
+        result.append({**item, "loc": loc})
+    return result
 
 
 RENAMED_FIELDS = {"article_step": "story_step", "catalogue": "items"}
