@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 
 import yaml
 from markupsafe import Markup
@@ -125,26 +126,35 @@ class _RuleExample:
     findings: str
     silence: str | None
     silence_yaml: str
+    scenario: str | None
 
 
+@cache
 def rule_examples() -> dict[str, _RuleExample]:
-    """Each static rule's example model, the findings its lint gives, and how to switch
-    them off (the lint-examples test holds these to what the linter does)."""
+    """Each rule's example model, what ``archgen check`` says of it (its lint, and for a
+    run rule the check of its scenario's run), and how to switch a static finding off
+    (the rule-examples test holds these to what the linter and the run do)."""
     from archgen.model import load_model_text
     from archgen.runtime.check import lint
-    from archgen.runtime.check.examples import EXAMPLES
+    from archgen.runtime.check.examples import EXAMPLES, RUN_EXAMPLES
+    from archgen.runtime.session import check
 
     result = {}
-    for rule, example in EXAMPLES.items():
+    for rule, example in {**EXAMPLES, **RUN_EXAMPLES}.items():
         loaded = load_model_text(example.model, "model.yaml")
-        findings = "\n".join(str(finding) for finding in lint(loaded).findings)
+        if example.scenario is None:
+            findings = lint(loaded).findings
+        else:
+            findings = check(loaded, scenarios=[example.scenario], jobs=1).findings
+        said = "\n".join(str(f) for f in findings if f.rule == rule)
         silence_yaml = ""
         if example.silence is not None:
-            snippet = [
-                {"id": example.silence, "lint_ignore": {rule: "why the rule does not apply here"}}
-            ]
+            reason = "why the rule does not apply here"
+            snippet = [{"id": example.silence, "lint_ignore": {rule: reason}}]
             silence_yaml = "nodes:\n" + _indent(yaml.safe_dump(snippet, sort_keys=False), "  ")
-        result[rule] = _RuleExample(example.model, findings + "\n", example.silence, silence_yaml)
+        result[rule] = _RuleExample(
+            example.model, said + "\n", example.silence, silence_yaml, example.scenario
+        )
     return result
 
 
@@ -171,6 +181,7 @@ def rules_page() -> str:
                 "findings": example.findings if example else "",
                 "silence": example.silence if example else None,
                 "silence_yaml": example.silence_yaml if example else "",
+                "scenario": example.scenario if example else None,
                 "why_not": _NOT_SILENCED,
             }
         )

@@ -1,8 +1,10 @@
-"""A minimal model that breaks each static rule, for the lint rules' reference page.
+"""A minimal model that breaks each static rule (and some run rules), for the check
+rules' reference page.
 
 Each example is a whole model file that breaks its rule and no other (a test lints every
-one and asserts exactly that; with the ``lint_ignore`` the page shows, the finding is
-switched off), so the page that prints them cannot show an example that no longer fits.
+one, and checks a run of the run rules' examples, and asserts exactly that; with the
+``lint_ignore`` the page shows, a static finding is switched off), so the page that prints
+them cannot show an example that no longer fits.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ class Example:
     """A model file whose lint finds this rule and nothing else."""
     silence: str | None
     """Node whose ``lint_ignore`` switches the finding off; None: the rule cannot be."""
+    scenario: str | None = None
+    """For a run rule: the scenario whose run breaks it."""
 
 
 _HEAD = """\
@@ -149,3 +153,64 @@ EXAMPLES: dict[str, Example] = {
         None,
     ),
 }
+
+
+_DAY = """\
+scenarios:
+  - id: day
+    title: A day
+    duration_s: 60
+    traffic: {sessions_per_s: 2, mix: {visitor: 1}}
+"""
+
+_JOURNEY = """\
+journeys:
+  - {id: visitor, title: Visitor, flows: [{flow: visit}]}
+"""
+
+RUN_EXAMPLES: dict[str, Example] = {
+    "slo": Example(
+        _model(
+            "  - id: api\n    kind: external\n"
+            "    params: {latency: {distribution: constant, mean_ms: 200}}\n",
+            _USERS_API,
+            _STEP,
+        ).replace("slo: {availability_percent: 99}", "slo: {latency: {threshold_ms: 100}}")
+        + _JOURNEY
+        + _DAY,
+        None,
+        "day",
+    ),
+    "encrypted-at-rest": Example(
+        _model(
+            _API
+            + _TABLE.replace(
+                "kind: dynamodb}",
+                "kind: dynamodb, lint_ignore: {kms-at-rest: the application encrypts}}",
+            ),
+            "  - {from: users, to: api, operations: [POST /details], data: card}\n"
+            "  - {from: api, to: table, operations: [PutItem], data: card}\n",
+            "      - {from: users, to: api, op: POST /details}\n"
+            "      - {from: api, to: table, op: PutItem}\n",
+        )
+        + _JOURNEY
+        + _DAY
+        + "invariants:\n  - {id: no-plaintext, rule: encrypted_at_rest, targets: [table]}\n",
+        None,
+        "day",
+    ),
+    "edge-coverage": Example(
+        _model(
+            _API + "  - {id: partner, kind: external}\n",
+            _USERS_API
+            + "  - {from: api, to: partner, operations: [GET /quote]}\n"
+            + "  - {from: partner, to: api, operations: [POST /callback], mode: async}\n",
+            _STEP + "      - {from: api, to: partner, op: GET /quote}\n",
+        )
+        + _JOURNEY
+        + _DAY,
+        None,
+        "day",
+    ),
+}
+"""Run rules' examples: ``archgen check`` of the scenario finds this rule and no other."""

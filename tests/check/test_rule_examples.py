@@ -1,5 +1,6 @@
 """The check rules page cannot lie: each static rule's example model (printed on the page)
-breaks that rule and no other, and the ``lint_ignore`` the page shows switches it off."""
+breaks that rule and no other, and the ``lint_ignore`` the page shows switches it off; each
+run rule's example, run and checked, breaks that rule and no other."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import yaml
 
 from archgen.model import load_model_text
 from archgen.runtime.check import STATIC_RULES, Finding, lint
-from archgen.runtime.check.examples import EXAMPLES
+from archgen.runtime.check.examples import EXAMPLES, RUN_EXAMPLES
+from archgen.runtime.check.rules import ALL_RULES
+from archgen.runtime.session import check
 
 REASON = "why the rule does not apply here"
 
@@ -54,3 +57,17 @@ def test_a_rule_said_not_to_be_silenced_is_not(rule: str) -> None:
     for node in yaml.safe_load(model)["nodes"]:
         findings = _findings(_with_ignore(model, node["id"], rule), rule)
         assert any(f.rule == rule and f.failing for f in findings), node["id"]
+
+
+@pytest.mark.parametrize("rule", list(RUN_EXAMPLES))
+def test_the_run_example_breaks_its_rule_and_no_other(rule: str) -> None:
+    example = RUN_EXAMPLES[rule]
+    assert ALL_RULES[rule].dynamic
+    assert example.scenario is not None
+    assert example.silence is None  # run rules cannot be switched off
+    loaded = load_model_text(example.model, f"{rule}.yaml")
+    report = check(loaded, scenarios=[example.scenario], jobs=1)
+    counted = [f for f in report.findings if f.suppressed is None]
+    assert counted
+    assert [f.rule for f in counted] == [rule] * len(counted)
+    assert [f.scope for f in counted] != ["lint"] * len(counted)

@@ -44,6 +44,7 @@ SOURCES: dict[str, list[tuple[str, str]]] = {
         ("excerpt", "runtime/check/lint.py"),
         ("excerpt", "runtime/check/lint.py"),
         ("excerpt", "tests/check/test_lint.py"),
+        ("excerpt", "runtime/check/examples.py"),
     ],
 }
 
@@ -177,7 +178,10 @@ def test_check_rule_page_names_real_rules_and_tests() -> None:
         "dynamic",
     ]
     assert "slo-declared" in STATIC_RULES
-    tests = (ROOT / "tests/check/test_lint.py").read_text(encoding="utf-8")
+    tests = "".join(
+        (ROOT / "tests/check" / name).read_text(encoding="utf-8")
+        for name in ("test_lint.py", "test_rule_examples.py")
+    )
     for test in re.findall(r"`(test_\w+)`", text):
         assert f"def {test}(" in tests
 

@@ -14,11 +14,11 @@ from archgen.commands.schema import schema_text
 from archgen.model import load_model, load_model_text, reference_model_path
 from archgen.model.registry import kinds
 from archgen.runtime.artefacts import ARTEFACTS, SCHEMA_VERSION
-from archgen.runtime.check.examples import EXAMPLES
+from archgen.runtime.check.examples import EXAMPLES, RUN_EXAMPLES
 from archgen.runtime.check.rules import ALL_RULES
 from archgen.site import facts
 from archgen.site.content import SiteContent, build_content
-from archgen.site.kinds import param_rows
+from archgen.site.kinds import param_rows, split_behavior_doc
 from archgen.site.plan import Paths, node_titles, page_titles
 from archgen.site.templating import fence, inline, text
 
@@ -71,14 +71,12 @@ def test_kind_pages_pin_units_defaults_arns_and_rules(ride: SiteContent) -> None
         in sqs
     )
     assert "| <code>queue</code> | Holds messages; its depth is charted" in sqs
-    assert "## Metrics\n\n<code>ApproximateNumberOfMessagesVisible</code>" in sqs
     assert "## What the simulation leaves out\n\nMessage size limits" in sqs
     route53 = ride.pages[PATHS.kind("route53")]
     assert "| <code>records&#91;&#93;&#46;target</code> | string | " in route53
     assert "| required | Node the answer points at" in route53
     lambda_ = ride.pages[PATHS.kind("lambda")]
     assert "| <code>cold&#95;start</code> | [Duration](../model.md#def-duration) | ms |" in lambda_
-    assert "## What the simulation leaves out\n\nThe function timeout" in lambda_
     client = ride.pages[PATHS.kind("client")]
     assert "Left out&#58;" not in client  # split off into its own section
     assert "## What the simulation leaves out\n\nClient retries" in client
@@ -96,6 +94,15 @@ def test_the_rules_page_shows_each_example_and_what_the_linter_says(ride: SiteCo
         assert fence("\n".join(str(f) for f in findings), "text") in page
         if example.silence:
             assert f"  - id: {example.silence}\n    lint_ignore:\n      {rule}: " in page
+    for rule, example in RUN_EXAMPLES.items():
+        section = page.split(f"## {text(rule)} ", 1)[1].split("\n## ", 1)[0]
+        assert fence(example.model, "yaml") in section
+        assert f"<code>archgen check --scenario {example.scenario}</code> says of it" in section
+        assert f"[{rule}] " in section
+        assert "A run rule cannot be switched off" in section
+    for rule in set(ALL_RULES) - set(EXAMPLES) - set(RUN_EXAMPLES):
+        section = page.split(f"## {text(rule)} ", 1)[1].split("\n## ", 1)[0]
+        assert "Judged from the spans, metrics and message books" in section
 
 
 def test_the_artefacts_page_documents_every_field_and_publishes_the_schemas(
@@ -175,3 +182,22 @@ def test_a_site_of_a_model_without_those_kinds_builds_strict(tmp_path: Path) -> 
     assert 'src="../cloudfront.png"' in page
     assert (out / "reference" / "kinds" / "cloudfront.png").is_file()
     assert (out / "reference" / "schemas" / "summary.json").is_file()
+
+
+def test_a_behavior_docstring_is_split_into_rules_left_out_and_metrics() -> None:
+    doc = split_behavior_doc(
+        """Queue: the rules.
+
+        - one rule;
+        - another.
+        Metrics: ``Depth`` each
+        period.
+        Left out: large
+        messages.
+
+        Later words.
+        """
+    )
+    assert doc.rules == "Queue: the rules.\n\n- one rule;\n- another.\n\n\nLater words."
+    assert doc.metrics == "``Depth`` each period."
+    assert doc.left_out == "Large messages."

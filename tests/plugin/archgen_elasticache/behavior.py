@@ -1,5 +1,6 @@
 """ElastiCache: answers GETs from memory with probability ``hit_ratio``; a miss is the
-``cache_miss`` condition, so the flow's steps under it (the database read) run."""
+``cache_miss`` condition, so the flow's steps under it (the database read) run.
+Left out: evictions, memory limits and replication (the hit ratio is given, not earned)."""
 
 from __future__ import annotations
 
