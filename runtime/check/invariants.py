@@ -27,7 +27,7 @@ from typing import Any
 
 from archgen.model import LoadedModel
 from archgen.model.schema import Invariant, InvariantRule
-from archgen.runtime.artefacts import NodeSummary
+from archgen.runtime.artefacts import Measure, NodeSummary
 from archgen.runtime.check.report import FindingSink
 from archgen.runtime.check.spans import RunFolder, Span
 
@@ -100,11 +100,21 @@ class InvariantCheck:
                 return ("invariants", index, "targets", position)
         return ("invariants", index)
 
-    def fail(self, rule: str, index: int, invariant: Invariant, node: str, text: str) -> None:
+    def fail(
+        self,
+        rule: str,
+        index: int,
+        invariant: Invariant,
+        node: str,
+        text: str,
+        values: Mapping[str, Measure] | None = None,
+    ) -> None:
+        """Report ``text``; ``values`` are the numbers it quotes, for ``--format json``."""
         self.sink.add(
             rule,
             self.path(index, invariant, node),
             f"invariant '{invariant.id}' in {self.scenario}: {text}",
+            values=values,
         )
 
     def _work(self, span: Span) -> bool:
@@ -165,6 +175,14 @@ class InvariantCheck:
                 f"+ still in the queue {in_queue} + lost {lost}"
             )
             facts.append((f"messages {queue}", balance))
+            counts = {
+                "sent": sent,
+                "processed": processed,
+                "in_dlq": in_dlq,
+                "in_queue": in_queue,
+                "lost": lost,
+            }
+            self.sink.measure(f"messages {queue}", counts)
             seen_sent = sent_ids.get(queue, set())
             seen_processed = processed_ids.get(queue, set()) & seen_sent
             if lost:
@@ -176,9 +194,12 @@ class InvariantCheck:
                     f"{lost} of {_plural(sent, 'message')} sent to '{queue}' "
                     f"{'were' if lost != 1 else 'was'} lost: neither processed, nor in the "
                     f"dead-letter queue, nor still in the queue ({balance})",
+                    counts,
                 )
             elif sent != processed + in_dlq + in_queue + lost:
-                self.fail(rule, index, invariant, queue, f"the books do not add up: {balance}")
+                self.fail(
+                    rule, index, invariant, queue, f"the books do not add up: {balance}", counts
+                )
             if (sent, processed) != (len(seen_sent), len(seen_processed)):
                 self.fail(
                     rule,
@@ -188,6 +209,12 @@ class InvariantCheck:
                     f"the run's books for '{queue}' disagree with its spans: books sent "
                     f"{sent}, processed {processed}; spans show {len(seen_sent)} messages "
                     f"sent and {len(seen_processed)} of them consumed successfully",
+                    {
+                        "sent": sent,
+                        "processed": processed,
+                        "spans_sent": len(seen_sent),
+                        "spans_processed": len(seen_processed),
+                    },
                 )
         return facts
 
@@ -216,6 +243,11 @@ class InvariantCheck:
             messages = {m for c, m in works.values() if c == consumer}
             repeated = sorted(twice.get(consumer, ()))
             applied_twice = _applied_twice(nodes.get(consumer))
+            repeated_messages = len({m for m, *_ in repeated})
+            self.sink.measure(
+                f"effects {consumer}",
+                {"messages": len(messages), "messages_with_repeated_effect": repeated_messages},
+            )
             facts.append(
                 (
                     f"effects {consumer}",
@@ -234,6 +266,7 @@ class InvariantCheck:
                     f"'{consumer}' had an effect more than once, e.g. '{message}': "
                     f"{consumer} -> {node}: {op} {len(traces)} times (traces "
                     f"{', '.join(sorted(set(traces)))})",
+                    {"messages_with_repeated_effect": repeated_messages, "calls": len(traces)},
                 )
             elif applied_twice:
                 self.fail(
@@ -243,6 +276,7 @@ class InvariantCheck:
                     consumer,
                     f"the runtime counted {_plural(applied_twice, 'message')} that "
                     f"'{consumer}' processed to success more than once",
+                    {"applied_twice": applied_twice},
                 )
         return facts
 
@@ -275,6 +309,10 @@ class InvariantCheck:
                 f"{entry.get('client-kms', 0)} KMS envelope (client-side), "
                 f"{entry.get('sse-kms', 0)} SSE-KMS, {entry.get('none', 0)} unencrypted"
             )
+            self.sink.measure(
+                f"at rest {store}",
+                {"records": records, "plaintext_sensitive_values": numbers},
+            )
             facts.append(
                 (
                     f"at rest {store}",
@@ -292,6 +330,11 @@ class InvariantCheck:
                     f"{entry['plaintext_sensitive_records']} of {_plural(records, 'record')} "
                     f"(first: record {entry['first_plaintext_sensitive_record']}; records stored "
                     f"as {how})",
+                    {
+                        "plaintext_sensitive_values": numbers,
+                        "plaintext_sensitive_records": int(entry["plaintext_sensitive_records"]),
+                        "records": records,
+                    },
                 )
         return facts
 

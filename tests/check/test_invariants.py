@@ -156,6 +156,9 @@ def test_consumer_deleting_before_processing_loses_orders(
         line_of(text, "rule: no_lost_messages"),
         "invariants[0].targets[0]",
     )
+    counts = {k: books[k] for k in ("sent", "processed", "in_dlq", "in_queue", "lost")}
+    assert dict(finding.values) == counts
+    assert dict(dict(scope.measures)["messages orders"]) == counts
 
 
 class Forgetful(Lambda):
@@ -225,6 +228,16 @@ def test_card_data_stored_without_envelope_encryption(tickets_text: str, tmp_pat
         f"0 KMS envelope (client-side), 0 SSE-KMS, {stored['records']} unencrypted)"
     ]
     assert scope.findings[0].line == line_of(text, "rule: encrypted_at_rest")
+    # The numbers the message quotes, for check --format json (issue 11.4).
+    assert dict(scope.findings[0].values) == {
+        "plaintext_sensitive_values": purchases,
+        "plaintext_sensitive_records": purchases,
+        "records": stored["records"],
+    }
+    assert dict(scope.measures)["at rest tickets"] == (
+        ("records", stored["records"]),
+        ("plaintext_sensitive_values", purchases),
+    )
 
 
 def test_a_cipher_that_does_not_encrypt(
