@@ -134,6 +134,12 @@ def test_a_plugin_kind_goes_through_every_stage(
     html = pages[0].read_text()
     assert "ElastiCache &#40;Redis&#41;" in html  # its title (the site escapes model text)
     assert "hit&#95;ratio</code>" in html  # its parameters table
+    # and its reference page, from its declaration and its behavior's docstring
+    kind_page = Path("site/reference/kinds/elasticache/index.html").read_text()
+    assert "Read replicas per shard" in kind_page
+    assert "Evictions, memory limits and replication" in kind_page
+    assert 'src="../elasticache.png"' in kind_page
+    assert Path("site/reference/kinds/elasticache.png").is_file()
 
 
 def _findings(report: object) -> list[dict[str, str]]:
