@@ -1,7 +1,7 @@
 // The diagram viewer of archgen pages: zoom, pan, fit, reset, full screen, hover cards
 // and SVG/PNG downloads for every inline diagram (figure.archgen-diagram), with the
-// Panzoom library this site serves itself. Drag or one finger pans, Ctrl + wheel (a
-// trackpad pinch) or two fingers zoom; a plain wheel scrolls the page as usual.
+// Panzoom library this site serves itself. A mouse drag pans, Ctrl + wheel (a trackpad
+// pinch) or two fingers zoom; a plain wheel and a vertical swipe scroll the page as usual.
 // The hover card is built with textContent only: its text comes from the model.
 (function () {
   "use strict";
@@ -55,7 +55,10 @@
     button(toolbar, "png", "Download PNG", "PNG");
     var hint = document.createElement("span");
     hint.className = "archgen-diagram__hint";
-    hint.textContent = "Drag to pan \u00b7 Ctrl + wheel or pinch to zoom \u00b7 click a box to open its page";
+    var coarse = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
+    hint.textContent = coarse
+      ? "Drag sideways to pan \u00b7 pinch to zoom \u00b7 tap a box to open its page"
+      : "Drag to pan \u00b7 Ctrl + wheel or pinch to zoom \u00b7 click a box to open its page";
     toolbar.appendChild(hint);
     figure.insertBefore(toolbar, stage);
 
@@ -141,6 +144,7 @@
       }
     };
     this.refresh = function () {
+      panzoom.setOptions({ touchAction: self.isFull() ? "none" : "pan-y" });
       layout();
       show(self.isFull() ? self.fitState() : touched ? self.fitState() : self.widthState());
     };
@@ -153,6 +157,10 @@
       minScale: 0.02,
       maxScale: 8,
       step: STEP,
+      // On a touch screen a vertical swipe scrolls the page (a diagram as wide as the
+      // screen must not trap it); a sideways drag pans, two fingers pinch. In full screen
+      // every drag pans. (Panning while pinching, pinchAndPan, loses the pinch's focus.)
+      touchAction: "pan-y",
       startScale: start.scale,
       startX: start.x,
       startY: start.y,
@@ -186,15 +194,35 @@
       },
       { passive: false }
     );
-    // A drag that ends on a link is a pan, not a click on it.
+    // A drag that ends on a link is a pan, not a click on it. One finger outside full
+    // screen pans sideways only: its vertical moves belong to the page's scrolling.
     var down = null;
+    var touches = {};
+    function fingers() {
+      return Object.keys(touches).length;
+    }
+    function oneFinger() {
+      panzoom.setOptions({ disableYAxis: fingers() === 1 && !self.isFull() });
+    }
     stage.addEventListener(
       "pointerdown",
       function (event) {
         down = { x: event.clientX, y: event.clientY };
+        if (event.pointerType === "touch") {
+          touches[event.pointerId] = true;
+        }
+        oneFinger();
       },
       true
     );
+    ["pointerup", "pointercancel"].forEach(function (name) {
+      document.addEventListener(name, function (event) {
+        if (touches[event.pointerId]) {
+          delete touches[event.pointerId];
+          oneFinger();
+        }
+      });
+    });
     stage.addEventListener(
       "click",
       function (event) {

@@ -153,6 +153,30 @@ def test_ride_hailing_site_every_node_and_group_links_to_its_page(ride_hailing_s
     assert counts["groups"] >= len(model.groups)
 
 
+def test_links_under_a_prefix_in_a_users_site(tmp_path: Path) -> None:
+    """The plugin in a user's mkdocs.yml, its pages under ``arch/``: links stay relative
+    and land on the model's pages there."""
+    import json
+
+    from site_helpers import TINY_SHOP
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# Our docs\n", encoding="utf-8")
+    config = {
+        "site_name": "Our docs",
+        "theme": {"name": "material", "font": False},
+        "plugins": [
+            "search",
+            {"archgen": {"model": str(TINY_SHOP), "prefix": "arch", "simulate": False}},
+        ],
+    }
+    (tmp_path / "mkdocs.yml").write_text(json.dumps(config), encoding="utf-8")
+    site = build_mkdocs(tmp_path / "mkdocs.yml", tmp_path / "site")
+    counts = check_links(site / "arch", load_model(TINY_SHOP).model)
+    assert counts["nodes"] > 0
+    assert {item.page.split("/")[0] for item in embedded(site)} == {"arch"}
+
+
 def test_simulated_load_reaches_the_hover_card(tiny_site: Path) -> None:
     from site_helpers import TINY_SHOP
 

@@ -45,6 +45,20 @@ STATE = """(index) => {
 }"""
 
 
+FULL = """() => { const f = document.querySelector("figure.archgen-diagram");
+  return document.fullscreenElement === f || f.classList.contains("is-expanded"); }"""
+
+STEADY = """() => {
+  const now = document.querySelector("figure.archgen-diagram svg").style.transform
+    + " " + innerWidth + " " + innerHeight + " " + scrollY;
+  if (window.__archgenLast === now) window.__archgenSame += 1;
+  else { window.__archgenLast = now; window.__archgenSame = 0; }
+  return window.__archgenSame >= 10;
+}"""
+"""True once the transform, the window and its scrolling (a swipe flings) have not changed
+for ten animation frames."""
+
+
 def _scale(transform: str) -> float:
     match = re.search(r"scale\(([-0-9.e]+)\)", transform)
     assert match, transform
@@ -219,12 +233,8 @@ def _hover_and_downloads(page: Page, figure: Locator, site: Path) -> None:
 def _full_screen(page: Page, figure: Locator, start: dict[str, Any]) -> None:
     """The figure fills the window, and leaves it again."""
     figure.locator("[data-archgen-action=fullscreen]").click()
-    page.wait_for_function(
-        """() => { const f = document.querySelector("figure.archgen-diagram");
-             return document.fullscreenElement === f || f.classList.contains("is-expanded"); }""",
-        timeout=WAIT_MS,
-    )
-    _frames(page)
+    page.wait_for_function(FULL, timeout=WAIT_MS)
+    page.wait_for_function(STEADY, timeout=WAIT_MS)
     full = page.evaluate(STATE, 0)
     assert full["stage"]["height"] > start["stage"]["height"]
     figure.locator("[data-archgen-action=fullscreen]").click()
@@ -247,20 +257,18 @@ def _click_lands_on_the_page(page: Page, figure: Locator, base: str) -> None:
     assert page.locator("article h1").inner_text().rstrip("¶") == node.title
 
 
-def test_touch_drag_and_pinch(published_site: Path) -> None:
+def test_touch_scroll_drag_pinch_and_full_screen(published_site: Path) -> None:
+    """On a phone: a vertical swipe over a diagram scrolls the page and leaves the diagram
+    alone, a sideways drag pans it, two fingers zoom about their midpoint, and in full
+    screen one finger pans in every direction."""
     errors: list[str] = []
     with serve(published_site) as base, _browser() as browser:
         context = browser.new_context(
             viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
         )
         page = context.new_page()
-        _open(page, f"{base}nodes/cdn/", errors)
-        start = page.evaluate(STATE, 0)
-        # The panel fits the phone's width.
-        assert start["stage"]["right"] <= 390
+        _open(page, f"{base}nodes/{NODE}/", errors)
         cdp = context.new_cdp_session(page)
-        stage = start["stage"]
-        x, y = stage["left"] + stage["width"] / 2, stage["top"] + stage["height"] / 2
 
         def touch(kind: str, points: list[tuple[float, float]]) -> None:
             cdp.send(
@@ -273,19 +281,56 @@ def test_touch_drag_and_pinch(published_site: Path) -> None:
                 },
             )
 
-        touch("touchStart", [(x, y)])
-        for step in range(1, 6):
-            touch("touchMove", [(x - 8 * step, y)])
-        touch("touchEnd", [])
-        panned = _settled(page, 0, start["transform"])
-        assert panned["svg"]["left"] == pytest.approx(start["svg"]["left"] - 40, abs=1)
+        def gesture(moves: list[list[tuple[float, float]]]) -> None:
+            touch("touchStart", moves[0])
+            for points in moves[1:]:
+                touch("touchMove", points)
+            touch("touchEnd", [])
+            _frames(page)
 
-        touch("touchStart", [(x - 30, y), (x + 30, y)])
-        for step in range(1, 6):
-            touch("touchMove", [(x - 30 - 12 * step, y), (x + 30 + 12 * step, y)])
-        touch("touchEnd", [])
+        def middle(state: dict[str, Any]) -> tuple[float, float]:
+            stage = state["stage"]
+            return stage["left"] + stage["width"] / 2, stage["top"] + stage["height"] / 2
+
+        start = page.evaluate(STATE, 0)
+        assert start["stage"]["right"] <= 390, "the panel fits the phone's width"
+        scrolled = page.evaluate("() => window.scrollY")
+        x, y = middle(start)
+        gesture([[(x, y - 12 * step)] for step in range(8)])
+        page.wait_for_function(f"() => window.scrollY > {scrolled}", timeout=WAIT_MS)
+        page.wait_for_function(STEADY, timeout=WAIT_MS)
+        assert page.evaluate(STATE, 0)["transform"] == start["transform"]
+
+        before = page.evaluate(STATE, 0)
+        x, y = middle(before)
+        gesture([[(x - 8 * step, y)] for step in range(6)])
+        panned = _settled(page, 0, before["transform"])
+        assert panned["svg"]["left"] == pytest.approx(before["svg"]["left"] - 40, abs=1)
+        assert panned["svg"]["top"] == pytest.approx(before["svg"]["top"], abs=1)
+
+        x, y = middle(panned)
+        gesture([[(x - 30 - 12 * step, y - 10), (x + 30 + 12 * step, y + 10)] for step in range(6)])
         pinched = _settled(page, 0, panned["transform"])
         assert _scale(pinched["transform"]) > _scale(panned["transform"])
+        for low, size, at in (("left", "width", x), ("top", "height", y)):
+            share = (at - panned["svg"][low]) / panned["svg"][size]
+            # Each finger's move is an event of its own: between the two, the midpoint
+            # is half a step off, so the focus drifts a little.
+            assert (at - pinched["svg"][low]) / pinched["svg"][size] == pytest.approx(
+                share, abs=0.05
+            ), f"the point between the fingers stays ({low})"
+
+        page.locator("[data-archgen-action=fullscreen]").first.click()
+        page.wait_for_function(
+            FULL,
+            timeout=WAIT_MS,
+        )
+        page.wait_for_function(STEADY, timeout=WAIT_MS)
+        full = page.evaluate(STATE, 0)
+        x, y = middle(full)
+        gesture([[(x, y - 8 * step)] for step in range(6)])
+        moved = _settled(page, 0, full["transform"])
+        assert moved["svg"]["top"] == pytest.approx(full["svg"]["top"] - 40, abs=1)
         context.close()
     assert errors == []
 
