@@ -10,7 +10,7 @@ Schema of each (``$id`` ends in ``-<SCHEMA_VERSION>.json``).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
@@ -226,6 +226,34 @@ class SpanRecord(_Artefact):
     attrs: dict[str, JsonValue] = Field(
         description="Facts the behaviors noted (cache hit, message id, cold start…)."
     )
+
+
+SpanStatus = Literal["ok", "error", "violation"]
+"""How a call ended: ``ok``, ``error``, or ``violation`` (no declared edge or operation)."""
+
+SpanDict = TypedDict(
+    "SpanDict",
+    {
+        "attrs": dict[str, JsonValue],
+        "end_ms": float,
+        "error": str | None,
+        "flow": str | None,
+        "from": str,
+        "journey": str | None,
+        "node": str,
+        "op": str,
+        "parent": str | None,
+        "session": int,
+        "span": str,
+        "start_ms": float,
+        "status": SpanStatus,
+        "step": int | None,
+        "trace": str,
+    },
+)
+"""A span as the runtime keeps it in memory (``--explain``, tests): the keys of
+:class:`SpanRecord`, a plain dict because a run makes millions of them (a test keeps the
+two in step)."""
 
 
 # -- metrics.jsonl

@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from archgen.model.base import Duration
     from archgen.model.kind import KindParams
     from archgen.model.schema import AnyNode, Fault, Model
+    from archgen.runtime.artefacts import SpanStatus
     from archgen.runtime.services import Services
 
 Callback = Callable[["Call"], None]
@@ -166,7 +167,7 @@ class Call:
         self.step = step  # index of the flow step, None for retries/health checks/…
         self.start = start  # ms
         self.done = done
-        self.status = "ok"  # "ok" | "error" | "violation"
+        self.status: SpanStatus = "ok"
         self.error: str | None = None
         self.origin: str | None = None  # node where the error was raised
         self.attrs: dict[str, Any] | None = None  # behavior's decisions, into the span

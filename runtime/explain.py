@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from archgen.model.schema import Model, Scenario
+from archgen.runtime.artefacts import SpanDict
 from archgen.runtime.run import build, start
 from archgen.runtime.trace import SpanSink
 from archgen.runtime.traffic import model_journey
@@ -18,7 +17,7 @@ def explain_journey(
     seed: int,
     scale: float,
     warm_s: float = 60.0,
-) -> list[dict[str, Any]]:
+) -> list[SpanDict]:
     """Run the scenario's traffic for ``warm_s`` (caches fill, fleets settle), then send one
     more user through ``journey_id``; return that user's spans, in start order. The session
     (:func:`archgen.runtime.session.explain`) resolves and prices it first."""
@@ -34,7 +33,7 @@ def explain_journey(
     return sorted(mine, key=lambda span: (span["start_ms"], span["span"]))
 
 
-def describe(span: dict[str, Any]) -> str:
+def describe(span: SpanDict) -> str:
     """One line: the node, what it was asked, what it decided, how long it took."""
     attrs = span["attrs"]
     parts = [f"{span['node']} {span['op']}"]
@@ -51,15 +50,15 @@ def describe(span: dict[str, Any]) -> str:
     return f"{' '.join(parts)}  [{outcome}, {duration:.1f} ms]"
 
 
-def render_tree(spans: list[dict[str, Any]]) -> list[str]:
+def render_tree(spans: list[SpanDict]) -> list[str]:
     """The spans as an indented tree per flow (top-level calls at the first level)."""
-    children: dict[str | None, list[dict[str, Any]]] = {}
+    children: dict[str | None, list[SpanDict]] = {}
     for span in spans:
         children.setdefault(span["parent"], []).append(span)
     lines: list[str] = []
     flow = None
 
-    def walk(span: dict[str, Any], depth: int) -> None:
+    def walk(span: SpanDict, depth: int) -> None:
         lines.append("  " * depth + "└─ " + describe(span))
         for child in children.get(span["span"], []):
             walk(child, depth + 1)

@@ -25,6 +25,7 @@ from archgen.runtime.artefacts import (
     MessageBooks,
     NodeSummary,
     RunSummary,
+    SpanDict,
     TimelinePoint,
 )
 from archgen.runtime.behavior import Behavior
@@ -58,7 +59,7 @@ class UnknownJourneyError(RunError, UsageError):
 class RunResult:
     summary: dict[str, Any]
     out: Path | None
-    spans: list[dict[str, Any]] = field(default_factory=list)
+    spans: list[SpanDict] = field(default_factory=list)
     simulation: Simulation | None = None
     traffic: Traffic | None = None
 

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from archgen.model import LoadedModel, load_model_text
 from archgen.model.errors import InputError, did_you_mean
@@ -45,7 +45,7 @@ from archgen.runtime.run import (
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
-    from archgen.runtime.artefacts import MetricPoint, RunSummary
+    from archgen.runtime.artefacts import MetricPoint, RunSummary, SpanDict
     from archgen.runtime.check.report import Report, Scope
     from archgen.runtime.traffic import FlowStats
 
@@ -254,7 +254,7 @@ def explain(
     *,
     seed: int | None = None,
     scale: float | None = None,
-) -> list[dict[str, Any]]:
+) -> list[SpanDict]:
     """One user through ``journey`` after a minute of ``scenario``'s traffic: their spans."""
     from archgen.runtime.explain import explain_journey
 

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 from typing import IO, Any
 
+from archgen.runtime.artefacts import SpanDict
 from archgen.runtime.behavior import Call
 
 _dumps = json.dumps
@@ -46,7 +47,7 @@ def attrs_json(attrs: dict[str, Any]) -> str:
     return "{" + ", ".join(parts) + "}"
 
 
-def span_record(call: Call, end: float) -> dict[str, Any]:
+def span_record(call: Call, end: float) -> SpanDict:
     """The span of a finished call, as the runtime contract describes it."""
     trace = call.trace
     session = trace.session
@@ -81,7 +82,7 @@ class SpanSink:
     def __init__(self, path: Path | None, *, keep: bool = False) -> None:
         self.path = path
         self.keep = keep
-        self.records: list[dict[str, Any]] = []
+        self.records: list[SpanDict] = []
         self.count = 0
         self._buffer: list[str] = []
         self._temporary: Path | None = None

@@ -4,6 +4,7 @@ JSON Schemas, and a summary of another version or shape is refused with one erro
 from __future__ import annotations
 
 import json
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,15 @@ from click.testing import CliRunner
 
 from archgen.main import cli
 from archgen.model import LoadedModel
-from archgen.runtime.artefacts import ARTEFACTS, SCHEMA_VERSION, RunSummary, artefact_schema
+from archgen.runtime.artefacts import (
+    ARTEFACTS,
+    SCHEMA_VERSION,
+    RunSummary,
+    SpanDict,
+    SpanRecord,
+    SpanStatus,
+    artefact_schema,
+)
 from archgen.runtime.check.spans import RunFolder, RunInputError
 from archgen.runtime.session import run_scenario
 from tests.runtime.conftest import MINI
@@ -173,3 +182,19 @@ def test_a_span_line_of_another_shape_is_refused_with_its_line(
         f"{folder / 'spans.jsonl'}:5: not a span record (status: Input should be 'ok', "
         "'error' or 'violation')"
     )
+
+
+def test_in_memory_spans_are_the_published_span_records(mini: LoadedModel) -> None:
+    """The runtime keeps spans as :class:`SpanDict` (plain dicts, for speed): same keys and
+    types as the published :class:`SpanRecord`, and the very dict a line of spans.jsonl
+    reads back as."""
+    assert set(SpanDict.__annotations__) == {
+        field.alias or name for name, field in SpanRecord.model_fields.items()
+    }
+    assert typing.get_type_hints(SpanDict)["status"] == SpanStatus
+    result = run_scenario(mini.model, "base", duration_s=30, keep_spans=True)
+    assert result.spans
+    check = validator("span")
+    for record in result.spans[:50]:
+        check.validate(record)
+        assert SpanRecord.model_validate(record).model_dump(by_alias=True) == record
