@@ -27,7 +27,7 @@ RELATION_STYLE = {
     "encrypts": 'color="#B7950B", fontcolor="#B7950B", style=dotted, arrowhead=diamond',
 }
 CONDITIONAL_COLOUR = "#D35400"
-LAYOUT_REVISION = 6
+LAYOUT_REVISION = 7
 """Bump when the DOT of an unchanged view changes: cached renders are keyed by it."""
 LABEL_WIDTH = 16
 """Characters per line of a node label; diagrams' nodes are 1.4 in wide."""
@@ -37,9 +37,11 @@ CHAR_EM = 0.56
 """A generous average character width (em): a node is as wide as its longest label line,
 so labels never spill over a neighbour (Graphviz keeps fixed-size nodes apart, not labels)."""
 NEWRANK = ", newrank=true"
-"""Region and security views rank all nodes at once, not cluster by cluster: users and
-partners in one "outside" group then sit at both ends, not in a last column (measured:
-region 2353 → 2194 wide). Not for flows: there it stacked fan-out edge labels."""
+NEWRANK_VIEWS = frozenset({"overview", "region", "security"})
+"""The overview, region and security views rank all nodes at once, not cluster by
+cluster: users and partners in one "outside" group then sit at both ends, not in a last
+column (measured: region 2353 → 2194 wide, overview 2901 → 2496). Not for flows: there
+it stacked fan-out edge labels."""
 STAGGER = 3
 """Rows the security view spreads guarded nodes over."""
 EDGE_LABEL_WIDTH = 18
@@ -79,7 +81,7 @@ def dot_source(view: ComputedView, icon: Callable[[str], str]) -> str:
         f"digraph {quote(view.id)} {{",
         f"  graph [id={quote('view-' + view.id)}, "
         f"label={graph_label(view) if badges else quote(view.title)}, {GRAPH_ATTRS}, "
-        f"rankdir={_rankdir(view)}{NEWRANK if view.kind in {'region', 'security'} else ''}];",
+        f"rankdir={_rankdir(view)}{NEWRANK if view.kind in NEWRANK_VIEWS else ''}];",
         f"  node [{NODE_ATTRS}];",
         f"  edge [{EDGE_ATTRS}];",
     ]
