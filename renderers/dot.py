@@ -27,7 +27,7 @@ RELATION_STYLE = {
     "encrypts": 'color="#B7950B", fontcolor="#B7950B", style=dotted, arrowhead=diamond',
 }
 CONDITIONAL_COLOUR = "#D35400"
-LAYOUT_REVISION = 7
+LAYOUT_REVISION = 8
 """Bump when the DOT of an unchanged view changes: cached renders are keyed by it."""
 LABEL_WIDTH = 16
 """Characters per line of a node label; diagrams' nodes are 1.4 in wide."""
@@ -42,8 +42,9 @@ NEWRANK_VIEWS = frozenset({"overview", "region", "security"})
 cluster: users and partners in one "outside" group then sit at both ends, not in a last
 column (measured: region 2353 → 2194 wide, overview 2901 → 2496). Not for flows: there
 it stacked fan-out edge labels."""
-STAGGER = 3
-"""Rows the security view spreads guarded nodes over."""
+STAGGER = 5
+"""Columns the security view spreads guarded nodes over (5: 1880 x 4375, 9.7 px at
+1400 px; 3 was 3.0 : 1 tall, 6 shrinks the font to 7 px)."""
 EDGE_LABEL_WIDTH = 18
 """Characters per line of an edge label: operations are listed a few per line."""
 
@@ -93,18 +94,19 @@ def dot_source(view: ComputedView, icon: Callable[[str], str]) -> str:
 
 
 def _rankdir(view: ComputedView) -> str:
-    """Left to right: a flow reads like a sentence, and the overview stacks its regions,
-    so a page-wide diagram keeps labels readable (side by side they shrank to 3 px).
-    The security view is top to bottom: its protections, keys and roles in a row, what
-    they guard below them (left to right it was one column seven screens tall)."""
+    """Left to right for every view: a flow reads like a sentence, and the overview stacks
+    its regions, so a page-wide diagram keeps labels readable (side by side, top to
+    bottom, they shrank to 3.6 px at 1400 px). The security view spreads what its guards
+    guard over :data:`STAGGER` columns (it was one column seven screens tall)."""
+    del view  # one direction today; the view decides should that change
     return "LR"
 
 
 def _levels(view: ComputedView) -> dict[str, int]:
     """Ranks below the guards of a security view: what the guards (sources of protects
     and encrypts, targets of assumes and of calls) point at is spread over
-    :data:`STAGGER` rows, as Graphviz's ``unflatten`` would, so 50 nodes make a wide
-    block rather than one endless row."""
+    :data:`STAGGER` ranks, as Graphviz's ``unflatten`` would, so 50 nodes make a block
+    rather than one endless column."""
     guards = {
         edge.target if edge.relation == "assumes" else edge.source
         for edge in view.edges
@@ -132,7 +134,7 @@ def _cluster_lines(
         lines.append(
             f"{indent}  graph [id={quote('cluster-' + cluster.id)}, "
             f"{cluster_attrs(cluster, icon)}, tooltip={quote(cluster.kind)}, "
-            "labeljust=l, margin=16, fontsize=13];"
+            "labeljust=l, margin=8, fontsize=13];"
         )
         lines += _cluster_lines(view, cluster.id, icon, depth + 1, indent + "  ")
         lines.append(f"{indent}}}")
