@@ -398,6 +398,27 @@ def check_zones(checks: Checks, path: PathKey, params: Zonal) -> None:
         checks.group_ref((*path, "zones", i), zone, GroupKind.availability_zone)
 
 
+def lint_fifo_name(lints: Lints, path: PathKey, node: Node, fifo: bool, what: str) -> None:
+    """``fifo-name``: AWS names a FIFO queue or topic ``<name>.fifo`` and refuses that
+    suffix on a standard one. The name is the last part of the node's ``arn`` when it has
+    one, else its id; ``path`` is the node's params."""
+    name = node.arn.rsplit(":", 1)[-1] if node.arn else node.id
+    if fifo == name.endswith(".fifo"):
+        return
+    where = "its arn" if node.arn else "its id"
+    rule = (
+        "AWS requires the name of a FIFO one to end in '.fifo'"
+        if fifo
+        else "only a FIFO one may end in '.fifo' (set params.fifo: true or rename it)"
+    )
+    lints.add(
+        "fifo-name",
+        (*path[:-1], "arn" if node.arn else "id"),
+        f"{'FIFO' if fifo else 'standard'} {what} '{node.id}' is named '{name}' ({where}): {rule}",
+        node=node.id,
+    )
+
+
 # --------------------------------------------------------------------------- the spec
 
 

@@ -11,13 +11,15 @@ from collections.abc import Iterable
 import pydantic
 
 from archgen.model.errors import Problem, did_you_mean
-from archgen.model.kind import Capability, EncryptableAtRest, KindParams, Protects
+from archgen.model.graph import ancestors
+from archgen.model.kind import Capability, EncryptableAtRest, KindParams, Protects, Zonal
 from archgen.model.loader import Document, PathKey, format_path
 from archgen.model.registry import kinds, with_capability
 from archgen.model.schema import (
     ALLOWED_PARENTS,
     BUILTIN_KEYS,
     AnyNode,
+    Fault,
     FaultType,
     GroupKind,
     Mode,
@@ -405,26 +407,53 @@ class _Checker:
             self.time_rules(path, scenario)
             for i, fault in enumerate(scenario.faults):
                 fault_path = (*path, "faults", i)
+                target_path = (*fault_path, "target")
                 if fault.type is FaultType.az_outage:
-                    self.group_ref(
-                        (*fault_path, "target"), fault.target, GroupKind.availability_zone
-                    )
+                    found = self.group_ref(target_path, fault.target, GroupKind.availability_zone)
                 elif fault.type is FaultType.region_outage:
-                    self.group_ref((*fault_path, "target"), fault.target, GroupKind.region)
+                    found = self.group_ref(target_path, fault.target, GroupKind.region)
                 elif fault.type is FaultType.consumer_crash:
-                    self.node_ref(
-                        (*fault_path, "target"),
-                        fault.target,
-                        *with_capability(Capability.consumer),
+                    found = self.node_ref(
+                        target_path, fault.target, *with_capability(Capability.consumer)
                     )
                 else:
-                    self.node_ref((*fault_path, "target"), fault.target)
+                    found = self.node_ref(target_path, fault.target)
+                if found:
+                    self.fault_acts(target_path, fault)
                 if fault.start_s >= scenario.duration_s:
                     self.report(
                         (*fault_path, "start_s"),
                         f"the fault starts after the run ends "
                         f"({fault.start_s} s >= duration_s {scenario.duration_s} s)",
                     )
+
+    def fault_acts(self, path: PathKey, fault: Fault) -> None:
+        """A fault that cannot act on its target would leave the scenario's story untold
+        without a word: a crash of a node that takes no work, an outage of a zone or
+        region that holds no node, latency or throttling on a node that nothing calls."""
+        target = fault.target
+        what = f"the {fault.type.value} fault on '{target}'"
+        called = any(edge.target == target for edge in self.model.edges)
+        nodes = self.model.nodes
+        why = None
+        if fault.type is FaultType.consumer_crash:
+            if not called and self.nodes[target].params.consumed_queue() is None:
+                why = f"would crash nothing: '{target}' consumes no queue and no edge calls it"
+        elif fault.type in (FaultType.latency, FaultType.throttling):
+            if not called:
+                why = f"would act on nothing: no edge calls '{target}'"
+        elif fault.type is FaultType.region_outage:
+            region = self.groups[target]
+            if not any(self.model.region_of(node.group) is region for node in nodes):
+                why = f"would take nothing down: no node is in region '{target}'"
+        elif fault.type is FaultType.az_outage and not any(
+            target in ancestors(self.model, node.group)
+            or (isinstance(node.params, Zonal) and target in node.params.zones)
+            for node in nodes
+        ):
+            why = f"would take nothing down: no node is in zone '{target}' or spans it"
+        if why is not None:
+            self.report(path, f"{what} {why}")
 
     def time_rules(self, path: PathKey, scenario: Scenario) -> None:
         """Windows (attack, ramp, spike, faults) lie in the run and end after they start."""

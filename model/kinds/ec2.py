@@ -133,7 +133,6 @@ SPEC = kind(
     capabilities={
         Capability.runs_code,
         Capability.emits_metrics,
-        Capability.consumer,
         Capability.scaling_group,
     },
     behavior="archgen.runtime.behaviors.ec2:Ec2Fleet",

@@ -151,8 +151,19 @@ def _validate(checks: Checks, path: PathKey, node: Node, params: LambdaParams) -
 
 
 def _lint(lints: Lints, path: PathKey, node: Node, params: LambdaParams) -> None:
-    """``dlq``: an event invoked asynchronously that fails every retry needs somewhere to go."""
-    del path
+    """``batching-window``: AWS refuses an SQS event source with batches over 10 messages
+    and no batching window of at least a second. ``dlq``: an event invoked asynchronously
+    that fails every retry needs somewhere to go."""
+    source = params.event_source
+    if source is not None and source.batch_size > 10 and source.max_batching_window_s < 1:
+        lints.add(
+            "batching-window",
+            (*path, "event_source", "max_batching_window_s"),
+            f"Lambda '{node.id}' takes batches of {source.batch_size} messages from "
+            f"'{source.queue}' with a batching window of {source.max_batching_window_s:g} s: "
+            "AWS requires max_batching_window_s of at least 1 s for a batch_size over 10",
+            node=node.id,
+        )
     if params.async_invocation.on_failure is not None:
         return
     for index, edge in lints.async_callers(node.id):

@@ -21,8 +21,10 @@ from archgen.model.kind import (
     KindParams,
     Lints,
     Node,
+    OrderedQueue,
     Ref,
     kind,
+    lint_fifo_name,
 )
 from archgen.model.loader import PathKey
 
@@ -85,7 +87,31 @@ def _validate(checks: Checks, path: PathKey, node: Node, params: SnsParams) -> N
 
 
 def _lint(lints: Lints, path: PathKey, node: Node, params: SnsParams) -> None:
-    """``dlq``: an asynchronous subscription drops what runs out of retries without a DLQ."""
+    """``dlq``: an asynchronous subscription drops what runs out of retries without a DLQ.
+    ``fifo-name``; ``fifo-subscription``: AWS subscribes a FIFO topic to FIFO queues only,
+    and a standard topic to no FIFO queue."""
+    lint_fifo_name(lints, path, node, params.fifo, "topic")
+    nodes = lints.model.nodes_by_id
+    for index, sub in enumerate(params.subscriptions):
+        endpoint = nodes.get(sub.endpoint)
+        queue = endpoint.params if endpoint is not None else KindParams()
+        fifo_queue = queue.fifo if isinstance(queue, OrderedQueue) else False
+        if params.fifo and not fifo_queue:
+            lints.add(
+                "fifo-subscription",
+                (*path, "subscriptions", index, "endpoint"),
+                f"FIFO topic '{node.id}' subscribes '{sub.endpoint}' ({sub.protocol.value}), "
+                "which is not a FIFO queue: AWS delivers a FIFO topic to FIFO queues only",
+                node=node.id,
+            )
+        elif not params.fifo and fifo_queue:
+            lints.add(
+                "fifo-subscription",
+                (*path, "subscriptions", index, "endpoint"),
+                f"standard topic '{node.id}' subscribes FIFO queue '{sub.endpoint}': AWS "
+                "delivers a standard topic to standard queues only",
+                node=node.id,
+            )
     for index, sub in enumerate(params.subscriptions):
         edge = lints.model.edge(node.id, sub.endpoint)
         if edge is None or not edge.is_async or sub.dead_letter_queue is not None:

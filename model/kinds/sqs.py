@@ -17,10 +17,12 @@ from archgen.model.kind import (
     Checks,
     EncryptableAtRest,
     KindParams,
+    Lints,
     Node,
     OrderedQueue,
     Ref,
     kind,
+    lint_fifo_name,
 )
 from archgen.model.loader import PathKey
 
@@ -76,6 +78,46 @@ def _validate(checks: Checks, path: PathKey, node: Node, params: SqsParams) -> N
         checks.report(dlq_path, f"the DLQ of a {what} queue must be {what} too")
 
 
+RECOMMENDED_VISIBILITY_FACTOR = 6
+"""AWS recommends a visibility timeout of at least six times the consuming function's
+timeout, so a batch throttled or retried by the pollers is not received twice."""
+
+
+def _lint(lints: Lints, path: PathKey, node: Node, params: SqsParams) -> None:
+    """``fifo-name``; ``visibility-timeout``: AWS refuses an event source mapping whose
+    function may run longer than the queue hides a message (it would be received again
+    while still being processed), and recommends six times the function's timeout."""
+    lint_fifo_name(lints, path, node, params.fifo, "queue")
+    visibility_s = params.visibility_timeout_s
+    for consumer in lints.model.nodes:
+        timeout_ms = consumer.params.call_timeout_ms()
+        if consumer.params.consumed_queue() != node.id or timeout_ms is None:
+            continue
+        timeout_s = timeout_ms / 1000
+        at = (*path, "visibility_timeout_s")
+        if visibility_s < timeout_s:
+            lints.add(
+                "visibility-timeout",
+                at,
+                f"queue '{node.id}' hides a received message for {visibility_s} s, less than "
+                f"the {timeout_s:g} s timeout of its consumer '{consumer.id}': AWS refuses "
+                f"the event source mapping (it requires at least {timeout_s:g} s and "
+                f"recommends {RECOMMENDED_VISIBILITY_FACTOR * timeout_s:g} s)",
+                node=node.id,
+            )
+        elif visibility_s < RECOMMENDED_VISIBILITY_FACTOR * timeout_s:
+            lints.add(
+                "visibility-timeout-margin",
+                at,
+                f"queue '{node.id}' hides a received message for {visibility_s} s, less than "
+                f"the {RECOMMENDED_VISIBILITY_FACTOR * timeout_s:g} s AWS recommends "
+                f"({RECOMMENDED_VISIBILITY_FACTOR} × the {timeout_s:g} s timeout of its "
+                f"consumer '{consumer.id}') so that a throttled batch is retried before it "
+                "becomes visible again",
+                node=node.id,
+            )
+
+
 SPEC = kind(
     "sqs",
     SqsParams,
@@ -88,5 +130,6 @@ SPEC = kind(
     iam_service="sqs",
     capabilities={Capability.queue, Capability.emits_metrics, Capability.data_store},
     validate=_validate,
+    lint=_lint,
     behavior="archgen.runtime.behaviors.sqs:Sqs",
 )

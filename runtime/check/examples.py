@@ -56,6 +56,50 @@ _TABLE = """\
         - {id: table-throttles, node: table, name: Throttles}
 """
 
+_QUEUE_API = (
+    _USERS_API
+    + """\
+  - {from: api, to: jobs, operations: [SendMessage]}
+  - {from: jobs, to: jobs-dlq, operations: [Redrive]}
+  - {from: worker, to: jobs, operations: [ReceiveMessage, DeleteMessage]}
+"""
+)
+_QUEUE_STEPS = (
+    _STEP
+    + "      - {from: api, to: jobs, op: SendMessage}\n"
+    + "      - {from: worker, to: jobs, op: ReceiveMessage}\n"
+)
+
+
+def _consumer(queue: str, worker: str) -> str:
+    """A queue with its dead-letter queue, consumed by a function, every node monitored."""
+    return (
+        _API
+        + f"""\
+  - {{id: jobs, kind: sqs, params: {{max_receive_count: 3, dead_letter_queue: jobs-dlq{queue}}}}}
+  - {{id: jobs-dlq, kind: sqs}}
+  - id: worker
+    kind: lambda
+    params: {{event_source: {{queue: jobs{worker}}}}}
+  - id: monitoring
+    kind: cloudwatch
+    params:
+      metrics:
+        - {{id: jobs-depth, node: jobs, name: ApproximateNumberOfMessagesVisible}}
+        - {{id: dlq-depth, node: jobs-dlq, name: ApproximateNumberOfMessagesVisible}}
+        - {{id: worker-errors, node: worker, name: Errors}}
+"""
+    )
+
+
+_TOPIC = """\
+  - id: events.fifo
+    kind: sns
+    params:
+      fifo: true
+      subscriptions: [{endpoint: jobs, protocol: sqs}]
+"""
+
 EXAMPLES: dict[str, Example] = {
     "entry-shield": Example(_model(_API, _USERS_API, _STEP, shield=""), "api"),
     "entry-waf": Example(
@@ -135,6 +179,52 @@ EXAMPLES: dict[str, Example] = {
             _STEP + "      - {from: api, to: queue, op: SendMessage}\n",
         ),
         "queue",
+    ),
+    "visibility-timeout": Example(
+        _model(
+            _consumer(", visibility_timeout_s: 30", "").replace(
+                "event_source", "timeout_s: 60, event_source"
+            ),
+            _QUEUE_API,
+            _QUEUE_STEPS,
+        ),
+        "jobs",
+    ),
+    "visibility-timeout-margin": Example(
+        _model(
+            _consumer(", visibility_timeout_s: 60", "").replace(
+                "event_source", "timeout_s: 30, event_source"
+            ),
+            _QUEUE_API,
+            _QUEUE_STEPS,
+        ),
+        "jobs",
+    ),
+    "batching-window": Example(
+        _model(_consumer("", ", batch_size: 100"), _QUEUE_API, _QUEUE_STEPS), "worker"
+    ),
+    "fifo-name": Example(
+        _model(
+            _consumer(", fifo: true", "").replace(
+                "{id: jobs-dlq, kind: sqs}", "{id: jobs-dlq, kind: sqs, params: {fifo: true}}"
+            ),
+            _QUEUE_API,
+            _QUEUE_STEPS,
+        ).replace("jobs-dlq", "jobs-dlq.fifo"),
+        "jobs",
+    ),
+    "fifo-subscription": Example(
+        _model(
+            _consumer("", "") + _TOPIC,
+            _QUEUE_API.replace(
+                "to: jobs, operations: [SendMessage]", "to: events.fifo, operations: [Publish]"
+            )
+            + "  - {from: events.fifo, to: jobs, operations: [SendMessage]}\n",
+            _STEP
+            + "      - {from: api, to: events.fifo, op: Publish}\n"
+            + "      - {from: worker, to: jobs, op: ReceiveMessage}\n",
+        ),
+        "events.fifo",
     ),
     "flow-participation": Example(
         _model(_API + "  - {id: partner, kind: external}\n", _USERS_API, _STEP), "partner"

@@ -71,6 +71,42 @@ STATIC_RULES: dict[str, Rule] = {
             "'Redrive' leads from the queue or topic to its dead-letter queue.",
         ),
         Rule(
+            "visibility-timeout",
+            E,
+            "A queue hides a message at least as long as its consumer may run",
+            "A queue's visibility_timeout_s is at least the timeout of every function that "
+            "consumes it: AWS refuses an event source mapping with a shorter one.",
+        ),
+        Rule(
+            "visibility-timeout-margin",
+            W,
+            "A queue hides a message six times as long as its consumer may run",
+            "A queue's visibility_timeout_s is at least six times the timeout of every "
+            "function that consumes it, as AWS recommends, so that a throttled batch is "
+            "retried before it becomes visible again.",
+        ),
+        Rule(
+            "batching-window",
+            E,
+            "Batches over ten messages have a batching window",
+            "An SQS event source with a batch_size over 10 sets max_batching_window_s to at "
+            "least 1 s: AWS refuses it otherwise.",
+        ),
+        Rule(
+            "fifo-name",
+            E,
+            "FIFO queues and topics are named '.fifo'",
+            "The name of a FIFO queue or topic (the last part of its arn, else its id) ends "
+            "in '.fifo', and a standard one's does not: AWS refuses any other name.",
+        ),
+        Rule(
+            "fifo-subscription",
+            E,
+            "FIFO topics deliver to FIFO queues, standard topics to standard ones",
+            "Every subscription of a FIFO topic is a FIFO queue, and no subscription of a "
+            "standard topic is: AWS refuses the subscription otherwise.",
+        ),
+        Rule(
             "flow-participation",
             W,
             "Every node takes part in a flow",

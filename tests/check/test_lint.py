@@ -327,6 +327,11 @@ def test_every_static_rule_is_exercised_by_a_test() -> None:
         "iam-edge-allowed",
         "iam-least-privilege",
         "dlq",
+        "visibility-timeout",  # these five: test_deploy_rules.py
+        "visibility-timeout-margin",
+        "batching-window",
+        "fifo-name",
+        "fifo-subscription",
         "flow-participation",
         "slo-declared",
         "lint-ignore",

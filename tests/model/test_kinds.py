@@ -93,7 +93,7 @@ def test_capabilities_replace_the_old_kind_sets() -> None:
         Capability.queue: ("sqs",),
         Capability.role: ("iam_role",),
         Capability.key: ("kms",),
-        Capability.consumer: ("ec2", "lambda"),
+        Capability.consumer: ("lambda",),  # EC2 ignores consumer_crash: refused on it
         Capability.ddos_protection: ("shield",),
         Capability.web_acl: ("waf",),
         Capability.collects_metrics: ("cloudwatch",),
@@ -150,7 +150,7 @@ def test_field_capabilities_and_lint_hooks_of_the_built_in_kinds() -> None:
     specs = registry.kinds()
     assert [n for n, s in specs.items() if issubclass(s.params, StartsSessions)] == ["client"]
     assert [n for n, s in specs.items() if issubclass(s.params, OrderedQueue)] == ["sqs"]
-    assert [n for n, s in specs.items() if s.lint is not None] == ["lambda", "sns"]
+    assert [n for n, s in specs.items() if s.lint is not None] == ["lambda", "sqs", "sns"]
 
 
 def test_a_traffic_source_must_start_sessions() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +11,8 @@ import pytest
 from archgen.runtime.session import run_scenario
 
 from .conftest import mini_data, model_from
+
+ORDERS = Path(__file__).parents[1] / "runtime2" / "models" / "orders.yaml"
 
 
 def _sessions_per_window(shape: dict[str, Any], duration: float) -> Counter[int]:
@@ -80,18 +83,22 @@ def test_throttling_fault_fails_a_share_of_calls() -> None:
 
 
 def test_consumer_crash_fault_is_visible_to_the_behavior() -> None:
-    data = mini_data()
+    """On a function consuming a queue (a crash of a node that takes no work is refused by
+    validation: ``tests/model/invalid/fault-targets.yaml``)."""
+    import yaml
+
+    data = yaml.safe_load(ORDERS.read_text(encoding="utf-8"))
     data["scenarios"][0]["faults"] = [
-        {"type": "consumer_crash", "target": "app-east", "start_s": 10, "end_s": 20, "rate": 0.6}
+        {"type": "consumer_crash", "target": "worker", "start_s": 10, "end_s": 20, "rate": 0.6}
     ]
     from archgen.runtime.run import build, start
     from archgen.runtime.trace import SpanSink
 
     model = model_from(data).model
-    scenario = model.scenarios_by_id["base"]
+    scenario = model.scenarios_by_id["steady"]
     sim, traffic = build(model, scenario, seed=1, scale=1.0, duration_s=30, sink=SpanSink(None))
     start(sim, traffic, 30)
     sim.kernel.run(15_000)
-    assert sim.contexts["app-east"].faults.crash_rate == 0.6
+    assert sim.contexts["worker"].faults.crash_rate == 0.6
     sim.kernel.run(25_000)
-    assert sim.contexts["app-east"].faults.crash_rate == 0.0
+    assert sim.contexts["worker"].faults.crash_rate == 0.0
