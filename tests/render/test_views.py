@@ -176,9 +176,10 @@ def test_hostile_labels_stay_text(hostile: LoadedModel) -> None:
     assert ">&lt;script&gt;alert(&quot;x&quot;)&lt;/</text>" in svg
     assert "&lt;/script&gt;alert(&#39;g&#39;)" not in svg
     assert "Region &lt;/text&gt;&lt;script&gt;alert(&#39;g&#39;)&lt;/script&gt;" in svg
-    assert "R&amp;D &amp;lt;team&amp;gt;" in svg  # a literal '&lt;' stays literal
+    assert ">R&amp;D</text>" in svg  # wrapped after 'R&D'
+    assert ">&amp;lt;team&amp;gt;" in svg  # a literal '&lt;' stays literal
     dot = render_view(hostile.model, "overview", "dot").decode("utf-8")
-    assert r'label="back\\slash \\N \\G' in dot
+    assert r'label="back\\slash \\N\n\\G' in dot  # wrapped after '\N'
     mermaid = render_view(hostile.model, "overview", "mermaid").decode("utf-8")
     assert "<script" not in mermaid
     assert "#lt;script#gt;" in mermaid
