@@ -222,6 +222,8 @@ def reduce_run(
             f"{len(rows)} finding(s), {errors} of them error(s), over {len(scope.rules)} "
             "rules checked."
         )
+    if scope.slos is not None and not scope.slos.evaluated:
+        verdict += " No SLO applies to this scenario: none was judged."
     return ScenarioResult(
         scenario=scenario_id,
         summary=_summary_rows(summary),

@@ -53,4 +53,4 @@ def check_run(
     facts += InvariantCheck(loaded, sink, run, conformance.spans, scenario=scope_name).report()
     if exercised is not None:
         exercised.update(conformance.exercised)
-    return sink.scope_result(tuple(facts))
+    return sink.scope_result(tuple(facts), conformance.slo_scope)

@@ -37,10 +37,10 @@ from archgen.model import LoadedModel
 from archgen.model.flows import Continuations, FlowPlan, StepPlan, compile_flows
 from archgen.model.kind import Capability
 from archgen.model.registry import has
-from archgen.model.schema import Model
+from archgen.model.schema import Model, Slo
 from archgen.model.stats import percentile
 from archgen.runtime.artefacts import Measure
-from archgen.runtime.check.report import FindingSink
+from archgen.runtime.check.report import FindingSink, SloScope
 from archgen.runtime.check.spans import Span
 
 
@@ -100,6 +100,7 @@ class Conformance:
         self._edge_problems: dict[tuple[str, str, str, str], _Divergence] = {}
         self._sequence_problems: dict[tuple[str, str], _Divergence] = {}
         self.denials: dict[tuple[str, str, str], _Divergence] = {}
+        self.slo_scope = SloScope((), ())
 
     # -- input
 
@@ -387,67 +388,105 @@ class Conformance:
         return samples
 
     def check_slos(self) -> list[tuple[str, str]]:
+        """Judge the SLOs that apply to this scenario; say which did not, and say plainly
+        when none did (a scenario no SLO applies to has met no objective)."""
         facts: list[tuple[str, str]] = []
         samples = self.flow_samples()
+        evaluated: list[str] = []
+        out_of_scope: list[tuple[str, tuple[str, ...]]] = []
         for index, flow in enumerate(self.model.flows):
             slo = flow.slo
-            if slo is None or (slo.scenarios and self.scenario not in slo.scenarios):
+            if slo is None:
                 continue
-            stats = samples.get(flow.id, _FlowSamples())
-            total = stats.ok + stats.failed
-            measured: dict[str, Measure] = {"executions": total}
-            self.sink.measure(f"slo {flow.id}", measured)
-            if total == 0:
-                facts.append((f"slo {flow.id}", "no execution after warm-up"))
+            if slo.scenarios and self.scenario not in slo.scenarios:
+                out_of_scope.append((flow.id, slo.scenarios))
                 continue
-            parts = []
-            if slo.latency is not None:
-                latency = slo.latency
-                value = percentile(stats.latencies, latency.percentile)
-                if value is not None:  # no successful execution: no latency to state
-                    measured[f"p{latency.percentile:g}_ms"] = round(value, 3)
-                measured["objective_ms"] = _plain(latency.threshold_ms)
-                shown = "no data" if value is None else f"{value:,.0f} ms"
-                parts.append(
-                    f"p{latency.percentile:g} {shown} (objective {latency.threshold_ms:,.0f} ms)"
+            evaluated.append(flow.id)
+            facts.extend(self._check_slo(index, flow.id, slo, samples.get(flow.id)))
+        self.slo_scope = SloScope(tuple(evaluated), tuple(out_of_scope))
+        judged = (
+            ", ".join(evaluated)
+            if evaluated
+            else f"none: no SLO applies to scenario {self.scenario}"
+        )
+        facts.insert(0, ("slos evaluated", judged))
+        if out_of_scope:
+            facts.append(
+                (
+                    "slos out of scope",
+                    ", ".join(
+                        f"{flow} (only in {', '.join(scenarios)})"
+                        for flow, scenarios in out_of_scope
+                    ),
                 )
-                if value is not None and value > latency.threshold_ms:
-                    self.sink.add(
-                        "slo",
-                        ("flows", index, "slo", "latency", "threshold_ms"),
-                        f"flow '{flow.id}' in {self.scenario}: p{latency.percentile:g} latency "
-                        f"{value:,.1f} ms exceeds the objective {latency.threshold_ms:,.0f} ms "
-                        f"({stats.ok} successful executions after warm-up)",
-                        values={
-                            f"p{latency.percentile:g}_ms": round(value, 3),
-                            "objective_ms": _plain(latency.threshold_ms),
-                            "executions_ok": stats.ok,
-                        },
-                    )
-            if slo.availability_percent is not None:
-                availability = 100.0 * stats.ok / total
-                measured["availability_percent"] = round(availability, 6)
-                measured["objective_percent"] = _plain(slo.availability_percent)
-                parts.append(
-                    f"availability {availability:.3f}% (objective {slo.availability_percent:g}%)"
-                )
-                if availability < slo.availability_percent:
-                    self.sink.add(
-                        "slo",
-                        ("flows", index, "slo", "availability_percent"),
-                        f"flow '{flow.id}' in {self.scenario}: availability "
-                        f"{availability:.3f}% is below the objective "
-                        f"{slo.availability_percent:g}% ({stats.failed} of {total} executions "
-                        "failed after warm-up)",
-                        values={
-                            "availability_percent": round(availability, 6),
-                            "objective_percent": _plain(slo.availability_percent),
-                            "executions_failed": stats.failed,
-                            "executions": total,
-                        },
-                    )
-            facts.append((f"slo {flow.id}", ", ".join(parts) + f", n={total}"))
+            )
         return facts
+
+    def _check_slo(
+        self, index: int, flow_id: str, slo: Slo, stats: _FlowSamples | None
+    ) -> list[tuple[str, str]]:
+        stats = stats or _FlowSamples()
+        total = stats.ok + stats.failed
+        measured: dict[str, Measure] = {"executions": total}
+        self.sink.measure(f"slo {flow_id}", measured)
+        if total == 0:
+            return [(f"slo {flow_id}", "no execution after warm-up")]
+        parts = []
+        if slo.latency is not None:
+            latency = slo.latency
+            value = percentile(stats.latencies, latency.percentile)
+            if value is not None:  # no successful execution: no latency to state
+                measured[f"p{latency.percentile:g}_ms"] = round(value, 3)
+            measured["objective_ms"] = _plain(latency.threshold_ms)
+            shown = f"no data (all {total} failed)" if value is None else f"{value:,.0f} ms"
+            parts.append(
+                f"p{latency.percentile:g} {shown} (objective {latency.threshold_ms:,.0f} ms)"
+            )
+            if value is None and slo.availability_percent is None:
+                self.sink.add(
+                    "slo",
+                    ("flows", index, "slo", "latency", "threshold_ms"),
+                    f"flow '{flow_id}' in {self.scenario}: all {total} executions after "
+                    f"warm-up failed: no p{latency.percentile:g} latency meets the objective "
+                    f"{latency.threshold_ms:,.0f} ms",
+                    values={"objective_ms": _plain(latency.threshold_ms), "executions": total},
+                )
+            if value is not None and value > latency.threshold_ms:
+                self.sink.add(
+                    "slo",
+                    ("flows", index, "slo", "latency", "threshold_ms"),
+                    f"flow '{flow_id}' in {self.scenario}: p{latency.percentile:g} latency "
+                    f"{value:,.1f} ms exceeds the objective {latency.threshold_ms:,.0f} ms "
+                    f"({stats.ok} successful executions after warm-up)",
+                    values={
+                        f"p{latency.percentile:g}_ms": round(value, 3),
+                        "objective_ms": _plain(latency.threshold_ms),
+                        "executions_ok": stats.ok,
+                    },
+                )
+        if slo.availability_percent is not None:
+            availability = 100.0 * stats.ok / total
+            measured["availability_percent"] = round(availability, 6)
+            measured["objective_percent"] = _plain(slo.availability_percent)
+            parts.append(
+                f"availability {availability:.3f}% (objective {slo.availability_percent:g}%)"
+            )
+            if availability < slo.availability_percent:
+                self.sink.add(
+                    "slo",
+                    ("flows", index, "slo", "availability_percent"),
+                    f"flow '{flow_id}' in {self.scenario}: availability "
+                    f"{availability:.3f}% is below the objective "
+                    f"{slo.availability_percent:g}% ({stats.failed} of {total} executions "
+                    "failed after warm-up)",
+                    values={
+                        "availability_percent": round(availability, 6),
+                        "objective_percent": _plain(slo.availability_percent),
+                        "executions_failed": stats.failed,
+                        "executions": total,
+                    },
+                )
+        return [(f"slo {flow_id}", ", ".join(parts) + f", n={total}")]
 
     # -- findings
 

@@ -16,7 +16,7 @@ from xml.etree import ElementTree as ET
 
 from archgen.model.errors import escape_terminal
 from archgen.runtime.artefacts import SCHEMA_VERSION, FindingRecord
-from archgen.runtime.check.report import Finding, Report, Rule, Severity
+from archgen.runtime.check.report import Finding, Report, Rule, Severity, SloScope
 from archgen.runtime.check.rules import ALL_RULES
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -34,6 +34,8 @@ def to_text(report: Report, tool_version: str = "") -> str:
         warnings = len(failing) - errors
         status = "FAIL" if errors else "ok"
         extra = f", {suppressed} suppressed" if suppressed else ""
+        if scope.slos is not None and not scope.slos.evaluated:
+            extra += ", no SLO applies"
         lines.append(
             f"{scope.name}: {status} ({len(scope.rules)} rules, {errors} errors, "
             f"{warnings} warnings{extra})"
@@ -66,11 +68,23 @@ def to_json(report: Report, tool_version: str = "") -> str:
                 "facts": dict(scope.facts),
                 "measures": {name: dict(values) for name, values in scope.measures},
                 "findings": [_finding_json(finding) for finding in scope.findings],
+                "slos": _slos_json(scope.slos),
             }
             for scope in report.scopes
         ],
     }
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _slos_json(slos: SloScope | None) -> dict[str, Any] | None:
+    """The flows whose SLOs a run's check judged, and the others with the scenarios their
+    SLO is limited to; null for a scope that judges no SLO (lint, coverage)."""
+    if slos is None:
+        return None
+    return {
+        "evaluated": list(slos.evaluated),
+        "out_of_scope": {flow: list(scenarios) for flow, scenarios in slos.out_of_scope},
+    }
 
 
 def _finding_json(finding: Finding) -> dict[str, Any]:

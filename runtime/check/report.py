@@ -64,6 +64,16 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class SloScope:
+    """Which flows' SLOs a scenario's check judged, and which it did not (an SLO limited to
+    other scenarios), so that a scenario no SLO applies to never reads as one that met them."""
+
+    evaluated: tuple[str, ...]
+    out_of_scope: tuple[tuple[str, tuple[str, ...]], ...]
+    """Flow id → the scenarios its SLO is limited to."""
+
+
+@dataclass(frozen=True)
 class Scope:
     """One group of checks, e.g. the static lint or the conformance of one scenario's run."""
 
@@ -74,6 +84,8 @@ class Scope:
     """Measured values worth showing even when nothing fails (SLO percentiles, counts)."""
     measures: tuple[tuple[str, tuple[tuple[str, Measure], ...]], ...] = ()
     """The same measurements as numbers, each name saying its unit, for ``--format json``."""
+    slos: SloScope | None = None
+    """For a run's scope: the SLOs judged and those out of scope; None elsewhere."""
 
 
 @dataclass(frozen=True)
@@ -152,11 +164,14 @@ class FindingSink:
             )
         )
 
-    def scope_result(self, facts: tuple[tuple[str, str], ...] = ()) -> Scope:
+    def scope_result(
+        self, facts: tuple[tuple[str, str], ...] = (), slos: SloScope | None = None
+    ) -> Scope:
         return Scope(
             self.scope,
             tuple(sorted(self.rules)),
             tuple(sorted(set(self.findings))),
             facts,
             tuple((name, tuple(values.items())) for name, values in sorted(self.measures.items())),
+            slos,
         )

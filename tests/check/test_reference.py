@@ -20,3 +20,8 @@ def test_reference_normal_day_conforms(reference: LoadedModel, tmp_path: Path) -
     scope = check_run(reference, RunFolder.open(tmp_path))
     assert [str(f) for f in scope.findings] == []
     assert {name for name, _ in scope.facts} >= {"slo checkout", "slo search", "spans"}
+    facts = dict(scope.facts)
+    assert facts["slos evaluated"] == (
+        "open-app, search, product-images, product-page, add-to-cart, checkout"
+    )
+    assert "slos out of scope" not in facts
