@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import Enum, StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, ClassVar, Protocol, TypeVar
 
@@ -369,6 +369,8 @@ class Checks(Protocol):
 
     def alarm_ids(self) -> list[str]: ...
 
+    def kind_of(self, node_id: str) -> str | None: ...
+
 
 class Lints(Protocol):
     """What a kind's lint hook may use (implemented by the linter, ``runtime/check/lint.py``):
@@ -442,6 +444,73 @@ class Arn:
     """Operations that act on ``<ARN>/*`` (S3 objects) rather than on the resource."""
 
 
+class Unit(Enum):
+    """CloudWatch units (the ones the simulated services publish)."""
+
+    count = "Count"
+    percent = "Percent"
+    seconds = "Seconds"
+    milliseconds = "Milliseconds"
+    microseconds = "Microseconds"
+    none = "None"
+
+
+class Shape(Enum):
+    """How the datapoints of one period become statistics (and a ``metrics.jsonl`` value)."""
+
+    count = "count"
+    """Events added up: one datapoint per period, its Sum (0 when the node published
+    anything else that period; the file omits zeros)."""
+    gauge = "gauge"
+    """A level sampled by the behavior before the period closes; the file keeps the
+    Average."""
+    distribution = "distribution"
+    """One datapoint per event (a latency); every statistic, p99 included; the file keeps
+    ``{"avg", "max", "n", "p99"}``."""
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One CloudWatch metric a kind publishes, as AWS names it: what one datapoint counts
+    *at this node* (``counts``), its unit and the statistic alarms usually read."""
+
+    name: str
+    unit: Unit
+    shape: Shape
+    counts: str
+    statistic: str = "Sum"
+
+
+def metric(
+    name: str, unit: Unit, counts: str, *, shape: Shape | None = None, statistic: str = ""
+) -> MetricSpec:
+    """Declare a metric; counts default to the ``count`` shape and ``Sum``, other units to
+    ``distribution`` and ``Average``."""
+    if shape is None:
+        shape = Shape.count if unit is Unit.count else Shape.distribution
+    if not statistic:
+        statistic = "Sum" if shape is Shape.count else "Average"
+    return MetricSpec(name, unit, shape, counts, statistic)
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """A kind's CloudWatch namespace, its dimensions (the node is their value) and metrics."""
+
+    namespace: str
+    dimensions: tuple[str, ...]
+    metrics: tuple[MetricSpec, ...]
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(m.name for m in self.metrics)
+
+    def get(self, name: str) -> MetricSpec | None:
+        return next((m for m in self.metrics if m.name == name), None)
+
+
+NO_METRICS = Metrics("", (), ())
+
+
 @dataclass(frozen=True)
 class KindSpec:
     name: str
@@ -466,6 +535,9 @@ class KindSpec:
     screen_order: int = 100
     """For :class:`Protects` kinds: protections screen a call in this order, lowest first
     (Shield at the network edge before WAF's rules)."""
+    metrics: Metrics = NO_METRICS
+    """The CloudWatch metrics its nodes publish (its behavior emits exactly these); alarms
+    may watch only these names."""
     source: str = field(default="", compare=False)
     """Where it was found (the entry point's value), for error messages."""
 
@@ -523,6 +595,7 @@ def kind(
     order: int = 1000,
     mermaid_shape: tuple[str, str] | None = None,
     screen_order: int = 100,
+    metrics: Metrics = NO_METRICS,
 ) -> KindSpec:
     """Declare a kind. ``validate`` and ``lint`` receive the node's params already narrowed
     to ``P``."""
@@ -560,4 +633,5 @@ def kind(
         order=order,
         mermaid_shape=mermaid_shape,
         screen_order=screen_order,
+        metrics=metrics,
     )

@@ -245,6 +245,10 @@ class _Checker:
     def params_of(self, node_id: str) -> KindParams:
         return self.nodes[node_id].params
 
+    def kind_of(self, node_id: str) -> str | None:
+        node = self.nodes.get(node_id)
+        return None if node is None else node.kind
+
     def params_rules(self, path: PathKey, node: AnyNode) -> None:
         if isinstance(node.params, EncryptableAtRest):
             self.node_ref((*path, "kms_key"), node.params.kms_key, *with_capability(Capability.key))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+from pydantic.config import JsonDict
 
 SCHEMA_VERSION: Literal[1] = 1
 """Bump when a field of any artefact changes meaning or disappears; readers refuse others."""
@@ -259,40 +260,48 @@ two in step)."""
 # -- metrics.jsonl
 
 
-class LatencyStats(_Artefact):
-    """Latency of the calls a node finished in one period."""
+class DistributionStats(_Artefact):
+    """A distribution metric's period (``TargetResponseTime``, ``Duration``…), in its unit."""
 
-    avg_ms: float = Field(description="Average latency in the period, in ms.")
-    p99_ms: float = Field(description="99th percentile latency in the period, in ms.")
-    max_ms: float = Field(description="Longest call in the period, in ms.")
+    avg: float = Field(description="Average of the period's datapoints, in the metric's unit.")
+    max: float = Field(description="Largest datapoint of the period.")
+    n: int = Field(description="Number of datapoints (events) in the period.")
+    p99: float = Field(description="99th percentile of the period's datapoints (nearest rank).")
+
+
+def _describe_metric_values(schema: JsonDict) -> None:
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict):
+        extra["description"] = (
+            "A metric the node's kind declares, by its AWS name: a count's sum, a gauge's "
+            "average or a distribution's statistics."
+        )
 
 
 class MetricPoint(_Artefact):
     """One node's statistics for one closed period (a line of ``metrics.jsonl``).
 
-    Counts are omitted when zero; other keys are the period's average of a metric a
-    behavior publishes (``CPUUtilization``, ``HealthyHostCount``…)."""
+    Besides ``node`` and ``t_s``, each key is a metric the node's kind declares (AWS's
+    name, ``archgen`` lists them per kind): a count is the period's sum (omitted when
+    zero), a gauge the period's average, a distribution ``{avg, max, n, p99}``."""
 
-    model_config = ConfigDict(extra="allow")
-    __pydantic_extra__: dict[str, float]
+    model_config = ConfigDict(extra="allow", json_schema_extra=_describe_metric_values)
+    __pydantic_extra__: dict[str, float | DistributionStats]
 
     node: str = Field(description="The node the statistics are about.")
     t_s: float = Field(description="End of the period, in seconds since the run started.")
-    Latency: LatencyStats | None = Field(
-        None, description="Latency of the calls that ended in the period."
-    )
-    RequestCount: int | float | None = Field(None, description="Calls that ended in the period.")
-    Errors: int | float | None = Field(None, description="Calls that ended in an error.")
-    HTTPCode_5XX_Count: int | float | None = Field(
-        None, description="Calls that ended in a 5xx error."
-    )
-    Throttles: int | float | None = Field(None, description="Calls refused by a throttle or quota.")
 
     def published(self, name: str) -> float | None:
-        """The period's average of metric ``name`` a behavior published, None without one."""
+        """The period's value of metric ``name`` (a distribution's average), None without one."""
         extra = self.model_extra or {}
         value = extra.get(name)
-        return None if value is None else float(value)
+        if value is None:
+            return None
+        if isinstance(value, DistributionStats):
+            return value.avg
+        if isinstance(value, dict):
+            return float(value["avg"])
+        return float(value)
 
 
 # -- check findings

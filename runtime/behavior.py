@@ -23,7 +23,8 @@ Life of a behavior
 5. Hooks, all optional: ``healthy()`` (Route 53 / ALB health checks), ``targets()`` (what a
    load balancer can pick among), ``screen(call)`` (WAF/Shield: block at the entry of the
    nodes they protect), ``on_signal(signal)`` (alarm actions), ``on_fault(fault, active)``,
-   ``on_period(t_s)`` (emit gauges before a metrics period closes), ``on_metrics(t_s)``
+   ``completed(call)`` (a call to this node ended: count it in the node's request
+   metrics), ``on_period(t_s)`` (emit gauges before a metrics period closes), ``on_metrics(t_s)``
    (after it closed: CloudWatch evaluates alarms), ``summary()`` (extra summary fields),
    ``accounting()`` (typed books of messages and effects: see :mod:`archgen.runtime.accounting`).
 
@@ -296,8 +297,25 @@ class NodeContext(ABC):
         ``route(child)`` may set ``child.route`` or return an error code to fail it."""
 
     @abstractmethod
-    def run_triggered(self, origin: Call, then: Callback, *, op: str = "Invoke") -> None:
-        """Run this node's triggered-root steps for ``origin``'s flow as a new span."""
+    def run_triggered(
+        self,
+        origin: Call,
+        then: Callback,
+        *,
+        op: str = "Invoke",
+        start: float | None = None,
+        route: Callable[[Call], str | None] | None = None,
+    ) -> Call:
+        """Run this node's triggered-root steps for ``origin``'s flow as a new span, and
+        return that span (its ``then`` may already have run). ``start`` backdates it (a
+        message handed over when its batch began); ``route`` may refuse a step as in
+        :meth:`run_children`."""
+
+    @abstractmethod
+    def open_span(self, parent: Call, op: str) -> Call:
+        """A flow-less span on this node, from ``parent``'s node, starting now (work this
+        node does on its own, e.g. one batch of a queue consumer); end it with
+        :meth:`finish`."""
 
     @abstractmethod
     def finish(self, call: Call, error: str | None = None) -> None:
@@ -312,7 +330,8 @@ class NodeContext(ABC):
 
     @abstractmethod
     def emit(self, metric: str, value: float) -> None:
-        """A CloudWatch datapoint for this node in the current period (e.g. CPUUtilization)."""
+        """A CloudWatch datapoint for this node in the current period: one of the metrics
+        its kind declares (:attr:`KindSpec.metrics`), counting what happened here."""
 
     @abstractmethod
     def metric(self, node: str, name: str, statistic: str) -> float | None:
@@ -429,6 +448,12 @@ class Behavior:
 
     def on_fault(self, fault: Fault, active: bool) -> None:
         """A fault on this node starts (``active``) or ends; ``ctx.faults`` is updated."""
+
+    def completed(self, call: Call) -> None:
+        """A call to this node ended (health checks excepted), however it ended: at the
+        door (outage, throttling fault, IAM, a protection: ``call.origin`` says which
+        node), here, or with an error a child left. Count it in this node's request
+        metrics; a kind without request metrics ignores it."""
 
     def on_period(self, t_s: float) -> None:
         """Emit gauges for the metrics period ending at ``t_s``."""

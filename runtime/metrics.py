@@ -1,43 +1,63 @@
 """Metrics per node per period, the way CloudWatch aggregates them.
 
-Every call contributes ``RequestCount``, ``Latency``, ``Errors``, ``HTTPCode_5XX_Count`` and
-``Throttles`` to its node; behaviors add their own datapoints (``CPUUtilization``,
-``HealthyHostCount``…) with ``ctx.emit``. When a period closes, each statistic (Average,
-Sum, Minimum, Maximum, SampleCount, p99) becomes readable by CloudWatch alarms and one line
-per node goes to ``metrics.jsonl``.
+Each kind declares the metrics its nodes publish (:attr:`KindSpec.metrics`, AWS's names
+and units); its behavior emits them with ``ctx.emit``, counting only what happened at its
+own node. Nothing is published on a node's behalf: a Lambda's ``Throttles`` are its own
+throttles, never those of the table it calls. When a period closes, each statistic
+(Average, Sum, Minimum, Maximum, SampleCount, p99) becomes readable by CloudWatch alarms
+and one line per node goes to ``metrics.jsonl``.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
+from archgen.model.kind import Metrics, Shape
 from archgen.model.stats import percentile
 
-_FIVE_XX = frozenset({"ServiceUnavailable", "InternalError", "InternalServerError"})
+
+class UndeclaredMetricError(ValueError):
+    """A behavior emitted a metric its kind does not declare (a programming error)."""
 
 
 class _Period:
-    __slots__ = ("custom", "e5xx", "errors", "latencies", "requests", "throttles")
+    __slots__ = ("counts", "samples")
 
     def __init__(self) -> None:
-        self.requests = 0
-        self.errors = 0
-        self.e5xx = 0
-        self.throttles = 0
-        self.latencies: list[float] = []
-        self.custom: dict[str, list[float]] = {}
+        self.counts: dict[str, float] = {}
+        self.samples: dict[str, list[float]] = {}
+
+
+def _flat(value: float) -> dict[str, float]:
+    """A count's statistics: one datapoint, the period's sum."""
+    return {
+        "Sum": value,
+        "SampleCount": 1,
+        "Average": value,
+        "Minimum": value,
+        "Maximum": value,
+        "p99": value,
+    }
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else round(value, 6)
 
 
 class MetricStore:
     """The current period's datapoints, the last closed period's statistics, the lines."""
 
-    def __init__(self, period_s: float) -> None:
+    def __init__(self, period_s: float, declared: Mapping[str, Metrics] | None = None) -> None:
         self.period_s = period_s
         self.current: dict[str, _Period] = {}
         self.last: dict[str, dict[str, dict[str, float]]] = {}
         self.lines: list[str] = []
         self.violations = 0
+        self.shapes: dict[str, dict[str, Shape]] = {}
+        for node, metrics in (declared or {}).items():
+            self.shapes[node] = {m.name: m.shape for m in metrics.metrics}
 
     def _period(self, node: str) -> _Period:
         period = self.current.get(node)
@@ -45,34 +65,20 @@ class MetricStore:
             period = self.current[node] = _Period()
         return period
 
-    def request(self, node: str) -> None:
-        period = self.current.get(node)
-        if period is None:
-            period = self.current[node] = _Period()
-        period.requests += 1
-
-    def done(self, node: str, latency: float, error: str | None) -> None:
-        period = self.current.get(node)
-        if period is None:
-            period = self.current[node] = _Period()
-        period.latencies.append(latency)
-        if error is not None:
-            period.errors += 1
-            if error[:1] == "5" or error in _FIVE_XX:
-                period.e5xx += 1
-            elif error == "ThrottlingException":
-                period.throttles += 1
-
     def emit(self, node: str, name: str, value: float) -> None:
-        custom = self._period(node).custom
-        point = custom.get(name)
-        if point is None:
-            custom[name] = [value, 1.0, value, value]
+        """One datapoint: added to the period's sum for a count, kept for the others."""
+        shape = self.shapes.get(node, {}).get(name)
+        if shape is None:
+            raise UndeclaredMetricError(f"{node}: metric '{name}' is not declared by its kind")
+        period = self._period(node)
+        if shape is Shape.count:
+            period.counts[name] = period.counts.get(name, 0.0) + value
         else:
-            point[0] += value
-            point[1] += 1
-            point[2] = min(point[2], value)
-            point[3] = max(point[3], value)
+            samples = period.samples.get(name)
+            if samples is None:
+                period.samples[name] = [value]
+            else:
+                samples.append(value)
 
     def count_violation(self) -> None:
         self.violations += 1
@@ -82,60 +88,40 @@ class MetricStore:
         snapshot: dict[str, dict[str, dict[str, float]]] = {}
         for node in sorted(self.current):
             period = self.current[node]
+            shapes = self.shapes[node]
             stats: dict[str, dict[str, float]] = {}
-            for name, value in (
-                ("RequestCount", period.requests),
-                ("Errors", period.errors),
-                ("HTTPCode_5XX_Count", period.e5xx),
-                ("Throttles", period.throttles),
-            ):
-                stats[name] = {
-                    "Sum": value,
-                    "SampleCount": 1,
-                    "Average": value,
-                    "Minimum": value,
-                    "Maximum": value,
-                    "p99": value,
-                }
-            p99 = percentile(period.latencies, 99)
-            if p99 is not None:  # a period with calls
-                values = sorted(period.latencies)
-                stats["Latency"] = {
-                    "Average": sum(values) / len(values),
-                    "Minimum": values[0],
-                    "Maximum": values[-1],
-                    "p99": p99,
-                    "Sum": sum(values),
-                    "SampleCount": len(values),
-                }
-            for name, point in sorted(period.custom.items()):
-                total, count, low, high = point
-                if name in ("Throttles", "Errors", "HTTPCode_5XX_Count"):
-                    # Counts the behavior adds to the ones every call contributes.
-                    summed = total + stats[name]["Sum"]
-                    total, count, low, high = summed, 1.0, summed, summed
+            line: dict[str, Any] = {"node": node, "t_s": round(t_s, 3)}
+            for name, shape in shapes.items():
+                if shape is Shape.count:
+                    value = period.counts.get(name, 0.0)
+                    stats[name] = _flat(value)  # a node that published anything: 0, not missing
+                    if value:
+                        line[name] = _number(value)
+                    continue
+                samples = period.samples.get(name)
+                if not samples:
+                    continue
+                values = sorted(samples)
+                total = sum(values)
+                p99 = percentile(values, 99)
                 stats[name] = {
                     "Sum": total,
-                    "SampleCount": count,
-                    "Average": total / count,
-                    "Minimum": low,
-                    "Maximum": high,
-                    "p99": high,
+                    "SampleCount": len(values),
+                    "Average": total / len(values),
+                    "Minimum": values[0],
+                    "Maximum": values[-1],
+                    "p99": values[-1] if p99 is None else p99,
                 }
-            snapshot[node] = stats
-            line: dict[str, Any] = {"node": node, "t_s": round(t_s, 3)}
-            for name, stat in stats.items():
-                if name == "Latency":
-                    line["Latency"] = {
-                        "avg_ms": round(stat["Average"], 3),
-                        "p99_ms": round(stat["p99"], 3),
-                        "max_ms": round(stat["Maximum"], 3),
-                    }
-                elif name in ("RequestCount", "Errors", "HTTPCode_5XX_Count", "Throttles"):
-                    if stat["Sum"]:
-                        line[name] = stat["Sum"]
+                if shape is Shape.gauge:
+                    line[name] = round(total / len(values), 6)
                 else:
-                    line[name] = round(stat["Average"], 6)
+                    line[name] = {
+                        "avg": round(total / len(values), 3),
+                        "max": round(values[-1], 3),
+                        "n": len(values),
+                        "p99": round(stats[name]["p99"], 3),
+                    }
+            snapshot[node] = stats
             self.lines.append(json.dumps(line, sort_keys=True))
         self.last = snapshot
         self.current = {}

@@ -205,7 +205,15 @@ class _Context(NodeContext):
             return
         _Steps(self, call, plan, children, then, route).next()
 
-    def run_triggered(self, origin: Call, then: Callback, *, op: str = "Invoke") -> None:
+    def run_triggered(
+        self,
+        origin: Call,
+        then: Callback,
+        *,
+        op: str = "Invoke",
+        start: float | None = None,
+        route: Callable[[Call], str | None] | None = None,
+    ) -> Call:
         sim = self.sim
         original = sim.model.original_of(self.node_id)
         trace = origin.trace
@@ -215,11 +223,21 @@ class _Context(NodeContext):
             trace = Trace(sim.trace_seq, trace.session, plan, trace.item)
         work = sim.new_call(trace, origin, origin.node, self.node_id, op, _noop, None)
         work.node = self.node_id
+        if start is not None:
+            work.start = start
         sim.arrive(self.node_id)
         if plan is None:
             then(work)
-            return
-        _Steps(self, work, plan, plan.triggered[original], then, None).next()
+            return work
+        _Steps(self, work, plan, plan.triggered[original], then, route).next()
+        return work
+
+    def open_span(self, parent: Call, op: str) -> Call:
+        sim = self.sim
+        span = sim.new_call(parent.trace, parent, parent.node, self.node_id, op, _noop, None)
+        span.node = self.node_id
+        sim.arrive(self.node_id)
+        return span
 
     def finish(self, call: Call, error: str | None = None) -> None:
         if error is not None:
@@ -302,7 +320,10 @@ class Simulation:
         self.sink = sink
         self.plans = compile_flows(model)
         self.continuation = Continuations(self.plans)
-        self.metrics = MetricStore(period_s)
+        specs = kinds()
+        self.metrics = MetricStore(
+            period_s, {node.id: specs[node.kind].metrics for node in model.nodes}
+        )
         self.services = Services(model, scenario, seed)
         self.authorizer = authorizer
         self.span_seq = 0
@@ -334,7 +355,6 @@ class Simulation:
             ctx.behavior = behavior
             self.behaviors[node.id] = behavior
         # Protections screen in their kinds' order (Shield at the network edge, then WAF).
-        specs = kinds()
         for node in sorted(model.nodes, key=lambda n: (specs[n.kind].screen_order, n.id)):
             if not isinstance(node.params, Protects):
                 continue
@@ -397,8 +417,6 @@ class Simulation:
         stats = ctx.stats
         stats.arrived += 1
         stats.inflight += 1
-        if call.op != HEALTH_CHECK or call.step is not None:
-            self.metrics.request(call.node)
         faults = ctx.faults
         if faults.down:
             self.complete_ok_error(call, "ServiceUnavailable", call.node)
@@ -443,8 +461,6 @@ class Simulation:
         stats = self.contexts[node].stats
         stats.arrived += 1
         stats.inflight += 1
-        if metered:
-            self.metrics.request(node)
 
     def complete_ok_error(self, call: Call, error: str, origin: str) -> None:
         call.error = error
@@ -454,21 +470,19 @@ class Simulation:
     def complete_ok(self, call: Call) -> None:
         """Record the finished call (stats, metrics, span) and run its continuation."""
         now = self.kernel.now
-        stats = self.contexts[call.node].stats
+        ctx = self.contexts[call.node]
+        stats = ctx.stats
         stats.inflight -= 1
         error = call.error
-        metered = call.op != HEALTH_CHECK or call.step is not None
         if error is None:
             stats.ok += 1
-            if metered:
-                self.metrics.done(call.node, now - call.start, None)
         else:
             if call.status == "ok":
                 call.status = "error"
             stats.failed += 1
             stats.errors[error] = stats.errors.get(error, 0) + 1
-            if metered:
-                self.metrics.done(call.node, now - call.start, error)
+        if call.op != HEALTH_CHECK or call.step is not None:
+            ctx.behavior.completed(call)  # the node's own request metrics
         self.sink.add(call, now)
         call.done(call)
 

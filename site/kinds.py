@@ -1,9 +1,9 @@
 """The reference page of every registered kind, generated from its declaration.
 
 Everything comes from the kind's :class:`~archgen.model.kind.KindSpec`, its params class
-(field descriptions, defaults, types) and its behavior's docstring (the rules it follows,
-what it leaves out, its metrics), so the page says what the code does. A site gets a page
-for every kind archgen knows, whether its model uses the kind or not.
+(field descriptions, defaults, types, its declared CloudWatch metrics) and its behavior's
+docstring (the rules it follows, what it leaves out), so the page says what the code does.
+A site gets a page for every kind archgen knows, whether its model uses the kind or not.
 """
 
 from __future__ import annotations

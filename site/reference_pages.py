@@ -69,8 +69,6 @@ def _kind(
     behavior_docs: Mapping[str, str],
     icons: Mapping[str, str],
 ) -> str:
-    from archgen.runtime.artefacts import MetricPoint
-
     page = paths.kind(spec.name)
     links = _Links(page)
 
@@ -105,12 +103,17 @@ def _kind(
         ],
         rules=kind_docs.paragraphs(doc.rules),
         left_out=inline(doc.left_out) if doc.left_out else None,
-        metrics=inline(doc.metrics) if doc.metrics else None,
-        common_metrics=[
-            field.alias or name
-            for name, field in MetricPoint.model_fields.items()
-            if name not in ("node", "t_s")
+        metrics=[
+            {
+                "name": inline(f"``{metric.name}``"),
+                "unit": metric.unit.value,
+                "statistic": metric.statistic,
+                "counts": inline(metric.counts),
+            }
+            for metric in spec.metrics.metrics
         ],
+        namespace=inline(f"``{spec.metrics.namespace}``"),
+        dimensions=inline(", ".join(spec.metrics.dimensions)),
     )
 
 

@@ -50,9 +50,6 @@ from archgen.model.kinds.cloudwatch import (
     Metric as Metric,
 )
 from archgen.model.kinds.cloudwatch import (
-    MetricName as MetricName,
-)
-from archgen.model.kinds.cloudwatch import (
     MissingData as MissingData,
 )
 from archgen.model.kinds.cloudwatch import (

@@ -14,7 +14,11 @@ from archgen.model.kind import (
     Arn,
     Capability,
     KindParams,
+    Metrics,
+    Shape,
+    Unit,
     kind,
+    metric,
 )
 
 
@@ -82,4 +86,57 @@ SPEC = kind(
     conditions=("no_healthy_target",),
     capabilities={Capability.waf_attachable},
     behavior="archgen.runtime.behaviors.alb:Alb",
+    metrics=Metrics(
+        "AWS/ApplicationELB",
+        ("LoadBalancer",),
+        (
+            metric(
+                "RequestCount",
+                Unit.count,
+                "Requests the load balancer received and answered (health checks excluded).",
+            ),
+            metric(
+                "HTTPCode_ELB_4XX_Count",
+                Unit.count,
+                "4xx answers the load balancer made itself (a web ACL blocked the request, an "
+                "IAM refusal).",
+            ),
+            metric(
+                "HTTPCode_ELB_5XX_Count",
+                Unit.count,
+                "5xx answers the load balancer made itself: no target (503), a target that did "
+                "not answer (502), the load balancer out.",
+            ),
+            metric(
+                "HTTPCode_Target_4XX_Count",
+                Unit.count,
+                "4xx answers that came from a target.",
+            ),
+            metric(
+                "HTTPCode_Target_5XX_Count",
+                Unit.count,
+                "Errors that came from a target (its own failure or one it did not handle).",
+            ),
+            metric(
+                "TargetResponseTime",
+                Unit.seconds,
+                "Time from sending a request to a target until its answer, per request that "
+                "reached a target.",
+            ),
+            metric(
+                "HealthyHostCount",
+                Unit.count,
+                "Targets passing health checks at the end of the period.",
+                shape=Shape.gauge,
+                statistic="Minimum",
+            ),
+            metric(
+                "UnHealthyHostCount",
+                Unit.count,
+                "Registered targets failing health checks at the end of the period.",
+                shape=Shape.gauge,
+                statistic="Maximum",
+            ),
+        ),
+    ),
 )

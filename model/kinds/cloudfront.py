@@ -18,9 +18,13 @@ from archgen.model.kind import (
     Capability,
     Checks,
     KindParams,
+    Metrics,
     Node,
     Ref,
+    Shape,
+    Unit,
     kind,
+    metric,
 )
 from archgen.model.kinds.route53 import FailoverRole
 from archgen.model.loader import PathKey
@@ -105,4 +109,40 @@ SPEC = kind(
     capabilities={Capability.waf_attachable},
     behavior="archgen.runtime.behaviors.cloudfront:CloudFront",
     validate=_validate,
+    metrics=Metrics(
+        "AWS/CloudFront",
+        ("DistributionId", "Region"),
+        (
+            metric("Requests", Unit.count, "Viewer requests the distribution answered."),
+            metric(
+                "4xxErrorRate",
+                Unit.percent,
+                "Share of the period's viewer requests answered with a 4xx.",
+                shape=Shape.gauge,
+            ),
+            metric(
+                "5xxErrorRate",
+                Unit.percent,
+                "Share of the period's viewer requests answered with a 5xx.",
+                shape=Shape.gauge,
+            ),
+            metric(
+                "TotalErrorRate",
+                Unit.percent,
+                "Share of the period's viewer requests answered with any error.",
+                shape=Shape.gauge,
+            ),
+            metric(
+                "CacheHitRate",
+                Unit.percent,
+                "Share of the period's cacheable requests served from an edge cache.",
+                shape=Shape.gauge,
+            ),
+            metric(
+                "OriginLatency",
+                Unit.milliseconds,
+                "Time from forwarding a cache miss to the origin until the origin answered.",
+            ),
+        ),
+    ),
 )

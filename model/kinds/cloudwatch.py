@@ -53,30 +53,15 @@ class Statistic(StrEnum):
     p99 = "p99"
 
 
-class MetricName(StrEnum):
-    """Metrics the simulated services publish; names follow AWS's namespaces loosely."""
-
-    cpu_utilization = "CPUUtilization"
-    request_count = "RequestCount"
-    errors_5xx = "HTTPCode_5XX_Count"
-    latency = "Latency"
-    healthy_hosts = "HealthyHostCount"
-    throttles = "Throttles"
-    errors = "Errors"
-    queue_depth = "ApproximateNumberOfMessagesVisible"
-    oldest_message_age = "ApproximateAgeOfOldestMessage"
-    cache_hit_rate = "CacheHitRate"
-    blocked_requests = "BlockedRequests"
-    concurrent_executions = "ConcurrentExecutions"
-    database_connections = "DatabaseConnections"
-
-
 class Metric(Strict):
     """A metric of another node that alarms may watch."""
 
     id: Id
     node: Annotated[Id, Ref(role="watches")] = Field(description="Node that publishes the metric.")
-    name: MetricName = Field(description="Which of the node's metrics.")
+    name: Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_.-]+$")] = Field(
+        description="Which of the node's metrics, as AWS names it (each kind publishes its "
+        "own: Lambda Throttles, ALB TargetResponseTime, SQS ApproximateAgeOfOldestMessage…)."
+    )
     statistic: Statistic = Field(
         Statistic.average, description="How the datapoints of one period are reduced."
     )
@@ -164,12 +149,35 @@ class CloudWatchParams(KindParams):
 def _validate(checks: Checks, path: PathKey, node: Node, params: CloudWatchParams) -> None:
     metric_ids = [metric.id for metric in params.metrics]
     for i, metric in enumerate(params.metrics):
-        checks.node_ref((*path, "metrics", i, "node"), metric.node)
+        if checks.node_ref((*path, "metrics", i, "node"), metric.node):
+            _metric_name(checks, (*path, "metrics", i, "name"), metric)
     for i, alarm in enumerate(params.alarms):
         checks.ref((*path, "alarms", i, "metric"), alarm.metric, metric_ids, "metric")
         for field in ("actions", "ok_actions"):
             for j, action in enumerate(getattr(alarm, field)):
                 _alarm_action(checks, (*path, "alarms", i, field, j, "target"), node.id, action)
+
+
+def _metric_name(checks: Checks, path: PathKey, metric: Metric) -> None:
+    """The node's kind must publish the metric (AWS's name for it)."""
+    from archgen.model.errors import did_you_mean
+    from archgen.model.registry import kinds
+
+    kind_name = checks.kind_of(metric.node)
+    spec = kinds().get(kind_name) if kind_name is not None else None
+    if spec is None:
+        return
+    known = spec.metrics.names()
+    if metric.name in known:
+        return
+    if not known:
+        checks.report(path, f"{kind_name} node '{metric.node}' publishes no metrics")
+        return
+    checks.report(
+        path,
+        f"{kind_name} node '{metric.node}' publishes no metric '{metric.name}'"
+        f"{did_you_mean(metric.name, known)}; its metrics: {', '.join(known)}",
+    )
 
 
 def _alarm_action(checks: Checks, path: PathKey, source: str, action: AlarmAction) -> None:

@@ -17,8 +17,11 @@ from archgen.model.kind import (
     Capability,
     EncryptableAtRest,
     KindParams,
+    Metrics,
     Ref,
+    Unit,
     kind,
+    metric,
 )
 
 MAX_CAPACITY_UNITS = 1_000_000
@@ -85,4 +88,40 @@ SPEC = kind(
     conditions=("throttled",),
     capabilities={Capability.data_store, Capability.emits_metrics},
     behavior="archgen.runtime.behaviors.dynamodb:DynamoDb",
+    metrics=Metrics(
+        "AWS/DynamoDB",
+        ("TableName",),
+        (
+            metric(
+                "ThrottledRequests",
+                Unit.count,
+                "Requests the table refused over its provisioned capacity (or a throttling "
+                "fault); each SDK retry is a new request.",
+            ),
+            metric("ReadThrottleEvents", Unit.count, "Throttled read requests."),
+            metric("WriteThrottleEvents", Unit.count, "Throttled write requests."),
+            metric(
+                "ConsumedReadCapacityUnits",
+                Unit.count,
+                "Read capacity units used by successful reads (one per read: items up to "
+                "4 KB, strongly consistent).",
+            ),
+            metric(
+                "ConsumedWriteCapacityUnits",
+                Unit.count,
+                "Write capacity units used by successful writes (one per write: up to 1 KB).",
+            ),
+            metric(
+                "SuccessfulRequestLatency",
+                Unit.milliseconds,
+                "Time the table took to serve a successful request (its read or write "
+                "latency, SDK backoff excluded).",
+            ),
+            metric(
+                "SystemErrors",
+                Unit.count,
+                "Requests that failed with a 5xx at the table (an outage).",
+            ),
+        ),
+    ),
 )

@@ -17,10 +17,14 @@ from archgen.model.kind import (
     Capability,
     Checks,
     KindParams,
+    Metrics,
     Node,
+    Shape,
+    Unit,
     Zonal,
     check_zones,
     kind,
+    metric,
 )
 from archgen.model.loader import PathKey
 
@@ -137,4 +141,17 @@ SPEC = kind(
     },
     behavior="archgen.runtime.behaviors.ec2:Ec2Fleet",
     validate=_validate,
+    metrics=Metrics(
+        "AWS/EC2",
+        ("AutoScalingGroupName",),
+        (
+            metric(
+                "CPUUtilization",
+                Unit.percent,
+                "Busy workers over all workers of the in-service instances past their "
+                "warm-up, over the period.",
+                shape=Shape.gauge,
+            ),
+        ),
+    ),
 )

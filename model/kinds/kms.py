@@ -15,8 +15,11 @@ from archgen.model.kind import (
     Arn,
     Capability,
     KindParams,
+    Metrics,
     ResourcePolicy,
+    Unit,
     kind,
+    metric,
 )
 
 
@@ -55,4 +58,18 @@ SPEC = kind(
     conditions=("throttled",),
     capabilities={Capability.security, Capability.key},
     behavior="archgen.runtime.behaviors.kms:Kms",
+    metrics=Metrics(
+        "AWS/Usage",
+        ("Service", "Type", "Resource", "Class"),
+        (
+            metric(
+                "CallCount",
+                Unit.count,
+                "Cryptographic operations the key performed (GenerateDataKey, Decrypt…; "
+                "throttled requests excluded). AWS publishes it per account, Region and "
+                "operation (Service=KMS, Type=API, Resource=<operation>, Class=None); the run "
+                "counts per key node, all operations together.",
+            ),
+        ),
+    ),
 )

@@ -19,10 +19,14 @@ from archgen.model.kind import (
     Checks,
     KindParams,
     Lints,
+    Metrics,
     Node,
     OrderedQueue,
     Ref,
+    Shape,
+    Unit,
     kind,
+    metric,
 )
 from archgen.model.loader import PathKey
 
@@ -191,4 +195,43 @@ SPEC = kind(
     behavior="archgen.runtime.behaviors.lambda_:Lambda",
     validate=_validate,
     lint=_lint,
+    metrics=Metrics(
+        "AWS/Lambda",
+        ("FunctionName",),
+        (
+            metric(
+                "Invocations",
+                Unit.count,
+                "Runs of the function's code: each synchronous invocation, each asynchronous "
+                "attempt, each SQS batch; failed ones included, throttled requests not.",
+            ),
+            metric(
+                "Errors",
+                Unit.count,
+                "Invocations that ended in a function error: the code failed (error_rate, a "
+                "consumer crash), a call it made failed and it did not catch it, or it timed out.",
+            ),
+            metric(
+                "Throttles",
+                Unit.count,
+                "Invocation requests refused because the function was at its concurrency limit "
+                "(a synchronous 429, an async event or SQS batch held back), and calls a "
+                "throttling fault refused at the function. Not the throttles of what it calls.",
+            ),
+            metric(
+                "Duration",
+                Unit.milliseconds,
+                "Time the function's code ran in one invocation, from the end of its init to "
+                "its answer, calls it waited on included; the cold start is not in it; a "
+                "timed-out invocation counts its timeout.",
+            ),
+            metric(
+                "ConcurrentExecutions",
+                Unit.count,
+                "Most execution environments busy at once during the period.",
+                shape=Shape.gauge,
+                statistic="Maximum",
+            ),
+        ),
+    ),
 )

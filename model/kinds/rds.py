@@ -17,11 +17,15 @@ from archgen.model.kind import (
     Checks,
     EncryptableAtRest,
     KindParams,
+    Metrics,
     Node,
     Ref,
+    Shape,
+    Unit,
     Zonal,
     check_zones,
     kind,
+    metric,
 )
 from archgen.model.loader import PathKey
 
@@ -84,4 +88,27 @@ SPEC = kind(
     capabilities={Capability.data_store, Capability.emits_metrics},
     behavior="archgen.runtime.behaviors.rds:Rds",
     validate=_validate,
+    metrics=Metrics(
+        "AWS/RDS",
+        ("DBClusterIdentifier",),
+        (
+            metric(
+                "DatabaseConnections",
+                Unit.count,
+                "Most connections open at once during the period.",
+                shape=Shape.gauge,
+                statistic="Maximum",
+            ),
+            metric(
+                "ReadLatency",
+                Unit.seconds,
+                "Time the database took per read it served.",
+            ),
+            metric(
+                "WriteLatency",
+                Unit.seconds,
+                "Time the database took per write it served.",
+            ),
+        ),
+    ),
 )

@@ -18,9 +18,13 @@ from archgen.model.kind import (
     Capability,
     Checks,
     KindParams,
+    Metrics,
     Node,
     Ref,
+    Shape,
+    Unit,
     kind,
+    metric,
 )
 from archgen.model.loader import PathKey
 from archgen.model.schema import GroupKind
@@ -116,4 +120,25 @@ SPEC = kind(
     capabilities={Capability.dns},
     behavior="archgen.runtime.behaviors.route53:Route53",
     validate=_validate,
+    metrics=Metrics(
+        "AWS/Route53",
+        ("HostedZoneId", "HealthCheckId"),
+        (
+            metric(
+                "DNSQueries",
+                Unit.count,
+                "Queries Route 53 answered (a resolver's cache miss); answers served from a "
+                "resolver's cache are not queries.",
+            ),
+            metric(
+                "HealthCheckStatus",
+                Unit.none,
+                "1 when every health-checked record passes its check at the end of the "
+                "period, else 0 (AWS publishes one per health check; the run the Minimum "
+                "over the node's checks).",
+                shape=Shape.gauge,
+                statistic="Minimum",
+            ),
+        ),
+    ),
 )

@@ -19,8 +19,11 @@ from archgen.model.kind import (
     Capability,
     EncryptableAtRest,
     KindParams,
+    Metrics,
     Ref,
+    Unit,
     kind,
+    metric,
 )
 
 
@@ -83,4 +86,26 @@ SPEC = kind(
     conditions=("not_found",),
     capabilities={Capability.data_store, Capability.emits_metrics},
     behavior="archgen.runtime.behaviors.s3:S3",
+    metrics=Metrics(
+        "AWS/S3",
+        ("BucketName", "FilterId"),
+        (
+            metric("AllRequests", Unit.count, "Requests the bucket received, any operation."),
+            metric("GetRequests", Unit.count, "GET (read) requests."),
+            metric("PutRequests", Unit.count, "PUT (write) requests."),
+            metric("DeleteRequests", Unit.count, "DELETE requests."),
+            metric("ListRequests", Unit.count, "LIST requests."),
+            metric(
+                "4xxErrors",
+                Unit.count,
+                "Requests answered with a 4xx (NoSuchKey, AccessDenied).",
+            ),
+            metric("5xxErrors", Unit.count, "Requests answered with a 5xx (an outage)."),
+            metric(
+                "TotalRequestLatency",
+                Unit.milliseconds,
+                "Time from the request's arrival to the bucket's answer.",
+            ),
+        ),
+    ),
 )

@@ -15,7 +15,10 @@ from archgen.model.kind import (
     Arn,
     Capability,
     KindParams,
+    Metrics,
+    Unit,
     kind,
+    metric,
 )
 
 
@@ -53,4 +56,26 @@ SPEC = kind(
     iam_service="sagemaker",
     capabilities={Capability.runs_code, Capability.emits_metrics},
     behavior="archgen.runtime.behaviors.sagemaker_endpoint:SageMakerEndpoint",
+    metrics=Metrics(
+        "AWS/SageMaker",
+        ("EndpointName", "VariantName"),
+        (
+            metric("Invocations", Unit.count, "Inference requests the endpoint received."),
+            metric(
+                "Invocation4XXErrors",
+                Unit.count,
+                "Requests answered with a 4xx (throttled: no free slot and a full queue).",
+            ),
+            metric(
+                "Invocation5XXErrors",
+                Unit.count,
+                "Requests answered with a 5xx (the endpoint out).",
+            ),
+            metric(
+                "ModelLatency",
+                Unit.microseconds,
+                "Time the model took to answer one request (queueing for a slot excluded).",
+            ),
+        ),
+    ),
 )

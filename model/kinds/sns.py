@@ -20,11 +20,14 @@ from archgen.model.kind import (
     EncryptableAtRest,
     KindParams,
     Lints,
+    Metrics,
     Node,
     OrderedQueue,
     Ref,
+    Unit,
     kind,
     lint_fifo_name,
+    metric,
 )
 from archgen.model.loader import PathKey
 
@@ -139,4 +142,35 @@ SPEC = kind(
     behavior="archgen.runtime.behaviors.sns:Sns",
     validate=_validate,
     lint=_lint,
+    metrics=Metrics(
+        "AWS/SNS",
+        ("TopicName",),
+        (
+            metric(
+                "NumberOfMessagesPublished",
+                Unit.count,
+                "Messages published to the topic (alarm notifications included).",
+            ),
+            metric(
+                "NumberOfNotificationsDelivered",
+                Unit.count,
+                "Deliveries a subscription endpoint accepted.",
+            ),
+            metric(
+                "NumberOfNotificationsFailed",
+                Unit.count,
+                "Deliveries SNS gave up on once the protocol's retries ran out.",
+            ),
+            metric(
+                "NumberOfNotificationsFilteredOut",
+                Unit.count,
+                "Deliveries a subscription's filter policy rejected.",
+            ),
+            metric(
+                "NumberOfNotificationsRedrivenToDlq",
+                Unit.count,
+                "Failed deliveries moved to the subscription's dead-letter queue.",
+            ),
+        ),
+    ),
 )

@@ -18,11 +18,15 @@ from archgen.model.kind import (
     EncryptableAtRest,
     KindParams,
     Lints,
+    Metrics,
     Node,
     OrderedQueue,
     Ref,
+    Shape,
+    Unit,
     kind,
     lint_fifo_name,
+    metric,
 )
 from archgen.model.loader import PathKey
 
@@ -132,4 +136,59 @@ SPEC = kind(
     validate=_validate,
     lint=_lint,
     behavior="archgen.runtime.behaviors.sqs:Sqs",
+    metrics=Metrics(
+        "AWS/SQS",
+        ("QueueName",),
+        (
+            metric(
+                "NumberOfMessagesSent",
+                Unit.count,
+                "Messages added to the queue by a send (FIFO duplicates and messages moved "
+                "here by a redrive policy excluded).",
+            ),
+            metric(
+                "NumberOfMessagesReceived",
+                Unit.count,
+                "Messages returned by ReceiveMessage calls (redeliveries included).",
+            ),
+            metric(
+                "NumberOfMessagesDeleted",
+                Unit.count,
+                "Messages deleted by DeleteMessage with a valid receipt handle.",
+            ),
+            metric(
+                "NumberOfEmptyReceives",
+                Unit.count,
+                "ReceiveMessage calls that returned no message.",
+            ),
+            metric(
+                "ApproximateNumberOfMessagesVisible",
+                Unit.count,
+                "Messages available for retrieval at the end of the period.",
+                shape=Shape.gauge,
+                statistic="Maximum",
+            ),
+            metric(
+                "ApproximateNumberOfMessagesNotVisible",
+                Unit.count,
+                "Messages in flight (received, not yet deleted) at the end of the period.",
+                shape=Shape.gauge,
+                statistic="Maximum",
+            ),
+            metric(
+                "ApproximateNumberOfMessagesDelayed",
+                Unit.count,
+                "Messages sent with a delay that are not yet visible, at the end of the period.",
+                shape=Shape.gauge,
+                statistic="Maximum",
+            ),
+            metric(
+                "ApproximateAgeOfOldestMessage",
+                Unit.seconds,
+                "Age of the oldest message in the queue at the end of the period.",
+                shape=Shape.gauge,
+                statistic="Maximum",
+            ),
+        ),
+    ),
 )

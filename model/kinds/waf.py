@@ -16,9 +16,12 @@ from archgen.model.kind import (
     Arn,
     Capability,
     KindParams,
+    Metrics,
     Protects,
     Ref,
+    Unit,
     kind,
+    metric,
 )
 
 
@@ -76,4 +79,20 @@ SPEC = kind(
     capabilities={Capability.security, Capability.web_acl},
     behavior="archgen.runtime.behaviors.waf:Waf",
     screen_order=1,
+    metrics=Metrics(
+        "AWS/WAFV2",
+        ("WebACL", "Rule"),
+        (
+            metric(
+                "AllowedRequests",
+                Unit.count,
+                "Requests to the protected nodes the web ACL let through.",
+            ),
+            metric(
+                "BlockedRequests",
+                Unit.count,
+                "Requests the rate-based rule blocked (403).",
+            ),
+        ),
+    ),
 )

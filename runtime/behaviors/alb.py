@@ -13,12 +13,17 @@ Rules (Elastic Load Balancing, Application Load Balancers guide):
 - All targets unhealthy → fail open (send to all registered targets). No target → ``503``.
 - A target that does not answer (its zone is out) → ``502``.
 - ``overhead`` latency is added to each request.
+- Metrics (``AWS/ApplicationELB``): every request counts in ``RequestCount``; an error the
+  load balancer made itself (no target, a protection's block, a target it could not reach:
+  ``502``, an outage of the target, a timeout) is ``HTTPCode_ELB_4XX/5XX_Count``, an error
+  a target answered is ``HTTPCode_Target_4XX/5XX_Count``; ``TargetResponseTime`` (seconds)
+  runs from forwarding to the target's answer.
 The health of the load balancer itself (for Route 53) is: up, and at least one target
 answering; a ``HealthCheck`` call made to it (Route 53's) is answered the same way, ``503``
 when no target answers.
 Left out: the deregistration delay and idle timeout (``deregistration_delay_s`` and
-``idle_timeout_s`` are recorded, not applied), sticky sessions, slow start and cross-zone
-settings.
+``idle_timeout_s`` are recorded, not applied), sticky sessions, slow start, cross-zone
+settings, and ``RejectedConnectionCount`` (no connection ceiling is modelled).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from __future__ import annotations
 from typing import Any
 
 from archgen.model.kinds import AlbParams, LbAlgorithm
+from archgen.runtime.aws.operations import is_client_error
 from archgen.runtime.behavior import (
     HEALTH_CHECK,
     Behavior,
@@ -35,6 +41,9 @@ from archgen.runtime.behavior import (
     register,
 )
 from archgen.runtime.health import HealthProber
+
+UNREACHED = frozenset({"502", "ServiceUnavailable", "Timeout"})
+"""Errors of a target that did not answer: the load balancer answers them itself."""
 
 
 class _Health:
@@ -69,6 +78,7 @@ class Alb(Behavior):
         )
         self.probed: dict[str, bool] = {}  # fleet → checked through a HealthCheck edge
         self.prober = HealthProber(ctx, self._result)
+        self.forwarded: dict[int, float] = {}  # span → when it went to a target
 
     def start(self) -> None:
         self._check(None)
@@ -163,13 +173,44 @@ class Alb(Behavior):
         if call.op == HEALTH_CHECK and call.step is None:
             self.ctx.finish(call, None if self.healthy() else "503")
             return
-        self.ctx.run_children(call, self.ctx.finish, route=self.route)
+        self.forwarded[call.span] = self.ctx.now
+        self.ctx.run_children(call, self._answered, route=self.route)
+
+    def _answered(self, call: Call) -> None:
+        sent = self.forwarded.pop(call.span)
+        error = call.error
+        if error is None or (call.origin != self.ctx.node_id and error not in UNREACHED):
+            self.ctx.emit("TargetResponseTime", (self.ctx.now - sent) / 1000.0)
+        self.ctx.finish(call)
+
+    def completed(self, call: Call) -> None:
+        emit = self.ctx.emit
+        emit("RequestCount", 1)
+        error = call.error
+        if error is None:
+            return
+        here = call.origin == self.ctx.node_id or bool(call.attrs and "blocked_by" in call.attrs)
+        if here or error in UNREACHED:
+            client = is_client_error(error)
+            emit("HTTPCode_ELB_4XX_Count" if client else "HTTPCode_ELB_5XX_Count", 1)
+        elif is_client_error(error) and not self._downstream(call):
+            emit("HTTPCode_Target_4XX_Count", 1)
+        else:
+            emit("HTTPCode_Target_5XX_Count", 1)
+
+    def _downstream(self, call: Call) -> bool:
+        """Whether the error came from beyond the target (the target did not handle it:
+        its answer is a 500)."""
+        origin = call.origin
+        return origin is not None and self.ctx.model.original_of(origin) not in self.fleets
 
     def on_period(self, t_s: float) -> None:
         healthy = sum(1 for state in self.health.values() if state.healthy)
+        unhealthy = len(self.health) - healthy
         if self.ctx.faults.down:
             healthy = 0
         self.ctx.emit("HealthyHostCount", float(healthy))
+        self.ctx.emit("UnHealthyHostCount", float(unhealthy))
 
     def summary(self) -> dict[str, Any]:
         return {"fail_open_requests": self.fail_open, "no_target_503": self.no_target}

@@ -14,6 +14,10 @@ Rules (CloudFront Developer Guide):
 - ``stale-if-error``: an expired copy no older than ``stale_if_error_s`` past expiry is
   served when the origin fails; otherwise the viewer gets ``502``.
 - Only reads are cached (operations starting with GET/HEAD or Get).
+- Metrics (``AWS/CloudFront``): ``Requests`` per viewer request answered; each period the
+  shares of them answered with a 4xx, a 5xx or either (``4xxErrorRate``, ``5xxErrorRate``,
+  ``TotalErrorRate``), the ``CacheHitRate`` of cacheable requests, and per cache miss the
+  ``OriginLatency`` of the primary origin's answer.
 Left out: Origin Shield (a shared mid-tier cache), query-string/header cache keys.
 """
 
@@ -24,7 +28,7 @@ from typing import Any
 
 from archgen.model.kind import CacheControl, KindParams, UserLocations
 from archgen.model.kinds import CloudFrontParams, FailoverRole
-from archgen.runtime.aws.operations import is_read
+from archgen.runtime.aws.operations import is_client_error, is_read
 from archgen.runtime.behavior import Behavior, Call, Footprint, NodeContext, register
 
 NOT_FOUND = frozenset({"NoSuchKey", "404", "NotFound"})
@@ -84,6 +88,9 @@ class CloudFront(Behavior):
         self.failovers = 0
         self.period_hits = 0
         self.period_lookups = 0
+        self.period_requests = 0
+        self.period_4xx = 0
+        self.period_5xx = 0
 
     def condition(self, name: str, call: Call) -> bool | None:
         cache = call.attrs.get("cache") if call.attrs else None
@@ -113,11 +120,12 @@ class CloudFront(Behavior):
             return
         self.misses += 1
         call.note("cache", "miss" if expires is None else "expired")
-        call.payload = (edge, key, expires)
+        call.payload = (edge, key, expires, now)
         self.ctx.run_children(call, self._origin_answered)
 
     def _origin_answered(self, call: Call) -> None:
-        edge, key, expires = call.payload
+        edge, key, expires, asked = call.payload
+        self.ctx.emit("OriginLatency", self.ctx.now - asked)
         if call.error is not None and not origin_failure(call.error):
             call.note("origin_error", call.error)
             self.ctx.finish(call, "404" if call.error in NOT_FOUND else call.error)
@@ -138,7 +146,7 @@ class CloudFront(Behavior):
         if child.error is not None:
             call.error = child.error
             call.origin = child.origin
-        edge, key, expires = call.payload
+        edge, key, expires, _ = call.payload
         self._store_or_fail(call, edge, key, expires)
 
     def _store_or_fail(
@@ -171,11 +179,27 @@ class CloudFront(Behavior):
                     return str(plan.steps[index].op)
         return "GetObject"
 
+    def completed(self, call: Call) -> None:
+        self.ctx.emit("Requests", 1)
+        self.period_requests += 1
+        if call.error is not None:
+            if is_client_error(call.error):
+                self.period_4xx += 1
+            else:
+                self.period_5xx += 1
+
     def on_period(self, t_s: float) -> None:
+        emit = self.ctx.emit
         if self.period_lookups:
-            self.ctx.emit("CacheHitRate", 100.0 * self.period_hits / self.period_lookups)
+            emit("CacheHitRate", 100.0 * self.period_hits / self.period_lookups)
+        requests = self.period_requests
+        if requests:
+            emit("4xxErrorRate", 100.0 * self.period_4xx / requests)
+            emit("5xxErrorRate", 100.0 * self.period_5xx / requests)
+            emit("TotalErrorRate", 100.0 * (self.period_4xx + self.period_5xx) / requests)
         self.period_hits = 0
         self.period_lookups = 0
+        self.period_requests = self.period_4xx = self.period_5xx = 0
 
     def summary(self) -> dict[str, Any]:
         lookups = self.hits + self.misses

@@ -50,7 +50,7 @@ class _Alarm:
     def __init__(self, spec: Any, metric: Any) -> None:
         self.spec = spec
         self.node = metric.node
-        self.metric = metric.name.value
+        self.metric = metric.name
         self.statistic = metric.statistic.value
         self.compare = COMPARE[spec.comparison]
         self.threshold = spec.threshold

@@ -7,7 +7,10 @@ Rules (DynamoDB Developer Guide; AWS SDK retry behavior):
   writes per second (scaled); a request over the budget of its second is throttled, and
   the SDK retries it after an exponential backoff with full jitter (``retry_base_ms`` ×
   2^attempt) up to ``max_retries`` times before ``ThrottlingException`` reaches the caller.
-  Each throttled attempt counts in the ``Throttles`` metric.
+- Metrics (``AWS/DynamoDB``): each throttled attempt is a ``ThrottledRequests`` (and a
+  ``Read``/``WriteThrottleEvents``); each served request consumes one capacity unit
+  (``ConsumedRead``/``WriteCapacityUnits``) and publishes its ``SuccessfulRequestLatency``;
+  a 5xx at the table (an outage) is a ``SystemErrors``.
 Left out: burst capacity, adaptive capacity, item sizes (one unit per request).
 """
 
@@ -16,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from archgen.model.kinds import BillingMode, DynamoDbParams
-from archgen.runtime.aws.operations import is_read
+from archgen.runtime.aws.operations import is_client_error, is_read
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
 from archgen.runtime.store import record_write
 
@@ -71,7 +74,8 @@ class DynamoDb(Behavior):
         reading = is_read(call.op)
         if self._throttled(reading):
             self.throttled_attempts += 1
-            self.ctx.emit("Throttles", 1)
+            self.ctx.emit("ThrottledRequests", 1)
+            self.ctx.emit("ReadThrottleEvents" if reading else "WriteThrottleEvents", 1)
             attempts = (call.attrs or {}).get("retries", 0)
             if attempts >= self.max_retries:
                 self.throttled_requests += 1
@@ -82,12 +86,22 @@ class DynamoDb(Behavior):
             self.ctx.after(backoff, self._attempt, call)
             return
         latency = self.read() if reading else self.write()
-        self.ctx.after(latency, self._answer, call)
+        self.ctx.after(latency, self._answer, (call, latency))
 
-    def _answer(self, call: Call) -> None:
-        if not is_read(call.op):
+    def _answer(self, served: tuple[Call, float]) -> None:
+        call, latency = served
+        reading = is_read(call.op)
+        if not reading:
             record_write(self.ctx, call)  # data at rest, for the encryption check
+        emit = self.ctx.emit
+        emit("ConsumedReadCapacityUnits" if reading else "ConsumedWriteCapacityUnits", 1)
+        emit("SuccessfulRequestLatency", latency)
         self.ctx.run_children(call, self.ctx.finish)
+
+    def completed(self, call: Call) -> None:
+        error = call.error
+        if error is not None and call.origin == self.ctx.node_id and not is_client_error(error):
+            self.ctx.emit("SystemErrors", 1)
 
     def condition(self, name: str, call: Call) -> bool | None:
         if name == "throttled":

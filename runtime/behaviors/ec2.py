@@ -144,6 +144,7 @@ class Ec2Fleet(Behavior):
             instance = self._new_instance()
             instance.state = IN_SERVICE
             instance.counted_at = 0.0
+            self.cw_snapshot[instance.id] = 0.0  # busy from time 0: the first period counts
         self._refresh()
 
     # -- fleet

@@ -8,6 +8,9 @@ Rules (KMS Developer Guide: envelope encryption; KMS quotas):
   multi-Region replicas (``replica_of``) share the primary's key material, as MRKs do.
 - Cryptographic operations share ``requests_per_s_quota`` per second (scaled); over it the
   call fails with ``ThrottlingException``.
+- Every operation the key performs is counted (``CallCount``, as ``AWS/Usage`` does per
+  account and operation), and each ``Decrypt`` in ``decrypts``, whether or not the call
+  carried a ciphertext to decrypt (a flow step models the call, not the bytes).
 Left out: key rotation (ciphertexts stay decryptable, so it changes nothing observable),
 grants, and the per-operation quotas of asymmetric keys.
 """
@@ -40,9 +43,9 @@ class Kms(Behavior):
 
     def handle(self, call: Call) -> None:
         if not self.quota.acquire(self.ctx.now / 1000):
-            self.ctx.emit("Throttles", 1)
             self.ctx.fail(call, "ThrottlingException")
             return
+        self.ctx.emit("CallCount", 1)
         self.ctx.after(self.latency(), self._answer, call)
 
     def _answer(self, call: Call) -> None:
@@ -51,14 +54,15 @@ class Kms(Behavior):
             self.data_keys += 1
             call.payload = data_key
             data_at_rest(self.ctx).pending_keys[(call.trace.id, call.source)] = data_key
-        elif call.op == "Decrypt" and isinstance(call.payload, bytes):
+        elif call.op == "Decrypt":
             self.decrypts += 1
-            try:
-                call.payload = self.key.decrypt(call.payload)
-            except KmsError as error:
-                self.failed_decrypts += 1
-                self.ctx.fail(call, error.code)
-                return
+            if isinstance(call.payload, bytes):
+                try:
+                    call.payload = self.key.decrypt(call.payload)
+                except KmsError as error:
+                    self.failed_decrypts += 1
+                    self.ctx.fail(call, error.code)
+                    return
         self.ctx.run_children(call, self.ctx.finish)
 
     def condition(self, name: str, call: Call) -> bool | None:

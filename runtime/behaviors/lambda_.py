@@ -19,17 +19,35 @@ Rules (Lambda Developer Guide: scaling, async invocation, SQS event source mappi
   whole batch: nothing is deleted and the messages come back after the visibility timeout.
   With it, only failed messages come back (on FIFO queues, also every message after the
   first failure). Successful messages are deleted by the mapping.
+- The function ``timeout`` ends an invocation whose code (``duration``, then the calls it
+  makes one by one) has not answered ``timeout_s`` after its init: the environment is
+  discarded, calls already made finish but no further call is made, and the invocation
+  fails with ``Sandbox.Timedout`` (a synchronous caller gets it; an async event is retried
+  like any function error; an SQS batch deletes nothing, so its messages come back after
+  the queue's visibility timeout).
+- Spans: a synchronous invocation is the caller's ``Invoke`` span (``cold_start`` and
+  ``init_ms`` noted); an SQS batch is an ``Invoke`` span on the function (its ``messages``,
+  ``succeeded``), and each message's work span starts when its batch started, so the
+  init, the duration and the messages before it are in it (``batch`` names the batch span).
+  A batch runs init, then ``duration``, then its messages one after the other.
+- Metrics (``AWS/Lambda``): ``Invocations`` per run of the code (a synchronous call, an
+  async attempt, a batch), ``Errors`` per run that failed (its own error, a crash, an error
+  of a call it did not catch, a timeout), ``Throttles`` per request refused at the
+  concurrency limit (its own, never those of what it calls), ``Duration`` from the end of
+  init to the answer (at most the timeout), ``ConcurrentExecutions`` the period's peak.
 - Idempotency: the function remembers the message ids it has processed (the idempotency
   table of an idempotent consumer); a redelivered processed message is acknowledged without
   running again, so at-least-once delivery never applies an effect twice. ``applied_twice``
   counts messages that ran to success more than once, and must stay 0.
-Left out: the function timeout (durations are far below it), batching windows, and
-sharing the account's unreserved concurrency between functions.
+Left out: the execution span of an asynchronous invocation (its time is in the
+``Duration`` metric; its calls hang under the accepted ``Invoke``), and sharing the
+account's unreserved concurrency between functions.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,10 +71,48 @@ INITIAL_POLLERS = 5
 POLLERS_PER_MINUTE = 60
 LONG_POLL_S = 20.0
 ASYNC_RETRY_DELAYS_MS = (60_000.0, 120_000.0)
+TIMED_OUT = "Sandbox.Timedout"
+"""The error of an invocation stopped by the function's timeout (AWS's ``errorType``)."""
 
 
 def _noop(_: Any) -> None:
     return None
+
+
+class _Invocation:
+    """One run of the function's code: its environment is held from ``begun`` (after the
+    init of a cold start) until it answers, fails or reaches the timeout. It serves a
+    synchronous ``call``, an async event (``call`` + ``attempt``) or a ``batch``."""
+
+    __slots__ = ("attempt", "batch", "begun", "call", "event", "over")
+
+    def __init__(self, begun: float) -> None:
+        self.begun = begun
+        self.call: Call | None = None
+        self.event = False
+        self.attempt = 0
+        self.batch: _Batch | None = None
+        self.over = False
+
+    def guard(self, _: Call) -> str | None:
+        """A ``route`` for its calls: a function stopped by its timeout makes no more."""
+        return TIMED_OUT if self.over else None
+
+
+class _Then:
+    """Continuation of an invocation's calls (a class: mypy types it, and it is cheaper
+    than a closure per invocation)."""
+
+    __slots__ = ("invocation", "method")
+
+    def __init__(
+        self, method: Callable[[_Invocation, Call], None], invocation: _Invocation
+    ) -> None:
+        self.method = method
+        self.invocation = invocation
+
+    def __call__(self, call: Call) -> None:
+        self.method(self.invocation, call)
 
 
 @dataclass
@@ -64,24 +120,13 @@ class _Batch:
     deliveries: list[Delivery]
     poll: Call
     crash_at: int | None
+    span: Call
+    invocation: _Invocation
     index: int = 0
     succeeded: list[str] = field(default_factory=list)
     failed: int = 0
-
-
-class _MessageDone:
-    """Continuation of one message's triggered steps (a class: mypy types it, and it is
-    cheaper than a closure per message)."""
-
-    __slots__ = ("batch", "delivery", "owner")
-
-    def __init__(self, owner: Lambda, batch: _Batch, delivery: Delivery) -> None:
-        self.owner = owner
-        self.batch = batch
-        self.delivery = delivery
-
-    def __call__(self, work: Call) -> None:
-        self.owner._message_done(self.batch, self.delivery, work)
+    work: Call | None = None  # the message being processed
+    current: Delivery | None = None
 
 
 @register("lambda")
@@ -105,6 +150,7 @@ class Lambda(Behavior):
         self.limit = ctx.scaled(params.account_concurrency_limit if limit is None else limit, 0)
         self.duration = ctx.sampler(params.duration)
         self.cold_start = ctx.sampler(params.cold_start)
+        self.timeout_ms = params.timeout_s * 1000.0
         self.idle_ms = params.idle_environment_s * 1000
         self.error_rate = params.error_rate
         self.max_retries = params.async_invocation.max_retry_attempts
@@ -113,10 +159,12 @@ class Lambda(Behavior):
         self.idle: deque[float] = deque()
         self.active = 0
         self.peak = 0
+        self.period_peak = 0
         self.invocations = 0
         self.cold_starts = 0
         self.throttles = 0
         self.errors = 0
+        self.timeouts = 0
         self.async_retries = 0
         self.async_dropped = 0
         self.pollers = 0
@@ -141,7 +189,9 @@ class Lambda(Behavior):
             return None
         self.active += 1
         self.peak = max(self.peak, self.active)
+        self.period_peak = max(self.period_peak, self.active)
         self.invocations += 1
+        self.ctx.emit("Invocations", 1)
         now = self.ctx.now
         idle = self.idle
         while idle and now - idle[0] > self.idle_ms:
@@ -152,10 +202,39 @@ class Lambda(Behavior):
         self.cold_starts += 1
         return self.cold_start()
 
-    def _release(self, crashed: bool = False) -> None:
+    def _begin(self, init: float, span: Call | None) -> _Invocation:
+        """The code starts after ``init``; the timeout counts from there."""
+        invocation = _Invocation(self.ctx.now + init)
+        if span is not None and init:
+            span.note("cold_start", True)
+            span.note("init_ms", round(init, 3))
+        self.ctx.after(init + self.timeout_ms, self._deadline, invocation)
+        return invocation
+
+    def _end(self, invocation: _Invocation, *, error: bool, discard: bool = False) -> None:
+        """The invocation answered or failed: its Duration, an Error, the environment."""
+        invocation.over = True
+        self.ctx.emit("Duration", self.ctx.now - invocation.begun)
+        if error:
+            self.errors += 1
+            self.ctx.emit("Errors", 1)
         self.active -= 1
-        if not crashed:
+        if not discard:
             self.idle.append(self.ctx.now)
+
+    def _deadline(self, invocation: _Invocation) -> None:
+        """The timeout: the invocation fails and its environment is discarded."""
+        if invocation.over:
+            return
+        self.timeouts += 1
+        self._end(invocation, error=True, discard=True)
+        if invocation.batch is not None:
+            self._batch_timed_out(invocation.batch)
+        elif invocation.event:
+            self._async_failed(invocation)
+        else:
+            assert invocation.call is not None
+            self.ctx.fail(invocation.call, TIMED_OUT)
 
     def _fails(self) -> bool:
         rate = self.error_rate + self.ctx.faults.crash_rate
@@ -165,6 +244,12 @@ class Lambda(Behavior):
         if name == "throttled":
             return self.active >= self.limit
         return None
+
+    def completed(self, call: Call) -> None:
+        """A throttling fault refuses calls at the function's door: its own Throttles."""
+        if call.error == "ThrottlingException" and call.origin == self.ctx.node_id:
+            self.throttles += 1
+            self.ctx.emit("Throttles", 1)
 
     # ------------------------------------------------------------------ invocations
 
@@ -196,21 +281,25 @@ class Lambda(Behavior):
         if init is None:
             self.ctx.fail(call, "TooManyRequestsException")
             return
-        if init:
-            call.note("cold_start", True)
-        self.ctx.after(init + self.duration(), self._run_sync, call)
+        invocation = self._begin(init, call)
+        invocation.call = call
+        self.ctx.after(init + self.duration(), self._run_sync, invocation)
 
-    def _run_sync(self, call: Call) -> None:
+    def _run_sync(self, invocation: _Invocation) -> None:
+        if invocation.over:
+            return
+        call = invocation.call
+        assert call is not None
         if self._fails():
-            self.errors += 1
-            self.ctx.emit("Errors", 1)
-            self._release(crashed=True)
+            self._end(invocation, error=True, discard=True)
             self.ctx.fail(call, "FunctionError")
             return
-        self.ctx.run_children(call, self._sync_done)
+        self.ctx.run_children(call, _Then(self._sync_done, invocation), route=invocation.guard)
 
-    def _sync_done(self, call: Call) -> None:
-        self._release()
+    def _sync_done(self, invocation: _Invocation, call: Call) -> None:
+        if invocation.over:
+            return  # timed out: the caller already has its error
+        self._end(invocation, error=call.error is not None)
         self.ctx.finish(call)
 
     def _async_attempt(self, state: tuple[Call, int, int]) -> None:
@@ -220,27 +309,44 @@ class Lambda(Behavior):
             delay = min(1000.0 * 2**throttled, 300_000.0)
             self.ctx.after(delay, self._async_attempt, (call, attempt, throttled + 1))
             return
-        self.ctx.after(init + self.duration(), self._async_run, (call, attempt))
+        invocation = self._begin(init, None)
+        invocation.call = call
+        invocation.event = True
+        invocation.attempt = attempt
+        self.ctx.after(init + self.duration(), self._async_run, invocation)
 
-    def _async_run(self, state: tuple[Call, int]) -> None:
-        call, attempt = state
-        if self._fails():
-            self.errors += 1
-            self.ctx.emit("Errors", 1)
-            self._release(crashed=True)
-            if attempt < self.max_retries:
-                self.async_retries += 1
-                delay = ASYNC_RETRY_DELAYS_MS[min(attempt, len(ASYNC_RETRY_DELAYS_MS) - 1)]
-                self.ctx.after(delay, self._async_attempt, (call, attempt + 1, 0))
-            elif self.on_failure is not None:
-                self.ctx.call(call, self.on_failure, "SendMessage", _noop, payload={})
-            else:
-                self.async_dropped += 1
+    def _async_run(self, invocation: _Invocation) -> None:
+        if invocation.over:
             return
-        self.ctx.run_children(call, self._async_done)
+        call = invocation.call
+        assert call is not None
+        if self._fails():
+            self._end(invocation, error=True, discard=True)
+            self._async_failed(invocation)
+            return
+        call.error = None  # an earlier attempt may have left one
+        self.ctx.run_children(call, _Then(self._async_done, invocation), route=invocation.guard)
 
-    def _async_done(self, _: Call) -> None:
-        self._release()
+    def _async_done(self, invocation: _Invocation, call: Call) -> None:
+        if invocation.over:
+            return
+        failed = call.error is not None
+        self._end(invocation, error=failed)
+        if failed:  # an error the code did not catch: a function error, retried
+            self._async_failed(invocation)
+
+    def _async_failed(self, invocation: _Invocation) -> None:
+        call = invocation.call
+        assert call is not None
+        attempt = invocation.attempt
+        if attempt < self.max_retries:
+            self.async_retries += 1
+            delay = ASYNC_RETRY_DELAYS_MS[min(attempt, len(ASYNC_RETRY_DELAYS_MS) - 1)]
+            self.ctx.after(delay, self._async_attempt, (call, attempt + 1, 0))
+        elif self.on_failure is not None:
+            self.ctx.call(call, self.on_failure, "SendMessage", _noop, payload={})
+        else:
+            self.async_dropped += 1
 
     # ------------------------------------------------------------------ SQS event source
 
@@ -313,20 +419,45 @@ class Lambda(Behavior):
         crash_at = None
         if crash_rate > 0 and self.ctx.rng.random() < crash_rate:
             crash_at = self.ctx.rng.randrange(len(deliveries))
-        self.ctx.after(init, self._next_message, _Batch(deliveries, poll, crash_at))
+        span = self.ctx.open_span(poll, "Invoke")
+        span.note("messages", len(deliveries))
+        invocation = self._begin(init, span)
+        batch = invocation.batch = _Batch(deliveries, poll, crash_at, span, invocation)
+        self.ctx.after(init + self.duration(), self._next_message, batch)
+
+    def _batch_timed_out(self, batch: _Batch) -> None:
+        """Nothing of a timed-out batch is deleted: every message comes back after the
+        queue's visibility timeout; the one in progress ends with the timeout now."""
+        if batch.work is not None:
+            work, batch.work = batch.work, None
+            self._note_message(work, batch, batch.current)
+            self.ctx.fail(work, TIMED_OUT)
+        self.failed_messages += len(batch.deliveries) - len(batch.succeeded)
+        self._end_batch(batch, TIMED_OUT)
+        self._poll()
+
+    def _end_batch(self, batch: _Batch, error: str | None) -> None:
+        batch.span.note("succeeded", len(batch.succeeded))
+        self.ctx.finish(batch.span, error)
+
+    def _note_message(self, work: Call, batch: _Batch, delivery: Delivery | None) -> None:
+        if delivery is not None:
+            work.note("message_id", delivery.message.message_id)
+            work.note("receive_count", delivery.message.receive_count)
+        work.note("batch", f"s{batch.span.span:09d}")
 
     def _next_message(self, batch: _Batch) -> None:
-        while True:
+        invocation = batch.invocation
+        while not invocation.over:
             if batch.index == batch.crash_at:
                 self.crashes += 1
-                self.errors += 1
-                self.ctx.emit("Errors", 1)
                 self.failed_messages += len(batch.deliveries) - batch.index
-                self._release(crashed=True)
+                self._end(invocation, error=True, discard=True)
+                self._end_batch(batch, "FunctionError")
                 self._poll()
                 return
             if batch.index >= len(batch.deliveries):
-                self.ctx.after(self.duration(), self._complete, batch)
+                self._complete(invocation, batch)
                 return
             delivery = batch.deliveries[batch.index]
             batch.index += 1
@@ -335,13 +466,28 @@ class Lambda(Behavior):
                 batch.succeeded.append(delivery.message.receipt_handle)
                 continue
             origin = delivery.origin if delivery.origin is not None else batch.poll
-            self.ctx.run_triggered(origin, _MessageDone(self, batch, delivery))
+            batch.current = delivery
+            work = self.ctx.run_triggered(
+                origin,
+                _Then(self._message_done, invocation),
+                start=batch.span.start,
+                route=invocation.guard,
+            )
+            if batch.current is delivery:  # still running: a timeout may end it
+                batch.work = work
             return
 
-    def _message_done(self, batch: _Batch, delivery: Delivery, work: Call) -> None:
+    def _message_done(self, invocation: _Invocation, work: Call) -> None:
+        if invocation.over:
+            return  # timed out: its span already ended with the timeout
+        batch = invocation.batch
+        assert batch is not None
+        delivery = batch.current
+        assert delivery is not None
+        batch.current = None
+        batch.work = None
         message = delivery.message
-        work.note("message_id", message.message_id)
-        work.note("receive_count", message.receive_count)
+        self._note_message(work, batch, delivery)
         ok = work.error is None
         self.ctx.finish(work)
         if ok:
@@ -359,8 +505,8 @@ class Lambda(Behavior):
         if not self.source.report_batch_item_failures:
             # The function raises: the whole batch goes back to the queue.
             self.failed_messages += len(batch.deliveries) - batch.index
-            self.errors += 1
-            self._release()
+            self._end(invocation, error=True)
+            self._end_batch(batch, "FunctionError")
             self._poll()
             return
         if fifo:  # stop at the first failure; the rest are reported failed too
@@ -373,8 +519,9 @@ class Lambda(Behavior):
         node = self.ctx.model.nodes_by_id.get(self.source.queue)
         return None if node is None else node.params
 
-    def _complete(self, batch: _Batch) -> None:
-        self._release()
+    def _complete(self, invocation: _Invocation, batch: _Batch) -> None:
+        self._end(invocation, error=False)
+        self._end_batch(batch, None)
         assert self.source is not None
         if batch.succeeded:
             self.ctx.call(
@@ -390,7 +537,8 @@ class Lambda(Behavior):
     # ------------------------------------------------------------------ reporting
 
     def on_period(self, t_s: float) -> None:
-        self.ctx.emit("ConcurrentExecutions", self.active)
+        self.ctx.emit("ConcurrentExecutions", self.period_peak)
+        self.period_peak = self.active
 
     def _applied_twice(self) -> int:
         return sum(1 for n in self.applications.values() if n > 1)
@@ -416,6 +564,7 @@ class Lambda(Behavior):
                 "cold_starts": self.cold_starts,
                 "throttles": self.throttles,
                 "errors": self.errors,
+                "timeouts": self.timeouts,
                 "async_retries": self.async_retries,
                 "async_dropped": self.async_dropped,
             }

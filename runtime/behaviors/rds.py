@@ -6,7 +6,8 @@ Rules (RDS User Guide: Multi-AZ, quotas):
 - Multi-AZ: the primary sits in ``zones[0]``; when its zone goes out, the standby in the
   next zone takes over after ``failover_s``, during which every request fails
   (``ServiceUnavailable``). Without Multi-AZ the database stays down with its zone.
-- ``DatabaseConnections`` is published as a gauge (maximum within the period).
+- Metrics (``AWS/RDS``): ``DatabaseConnections`` as a gauge (maximum within the period);
+  ``ReadLatency``/``WriteLatency`` (seconds) per request served.
 Left out: read replicas and their lag, storage throughput and IOPS limits, connection
 pooling (RDS Proxy) and automatic storage growth.
 """
@@ -71,7 +72,9 @@ class Rds(Behavior):
             return
         self.connections += 1
         self.peak = max(self.peak, self.connections)
-        latency = self.read() if is_read(call.op) else self.write()
+        reading = is_read(call.op)
+        latency = self.read() if reading else self.write()
+        self.ctx.emit("ReadLatency" if reading else "WriteLatency", latency / 1000.0)
         self.ctx.after(latency, self._answer, call)
 
     def _answer(self, call: Call) -> None:

@@ -17,6 +17,9 @@ Rules (Route 53 Developer Guide):
 - Resolvers (one per client location) cache the answer for ``ttl_s``; a session keeps its
   answer for the TTL too. Hence failover takes about interval × threshold + TTL.
 The answer sets the session's region: later calls go to replicas in that region.
+Metrics (``AWS/Route53``): ``DNSQueries`` per query Route 53 answered (not the resolver
+cache's answers); ``HealthCheckStatus`` each period, 1 when every health-checked record
+is up.
 Left out: geolocation, geoproximity and multivalue routing; Route 53's own
 availability (it is always up); resolvers that ignore the TTL.
 """
@@ -237,6 +240,7 @@ class Route53(Behavior):
                 self.ctx.fail(call, "NXDOMAIN")
                 return
             record, why = chosen
+            self.ctx.emit("DNSQueries", 1)
             expires = now + self.ttl_ms
             self.cache[session.location] = (record, expires, why)
             delay = self.resolve()
@@ -252,6 +256,11 @@ class Route53(Behavior):
 
     def _answer(self, call: Call) -> None:
         self.ctx.run_children(call, self.ctx.finish)
+
+    def on_period(self, t_s: float) -> None:
+        checked = [record for record in self.records if record.checked]
+        if checked:
+            self.ctx.emit("HealthCheckStatus", float(all(record.up for record in checked)))
 
     def summary(self) -> dict[str, Any]:
         return {"answers": dict(sorted(self.answers.items())), "transitions": self.transitions}

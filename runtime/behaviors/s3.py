@@ -10,6 +10,10 @@ Rules (S3 User Guide, S3 SLA):
 - Latency: ``get`` for reads, ``put`` for writes.
 - Outages come from faults (node or region outage → ``ServiceUnavailable``, a 503); the SLA
   availability is a monthly target, not a per-request error rate, so no random errors.
+- Request metrics (``AWS/S3``, as a bucket's request-metrics configuration publishes them):
+  every request ended here counts in ``AllRequests`` and in its verb's count (GET, PUT —
+  any other write —, DELETE, LIST), errors in ``4xxErrors``/``5xxErrors``, and its time
+  in ``TotalRequestLatency``.
 Left out: versioning, lifecycle rules, per-prefix request rate limits, multipart uploads
 and replication between buckets.
 """
@@ -20,7 +24,7 @@ import zlib
 from typing import Any
 
 from archgen.model.kinds import S3Params
-from archgen.runtime.aws.operations import is_read
+from archgen.runtime.aws.operations import is_client_error, is_read
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
 from archgen.runtime.store import record_write
 
@@ -79,6 +83,23 @@ class S3(Behavior):
             return
         self.not_found += 1
         self.ctx.fail(call, "NoSuchKey")
+
+    def completed(self, call: Call) -> None:
+        emit = self.ctx.emit
+        emit("AllRequests", 1)
+        op = call.op
+        if op.startswith(("List", "LIST")):
+            emit("ListRequests", 1)
+        elif op.startswith(("Get", "GET")):
+            emit("GetRequests", 1)
+        elif op.startswith(("Delete", "DELETE")):
+            emit("DeleteRequests", 1)
+        elif not is_read(op):
+            emit("PutRequests", 1)
+        error = call.error
+        if error is not None:
+            emit("4xxErrors" if is_client_error(error) else "5xxErrors", 1)
+        emit("TotalRequestLatency", self.ctx.now - call.start)
 
     def condition(self, name: str, call: Call) -> bool | None:
         if name == "not_found":

@@ -8,6 +8,9 @@ Rules (SageMaker Developer Guide: real-time inference, instance concurrency):
   every 5 simulated minutes on the run's own sessions (four in five; the fifth is held out),
   and asked for ``top_k`` items for the session's clicks so far. Each answer records
   whether the user's next click is among them (online hit rate).
+- Metrics (``AWS/SageMaker``): ``Invocations`` per request, ``Invocation4XXErrors`` (a
+  throttle) and ``Invocation5XXErrors`` (an outage), ``ModelLatency`` (microseconds) of
+  each inference.
 - The summary reports hit-rate@k on the held-out sessions against the most-popular
   baseline, both trained on the same data.
 Left out: autoscaling of endpoint instances, multi-model endpoints.
@@ -19,6 +22,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from archgen.model.kinds import SageMakerParams
+from archgen.runtime.aws.operations import is_client_error
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
 
 if TYPE_CHECKING:
@@ -91,12 +95,19 @@ class SageMakerEndpoint(Behavior):
             self.waiting.append(call)
         else:
             self.throttled += 1
-            self.ctx.emit("Throttles", 1)
             self.ctx.fail(call, "ThrottlingException")
 
     def _begin(self, call: Call) -> None:
         self.busy += 1
-        self.ctx.after(self.inference(), self._answer, call)
+        inference = self.inference()
+        self.ctx.emit("ModelLatency", inference * 1000.0)  # microseconds, as AWS publishes it
+        self.ctx.after(inference, self._answer, call)
+
+    def completed(self, call: Call) -> None:
+        emit = self.ctx.emit
+        emit("Invocations", 1)
+        if call.error is not None:
+            emit("Invocation4XXErrors" if is_client_error(call.error) else "Invocation5XXErrors", 1)
 
     def _answer(self, call: Call) -> None:
         self.busy -= 1

@@ -12,6 +12,11 @@ Rules (SNS Developer Guide: filter policies, message delivery retries, DLQs):
   (:data:`archgen.runtime.aws.sns_filter.RETRY_POLICIES`); when retries run out the message
   goes to the subscription's ``dead_letter_queue`` (through the declared edge) or is lost.
 - Delivery spans carry the flow step that targets the endpoint, so flows can name them.
+- Metrics (``AWS/SNS``): ``NumberOfMessagesPublished`` per accepted publish (alarm
+  notifications too); per subscription and message, ``NumberOfNotificationsFilteredOut``,
+  ``NumberOfNotificationsDelivered`` when the endpoint accepted it, and
+  ``NumberOfNotificationsFailed`` once retries ran out (with
+  ``NumberOfNotificationsRedrivenToDlq`` when a dead-letter queue took it).
 Left out: jitter on retries, throttling policies, FIFO topics' ordering.
 """
 
@@ -79,6 +84,7 @@ class Sns(Behavior):
 
     def _publish(self, call: Call) -> None:
         self.published += 1
+        self.ctx.emit("NumberOfMessagesPublished", 1)
         steps = self._child_steps(call)
         attributes = self._attributes(call, steps)
         endpoints = set()
@@ -86,6 +92,7 @@ class Sns(Behavior):
             endpoints.add(sub.endpoint)
             if not matches(sub.filter_policy, attributes):
                 self.channels[sub.protocol.value]["filtered_out"] += 1
+                self.ctx.emit("NumberOfNotificationsFilteredOut", 1)
                 continue
             delivery = _Delivery(call, sub, steps.get(sub.endpoint), attributes)
             self._deliver(delivery)
@@ -97,11 +104,13 @@ class Sns(Behavior):
         if signal.type == "notify" and signal.call is not None:
             signal.call.payload = {"alarm": signal.alarm, "state": signal.state}
             self.published += 1
+            self.ctx.emit("NumberOfMessagesPublished", 1)
             for sub in self.subscriptions:
                 if matches(sub.filter_policy, signal.call.payload):
                     self._deliver(_Delivery(signal.call, sub, None, signal.call.payload))
                 else:
                     self.channels[sub.protocol.value]["filtered_out"] += 1
+                    self.ctx.emit("NumberOfNotificationsFilteredOut", 1)
 
     def _child_steps(self, call: Call) -> dict[str, int]:
         plan = call.trace.flow
@@ -150,6 +159,7 @@ class Sns(Behavior):
         channel = self.channels[sub.protocol.value]
         if done.error is None:
             channel["delivered"] += 1
+            self.ctx.emit("NumberOfNotificationsDelivered", 1)
             return
         policy: RetryPolicy = RETRY_POLICIES.get(sub.protocol.value, RETRY_POLICIES["https"])
         delay = policy.delay_before(delivery.attempt)
@@ -158,8 +168,10 @@ class Sns(Behavior):
             delivery.attempt += 1
             self.ctx.after(delay * 1000, self._retry, delivery)
             return
+        self.ctx.emit("NumberOfNotificationsFailed", 1)
         if sub.dead_letter_queue is not None:
             channel["dead_lettered"] += 1
+            self.ctx.emit("NumberOfNotificationsRedrivenToDlq", 1)
             self.ctx.call(delivery.publish, sub.dead_letter_queue, "Redrive", _noop, payload=None)
         else:
             channel["lost"] += 1

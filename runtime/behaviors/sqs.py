@@ -14,8 +14,11 @@ Operations (the op names of the model's edges):
   is the flow step acknowledging the message (the event source mapping deletes).
 - ``Redrive`` accepts a message moved here by a source queue's redrive policy; the source
   sends it through its declared edge to the dead-letter queue.
-Metrics: ``ApproximateNumberOfMessagesVisible`` and ``ApproximateAgeOfOldestMessage`` each
-period.
+Metrics (``AWS/SQS``): ``NumberOfMessagesSent`` per message added by a send (not a FIFO
+duplicate, not a redrive), ``NumberOfMessagesReceived`` per message a consumer's receive
+returned, ``NumberOfEmptyReceives`` per receive that returned none,
+``NumberOfMessagesDeleted`` per message deleted by receipt handle; each period the
+visible, in-flight (not visible) and delayed counts and ``ApproximateAgeOfOldestMessage``.
 Left out: message size limits, the in-flight message quotas, the FIFO throughput
 limits (300 or 3,000 per second) and message timers per message.
 """
@@ -126,6 +129,8 @@ class Sqs(Behavior):
             elif op.startswith(DELETE_OPS):
                 if isinstance(payload, DeleteRequest):
                     payload.deleted = sum(self.queue.delete(h) for h in payload.handles)
+                    if payload.deleted:
+                        self.ctx.emit("NumberOfMessagesDeleted", payload.deleted)
                 else:
                     self._note_delivery(call)
             elif op == "Redrive" and isinstance(payload, tuple):
@@ -163,6 +168,7 @@ class Sqs(Behavior):
         else:
             self.origins[result.message_id] = call
             self.placed.append(result.message_id)
+            self.ctx.emit("NumberOfMessagesSent", 1)
 
     def _note_delivery(self, call: Call) -> None:
         """A flow step about the message that started this trace's consumer work."""
@@ -191,6 +197,10 @@ class Sqs(Behavior):
         response = ReceiveResponse([Delivery(m, self.origins.get(m.message_id)) for m in received])
         call.payload = response
         call.note("messages", len(received))
+        if received:
+            self.ctx.emit("NumberOfMessagesReceived", len(received))
+        else:
+            self.ctx.emit("NumberOfEmptyReceives", 1)
         self.ctx.finish(call)
 
     def _poll_timeout(self, call: Call) -> None:
@@ -238,8 +248,11 @@ class Sqs(Behavior):
     # ------------------------------------------------------------------ reporting
 
     def on_period(self, t_s: float) -> None:
-        self.ctx.emit("ApproximateNumberOfMessagesVisible", self.queue.visible_count)
-        self.ctx.emit("ApproximateAgeOfOldestMessage", self.queue.oldest_age_s())
+        emit = self.ctx.emit
+        emit("ApproximateNumberOfMessagesVisible", self.queue.visible_count)
+        emit("ApproximateNumberOfMessagesNotVisible", self.queue.in_flight_count)
+        emit("ApproximateNumberOfMessagesDelayed", self._delayed())
+        emit("ApproximateAgeOfOldestMessage", self.queue.oldest_age_s())
 
     def accounting(self) -> tuple[Books, ...]:
         books = QueueBooks(

@@ -6,6 +6,7 @@ evaluation is periodic (``evaluation_interval_s``), not per request, so a flood 
 through until the next evaluation; a key is unblocked when its count falls back under the
 limit. Blocked requests still count, so a continuing flood stays blocked. Counting happens
  in buckets of one evaluation interval.
+Metrics (``AWS/WAFV2``): ``AllowedRequests`` and ``BlockedRequests`` per screened request.
 Left out: managed rule groups and the other rule types (IP sets, geo match, SQL
 injection and XSS rules); a rule's action is always block.
 """
@@ -47,6 +48,7 @@ class Waf(Behavior):
             self.ctx.emit("BlockedRequests", 1)
             call.note("waf", "blocked by rate rule")
             return "403"
+        self.ctx.emit("AllowedRequests", 1)
         return None
 
     def _evaluate(self, _: Any) -> None:

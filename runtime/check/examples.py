@@ -53,7 +53,7 @@ _TABLE = """\
     kind: cloudwatch
     params:
       metrics:
-        - {id: table-throttles, node: table, name: Throttles}
+        - {id: table-throttles, node: table, name: ThrottledRequests}
 """
 
 _QUEUE_API = (

@@ -59,13 +59,14 @@ def test_a_health_check_is_a_flowless_span_on_the_declared_edge() -> None:
     assert all(s["flow"] is None and s["step"] is None for s in lb_checks)
     assert all(s["status"] == "ok" and s["attrs"]["instance"].startswith("i-") for s in lb_checks)
     # Health checks are not user requests: no flow counts them, CloudWatch leaves them out.
+    # A request counts in the period in which it was answered.
     lines = [json.loads(m) for m in result.simulation.metrics.lines]
     closed_s = max(line["t_s"] for line in lines)
     counted = sum(line.get("RequestCount", 0) for line in lines if line["node"] == "lb-east")
     user_calls = [
         s
         for s in result.spans or []
-        if s["node"] == "lb-east" and s["flow"] is not None and s["start_ms"] < closed_s * 1000
+        if s["node"] == "lb-east" and s["flow"] is not None and s["end_ms"] < closed_s * 1000
     ]
     assert counted == len(user_calls) > 0
 

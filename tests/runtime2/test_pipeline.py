@@ -71,7 +71,7 @@ def test_mid_batch_crash_redelivers_and_idempotency_suppresses_duplicates(
     work = {
         s["span"]: s["attrs"]["message_id"]
         for s in result.spans
-        if s["node"] == "worker" and s["op"] == "Invoke"
+        if s["node"] == "worker" and s["op"] == "Invoke" and "message_id" in s["attrs"]
     }
     shipped = [
         work.get(s["parent"])

@@ -71,12 +71,21 @@ def test_kind_pages_pin_units_defaults_arns_and_rules(ride: SiteContent) -> None
         in sqs
     )
     assert "| <code>queue</code> | Holds messages; its depth is charted" in sqs
+    # The metrics its kind declares, as AWS names them (KindSpec.metrics).
+    assert "(namespace <code>AWS/SQS</code>, dimensions QueueName)" in sqs
+    assert (
+        "| <code>ApproximateAgeOfOldestMessage</code> | Seconds | Maximum | Age of the oldest "
+        "message in the queue at the end of the period&#46; |"
+    ) in sqs
+    assert "Its nodes publish no CloudWatch metric." in ride.pages[PATHS.kind("client")]
     assert "## What the simulation leaves out\n\nMessage size limits" in sqs
     route53 = ride.pages[PATHS.kind("route53")]
     assert "| <code>records&#91;&#93;&#46;target</code> | string | " in route53
     assert "| required | Node the answer points at" in route53
     lambda_ = ride.pages[PATHS.kind("lambda")]
     assert "| <code>cold&#95;start</code> | [Duration](../model.md#def-duration) | ms |" in lambda_
+    assert "## What the simulation leaves out\n\nThe execution span of an asynchronous" in lambda_
+    assert "| <code>Throttles</code> | Count | Sum | Invocation requests refused" in lambda_
     client = ride.pages[PATHS.kind("client")]
     assert "Left out&#58;" not in client  # split off into its own section
     assert "## What the simulation leaves out\n\nClient retries" in client
