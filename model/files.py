@@ -9,9 +9,9 @@ folder is only ever replaced when archgen wrote it, never a folder of the user's
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import stat
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,16 +33,32 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    temporary = _fresh_name(path.parent, f".{path.name}.")
     try:
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(handle, "wb") as stream:
             stream.write(payload)
-        # mkstemp creates 0600 files; outputs are for sharing, so honour the umask instead.
+        # Created 0600 (unreadable to others while partial); outputs are for sharing, so
+        # honour the umask once complete.
         os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+    except BaseException as error:
+        if not _collided(error, temporary):
+            temporary.unlink(missing_ok=True)
         raise
+
+
+def _fresh_name(parent: Path, prefix: str) -> Path:
+    """A temporary name in ``parent``, chosen before anything is created. Callers create it
+    inside their ``try`` (unlike ``tempfile.mkstemp``/``mkdtemp``, which create and then
+    return): a signal that lands right after the creation, even inside it, still leaves
+    the caller knowing what to remove."""
+    return parent / f"{prefix}{secrets.token_hex(8)}"
+
+
+def _collided(error: BaseException, path: Path) -> bool:
+    """``error`` says ``path`` already existed: someone else's, not ours to remove."""
+    return isinstance(error, FileExistsError) and error.filename == str(path)
 
 
 def read_regular(path: Path) -> bytes | None:
@@ -97,17 +113,19 @@ def replace_folder(
     if refuse is not None:
         refuse()
     real.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{real.name}.archgen-", dir=real.parent))
+    staging = _fresh_name(real.parent, f".{real.name}.archgen-")
     try:
+        staging.mkdir(mode=0o700)
         yield staging
         if marker is not None:
             (staging / marker).write_bytes(b"")
-        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700; outputs are for sharing
+        os.chmod(staging, 0o777 & ~_umask())  # made 0700; outputs are for sharing
         if refuse is not None:
             refuse()  # the user may have put a file there while archgen was writing
         _swap(staging, real)
-    except BaseException:
-        discard(staging)
+    except BaseException as error:
+        if not _collided(error, staging):
+            discard(staging)
         raise
 
 
@@ -157,15 +175,16 @@ def _swap(staging: Path, real: Path) -> None:
     if not os.path.lexists(real):
         os.rename(staging, real)
         return
-    aside = Path(tempfile.mkdtemp(prefix=f".{real.name}.archgen-old-", dir=real.parent))
+    aside = _fresh_name(real.parent, f".{real.name}.archgen-old-")
     old = aside / "old"
     try:
+        aside.mkdir(mode=0o700)
         os.rename(real, old)
         os.rename(staging, real)
-    except BaseException:
+    except BaseException as error:
         if os.path.lexists(old) and not os.path.lexists(real):
             os.rename(old, real)
-        if not os.path.lexists(old):
+        if not os.path.lexists(old) and not _collided(error, aside):
             discard(aside)  # otherwise the old output stays aside rather than being lost
         raise
     discard(aside)
