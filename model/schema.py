@@ -442,6 +442,20 @@ class Fault(Strict):
         return self
 
 
+class AlarmExpectations(Strict):
+    """What a scenario's alarms must do, judged from the run's alarm history (the
+    ``alarms`` rule of ``archgen check``)."""
+
+    must_not_fire: tuple[Id, ...] = Field(
+        (), description="Alarms that must never enter ALARM during the run."
+    )
+    must_fire_within_s: dict[Id, PositiveSeconds] = Field(
+        default_factory=dict,
+        description="Alarm → seconds after the scenario's first fault starts (after the "
+        "run starts, without a fault) by which it must have entered ALARM.",
+    )
+
+
 class Scenario(Strict):
     """A simulated period: traffic, faults, duration and seed."""
 
@@ -462,6 +476,15 @@ class Scenario(Strict):
     )
     traffic: Traffic = Field(description="The users' sessions and how their rate changes.")
     faults: tuple[Fault, ...] = Field((), description="What breaks during the run.")
+    alarms: AlarmExpectations = Field(
+        default_factory=AlarmExpectations,
+        description="Alarms that must stay quiet, and alarms that must fire and how soon.",
+    )
+
+    @property
+    def first_fault_s(self) -> float:
+        """When the first fault starts: alarm deadlines count from it (0 without one)."""
+        return min((fault.start_s for fault in self.faults), default=0.0)
 
 
 # --------------------------------------------------------------------------- checks & views

@@ -409,6 +409,7 @@ class _Checker:
                     f"({scenario.warmup_s:g} s >= duration_s {scenario.duration_s:g} s)",
                 )
             self.time_rules(path, scenario)
+            self.alarm_expectations(path, scenario)
             for i, fault in enumerate(scenario.faults):
                 fault_path = (*path, "faults", i)
                 target_path = (*fault_path, "target")
@@ -430,6 +431,22 @@ class _Checker:
                         f"the fault starts after the run ends "
                         f"({fault.start_s} s >= duration_s {scenario.duration_s} s)",
                     )
+
+    def alarm_expectations(self, path: PathKey, scenario: Scenario) -> None:
+        """Expected alarms exist, and none is expected both to fire and to stay quiet."""
+        alarms = self.alarm_ids()
+        expect = scenario.alarms
+        base = (*path, "alarms")
+        for i, alarm in enumerate(expect.must_not_fire):
+            known = self.ref((*base, "must_not_fire", i), alarm, alarms, "alarm")
+            if known and alarm in expect.must_fire_within_s:
+                self.report(
+                    (*base, "must_not_fire", i),
+                    f"alarm '{alarm}' is also in must_fire_within_s: it cannot both fire "
+                    "and stay quiet",
+                )
+        for alarm in expect.must_fire_within_s:
+            self.ref((*base, "must_fire_within_s", alarm), alarm, alarms, "alarm")
 
     def fault_acts(self, path: PathKey, fault: Fault) -> None:
         """A fault that cannot act on its target would leave the scenario's story untold

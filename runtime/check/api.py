@@ -5,6 +5,7 @@ the runs, check each, coverage) is :func:`archgen.runtime.session.check`."""
 from __future__ import annotations
 
 from archgen.model import LoadedModel
+from archgen.runtime.check.alarms import check_alarms
 from archgen.runtime.check.conformance import Conformance
 from archgen.runtime.check.invariants import InvariantCheck
 from archgen.runtime.check.report import FindingSink, Scope
@@ -51,6 +52,9 @@ def check_run(
     conformance.add(run.spans())
     facts = conformance.report()
     facts += InvariantCheck(loaded, sink, run, conformance.spans, scenario=scope_name).report()
+    if scenario is not None:
+        index = [s.id for s in model.scenarios].index(scenario)
+        facts += check_alarms(sink, run, model.scenarios[index], index)
     if exercised is not None:
         exercised.update(conformance.exercised)
     return sink.scope_result(tuple(facts), conformance.slo_scope)

@@ -157,6 +157,16 @@ DYNAMIC_RULES: dict[str, Rule] = {
             dynamic=True,
         ),
         Rule(
+            "alarms",
+            E,
+            "Alarms fire as the scenario expects",
+            "Per scenario, from the run's alarm history: an alarm in alarms.must_not_fire "
+            "never enters ALARM; one in alarms.must_fire_within_s enters ALARM no later than "
+            "its seconds after the scenario's first fault (after the start of the run "
+            "without one).",
+            dynamic=True,
+        ),
+        Rule(
             "no-access-denied",
             E,
             "No IAM denial in a healthy run",
