@@ -40,4 +40,5 @@ def test_its_runs_conform_and_the_lint_finds_its_real_gaps() -> None:
         "monitored": 4,
         "dlq": 1,
         "iam-least-privilege": 4,
+        "visibility-timeout-margin": 1,  # 60 s < 6 x the thumbnailer's 30 s timeout
     }
