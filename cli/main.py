@@ -222,6 +222,35 @@ def check(
     )
 
 
+@cli.group(name="import")
+def import_group() -> None:
+    """A model from the infrastructure code that exists: nodes, params and edges from the
+    template, a starter scenario and TODOs for what cannot be inferred."""
+
+
+@import_group.command("cloudformation")
+@click.argument("template", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the model to this file instead of standard output.",
+)
+@click.option(
+    "--region",
+    default="us-east-1",
+    show_default=True,
+    help="AWS::Region the template is deployed to (its region group and ARNs).",
+)
+def import_cloudformation(template: Path, out: Path | None, region: str) -> None:
+    """Import a CloudFormation TEMPLATE (YAML or JSON) as a model; the resources it does not
+    model are listed on standard error and in the model's header."""
+    from archgen.commands.import_ import run_import_cloudformation
+
+    run_import_cloudformation(template, out, region)
+
+
 @cli.group()
 def site() -> None:
     """The documentation site of MODEL: overview and story, a page per group, node, flow and

@@ -6,7 +6,9 @@ from the AWS console into a model and back.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
@@ -93,3 +95,14 @@ def _as_tuple(value: StringOrList | None) -> tuple[str, ...]:
     if value is None:
         return ()
     return (value,) if isinstance(value, str) else value
+
+
+@lru_cache(maxsize=4096)
+def wildcard(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
+    """Compile an IAM pattern: ``*`` is any run of characters, ``?`` exactly one.
+
+    Not the model's edge-operation matching (``archgen.model.schema.operation_matches``):
+    IAM actions match case-insensitively (``ignore_case``) and ``?`` is a wildcard even
+    without a ``*``; no ``[...]`` classes. Two rule sets, as AWS has two."""
+    parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)

@@ -30,6 +30,7 @@ from archgen.model.base import Id, Label, Strict, Text
 if TYPE_CHECKING:
     from archgen.model.base import Duration
     from archgen.model.iam import PolicyDocument
+    from archgen.model.importers.context import ImportContext
     from archgen.model.loader import PathKey
     from archgen.model.schema import Edge, GroupKind, Model
 
@@ -511,6 +512,28 @@ class Metrics:
 NO_METRICS = Metrics("", (), ())
 
 
+ImportHook = Callable[["ImportContext"], "dict[str, object] | None"]
+
+
+@dataclass(frozen=True)
+class CfnImport:
+    """How a kind reads one CloudFormation resource type (``archgen import``).
+
+    The mapping of a kind lives with the kind: ``build`` reads the resource through the
+    importer's context and returns the node's params, or, for a type that only completes
+    another node (an event source mapping, a subscription), updates that node and returns
+    ``None`` (``creates_node=False``). ``entry_operation`` is the call a starter flow makes
+    when a node of this type is where outside traffic enters.
+    """
+
+    type: str
+    build: ImportHook
+    creates_node: bool = True
+    entry_operation: str | None = None
+    ref_is_arn: bool = False
+    """``Ref`` of the resource returns its ARN (a topic), not its name."""
+
+
 @dataclass(frozen=True)
 class KindSpec:
     name: str
@@ -538,6 +561,8 @@ class KindSpec:
     metrics: Metrics = NO_METRICS
     """The CloudWatch metrics its nodes publish (its behavior emits exactly these); alarms
     may watch only these names."""
+    imports: tuple[CfnImport, ...] = ()
+    """The CloudFormation resource types this kind imports, and how."""
     source: str = field(default="", compare=False)
     """Where it was found (the entry point's value), for error messages."""
 
@@ -596,6 +621,7 @@ def kind(
     mermaid_shape: tuple[str, str] | None = None,
     screen_order: int = 100,
     metrics: Metrics = NO_METRICS,
+    imports: tuple[CfnImport, ...] = (),
 ) -> KindSpec:
     """Declare a kind. ``validate`` and ``lint`` receive the node's params already narrowed
     to ``P``."""
@@ -634,4 +660,5 @@ def kind(
         mermaid_shape=mermaid_shape,
         screen_order=screen_order,
         metrics=metrics,
+        imports=imports,
     )

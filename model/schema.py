@@ -178,7 +178,7 @@ def operation_matches(declared: str, op: str) -> bool:
     ``declared`` holds a ``*`` and matches as a glob (then ``?`` and ``[...]`` are glob
     characters too). Case-sensitive, like HTTP paths and AWS API names. IAM's action
     matching is not this: actions match case-insensitively, with ``*`` and ``?`` only
-    (``archgen.runtime.aws.iam.wildcard``)."""
+    (``archgen.model.iam.wildcard``)."""
     return op == declared or ("*" in declared and fnmatch.fnmatchcase(op, declared))
 
 

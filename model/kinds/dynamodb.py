@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
@@ -15,6 +15,7 @@ from archgen.model.base import (
 from archgen.model.kind import (
     Arn,
     Capability,
+    CfnImport,
     EncryptableAtRest,
     KindParams,
     Metrics,
@@ -26,6 +27,9 @@ from archgen.model.kind import (
 
 MAX_CAPACITY_UNITS = 1_000_000
 """Bound of a provisioned DynamoDB table's read or write capacity units."""
+
+if TYPE_CHECKING:
+    from archgen.model.importers.context import ImportContext
 
 
 class BillingMode(StrEnum):
@@ -73,6 +77,24 @@ class DynamoDbParams(KindParams, EncryptableAtRest):
     kms_key: Annotated[Id | None, Ref(("kms",))] = Field(
         None, description="KMS key node that encrypts the table at rest."
     )
+
+
+def _import_table(ctx: ImportContext) -> dict[str, object]:
+    """``AWS::DynamoDB::Table``: billing mode, provisioned capacity, encryption."""
+    params: dict[str, object] = {}
+    if ctx.text(ctx.prop("BillingMode", default="PROVISIONED")) == "PROVISIONED":
+        params["billing_mode"] = "provisioned"
+        for key, name in (
+            ("ReadCapacityUnits", "read_capacity_units"),
+            ("WriteCapacityUnits", "write_capacity_units"),
+        ):
+            value = ctx.number("ProvisionedThroughput", key)
+            if value is not None:
+                params[name] = int(value)
+    kms = ctx.node(ctx.prop("SSESpecification", "KMSMasterKeyId"))
+    if kms is not None:
+        params["kms_key"] = kms.id
+    return params
 
 
 SPEC = kind(
@@ -124,4 +146,5 @@ SPEC = kind(
             ),
         ),
     ),
+    imports=(CfnImport("AWS::DynamoDB::Table", _import_table, entry_operation="PutItem"),),
 )

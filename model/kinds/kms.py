@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
@@ -14,6 +14,7 @@ from archgen.model.iam import PolicyDocument
 from archgen.model.kind import (
     Arn,
     Capability,
+    CfnImport,
     KindParams,
     Metrics,
     ResourcePolicy,
@@ -21,6 +22,9 @@ from archgen.model.kind import (
     kind,
     metric,
 )
+
+if TYPE_CHECKING:
+    from archgen.model.importers.context import ImportContext
 
 
 class KmsParams(KindParams, ResourcePolicy):
@@ -43,6 +47,15 @@ class KmsParams(KindParams, ResourcePolicy):
     key_policy: PolicyDocument | None = Field(
         None, description="Resource policy of the key; none: the account's default policy."
     )
+
+
+def _import_key(ctx: ImportContext) -> dict[str, object]:
+    """``AWS::KMS::Key``: rotation and the key policy, as written."""
+    params: dict[str, object] = {"rotation": bool(ctx.flag("EnableKeyRotation"))}
+    policy = ctx.prop("KeyPolicy")
+    if isinstance(policy, dict):
+        params["key_policy"] = ctx.plain(policy)
+    return params
 
 
 SPEC = kind(
@@ -72,4 +85,5 @@ SPEC = kind(
             ),
         ),
     ),
+    imports=(CfnImport("AWS::KMS::Key", _import_key),),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, model_validator
 
@@ -16,6 +16,7 @@ from archgen.model.base import (
 from archgen.model.kind import (
     Arn,
     Capability,
+    CfnImport,
     Checks,
     KindParams,
     Lints,
@@ -32,6 +33,9 @@ from archgen.model.loader import PathKey
 
 MAX_CONCURRENCY = 100_000
 """Bound of Lambda concurrency (AWS's default account quota is 1,000)."""
+
+if TYPE_CHECKING:
+    from archgen.model.importers.context import ImportContext
 
 
 class LambdaEventSource(Strict):
@@ -180,6 +184,45 @@ def _lint(lints: Lints, path: PathKey, node: Node, params: LambdaParams) -> None
         )
 
 
+def _import_function(ctx: ImportContext) -> dict[str, object]:
+    """``AWS::Lambda::Function``: memory, timeout, reserved concurrency, its role."""
+    params: dict[str, object] = {}
+    for key, name in (
+        ("MemorySize", "memory_mb"),
+        ("Timeout", "timeout_s"),
+        ("ReservedConcurrentExecutions", "reserved_concurrency"),
+    ):
+        value = ctx.number(key)
+        if value is not None:
+            params[name] = value
+    role = ctx.node(ctx.prop("Role"))
+    this = ctx.this
+    if role is not None and this is not None:
+        this.role = role.id
+    return params
+
+
+def _import_event_source(ctx: ImportContext) -> None:
+    """``AWS::Lambda::EventSourceMapping`` of an SQS queue: the function's event source
+    and the edge it polls along."""
+    function = ctx.node(ctx.prop("FunctionName"))
+    queue = ctx.node(ctx.prop("EventSourceArn"))
+    if function is None or queue is None or queue.kind != "sqs":
+        return
+    source: dict[str, object] = {"queue": queue.id}
+    size = ctx.number("BatchSize")
+    if size is not None:
+        source["batch_size"] = int(size)
+    window = ctx.number("MaximumBatchingWindowInSeconds")
+    if window is not None:
+        source["max_batching_window_s"] = window
+    if "ReportBatchItemFailures" in ctx.text(ctx.prop("FunctionResponseTypes", default=[])):
+        source["report_batch_item_failures"] = True
+    function.params["event_source"] = source
+    why = f"event source mapping {ctx.logical_id}: {function.id} polls {queue.id}"
+    ctx.edge(function, queue, ["ReceiveMessage", "DeleteMessage"], why)
+
+
 SPEC = kind(
     "lambda",
     LambdaParams,
@@ -233,5 +276,9 @@ SPEC = kind(
                 statistic="Maximum",
             ),
         ),
+    ),
+    imports=(
+        CfnImport("AWS::Lambda::Function", _import_function, entry_operation="Invoke"),
+        CfnImport("AWS::Lambda::EventSourceMapping", _import_event_source, creates_node=False),
     ),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
@@ -17,6 +17,7 @@ from archgen.model.kind import (
     Arn,
     CacheControl,
     Capability,
+    CfnImport,
     EncryptableAtRest,
     KindParams,
     Metrics,
@@ -25,6 +26,9 @@ from archgen.model.kind import (
     kind,
     metric,
 )
+
+if TYPE_CHECKING:
+    from archgen.model.importers.context import ImportContext
 
 
 class S3Params(KindParams, EncryptableAtRest, CacheControl):
@@ -55,6 +59,34 @@ class S3Params(KindParams, EncryptableAtRest, CacheControl):
         le=YEAR_S,
         description="Cache-Control max-age sent with objects; none → CDN default TTL.",
     )
+
+
+def _import_bucket(ctx: ImportContext) -> dict[str, object]:
+    """``AWS::S3::Bucket``: SSE-KMS encryption and the notifications it sends."""
+    params: dict[str, object] = {}
+    rules = ctx.prop("BucketEncryption", "ServerSideEncryptionConfiguration", default=[])
+    for rule in rules if isinstance(rules, list) else []:
+        default = rule.get("ServerSideEncryptionByDefault", {}) if isinstance(rule, dict) else {}
+        if isinstance(default, dict) and default.get("SSEAlgorithm") == "aws:kms":
+            params["encryption"] = "sse-kms"
+            key = ctx.node(default.get("KMSMasterKeyID"))
+            if key is not None:
+                params["kms_key"] = key.id
+    this = ctx.this
+    notifications = ctx.prop("NotificationConfiguration", default={})
+    for section, field, op in (
+        ("LambdaConfigurations", "Function", "Invoke"),
+        ("QueueConfigurations", "Queue", "SendMessage"),
+        ("TopicConfigurations", "Topic", "Publish"),
+    ):
+        items = notifications.get(section, []) if isinstance(notifications, dict) else []
+        for item in items if isinstance(items, list) else []:
+            target = ctx.node(item.get(field)) if isinstance(item, dict) else None
+            if target is not None and this is not None:
+                event = ctx.text(item.get("Event", "events"))
+                why = f"{ctx.logical_id} notifies {target.id} of {event}"
+                ctx.edge(this, target, [op], why, "async")
+    return params
 
 
 SPEC = kind(
@@ -108,4 +140,5 @@ SPEC = kind(
             ),
         ),
     ),
+    imports=(CfnImport("AWS::S3::Bucket", _import_bucket, entry_operation="PutObject"),),
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
@@ -16,6 +16,7 @@ from archgen.model.base import (
 from archgen.model.kind import (
     Arn,
     Capability,
+    CfnImport,
     Checks,
     EncryptableAtRest,
     KindParams,
@@ -30,6 +31,9 @@ from archgen.model.kind import (
     metric,
 )
 from archgen.model.loader import PathKey
+
+if TYPE_CHECKING:
+    from archgen.model.importers.context import ImportContext
 
 
 class SnsProtocol(StrEnum):
@@ -128,6 +132,46 @@ def _lint(lints: Lints, path: PathKey, node: Node, params: SnsParams) -> None:
         )
 
 
+def _import_topic(ctx: ImportContext) -> dict[str, object]:
+    """``AWS::SNS::Topic``: FIFO, encryption, inline subscriptions."""
+    params: dict[str, object] = {}
+    if ctx.flag("FifoTopic"):
+        params["fifo"] = True
+    key = ctx.node(ctx.prop("KmsMasterKeyId"))
+    if key is not None:
+        params["kms_key"] = key.id
+    inline = ctx.prop("Subscription", default=[])
+    for item in inline if isinstance(inline, list) else []:
+        if isinstance(item, dict):
+            _subscribe(ctx, item.get("Endpoint"), item.get("Protocol"), None)
+    return params
+
+
+def _import_subscription(ctx: ImportContext) -> None:
+    """``AWS::SNS::Subscription``: a subscription of its topic, and the edge it delivers on."""
+    _subscribe(ctx, ctx.prop("Endpoint"), ctx.prop("Protocol"), ctx.node(ctx.prop("TopicArn")))
+
+
+def _subscribe(ctx: ImportContext, endpoint: object, protocol: object, topic: object) -> None:
+    topic_node = topic if topic is not None else ctx.this
+    target = ctx.node(endpoint)
+    name = ctx.text(protocol) if protocol is not None else ""
+    if topic_node is None or target is None or name not in ("sqs", "lambda"):
+        return
+    from archgen.model.importers.context import ImportedNode
+
+    assert isinstance(topic_node, ImportedNode)
+    sub: dict[str, object] = {"endpoint": target.id, "protocol": name}
+    if ctx.flag("RawMessageDelivery"):
+        sub["raw_message_delivery"] = True
+    subs = topic_node.params.setdefault("subscriptions", [])
+    assert isinstance(subs, list)
+    subs.append(sub)
+    op = "SendMessage" if name == "sqs" else "Invoke"
+    why = f"subscription {ctx.logical_id}: {topic_node.id} delivers to {target.id}"
+    ctx.edge(topic_node, target, [op], why, "async")
+
+
 SPEC = kind(
     "sns",
     SnsParams,
@@ -172,5 +216,9 @@ SPEC = kind(
                 "Failed deliveries moved to the subscription's dead-letter queue.",
             ),
         ),
+    ),
+    imports=(
+        CfnImport("AWS::SNS::Topic", _import_topic, entry_operation="Publish", ref_is_arn=True),
+        CfnImport("AWS::SNS::Subscription", _import_subscription, creates_node=False),
     ),
 )

@@ -6,7 +6,7 @@ for the generic rules, its semantic checks and where its behavior lives.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, model_validator
 
@@ -14,6 +14,7 @@ from archgen.model.base import Duration, Id, ms
 from archgen.model.kind import (
     Arn,
     Capability,
+    CfnImport,
     Checks,
     EncryptableAtRest,
     KindParams,
@@ -29,6 +30,9 @@ from archgen.model.kind import (
     metric,
 )
 from archgen.model.loader import PathKey
+
+if TYPE_CHECKING:
+    from archgen.model.importers.context import ImportContext
 
 
 class SqsParams(KindParams, EncryptableAtRest, OrderedQueue):
@@ -122,6 +126,35 @@ def _lint(lints: Lints, path: PathKey, node: Node, params: SqsParams) -> None:
             )
 
 
+def _import_queue(ctx: ImportContext) -> dict[str, object]:
+    """``AWS::SQS::Queue``: timeouts, FIFO, encryption and the redrive policy."""
+    params: dict[str, object] = {}
+    for key, name in (
+        ("VisibilityTimeout", "visibility_timeout_s"),
+        ("MessageRetentionPeriod", "message_retention_s"),
+        ("ReceiveMessageWaitTimeSeconds", "receive_wait_time_s"),
+        ("DelaySeconds", "delay_s"),
+    ):
+        value = ctx.number(key)
+        if value is not None:
+            params[name] = int(value)
+    if ctx.flag("FifoQueue"):
+        params["fifo"] = True
+    if ctx.flag("ContentBasedDeduplication"):
+        params["content_based_deduplication"] = True
+    kms = ctx.node(ctx.prop("KmsMasterKeyId"))
+    if kms is not None:
+        params["kms_key"] = kms.id
+    dlq = ctx.node(ctx.prop("RedrivePolicy", "deadLetterTargetArn"))
+    receives = ctx.number("RedrivePolicy", "maxReceiveCount")
+    this = ctx.this
+    if dlq is not None and receives is not None and this is not None:
+        params["max_receive_count"] = int(receives)
+        params["dead_letter_queue"] = dlq.id
+        ctx.edge(this, dlq, ["Redrive"], f"redrive policy of {ctx.logical_id}", "async")
+    return params
+
+
 SPEC = kind(
     "sqs",
     SqsParams,
@@ -191,4 +224,5 @@ SPEC = kind(
             ),
         ),
     ),
+    imports=(CfnImport("AWS::SQS::Queue", _import_queue, entry_operation="SendMessage"),),
 )

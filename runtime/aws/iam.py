@@ -18,15 +18,13 @@ boundaries, SCPs and session policies (a model has one account and plain roles).
 from __future__ import annotations
 
 import ipaddress
-import re
 import weakref
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Literal
 
-from archgen.model.iam import ConditionValue, Effect, PolicyDocument, Statement
+from archgen.model.iam import ConditionValue, Effect, PolicyDocument, Statement, wildcard
 from archgen.model.kind import GrantsPolicies, ResourcePolicy
 from archgen.model.kinds import KINDS
 from archgen.model.schema import AnyNode, Model, Protocol
@@ -61,17 +59,8 @@ NOT_APPLICABLE = Decision(allowed=True, reason="not_applicable")
 
 
 # --------------------------------------------------------------------------- matching
-
-
-@lru_cache(maxsize=4096)
-def wildcard(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
-    """Compile an IAM pattern: ``*`` is any run of characters, ``?`` exactly one.
-
-    Not the model's edge-operation matching (``archgen.model.schema.operation_matches``):
-    IAM actions match case-insensitively (``ignore_case``) and ``?`` is a wildcard even
-    without a ``*``; no ``[...]`` classes. Two rule sets, as AWS has two."""
-    parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
+# ``wildcard`` (IAM's ``*``/``?`` patterns) lives with the policy grammar in archgen.model.iam,
+# so that the importer, below the runtime, matches ARNs exactly as the evaluator does.
 
 
 def _matches_any(patterns: Sequence[str], value: str, ignore_case: bool) -> bool:

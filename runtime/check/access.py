@@ -14,13 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from archgen.model import kinds as k
-from archgen.model.iam import Effect, Statement
+from archgen.model.iam import Effect, Statement, wildcard
 from archgen.model.kind import Capability
 from archgen.model.loader import PathKey
 from archgen.model.registry import kinds
 from archgen.model.schema import AnyNode, Model, Protocol
 from archgen.runtime.aws.arns import arn_of
-from archgen.runtime.aws.iam import Decision, authorize, wildcard
+from archgen.runtime.aws.iam import Decision, authorize
 
 
 def needs_role(node: AnyNode) -> bool:

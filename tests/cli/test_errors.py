@@ -180,8 +180,8 @@ def test_an_unknown_command() -> None:
     assert run("rnu") == (
         2,
         "",
-        "error: no such command 'rnu' (did you mean 'run'?); commands: check, init, render, "
-        "run, schema, site, validate\nTry 'cli --help' for help.\n",
+        "error: no such command 'rnu' (did you mean 'run'?); commands: check, import, init, "
+        "render, run, schema, site, validate\nTry 'cli --help' for help.\n",
     )
     code, _, err = run("site", "biuld")
     assert code == 2

@@ -1,0 +1,33 @@
+"""``archgen import cloudformation``: a model from a CloudFormation template."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from archgen.model.errors import escape_terminal
+
+
+def run_import_cloudformation(template: Path, out: Path | None, region: str) -> None:
+    """Import ``template``; check the model loads before anything is written; print the
+    resources it does not model to standard error."""
+    from archgen.model.importers.cloudformation import import_cloudformation
+    from archgen.model.load import load_model_text
+
+    imported = import_cloudformation(template, region=region)
+    load_model_text(imported.text, str(out or "<imported model>"))
+    if out is None:
+        click.echo(imported.text, nl=False)
+    else:
+        from archgen.output import write_atomic
+
+        write_atomic(out, imported.text)
+    lines = [
+        f"{template.name}: {imported.resources} resources → {imported.nodes} nodes, "
+        f"{imported.edges} edges, {len(imported.unmodeled)} not modeled"
+        + (f" (wrote {out})" if out else "")
+    ]
+    lines += [f"  not modeled: {u.type} {u.logical_id}: {u.why}" for u in imported.unmodeled]
+    for line in lines:
+        click.echo(escape_terminal(line), err=True)

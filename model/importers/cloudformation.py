@@ -1,0 +1,374 @@
+"""``archgen import cloudformation``: a CloudFormation template → a model's YAML text.
+
+Each resource goes to the kind that claims its type (``KindSpec.imports``); the others are
+reported with the reason. Edges come from what the hooks infer (event sources,
+subscriptions, redrive policies, notifications) and from the IAM grants of the roles the
+nodes run as. Flows cannot be inferred: a starter flow, journey and scenario make the
+model run as it comes out, marked TODO.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import yaml
+
+from archgen.model.importers.context import (
+    Graph,
+    ImportContext,
+    ImportedNode,
+    Unmodeled,
+)
+from archgen.model.importers.intrinsics import Resolver, ResourceRef
+from archgen.model.importers.template import Map, Pos, fail, read_template
+from archgen.model.kind import CfnImport, KindSpec
+
+ACCOUNT = "123456789012"
+CLIENT_ID = "caller"
+
+WHY_NOT = {
+    "AWS::Lambda::Permission": "a function's resource policy: the model has the caller's edge",
+    "AWS::SQS::QueuePolicy": "a queue's resource policy is not modeled (identity policies are)",
+    "AWS::SNS::TopicPolicy": "a topic's resource policy is not modeled (identity policies are)",
+    "AWS::S3::BucketPolicy": "a bucket's resource policy is not modeled (identity policies are)",
+    "AWS::IAM::Policy": "a policy attached outside a role is not modeled: inline it in the role",
+    "AWS::IAM::ManagedPolicy": "managed policies are not modeled: inline them in the role",
+    "AWS::KMS::Alias": "an alias names a key; the model names the key itself",
+    "AWS::Logs::LogGroup": "log groups are not modeled",
+}
+
+
+@dataclass(frozen=True)
+class Imported:
+    """The model's YAML text, what it holds, and the resources it does not."""
+
+    text: str
+    resources: int
+    nodes: int
+    edges: int
+    unmodeled: tuple[Unmodeled, ...]
+
+
+def import_cloudformation(path: Path, region: str = "us-east-1") -> Imported:
+    """Read the template at ``path`` (YAML or JSON) and write the model it describes."""
+    from archgen.model.registry import kinds
+
+    template = read_template(path)
+    claims: dict[str, tuple[KindSpec, CfnImport]] = {}
+    for spec in kinds().values():
+        for entry in spec.imports:
+            claims.setdefault(entry.type, (spec, entry))
+    graph = Graph()
+    resolver = Resolver(str(path), template, _pseudo(path, region), partial(_stringify, graph))
+    resources = resolver.resources
+    unmodeled = _place(resolver, graph, claims, region)
+    contexts: list[tuple[CfnImport, ImportContext]] = []
+    for logical_id, body in resources.items():
+        assert isinstance(body, Map)
+        type_ = str(body["Type"])
+        where = f"Resources.{logical_id}"
+        if any(u.logical_id == logical_id for u in unmodeled):
+            continue
+        _depends_on(resolver.file, body, resources, graph.nodes.get(logical_id), where)
+        properties = resolver.resolve(body.get("Properties", Map()), f"{where}.Properties")
+        assert isinstance(properties, dict)
+        claim = claims.get(type_)
+        if claim is None:
+            why = WHY_NOT.get(type_, "no archgen kind imports this type yet")
+            unmodeled.append(Unmodeled(type_, logical_id, why))
+            continue
+        ctx = ImportContext(resolver, graph, logical_id, type_, properties, body.pos)
+        contexts.append((claim[1], ctx))
+    # Nodes first, then the types that complete them (mappings, subscriptions).
+    for entry, ctx in sorted(contexts, key=lambda pair: not pair[0].creates_node):
+        params = entry.build(ctx)
+        if params is not None and ctx.this is not None:
+            ctx.this.params.update(params)
+    _grant_edges(graph)
+    unmodeled.sort(key=lambda u: list(resources).index(u.logical_id))
+    text = _write(path, region, graph, _entry(graph, claims), claims, unmodeled)
+    return Imported(text, len(resources), len(graph.nodes), len(graph.edges), tuple(unmodeled))
+
+
+def _place(
+    resolver: Resolver,
+    graph: Graph,
+    claims: dict[str, tuple[KindSpec, CfnImport]],
+    region: str,
+) -> list[Unmodeled]:
+    """A node (id, ARN, group) for each resource a kind claims, before any property is
+    resolved (a reference needs the ARN of its target); the resources whose condition is
+    false with the defaults are left out, and returned."""
+    skipped: list[Unmodeled] = []
+    ids: set[str] = {CLIENT_ID}
+    for logical_id, body in resolver.resources.items():
+        where = f"Resources.{logical_id}"
+        if not isinstance(body, Map) or not isinstance(body.get("Type"), str):
+            pos = body.pos if isinstance(body, Map) else resolver.resources.keys_at[logical_id]
+            raise fail(resolver.file, pos, where, "a resource needs a Type")
+        type_ = str(body["Type"])
+        condition = body.get("Condition")
+        if isinstance(condition, str) and not resolver.condition(
+            condition, body.keys_at["Condition"], f"{where}.Condition"
+        ):
+            why = f"condition {condition} is false with the parameters' defaults"
+            skipped.append(Unmodeled(type_, logical_id, why))
+            continue
+        claim = claims.get(type_)
+        if claim is None or not claim[1].creates_node:
+            continue
+        spec = claim[0]
+        node_id = _unique(_kebab(logical_id), ids)
+        graph.nodes[logical_id] = ImportedNode(
+            id=node_id,
+            kind=spec.name,
+            type=type_,
+            logical_id=logical_id,
+            arn=_arn(spec, node_id, region),
+            group=None if _global(spec) else region,
+            ref_is_arn=claim[1].ref_is_arn,
+        )
+    return skipped
+
+
+def _stringify(graph: Graph, ref: ResourceRef) -> str:
+    """What ``Ref``/``Fn::GetAtt`` of a resource returns, written with the node's names:
+    its ARN for ``Arn`` (and a topic's ``Ref``), its id for a name."""
+    node = graph.nodes.get(ref.logical_id)
+    if node is None:
+        return ref.logical_id if ref.attribute is None else f"{ref.logical_id}.{ref.attribute}"
+    if ref.attribute in ("Arn", "TopicArn") or (ref.attribute is None and node.ref_is_arn):
+        return node.arn
+    if ref.attribute is None or ref.attribute in ("QueueName", "KeyId", "RoleId"):
+        return node.id
+    return f"{node.id}.{ref.attribute}"
+
+
+def _pseudo(path: Path, region: str) -> dict[str, str]:
+    return {
+        "AWS::Region": region,
+        "AWS::AccountId": ACCOUNT,
+        "AWS::Partition": "aws",
+        "AWS::StackName": path.stem,
+        "AWS::StackId": f"arn:aws:cloudformation:{region}:{ACCOUNT}:stack/{path.stem}/0",
+        "AWS::URLSuffix": "amazonaws.com",
+        "AWS::NotificationARNs": "",
+    }
+
+
+def _depends_on(
+    file: str, body: Map, resources: Map, node: ImportedNode | None, where: str
+) -> None:
+    """``DependsOn`` orders a deployment, not calls: checked, and noted on the node."""
+    if "DependsOn" not in body:
+        return
+    value = body["DependsOn"]
+    names = [value] if isinstance(value, str) else value if isinstance(value, list) else None
+    pos = body.keys_at["DependsOn"]
+    if names is None:
+        raise fail(file, pos, f"{where}.DependsOn", "takes a logical id or a list of them")
+    for name in names:
+        if name not in resources:
+            raise fail(file, pos, f"{where}.DependsOn", f"unknown resource '{name}'")
+    if node is not None:
+        node.notes.append(f"deployed after {', '.join(map(str, names))} (DependsOn)")
+
+
+def _global(spec: KindSpec) -> bool:
+    """IAM, CloudFront, Route 53: an ARN with an account but no region. (S3's has neither,
+    yet a bucket lives in a region.)"""
+    return spec.arn is not None and not spec.arn.regional and spec.arn.with_account
+
+
+def _kebab(logical_id: str) -> str:
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", logical_id)
+    return re.sub(r"[^a-z0-9-]+", "-", spaced.lower()).strip("-")[:64] or "resource"
+
+
+def _unique(base: str, taken: set[str]) -> str:
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _arn(spec: KindSpec, node_id: str, region: str) -> str:
+    arn = spec.arn
+    if arn is None:
+        return f"arn:aws:{spec.name}:{region}:{ACCOUNT}:{node_id}"
+    where = region if arn.regional else ""
+    account = ACCOUNT if arn.with_account else ""
+    return f"arn:aws:{arn.service}:{where}:{account}:{arn.resource.format(id=node_id)}"
+
+
+def _grant_edges(graph: Graph) -> None:
+    """An edge from each node to what its role's policies allow it to call."""
+    for node in list(graph.nodes.values()):
+        if node.role is None:
+            continue
+        role = graph.by_id(node.role)
+        policies = role.params.get("policies", [])
+        assert isinstance(policies, list)
+        for document in policies:
+            for statement in _statements(document):
+                if statement.get("Effect") != "Allow":
+                    continue
+                actions = _listed(statement.get("Action"))
+                for pattern in _listed(statement.get("Resource")):
+                    for target in graph.nodes_matching(pattern):
+                        if target is node or target is role:
+                            continue
+                        service = _service_of(target.arn)
+                        ops = [
+                            action.split(":", 1)[1]
+                            for action in actions
+                            if action.split(":", 1)[0].lower() == service and ":" in action
+                        ]
+                        if ops:
+                            allowed = ", ".join(f"{service}:{op}" for op in ops)
+                            why = f"IAM: role {role.logical_id} allows {allowed} on {pattern}"
+                            graph.add_edge(node.id, target.id, ops, why, grant=True)
+
+
+def _statements(document: object) -> list[dict[str, object]]:
+    body = document.get("Statement") if isinstance(document, dict) else None
+    items = [body] if isinstance(body, dict) else body if isinstance(body, list) else []
+    return [item for item in items if isinstance(item, dict)]
+
+
+def _listed(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def _service_of(arn: str) -> str:
+    return arn.split(":")[2]
+
+
+def _entry(graph: Graph, claims: dict[str, tuple[KindSpec, CfnImport]]) -> ImportedNode | None:
+    """Where the starter flow enters: the first node outside traffic can call that nothing
+    triggers (an IAM grant alone is no trigger) and that polls no queue, else the first node
+    outside traffic can call."""
+    callable_ = [n for n in graph.nodes.values() if claims[n.type][1].entry_operation]
+    called = {edge.target for edge in graph.edges if not edge.grant}
+    called |= {e.source for e in graph.edges if "ReceiveMessage" in e.operations}
+    fresh = [node for node in callable_ if node.id not in called]
+    found = fresh or callable_
+    return found[0] if found else None
+
+
+def _builtin(value: object) -> object:
+    """Plain dicts, lists and strs (the template's carry positions yaml cannot write)."""
+    if isinstance(value, dict):
+        return {str(key): _builtin(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_builtin(item) for item in value]
+    if isinstance(value, str):
+        return str.__str__(value)
+    return value
+
+
+def _dump(value: object, indent: int) -> str:
+    text = yaml.safe_dump(_builtin(value), sort_keys=False, default_flow_style=False, width=88)
+    pad = " " * indent
+    return "".join(pad + line + "\n" for line in text.splitlines())
+
+
+def _write(
+    path: Path,
+    region: str,
+    graph: Graph,
+    entry: ImportedNode | None,
+    claims: dict[str, tuple[KindSpec, CfnImport]],
+    unmodeled: list[Unmodeled],
+) -> str:
+    system = _kebab(path.stem)
+    out: list[str] = [
+        f"# Imported by `archgen import cloudformation {path.name}`.",
+        "# Nodes, params and edges come from the template; flows, journeys and scenarios",
+        "# cannot be inferred from infrastructure: the starter ones below are TODOs.",
+    ]
+    if unmodeled:
+        out.append("#")
+        out.append(f"# Not modeled ({_count(len(unmodeled), 'resource')}):")
+        out += [f"#   {u.type} {u.logical_id}: {u.why}" for u in unmodeled]
+    out += [
+        "archgen: 1",
+        f"system: {{id: {system}, name: {_quote(path.stem)}, default_scenario: starter}}",
+        "",
+        "groups:",
+        f"  - {{id: {region}, kind: region}}  # AWS::Region (the template's default)",
+        "",
+        "nodes:",
+        "  # TODO: the client stands for whoever calls the system; set its locations.",
+        f"  - id: {CLIENT_ID}",
+        "    kind: client",
+        f"    params: {{locations: [{{id: users, latency_ms: {{{region}: 30}}}}]}}",
+    ]
+    for node in graph.nodes.values():
+        out.append(f"  # from {node.logical_id} ({node.type})")
+        out += [f"  # {note}" for note in node.notes]
+        out.append(f"  - id: {node.id}")
+        out.append(f"    kind: {node.kind}")
+        if node.group:
+            out.append(f"    group: {node.group}")
+        if node.role:
+            out.append(f"    role: {node.role}")
+        if node.params:
+            out.append("    params:")
+            out.append(_dump(node.params, 6).rstrip("\n"))
+    out += ["", "edges:"]
+    if entry is not None:
+        op = claims[entry.type][1].entry_operation
+        out.append("  # TODO: who calls the system from outside, and how.")
+        out.append(f"  - {{from: {CLIENT_ID}, to: {entry.id}, operations: [{op}]}}")
+    for edge in graph.edges:
+        out.append(f"  # {edge.why}")
+        ops = ", ".join(edge.operations)
+        line = f"  - {{from: {edge.source}, to: {edge.target}, operations: [{ops}]"
+        line += ", protocol: aws-api"
+        if edge.mode == "async":
+            line += ", mode: async"
+        out.append(line + "}")
+    if entry is not None:
+        op = claims[entry.type][1].entry_operation
+        out += [
+            "",
+            "# TODO: flows cannot be inferred from a template. The starter flow makes one call",
+            "# so that the model runs as imported; write the real sequences of calls.",
+            "flows:",
+            "  - id: starter",
+            "    title: Starter (TODO)",
+            "    steps:",
+            f"      - {{from: {CLIENT_ID}, to: {entry.id}, op: {op}}}",
+            "",
+            "journeys:",
+            "  - id: starter",
+            "    title: Starter (TODO)",
+            f"    client: {CLIENT_ID}",
+            "    flows: [{flow: starter}]",
+            "",
+            "# TODO: the traffic the system really sees.",
+            "scenarios:",
+            "  - id: starter",
+            "    title: Starter (TODO)",
+            "    duration_s: 60",
+            "    traffic: {sessions_per_s: 1, mix: {starter: 1}}",
+        ]
+    return "\n".join(out) + "\n"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _quote(text: str) -> str:
+    return yaml.safe_dump(text, default_style='"').strip()
+
+
+__all__ = ["Imported", "Pos", "import_cloudformation"]

@@ -1,0 +1,177 @@
+"""What a kind's import hook sees of one resource: its resolved properties and the graph
+being built (nodes by logical id, edges with the reason they exist)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from archgen.model.iam import wildcard
+from archgen.model.importers.intrinsics import Resolver, ResourceRef
+from archgen.model.importers.template import Pos
+
+
+@dataclass
+class ImportedNode:
+    """A node being built from a resource; ``params`` is what the YAML will say."""
+
+    id: str
+    kind: str
+    type: str
+    logical_id: str
+    arn: str
+    group: str | None
+    params: dict[str, object] = field(default_factory=dict)
+    role: str | None = None
+    notes: list[str] = field(default_factory=list)
+    ref_is_arn: bool = False
+
+
+@dataclass
+class ImportedEdge:
+    source: str
+    target: str
+    operations: list[str]
+    why: str
+    mode: Literal["sync", "async"] = "sync"
+    grant: bool = False
+    """Inferred from an IAM grant only: the caller may call, nothing says it does first."""
+
+
+@dataclass(frozen=True)
+class Unmodeled:
+    """A resource the model does not hold, and why (the report: never dropped silently)."""
+
+    type: str
+    logical_id: str
+    why: str
+
+
+class Graph:
+    """Nodes by logical id and the inferred edges, shared by every hook of one import."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, ImportedNode] = {}
+        self.edges: list[ImportedEdge] = []
+
+    def by_id(self, node_id: str) -> ImportedNode:
+        return next(node for node in self.nodes.values() if node.id == node_id)
+
+    def add_edge(
+        self,
+        source: str,
+        target: str,
+        operations: list[str],
+        why: str,
+        mode: Literal["sync", "async"] = "sync",
+        grant: bool = False,
+    ) -> None:
+        """Add an edge, or merge the operations into the edge that joins them already."""
+        for edge in self.edges:
+            if edge.source == source and edge.target == target:
+                edge.operations += [op for op in operations if op not in edge.operations]
+                if why not in edge.why:
+                    edge.why += f"; {why}"
+                edge.grant = edge.grant and grant
+                return
+        self.edges.append(ImportedEdge(source, target, list(operations), why, mode, grant))
+
+    def node_of_arn(self, arn: str) -> ImportedNode | None:
+        """The node whose ARN ``arn`` is, or whose objects it names (``<arn>/*``)."""
+        for node in self.nodes.values():
+            if arn == node.arn or arn.startswith(node.arn + "/"):
+                return node
+        return None
+
+    def nodes_matching(self, pattern: str) -> list[ImportedNode]:
+        """Nodes an IAM ``Resource`` pattern covers, matched as IAM matches (``*``, ``?``),
+        the node's ARN or its objects' (``<arn>/…``); a bare ``*`` infers nothing."""
+        if pattern == "*":
+            return []
+        compiled = wildcard(pattern)
+        return [
+            node
+            for node in self.nodes.values()
+            if compiled.fullmatch(node.arn) or compiled.fullmatch(node.arn + "/x")
+        ]
+
+
+class ImportContext:
+    """One resource as a kind's import hook reads it."""
+
+    def __init__(
+        self,
+        resolver: Resolver,
+        graph: Graph,
+        logical_id: str,
+        type_: str,
+        properties: dict[str, object],
+        pos: Pos,
+    ) -> None:
+        self.resolver = resolver
+        self.graph = graph
+        self.logical_id = logical_id
+        self.type = type_
+        self.properties = properties
+        self.pos = pos
+
+    @property
+    def this(self) -> ImportedNode | None:
+        """The node this resource became (none for a type that completes another)."""
+        return self.graph.nodes.get(self.logical_id)
+
+    def prop(self, *path: str, default: object = None) -> object:
+        """A resolved property, following nested keys; ``default`` when absent."""
+        value: object = self.properties
+        for key in path:
+            if not isinstance(value, dict) or key not in value:
+                return default
+            value = value[key]
+        return value
+
+    def number(self, *path: str) -> float | None:
+        value = self.prop(*path)
+        if value is None or isinstance(value, ResourceRef):
+            return None
+        try:
+            number = float(str(value))
+        except ValueError:
+            return None
+        return int(number) if number.is_integer() else number
+
+    def flag(self, *path: str) -> bool | None:
+        value = self.prop(*path)
+        if value is None:
+            return None
+        return str(value).lower() == "true" if not isinstance(value, bool) else value
+
+    def text(self, value: object) -> str:
+        return self.resolver.text(value)
+
+    def node(self, value: object) -> ImportedNode | None:
+        """The node a ``Ref``/``Fn::GetAtt`` or an ARN names, if the model has it."""
+        if isinstance(value, ResourceRef):
+            return self.graph.nodes.get(value.logical_id)
+        if isinstance(value, str):
+            return self.graph.node_of_arn(value)
+        return None
+
+    def plain(self, value: object) -> object:
+        """``value`` with every reference written as CloudFormation would (policies)."""
+        if isinstance(value, dict):
+            return {key: self.plain(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.plain(item) for item in value]
+        if isinstance(value, ResourceRef):
+            return self.text(value)
+        return value
+
+    def edge(
+        self,
+        source: ImportedNode,
+        target: ImportedNode,
+        operations: list[str],
+        why: str,
+        mode: Literal["sync", "async"] = "sync",
+    ) -> None:
+        self.graph.add_edge(source.id, target.id, operations, why, mode)

@@ -1,0 +1,168 @@
+"""``archgen import cloudformation``: the imported model is pinned by a golden, validates,
+runs its starter scenario, and lists every resource it does not model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archgen.main import cli
+from archgen.model.importers.cloudformation import import_cloudformation
+from archgen.model.load import load_model_text
+from tests.golden import assert_golden
+
+DATA = Path(__file__).parent / "data"
+FIXTURES = ("thumbnails", "readings")
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_imported_model_is_the_golden(name: str) -> None:
+    imported = import_cloudformation(DATA / f"{name}.yaml")
+    assert_golden(DATA / f"{name}.model.yaml", imported.text)
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_imported_model_validates_and_runs_its_starter(name: str, tmp_path: Path) -> None:
+    out = tmp_path / "model.yaml"
+    code, stdout, _ = invoke("import", "cloudformation", str(DATA / f"{name}.yaml"), "-o", str(out))
+    assert (code, stdout) == (0, "")
+    assert out.read_text(encoding="utf-8") == (DATA / f"{name}.model.yaml").read_text("utf-8")
+    code, stdout, stderr = invoke("run", str(out), "-o", str(tmp_path / "run"))
+    assert code == 0, stderr
+    assert "violations 0, availability 100.000 %" in stdout
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["scenario"] == "starter"
+
+
+def test_thumbnails_counts_and_report() -> None:
+    """17 resources: 11 nodes, 10 inferred edges, 4 listed as not modeled, with why."""
+    code, stdout, stderr = invoke("import", "cloudformation", str(DATA / "thumbnails.yaml"))
+    assert code == 0
+    assert stdout == (DATA / "thumbnails.model.yaml").read_text(encoding="utf-8")
+    assert stderr == (
+        "thumbnails.yaml: 17 resources → 11 nodes, 10 edges, 4 not modeled\n"
+        "  not modeled: AWS::KMS::Alias DataKeyAlias: an alias names a key; the model names "
+        "the key itself\n"
+        "  not modeled: AWS::Lambda::Permission IngestPermission: a function's resource "
+        "policy: the model has the caller's edge\n"
+        "  not modeled: AWS::CloudWatch::Alarm QueueDepthAlarm: no archgen kind imports this "
+        "type yet\n"
+        "  not modeled: AWS::Logs::LogGroup WorkerLogs: log groups are not modeled\n"
+    )
+    header = stdout.split("archgen: 1", 1)[0]
+    assert "#   AWS::Logs::LogGroup WorkerLogs: log groups are not modeled\n" in header
+
+
+def test_thumbnails_params_and_edges() -> None:
+    """What a platform engineer checks first: the values came from the template."""
+    model = load_model_text(import_cloudformation(DATA / "thumbnails.yaml").text).model
+    nodes = model.nodes_by_id
+    queue = nodes["job-queue"].params
+    assert (queue.visibility_timeout_s, queue.max_receive_count) == (360, 5)  # type: ignore[attr-defined]
+    assert queue.dead_letter_queue == "job-dead-letters"  # type: ignore[attr-defined]
+    worker = nodes["worker-function"]
+    assert worker.role == "worker-role"
+    assert worker.params.reserved_concurrency == 50  # type: ignore[attr-defined]
+    assert worker.params.event_source.batch_size == 5  # type: ignore[attr-defined]
+    table = nodes["thumbnail-table"].params
+    assert (table.billing_mode, table.read_capacity_units) == ("provisioned", 50)  # type: ignore[attr-defined]
+    assert {n.id for n in model.nodes if getattr(n.params, "kms_key", None) == "data-key"} == {
+        "upload-bucket",
+        "job-queue",
+        "job-dead-letters",
+        "thumbnail-table",
+        "done-topic",
+        "done-audit",
+    }
+    assert sorted((e.source, e.target) for e in model.edges) == [
+        ("caller", "upload-bucket"),
+        ("done-topic", "done-audit"),
+        ("ingest-function", "data-key"),
+        ("ingest-function", "job-queue"),
+        ("ingest-function", "upload-bucket"),
+        ("job-queue", "job-dead-letters"),
+        ("upload-bucket", "ingest-function"),
+        ("worker-function", "data-key"),
+        ("worker-function", "job-queue"),
+        ("worker-function", "thumbnail-table"),
+        ("worker-function", "upload-bucket"),
+    ]
+
+
+def test_every_node_and_edge_says_where_it_came_from() -> None:
+    lines = import_cloudformation(DATA / "thumbnails.yaml").text.splitlines()
+    nodes = range(lines.index("nodes:"), lines.index("edges:"))
+    for i, line in enumerate(lines):
+        if i in nodes and line.startswith("  - id: ") and line != "  - id: caller":
+            above = [c for c in lines[max(0, i - 2) : i] if c.startswith("  # from ")]
+            assert above, f"node without its logical id: {line}"
+        if line.startswith("  - {from: "):
+            assert lines[i - 1].startswith("  # "), f"edge without its reason: {line}"
+
+
+def test_a_condition_false_with_the_defaults_leaves_the_resource_out(tmp_path: Path) -> None:
+    text = (DATA / "thumbnails.yaml").read_text(encoding="utf-8")
+    dev = tmp_path / "thumbnails.yaml"
+    dev.write_text(text.replace("Default: prod", "Default: dev"), encoding="utf-8")
+    imported = import_cloudformation(dev)
+    model = load_model_text(imported.text).model
+    assert "done-topic" not in model.nodes_by_id
+    assert model.nodes_by_id["job-queue"].params.visibility_timeout_s == 60  # type: ignore[attr-defined]
+    assert model.nodes_by_id["worker-function"].params.reserved_concurrency is None  # type: ignore[attr-defined]
+    skipped = [(u.type, u.logical_id, u.why) for u in imported.unmodeled if "condition" in u.why]
+    assert skipped == [
+        ("AWS::SNS::Topic", "DoneTopic", "condition IsProd is false with the parameters' defaults"),
+        (
+            "AWS::SNS::Subscription",
+            "DoneAuditSubscription",
+            "condition IsProd is false with the parameters' defaults",
+        ),
+    ]
+
+
+def test_json_template_imports_like_yaml(tmp_path: Path) -> None:
+    """The same template in CloudFormation's JSON form gives the same model."""
+    template = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Parameters": {"Timeout": {"Type": "Number", "Default": 20}},
+        "Resources": {
+            "Jobs": {"Type": "AWS::SQS::Queue", "Properties": {"FifoQueue": True}},
+            "Worker": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {"Timeout": {"Ref": "Timeout"}},
+            },
+            "WorkerJobs": {
+                "Type": "AWS::Lambda::EventSourceMapping",
+                "Properties": {
+                    "FunctionName": {"Ref": "Worker"},
+                    "EventSourceArn": {"Fn::GetAtt": ["Jobs", "Arn"]},
+                },
+            },
+        },
+    }
+    as_json = tmp_path / "jobs.json"
+    as_json.write_text(json.dumps(template, indent=2), encoding="utf-8")
+    as_yaml = tmp_path / "jobs.yaml"
+    as_yaml.write_text(
+        "Parameters: {Timeout: {Type: Number, Default: 20}}\n"
+        "Resources:\n"
+        "  Jobs: {Type: AWS::SQS::Queue, Properties: {FifoQueue: true}}\n"
+        "  Worker: {Type: AWS::Lambda::Function, Properties: {Timeout: !Ref Timeout}}\n"
+        "  WorkerJobs:\n"
+        "    Type: AWS::Lambda::EventSourceMapping\n"
+        "    Properties: {FunctionName: !Ref Worker, EventSourceArn: !GetAtt Jobs.Arn}\n",
+        encoding="utf-8",
+    )
+    from_json = import_cloudformation(as_json).text
+    assert from_json.replace("jobs.json", "jobs.yaml") == import_cloudformation(as_yaml).text
+    model = load_model_text(from_json).model
+    assert model.nodes_by_id["jobs"].params.fifo is True  # type: ignore[attr-defined]
+    assert model.nodes_by_id["worker"].params.event_source.queue == "jobs"  # type: ignore[attr-defined]
