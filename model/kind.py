@@ -532,6 +532,8 @@ class CfnImport:
     entry_operation: str | None = None
     ref_is_arn: bool = False
     """``Ref`` of the resource returns its ARN (a topic), not its name."""
+    shared_node: str | None = None
+    """Every resource of this type goes into one node of this id (CloudWatch's alarms)."""
 
 
 @dataclass(frozen=True)

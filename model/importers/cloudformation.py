@@ -9,7 +9,6 @@ model run as it comes out, marked TODO.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -21,6 +20,7 @@ from archgen.model.importers.context import (
     ImportContext,
     ImportedNode,
     Unmodeled,
+    kebab,
 )
 from archgen.model.importers.intrinsics import Resolver, ResourceRef
 from archgen.model.importers.template import Map, Pos, fail, read_template
@@ -88,9 +88,11 @@ def import_cloudformation(path: Path, region: str = "us-east-1") -> Imported:
         if params is not None and ctx.this is not None:
             ctx.this.params.update(params)
     _grant_edges(graph)
+    unmodeled += graph.skipped
     unmodeled.sort(key=lambda u: list(resources).index(u.logical_id))
     text = _write(path, region, graph, _entry(graph, claims), claims, unmodeled)
-    return Imported(text, len(resources), len(graph.nodes), len(graph.edges), tuple(unmodeled))
+    nodes = len(graph.unique())
+    return Imported(text, len(resources), nodes, len(graph.edges), tuple(unmodeled))
 
 
 def _place(
@@ -120,8 +122,13 @@ def _place(
         claim = claims.get(type_)
         if claim is None or not claim[1].creates_node:
             continue
-        spec = claim[0]
-        node_id = _unique(_kebab(logical_id), ids)
+        spec, entry = claim
+        shared = next((n for n in graph.nodes.values() if n.id == entry.shared_node), None)
+        if shared is not None:
+            graph.nodes[logical_id] = shared
+            shared.also.append(logical_id)
+            continue
+        node_id = _unique(entry.shared_node or kebab(logical_id), ids)
         graph.nodes[logical_id] = ImportedNode(
             id=node_id,
             kind=spec.name,
@@ -129,7 +136,7 @@ def _place(
             logical_id=logical_id,
             arn=_arn(spec, node_id, region),
             group=None if _global(spec) else region,
-            ref_is_arn=claim[1].ref_is_arn,
+            ref_is_arn=entry.ref_is_arn,
         )
     return skipped
 
@@ -183,11 +190,6 @@ def _global(spec: KindSpec) -> bool:
     return spec.arn is not None and not spec.arn.regional and spec.arn.with_account
 
 
-def _kebab(logical_id: str) -> str:
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", logical_id)
-    return re.sub(r"[^a-z0-9-]+", "-", spaced.lower()).strip("-")[:64] or "resource"
-
-
 def _unique(base: str, taken: set[str]) -> str:
     candidate, n = base, 2
     while candidate in taken:
@@ -207,7 +209,7 @@ def _arn(spec: KindSpec, node_id: str, region: str) -> str:
 
 def _grant_edges(graph: Graph) -> None:
     """An edge from each node to what its role's policies allow it to call."""
-    for node in list(graph.nodes.values()):
+    for node in graph.unique():
         if node.role is None:
             continue
         role = graph.by_id(node.role)
@@ -254,7 +256,7 @@ def _entry(graph: Graph, claims: dict[str, tuple[KindSpec, CfnImport]]) -> Impor
     """Where the starter flow enters: the first node outside traffic can call that nothing
     triggers (an IAM grant alone is no trigger) and that polls no queue, else the first node
     outside traffic can call."""
-    callable_ = [n for n in graph.nodes.values() if claims[n.type][1].entry_operation]
+    callable_ = [n for n in graph.unique() if claims[n.type][1].entry_operation]
     called = {edge.target for edge in graph.edges if not edge.grant}
     called |= {e.source for e in graph.edges if "ReceiveMessage" in e.operations}
     fresh = [node for node in callable_ if node.id not in called]
@@ -287,7 +289,7 @@ def _write(
     claims: dict[str, tuple[KindSpec, CfnImport]],
     unmodeled: list[Unmodeled],
 ) -> str:
-    system = _kebab(path.stem)
+    system = kebab(path.stem)
     out: list[str] = [
         f"# Imported by `archgen import cloudformation {path.name}`.",
         "# Nodes, params and edges come from the template; flows, journeys and scenarios",
@@ -310,8 +312,8 @@ def _write(
         "    kind: client",
         f"    params: {{locations: [{{id: users, latency_ms: {{{region}: 30}}}}]}}",
     ]
-    for node in graph.nodes.values():
-        out.append(f"  # from {node.logical_id} ({node.type})")
+    for node in graph.unique():
+        out.append(f"  # from {', '.join([node.logical_id, *node.also])} ({node.type})")
         out += [f"  # {note}" for note in node.notes]
         out.append(f"  - id: {node.id}")
         out.append(f"    kind: {node.kind}")

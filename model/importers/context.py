@@ -3,12 +3,19 @@ being built (nodes by logical id, edges with the reason they exist)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
 from archgen.model.iam import wildcard
 from archgen.model.importers.intrinsics import Resolver, ResourceRef
 from archgen.model.importers.template import Pos
+
+
+def kebab(logical_id: str) -> str:
+    """A logical id as a node id: ``JobQueue`` → ``job-queue``."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", logical_id)
+    return re.sub(r"[^a-z0-9-]+", "-", spaced.lower()).strip("-")[:64] or "resource"
 
 
 @dataclass
@@ -25,6 +32,8 @@ class ImportedNode:
     role: str | None = None
     notes: list[str] = field(default_factory=list)
     ref_is_arn: bool = False
+    also: list[str] = field(default_factory=list)
+    """Logical ids of the other resources of a shared node (``CfnImport.shared_node``)."""
 
 
 @dataclass
@@ -52,7 +61,16 @@ class Graph:
 
     def __init__(self) -> None:
         self.nodes: dict[str, ImportedNode] = {}
+        """By logical id; the resources of a shared node all name the same node."""
         self.edges: list[ImportedEdge] = []
+        self.skipped: list[Unmodeled] = []
+
+    def unique(self) -> list[ImportedNode]:
+        """Each node once, in template order."""
+        seen: dict[str, ImportedNode] = {}
+        for node in self.nodes.values():
+            seen.setdefault(node.id, node)
+        return list(seen.values())
 
     def by_id(self, node_id: str) -> ImportedNode:
         return next(node for node in self.nodes.values() if node.id == node_id)
@@ -78,7 +96,7 @@ class Graph:
 
     def node_of_arn(self, arn: str) -> ImportedNode | None:
         """The node whose ARN ``arn`` is, or whose objects it names (``<arn>/*``)."""
-        for node in self.nodes.values():
+        for node in self.unique():
             if arn == node.arn or arn.startswith(node.arn + "/"):
                 return node
         return None
@@ -91,7 +109,7 @@ class Graph:
         compiled = wildcard(pattern)
         return [
             node
-            for node in self.nodes.values()
+            for node in self.unique()
             if compiled.fullmatch(node.arn) or compiled.fullmatch(node.arn + "/x")
         ]
 
@@ -165,6 +183,10 @@ class ImportContext:
         if isinstance(value, ResourceRef):
             return self.text(value)
         return value
+
+    def skip(self, why: str) -> None:
+        """Leave this resource out of the model, and say why in the report."""
+        self.graph.skipped.append(Unmodeled(self.type, self.logical_id, why))
 
     def edge(
         self,

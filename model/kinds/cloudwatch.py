@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, model_validator
 
@@ -15,6 +15,7 @@ from archgen.model.base import (
 from archgen.model.kind import (
     Arn,
     Capability,
+    CfnImport,
     Checks,
     KindParams,
     Node,
@@ -22,6 +23,9 @@ from archgen.model.kind import (
     kind,
 )
 from archgen.model.loader import PathKey
+
+if TYPE_CHECKING:
+    from archgen.model.importers.context import ImportContext
 
 
 class Comparison(StrEnum):
@@ -190,6 +194,77 @@ def _alarm_action(checks: Checks, path: PathKey, source: str, action: AlarmActio
         checks.edge_ref(path, source, action.target, f"a {action.type.value} action")
 
 
+STATISTICS = {s.value: s.value for s in Statistic}
+
+
+def _import_alarm(ctx: ImportContext) -> dict[str, object] | None:
+    """``AWS::CloudWatch::Alarm`` on one metric of a node of the model: its metric, M of N,
+    threshold and its SNS actions (with the edge they publish on). All alarms of a template
+    go into one ``cloudwatch`` node; an alarm the model cannot hold is reported."""
+    from archgen.model.importers.context import kebab
+    from archgen.model.registry import kinds
+
+    this = ctx.this
+    assert this is not None
+    name = ctx.text(ctx.prop("MetricName", default=""))
+    dimensions = ctx.prop("Dimensions", default=[])
+    watched = [
+        ctx.node(item.get("Value"))
+        for item in (dimensions if isinstance(dimensions, list) else [])
+        if isinstance(item, dict)
+    ]
+    node = next((n for n in watched if n is not None), None)
+    if not name or node is None:
+        ctx.skip("its metric is not one of a node of the model (metric math, or no dimension)")
+        return None
+    if name not in kinds()[node.kind].metrics.names():
+        ctx.skip(f"archgen's {node.kind} kind does not publish {name}")
+        return None
+    statistic = ctx.text(ctx.prop("Statistic", default=ctx.prop("ExtendedStatistic", default="")))
+    comparison = ctx.text(ctx.prop("ComparisonOperator", default=""))
+    threshold = ctx.number("Threshold")
+    if statistic not in STATISTICS or comparison not in set(Comparison) or threshold is None:
+        ctx.skip(f"statistic '{statistic}' or comparison '{comparison}' is not modeled")
+        return None
+    metrics = this.params.setdefault("metrics", [])
+    alarms = this.params.setdefault("alarms", [])
+    assert isinstance(metrics, list)
+    assert isinstance(alarms, list)
+    metric_id = kebab(f"{node.id}-{name}")
+    if not any(m["id"] == metric_id for m in metrics):
+        metrics.append({"id": metric_id, "node": node.id, "name": name, "statistic": statistic})
+    alarm: dict[str, object] = {"id": kebab(ctx.logical_id), "metric": metric_id}
+    alarm["comparison"] = comparison
+    alarm["threshold"] = threshold
+    for key, field in (
+        ("EvaluationPeriods", "evaluation_periods"),
+        ("DatapointsToAlarm", "datapoints_to_alarm"),
+    ):
+        value = ctx.number(key)
+        if value is not None:
+            alarm[field] = value
+    missing = ctx.prop("TreatMissingData")
+    if missing is not None:
+        alarm["treat_missing_data"] = ctx.text(missing)
+    for key, field in (("AlarmActions", "actions"), ("OKActions", "ok_actions")):
+        targets = ctx.prop(key, default=[])
+        for target in targets if isinstance(targets, list) else []:
+            topic = ctx.node(target)
+            if topic is not None and topic.kind == "sns":
+                actions = alarm.setdefault(field, [])
+                assert isinstance(actions, list)
+                actions.append({"type": "notify", "target": topic.id})
+                ctx.edge(this, topic, ["Publish"], f"alarm {ctx.logical_id} notifies it", "async")
+            else:
+                this.notes.append(f"{ctx.logical_id}: action {ctx.text(target)} not modeled")
+    period = ctx.number("Period")
+    if period is not None:
+        current = this.params.get("period_s")
+        this.params["period_s"] = min(int(period), int(str(current))) if current else int(period)
+    alarms.append(alarm)
+    return None
+
+
 SPEC = kind(
     "cloudwatch",
     CloudWatchParams,
@@ -204,4 +279,5 @@ SPEC = kind(
     capabilities={Capability.collects_metrics},
     behavior="archgen.runtime.behaviors.cloudwatch:CloudWatch",
     validate=_validate,
+    imports=(CfnImport("AWS::CloudWatch::Alarm", _import_alarm, shared_node="cloudwatch"),),
 )

@@ -43,18 +43,18 @@ def test_imported_model_validates_and_runs_its_starter(name: str, tmp_path: Path
 
 
 def test_thumbnails_counts_and_report() -> None:
-    """17 resources: 11 nodes, 10 inferred edges, 4 listed as not modeled, with why."""
+    """20 resources: 13 nodes, 11 inferred edges, 4 listed as not modeled, with why."""
     code, stdout, stderr = invoke("import", "cloudformation", str(DATA / "thumbnails.yaml"))
     assert code == 0
     assert stdout == (DATA / "thumbnails.model.yaml").read_text(encoding="utf-8")
     assert stderr == (
-        "thumbnails.yaml: 17 resources → 11 nodes, 10 edges, 4 not modeled\n"
+        "thumbnails.yaml: 20 resources → 13 nodes, 11 edges, 4 not modeled\n"
         "  not modeled: AWS::KMS::Alias DataKeyAlias: an alias names a key; the model names "
         "the key itself\n"
         "  not modeled: AWS::Lambda::Permission IngestPermission: a function's resource "
         "policy: the model has the caller's edge\n"
-        "  not modeled: AWS::CloudWatch::Alarm QueueDepthAlarm: no archgen kind imports this "
-        "type yet\n"
+        "  not modeled: AWS::CloudWatch::Alarm WorkerMemoryAlarm: archgen's lambda kind does not "
+        "publish memory_utilization\n"
         "  not modeled: AWS::Logs::LogGroup WorkerLogs: log groups are not modeled\n"
     )
     header = stdout.split("archgen: 1", 1)[0]
@@ -84,6 +84,7 @@ def test_thumbnails_params_and_edges() -> None:
     }
     assert sorted((e.source, e.target) for e in model.edges) == [
         ("caller", "upload-bucket"),
+        ("cloudwatch", "ops-topic"),
         ("done-topic", "done-audit"),
         ("ingest-function", "data-key"),
         ("ingest-function", "job-queue"),
@@ -95,6 +96,22 @@ def test_thumbnails_params_and_edges() -> None:
         ("worker-function", "thumbnail-table"),
         ("worker-function", "upload-bucket"),
     ]
+
+
+def test_alarms_watch_the_nodes_they_name() -> None:
+    """Alarms on a modeled node's metric go into one cloudwatch node, with M of N, the
+    threshold and their SNS actions; the shortest alarm period is the metric period."""
+    model = load_model_text(import_cloudformation(DATA / "thumbnails.yaml").text).model
+    watch = model.nodes_by_id["cloudwatch"].params
+    assert watch.period_s == 60  # type: ignore[attr-defined]
+    assert [(m.node, m.name, m.statistic) for m in watch.metrics] == [  # type: ignore[attr-defined]
+        ("job-queue", "ApproximateNumberOfMessagesVisible", "Maximum"),
+        ("worker-function", "Errors", "Sum"),
+    ]
+    errors = watch.alarms[1]  # type: ignore[attr-defined]
+    assert (errors.id, errors.threshold, errors.evaluation_periods) == ("worker-errors-alarm", 5, 3)
+    assert (errors.datapoints_to_alarm, errors.comparison) == (2, "GreaterThanOrEqualToThreshold")
+    assert [(a.type, a.target) for a in errors.actions] == [("notify", "ops-topic")]
 
 
 def test_every_node_and_edge_says_where_it_came_from() -> None:
