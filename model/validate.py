@@ -448,21 +448,37 @@ class _Checker:
         for alarm in expect.must_fire_within_s:
             self.ref((*base, "must_fire_within_s", alarm), alarm, alarms, "alarm")
 
+    def takes_calls(self, node_id: str) -> bool:
+        """Whether calls reach ``node_id`` in a run: an edge to it (a replica is called
+        through its original's), a queue it consumes (its deliveries), or another node or
+        edge naming it (a key used through ``kms_key`` or ``encrypted_with``)."""
+        callee = {node_id, self.model.original_of(node_id)}
+        if any(edge.target in callee or edge.encrypted_with in callee for edge in self.model.edges):
+            return True
+        if self.nodes[node_id].params.consumed_queue() is not None:
+            return True
+        return any(
+            ref.target in callee for node in self.model.nodes for ref in node.params.references()
+        )
+
     def fault_acts(self, path: PathKey, fault: Fault) -> None:
         """A fault that cannot act on its target would leave the scenario's story untold
-        without a word: a crash of a node that takes no work, an outage of a zone or
-        region that holds no node, latency or throttling on a node that nothing calls."""
+        without a word: a crash, latency or throttling on a node no call reaches, an
+        outage of a zone or region that holds no node."""
         target = fault.target
         what = f"the {fault.type.value} fault on '{target}'"
-        called = any(edge.target == target for edge in self.model.edges)
         nodes = self.model.nodes
         why = None
+        unreached = (
+            f"no call reaches '{target}' (no edge leads to it, it consumes no queue and no "
+            "node names it)"
+        )
         if fault.type is FaultType.consumer_crash:
-            if not called and self.nodes[target].params.consumed_queue() is None:
-                why = f"would crash nothing: '{target}' consumes no queue and no edge calls it"
+            if not self.takes_calls(target):
+                why = f"would crash nothing: {unreached}"
         elif fault.type in (FaultType.latency, FaultType.throttling):
-            if not called:
-                why = f"would act on nothing: no edge calls '{target}'"
+            if not self.takes_calls(target):
+                why = f"would act on nothing: {unreached}"
         elif fault.type is FaultType.region_outage:
             region = self.groups[target]
             if not any(self.model.region_of(node.group) is region for node in nodes):
