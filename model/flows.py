@@ -127,3 +127,27 @@ class Continuations:
         if origin is not None and node in origin.triggered:
             return origin
         return self._first.get(node)
+
+
+@dataclass(frozen=True)
+class SloScope:
+    """The SLOs that judge one scenario's run, and those that do not (declared for other
+    scenarios only): a reader must never take "no finding" for "every SLO met"."""
+
+    in_scope: tuple[Flow, ...]
+    out_of_scope: tuple[Flow, ...]
+
+
+def slo_scope(model: Model, scenario_id: str) -> SloScope:
+    """Flows whose SLO the scenario's check evaluates, and the others with an SLO (model order)."""
+    with_slo = [flow for flow in model.flows if flow.slo is not None]
+    return SloScope(
+        tuple(
+            flow for flow in with_slo if flow.slo is not None and flow.slo.applies_to(scenario_id)
+        ),
+        tuple(
+            flow
+            for flow in with_slo
+            if flow.slo is not None and not flow.slo.applies_to(scenario_id)
+        ),
+    )

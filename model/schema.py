@@ -287,6 +287,10 @@ class Slo(Strict):
             raise ValueError("an SLO needs a latency objective, an availability one, or both")
         return self
 
+    def applies_to(self, scenario_id: str | None) -> bool:
+        """Whether a run of the scenario is judged by this SLO (no ``scenarios``: every one)."""
+        return not self.scenarios or scenario_id in self.scenarios
+
 
 class Flow(Strict):
     """A sequence of calls that does one thing for a user or for the system."""

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
     from archgen.runtime.artefacts import MetricPoint, RunSummary, SpanDict
     from archgen.runtime.check.report import Report, Scope
-    from archgen.runtime.traffic import FlowStats
+    from archgen.runtime.traffic import FlowStats, Traffic
 
 T = TypeVar("T")
 
@@ -302,6 +302,17 @@ class Outcome:
         ]
 
 
+def _flow_stats(traffic: Traffic) -> dict[str, FlowStats]:
+    """Every flow's outcomes: those users start, and for a flow no user starts (a pipeline a
+    queue triggers) its asynchronously started executions."""
+    stats = dict(traffic.flow_stats)
+    for flow_id, triggered in traffic.triggered_stats.items():
+        known = stats.get(flow_id)
+        if known is None or known.ok + known.failed == 0:
+            stats[flow_id] = triggered
+    return stats
+
+
 def run_and_check(loaded: LoadedModel, scenario_id: str) -> Outcome:
     """Run ``scenario_id`` as the model declares it into a temporary run folder, check the
     folder, and keep the :class:`Outcome` (the folder is removed). Priced by the caller."""
@@ -327,7 +338,7 @@ def run_and_check(loaded: LoadedModel, scenario_id: str) -> Outcome:
         summary=RunSummary.model_validate(result.summary),
         summary_json=summary_json,
         metrics_jsonl=metrics_jsonl,
-        flow_stats=result.traffic.flow_stats,
+        flow_stats=_flow_stats(result.traffic),
         period_s=float(result.simulation.metrics.period_s),
         scope=scope,
         exercised=exercised,

@@ -55,6 +55,21 @@ def _metered(call: Call) -> bool:
     return call.op != HEALTH_CHECK or call.step is not None
 
 
+class _Triggered:
+    """Reports an asynchronously started flow execution when its steps are done."""
+
+    __slots__ = ("flow", "report", "then")
+
+    def __init__(self, report: Callable[[str, Call], None], flow: str, then: Callback) -> None:
+        self.report = report
+        self.flow = flow
+        self.then = then
+
+    def __call__(self, call: Call) -> None:
+        self.report(self.flow, call)
+        self.then(call)
+
+
 class _Steps:
     """Runs a list of flow steps in order on behalf of one call (sync steps wait)."""
 
@@ -229,6 +244,8 @@ class _Context(NodeContext):
         if plan is None:
             then(work)
             return work
+        if trace is not origin.trace and sim.triggered_done is not None:
+            then = _Triggered(sim.triggered_done, plan.id, then)
         _Steps(self, work, plan, plan.triggered[original], then, route).next()
         return work
 
@@ -340,6 +357,9 @@ class Simulation:
         self._verdicts: dict[tuple[str, str, str], tuple[str, str] | None] = {}
         self.rtt: dict[tuple[str, str | None], float] = {}
         self.fault_log: list[dict[str, Any]] = []
+        self.triggered_done: Callable[[str, Call], None] | None = None
+        """Told of each finished execution of a flow that a node started asynchronously
+        (a queue consumer's flow): the traffic counts them like the flows users start."""
         for node in model.nodes:
             self.contexts[node.id] = _Context(self, node)
         for node in model.nodes:

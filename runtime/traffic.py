@@ -125,6 +125,10 @@ class Traffic:
         weights = [1.0 / (rank**items.zipf_exponent) for rank in range(1, items.count + 1)]
         self.item_cdf = list(accumulate(weights))
         self.flow_stats: dict[str, FlowStats] = {plan: FlowStats() for plan in sim.plans}
+        self.triggered_stats: dict[str, FlowStats] = {}
+        """Flows started asynchronously by a node (not by users), kept apart: the run's
+        summary counts the flows users start."""
+        sim.triggered_done = self._triggered_done
         self.sessions = 0
         self.attack_requests = 0
         self.attack_blocked = 0
@@ -267,6 +271,29 @@ class Traffic:
         if call.error is not None and flow.error is None:
             flow.error = f"{call.origin or call.node}:{call.error}"
         self._flow_step(flow)
+
+    def _triggered_done(self, flow_id: str, call: Call) -> None:
+        start = call.start
+        if start < self.warmup_ms:
+            return
+        stats = self.triggered_stats.get(flow_id)
+        if stats is None:
+            stats = self.triggered_stats[flow_id] = FlowStats()
+        period = int(start // self.period_ms)
+        bucket = stats.periods.get(period)
+        if bucket is None:
+            bucket = stats.periods[period] = [0, 0, []]
+        if call.error is None:
+            latency = self.kernel.now - start
+            stats.ok += 1
+            stats.latencies.append(latency)
+            bucket[0] += 1
+            bucket[2].append(latency)
+        else:
+            cause = f"{call.origin or call.node}:{call.error}"
+            stats.failed += 1
+            stats.causes[cause] = stats.causes.get(cause, 0) + 1
+            bucket[1] += 1
 
     def _flow_done(self, flow: _FlowRun) -> None:
         now = self.kernel.now

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from archgen.model.base import Duration
 from archgen.model.iam import PolicyDocument
-from archgen.model.kind import GrantsPolicies, ResourcePolicy
+from archgen.model.kind import EncryptableAtRest, GrantsPolicies, ResourcePolicy
 from archgen.model.schema import AnyNode, Edge, Flow, Model
 
 
@@ -143,6 +143,86 @@ def policies(model: Model, node: AnyNode) -> list[Policy]:
     key_policy = node.params.key_policy if isinstance(node.params, ResourcePolicy) else None
     if isinstance(key_policy, PolicyDocument):
         result.append(Policy(node.id, "Key policy", _document(key_policy)))
+    return result
+
+
+@dataclass(frozen=True)
+class Access:
+    """One statement of a role's policy that allows or denies calls to a node."""
+
+    role: str
+    policy: int
+    """1-based position of the policy in the role's ``policies``."""
+    sid: str
+    effect: str
+    actions: tuple[str, ...]
+    """The statement's actions on the node's service (``NotAction``: ``all but …``)."""
+    condition: bool
+    """The statement only applies under its ``Condition``."""
+
+
+def access_to(model: Model, node: AnyNode) -> list[Access] | None:
+    """The role statements whose resources take in the node's ARN (as the runtime's IAM
+    evaluator matches them, S3 objects included) and whose actions name its service; None
+    for a node IAM does not guard (no ARN or no IAM service: clients, externals)."""
+    from archgen.model.kinds import KINDS
+    from archgen.runtime.aws.arns import arn_of
+    from archgen.runtime.aws.iam import wildcard
+
+    arn = arn_of(model, node)
+    service = KINDS[node.kind].iam_service
+    if arn is None or service is None:
+        return None
+
+    def covers(pattern: str) -> bool:
+        rx = wildcard(pattern, False)
+        return rx.fullmatch(arn) is not None or rx.fullmatch(arn + "/*") is not None
+
+    def names_service(action: str) -> bool:
+        prefix = action.split(":", 1)[0] if ":" in action else action
+        return wildcard(prefix, True).fullmatch(service) is not None
+
+    result = []
+    for role in model.nodes:
+        if not isinstance(role.params, GrantsPolicies):
+            continue
+        for number, policy in enumerate(role.params.policies, start=1):
+            for statement in policy.Statement:
+                resources = statement.resources()
+                if statement.Resource is not None:
+                    applies = any(covers(pattern) for pattern in resources)
+                else:
+                    applies = not any(covers(pattern) for pattern in resources)
+                if statement.Action is not None:
+                    actions = tuple(a for a in statement.actions() if names_service(a))
+                    applies = applies and bool(actions)
+                else:
+                    actions = ("all but " + ", ".join(statement.actions()),)
+                if applies:
+                    result.append(
+                        Access(
+                            role.id,
+                            number,
+                            statement.Sid or "",
+                            statement.Effect.value,
+                            actions,
+                            statement.Condition is not None,
+                        )
+                    )
+    return result
+
+
+def encrypts(model: Model, key_id: str) -> list[tuple[str, str | None]]:
+    """(node id, writer) of what the key encrypts: a store's data at rest (its ``kms_key``;
+    writer None) or what an edge's source writes to its target (``encrypted_with``) — the
+    security view's "encrypts" links."""
+    result: list[tuple[str, str | None]] = []
+    for node in model.nodes:
+        if isinstance(node.params, EncryptableAtRest) and node.params.kms_key == key_id:
+            result.append((node.id, None))
+    for edge in model.edges:
+        if edge.encrypted_with == key_id:
+            result.append((edge.target, edge.source))
     return result
 
 

@@ -14,8 +14,11 @@ from functools import cached_property
 from markupsafe import Markup
 
 from archgen.model import LoadedModel
+from archgen.model.flows import compile_flow, slo_scope
+from archgen.model.kind import Capability
 from archgen.model.kinds import KINDS
-from archgen.model.schema import AnyNode, Edge, Flow, Group, Model, Scenario
+from archgen.model.registry import has
+from archgen.model.schema import AnyNode, Edge, Flow, Group, Model, Scenario, Slo
 from archgen.renderers.views import ComputedView
 from archgen.site import facts
 from archgen.site.diagrams import group_view_id, node_view_id
@@ -241,6 +244,28 @@ def _node(model: Model, paths: Paths, inputs: PageInputs, node: AnyNode) -> str:
         inbound=[_edge_row(page, e, e.source) for e in facts.inbound(model, node.id)],
         outbound=[_edge_row(page, e, e.target) for e in facts.outbound(model, node.id)],
         policies=facts.policies(model, node),
+        access=None
+        if (access := facts.access_to(model, node)) is None
+        else [
+            {
+                "role": page.node(a.role),
+                "policy": a.policy,
+                "sid": a.sid,
+                "effect": a.effect,
+                "actions": Markup(", ").join(
+                    Markup("<code>{}</code>").format(text(action)) for action in a.actions
+                ),
+                "condition": "yes" if a.condition else "",
+            }
+            for a in access
+        ],
+        is_key=has(node.kind, Capability.key),
+        encrypts=[
+            Markup("{}: what {} writes to it").format(page.node(target), page.node(writer))
+            if writer is not None
+            else Markup("{}: its data at rest").format(page.node(target))
+            for target, writer in facts.encrypts(model, node.id)
+        ],
         users=[page.node(user.id) for user in facts.role_users(model, node.id)],
         flows=[page.flow(flow) for flow in facts.flows_using(model, node.id)],
     )
@@ -294,6 +319,7 @@ def _latency_context(page: _Page, scenario_id: str, measured: FlowLatency) -> di
         "p95": measured.p95_ms,
         "p99": measured.p99_ms,
         "chart": page.image(chart, f"Latency distribution of {measured.flow}"),
+        "triggered": not compile_flow(page.model, page.model.flow(measured.flow)).top,
     }
 
 
@@ -354,6 +380,7 @@ def _scenario(model: Model, paths: Paths, inputs: PageInputs, scenario: Scenario
     result_context = None
     if result is not None:
         result_context = {
+            "passed": result.passed,
             "summary": result.summary,
             "charts": [
                 page.image(paths.chart(f"{scenario.id}--{c.name}"), c.title) for c in result.charts
@@ -372,8 +399,56 @@ def _scenario(model: Model, paths: Paths, inputs: PageInputs, scenario: Scenario
         attack=attack,
         faults=faults,
         result=result_context,
+        slos=_slo_rows(page, scenario, result),
+        out_of_scope=[
+            {
+                "flow": page.flow(flow),
+                "objective": _objective(flow.slo),
+                "scenarios": [
+                    page.link(paths.scenario(sid), model.scenarios_by_id[sid].title)
+                    if sid in model.scenarios_by_id
+                    else text(sid)
+                    for sid in flow.slo.scenarios
+                ],
+            }
+            for flow in slo_scope(model, scenario.id).out_of_scope
+            if flow.slo is not None
+        ],
         missing=inputs.missing_results or "This scenario has not been simulated.",
     )
+
+
+def _objective(slo: Slo | None) -> str:
+    """An SLO in a few words: ``p99 ≤ 300 ms, availability ≥ 99.9 %``."""
+    if slo is None:
+        return ""
+    parts = []
+    if slo.latency is not None:
+        parts.append(
+            f"p{number(slo.latency.percentile, 2)} ≤ {number(slo.latency.threshold_ms)} ms"
+        )
+    if slo.availability_percent is not None:
+        parts.append(f"availability ≥ {number(slo.availability_percent, 3)} %")
+    return ", ".join(parts)
+
+
+def _slo_rows(
+    page: _Page, scenario: Scenario, result: ScenarioResult | None
+) -> list[dict[str, object]]:
+    """The SLOs that judge this scenario, with the check's outcome when it ran."""
+    outcomes = {slo.flow: slo for slo in result.slos} if result is not None else {}
+    rows: list[dict[str, object]] = []
+    for flow in slo_scope(page.model, scenario.id).in_scope:
+        outcome = outcomes.get(flow.id)
+        rows.append(
+            {
+                "flow": page.flow(flow),
+                "objective": _objective(flow.slo),
+                "measured": outcome.measured if outcome else "—",
+                "result": outcome.result if outcome else "not simulated",
+            }
+        )
+    return rows
 
 
 # --------------------------------------------------------------------------- reference

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from archgen.runtime.session import Outcome
     from archgen.runtime.traffic import FlowStats
 
-RESULT_FORMAT = "4"  # 3: percentiles of no value are None, not 0; 4: nodes' load
+RESULT_FORMAT = "5"  # 3: percentiles of no value are None, not 0; 4: nodes' load; 5: verdict
 """Bump when :class:`ScenarioResult` or the drawing of its charts changes (the cached value
 holds the chart SVGs): old cache entries then stop matching."""
 
@@ -69,6 +69,17 @@ class ConformanceRow:
 
 
 @dataclass(frozen=True)
+class SloOutcome:
+    """One SLO in the scenario's scope, as its check judged it."""
+
+    flow: str
+    result: str
+    """``met``, ``missed``, ``missed (ignored: <reason>)`` or ``not measured``."""
+    measured: str
+    """What the check measured (its fact line), e.g. ``p99 180 ms (objective 300 ms), n=412``."""
+
+
+@dataclass(frozen=True)
 class ScenarioResult:
     scenario: str
     summary: tuple[tuple[str, str], ...]
@@ -78,6 +89,9 @@ class ScenarioResult:
     conformance_verdict: str
     facts: tuple[tuple[str, str], ...]
     nodes: tuple[NodeLoad, ...] = ()
+    passed: bool = True
+    """No failing (error, not ignored) finding: the scenario's plain verdict."""
+    slos: tuple[SloOutcome, ...] = ()
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), sort_keys=True).encode("utf-8")
@@ -94,6 +108,8 @@ class ScenarioResult:
             conformance_verdict=raw["conformance_verdict"],
             facts=tuple((str(a), str(b)) for a, b in raw["facts"]),
             nodes=tuple(NodeLoad(**load) for load in raw["nodes"]),
+            passed=bool(raw["passed"]),
+            slos=tuple(SloOutcome(**slo) for slo in raw["slos"]),
         )
 
 
@@ -216,14 +232,12 @@ def reduce_run(
     )
     errors = sum(1 for f in findings if f.failing)
     if not rows:
-        verdict = f"The run conforms to the model: {len(scope.rules)} rules checked, no finding."
+        verdict = f"{len(scope.rules)} rules checked, no finding."
     else:
         verdict = (
             f"{len(rows)} finding(s), {errors} of them error(s), over {len(scope.rules)} "
             "rules checked."
         )
-    if scope.slos is not None and not scope.slos.evaluated:
-        verdict += " No SLO applies to this scenario: none was judged."
     return ScenarioResult(
         scenario=scenario_id,
         summary=_summary_rows(summary),
@@ -233,7 +247,38 @@ def reduce_run(
         conformance_verdict=verdict,
         facts=tuple((str(name), str(value)) for name, value in scope.facts),
         nodes=_node_loads(summary),
+        passed=errors == 0,
+        slos=_slo_outcomes(model, scenario_id, scope),
     )
+
+
+def _slo_outcomes(model: Model, scenario_id: str, scope: Scope) -> tuple[SloOutcome, ...]:
+    """How the check judged each SLO in the scenario's scope (its ``slo`` findings point at
+    ``flows[i].slo``; its facts say what it measured)."""
+    from archgen.model.flows import slo_scope
+
+    facts = dict(scope.facts)
+    index = {flow.id: i for i, flow in enumerate(model.flows)}
+    judged = (
+        scope.slos.evaluated
+        if scope.slos is not None
+        else tuple(flow.id for flow in slo_scope(model, scenario_id).in_scope)
+    )
+    outcomes = []
+    for flow in (model.flow(flow_id) for flow_id in judged):
+        measured = facts.get(f"slo {flow.id}", "")
+        where = f"flows[{index[flow.id]}].slo"
+        missed = [f for f in scope.findings if f.rule == "slo" and f.path.startswith(where)]
+        if any(f.suppressed is None for f in missed):
+            result = "missed"
+        elif missed:
+            result = f"missed (ignored: {missed[0].suppressed})"
+        elif measured in ("", "no execution after warm-up"):
+            result = "not measured"
+        else:
+            result = "met"
+        outcomes.append(SloOutcome(flow.id, result, measured or "no execution after warm-up"))
+    return tuple(outcomes)
 
 
 def _node_loads(summary: RunSummary) -> tuple[NodeLoad, ...]:

@@ -1,0 +1,196 @@
+"""Pages that never mislead: scenario verdicts with the SLOs in and out of scope, async
+flows' data, flows whose executions all failed, who may access a resource, what a key
+encrypts. Exact texts, on the reference model and on the ride-hailing model."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from archgen.model import LoadedModel, load_model, load_model_text, reference_model_path
+from archgen.site import facts
+from archgen.site.pages import PageInputs, generate_pages
+from archgen.site.plan import Paths
+from archgen.site.results import FlowLatency, ScenarioResult, simulate
+
+RIDE = Path(__file__).parents[1] / "models" / "ride-hailing.yaml"
+
+
+def text(markdown: str) -> str:
+    """The page as a reader sees it: links reduced to their labels, entities decoded."""
+    markdown = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
+    return html.unescape(re.sub(r"<[^>]+>", "", markdown)).replace("**", "")
+
+
+def lines(markdown: str) -> list[str]:
+    return [line for line in text(markdown).splitlines() if line]
+
+
+def section(markdown: str, heading: str) -> list[str]:
+    """The lines under ``heading`` up to the next heading of the same or a higher level."""
+    found = lines(markdown)
+    start = found.index(heading)
+    level = heading.split(" ", maxsplit=1)[0]
+    end = next(
+        (
+            i
+            for i in range(start + 1, len(found))
+            if found[i].startswith("#") and len(found[i].split(" ")[0]) <= len(level)
+        ),
+        len(found),
+    )
+    return found[start + 1 : end]
+
+
+@pytest.fixture(scope="module")
+def ride() -> tuple[LoadedModel, dict[str, str]]:
+    """The ride-hailing model with its SLO declared for rush hour only, both scenarios
+    simulated (a few seconds)."""
+    source = RIDE.read_text(encoding="utf-8").replace(
+        "availability_percent: 99.5}", "availability_percent: 99.5, scenarios: [rush-hour]}"
+    )
+    loaded = load_model_text(source, "ride-hailing.yaml")
+    results = {sid: simulate(loaded, sid) for sid in ("rush-hour", "matcher-crash")}
+    return loaded, generate_pages(loaded, Paths(), PageInputs(results=results))
+
+
+def test_a_scenario_judged_by_an_slo_says_pass_and_lists_it(
+    ride: tuple[LoadedModel, dict[str, str]],
+) -> None:
+    verdict = section(ride[1]["scenarios/rush-hour.md"], "## Verdict")
+    assert verdict[0] == "Pass. 8 rules checked, no finding."
+    assert verdict[1:5] == [
+        "### Service level objectives",
+        "In scope: the SLOs this scenario's run is judged by (executions after the warm-up).",
+        "| Flow | Objective | Measured | Result |",
+        "| --- | --- | --- | --- |",
+    ]
+    row = verdict[5]
+    assert row.startswith("| Request a ride | p95 ≤ 1,500 ms, availability ≥ 99.5 % | p95 ")
+    assert row.endswith(" | met |")
+    assert "Out of scope: declared for other scenarios only, so not evaluated here." not in verdict
+
+
+def test_a_scenario_no_slo_judges_says_so_and_names_the_others(
+    ride: tuple[LoadedModel, dict[str, str]],
+) -> None:
+    verdict = section(ride[1]["scenarios/matcher-crash.md"], "## Verdict")
+    assert verdict[:7] == [
+        "Pass. 8 rules checked, no finding.",
+        "### Service level objectives",
+        "No SLO applies to this scenario.",
+        "Out of scope: declared for other scenarios only, so not evaluated here.",
+        "| Flow | Objective | Evaluated in |",
+        "| --- | --- | --- |",
+        "| Request a ride | p95 ≤ 1,500 ms, availability ≥ 99.5 % | Rush hour |",
+    ]
+    assert "conforms" not in text(ride[1]["scenarios/matcher-crash.md"])
+
+
+def test_a_flow_a_queue_triggers_shows_its_data(
+    ride: tuple[LoadedModel, dict[str, str]],
+) -> None:
+    latency = section(ride[1]["flows/match-driver.md"], "## Simulated latency")
+    assert "No scenario of the model runs this flow" not in " ".join(latency)
+    starts = [line for line in latency if line.startswith("In scenario")]
+    assert len(starts) == 2
+    for line in starts:
+        assert re.fullmatch(
+            r"In scenario (Rush hour|The matcher crashes for a minute), [\d,]+ executions of "
+            r"this flow \(after warm-up\), each started asynchronously:",
+            line,
+        ), line
+    assert re.fullmatch(r"p50 [\d.,]+ ms, p95 [\d.,]+ ms, p99 [\d.,]+ ms, errors 0\.", latency[1])
+
+
+def test_a_flow_whose_executions_all_failed_says_so() -> None:
+    loaded = load_model(RIDE)
+    failed = FlowLatency("request-ride", 12, 12, None, None, None, "<svg/>")
+    result = ScenarioResult("rush-hour", (), (), (failed,), (), "", ())
+    pages = generate_pages(loaded, Paths(), PageInputs(results={"rush-hour": result}))
+    assert section(pages["flows/request-ride.md"], "## Simulated latency") == [
+        "In scenario Rush hour, all 12 executions of this flow (after warm-up) failed: "
+        "no latency to measure."
+    ]
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict[str, str]:
+    return generate_pages(load_model(reference_model_path()), Paths(), PageInputs())
+
+
+def test_reference_scenarios_outside_every_slo_say_no_slo_applies(
+    reference: dict[str, str],
+) -> None:
+    verdict = section(reference["scenarios/region-failure.md"], "## Verdict")
+    assert verdict[:4] == [
+        "This scenario has not been simulated.",
+        "### Service level objectives",
+        "No SLO applies to this scenario.",
+        "Out of scope: declared for other scenarios only, so not evaluated here.",
+    ]
+    assert verdict[6] == (
+        "| Open the app | p99 ≤ 1,500 ms, availability ≥ 99.9 % | A normal weekday peak hour, "
+        "Prime Day opens, The order processor keeps crashing |"
+    )
+    assert len(verdict) == 12  # six flows' SLOs, none of them for this scenario
+    normal = section(reference["scenarios/normal-day.md"], "### Service level objectives")
+    assert normal[-1] == (
+        "| Checkout and payment | p99 ≤ 2,500 ms, availability ≥ 99.9 % | — | not simulated |"
+    )
+    assert "Out of scope: declared for other scenarios only, so not evaluated here." not in normal
+
+
+def test_resource_pages_list_the_statements_that_allow_or_deny_access(
+    reference: dict[str, str],
+) -> None:
+    assert section(reference["nodes/orders-queue.md"], "## Who may access it")[3:] == [
+        "| Storefront instance role | 1 | PlaceOrders | Allow | sqs:SendMessage | yes |",
+        "| Order processor execution role | 1 | ConsumeOrders | Allow | sqs:ReceiveMessage, "
+        "sqs:DeleteMessage |  |",
+    ]
+    assert section(reference["nodes/card-key.md"], "## Who may access it")[3:] == [
+        "| Storefront instance role | 1 | NeverSeeCardData | Deny | kms:Decrypt, "
+        "kms:GenerateDataKey* |  |",
+        "| Payment service instance role | 1 | EnvelopeEncryption | Allow | kms:GenerateDataKey, "
+        "kms:Decrypt |  |",
+    ]
+    assert section(reference["nodes/invoices.md"], "## Who may access it")[3:] == [
+        "| Order processor execution role | 1 | Invoices | Allow | s3:PutObject |  |"
+    ]
+    assert section(reference["nodes/data-key.md"], "## Who may access it") == [
+        "No IAM role's policy allows or denies access to this node."
+    ]
+    assert "## Who may access it" not in reference["nodes/shopper.md"]
+
+
+def test_key_pages_list_what_the_key_encrypts(reference: dict[str, str]) -> None:
+    assert section(reference["nodes/card-key.md"], "## What this key encrypts") == [
+        "- Payment methods table (encrypted): its data at rest",
+        "- Payment methods table (encrypted): what Payment service — US East (N. Virginia) "
+        "writes to it",
+    ]
+    model = load_model(reference_model_path()).model
+    keys = [node.id for node in model.nodes if node.kind == "kms"]
+    # The security view's "encrypts" links, one per (key, target), all on the key pages.
+    links = {(key, target) for key in keys for target, _ in facts.encrypts(model, key)}
+    assert len(links) == 18
+    assert len(section(reference["nodes/data-key.md"], "## What this key encrypts")) == 8
+
+
+def test_ride_hailing_key_lists_the_roles_that_use_it() -> None:
+    pages = generate_pages(load_model(RIDE), Paths(), PageInputs())
+    assert section(pages["nodes/trip-key.md"], "## Who may access it")[3:] == [
+        "| dispatch-role | 1 |  | Allow | kms:GenerateDataKey |  |",
+        "| matcher-role | 1 |  | Allow | kms:Decrypt, kms:GenerateDataKey |  |",
+    ]
+    assert section(pages["nodes/trip-key.md"], "## What this key encrypts") == [
+        "- Trips table: its data at rest",
+        "- Ride requests (FIFO): its data at rest",
+        "- ride-requests-dlq: its data at rest",
+        "- driver-alerts: its data at rest",
+        "- Trips table: what Dispatch fleet writes to it",
+    ]
