@@ -126,8 +126,45 @@ def _legend(names: Sequence[str]) -> tuple[list[str], int]:
     return parts, y + LEGEND_ROW
 
 
-def line_chart(title: str, x_label: str, y_label: str, series: Sequence[Series]) -> str:
-    """Time series as lines; an empty chart says so rather than inventing an axis."""
+@dataclass(frozen=True)
+class Bounds:
+    """The ranges a chart's axes must cover at least: charts of one kind across scenarios
+    share them, so that one scenario's curve can be compared with another's by eye."""
+
+    x_low: float
+    x_high: float
+    y_low: float
+    y_high: float
+
+    @staticmethod
+    def of(series: Sequence[Series]) -> Bounds | None:
+        points = [point for line in series for point in line.points]
+        if not points:
+            return None
+        xs = [x for x, _ in points]
+        ys = [y for _, y in points]
+        return Bounds(min(xs), max(xs), min(0.0, *ys), max(ys))
+
+    def union(self, other: Bounds | None) -> Bounds:
+        if other is None:
+            return self
+        return Bounds(
+            min(self.x_low, other.x_low),
+            max(self.x_high, other.x_high),
+            min(self.y_low, other.y_low),
+            max(self.y_high, other.y_high),
+        )
+
+
+def line_chart(
+    title: str,
+    x_label: str,
+    y_label: str,
+    series: Sequence[Series],
+    bounds: Bounds | None = None,
+) -> str:
+    """Time series as lines over at least ``bounds``; an empty chart says so rather than
+    inventing an axis."""
     points = [point for line in series for point in line.points]
     parts = _open(title)
     if not points:
@@ -136,13 +173,14 @@ def line_chart(title: str, x_label: str, y_label: str, series: Sequence[Series])
             "no data</text>"
         )
         return "\n".join([*parts, "</svg>", ""])
-    xs = [x for x, _ in points]
-    ys = [y for _, y in points]
+    own = Bounds.of(series)
+    assert own is not None
+    box = own.union(bounds)
     top = TOP
     if len(series) > 1 or series[0].name:
         legend, top = _legend([line.name for line in series])
         parts += legend
-    frame = _Frame(nice_ticks(min(xs), max(xs), 8), nice_ticks(min(0.0, *ys), max(ys), 4), top)
+    frame = _Frame(nice_ticks(box.x_low, box.x_high, 8), nice_ticks(box.y_low, box.y_high, 4), top)
     parts += _axes(frame, x_label, y_label)
     for index, line in enumerate(series):
         colour = PALETTE[index % len(PALETTE)]

@@ -18,7 +18,7 @@ from archgen.site.kinds import behavior_doc
 from archgen.site.pages import PageInputs, generate_pages
 from archgen.site.plan import Paths
 from archgen.site.reference_pages import artefact_schemas
-from archgen.site.results import scenario_results
+from archgen.site.results import draw_charts, scenario_results
 from archgen.site.viewer import Viewer, cards
 
 
@@ -50,10 +50,10 @@ def build_content(
     results = {}
     if simulate:
         results = scenario_results(loaded, [s.id for s in model.scenarios], cache)
+        for (scenario_id, name), drawn in draw_charts(results).items():
+            assets[paths.chart(f"{scenario_id}--{name}")] = drawn.encode()
         for scenario in model.scenarios:
             result = results[scenario.id]
-            for chart in result.charts:
-                assets[paths.chart(f"{scenario.id}--{chart.name}")] = chart.svg.encode()
             for flow in result.flows:
                 assets[paths.chart(f"{scenario.id}--flow-{flow.flow}")] = flow.chart.encode()
     icons = kind_icons(paths)

@@ -17,7 +17,7 @@ from archgen.model.kind import Capability
 from archgen.model.registry import has
 from archgen.model.schema import Model
 from archgen.site.cache import Cache, archgen_version, content_key
-from archgen.site.charts import Series, histogram, line_chart
+from archgen.site.charts import Bounds, Series, histogram, line_chart
 
 if TYPE_CHECKING:
     from archgen.runtime.artefacts import FlowSummary, MetricPoint, RunSummary
@@ -25,16 +25,41 @@ if TYPE_CHECKING:
     from archgen.runtime.session import Outcome
     from archgen.runtime.traffic import FlowStats
 
-RESULT_FORMAT = "5"  # 3: percentiles of no value are None, not 0; 4: nodes' load; 5: verdict
-"""Bump when :class:`ScenarioResult` or the drawing of its charts changes (the cached value
-holds the chart SVGs): old cache entries then stop matching."""
+RESULT_FORMAT = "6"  # 3: no value is None; 4: nodes' load; 5: verdict; 6: chart data
+"""Bump when :class:`ScenarioResult` or the drawing of its histograms changes (the cached
+value holds their SVGs): old cache entries then stop matching."""
 
 
 @dataclass(frozen=True)
 class Chart:
+    """A chart's data; drawn once every scenario is known, so that charts of one ``name``
+    share their axes (:func:`draw_charts`)."""
+
     name: str
     title: str
-    svg: str
+    x_label: str
+    y_label: str
+    series: tuple[Series, ...]
+
+    def svg(self, bounds: Bounds | None = None) -> str:
+        return line_chart(self.title, self.x_label, self.y_label, self.series, bounds)
+
+
+def draw_charts(results: Mapping[str, ScenarioResult]) -> dict[tuple[str, str], str]:
+    """(scenario, chart name) → SVG, with the axes of each chart name covering the data of
+    every scenario that has it."""
+    bounds: dict[str, Bounds] = {}
+    for result in results.values():
+        for chart in result.charts:
+            own = Bounds.of(chart.series)
+            if own is not None:
+                known = bounds.get(chart.name)
+                bounds[chart.name] = own if known is None else known.union(own)
+    return {
+        (sid, chart.name): chart.svg(bounds.get(chart.name))
+        for sid, result in sorted(results.items())
+        for chart in result.charts
+    }
 
 
 @dataclass(frozen=True)
@@ -102,7 +127,19 @@ class ScenarioResult:
         return cls(
             scenario=raw["scenario"],
             summary=tuple((str(a), str(b)) for a, b in raw["summary"]),
-            charts=tuple(Chart(**chart) for chart in raw["charts"]),
+            charts=tuple(
+                Chart(
+                    chart["name"],
+                    chart["title"],
+                    chart["x_label"],
+                    chart["y_label"],
+                    tuple(
+                        Series(line["name"], tuple((x, y) for x, y in line["points"]))
+                        for line in chart["series"]
+                    ),
+                )
+                for chart in raw["charts"]
+            ),
             flows=tuple(FlowLatency(**flow) for flow in raw["flows"]),
             conformance=tuple(ConformanceRow(**row) for row in raw["conformance"]),
             conformance_verdict=raw["conformance_verdict"],
@@ -186,12 +223,13 @@ def reduce_run(
 
     flows = summary.flows
     user_facing = {flow.id for flow in model.flows if flow.user_facing}
+    scale = float(summary.scale)
     charts = [
-        _traffic_chart(flows, period_s),
+        _traffic_chart(flows, period_s, scale),
         _instances_chart(summary),
         _latency_chart(flow_stats, user_facing, period_s),
-        _queue_chart(model, metrics),
-        _errors_chart(flows),
+        _queue_chart(model, metrics, scale),
+        _errors_chart(flows, period_s, scale),
     ]
     latencies = []
     for flow_id in sorted(flow_stats):
@@ -211,7 +249,7 @@ def reduce_run(
                 p99_ms=_round(p99),
                 chart=histogram(
                     f"Latency of {flow_id} (successful executions)",
-                    "milliseconds",
+                    "milliseconds (simulated)",
                     values,
                     tuple(
                         (name, value)
@@ -324,33 +362,45 @@ def _summary_rows(summary: RunSummary) -> tuple[tuple[str, str], ...]:
     return tuple(rows)
 
 
-def _traffic_chart(flows: Mapping[str, FlowSummary], period_s: float) -> Chart:
+TIME = "simulated time (s)"
+"""Every chart's x axis: seconds of the simulated run, not of the machine that ran it."""
+
+
+def _at_scale(scale: float) -> str:
+    return "" if scale == 1 else f", simulated at scale {scale:g}"
+
+
+def _traffic_chart(flows: Mapping[str, FlowSummary], period_s: float, scale: float) -> Chart:
     series = [
         Series(
             flow_id,
-            tuple((p.t_s, (p.ok + p.failed) / period_s) for p in flows[flow_id].timeline),
+            tuple(
+                (p.t_s, round((p.ok + p.failed) / period_s / scale, 6))
+                for p in flows[flow_id].timeline
+            ),
         )
         for flow_id in sorted(flows)
     ]
-    series = [line for line in series if line.points]
     return Chart(
         "traffic",
         "Traffic: flows started per second",
-        line_chart("Traffic: flows started per second", "seconds", "flows / s", series),
+        TIME,
+        "flows / s (full scale)",
+        tuple(line for line in series if line.points),
     )
 
 
 def _instances_chart(summary: RunSummary) -> Chart | None:
     fleets = summary.instances
-    series = [
+    series = tuple(
         Series(node, tuple((float(row[0]), float(row[1])) for row in fleets[node].timeline))
         for node in sorted(fleets)
         if fleets[node].timeline
-    ]
+    )
     if not series:
         return None
-    title = "Instances in service"
-    return Chart("instances", title, line_chart(title, "seconds", "instances", series))
+    label = "instances" + _at_scale(float(summary.scale))
+    return Chart("instances", "Instances in service", TIME, label, series)
 
 
 def _latency_chart(
@@ -371,12 +421,16 @@ def _latency_chart(
         for q, value in zip(points, percentiles(values, tuple(points)), strict=True):
             if value is not None:
                 points[q].append((period * period_s, value))
-    series = [Series(f"p{q:g}", tuple(line)) for q, line in points.items()]
-    title = "Latency percentiles of user-facing flows"
-    return Chart("latency", title, line_chart(title, "seconds", "milliseconds", series))
+    return Chart(
+        "latency",
+        "Latency percentiles of user-facing flows",
+        TIME,
+        "milliseconds (simulated)",
+        tuple(Series(f"p{q:g}", tuple(line)) for q, line in points.items()),
+    )
 
 
-def _queue_chart(model: Model, metrics: list[MetricPoint]) -> Chart | None:
+def _queue_chart(model: Model, metrics: list[MetricPoint], scale: float) -> Chart | None:
     queues = {node.id for node in model.nodes if has(node.kind, Capability.queue)}
     points: dict[str, list[tuple[float, float]]] = {}
     for point in metrics:
@@ -385,23 +439,32 @@ def _queue_chart(model: Model, metrics: list[MetricPoint]) -> Chart | None:
             points.setdefault(point.node, []).append((point.t_s, value))
     if not points:
         return None
-    title = "Queue depth: messages visible"
-    series = [Series(node, tuple(points[node])) for node in sorted(points)]
-    return Chart("queues", title, line_chart(title, "seconds", "messages", series))
+    return Chart(
+        "queues",
+        "Queue depth: messages visible",
+        TIME,
+        "messages" + _at_scale(scale),
+        tuple(Series(node, tuple(points[node])) for node in sorted(points)),
+    )
 
 
-def _errors_chart(flows: Mapping[str, FlowSummary]) -> Chart:
+def _errors_chart(flows: Mapping[str, FlowSummary], period_s: float, scale: float) -> Chart:
     timelines = {flow_id: flows[flow_id].timeline for flow_id in sorted(flows)}
     series = [
-        Series(flow_id, tuple((p.t_s, float(p.failed)) for p in timeline))
+        Series(flow_id, tuple((p.t_s, round(p.failed / period_s / scale, 6)) for p in timeline))
         for flow_id, timeline in timelines.items()
         if any(p.failed for p in timeline)
     ]
     if not series:
         times = sorted({p.t_s for f in flows.values() for p in f.timeline})
         series = [Series("all flows", tuple((t, 0.0) for t in times))]
-    title = "Errors: failed flow executions per period"
-    return Chart("errors", title, line_chart(title, "seconds", "failed flows", series))
+    return Chart(
+        "errors",
+        "Errors: failed flow executions per second",
+        TIME,
+        "failed flows / s (full scale)",
+        tuple(series),
+    )
 
 
 QUEUE_DEPTH = "ApproximateNumberOfMessagesVisible"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,10 @@ from archgen.model import LoadedModel, load_model, load_model_text, reference_mo
 from archgen.site import facts
 from archgen.site.pages import PageInputs, generate_pages
 from archgen.site.plan import Paths
-from archgen.site.results import FlowLatency, ScenarioResult, simulate
+from archgen.site.results import FlowLatency, ScenarioResult, draw_charts, simulate
 
 RIDE = Path(__file__).parents[1] / "models" / "ride-hailing.yaml"
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def text(markdown: str) -> str:
@@ -46,15 +48,50 @@ def section(markdown: str, heading: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def ride() -> tuple[LoadedModel, dict[str, str]]:
+def ride_results() -> tuple[LoadedModel, dict[str, ScenarioResult]]:
     """The ride-hailing model with its SLO declared for rush hour only, both scenarios
     simulated (a few seconds)."""
     source = RIDE.read_text(encoding="utf-8").replace(
         "availability_percent: 99.5}", "availability_percent: 99.5, scenarios: [rush-hour]}"
     )
     loaded = load_model_text(source, "ride-hailing.yaml")
-    results = {sid: simulate(loaded, sid) for sid in ("rush-hour", "matcher-crash")}
+    return loaded, {sid: simulate(loaded, sid) for sid in ("rush-hour", "matcher-crash")}
+
+
+@pytest.fixture(scope="module")
+def ride(
+    ride_results: tuple[LoadedModel, dict[str, ScenarioResult]],
+) -> tuple[LoadedModel, dict[str, str]]:
+    loaded, results = ride_results
     return loaded, generate_pages(loaded, Paths(), PageInputs(results=results))
+
+
+def test_charts_of_one_kind_share_their_axes_and_say_their_units(
+    ride_results: tuple[LoadedModel, dict[str, ScenarioResult]],
+) -> None:
+    results = ride_results[1]
+    drawn = draw_charts(results)
+    names = [chart.name for chart in results["rush-hour"].charts]
+    assert names == ["traffic", "instances", "latency", "queues", "errors"]
+    labels = {}
+    for name in names:
+        ticks = []
+        for scenario in ("rush-hour", "matcher-crash"):
+            root = ET.fromstring(drawn[(scenario, name)])
+            texts = list(root.iter(f"{SVG}text"))
+            ticks.append([t.text for t in texts if t.get("text-anchor") in ("end", "middle")])
+            labels[name] = (texts[-2].text, texts[-1].text)
+        assert ticks[0] == ticks[1], name  # same x and y ticks, same axis labels
+    assert labels == {
+        "traffic": ("simulated time (s)", "flows / s (full scale)"),
+        "instances": ("simulated time (s)", "instances"),
+        "latency": ("simulated time (s)", "milliseconds (simulated)"),
+        "queues": ("simulated time (s)", "messages"),
+        "errors": ("simulated time (s)", "failed flows / s (full scale)"),
+    }
+    # Each scenario's own data differs: the shared axes are not a coincidence.
+    traffic = {sid: results[sid].charts[0].series for sid in results}
+    assert traffic["rush-hour"] != traffic["matcher-crash"]
 
 
 def test_a_scenario_judged_by_an_slo_says_pass_and_lists_it(
