@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from archgen.model import registry
-from archgen.model.schema import Flow, Model
+from archgen.model.schema import AnyNode, Flow, Model
 from archgen.site.templating import html_text
 
 NavItem = str | dict[str, "str | list[NavItem]"]
@@ -171,11 +171,10 @@ def sections(model: Model, paths: Paths) -> dict[str, list[NavItem]]:
         return {titles[path]: path}
 
     groups = [item(paths.group(group.id)) for group in model.groups]
-    nodes = [item(paths.node(node.id)) for node in sorted(model.nodes, key=lambda n: n.id)]
     architecture: list[NavItem] = []
     if groups:
         architecture.append({"Groups": groups})
-    architecture.append({"Nodes": nodes})
+    architecture.append({"Nodes": _nodes_nav(model, paths, titles)})
     result: dict[str, list[NavItem]] = {"architecture": architecture}
     flows = [item(paths.flow(flow.id)) for flow in story_order(model)]
     if flows:
@@ -191,6 +190,41 @@ def sections(model: Model, paths: Paths) -> dict[str, list[NavItem]]:
         item(paths.artefacts),
     ]
     return result
+
+
+OUTSIDE_REGIONS = "Not in a region"
+"""Navigation heading of the nodes no region holds (global services, users, partners)."""
+
+
+def _nodes_nav(model: Model, paths: Paths, titles: dict[str, Markup]) -> list[NavItem]:
+    """Node pages by region (model order, then the nodes in none), each region by tier (the
+    kinds' category); a model without regions keeps one list by id."""
+    regions = [group for group in model.groups if group.kind.value == "region"]
+    if not regions:
+        ordered = sorted(model.nodes, key=lambda n: n.id)
+        return [{titles[paths.node(n.id)]: paths.node(n.id)} for n in ordered]
+    region_titles = group_titles(model)
+    by_region: dict[str | None, list[AnyNode]] = {}
+    for node in model.nodes:
+        region = model.region_of(node.group)
+        by_region.setdefault(region.id if region else None, []).append(node)
+    result: list[NavItem] = []
+    for key in [*(region.id for region in regions), None]:
+        members = by_region.get(key)
+        if not members:
+            continue
+        tiers: dict[str, list[NavItem]] = {}
+        for node in sorted(members, key=lambda n: (registry.kinds()[n.kind].category, n.id)):
+            tier = _tier_title(registry.kinds()[node.kind].category)
+            tiers.setdefault(tier, []).append({titles[paths.node(node.id)]: paths.node(node.id)})
+        heading = html_text(region_titles[key]) if key is not None else OUTSIDE_REGIONS
+        result.append({heading: [{tier: items} for tier, items in tiers.items()]})
+    return result
+
+
+def _tier_title(category: str) -> str:
+    """A kind's category as a heading: ``ml`` → ``ML``, ``database`` → ``Database``."""
+    return category.upper() if len(category) <= 3 else category.capitalize()
 
 
 SECTION_TITLES = {

@@ -14,7 +14,7 @@ import pytest
 from archgen.model import LoadedModel, load_model, load_model_text, reference_model_path
 from archgen.site import facts
 from archgen.site.pages import PageInputs, generate_pages
-from archgen.site.plan import Paths
+from archgen.site.plan import Paths, sections
 from archgen.site.results import FlowLatency, ScenarioResult, draw_charts, simulate
 
 RIDE = Path(__file__).parents[1] / "models" / "ride-hailing.yaml"
@@ -231,3 +231,70 @@ def test_ride_hailing_key_lists_the_roles_that_use_it() -> None:
         "- driver-alerts: its data at rest",
         "- Trips table: what Dispatch fleet writes to it",
     ]
+
+
+def _plain(nav: object) -> object:
+    """Navigation entries with their (escaped HTML) titles as the reader reads them."""
+    if isinstance(nav, list):
+        return [_plain(item) for item in nav]
+    if isinstance(nav, dict):
+        return {html.unescape(str(key)): _plain(value) for key, value in nav.items()}
+    return nav
+
+
+def test_node_navigation_is_grouped_by_region_then_tier() -> None:
+    nav = sections(load_model(RIDE).model, Paths())["architecture"][1]
+    assert _plain(nav) == {
+        "Nodes": [
+            {
+                "Europe (Frankfurt)": [
+                    {
+                        "Compute": [
+                            {"Dispatch fleet": "nodes/dispatch.md"},
+                            {"Driver matcher": "nodes/matcher.md"},
+                        ]
+                    },
+                    {"Database": [{"Trips table": "nodes/trips.md"}]},
+                    {
+                        "Integration": [
+                            {"driver-alerts": "nodes/driver-alerts.md"},
+                            {"Ride requests (FIFO)": "nodes/ride-requests.md"},
+                            {"ride-requests-dlq": "nodes/ride-requests-dlq.md"},
+                        ]
+                    },
+                    {"Network": [{"Trip API": "nodes/gateway.md"}]},
+                    {"Security": [{"trip-key": "nodes/trip-key.md"}]},
+                ]
+            },
+            {
+                "Not in a region": [
+                    {"Edge": [{"Rider app": "nodes/rider.md"}]},
+                    {"External": [{"Drivers' phones": "nodes/drivers.md"}]},
+                    {"Management": [{"watch": "nodes/watch.md"}]},
+                    {
+                        "Security": [
+                            {"dispatch-role": "nodes/dispatch-role.md"},
+                            {"matcher-role": "nodes/matcher-role.md"},
+                        ]
+                    },
+                ]
+            },
+        ]
+    }
+    reference = _plain(sections(load_model(reference_model_path()).model, Paths()))
+    assert isinstance(reference, dict)
+    nodes = reference["architecture"][1]["Nodes"]
+    assert [next(iter(entry)) for entry in nodes] == [
+        "US East (N. Virginia)",
+        "US West (Oregon)",
+        "Not in a region",
+    ]
+    east, west = (next(iter(entry.values())) for entry in nodes[:2])
+    assert east[0] == {"Compute": [
+        {"Order processor (Lambda) — US East (N. Virginia)": "nodes/order-processor.md"},
+        {"Payment service — US East (N. Virginia)": "nodes/payments-use1.md"},
+        {"Storefront web/API fleet — US East (N. Virginia)": "nodes/web-use1.md"},
+    ]}  # fmt: skip
+    assert next(iter(west[0].values()))[0] == {
+        "Order processor (Lambda) — US West (Oregon)": "nodes/order-processor-usw2.md"
+    }
