@@ -165,9 +165,9 @@ def access_to(model: Model, node: AnyNode) -> list[Access] | None:
     """The role statements whose resources take in the node's ARN (as the runtime's IAM
     evaluator matches them, S3 objects included) and whose actions name its service; None
     for a node IAM does not guard (no ARN or no IAM service: clients, externals)."""
+    from archgen.model.iam import wildcard
     from archgen.model.kinds import KINDS
     from archgen.runtime.aws.arns import arn_of
-    from archgen.runtime.aws.iam import wildcard
 
     arn = arn_of(model, node)
     service = KINDS[node.kind].iam_service
