@@ -18,6 +18,7 @@ import yaml
 from archgen.model.importers.context import (
     Graph,
     ImportContext,
+    ImportedGroup,
     ImportedNode,
     Unmodeled,
     kebab,
@@ -38,6 +39,7 @@ WHY_NOT = {
     "AWS::IAM::ManagedPolicy": "managed policies are not modeled: inline them in the role",
     "AWS::KMS::Alias": "an alias names a key; the model names the key itself",
     "AWS::Logs::LogGroup": "log groups are not modeled",
+    "AWS::EC2::SecurityGroup": "security groups are not modeled: the edges say who calls whom",
 }
 
 
@@ -76,6 +78,8 @@ def import_cloudformation(path: Path, region: str = "us-east-1") -> Imported:
         properties = resolver.resolve(body.get("Properties", Map()), f"{where}.Properties")
         assert isinstance(properties, dict)
         claim = claims.get(type_)
+        if type_ in NETWORK_GROUPS and logical_id in graph.groups:
+            continue
         if claim is None:
             why = WHY_NOT.get(type_, "no archgen kind imports this type yet")
             unmodeled.append(Unmodeled(type_, logical_id, why))
@@ -119,6 +123,9 @@ def _place(
             why = f"condition {condition} is false with the parameters' defaults"
             skipped.append(Unmodeled(type_, logical_id, why))
             continue
+        if type_ in NETWORK_GROUPS:
+            _group(resolver, graph, logical_id, body, ids, region)
+            continue
         claim = claims.get(type_)
         if claim is None or not claim[1].creates_node:
             continue
@@ -139,6 +146,39 @@ def _place(
             ref_is_arn=entry.ref_is_arn,
         )
     return skipped
+
+
+NETWORK_GROUPS = {"AWS::EC2::VPC": "vpc", "AWS::EC2::Subnet": "subnet"}
+"""The network resources that become groups (a subnet's parent is its VPC)."""
+
+
+def _group(
+    resolver: Resolver, graph: Graph, logical_id: str, body: Map, ids: set[str], region: str
+) -> None:
+    kind = NETWORK_GROUPS[str(body["Type"])]
+    where = f"Resources.{logical_id}.Properties"
+    properties = resolver.resolve(body.get("Properties", Map()), where)
+    assert isinstance(properties, dict)
+    parent = region
+    if kind == "subnet":
+        vpc = properties.get("VpcId")
+        if not (isinstance(vpc, ResourceRef) and vpc.logical_id in graph.groups):
+            why = "its VPC is not in the template: a subnet group needs its VPC"
+            graph.skipped.append(Unmodeled(str(body["Type"]), logical_id, why))
+            return
+        parent = graph.groups[vpc.logical_id].id
+    details = [resolver.text(properties[key]) for key in ("CidrBlock",) if key in properties]
+    zone = properties.get("AvailabilityZone")
+    if zone is not None:
+        details.append(resolver.text(zone))
+    graph.groups[logical_id] = ImportedGroup(
+        id=_unique(kebab(logical_id), ids),
+        kind=kind,
+        parent=parent,
+        type=str(body["Type"]),
+        logical_id=logical_id,
+        detail=", ".join(details),
+    )
 
 
 def _stringify(graph: Graph, ref: ResourceRef) -> str:
@@ -305,6 +345,12 @@ def _write(
         "",
         "groups:",
         f"  - {{id: {region}, kind: region}}  # AWS::Region (the template's default)",
+    ]
+    for group in graph.groups.values():
+        detail = f": {group.detail}" if group.detail else ""
+        out.append(f"  # from {group.logical_id} ({group.type}){detail}")
+        out.append(f"  - {{id: {group.id}, kind: {group.kind}, parent: {group.parent}}}")
+    out += [
         "",
         "nodes:",
         "  # TODO: the client stands for whoever calls the system; set its locations.",
@@ -348,6 +394,7 @@ def _write(
             "    title: Starter (TODO)",
             "    steps:",
             f"      - {{from: {CLIENT_ID}, to: {entry.id}, op: {op}}}",
+            "    slo: {availability_percent: 99.9}  # TODO: the objective the flow really has",
             "",
             "journeys:",
             "  - id: starter",

@@ -37,6 +37,18 @@ class ImportedNode:
 
 
 @dataclass
+class ImportedGroup:
+    """A VPC or subnet of the template, as a group of the model."""
+
+    id: str
+    kind: str
+    parent: str
+    type: str
+    logical_id: str
+    detail: str = ""
+
+
+@dataclass
 class ImportedEdge:
     source: str
     target: str
@@ -64,6 +76,8 @@ class Graph:
         """By logical id; the resources of a shared node all name the same node."""
         self.edges: list[ImportedEdge] = []
         self.skipped: list[Unmodeled] = []
+        self.groups: dict[str, ImportedGroup] = {}
+        """By logical id: the VPCs and subnets."""
 
     def unique(self) -> list[ImportedNode]:
         """Each node once, in template order."""
@@ -183,6 +197,25 @@ class ImportContext:
         if isinstance(value, ResourceRef):
             return self.text(value)
         return value
+
+    def in_subnets(self, subnets: object) -> None:
+        """Place this node in the subnet it runs in, or in the VPC of the several it spans
+        (a node has one group), noting the subnets."""
+        this = self.this
+        refs = subnets if isinstance(subnets, list) else []
+        found = [
+            self.graph.groups[ref.logical_id]
+            for ref in refs
+            if isinstance(ref, ResourceRef) and ref.logical_id in self.graph.groups
+        ]
+        if this is None or not found:
+            return
+        parents = {group.parent for group in found}
+        if len(found) == 1:
+            this.group = found[0].id
+        elif len(parents) == 1:
+            this.group = parents.pop()
+            this.notes.append(f"runs in subnets {', '.join(g.id for g in found)}")
 
     def skip(self, why: str) -> None:
         """Leave this resource out of the model, and say why in the report."""

@@ -185,7 +185,8 @@ def _lint(lints: Lints, path: PathKey, node: Node, params: LambdaParams) -> None
 
 
 def _import_function(ctx: ImportContext) -> dict[str, object]:
-    """``AWS::Lambda::Function``: memory, timeout, reserved concurrency, its role."""
+    """``AWS::Lambda::Function``: memory, timeout, reserved concurrency, its role, its
+    subnets."""
     params: dict[str, object] = {}
     for key, name in (
         ("MemorySize", "memory_mb"),
@@ -195,6 +196,7 @@ def _import_function(ctx: ImportContext) -> dict[str, object]:
         value = ctx.number(key)
         if value is not None:
             params[name] = value
+    ctx.in_subnets(ctx.prop("VpcConfig", "SubnetIds"))
     role = ctx.node(ctx.prop("Role"))
     this = ctx.this
     if role is not None and this is not None:

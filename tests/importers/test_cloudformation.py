@@ -43,12 +43,15 @@ def test_imported_model_validates_and_runs_its_starter(name: str, tmp_path: Path
 
 
 def test_thumbnails_counts_and_report() -> None:
-    """20 resources: 13 nodes, 11 inferred edges, 4 listed as not modeled, with why."""
+    """24 resources: 13 nodes, 3 groups, 11 inferred edges, 5 listed as not modeled, with
+    why."""
     code, stdout, stderr = invoke("import", "cloudformation", str(DATA / "thumbnails.yaml"))
     assert code == 0
     assert stdout == (DATA / "thumbnails.model.yaml").read_text(encoding="utf-8")
     assert stderr == (
-        "thumbnails.yaml: 20 resources → 13 nodes, 11 edges, 4 not modeled\n"
+        "thumbnails.yaml: 24 resources → 13 nodes, 11 edges, 5 not modeled\n"
+        "  not modeled: AWS::EC2::SecurityGroup WorkerSecurityGroup: security groups are not "
+        "modeled: the edges say who calls whom\n"
         "  not modeled: AWS::KMS::Alias DataKeyAlias: an alias names a key; the model names "
         "the key itself\n"
         "  not modeled: AWS::Lambda::Permission IngestPermission: a function's resource "
@@ -112,6 +115,23 @@ def test_alarms_watch_the_nodes_they_name() -> None:
     assert (errors.id, errors.threshold, errors.evaluation_periods) == ("worker-errors-alarm", 5, 3)
     assert (errors.datapoints_to_alarm, errors.comparison) == (2, "GreaterThanOrEqualToThreshold")
     assert [(a.type, a.target) for a in errors.actions] == [("notify", "ops-topic")]
+
+
+def test_vpcs_and_subnets_are_groups() -> None:
+    """A function in one subnet sits in it; one spanning two sits in their VPC."""
+    model = load_model_text(import_cloudformation(DATA / "thumbnails.yaml").text).model
+    groups = [(g.id, g.kind, g.parent) for g in model.groups]
+    assert groups == [
+        ("us-east-1", "region", None),
+        ("network", "vpc", "us-east-1"),
+        ("private-a", "subnet", "network"),
+        ("private-b", "subnet", "network"),
+    ]
+    nodes = model.nodes_by_id
+    assert (nodes["ingest-function"].group, nodes["worker-function"].group) == (
+        "private-a",
+        "network",
+    )
 
 
 def test_every_node_and_edge_says_where_it_came_from() -> None:
@@ -183,3 +203,31 @@ def test_json_template_imports_like_yaml(tmp_path: Path) -> None:
     model = load_model_text(from_json).model
     assert model.nodes_by_id["jobs"].params.fifo is True  # type: ignore[attr-defined]
     assert model.nodes_by_id["worker"].params.event_source.queue == "jobs"  # type: ignore[attr-defined]
+
+
+def test_round_trip_renders_and_checks(tmp_path: Path) -> None:
+    """import → render → check: the lint judges the infrastructure as the template has it
+    (the findings are the template's gaps, not the importer's)."""
+    model = tmp_path / "model.yaml"
+    assert (
+        invoke("import", "cloudformation", str(DATA / "thumbnails.yaml"), "-o", str(model))[0] == 0
+    )
+    code, _, stderr = invoke(
+        "render", str(model), "--format", "mermaid", "-o", str(tmp_path / "render")
+    )
+    assert code == 0, stderr
+    assert len(list((tmp_path / "render").glob("*.mmd"))) >= 3
+    code, stdout, _ = invoke("check", str(model), "--lint-only", "--format", "json")
+    assert code == 1
+    findings = [f for scope in json.loads(stdout)["scopes"] for f in scope["findings"]]
+    errors = sorted({(f["rule"], f["path"]) for f in findings if f["severity"] == "error"})
+    assert errors == [
+        ("dlq", "edges[1]"),  # S3 invokes ingest-function asynchronously, no on-failure
+        ("dlq", "nodes[10].params.subscriptions[0]"),  # done-topic's subscription, no DLQ
+        ("entry-shield", "nodes[2]"),  # the bucket the client calls: no Shield
+        ("monitored", "nodes[11]"),
+        ("monitored", "nodes[2]"),
+        ("monitored", "nodes[3]"),
+        ("monitored", "nodes[6]"),
+        ("monitored", "nodes[9]"),
+    ]
