@@ -38,7 +38,20 @@ class KmsParams(KindParams, ResourcePolicy):
         10_000,
         gt=0,
         le=1_000_000,
-        description="Shared quota of cryptographic operations per second.",
+        description=(
+            "The account's quota of symmetric cryptographic operations per second in the "
+            "key's Region, shared by every key there (AWS: 10,000; 20,000 or 100,000 in "
+            "some Regions). Keys of one Region should agree; the smallest value applies."
+        ),
+    )
+    max_attempts: int = Field(
+        3,
+        ge=1,
+        le=10,
+        description=(
+            "Attempts the caller's AWS SDK makes when throttled (standard retry mode: 3), "
+            "with exponential backoff and full jitter before each retry."
+        ),
     )
     latency: Duration = Field(
         default_factory=lambda: ms(6, 0.4), description="Latency of one cryptographic operation."

@@ -160,8 +160,19 @@ class RequestQuota:
         return True
 
 
+SDK_MAX_BACKOFF_MS = 20_000.0
+"""AWS SDK standard retry mode: no backoff is longer than 20 s."""
+
+
+def sdk_backoff_ms(retries: int, jitter: float) -> float:
+    """Delay before retry ``retries + 1`` in the AWS SDKs' standard retry mode: full jitter
+    (``jitter`` drawn from [0, 1)) over 2^retries seconds, at most 20 s."""
+    return min(jitter * 1000.0 * 2.0**retries, SDK_MAX_BACKOFF_MS)
+
+
 class Kms:
-    """The KMS API over a set of keys, with one shared request quota per key node."""
+    """The KMS API over the keys of one account and Region: their cryptographic operations
+    share one request quota, as AWS counts them."""
 
     def __init__(self, keys: Mapping[str, KmsKey], quotas: Mapping[str, RequestQuota]) -> None:
         self.keys = dict(keys)
@@ -169,10 +180,11 @@ class Kms:
 
     @classmethod
     def create(cls, key_ids: Mapping[str, int], seed: int) -> Kms:
-        """Keys by id with their requests-per-second quota."""
+        """Keys by id with the quota each declares; the smallest applies to all of them."""
+        shared = RequestQuota(min(key_ids.values(), default=1))
         return cls(
             {key_id: KmsKey(key_id, seed) for key_id in key_ids},
-            {key_id: RequestQuota(rate) for key_id, rate in key_ids.items()},
+            dict.fromkeys(key_ids, shared),
         )
 
     def _charge(self, key_id: str, now_s: float) -> KmsKey:
@@ -180,7 +192,7 @@ class Kms:
         if key is None:
             raise KmsError("NotFoundException", f"key {key_id!r} does not exist")
         if not self.quotas[key_id].acquire(now_s):
-            raise ThrottlingException(f"rate exceeded for key {key_id!r}")
+            raise ThrottlingException(f"rate exceeded (account quota, at key {key_id!r})")
         return key
 
     def generate_data_key(self, key_id: str, now_s: float) -> DataKey:

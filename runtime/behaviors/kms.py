@@ -6,25 +6,53 @@ Rules (KMS Developer Guide: envelope encryption; KMS quotas):
   :func:`archgen.runtime.store.record_write`), which stores only ciphertext + encrypted key.
 - ``Decrypt`` of a blob made by another key fails (``InvalidCiphertextException``);
   multi-Region replicas (``replica_of``) share the primary's key material, as MRKs do.
-- Cryptographic operations share ``requests_per_s_quota`` per second (scaled); over it the
-  call fails with ``ThrottlingException``.
+- Cryptographic operations of every key in one Region share one request quota, as AWS
+  counts it per account and Region: ``requests_per_s_quota`` per second (scaled; the
+  smallest any key of the Region declares). An attempt over it is throttled; the caller's
+  SDK retries it (standard retry mode: ``max_attempts`` attempts in all, full-jitter backoff
+  of up to 2^retries s, at most 20 s) before ``ThrottlingException`` reaches the caller.
+  The span notes its ``retries``; each throttled attempt counts in ``throttled``, each call
+  that ran out of attempts in ``throttled_requests``.
 - Every operation the key performs is counted (``CallCount``, as ``AWS/Usage`` does per
   account and operation), and each ``Decrypt`` in ``decrypts``, whether or not the call
   carried a ciphertext to decrypt (a flow step models the call, not the bytes).
-Left out: key rotation (ciphertexts stay decryptable, so it changes nothing observable),
-grants, and the per-operation quotas of asymmetric keys.
+Left out: the SDK's retry-token bucket (retry quota) and adaptive mode; key rotation
+(ciphertexts stay decryptable, so it changes nothing observable), grants, and the
+per-operation quotas of asymmetric keys.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archgen.model.kinds import KmsParams
-from archgen.runtime.aws.kms_envelope import KmsError, RequestQuota
+from archgen.runtime.aws.kms_envelope import KmsError, RequestQuota, sdk_backoff_ms
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
 from archgen.runtime.store import data_at_rest, key_ring
 
+if TYPE_CHECKING:
+    from archgen.runtime.services import Services
+
 DATA_KEY_OPS = ("GenerateDataKey", "GenerateDataKeyWithoutPlaintext")
+
+
+def _no_quotas(_services: Services) -> dict[str | None, RequestQuota]:
+    return {}
+
+
+def region_quota(ctx: NodeContext, declared: int) -> RequestQuota:
+    """The request quota of the run's account in this node's Region, shared by its keys."""
+    quotas = ctx.services.once(_no_quotas)
+    quota = quotas.get(ctx.region)
+    if quota is None:
+        model = ctx.model
+        smallest = declared
+        for node in model.nodes:
+            region = model.region_of(node.group)
+            if isinstance(node.params, KmsParams) and (region and region.id) == ctx.region:
+                smallest = min(smallest, node.params.requests_per_s_quota)
+        quota = quotas[ctx.region] = RequestQuota(ctx.scaled(smallest))
+    return quota
 
 
 @register("kms")
@@ -35,15 +63,28 @@ class Kms(Behavior):
         assert isinstance(node.params, KmsParams)
         params = node.params
         self.latency = ctx.sampler(params.latency)
-        self.quota = RequestQuota(ctx.scaled(params.requests_per_s_quota))
+        self.quota = region_quota(ctx, params.requests_per_s_quota)
+        self.max_attempts = params.max_attempts
         self.key = key_ring(ctx).key(ctx.node_id)
         self.data_keys = 0
         self.decrypts = 0
         self.failed_decrypts = 0
+        self.throttled = 0
+        self.throttled_requests = 0
 
     def handle(self, call: Call) -> None:
+        self._attempt(call)
+
+    def _attempt(self, call: Call) -> None:
         if not self.quota.acquire(self.ctx.now / 1000):
-            self.ctx.fail(call, "ThrottlingException")
+            self.throttled += 1
+            retries = (call.attrs or {}).get("retries", 0)
+            if retries + 1 >= self.max_attempts:
+                self.throttled_requests += 1
+                self.ctx.fail(call, "ThrottlingException")
+                return
+            call.note("retries", retries + 1)
+            self.ctx.after(sdk_backoff_ms(retries, self.ctx.rng.random()), self._attempt, call)
             return
         self.ctx.emit("CallCount", 1)
         self.ctx.after(self.latency(), self._answer, call)
@@ -67,7 +108,7 @@ class Kms(Behavior):
 
     def condition(self, name: str, call: Call) -> bool | None:
         if name == "throttled":
-            return self.quota.throttled > 0
+            return bool(call.attrs and call.attrs.get("retries"))
         return None
 
     def summary(self) -> dict[str, Any]:
@@ -76,7 +117,8 @@ class Kms(Behavior):
                 "data_keys": self.data_keys,
                 "decrypts": self.decrypts,
                 "failed_decrypts": self.failed_decrypts,
-                "throttled": self.quota.throttled,
-                "quota_per_s": self.quota.per_second,
+                "throttled": self.throttled,
+                "throttled_requests": self.throttled_requests,
+                "region_quota_per_s": self.quota.per_second,
             }
         }

@@ -360,7 +360,11 @@ def test_kms_counts_every_decrypt_and_the_caller_none_of_its_throttles() -> None
                 "id": "key",
                 "kind": "kms",
                 "group": "r1",
-                "params": {"latency": const(2), "requests_per_s_quota": 2},
+                "params": {
+                    "latency": const(2),
+                    "requests_per_s_quota": 2,
+                    "max_attempts": 1,
+                },
             },
         ],
         [

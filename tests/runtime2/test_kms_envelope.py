@@ -71,3 +71,15 @@ def test_quota_throttles_within_a_second_and_recovers_in_the_next() -> None:
     assert error.value.code == "ThrottlingException"
     assert kms.quotas["k"].throttled == 1
     kms.generate_data_key("k", now_s=11.0)
+
+
+def test_keys_of_one_account_and_region_share_one_quota() -> None:
+    """AWS counts cryptographic operations per account and Region, not per key."""
+    kms = Kms.create({"a": 3, "b": 3}, seed=1)
+    kms.generate_data_key("a", now_s=5.0)
+    kms.generate_data_key("b", now_s=5.1)
+    kms.generate_data_key("a", now_s=5.2)
+    with pytest.raises(ThrottlingException):
+        kms.generate_data_key("b", now_s=5.3)
+    assert kms.quotas["a"] is kms.quotas["b"]
+    assert kms.quotas["b"].throttled == 1
