@@ -261,9 +261,15 @@ def _grant_edges(graph: Graph) -> None:
                     continue
                 actions = _listed(statement.get("Action"))
                 for pattern in _listed(statement.get("Resource")):
-                    for target in graph.nodes_matching(pattern):
-                        if target is node or target is role:
-                            continue
+                    targets = [t for t in graph.nodes_matching(pattern) if t not in (node, role)]
+                    if len(targets) > 1:
+                        # A wildcard grant says what may be called, not what is: no edges.
+                        node.notes.append(
+                            f"role {role.logical_id} allows {', '.join(actions)} on {pattern} "
+                            f"({len(targets)} nodes): no edges inferred from a wildcard grant"
+                        )
+                        continue
+                    for target in targets:
                         service = _service_of(target.arn)
                         ops = [
                             action.split(":", 1)[1]

@@ -231,3 +231,34 @@ def test_round_trip_renders_and_checks(tmp_path: Path) -> None:
         ("monitored", "nodes[6]"),
         ("monitored", "nodes[9]"),
     ]
+
+
+def test_a_wildcard_grant_infers_no_edges(tmp_path: Path) -> None:
+    """A role allowed on ``…:jobs-*`` may call every such queue; it says nothing of which it
+    does call: no edges, a note on the node instead. An exact ARN infers its edge."""
+    template = tmp_path / "grants.yaml"
+    template.write_text(
+        "Resources:\n"
+        "  JobsA: {Type: AWS::SQS::Queue}\n"
+        "  JobsB: {Type: AWS::SQS::Queue}\n"
+        "  Results: {Type: AWS::SQS::Queue}\n"
+        "  Fn: {Type: AWS::Lambda::Function, Properties: {Role: !GetAtt Role.Arn}}\n"
+        "  Role:\n"
+        "    Type: AWS::IAM::Role\n"
+        "    Properties:\n"
+        "      Policies:\n"
+        "        - PolicyDocument:\n"
+        "            Statement:\n"
+        "              - Effect: Allow\n"
+        "                Action: sqs:SendMessage\n"
+        "                Resource: !Sub 'arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:jobs-*'\n"
+        "              - {Effect: Allow, Action: sqs:SendMessage, Resource: !GetAtt Results.Arn}\n",
+        encoding="utf-8",
+    )
+    text = import_cloudformation(template).text
+    model = load_model_text(text).model
+    assert [(e.source, e.target) for e in model.edges if e.source == "fn"] == [("fn", "results")]
+    assert (
+        "  # role Role allows sqs:SendMessage on arn:aws:sqs:us-east-1:123456789012:jobs-* "
+        "(2 nodes): no edges inferred from a wildcard grant\n  - id: fn\n"
+    ) in text
