@@ -24,10 +24,14 @@ def run_import_cloudformation(template: Path, out: Path | None, region: str) -> 
 
         write_atomic(out, imported.text)
     lines = [
-        f"{template.name}: {imported.resources} resources → {imported.nodes} nodes, "
-        f"{imported.edges} edges, {len(imported.unmodeled)} not modeled"
-        + (f" (wrote {out})" if out else "")
+        f"{template.name}: {_count(imported.resources, 'resource')} → "
+        f"{_count(imported.nodes, 'node')}, {_count(imported.edges, 'edge')}, "
+        f"{len(imported.unmodeled)} not modeled" + (f" (wrote {out})" if out else "")
     ]
     lines += [f"  not modeled: {u.type} {u.logical_id}: {u.why}" for u in imported.unmodeled]
     for line in lines:
         click.echo(escape_terminal(line), err=True)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

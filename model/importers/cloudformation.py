@@ -39,6 +39,7 @@ WHY_NOT = {
     "AWS::IAM::ManagedPolicy": "managed policies are not modeled: inline them in the role",
     "AWS::KMS::Alias": "an alias names a key; the model names the key itself",
     "AWS::Logs::LogGroup": "log groups are not modeled",
+    "AWS::EC2::LaunchTemplate": "read into the Auto Scaling groups launched from it",
     "AWS::EC2::SecurityGroup": "security groups are not modeled: the edges say who calls whom",
 }
 
@@ -380,7 +381,7 @@ def _write(
     if entry is not None:
         op = claims[entry.type][1].entry_operation
         out.append("  # TODO: who calls the system from outside, and how.")
-        out.append(f"  - {{from: {CLIENT_ID}, to: {entry.id}, operations: [{op}]}}")
+        out.append(f"  - {{from: {CLIENT_ID}, to: {entry.id}, operations: [{_scalar(op)}]}}")
     for edge in graph.edges:
         out.append(f"  # {edge.why}")
         ops = ", ".join(edge.operations)
@@ -399,7 +400,7 @@ def _write(
             "  - id: starter",
             "    title: Starter (TODO)",
             "    steps:",
-            f"      - {{from: {CLIENT_ID}, to: {entry.id}, op: {op}}}",
+            f"      - {{from: {CLIENT_ID}, to: {entry.id}, op: {_scalar(op)}}}",
             "    slo: {availability_percent: 99.9}  # TODO: the objective the flow really has",
             "",
             "journeys:",
@@ -416,6 +417,12 @@ def _write(
             "    traffic: {sessions_per_s: 1, mix: {starter: 1}}",
         ]
     return "\n".join(out) + "\n"
+
+
+def _scalar(text: str | None) -> str:
+    """``text`` as a YAML flow scalar: plain when it can be, else quoted (``"GET /"``)."""
+    plain = text is not None and all(c.isalnum() or c in "_.:-" for c in text)
+    return str(text) if plain else _quote(str(text))
 
 
 def _count(n: int, noun: str) -> str:

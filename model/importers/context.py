@@ -180,6 +180,18 @@ class ImportContext:
     def text(self, value: object) -> str:
         return self.resolver.text(value)
 
+    def properties_of(self, value: object) -> dict[str, object]:
+        """The resolved properties of the resource a ``Ref``/``Fn::GetAtt`` names (a launch
+        template read into the group that launches from it); empty for anything else."""
+        if not isinstance(value, ResourceRef):
+            return {}
+        body = self.resolver.resources.get(value.logical_id)
+        raw = body.get("Properties") if isinstance(body, dict) else None
+        if raw is None:
+            return {}
+        resolved = self.resolver.resolve(raw, f"Resources.{value.logical_id}.Properties")
+        return resolved if isinstance(resolved, dict) else {}
+
     def node(self, value: object) -> ImportedNode | None:
         """The node a ``Ref``/``Fn::GetAtt`` or an ARN names, if the model has it."""
         if isinstance(value, ResourceRef):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import Field, model_validator
 
 from archgen.model.base import (
@@ -15,6 +17,7 @@ from archgen.model.base import (
 from archgen.model.kind import (
     Arn,
     Capability,
+    CfnImport,
     Checks,
     KindParams,
     Metrics,
@@ -27,6 +30,9 @@ from archgen.model.kind import (
     metric,
 )
 from archgen.model.loader import PathKey
+
+if TYPE_CHECKING:
+    from archgen.model.importers.context import ImportContext
 
 
 class AutoScaling(Strict):
@@ -124,6 +130,52 @@ def _validate(checks: Checks, path: PathKey, node: Node, params: Ec2Params) -> N
     check_zones(checks, path, params)
 
 
+def _import_group(ctx: ImportContext) -> dict[str, object]:
+    """``AWS::AutoScaling::AutoScalingGroup``: instance bounds, desired capacity, warm-up,
+    the instance type of its launch template, and the subnets it launches into."""
+    scaling: dict[str, object] = {}
+    for key, name in (
+        ("MinSize", "min_instances"),
+        ("MaxSize", "max_instances"),
+        ("DesiredCapacity", "desired_instances"),
+        ("DefaultInstanceWarmup", "warmup_s"),
+    ):
+        value = ctx.number(key)
+        if value is not None:
+            scaling[name] = value
+    ctx.in_subnets(ctx.prop("VPCZoneIdentifier"))
+    params: dict[str, object] = {"autoscaling": scaling} if scaling else {}
+    template = ctx.properties_of(ctx.prop("LaunchTemplate", "LaunchTemplateId"))
+    data = template.get("LaunchTemplateData")
+    if isinstance(data, dict) and data.get("InstanceType") is not None:
+        params["instance_type"] = ctx.text(data["InstanceType"])
+    return params
+
+
+def _import_policy(ctx: ImportContext) -> None:
+    """``AWS::AutoScaling::ScalingPolicy`` tracking average CPU: the fleet's target; other
+    policies are reported (the fleet scales by CPU target tracking only)."""
+    fleet = ctx.node(ctx.prop("AutoScalingGroupName"))
+    metric = ctx.text(
+        ctx.prop(
+            "TargetTrackingConfiguration",
+            "PredefinedMetricSpecification",
+            "PredefinedMetricType",
+            default="",
+        )
+    )
+    target = ctx.number("TargetTrackingConfiguration", "TargetValue")
+    if fleet is None or metric != "ASGAverageCPUUtilization" or target is None:
+        ctx.skip("only target tracking on ASGAverageCPUUtilization of a modeled group is modeled")
+        return
+    scaling = fleet.params.setdefault("autoscaling", {})
+    assert isinstance(scaling, dict)
+    scaling["target_cpu_percent"] = target
+    warmup = ctx.number("EstimatedInstanceWarmup")
+    if warmup is not None:
+        scaling["warmup_s"] = warmup
+
+
 SPEC = kind(
     "ec2",
     Ec2Params,
@@ -153,5 +205,9 @@ SPEC = kind(
                 shape=Shape.gauge,
             ),
         ),
+    ),
+    imports=(
+        CfnImport("AWS::AutoScaling::AutoScalingGroup", _import_group, entry_operation="GET /"),
+        CfnImport("AWS::AutoScaling::ScalingPolicy", _import_policy, creates_node=False),
     ),
 )

@@ -15,7 +15,7 @@ from archgen.model.load import load_model_text
 from tests.golden import assert_golden
 
 DATA = Path(__file__).parent / "data"
-FIXTURES = ("thumbnails", "readings")
+FIXTURES = ("thumbnails", "readings", "web-fleet")
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -262,3 +262,23 @@ def test_a_wildcard_grant_infers_no_edges(tmp_path: Path) -> None:
         "  # role Role allows sqs:SendMessage on arn:aws:sqs:us-east-1:123456789012:jobs-* "
         "(2 nodes): no edges inferred from a wildcard grant\n  - id: fn\n"
     ) in text
+
+
+def test_an_auto_scaling_group_is_a_fleet() -> None:
+    """Bounds from a mapping, the launch template's instance type, CPU target tracking; a
+    step policy the fleet cannot follow is reported; the fleet spans two subnets."""
+    imported = import_cloudformation(DATA / "web-fleet.yaml")
+    fleet = load_model_text(imported.text).model.nodes_by_id["web-fleet"]
+    assert fleet.group == "vpc"
+    params = fleet.params
+    assert params.instance_type == "m6i.large"  # type: ignore[attr-defined]
+    scaling = params.autoscaling  # type: ignore[attr-defined]
+    assert (scaling.min_instances, scaling.desired_instances, scaling.max_instances) == (2, 3, 12)
+    assert (scaling.target_cpu_percent, scaling.warmup_s) == (60, 180)
+    assert [(u.logical_id, u.why) for u in imported.unmodeled] == [
+        ("WebTemplate", "read into the Auto Scaling groups launched from it"),
+        (
+            "RequestStep",
+            "only target tracking on ASGAverageCPUUtilization of a modeled group is modeled",
+        ),
+    ]
