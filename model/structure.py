@@ -215,11 +215,18 @@ def _remove_field(data: dict[str, Any], loc: tuple[int | str, ...], kind: str) -
         return False
     parent: Any = data[section][index]
     for part in path[:-1]:
+        present = part in parent if isinstance(parent, dict) else _has_index(parent, part)
+        if not present:
+            return True  # an enclosing field was set aside already (two errors inside it)
         parent = parent[part]
-    if not isinstance(parent, dict) or path[-1] not in parent:
+    if not isinstance(parent, dict):
         return False
-    del parent[path[-1]]
+    parent.pop(path[-1], None)  # gone already when another error removed it
     return True
+
+
+def _has_index(value: Any, part: str | int) -> bool:
+    return isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
 
 
 def _item_class(section: str) -> Any:
