@@ -40,6 +40,7 @@ WHY_NOT = {
     "AWS::KMS::Alias": "an alias names a key; the model names the key itself",
     "AWS::Logs::LogGroup": "log groups are not modeled",
     "AWS::EC2::LaunchTemplate": "read into the Auto Scaling groups launched from it",
+    "AWS::ElasticLoadBalancingV2::TargetGroup": "read into the load balancer forwarding to it",
     "AWS::EC2::SecurityGroup": "security groups are not modeled: the edges say who calls whom",
 }
 
@@ -384,9 +385,9 @@ def _write(
         out.append(f"  - {{from: {CLIENT_ID}, to: {entry.id}, operations: [{_scalar(op)}]}}")
     for edge in graph.edges:
         out.append(f"  # {edge.why}")
-        ops = ", ".join(edge.operations)
+        ops = ", ".join(_scalar(op) for op in edge.operations)
         line = f"  - {{from: {edge.source}, to: {edge.target}, operations: [{ops}]"
-        line += ", protocol: aws-api"
+        line += f", protocol: {edge.protocol}"
         if edge.mode == "async":
             line += ", mode: async"
         out.append(line + "}")

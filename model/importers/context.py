@@ -57,6 +57,7 @@ class ImportedEdge:
     mode: Literal["sync", "async"] = "sync"
     grant: bool = False
     """Inferred from an IAM grant only: the caller may call, nothing says it does first."""
+    protocol: str = "aws-api"
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class Graph:
         why: str,
         mode: Literal["sync", "async"] = "sync",
         grant: bool = False,
+        protocol: str = "aws-api",
     ) -> None:
         """Add an edge, or merge the operations into the edge that joins them already."""
         for edge in self.edges:
@@ -106,7 +108,8 @@ class Graph:
                     edge.why += f"; {why}"
                 edge.grant = edge.grant and grant
                 return
-        self.edges.append(ImportedEdge(source, target, list(operations), why, mode, grant))
+        edge = ImportedEdge(source, target, list(operations), why, mode, grant, protocol)
+        self.edges.append(edge)
 
     def node_of_arn(self, arn: str) -> ImportedNode | None:
         """The node whose ARN ``arn`` is, or whose objects it names (``<arn>/*``)."""
@@ -229,6 +232,18 @@ class ImportContext:
             this.group = parents.pop()
             this.notes.append(f"runs in subnets {', '.join(g.id for g in found)}")
 
+    def registered_in(self, target_group: object) -> list[ImportedNode]:
+        """The nodes whose resource lists ``target_group`` in its ``TargetGroupARNs`` (the
+        Auto Scaling groups registered in a load balancer's target group)."""
+        if not isinstance(target_group, ResourceRef):
+            return []
+        found: list[ImportedNode] = []
+        for node in self.graph.unique():
+            arns = self.properties_of(ResourceRef(node.logical_id)).get("TargetGroupARNs")
+            if isinstance(arns, list) and target_group in arns:
+                found.append(node)
+        return found
+
     def skip(self, why: str) -> None:
         """Leave this resource out of the model, and say why in the report."""
         self.graph.skipped.append(Unmodeled(self.type, self.logical_id, why))
@@ -240,5 +255,6 @@ class ImportContext:
         operations: list[str],
         why: str,
         mode: Literal["sync", "async"] = "sync",
+        protocol: str = "aws-api",
     ) -> None:
-        self.graph.add_edge(source.id, target.id, operations, why, mode)
+        self.graph.add_edge(source.id, target.id, operations, why, mode, protocol=protocol)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
 
@@ -13,6 +14,7 @@ from archgen.model.base import (
 from archgen.model.kind import (
     Arn,
     Capability,
+    CfnImport,
     KindParams,
     Metrics,
     Shape,
@@ -20,6 +22,9 @@ from archgen.model.kind import (
     kind,
     metric,
 )
+
+if TYPE_CHECKING:
+    from archgen.model.importers.context import ImportContext
 
 
 class LbAlgorithm(StrEnum):
@@ -72,6 +77,59 @@ class AlbParams(KindParams):
         if self.health_check_timeout_s >= self.health_check_interval_s:
             raise ValueError("health_check_timeout_s must be less than health_check_interval_s")
         return self
+
+
+def _attributes(items: object) -> dict[str, str]:
+    pairs = items if isinstance(items, list) else []
+    return {
+        str(item.get("Key")): str(item.get("Value")) for item in pairs if isinstance(item, dict)
+    }
+
+
+def _import_balancer(ctx: ImportContext) -> dict[str, object] | None:
+    """``AWS::ElasticLoadBalancingV2::LoadBalancer`` of type application: its idle timeout
+    and its subnets (a network load balancer is reported)."""
+    if ctx.text(ctx.prop("Type", default="application")) != "application":
+        ctx.skip("only application load balancers are modeled")
+        return None
+    ctx.in_subnets(ctx.prop("Subnets"))
+    idle = _attributes(ctx.prop("LoadBalancerAttributes")).get("idle_timeout.timeout_seconds")
+    return {"idle_timeout_s": int(idle)} if idle is not None else {}
+
+
+TARGET_GROUP_FIELDS = (
+    ("HealthCheckIntervalSeconds", "health_check_interval_s"),
+    ("HealthCheckTimeoutSeconds", "health_check_timeout_s"),
+    ("HealthyThresholdCount", "healthy_threshold"),
+    ("UnhealthyThresholdCount", "unhealthy_threshold"),
+)
+
+
+def _import_listener(ctx: ImportContext) -> None:
+    """``AWS::ElasticLoadBalancingV2::Listener``: what its forward actions' target group
+    sets on the balancer (health checks, draining, algorithm), and an edge to each fleet
+    registered in that group."""
+    balancer = ctx.node(ctx.prop("LoadBalancerArn"))
+    actions = ctx.prop("DefaultActions", default=[])
+    if balancer is None:
+        ctx.skip("its load balancer is not in the model")
+        return
+    for action in actions if isinstance(actions, list) else []:
+        group = action.get("TargetGroupArn") if isinstance(action, dict) else None
+        target_group = ctx.properties_of(group)
+        for key, name in TARGET_GROUP_FIELDS:
+            if key in target_group:
+                balancer.params[name] = int(ctx.text(target_group[key]))
+        attributes = _attributes(target_group.get("TargetGroupAttributes"))
+        if "deregistration_delay.timeout_seconds" in attributes:
+            delay = attributes["deregistration_delay.timeout_seconds"]
+            balancer.params["deregistration_delay_s"] = int(delay)
+        if attributes.get("load_balancing.algorithm.type") == "least_outstanding_requests":
+            balancer.params["algorithm"] = "least_outstanding_requests"
+        for fleet in ctx.registered_in(group):
+            why = f"listener {ctx.logical_id} forwards to {ctx.text(group)}, where it registers"
+            protocol = ctx.text(target_group.get("Protocol", "HTTP")).lower()
+            ctx.edge(balancer, fleet, ["*"], why, protocol=protocol)
 
 
 SPEC = kind(
@@ -138,5 +196,11 @@ SPEC = kind(
                 statistic="Maximum",
             ),
         ),
+    ),
+    imports=(
+        CfnImport(
+            "AWS::ElasticLoadBalancingV2::LoadBalancer", _import_balancer, entry_operation="GET /"
+        ),
+        CfnImport("AWS::ElasticLoadBalancingV2::Listener", _import_listener, creates_node=False),
     ),
 )

@@ -276,9 +276,40 @@ def test_an_auto_scaling_group_is_a_fleet() -> None:
     assert (scaling.min_instances, scaling.desired_instances, scaling.max_instances) == (2, 3, 12)
     assert (scaling.target_cpu_percent, scaling.warmup_s) == (60, 180)
     assert [(u.logical_id, u.why) for u in imported.unmodeled] == [
+        ("WebTargets", "read into the load balancer forwarding to it"),
         ("WebTemplate", "read into the Auto Scaling groups launched from it"),
         (
             "RequestStep",
             "only target tracking on ASGAverageCPUUtilization of a modeled group is modeled",
         ),
     ]
+
+
+def test_a_load_balancer_reads_its_listener_and_target_group() -> None:
+    """The target group's health checks, draining and algorithm are the balancer's; the
+    fleet registered in it gets the edge (HTTP, as the group says); outside traffic enters
+    at the balancer."""
+    model = load_model_text(import_cloudformation(DATA / "web-fleet.yaml").text).model
+    balancer = model.nodes_by_id["web-balancer"].params
+    assert balancer.model_dump(
+        include={  # type: ignore[attr-defined]
+            "idle_timeout_s",
+            "health_check_interval_s",
+            "health_check_timeout_s",
+            "healthy_threshold",
+            "unhealthy_threshold",
+            "deregistration_delay_s",
+            "algorithm",
+        }
+    ) == {
+        "idle_timeout_s": 120,
+        "health_check_interval_s": 10,
+        "health_check_timeout_s": 4,
+        "healthy_threshold": 3,
+        "unhealthy_threshold": 2,
+        "deregistration_delay_s": 30,
+        "algorithm": "least_outstanding_requests",
+    }
+    edges = [(e.source, e.target, e.operations, e.protocol) for e in model.edges]
+    assert ("web-balancer", "web-fleet", ("*",), "http") in edges
+    assert model.flows[0].steps[0].target == "web-balancer"
