@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from archgen.model.base import (
     MAX_INSTANCES,
@@ -33,6 +33,34 @@ from archgen.model.loader import PathKey
 
 if TYPE_CHECKING:
     from archgen.model.importers.context import ImportContext
+
+# vCPUs of common current-generation instance types (EC2 User Guide, instance type specs).
+# Sizes follow AWS's rule large = 2, xlarge = 4, Nxlarge = 4N vCPUs; Graviton "medium" is 1;
+# burstable types are listed one by one (their CPU credits are not modelled).
+_NXL = {"large": 2, "xlarge": 4, **{f"{n}xlarge": 4 * n for n in (2, 4, 8, 12, 16, 24)}}
+_C5 = {"large": 2, "xlarge": 4, **{f"{n}xlarge": 4 * n for n in (2, 4, 9, 12, 18, 24)}}
+_GRAVITON = {"medium": 1, **{k: v for k, v in _NXL.items() if k != "24xlarge"}}
+_T3 = {"nano": 2, "micro": 2, "small": 2, "medium": 2, "large": 2, "xlarge": 4, "2xlarge": 8}
+_T2 = {"nano": 1, "micro": 1, "small": 1, "medium": 2, "large": 2, "xlarge": 4, "2xlarge": 8}
+_NXL32 = {**_NXL, "32xlarge": 128}
+_NXL48 = {**_NXL, "48xlarge": 192}
+_NXL_AMD = {**_NXL32, **_NXL48}
+_FAMILIES: dict[str, dict[str, int]] = {
+    **dict.fromkeys(("c5", "c5d"), _C5),
+    **dict.fromkeys(("m5", "m5a", "m5d", "c5a", "r5", "r5a", "r5d"), _NXL),
+    **dict.fromkeys(("m6i", "c6i", "r6i"), _NXL32),
+    **dict.fromkeys(("m7i", "c7i", "r7i"), _NXL48),
+    **dict.fromkeys(("m6a", "c6a", "r6a", "m7a", "c7a", "r7a"), _NXL_AMD),
+    **dict.fromkeys(("m6g", "c6g", "r6g", "m7g", "c7g", "r7g"), _GRAVITON),
+    **dict.fromkeys(("t3", "t3a", "t4g"), _T3),
+    "t2": _T2,
+}
+
+
+def instance_vcpus(instance_type: str) -> int | None:
+    """vCPUs of ``instance_type`` (``family.size``), or None when the table lacks it."""
+    family, _, size = instance_type.partition(".")
+    return _FAMILIES.get(family, {}).get(size)
 
 
 class AutoScaling(Strict):
@@ -99,7 +127,8 @@ class Ec2Params(KindParams, Zonal):
     instance_type: str = Field(
         "c5.xlarge",
         max_length=64,
-        description="EC2 instance type of the fleet (shown; capacity comes from the workers).",
+        description="EC2 instance type of the fleet: its vCPUs are what CPUUtilization "
+        "divides by (current-generation c/m/r families, Graviton and t2/t3/t4g).",
     )
     zones: tuple[Id, ...] = Field(
         (),
@@ -118,12 +147,31 @@ class Ec2Params(KindParams, Zonal):
     )
     service_time: Duration = Field(
         default_factory=lambda: ms(40, 0.6),
-        description="Time one worker takes to serve a request, calls to others excluded.",
+        description="CPU time one worker takes to serve a request; its calls to others "
+        "hold the worker but burn no CPU.",
     )
     autoscaling: AutoScaling = Field(
         default_factory=AutoScaling,
         description="The Auto Scaling group: instance bounds and target tracking.",
     )
+
+    @field_validator("instance_type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if instance_vcpus(value) is None:
+            raise ValueError(
+                f"unknown instance type {value!r}: its vCPUs drive CPUUtilization; use a "
+                f"family of {', '.join(sorted(_FAMILIES))} with a size such as large, "
+                "xlarge or 4xlarge"
+            )
+        return value
+
+    @property
+    def vcpus(self) -> int:
+        """vCPUs of one instance: CPUUtilization is CPU time over them."""
+        vcpus = instance_vcpus(self.instance_type)
+        assert vcpus is not None  # the validator refused the others
+        return vcpus
 
 
 def _validate(checks: Checks, path: PathKey, node: Node, params: Ec2Params) -> None:
@@ -148,7 +196,11 @@ def _import_group(ctx: ImportContext) -> dict[str, object]:
     template = ctx.properties_of(ctx.prop("LaunchTemplate", "LaunchTemplateId"))
     data = template.get("LaunchTemplateData")
     if isinstance(data, dict) and data.get("InstanceType") is not None:
-        params["instance_type"] = ctx.text(data["InstanceType"])
+        instance_type = ctx.text(data["InstanceType"])
+        if instance_vcpus(instance_type) is not None:
+            params["instance_type"] = instance_type
+        elif (this := ctx.this) is not None:  # the model would refuse it: say so instead
+            this.notes.append(f"instance type {instance_type} has no vCPU count in archgen")
     return params
 
 
@@ -200,8 +252,9 @@ SPEC = kind(
             metric(
                 "CPUUtilization",
                 Unit.percent,
-                "Busy workers over all workers of the in-service instances past their "
-                "warm-up, over the period.",
+                "CPU time (service time; workers waiting on downstream calls burn none) "
+                "over the vCPUs of the in-service instances past their warm-up, over the "
+                "period.",
                 shape=Shape.gauge,
             ),
         ),

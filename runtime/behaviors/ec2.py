@@ -5,7 +5,10 @@ Rules (EC2 Auto Scaling User Guide):
   from ``service_time``, then the instance makes the flow's child calls, holding the worker
   (a thread blocked on I/O). Excess requests wait in the instance's FIFO queue of
   ``queue_capacity``; beyond it the request is rejected with ``503``.
-- CPU utilisation = busy-worker time / worker time of the counted instances over the period.
+- ``CPUUtilization`` is CPU time, not busy workers: the service time is the request's CPU
+  time, its downstream calls are I/O wait that holds a worker but burns no CPU. At any
+  instant an instance burns min(workers in their service time, vCPUs of its
+  ``instance_type``); the metric is that time over vCPU time of the counted instances.
 - Target tracking every ``metric_period_s``: desired = ceil(n × CPU / target) over the n
   instances past warm-up, plus the instances still launching or warming. Scale-out is
   immediate; scale-in only when CPU is clearly below the target (< 90 % of it), after
@@ -24,7 +27,10 @@ Rules (EC2 Auto Scaling User Guide):
   it at the door, like any call.
 - Alarm ``scale`` actions add ``adjustment`` (real instances, scaled) at once.
 - Scale-in drains the newest instances: no new requests, in-flight ones finish.
-Left out: deregistration-delay cut-off (draining waits for in-flight work), lifecycle hooks.
+- The summary's queue figures count requests that arrived after the scenario's warm-up.
+Left out: deregistration-delay cut-off (draining waits for in-flight work), lifecycle hooks,
+CPU contention (more computing workers than vCPUs do not stretch the service time; the
+metric saturates at 100 %), burstable CPU credits.
 """
 
 from __future__ import annotations
@@ -55,6 +61,7 @@ class Instance(Target):
     __slots__ = (
         "area",
         "busy",
+        "computing",
         "counted_at",
         "fleet",
         "max_busy",
@@ -71,17 +78,18 @@ class Instance(Target):
         self.fleet = fleet
         self.zone = zone
         self.state = PENDING
-        self.busy = 0
+        self.busy = 0  # workers held (CPU or waiting on calls)
+        self.computing = 0  # … of which in their service (CPU) time
         self.max_busy = 0
         self.queue: deque[Call] = deque()
-        self.area = 0.0  # busy-worker milliseconds, cumulative
+        self.area = 0.0  # vCPU milliseconds burnt, cumulative
         self.since = 0.0
         self.snapshot = 0.0
         self.counted_at = math.inf
         self.served = 0
 
     def touch(self, now: float) -> None:
-        self.area += self.busy * (now - self.since)
+        self.area += min(self.computing, self.fleet.vcpus) * (now - self.since)
         self.since = now
 
     @property
@@ -113,6 +121,8 @@ class Ec2Fleet(Behavior):
         params = node.params
         scaling = params.autoscaling
         self.workers = params.workers_per_instance
+        self.vcpus = params.vcpus
+        self.warmup_start_ms = ctx.services.scenario.warmup_s * 1000.0
         self.queue_capacity = params.queue_capacity
         self.service = ctx.sampler(params.service_time)
         self.zones: list[str | None] = list(params.zones) or [None]
@@ -137,7 +147,7 @@ class Ec2Fleet(Behavior):
         self.cw_last = 0.0
         self.max_busy = 0
         self.peak = 0
-        self.started = 0  # requests that got a worker
+        self.started = 0  # requests arrived after the scenario's warm-up that got a worker
         self.waited = 0  # … after waiting in the queue
         self.wait_total = 0.0
         for _ in range(self.initial):
@@ -260,28 +270,29 @@ class Ec2Fleet(Behavior):
 
     def _serve(self, instance: Instance, call: Call) -> None:
         now = self.ctx.now
-        instance.area += instance.busy * (now - instance.since)
-        instance.since = now
+        instance.touch(now)
         instance.busy += 1
+        instance.computing += 1
         if instance.busy > instance.max_busy:
             instance.max_busy = instance.busy
             self.max_busy = max(self.max_busy, instance.busy)
         wait = now - call.start
-        self.started += 1
-        if wait > 0:
-            self.waited += 1
-            self.wait_total += wait
+        if call.start >= self.warmup_start_ms:
+            self.started += 1
+            if wait > 0:
+                self.waited += 1
+                self.wait_total += wait
         call.note("wait_ms", round(wait, 3))
         self.ctx.after(self.service(), self._served, call)
 
     def _served(self, call: Call) -> None:
+        instance: Instance = call.route
+        instance.touch(self.ctx.now)
+        instance.computing -= 1  # CPU done; the worker waits on the calls below
         self.ctx.run_children(call, self._release)
 
     def _release(self, call: Call) -> None:
         instance: Instance = call.route
-        now = self.ctx.now
-        instance.area += instance.busy * (now - instance.since)
-        instance.since = now
         instance.busy -= 1
         instance.outstanding -= 1
         instance.served += 1
@@ -311,7 +322,7 @@ class Ec2Fleet(Behavior):
             instance.touch(now)
             before = instance.snapshot if snapshots is None else snapshots.get(instance.id, 0.0)
             used += instance.area - before
-        return 100.0 * used / (self.workers * span_ms * len(counted))
+        return 100.0 * used / (self.vcpus * span_ms * len(counted))
 
     def _evaluate(self, _: Any) -> None:
         now = self.ctx.now
@@ -370,7 +381,7 @@ class Ec2Fleet(Behavior):
             period_ms = now - self.cw_last
             if period_ms > 0:
                 self.ctx.emit(
-                    "CPUUtilization", 100.0 * used / (self.workers * period_ms * len(counted))
+                    "CPUUtilization", 100.0 * used / (self.vcpus * period_ms * len(counted))
                 )
         self.cw_last = now
         for instance in self.instances:
@@ -396,4 +407,5 @@ class Ec2Fleet(Behavior):
             },
             "max_busy_workers": self.max_busy,
             "workers_per_instance": self.workers,
+            "vcpus_per_instance": self.vcpus,
         }

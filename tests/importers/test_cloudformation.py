@@ -313,3 +313,20 @@ def test_a_load_balancer_reads_its_listener_and_target_group() -> None:
     edges = [(e.source, e.target, e.operations, e.protocol) for e in model.edges]
     assert ("web-balancer", "web-fleet", ("*",), "http") in edges
     assert model.flows[0].steps[0].target == "web-balancer"
+
+
+def test_an_instance_type_without_a_vcpu_count_is_noted_not_imported(tmp_path: Path) -> None:
+    """The fleet's vCPUs drive its CPUUtilization: a type archgen cannot size is left at the
+    default and said on the node, so the imported model still loads."""
+    template = tmp_path / "odd.yaml"
+    template.write_text(
+        (DATA / "web-fleet.yaml")
+        .read_text(encoding="utf-8")
+        .replace("Default: m6i.large", "Default: x9.weird")
+        .replace("m6i.large: {", "x9.weird: {"),
+        encoding="utf-8",
+    )
+    text = import_cloudformation(template).text
+    fleet = load_model_text(text).model.nodes_by_id["web-fleet"]
+    assert fleet.params.instance_type == "c5.xlarge"  # type: ignore[attr-defined]
+    assert "  # instance type x9.weird has no vCPU count in archgen\n" in text

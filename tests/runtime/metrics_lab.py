@@ -52,6 +52,7 @@ def lab_model(
     flows: list[dict[str, Any]] = (),  # type: ignore[assignment]
     faults: list[dict[str, Any]] = (),  # type: ignore[assignment]
     duration_s: float = 120,
+    warmup_s: float = 0,
 ) -> Any:
     """A model of ``users`` (a client) plus ``nodes``; the journey ``go`` runs ``steps``."""
     data = {
@@ -70,7 +71,7 @@ def lab_model(
                 "id": "lab",
                 "title": "Lab",
                 "duration_s": duration_s,
-                "warmup_s": 0,
+                "warmup_s": warmup_s,
                 "traffic": {"sessions_per_s": 1e-9, "mix": {"go": 1}},
                 "faults": list(faults),
             }

@@ -473,7 +473,7 @@ def test_cloudfront_requests_error_rates_hit_rate_and_origin_latency() -> None:
 # ---------------------------------------------------------------------------- EC2
 
 
-def test_ec2_cpu_utilization_is_busy_worker_time_over_the_period() -> None:
+def test_ec2_cpu_utilization_is_cpu_time_over_the_vcpus_of_the_period() -> None:
     model = lab_model(
         [
             {
@@ -491,8 +491,8 @@ def test_ec2_cpu_utilization_is_busy_worker_time_over_the_period() -> None:
         [{"from": "users", "to": "fleet", "op": "GET /"}],
     )
     lab = run_lab(model, [1.0, 2.0])
-    # 1.2 s of one worker's time over a 60 s period of one instance of one worker: 2 %.
-    assert lab.points("fleet", "CPUUtilization") == [pytest.approx(2.0), 0.0]
+    # 1.2 s of CPU over a 60 s period of one c5.xlarge (the default: 4 vCPUs): 0.5 %.
+    assert lab.points("fleet", "CPUUtilization") == [pytest.approx(0.5), 0.0]
     assert published("ec2") == {"CPUUtilization"}
 
 
