@@ -37,7 +37,8 @@ def test_importing_the_aws_rules_loads_no_engine() -> None:
     code = (
         "import sys, archgen.runtime.aws.iam, archgen.runtime.aws.arns, "
         "archgen.runtime.aws.operations, archgen.runtime.aws.sqs_queue, "
-        "archgen.runtime.aws.sns_filter, archgen.runtime.aws.kms_envelope\n"
+        "archgen.runtime.aws.sns_filter, archgen.runtime.aws.kms_envelope, "
+        "archgen.runtime.aws.dynamodb_capacity\n"
         "print(sorted(m for m in sys.modules if m.startswith(('archgen.runtime', 'simpy'))))"
     )
     result = subprocess.run(
@@ -48,6 +49,7 @@ def test_importing_the_aws_rules_loads_no_engine() -> None:
             "archgen.runtime",
             "archgen.runtime.aws",
             "archgen.runtime.aws.arns",
+            "archgen.runtime.aws.dynamodb_capacity",
             "archgen.runtime.aws.iam",
             "archgen.runtime.aws.kms_envelope",
             "archgen.runtime.aws.operations",

@@ -1,4 +1,4 @@
-"""DynamoDB: a key-value table; provisioned capacity throttles."""
+"""DynamoDB: a key-value table; provisioned or on-demand capacity throttles."""
 
 from __future__ import annotations
 
@@ -44,19 +44,59 @@ class DynamoDbParams(KindParams, EncryptableAtRest):
 
     billing_mode: BillingMode = Field(
         BillingMode.on_demand,
-        description="On demand (no throttling by capacity) or provisioned units.",
+        description=(
+            "On demand (serves at once up to twice its previous peak) or provisioned units."
+        ),
     )
     read_capacity_units: int = Field(
         1_000,
         gt=0,
         le=MAX_CAPACITY_UNITS,
-        description="Provisioned reads per second; beyond them reads are throttled.",
+        description=(
+            "Provisioned read capacity units per second (one: a strongly consistent read, or "
+            "two eventually consistent ones); beyond them and the burst credit, throttled."
+        ),
     )
     write_capacity_units: int = Field(
         1_000,
         gt=0,
         le=MAX_CAPACITY_UNITS,
-        description="Provisioned writes per second; beyond them writes are throttled.",
+        description=("Provisioned writes per second; beyond them and the burst credit, throttled."),
+    )
+    burst_s: int = Field(
+        300,
+        ge=0,
+        le=300,
+        description=(
+            "Seconds of unused provisioned capacity kept for bursts (AWS keeps up to 300); "
+            "full at the start, as for a table idle before the run; 0 models a table "
+            "already running hot."
+        ),
+    )
+    consistent_reads: bool = Field(
+        False,
+        description=(
+            "Reads ask for strong consistency (ConsistentRead: 1 RCU per read of up to "
+            "4 KB); the SDK default, eventually consistent, costs 0.5 RCU."
+        ),
+    )
+    warm_read_units_per_s: int = Field(
+        12_000,
+        gt=0,
+        le=MAX_CAPACITY_UNITS,
+        description=(
+            "On demand: reads per second the table serves at once (AWS: 12,000 for a new "
+            "table; twice an earlier peak for one that had it)."
+        ),
+    )
+    warm_write_units_per_s: int = Field(
+        4_000,
+        gt=0,
+        le=MAX_CAPACITY_UNITS,
+        description=(
+            "On demand: writes per second the table serves at once (AWS: 4,000 for a new "
+            "table; twice an earlier peak for one that had it)."
+        ),
     )
     read: Duration = Field(
         default_factory=lambda: ms(5, 0.4), description="Latency of a read (GetItem, Query)."
@@ -103,7 +143,7 @@ SPEC = kind(
     title="DynamoDB table",
     category="database",
     order=110,
-    summary="Key-value table; provisioned capacity throttles.",
+    summary="Key-value table; capacity (provisioned or on demand) throttles.",
     icon=("diagrams.aws.database", "Dynamodb"),
     arn=Arn("dynamodb", "table/{id}"),
     iam_service="dynamodb",
@@ -117,21 +157,23 @@ SPEC = kind(
             metric(
                 "ThrottledRequests",
                 Unit.count,
-                "Requests the table refused over its provisioned capacity (or a throttling "
-                "fault); each SDK retry is a new request.",
+                "Requests the table refused over its capacity (provisioned plus burst, or an "
+                "on-demand table's ceiling) or by a throttling fault; each SDK retry is a new "
+                "request.",
             ),
             metric("ReadThrottleEvents", Unit.count, "Throttled read requests."),
             metric("WriteThrottleEvents", Unit.count, "Throttled write requests."),
             metric(
                 "ConsumedReadCapacityUnits",
                 Unit.count,
-                "Read capacity units used by successful reads (one per read: items up to "
-                "4 KB, strongly consistent).",
+                "Read capacity units used by successful reads of up to 4 KB: 0.5 eventually "
+                "consistent, 1 strongly consistent, 2 transactional.",
             ),
             metric(
                 "ConsumedWriteCapacityUnits",
                 Unit.count,
-                "Write capacity units used by successful writes (one per write: up to 1 KB).",
+                "Write capacity units used by successful writes of up to 1 KB: 1, or 2 "
+                "transactional.",
             ),
             metric(
                 "SuccessfulRequestLatency",

@@ -2,16 +2,24 @@
 
 Rules (DynamoDB Developer Guide; AWS SDK retry behavior):
 - Reads (Get/Query/Scan/BatchGet) take ``read``, writes take ``write``.
-- On-demand tables scale and never throttle (unless a throttling fault says so).
-- Provisioned tables accept ``read_capacity_units`` reads and ``write_capacity_units``
-  writes per second (scaled); a request over the budget of its second is throttled, and
-  the SDK retries it after an exponential backoff with full jitter (``retry_base_ms`` ×
-  2^attempt) up to ``max_retries`` times before ``ThrottlingException`` reaches the caller.
+- A request costs capacity units (:func:`~archgen.runtime.aws.dynamodb_capacity.request_cost`):
+  a read 0.5 RCU (eventually consistent, the SDK default) or 1 (``consistent_reads``), a
+  write 1 WCU, a transactional request (``Transact…``) 2.
+- Provisioned tables refill ``read_capacity_units`` and ``write_capacity_units`` per second
+  (scaled) into token buckets that keep ``burst_s`` seconds of unused capacity (AWS: 300),
+  full at the start. On-demand tables serve per second up to the larger of their warm
+  throughput (``warm_read/write_units_per_s``, scaled; AWS's new table: 12,000 / 4,000)
+  and twice their previous peak, a second's use becoming the previous peak 30 minutes
+  later. A request over capacity is throttled, and the SDK retries it after an exponential
+  backoff with full jitter (``retry_base_ms`` × 2^attempt) up to ``max_retries`` times
+  before ``ThrottlingException`` reaches the caller.
 - Metrics (``AWS/DynamoDB``): each throttled attempt is a ``ThrottledRequests`` (and a
   ``Read``/``WriteThrottleEvents``); each served request consumes one capacity unit
   (``ConsumedRead``/``WriteCapacityUnits``) and publishes its ``SuccessfulRequestLatency``;
   a 5xx at the table (an outage) is a ``SystemErrors``.
-Left out: burst capacity, adaptive capacity, item sizes (one unit per request).
+Left out: partitions and adaptive capacity, item sizes (one 4 KB / 1 KB unit per request),
+the "linear combination" of an on-demand table's read and write warm throughput (each is
+its own ceiling).
 """
 
 from __future__ import annotations
@@ -19,6 +27,12 @@ from __future__ import annotations
 from typing import Any
 
 from archgen.model.kinds import BillingMode, DynamoDbParams
+from archgen.runtime.aws.dynamodb_capacity import (
+    HALF_UNITS,
+    OnDemandCapacity,
+    ProvisionedCapacity,
+    request_cost,
+)
 from archgen.runtime.aws.operations import is_client_error, is_read
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
 from archgen.runtime.store import record_write
@@ -35,44 +49,34 @@ class DynamoDb(Behavior):
         params = node.params
         self.read = ctx.sampler(params.read)
         self.write = ctx.sampler(params.write)
-        self.provisioned = params.billing_mode is BillingMode.provisioned
-        self.rcu = ctx.scaled(params.read_capacity_units)
-        self.wcu = ctx.scaled(params.write_capacity_units)
+        self.reads: ProvisionedCapacity | OnDemandCapacity
+        self.writes: ProvisionedCapacity | OnDemandCapacity
+        if params.billing_mode is BillingMode.provisioned:
+            burst = params.burst_s
+            self.reads = ProvisionedCapacity(ctx.scaled(params.read_capacity_units), burst)
+            self.writes = ProvisionedCapacity(ctx.scaled(params.write_capacity_units), burst)
+        else:
+            self.reads = OnDemandCapacity(ctx.scaled(params.warm_read_units_per_s))
+            self.writes = OnDemandCapacity(ctx.scaled(params.warm_write_units_per_s))
+        self.consistent = params.consistent_reads
         self.max_retries = params.max_retries
         self.retry_base = params.retry_base_ms
-        self.second = -1
-        self.used_reads = 0
-        self.used_writes = 0
         self.throttled_attempts = 0
         self.throttled_requests = 0
 
     def handle(self, call: Call) -> None:
         self._attempt(call)
 
-    def _throttled(self, reading: bool) -> bool:
+    def _throttled(self, reading: bool, cost: int) -> bool:
         rate = self.ctx.faults.throttle_rate
         if rate > 0 and self.ctx.rng.random() < rate:
             return True
-        if not self.provisioned:
-            return False
-        second = int(self.ctx.now // 1000)
-        if second != self.second:
-            self.second = second
-            self.used_reads = 0
-            self.used_writes = 0
-        if reading:
-            if self.used_reads >= self.rcu:
-                return True
-            self.used_reads += 1
-        else:
-            if self.used_writes >= self.wcu:
-                return True
-            self.used_writes += 1
-        return False
+        capacity = self.reads if reading else self.writes
+        return not capacity.take(self.ctx.now, cost)
 
     def _attempt(self, call: Call) -> None:
-        reading = is_read(call.op)
-        if self._throttled(reading):
+        reading = is_read(call.op) or call.op.startswith("TransactGet")
+        if self._throttled(reading, request_cost(call.op, reading, consistent=self.consistent)):
             self.throttled_attempts += 1
             self.ctx.emit("ThrottledRequests", 1)
             self.ctx.emit("ReadThrottleEvents" if reading else "WriteThrottleEvents", 1)
@@ -90,11 +94,12 @@ class DynamoDb(Behavior):
 
     def _answer(self, served: tuple[Call, float]) -> None:
         call, latency = served
-        reading = is_read(call.op)
+        reading = is_read(call.op) or call.op.startswith("TransactGet")
         if not reading:
             record_write(self.ctx, call)  # data at rest, for the encryption check
         emit = self.ctx.emit
-        emit("ConsumedReadCapacityUnits" if reading else "ConsumedWriteCapacityUnits", 1)
+        units = request_cost(call.op, reading, consistent=self.consistent) / HALF_UNITS
+        emit("ConsumedReadCapacityUnits" if reading else "ConsumedWriteCapacityUnits", units)
         emit("SuccessfulRequestLatency", latency)
         self.ctx.run_children(call, self.ctx.finish)
 

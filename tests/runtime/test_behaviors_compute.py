@@ -179,7 +179,15 @@ def test_s3_outage_window_and_missing_keys(mini_runs: Any, mini: LoadedModel) ->
 def test_provisioned_table_throttles_and_the_sdk_retries() -> None:
     data = mini_data()
     table = next(n for n in data["nodes"] if n["id"] == "table")
-    table["params"].update({"read_capacity_units": 3, "max_retries": 2, "retry_base_ms": 50})
+    table["params"].update(
+        {
+            "read_capacity_units": 3,
+            "burst_s": 0,
+            "consistent_reads": True,
+            "max_retries": 2,
+            "retry_base_ms": 50,
+        }
+    )
     data["scenarios"][0]["traffic"]["sessions_per_s"] = 20
     result = run_scenario(model_from(data).model, "base", duration_s=60, keep_spans=True)
     spans = [s for s in result.spans if s["node"] == "table"]

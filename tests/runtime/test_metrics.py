@@ -44,6 +44,7 @@ def test_lambda_throttles_are_its_own_not_those_of_the_table_it_calls() -> None:
                 "params": {
                     "billing_mode": "provisioned",
                     "write_capacity_units": 1,
+                    "burst_s": 0,
                     "max_retries": 0,
                     "write": const(5),
                 },
