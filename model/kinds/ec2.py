@@ -127,6 +127,7 @@ class Ec2Params(KindParams, Zonal):
     instance_type: str = Field(
         "c5.xlarge",
         max_length=64,
+        pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$",
         description="EC2 instance type of the fleet: its vCPUs are what CPUUtilization "
         "divides by (current-generation c/m/r families, Graviton and t2/t3/t4g).",
     )
