@@ -48,8 +48,8 @@ def cli() -> None:
     """Architecture as code: one model of a cloud system, rendered, simulated, checked and
     published.
 
-    Without MODEL, every command uses the embedded reference model, "how Amazon shopping
-    works on AWS".
+    Without MODEL, every command uses the embedded reference model: a large online retailer
+    on AWS (`archgen init` writes it out to start from).
     """
 
 
