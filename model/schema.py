@@ -250,9 +250,10 @@ class Step(Strict):
         None,
         description="What the call is keyed by: an entity of the journey (e.g. 'city'), or "
         "'session', 'trace' or 'item'. It names the S3 object and the data record the call "
-        "writes or reads and the SQS FIFO message group of a message it sends. Without it: "
-        "S3 objects are the scenario's items (Zipf-popular), records are per trace, and "
-        "FIFO groups are per session.",
+        "writes or reads and the SQS message group of a message it sends (an SNS delivery "
+        "takes its publish's). Without it: S3 objects are the scenario's items "
+        "(Zipf-popular), records are per trace, FIFO groups are per session, and a standard "
+        "queue's messages have no group.",
     )
     note: Text = Field("", description="A remark shown under the flow's steps.")
 
@@ -501,13 +502,20 @@ class InvariantRule(StrEnum):
     exactly_once = "exactly_once"
     encrypted_at_rest = "encrypted_at_rest"
     no_access_denied = "no_access_denied"
+    ordered_per_group = "ordered_per_group"
 
 
 class Invariant(Strict):
     """A property every run must keep, about the ``targets`` nodes."""
 
     id: Id
-    rule: InvariantRule = Field(description="Which property.")
+    rule: InvariantRule = Field(
+        description="Which property: no_lost_messages (target queues), exactly_once (target "
+        "consumers), encrypted_at_rest (target stores), no_access_denied, or "
+        "ordered_per_group: the consumers of a target queue process the messages of each "
+        "message group (a sending step's ``key``) in the sequence they were sent, none "
+        "before an earlier one of its group was processed or moved to the dead-letter queue."
+    )
     targets: tuple[Id, ...] = Field((), description="Nodes the invariant is about.")
     description: Text = Field("", description="Why the property matters here.")
 

@@ -38,6 +38,12 @@ MAX_WAIT_TIME_S = 20
 DEDUPLICATION_WINDOW_S = 300.0
 
 
+def send_order(message_id: str) -> int:
+    """Where a message stands in the sequence of sends to the queue that first took it: ids are
+    ``{queue}-{seq:08d}``, numbered as sent (a message moved to a DLQ keeps its id)."""
+    return int(message_id.rsplit("-", 1)[1])
+
+
 class SqsError(Exception):
     """An SQS API error; ``code`` is AWS's error name."""
 

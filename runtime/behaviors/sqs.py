@@ -3,8 +3,10 @@
 Operations (the op names of the model's edges):
 - any sending op (``SendMessage``, an SNS ``Deliver``…) enqueues one message; the sending
   call is kept as the message's origin, so its consumer continues the same trace. FIFO
-  queues group by the sending step's ``key`` (default: the session) and deduplicate by
-  trace + span (each send is one message).
+  queues group by the sending step's ``key`` (for an SNS delivery, the publish step's;
+  default: the session) and deduplicate by trace + span (each send is one message). A
+  standard queue ignores groups, but a send whose step declares a ``key`` notes it as the
+  span's ``group``, so the ``ordered_per_group`` invariant can judge the sequence kept.
 - ``ReceiveMessage`` with a :class:`ReceiveRequest` payload (a consumer's poll) receives up
   to 10 messages; when none is visible it long-polls: the call waits until a message
   arrives or becomes visible again, or until the wait time ends (then answers empty).
@@ -13,7 +15,8 @@ Operations (the op names of the model's edges):
 - ``DeleteMessage`` with a :class:`DeleteRequest` deletes by receipt handle; without one it
   is the flow step acknowledging the message (the event source mapping deletes).
 - ``Redrive`` accepts a message moved here by a source queue's redrive policy; the source
-  sends it through its declared edge to the dead-letter queue.
+  sends it through its declared edge to the dead-letter queue; its span notes the moved
+  message's ``message_id``.
 Metrics (``AWS/SQS``): ``NumberOfMessagesSent`` per message added by a send (not a FIFO
 duplicate, not a redrive), ``NumberOfMessagesReceived`` per message a consumer's receive
 returned, ``NumberOfEmptyReceives`` per receive that returned none,
@@ -28,7 +31,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from archgen.model.kind import Capability
 from archgen.model.kinds import SqsParams
+from archgen.model.registry import has
 from archgen.runtime.aws.sqs_queue import Message, Received, SqsError, SqsQueue
 from archgen.runtime.behavior import Behavior, Books, Call, NodeContext, QueueBooks, register
 
@@ -135,6 +140,7 @@ class Sqs(Behavior):
                     self._note_delivery(call)
             elif op == "Redrive" and isinstance(payload, tuple):
                 message, origin = payload
+                call.note("message_id", message.message_id)
                 self.origins[message.message_id] = origin
                 self.queue.accept_from_source(message)
             elif op.startswith(CONTROL_OPS):
@@ -152,7 +158,8 @@ class Sqs(Behavior):
         trace = call.trace
         attributes = call.payload if isinstance(call.payload, dict) else {}
         fifo = self.queue.fifo
-        group = (call.key() or f"session-{trace.session.id}") if fifo else None
+        key = self._group_key(call)
+        group = (key or f"session-{trace.session.id}") if fifo else key
         result = self.queue.send(
             f"t{trace.id}/s{call.span}",
             attributes,
@@ -162,13 +169,26 @@ class Sqs(Behavior):
         call.note("message_id", result.message_id)
         if group is not None:
             call.note("group", group)
-            self.groups.add(group)
+            if fifo:
+                self.groups.add(group)
         if result.duplicate:
             call.note("duplicate", True)
         else:
             self.origins[result.message_id] = call
             self.placed.append(result.message_id)
             self.ctx.emit("NumberOfMessagesSent", 1)
+
+    def _group_key(self, call: Call) -> str | None:
+        """The message group the model declares for a send: the sending step's ``key``,
+        else, for a delivery of an SNS topic, the key of its publish (a FIFO topic passes
+        the publish's group on to its queues)."""
+        key = call.key()
+        parent = call.parent
+        if key is None and parent is not None and parent.node == call.source:
+            source = self.ctx.model.nodes_by_id.get(call.source)
+            if source is not None and has(source.kind, Capability.async_fanout):
+                key = parent.key()
+        return key
 
     def _note_delivery(self, call: Call) -> None:
         """A flow step about the message that started this trace's consumer work."""

@@ -9,6 +9,12 @@
 - ``exactly-once``: no message consumed by a target consumer has the same effect (a
   successful call of the consumer other than on its own queue, e.g. a write) twice.
   From the spans: each consumer invocation carries the message id.
+- ``ordered-per-group``: within each message group (the group a send's span notes: the
+  sending step's ``key``, a FIFO queue's default), no message of a target queue is
+  processed (its consumer's invocation for it succeeds) before every message of its group
+  sent earlier was processed or moved to the dead-letter queue (its ``Redrive`` span). A
+  message overtaken by a later one, or never processed while a later one was, counts as an
+  out-of-sequence delivery of the later one. Messages sent without a group are not judged.
 - ``encrypted-at-rest``: no plaintext sensitive value in the target stores, as the run's
   scan of the stored bytes found them (``data-at-rest.json``): a record labelled encrypted
   whose bytes still hold the value counts as plaintext.
@@ -21,6 +27,7 @@ every run.)
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
@@ -28,6 +35,7 @@ from typing import Any
 from archgen.model import LoadedModel
 from archgen.model.schema import Invariant, InvariantRule
 from archgen.runtime.artefacts import Measure, NodeSummary
+from archgen.runtime.aws.sqs_queue import send_order
 from archgen.runtime.check.report import FindingSink
 from archgen.runtime.check.spans import RunFolder, Span
 
@@ -78,6 +86,8 @@ class InvariantCheck:
                 facts += self.exactly_once(index, invariant)
             elif invariant.rule is InvariantRule.encrypted_at_rest:
                 facts += self.encrypted_at_rest(index, invariant)
+            elif invariant.rule is InvariantRule.ordered_per_group:
+                facts += self.ordered_per_group(index, invariant)
         return facts
 
     # -- helpers
@@ -277,6 +287,95 @@ class InvariantCheck:
                     f"the runtime counted {_plural(applied_twice, 'message')} that "
                     f"'{consumer}' processed to success more than once",
                     {"applied_twice": applied_twice},
+                )
+        return facts
+
+    # -- sequence within message groups
+
+    def ordered_per_group(self, index: int, invariant: Invariant) -> list[tuple[str, str]]:
+        rule = "ordered-per-group"
+        queues = self.targets(invariant, sorted(set(self.queue_of.values())))
+        wanted = set(queues)
+        groups: dict[str, dict[str, str]] = defaultdict(dict)  # queue -> message -> group
+        ungrouped: dict[str, int] = defaultdict(int)
+        done: dict[tuple[str, str], float] = {}  # (queue, message) -> processed or moved
+        for span in self.spans.values():
+            message = span.attrs.get("message_id")
+            if message is None or span.status != "ok":
+                continue
+            if span.node in wanted and not span.op.startswith(NOT_SENDS):
+                if span.attrs.get("duplicate"):
+                    continue
+                group = span.attrs.get("group")
+                if group is None:
+                    ungrouped[span.node] += 1
+                else:
+                    groups[span.node][str(message)] = str(group)
+                continue
+            if self._work(span):
+                key = (span.source, str(message))
+                done[key] = min(done.get(key, span.end_ms), span.end_ms)
+            elif span.op == "Redrive" and span.source in wanted:
+                key = (span.source, str(message))
+                done[key] = min(done.get(key, span.start_ms), span.start_ms)
+        facts = []
+        for queue in queues:
+            by_group: dict[str, list[str]] = defaultdict(list)
+            for message, group in groups[queue].items():
+                by_group[group].append(message)
+            late: list[tuple[str, str, str]] = []  # (message, group, the one it overtook)
+            for group, messages in sorted(by_group.items()):
+                messages.sort(key=send_order)
+                latest, latest_id = -1.0, ""
+                for message in messages:
+                    at = done.get((queue, message))
+                    if at is not None and latest > at:
+                        late.append((message, group, latest_id))
+                    if at is None or at > latest:
+                        latest, latest_id = math.inf if at is None else at, message
+            sent = len(groups[queue])
+            counts = {
+                "messages": sent,
+                "groups": len(by_group),
+                "out_of_order": len(late),
+                "groups_out_of_order": len({group for _, group, _ in late}),
+            }
+            self.sink.measure(f"sequence {queue}", counts)
+            facts.append(
+                (
+                    f"sequence {queue}",
+                    f"{_plural(sent, 'message')} in {_plural(len(by_group), 'group')}, "
+                    f"{len(late)} processed out of sequence",
+                )
+            )
+            if not sent:
+                if ungrouped[queue]:
+                    self.fail(
+                        rule,
+                        index,
+                        invariant,
+                        queue,
+                        f"cannot be judged: none of the {_plural(ungrouped[queue], 'message')} "
+                        f"sent to '{queue}' has a message group (declare a `key` on the step "
+                        "that sends them)",
+                        {"ungrouped": ungrouped[queue]},
+                    )
+                continue
+            if late:
+                message, group, overtaken = min(late, key=lambda entry: send_order(entry[0]))
+                when = done.get((queue, overtaken))
+                how = "was never processed" if when is None else "was processed later"
+                self.fail(
+                    rule,
+                    index,
+                    invariant,
+                    queue,
+                    f"{len(late)} of {_plural(sent, 'message')} sent to '{queue}' "
+                    f"{'were' if len(late) != 1 else 'was'} processed out of sequence within "
+                    f"their group ({counts['groups_out_of_order']} of "
+                    f"{_plural(len(by_group), 'group')}), e.g. '{message}' of group "
+                    f"'{group}' before '{overtaken}', sent earlier, which {how}",
+                    counts,
                 )
         return facts
 

@@ -191,6 +191,15 @@ DYNAMIC_RULES: dict[str, Rule] = {
             dynamic=True,
         ),
         Rule(
+            "ordered-per-group",
+            E,
+            "Each group's messages are processed in sequence",
+            "Invariant ordered_per_group: no message of a target queue is processed before "
+            "an earlier message of its message group (the sending step's key) was processed "
+            "or moved to the dead-letter queue: no delivery out of sequence.",
+            dynamic=True,
+        ),
+        Rule(
             "encrypted-at-rest",
             E,
             "No plaintext sensitive values at rest",
