@@ -11,6 +11,7 @@ import click
 
 from archgen import __version__
 from archgen.errors import ArchgenGroup
+from archgen.runtime.export import FORMATS as EXPORT_FORMATS
 
 MODEL_ARGUMENT = click.argument(
     "model_path",
@@ -351,6 +352,16 @@ def site_serve(model_path: Path | None, dev_addr: str, cache_dir: Path) -> None:
     is_flag=True,
     help="Send one user through --journey and print what happened, hop by hop.",
 )
+@click.option(
+    "--export",
+    "exports",
+    type=click.Choice(EXPORT_FORMATS),
+    multiple=True,
+    help="Also write the run in a format other tools open, into the run folder; "
+    "repeatable. otlp: traces.otlp.jsonl and metrics.otlp.jsonl (OTLP/JSON, for the "
+    "OpenTelemetry Collector), perfetto: trace.perfetto.json (Perfetto UI), openmetrics: "
+    "metrics.openmetrics.txt (timestamped, for promtool).",
+)
 def run(
     model_path: Path | None,
     scenario: str | None,
@@ -362,6 +373,7 @@ def run(
     as_json: bool,
     journey: str | None,
     explain: bool,
+    exports: tuple[str, ...],
 ) -> None:
     """Simulate MODEL under a scenario: spans, metrics per period and a summary."""
     from archgen.commands.run import run_command
@@ -377,6 +389,7 @@ def run(
         as_json=as_json,
         journey=journey,
         explain=explain,
+        exports=exports,
     )
 
 

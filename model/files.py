@@ -29,15 +29,19 @@ def _umask() -> int:
     return umask
 
 
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+def write_atomic(path: Path, data: bytes | str | Iterable[bytes | str]) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
+
+    ``data`` may be an iterable of chunks, written as they come: a large export is streamed
+    rather than held whole in memory."""
+    chunks: Iterable[bytes | str] = (data,) if isinstance(data, bytes | str) else data
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = _fresh_name(path.parent, f".{path.name}.")
     try:
         handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
+            for chunk in chunks:
+                stream.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
         # Created 0600 (unreadable to others while partial); outputs are for sharing, so
         # honour the umask once complete.
         os.chmod(temporary, 0o666 & ~_umask())

@@ -29,6 +29,7 @@ from archgen.runtime.artefacts import (
     TimelinePoint,
 )
 from archgen.runtime.behavior import Behavior
+from archgen.runtime.export import EXPORT_FILES
 from archgen.runtime.store import at_rest_report
 from archgen.runtime.system import Authorizer, Simulation
 from archgen.runtime.trace import SpanSink
@@ -145,7 +146,11 @@ def start(sim: Simulation, traffic: Traffic, duration_s: float) -> None:
     traffic.start()
 
 
-RUN_FILES = frozenset({"spans.jsonl", "metrics.jsonl", "summary.json", "data-at-rest.json"})
+RUN_FILES = frozenset(
+    {"spans.jsonl", "metrics.jsonl", "summary.json", "data-at-rest.json"}
+    | {name for names in EXPORT_FILES.values() for name in names}
+)
+"""What a run folder may hold: the run's files and those of its exports."""
 
 
 def simulate(

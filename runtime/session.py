@@ -39,6 +39,7 @@ from archgen.runtime.run import (
     RunResult,
     UnknownJourneyError,
     UnknownScenarioError,
+    metric_period,
     simulate,
 )
 
@@ -176,9 +177,11 @@ def run_scenario(
     progress: Callable[[float], None] | None = None,
     registry: dict[str, type[Behavior]] | None = None,
     max_events: int | None = None,
+    exports: Sequence[str] = (),
 ) -> RunResult:
     """Resolve, price and run ``scenario_id``; write ``spans.jsonl``, ``metrics.jsonl``,
-    ``summary.json`` and ``data-at-rest.json`` to ``out`` (nothing on disk when None).
+    ``summary.json`` and ``data-at-rest.json`` to ``out`` (nothing on disk when None), and
+    the files of each of ``exports`` (:mod:`archgen.runtime.export`) beside them.
 
     ``out`` is replaced as one unit: an interrupted run leaves the previous one whole, and
     the summary records the sha256 of its spans (``check --run`` compares them)."""
@@ -194,7 +197,17 @@ def run_scenario(
         duration_s=settings.duration_s,
         max_events=max_events,
     )
-    return _run(model, settings, out, keep_spans=keep_spans, progress=progress, registry=registry)
+    if exports and out is None:
+        raise InputError("exports are written into the run folder: give one")
+    return _run(
+        model,
+        settings,
+        out,
+        keep_spans=keep_spans,
+        progress=progress,
+        registry=registry,
+        exports=exports,
+    )
 
 
 def _run(
@@ -205,8 +218,10 @@ def _run(
     keep_spans: bool = False,
     progress: Callable[[float], None] | None = None,
     registry: dict[str, type[Behavior]] | None = None,
+    exports: Sequence[str] = (),
 ) -> RunResult:
-    """Run a resolved and priced scenario, its folder written atomically."""
+    """Run a resolved and priced scenario, its folder (exports included) written
+    atomically."""
 
     def go(folder: Path | None) -> RunResult:
         return simulate(
@@ -230,6 +245,17 @@ def _run(
         hint="move them away or choose another folder",
     ) as staging:
         result = go(staging)
+        if exports:
+            from archgen.runtime.export import export_run
+
+            export_run(
+                staging,
+                exports,
+                model,
+                scenario=settings.scenario.id,
+                seed=settings.seed,
+                period_s=metric_period(model),
+            )
     result.out = out
     return result
 

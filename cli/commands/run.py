@@ -32,11 +32,14 @@ def run_command(
     journey: str | None,
     explain: bool,
     max_events: int | None = None,
+    exports: tuple[str, ...] = (),
 ) -> None:
     from archgen.runtime import session
 
     if journey is not None and not explain:
         raise UsageError("--journey and --explain go together: --journey ID --explain")
+    if exports and explain:
+        raise UsageError("--export writes a run folder; --explain prints one user: choose one")
     loaded = load_model(model_path)
     model = loaded.model
     chosen = session.resolve_scenario(model, scenario, loaded.source)
@@ -55,6 +58,7 @@ def run_command(
             out=out,
             max_events=max_events,
             progress=progress,
+            exports=exports,
         )
 
     result = _with_progress(chosen.id, run) if sys.stderr.isatty() and not as_json else run()
@@ -63,7 +67,7 @@ def run_command(
         return
     from archgen.runtime.artefacts import RunSummary
 
-    _print_table(RunSummary.model_validate(result.summary), out)
+    _print_table(RunSummary.model_validate(result.summary), out, exports)
 
 
 def _with_progress(
@@ -85,7 +89,7 @@ def _with_progress(
         return run(lambda done: progress.update(task, completed=done))
 
 
-def _print_table(summary: RunSummary, out: Path) -> None:
+def _print_table(summary: RunSummary, out: Path, exports: tuple[str, ...] = ()) -> None:
     from rich.table import Table
 
     from archgen.output import print_rich
@@ -138,7 +142,11 @@ def _print_table(summary: RunSummary, out: Path) -> None:
     for node, cache in summary.cache.items():
         if cache.hit_ratio is not None:
             lines.append(f"{node}: cache hit ratio {100 * cache.hit_ratio:.1f} %")
-    lines.append(f"written to {out}/ (spans.jsonl, metrics.jsonl, summary.json)")
+    from archgen.runtime.export import EXPORT_FILES
+
+    files = ["spans.jsonl", "metrics.jsonl", "summary.json"]
+    files += [name for key, names in EXPORT_FILES.items() if key in exports for name in names]
+    lines.append(f"written to {out}/ ({', '.join(files)})")
     print_rich(table, *lines)
 
 

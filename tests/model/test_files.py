@@ -77,3 +77,20 @@ def test_someone_elses_file_of_the_same_name_is_left_alone(
     with pytest.raises(FileExistsError):
         write_atomic(tmp_path / "out.txt", "mine")
     assert theirs.read_text(encoding="utf-8") == "theirs"
+
+
+def test_chunks_are_streamed_and_a_failing_source_leaves_the_old_file(tmp_path: Path) -> None:
+    """An export streams its chunks into the temporary file; if producing them fails, the
+    old file stays whole and no temporary is left behind."""
+    path = tmp_path / "export.txt"
+    write_atomic(path, iter(["a\n", b"b\n", "c\n"]))
+    assert path.read_bytes() == b"a\nb\nc\n"
+
+    def failing() -> Any:
+        yield "half"
+        raise RuntimeError("source failed")
+
+    with pytest.raises(RuntimeError, match="source failed"):
+        write_atomic(path, failing())
+    assert path.read_bytes() == b"a\nb\nc\n"
+    assert os.listdir(tmp_path) == ["export.txt"]
