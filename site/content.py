@@ -48,14 +48,16 @@ def build_content(
         assets[diagrams[view_id]] = svg
     sequences = {flow.id: sequence_from_view(views[f"flow-{flow.id}"]) for flow in model.flows}
     results = {}
+    charts: dict[str, bytes] = {}
     if simulate:
         results = scenario_results(loaded, [s.id for s in model.scenarios], cache)
         for (scenario_id, name), drawn in draw_charts(results).items():
-            assets[paths.chart(f"{scenario_id}--{name}")] = drawn.encode()
+            charts[paths.chart(f"{scenario_id}--{name}")] = drawn.encode()
         for scenario in model.scenarios:
             result = results[scenario.id]
             for flow in result.flows:
-                assets[paths.chart(f"{scenario.id}--flow-{flow.flow}")] = flow.chart.encode()
+                charts[paths.chart(f"{scenario.id}--flow-{flow.flow}")] = flow.chart.encode()
+    assets.update(charts)
     icons = kind_icons(paths)
     assets.update(icons)
     for name, schema in artefact_schemas().items():
@@ -72,7 +74,7 @@ def build_content(
         else "Scenarios are not simulated in this build (the plugin's simulate is false).",
     )
     pages = generate_pages(loaded, paths, inputs)
-    viewer = Viewer(paths, svgs, cards(model, results))
+    viewer = Viewer(paths, svgs, cards(model, results), charts)
     return SiteContent(pages, assets, cache.hits, cache.misses, viewer)
 
 

@@ -11,7 +11,12 @@ is made, which therefore holds no diagram text) by the SVG inline, in which
 - icons (``data:`` URIs of some kB each) move to one hidden ``<defs>`` per page, drawn with
   ``<use>``: a page of ten diagrams carries each icon once;
 - texts and shapes are classed by lightness (``archgen-ink``, ``archgen-tint``…) for the
-  dark scheme's stylesheet, whatever colours the renderer chose.
+  dark scheme's stylesheet, whatever colours the renderer chose;
+- the nodes at either end of an edge of story step N get that edge's ``story-N`` class
+  too, so the viewer can highlight one step: its calls and the nodes they join.
+
+Charts (``charts/*.svg``) are inlined as well, in a plain ``figure.archgen-chart``: their
+axis text and grid take the page's colours, so they follow the dark scheme.
 
 ``assets/archgen-viewer.js`` adds zoom, pan, fit, full screen and the downloads.
 """
@@ -162,6 +167,7 @@ def prepare(
     """Links, hover data, unique ids, shared icons and lightness classes for one SVG."""
     root = ET.fromstring(svg)  # noqa: S314 - Graphviz output of our own DOT, no entities
     _plain_names(root)
+    _story_nodes(root)
     _drop_titles(root)
     prefix = "archgen-" + hashlib.sha256(view_id.encode()).hexdigest()[:8] + "-"
     links: list[tuple[ET.Element, str]] = []
@@ -217,6 +223,31 @@ def _plain_names(root: ET.Element) -> None:
     for element in root.iter():
         if isinstance(element.tag, str):
             element.tag = element.tag.removeprefix(f"{{{SVG}}}")
+
+
+_STORY = re.compile(r"story-\d+")
+
+
+def _story_nodes(root: ET.Element) -> None:
+    """Each node takes the ``story-N`` classes of the edges that join it (the edge's
+    ``<title>``, ``a->b``, names both ends; ids cannot contain ``>``)."""
+    nodes = {
+        g.get("id", "").removeprefix(NODE_PREFIX): g
+        for g in root.iter(_tag("g"))
+        if "node" in g.get("class", "").split() and g.get("id", "").startswith(NODE_PREFIX)
+    }
+    for group in root.iter(_tag("g")):
+        classes = group.get("class", "").split()
+        steps = [name for name in classes if _STORY.fullmatch(name)]
+        title = group.find(_tag("title"))
+        if "edge" not in classes or not steps or title is None or not title.text:
+            continue
+        for end in title.text.split("->"):
+            node = nodes.get(end.strip())
+            if node is None:
+                continue
+            have = node.get("class", "").split()
+            node.set("class", " ".join([*have, *(s for s in steps if s not in have)]))
 
 
 def _drop_titles(root: ET.Element) -> None:
@@ -343,10 +374,13 @@ class Viewer:
         paths: Paths,
         svgs: Mapping[str, bytes],
         cards_by_key: Mapping[tuple[str, str], Card],
+        charts: Mapping[str, bytes] | None = None,
     ) -> None:
         self.paths = paths
         self.svgs = svgs
         self.cards = cards_by_key
+        self.charts = dict(charts or {})
+        """Docs path → chart SVG (archgen.site.charts): inlined to follow the theme."""
         self.by_path = {paths.diagram(view_id): view_id for view_id in svgs}
         self._prepared: dict[str, Diagram] = {}
 
@@ -362,11 +396,13 @@ class Viewer:
 
         def replace(match: re.Match[str]) -> str:
             source = urljoin("/" + page_url, unescape(match["src"])).lstrip("/")
+            if match["open"] is None or match["close"] is None:
+                return match.group(0)  # an image inside a sentence or table stays one
+            if source in self.charts:
+                return chart_figure(unescape(match["alt"]), self.charts[source])
             view_id = self.by_path.get(source)
             if view_id is None:
                 return match.group(0)
-            if match["open"] is None or match["close"] is None:
-                return match.group(0)  # an image inside a sentence or table stays one
             diagram = self.diagram(view_id)
             icons.update(diagram.icons)
             return figure(
@@ -389,6 +425,30 @@ def figure(view_id: str, alt: str, svg_url: str, svg: str) -> str:
         ).format(view_id, svg_url, alt)
         + Markup(svg)  # noqa: S704 - serialized by ElementTree: every text escaped
         + Markup("</div></figure>")
+    )
+
+
+CHART_INK = "#7f7f7f"
+"""archgen.site.charts.INK: the axis text and lines the page's colours replace."""
+
+
+def chart_figure(alt: str, svg: bytes) -> str:
+    """A chart inline: as wide as the page at most, its ink classed for archgen.css (the
+    series' colours read on both schemes and stay)."""
+    root = ET.fromstring(svg)  # noqa: S314 - written by archgen.site.charts, no entities
+    _plain_names(root)
+    for name in ("width", "height"):
+        root.attrib.pop(name, None)
+    _add_class(root, "archgen-chart__svg")
+    for element in root.iter():
+        if element.get("fill") == CHART_INK:
+            _add_class(element, "archgen-chart-ink")
+        if element.get("stroke") == CHART_INK:
+            _add_class(element, "archgen-chart-line")
+    return str(
+        Markup('<figure class="archgen-chart" role="group" aria-label="{}">').format(alt)
+        + Markup(ET.tostring(root, encoding="unicode"))  # noqa: S704 - every text escaped
+        + Markup("</figure>")
     )
 
 

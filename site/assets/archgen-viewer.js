@@ -61,6 +61,7 @@
       : "Drag to pan \u00b7 Ctrl + wheel or pinch to zoom \u00b7 click a box to open its page";
     toolbar.appendChild(hint);
     figure.insertBefore(toolbar, stage);
+    storySteps(figure, svg);
 
     var card = document.createElement("div");
     card.className = "archgen-diagram__card";
@@ -301,6 +302,70 @@
     svg.addEventListener("focusout", function () {
       card.hidden = true;
     });
+  }
+
+  // Story steps: a diagram whose edges carry story-N classes (the overview) gets a row of
+  // buttons; one lights the calls of that step and the nodes they join, and dims the rest.
+  function storySteps(figure, svg) {
+    var numbers = {};
+    svg.querySelectorAll("g.edge").forEach(function (edge) {
+      edge.classList.forEach(function (name) {
+        var match = /^story-(\d+)$/.exec(name);
+        if (match) numbers[match[1]] = true;
+      });
+    });
+    var steps = Object.keys(numbers)
+      .map(Number)
+      .sort(function (a, b) {
+        return a - b;
+      });
+    if (!steps.length) return;
+    var row = document.createElement("div");
+    row.className = "archgen-diagram__toolbar archgen-diagram__steps";
+    row.setAttribute("role", "toolbar");
+    row.setAttribute("aria-label", "Story steps");
+    var label = document.createElement("span");
+    label.className = "archgen-diagram__hint";
+    label.textContent = "Highlight a step:";
+    row.appendChild(label);
+    var buttons = [];
+    function light(step) {
+      svg.querySelectorAll(".is-lit").forEach(function (el) {
+        el.classList.remove("is-lit");
+      });
+      figure.classList.toggle("is-highlighting", step !== null);
+      if (step === null) figure.removeAttribute("data-archgen-step");
+      else figure.setAttribute("data-archgen-step", String(step));
+      if (step !== null) {
+        svg.querySelectorAll(".story-" + step).forEach(function (el) {
+          el.classList.add("is-lit");
+        });
+      }
+      buttons.forEach(function (b) {
+        var value = b.getAttribute("data-archgen-story");
+        b.setAttribute("aria-pressed", String(value === (step === null ? "all" : String(step))));
+      });
+    }
+    function add(value, text, title) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "archgen-diagram__button";
+      b.setAttribute("data-archgen-story", value);
+      b.title = title;
+      b.textContent = text;
+      b.addEventListener("click", function () {
+        var current = figure.getAttribute("data-archgen-step");
+        light(value === "all" || value === current ? null : Number(value));
+      });
+      row.appendChild(b);
+      buttons.push(b);
+    }
+    add("all", "All", "Show every step");
+    steps.forEach(function (step) {
+      add(String(step), String(step), "Highlight story step " + step);
+    });
+    figure.insertBefore(row, figure.querySelector(".archgen-diagram__stage"));
+    light(null);
   }
 
   // PNG: the SVG drawn on a canvas; its shared icons are put back in place first, and

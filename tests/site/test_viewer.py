@@ -304,3 +304,51 @@ def test_guide_lists_the_toolbar() -> None:
 def json_unescape(text: str) -> str:
     """A JavaScript string literal's ``\\uXXXX`` escapes decoded."""
     return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
+
+
+def test_overview_nodes_carry_the_story_steps_of_their_edges(published_site: Path) -> None:
+    """The step highlight lights a step's calls and the nodes they join: every end of an
+    edge of step N has ``story-N``, and a node has no step none of its edges has."""
+    from archgen.site.plan import Paths
+
+    svg = (published_site / "diagrams" / "overview.svg").read_bytes()
+    source = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    expected: dict[str, set[str]] = {}
+    steps_seen: set[str] = set()
+    for group in source.iter(f"{ns}g"):
+        classes = group.get("class", "").split()
+        steps = {name for name in classes if name.startswith("story-")}
+        title = group.find(f"{ns}title")
+        if "edge" in classes and steps and title is not None and title.text:
+            steps_seen |= steps
+            for end in title.text.split("->"):
+                expected.setdefault(end, set()).update(steps)
+    assert len(steps_seen) >= 5, "the reference overview numbers its story steps"
+    root = prepare(svg, "overview", Paths(), {}).root
+    got = {
+        g.get("id", "").split("node-", 1)[1]: {
+            name for name in g.get("class", "").split() if name.startswith("story-")
+        }
+        for g in root.iter("g")
+        if "node" in g.get("class", "").split()
+    }
+    assert {node: steps for node, steps in got.items() if steps} == expected
+
+
+def test_charts_are_inline_and_take_the_page_colours(tiny_site: Path) -> None:
+    page = next(tiny_site.glob("scenarios/*/index.html")).read_text(encoding="utf-8")
+    charts = re.findall(r'<figure class="archgen-chart".*?</figure>', page, re.S)
+    assert len(charts) >= 3, "a scenario page shows its charts inline"
+    assert not re.search(r'<img [^>]*src="[^"]*charts/', page), "no chart left as an image"
+    for markup in charts:
+        figure = ET.fromstring(markup)
+        svg = figure.find("svg")
+        assert svg is not None
+        assert svg.get("width") is None
+        assert svg.get("viewBox")
+        assert "archgen-chart__svg" in svg.get("class", "")
+        inked = [el for el in svg.iter() if "archgen-chart-ink" in el.get("class", "")]
+        assert inked
+        assert all(el.get("fill") == "#7f7f7f" for el in inked)
+        assert figure.get("aria-label")

@@ -422,3 +422,81 @@ def test_hover_cards_show_planted_markup_as_text(payload_site: Path, payload_mod
     for title in planted:
         assert shown[title].splitlines()[0] == " ".join(title.split())
     assert errors == []
+
+
+def test_story_step_buttons_light_one_step(published_site: Path) -> None:
+    """A step button lights that step's calls and the nodes they join and dims the rest;
+    pressing it again (or All) shows every step."""
+    errors: list[str] = []
+    with serve(published_site) as base, _browser() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        _open(page, base, errors)
+        figure = page.locator("figure.archgen-diagram").first
+        buttons = figure.locator("[data-archgen-story]")
+        labels = buttons.all_text_contents()
+        assert labels[0] == "All"
+        assert labels[1:] == [str(n) for n in range(1, len(labels))]
+        assert len(labels) >= 6
+        figure.locator('[data-archgen-story="2"]').click()
+        lit = page.evaluate(
+            """() => {
+              const f = document.querySelector("figure.archgen-diagram");
+              const op = el => getComputedStyle(el).opacity;
+              const edges = Array.from(f.querySelectorAll("g.edge"));
+              const nodes = Array.from(f.querySelectorAll("g.node"));
+              return {
+                step: f.getAttribute("data-archgen-step"),
+                pressed: f.querySelector('[data-archgen-story="2"]').getAttribute("aria-pressed"),
+                litEdges: edges.filter(e => e.classList.contains("story-2")).map(op),
+                otherEdges: edges.filter(e => !e.classList.contains("story-2")).map(op),
+                litNodes: nodes.filter(n => n.classList.contains("story-2")).map(op),
+                otherNodes: nodes.filter(n => !n.classList.contains("story-2")).map(op),
+              };
+            }"""
+        )
+        assert lit["step"] == "2"
+        assert lit["pressed"] == "true"
+        assert set(lit["litEdges"]) == {"1"}
+        assert set(lit["litNodes"]) == {"1"}
+        assert set(lit["otherEdges"]) == {"0.15"}
+        assert set(lit["otherNodes"]) == {"0.15"}
+        figure.locator('[data-archgen-story="2"]').click()
+        assert figure.get_attribute("data-archgen-step") is None
+        assert page.locator("figure.archgen-diagram.is-highlighting").count() == 0
+        figure.locator('[data-archgen-story="3"]').click()
+        figure.locator('[data-archgen-story="all"]').click()
+        assert page.locator("g.is-lit").count() == 0
+    assert errors == []
+
+
+def test_dark_scheme_charts_take_the_page_colours(tiny_site: Path) -> None:
+    """Charts are inline: in the dark scheme their axis text is light, with no panel."""
+    errors: list[str] = []
+    scenario = sorted((tiny_site / "scenarios").iterdir())[0].name
+    with serve(tiny_site) as base, _browser() as browser:
+        colours = {}
+        for scheme in ("light", "dark"):
+            context = browser.new_context(
+                viewport={"width": 1400, "height": 900}, color_scheme=scheme
+            )
+            page = context.new_page()
+            _open(page, f"{base}scenarios/{scenario}/", errors)
+            colours[scheme] = page.evaluate(
+                """() => {
+                  const figure = document.querySelector("figure.archgen-chart");
+                  const css = el => getComputedStyle(el);
+                  return {
+                    scheme: document.body.getAttribute("data-md-color-scheme"),
+                    text: css(figure.querySelector("text.archgen-chart-ink")).fill,
+                    figure: css(figure).backgroundColor,
+                    width: figure.querySelector("svg").getBoundingClientRect().width,
+                  };
+                }"""
+            )
+            context.close()
+    assert colours["dark"]["scheme"] == "slate"
+    assert _lightness(colours["dark"]["text"]) > 0.6, colours
+    assert _lightness(colours["light"]["text"]) < 0.45, colours
+    assert colours["dark"]["figure"] in {"rgba(0, 0, 0, 0)", "transparent"}
+    assert colours["light"]["width"] > 600, "as wide as the text column (at most as drawn)"
+    assert errors == []
