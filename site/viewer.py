@@ -399,7 +399,9 @@ class Viewer:
             if match["open"] is None or match["close"] is None:
                 return match.group(0)  # an image inside a sentence or table stays one
             if source in self.charts:
-                return chart_figure(unescape(match["alt"]), self.charts[source])
+                return chart_figure(
+                    unescape(match["alt"]), unescape(match["src"]), self.charts[source]
+                )
             view_id = self.by_path.get(source)
             if view_id is None:
                 return match.group(0)
@@ -432,9 +434,9 @@ CHART_INK = "#7f7f7f"
 """archgen.site.charts.INK: the axis text and lines the page's colours replace."""
 
 
-def chart_figure(alt: str, svg: bytes) -> str:
+def chart_figure(alt: str, svg_url: str, svg: bytes) -> str:
     """A chart inline: as wide as the page at most, its ink classed for archgen.css (the
-    series' colours read on both schemes and stay)."""
+    series' colours read on both schemes and stay); ``svg_url`` is the file it came from."""
     root = ET.fromstring(svg)  # noqa: S314 - written by archgen.site.charts, no entities
     _plain_names(root)
     for name in ("width", "height"):
@@ -446,7 +448,9 @@ def chart_figure(alt: str, svg: bytes) -> str:
         if element.get("stroke") == CHART_INK:
             _add_class(element, "archgen-chart-line")
     return str(
-        Markup('<figure class="archgen-chart" role="group" aria-label="{}">').format(alt)
+        Markup(
+            '<figure class="archgen-chart" data-archgen-svg="{}" role="group" aria-label="{}">'
+        ).format(svg_url, alt)
         + Markup(ET.tostring(root, encoding="unicode"))  # noqa: S704 - every text escaped
         + Markup("</figure>")
     )

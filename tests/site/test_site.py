@@ -107,7 +107,9 @@ def test_navigation_follows_the_story(tiny_site: Path) -> None:
 
 def test_scenario_page_has_charts_and_conformance(tiny_site: Path) -> None:
     page = article(tiny_site, "scenarios/normal-day")
-    charts = re.findall(r'src="\.\./\.\./charts/([^"]+)"', page)
+    charts = re.findall(
+        r'<figure class="archgen-chart" data-archgen-svg="\.\./\.\./charts/([^"]+)"', page
+    )
     assert charts == [
         "normal-day--traffic.svg",
         "normal-day--instances.svg",
