@@ -14,12 +14,13 @@ STAMP  := $(VENV)/.installed-$(SOURCES_HASH)
 APT_STAMP := $(VENV)/.apt-done
 NPM_STAMP := node_modules/.installed-$(shell md5sum package.json package-lock.json 2>/dev/null | md5sum | cut -c1-12)
 
-.PHONY: help setup system-deps demo test lint typecheck pytest bench fuzz clean
+.PHONY: help setup system-deps demo test lint typecheck pytest bench fuzz oracles clean
 
 help:
 	@echo "make demo   set up, then run archgen on the embedded reference model"
 	@echo "make test   set up, then lint, type-check and run the tests"
 	@echo "make fuzz   the model fuzz tests with a large budget (make test runs a small one)"
+	@echo "make oracles  the queueing oracles over the whole grid (make test runs a few corners)"
 	@echo "make lint | make bench | make setup | make clean"
 
 setup: $(STAMP) system-deps $(NPM_STAMP)
@@ -79,6 +80,11 @@ test: lint
 # .hypothesis/ and replayed first on the next run).
 fuzz: setup
 	ARCHGEN_FUZZ_PROFILE=long $(BIN)/pytest -q tests/fuzz -p no:cacheprovider --hypothesis-show-statistics
+
+# The simulator against queueing theory (Erlang B/C, M/M/c/K, Jackson, M/G/1) over the whole
+# grid with larger budgets: several minutes. ARCHGEN_ORACLE_REPORT=FILE keeps the table.
+oracles: setup
+	ARCHGEN_ORACLE_PROFILE=full $(BIN)/pytest -q tests/oracles -p no:cacheprovider
 
 bench: setup
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

@@ -29,51 +29,6 @@ def mini_data() -> dict[str, Any]:
     return data
 
 
-def queue_model(
-    workers: int, rho: float, service_ms: float, customers: int, seed: int
-) -> LoadedModel:
-    """One EC2 instance of ``workers`` workers, exponential service, Poisson arrivals:
-    an M/M/c queue with an unbounded waiting room."""
-    rate = rho * workers * 1000.0 / service_ms  # arrivals per second
-    return model_from(
-        {
-            "archgen": 1,
-            "system": {"id": "mmc", "name": "M/M/c"},
-            "nodes": [
-                {"id": "users", "kind": "client"},
-                {
-                    "id": "fleet",
-                    "kind": "ec2",
-                    "params": {
-                        "workers_per_instance": workers,
-                        "queue_capacity": 10_000_000,
-                        "service_time": {"distribution": "exponential", "mean_ms": service_ms},
-                        "autoscaling": {"min_instances": 1, "max_instances": 1},
-                    },
-                },
-            ],
-            "edges": [{"from": "users", "to": "fleet", "operations": ["GET"]}],
-            "flows": [
-                {
-                    "id": "get",
-                    "title": "Get",
-                    "steps": [{"from": "users", "to": "fleet", "op": "GET"}],
-                }
-            ],
-            "journeys": [{"id": "one", "title": "One", "flows": [{"flow": "get"}]}],
-            "scenarios": [
-                {
-                    "id": "mmc",
-                    "title": "M/M/c",
-                    "seed": seed,
-                    "duration_s": customers / rate,
-                    "traffic": {"sessions_per_s": rate, "mix": {"one": 1}},
-                }
-            ],
-        }
-    )
-
-
 _RUNS: dict[str, Any] = {}
 
 
