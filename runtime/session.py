@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
     from archgen.runtime.artefacts import MetricPoint, RunSummary, SpanDict
     from archgen.runtime.check.report import Report, Scope
+    from archgen.runtime.export.representative import TracedRequest
     from archgen.runtime.traffic import FlowStats, Traffic
 
 T = TypeVar("T")
@@ -317,6 +318,8 @@ class Outcome:
     """The check of the run folder against the model."""
     exercised: set[tuple[str, str]] = field(default_factory=set)
     """The declared edges the run used."""
+    traced: dict[str, TracedRequest] = field(default_factory=dict)
+    """Flow id → a representative request of it, when asked for (``traced=True``)."""
 
     def metrics(self) -> list[MetricPoint]:
         from archgen.runtime.artefacts import MetricPoint
@@ -339,12 +342,14 @@ def _flow_stats(traffic: Traffic) -> dict[str, FlowStats]:
     return stats
 
 
-def run_and_check(loaded: LoadedModel, scenario_id: str) -> Outcome:
+def run_and_check(loaded: LoadedModel, scenario_id: str, *, traced: bool = False) -> Outcome:
     """Run ``scenario_id`` as the model declares it into a temporary run folder, check the
-    folder, and keep the :class:`Outcome` (the folder is removed). Priced by the caller."""
+    folder, and keep the :class:`Outcome` (the folder is removed); with ``traced``, a
+    representative request of each flow too. Priced by the caller."""
     from archgen.runtime.artefacts import RunSummary
     from archgen.runtime.check.api import check_run
     from archgen.runtime.check.spans import RunFolder
+    from archgen.runtime.export.representative import representative_requests
 
     settings = Settings.of(find_scenario(loaded.model, scenario_id))
     exercised: set[tuple[str, str]] = set()
@@ -357,6 +362,7 @@ def run_and_check(loaded: LoadedModel, scenario_id: str) -> Outcome:
         scope = check_run(loaded, RunFolder.open(folder), scenario=scenario_id, exercised=exercised)
         summary_json = (folder / "summary.json").read_bytes()
         metrics_jsonl = (folder / "metrics.jsonl").read_text(encoding="utf-8")
+        requests = representative_requests(folder) if traced else {}
     assert result.traffic is not None, "a run keeps its traffic"
     assert result.simulation is not None, "and its simulation"
     return Outcome(
@@ -368,6 +374,7 @@ def run_and_check(loaded: LoadedModel, scenario_id: str) -> Outcome:
         period_s=float(result.simulation.metrics.period_s),
         scope=scope,
         exercised=exercised,
+        traced=requests,
     )
 
 
@@ -379,6 +386,7 @@ def run_many(
     jobs: int | None = None,
     max_events: int | None = None,
     can_override: bool = True,
+    traced: bool = False,
 ) -> list[T]:
     """Price every scenario, then :func:`run_and_check` each and ``reduce`` its outcome;
     results in the order given, whatever ``jobs``.
@@ -394,11 +402,15 @@ def run_many(
     check_scenarios(model, ids, max_events, can_override=can_override)  # before anything runs
     workers = min(len(ids), jobs or os.cpu_count() or 1)
     if workers <= 1:
-        return [reduce(loaded, run_and_check(loaded, scenario_id)) for scenario_id in ids]
+        return [
+            reduce(loaded, run_and_check(loaded, scenario_id, traced=traced)) for scenario_id in ids
+        ]
     order = sorted(ids, key=lambda s: -_work(model.scenarios_by_id[s]))
     with scenario_pool(workers) as pool:
         futures = {
-            scenario_id: pool.submit(_in_worker, loaded.text, loaded.source, scenario_id, reduce)
+            scenario_id: pool.submit(
+                _in_worker, loaded.text, loaded.source, scenario_id, reduce, traced
+            )
             for scenario_id in order
         }
         return [futures[scenario_id].result() for scenario_id in ids]
@@ -411,11 +423,15 @@ def _work(scenario: Scenario) -> float:
 
 
 def _in_worker(
-    text: str, source: str, scenario_id: str, reduce: Callable[[LoadedModel, Outcome], T]
+    text: str,
+    source: str,
+    scenario_id: str,
+    reduce: Callable[[LoadedModel, Outcome], T],
+    traced: bool = False,
 ) -> T:
     try:
         loaded = load_model_text(text, source)
-        return reduce(loaded, run_and_check(loaded, scenario_id))
+        return reduce(loaded, run_and_check(loaded, scenario_id, traced=traced))
     except (SystemExit, KeyboardInterrupt):
         # Stopped, its run folder already removed: end this worker, or it would go on
         # with the next queued scenario.

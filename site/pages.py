@@ -289,6 +289,7 @@ def _flow(model: Model, paths: Paths, inputs: PageInputs, flow: Flow) -> str:
         }
         for step in (view.steps if view is not None else ())
     ]
+    traced = _traced_context(page, view, flow)
     latency = [
         _latency_context(page, scenario_id, measured)
         for scenario_id, result in sorted(inputs.results.items())
@@ -302,10 +303,33 @@ def _flow(model: Model, paths: Paths, inputs: PageInputs, flow: Flow) -> str:
         steps=steps,
         notes=[(i, step.note) for i, step in enumerate(flow.steps, start=1) if step.note],
         sequence=inputs.sequences.get(flow.id, ""),
+        traced=traced,
+        traced_missing=inputs.missing_results
+        or "No scenario of the model completed this flow without an error, so there is no "
+        "traced request to show.",
         latency=latency,
         latency_missing=inputs.missing_results
         or "No scenario of the model runs this flow, so there is no measured latency.",
     )
+
+
+def _traced_context(page: _Page, view: ComputedView | None, flow: Flow) -> dict[str, object] | None:
+    from archgen.site.traced import pick, sequence
+
+    found = pick(page.model, page.inputs.results, flow.id)
+    if found is None:
+        return None
+    scenario_id, request = found
+    labels = {node.id: node.label for node in view.nodes} if view is not None else {}
+    return {
+        "scenario": page.link(
+            page.paths.scenario(scenario_id), page.model.scenarios_by_id[scenario_id].title
+        ),
+        "trace": request.trace,
+        "duration": request.duration_ms,
+        "candidates": request.candidates,
+        "sequence": sequence(page.model, request, labels),
+    }
 
 
 def _latency_context(page: _Page, scenario_id: str, measured: FlowLatency) -> dict[str, object]:

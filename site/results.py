@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from archgen.model import LoadedModel
 from archgen.model.kind import Capability
 from archgen.model.registry import has
 from archgen.model.schema import Model
+from archgen.runtime.export.representative import TracedCall, TracedRequest
 from archgen.site.cache import Cache, archgen_version, content_key
 from archgen.site.charts import Bounds, Series, histogram, line_chart
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from archgen.runtime.session import Outcome
     from archgen.runtime.traffic import FlowStats
 
-RESULT_FORMAT = "6"  # 3: no value is None; 4: nodes' load; 5: verdict; 6: chart data
+RESULT_FORMAT = "7"  # 3: no value is None; 4: nodes' load; 5: verdict; 6: chart data; 7: traced
 """Bump when :class:`ScenarioResult` or the drawing of its histograms changes (the cached
 value holds their SVGs): old cache entries then stop matching."""
 
@@ -117,6 +118,8 @@ class ScenarioResult:
     passed: bool = True
     """No failing (error, not ignored) finding: the scenario's plain verdict."""
     slos: tuple[SloOutcome, ...] = ()
+    traced: tuple[TracedRequest, ...] = ()
+    """One representative request per flow the run completed without error."""
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), sort_keys=True).encode("utf-8")
@@ -147,6 +150,10 @@ class ScenarioResult:
             nodes=tuple(NodeLoad(**load) for load in raw["nodes"]),
             passed=bool(raw["passed"]),
             slos=tuple(SloOutcome(**slo) for slo in raw["slos"]),
+            traced=tuple(
+                TracedRequest(**{**flow, "calls": tuple(TracedCall(**c) for c in flow["calls"])})
+                for flow in raw["traced"]
+            ),
         )
 
 
@@ -177,7 +184,7 @@ def scenario_results(
     keys = {scenario_id: result_key(loaded, scenario_id) for scenario_id in scenario_ids}
     found = {sid: cache.get("scenarios", key) for sid, key in keys.items()}
     missing = [sid for sid, data in found.items() if data is None]
-    made = run_many(loaded, missing, reduced_json, can_override=False)
+    made = run_many(loaded, missing, reduced_json, can_override=False, traced=True)
     for scenario_id, data in zip(missing, made, strict=True):
         cache.put("scenarios", keys[scenario_id], data)
         found[scenario_id] = data
@@ -194,11 +201,11 @@ def simulate(loaded: LoadedModel, scenario_id: str) -> ScenarioResult:
     reduce it."""
     from archgen.runtime.session import run_and_check
 
-    return reduce_outcome(loaded.model, run_and_check(loaded, scenario_id))
+    return reduce_outcome(loaded.model, run_and_check(loaded, scenario_id, traced=True))
 
 
 def reduce_outcome(model: Model, outcome: Outcome) -> ScenarioResult:
-    return reduce_run(
+    result = reduce_run(
         model,
         outcome.scenario,
         outcome.summary,
@@ -207,6 +214,7 @@ def reduce_outcome(model: Model, outcome: Outcome) -> ScenarioResult:
         outcome.period_s,
         outcome.scope,
     )
+    return replace(result, traced=tuple(outcome.traced.values()))
 
 
 def reduce_run(

@@ -50,10 +50,13 @@ def _us(ms: float) -> int:
     return round(ms * 1000)
 
 
-def read_spans(folder: Path) -> Iterator[Span]:
-    """The run's spans in file order (the order calls finished)."""
+def read_spans(folder: Path, only: set[int] | None = None) -> Iterator[Span]:
+    """The run's spans in file order (the order calls finished); with ``only``, those of
+    these traces (the others are not parsed)."""
     with (folder / "spans.jsonl").open(encoding="utf-8") as stream:
         for line in stream:
+            if only is not None and int(_field(line, '"trace": "t', '"')) not in only:
+                continue
             record = json.loads(line)
             parent = record["parent"]
             yield Span(
@@ -75,6 +78,39 @@ def read_spans(folder: Path) -> Iterator[Span]:
             )
 
 
+def _field(line: str, key: str, stop: str) -> str:
+    """The raw value of ``key``, one of the keys after ``op`` (span ids, numbers, status):
+    their values are never free text, so the last occurrence is the key itself."""
+    begin = line.rindex(key) + len(key)
+    return line[begin : line.index(stop, begin)]
+
+
+def scan_spans(folder: Path) -> Iterator[tuple[int, int, int, int, int, bool, str | None]]:
+    """``(span, parent or 0, trace, start µs, end µs, ok, flow)`` of each span, read by
+    slicing the line rather than parsing it: several times faster than :func:`read_spans`
+    on runs of millions of spans. It relies on the layout :class:`~archgen.runtime.trace.
+    SpanSink` writes (sorted keys; ``attrs`` first, free text only before ``parent``)."""
+    with (folder / "spans.jsonl").open(encoding="utf-8") as stream:
+        for line in stream:
+            parent = _field(line, '"parent": ', ",")
+            at = line.rindex('"end_ms": ')
+            flow_at = line.index('"flow": ', at) + 8
+            flow = (
+                None
+                if line.startswith("null", flow_at)
+                else line[flow_at + 1 : line.index('"', flow_at + 1)]
+            )
+            yield (
+                int(_field(line, '"span": "s', '"')),
+                0 if parent == "null" else int(parent[2:-1]),
+                int(_field(line, '"trace": "t', '"')),
+                _us(float(_field(line, '"start_ms": ', ","))),
+                _us(float(line[at + 10 : line.index(",", at)])),
+                _field(line, '"status": "', '"') == "ok",
+                flow,
+            )
+
+
 def read_metric_lines(folder: Path) -> list[dict[str, Any]]:
     """The lines of ``metrics.jsonl``: one per node per closed period."""
     text = (folder / "metrics.jsonl").read_text(encoding="utf-8")
@@ -87,10 +123,10 @@ class Traces:
 
     def __init__(self, folder: Path) -> None:
         self._trace = array("q")
-        for span in read_spans(folder):
-            if span.span >= len(self._trace):
-                self._trace.extend([0] * (span.span + 1 - len(self._trace)))
-            self._trace[span.span] = span.trace
+        for span, _, trace, *_ in scan_spans(folder):
+            if span >= len(self._trace):
+                self._trace.extend([0] * (span + 1 - len(self._trace)))
+            self._trace[span] = trace
 
     def of(self, span: int) -> int:
         """The trace of ``span``; 0 when the run did not finish it."""
