@@ -27,6 +27,7 @@ SCALE = {Unit.seconds: 1.0, Unit.milliseconds: 1e-3, Unit.microseconds: 1e-6}
 
 STATISTICS = (("avg", "average"), ("max", "maximum"), ("p99", "p99"))
 """A distribution's figures in ``metrics.jsonl`` → the statistic in the family name."""
+STATISTIC_TITLES = {"average": "Average", "maximum": "Maximum", "p99": "p99"}
 
 
 @dataclass
@@ -71,9 +72,11 @@ class _Families:
             kind_of_family = "counter"
         else:
             kind_of_family = "gauge"
-        described = spec.counts + (f" ({statistic} over the period)" if statistic else "")
+        described = spec.counts
         if statistic == "samples":
-            described = f"{spec.counts} (how many were measured, running total)"
+            described = f"How many were measured (running total) of: {spec.counts}"
+        elif statistic:
+            described = f"{STATISTIC_TITLES[statistic]} over each period of: {spec.counts}"
         return self.found.setdefault(name, Family(name, kind_of_family, unit, described))
 
 

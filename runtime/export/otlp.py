@@ -76,13 +76,27 @@ def any_value(value: Any) -> dict[str, Any]:
     return {"stringValue": str(value)}
 
 
+_PAIRS: dict[tuple[str, type, object], dict[str, Any]] = {}
+
+
 def attributes(values: dict[str, Any]) -> list[dict[str, Any]]:
-    """``KeyValue``s in key order; None values are left out (OTLP has no null)."""
-    return [
-        {"key": key, "value": any_value(values[key])}
-        for key in sorted(values)
-        if values[key] is not None
-    ]
+    """``KeyValue``s in key order; None values are left out (OTLP has no null). Pairs of a
+    key and a plain value recur on most spans (flow, caller, journey): built once."""
+    pairs = []
+    for key in sorted(values):
+        value = values[key]
+        if value is None:
+            continue
+        if isinstance(value, str | bool):
+            cached = _PAIRS.get((key, type(value), value))
+            if cached is None:
+                cached = {"key": key, "value": any_value(value)}
+                if len(_PAIRS) < 100_000:
+                    _PAIRS[(key, type(value), value)] = cached
+            pairs.append(cached)
+        else:
+            pairs.append({"key": key, "value": any_value(value)})
+    return pairs
 
 
 def resource(run: ExportRun, node_id: str) -> dict[str, Any]:
@@ -165,6 +179,7 @@ def trace_lines(run: ExportRun) -> Iterator[str]:
     """``TracesData`` lines of up to :data:`BATCH` spans, each grouped by node."""
     traces = Traces(run.folder)
     order = {node: index for index, node in enumerate(run.nodes)}
+    resources = {node: resource(run, node) for node in run.nodes}
     batch: list[Span] = []
 
     def line() -> str:
@@ -176,7 +191,7 @@ def trace_lines(run: ExportRun) -> Iterator[str]:
                 {
                     "resourceSpans": [
                         {
-                            "resource": resource(run, node),
+                            "resource": resources[node],
                             "scopeSpans": [{"scope": SCOPE, "spans": by_node[node]}],
                         }
                         for node in sorted(by_node, key=order.__getitem__)

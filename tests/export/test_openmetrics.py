@@ -61,6 +61,7 @@ def test_latencies_become_statistics_in_seconds(
     worker = [line["Duration"] for line in metric_lines if line["node"] == "worker"]
     p99 = families["aws_lambda_duration_p99_seconds"]
     assert (p99.type, p99.unit) == ("gauge", "seconds")
+    assert p99.documentation.startswith("p99 over each period of: Time the function's code ran")
     assert [s.value for s in p99.samples if s.labels["node"] == "worker"] == [
         pytest.approx(figures["p99"] / 1000) for figures in worker
     ]
