@@ -29,6 +29,7 @@ from archgen.model.base import Id, Label, Strict, Text
 
 if TYPE_CHECKING:
     from archgen.model.base import Duration
+    from archgen.model.cost import Bill, CostRule, Unpriced
     from archgen.model.iam import PolicyDocument
     from archgen.model.importers.context import ImportContext
     from archgen.model.loader import PathKey
@@ -95,6 +96,12 @@ class KindParams(Strict):
     def icon(self) -> tuple[str, str] | None:
         """The diagrams class (module, name) that draws this node when its params call for
         another icon than its kind's (an Aurora engine, an external's declared look)."""
+        return None
+
+    def served_object_kb(self) -> float | None:
+        """Size of one object this node serves (a store's objects), in KB: what a CDN in
+        front of it sends out per request, which its cost rule prices; none when the kind
+        does not say."""
         return None
 
     def consumed_queue(self) -> str | None:
@@ -565,6 +572,9 @@ class KindSpec:
     may watch only these names."""
     imports: tuple[CfnImport, ...] = ()
     """The CloudFormation resource types this kind imports, and how."""
+    cost: CostRule | Unpriced | None = None
+    """What a node of this kind costs (:mod:`archgen.model.cost`): a rule charging its run
+    activity at list prices, or why it is free or not priced; every built-in kind says."""
     source: str = field(default="", compare=False)
     """Where it was found (the entry point's value), for error messages."""
 
@@ -624,9 +634,10 @@ def kind(
     screen_order: int = 100,
     metrics: Metrics = NO_METRICS,
     imports: tuple[CfnImport, ...] = (),
+    cost: Callable[[Bill, Node, P], None] | Unpriced | None = None,
 ) -> KindSpec:
-    """Declare a kind. ``validate`` and ``lint`` receive the node's params already narrowed
-    to ``P``."""
+    """Declare a kind. ``validate``, ``lint`` and a ``cost`` rule receive the node's params
+    already narrowed to ``P``."""
     hook: Hook | None = None
     if validate is not None:
         typed = validate
@@ -642,6 +653,20 @@ def kind(
         def lint_hook(lints: Lints, path: PathKey, node: Node) -> None:
             assert isinstance(node.params, params)
             typed_lint(lints, path, node, node.params)
+
+    from archgen.model.cost import Unpriced
+
+    cost_rule: CostRule | Unpriced | None = None
+    if cost is None or isinstance(cost, Unpriced):
+        cost_rule = cost
+    else:
+        typed_cost = cost
+
+        def cost_rule(bill: Bill, node: Node) -> None:
+            assert isinstance(node.params, params)
+            typed_cost(bill, node, node.params)
+
+        cost_rule.__doc__ = typed_cost.__doc__
 
     return KindSpec(
         name=name,
@@ -663,4 +688,5 @@ def kind(
         screen_order=screen_order,
         metrics=metrics,
         imports=imports,
+        cost=cost_rule,
     )

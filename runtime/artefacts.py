@@ -58,6 +58,13 @@ class FlowSummary(_Artefact):
     timeline: list[TimelinePoint] = Field(description="One point per metric period.")
 
 
+class OpCalls(_Artefact):
+    """Finished calls of one operation at one node (simulated)."""
+
+    n: int = Field(description="Calls of the operation that finished at the node.")
+    ms: float = Field(description="Their total duration, in ms (start to answer).")
+
+
 class NodeSummary(_Artefact):
     """Calls one node served; a behavior adds its own keys (``kms``, ``cache``…)."""
 
@@ -72,6 +79,13 @@ class NodeSummary(_Artefact):
     errors: dict[str, int] = Field(description="Failed calls by error.")
     counters: dict[str, int] = Field(
         description="Events its behavior counted (throttles, cold starts…), by name."
+    )
+    calls: dict[str, OpCalls] = Field(
+        default_factory=dict,
+        description="Finished calls by operation: count and total ms (what a bill counts).",
+    )
+    callers: dict[str, int] = Field(
+        default_factory=dict, description="Finished calls by the node that made them."
     )
 
 
@@ -145,6 +159,48 @@ class MessageBooks(_Artefact):
     )
 
 
+class CostLine(_Artefact):
+    """One charge of a node's bill: a quantity of a price-table item at its list price."""
+
+    item: str = Field(description="Price-table item (``lambda.request``, ``ec2.c6i.xlarge``…).")
+    what: str = Field(description="What was counted, in words (assumptions included).")
+    quantity: float = Field(description="Units in the window, in the real (un-scaled) system.")
+    unit: str = Field(description="The unit priced (request, GB-second, instance-hour…).")
+    unit_usd: float = Field(description="List price of one unit, in US dollars.")
+    window_usd: float = Field(description="quantity × unit_usd: US dollars for the window.")
+
+
+class NodeCost(_Artefact):
+    """What one node cost over the window, and per month at the same load."""
+
+    kind: str = Field(description="The node's kind.")
+    region: str | None = Field(description="Region code it is priced in; null: global.")
+    window_usd: float = Field(description="US dollars over the simulated window (real system).")
+    monthly_usd: float = Field(description="window_usd extrapolated to a 730-hour month.")
+    lines: list[CostLine] = Field(description="The charges, as its kind's rule made them.")
+    not_priced: list[str] = Field(description="What this node costs that is not priced, and why.")
+
+
+class RunCost(_Artefact):
+    """The run's cost at the price table's list prices, in the real (un-scaled) system:
+    counted activity ÷ scale; instance counts as the real fleet they stand for."""
+
+    currency: Literal["USD"] = Field(description="Currency of every amount.")
+    prices_date: str = Field(description="Date of the price table used (YYYY-MM-DD).")
+    window_s: int | float = Field(description="Seconds priced: the whole simulated duration.")
+    scale: int | float = Field(description="The run's scale, undone before pricing.")
+    window_usd: float = Field(description="US dollars over the window, every node together.")
+    monthly_usd: float = Field(
+        description="window_usd × (hours_per_month × 3600 / window_s): a month at this load."
+    )
+    hours_per_month: int = Field(description="Hours in AWS's pricing month (730).")
+    by_kind_monthly_usd: dict[str, float] = Field(description="Kind → its nodes' monthly_usd.")
+    nodes: dict[str, NodeCost] = Field(description="Node id → its cost (priced kinds only).")
+    kinds_not_priced: dict[str, str] = Field(
+        description="Kind → why its nodes carry no cost (``free: …`` or ``not priced: …``)."
+    )
+
+
 class RunSummary(_Artefact):
     """``summary.json``: the users' view of one run first, then each node's."""
 
@@ -190,6 +246,7 @@ class RunSummary(_Artefact):
     pipeline: MessageBooks = Field(
         description="Where the messages sent to queues and topics ended."
     )
+    cost: RunCost = Field(description="What the run cost at list prices (real system).")
     nodes: dict[str, NodeSummary] = Field(description="Node id → the calls it served.")
 
 

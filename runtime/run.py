@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from archgen.model.cost import price_run
 from archgen.model.errors import InputError, UsageError
 from archgen.model.schema import Model, Scenario
 from archgen.model.stats import percentile, percentiles
@@ -24,6 +25,7 @@ from archgen.runtime.artefacts import (
     FlowSummary,
     MessageBooks,
     NodeSummary,
+    RunCost,
     RunSummary,
     SpanDict,
     TimelinePoint,
@@ -258,6 +260,7 @@ def summarize(
             timeline=timeline,
         )
     nodes: dict[str, NodeSummary] = {}
+    entries: dict[str, dict[str, Any]] = {}
     requests = 0
     instances: dict[str, Any] = {}
     caches: dict[str, Any] = {}
@@ -274,8 +277,10 @@ def summarize(
             "in_flight": node_stats.inflight,
             "errors": dict(sorted(node_stats.errors.items())),
             "counters": dict(sorted(ctx.counters.items())),
+            **_calls(node_stats.calls),
         }
         entry.update(extra)
+        entries[node_id] = entry
         nodes[node_id] = NodeSummary.model_validate(entry)
         if "instances" in extra:
             instances[node_id] = extra["instances"]
@@ -308,8 +313,26 @@ def summarize(
         cache={k: CacheSummary.model_validate(v) for k, v in caches.items()},
         faults=[FaultEvent.model_validate(event) for event in sim.fault_log],
         pipeline=MessageBooks.model_validate(books),
+        cost=RunCost.model_validate(
+            price_run(sim.model, entries, scale=scale, duration_s=duration_s)
+        ),
         nodes=nodes,
     )
+
+
+def _calls(meters: dict[tuple[str, str], list[float]]) -> dict[str, Any]:
+    """A node's finished calls by operation (count, milliseconds) and by caller."""
+    by_op: dict[str, list[float]] = {}
+    by_caller: dict[str, int] = {}
+    for (source, op), (count, ms) in sorted(meters.items()):
+        total = by_op.setdefault(op, [0, 0.0])
+        total[0] += count
+        total[1] += ms
+        by_caller[source] = by_caller.get(source, 0) + int(count)
+    return {
+        "calls": {op: {"n": int(n), "ms": round(ms, 3)} for op, (n, ms) in by_op.items()},
+        "callers": by_caller,
+    }
 
 
 def summary_json(summary: RunSummary) -> dict[str, Any]:

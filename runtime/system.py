@@ -142,9 +142,11 @@ class _Steps:
 
 
 class NodeStats:
-    """Counters of one node: arrived = ok + failed + in flight, always."""
+    """Counters of one node: arrived = ok + failed + in flight, always; and the finished
+    calls by (caller, operation): how many and the milliseconds they took (what a bill
+    counts)."""
 
-    __slots__ = ("arrived", "errors", "failed", "inflight", "ok")
+    __slots__ = ("arrived", "calls", "errors", "failed", "inflight", "ok")
 
     def __init__(self) -> None:
         self.arrived = 0
@@ -152,6 +154,7 @@ class NodeStats:
         self.failed = 0
         self.inflight = 0
         self.errors: dict[str, int] = {}
+        self.calls: dict[tuple[str, str], list[float]] = {}
 
 
 class _Context(NodeContext):
@@ -501,6 +504,13 @@ class Simulation:
                 call.status = "error"
             stats.failed += 1
             stats.errors[error] = stats.errors.get(error, 0) + 1
+        key = (call.source, call.op)
+        meter = stats.calls.get(key)
+        if meter is None:
+            stats.calls[key] = [1, now - call.start]
+        else:
+            meter[0] += 1
+            meter[1] += now - call.start
         if call.op != HEALTH_CHECK or call.step is not None:
             ctx.behavior.completed(call)  # the node's own request metrics
         self.sink.add(call, now)

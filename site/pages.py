@@ -26,10 +26,10 @@ from archgen.site.kinds import paragraphs as _paragraphs
 from archgen.site.kinds import split_behavior_doc
 from archgen.site.plan import Paths, group_titles, node_titles, story_order
 from archgen.site.reference import definitions
-from archgen.site.reference_pages import artefacts_page, kind_pages, rules_page
+from archgen.site.reference_pages import artefacts_page, cost_text, kind_pages, rules_page
 from archgen.site.results import FlowLatency, ScenarioResult
 from archgen.site.templating import inline as _inline
-from archgen.site.templating import number, relative, render, text, url
+from archgen.site.templating import number, relative, render, text, url, usd
 
 
 @dataclass(frozen=True)
@@ -268,7 +268,28 @@ def _node(model: Model, paths: Paths, inputs: PageInputs, node: AnyNode) -> str:
         ],
         users=[page.node(user.id) for user in facts.role_users(model, node.id)],
         flows=[page.flow(flow) for flow in facts.flows_using(model, node.id)],
+        costs=[
+            {
+                "scenario": page.link(paths.scenario(scenario_id), scenario_id),
+                "window": usd(row.window_usd),
+                "window_s": number(result.cost.window_s) if result.cost else "",
+                "monthly": usd(row.monthly_usd),
+                "charged": row.items,
+                "not_priced": row.not_priced,
+            }
+            for scenario_id, result in sorted(inputs.results.items())
+            for row in result.node_costs
+            if row.node == node.id
+        ],
+        cost_rule=_cost_rule(node.kind),
     )
+
+
+def _cost_rule(kind: str) -> str:
+    """How the kind is priced, in a sentence (its cost rule's docstring, or why not)."""
+    from archgen.model.registry import spec
+
+    return cost_text(spec(kind))
 
 
 # --------------------------------------------------------------------------- flows
@@ -414,6 +435,18 @@ def _scenario(model: Model, paths: Paths, inputs: PageInputs, scenario: Scenario
             ],
             "conformance_verdict": result.conformance_verdict,
             "facts": result.facts,
+            "cost": result.cost,
+            "node_costs": [
+                {
+                    "node": page.node(row.node),
+                    "kind": row.kind,
+                    "region": row.region,
+                    "window": usd(row.window_usd),
+                    "monthly": usd(row.monthly_usd),
+                    "charged": row.items,
+                }
+                for row in result.node_costs
+            ],
         }
     return render(
         "scenario.md.j2",

@@ -114,7 +114,20 @@ def _kind(
         ],
         namespace=inline(f"``{spec.metrics.namespace}``"),
         dimensions=inline(", ".join(spec.metrics.dimensions)),
+        cost=cost_text(spec),
     )
+
+
+def cost_text(spec: KindSpec) -> str:
+    """How a kind is priced, in a sentence: its cost rule's docstring, or why it is not."""
+    from archgen.model.cost import Unpriced
+
+    rule = spec.cost
+    if isinstance(rule, Unpriced):
+        return rule.text[0].upper() + rule.text[1:] + "."
+    if rule is not None and rule.__doc__:
+        return " ".join(rule.__doc__.split())
+    return "Its kind declares no cost rule: its nodes are not priced."
 
 
 # --------------------------------------------------------------------------- check rules

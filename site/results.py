@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from archgen.runtime.session import Outcome
     from archgen.runtime.traffic import FlowStats
 
-RESULT_FORMAT = "7"  # 3: no value is None; 4: nodes' load; 5: verdict; 6: chart data; 7: traced
+RESULT_FORMAT = "8"  # 3: None-free; 4: nodes' load; 5: verdict; 6: charts; 7: traced; 8: cost
 """Bump when :class:`ScenarioResult` or the drawing of its histograms changes (the cached
 value holds their SVGs): old cache entries then stop matching."""
 
@@ -106,6 +106,33 @@ class SloOutcome:
 
 
 @dataclass(frozen=True)
+class NodeCostRow:
+    """One node's cost in a run (real system, list prices)."""
+
+    node: str
+    kind: str
+    region: str
+    window_usd: float
+    monthly_usd: float
+    items: str
+    """Its charges in words, largest first: ``ec2.c6i.xlarge 200 instance-hour …``."""
+    not_priced: str
+
+
+@dataclass(frozen=True)
+class CostTotal:
+    """A run's cost: the window and a month at its load, and what the figures rest on."""
+
+    window_s: float
+    window_usd: float
+    monthly_usd: float
+    prices_date: str
+    scale: float
+    not_priced: str
+    """Kinds that carry no cost and why, in one line."""
+
+
+@dataclass(frozen=True)
 class ScenarioResult:
     scenario: str
     summary: tuple[tuple[str, str], ...]
@@ -120,6 +147,9 @@ class ScenarioResult:
     slos: tuple[SloOutcome, ...] = ()
     traced: tuple[TracedRequest, ...] = ()
     """One representative request per flow the run completed without error."""
+    cost: CostTotal | None = None
+    node_costs: tuple[NodeCostRow, ...] = ()
+    """Priced nodes, dearest first."""
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), sort_keys=True).encode("utf-8")
@@ -154,6 +184,8 @@ class ScenarioResult:
                 TracedRequest(**{**flow, "calls": tuple(TracedCall(**c) for c in flow["calls"])})
                 for flow in raw["traced"]
             ),
+            cost=CostTotal(**raw["cost"]) if raw.get("cost") else None,
+            node_costs=tuple(NodeCostRow(**row) for row in raw.get("node_costs", ())),
         )
 
 
@@ -295,7 +327,43 @@ def reduce_run(
         nodes=_node_loads(summary),
         passed=errors == 0,
         slos=_slo_outcomes(model, scenario_id, scope),
+        cost=_cost_total(summary),
+        node_costs=_node_costs(summary),
     )
+
+
+def _cost_total(summary: RunSummary) -> CostTotal:
+    cost = summary.cost
+    return CostTotal(
+        window_s=float(cost.window_s),
+        window_usd=cost.window_usd,
+        monthly_usd=cost.monthly_usd,
+        prices_date=cost.prices_date,
+        scale=float(cost.scale),
+        not_priced="; ".join(f"{kind} ({why})" for kind, why in cost.kinds_not_priced.items()),
+    )
+
+
+def _node_costs(summary: RunSummary) -> tuple[NodeCostRow, ...]:
+    rows = []
+    for node_id, node in summary.cost.nodes.items():
+        lines = sorted(node.lines, key=lambda line: (-line.window_usd, line.item))
+        rows.append(
+            NodeCostRow(
+                node=node_id,
+                kind=node.kind,
+                region=node.region or "global",
+                window_usd=node.window_usd,
+                monthly_usd=node.monthly_usd,
+                items="; ".join(
+                    f"{line.item}: {line.quantity:,.6g} {line.unit}"
+                    for line in lines
+                    if line.quantity
+                ),
+                not_priced="; ".join(node.not_priced),
+            )
+        )
+    return tuple(sorted(rows, key=lambda row: (-row.monthly_usd, row.node)))
 
 
 def _slo_outcomes(model: Model, scenario_id: str, scope: Scope) -> tuple[SloOutcome, ...]:

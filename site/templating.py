@@ -80,6 +80,11 @@ def relative(source_page: str, target: str) -> str:
     return posixpath.relpath(target, start)
 
 
+def usd(value: float) -> str:
+    """US dollars to the cent; amounts under a dollar to a hundredth of a cent."""
+    return f"${value:,.2f}" if value >= 1 or value == 0 else f"${value:.4f}"
+
+
 def number(value: float, digits: int = 1) -> str:
     """A measured number, rounded for a reader; integers print without a fraction."""
     if float(value).is_integer():
@@ -102,6 +107,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["fence"] = fence
     env.filters["number"] = number
+    env.filters["usd"] = usd
     env.filters["text"] = text
     env.filters["inline"] = inline
     return env

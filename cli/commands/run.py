@@ -14,6 +14,8 @@ from archgen.model import load_model
 from archgen.model.errors import UsageError, escape_terminal
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from archgen.model import LoadedModel
     from archgen.model.schema import Scenario
     from archgen.runtime.artefacts import RunSummary
@@ -90,6 +92,7 @@ def _with_progress(
 
 
 def _print_table(summary: RunSummary, out: Path, exports: tuple[str, ...] = ()) -> None:
+    """The flows' table, the cost table, then one line per figure worth a glance."""
     from rich.table import Table
 
     from archgen.output import print_rich
@@ -147,7 +150,41 @@ def _print_table(summary: RunSummary, out: Path, exports: tuple[str, ...] = ()) 
     files = ["spans.jsonl", "metrics.jsonl", "summary.json"]
     files += [name for key, names in EXPORT_FILES.items() if key in exports for name in names]
     lines.append(f"written to {out}/ ({', '.join(files)})")
-    print_rich(table, *lines)
+    print_rich(table, _cost_table(summary), *lines)
+
+
+def _cost_table(summary: RunSummary) -> Table:
+    """Each priced node's cost, dearest first, then the total (the real system)."""
+    from rich.table import Table
+
+    cost = summary.cost
+    table = Table(
+        title=f"cost at list prices of {cost.prices_date} ({cost.currency}), real system: "
+        f"activity ÷ scale {cost.scale:g}, {cost.window_s:g} s window",
+        caption="; ".join(f"{kind} {why}" for kind, why in cost.kinds_not_priced.items()),
+    )
+    for column in ("node", "kind", "region", "window $", "per month $", "largest item"):
+        table.add_column(column, justify="right" if "$" in column else "left")
+    ranked = sorted(cost.nodes.items(), key=lambda item: (-item[1].monthly_usd, item[0]))
+    for node_id, node in ranked:
+        top = max(node.lines, key=lambda line: line.window_usd, default=None)
+        unpriced = top is None and bool(node.not_priced)
+        table.add_row(
+            node_id,
+            node.kind,
+            node.region or "global",
+            "—" if unpriced else _usd(node.window_usd),
+            "—" if unpriced else _usd(node.monthly_usd),
+            "not priced (see summary.json)" if unpriced else "" if top is None else top.item,
+        )
+    table.add_section()
+    table.add_row("total", "", "", _usd(cost.window_usd), _usd(cost.monthly_usd), "")
+    return table
+
+
+def _usd(value: float) -> str:
+    """Dollars to the cent, small amounts to a hundredth of a cent."""
+    return f"{value:,.2f}" if value >= 1 or value == 0 else f"{value:.4f}"
 
 
 def _ms(value: float | None) -> str:

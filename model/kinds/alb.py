@@ -11,12 +11,14 @@ from archgen.model.base import (
     Duration,
     ms,
 )
+from archgen.model.cost import Bill
 from archgen.model.kind import (
     Arn,
     Capability,
     CfnImport,
     KindParams,
     Metrics,
+    Node,
     Shape,
     Unit,
     kind,
@@ -132,6 +134,18 @@ def _import_listener(ctx: ImportContext) -> None:
             ctx.edge(balancer, fleet, ["*"], why, protocol=protocol)
 
 
+def _cost(bill: Bill, node: Node, params: AlbParams) -> None:
+    """Hours, and LCU-hours from new connections: one per request (no keep-alive, an
+    upper bound); processed bytes are not modelled."""
+    bill.charge("alb.hour", bill.hours, "the load balancer")
+    per_s = bill.calls() / bill.duration_s
+    bill.charge(
+        "alb.lcu_hour",
+        per_s / 25 * bill.hours,
+        f"{per_s:,.0f} new connections/s ÷ 25 (one per request: an upper bound)",
+    )
+
+
 SPEC = kind(
     "alb",
     AlbParams,
@@ -203,4 +217,5 @@ SPEC = kind(
         ),
         CfnImport("AWS::ElasticLoadBalancingV2::Listener", _import_listener, creates_node=False),
     ),
+    cost=_cost,
 )

@@ -14,6 +14,7 @@ from archgen.model.base import (
     Weight,
     ms,
 )
+from archgen.model.cost import not_priced
 from archgen.model.kind import (
     Capability,
     Checks,
@@ -73,4 +74,5 @@ SPEC = kind(
     capabilities={Capability.traffic_source, Capability.outside_aws},
     behavior="archgen.runtime.behaviors.client:Client",
     validate=_validate,
+    cost=not_priced("users' devices and networks are outside AWS"),
 )

@@ -13,6 +13,7 @@ from archgen.model.base import (
     Strict,
     ms,
 )
+from archgen.model.cost import Bill
 from archgen.model.kind import (
     Arn,
     Capability,
@@ -95,6 +96,23 @@ def _validate(checks: Checks, path: PathKey, node: Node, params: CloudFrontParam
             checks.edge_ref((*path, "origins", i, "target"), node.id, origin.target, "an origin")
 
 
+def _cost(bill: Bill, node: Node, params: CloudFrontParams) -> None:
+    """Viewer requests, and the bytes served when the primary origin says its object size."""
+    requests = bill.calls()
+    bill.charge("cloudfront.request.https", requests, "HTTPS requests from viewers")
+    primary = next((o.target for o in params.origins if o.failover is FailoverRole.primary), None)
+    origin = bill.model.nodes_by_id.get(primary) if primary else None
+    size_kb = origin.params.served_object_kb() if origin is not None else None
+    if size_kb is not None:
+        bill.charge(
+            "cloudfront.data_out.gb",
+            requests * size_kb / 1024**2,
+            f"every response one {size_kb:g} KB object of origin '{primary}'",
+        )
+    else:
+        bill.leave_out("data transfer out: the origin declares no object size")
+
+
 SPEC = kind(
     "cloudfront",
     CloudFrontParams,
@@ -145,4 +163,5 @@ SPEC = kind(
             ),
         ),
     ),
+    cost=_cost,
 )

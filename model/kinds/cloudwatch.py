@@ -12,6 +12,7 @@ from archgen.model.base import (
     Id,
     Strict,
 )
+from archgen.model.cost import Bill
 from archgen.model.kind import (
     Arn,
     Capability,
@@ -265,6 +266,13 @@ def _import_alarm(ctx: ImportContext) -> dict[str, object] | None:
     return None
 
 
+def _cost(bill: Bill, node: Node, params: CloudWatchParams) -> None:
+    """Its alarms (AWS services' own metrics are free)."""
+    high = params.period_s < 60
+    item = "cloudwatch.alarm_month.high_resolution" if high else "cloudwatch.alarm_month"
+    bill.charge(item, len(params.alarms) * bill.months, f"{len(params.alarms)} metric alarms")
+
+
 SPEC = kind(
     "cloudwatch",
     CloudWatchParams,
@@ -280,4 +288,5 @@ SPEC = kind(
     behavior="archgen.runtime.behaviors.cloudwatch:CloudWatch",
     validate=_validate,
     imports=(CfnImport("AWS::CloudWatch::Alarm", _import_alarm, shared_node="cloudwatch"),),
+    cost=_cost,
 )

@@ -12,6 +12,7 @@ from archgen.model.base import (
     Id,
     ms,
 )
+from archgen.model.cost import Bill
 from archgen.model.kind import (
     Arn,
     Capability,
@@ -19,6 +20,7 @@ from archgen.model.kind import (
     EncryptableAtRest,
     KindParams,
     Metrics,
+    Node,
     Ref,
     Unit,
     kind,
@@ -137,6 +139,31 @@ def _import_table(ctx: ImportContext) -> dict[str, object]:
     return params
 
 
+def _cost(bill: Bill, node: Node, params: DynamoDbParams) -> None:
+    """On demand: the request units served; provisioned: the capacity held, per hour."""
+    if params.billing_mode is BillingMode.on_demand:
+        for kind, what in (("read", "eventually consistent read = 0.5"), ("write", "write = 1")):
+            units = bill.real(bill.value("consumed", f"{kind}_units"))
+            bill.charge(
+                f"dynamodb.on_demand.{kind}_request_unit",
+                units,
+                f"{kind} request units served ({what}; items up to 4 KB / 1 KB)",
+            )
+    else:
+        for short, units in (
+            ("rcu", params.read_capacity_units),
+            ("wcu", params.write_capacity_units),
+        ):
+            bill.charge(
+                f"dynamodb.provisioned.{short}_hour",
+                units * bill.hours,
+                f"{units:,} {short.upper()} provisioned",
+            )
+    bill.leave_out("storage (GB-month): table sizes are not modelled")
+    if params.global_table:
+        bill.leave_out("global-table replicated writes: replication is not simulated")
+
+
 SPEC = kind(
     "dynamodb",
     DynamoDbParams,
@@ -189,4 +216,5 @@ SPEC = kind(
         ),
     ),
     imports=(CfnImport("AWS::DynamoDB::Table", _import_table, entry_operation="PutItem"),),
+    cost=_cost,
 )

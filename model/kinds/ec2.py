@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from pydantic import Field, field_validator, model_validator
@@ -14,6 +15,7 @@ from archgen.model.base import (
     Strict,
     ms,
 )
+from archgen.model.cost import Bill, fleet_hours
 from archgen.model.kind import (
     Arn,
     Capability,
@@ -229,6 +231,27 @@ def _import_policy(ctx: ImportContext) -> None:
         scaling["warmup_s"] = warmup
 
 
+def _cost(bill: Bill, node: Node, params: Ec2Params) -> None:
+    """Instance-hours of the fleet, launching or in service, from its timeline."""
+    fleet = bill.activity.get("instances")
+    if not isinstance(fleet, Mapping):
+        bill.leave_out("instance-hours: the run reported no fleet timeline")
+        return
+    scaling = params.autoscaling
+    hours = fleet_hours(
+        fleet,
+        real_min=scaling.min_instances,
+        real_max=scaling.max_instances,
+        scale=bill.scale,
+        duration_s=bill.duration_s,
+    )
+    mean = hours / bill.hours if bill.hours else 0.0
+    bill.charge_hours(
+        "ec2", params.instance_type, hours, f"{mean:,.1f} instances on average (real fleet)"
+    )
+    bill.leave_out("EBS volumes and internet data transfer: not modelled")
+
+
 SPEC = kind(
     "ec2",
     Ec2Params,
@@ -264,4 +287,5 @@ SPEC = kind(
         CfnImport("AWS::AutoScaling::AutoScalingGroup", _import_group, entry_operation="GET /"),
         CfnImport("AWS::AutoScaling::ScalingPolicy", _import_policy, creates_node=False),
     ),
+    cost=_cost,
 )

@@ -11,6 +11,7 @@ from archgen.model.base import (
     Probability,
     ms,
 )
+from archgen.model.cost import not_priced
 from archgen.model.kind import (
     Capability,
     KindParams,
@@ -69,4 +70,5 @@ SPEC = kind(
     capabilities={Capability.outside_aws},
     behavior="archgen.runtime.behaviors.external:External",
     mermaid_shape=('(["', '"])'),
+    cost=not_priced("a system outside AWS: its own bill, not this one"),
 )

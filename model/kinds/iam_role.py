@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
+from archgen.model.cost import free
 from archgen.model.iam import PolicyDocument
 from archgen.model.kind import (
     Arn,
@@ -67,4 +68,5 @@ SPEC = kind(
     capabilities={Capability.security, Capability.role},
     behavior="archgen.runtime.behaviors.iam_role:IamRole",
     imports=(CfnImport("AWS::IAM::Role", _import_role),),
+    cost=free("IAM roles and policies cost nothing"),
 )

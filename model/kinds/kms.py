@@ -10,6 +10,7 @@ from archgen.model.base import (
     Duration,
     ms,
 )
+from archgen.model.cost import Bill
 from archgen.model.iam import PolicyDocument
 from archgen.model.kind import (
     Arn,
@@ -17,6 +18,7 @@ from archgen.model.kind import (
     CfnImport,
     KindParams,
     Metrics,
+    Node,
     ResourcePolicy,
     Unit,
     kind,
@@ -71,6 +73,14 @@ def _import_key(ctx: ImportContext) -> dict[str, object]:
     return params
 
 
+def _cost(bill: Bill, node: Node, params: KmsParams) -> None:
+    """Its cryptographic requests and the key itself (each multi-Region replica is one)."""
+    bill.charge("kms.request", bill.calls(), "cryptographic requests")
+    bill.charge("kms.key_month", bill.months, "the key, prorated over the window")
+    if params.rotation:
+        bill.leave_out("rotated key material ($1/month per rotation): none within a run")
+
+
 SPEC = kind(
     "kms",
     KmsParams,
@@ -99,4 +109,5 @@ SPEC = kind(
         ),
     ),
     imports=(CfnImport("AWS::KMS::Key", _import_key),),
+    cost=_cost,
 )

@@ -13,6 +13,7 @@ from archgen.model.base import (
     Strict,
     ms,
 )
+from archgen.model.cost import Bill
 from archgen.model.kind import (
     Arn,
     Capability,
@@ -225,6 +226,17 @@ def _import_event_source(ctx: ImportContext) -> None:
     ctx.edge(function, queue, ["ReceiveMessage", "DeleteMessage"], why)
 
 
+def _cost(bill: Bill, node: Node, params: LambdaParams) -> None:
+    """Requests and GB-seconds: every invocation's init and duration at its memory."""
+    bill.charge("lambda.request", bill.real(bill.value("function", "invocations")), "invocations")
+    seconds = bill.real(bill.value("function", "billed_ms")) / 1000
+    bill.charge(
+        "lambda.gb_second.x86_64",
+        seconds * params.memory_mb / 1024,
+        f"{seconds:,.0f} s of init + duration at {params.memory_mb} MB (x86_64)",
+    )
+
+
 SPEC = kind(
     "lambda",
     LambdaParams,
@@ -283,4 +295,5 @@ SPEC = kind(
         CfnImport("AWS::Lambda::Function", _import_function, entry_operation="Invoke"),
         CfnImport("AWS::Lambda::EventSourceMapping", _import_event_source, creates_node=False),
     ),
+    cost=_cost,
 )

@@ -11,6 +11,7 @@ from archgen.model.base import (
     Id,
     ms,
 )
+from archgen.model.cost import Bill
 from archgen.model.kind import (
     Arn,
     Capability,
@@ -75,6 +76,18 @@ def _validate(checks: Checks, path: PathKey, node: Node, params: RdsParams) -> N
         checks.report((*path, "zones"), "multi_az needs a standby zone after the primary")
 
 
+def _cost(bill: Bill, node: Node, params: RdsParams) -> None:
+    """Instance-hours of its class: a Multi-AZ standby (or Aurora replica) is a second one."""
+    instances = 2 if params.multi_az else 1
+    bill.charge_hours(
+        f"rds.{params.engine}",
+        params.instance_class,
+        instances * bill.hours,
+        f"{instances} instance{'s' if instances > 1 else ''} ({params.engine})",
+    )
+    bill.leave_out("storage, I/O and backups: database size and I/O are not modelled")
+
+
 SPEC = kind(
     "rds",
     RdsParams,
@@ -111,4 +124,5 @@ SPEC = kind(
             ),
         ),
     ),
+    cost=_cost,
 )

@@ -13,6 +13,7 @@ from archgen.model.base import (
     Strict,
     ms,
 )
+from archgen.model.cost import Bill
 from archgen.model.kind import (
     Arn,
     Capability,
@@ -106,6 +107,24 @@ def _validate(checks: Checks, path: PathKey, node: Node, params: Route53Params) 
             checks.report((*path, "records"), "failover routing needs exactly one primary record")
 
 
+def _cost(bill: Bill, node: Node, params: Route53Params) -> None:
+    """Queries (latency routing is dearer), the hosted zone and the health checks."""
+    latency = params.routing is RoutingPolicy.latency
+    bill.charge(
+        "route53.query.latency" if latency else "route53.query.standard",
+        bill.calls("Resolve"),
+        "DNS queries answered (resolvers cache answers for the TTL)",
+    )
+    bill.charge("route53.hosted_zone_month", bill.months, "the hosted zone")
+    checks = sum(1 for record in params.records if record.health_check)
+    if checks:
+        bill.charge("route53.health_check_month", checks * bill.months, f"{checks} health checks")
+        if params.health_check_interval_s == 10:
+            bill.charge(
+                "route53.health_check_fast_month", checks * bill.months, "10 s interval option"
+            )
+
+
 SPEC = kind(
     "route53",
     Route53Params,
@@ -141,4 +160,5 @@ SPEC = kind(
             ),
         ),
     ),
+    cost=_cost,
 )

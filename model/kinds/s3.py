@@ -13,6 +13,7 @@ from archgen.model.base import (
     Percent,
     ms,
 )
+from archgen.model.cost import Bill
 from archgen.model.kind import (
     Arn,
     CacheControl,
@@ -21,6 +22,7 @@ from archgen.model.kind import (
     EncryptableAtRest,
     KindParams,
     Metrics,
+    Node,
     Ref,
     Unit,
     kind,
@@ -60,6 +62,9 @@ class S3Params(KindParams, EncryptableAtRest, CacheControl):
         description="Cache-Control max-age sent with objects; none → CDN default TTL.",
     )
 
+    def served_object_kb(self) -> float | None:
+        return self.object_size_kb
+
 
 def _import_bucket(ctx: ImportContext) -> dict[str, object]:
     """``AWS::S3::Bucket``: SSE-KMS encryption and the notifications it sends."""
@@ -87,6 +92,34 @@ def _import_bucket(ctx: ImportContext) -> dict[str, object]:
                 why = f"{ctx.logical_id} notifies {target.id} of {event}"
                 ctx.edge(this, target, [op], why, "async")
     return params
+
+
+PUT_CLASS = ("PutObject", "CopyObject", "PostObject", "ListObjects", "ListObjectsV2")
+FREE_REQUESTS = ("DeleteObject", "DeleteObjects")
+
+
+def _cost(bill: Bill, node: Node, params: S3Params) -> None:
+    """Requests by class, the objects stored, and objects sent to other Regions."""
+    bill.charge("s3.request.put_class", bill.calls(*PUT_CLASS), "PUT, COPY, POST and LIST requests")
+    bill.charge(
+        "s3.request.get_class",
+        bill.calls(exclude=PUT_CLASS + FREE_REQUESTS),
+        "GET and other requests",
+    )
+    gb = params.objects * params.object_size_kb / 1024**2
+    bill.charge(
+        "s3.standard.gb_month",
+        gb * bill.months,
+        f"{params.objects:,} objects of {params.object_size_kb:g} KB ({gb:,.1f} GB) stored",
+    )
+    far = sum(n for caller, n in bill.callers().items() if bill.crosses_region(caller))
+    if far:
+        bill.charge(
+            "data_transfer.inter_region.gb",
+            far * params.object_size_kb / 1024**2,
+            "objects read or written from another Region",
+        )
+    bill.leave_out("internet data transfer out (outside CloudFront): not modelled")
 
 
 SPEC = kind(
@@ -141,4 +174,5 @@ SPEC = kind(
         ),
     ),
     imports=(CfnImport("AWS::S3::Bucket", _import_bucket, entry_operation="PutObject"),),
+    cost=_cost,
 )

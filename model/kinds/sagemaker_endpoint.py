@@ -11,11 +11,13 @@ from archgen.model.base import (
     Duration,
     ms,
 )
+from archgen.model.cost import Bill
 from archgen.model.kind import (
     Arn,
     Capability,
     KindParams,
     Metrics,
+    Node,
     Unit,
     kind,
     metric,
@@ -42,6 +44,17 @@ class SageMakerParams(KindParams):
         "item_cooccurrence",
         description="What the model computes from the interactions it has seen.",
     )
+
+
+def _cost(bill: Bill, node: Node, params: SageMakerParams) -> None:
+    """Instance-hours of the endpoint's fixed fleet (real count, not scaled)."""
+    bill.charge_hours(
+        "sagemaker",
+        params.instance_type,
+        params.instances * bill.hours,
+        f"{params.instances} instances behind the endpoint",
+    )
+    bill.leave_out("data processed in and out: payload sizes are not modelled")
 
 
 SPEC = kind(
@@ -78,4 +91,5 @@ SPEC = kind(
             ),
         ),
     ),
+    cost=_cost,
 )

@@ -10,10 +10,12 @@ from pydantic import Field
 from archgen.model.base import (
     Id,
 )
+from archgen.model.cost import Bill
 from archgen.model.kind import (
     Arn,
     Capability,
     KindParams,
+    Node,
     Protects,
     Ref,
     kind,
@@ -39,6 +41,13 @@ class ShieldParams(KindParams, Protects):
     )
 
 
+def _cost(bill: Bill, node: Node, params: ShieldParams) -> None:
+    """Shield Standard is free; Advanced is a monthly subscription."""
+    if params.tier is ShieldTier.advanced:
+        bill.charge("shield.advanced_month", bill.months, "Shield Advanced subscription")
+        bill.leave_out("Shield Advanced data transfer out fees: bytes are not modelled")
+
+
 SPEC = kind(
     "shield",
     ShieldParams,
@@ -52,4 +61,5 @@ SPEC = kind(
     capabilities={Capability.security, Capability.ddos_protection},
     behavior="archgen.runtime.behaviors.shield:Shield",
     screen_order=0,
+    cost=_cost,
 )

@@ -13,6 +13,7 @@ from archgen.model.base import (
     Strict,
     ms,
 )
+from archgen.model.cost import Bill
 from archgen.model.kind import (
     Arn,
     Capability,
@@ -172,6 +173,22 @@ def _subscribe(ctx: ImportContext, endpoint: object, protocol: object, topic: ob
     ctx.edge(topic_node, target, [op], why, "async")
 
 
+def _cost(bill: Bill, node: Node, params: SnsParams) -> None:
+    """Publishes, then each delivered notification at its protocol's price."""
+    bill.charge(
+        "sns.fifo.publish" if params.fifo else "sns.standard.publish",
+        bill.calls("Publish"),
+        "publishes, each one 64 KB chunk",
+    )
+    channels = bill.activity.get("notifications")
+    for protocol, figures in sorted((channels or {}).items()):
+        delivered = bill.real(float(figures.get("delivered", 0)))
+        if protocol == SnsProtocol.sms.value:
+            bill.leave_out("SMS: priced per message by destination country and sender")
+            continue
+        bill.charge(f"sns.delivery.{protocol}", delivered, f"{protocol} notifications delivered")
+
+
 SPEC = kind(
     "sns",
     SnsParams,
@@ -221,4 +238,5 @@ SPEC = kind(
         CfnImport("AWS::SNS::Topic", _import_topic, entry_operation="Publish", ref_is_arn=True),
         CfnImport("AWS::SNS::Subscription", _import_subscription, creates_node=False),
     ),
+    cost=_cost,
 )

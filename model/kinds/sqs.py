@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import Field, model_validator
 
 from archgen.model.base import Duration, Id, ms
+from archgen.model.cost import Bill
 from archgen.model.kind import (
     Arn,
     Capability,
@@ -155,6 +156,15 @@ def _import_queue(ctx: ImportContext) -> dict[str, object]:
     return params
 
 
+def _cost(bill: Bill, node: Node, params: SqsParams) -> None:
+    """API requests, empty receives included; dead-letter moves are SQS's own."""
+    bill.charge(
+        "sqs.fifo.request" if params.fifo else "sqs.standard.request",
+        bill.calls(exclude=("Redrive",)),
+        "API requests, each message one 64 KB chunk (sizes are not modelled)",
+    )
+
+
 SPEC = kind(
     "sqs",
     SqsParams,
@@ -225,4 +235,5 @@ SPEC = kind(
         ),
     ),
     imports=(CfnImport("AWS::SQS::Queue", _import_queue, entry_operation="SendMessage"),),
+    cost=_cost,
 )

@@ -12,11 +12,13 @@ from archgen.model.base import (
     Strict,
     ms,
 )
+from archgen.model.cost import Bill
 from archgen.model.kind import (
     Arn,
     Capability,
     KindParams,
     Metrics,
+    Node,
     Protects,
     Ref,
     Unit,
@@ -65,6 +67,13 @@ class WafParams(KindParams, Protects):
     )
 
 
+def _cost(bill: Bill, node: Node, params: WafParams) -> None:
+    """The web ACL, its rate rule, and every request it inspected."""
+    bill.charge("waf.web_acl_month", bill.months, "the web ACL")
+    bill.charge("waf.rule_month", bill.months, "its rate-based rule")
+    bill.charge("waf.request", bill.real(bill.value("inspected")), "requests inspected")
+
+
 SPEC = kind(
     "waf",
     WafParams,
@@ -95,4 +104,5 @@ SPEC = kind(
             ),
         ),
     ),
+    cost=_cost,
 )

@@ -63,6 +63,7 @@ class DynamoDb(Behavior):
         self.retry_base = params.retry_base_ms
         self.throttled_attempts = 0
         self.throttled_requests = 0
+        self.consumed = {True: 0, False: 0}  # half units served, reads (True) and writes
 
     def handle(self, call: Call) -> None:
         self._attempt(call)
@@ -98,7 +99,9 @@ class DynamoDb(Behavior):
         if not reading:
             record_write(self.ctx, call)  # data at rest, for the encryption check
         emit = self.ctx.emit
-        units = request_cost(call.op, reading, consistent=self.consistent) / HALF_UNITS
+        cost = request_cost(call.op, reading, consistent=self.consistent)
+        self.consumed[reading] += cost
+        units = cost / HALF_UNITS
         emit("ConsumedReadCapacityUnits" if reading else "ConsumedWriteCapacityUnits", units)
         emit("SuccessfulRequestLatency", latency)
         self.ctx.run_children(call, self.ctx.finish)
@@ -117,4 +120,8 @@ class DynamoDb(Behavior):
         return {
             "throttled_attempts": self.throttled_attempts,
             "throttled_requests": self.throttled_requests,
+            "consumed": {
+                "read_units": self.consumed[True] / HALF_UNITS,
+                "write_units": self.consumed[False] / HALF_UNITS,
+            },
         }

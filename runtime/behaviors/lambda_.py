@@ -46,6 +46,7 @@ account's unreserved concurrency between functions.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -84,9 +85,10 @@ class _Invocation:
     init of a cold start) until it answers, fails or reaches the timeout. It serves a
     synchronous ``call``, an async event (``call`` + ``attempt``) or a ``batch``."""
 
-    __slots__ = ("attempt", "batch", "begun", "call", "event", "over")
+    __slots__ = ("attempt", "batch", "begun", "call", "event", "over", "requested")
 
-    def __init__(self, begun: float) -> None:
+    def __init__(self, requested: float, begun: float) -> None:
+        self.requested = requested  # when the environment was taken (init starts)
         self.begun = begun
         self.call: Call | None = None
         self.event = False
@@ -161,6 +163,7 @@ class Lambda(Behavior):
         self.peak = 0
         self.period_peak = 0
         self.invocations = 0
+        self.billed_ms = 0  # per invocation: init + duration, rounded up to 1 ms (AWS bills both)
         self.cold_starts = 0
         self.throttles = 0
         self.errors = 0
@@ -204,7 +207,7 @@ class Lambda(Behavior):
 
     def _begin(self, init: float, span: Call | None) -> _Invocation:
         """The code starts after ``init``; the timeout counts from there."""
-        invocation = _Invocation(self.ctx.now + init)
+        invocation = _Invocation(self.ctx.now, self.ctx.now + init)
         if span is not None and init:
             span.note("cold_start", True)
             span.note("init_ms", round(init, 3))
@@ -214,6 +217,7 @@ class Lambda(Behavior):
     def _end(self, invocation: _Invocation, *, error: bool, discard: bool = False) -> None:
         """The invocation answered or failed: its Duration, an Error, the environment."""
         invocation.over = True
+        self.billed_ms += math.ceil(self.ctx.now - invocation.requested - 1e-9)
         self.ctx.emit("Duration", self.ctx.now - invocation.begun)
         if error:
             self.errors += 1
@@ -561,6 +565,7 @@ class Lambda(Behavior):
                 "concurrency_limit": self.limit,
                 "peak_concurrency": self.peak,
                 "invocations": self.invocations,
+                "billed_ms": self.billed_ms,
                 "cold_starts": self.cold_starts,
                 "throttles": self.throttles,
                 "errors": self.errors,

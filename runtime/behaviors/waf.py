@@ -35,12 +35,14 @@ class Waf(Behavior):
         self.blocked: set[str] = set()
         self.inspect = ctx.sampler(params.inspect)
         self.blocked_total = 0
+        self.inspected = 0
         self.blocks: list[dict[str, Any]] = []
 
     def start(self) -> None:
         self.ctx.after(self.interval_ms, self._evaluate)
 
     def screen(self, call: Call) -> str | None:
+        self.inspected += 1
         key = call.trace.session.source
         self.current[key] = self.current.get(key, 0) + 1  # blocked requests count too
         if key in self.blocked:
@@ -68,4 +70,8 @@ class Waf(Behavior):
         self.ctx.after(self.interval_ms, self._evaluate)
 
     def summary(self) -> dict[str, Any]:
-        return {"blocked_requests": self.blocked_total, "blocks": self.blocks}
+        return {
+            "inspected": self.inspected,
+            "blocked_requests": self.blocked_total,
+            "blocks": self.blocks,
+        }

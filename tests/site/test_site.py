@@ -135,6 +135,35 @@ def test_scenario_page_has_charts_and_conformance(tiny_site: Path) -> None:
     assert re.search(r"In scenario A normal day , [\d,]+ executions of this flow", flow)
 
 
+def test_scenario_and_node_pages_say_what_the_run_cost(tiny_site: Path) -> None:
+    from archgen.model.pricing import price_table
+
+    text = visible(article(tiny_site, "scenarios/normal-day"))
+    date = price_table().date
+    assert re.search(
+        r"What it costs \$[\d,.]+ over the [\d,]+ s simulated, \$[\d,.]+ a month at this load "
+        rf"\(a 730-hour month\), at the list prices of {date}, for the real system",
+        text,
+    ), text
+    assert re.search(
+        re.escape(NASTY)
+        + r" ec2 us-east-1 \$[\d,.]+ \$[\d,.]+ ec2\.c5\.xlarge: [\d.]+ instance-hour",
+        text,
+    ), text
+    assert (
+        "Kinds without a cost: client (not priced: users' devices and networks are outside "
+        "AWS); iam_role (free: IAM roles and policies cost nothing)."
+    ) in text
+    node = visible(article(tiny_site, "nodes/web"))
+    assert re.search(
+        r"What it costs Instance-hours of the fleet, launching or in service, from its "
+        r"timeline\. Per simulated "
+        r"scenario, .* normal-day \$[\d,.]+ \(300 s\) \$[\d,.]+ ec2\.c5\.xlarge: [\d.]+ "
+        r"instance-hour \(Linux, shared tenancy\) EBS volumes and internet data transfer",
+        node,
+    ), node
+
+
 def test_reference_documents_every_definition(tiny_site: Path) -> None:
     page = article(tiny_site, "reference/model")
     schema = model_schema()
