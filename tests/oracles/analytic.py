@@ -75,10 +75,11 @@ class Estimate:
     half_width: float
     replications: int
 
-    def agrees(self, exact: float, rel: float) -> bool:
-        """Within ``rel`` of the exact value, or the exact value inside the interval."""
+    def agrees(self, exact: float, rel: float, floor: float = 0.0) -> bool:
+        """Within ``rel`` of the exact value (or within ``floor``, for values so near 0 that
+        no run sees them), or the exact value inside the interval."""
         error = abs(self.mean - exact)
-        return error <= rel * abs(exact) or error <= self.half_width
+        return error <= max(rel * abs(exact), floor) or error <= self.half_width
 
 
 def estimate(values: Sequence[float]) -> Estimate:

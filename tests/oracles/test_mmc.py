@@ -61,7 +61,9 @@ def test_m_m_c_matches_erlang_c(servers: int, rho: float) -> None:
     waited = estimate([p for _, p in runs])
     record(f"M/M/{servers} rho={rho}", "mean wait Wq (service times)", wait, wq)
     record(f"M/M/{servers} rho={rho}", "P(wait)", waited, p_wait)
-    assert wait.agrees(wq, rel=0.03), (wait, wq)
-    assert waited.agrees(p_wait, rel=0.03), (waited, p_wait)
+    # Near zero (c = 64 at ρ = 0.5: P(wait) = 4e-7) no run sees a wait: an absolute floor
+    # of 0.001 service times and 0.2 percentage points.
+    assert wait.agrees(wq, rel=0.03, floor=0.001), (wait, wq)
+    assert waited.agrees(p_wait, rel=0.03, floor=0.002), (waited, p_wait)
     # The interval is informative: a grossly wrong simulator cannot hide in it.
-    assert waited.half_width < 0.1 * p_wait
+    assert waited.half_width < max(0.1 * p_wait, 0.002), waited
