@@ -14,7 +14,7 @@ STAMP  := $(VENV)/.installed-$(SOURCES_HASH)
 APT_STAMP := $(VENV)/.apt-done
 NPM_STAMP := node_modules/.installed-$(shell md5sum package.json package-lock.json 2>/dev/null | md5sum | cut -c1-12)
 
-.PHONY: help setup system-deps demo test lint typecheck pytest bench fuzz oracles clean
+.PHONY: help setup system-deps demo test lint typecheck pytest bench bench-sweep fuzz oracles clean
 
 help:
 	@echo "make demo   set up, then run archgen on the embedded reference model"
@@ -88,6 +88,10 @@ oracles: setup
 
 bench: setup
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+# Runs per minute of `archgen sweep`: serial, process pool and Dask LocalCluster (2 workers).
+bench-sweep: setup
+	$(PY) bench/bench_sweep.py
 
 clean:
 	rm -rf $(VENV) build dist node_modules .pytest_cache .mypy_cache .ruff_cache archgen-out

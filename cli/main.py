@@ -74,11 +74,11 @@ def validate(model_path: Path | None, quiet: bool) -> None:
 )
 @click.option(
     "--artefact",
-    type=click.Choice(["model", "summary", "span", "metric", "finding"]),
+    type=click.Choice(["model", "summary", "span", "metric", "finding", "sweep"]),
     default="model",
     show_default=True,
     help="Whose schema: the model file, or what a run writes (summary.json, a line of "
-    "spans.jsonl or metrics.jsonl) or a finding of `check --format json`.",
+    "spans.jsonl or metrics.jsonl), a finding of `check --format json` or sweep.json.",
 )
 def schema(out: Path | None, artefact: str) -> None:
     """Print a JSON Schema (Draft 2020-12): of a model, for editors and
@@ -261,6 +261,16 @@ def site() -> None:
     path}]`."""
 
 
+SITE_SWEEPS = click.option(
+    "--sweep",
+    "sweeps",
+    multiple=True,
+    metavar="PATH",
+    type=click.Path(path_type=Path, exists=True),
+    help="A sweep result (sweep.json or its folder, from `archgen sweep`) to give a page "
+    "under the scenarios; repeatable.",
+)
+
 SITE_CACHE = click.option(
     "--cache-dir",
     type=click.Path(path_type=Path, file_okay=False),
@@ -281,14 +291,21 @@ SITE_CACHE = click.option(
     help="Output folder, replaced as a whole once the build succeeds.",
 )
 @SITE_CACHE
+@SITE_SWEEPS
 @click.option(
     "--force", is_flag=True, help="Replace --out even when it is not a site archgen built."
 )
-def site_build(model_path: Path | None, out: Path, cache_dir: Path, force: bool) -> None:
+def site_build(
+    model_path: Path | None,
+    out: Path,
+    cache_dir: Path,
+    sweeps: tuple[Path, ...],
+    force: bool,
+) -> None:
     """Build the site of MODEL into --out."""
     from archgen.commands.site import run_site_build
 
-    run_site_build(model_path, out, cache_dir, force=force)
+    run_site_build(model_path, out, cache_dir, force=force, sweeps=sweeps)
 
 
 @site.command("serve")
@@ -302,11 +319,14 @@ def site_build(model_path: Path | None, out: Path, cache_dir: Path, force: bool)
     help="Address to serve on.",
 )
 @SITE_CACHE
-def site_serve(model_path: Path | None, dev_addr: str, cache_dir: Path) -> None:
+@SITE_SWEEPS
+def site_serve(
+    model_path: Path | None, dev_addr: str, cache_dir: Path, sweeps: tuple[Path, ...]
+) -> None:
     """Serve the site of MODEL, rebuilding it when the model changes."""
     from archgen.commands.site import run_site_serve
 
-    run_site_serve(model_path, dev_addr, cache_dir)
+    run_site_serve(model_path, dev_addr, cache_dir, sweeps)
 
 
 @cli.command()
@@ -390,6 +410,125 @@ def run(
         journey=journey,
         explain=explain,
         exports=exports,
+    )
+
+
+@cli.command()
+@MODEL_ARGUMENT
+@click.option(
+    "--scenario",
+    "-s",
+    default=None,
+    metavar="ID",
+    help="Scenario to sweep (default: the model's system.default_scenario, else its first).",
+)
+@click.option(
+    "--seeds",
+    type=click.IntRange(min=1, max=100_000),
+    default=10,
+    show_default=True,
+    metavar="N",
+    help="Runs per configuration, seeds S, S+1, … S+N-1.",
+)
+@click.option(
+    "--seed",
+    "first_seed",
+    type=int,
+    default=None,
+    metavar="S",
+    help="First seed (default: the scenario's).",
+)
+@click.option(
+    "--vary",
+    multiple=True,
+    metavar="NODE.PARAM=V1,V2,…",
+    help="A param of a node and the values to try (repeatable: the cross product is run), "
+    "e.g. web.autoscaling.max_instances=4,8,16.",
+)
+@click.option(
+    "--duration",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Simulated seconds of each run (default: the scenario's).",
+)
+@click.option(
+    "--scale",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Traffic and capacity scale factor (default: the scenario's).",
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Output folder (default ./archgen-out/sweep-<scenario>).",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Worker processes (default: one per CPU); 1 runs everything in this process. With "
+    "--dask alone: the LocalCluster's workers.",
+)
+@click.option(
+    "--dask",
+    is_flag=False,
+    flag_value="local",
+    default=None,
+    metavar="[tcp://HOST:PORT]",
+    help="Run on Dask: alone, a LocalCluster (processes, one thread each); with an address, "
+    "that scheduler's workers. Needs pip install 'archgen[dask]'.",
+)
+@click.option(
+    "--chunk",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Seeds per task (default: about four tasks per worker, at most 25 seeds each).",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Reuse the runs an interrupted sweep left in --out (checked by content hash).",
+)
+@MAX_EVENTS
+def sweep(
+    model_path: Path | None,
+    scenario: str | None,
+    seeds: int,
+    first_seed: int | None,
+    vary: tuple[str, ...],
+    duration: float | None,
+    scale: float | None,
+    out: Path | None,
+    jobs: int | None,
+    dask: str | None,
+    chunk: int | None,
+    resume: bool,
+    max_events: int | None,
+) -> None:
+    """Run a scenario of MODEL for every combination of --vary values × --seeds seeds and
+    report each configuration's means with 95 % intervals: a table, sweep.json, sweep.csv
+    and SVG charts in --out."""
+    from archgen.commands.sweep import parse_dask, run_sweep
+
+    run_sweep(
+        model_path,
+        scenario=scenario,
+        seeds=seeds,
+        first_seed=first_seed,
+        vary=vary,
+        duration=duration,
+        scale=scale,
+        out=out,
+        jobs=jobs,
+        dask=parse_dask(dask),
+        chunk=chunk,
+        resume=resume,
+        max_events=max_events,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pydantic
 
@@ -40,6 +41,17 @@ def load_model(path: Path | str | None = None) -> LoadedModel:
 
 def load_model_text(text: str, name: str = "<string>") -> LoadedModel:
     return _validate(parse_document(text.encode("utf-8"), name))
+
+
+def document_data(loaded: LoadedModel) -> Any:
+    """The plain data of ``loaded``'s text, a fresh copy to change (a sweep's values)."""
+    return parse_document(loaded.text.encode("utf-8"), loaded.source).data
+
+
+def revalidate(loaded: LoadedModel, data: Any) -> LoadedModel:
+    """``data`` (``loaded``'s, changed) validated as a file would be; its problems and the
+    model's positions are those of ``loaded``'s file."""
+    return _validate(Document(loaded.source, data, loaded.positions, loaded.text))
 
 
 def _validate(document: Document) -> LoadedModel:

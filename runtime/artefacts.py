@@ -392,11 +392,129 @@ class FindingRecord(_Artefact):
     )
 
 
+# -- sweep.json (``archgen sweep``)
+
+SweepValue = int | float | str | bool | None
+"""A swept parameter's value, as YAML reads it."""
+
+
+class Interval(_Artefact):
+    """A measure over the seeds of one configuration: its mean and the 95 % confidence
+    interval of that mean (Student t over the seeds that measured it), clipped to the
+    measure's range (0..1 for a share, ≥ 0 otherwise)."""
+
+    mean: float = Field(description="Mean over the runs that measured it.")
+    low: float | None = Field(description="Lower bound of the 95 % interval; null: one run.")
+    high: float | None = Field(description="Upper bound of the 95 % interval; null: one run.")
+    stdev: float | None = Field(description="Sample standard deviation; null: one run.")
+    n: int = Field(description="Runs that measured it (a flow with no execution measures none).")
+
+
+class FlowSweep(_Artefact):
+    """One flow's figures over the seeds (each run's value after its warm-up)."""
+
+    p50_ms: Interval | None = Field(description="Median latency, in ms; null: never measured.")
+    p99_ms: Interval | None = Field(
+        description="99th percentile latency, in ms; null: never measured."
+    )
+    availability: Interval | None = Field(
+        description="ok / completed (0..1); null: never measured."
+    )
+
+
+class SweepConfiguration(_Artefact):
+    """One combination of the swept values, run once per seed."""
+
+    params: dict[str, SweepValue] = Field(
+        description="``NODE.PARAM`` → the value of this configuration."
+    )
+    seeds: list[int] = Field(description="The seeds run, smallest first.")
+    availability: Interval | None = Field(
+        description="ok / completed over every flow (0..1); null: no execution."
+    )
+    slo_pass_rate: Interval | None = Field(
+        description="Share of runs (0..1) in which every SLO in the scenario's scope was "
+        "met; null: the scenario judges no SLO."
+    )
+    slo_misses: dict[str, int] = Field(
+        description="Flow id → runs in which its SLO was missed (flows never missed left out)."
+    )
+    flows: dict[str, FlowSweep] = Field(description="Flow id → its figures.")
+    peak_instances: dict[str, Interval] = Field(
+        description="Fleet node id → most instances in service at once (simulated, at the "
+        "run's scale)."
+    )
+    max_queue_age_s: dict[str, Interval] = Field(
+        description="Queue node id → age of its oldest message at the worst period, in s."
+    )
+    cost_usd: Interval | None = Field(
+        description="Cost of the simulated window in US dollars, when runs price it; "
+        "null otherwise."
+    )
+
+
+class SweepParameter(_Artefact):
+    """A varied parameter, addressed by the model's own ids."""
+
+    name: str = Field(description="``NODE.PARAM`` as given to ``--vary``.")
+    node: str = Field(description="The node's id.")
+    param: str = Field(description="Path of the param in the node's params (dotted).")
+    values: list[SweepValue] = Field(description="The values swept, as --vary lists them.")
+
+
+class SweepResult(_Artefact):
+    """``sweep.json``: per-configuration statistics of a sweep (``archgen sweep``)."""
+
+    schema_version: Literal[1] = Field(
+        SCHEMA_VERSION, description="Version of this file's schema; readers refuse another."
+    )
+    model: str = Field(description="The model's system id.")
+    scenario: str = Field(description="The scenario every run simulates.")
+    scale: int | float = Field(description="Share of the real system simulated.")
+    duration_s: int | float = Field(description="Simulated seconds of each run.")
+    seeds: list[int] = Field(description="The seeds every configuration runs.")
+    confidence: float = Field(description="Confidence level of every interval (0.95).")
+    interval_method: Literal["student-t"] = Field(
+        description="How intervals are computed: mean ± t(n−1) · s/√n over the seeds."
+    )
+    parameters: list[SweepParameter] = Field(description="The varied parameters.")
+    configurations: list[SweepConfiguration] = Field(
+        description="Every configuration, the first parameter varying slowest."
+    )
+
+
+class SweepFlowRun(_Artefact):
+    """One flow's figures in one run of a sweep."""
+
+    p50_ms: float | None = Field(description="Median latency, in ms; null: no execution.")
+    p99_ms: float | None = Field(description="99th percentile latency, in ms; null: none.")
+    availability: float | None = Field(description="ok / completed; null: no execution.")
+
+
+class SweepRun(_Artefact):
+    """What a sweep keeps of one run (``runs/<key>.json`` in the sweep folder, reused by
+    ``--resume`` when its key matches)."""
+
+    key: str = Field(
+        description="sha256 of model text, scenario, scale, duration, values and seed."
+    )
+    params: dict[str, SweepValue] = Field(description="``NODE.PARAM`` → value of the run.")
+    seed: int = Field(description="The run's seed.")
+    availability: float | None = Field(description="ok / completed over every flow.")
+    slos_judged: list[str] = Field(description="Flows whose SLO the check judged.")
+    slos_missed: list[str] = Field(description="Flows whose SLO the run missed.")
+    flows: dict[str, SweepFlowRun] = Field(description="Flow id → its figures.")
+    peak_instances: dict[str, int] = Field(description="Fleet id → peak instances in service.")
+    max_queue_age_s: dict[str, float] = Field(description="Queue id → oldest message's age, s.")
+    cost_usd: float | None = Field(description="Cost of the window, when the summary has it.")
+
+
 ARTEFACTS: dict[str, type[_Artefact]] = {
     "summary": RunSummary,
     "span": SpanRecord,
     "metric": MetricPoint,
     "finding": FindingRecord,
+    "sweep": SweepResult,
 }
 
 

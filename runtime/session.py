@@ -65,6 +65,7 @@ __all__ = [
     "check",
     "default_run_folder",
     "explain",
+    "price",
     "resolve_journey",
     "resolve_scenario",
     "resolve_scenarios",
@@ -186,17 +187,8 @@ def run_scenario(
 
     ``out`` is replaced as one unit: an interrupted run leaves the previous one whole, and
     the summary records the sha256 of its spans (``check --run`` compares them)."""
-    settings = Settings.of(
-        find_scenario(model, scenario_id), seed=seed, scale=scale, duration_s=duration_s
-    )
-    # Before anything is simulated or written: refuse a run over the budget.
-    check_budget(
-        model,
-        settings.scenario,
-        seed=settings.seed,
-        scale=settings.scale,
-        duration_s=settings.duration_s,
-        max_events=max_events,
+    settings = price(
+        model, scenario_id, seed=seed, scale=scale, duration_s=duration_s, max_events=max_events
     )
     if exports and out is None:
         raise InputError("exports are written into the run folder: give one")
@@ -209,6 +201,31 @@ def run_scenario(
         registry=registry,
         exports=exports,
     )
+
+
+def price(
+    model: Model,
+    scenario_id: str,
+    *,
+    seed: int | None = None,
+    scale: float | None = None,
+    duration_s: float | None = None,
+    max_events: int | None = None,
+) -> Settings:
+    """Resolve and price one run: its :class:`Settings`, or :class:`OverBudgetError`
+    before anything is simulated or written."""
+    settings = Settings.of(
+        find_scenario(model, scenario_id), seed=seed, scale=scale, duration_s=duration_s
+    )
+    check_budget(
+        model,
+        settings.scenario,
+        seed=settings.seed,
+        scale=settings.scale,
+        duration_s=settings.duration_s,
+        max_events=max_events,
+    )
+    return settings
 
 
 def _run(
@@ -342,16 +359,27 @@ def _flow_stats(traffic: Traffic) -> dict[str, FlowStats]:
     return stats
 
 
-def run_and_check(loaded: LoadedModel, scenario_id: str, *, traced: bool = False) -> Outcome:
-    """Run ``scenario_id`` as the model declares it into a temporary run folder, check the
-    folder, and keep the :class:`Outcome` (the folder is removed); with ``traced``, a
-    representative request of each flow too. Priced by the caller."""
+def run_and_check(
+    loaded: LoadedModel,
+    scenario_id: str,
+    *,
+    traced: bool = False,
+    seed: int | None = None,
+    scale: float | None = None,
+    duration_s: float | None = None,
+) -> Outcome:
+    """Run ``scenario_id`` (as the model declares it, or with the seed, scale and duration
+    given) into a temporary run folder, check the folder, and keep the :class:`Outcome`
+    (the folder is removed); with ``traced``, a representative request of each flow too.
+    Priced by the caller (:func:`price`)."""
     from archgen.runtime.artefacts import RunSummary
     from archgen.runtime.check.api import check_run
     from archgen.runtime.check.spans import RunFolder
     from archgen.runtime.export.representative import representative_requests
 
-    settings = Settings.of(find_scenario(loaded.model, scenario_id))
+    settings = Settings.of(
+        find_scenario(loaded.model, scenario_id), seed=seed, scale=scale, duration_s=duration_s
+    )
     exercised: set[tuple[str, str]] = set()
     with paused_gc(), tempfile.TemporaryDirectory(prefix="archgen-run-") as temporary:
         folder = Path(temporary) / scenario_id

@@ -8,7 +8,7 @@ so it cannot follow the page's palette).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
@@ -78,7 +78,10 @@ def _open(title: str) -> list[str]:
     ]
 
 
-def _axes(frame: _Frame, x_label: str, y_label: str) -> list[str]:
+def _axes(
+    frame: _Frame, x_label: str, y_label: str, x_names: Mapping[float, str] | None = None
+) -> list[str]:
+    """Grid, tick labels (``x_names`` for x positions that stand for names) and titles."""
     parts = []
     for tick in frame.y_ticks:
         y = _fmt(frame.y(tick))
@@ -94,7 +97,7 @@ def _axes(frame: _Frame, x_label: str, y_label: str) -> list[str]:
         x = _fmt(frame.x(tick))
         parts.append(
             f'<text x="{x}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" fill="{INK}">'
-            f"{escape(_label(tick))}</text>"
+            f"{escape(x_names.get(tick, '') if x_names else _label(tick))}</text>"
         )
     parts.append(
         f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{_fmt(frame.y(frame.y0))}" '
@@ -235,4 +238,77 @@ def histogram(
             f'<text x="{x}" y="{TOP + 10 + 12 * index}" dx="3" fill="{colour}">'
             f"{escape(name)}</text>"
         )
+    return "\n".join([*parts, "</svg>", ""])
+
+
+@dataclass(frozen=True)
+class BandSeries:
+    """A line of means with its confidence band: ``(x, mean, low, high)`` points; ``low``
+    and ``high`` are None where there is no interval (a single run)."""
+
+    name: str
+    points: tuple[tuple[float, float, float | None, float | None], ...]
+
+
+def band_chart(
+    title: str,
+    x_label: str,
+    y_label: str,
+    series: Sequence[BandSeries],
+    x_names: Sequence[tuple[float, str]] = (),
+) -> str:
+    """Means as lines over shaded confidence bands (a sweep's measure against a parameter);
+    ``x_names`` labels the x positions of a parameter whose values are not numbers."""
+    parts = _open(title)
+    points = [point for line in series for point in line.points]
+    if not points:
+        parts.append(
+            f'<text x="{WIDTH // 2}" y="{HEIGHT // 2}" text-anchor="middle" fill="{INK}">'
+            "no data</text>"
+        )
+        return "\n".join([*parts, "</svg>", ""])
+    xs = [x for x, _, _, _ in points]
+    ys = [y for _, mean, low, high in points for y in (mean, low, high) if y is not None]
+    top = TOP
+    if len(series) > 1 or series[0].name:
+        legend, top = _legend([line.name for line in series])
+        parts += legend
+    if x_names:  # positions 0, 1, 2…, half a step of margin on each side
+        x_ticks = [-0.5, *(x for x, _ in x_names), len(x_names) - 0.5]
+    else:
+        x_ticks = nice_ticks(min(xs), max(xs), 8)
+    frame = _Frame(x_ticks, nice_ticks(min(0.0, *ys), max(ys), 4), top)
+    parts += _axes(frame, x_label, y_label, dict(x_names) if x_names else None)
+    for index, line in enumerate(series):
+        colour = PALETTE[index % len(PALETTE)]
+        banded = [
+            (x, low, high)
+            for x, _, low, high in line.points
+            if low is not None and high is not None
+        ]
+        if len(banded) > 1:
+            upper = " ".join(f"{_fmt(frame.x(x))},{_fmt(frame.y(high))}" for x, _, high in banded)
+            lower = " ".join(
+                f"{_fmt(frame.x(x))},{_fmt(frame.y(low))}" for x, low, _ in reversed(banded)
+            )
+            parts.append(
+                f'<polygon fill="{colour}" fill-opacity="0.18" stroke="none" '
+                f'points="{upper} {lower}"/>'
+            )
+        for x, low, high in banded:
+            parts.append(
+                f'<line x1="{_fmt(frame.x(x))}" x2="{_fmt(frame.x(x))}" '
+                f'y1="{_fmt(frame.y(low))}" y2="{_fmt(frame.y(high))}" stroke="{colour}" '
+                'stroke-opacity="0.6"/>'
+            )
+        coords = " ".join(
+            f"{_fmt(frame.x(x))},{_fmt(frame.y(mean))}" for x, mean, _, _ in line.points
+        )
+        parts.append(
+            f'<polyline fill="none" stroke="{colour}" stroke-width="1.6" points="{coords}"/>'
+        )
+        parts += [
+            f'<circle cx="{_fmt(frame.x(x))}" cy="{_fmt(frame.y(mean))}" r="2.5" fill="{colour}"/>'
+            for x, mean, _, _ in line.points
+        ]
     return "\n".join([*parts, "</svg>", ""])

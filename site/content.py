@@ -6,12 +6,15 @@ which is what makes an unchanged model rebuild fast.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from archgen.model import LoadedModel
+from archgen.model.errors import InputError
 from archgen.model.registry import kinds
 from archgen.renderers.mermaid import sequence_from_view
+from archgen.runtime.artefacts import SweepResult
 from archgen.site.cache import Cache
 from archgen.site.diagrams import render_svgs, site_views
 from archgen.site.kinds import behavior_doc
@@ -19,6 +22,7 @@ from archgen.site.pages import PageInputs, generate_pages
 from archgen.site.plan import Paths
 from archgen.site.reference_pages import artefact_schemas
 from archgen.site.results import draw_charts, scenario_results
+from archgen.site.sweep import read_sweep, sweep_charts, sweep_title, unique_ids
 from archgen.site.viewer import Viewer, cards
 
 
@@ -32,10 +36,17 @@ class SiteContent:
     cache_misses: int = 0
     viewer: Viewer | None = None
     """Makes the diagram images of built pages interactive (the plugin's on_post_page)."""
+    sweep_titles: dict[str, str] = field(default_factory=dict)
+    """Sweep page id → title, for the navigation."""
 
 
 def build_content(
-    loaded: LoadedModel, paths: Paths, cache_dir: Path | None, *, simulate: bool = True
+    loaded: LoadedModel,
+    paths: Paths,
+    cache_dir: Path | None,
+    *,
+    simulate: bool = True,
+    sweeps: Sequence[Path] = (),
 ) -> SiteContent:
     model = loaded.model
     cache = Cache(cache_dir)
@@ -58,6 +69,10 @@ def build_content(
             for flow in result.flows:
                 charts[paths.chart(f"{scenario.id}--flow-{flow.flow}")] = flow.chart.encode()
     assets.update(charts)
+    swept = sweep_results(loaded, sweeps)
+    for sweep_id, sweep in swept.items():
+        for chart, drawing in sweep_charts(sweep).items():
+            assets[paths.chart(f"sweep-{sweep_id}--{chart}")] = drawing.encode()
     icons = kind_icons(paths)
     assets.update(icons)
     for name, schema in artefact_schemas().items():
@@ -69,13 +84,28 @@ def build_content(
         results=results,
         behavior_docs=behavior_docs(),
         kind_icons={name: paths.kind_icon(name) for name in kinds()},
+        sweeps=swept,
         missing_results=""
         if simulate
         else "Scenarios are not simulated in this build (the plugin's simulate is false).",
     )
     pages = generate_pages(loaded, paths, inputs)
     viewer = Viewer(paths, svgs, cards(model, results), charts)
-    return SiteContent(pages, assets, cache.hits, cache.misses, viewer)
+    titles = {sweep_id: sweep_title(sweep) for sweep_id, sweep in swept.items()}
+    return SiteContent(pages, assets, cache.hits, cache.misses, viewer, titles)
+
+
+def sweep_results(loaded: LoadedModel, sources: Sequence[Path]) -> dict[str, SweepResult]:
+    """Page id → each sweep result given (a ``sweep.json`` or its folder), in the order
+    given; a sweep of another model is refused (its ids would link nowhere)."""
+    results = [read_sweep(path) for path in sources]
+    for path, result in zip(sources, results, strict=True):
+        if result.model != loaded.model.system.id:
+            raise InputError(
+                f"{path}: a sweep of model '{result.model}', not of '{loaded.model.system.id}' "
+                f"({loaded.source})"
+            )
+    return dict(zip(unique_ids(results), results, strict=True))
 
 
 def behavior_docs() -> dict[str, str]:

@@ -20,6 +20,7 @@ from archgen.model.kinds import KINDS
 from archgen.model.registry import has
 from archgen.model.schema import AnyNode, Edge, Flow, Group, Model, Scenario, Slo
 from archgen.renderers.views import ComputedView
+from archgen.runtime.artefacts import SweepResult
 from archgen.site import facts
 from archgen.site.diagrams import group_view_id, node_view_id
 from archgen.site.kinds import paragraphs as _paragraphs
@@ -28,6 +29,7 @@ from archgen.site.plan import Paths, group_titles, node_titles, story_order
 from archgen.site.reference import definitions
 from archgen.site.reference_pages import artefacts_page, cost_text, kind_pages, rules_page
 from archgen.site.results import FlowLatency, ScenarioResult
+from archgen.site.sweep import sweep_chart_names, sweep_page, sweep_title
 from archgen.site.templating import inline as _inline
 from archgen.site.templating import number, relative, render, text, url, usd
 
@@ -49,6 +51,8 @@ class PageInputs:
     """Why there are no simulation results, shown where they would be."""
     kind_icons: Mapping[str, str] = field(default_factory=dict)
     """Kind → path (relative to docs/) of its icon."""
+    sweeps: Mapping[str, SweepResult] = field(default_factory=dict)
+    """Page id → a sweep result the site was given (``archgen site build --sweep``)."""
 
 
 class _Page:
@@ -104,6 +108,8 @@ def generate_pages(loaded: LoadedModel, paths: Paths, inputs: PageInputs) -> dic
         pages[paths.flow(flow.id)] = _flow(model, paths, inputs, flow)
     for scenario in model.scenarios:
         pages[paths.scenario(scenario.id)] = _scenario(model, paths, inputs, scenario)
+    for sweep_id, result in inputs.sweeps.items():
+        pages[paths.sweep(sweep_id)] = _sweep(model, paths, inputs, sweep_id, result)
     pages[paths.reference] = _reference(paths)
     pages.update(kind_pages(model, paths, inputs.behavior_docs, inputs.kind_icons))
     pages[paths.rules] = rules_page()
@@ -473,6 +479,23 @@ def _scenario(model: Model, paths: Paths, inputs: PageInputs, scenario: Scenario
         ],
         missing=inputs.missing_results or "This scenario has not been simulated.",
     )
+
+
+def _sweep(
+    model: Model, paths: Paths, inputs: PageInputs, sweep_id: str, result: SweepResult
+) -> str:
+    page = _Page(paths.sweep(sweep_id), paths, model, inputs)
+    scenario = model.scenarios_by_id.get(result.scenario)
+    link = (
+        text(result.scenario)
+        if scenario is None
+        else page.link(paths.scenario(scenario.id), scenario.title)
+    )
+    charts = [
+        page.image(paths.chart(f"sweep-{sweep_id}--{name}"), title)
+        for name, title in sweep_chart_names(result)
+    ]
+    return sweep_page(result, sweep_title(result), link, page.node, charts)
 
 
 def _objective(slo: Slo | None) -> str:

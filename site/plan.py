@@ -7,6 +7,7 @@ navigation while mkdocs is still reading its configuration.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -72,6 +73,9 @@ class Paths:
     def diagram(self, name: str) -> str:
         return self._join(f"diagrams/{name}.svg")
 
+    def sweep(self, sweep_id: str) -> str:
+        return self._join(f"sweeps/{sweep_id}.md")
+
     def chart(self, name: str) -> str:
         return self._join(f"charts/{name}.svg")
 
@@ -113,6 +117,7 @@ REFERENCE_TITLE = "Model reference"
 KINDS_TITLE = "Node kinds"
 RULES_TITLE = "Check rules"
 ARTEFACTS_TITLE = "Run artefacts"
+SWEEPS_TITLE = "Sweeps"
 
 
 def _distinct(model: Model, entries: list[tuple[str, str, str | None]]) -> dict[str, str]:
@@ -142,7 +147,9 @@ def group_titles(model: Model) -> dict[str, str]:
     return _distinct(model, [(group.id, group.title, group.id) for group in model.groups])
 
 
-def page_titles(model: Model, paths: Paths) -> dict[str, Markup]:
+def page_titles(
+    model: Model, paths: Paths, sweeps: Mapping[str, str] | None = None
+) -> dict[str, Markup]:
     """Docs-relative path → title of every generated page, as escaped HTML.
 
     mkdocs prints titles without escaping (nav, header, ``<title>``), so a model string
@@ -155,6 +162,7 @@ def page_titles(model: Model, paths: Paths) -> dict[str, Markup]:
     titles.update({paths.node(node.id): nodes[node.id] for node in model.nodes})
     titles.update({paths.flow(flow.id): flow.title for flow in model.flows})
     titles.update({paths.scenario(s.id): s.title for s in model.scenarios})
+    titles.update({paths.sweep(sweep_id): title for sweep_id, title in (sweeps or {}).items()})
     titles[paths.reference] = REFERENCE_TITLE
     titles[paths.kinds] = "All node kinds"
     titles.update({paths.kind(name): spec.title for name, spec in registry.kinds().items()})
@@ -163,9 +171,12 @@ def page_titles(model: Model, paths: Paths) -> dict[str, Markup]:
     return {path: html_text(title) for path, title in titles.items()}
 
 
-def sections(model: Model, paths: Paths) -> dict[str, list[NavItem]]:
-    """The navigation of generated pages, per section (empty sections are left out)."""
-    titles = page_titles(model, paths)
+def sections(
+    model: Model, paths: Paths, sweeps: Mapping[str, str] | None = None
+) -> dict[str, list[NavItem]]:
+    """The navigation of generated pages, per section (empty sections are left out);
+    ``sweeps`` (page id → title) go under the scenarios."""
+    titles = page_titles(model, paths, sweeps)
 
     def item(path: str) -> NavItem:
         return {titles[path]: path}
@@ -180,6 +191,8 @@ def sections(model: Model, paths: Paths) -> dict[str, list[NavItem]]:
     if flows:
         result["flows"] = flows
     scenarios = [item(paths.scenario(s.id)) for s in model.scenarios]
+    if sweeps:
+        scenarios.append({SWEEPS_TITLE: [item(paths.sweep(sweep_id)) for sweep_id in sweeps]})
     if scenarios:
         result["scenarios"] = scenarios
     kinds = [item(paths.kinds)] + [item(paths.kind(name)) for name in registry.kinds()]

@@ -50,6 +50,9 @@ class ArchgenConfig(Config):  # type: ignore[no-untyped-call]  # mkdocs' own hoo
     """Folder (inside docs) the generated pages go to; empty: the site root."""
     simulate = opt.Type(bool, default=True)
     """Run every scenario of the model for the scenario pages and flow latencies."""
+    sweeps = opt.ListOfItems(opt.Type(str), default=[])
+    """Sweep results (``sweep.json`` or its folder, relative to mkdocs.yml) to give a page
+    each, under the scenarios (``archgen sweep`` makes them)."""
     cache_dir = opt.Type(str, default=".archgen-cache/site")
     """Where diagrams and run results are cached, relative to mkdocs.yml."""
     mermaid_js = opt.Optional(opt.Type(str))
@@ -93,7 +96,11 @@ class ArchgenPlugin(BasePlugin[ArchgenConfig]):  # type: ignore[no-untyped-call]
         started = time.perf_counter()
         try:
             self.content = build_content(
-                loaded, self.paths, cache_dir, simulate=self.config.simulate
+                loaded,
+                self.paths,
+                cache_dir,
+                simulate=self.config.simulate,
+                sweeps=[base / path for path in self.config.sweeps],
             )
         except ArchgenError as error:
             if self.config.raise_errors:
@@ -107,12 +114,13 @@ class ArchgenPlugin(BasePlugin[ArchgenConfig]):  # type: ignore[no-untyped-call]
             self.content.cache_hits,
             self.content.cache_misses,
         )
-        self.titles = page_titles(loaded.model, self.paths)
+        sweeps = self.content.sweep_titles
+        self.titles = page_titles(loaded.model, self.paths, sweeps)
         if self.config.site_name_from_model:
             # Themes print site_name unescaped: it must be HTML (see html_text).
             config.site_name = html_text(loaded.model.system.name)
         if config.nav is not None:
-            config.nav = _place_sections(config.nav, sections(loaded.model, self.paths))
+            config.nav = _place_sections(config.nav, sections(loaded.model, self.paths, sweeps))
         # mermaid.min.js itself is loaded by archgen-mermaid.js, on pages that need it.
         config.extra_javascript.append(self.paths.mermaid_init_js)
         config.extra_javascript.append(self.paths.panzoom_js)

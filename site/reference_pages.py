@@ -220,6 +220,11 @@ _ARTEFACT_FILES = {
         "archgen check --format json",
         "Each entry of the findings list that check --format json prints.",
     ),
+    "sweep": (
+        "Sweep",
+        "sweep.json",
+        "What archgen sweep reduces its runs to: per-configuration means and 95 % intervals.",
+    ),
 }
 
 

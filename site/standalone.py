@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,12 @@ DEFAULT_CACHE = Path(".archgen-cache/site")
 
 
 def site_config(
-    model_path: Path | None, out: Path, docs_dir: Path, cache_dir: Path, site_name: str
+    model_path: Path | None,
+    out: Path,
+    docs_dir: Path,
+    cache_dir: Path,
+    site_name: str,
+    sweeps: Sequence[Path] = (),
 ) -> dict[str, Any]:
     """The mkdocs configuration of a model-only site (material, offline, strict)."""
     # The plugin replaces site_name with the model's name as HTML (themes print it raw);
@@ -35,6 +40,8 @@ def site_config(
     }
     if model_path is not None:
         plugin["model"] = str(model_path.resolve())
+    if sweeps:
+        plugin["sweeps"] = [str(path.resolve()) for path in sweeps]
     return {
         "site_name": str(html_text(site_name)),
         "docs_dir": str(docs_dir.resolve()),
@@ -74,12 +81,14 @@ PALETTE = [
 
 
 @contextmanager
-def _config_file(model_path: Path | None, out: Path, cache_dir: Path) -> Iterator[Path]:
+def _config_file(
+    model_path: Path | None, out: Path, cache_dir: Path, sweeps: Sequence[Path] = ()
+) -> Iterator[Path]:
     loaded = load_model(model_path)  # bad input fails here, as a ModelError (exit 2)
     with tempfile.TemporaryDirectory(prefix="archgen-site-") as folder:
         docs = Path(folder) / "docs"
         docs.mkdir()
-        config = site_config(model_path, out, docs, cache_dir, loaded.model.system.name)
+        config = site_config(model_path, out, docs, cache_dir, loaded.model.system.name, sweeps)
         path = Path(folder) / "mkdocs.yml"
         path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
         yield path
@@ -107,7 +116,12 @@ def _foreign(folder: Path) -> list[str]:
 
 
 def build_site(
-    model_path: Path | None, out: Path, cache_dir: Path = DEFAULT_CACHE, *, force: bool = False
+    model_path: Path | None,
+    out: Path,
+    cache_dir: Path = DEFAULT_CACHE,
+    *,
+    force: bool = False,
+    sweeps: Sequence[Path] = (),
 ) -> Path:
     """Build the site of ``model_path`` (the reference model when ``None``) into ``out``.
 
@@ -115,6 +129,7 @@ def build_site(
     replaces ``out`` as one unit: an interrupted build leaves the previous site as it was.
     ``out`` must be new, empty or a site archgen built (``force`` lifts only that rule); it
     is never a link, the current or home folder (or above them), or above the model file.
+    Each of ``sweeps`` (``sweep.json`` or its folder) gets a page.
     """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -132,20 +147,25 @@ def build_site(
             force=force,
             marker=SITE_MARKER,
         ) as staging,
-        _config_file(model_path, staging, cache_dir) as config_file,
+        _config_file(model_path, staging, cache_dir, sweeps) as config_file,
     ):
         config = load_config(str(config_file))
         build(config)
     return out / "index.html"
 
 
-def serve_site(model_path: Path | None, dev_addr: str, cache_dir: Path = DEFAULT_CACHE) -> None:
+def serve_site(
+    model_path: Path | None,
+    dev_addr: str,
+    cache_dir: Path = DEFAULT_CACHE,
+    sweeps: Sequence[Path] = (),
+) -> None:
     """Serve the site with live reload; the model file is watched too."""
     from mkdocs.commands.serve import serve
 
     _quiet_mkdocs()
     with (
         tempfile.TemporaryDirectory(prefix="archgen-serve-") as out,
-        _config_file(model_path, Path(out), cache_dir) as config_file,
+        _config_file(model_path, Path(out), cache_dir, sweeps) as config_file,
     ):
         serve(config_file=str(config_file), dev_addr=dev_addr)
