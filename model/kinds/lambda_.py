@@ -56,6 +56,13 @@ class LambdaEventSource(Strict):
         False,
         description="Only failed messages of a batch return to the queue, not the whole batch.",
     )
+    maximum_concurrency: int | None = Field(
+        None,
+        ge=2,
+        le=1_000,
+        description="Most concurrent invocations this source starts (2 to 1,000): its pollers "
+        "stop growing there; none: up to the function's concurrency limit.",
+    )
 
 
 class LambdaAsync(Strict):
@@ -68,7 +75,8 @@ class LambdaAsync(Strict):
         21_600,
         ge=60,
         le=21_600,
-        description="How long an event may wait for a retry before it is dropped (60 s to 6 h).",
+        description="Oldest an event may be when an attempt starts (60 s to 6 h): an older "
+        "one, waiting on a retry or a throttle, goes to on_failure (else is dropped).",
     )
     on_failure: Annotated[Id | None, Ref(("sqs", "sns", "lambda"))] = Field(
         None, description="Node (SQS, SNS or Lambda) that receives events whose retries ran out."
@@ -82,7 +90,8 @@ class LambdaParams(KindParams):
         128,
         ge=128,
         le=10_240,
-        description="Memory of one execution environment (128 to 10,240 MB).",
+        description="Memory of one execution environment (128 to 10,240 MB); the CPU share "
+        "is proportional to it (1,769 MB: one vCPU), which sets how long cpu_time takes.",
     )
     timeout_s: float = Field(
         3,
@@ -101,7 +110,21 @@ class LambdaParams(KindParams):
     )
     duration: Duration = Field(
         default_factory=lambda: ms(50, 0.5),
-        description="Run time of one invocation once warm, calls to others excluded.",
+        description="Run time of one invocation once warm, calls to others excluded, as "
+        "measured at this memory_mb (cpu_time aside).",
+    )
+    cpu_time: Duration | None = Field(
+        None,
+        description="CPU-bound work of one invocation at one full vCPU (1,769 MB), added to "
+        "duration: at memory_mb below 1,769 it takes 1,769 / memory_mb times as long, above "
+        "it no less (one thread); none: duration says it all.",
+    )
+    provisioned_concurrency: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_CONCURRENCY,
+        description="Execution environments kept initialised: that many concurrent "
+        "invocations never cold-start; counted within reserved_concurrency (at most it).",
     )
     cold_start: Duration = Field(
         default_factory=lambda: ms(250, 0.3),
@@ -128,6 +151,14 @@ class LambdaParams(KindParams):
             raise ValueError(
                 f"reserved_concurrency ({reserved}) exceeds account_concurrency_limit "
                 f"({self.account_concurrency_limit})"
+            )
+        provisioned = self.provisioned_concurrency
+        ceiling = self.account_concurrency_limit if reserved is None else reserved
+        if provisioned is not None and provisioned > ceiling:
+            which = "account_concurrency_limit" if reserved is None else "reserved_concurrency"
+            raise ValueError(
+                f"provisioned_concurrency ({provisioned}) exceeds {which} ({ceiling}): AWS "
+                "counts provisioned environments within it"
             )
         return self
 
@@ -207,7 +238,7 @@ def _import_function(ctx: ImportContext) -> dict[str, object]:
 
 def _import_event_source(ctx: ImportContext) -> None:
     """``AWS::Lambda::EventSourceMapping`` of an SQS queue: the function's event source
-    and the edge it polls along."""
+    (batching, partial failures, maximum concurrency) and the edge it polls along."""
     function = ctx.node(ctx.prop("FunctionName"))
     queue = ctx.node(ctx.prop("EventSourceArn"))
     if function is None or queue is None or queue.kind != "sqs":
@@ -219,6 +250,9 @@ def _import_event_source(ctx: ImportContext) -> None:
     window = ctx.number("MaximumBatchingWindowInSeconds")
     if window is not None:
         source["max_batching_window_s"] = window
+    maximum = ctx.number("ScalingConfig", "MaximumConcurrency")
+    if maximum is not None:
+        source["maximum_concurrency"] = int(maximum)
     if "ReportBatchItemFailures" in ctx.text(ctx.prop("FunctionResponseTypes", default=[])):
         source["report_batch_item_failures"] = True
     function.params["event_source"] = source

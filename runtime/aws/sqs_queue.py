@@ -203,6 +203,32 @@ class SqsQueue:
         self._advance()
         return sum(1 for m in self._messages.values() if m.in_flight)
 
+    def has_visible(self) -> bool:
+        """Whether a receive now would return a message (cheap: it looks at the heads of
+        the ready heaps only, dropping stale entries)."""
+        self._advance()
+        if self.fifo:
+            ready_groups = self._ready_groups
+            while ready_groups:
+                head_seq, group_id = ready_groups[0]
+                queue = self._groups.get(group_id)
+                if (
+                    queue
+                    and not self._group_in_flight.get(group_id, 0)
+                    and self._messages[queue[0]].seq == head_seq
+                ):
+                    return True
+                heapq.heappop(ready_groups)
+            return False
+        ready = self._ready
+        while ready:
+            _, message_id, gen = ready[0]
+            message = self._messages.get(message_id)
+            if message is not None and message.gen == gen and not message.in_flight:
+                return True
+            heapq.heappop(ready)
+        return False
+
     def message_ids(self) -> list[str]:
         """Ids of every message still in the queue, in send order."""
         self._advance()

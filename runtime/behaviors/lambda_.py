@@ -4,16 +4,27 @@ Rules (Lambda Developer Guide: scaling, async invocation, SQS event source mappi
 - At most ``reserved_concurrency`` (else ``account_concurrency_limit``) invocations run at
   once, scaled; one more is throttled: a synchronous caller gets
   ``TooManyRequestsException`` (429), an async event waits and is retried.
-- An invocation reuses the most recently idle environment (warm) if one has been idle for
-  less than ``idle_environment_s``; otherwise it pays ``cold_start`` first. A crashed
-  invocation's environment is discarded.
+- ``provisioned_concurrency`` environments are kept initialised: an invocation takes a
+  free one first and never cold-starts there (they count within the concurrency limit);
+  beyond them (a spillover), an invocation reuses the most recently idle on-demand
+  environment if one has been idle for less than ``idle_environment_s``; otherwise it pays
+  ``cold_start`` first. A crashed invocation's on-demand environment is discarded.
+- The code runs ``duration``, plus ``cpu_time`` stretched by the CPU share of
+  ``memory_mb``: 1,769 MB is one vCPU, so at 128 MB CPU-bound work takes 13.8 times as
+  long (above 1,769 MB a single thread gets no faster).
 - Synchronous invocations (sync edge) run the flow's children and answer. Asynchronous ones
   (async edge, SNS) are accepted at once; a function error is retried
   ``async_invocation.max_retry_attempts`` times, 1 then 2 minutes later, then sent to
-  ``on_failure`` (through its declared edge) or dropped.
+  ``on_failure`` (through its declared edge) or dropped. An event older than
+  ``max_event_age_s`` when an attempt (a retry, or a retry after a throttle) is due goes
+  the same way instead of running.
 - With an ``event_source``, pollers long-poll the queue (20 s) for batches of up to
-  ``min(batch_size, 10)`` messages (5 pollers, 60 more per minute while batches come back
-  full, up to the concurrency limit). Each message runs this node's triggered steps in its
+  ``min(batch_size, 10)`` messages, each poller one batch at a time. They start at 5; every
+  10 s in which messages waited (a receive left some visible, or the mapping, which
+  watches the queue's depth, sees some at the tick), up to 50 more join (300 per
+  minute, scaled), up to ``maximum_concurrency`` (else the concurrency limit); a poller
+  whose long poll comes back empty stops while more than 5 run (the queue drained).
+  Each message runs this node's triggered steps in its
   origin's trace. A crash (``consumer_crash`` fault: the share ``rate`` of batches, at a
   random message) or, without ``report_batch_item_failures``, any failed message fails the
   whole batch: nothing is deleted and the messages come back after the visibility timeout.
@@ -66,10 +77,20 @@ from archgen.runtime.behavior import (
     register,
     scaled_count,
 )
-from archgen.runtime.behaviors.sqs import DeleteRequest, Delivery, ReceiveRequest, ReceiveResponse
+from archgen.runtime.behaviors.sqs import (
+    DeleteRequest,
+    Delivery,
+    ReceiveRequest,
+    ReceiveResponse,
+    queue_backlogs,
+)
 
 INITIAL_POLLERS = 5
-POLLERS_PER_MINUTE = 60
+POLLERS_PER_MINUTE = 300
+POLLER_TICK_MS = 10_000.0
+"""Pollers grow in steps of a sixth of their per-minute allowance every 10 s."""
+MB_PER_VCPU = 1_769
+"""Lambda allocates CPU in proportion to memory: 1,769 MB is one full vCPU."""
 LONG_POLL_S = 20.0
 ASYNC_RETRY_DELAYS_MS = (60_000.0, 120_000.0)
 TIMED_OUT = "Sandbox.Timedout"
@@ -85,11 +106,23 @@ class _Invocation:
     init of a cold start) until it answers, fails or reaches the timeout. It serves a
     synchronous ``call``, an async event (``call`` + ``attempt``) or a ``batch``."""
 
-    __slots__ = ("attempt", "batch", "begun", "call", "event", "over", "requested")
+    __slots__ = (
+        "accepted",
+        "attempt",
+        "batch",
+        "begun",
+        "call",
+        "event",
+        "over",
+        "provisioned",
+        "requested",
+    )
 
-    def __init__(self, requested: float, begun: float) -> None:
+    def __init__(self, requested: float, begun: float, provisioned: bool) -> None:
         self.requested = requested  # when the environment was taken (init starts)
         self.begun = begun
+        self.provisioned = provisioned
+        self.accepted = 0.0
         self.call: Call | None = None
         self.event = False
         self.attempt = 0
@@ -151,6 +184,15 @@ class Lambda(Behavior):
         limit = params.reserved_concurrency
         self.limit = ctx.scaled(params.account_concurrency_limit if limit is None else limit, 0)
         self.duration = ctx.sampler(params.duration)
+        self.cpu_time = None if params.cpu_time is None else ctx.sampler(params.cpu_time)
+        self.cpu_factor = MB_PER_VCPU / min(params.memory_mb, MB_PER_VCPU)
+        provisioned = params.provisioned_concurrency
+        self.provisioned = 0 if provisioned is None else min(self.limit, ctx.scaled(provisioned))
+        self.provisioned_busy = 0
+        self.provisioned_invocations = 0
+        self.spillover_invocations = 0
+        self.max_event_age_ms = params.async_invocation.max_event_age_s * 1000.0
+        self.async_expired = 0
         self.cold_start = ctx.sampler(params.cold_start)
         self.timeout_ms = params.timeout_s * 1000.0
         self.idle_ms = params.idle_environment_s * 1000
@@ -170,8 +212,7 @@ class Lambda(Behavior):
         self.timeouts = 0
         self.async_retries = 0
         self.async_dropped = 0
-        self.pollers = 0
-        self.full_batches = 0
+        self._init_pollers(params)
         self.batches = 0
         self.messages = 0
         self.crashes = 0
@@ -182,10 +223,26 @@ class Lambda(Behavior):
         self.applications: dict[str, int] = {}
         self._async_sources: dict[str, bool] = {}
 
+    def _init_pollers(self, params: LambdaParams) -> None:
+        """The event source's pollers: 5 at first, at most ``maximum_concurrency``."""
+        self.pollers = 0
+        self.peak_pollers = 0
+        self.pollers_added = 0
+        self.pollers_retired = 0
+        self.backlog_seen = False
+        source = params.event_source
+        cap = self.limit
+        if source is not None and source.maximum_concurrency is not None:
+            cap = min(cap, self.ctx.scaled(source.maximum_concurrency))
+        self.poller_cap = cap
+        self.poller_floor = min(INITIAL_POLLERS, cap)
+        self.poller_step = max(1, math.ceil(self.ctx.scaled(POLLERS_PER_MINUTE) / 6))
+
     # ------------------------------------------------------------------ environments
 
-    def _acquire(self) -> float | None:
-        """Init delay (0 warm, cold start otherwise), or None when throttled."""
+    def _acquire(self) -> tuple[float, bool] | None:
+        """Init delay (0 warm, cold start otherwise) and whether a provisioned environment
+        serves it, or None when throttled."""
         if self.active >= self.limit:
             self.throttles += 1
             self.ctx.emit("Throttles", 1)
@@ -195,6 +252,16 @@ class Lambda(Behavior):
         self.period_peak = max(self.period_peak, self.active)
         self.invocations += 1
         self.ctx.emit("Invocations", 1)
+        if self.provisioned_busy < self.provisioned:
+            self.provisioned_busy += 1
+            self.provisioned_invocations += 1
+            return 0.0, True
+        if self.provisioned:
+            self.spillover_invocations += 1
+        return self._on_demand(), False
+
+    def _on_demand(self) -> float:
+        """An on-demand environment: the most recently idle one still warm, else a new one."""
         now = self.ctx.now
         idle = self.idle
         while idle and now - idle[0] > self.idle_ms:
@@ -205,9 +272,16 @@ class Lambda(Behavior):
         self.cold_starts += 1
         return self.cold_start()
 
-    def _begin(self, init: float, span: Call | None) -> _Invocation:
-        """The code starts after ``init``; the timeout counts from there."""
-        invocation = _Invocation(self.ctx.now, self.ctx.now + init)
+    def _run_time(self) -> float:
+        """The code's own time: ``duration``, plus ``cpu_time`` at this memory's CPU share."""
+        if self.cpu_time is None:
+            return self.duration()
+        return self.duration() + self.cpu_time() * self.cpu_factor
+
+    def _begin(self, acquired: tuple[float, bool], span: Call | None) -> _Invocation:
+        """The code starts after the init; the timeout counts from there."""
+        init, provisioned = acquired
+        invocation = _Invocation(self.ctx.now, self.ctx.now + init, provisioned)
         if span is not None and init:
             span.note("cold_start", True)
             span.note("init_ms", round(init, 3))
@@ -223,7 +297,9 @@ class Lambda(Behavior):
             self.errors += 1
             self.ctx.emit("Errors", 1)
         self.active -= 1
-        if not discard:
+        if invocation.provisioned:
+            self.provisioned_busy -= 1  # AWS re-initialises a discarded one in the background
+        elif not discard:
             self.idle.append(self.ctx.now)
 
     def _deadline(self, invocation: _Invocation) -> None:
@@ -279,15 +355,15 @@ class Lambda(Behavior):
         if self._is_async(call):
             call.note("invocation", "Event")
             self.ctx.finish(call)
-            self._async_attempt((call, 0, 0))
+            self._async_attempt((call, 0, 0, self.ctx.now))
             return
-        init = self._acquire()
-        if init is None:
+        acquired = self._acquire()
+        if acquired is None:
             self.ctx.fail(call, "TooManyRequestsException")
             return
-        invocation = self._begin(init, call)
+        invocation = self._begin(acquired, call)
         invocation.call = call
-        self.ctx.after(init + self.duration(), self._run_sync, invocation)
+        self.ctx.after(acquired[0] + self._run_time(), self._run_sync, invocation)
 
     def _run_sync(self, invocation: _Invocation) -> None:
         if invocation.over:
@@ -306,18 +382,23 @@ class Lambda(Behavior):
         self._end(invocation, error=call.error is not None)
         self.ctx.finish(call)
 
-    def _async_attempt(self, state: tuple[Call, int, int]) -> None:
-        call, attempt, throttled = state
-        init = self._acquire()
-        if init is None:  # Lambda keeps throttled events and retries them with backoff
-            delay = min(1000.0 * 2**throttled, 300_000.0)
-            self.ctx.after(delay, self._async_attempt, (call, attempt, throttled + 1))
+    def _async_attempt(self, state: tuple[Call, int, int, float]) -> None:
+        call, attempt, throttled, accepted = state
+        if self.ctx.now - accepted > self.max_event_age_ms:
+            self.async_expired += 1  # too old to run: it goes where failed events go
+            self._give_up(call)
             return
-        invocation = self._begin(init, None)
+        acquired = self._acquire()
+        if acquired is None:  # Lambda keeps throttled events and retries them with backoff
+            delay = min(1000.0 * 2**throttled, 300_000.0)
+            self.ctx.after(delay, self._async_attempt, (call, attempt, throttled + 1, accepted))
+            return
+        invocation = self._begin(acquired, None)
         invocation.call = call
         invocation.event = True
         invocation.attempt = attempt
-        self.ctx.after(init + self.duration(), self._async_run, invocation)
+        invocation.accepted = accepted
+        self.ctx.after(acquired[0] + self._run_time(), self._async_run, invocation)
 
     def _async_run(self, invocation: _Invocation) -> None:
         if invocation.over:
@@ -346,8 +427,14 @@ class Lambda(Behavior):
         if attempt < self.max_retries:
             self.async_retries += 1
             delay = ASYNC_RETRY_DELAYS_MS[min(attempt, len(ASYNC_RETRY_DELAYS_MS) - 1)]
-            self.ctx.after(delay, self._async_attempt, (call, attempt + 1, 0))
-        elif self.on_failure is not None:
+            state = (call, attempt + 1, 0, invocation.accepted)
+            self.ctx.after(delay, self._async_attempt, state)
+        else:
+            self._give_up(call)
+
+    def _give_up(self, call: Call) -> None:
+        """Retries ran out or the event grew too old: ``on_failure``, else dropped."""
+        if self.on_failure is not None:
             self.ctx.call(call, self.on_failure, "SendMessage", _noop, payload={})
         else:
             self.async_dropped += 1
@@ -355,22 +442,31 @@ class Lambda(Behavior):
     # ------------------------------------------------------------------ SQS event source
 
     def start(self) -> None:
-        if self.source is None or self.limit <= 0:
+        if self.source is None or self.poller_cap <= 0:
             return
-        for _ in range(min(INITIAL_POLLERS, self.limit)):
+        for _ in range(self.poller_floor):
             self._add_poller()
-        self.ctx.after(60_000.0, self._scale_pollers)
+        self.pollers_added = 0  # the initial ones are not growth
+        self.ctx.after(POLLER_TICK_MS, self._scale_pollers)
 
     def _add_poller(self) -> None:
         self.pollers += 1
+        self.pollers_added += 1
+        self.peak_pollers = max(self.peak_pollers, self.pollers)
         self.ctx.after(0, self._poll)
 
     def _scale_pollers(self, _: Any) -> None:
-        if self.full_batches:
-            for _ in range(min(POLLERS_PER_MINUTE, self.limit - self.pollers)):
+        """While messages wait (a receive left some visible, or some are visible now), add
+        up to a sixth of the per-minute allowance every 10 s, up to the cap
+        (``maximum_concurrency``, else the limit)."""
+        assert self.source is not None
+        queue = self.ctx.model.replica_in(self.source.queue, self.ctx.region)
+        waiting = self.ctx.services.once(queue_backlogs).get(queue)
+        if self.backlog_seen or (waiting is not None and waiting()):
+            for _ in range(min(self.poller_step, self.poller_cap - self.pollers)):
                 self._add_poller()
-        self.full_batches = 0
-        self.ctx.after(60_000.0, self._scale_pollers)
+        self.backlog_seen = False
+        self.ctx.after(POLLER_TICK_MS, self._scale_pollers)
 
     def _poll(self, _: Any = None) -> None:
         assert self.source is not None
@@ -385,8 +481,13 @@ class Lambda(Behavior):
             else:
                 self.ctx.after(1000.0, self._poll)
             return
+        self.backlog_seen = self.backlog_seen or response.backlog
         deliveries = (gathered or []) + response.deliveries
         if not deliveries:
+            if self.pollers > self.poller_floor:  # the queue is empty: scale down
+                self.pollers -= 1
+                self.pollers_retired += 1
+                return
             self._poll()
             return
         assert self.source is not None
@@ -412,10 +513,8 @@ class Lambda(Behavior):
     def _invoke(self, poll: Call, deliveries: list[Delivery]) -> None:
         self.batches += 1
         self.messages += len(deliveries)
-        if len(deliveries) >= min(self.source.batch_size if self.source else 10, 10):
-            self.full_batches += 1
-        init = self._acquire()
-        if init is None:  # messages stay in flight and come back after the timeout
+        acquired = self._acquire()
+        if acquired is None:  # messages stay in flight and come back after the timeout
             self.throttled_batches += 1
             self.ctx.after(1000.0, self._poll)
             return
@@ -425,9 +524,9 @@ class Lambda(Behavior):
             crash_at = self.ctx.rng.randrange(len(deliveries))
         span = self.ctx.open_span(poll, "Invoke")
         span.note("messages", len(deliveries))
-        invocation = self._begin(init, span)
+        invocation = self._begin(acquired, span)
         batch = invocation.batch = _Batch(deliveries, poll, crash_at, span, invocation)
-        self.ctx.after(init + self.duration(), self._next_message, batch)
+        self.ctx.after(acquired[0] + self._run_time(), self._next_message, batch)
 
     def _batch_timed_out(self, batch: _Batch) -> None:
         """Nothing of a timed-out batch is deleted: every message comes back after the
@@ -574,10 +673,21 @@ class Lambda(Behavior):
                 "async_dropped": self.async_dropped,
             }
         }
+        function = out["function"]
+        if self.async_expired:
+            function["async_expired"] = self.async_expired
+        if self.provisioned:
+            function["provisioned"] = self.provisioned
+            function["provisioned_invocations"] = self.provisioned_invocations
+            function["spillover_invocations"] = self.spillover_invocations
         if self.source is not None:
             out["consumer"] = {
                 "queue": self.source.queue,
                 "pollers": self.pollers,
+                "peak_pollers": self.peak_pollers,
+                "pollers_added": self.pollers_added,
+                "pollers_retired": self.pollers_retired,
+                "poller_cap": self.poller_cap,
                 "batches": self.batches,
                 "messages": self.messages,
                 "processed": len(self.processed),

@@ -28,14 +28,18 @@ limits (300 or 3,000 per second) and message timers per message.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archgen.model.kind import Capability
 from archgen.model.kinds import SqsParams
 from archgen.model.registry import has
 from archgen.runtime.aws.sqs_queue import Message, Received, SqsError, SqsQueue
 from archgen.runtime.behavior import Behavior, Books, Call, NodeContext, QueueBooks, register
+
+if TYPE_CHECKING:
+    from archgen.runtime.services import Services
 
 RECEIVE_OPS = ("ReceiveMessage",)
 DELETE_OPS = ("DeleteMessage", "DeleteMessageBatch")
@@ -58,6 +62,8 @@ class Delivery:
 @dataclass
 class ReceiveResponse:
     deliveries: list[Delivery] = field(default_factory=list)
+    backlog: bool = False
+    """Messages were left visible behind this receive (what Lambda's pollers scale on)."""
 
 
 @dataclass
@@ -68,6 +74,13 @@ class DeleteRequest:
 
 def _noop(_: Any) -> None:
     return None
+
+
+def queue_backlogs(_: Services) -> dict[str, Callable[[], bool]]:
+    """Per queue node of the run: whether a receive now would return a message. Lambda's
+    event source mappings watch their queue through it (AWS's pollers see the queue's
+    depth, not only what their own receives return)."""
+    return {}
 
 
 class _RedriveThroughEdge:
@@ -109,6 +122,7 @@ class Sqs(Behavior):
             content_based_deduplication=params.content_based_deduplication,
         )
         self.queue.on_available = self._wake_soon
+        ctx.services.once(queue_backlogs)[ctx.node_id] = self.queue.has_visible
         self.origins: dict[str, Call | None] = {}
         self.placed: list[str] = []  # ids of the messages sent here (not moved here)
         self.waiting: dict[int, tuple[Call, ReceiveRequest, float]] = {}
@@ -214,7 +228,10 @@ class Sqs(Behavior):
         self._schedule_wake()
 
     def _answer_poll(self, call: Call, received: list[Received]) -> None:
-        response = ReceiveResponse([Delivery(m, self.origins.get(m.message_id)) for m in received])
+        response = ReceiveResponse(
+            [Delivery(m, self.origins.get(m.message_id)) for m in received],
+            self.queue.has_visible(),
+        )
         call.payload = response
         call.note("messages", len(received))
         if received:
