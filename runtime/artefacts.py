@@ -448,8 +448,12 @@ class SweepConfiguration(_Artefact):
         description="Queue node id → age of its oldest message at the worst period, in s."
     )
     cost_usd: Interval | None = Field(
-        description="Cost of the simulated window in US dollars, when runs price it; "
-        "null otherwise."
+        description="Cost of the simulated window in US dollars (the real system, at list "
+        "prices), when runs price it; null otherwise."
+    )
+    monthly_cost_usd: Interval | None = Field(
+        description="That cost extrapolated to a month at the same load, in US dollars; "
+        "null when runs price nothing."
     )
 
 
@@ -507,6 +511,9 @@ class SweepRun(_Artefact):
     peak_instances: dict[str, int] = Field(description="Fleet id → peak instances in service.")
     max_queue_age_s: dict[str, float] = Field(description="Queue id → oldest message's age, s.")
     cost_usd: float | None = Field(description="Cost of the window, when the summary has it.")
+    monthly_cost_usd: float | None = Field(
+        description="The summary's cost extrapolated to a month, when it has one."
+    )
 
 
 ARTEFACTS: dict[str, type[_Artefact]] = {

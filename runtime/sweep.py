@@ -221,18 +221,17 @@ def reduce_run(
             fleet: figures.peak_in_service for fleet, figures in sorted(summary.instances.items())
         },
         max_queue_age_s=dict(sorted(ages.items())),
-        cost_usd=_cost(outcome.summary_json),
+        cost_usd=_cost(outcome.summary_json, "window_usd"),
+        monthly_cost_usd=_cost(outcome.summary_json, "monthly_usd"),
     )
 
 
-def _cost(summary_json: bytes) -> float | None:
-    """The window's cost in dollars when the run's summary prices it (``cost``: a number,
-    or an object whose ``total_usd``, ``window_usd`` or ``usd`` is one)."""
+def _cost(summary_json: bytes, key: str) -> float | None:
+    """The summary's ``cost.<key>`` in dollars, when the run's summary prices it."""
     cost = json.loads(summary_json).get("cost")
-    if isinstance(cost, dict):
-        cost = next((cost[key] for key in ("total_usd", "window_usd", "usd") if key in cost), None)
-    if isinstance(cost, int | float) and not isinstance(cost, bool) and math.isfinite(cost):
-        return float(cost)
+    value = cost.get(key) if isinstance(cost, dict) else None
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
     return None
 
 
@@ -426,6 +425,7 @@ def aggregate(values: Configuration, runs: Sequence[SweepRun]) -> SweepConfigura
             for queue in queues
         },
         cost_usd=_interval([run.cost_usd for run in runs]),
+        monthly_cost_usd=_interval([run.monthly_cost_usd for run in runs]),
     )
 
 

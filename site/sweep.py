@@ -38,6 +38,8 @@ class Measure:
     get: Callable[[SweepConfiguration], Interval | None]
     share: bool = False
     """A share (0..1), shown as a percentage."""
+    digits: int | None = None
+    """Decimals in the table; None: 2 for a share, 0 for ms, 1 otherwise."""
 
 
 def measures(result: SweepResult) -> list[Measure]:
@@ -50,8 +52,16 @@ def measures(result: SweepResult) -> list[Measure]:
         found.append(
             Measure("slo_pass_rate", "Runs meeting every SLO", "%", lambda c: c.slo_pass_rate, True)
         )
+    if any(c.monthly_cost_usd is not None for c in configs):
+        found.append(
+            Measure(
+                "monthly_cost_usd", "Cost per month", "USD", lambda c: c.monthly_cost_usd, digits=2
+            )
+        )
     if any(c.cost_usd is not None for c in configs):
-        found.append(Measure("cost_usd", "Cost of the window", "USD", lambda c: c.cost_usd))
+        found.append(
+            Measure("cost_usd", "Cost of the window", "USD", lambda c: c.cost_usd, digits=4)
+        )
     for flow in sorted({flow for c in configs for flow in c.flows}):
         for field, words in (("p50_ms", "p50 latency"), ("p99_ms", "p99 latency")):
             found.append(
@@ -137,6 +147,7 @@ def table_columns(
             continue  # p50 and per-flow availability: in the CSV, JSON and charts
         header = f"{measure.title} ({measure.unit})"
         scale, digits = (100.0, 2) if measure.share else (1.0, 0 if measure.unit == "ms" else 1)
+        digits = digits if measure.digits is None else measure.digits
         columns.append(
             (header, lambda c, m=measure, s=scale, d=digits: cell(m.get(c), s, d))  # type: ignore[misc]
         )

@@ -41,7 +41,9 @@ def test_the_table_shows_each_configuration_with_intervals(serial: Path) -> None
         assert p99.high is not None
         assert p99.low <= p99.mean <= p99.high
         assert configuration.slo_pass_rate is not None
-        assert configuration.cost_usd is None  # the summaries price nothing yet
+        assert configuration.cost_usd is not None  # the summaries' window_usd
+        assert configuration.cost_usd.n == 3
+        assert configuration.cost_usd.mean > 0
     # Three instances from the start: never fewer in service, never more than the max.
     assert result.configurations[1].peak_instances["api"].mean >= 3
     csv_lines = (serial / "sweep.csv").read_text().splitlines()
@@ -65,6 +67,8 @@ def test_each_run_is_the_session_run_of_its_seed_and_values(
     mine = next(r for r in runs if r.seed == 2 and r.params == dict(values))
     assert mine.flows["save"].p99_ms == outcome.summary.flows["save"].p99_ms
     assert mine.peak_instances["api"] == outcome.summary.instances["api"].peak_in_service
+    assert mine.cost_usd == outcome.summary.cost.window_usd
+    assert mine.monthly_cost_usd == outcome.summary.cost.monthly_usd
     theirs = sorted((r for r in runs if r.params == dict(values)), key=lambda r: r.seed)
     p99s = [r.flows["save"].p99_ms for r in theirs]
     mean = result.configurations[1].flows["save"].p99_ms
