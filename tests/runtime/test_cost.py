@@ -232,3 +232,20 @@ def test_fixed_and_provisioned_resources_cost_their_list_price_per_hour(mini: Lo
     assert nodes["watch"]["lines"][0]["item"] == "cloudwatch.alarm_month.high_resolution"
     # Shield Standard (the default tier) is free: no line.
     assert nodes["shield"]["lines"] == []
+
+
+def test_an_arm64_function_pays_the_graviton_price_per_gb_second() -> None:
+    text = ORDERS.read_text().replace("code: eu-west-1", "code: us-west-2")
+    text = text.replace(
+        "      reserved_concurrency: 3\n",
+        "      reserved_concurrency: 3\n      architecture: arm64\n",
+    )
+    loaded = load_model_text(text, "orders.yaml")
+    activity = {"worker": {"function": {"invocations": 300, "billed_ms": 12_000}}}
+    cost = price_run(loaded.model, activity, scale=0.5, duration_s=60)
+    # 600 real invocations; 24 s at 128 MB = 3 GB-s at the arm64 price.
+    assert cost["nodes"]["worker"]["window_usd"] == pytest.approx(
+        600 * 0.20 / 1e6 + 3 * 0.0000133334, abs=1e-6
+    )
+    assert cost["nodes"]["worker"]["lines"][1]["item"] == "lambda.gb_second.arm64"
+    assert cost["nodes"]["api"]["lines"][1]["item"] == "lambda.gb_second.x86_64"
