@@ -272,7 +272,7 @@ def _import_event_source(ctx: ImportContext) -> None:
 
 def _cost(bill: Bill, node: Node, params: LambdaParams) -> None:
     """Requests and GB-seconds: every invocation's init and duration at its memory, at the
-    price of its architecture (x86_64 or arm64)."""
+    price of its architecture (x86_64 or arm64); provisioned concurrency for the window."""
     bill.charge("lambda.request", bill.real(bill.value("function", "invocations")), "invocations")
     seconds = bill.real(bill.value("function", "billed_ms")) / 1000
     bill.charge(
@@ -280,6 +280,17 @@ def _cost(bill: Bill, node: Node, params: LambdaParams) -> None:
         seconds * params.memory_mb / 1024,
         f"{seconds:,.0f} s of init + duration at {params.memory_mb} MB ({params.architecture})",
     )
+    warm = params.provisioned_concurrency
+    if warm:
+        bill.charge(
+            f"lambda.provisioned_gb_second.{params.architecture}",
+            warm * params.memory_mb / 1024 * bill.duration_s,
+            f"{warm} environments of provisioned concurrency kept warm",
+        )
+        bill.leave_out(
+            "the lower duration price of invocations on provisioned concurrency: they are "
+            "charged at the on-demand price above (an upper bound)"
+        )
 
 
 SPEC = kind(

@@ -249,3 +249,17 @@ def test_an_arm64_function_pays_the_graviton_price_per_gb_second() -> None:
     )
     assert cost["nodes"]["worker"]["lines"][1]["item"] == "lambda.gb_second.arm64"
     assert cost["nodes"]["api"]["lines"][1]["item"] == "lambda.gb_second.x86_64"
+
+
+def test_provisioned_concurrency_is_paid_for_the_whole_window() -> None:
+    text = ORDERS.read_text().replace("code: eu-west-1", "code: us-east-1")
+    text = text.replace(
+        "      reserved_concurrency: 3\n",
+        "      reserved_concurrency: 3\n      memory_mb: 1024\n      provisioned_concurrency: 2\n",
+    )
+    loaded = load_model_text(text, "orders.yaml")
+    cost = price_run(loaded.model, {}, scale=0.1, duration_s=600)
+    # Two 1 GB environments for 600 s (a parameter: real, not scaled), used or not.
+    assert cost["nodes"]["worker"]["window_usd"] == pytest.approx(
+        2 * 1 * 600 * 0.0000041667, abs=1e-6
+    )
