@@ -51,7 +51,7 @@ def test_every_problem_of_every_option_at_once(tmp_path: Path) -> None:
         "service_time, workers_per_instance, zones",
         f"{where}:37:5: nodes[5].params: --vary indexer.event_source.batchsize: 'batchsize' is "
         "not a param of event_source (did you mean 'batch_size'?); it has: batch_size, "
-        "max_batching_window_s, queue, report_batch_item_failures",
+        "max_batching_window_s, maximum_concurrency, queue, report_batch_item_failures",
     ]
     assert not (tmp_path / "sweep").exists()
 
