@@ -36,19 +36,24 @@ def price_table() -> str:
     for key, item in sorted(prices.items.items()):
         per = f"{item.per:,} {item.unit}" if item.per > 1 else item.unit
         usd = (
-            f"${item.usd:g}"
+            _usd(item.usd)
             if not isinstance(item.usd, dict)
-            else ", ".join(f"{region} ${price:g}" for region, price in sorted(item.usd.items()))
+            else ", ".join(f"{region} {_usd(price)}" for region, price in sorted(item.usd.items()))
         )
         lines.append(f"| `{key}` | {usd} | {per} | [{_host(item.source)}]({item.source}) |")
     lines += ["", "| instance-hours | families (price of `large`) | exact types | source |"]
     lines.append("| --- | --- | --- | --- |")
     for key, hours in sorted(prices.instance_hours.items()):
-        families = ", ".join(f"{f} ${p:g}" for f, p in sorted(hours.large.items()))
-        types = ", ".join(f"{t} ${p:g}" for t, p in sorted(hours.types.items()))
+        families = ", ".join(f"{f} {_usd(p)}" for f, p in sorted(hours.large.items()))
+        types = ", ".join(f"{t} {_usd(p)}" for t, p in sorted(hours.types.items()))
         source = f"[{_host(hours.source)}]({hours.source})"
         lines.append(f"| `{key}` | {families} | {types} | {source} |")
     return "\n".join(lines)
+
+
+def _usd(value: float) -> str:
+    """A price as written, never in exponent notation ($0.0000166667)."""
+    return "$" + f"{value:.10f}".rstrip("0").rstrip(".")
 
 
 def _host(url: str) -> str:
