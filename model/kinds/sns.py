@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from archgen.model.base import (
     Duration,
@@ -45,14 +45,36 @@ class SnsProtocol(StrEnum):
     email = "email"
     sms = "sms"
     https = "https"
+    application = "application"
+
+
+class PushPlatform(StrEnum):
+    """The push notification service of a mobile platform application."""
+
+    apns = "APNS"
+    apns_sandbox = "APNS_SANDBOX"
+    fcm = "GCM"
+    adm = "ADM"
+    baidu = "BAIDU"
+    mpns = "MPNS"
+    wns = "WNS"
 
 
 class SnsSubscription(Strict):
     """One endpoint a topic delivers to, with its filter and dead-letter queue."""
 
-    endpoint: Annotated[Id, Ref()] = Field(description="Node that receives the notifications.")
+    endpoint: Annotated[Id, Ref()] = Field(
+        description="Node that receives the notifications (for mobile push, the external "
+        "node standing for the platform's push service and the devices behind it)."
+    )
     protocol: SnsProtocol = Field(
-        description="How notifications are delivered (sqs, lambda, email, sms, https)."
+        description="How notifications are delivered (sqs, lambda, email, sms, https, or "
+        "application: mobile push to a platform application endpoint)."
+    )
+    platform: PushPlatform | None = Field(
+        None,
+        description="Mobile push (protocol application) only: the platform of the "
+        "application endpoint (APNS, APNS_SANDBOX, GCM for Firebase, ADM, BAIDU, MPNS, WNS).",
     )
     filter_policy: dict[str, tuple[str | int | float | bool, ...]] | None = Field(
         None, description="Message attribute → accepted values: keys AND, values OR."
@@ -63,6 +85,17 @@ class SnsSubscription(Strict):
     dead_letter_queue: Annotated[Id | None, Ref(("sqs",), dead_letter=True)] = Field(
         None, description="SQS queue that keeps messages whose delivery retries ran out."
     )
+
+    @model_validator(mode="after")
+    def _platform_with_application(self) -> SnsSubscription:
+        push = self.protocol is SnsProtocol.application
+        if push and self.platform is None:
+            raise ValueError("a mobile push subscription (protocol application) needs a platform")
+        if not push and self.platform is not None:
+            raise ValueError(
+                f"platform is for mobile push (protocol application), not {self.protocol.value}"
+            )
+        return self
 
 
 class SnsParams(KindParams, EncryptableAtRest):
@@ -83,7 +116,11 @@ class SnsParams(KindParams, EncryptableAtRest):
 
 
 def _validate(checks: Checks, path: PathKey, node: Node, params: SnsParams) -> None:
-    endpoint_kinds = {SnsProtocol.sqs: ("sqs",), SnsProtocol.lambda_: ("lambda",)}
+    endpoint_kinds = {
+        SnsProtocol.sqs: ("sqs",),
+        SnsProtocol.lambda_: ("lambda",),
+        SnsProtocol.application: ("external",),
+    }
     for i, sub in enumerate(params.subscriptions):
         sub_path = (*path, "subscriptions", i, "endpoint")
         if checks.node_ref(sub_path, sub.endpoint, *endpoint_kinds.get(sub.protocol, ())):

@@ -10,9 +10,9 @@ element does. A policy key the message lacks fails, except ``{"exists": false}``
 Retry policies are AWS's fixed ones (they cannot be changed except for HTTP/S):
 AWS-managed endpoints (SQS, Lambda) get 3 immediate retries, 2 one second apart, 10 with
 exponential backoff from 1 to 20 s, then 100,000 twenty seconds apart (100,015 retries over
-23 days); customer-managed ones (email, SMS) get 0 immediate, 2 ten seconds apart, 10 from
-10 to 600 s, then 38 every 600 s: 50 retries over about 6 hours. HTTP/S defaults to 3
-retries 20 s apart. Jitter is left out: the delays are exact.
+23 days); customer-managed ones (email, SMS, mobile push) get 0 immediate, 2 ten seconds
+apart, 10 from 10 to 600 s, then 38 every 600 s: 50 retries over about 6 hours. HTTP/S
+defaults to 3 retries 20 s apart. Jitter is left out: the delays are exact.
 """
 
 from __future__ import annotations
@@ -143,4 +143,5 @@ RETRY_POLICIES: dict[str, RetryPolicy] = {
     SnsProtocol.email: CUSTOMER_MANAGED,
     SnsProtocol.sms: CUSTOMER_MANAGED,
     SnsProtocol.https: HTTP_DEFAULT,
+    SnsProtocol.application: CUSTOMER_MANAGED,
 }

@@ -3,7 +3,8 @@
 Rules (SNS Developer Guide: filter policies, message delivery retries, DLQs):
 - ``Publish`` is accepted once stored (after ``latency``); then every subscription whose
   filter policy matches the message attributes gets a delivery through its declared edge
-  (SQS: a message; Lambda: an async invocation; email/SMS: the external endpoint).
+  (SQS: a message; Lambda: an async invocation; email/SMS/mobile push: the external
+  endpoint).
 - Message attributes: each key a filter policy names is set from the publishing trace;
   an accepted value with the probability of the flow step that delivers to that endpoint
   (``probability``, else 0.5), a non-matching one otherwise. Matching itself is SNS's
@@ -17,7 +18,10 @@ Rules (SNS Developer Guide: filter policies, message delivery retries, DLQs):
   ``NumberOfNotificationsDelivered`` when the endpoint accepted it, and
   ``NumberOfNotificationsFailed`` once retries ran out (with
   ``NumberOfNotificationsRedrivenToDlq`` when a dead-letter queue took it).
-Left out: jitter on retries, throttling policies, FIFO topics' ordering.
+Mobile push (``application``) delivers to the external node standing for the platform's
+push service (APNs, FCM…), retried as email and SMS are (50 retries over about 6 hours).
+Left out: jitter on retries, throttling policies, FIFO topics' ordering; mobile push
+endpoints a platform disables (an invalid device token), per-platform payloads and limits.
 """
 
 from __future__ import annotations
