@@ -339,6 +339,18 @@ SPEC = kind(
                 "timed-out invocation counts its timeout.",
             ),
             metric(
+                "ProvisionedConcurrencyInvocations",
+                Unit.count,
+                "Invocations served by a provisioned (pre-initialised) environment; published "
+                "only by a function with provisioned_concurrency.",
+            ),
+            metric(
+                "ProvisionedConcurrencySpilloverInvocations",
+                Unit.count,
+                "Invocations beyond the provisioned environments, served on demand (they may "
+                "cold-start); published only by a function with provisioned_concurrency.",
+            ),
+            metric(
                 "ConcurrentExecutions",
                 Unit.count,
                 "Most execution environments busy at once during the period.",

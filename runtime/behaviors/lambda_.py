@@ -45,7 +45,9 @@ Rules (Lambda Developer Guide: scaling, async invocation, SQS event source mappi
   async attempt, a batch), ``Errors`` per run that failed (its own error, a crash, an error
   of a call it did not catch, a timeout), ``Throttles`` per request refused at the
   concurrency limit (its own, never those of what it calls), ``Duration`` from the end of
-  init to the answer (at most the timeout), ``ConcurrentExecutions`` the period's peak.
+  init to the answer (at most the timeout), ``ConcurrentExecutions`` the period's peak;
+  with provisioned concurrency, ``ProvisionedConcurrencyInvocations`` and
+  ``ProvisionedConcurrencySpilloverInvocations`` per invocation served on either side.
 - Idempotency: the function remembers the message ids it has processed (the idempotency
   table of an idempotent consumer); a redelivered processed message is acknowledged without
   running again, so at-least-once delivery never applies an effect twice. ``applied_twice``
@@ -255,9 +257,11 @@ class Lambda(Behavior):
         if self.provisioned_busy < self.provisioned:
             self.provisioned_busy += 1
             self.provisioned_invocations += 1
+            self.ctx.emit("ProvisionedConcurrencyInvocations", 1)
             return 0.0, True
         if self.provisioned:
             self.spillover_invocations += 1
+            self.ctx.emit("ProvisionedConcurrencySpilloverInvocations", 1)
         return self._on_demand(), False
 
     def _on_demand(self) -> float:

@@ -130,9 +130,19 @@ def test_provisioned_environments_never_cold_start() -> None:
 
 
 def test_beyond_provisioned_an_invocation_spills_over_to_a_cold_start() -> None:
-    books = invoked(10, provisioned_concurrency=4).summary("api")["function"]
+    lab = invoked(10, provisioned_concurrency=4)
+    books = lab.summary("api")["function"]
     assert (books["cold_starts"], books["spillover_invocations"]) == (6, 6)
     assert books["provisioned_invocations"] == 4
+    assert lab.total("api", "ProvisionedConcurrencyInvocations") == 4
+    assert lab.total("api", "ProvisionedConcurrencySpilloverInvocations") == 6
+    assert lab.total("api", "Invocations") == 10
+
+
+def test_a_function_without_provisioned_concurrency_publishes_no_provisioned_metric() -> None:
+    lab = invoked(3)
+    assert lab.points("api", "ProvisionedConcurrencyInvocations") == []
+    assert lab.points("api", "ProvisionedConcurrencySpilloverInvocations") == []
 
 
 def test_provisioned_concurrency_counts_within_the_reserved_one() -> None:
@@ -157,14 +167,14 @@ def test_provisioned_above_reserved_is_refused() -> None:
 # ---------------------------------------------------------------------------- async age
 
 
-def failing_events(**job: Any) -> Lab:
-    """Five events, 10 s apart, to a function that always fails; failed events go to the
-    queue ``failed``."""
+def failing_events(at_s: list[float] | None = None, **job: Any) -> Lab:
+    """Events (five, 10 s apart) to a function that always fails unless ``job`` says;
+    failed events go to the queue ``failed``."""
     failure = {"on_failure": "failed", **job.pop("async_invocation", {})}
     model = lab_model(
         [
             fn("api"),
-            fn("job", error_rate=1.0, async_invocation=failure, **job),
+            fn("job", **{"error_rate": 1.0, "async_invocation": failure, **job}),
             {"id": "failed", "kind": "sqs", "group": "r1"},
         ],
         [
@@ -178,7 +188,7 @@ def failing_events(**job: Any) -> Lab:
         ],
         duration_s=400,
     )
-    return run_lab(model, [1.0 + 10 * i for i in range(5)])
+    return run_lab(model, at_s or [1.0 + 10 * i for i in range(5)])
 
 
 def test_failed_events_are_retried_twice_within_their_age() -> None:
@@ -210,3 +220,20 @@ def test_cpu_time_takes_longer_with_less_memory(memory_mb: int, duration_ms: flo
     lab = invoked(1, memory_mb=memory_mb, duration=const(10), cpu_time=const(100))
     (point,) = lab.points("api", "Duration")
     assert point["avg"] == pytest.approx(duration_ms, abs=0.01)
+
+
+def test_throttled_events_past_max_event_age_go_to_on_failure() -> None:
+    """One environment busy for 100 s: the two other events wait, retried after 1, 2, 4,
+    8, 16 and 32 s; at 63 s they are older than 60 s and give up."""
+    lab = failing_events(
+        [1.0, 1.001, 1.002],
+        error_rate=0.0,
+        reserved_concurrency=1,
+        timeout_s=120,
+        duration=const(100_000),
+        async_invocation={"max_event_age_s": 60},
+    )
+    function = lab.summary("job")["function"]
+    assert (function["invocations"], function["async_expired"], function["errors"]) == (1, 2, 0)
+    assert function["throttles"] == 12  # six throttled attempts each
+    assert lab.total("failed", "NumberOfMessagesSent") == 2
