@@ -252,6 +252,28 @@ def import_cloudformation(template: Path, out: Path | None, region: str) -> None
     run_import_cloudformation(template, out, region)
 
 
+@import_group.command("terraform")
+@click.argument("plan", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the model to this file instead of standard output.",
+)
+@click.option(
+    "--region",
+    default=None,
+    help="Region of the model (default: the aws provider's, else the ARNs', else us-east-1).",
+)
+def import_terraform(plan: Path, out: Path | None, region: str | None) -> None:
+    """Import the JSON of `terraform show -json` (a saved plan or a state) as a model; the
+    resources it does not model are listed on standard error and in the model's header."""
+    from archgen.commands.import_ import run_import_terraform
+
+    run_import_terraform(plan, out, region)
+
+
 @cli.group()
 def site() -> None:
     """The documentation site of MODEL: overview and story, a page per group, node, flow and

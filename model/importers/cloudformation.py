@@ -9,7 +9,8 @@ model run as it comes out, marked TODO.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -56,19 +57,65 @@ class Imported:
     unmodeled: tuple[Unmodeled, ...]
 
 
+@dataclass(frozen=True)
+class Source:
+    """Where a template came from: what the model's header and comments say of it, and the
+    node names it prefers (another importer translates its input into a template first)."""
+
+    file: str
+    """For error lines."""
+    name: str
+    """The system's name (a file's stem)."""
+    header: tuple[str, ...]
+    region_note: str = "AWS::Region (the template's default)"
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """Logical id → what a node's ``# from`` comment names (default: the logical id)."""
+    names: Mapping[str, str] = field(default_factory=dict)
+    """Logical id → preferred node id (default: the kebab-cased logical id)."""
+    notes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Logical id → comments for its node."""
+    order: tuple[str, ...] = ()
+    """Every item of the input in order (the report's order); default: the resources."""
+    unmodeled: tuple[Unmodeled, ...] = ()
+    """Items of the input left out before translation."""
+    resources: int | None = None
+    """How many items the input had (default: the template's resources)."""
+    account: str = ACCOUNT
+    """The account of the nodes' ARNs (a state's own, so its policies' principals match)."""
+
+
 def import_cloudformation(path: Path, region: str = "us-east-1") -> Imported:
     """Read the template at ``path`` (YAML or JSON) and write the model it describes."""
+    source = Source(
+        file=str(path),
+        name=path.stem,
+        header=(
+            f"# Imported by `archgen import cloudformation {path.name}`.",
+            "# Nodes, params and edges come from the template; flows, journeys and scenarios",
+            "# cannot be inferred from infrastructure: the starter ones below are TODOs.",
+        ),
+    )
+    return import_template(read_template(path), source, region)
+
+
+def import_template(template: Map, source: Source, region: str) -> Imported:
+    """The model a template (already read, with positions) describes: the shared engine of
+    every importer."""
     from archgen.model.registry import kinds
 
-    template = read_template(path)
     claims: dict[str, tuple[KindSpec, CfnImport]] = {}
     for spec in kinds().values():
         for entry in spec.imports:
             claims.setdefault(entry.type, (spec, entry))
     graph = Graph()
-    resolver = Resolver(str(path), template, _pseudo(path, region), partial(_stringify, graph))
+    graph.names.update(source.names)
+    pseudo = _pseudo(source.name, region, source.account)
+    resolver = Resolver(source.file, template, pseudo, partial(_stringify, graph))
     resources = resolver.resources
-    unmodeled = _place(resolver, graph, claims, region)
+    unmodeled = list(source.unmodeled) + _place(resolver, graph, claims, region, source.account)
+    for logical_id, notes in source.notes.items():
+        if logical_id in graph.nodes:
+            graph.nodes[logical_id].notes.extend(notes)
     contexts: list[tuple[CfnImport, ImportContext]] = []
     for logical_id, body in resources.items():
         assert isinstance(body, Map)
@@ -95,10 +142,12 @@ def import_cloudformation(path: Path, region: str = "us-east-1") -> Imported:
             ctx.this.params.update(params)
     _grant_edges(graph)
     unmodeled += graph.skipped
-    unmodeled.sort(key=lambda u: list(resources).index(u.logical_id))
-    text = _write(path, region, graph, _entry(graph, claims), claims, unmodeled)
+    order = list(source.order or resources)
+    unmodeled.sort(key=lambda u: order.index(u.logical_id))
+    text = _write(source, region, graph, _entry(graph, claims), claims, unmodeled)
     nodes = len(graph.unique())
-    return Imported(text, len(resources), nodes, len(graph.edges), tuple(unmodeled))
+    count = len(resources) if source.resources is None else source.resources
+    return Imported(text, count, nodes, len(graph.edges), tuple(unmodeled))
 
 
 def _place(
@@ -106,6 +155,7 @@ def _place(
     graph: Graph,
     claims: dict[str, tuple[KindSpec, CfnImport]],
     region: str,
+    account: str,
 ) -> list[Unmodeled]:
     """A node (id, ARN, group) for each resource a kind claims, before any property is
     resolved (a reference needs the ARN of its target); the resources whose condition is
@@ -137,13 +187,13 @@ def _place(
             graph.nodes[logical_id] = shared
             shared.also.append(logical_id)
             continue
-        node_id = _unique(entry.shared_node or kebab(logical_id), ids)
+        node_id = _unique(entry.shared_node or graph.name(logical_id), ids, spec.name)
         graph.nodes[logical_id] = ImportedNode(
             id=node_id,
             kind=spec.name,
             type=type_,
             logical_id=logical_id,
-            arn=_arn(spec, node_id, region),
+            arn=_arn(spec, node_id, region, account),
             group=None if _global(spec) else region,
             ref_is_arn=entry.ref_is_arn,
         )
@@ -174,7 +224,7 @@ def _group(
     if zone is not None:
         details.append(resolver.text(zone))
     graph.groups[logical_id] = ImportedGroup(
-        id=_unique(kebab(logical_id), ids),
+        id=_unique(graph.name(logical_id), ids, kind),
         kind=kind,
         parent=parent,
         type=str(body["Type"]),
@@ -196,13 +246,13 @@ def _stringify(graph: Graph, ref: ResourceRef) -> str:
     return f"{node.id}.{ref.attribute}"
 
 
-def _pseudo(path: Path, region: str) -> dict[str, str]:
+def _pseudo(stem: str, region: str, account: str) -> dict[str, str]:
     return {
         "AWS::Region": region,
-        "AWS::AccountId": ACCOUNT,
+        "AWS::AccountId": account,
         "AWS::Partition": "aws",
-        "AWS::StackName": path.stem,
-        "AWS::StackId": f"arn:aws:cloudformation:{region}:{ACCOUNT}:stack/{path.stem}/0",
+        "AWS::StackName": stem,
+        "AWS::StackId": f"arn:aws:cloudformation:{region}:{account}:stack/{stem}/0",
         "AWS::URLSuffix": "amazonaws.com",
         "AWS::NotificationARNs": "",
     }
@@ -232,7 +282,13 @@ def _global(spec: KindSpec) -> bool:
     return spec.arn is not None and not spec.arn.regional and spec.arn.with_account
 
 
-def _unique(base: str, taken: set[str]) -> str:
+def _unique(base: str, taken: set[str], kind: str = "") -> str:
+    """``base``, else ``base-<kind>`` (a queue and a table both named ``orders``), else
+    numbered."""
+    alternative = f"{base}-{kebab(kind)}" if kind else base
+    if base in taken and alternative not in taken:
+        taken.add(alternative)
+        return alternative
     candidate, n = base, 2
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1
@@ -240,13 +296,13 @@ def _unique(base: str, taken: set[str]) -> str:
     return candidate
 
 
-def _arn(spec: KindSpec, node_id: str, region: str) -> str:
+def _arn(spec: KindSpec, node_id: str, region: str, account: str) -> str:
     arn = spec.arn
     if arn is None:
-        return f"arn:aws:{spec.name}:{region}:{ACCOUNT}:{node_id}"
+        return f"arn:aws:{spec.name}:{region}:{account}:{node_id}"
     where = region if arn.regional else ""
-    account = ACCOUNT if arn.with_account else ""
-    return f"arn:aws:{arn.service}:{where}:{account}:{arn.resource.format(id=node_id)}"
+    owner = account if arn.with_account else ""
+    return f"arn:aws:{arn.service}:{where}:{owner}:{arn.resource.format(id=node_id)}"
 
 
 def _grant_edges(graph: Graph) -> None:
@@ -302,13 +358,18 @@ def _service_of(arn: str) -> str:
 
 def _entry(graph: Graph, claims: dict[str, tuple[KindSpec, CfnImport]]) -> ImportedNode | None:
     """Where the starter flow enters: the first node outside traffic can call that nothing
-    triggers (an IAM grant alone is no trigger) and that polls no queue, else the first node
-    outside traffic can call."""
+    triggers (an IAM grant alone is no trigger) and that polls no queue (a queue being
+    polled is still where messages come in), preferring one that triggers another (a
+    notification, a subscription, a poller); else the first node outside traffic can
+    call."""
     callable_ = [n for n in graph.unique() if claims[n.type][1].entry_operation]
-    called = {edge.target for edge in graph.edges if not edge.grant}
-    called |= {e.source for e in graph.edges if "ReceiveMessage" in e.operations}
+    polls = [e for e in graph.edges if "ReceiveMessage" in e.operations]
+    called = {e.target for e in graph.edges if not e.grant and e not in polls}
+    called |= {e.source for e in polls}
     fresh = [node for node in callable_ if node.id not in called]
-    found = fresh or callable_
+    triggers = {e.source for e in graph.edges if not e.grant and e not in polls}
+    triggers |= {e.target for e in polls}
+    found = [n for n in fresh if n.id in triggers] or fresh or callable_
     return found[0] if found else None
 
 
@@ -330,33 +391,35 @@ def _dump(value: object, indent: int) -> str:
 
 
 def _write(
-    path: Path,
+    source: Source,
     region: str,
     graph: Graph,
     entry: ImportedNode | None,
     claims: dict[str, tuple[KindSpec, CfnImport]],
     unmodeled: list[Unmodeled],
 ) -> str:
-    system = kebab(path.stem)
-    out: list[str] = [
-        f"# Imported by `archgen import cloudformation {path.name}`.",
-        "# Nodes, params and edges come from the template; flows, journeys and scenarios",
-        "# cannot be inferred from infrastructure: the starter ones below are TODOs.",
-    ]
+    system = kebab(source.name)
+    fields = [f"id: {system}", f"name: {_quote(source.name)}"]
+    if source.account != ACCOUNT:
+        fields.append(f"account_id: '{source.account}'")
+    if entry is not None:
+        fields.append("default_scenario: starter")
+    out: list[str] = list(source.header)
     if unmodeled:
         out.append("#")
         out.append(f"# Not modeled ({_count(len(unmodeled), 'resource')}):")
-        out += [f"#   {u.type} {u.logical_id}: {u.why}" for u in unmodeled]
+        out += [f"#   {u.what}: {u.why}" for u in unmodeled]
     out += [
         "archgen: 1",
-        f"system: {{id: {system}, name: {_quote(path.stem)}, default_scenario: starter}}",
+        f"system: {{{', '.join(fields)}}}",
         "",
         "groups:",
-        f"  - {{id: {region}, kind: region}}  # AWS::Region (the template's default)",
+        f"  - {{id: {region}, kind: region}}  # {source.region_note}",
     ]
     for group in graph.groups.values():
         detail = f": {group.detail}" if group.detail else ""
-        out.append(f"  # from {group.logical_id} ({group.type}){detail}")
+        label = source.labels.get(group.logical_id, group.logical_id)
+        out.append(f"  # from {label} ({group.type}){detail}")
         out.append(f"  - {{id: {group.id}, kind: {group.kind}, parent: {group.parent}}}")
     out += [
         "",
@@ -367,7 +430,8 @@ def _write(
         f"    params: {{locations: [{{id: users, latency_ms: {{{region}: 30}}}}]}}",
     ]
     for node in graph.unique():
-        out.append(f"  # from {', '.join([node.logical_id, *node.also])} ({node.type})")
+        labels = [source.labels.get(name, name) for name in [node.logical_id, *node.also]]
+        out.append(f"  # from {', '.join(labels)} ({node.type})")
         out += [f"  # {note}" for note in node.notes]
         out.append(f"  - id: {node.id}")
         out.append(f"    kind: {node.kind}")
@@ -391,6 +455,8 @@ def _write(
         if edge.mode == "async":
             line += ", mode: async"
         out.append(line + "}")
+    if out[-1] == "edges:":  # nothing outside traffic can call, nothing inferred
+        out[-1] = "edges: []"
     if entry is not None:
         op = claims[entry.type][1].entry_operation
         out += [
@@ -434,4 +500,4 @@ def _quote(text: str) -> str:
     return yaml.safe_dump(text, default_style='"').strip()
 
 
-__all__ = ["Imported", "Pos", "import_cloudformation"]
+__all__ = ["Imported", "Pos", "Source", "import_cloudformation", "import_template"]

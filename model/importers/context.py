@@ -68,6 +68,12 @@ class Unmodeled:
     logical_id: str
     why: str
 
+    @property
+    def what(self) -> str:
+        """How the report names it: type and logical id, or the address alone (Terraform's
+        address says its type)."""
+        return f"{self.type} {self.logical_id}" if self.type else self.logical_id
+
 
 class Graph:
     """Nodes by logical id and the inferred edges, shared by every hook of one import."""
@@ -79,6 +85,12 @@ class Graph:
         self.skipped: list[Unmodeled] = []
         self.groups: dict[str, ImportedGroup] = {}
         """By logical id: the VPCs and subnets."""
+        self.names: dict[str, str] = {}
+        """Preferred ids by logical id (a Terraform resource's name)."""
+
+    def name(self, logical_id: str) -> str:
+        """The id a resource's node (or alarm) prefers."""
+        return self.names.get(logical_id) or kebab(logical_id)
 
     def unique(self) -> list[ImportedNode]:
         """Each node once, in template order."""
@@ -149,6 +161,11 @@ class ImportContext:
         self.type = type_
         self.properties = properties
         self.pos = pos
+
+    @property
+    def name(self) -> str:
+        """The id this resource prefers for what it becomes (a node, an alarm)."""
+        return self.graph.name(self.logical_id)
 
     @property
     def this(self) -> ImportedNode | None:

@@ -234,7 +234,7 @@ def _import_alarm(ctx: ImportContext) -> dict[str, object] | None:
     metric_id = kebab(f"{node.id}-{name}")
     if not any(m["id"] == metric_id for m in metrics):
         metrics.append({"id": metric_id, "node": node.id, "name": name, "statistic": statistic})
-    alarm: dict[str, object] = {"id": kebab(ctx.logical_id), "metric": metric_id}
+    alarm: dict[str, object] = {"id": ctx.name, "metric": metric_id}
     alarm["comparison"] = comparison
     alarm["threshold"] = threshold
     for key, field in (

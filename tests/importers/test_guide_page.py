@@ -30,6 +30,7 @@ def test_the_page_shows_the_fixture_and_what_it_imports_to() -> None:
         ("file", "tests/importers/data/readings.yaml"),
         ("stderr", "tests/importers/data/readings.yaml"),
         ("file", "tests/importers/data/readings.model.yaml"),
+        ("stderr", "tests/importers/data/orders-plan.json"),
     ]
     for mode, path, code in blocks():
         if mode == "file":
@@ -39,17 +40,20 @@ def test_the_page_shows_the_fixture_and_what_it_imports_to() -> None:
 
 
 def test_the_report_is_what_the_cli_prints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (stderr,) = [code for mode, _, code in blocks() if mode == "stderr"]
+    stderr, plan_stderr = [code for mode, _, code in blocks() if mode == "stderr"]
     monkeypatch.chdir(tmp_path)
     template = ROOT / "tests/importers/data/readings.yaml"
     args = ["import", "cloudformation", str(template), "--out", "readings.model.yaml"]
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert (result.exit_code, result.stderr) == (0, stderr)
+    plan = ROOT / "tests/importers/data/orders-plan.json"
+    result = CliRunner().invoke(cli, ["import", "terraform", str(plan)], catch_exceptions=False)
+    assert (result.exit_code, result.stderr) == (0, plan_stderr)
 
 
 def test_the_error_lines_are_the_importers(tmp_path: Path) -> None:
     """Each error line of the page comes out of the importer for a template planted with it."""
-    (errors,) = [code for mode, _, code in blocks() if not mode and code.startswith("error:")]
+    errors, _ = [code for mode, _, code in blocks() if not mode and code.startswith("error:")]
     stack = tmp_path / "stack.yaml"
     base = (
         "Parameters:\n  Stage: {Type: String}\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n"
@@ -77,3 +81,22 @@ def test_the_page_is_in_the_nav() -> None:
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     guide = next(entry["Guide"] for entry in config["nav"] if "Guide" in entry)
     assert {"Importing CloudFormation": "guide/importing.md"} in guide
+
+
+def test_the_terraform_error_lines_are_the_importers(tmp_path: Path) -> None:
+    """Each Terraform error line of the page comes out of the importer for a planted plan."""
+    _, errors = [code for mode, _, code in blocks() if not mode and code.startswith("error:")]
+    plan = tmp_path / "plan.json"
+    texts = [
+        '{\n  "format_version": "1.2",\n  "planned_values": {,}\n}\n',
+        '{"Resources": {}}',
+        '{\n  "format_version": "2.0",\n  "values": {}\n}\n',
+        '{"format_version": "1.0"}' + " " * 20_000_000,
+    ]
+    lines = []
+    for text in texts:
+        plan.write_text(text, encoding="utf-8")
+        result = CliRunner().invoke(cli, ["import", "terraform", str(plan)], catch_exceptions=False)
+        assert result.exit_code == 2
+        lines.append(result.stderr.replace(str(plan), "plan.json"))
+    assert "".join(lines) == errors

@@ -1,0 +1,614 @@
+"""Terraform ``aws_*`` resources as the CloudFormation resources the kinds import.
+
+Each type names its CloudFormation type and builds its properties with the CloudFormation
+names (``visibility_timeout_seconds`` → ``VisibilityTimeout``); the kinds' ``CfnImport``
+hooks do the rest, so a kind stays one unit. Resources that complete another in Terraform
+(a bucket's encryption, a role's policy) are merged into it; the rest are reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from archgen.model.importers.context import Unmodeled
+from archgen.model.importers.template import Map, Pos, Seq, Text
+from archgen.model.importers.terraform import Plan, Resource, decode, ref_map
+
+REFS: dict[str, dict[str, str | None]] = {
+    "aws_sqs_queue": {"arn": "Arn", "url": None, "id": None, "name": "QueueName"},
+    "aws_sns_topic": {"arn": None, "id": None, "name": "TopicName"},
+    "aws_lambda_function": {
+        "arn": "Arn",
+        "qualified_arn": "Arn",
+        "invoke_arn": "Arn",
+        "function_name": None,
+        "id": None,
+    },
+    "aws_dynamodb_table": {"arn": "Arn", "stream_arn": "StreamArn", "name": None, "id": None},
+    "aws_s3_bucket": {"arn": "Arn", "bucket": None, "id": None},
+    "aws_kms_key": {"arn": "Arn", "key_id": None, "id": None},
+    "aws_iam_role": {"arn": "Arn", "name": None, "id": None, "unique_id": "RoleId"},
+    "aws_cloudwatch_metric_alarm": {"arn": "Arn", "alarm_name": None, "id": None},
+    "aws_vpc": {"id": None},
+    "aws_subnet": {"id": None},
+    "aws_autoscaling_group": {"name": None, "id": None, "arn": "Arn"},
+    "aws_launch_template": {"id": None, "arn": "Arn"},
+    "aws_lb": {"arn": None, "id": None},
+    "aws_lb_target_group": {"arn": None, "id": None},
+    "aws_lb_listener": {"arn": None, "id": None},
+    "aws_iam_policy": {"arn": "Arn", "id": "Arn", "name": None},
+}
+"""The attributes another resource refers to a resource by, as ``Ref`` (None) or
+``Fn::GetAtt`` of the attribute named."""
+
+DIMENSIONS = {
+    "QueueName": "aws_sqs_queue",
+    "FunctionName": "aws_lambda_function",
+    "TableName": "aws_dynamodb_table",
+    "TopicName": "aws_sns_topic",
+    "AutoScalingGroupName": "aws_autoscaling_group",
+    "BucketName": "aws_s3_bucket",
+}
+"""CloudWatch dimension → the type of the resource its value names."""
+
+ALIASES = {"aws_alb": "aws_lb", "aws_alb_target_group": "aws_lb_target_group"}
+ALIASES["aws_alb_listener"] = "aws_lb_listener"
+
+WHY_NOT = {
+    "aws_lambda_permission": "a function's resource policy: the model has the caller's edge",
+    "aws_sqs_queue_policy": "a queue's resource policy is not modeled (identity policies are)",
+    "aws_sns_topic_policy": "a topic's resource policy is not modeled (identity policies are)",
+    "aws_s3_bucket_policy": "a bucket's resource policy is not modeled (identity policies are)",
+    "aws_kms_alias": "an alias names a key; the model names the key itself",
+    "aws_cloudwatch_log_group": "log groups are not modeled",
+    "aws_security_group": "security groups are not modeled: the edges say who calls whom",
+    "aws_lb_target_group_attachment": "registers an instance; the model has fleets, not hosts",
+    "aws_s3_bucket_public_access_block": "access settings of a bucket are not modeled",
+    "aws_s3_bucket_versioning": "versioning is not modeled",
+}
+
+
+@dataclass
+class Translated:
+    """The template's resources, and what the model's comments and report say besides."""
+
+    resources: Map
+    labels: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    unmodeled: list[Unmodeled] = field(default_factory=list)
+
+
+class Reader:
+    """One resource's values as its builder reads them: plain, or as references."""
+
+    def __init__(self, plan: Plan, resource: Resource, index: Index):
+        self.plan = plan
+        self.resource = resource
+        self.index = index
+        self.notes: list[str] = []
+
+    def _unknown(self, path: tuple[object, ...]) -> bool:
+        flags = self.resource.unknown
+        for key in path:
+            if flags is True:
+                return True
+            if isinstance(flags, dict) and isinstance(key, str):
+                flags = flags.get(key)
+            elif isinstance(flags, list) and isinstance(key, int) and key < len(flags):
+                flags = flags[key]
+            else:
+                return False
+        return flags is True or (isinstance(flags, list) and True in flags)
+
+    def get(self, *path: object) -> object:
+        """A known value, or None (absent, empty, or known only after apply)."""
+        value: object = self.resource.values
+        for key in path:
+            if isinstance(value, list) and isinstance(key, int) and key < len(value):
+                value = value[key]
+            elif isinstance(value, dict) and isinstance(key, str):
+                value = value.get(key)
+            else:
+                return None
+        return None if value in ("", None, [], {}) else value
+
+    def count(self, *path: object) -> int:
+        """How many items the list (of blocks) at ``path`` has."""
+        value = self.get(*path)
+        return len(value) if isinstance(value, list) else 0
+
+    def pos(self, *path: object) -> Pos:
+        value: object = self.resource.values
+        for key in path:
+            if isinstance(value, list) and isinstance(key, int) and key < len(value):
+                value = value[key]
+            elif isinstance(value, dict) and isinstance(key, str):
+                value = value.get(key)
+        pos = getattr(value, "pos", None)
+        return pos if isinstance(pos, Pos) else self.resource.pos
+
+    def ref(self, *path: object, prefer: str = "") -> object:
+        """A value naming another resource as a reference to it: a known ARN, id, name or URL
+        matched (a name two resources share, to the one of type ``prefer``), else the
+        resource its configuration expression references; the value itself if neither."""
+        if self._unknown(path):
+            found = self._configured(path)
+            return found[0] if found else None
+        value = self.convert(self.get(*path), prefer)
+        if isinstance(value, str):
+            found = self._configured(path)
+            return found[0] if len(found) == 1 else value
+        return value
+
+    def refs(self, *path: object) -> Seq | None:
+        """A list of values naming other resources, as references."""
+        if self._unknown(path):
+            return self._seq(self._configured(path), self.resource.pos)
+        value = self.convert(self.get(*path))
+        if value is None:
+            return None
+        return value if isinstance(value, Seq) else self._seq([value], self.pos(*path))
+
+    def json(self, *path: object) -> object:
+        """A JSON-encoded attribute decoded, its ARNs and names as references; a document
+        known only after apply is noted (nothing is invented in its place)."""
+        if self._unknown(path):
+            if self.plan.expression(self.resource, path) is None:
+                return None  # computed by the provider, not configured: nothing to say
+            names = ", ".join(a for a, _ in self._refs(path)) or "no other resource"
+            label = ".".join(str(p) for p in path)
+            self.notes.append(
+                f"{self.resource.address}: {label} is known only after apply "
+                f"(it references {names}): not read"
+            )
+            return None
+        where = f"{self.resource.address}.values.{'.'.join(map(str, path))}"
+        return self.convert(decode(self.plan.file, self.get(*path), where))
+
+    def _refs(self, path: tuple[object, ...]) -> list[tuple[str, str | None]]:
+        """The resources the nearest configured expression at or above ``path`` names."""
+        for end in range(len(path), 0, -1):
+            expression = self.plan.expression(self.resource, path[:end])
+            if expression is not None:
+                return self.plan.references(expression, self.resource.module)
+        return []
+
+    def _configured(self, path: tuple[object, ...]) -> list[object]:
+        out: list[object] = []
+        for address, attribute in self._refs(path):
+            target = self.plan.instances(address)
+            if len(target) == 1 and _primary(target[0]) in REFS:
+                out.append(ref_map(address, _ref_attribute(target[0], attribute), self.pos(*path)))
+        return out
+
+    @staticmethod
+    def _seq(items: list[object], pos: Pos) -> Seq:
+        seq = Seq(items)
+        seq.pos, seq.items_at = pos, [getattr(i, "pos", pos) for i in items]
+        return seq
+
+    def convert(self, value: object, prefer: str = "") -> object:
+        """``value`` with each string naming another resource as a reference to it."""
+        if isinstance(value, Map):
+            out = Map({key: self.convert(item, prefer) for key, item in value.items()})
+            out.pos, out.keys_at = value.pos, value.keys_at
+            return out
+        if isinstance(value, Seq):
+            seq = Seq(self.convert(item, prefer) for item in value)
+            seq.pos, seq.items_at = value.pos, value.items_at
+            return seq
+        if not isinstance(value, str) or not value:
+            return value
+        pos = value.pos if isinstance(value, Text) else self.resource.pos
+        hits = [h for h in self.index.get(value, []) if h[0] != self.resource.address]
+        if len(hits) > 1:
+            hits = [h for h in hits if h[2] == prefer]
+        if len(hits) == 1:
+            return ref_map(hits[0][0], hits[0][1], pos)
+        if value.startswith("arn:"):
+            for arn, found in self.index.items():
+                address, attribute, _ = found[0]
+                if len(found) > 1 or address == self.resource.address:
+                    continue
+                if value.startswith((arn + "/", arn + ":")):
+                    rest = Text(value[len(arn) :])
+                    rest.pos = pos
+                    parts = self._seq([ref_map(address, attribute, pos), rest], pos)
+                    joined = self._seq([Text(""), parts], pos)
+                    out = Map({"Fn::Join": joined})
+                    out.pos, out.keys_at = pos, {"Fn::Join": pos}
+                    return out
+        return value
+
+
+def _primary(resource: Resource) -> str:
+    return ALIASES.get(resource.type, resource.type)
+
+
+def _ref_attribute(resource: Resource, attribute: str | None) -> str | None:
+    refs = REFS.get(_primary(resource), {})
+    if attribute in refs:
+        return refs[attribute]
+    return "Arn" if attribute and attribute.endswith("arn") else None
+
+
+Index = dict[str, list[tuple[str, str | None, str]]]
+"""A known value → each (address, CloudFormation attribute, Terraform type) it names."""
+
+
+def _index(plan: Plan) -> Index:
+    """Each known ARN, id, name or URL of a translated resource → what it names (a name
+    two resources share names both: the reader picks by type, or neither)."""
+    index: Index = {}
+    for resource in plan.resources:
+        if resource.mode != "managed":
+            continue
+        primary = _primary(resource)
+        for attribute, cfn in REFS.get(primary, {}).items():
+            value = resource.values.get(attribute)
+            if not isinstance(value, str) or not value:
+                continue
+            hits = index.setdefault(value, [])
+            if not any(h[0] == resource.address for h in hits):
+                hits.append((resource.address, cfn, primary))
+    return index
+
+
+def put(properties: dict[str, object], key: str, value: object) -> None:
+    if value is not None:
+        properties[key] = value
+
+
+def _queue(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    put(props, "QueueName", t.get("name"))
+    for key, name in (
+        ("VisibilityTimeout", "visibility_timeout_seconds"),
+        ("MessageRetentionPeriod", "message_retention_seconds"),
+        ("ReceiveMessageWaitTimeSeconds", "receive_wait_time_seconds"),
+        ("DelaySeconds", "delay_seconds"),
+        ("FifoQueue", "fifo_queue"),
+        ("ContentBasedDeduplication", "content_based_deduplication"),
+    ):
+        put(props, key, t.get(name))
+    put(props, "KmsMasterKeyId", t.ref("kms_master_key_id", prefer="aws_kms_key"))
+    put(props, "RedrivePolicy", t.json("redrive_policy"))
+    return props
+
+
+def _topic(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    put(props, "TopicName", t.get("name"))
+    put(props, "FifoTopic", t.get("fifo_topic"))
+    put(props, "KmsMasterKeyId", t.ref("kms_master_key_id", prefer="aws_kms_key"))
+    return props
+
+
+def _subscription(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    put(props, "TopicArn", t.ref("topic_arn", prefer="aws_sns_topic"))
+    put(props, "Protocol", t.get("protocol"))
+    put(props, "Endpoint", t.ref("endpoint"))
+    put(props, "RawMessageDelivery", t.get("raw_message_delivery"))
+    put(props, "FilterPolicy", t.json("filter_policy"))
+    return props
+
+
+def _function(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    for key, name in (
+        ("FunctionName", "function_name"),
+        ("Runtime", "runtime"),
+        ("Handler", "handler"),
+        ("MemorySize", "memory_size"),
+        ("Timeout", "timeout"),
+    ):
+        put(props, key, t.get(name))
+    reserved = t.get("reserved_concurrent_executions")
+    if isinstance(reserved, int) and reserved >= 0:  # -1: unreserved
+        props["ReservedConcurrentExecutions"] = reserved
+    put(props, "Role", t.ref("role", prefer="aws_iam_role"))
+    subnets = t.refs("vpc_config", 0, "subnet_ids")
+    if subnets is not None:
+        props["VpcConfig"] = {"SubnetIds": subnets}
+    return props
+
+
+def _event_source(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    put(props, "FunctionName", t.ref("function_name", prefer="aws_lambda_function"))
+    put(props, "EventSourceArn", t.ref("event_source_arn"))
+    put(props, "BatchSize", t.get("batch_size"))
+    put(props, "MaximumBatchingWindowInSeconds", t.get("maximum_batching_window_in_seconds"))
+    put(props, "FunctionResponseTypes", t.get("function_response_types"))
+    return props
+
+
+def _table(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {"BillingMode": t.get("billing_mode") or "PROVISIONED"}
+    put(props, "TableName", t.get("name"))
+    capacity: dict[str, object] = {}
+    put(capacity, "ReadCapacityUnits", t.get("read_capacity"))
+    put(capacity, "WriteCapacityUnits", t.get("write_capacity"))
+    if capacity:
+        props["ProvisionedThroughput"] = capacity
+    if t.get("server_side_encryption", 0, "enabled"):
+        sse: dict[str, object] = {"SSEEnabled": True}
+        put(
+            sse,
+            "KMSMasterKeyId",
+            t.ref("server_side_encryption", 0, "kms_key_arn", prefer="aws_kms_key"),
+        )
+        props["SSESpecification"] = sse
+    return props
+
+
+def encryption(t: Reader, *prefix: object) -> list[object]:
+    """``rule[].apply_server_side_encryption_by_default[0]`` as CloudFormation's rules."""
+    out: list[object] = []
+    for i in range(t.count(*prefix, "rule")):
+        default = (*prefix, "rule", i, "apply_server_side_encryption_by_default", 0)
+        algorithm = t.get(*default, "sse_algorithm")
+        if algorithm is None:
+            continue
+        body: dict[str, object] = {"SSEAlgorithm": algorithm}
+        put(body, "KMSMasterKeyID", t.ref(*default, "kms_master_key_id", prefer="aws_kms_key"))
+        out.append({"ServerSideEncryptionByDefault": body})
+    return out
+
+
+def _bucket(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    put(props, "BucketName", t.get("bucket"))
+    rules = encryption(t, "server_side_encryption_configuration", 0)
+    if rules:
+        props["BucketEncryption"] = {"ServerSideEncryptionConfiguration": rules}
+    return props
+
+
+def _key(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {"EnableKeyRotation": bool(t.get("enable_key_rotation"))}
+    put(props, "KeyPolicy", t.json("policy"))
+    return props
+
+
+def _role(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    put(props, "RoleName", t.get("name"))
+    put(props, "AssumeRolePolicyDocument", t.json("assume_role_policy"))
+    policies: list[object] = []
+    for i in range(t.count("inline_policy")):
+        document = t.json("inline_policy", i, "policy")
+        if document is not None:
+            name = t.get("inline_policy", i, "name")
+            policies.append({"PolicyName": name, "PolicyDocument": document})
+    if policies:
+        props["Policies"] = policies
+    managed = t.get("managed_policy_arns")
+    # Those of the plan are merged through their attachments.
+    listed = managed if isinstance(managed, list) else []
+    outside = [arn for arn in listed if str(arn) not in t.index]
+    if outside:
+        t.notes.append(f"managed policies not modeled: {', '.join(map(str, outside))}")
+    return props
+
+
+def _alarm(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    for key, name in (
+        ("MetricName", "metric_name"),
+        ("Namespace", "namespace"),
+        ("Statistic", "statistic"),
+        ("ExtendedStatistic", "extended_statistic"),
+        ("ComparisonOperator", "comparison_operator"),
+        ("Threshold", "threshold"),
+        ("EvaluationPeriods", "evaluation_periods"),
+        ("DatapointsToAlarm", "datapoints_to_alarm"),
+        ("TreatMissingData", "treat_missing_data"),
+        ("Period", "period"),
+    ):
+        value = t.get(name)
+        put(props, key, None if value == 0 and key == "DatapointsToAlarm" else value)  # 0: unset
+    dimensions = t.get("dimensions")
+    if isinstance(dimensions, dict):
+        props["Dimensions"] = [
+            {"Name": name, "Value": t.ref("dimensions", name, prefer=DIMENSIONS.get(name, ""))}
+            for name in dimensions
+        ]
+    put(props, "AlarmActions", t.refs("alarm_actions"))
+    put(props, "OKActions", t.refs("ok_actions"))
+    return props
+
+
+def _vpc(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    put(props, "CidrBlock", t.get("cidr_block"))
+    return props
+
+
+def _subnet(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    put(props, "VpcId", t.ref("vpc_id", prefer="aws_vpc"))
+    put(props, "CidrBlock", t.get("cidr_block"))
+    put(props, "AvailabilityZone", t.get("availability_zone"))
+    return props
+
+
+def _fleet(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    for key, name in (
+        ("MinSize", "min_size"),
+        ("MaxSize", "max_size"),
+        ("DesiredCapacity", "desired_capacity"),
+        ("DefaultInstanceWarmup", "default_instance_warmup"),
+    ):
+        put(props, key, t.get(name))
+    put(props, "VPCZoneIdentifier", t.refs("vpc_zone_identifier"))
+    template = t.ref("launch_template", 0, "id")
+    if template is not None:
+        props["LaunchTemplate"] = {"LaunchTemplateId": template}
+    put(props, "TargetGroupARNs", t.refs("target_group_arns"))
+    return props
+
+
+def _launch_template(t: Reader) -> dict[str, object]:
+    data: dict[str, object] = {}
+    put(data, "InstanceType", t.get("instance_type"))
+    return {"LaunchTemplateData": data}
+
+
+def _scaling_policy(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    put(
+        props,
+        "AutoScalingGroupName",
+        t.ref("autoscaling_group_name", prefer="aws_autoscaling_group"),
+    )
+    put(props, "PolicyType", t.get("policy_type"))
+    put(props, "EstimatedInstanceWarmup", t.get("estimated_instance_warmup"))
+    tracking = ("target_tracking_configuration", 0)
+    metric = t.get(*tracking, "predefined_metric_specification", 0, "predefined_metric_type")
+    target = t.get(*tracking, "target_value")
+    if metric is not None or target is not None:
+        config: dict[str, object] = {"TargetValue": target}
+        config["PredefinedMetricSpecification"] = {"PredefinedMetricType": metric}
+        props["TargetTrackingConfiguration"] = config
+    return props
+
+
+def _balancer(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {"Type": t.get("load_balancer_type") or "application"}
+    put(props, "Subnets", t.refs("subnets"))
+    idle = t.get("idle_timeout")
+    if idle is not None:
+        props["LoadBalancerAttributes"] = [
+            {"Key": "idle_timeout.timeout_seconds", "Value": str(idle)}
+        ]
+    return props
+
+
+def _target_group(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    put(props, "Protocol", t.get("protocol"))
+    for key, name in (
+        ("HealthCheckIntervalSeconds", "interval"),
+        ("HealthCheckTimeoutSeconds", "timeout"),
+        ("HealthyThresholdCount", "healthy_threshold"),
+        ("UnhealthyThresholdCount", "unhealthy_threshold"),
+    ):
+        put(props, key, t.get("health_check", 0, name))
+    attributes: list[object] = []
+    delay = t.get("deregistration_delay")
+    if delay is not None:
+        attributes.append({"Key": "deregistration_delay.timeout_seconds", "Value": str(delay)})
+    algorithm = t.get("load_balancing_algorithm_type")
+    if algorithm is not None:
+        attributes.append({"Key": "load_balancing.algorithm.type", "Value": algorithm})
+    if attributes:
+        props["TargetGroupAttributes"] = attributes
+    return props
+
+
+def _listener(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    put(props, "LoadBalancerArn", t.ref("load_balancer_arn"))
+    actions: list[object] = []
+    for i in range(t.count("default_action")):
+        group = t.ref("default_action", i, "target_group_arn")
+        if t.get("default_action", i, "type") == "forward" and group is not None:
+            actions.append({"Type": "forward", "TargetGroupArn": group})
+    props["DefaultActions"] = actions
+    return props
+
+
+Builder = Callable[[Reader], dict[str, object]]
+
+TYPES: dict[str, tuple[str, Builder]] = {
+    "aws_sqs_queue": ("AWS::SQS::Queue", _queue),
+    "aws_sns_topic": ("AWS::SNS::Topic", _topic),
+    "aws_sns_topic_subscription": ("AWS::SNS::Subscription", _subscription),
+    "aws_lambda_function": ("AWS::Lambda::Function", _function),
+    "aws_lambda_event_source_mapping": ("AWS::Lambda::EventSourceMapping", _event_source),
+    "aws_dynamodb_table": ("AWS::DynamoDB::Table", _table),
+    "aws_s3_bucket": ("AWS::S3::Bucket", _bucket),
+    "aws_kms_key": ("AWS::KMS::Key", _key),
+    "aws_iam_role": ("AWS::IAM::Role", _role),
+    "aws_cloudwatch_metric_alarm": ("AWS::CloudWatch::Alarm", _alarm),
+    "aws_vpc": ("AWS::EC2::VPC", _vpc),
+    "aws_subnet": ("AWS::EC2::Subnet", _subnet),
+    "aws_autoscaling_group": ("AWS::AutoScaling::AutoScalingGroup", _fleet),
+    "aws_launch_template": ("AWS::EC2::LaunchTemplate", _launch_template),
+    "aws_autoscaling_policy": ("AWS::AutoScaling::ScalingPolicy", _scaling_policy),
+    "aws_lb": ("AWS::ElasticLoadBalancingV2::LoadBalancer", _balancer),
+    "aws_lb_target_group": ("AWS::ElasticLoadBalancingV2::TargetGroup", _target_group),
+    "aws_lb_listener": ("AWS::ElasticLoadBalancingV2::Listener", _listener),
+}
+"""Terraform type → (CloudFormation type, the builder of its properties)."""
+
+
+def translate(plan: Plan) -> Translated:
+    """The template of a plan's resources; merged ones into their host, the rest reported."""
+    from archgen.model.importers.tfmerge import MERGES, merge
+
+    index = _index(plan)
+    out = Translated(Map())
+    out.resources.pos, out.resources.keys_at = Pos(1, 1), {}
+    notes: dict[str, list[str]] = {}
+    merged: list[Reader] = []
+    for resource in plan.resources:
+        why = _why_not(resource)
+        primary = _primary(resource)
+        if why is None and primary in MERGES:
+            merged.append(Reader(plan, resource, index))
+            continue
+        if why is not None or primary not in TYPES:
+            reason = why or WHY_NOT.get(primary, "no archgen kind imports this type yet")
+            out.unmodeled.append(Unmodeled("", resource.address, reason))
+            continue
+        cfn, build = TYPES[primary]
+        reader = Reader(plan, resource, index)
+        properties = positioned(build(reader), resource.values.pos)
+        body = Map({"Type": Text(cfn), "Properties": properties})
+        body.pos, body.keys_at = resource.pos, {"Type": resource.pos, "Properties": resource.pos}
+        out.resources[resource.address] = body
+        out.resources.keys_at[resource.address] = resource.pos
+        notes[resource.address] = reader.notes
+    for reader in merged:
+        hosts, why = merge(reader, out.resources)
+        if not hosts:
+            out.unmodeled.append(Unmodeled("", reader.resource.address, why))
+            continue
+        for host in hosts:
+            label = out.labels.get(host, host)
+            out.labels[host] = f"{label}, {reader.resource.address}"
+            notes.setdefault(host, []).extend(reader.notes)
+    out.notes = {address: tuple(items) for address, items in notes.items() if items}
+    return out
+
+
+def _why_not(resource: Resource) -> str | None:
+    if resource.mode == "data":
+        return "a data source reads what exists: its values are read where they are used"
+    provider = resource.provider.rsplit("/", 1)[-1]
+    if provider and provider != "aws":
+        return f"a resource of the {provider} provider: archgen imports AWS resources only"
+    if not resource.type.startswith("aws_"):
+        return "archgen imports AWS resources only"
+    return None
+
+
+def positioned(value: object, pos: Pos) -> object:
+    """Plain dicts and lists a builder made, as template values at ``pos``."""
+    if isinstance(value, Map | Seq):
+        return value
+    if isinstance(value, dict):
+        out = Map({key: positioned(item, getattr(item, "pos", pos)) for key, item in value.items()})
+        out.pos = pos
+        out.keys_at = {key: getattr(item, "pos", pos) for key, item in value.items()}
+        return out
+    if isinstance(value, list):
+        seq = Seq(positioned(item, getattr(item, "pos", pos)) for item in value)
+        seq.pos, seq.items_at = pos, [getattr(item, "pos", pos) for item in value]
+        return seq
+    return value

@@ -1,0 +1,263 @@
+"""``archgen import terraform``: a fresh plan (ARNs known only after apply) and a state
+(every ARN known) import to pinned models that validate, render, run and check; references
+come from known values or from the configuration's expressions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archgen.main import cli
+from archgen.model.importers.terraform import import_terraform
+from archgen.model.load import load_model_text
+from tests.golden import assert_golden
+
+DATA = Path(__file__).parent / "data"
+FIXTURES = ("orders-plan", "thumbnails-state")
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_imported_model_is_the_golden(name: str) -> None:
+    assert_golden(DATA / f"{name}.model.yaml", import_terraform(DATA / f"{name}.json").text)
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_round_trip_validates_renders_runs(name: str, tmp_path: Path) -> None:
+    out = tmp_path / "model.yaml"
+    code, stdout, _ = invoke("import", "terraform", str(DATA / f"{name}.json"), "-o", str(out))
+    assert (code, stdout) == (0, "")
+    assert out.read_text(encoding="utf-8") == (DATA / f"{name}.model.yaml").read_text("utf-8")
+    code, stdout, stderr = invoke("validate", str(out))
+    assert code == 0, stderr
+    code, _, stderr = invoke("render", str(out), "--format", "mermaid", "-o", str(tmp_path / "r"))
+    assert code == 0, stderr
+    assert len(list((tmp_path / "r").glob("*.mmd"))) >= 3
+    code, stdout, stderr = invoke("run", str(out), "-o", str(tmp_path / "run"))
+    assert code == 0, stderr
+    assert "violations 0, availability 100.000 %" in stdout
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["scenario"] == "starter"
+
+
+def lint_errors(tmp_path: Path, name: str) -> list[tuple[str, str]]:
+    model = tmp_path / "model.yaml"
+    assert invoke("import", "terraform", str(DATA / f"{name}.json"), "-o", str(model))[0] == 0
+    code, stdout, _ = invoke("check", str(model), "--lint-only", "--format", "json")
+    assert code == 1
+    findings = [f for scope in json.loads(stdout)["scopes"] for f in scope["findings"]]
+    return sorted({(f["rule"], f["path"]) for f in findings if f["severity"] == "error"})
+
+
+def test_check_judges_the_fresh_plan(tmp_path: Path) -> None:
+    """What a fresh plan cannot say shows up as findings: the worker's policy is known only
+    after apply, so its polling edge is not allowed; the queue's redrive likewise."""
+    assert lint_errors(tmp_path, "orders-plan") == [
+        ("dlq", "nodes[8].params"),  # orders-sqs: its redrive policy is unknown
+        ("entry-shield", "nodes[8]"),
+        ("iam-edge-allowed", "edges[2].operations[0]"),  # worker-lambda → orders-sqs
+        ("iam-edge-allowed", "edges[2].operations[1]"),
+        ("monitored", "nodes[2]"),
+        ("monitored", "nodes[6]"),
+        ("monitored", "nodes[9]"),
+    ]
+
+
+def test_check_judges_the_state(tmp_path: Path) -> None:
+    """With the state's policies every inferred edge is allowed (the model keeps the
+    state's account, so the key policy's root principal matches)."""
+    assert lint_errors(tmp_path, "thumbnails-state") == [
+        ("dlq", "nodes[9].params.subscriptions[0]"),
+        ("entry-shield", "nodes[7]"),
+        ("iam-least-privilege", "nodes[3].params.policies[0].Statement[3].Resource[1]"),
+        ("monitored", "nodes[10]"),
+        ("monitored", "nodes[11]"),
+        ("monitored", "nodes[2]"),
+        ("monitored", "nodes[6]"),
+        ("monitored", "nodes[7]"),
+    ]
+
+
+def test_fresh_plan_counts_and_report() -> None:
+    code, _, stderr = invoke("import", "terraform", str(DATA / "orders-plan.json"))
+    assert code == 0
+    assert stderr == (
+        "orders-plan.json: 20 resources → 9 nodes, 2 edges, 8 not modeled\n"
+        "  not modeled: aws_api_gateway_integration.enqueue: no archgen kind imports this type "
+        "yet\n"
+        "  not modeled: aws_api_gateway_method.post_orders: no archgen kind imports this type "
+        "yet\n"
+        "  not modeled: aws_api_gateway_resource.orders: no archgen kind imports this type yet\n"
+        "  not modeled: aws_api_gateway_rest_api.orders: no archgen kind imports this type yet\n"
+        "  not modeled: aws_cloudwatch_log_group.worker: log groups are not modeled\n"
+        "  not modeled: aws_iam_role_policy_attachment.worker_logs: managed policy "
+        "AWSLambdaBasicExecutionRole is not in the plan: managed policies are not modeled\n"
+        "  not modeled: data.aws_iam_policy_document.assume_api: a data source reads what "
+        "exists: its values are read where they are used\n"
+        "  not modeled: data.aws_iam_policy_document.assume_lambda: a data source reads what "
+        "exists: its values are read where they are used\n"
+    )
+
+
+def test_state_counts_and_report() -> None:
+    code, _, stderr = invoke("import", "terraform", str(DATA / "thumbnails-state.json"))
+    assert code == 0
+    assert stderr == (
+        "thumbnails-state.json: 23 resources → 11 nodes, 10 edges, 5 not modeled\n"
+        "  not modeled: data.aws_caller_identity.current: a data source reads what exists: its "
+        "values are read where they are used\n"
+        "  not modeled: aws_iam_role_policy_attachment.resize_logs: managed policy "
+        "AWSLambdaBasicExecutionRole is not in the plan: managed policies are not modeled\n"
+        "  not modeled: aws_kms_alias.data: an alias names a key; the model names the key "
+        "itself\n"
+        "  not modeled: aws_sns_topic_policy.uploads: a topic's resource policy is not modeled "
+        "(identity policies are)\n"
+        "  not modeled: random_id.suffix: a resource of the random provider: archgen imports "
+        "AWS resources only\n"
+    )
+
+
+def test_unknown_values_take_the_configurations_references() -> None:
+    """In a fresh plan every ARN is unknown: the role, the event source, the table's key and
+    the alarm's topic come from the expressions' references; a module output is followed
+    to the resource inside the module."""
+    text = import_terraform(DATA / "orders-plan.json").text
+    model = load_model_text(text).model
+    nodes = model.nodes_by_id
+    worker = nodes["worker-lambda"]
+    assert worker.role == "worker"
+    assert worker.params.event_source.queue == "orders-sqs"  # type: ignore[attr-defined]
+    assert nodes["orders"].params.kms_key == "data"  # type: ignore[attr-defined]
+    alarm = nodes["cloudwatch"].params.alarms[0]  # type: ignore[attr-defined]
+    assert (alarm.id, alarm.actions[0].target) == ("queue-age", "alerts")
+    assert (
+        "  # aws_sqs_queue.orders: redrive_policy is known only after apply (it references "
+        "module.dead_letters.aws_sqs_queue.this): not read\n"
+    ) in text
+    assert "  # from module.dead_letters.aws_sqs_queue.this (AWS::SQS::Queue)\n" in text
+    assert model.groups[0].id == "eu-west-1"  # the aws provider's region
+
+
+def test_known_values_become_references() -> None:
+    """In a state, ARNs, names and URLs of other resources are references: in the JSON
+    policies (written with the model's ARNs), the redrive policy, the subscription, the
+    bucket's merged encryption and notification; a name two resources share goes to the
+    one of the type the attribute names (the alarm's FunctionName)."""
+    text = import_terraform(DATA / "thumbnails-state.json").text
+    model = load_model_text(text).model
+    nodes = model.nodes_by_id
+    jobs = nodes["jobs"].params
+    assert (jobs.dead_letter_queue, jobs.max_receive_count) == ("dead-letters-this", 5)  # type: ignore[attr-defined]
+    uploads = nodes["uploads"].params
+    assert (uploads.encryption, uploads.kms_key) == ("sse-kms", "data")  # type: ignore[attr-defined]
+    metric = nodes["cloudwatch"].params.metrics[0]  # type: ignore[attr-defined]
+    assert (metric.node, metric.name) == ("resize-lambda", "Errors")
+    edges = {(e.source, e.target): list(e.operations) for e in model.edges}
+    assert edges[("resize-lambda", "images")] == ["PutItem", "UpdateItem"]
+    assert edges[("resize-lambda", "alerts")] == ["Publish"]  # the attached customer policy
+    assert edges[("uploads", "uploads-sns")] == ["Publish"]
+    assert edges[("uploads-sns", "jobs")] == ["SendMessage"]
+    assert "  - arn:aws:dynamodb:us-west-2:111122223333:table/images/index/*\n" in text
+    assert (
+        "  # from aws_s3_bucket.uploads, aws_s3_bucket_notification.uploads, "
+        "aws_s3_bucket_server_side_encryption_configuration.uploads (AWS::S3::Bucket)\n"
+    ) in text
+
+
+def plan_of(tmp_path: Path, resources: list[dict[str, object]], **extra: object) -> Path:
+    body = {
+        "format_version": "1.2",
+        "planned_values": {"root_module": {"resources": resources}},
+        **extra,
+    }
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(body, indent=1), encoding="utf-8")
+    return path
+
+
+def resource(type_: str, name: str, address: str = "", **values: object) -> dict[str, object]:
+    return {
+        "address": address or f"{type_}.{name}",
+        "mode": "managed",
+        "type": type_,
+        "name": name,
+        "provider_name": "registry.terraform.io/hashicorp/aws",
+        "values": {"name": name, **values},
+    }
+
+
+def test_names_collide_and_instances_are_named(tmp_path: Path) -> None:
+    """A queue and a table both named ``orders``: the second takes its kind; ``count`` and
+    ``for_each`` instances take their key; a planned deletion is reported."""
+    resources = [
+        resource("aws_dynamodb_table", "orders"),
+        resource("aws_sqs_queue", "orders"),
+        {**resource("aws_sqs_queue", "shard", "aws_sqs_queue.shard[0]"), "index": 0},
+        {**resource("aws_sqs_queue", "region", 'aws_sqs_queue.region["eu"]'), "index": "eu"},
+    ]
+    deleted = {
+        "address": "aws_sqs_queue.old",
+        "mode": "managed",
+        "type": "aws_sqs_queue",
+        "name": "old",
+        "change": {"actions": ["delete"], "before": {}, "after": None},
+    }
+    imported = import_terraform(plan_of(tmp_path, resources, resource_changes=[deleted]))
+    ids = [n.id for n in load_model_text(imported.text).model.nodes]
+    assert ids == ["caller", "orders", "orders-sqs", "shard-0", "region-eu"]
+    assert [(u.what, u.why) for u in imported.unmodeled] == [
+        ("aws_sqs_queue.old", "planned for deletion")
+    ]
+    assert imported.resources == 5
+
+
+def test_a_variable_of_a_module_is_followed(tmp_path: Path) -> None:
+    """An unknown value inside a module that comes from ``var.x`` takes the references the
+    module call gives ``x``."""
+    lambda_ = resource("aws_lambda_function", "this", "module.app.aws_lambda_function.this")
+    role = resource("aws_iam_role", "app")
+    changes = [
+        {"address": lambda_["address"], "change": {"after_unknown": {"role": True}}},
+        {"address": "aws_iam_role.app", "change": {"after_unknown": {"arn": True}}},
+    ]
+    configuration = {
+        "root_module": {
+            "resources": [{"address": "aws_iam_role.app", "mode": "managed", "expressions": {}}],
+            "module_calls": {
+                "app": {
+                    "expressions": {
+                        "role_arn": {"references": ["aws_iam_role.app.arn", "aws_iam_role.app"]}
+                    },
+                    "module": {
+                        "resources": [
+                            {
+                                "address": "aws_lambda_function.this",
+                                "mode": "managed",
+                                "expressions": {"role": {"references": ["var.role_arn"]}},
+                            }
+                        ]
+                    },
+                }
+            },
+        }
+    }
+    path = plan_of(
+        tmp_path,
+        [role],
+        resource_changes=changes,
+        configuration=configuration,
+    )
+    body = json.loads(path.read_text(encoding="utf-8"))
+    body["planned_values"]["root_module"]["child_modules"] = [
+        {"address": "module.app", "resources": [lambda_]}
+    ]
+    path.write_text(json.dumps(body), encoding="utf-8")
+    model = load_model_text(import_terraform(path).text).model
+    assert model.nodes_by_id["app-this"].role == "app"
