@@ -554,6 +554,123 @@ def sweep(
     )
 
 
+@cli.command()
+@MODEL_ARGUMENT
+@click.option(
+    "--scenario",
+    "-s",
+    default=None,
+    metavar="ID",
+    help="Scenario to plan for (default: the model's system.default_scenario, else its first).",
+)
+@click.option(
+    "--vary",
+    multiple=True,
+    metavar="NODE.PARAM=V1,V2,…",
+    help="A capacity knob and the values to consider (repeatable): larger values cost more "
+    "and never make an SLO harder to meet.",
+)
+@click.option(
+    "--objective",
+    type=click.Choice(["cost"]),
+    default="cost",
+    show_default=True,
+    help="What to minimise: the mean monthly cost of the runs at list prices.",
+)
+@click.option(
+    "--subject-to",
+    type=click.Choice(["slo:all"]),
+    default="slo:all",
+    show_default=True,
+    help="The constraint: every SLO in the scenario's scope.",
+)
+@click.option(
+    "--seeds",
+    type=click.IntRange(min=1, max=10_000),
+    default=20,
+    show_default=True,
+    metavar="N",
+    help="Runs per configuration evaluated (the first quarter can rule it out early).",
+)
+@click.option(
+    "--confidence",
+    type=click.FloatRange(min=0.5, max=0.999),
+    default=0.95,
+    show_default=True,
+    help="Confidence of the pass-rate bound (one-sided Clopper-Pearson).",
+)
+@click.option(
+    "--pass-rate",
+    type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
+    default=0.8,
+    show_default=True,
+    help="Share of runs that must meet every SLO (its lower bound must reach it).",
+)
+@click.option(
+    "--duration",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Simulated seconds of each run (default: the scenario's).",
+)
+@click.option(
+    "--scale",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Traffic and capacity scale factor (default: the scenario's).",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Worker processes (default: one per CPU); 1 runs everything in this process.",
+)
+@click.option(
+    "--dask",
+    is_flag=False,
+    flag_value="local",
+    default=None,
+    metavar="[tcp://HOST:PORT]",
+    help="Run on Dask, as for `archgen sweep`.",
+)
+@MAX_EVENTS
+def plan(
+    model_path: Path | None,
+    scenario: str | None,
+    vary: tuple[str, ...],
+    objective: str,
+    subject_to: str,
+    seeds: int,
+    confidence: float,
+    pass_rate: float,
+    duration: float | None,
+    scale: float | None,
+    jobs: int | None,
+    dask: str | None,
+    max_events: int | None,
+) -> None:
+    """Find the cheapest configuration of the --vary knobs whose runs meet every SLO with
+    confidence, by bisecting each knob instead of running the whole grid; print the
+    answer, the runner-up and every configuration evaluated."""
+    from archgen.commands.plan import run_plan
+    from archgen.commands.sweep import parse_dask
+
+    run_plan(
+        model_path,
+        scenario=scenario,
+        vary=vary,
+        seeds=seeds,
+        confidence=confidence,
+        pass_rate=pass_rate,
+        duration=duration,
+        scale=scale,
+        jobs=jobs,
+        dask=parse_dask(dask),
+        max_events=max_events,
+    )
+
+
 def main() -> None:
     """The ``archgen`` executable: SIGTERM unwinds like Ctrl-C (exit 143 instead of 130),
     so that temporary files are removed on the way out."""

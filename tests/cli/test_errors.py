@@ -181,7 +181,7 @@ def test_an_unknown_command() -> None:
         2,
         "",
         "error: no such command 'rnu' (did you mean 'run'?); commands: check, import, init, "
-        "render, run, schema, site, sweep, validate\nTry 'cli --help' for help.\n",
+        "plan, render, run, schema, site, sweep, validate\nTry 'cli --help' for help.\n",
     )
     code, _, err = run("site", "biuld")
     assert code == 2
