@@ -82,6 +82,9 @@ class Source:
     """How many items the input had (default: the template's resources)."""
     account: str = ACCOUNT
     """The account of the nodes' ARNs (a state's own, so its policies' principals match)."""
+    addresses: bool = False
+    """The logical ids are addresses that say their type (Terraform's): the report names
+    the address alone."""
 
 
 def import_cloudformation(path: Path, region: str = "us-east-1") -> Imported:
@@ -127,7 +130,7 @@ def import_template(template: Map, source: Source, region: str) -> Imported:
         properties = resolver.resolve(body.get("Properties", Map()), f"{where}.Properties")
         assert isinstance(properties, dict)
         claim = claims.get(type_)
-        if type_ in NETWORK_GROUPS and logical_id in graph.groups:
+        if type_ in NETWORK_GROUPS:  # a group, or reported by _group
             continue
         if claim is None:
             why = WHY_NOT.get(type_, "no archgen kind imports this type yet")
@@ -142,6 +145,8 @@ def import_template(template: Map, source: Source, region: str) -> Imported:
             ctx.this.params.update(params)
     _grant_edges(graph)
     unmodeled += graph.skipped
+    if source.addresses:
+        unmodeled = [Unmodeled("", u.logical_id, u.why) for u in unmodeled]
     order = list(source.order or resources)
     unmodeled.sort(key=lambda u: order.index(u.logical_id))
     text = _write(source, region, graph, _entry(graph, claims), claims, unmodeled)
@@ -162,7 +167,9 @@ def _place(
     false with the defaults are left out, and returned."""
     skipped: list[Unmodeled] = []
     ids: set[str] = {CLIENT_ID}
-    for logical_id, body in resolver.resources.items():
+    # VPCs first: a subnet's group needs its VPC's (Terraform lists aws_subnet before aws_vpc).
+    ordered = sorted(resolver.resources.items(), key=lambda item: not _is_vpc(item[1]))
+    for logical_id, body in ordered:
         where = f"Resources.{logical_id}"
         if not isinstance(body, Map) or not isinstance(body.get("Type"), str):
             pos = body.pos if isinstance(body, Map) else resolver.resources.keys_at[logical_id]
@@ -198,6 +205,10 @@ def _place(
             ref_is_arn=entry.ref_is_arn,
         )
     return skipped
+
+
+def _is_vpc(body: object) -> bool:
+    return isinstance(body, Map) and body.get("Type") == "AWS::EC2::VPC"
 
 
 NETWORK_GROUPS = {"AWS::EC2::VPC": "vpc", "AWS::EC2::Subnet": "subnet"}

@@ -281,6 +281,7 @@ def import_terraform(path: Path, region: str | None = None) -> Imported:
         unmodeled=tuple(unmodeled),
         resources=len(order),
         account=account_of(plan) or ACCOUNT,
+        addresses=True,
     )
     return import_template(template, source, chosen)
 

@@ -49,6 +49,8 @@ DIMENSIONS = {
     "TopicName": "aws_sns_topic",
     "AutoScalingGroupName": "aws_autoscaling_group",
     "BucketName": "aws_s3_bucket",
+    "LoadBalancer": "aws_lb",
+    "TargetGroup": "aws_lb_target_group",
 }
 """CloudWatch dimension → the type of the resource its value names."""
 
@@ -113,6 +115,15 @@ class Reader:
                 return None
         return None if value in ("", None, [], {}) else value
 
+    def keys(self, *path: object) -> list[str]:
+        """The keys of the map at ``path``: known, then known only after apply."""
+        known = self.get(*path)
+        flags: object = self.resource.unknown
+        for key in path:
+            flags = flags.get(key) if isinstance(flags, dict) and isinstance(key, str) else None
+        keys = [str(k) for k in known] if isinstance(known, dict) else []
+        return keys + [str(k) for k in flags if k not in keys] if isinstance(flags, dict) else keys
+
     def count(self, *path: object) -> int:
         """How many items the list (of blocks) at ``path`` has."""
         value = self.get(*path)
@@ -133,7 +144,7 @@ class Reader:
         matched (a name two resources share, to the one of type ``prefer``), else the
         resource its configuration expression references; the value itself if neither."""
         if self._unknown(path):
-            found = self._configured(path)
+            found = self._configured(path, prefer)
             return found[0] if found else None
         value = self.convert(self.get(*path), prefer)
         if isinstance(value, str):
@@ -174,13 +185,19 @@ class Reader:
                 return self.plan.references(expression, self.resource.module)
         return []
 
-    def _configured(self, path: tuple[object, ...]) -> list[object]:
+    def _configured(self, path: tuple[object, ...], prefer: str = "") -> list[object]:
+        """References to the resources the expression at ``path`` names (those of type
+        ``prefer`` if it names several types)."""
         out: list[object] = []
+        typed: list[object] = []
         for address, attribute in self._refs(path):
             target = self.plan.instances(address)
             if len(target) == 1 and _primary(target[0]) in REFS:
-                out.append(ref_map(address, _ref_attribute(target[0], attribute), self.pos(*path)))
-        return out
+                ref = ref_map(address, _ref_attribute(target[0], attribute), self.pos(*path))
+                out.append(ref)
+                if _primary(target[0]) == prefer:
+                    typed.append(ref)
+        return typed or out
 
     @staticmethod
     def _seq(items: list[object], pos: Pos) -> Seq:
@@ -410,8 +427,8 @@ def _alarm(t: Reader) -> dict[str, object]:
     ):
         value = t.get(name)
         put(props, key, None if value == 0 and key == "DatapointsToAlarm" else value)  # 0: unset
-    dimensions = t.get("dimensions")
-    if isinstance(dimensions, dict):
+    dimensions = t.keys("dimensions")
+    if dimensions:
         props["Dimensions"] = [
             {"Name": name, "Value": t.ref("dimensions", name, prefer=DIMENSIONS.get(name, ""))}
             for name in dimensions

@@ -16,7 +16,7 @@ from archgen.model.load import load_model_text
 from tests.golden import assert_golden
 
 DATA = Path(__file__).parent / "data"
-FIXTURES = ("orders-plan", "thumbnails-state")
+FIXTURES = ("orders-plan", "thumbnails-state", "web-plan")
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -261,3 +261,51 @@ def test_a_variable_of_a_module_is_followed(tmp_path: Path) -> None:
     path.write_text(json.dumps(body), encoding="utf-8")
     model = load_model_text(import_terraform(path).text).model
     assert model.nodes_by_id["app-this"].role == "app"
+
+
+def test_web_plan_groups_fleet_and_balancer(tmp_path: Path) -> None:
+    """A fresh plan of a fleet behind an ALB: subnets (listed before their VPC) are groups
+    of it; the fleet reads its launch template, target-tracking policy and subnets, the
+    balancer its target group through its listener; the alarm's dimensions, unknown,
+    name the balancer through the configuration; a step policy is reported."""
+    code, _, stderr = invoke("import", "terraform", str(DATA / "web-plan.json"))
+    assert code == 0
+    assert stderr == (
+        "web-plan.json: 15 resources → 3 nodes, 1 edge, 5 not modeled\n"
+        "  not modeled: aws_autoscaling_policy.step_out: only target tracking on "
+        "ASGAverageCPUUtilization of a modeled group is modeled\n"
+        "  not modeled: aws_launch_template.web: read into the Auto Scaling groups launched "
+        "from it\n"
+        "  not modeled: aws_lb_target_group.web: read into the load balancer forwarding to it\n"
+        "  not modeled: aws_security_group.web: security groups are not modeled: the edges say "
+        "who calls whom\n"
+        "  not modeled: data.aws_ami.al2023: a data source reads what exists: its values are "
+        "read where they are used\n"
+    )
+    model = load_model_text(import_terraform(DATA / "web-plan.json").text).model
+    assert [(g.id, g.parent) for g in model.groups] == [
+        ("us-east-2", None),
+        ("main", "us-east-2"),
+        ("private-a", "main"),
+        ("private-b", "main"),
+        ("public-a", "main"),
+        ("public-b", "main"),
+    ]
+    fleet = model.nodes_by_id["web"]
+    assert (fleet.group, fleet.params.instance_type) == ("main", "m6g.large")  # type: ignore[attr-defined]
+    scaling = fleet.params.autoscaling  # type: ignore[attr-defined]
+    assert (scaling.min_instances, scaling.max_instances, scaling.target_cpu_percent) == (2, 12, 50)
+    balancer = model.nodes_by_id["web-alb"].params
+    assert (balancer.idle_timeout_s, balancer.deregistration_delay_s) == (120, 30)  # type: ignore[attr-defined]
+    assert balancer.algorithm == "least_outstanding_requests"  # type: ignore[attr-defined]
+    metric = model.nodes_by_id["cloudwatch"].params.metrics[0]  # type: ignore[attr-defined]
+    assert (metric.node, metric.name) == ("web-alb", "UnHealthyHostCount")
+    assert [(e.source, e.target, e.protocol) for e in model.edges] == [
+        ("caller", "web-alb", "https"),
+        ("web-alb", "web", "http"),
+    ]
+    assert lint_errors(tmp_path, "web-plan") == [
+        ("entry-shield", "nodes[3]"),
+        ("entry-waf", "nodes[3]"),
+        ("monitored", "nodes[1]"),  # the fleet: its CPU has no alarm
+    ]
