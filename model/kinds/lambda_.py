@@ -197,8 +197,9 @@ def _validate(checks: Checks, path: PathKey, node: Node, params: LambdaParams) -
 
 def _lint(lints: Lints, path: PathKey, node: Node, params: LambdaParams) -> None:
     """``batching-window``: AWS refuses an SQS event source with batches over 10 messages
-    and no batching window of at least a second. ``dlq``: an event invoked asynchronously
-    that fails every retry needs somewhere to go."""
+    and no batching window of at least a second. ``event-source-concurrency``: a source
+    allowed more invocations than the function reserves gets throttled batches. ``dlq``: an
+    event invoked asynchronously that fails every retry needs somewhere to go."""
     source = params.event_source
     if source is not None and source.batch_size > 10 and source.max_batching_window_s < 1:
         lints.add(
@@ -207,6 +208,18 @@ def _lint(lints: Lints, path: PathKey, node: Node, params: LambdaParams) -> None
             f"Lambda '{node.id}' takes batches of {source.batch_size} messages from "
             f"'{source.queue}' with a batching window of {source.max_batching_window_s:g} s: "
             "AWS requires max_batching_window_s of at least 1 s for a batch_size over 10",
+            node=node.id,
+        )
+    reserved = params.reserved_concurrency
+    maximum = None if source is None else source.maximum_concurrency
+    if source is not None and maximum is not None and reserved is not None and maximum > reserved:
+        lints.add(
+            "event-source-concurrency",
+            (*path, "event_source", "maximum_concurrency"),
+            f"Lambda '{node.id}' lets its event source on '{source.queue}' start {maximum} "
+            f"concurrent invocations but reserves {reserved}: AWS recommends a "
+            "maximum_concurrency no higher than the reserved concurrency, else batches are "
+            "throttled and come back only after the visibility timeout",
             node=node.id,
         )
     if params.async_invocation.on_failure is not None:

@@ -203,6 +203,16 @@ EXAMPLES: dict[str, Example] = {
     "batching-window": Example(
         _model(_consumer("", ", batch_size: 100"), _QUEUE_API, _QUEUE_STEPS), "worker"
     ),
+    "event-source-concurrency": Example(
+        _model(
+            _consumer("", ", maximum_concurrency: 20").replace(
+                "params: {event_source:", "params: {reserved_concurrency: 10, event_source:"
+            ),
+            _QUEUE_API,
+            _QUEUE_STEPS,
+        ),
+        "worker",
+    ),
     "fifo-name": Example(
         _model(
             _consumer(", fifo: true", "").replace(

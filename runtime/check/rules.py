@@ -93,6 +93,15 @@ STATIC_RULES: dict[str, Rule] = {
             "least 1 s: AWS refuses it otherwise.",
         ),
         Rule(
+            "event-source-concurrency",
+            W,
+            "An event source starts no more than its function may run",
+            "An SQS event source's maximum_concurrency is at most the function's "
+            "reserved_concurrency, as AWS recommends: above it, the pollers start invocations "
+            "the function throttles, and those batches come back only after the visibility "
+            "timeout.",
+        ),
+        Rule(
             "fifo-name",
             E,
             "FIFO queues and topics are named '.fifo'",

@@ -1,6 +1,6 @@
 """Rules AWS enforces when a stack is deployed are lint findings, each at its YAML line:
 the queue's visibility timeout against its consumer's timeout, the SQS event source's
-batching window, FIFO names and FIFO subscriptions."""
+batching window and maximum concurrency, FIFO names and FIFO subscriptions."""
 
 from __future__ import annotations
 
@@ -96,6 +96,26 @@ def test_a_big_batch_without_a_batching_window_is_an_error(tickets_text: str) ->
     assert only(windowed, "batching-window") == []
 
 
+def test_an_event_source_above_the_reserved_concurrency_is_warned(tickets_text: str) -> None:
+    text = mutate(
+        tickets_text,
+        "event_source: {queue: orders}",
+        "reserved_concurrency: 10\n      event_source: {queue: orders, maximum_concurrency: 20}",
+    )
+    line = line_of(text, "maximum_concurrency: 20")
+    column = text.splitlines()[line - 1].index("20") + 1
+    assert only(text, "event-source-concurrency") == [
+        f"warning: tickets.yaml:{line}:{column}: "
+        "nodes[10].params.event_source.maximum_concurrency: [event-source-concurrency] "
+        "Lambda 'worker' lets its event source on 'orders' start 20 concurrent invocations "
+        "but reserves 10: AWS recommends a maximum_concurrency no higher than the reserved "
+        "concurrency, else batches are throttled and come back only after the visibility "
+        "timeout"
+    ]
+    within = mutate(text, "maximum_concurrency: 20}", "maximum_concurrency: 10}")
+    assert only(within, "event-source-concurrency") == []
+
+
 def test_fifo_names_end_in_fifo_and_standard_ones_do_not(tickets_text: str) -> None:
     text = _fifo_orders(tickets_text)
     line = line_of(text, "  - id: orders")
@@ -154,6 +174,7 @@ def test_the_reference_model_breaks_no_deploy_time_rule(reference: LoadedModel) 
         "visibility-timeout",
         "visibility-timeout-margin",
         "batching-window",
+        "event-source-concurrency",
         "fifo-name",
         "fifo-subscription",
     }

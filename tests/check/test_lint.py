@@ -327,9 +327,10 @@ def test_every_static_rule_is_exercised_by_a_test() -> None:
         "iam-edge-allowed",
         "iam-least-privilege",
         "dlq",
-        "visibility-timeout",  # these five: test_deploy_rules.py
+        "visibility-timeout",  # these six: test_deploy_rules.py
         "visibility-timeout-margin",
         "batching-window",
+        "event-source-concurrency",
         "fifo-name",
         "fifo-subscription",
         "flow-participation",
