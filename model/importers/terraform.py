@@ -134,10 +134,14 @@ def read(path: Path) -> Plan:
         _resource(file, item, changes)
         for item in _walk(values.get("root_module") if isinstance(values, Map) else None)
     ]
+    seen: set[str] = set()
+    for resource in resources:
+        if resource.address in seen:
+            raise fail(file, resource.pos, resource.address, "a second resource of this address")
+        seen.add(resource.address)
     # A plan's data sources read while planning are in its prior state.
     prior = root.get("prior_state")
     prior_values = prior.get("values") if isinstance(prior, Map) else None
-    seen = {r.address for r in resources}
     for item in _walk(prior_values.get("root_module") if isinstance(prior_values, Map) else None):
         if item.get("mode") == "data" and item.get("address") not in seen:
             resources.append(_resource(file, item, changes))

@@ -309,3 +309,45 @@ def test_web_plan_groups_fleet_and_balancer(tmp_path: Path) -> None:
         ("entry-waf", "nodes[3]"),
         ("monitored", "nodes[1]"),  # the fleet: its CPU has no alarm
     ]
+
+
+def test_a_state_of_notifications_subnets_and_aliases(tmp_path: Path) -> None:
+    """Known ids place a function in its subnet, a bucket notification to a function is its
+    edge, ``aws_alb`` is ``aws_lb``, and a policy attached to no role is reported."""
+    fn = "arn:aws:lambda:eu-central-1:210987654321:function:thumbs"
+    resources = [
+        resource("aws_alb", "front", load_balancer_type="network", arn="arn:lb/front"),
+        resource("aws_iam_policy", "spare", arn="arn:aws:iam::210987654321:policy/spare"),
+        resource(
+            "aws_lambda_function",
+            "thumbs",
+            function_name="thumbs",
+            arn=fn,
+            vpc_config=[{"subnet_ids": ["subnet-0a1"], "security_group_ids": []}],
+        ),
+        resource("aws_s3_bucket", "photos", bucket="photos-1", arn="arn:aws:s3:::photos-1"),
+        resource(
+            "aws_s3_bucket_notification",
+            "photos",
+            bucket="photos-1",
+            lambda_function=[{"lambda_function_arn": fn, "events": ["s3:ObjectCreated:Put"]}],
+        ),
+        resource("aws_subnet", "a", id="subnet-0a1", vpc_id="vpc-0b2", cidr_block="10.0.1.0/24"),
+        resource("aws_vpc", "main", id="vpc-0b2", cidr_block="10.0.0.0/16"),
+    ]
+    imported = import_terraform(plan_of(tmp_path, resources))
+    model = load_model_text(imported.text).model
+    assert model.nodes_by_id["thumbs"].group == "a"
+    assert [(e.source, e.target, list(e.operations)) for e in model.edges] == [
+        ("caller", "photos", ["PutObject"]),
+        ("photos", "thumbs", ["Invoke"]),
+    ]
+    assert [(u.what, u.why) for u in imported.unmodeled] == [
+        ("aws_alb.front", "only application load balancers are modeled"),
+        (
+            "aws_iam_policy.spare",
+            "attached to no role of the plan: a policy alone grants nothing",
+        ),
+    ]
+    assert model.groups[0].id == "eu-central-1"  # the region of the resources' ARNs
+    assert "account_id: '210987654321'" in imported.text

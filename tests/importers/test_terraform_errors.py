@@ -58,6 +58,12 @@ def import_text(tmp_path: Path, text: str | bytes) -> tuple[int, str, bool]:
             "error: plan.json:3:37: aws_iam_role.r.values.assume_role_policy: not a JSON "
             "document: Expecting property name enclosed in double quotes",
         ),
+        (
+            '{"format_version": "1.0", "values": {"root_module": {"resources": [\n'
+            '  {"address": "aws_sqs_queue.a", "type": "aws_sqs_queue", "name": "a"},\n'
+            '  {"address": "aws_sqs_queue.a", "type": "aws_sqs_queue", "name": "a"}]}}}\n',
+            "error: plan.json:3:3: aws_sqs_queue.a: a second resource of this address",
+        ),
         (b'{"format_version": "1.0\xff"}', "error: plan.json:1:1: not UTF-8 text (byte 23)"),
         (
             '{"format_version": "1.0"}' + " " * MAX_BYTES,
