@@ -220,6 +220,18 @@ class CacheControl:
         def cache_max_age_s(self) -> int | None: ...
 
 
+class DrainsTargets:
+    """Field capability: a load balancer that lets a target leaving its fleet finish its
+    in-flight requests for ``deregistration_delay_s``."""
+
+    __slots__ = ()
+    FIELDS: ClassVar[tuple[str, ...]] = ("deregistration_delay_s",)
+    if TYPE_CHECKING:
+
+        @property
+        def deregistration_delay_s(self) -> int: ...
+
+
 class GrantsPolicies:
     """Field capability: an identity whose ``policies`` authorize the calls of the nodes
     that name it as their ``role``."""
@@ -251,6 +263,7 @@ FIELD_CAPABILITIES: tuple[type, ...] = (
     StartsSessions,
     OrderedQueue,
     CacheControl,
+    DrainsTargets,
     GrantsPolicies,
     ResourcePolicy,
 )

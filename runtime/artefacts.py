@@ -89,6 +89,13 @@ class NodeSummary(_Artefact):
     )
 
 
+class ZoneInstances(_Artefact):
+    """One availability zone of a fleet (simulated instances)."""
+
+    final_in_service: int = Field(description="Instances in service there when the run ended.")
+    peak_in_service: int = Field(description="Most instances in service there at once.")
+
+
 class FleetSummary(_Artefact):
     """An Auto Scaling fleet: sizes, and ``[t_s, in_service, pending, cpu_percent]`` rows."""
 
@@ -97,6 +104,9 @@ class FleetSummary(_Artefact):
     max: int = Field(description="Most instances Auto Scaling launches (simulated).")
     final_in_service: int = Field(description="Instances in service when the run ended.")
     peak_in_service: int = Field(description="Most instances in service at once.")
+    zones: dict[str, ZoneInstances] = Field(
+        description="Availability zone → its instances (empty for a fleet without zones)."
+    )
     timeline: list[tuple[float, int, int, float | None]] = Field(
         description="``[t_s, in_service, pending, cpu_percent]`` per metric period."
     )
@@ -105,8 +115,11 @@ class FleetSummary(_Artefact):
 class CacheSummary(_Artefact):
     """A CDN's caches over the whole run (every edge location together)."""
 
-    hits: int = Field(description="Requests answered from an edge cache.")
+    hits: int = Field(description="Requests answered from a cache (an edge or the shield).")
     misses: int = Field(description="Requests sent on to the origin.")
+    shield_hits: int = Field(
+        description="Edge misses the Origin Shield answered (0 without origin_shield)."
+    )
     hit_ratio: float | None = Field(description="hits / (hits + misses); null: no request.")
     stale_served: int = Field(
         description="Expired copies served because the origin failed (stale-if-error)."

@@ -217,12 +217,13 @@ class Signal:
 class Target:
     """Something a load balancer can send to (an instance, or a whole node)."""
 
-    __slots__ = ("healthy", "id", "outstanding")
+    __slots__ = ("healthy", "id", "lb_healthy", "outstanding")
 
     def __init__(self, target_id: str) -> None:
         self.id = target_id
         self.outstanding = 0
         self.healthy = True
+        self.lb_healthy = True  # False while a load balancer's health checks fail it
 
 
 class FaultState:
@@ -442,6 +443,11 @@ class Behavior:
     def screen(self, call: Call) -> str | None:
         """For protections: an error code to block ``call`` at the protected node's door."""
         return None
+
+    def inspection_ms(self) -> float:
+        """For protections: the time screening one request adds before it goes on (or is
+        blocked)."""
+        return 0.0
 
     def on_signal(self, signal: Signal) -> None:
         self.ctx.count(f"signal.{signal.type}")

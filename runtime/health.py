@@ -2,7 +2,8 @@
 
 Shared by the behaviors that probe (Route 53 records, load-balancer targets); each keeps its
 own thresholds and reacts to the results. A check still unanswered when the next one is due
-counts as failed (a timeout); an answer that arrives later is ignored.
+counts as failed (a timeout); an answer that arrives later is ignored. With a ``timeout_ms``
+(a load balancer's ``health_check_timeout_s``), an answer slower than it is a failure too.
 """
 
 from __future__ import annotations
@@ -20,11 +21,17 @@ class Probed(Protocol):
 class HealthProber:
     """Sends checks for one behavior and reports each outcome to ``on_result(state, ok)``."""
 
-    __slots__ = ("_round", "checks", "ctx", "on_result")
+    __slots__ = ("_round", "checks", "ctx", "on_result", "timeout_ms")
 
-    def __init__(self, ctx: NodeContext, on_result: Callable[[Any, bool], None]) -> None:
+    def __init__(
+        self,
+        ctx: NodeContext,
+        on_result: Callable[[Any, bool], None],
+        timeout_ms: float | None = None,
+    ) -> None:
         self.ctx = ctx
         self.on_result = on_result
+        self.timeout_ms = timeout_ms
         self.checks = 0
         self._round: Trace | None = None
 
@@ -55,4 +62,5 @@ class HealthProber:
         if state.pending != number:
             return  # answered after its timeout (already counted as failed), or gone
         state.pending = 0
-        self.on_result(state, call.error is None)
+        late = self.timeout_ms is not None and self.ctx.now - call.start > self.timeout_ms
+        self.on_result(state, call.error is None and not late)

@@ -445,12 +445,18 @@ class Simulation:
             self.complete_ok_error(call, "ServiceUnavailable", call.node)
             return
         protectors = self.protectors.get(call.node)
+        inspection = 0.0
         if protectors is not None:
             for protector in protectors:
+                inspection += protector.inspection_ms()
                 blocked = protector.screen(call)
                 if blocked is not None:
                     call.note("blocked_by", protector.ctx.node_id)
-                    self.complete_ok_error(call, blocked, protector.ctx.node_id)
+                    block = (call, blocked, protector.ctx.node_id)
+                    if inspection > 0:
+                        self.kernel.after(inspection, self._blocked, block)
+                    else:
+                        self._blocked(block)
                     return
         if (
             faults.throttle_rate > 0
@@ -459,16 +465,22 @@ class Simulation:
         ):
             self.complete_ok_error(call, "ThrottlingException", call.node)
             return
+        delay = inspection
         if call.source in self.client_ids:
             location = call.trace.session.location
             if location is not None:
                 rtt = self.rtt.get((location, ctx.region))
                 if rtt is None:
                     rtt = self.rtt.get((location, None), 0.0)
-                if rtt > 0:
-                    self.kernel.after(rtt, ctx.behavior.handle, call)
-                    return
+                delay += rtt
+        if delay > 0:
+            self.kernel.after(delay, ctx.behavior.handle, call)
+            return
         ctx.behavior.handle(call)
+
+    def _blocked(self, block: tuple[Call, str, str]) -> None:
+        call, error, protector = block
+        self.complete_ok_error(call, error, protector)
 
     def violation(self, call: Call, error: str) -> None:
         self.violations += 1

@@ -142,6 +142,12 @@ def _print_table(summary: RunSummary, out: Path, exports: tuple[str, ...] = ()) 
             f"{instances.final_in_service} instances in service (×{1 / summary.scale:g} "
             "in the real system)"
         )
+        if instances.zones:
+            zones = ", ".join(
+                f"{zone} {z.final_in_service} (peak {z.peak_in_service})"
+                for zone, z in instances.zones.items()
+            )
+            lines.append(f"  in service per zone at the end: {zones}")
     for node, cache in summary.cache.items():
         if cache.hit_ratio is not None:
             lines.append(f"{node}: cache hit ratio {100 * cache.hit_ratio:.1f} %")

@@ -16,6 +16,7 @@ from archgen.model.kind import (
     Arn,
     Capability,
     CfnImport,
+    DrainsTargets,
     KindParams,
     Metrics,
     Node,
@@ -36,7 +37,7 @@ class LbAlgorithm(StrEnum):
     least_outstanding_requests = "least_outstanding_requests"
 
 
-class AlbParams(KindParams):
+class AlbParams(KindParams, DrainsTargets):
     """Settings of an Application Load Balancer."""
 
     algorithm: LbAlgorithm = Field(
@@ -47,7 +48,10 @@ class AlbParams(KindParams):
         30, ge=5, le=300, description="Seconds between two health checks of a target (5 to 300)."
     )
     health_check_timeout_s: int = Field(
-        5, ge=2, le=120, description="How long a health check waits; below the interval."
+        5,
+        ge=2,
+        le=120,
+        description="How long a health check waits; a later answer fails it. Below the interval.",
     )
     healthy_threshold: int = Field(
         5,
@@ -62,13 +66,15 @@ class AlbParams(KindParams):
         300,
         ge=0,
         le=3600,
-        description="How long a leaving target finishes its requests (connection draining).",
+        description="How long a target leaving the fleet (scale-in, replacement) may finish "
+        "its in-flight requests; those still running then end in 502.",
     )
     idle_timeout_s: int = Field(
         60,
         ge=1,
         le=4000,
-        description="Seconds a connection may stay idle before the balancer closes it.",
+        description="Seconds the balancer waits for a target's answer before it gives the "
+        "client a 504 (the connection idle timeout).",
     )
     overhead: Duration = Field(
         default_factory=lambda: ms(2, 0.3), description="Latency the balancer adds to each request."

@@ -73,7 +73,9 @@ class CloudFrontParams(KindParams):
         description="How long an expired copy may still be served when the origin fails.",
     )
     origin_shield: bool = Field(
-        False, description="A regional cache between the edges and the origin."
+        False,
+        description="Origin Shield: one more cache between every edge location and the "
+        "origin, so the misses of several edges for one object cost one origin fetch.",
     )
     hit: Duration = Field(
         default_factory=lambda: ms(15, 0.4),
@@ -153,7 +155,8 @@ SPEC = kind(
             metric(
                 "CacheHitRate",
                 Unit.percent,
-                "Share of the period's cacheable requests served from an edge cache.",
+                "Share of the period's cacheable requests served from a cache (an edge or the "
+                "Origin Shield).",
                 shape=Shape.gauge,
             ),
             metric(

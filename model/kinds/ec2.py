@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -79,7 +79,9 @@ class AutoScaling(Strict):
         description="Instances at the start; defaults to min_instances.",
     )
     target_cpu_percent: Percent = Field(
-        50, description="Target tracking: the average CPU the group scales to hold."
+        50,
+        description="Target tracking: the average CPU the group scales to hold. Its alarms "
+        "scale out after 3 datapoints above it and scale in after 15 below 90 % of it.",
     )
     launch_s: float = Field(
         60, ge=0, le=3_600, description="From launch to in service (boot; at most an hour)."
@@ -96,11 +98,18 @@ class AutoScaling(Strict):
         le=86_400,
         description="Pause after removing instances before removing more (at most a day).",
     )
-    metric_period_s: int = Field(
-        60,
-        gt=0,
-        le=3_600,
-        description="Period of the CPU metric target tracking reads (at most an hour).",
+    health_check_type: Literal["ec2", "elb"] = Field(
+        "ec2",
+        description="What tells Auto Scaling an instance is unhealthy, to replace it: EC2 "
+        "status checks (every minute; an instance that stops answering fails them) or also "
+        "the load balancer's health checks (unhealthy_threshold × interval).",
+    )
+    health_check_grace_period_s: int = Field(
+        0,
+        ge=0,
+        le=86_400,
+        description="After an instance comes into service, how long Auto Scaling waits before "
+        "it acts on a failed health check (AWS default 0).",
     )
 
     @model_validator(mode="after")
@@ -132,6 +141,12 @@ class Ec2Params(KindParams, Zonal):
         pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$",
         description="EC2 instance type of the fleet: its vCPUs are what CPUUtilization "
         "divides by (current-generation c/m/r families, Graviton and t2/t3/t4g).",
+    )
+    detailed_monitoring: bool = Field(
+        False,
+        description="EC2 detailed monitoring: CPUUtilization every minute instead of every "
+        "5 minutes, so target tracking (3 datapoints to scale out, 15 to scale in) reacts "
+        "in 3 minutes instead of 15.",
     )
     zones: tuple[Id, ...] = Field(
         (),
@@ -170,6 +185,11 @@ class Ec2Params(KindParams, Zonal):
         return value
 
     @property
+    def monitoring_period_s(self) -> int:
+        """Period of the instances' CPUUtilization datapoints (basic or detailed)."""
+        return 60 if self.detailed_monitoring else 300
+
+    @property
     def vcpus(self) -> int:
         """vCPUs of one instance: CPUUtilization is CPU time over them."""
         vcpus = instance_vcpus(self.instance_type)
@@ -183,21 +203,29 @@ def _validate(checks: Checks, path: PathKey, node: Node, params: Ec2Params) -> N
 
 def _import_group(ctx: ImportContext) -> dict[str, object]:
     """``AWS::AutoScaling::AutoScalingGroup``: instance bounds, desired capacity, warm-up,
-    the instance type of its launch template, and the subnets it launches into."""
+    health checks, the instance type and monitoring of its launch template, and the subnets
+    it launches into."""
     scaling: dict[str, object] = {}
     for key, name in (
         ("MinSize", "min_instances"),
         ("MaxSize", "max_instances"),
         ("DesiredCapacity", "desired_instances"),
         ("DefaultInstanceWarmup", "warmup_s"),
+        ("HealthCheckGracePeriod", "health_check_grace_period_s"),
     ):
         value = ctx.number(key)
         if value is not None:
             scaling[name] = value
+    check_type = ctx.prop("HealthCheckType", default=None)
+    if check_type is not None and ctx.text(check_type).lower() in ("ec2", "elb"):
+        scaling["health_check_type"] = ctx.text(check_type).lower()
     ctx.in_subnets(ctx.prop("VPCZoneIdentifier"))
     params: dict[str, object] = {"autoscaling": scaling} if scaling else {}
     template = ctx.properties_of(ctx.prop("LaunchTemplate", "LaunchTemplateId"))
     data = template.get("LaunchTemplateData")
+    monitoring = data.get("Monitoring") if isinstance(data, dict) else None
+    if isinstance(monitoring, dict) and ctx.text(monitoring.get("Enabled", "")).lower() == "true":
+        params["detailed_monitoring"] = True
     if isinstance(data, dict) and data.get("InstanceType") is not None:
         instance_type = ctx.text(data["InstanceType"])
         if instance_vcpus(instance_type) is not None:
@@ -277,8 +305,8 @@ SPEC = kind(
                 "CPUUtilization",
                 Unit.percent,
                 "CPU time (service time; workers waiting on downstream calls burn none) "
-                "over the vCPUs of the in-service instances past their warm-up, over the "
-                "period.",
+                "over the vCPUs of the answering in-service instances past their warm-up, "
+                "one datapoint per 5 minutes (per minute with detailed_monitoring).",
                 shape=Shape.gauge,
             ),
         ),

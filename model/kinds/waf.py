@@ -63,7 +63,8 @@ class WafParams(KindParams, Protects):
     )
     inspect: Duration = Field(
         default_factory=lambda: ms(1, 0.3),
-        description="Latency WAF adds to each request it inspects.",
+        description="Latency WAF adds to each request it screens, allowed or blocked, "
+        "before the protected node sees it.",
     )
 
 

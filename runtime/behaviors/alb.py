@@ -7,11 +7,18 @@ Rules (Elastic Load Balancing, Application Load Balancers guide):
   successes; a newly registered target must pass one check before it receives traffic.
   When a declared edge (load balancer → fleet) carries ``HealthCheck``, each check is a
   real call to the fleet routed to the target (a span with no flow and no step; the target
-  answers without taking a worker); an error, or no answer before the next check
-  (timeout), is a failure. Without such an edge the check stays internal (the target's
-  ``answering``), so a model need not declare health-check operations.
+  answers without taking a worker); an error, or an answer later than
+  ``health_check_timeout_s``, is a failure. Without such an edge the check stays internal
+  (the target's ``answering``), so a model need not declare health-check operations.
+  The verdict is the target's ``lb_healthy``, which an Auto Scaling group with ELB health
+  checks acts on.
 - All targets unhealthy → fail open (send to all registered targets). No target → ``503``.
-- A target that does not answer (its zone is out) → ``502``.
+- A target that does not answer (its zone is out) → ``502``, until the health checks take
+  it out (``unhealthy_threshold`` × ``health_check_interval_s``).
+- ``idle_timeout_s``: a request whose target has not answered within it gets ``504`` from
+  the load balancer (the target's work goes on; its late answer is dropped).
+- ``deregistration_delay_s``: a fleet draining a target for this load balancer waits at
+  most this long for its in-flight requests (see the EC2 fleet).
 - ``overhead`` latency is added to each request.
 - Metrics (``AWS/ApplicationELB``): every request counts in ``RequestCount``; an error the
   load balancer made itself (no target, a protection's block, a target it could not reach:
@@ -21,13 +28,14 @@ Rules (Elastic Load Balancing, Application Load Balancers guide):
 The health of the load balancer itself (for Route 53) is: up, and at least one target
 answering; a ``HealthCheck`` call made to it (Route 53's) is answered the same way, ``503``
 when no target answers.
-Left out: the deregistration delay and idle timeout (``deregistration_delay_s`` and
-``idle_timeout_s`` are recorded, not applied), sticky sessions, slow start, cross-zone
-settings, and ``RejectedConnectionCount`` (no connection ceiling is modelled).
+Left out: sticky sessions, slow start, cross-zone settings, idle client connections (the
+idle timeout applies to the wait for a target's answer), and ``RejectedConnectionCount``
+(no connection ceiling is modelled).
 """
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 from archgen.model.kinds import AlbParams, LbAlgorithm
@@ -47,9 +55,10 @@ UNREACHED = frozenset({"502", "ServiceUnavailable", "Timeout"})
 
 
 class _Health:
-    __slots__ = ("fails", "fresh", "healthy", "oks", "pending")
+    __slots__ = ("fails", "fresh", "healthy", "oks", "pending", "target")
 
-    def __init__(self) -> None:
+    def __init__(self, target: Target) -> None:
+        self.target = target
         self.healthy = False  # a new target must pass one check first
         self.fresh = True
         self.oks = 0
@@ -77,8 +86,12 @@ class Alb(Behavior):
             {edge.target for edge in ctx.model.edges if edge.source == ctx.node_id}
         )
         self.probed: dict[str, bool] = {}  # fleet → checked through a HealthCheck edge
-        self.prober = HealthProber(ctx, self._result)
+        self.prober = HealthProber(ctx, self._result, params.health_check_timeout_s * 1000.0)
+        self.idle_ms = params.idle_timeout_s * 1000.0
         self.forwarded: dict[int, float] = {}  # span → when it went to a target
+        self.deadlines: deque[tuple[float, Call]] = deque()  # idle deadlines, in order
+        self.armed = False
+        self.idle_504 = 0
 
     def start(self) -> None:
         self._check(None)
@@ -105,7 +118,7 @@ class Alb(Behavior):
             live.add(key)
             state = self.health.get(key)
             if state is None:
-                state = self.health[key] = _Health()
+                state = self.health[key] = _Health(target)
             probed = self.probed.get(fleet)
             if probed is None:
                 probed = self.probed[fleet] = self.ctx.declares(fleet, HEALTH_CHECK)
@@ -126,8 +139,11 @@ class Alb(Behavior):
         else:
             state.fails += 1
             state.oks = 0
-            if state.healthy and state.fails >= self.unhealthy_threshold:
+            if state.fails >= self.unhealthy_threshold:
                 state.healthy = False
+                state.target.lb_healthy = False
+        if state.healthy:
+            state.target.lb_healthy = True
         state.fresh = False
 
     def healthy(self) -> bool:
@@ -173,11 +189,37 @@ class Alb(Behavior):
         if call.op == HEALTH_CHECK and call.step is None:
             self.ctx.finish(call, None if self.healthy() else "503")
             return
-        self.forwarded[call.span] = self.ctx.now
+        now = self.ctx.now
+        self.forwarded[call.span] = now
+        self.deadlines.append((now + self.idle_ms, call))
+        if not self.armed:
+            self._arm()
         self.ctx.run_children(call, self._answered, route=self.route)
 
+    def _arm(self) -> None:
+        """One timer, at the earliest idle deadline of a request still unanswered."""
+        deadlines, forwarded = self.deadlines, self.forwarded
+        while deadlines and deadlines[0][1].span not in forwarded:
+            deadlines.popleft()
+        self.armed = bool(deadlines)
+        if deadlines:
+            self.ctx.after(deadlines[0][0] - self.ctx.now, self._idle)
+
+    def _idle(self, _: Any) -> None:
+        now = self.ctx.now
+        deadlines, forwarded = self.deadlines, self.forwarded
+        while deadlines and deadlines[0][0] <= now + 1e-6:
+            _, call = deadlines.popleft()
+            if forwarded.pop(call.span, None) is not None:
+                self.idle_504 += 1
+                call.note("idle_timeout", True)
+                self.ctx.finish(call, "504")
+        self._arm()
+
     def _answered(self, call: Call) -> None:
-        sent = self.forwarded.pop(call.span)
+        sent = self.forwarded.pop(call.span, None)
+        if sent is None:
+            return  # the idle timeout answered 504 already
         error = call.error
         if error is None or (call.origin != self.ctx.node_id and error not in UNREACHED):
             self.ctx.emit("TargetResponseTime", (self.ctx.now - sent) / 1000.0)
@@ -213,4 +255,8 @@ class Alb(Behavior):
         self.ctx.emit("UnHealthyHostCount", float(unhealthy))
 
     def summary(self) -> dict[str, Any]:
-        return {"fail_open_requests": self.fail_open, "no_target_503": self.no_target}
+        return {
+            "fail_open_requests": self.fail_open,
+            "no_target_503": self.no_target,
+            "idle_timeout_504": self.idle_504,
+        }

@@ -13,12 +13,16 @@ Rules (CloudFront Developer Guide):
   (a non-step span); a 4xx (``NoSuchKey`` → ``404``) goes back to the viewer as is.
 - ``stale-if-error``: an expired copy no older than ``stale_if_error_s`` past expiry is
   served when the origin fails; otherwise the viewer gets ``502``.
+- ``origin_shield``: one more cache (the Origin Shield, a regional edge cache of the same
+  capacity) between every edge location and the origin: an edge's miss that the shield
+  holds is answered from it (``hit`` latency again, for the edge-to-shield hop) and never
+  reaches the origin, so misses of several edges for one object cost one origin fetch.
 - Only reads are cached (operations starting with GET/HEAD or Get).
 - Metrics (``AWS/CloudFront``): ``Requests`` per viewer request answered; each period the
   shares of them answered with a 4xx, a 5xx or either (``4xxErrorRate``, ``5xxErrorRate``,
   ``TotalErrorRate``), the ``CacheHitRate`` of cacheable requests, and per cache miss the
-  ``OriginLatency`` of the primary origin's answer.
-Left out: Origin Shield (a shared mid-tier cache), query-string/header cache keys.
+  ``OriginLatency`` of the primary origin's answer; a shield hit is a cache hit.
+Left out: query-string/header cache keys, collapsing of simultaneous misses in flight.
 """
 
 from __future__ import annotations
@@ -61,6 +65,9 @@ class CloudFront(Behavior):
         self.caches: dict[str, OrderedDict[tuple[str, int], float]] = {
             edge: OrderedDict() for edge in self.edges
         }
+        self.shield: OrderedDict[tuple[str, int], float] | None = (
+            OrderedDict() if params.origin_shield else None
+        )
         locations: list[str] = []
         for node in model.nodes:
             if isinstance(node.params, UserLocations):
@@ -84,6 +91,7 @@ class CloudFront(Behavior):
         self.ttl_ms = ttl * 1000.0
         self.hits = 0
         self.misses = 0
+        self.shield_hits = 0
         self.stale_served = 0
         self.failovers = 0
         self.period_hits = 0
@@ -118,10 +126,31 @@ class CloudFront(Behavior):
             call.note("cache", "hit")
             self.ctx.after(self.hit_latency(), self.ctx.finish, call)
             return
+        shield = self.shield
+        if shield is not None:
+            shielded = shield.get(key)
+            if shielded is not None and shielded > now:
+                shield.move_to_end(key)
+                self._store(cache, key, shielded)
+                self.hits += 1
+                self.shield_hits += 1
+                self.period_hits += 1
+                call.note("cache", "hit")
+                call.note("shield", "hit")
+                self.ctx.after(self.hit_latency() + self.hit_latency(), self.ctx.finish, call)
+                return
         self.misses += 1
         call.note("cache", "miss" if expires is None else "expired")
         call.payload = (edge, key, expires, now)
         self.ctx.run_children(call, self._origin_answered)
+
+    def _store(
+        self, cache: OrderedDict[tuple[str, int], float], key: tuple[str, int], expires: float
+    ) -> None:
+        cache[key] = expires
+        cache.move_to_end(key)
+        if len(cache) > self.capacity:
+            cache.popitem(last=False)
 
     def _origin_answered(self, call: Call) -> None:
         edge, key, expires, asked = call.payload
@@ -155,10 +184,9 @@ class CloudFront(Behavior):
         cache = self.caches[edge]
         now = self.ctx.now
         if call.error is None:
-            cache[key] = now + self.ttl_ms
-            cache.move_to_end(key)
-            if len(cache) > self.capacity:
-                cache.popitem(last=False)
+            self._store(cache, key, now + self.ttl_ms)
+            if self.shield is not None:
+                self._store(self.shield, key, now + self.ttl_ms)
             self.ctx.finish(call)
             return
         call.note("origin_error", call.error)
@@ -208,6 +236,7 @@ class CloudFront(Behavior):
                 "hits": self.hits,
                 "misses": self.misses,
                 "hit_ratio": round(self.hits / lookups, 6) if lookups else None,
+                "shield_hits": self.shield_hits,
                 "stale_served": self.stale_served,
                 "origin_failovers": self.failovers,
             }

@@ -5,7 +5,8 @@ Rules (WAF Developer Guide, rate-based rules): requests are counted per key (the
 evaluation is periodic (``evaluation_interval_s``), not per request, so a flood gets
 through until the next evaluation; a key is unblocked when its count falls back under the
 limit. Blocked requests still count, so a continuing flood stays blocked. Counting happens
- in buckets of one evaluation interval.
+in buckets of one evaluation interval. Every request screened waits ``inspect`` (the web
+ACL's inspection latency) before it goes on to the protected node, or is blocked.
 Metrics (``AWS/WAFV2``): ``AllowedRequests`` and ``BlockedRequests`` per screened request.
 Left out: managed rule groups and the other rule types (IP sets, geo match, SQL
 injection and XSS rules); a rule's action is always block.
@@ -40,6 +41,9 @@ class Waf(Behavior):
 
     def start(self) -> None:
         self.ctx.after(self.interval_ms, self._evaluate)
+
+    def inspection_ms(self) -> float:
+        return self.inspect()
 
     def screen(self, call: Call) -> str | None:
         self.inspected += 1

@@ -51,16 +51,20 @@ def lab_model(
     *,
     flows: list[dict[str, Any]] = (),  # type: ignore[assignment]
     faults: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    groups: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    client: dict[str, Any] | None = None,
+    items: dict[str, Any] | None = None,
     duration_s: float = 120,
     warmup_s: float = 0,
 ) -> Any:
-    """A model of ``users`` (a client) plus ``nodes``; the journey ``go`` runs ``steps``."""
+    """A model of ``users`` (a client, with ``client`` params) plus ``nodes`` and
+    ``groups``; the journey ``go`` runs ``steps``."""
     data = {
         "archgen": 1,
         "system": {"id": "lab", "name": "Metrics lab"},
-        "groups": [{"id": "r1", "kind": "region", "code": "eu-west-1"}],
+        "groups": [{"id": "r1", "kind": "region", "code": "eu-west-1"}, *groups],
         "nodes": [
-            {"id": "users", "kind": "client", "params": {"timeout_ms": 600_000}},
+            {"id": "users", "kind": "client", "params": {"timeout_ms": 600_000, **(client or {})}},
             *nodes,
         ],
         "edges": edges,
@@ -72,7 +76,11 @@ def lab_model(
                 "title": "Lab",
                 "duration_s": duration_s,
                 "warmup_s": warmup_s,
-                "traffic": {"sessions_per_s": 1e-9, "mix": {"go": 1}},
+                "traffic": {
+                    "sessions_per_s": 1e-9,
+                    "mix": {"go": 1},
+                    **({"items": items} if items else {}),
+                },
                 "faults": list(faults),
             }
         ],

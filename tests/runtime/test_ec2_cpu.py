@@ -19,7 +19,13 @@ def const(ms: float) -> dict[str, Any]:
 
 
 def fleet(**params: Any) -> dict[str, Any]:
-    return {"id": "fleet", "kind": "ec2", "group": "r1", "params": params}
+    """A fleet with 1-minute CPU datapoints (detailed monitoring) unless told otherwise."""
+    return {
+        "id": "fleet",
+        "kind": "ec2",
+        "group": "r1",
+        "params": {"detailed_monitoring": True, **params},
+    }
 
 
 def blocking_model(

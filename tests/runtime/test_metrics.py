@@ -482,6 +482,7 @@ def test_ec2_cpu_utilization_is_cpu_time_over_the_vcpus_of_the_period() -> None:
                 "kind": "ec2",
                 "group": "r1",
                 "params": {
+                    "detailed_monitoring": True,  # a datapoint per minute
                     "workers_per_instance": 1,
                     "service_time": const(600),
                     "autoscaling": {"min_instances": 1, "max_instances": 1},

@@ -47,7 +47,7 @@ def test_every_problem_of_every_option_at_once(tmp_path: Path) -> None:
         "params.autoscaling.max_instances: Input should be a valid integer, unable to parse "
         "string as an integer",
         f"{where}:19:5: nodes[2].params: --vary api.workers: 'workers' is not a param of kind "
-        "ec2; it has: autoscaling, instance_type, queue_capacity, "
+        "ec2; it has: autoscaling, detailed_monitoring, instance_type, queue_capacity, "
         "service_time, workers_per_instance, zones",
         f"{where}:37:5: nodes[5].params: --vary indexer.event_source.batchsize: 'batchsize' is "
         "not a param of event_source (did you mean 'batch_size'?); it has: batch_size, "
