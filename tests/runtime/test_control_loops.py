@@ -197,6 +197,24 @@ def test_an_az_failure_gives_the_502s_of_the_load_balancer_health_checks(
     }
 
 
+def test_auto_scaling_does_not_hide_the_502s_before_the_health_checks_fail() -> None:
+    # The story: ALB defaults (checks every 30 s, 2 failures), zone a fails at
+    # 115 s. The old loop terminated the silent instance at its next tick (120 s): 5 × 502.
+    # The ALB only takes it out at its checks of 120 s and 150 s: 35 × 502 (115–149 s);
+    # Auto Scaling replaces it after the status checks of 120 s and 180 s.
+    model = balanced(
+        {},
+        {"min_instances": 2, "max_instances": 4, "launch_s": 30},
+        zones=True,
+        faults=[{"type": "az_outage", "target": "az-a", "start_s": 115}],
+    )
+    lab = run_lab(model, evenly(2, 0, 300))
+    failed = [s["start_ms"] for s in lab.on("lb") if s["error"] == "502"]
+    assert failed == [1000.0 * t for t in range(115, 150)]
+    [replaced] = lab.summary("fleet")["scaling_activities"]
+    assert replaced["t_s"] == 180.0
+
+
 def test_every_target_unhealthy_fails_open() -> None:
     # Health checks are calls (a HealthCheck edge) with a 5 s timeout; from 50 s every
     # answer of the fleet takes 6 s more. The checks of 60 s and 90 s answer late: both
