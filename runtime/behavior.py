@@ -22,7 +22,8 @@ Life of a behavior
    true.
 5. Hooks, all optional: ``healthy()`` (Route 53 / ALB health checks), ``targets()`` (what a
    load balancer can pick among), ``screen(call)`` (WAF/Shield: block at the entry of the
-   nodes they protect), ``on_signal(signal)`` (alarm actions), ``on_fault(fault, active)``,
+   nodes they protect) and ``inspection_ms()`` (the time that takes),
+   ``on_signal(signal)`` (alarm actions), ``on_fault(fault, active)``,
    ``completed(call)`` (a call to this node ended: count it in the node's request
    metrics), ``on_period(t_s)`` (emit gauges before a metrics period closes), ``on_metrics(t_s)``
    (after it closed: CloudWatch evaluates alarms), ``summary()`` (extra summary fields),
