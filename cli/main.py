@@ -179,6 +179,14 @@ def render(
     help="Run this scenario and check it; repeatable. Default: every scenario.",
 )
 @click.option("--lint-only", is_flag=True, help="Only the static rules; run nothing.")
+@click.option(
+    "--against",
+    metavar="TEMPLATE|PLAN.json",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also compare the model with this CloudFormation template or Terraform plan/state "
+    "(drift).",
+)
 @MAX_EVENTS
 @click.option(
     "--format",
@@ -201,6 +209,7 @@ def check(
     run_dirs: tuple[Path, ...],
     scenarios: tuple[str, ...],
     lint_only: bool,
+    against: Path | None,
     max_events: int | None,
     output_format: str,
     out: Path | None,
@@ -208,7 +217,8 @@ def check(
     """Lint MODEL and prove that runs of it agree with it: every call on a declared edge,
     flows as declared, SLOs met, no lost messages, no plaintext sensitive values, no IAM denial.
 
-    Without --run, runs the scenarios itself. Exit 0 when everything holds, 1 on
+    Without --run, runs the scenarios itself. With --against, also compares the model with
+    a CloudFormation template or Terraform plan (drift). Exit 0 when everything holds, 1 on
     violations, 2 on bad input."""
     from archgen.commands.check import run_check
 
@@ -220,6 +230,7 @@ def check(
         max_events=max_events,
         output_format=output_format,
         out=out,
+        against=against,
     )
 
 

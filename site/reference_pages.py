@@ -193,6 +193,7 @@ def rules_page() -> str:
                 "title": rule.title,
                 "description": rule.description,
                 "dynamic": rule.dynamic,
+                "against": rule.against,
                 "example": example.model if example else None,
                 "findings": example.findings if example else "",
                 "silence": example.silence if example else None,

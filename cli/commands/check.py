@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from archgen import __version__
-from archgen.model import load_model
+from archgen.model import LoadedModel, load_model
 from archgen.model.errors import CheckFailed, UsageError, escape_terminal
 from archgen.output import write_atomic
+
+if TYPE_CHECKING:
+    from archgen.runtime.check.report import Scope
 
 FORMAT_NAMES = ("text", "json", "junit", "sarif")
 
@@ -24,8 +28,10 @@ def run_check(
     output_format: str,
     out: Path | None,
     max_events: int | None = None,
+    against: Path | None = None,
 ) -> None:
     from archgen.runtime.check.formats import FORMATS
+    from archgen.runtime.check.report import Report
     from archgen.runtime.session import check
 
     if lint_only and (run_dirs or scenarios):
@@ -34,6 +40,8 @@ def run_check(
         raise UsageError("give runs to read (--run) or scenarios to run (--scenario), not both")
     started = time.perf_counter()
     loaded = load_model(model_path)
+    # Imported before any run: a bad template fails at once (exit 2).
+    compared = _drift(loaded, against) if against is not None else None
     report = check(
         loaded,
         run_dirs=run_dirs,
@@ -41,15 +49,18 @@ def run_check(
         run_all=not lint_only,
         max_events=max_events,
     )
+    if compared is not None:
+        report = Report(report.model_file, (*report.scopes, compared))
     elapsed = time.perf_counter() - started
     rendered = FORMATS[output_format](report, __version__)
     if out is None:
         click.echo(rendered, nl=False)
     else:
         write_atomic(out, rendered)
-    runs = sum(scope.name not in ("lint", "coverage") for scope in report.scopes)
+    runs = sum(scope.name not in ("lint", "coverage", "drift") for scope in report.scopes)
+    what = "lint, drift" if compared is not None else "lint"
     click.echo(
-        f"checked {escape_terminal(loaded.source)}: lint and {runs} "
+        f"checked {escape_terminal(loaded.source)}: {what} and {runs} "
         f"run{'s' if runs != 1 else ''} in {elapsed:.2f} s",
         err=True,
     )
@@ -59,3 +70,32 @@ def run_check(
             f"check failed: {counts['errors']} errors "
             f"({counts['warnings']} warnings, {counts['suppressed']} suppressed)"
         )
+
+
+def _drift(loaded: LoadedModel, against: Path) -> Scope:
+    """The drift scope of ``loaded`` against a template or plan, imported in memory."""
+    from archgen.model import load_model_text
+    from archgen.model.importers.cloudformation import import_cloudformation
+    from archgen.model.importers.terraform import import_terraform
+    from archgen.runtime.check.drift import Counterpart, drift
+
+    importer = import_terraform if _is_plan(against) else import_cloudformation
+    imported = importer(against)
+    theirs = load_model_text(imported.text, str(against))
+    resources = [Counterpart(o.node, o.label, o.names, o.line, o.column) for o in imported.origins]
+    return drift(loaded, theirs, resources, str(against))
+
+
+def _is_plan(path: Path) -> bool:
+    """``terraform show -json`` output (a plan or a state), not a CloudFormation template:
+    JSON with Terraform's ``format_version``. Anything else goes to the CloudFormation
+    importer, which says what is wrong with it."""
+    import json
+
+    if path.suffix.lower() != ".json":
+        return False
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and "format_version" in data and "Resources" not in data

@@ -55,6 +55,22 @@ class Imported:
     nodes: int
     edges: int
     unmodeled: tuple[Unmodeled, ...]
+    origins: tuple[Origin, ...] = ()
+    """Where each node came from, for ``archgen check --against`` (drift)."""
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The resource a node of the imported model came from, and where the input says it."""
+
+    node: str
+    """The node's id in the imported model."""
+    label: str
+    """The logical id, or the Terraform address."""
+    names: tuple[str, ...]
+    """What a node of the user's model may be called to stand for it (drift matching)."""
+    line: int
+    column: int
 
 
 @dataclass(frozen=True)
@@ -152,7 +168,19 @@ def import_template(template: Map, source: Source, region: str) -> Imported:
     text = _write(source, region, graph, _entry(graph, claims), claims, unmodeled)
     nodes = len(graph.unique())
     count = len(resources) if source.resources is None else source.resources
-    return Imported(text, count, nodes, len(graph.edges), tuple(unmodeled))
+    origins = tuple(_origin(source, resources, node) for node in graph.unique())
+    return Imported(text, count, nodes, len(graph.edges), tuple(unmodeled), origins)
+
+
+def _origin(source: Source, resources: Map, node: ImportedNode) -> Origin:
+    """A node's resource: its label, the names it answers to (the node id, the logical id
+    or address, and a Terraform resource's name), and its position in the input."""
+    label = source.labels.get(node.logical_id, node.logical_id)
+    names = [node.id, node.logical_id, label]
+    if source.addresses:  # module.a.aws_sqs_queue.jobs → jobs
+        names.append(node.logical_id.split("[", 1)[0].rsplit(".", 1)[-1])
+    pos = resources.keys_at.get(node.logical_id) or resources.pos
+    return Origin(node.id, label, tuple(dict.fromkeys(names)), pos.line, pos.column)
 
 
 def _place(
@@ -511,4 +539,4 @@ def _quote(text: str) -> str:
     return yaml.safe_dump(text, default_style='"').strip()
 
 
-__all__ = ["Imported", "Pos", "Source", "import_cloudformation", "import_template"]
+__all__ = ["Imported", "Origin", "Pos", "Source", "import_cloudformation", "import_template"]

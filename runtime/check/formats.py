@@ -176,6 +176,11 @@ def to_sarif(report: Report, tool_version: str = "") -> str:
     )
     index = {rule: i for i, rule in enumerate(rule_ids)}
     uri = artifact_uri(report.model_file)
+    artifacts = [uri]
+    for finding in report.findings:
+        for file, _, _ in finding.elsewhere:
+            if artifact_uri(file) not in artifacts:
+                artifacts.append(artifact_uri(file))
     driver: dict[str, Any] = {
         "name": TOOL_NAME,
         "informationUri": TOOL_URI,
@@ -205,7 +210,19 @@ def to_sarif(report: Report, tool_version: str = "") -> str:
                         if finding.path
                         else {}
                     ),
-                }
+                },
+                *(
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {
+                                "uri": artifact_uri(file),
+                                "index": artifacts.index(artifact_uri(file)),
+                            },
+                            "region": {"startLine": line, "startColumn": column},
+                        }
+                    }
+                    for file, line, column in finding.elsewhere
+                ),
             ],
             "properties": {"scope": finding.scope},
         }
@@ -218,7 +235,7 @@ def to_sarif(report: Report, tool_version: str = "") -> str:
         "runs": [
             {
                 "tool": {"driver": driver},
-                "artifacts": [{"location": {"uri": uri}}],
+                "artifacts": [{"location": {"uri": artifact}} for artifact in artifacts],
                 "results": results,
             }
         ],
@@ -236,7 +253,9 @@ def _sarif_rule(rule_id: str) -> dict[str, Any]:
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": rule.description},
         "defaultConfiguration": {"level": rule.severity.value},
-        "properties": {"kind": "dynamic" if rule.dynamic else "static"},
+        "properties": {
+            "kind": "drift" if rule.against else "dynamic" if rule.dynamic else "static"
+        },
     }
 
 

@@ -30,6 +30,8 @@ class Rule:
     title: str
     description: str
     dynamic: bool = False
+    against: bool = False
+    """Judged against infrastructure code (``check --against``), not the model alone."""
 
 
 @dataclass(frozen=True, order=True)
@@ -52,6 +54,9 @@ class Finding:
     values: tuple[tuple[str, Measure], ...] = field(default=(), compare=False)
     """The numbers the message quotes, each name saying its unit (``p99_ms``, ``count``),
     for scripts reading ``check --format json``."""
+    elsewhere: tuple[tuple[str, int, int], ...] = field(default=(), compare=False)
+    """Other files the finding is about, (file, line, column): the template a drift finding
+    compares the model with. SARIF lists them as further locations."""
 
     @property
     def failing(self) -> bool:
@@ -136,6 +141,7 @@ class FindingSink:
         key: bool = False,
         details: str = "",
         values: Mapping[str, Measure] | None = None,
+        elsewhere: tuple[tuple[str, int, int], ...] = (),
     ) -> None:
         """Record ``message`` for ``rule`` at ``path``; ``node`` (or any of several, e.g.
         both ends of an edge) may switch it off with its ``lint_ignore``, given a reason."""
@@ -161,6 +167,7 @@ class FindingSink:
                 suppressed=suppressed,
                 details=details,
                 values=tuple((values or {}).items()),
+                elsewhere=elsewhere,
             )
         )
 

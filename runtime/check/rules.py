@@ -231,4 +231,22 @@ COVERAGE_RULES: dict[str, Rule] = {
     ),
 }
 
-ALL_RULES: dict[str, Rule] = {**STATIC_RULES, **DYNAMIC_RULES, **COVERAGE_RULES}
+DRIFT_RULES: dict[str, Rule] = {
+    "drift": Rule(
+        "drift",
+        E,
+        "The model agrees with the infrastructure code",
+        "With --against TEMPLATE or PLAN.json: each node of a kind the importers read has a "
+        "resource of its kind in the template and each resource a node; the params the "
+        "template sets are the model's; a KMS key is set on both sides or neither; and the "
+        "template's IAM policies allow every aws-api edge of the model.",
+        against=True,
+    )
+}
+
+ALL_RULES: dict[str, Rule] = {
+    **STATIC_RULES,
+    **DYNAMIC_RULES,
+    **COVERAGE_RULES,
+    **DRIFT_RULES,
+}

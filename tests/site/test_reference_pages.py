@@ -15,7 +15,7 @@ from archgen.model import load_model, load_model_text, reference_model_path
 from archgen.model.registry import kinds
 from archgen.runtime.artefacts import ARTEFACTS, SCHEMA_VERSION
 from archgen.runtime.check.examples import EXAMPLES, RUN_EXAMPLES
-from archgen.runtime.check.rules import ALL_RULES
+from archgen.runtime.check.rules import ALL_RULES, DRIFT_RULES
 from archgen.site import facts
 from archgen.site.content import SiteContent, build_content
 from archgen.site.kinds import param_rows, split_behavior_doc
@@ -109,9 +109,13 @@ def test_the_rules_page_shows_each_example_and_what_the_linter_says(ride: SiteCo
         assert f"<code>archgen check --scenario {example.scenario}</code> says of it" in section
         assert f"[{rule}] " in section
         assert "A run rule cannot be switched off" in section
-    for rule in set(ALL_RULES) - set(EXAMPLES) - set(RUN_EXAMPLES):
+    for rule in set(ALL_RULES) - set(EXAMPLES) - set(RUN_EXAMPLES) - set(DRIFT_RULES):
         section = page.split(f"## {text(rule)} ", 1)[1].split("\n## ", 1)[0]
         assert "Judged from the spans, metrics and message books" in section
+    for rule in DRIFT_RULES:
+        section = page.split(f"## {text(rule)} ", 1)[1].split("\n## ", 1)[0]
+        assert "Judged only when <code>archgen check</code> is given <code>--against" in section
+        assert f"| [<code>{rule}</code>](#rule-{rule}) | error | drift |" in page
 
 
 def test_the_artefacts_page_documents_every_field_and_publishes_the_schemas(

@@ -1,0 +1,239 @@
+"""Drift: the model against the infrastructure code it describes (``check --against``).
+
+The CLI imports the template or plan in memory with the importers and hands its model
+here, with where each imported node came from. Matching rule: a node of the model stands
+for a resource of the template when both are of the same kind and the node's name — the
+last part of its ``arn`` when it has one, else its id — is one of the resource's names:
+the node id the importer gives it, its logical id (or Terraform address), or a Terraform
+resource's name. Nodes of kinds no importer reads (clients, external systems) are not
+compared. A node's ``lint_ignore: {drift: reason}`` switches its findings off.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from archgen.model import LoadedModel
+from archgen.model.load import document_data
+from archgen.model.loader import PathKey
+from archgen.model.schema import Protocol
+from archgen.runtime.check.report import FindingSink, Scope
+from archgen.runtime.check.rules import DRIFT_RULES
+
+ENCRYPTION = "kms_key"
+"""The param that names a node's KMS key: compared as encryption, by the key it names."""
+
+NOT_PARAMS = frozenset({"policies"})
+"""Role policies are compared through the edges they must allow, not as text."""
+
+
+@dataclass(frozen=True)
+class Counterpart:
+    """A resource of the template as the drift check sees it (an importer's ``Origin``)."""
+
+    node: str
+    label: str
+    names: tuple[str, ...]
+    line: int
+    column: int
+
+
+def drift(
+    loaded: LoadedModel,
+    imported: LoadedModel,
+    resources: Sequence[Counterpart],
+    template: str,
+) -> Scope:
+    """The ``drift`` scope: nodes missing on either side, params and encryption that
+    differ, and aws-api edges the template's IAM policies do not allow."""
+    return _Drift(loaded, imported, resources, template).run()
+
+
+class _Drift:
+    def __init__(
+        self,
+        loaded: LoadedModel,
+        imported: LoadedModel,
+        resources: Sequence[Counterpart],
+        template: str,
+    ) -> None:
+        self.loaded = loaded
+        self.theirs = imported.model
+        self.resources = list(resources)
+        self.template = template
+        self.sink = FindingSink(loaded, "drift", DRIFT_RULES)
+        data = document_data(imported)
+        self.set_params: dict[str, dict[str, object]] = {
+            str(node["id"]): dict(node.get("params") or {}) for node in data.get("nodes", [])
+        }
+        self.pairs: dict[str, Counterpart] = {}
+
+    def where(self, resource: Counterpart) -> tuple[tuple[str, int, int], ...]:
+        return ((self.template, resource.line, resource.column),)
+
+    def details(self, resource: Counterpart) -> str:
+        return f"template: {self.template}:{resource.line}:{resource.column} ({resource.label})"
+
+    def add(self, path: PathKey, message: str, node: str, at: Counterpart) -> None:
+        self.sink.add(
+            "drift",
+            path,
+            message,
+            node=node,
+            details=self.details(at),
+            elsewhere=self.where(at),
+        )
+
+    def run(self) -> Scope:
+        from archgen.model.registry import kinds
+
+        importable = {name for name, spec in kinds().items() if spec.imports}
+        taken: set[str] = set()
+        model = self.loaded.model
+        for index, node in enumerate(model.nodes):
+            if node.kind not in importable:
+                continue
+            name = node.arn.rsplit(":", 1)[-1].rsplit("/", 1)[-1] if node.arn else node.id
+            found = next(
+                (
+                    r
+                    for r in self.resources
+                    if r.node not in taken
+                    and self.theirs.nodes_by_id[r.node].kind == node.kind
+                    and name in r.names
+                ),
+                None,
+            )
+            if found is None:
+                self.sink.add(
+                    "drift",
+                    ("nodes", index),
+                    f"{node.kind} node '{node.id}' has no resource in {self.template} "
+                    f"(none of kind {node.kind} named '{name}')",
+                    node=node.id,
+                )
+                continue
+            taken.add(found.node)
+            self.pairs[node.id] = found
+        for resource in self.resources:
+            if resource.node not in taken:
+                kind = self.theirs.nodes_by_id[resource.node].kind
+                self.sink.add(
+                    "drift",
+                    ("nodes",),
+                    f"{resource.label} ({kind}) of {self.template} has no node in the model "
+                    f"(a node of kind {kind} named '{resource.node}', or whose arn ends in it)",
+                    key=True,
+                    details=self.details(resource),
+                    elsewhere=self.where(resource),
+                )
+        rename = {r.node: ours for ours, r in self.pairs.items()}
+        for index, node in enumerate(model.nodes):
+            if node.id in self.pairs:
+                self.params(index, node.id, rename)
+        self.edges()
+        return self.sink.scope_result()
+
+    def params(self, index: int, node_id: str, rename: dict[str, str]) -> None:
+        resource = self.pairs[node_id]
+        ours = self.loaded.model.nodes_by_id[node_id].params.model_dump(mode="json")
+        theirs = _renamed(
+            self.theirs.nodes_by_id[resource.node].params.model_dump(mode="json"), rename
+        )
+        assert isinstance(theirs, dict)
+        base = ("nodes", index, "params")
+        mine, other = ours.get(ENCRYPTION), theirs.get(ENCRYPTION)
+        if mine != other:
+            said = f"KMS key '{mine}'" if mine else "no KMS key"
+            they = f"KMS key '{other}'" if other else "no KMS key"
+            self.add(
+                (*base, ENCRYPTION) if mine else base,
+                f"node '{node_id}' is encrypted with {said} in the model, with {they} in "
+                f"the template",
+                node_id,
+                resource,
+            )
+        for key in self.set_params.get(resource.node, {}):
+            if key in NOT_PARAMS or key == ENCRYPTION:
+                continue
+            for path, a, b in _differences((key,), ours.get(key), theirs.get(key)):
+                dotted = ".".join(str(part) for part in path)
+                self.add(
+                    (*base, *path),
+                    f"node '{node_id}' params.{dotted}: the model says {_show(a)}, the "
+                    f"template says {_show(b)}",
+                    node_id,
+                    resource,
+                )
+
+    def edges(self) -> None:
+        from archgen.runtime.check.access import authorized
+
+        model, theirs = self.loaded.model, self.theirs
+        roles = {r.node: r for r in self.resources}
+        for index, edge in enumerate(model.edges):
+            source, target = self.pairs.get(edge.source), self.pairs.get(edge.target)
+            if edge.protocol is not Protocol.aws_api or source is None or target is None:
+                continue
+            if model.nodes_by_id[edge.source].role is None:
+                continue  # the model claims no IAM for this caller
+            caller = theirs.nodes_by_id[source.node]
+            if caller.role is None:
+                self.add(
+                    ("edges", index),
+                    f"edge {edge.source} -> {edge.target}: the template gives "
+                    f"'{edge.source}' no IAM role",
+                    edge.source,
+                    source,
+                )
+                continue
+            callee = theirs.nodes_by_id[target.node]
+            at = roles.get(caller.role, source)
+            for op_index, op in enumerate(edge.operations):
+                decision = authorized(theirs, caller, callee, op)
+                if not decision.allowed:
+                    self.add(
+                        ("edges", index, "operations", op_index),
+                        f"edge {edge.source} -> {edge.target}: the template's role "
+                        f"{at.label} does not allow {decision.action} on {decision.resource}",
+                        edge.source,
+                        at,
+                    )
+
+
+def _renamed(value: object, rename: dict[str, str]) -> object:
+    """The template's values with its node ids written as the model's (a dead-letter
+    queue, a key): the same resource under the model's name is no difference."""
+    if isinstance(value, dict):
+        return {key: _renamed(item, rename) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_renamed(item, rename) for item in value]
+    if isinstance(value, str):
+        return rename.get(value, value)
+    return value
+
+
+def _differences(
+    path: tuple[str | int, ...], ours: object, theirs: object
+) -> list[tuple[tuple[str | int, ...], object, object]]:
+    """Each leaf that differs: mappings key by key, lists of one length item by item, any
+    other difference as a whole."""
+    if ours == theirs:
+        return []
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        found = []
+        for key in [*ours, *(k for k in theirs if k not in ours)]:
+            found += _differences((*path, key), ours.get(key), theirs.get(key))
+        return found
+    if isinstance(ours, list) and isinstance(theirs, list) and len(ours) == len(theirs):
+        found = []
+        for i, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+            found += _differences((*path, i), a, b)
+        return found
+    return [(path, ours, theirs)]
+
+
+def _show(value: object) -> str:
+    return "nothing" if value is None else json.dumps(value, sort_keys=True)

@@ -1,0 +1,183 @@
+"""``archgen check --against``: drift between a model and the template it describes.
+
+The fixture template's imported model (lint switched off, ``orders.model.yaml``) has no
+drift; ``orders-drifted.model.yaml`` is the same model with four differences planted: a
+param changed, a node removed, a KMS key removed, an edge its template's role does not
+allow.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archgen.main import cli
+
+ROOT = Path(__file__).parents[2]
+DATA = "tests/check/data/drift"
+TEMPLATE = f"{DATA}/orders.yaml"
+CLEAN = f"{DATA}/orders.model.yaml"
+DRIFTED = f"{DATA}/orders-drifted.model.yaml"
+
+DRIFT_TEXT = f"""\
+drift: FAIL (1 rules, 4 errors, 0 warnings)
+  error: {DRIFTED}:14:1: nodes: [drift] Receipts (s3) of {TEMPLATE} has no node in the model (a node of kind s3 named 'receipts', or whose arn ends in it)
+      template: {TEMPLATE}:69:3 (Receipts)
+  error: {DRIFTED}:38:7: nodes[2].params: [drift] node 'orders' is encrypted with no KMS key in the model, with KMS key 'orders-key' in the template
+      template: {TEMPLATE}:15:3 (Orders)
+  error: {DRIFTED}:48:29: nodes[3].params.reserved_concurrency: [drift] node 'worker' params.reserved_concurrency: the model says 50, the template says 10
+      template: {TEMPLATE}:21:3 (Worker)
+  error: {DRIFTED}:85:60: edges[3].operations[1]: [drift] edge worker -> orders-table: the template's role WorkerRole does not allow dynamodb:GetItem on arn:aws:dynamodb:us-east-1:123456789012:table/orders-table
+      template: {TEMPLATE}:39:3 (WorkerRole)
+check FAILED: 4 errors, 4 warnings, 5 suppressed
+"""  # noqa: E501
+
+
+@pytest.fixture(autouse=True)
+def _at_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)  # relative paths in the findings, as CI shows them
+
+
+def check(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["check", *args], catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_the_planted_differences_are_the_drift_findings() -> None:
+    code, stdout, stderr = check(DRIFTED, "--against", TEMPLATE, "--lint-only")
+    assert code == 1
+    assert stdout.split("\n  warning:")[0].startswith("lint: ok (")
+    assert stdout[stdout.index("drift: ") :] == DRIFT_TEXT
+    assert stderr.startswith(f"checked {DRIFTED}: lint, drift and 0 runs in ")
+    assert stderr.endswith("check failed: 4 errors (4 warnings, 5 suppressed)\n")
+
+
+def test_sarif_locates_each_finding_in_the_model_and_in_the_template() -> None:
+    code, stdout, _ = check(DRIFTED, "--against", TEMPLATE, "--lint-only", "-f", "sarif")
+    assert code == 1
+    run = json.loads(stdout)["runs"][0]
+    assert run["artifacts"] == [{"location": {"uri": DRIFTED}}, {"location": {"uri": TEMPLATE}}]
+    found = [
+        [
+            (
+                loc["physicalLocation"]["artifactLocation"]["uri"],
+                loc["physicalLocation"]["artifactLocation"]["index"],
+                loc["physicalLocation"]["region"]["startLine"],
+                loc["physicalLocation"]["region"]["startColumn"],
+            )
+            for loc in result["locations"]
+        ]
+        for result in run["results"]
+        if result["ruleId"] == "drift"
+    ]
+    assert found == [
+        [(DRIFTED, 0, 14, 1), (TEMPLATE, 1, 69, 3)],
+        [(DRIFTED, 0, 38, 7), (TEMPLATE, 1, 15, 3)],
+        [(DRIFTED, 0, 48, 29), (TEMPLATE, 1, 21, 3)],
+        [(DRIFTED, 0, 85, 60), (TEMPLATE, 1, 39, 3)],
+    ]
+    rule = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == "drift")
+    assert rule["properties"] == {"kind": "drift"}
+
+
+def test_json_and_junit_carry_the_template_location_in_the_details() -> None:
+    _, stdout, _ = check(DRIFTED, "--against", TEMPLATE, "--lint-only", "-f", "json")
+    scope = next(s for s in json.loads(stdout)["scopes"] if s["name"] == "drift")
+    assert [f["details"] for f in scope["findings"]] == [
+        f"template: {TEMPLATE}:69:3 (Receipts)",
+        f"template: {TEMPLATE}:15:3 (Orders)",
+        f"template: {TEMPLATE}:21:3 (Worker)",
+        f"template: {TEMPLATE}:39:3 (WorkerRole)",
+    ]
+    _, stdout, _ = check(DRIFTED, "--against", TEMPLATE, "--lint-only", "-f", "junit")
+    assert '<testsuite name="drift" tests="1" failures="1"' in stdout
+    assert 'message="4 findings: Receipts (s3) of' in stdout
+
+
+def test_no_drift_exits_0() -> None:
+    code, stdout, _ = check(CLEAN, "--against", TEMPLATE, "--lint-only")
+    assert code == 0
+    assert "drift: ok (1 rules, 0 errors, 0 warnings)\n" in stdout
+
+
+def test_the_imported_fixtures_have_no_drift_against_their_own_input() -> None:
+    """Every importer fixture matches its own template or plan, node for node (lint aside)."""
+    pairs = [
+        ("readings", "readings.yaml"),
+        ("thumbnails", "thumbnails.yaml"),
+        ("web-fleet", "web-fleet.yaml"),
+        ("thumbnails-state", "thumbnails-state.json"),
+        ("web-plan", "web-plan.json"),
+    ]
+    for model, source in pairs:
+        data = "tests/importers/data"
+        _, stdout, _ = check(
+            f"{data}/{model}.model.yaml", "--against", f"{data}/{source}", "--lint-only"
+        )
+        assert "drift: ok (1 rules, 0 errors, 0 warnings)\n" in stdout, model
+
+
+def test_a_terraform_plan_is_compared_too() -> None:
+    """The plan's worker role grants nothing on the queue its function polls: the drift
+    check says so, as the imported model's own lint does."""
+    data = "tests/importers/data"
+    _, stdout, _ = check(
+        f"{data}/orders-plan.model.yaml", "--against", f"{data}/orders-plan.json", "--lint-only"
+    )
+    drift = stdout[stdout.index("drift: ") :]
+    assert drift.startswith("drift: FAIL (1 rules, 2 errors, 0 warnings)\n")
+    assert "does not allow sqs:ReceiveMessage on " in drift
+
+
+def test_a_bad_template_is_the_importers_error_and_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "stack.yaml"
+    bad.write_text("Resources: [1]\n", encoding="utf-8")
+    code, stdout, stderr = check(CLEAN, "--against", str(bad), "--lint-only")
+    assert (code, stdout) == (2, "")
+    assert (
+        stderr == f"error: {bad}:1:1: not a CloudFormation template: it needs a Resources mapping\n"
+    )
+    bad.write_text("Resources:\n  Q: {Type: AWS::SQS::Queue, Properties: {X: !Nope 1}}\n")
+    code, _, stderr = check(CLEAN, "--against", str(bad))  # before any scenario runs
+    assert code == 2
+    assert stderr == (
+        f"error: {bad}:2:46: unknown tag !Nope: a template may use CloudFormation's short "
+        "forms (!Ref, !GetAtt, !Sub, !If…) only\n"
+    )
+    plan = tmp_path / "plan.json"
+    plan.write_text('{\n  "format_version": "2.0"\n}\n', encoding="utf-8")
+    code, _, stderr = check(CLEAN, "--against", str(plan), "--lint-only")
+    assert code == 2
+    assert stderr == (
+        f"error: {plan}:2:3: format_version: a plan of another format version (2.0): "
+        "archgen reads format version 1.x\n"
+    )
+
+
+def test_lint_only_runs_no_scenario_with_against() -> None:
+    _, stdout, stderr = check(CLEAN, "--against", TEMPLATE, "--lint-only", "-f", "json")
+    assert [s["name"] for s in json.loads(stdout)["scopes"]] == ["lint", "drift"]
+    assert "lint, drift and 0 runs" in stderr
+
+
+def test_a_node_whose_arn_names_the_resource_matches_it(tmp_path: Path) -> None:
+    """The matching rule: kind plus name, the name being the last part of the node's arn."""
+    text = (ROOT / CLEAN).read_text(encoding="utf-8")
+    renamed = text.replace(
+        "id: worker\n", "id: handler\n    arn: arn:aws:lambda:::function:worker\n"
+    )
+    renamed = renamed.replace("from: worker,", "from: handler,")
+    model = tmp_path / "m.yaml"
+    model.write_text(renamed, encoding="utf-8")
+    code, stdout, _ = check(str(model), "--against", TEMPLATE, "--lint-only")
+    assert "drift: ok (1 rules, 0 errors, 0 warnings)\n" in stdout, stdout
+    assert code == 0
+
+
+def test_the_guide_shows_these_findings() -> None:
+    page = (ROOT / "site/docs/guide/importing.md").read_text(encoding="utf-8")
+    assert f"```text\n{DRIFT_TEXT}```" in page
+    assert "## Catching drift" in page
