@@ -176,6 +176,7 @@ def test_check_rule_page_names_real_rules_and_tests() -> None:
         "title",
         "description",
         "dynamic",
+        "against",
     ]
     assert "slo-declared" in STATIC_RULES
     tests = "".join(
