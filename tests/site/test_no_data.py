@@ -47,12 +47,12 @@ def test_the_check_and_the_site_say_no_data(api_down: LoadedModel) -> None:
     result = simulate(api_down, "api-down")
     facts = dict(result.facts)
     assert facts["slo view-feed"] == (
-        "p99 no data (all 297 failed) (objective 1,500 ms), availability 0.000% "
-        "(objective 99.9%), n=297"
+        "p99 no data (all 306 failed) (objective 1,500 ms), availability 0.000% "
+        "(objective 99.9%), n=306"
     )
     assert facts["slo upload"] == (
-        "p95 no data (all 50 failed) (objective 2,000 ms), availability 0.000% "
-        "(objective 99.5%), n=50"
+        "p95 no data (all 55 failed) (objective 2,000 ms), availability 0.000% "
+        "(objective 99.5%), n=55"
     )
     measured = {flow.flow: flow for flow in result.flows}
     assert (measured["upload"].p50_ms, measured["upload"].p99_ms) == (None, None)
