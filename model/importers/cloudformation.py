@@ -10,7 +10,7 @@ model run as it comes out, marked TODO.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from archgen.model.importers.context import (
     kebab,
 )
 from archgen.model.importers.intrinsics import Resolver, ResourceRef
+from archgen.model.importers.sam import expand, is_sam, label
 from archgen.model.importers.template import Map, Pos, fail, read_template
 from archgen.model.kind import CfnImport, KindSpec
 
@@ -114,7 +115,12 @@ def import_cloudformation(path: Path, region: str = "us-east-1") -> Imported:
             "# cannot be inferred from infrastructure: the starter ones below are TODOs.",
         ),
     )
-    return import_template(read_template(path), source, region)
+    template = read_template(path)
+    if is_sam(template):
+        sam, (template, origins) = template, expand(str(path), template, region)
+        labels = {lid: label(lid, origin, sam) for lid, origin in origins.items()}
+        source = replace(source, labels=labels)
+    return import_template(template, source, region)
 
 
 def import_template(template: Map, source: Source, region: str) -> Imported:

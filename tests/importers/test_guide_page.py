@@ -30,6 +30,7 @@ def test_the_page_shows_the_fixture_and_what_it_imports_to() -> None:
         ("file", "tests/importers/data/readings.yaml"),
         ("stderr", "tests/importers/data/readings.yaml"),
         ("file", "tests/importers/data/readings.model.yaml"),
+        ("stderr", "tests/importers/data/orders-sam.yaml"),
         ("stderr", "tests/importers/data/orders-plan.json"),
     ]
     for mode, path, code in blocks():
@@ -40,7 +41,7 @@ def test_the_page_shows_the_fixture_and_what_it_imports_to() -> None:
 
 
 def test_the_report_is_what_the_cli_prints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    stderr, plan_stderr = [code for mode, _, code in blocks() if mode == "stderr"]
+    stderr, sam_stderr, plan_stderr = [code for mode, _, code in blocks() if mode == "stderr"]
     monkeypatch.chdir(tmp_path)
     template = ROOT / "tests/importers/data/readings.yaml"
     args = ["import", "cloudformation", str(template), "--out", "readings.model.yaml"]
@@ -49,11 +50,15 @@ def test_the_report_is_what_the_cli_prints(tmp_path: Path, monkeypatch: pytest.M
     plan = ROOT / "tests/importers/data/orders-plan.json"
     result = CliRunner().invoke(cli, ["import", "terraform", str(plan)], catch_exceptions=False)
     assert (result.exit_code, result.stderr) == (0, plan_stderr)
+    sam = ROOT / "tests/importers/data/orders-sam.yaml"
+    args = ["import", "cloudformation", str(sam), "--region", "us-east-1"]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert (result.exit_code, result.stderr) == (0, sam_stderr)
 
 
 def test_the_error_lines_are_the_importers(tmp_path: Path) -> None:
     """Each error line of the page comes out of the importer for a template planted with it."""
-    errors, _ = [code for mode, _, code in blocks() if not mode and code.startswith("error:")]
+    errors, _, _ = [code for mode, _, code in blocks() if not mode and code.startswith("error:")]
     stack = tmp_path / "stack.yaml"
     base = (
         "Parameters:\n  Stage: {Type: String}\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n"
@@ -85,7 +90,7 @@ def test_the_page_is_in_the_nav() -> None:
 
 def test_the_terraform_error_lines_are_the_importers(tmp_path: Path) -> None:
     """Each Terraform error line of the page comes out of the importer for a planted plan."""
-    _, errors = [code for mode, _, code in blocks() if not mode and code.startswith("error:")]
+    _, _, errors = [code for mode, _, code in blocks() if not mode and code.startswith("error:")]
     plan = tmp_path / "plan.json"
     texts = [
         '{\n  "format_version": "1.2",\n  "planned_values": {,}\n}\n',
@@ -99,4 +104,28 @@ def test_the_terraform_error_lines_are_the_importers(tmp_path: Path) -> None:
         result = CliRunner().invoke(cli, ["import", "terraform", str(plan)], catch_exceptions=False)
         assert result.exit_code == 2
         lines.append(result.stderr.replace(str(plan), "plan.json"))
+    assert "".join(lines) == errors
+
+
+def test_the_sam_error_lines_are_the_importers(tmp_path: Path) -> None:
+    """Each SAM error line of the page comes out of the importer for a planted template."""
+    _, errors, _ = [code for mode, _, code in blocks() if not mode and code.startswith("error:")]
+    stack = tmp_path / "stack.yaml"
+    function = (
+        "  Jobs: {Type: AWS::SQS::Queue}\n  Worker:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      Runtime: python3.12\n      Handler: w.handler\n"
+        "      CodeUri: src/\n      Events:\n        FromJobs: {Type: SQS, Properties: {}}\n"
+    )
+    table = "  Table:\n    Type: AWS::Serverless::SimpleTable\n"
+    table += "    Properties: {PrimaryKey: {Name: id, Type: Blob}}\n"
+    lines = []
+    for body in (function, table):
+        stack.write_text(
+            "Transform: AWS::Serverless-2016-10-31\nResources:\n" + body, encoding="utf-8"
+        )
+        result = CliRunner().invoke(
+            cli, ["import", "cloudformation", str(stack)], catch_exceptions=False
+        )
+        assert result.exit_code == 2
+        lines.append(result.stderr.replace(str(stack), "stack.yaml"))
     assert "".join(lines) == errors
