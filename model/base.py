@@ -6,10 +6,11 @@ with a position rather than a silently ignored key.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
@@ -53,6 +54,47 @@ Factor = Annotated[float, Field(ge=0, le=MAX_FACTOR)]
 PositiveFactor = Annotated[float, Field(gt=0, le=MAX_FACTOR)]
 Weight = Annotated[float, Field(gt=0, le=MAX_WEIGHT)]
 Label = Annotated[str, Field(max_length=MAX_LABEL_CHARS)]
+
+DAY_S = 86_400
+TIME_OF_DAY = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+
+
+def _time_text(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError(
+            'a time of day is text: quote it, e.g. "23:50" (unquoted, YAML reads 23:50 as '
+            "the number 1430)"
+        )
+    if isinstance(value, str) and not re.match(TIME_OF_DAY, value):
+        raise ValueError(
+            f'not a time of day: {value!r} (write "HH:MM" or "HH:MM:SS", from 00:00 to 23:59:59)'
+        )
+    return value
+
+
+TimeOfDay = Annotated[
+    str,
+    Field(
+        pattern=TIME_OF_DAY,
+        description='A time of day in UTC, "HH:MM" or "HH:MM:SS" (24-hour; quoted in YAML).',
+    ),
+    BeforeValidator(_time_text),
+]
+"""A wall-clock time of day; a scenario's ``start_at`` places it in the run."""
+
+
+def seconds_of_day(text: str) -> int:
+    """Seconds since midnight of a :data:`TimeOfDay`."""
+    parts = [int(part) for part in text.split(":")]
+    return parts[0] * 3_600 + parts[1] * 60 + (parts[2] if len(parts) > 2 else 0)
+
+
+def since_start(start_at: str | None, at: str) -> int:
+    """Seconds from the run's start (``start_at``, midnight without one) to the next time
+    the clock shows ``at`` (0 when it is the start itself)."""
+    return (seconds_of_day(at) - seconds_of_day(start_at or "00:00")) % DAY_S
+
+
 Text = Annotated[str, Field(max_length=MAX_TEXT_CHARS)]
 
 

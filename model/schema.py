@@ -25,7 +25,9 @@ from archgen.model.base import (
     Seconds,
     Strict,
     Text,
+    TimeOfDay,
     Weight,
+    since_start,
 )
 from archgen.model.kind import Node, NodeBase
 from archgen.model.registry import KindUnion
@@ -426,12 +428,29 @@ class FaultType(StrEnum):
 
 
 class Fault(Strict):
-    """Something that breaks during a scenario, from ``start_s`` to ``end_s``."""
+    """Something that breaks during a scenario, from ``start_s`` to ``end_s`` (or from ``at``
+    to ``until``, times of day placed by the scenario's ``start_at``)."""
 
     type: FaultType = Field(description="What breaks.")
     target: Id = Field(description="Node or group it hits (a zone or a region for those).")
-    start_s: Seconds = Field(description="When it starts, in seconds.")
-    end_s: PositiveSeconds | None = Field(None, description="None: until the end of the run.")
+    start_s: Seconds = Field(
+        0, description="When it starts, in seconds since the run started (or give at)."
+    )
+    end_s: PositiveSeconds | None = Field(
+        None, description="When it ends, in seconds; none: until the end of the run."
+    )
+    # Placed into start_s/end_s by the scenario; a dump keeps those (the seconds) only.
+    at: TimeOfDay | None = Field(
+        None,
+        exclude=True,
+        description="When it starts, as a time of day: the first time the clock shows it "
+        'after the scenario\'s start_at (00:00 without one), e.g. "00:05".',
+    )
+    until: TimeOfDay | None = Field(
+        None,
+        exclude=True,
+        description="When it ends, as a time of day (after at); none: with end_s.",
+    )
     added_latency_ms: float = Field(
         0, ge=0, le=MAX_MS, description="For latency faults (at most a day)."
     )
@@ -440,11 +459,27 @@ class Fault(Strict):
 
     @model_validator(mode="after")
     def _window(self) -> Fault:
-        if self.end_s is not None and self.end_s <= self.start_s:
+        given = self.model_fields_set
+        if self.at is not None and "start_s" in given:
+            raise ValueError("give start_s or at, not both")
+        if self.until is not None and self.end_s is not None:
+            raise ValueError("give end_s or until, not both")
+        clock = self.at is not None or self.until is not None
+        if not clock and self.end_s is not None and self.end_s <= self.start_s:
             raise ValueError(f"end_s ({self.end_s}) must be after start_s ({self.start_s})")
         if self.type is FaultType.latency and self.added_latency_ms == 0:
             raise ValueError("a latency fault needs added_latency_ms > 0")
         return self
+
+    def placed(self, start_at: str | None) -> Fault:
+        """This fault with its times of day (``at``, ``until``) as seconds since the run's
+        start at ``start_at``; checked against the run by the model's validation."""
+        update: dict[str, float] = {}
+        if self.at is not None:
+            update["start_s"] = since_start(start_at, self.at)
+        if self.until is not None:
+            update["end_s"] = since_start(start_at, self.until)
+        return self.model_copy(update=update) if update else self
 
 
 class AlarmExpectations(Strict):
@@ -479,12 +514,30 @@ class Scenario(Strict):
         description="Traffic and capacity scale factor (above 0, at most 1,000): the share "
         "of the real system that is simulated.",
     )
+    start_at: TimeOfDay | None = Field(
+        None,
+        description='Wall-clock time (UTC) at which the run starts, e.g. "23:50": times of '
+        "day in faults and in scheduled actions count from it, and daily quotas reset at "
+        "midnight; none: the run starts at 00:00.",
+    )
     traffic: Traffic = Field(description="The users' sessions and how their rate changes.")
     faults: tuple[Fault, ...] = Field((), description="What breaks during the run.")
     alarms: AlarmExpectations = Field(
         default_factory=AlarmExpectations,
         description="Alarms that must stay quiet, and alarms that must fire and how soon.",
     )
+
+    @model_validator(mode="after")
+    def _place_times(self) -> Scenario:
+        placed = tuple(fault.placed(self.start_at) for fault in self.faults)
+        if placed != self.faults:
+            object.__setattr__(self, "faults", placed)  # resolved once, at validation
+        return self
+
+    @property
+    def start_of_day_s(self) -> int:
+        """Seconds since midnight (UTC) when the run starts."""
+        return since_start(None, self.start_at) if self.start_at else 0
 
     @property
     def first_fault_s(self) -> float:

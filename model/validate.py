@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 import pydantic
 
+from archgen.model.base import DAY_S
 from archgen.model.errors import Problem, did_you_mean
 from archgen.model.graph import ancestors
 from archgen.model.kind import Capability, EncryptableAtRest, KindParams, Protects, Zonal
@@ -425,7 +426,16 @@ class _Checker:
                     found = self.node_ref(target_path, fault.target)
                 if found:
                     self.fault_acts(target_path, fault)
-                if fault.start_s >= scenario.duration_s:
+                if fault.start_s >= scenario.duration_s and fault.at is not None:
+                    self.report(
+                        (*fault_path, "at"),
+                        f"at {fault.at} falls outside the run, which starts at "
+                        f"{clock(scenario, 0)} and ends at "
+                        f"{clock(scenario, scenario.duration_s)} (the clock shows {fault.at} "
+                        f"{fault.start_s:g} s after the start >= duration_s "
+                        f"{scenario.duration_s:g} s)",
+                    )
+                elif fault.start_s >= scenario.duration_s:
                     self.report(
                         (*fault_path, "start_s"),
                         f"the fault starts after the run ends "
@@ -515,7 +525,24 @@ class _Checker:
             self.window(where, "the spike", duration, shape.at_s, None, False, "at_s")
         for i, fault in enumerate(scenario.faults):
             # Its start (after the run) and its order are reported elsewhere.
-            if fault.start_s < duration and fault.end_s is not None and fault.end_s > duration:
+            if fault.start_s >= duration:
+                continue
+            end = fault.end_s
+            if fault.until is not None and end is not None:
+                if end <= fault.start_s or end > duration:
+                    self.report(
+                        (*path, "faults", i, "until"),
+                        f"until {fault.until} must fall after the fault starts "
+                        f"({clock(scenario, fault.start_s)}) and no later than the run ends "
+                        f"({clock(scenario, duration)}); leave until out to last until the end",
+                    )
+            elif fault.at is not None and end is not None and end <= fault.start_s:
+                self.report(
+                    (*path, "faults", i, "end_s"),
+                    f"the fault must end after it starts ({end:g} s <= {fault.start_s:g} s, "
+                    f"at {fault.at})",
+                )
+            elif end is not None and end > duration:
                 self.window((*path, "faults", i), "the fault", duration, 0, fault.end_s, True)
 
     def window(
@@ -565,3 +592,11 @@ class _Checker:
 
 def _a(word: str) -> str:
     return f"an {word}" if word[0] in "aeiou" else f"a {word}"
+
+
+def clock(scenario: Scenario, t_s: float) -> str:
+    """The wall-clock time ``t_s`` seconds into ``scenario`` (HH:MM, or HH:MM:SS)."""
+    total = int(scenario.start_of_day_s + t_s) % DAY_S
+    hours, rest = divmod(total, 3_600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours:02d}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")

@@ -214,6 +214,25 @@ class RunCost(_Artefact):
     )
 
 
+class CapacityFigure(_Artefact):
+    """One capacity of a node in the real system and in the run (``runtime/capacity.py``)."""
+
+    real: int | float = Field(description="As the model declares it (real system).")
+    scaled: int | float = Field(description="real × the run's scale: what the run should have.")
+    simulated: int | float = Field(
+        description="What the run had (time-averaged for time-shared slots)."
+    )
+    how: Literal["exact", "time-shared", "whole"] = Field(
+        description="``exact``: a rate kept fractional; ``time-shared``: concurrent slots, "
+        "the fractional one busy at most its share of the time; ``whole``: a count of "
+        "instances rounded to the nearest (at least one)."
+    )
+    warning: str | None = Field(
+        description="How the simulated capacity differs from the real one by more than 5 % "
+        "(or leaves zones empty); null when faithful."
+    )
+
+
 class RunSummary(_Artefact):
     """``summary.json``: the users' view of one run first, then each node's."""
 
@@ -261,6 +280,14 @@ class RunSummary(_Artefact):
     )
     cost: RunCost = Field(description="What the run cost at list prices (real system).")
     nodes: dict[str, NodeSummary] = Field(description="Node id → the calls it served.")
+    capacities: dict[str, dict[str, CapacityFigure]] = Field(
+        description="Node id → each capacity it scaled: real, scaled and simulated."
+    )
+    scale_warnings: list[str] = Field(
+        description="Capacities the run simulates more than 5 % away from real × scale, or "
+        "whose instances leave zones of the real fleet empty; empty when the scaled system "
+        "is faithful."
+    )
 
 
 # -- spans.jsonl

@@ -9,7 +9,10 @@ Life of a behavior
 ------------------
 1. ``__init__(ctx)``: read the node's params ONCE (``ctx.node.params``, a frozen pydantic
    object) into plain attributes; make samplers with ``ctx.sampler(duration)``. Capacities
-   are given in real-system units: multiply them by ``ctx.scale`` (``ctx.scaled(n)``).
+   are given in real-system units: scale them through the context, which books each one
+   for the summary (``ctx.scaled(n, name=…)`` for whole things such as instances,
+   ``ctx.scaled_rate`` for rates, ``ctx.scaled_slots`` for concurrency; see
+   :mod:`archgen.runtime.capacity`).
 2. ``start()``: called once every behavior exists, at time 0: schedule timers
    (``ctx.after(delay_ms, fn, arg)``), e.g. health checks, polling, scaling evaluations.
 3. ``handle(call)``: serve one call made to this node. The behavior MUST eventually end it
@@ -61,6 +64,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from archgen.runtime.capacity import ScaledCapacity, SharedSlots, nearest
 
 if TYPE_CHECKING:
     from archgen.model.base import Duration
@@ -249,6 +254,7 @@ class NodeContext(ABC):
     model: Model
     rng: random.Random
     scale: float  # traffic/capacity scale factor of the run
+    capacities: dict[str, ScaledCapacity]  # what this node's capacities became at the scale
     region: str | None  # region group of this node
     faults: FaultState
     services: Services
@@ -259,9 +265,33 @@ class NodeContext(ABC):
     @abstractmethod
     def now(self) -> float: ...
 
-    def scaled(self, count: float, minimum: int = 1) -> int:
-        """A real-system capacity (instances, connections, quota) at the run's scale."""
-        return max(minimum, round(count * self.scale))
+    def scaled(
+        self, count: float, minimum: int = 1, *, name: str | None = None, zones: int = 0
+    ) -> int:
+        """A real-system count of whole things (instances) at the run's scale: the nearest
+        count (halves up), at least ``minimum``; a capacity of the model is booked as
+        ``name`` (spread over ``zones``) for the summary and its warnings."""
+        simulated = max(minimum, nearest(count * self.scale))
+        if name is not None:
+            self.book(ScaledCapacity(name, count, count * self.scale, simulated, "whole", zones))
+        return simulated
+
+    def scaled_rate(self, name: str, rate: float) -> float:
+        """A real-system rate (units or requests per second) at the run's scale, exactly."""
+        scaled = rate * self.scale
+        self.book(ScaledCapacity(name, rate, scaled, scaled, "exact"))
+        return scaled
+
+    def scaled_slots(self, name: str, count: float) -> SharedSlots:
+        """A real-system number of concurrent slots at the run's scale, time-shared so that
+        a fractional share is kept on average (2.5 = 2, and a third half of the time)."""
+        scaled = count * self.scale
+        self.book(ScaledCapacity(name, count, scaled, scaled, "time-shared"))
+        return SharedSlots(scaled)
+
+    def book(self, capacity: ScaledCapacity) -> None:
+        """Record what a capacity became at the run's scale (the summary lists it)."""
+        self.capacities[capacity.name] = capacity
 
     @abstractmethod
     def after(self, delay_ms: float, fn: Callable[[Any], None], arg: Any = None) -> None:

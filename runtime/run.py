@@ -20,6 +20,7 @@ from archgen.runtime.accounting import message_accounting
 from archgen.runtime.artefacts import (
     AttackSummary,
     CacheSummary,
+    CapacityFigure,
     FaultEvent,
     FleetSummary,
     FlowSummary,
@@ -288,6 +289,17 @@ def summarize(
             caches[node_id] = extra["cache"]
     total_flows = sum(f.completed for f in flows.values())
     ok_flows = sum(f.ok for f in flows.values())
+    capacities: dict[str, dict[str, CapacityFigure]] = {}
+    warnings: list[str] = []
+    for node_id in sorted(sim.contexts):
+        booked = sim.contexts[node_id].capacities
+        if booked:
+            figures = {
+                name: CapacityFigure.model_validate(booked[name].as_json(node_id, scale))
+                for name in sorted(booked)
+            }
+            capacities[node_id] = figures
+            warnings += [f.warning for f in figures.values() if f.warning is not None]
     books = message_accounting(
         sim.model, (b for i in sorted(sim.behaviors) for b in sim.behaviors[i].accounting())
     )
@@ -317,6 +329,8 @@ def summarize(
             price_run(sim.model, entries, scale=scale, duration_s=duration_s)
         ),
         nodes=nodes,
+        capacities=capacities,
+        scale_warnings=warnings,
     )
 
 

@@ -169,6 +169,7 @@ class _Context(NodeContext):
         self.model = sim.model
         self.rng = stream(sim.seed, node.id)
         self.scale = sim.scale
+        self.capacities = {}
         region = sim.model.region_of(node.group)
         self.region = None if region is None else region.id
         self.faults = FaultState()

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from archgen.runtime.session import Outcome
     from archgen.runtime.traffic import FlowStats
 
-RESULT_FORMAT = "8"  # 3: None-free; 4: nodes' load; 5: verdict; 6: charts; 7: traced; 8: cost
+RESULT_FORMAT = "9"  # 3: None-free; 4: nodes' load; 5: verdict; 6: charts; 7: traced; 8: cost;
+# 9: every chart in full-scale units
 """Bump when :class:`ScenarioResult` or the drawing of its histograms changes (the cached
 value holds their SVGs): old cache entries then stop matching."""
 
@@ -289,7 +290,7 @@ def reduce_run(
                 p99_ms=_round(p99),
                 chart=histogram(
                     f"Latency of {flow_id} (successful executions)",
-                    "milliseconds (simulated)",
+                    "milliseconds",
                     values,
                     tuple(
                         (name, value)
@@ -442,10 +443,6 @@ TIME = "simulated time (s)"
 """Every chart's x axis: seconds of the simulated run, not of the machine that ran it."""
 
 
-def _at_scale(scale: float) -> str:
-    return "" if scale == 1 else f", simulated at scale {scale:g}"
-
-
 def _traffic_chart(flows: Mapping[str, FlowSummary], period_s: float, scale: float) -> Chart:
     series = [
         Series(
@@ -468,15 +465,18 @@ def _traffic_chart(flows: Mapping[str, FlowSummary], period_s: float, scale: flo
 
 def _instances_chart(summary: RunSummary) -> Chart | None:
     fleets = summary.instances
+    scale = float(summary.scale)
     series = tuple(
-        Series(node, tuple((float(row[0]), float(row[1])) for row in fleets[node].timeline))
+        Series(
+            node,
+            tuple((float(t), round(float(n) / scale, 6)) for t, n, *_ in fleets[node].timeline),
+        )
         for node in sorted(fleets)
         if fleets[node].timeline
     )
     if not series:
         return None
-    label = "instances" + _at_scale(float(summary.scale))
-    return Chart("instances", "Instances in service", TIME, label, series)
+    return Chart("instances", "Instances in service", TIME, "instances (full scale)", series)
 
 
 def _latency_chart(
@@ -501,7 +501,7 @@ def _latency_chart(
         "latency",
         "Latency percentiles of user-facing flows",
         TIME,
-        "milliseconds (simulated)",
+        "milliseconds",
         tuple(Series(f"p{q:g}", tuple(line)) for q, line in points.items()),
     )
 
@@ -512,14 +512,14 @@ def _queue_chart(model: Model, metrics: list[MetricPoint], scale: float) -> Char
     for point in metrics:
         value = point.published(QUEUE_DEPTH)
         if point.node in queues and value is not None:
-            points.setdefault(point.node, []).append((point.t_s, value))
+            points.setdefault(point.node, []).append((point.t_s, round(value / scale, 6)))
     if not points:
         return None
     return Chart(
         "queues",
         "Queue depth: messages visible",
         TIME,
-        "messages" + _at_scale(scale),
+        "messages (full scale)",
         tuple(Series(node, tuple(points[node])) for node in sorted(points)),
     )
 

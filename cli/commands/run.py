@@ -139,8 +139,8 @@ def _print_table(summary: RunSummary, out: Path, exports: tuple[str, ...] = ()) 
     for fleet, instances in summary.instances.items():
         lines.append(
             f"{fleet}: {instances.initial} → peak {instances.peak_in_service} → "
-            f"{instances.final_in_service} instances in service (×{1 / summary.scale:g} "
-            "in the real system)"
+            f"{instances.final_in_service} instances in service (simulated at scale "
+            f"{summary.scale:g}; summary.json lists the real capacities)"
         )
         if instances.zones:
             zones = ", ".join(
@@ -151,6 +151,7 @@ def _print_table(summary: RunSummary, out: Path, exports: tuple[str, ...] = ()) 
     for node, cache in summary.cache.items():
         if cache.hit_ratio is not None:
             lines.append(f"{node}: cache hit ratio {100 * cache.hit_ratio:.1f} %")
+    lines.extend(f"warning: scale: {warning}" for warning in summary.scale_warnings)
     from archgen.runtime.export import EXPORT_FILES
 
     files = ["spans.jsonl", "metrics.jsonl", "summary.json"]

@@ -5,11 +5,12 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from archgen.model.base import (
     Duration,
     Id,
+    Strict,
     ms,
 )
 from archgen.model.cost import Bill
@@ -39,6 +40,45 @@ class BillingMode(StrEnum):
 
     on_demand = "on_demand"
     provisioned = "provisioned"
+
+
+class CapacityScaling(Strict):
+    """DynamoDB auto scaling of one capacity (reads or writes): Application Auto Scaling
+    target tracking on consumed / provisioned capacity units."""
+
+    min_units: int = Field(
+        gt=0, le=MAX_CAPACITY_UNITS, description="Fewest units per second auto scaling keeps."
+    )
+    max_units: int = Field(
+        gt=0, le=MAX_CAPACITY_UNITS, description="Most units per second auto scaling sets."
+    )
+    target_utilization_percent: float = Field(
+        70,
+        ge=20,
+        le=90,
+        description="Consumed / provisioned capacity the policy holds (AWS: 20-90 %, the "
+        "console's default 70). Above it for 2 consecutive minutes: scale out; 20 points or "
+        "more below it for 15 consecutive minutes: scale in (as the alarms DynamoDB creates).",
+    )
+
+    @model_validator(mode="after")
+    def _bounds(self) -> CapacityScaling:
+        if self.min_units > self.max_units:
+            raise ValueError(
+                f"min_units ({self.min_units}) is greater than max_units ({self.max_units})"
+            )
+        return self
+
+
+class TableAutoScaling(Strict):
+    """DynamoDB auto scaling of a provisioned table's read and/or write capacity."""
+
+    reads: CapacityScaling | None = Field(
+        None, description="Auto scaling of read capacity units; none: fixed."
+    )
+    writes: CapacityScaling | None = Field(
+        None, description="Auto scaling of write capacity units; none: fixed."
+    )
 
 
 class DynamoDbParams(KindParams, EncryptableAtRest):
@@ -113,12 +153,26 @@ class DynamoDbParams(KindParams, EncryptableAtRest):
         le=60_000,
         description="Base of the SDK's exponential backoff between retries (at most a minute).",
     )
+    autoscaling: TableAutoScaling | None = Field(
+        None,
+        description="Provisioned tables: DynamoDB auto scaling of read/write capacity (target "
+        "tracking; at most 4 decreases a UTC day, then one per hour without a decrease).",
+    )
     global_table: bool = Field(
         False, description="Replicated to the table's replicas in other regions."
     )
     kms_key: Annotated[Id | None, Ref(("kms",))] = Field(
         None, description="KMS key node that encrypts the table at rest."
     )
+
+    @model_validator(mode="after")
+    def _scaling_needs_provisioned(self) -> DynamoDbParams:
+        if self.autoscaling is not None and self.billing_mode is not BillingMode.provisioned:
+            raise ValueError(
+                "autoscaling adjusts provisioned capacity: it needs billing_mode provisioned "
+                "(an on-demand table scales by itself)"
+            )
+        return self
 
 
 def _import_table(ctx: ImportContext) -> dict[str, object]:

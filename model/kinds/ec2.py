@@ -8,12 +8,15 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, field_validator, model_validator
 
 from archgen.model.base import (
+    DAY_S,
     MAX_INSTANCES,
     Duration,
     Id,
     Percent,
     Strict,
+    TimeOfDay,
     ms,
+    since_start,
 )
 from archgen.model.cost import Bill, fleet_hours
 from archgen.model.kind import (
@@ -65,8 +68,147 @@ def instance_vcpus(instance_type: str) -> int | None:
     return _FAMILIES.get(family, {}).get(size)
 
 
+def _cron_field(text: str, low: int, high: int) -> tuple[int, ...]:
+    """Values of one cron field: ``*``, ``n``, ``a-b``, ``*/s``, ``a-b/s``, comma lists."""
+    values: set[int] = set()
+    for part in text.split(","):
+        span, _, step_text = part.partition("/")
+        step = int(step_text) if step_text.isdigit() else (1 if not step_text else 0)
+        if span == "*":
+            first, last = low, high
+        elif "-" in span:
+            a, _, b = span.partition("-")
+            first, last = (int(a), int(b)) if a.isdigit() and b.isdigit() else (high, low)
+        elif span.isdigit():
+            first = last = int(span)
+            last = high if step_text else last
+        else:
+            first, last = high, low
+        if step < 1 or not low <= first <= last <= high:
+            raise ValueError(f"{text!r} is not a cron field of values {low}-{high}")
+        values.update(range(first, last + 1, step))
+    return tuple(sorted(values))
+
+
+class Recurrence:
+    """A Unix cron schedule as Auto Scaling reads it (UTC): minute and hour fields; a run
+    has a time of day but no date, so the day, month and weekday fields must be ``*``."""
+
+    def __init__(self, text: str) -> None:
+        fields = text.split()
+        if len(fields) != 5:
+            raise ValueError(
+                f"recurrence {text!r} needs 5 cron fields: minute hour day month weekday"
+            )
+        if fields[2:] != ["*", "*", "*"]:
+            raise ValueError(
+                f"recurrence {text!r}: a run has no calendar date, so the day, month and "
+                "weekday fields must be *"
+            )
+        self.minutes = _cron_field(fields[0], 0, 59)
+        self.hours = _cron_field(fields[1], 0, 23)
+
+    def next_at(self, clock_s: float) -> int:
+        """The first time at or after ``clock_s`` (seconds since midnight of the run's
+        first day) that the schedule fires."""
+        day = int(clock_s // DAY_S)
+        for d in (day, day + 1):
+            for hour in self.hours:
+                for minute in self.minutes:
+                    at = d * DAY_S + hour * 3_600 + minute * 60
+                    if at >= clock_s:
+                        return at
+        raise AssertionError("a cron schedule fires every day")  # pragma: no cover
+
+
+class ScheduledAction(Strict):
+    """An Auto Scaling scheduled action: at a time of day, once or on a recurrence, the
+    group's minimum, maximum and/or desired capacity (real instances) become these."""
+
+    name: Id = Field(description="Name of the action (unique in the group).")
+    at: TimeOfDay | None = Field(
+        None,
+        description="When it runs (UTC time of day, placed by the scenario's start_at); with "
+        "a recurrence, when the recurrence begins.",
+    )
+    recurrence: str | None = Field(
+        None,
+        max_length=255,
+        pattern=r"^[0-9*/,-]+( +[0-9*/,-]+){4}$",
+        description='Unix cron schedule in UTC, "minute hour * * *" (e.g. "0 */6 * * *"); '
+        "day, month and weekday must be *.",
+    )
+    min_instances: int | None = Field(
+        None, ge=0, le=MAX_INSTANCES, description="The group's new minimum; none: unchanged."
+    )
+    max_instances: int | None = Field(
+        None, ge=0, le=MAX_INSTANCES, description="The group's new maximum; none: unchanged."
+    )
+    desired_instances: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_INSTANCES,
+        description="The group's new desired capacity (target tracking may move it later); "
+        "none: unchanged, only clamped into the new bounds.",
+    )
+
+    @field_validator("recurrence")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is not None:
+            Recurrence(value)
+        return value
+
+    @model_validator(mode="after")
+    def _sizes(self) -> ScheduledAction:
+        if self.at is None and self.recurrence is None:
+            raise ValueError("a scheduled action needs at, a recurrence, or both")
+        sizes = (self.min_instances, self.max_instances, self.desired_instances)
+        if sizes == (None, None, None):
+            raise ValueError(
+                "a scheduled action sets at least one of min_instances, max_instances and "
+                "desired_instances"
+            )
+        low, high, desired = sizes
+        if low is not None and high is not None and low > high:
+            raise ValueError(f"min_instances ({low}) is greater than max_instances ({high})")
+        if desired is not None and (
+            (low is not None and desired < low) or (high is not None and desired > high)
+        ):
+            raise ValueError(
+                f"desired_instances ({desired}) must lie between the action's min_instances "
+                "and max_instances"
+            )
+        return self
+
+    def sizes(self) -> tuple[tuple[str, int | None], ...]:
+        """(name, real instances or None) of the bounds and capacity it sets."""
+        return (
+            ("min_instances", self.min_instances),
+            ("max_instances", self.max_instances),
+            ("desired_instances", self.desired_instances),
+        )
+
+    def first_s(self, start_of_day_s: int) -> float:
+        """Seconds from the run's start (at ``start_of_day_s`` past midnight) to its first
+        run."""
+        offset = 0 if self.at is None else since_start(None, self.at) - start_of_day_s
+        offset %= DAY_S
+        if self.recurrence is None:
+            return offset
+        return Recurrence(self.recurrence).next_at(start_of_day_s + offset) - start_of_day_s
+
+    def next_s(self, start_of_day_s: int, after_s: float) -> float | None:
+        """Seconds from the run's start to its next run after ``after_s``; None when it
+        does not recur."""
+        if self.recurrence is None:
+            return None
+        clock = start_of_day_s + after_s + 60  # cron fires at most once a minute
+        return Recurrence(self.recurrence).next_at(clock) - start_of_day_s
+
+
 class AutoScaling(Strict):
-    """An Auto Scaling group with a target-tracking policy on CPU."""
+    """An Auto Scaling group with a target-tracking policy on CPU, and scheduled actions."""
 
     min_instances: int = Field(
         1, ge=0, le=MAX_INSTANCES, description="Fewest instances the group keeps."
@@ -111,6 +253,12 @@ class AutoScaling(Strict):
         description="After an instance comes into service, how long Auto Scaling waits before "
         "it acts on a failed health check (AWS default 0).",
     )
+    scheduled_actions: tuple[ScheduledAction, ...] = Field(
+        (),
+        max_length=125,
+        description="Scheduled actions: new min/max/desired at times of day (AWS allows 125 "
+        "per group).",
+    )
 
     @model_validator(mode="after")
     def _bounds(self) -> AutoScaling:
@@ -125,6 +273,10 @@ class AutoScaling(Strict):
                 f"desired_instances ({desired}) must lie between min_instances "
                 f"({self.min_instances}) and max_instances ({self.max_instances})"
             )
+        names = [action.name for action in self.scheduled_actions]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"scheduled action names must be unique: {', '.join(twice)}")
         return self
 
     @property

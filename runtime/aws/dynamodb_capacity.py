@@ -33,11 +33,19 @@ class ProvisionedCapacity:
     unused capacity are kept (AWS retains up to 300 s); it starts full, as a table idle
     before the run."""
 
-    def __init__(self, units_per_s: int, burst_s: int) -> None:
+    def __init__(self, units_per_s: float, burst_s: int) -> None:
         self.rate = units_per_s * HALF_UNITS / 1000.0  # half units per ms
         self.size = float(units_per_s * HALF_UNITS * max(burst_s, 1))
         self.tokens = self.size
         self.at_ms = 0.0
+
+    def resize(self, now_ms: float, units_per_s: float, burst_s: int) -> None:
+        """New provisioned capacity from ``now_ms`` (auto scaling): the credit earned so
+        far is kept, up to the new burst size."""
+        self.take(now_ms, 0)
+        self.rate = units_per_s * HALF_UNITS / 1000.0
+        self.size = float(units_per_s * HALF_UNITS * max(burst_s, 1))
+        self.tokens = min(self.tokens, self.size)
 
     def take(self, now_ms: float, cost: int) -> bool:
         """Consume ``cost`` half units now if the bucket holds them."""
@@ -54,14 +62,14 @@ class OnDemandCapacity:
     table: 12,000 reads or 4,000 writes per second) and twice its previous peak, a peak
     counting as previous once ``ON_DEMAND_ADAPT_S`` have passed since it was reached."""
 
-    def __init__(self, warm_units_per_s: int) -> None:
+    def __init__(self, warm_units_per_s: float) -> None:
         self.warm = warm_units_per_s * HALF_UNITS
         self.second = -1
         self.used = 0
         self.previous_peak = 0
         self._recent: deque[tuple[int, int]] = deque()  # (second, half units used)
 
-    def ceiling(self) -> int:
+    def ceiling(self) -> float:
         return max(self.warm, 2 * self.previous_peak)
 
     def take(self, now_ms: float, cost: int) -> bool:

@@ -14,6 +14,7 @@ reproducible and no nonce repeats under one key.
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 import struct
 from collections.abc import Mapping
@@ -141,19 +142,24 @@ def parse_blob(blob: bytes) -> tuple[str, bytes, bytes]:
 
 
 class RequestQuota:
-    """A requests-per-second quota counted in one-second windows of the simulated clock."""
+    """A requests-per-second quota counted in one-second windows of the simulated clock; a
+    fractional quota (a scaled run's) grants whole requests whose average is exact
+    (2.5/s: 2, 3, 2, 3…)."""
 
-    def __init__(self, per_second: int) -> None:
+    def __init__(self, per_second: float) -> None:
         self.per_second = per_second
         self._window = -1
         self._used = 0
+        self._budget = 0
         self.throttled = 0
 
     def acquire(self, now_s: float) -> bool:
         window = int(now_s)
         if window != self._window:
+            rate = self.per_second
             self._window, self._used = window, 0
-        if self._used >= self.per_second:
+            self._budget = math.floor((window + 1) * rate + 1e-9) - math.floor(window * rate + 1e-9)
+        if self._used >= self._budget:
             self.throttled += 1
             return False
         self._used += 1

@@ -55,6 +55,7 @@ from typing import Any
 
 from archgen.model.kind import DrainsTargets, KindParams
 from archgen.model.kinds import Ec2Params
+from archgen.model.kinds.ec2 import AutoScaling
 from archgen.runtime.behavior import (
     HEALTH_CHECK,
     Behavior,
@@ -153,10 +154,7 @@ class Ec2Fleet(Behavior):
         self.queue_capacity = params.queue_capacity
         self.service = ctx.sampler(params.service_time)
         self.zones: list[str | None] = list(params.zones) or [None]
-        self.min = ctx.scaled(scaling.min_instances, 1 if scaling.min_instances else 0)
-        self.max = max(self.min, ctx.scaled(scaling.max_instances))
-        initial = scaling.initial_instances
-        self.initial = min(self.max, max(self.min, ctx.scaled(initial, 1 if initial else 0)))
+        self._init_bounds(scaling, len(params.zones))
         self.target = scaling.target_cpu_percent
         self.launch_ms = scaling.launch_s * 1000.0
         self.warmup_ms = scaling.warmup_s * 1000.0
@@ -183,6 +181,7 @@ class Ec2Fleet(Behavior):
         self.started = 0  # requests arrived after the scenario's warm-up that got a worker
         self.waited = 0  # … after waiting in the queue
         self.wait_total = 0.0
+        self._init_schedule(scaling)
         for _ in range(self.initial):
             instance = self._new_instance()
             instance.state = IN_SERVICE
@@ -397,6 +396,9 @@ class Ec2Fleet(Behavior):
     def start(self) -> None:
         self.ctx.after(self.period_ms, self._evaluate)
         self.ctx.after(STATUS_CHECK_MS, self._health_sweep)
+        day_s = self.ctx.services.scenario.start_of_day_s
+        for index, (action, _) in enumerate(self.schedule):
+            self.ctx.after(action.first_s(day_s) * 1000.0, self._scheduled, index)
 
     def _cpu(
         self,
@@ -487,10 +489,65 @@ class Ec2Fleet(Behavior):
             self.launch(len(unhealthy), f"replace unhealthy instances ({why})")
         self.ctx.after(STATUS_CHECK_MS, self._health_sweep)
 
+    # -- scheduled actions
+
+    def _init_bounds(self, scaling: AutoScaling, spread: int) -> None:
+        """min, max and the starting capacity at the run's scale (booked capacities; the
+        desired capacity defaults to the minimum)."""
+        ctx, least = self.ctx, scaling.min_instances
+        self.min = ctx.scaled(least, 1 if least else 0, name="min_instances", zones=spread)
+        self.max = max(self.min, ctx.scaled(scaling.max_instances, name="max_instances"))
+        initial, start = scaling.desired_instances, self.min
+        if initial is not None:
+            start = ctx.scaled(initial, 1 if initial else 0, name="desired_instances", zones=spread)
+        self.initial = min(self.max, max(self.min, start))
+
+    def _init_schedule(self, scaling: AutoScaling) -> None:
+        """Each scheduled action with its sizes at the run's scale (booked capacities)."""
+        self.schedule = [
+            (action, [self._scaled_size(action.name, size, v) for size, v in action.sizes()])
+            for action in scaling.scheduled_actions
+        ]
+        self.scheduled: list[dict[str, Any]] = []
+
+    def _scaled_size(self, action: str, size: str, value: int | None) -> int | None:
+        if value is None:
+            return None
+        spread = len(self.zones) if self.zones != [None] else 0
+        minimum = 1 if value else 0
+        return self.ctx.scaled(value, minimum, name=f"{action}.{size}", zones=spread)
+
+    def _scheduled(self, index: int) -> None:
+        """Run a scheduled action: its bounds replace the group's (an action whose minimum
+        would exceed the maximum fails, as AWS's does), then the capacity moves to its
+        desired one, or into the new bounds; target tracking goes on from there."""
+        action, (low, high, desired) = self.schedule[index]
+        now_s = self.ctx.now / 1000
+        new_min = self.min if low is None else low
+        new_max = self.max if high is None else high
+        entry: dict[str, Any] = {"t_s": round(now_s, 3), "action": action.name}
+        if new_min > new_max:
+            entry["failed"] = f"min {new_min} > max {new_max}"
+        else:
+            self.min, self.max = new_min, new_max
+            capacity = self.capacity()
+            goal = min(new_max, max(new_min, capacity if desired is None else desired))
+            entry.update(min=new_min, max=new_max, desired=goal)
+            why = f"scheduled action {action.name}"
+            if goal > capacity:
+                self.launch(goal - capacity, why)
+            elif goal < capacity:
+                self.terminate(capacity - goal, why)
+        self.scheduled.append(entry)
+        later = action.next_s(self.ctx.services.scenario.start_of_day_s, now_s)
+        if later is not None:
+            self.ctx.after(later * 1000.0 - self.ctx.now, self._scheduled, index)
+
     def on_signal(self, signal: Signal) -> None:
         super().on_signal(signal)
         if signal.type == "scale" and signal.state == "ALARM" and signal.adjustment > 0:
-            self.launch(self.ctx.scaled(signal.adjustment), f"alarm {signal.alarm}")
+            count = self.ctx.scaled(signal.adjustment, name="alarm_adjustment")
+            self.launch(count, f"alarm {signal.alarm}")
 
     def on_period(self, t_s: float) -> None:
         now = self.ctx.now
@@ -511,7 +568,8 @@ class Ec2Fleet(Behavior):
 
     def summary(self) -> dict[str, Any]:
         peaks = self.zone_peak
-        return {
+        scheduled = {"scheduled_actions": self.scheduled} if self.schedule else {}
+        return scheduled | {
             "instances": {
                 "initial": self.initial,
                 "min": self.min,

@@ -51,7 +51,9 @@ def region_quota(ctx: NodeContext, declared: int) -> RequestQuota:
             region = model.region_of(node.group)
             if isinstance(node.params, KmsParams) and (region and region.id) == ctx.region:
                 smallest = min(smallest, node.params.requests_per_s_quota)
-        quota = quotas[ctx.region] = RequestQuota(ctx.scaled(smallest))
+        quota = quotas[ctx.region] = RequestQuota(
+            ctx.scaled_rate("region_requests_per_s_quota", smallest)
+        )
     return quota
 
 

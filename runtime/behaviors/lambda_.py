@@ -184,12 +184,19 @@ class Lambda(Behavior):
         self._target = Target(ctx.node_id)
         params = node.params
         limit = params.reserved_concurrency
-        self.limit = ctx.scaled(params.account_concurrency_limit if limit is None else limit, 0)
+        self.slots = ctx.scaled_slots(
+            "concurrency", params.account_concurrency_limit if limit is None else limit
+        )
+        self.limit = self.slots.ceiling  # most environments at once (pollers, summary)
         self.duration = ctx.sampler(params.duration)
         self.cpu_time = None if params.cpu_time is None else ctx.sampler(params.cpu_time)
         self.cpu_factor = MB_PER_VCPU / min(params.memory_mb, MB_PER_VCPU)
         provisioned = params.provisioned_concurrency
-        self.provisioned = 0 if provisioned is None else min(self.limit, ctx.scaled(provisioned))
+        self.provisioned = (
+            0
+            if provisioned is None
+            else min(self.limit, ctx.scaled(provisioned, name="provisioned_concurrency"))
+        )
         self.provisioned_busy = 0
         self.provisioned_invocations = 0
         self.spillover_invocations = 0
@@ -235,7 +242,12 @@ class Lambda(Behavior):
         source = params.event_source
         cap = self.limit
         if source is not None and source.maximum_concurrency is not None:
-            cap = min(cap, self.ctx.scaled(source.maximum_concurrency))
+            cap = min(
+                cap,
+                self.ctx.scaled(
+                    source.maximum_concurrency, name="event_source.maximum_concurrency"
+                ),
+            )
         self.poller_cap = cap
         self.poller_floor = min(INITIAL_POLLERS, cap)
         self.poller_step = max(1, math.ceil(self.ctx.scaled(POLLERS_PER_MINUTE) / 6))
@@ -245,7 +257,7 @@ class Lambda(Behavior):
     def _acquire(self) -> tuple[float, bool] | None:
         """Init delay (0 warm, cold start otherwise) and whether a provisioned environment
         serves it, or None when throttled."""
-        if self.active >= self.limit:
+        if not self.slots.take(self.ctx.now):
             self.throttles += 1
             self.ctx.emit("Throttles", 1)
             return None
@@ -301,6 +313,7 @@ class Lambda(Behavior):
             self.errors += 1
             self.ctx.emit("Errors", 1)
         self.active -= 1
+        self.slots.give(self.ctx.now)
         if invocation.provisioned:
             self.provisioned_busy -= 1  # AWS re-initialises a discarded one in the background
         elif not discard:
@@ -326,7 +339,7 @@ class Lambda(Behavior):
 
     def condition(self, name: str, call: Call) -> bool | None:
         if name == "throttled":
-            return self.active >= self.limit
+            return not self.slots.free(self.ctx.now)
         return None
 
     def completed(self, call: Call) -> None:

@@ -1,7 +1,8 @@
 """RDS / Aurora: a connection limit, read/write latency, Multi-AZ failover.
 
 Rules (RDS User Guide: Multi-AZ, quotas):
-- At most ``max_connections`` (scaled) requests at once; one more → ``TooManyConnections``.
+- At most ``max_connections`` (scaled, time-shared) requests at once; one more →
+  ``TooManyConnections``.
 - Reads (SELECT/Get/Query/Read) take ``read``, the rest ``write``.
 - Multi-AZ: the primary sits in ``zones[0]``; when its zone goes out, the standby in the
   next zone takes over after ``failover_s``, during which every request fails
@@ -30,7 +31,8 @@ class Rds(Behavior):
         node = ctx.node
         assert isinstance(node.params, RdsParams)
         params = node.params
-        self.max_connections = ctx.scaled(params.max_connections)
+        self.slots = ctx.scaled_slots("max_connections", params.max_connections)
+        self.max_connections = self.slots.ceiling
         self.read = ctx.sampler(params.read)
         self.write = ctx.sampler(params.write)
         self.multi_az = params.multi_az
@@ -66,7 +68,7 @@ class Rds(Behavior):
         if self._primary_down() or self.ctx.now < self.unavailable_until:
             self.ctx.fail(call, "ServiceUnavailable")
             return
-        if self.connections >= self.max_connections:
+        if not self.slots.take(self.ctx.now):
             self.refused += 1
             self.ctx.fail(call, "TooManyConnections")
             return
@@ -84,6 +86,7 @@ class Rds(Behavior):
 
     def _release(self, call: Call) -> None:
         self.connections -= 1
+        self.slots.give(self.ctx.now)
         self.ctx.finish(call)
 
     def on_period(self, t_s: float) -> None:

@@ -1,8 +1,8 @@
 """SageMaker real-time endpoint serving a real item-to-item recommender.
 
 Rules (SageMaker Developer Guide: real-time inference, instance concurrency):
-- ``instances`` (scaled) × ``concurrency_per_instance`` requests run at once, each taking
-  ``inference``; more wait in a queue of 8 per slot, beyond it ``ThrottlingException``.
+- ``instances`` × ``concurrency_per_instance`` requests (scaled, time-shared) run at once,
+  each taking ``inference``; more wait in a queue of 8 per slot, beyond it ``ThrottlingException``.
 - The model is real (:mod:`archgen.runtime.recommender`): trained at start on the history of
   past users (generated from the run's seed and the scenario's ``items``), retrained
   every 5 simulated minutes on the run's own sessions (four in five; the fifth is held out),
@@ -18,6 +18,7 @@ Left out: autoscaling of endpoint instances, multi-model endpoints.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +55,9 @@ class SageMakerEndpoint(Behavior):
         node = ctx.node
         assert isinstance(node.params, SageMakerParams)
         params = node.params
-        self.slots = ctx.scaled(params.instances) * params.concurrency_per_instance
+        self.shared = ctx.scaled_slots("slots", params.instances * params.concurrency_per_instance)
+        self.slots = max(1, self.shared.ceiling)  # most at once; sizes the queue
+        self.waking = False
         self.inference = ctx.sampler(params.inference)
         self.top_k = params.top_k
         self.busy = 0
@@ -89,10 +92,11 @@ class SageMakerEndpoint(Behavior):
 
     def handle(self, call: Call) -> None:
         self.requests += 1
-        if self.busy < self.slots:
+        if not self.waiting and self.shared.take(self.ctx.now):
             self._begin(call)
         elif len(self.waiting) < self.slots * QUEUE_PER_SLOT:
             self.waiting.append(call)
+            self._wake_later()
         else:
             self.throttled += 1
             self.ctx.fail(call, "ThrottlingException")
@@ -109,10 +113,26 @@ class SageMakerEndpoint(Behavior):
         if call.error is not None:
             emit("Invocation4XXErrors" if is_client_error(call.error) else "Invocation5XXErrors", 1)
 
+    def _wake_later(self) -> None:
+        """A time-shared slot out of credit takes waiting calls once it has credit again."""
+        if not self.waking and self.busy < self.shared.ceiling:
+            now = self.ctx.now
+            at = self.shared.free_at_ms(now)
+            if at != math.inf:
+                self.waking = True
+                self.ctx.after(at - now, self._wake)
+
+    def _wake(self, _: Any = None) -> None:
+        self.waking = False
+        while self.waiting and self.shared.take(self.ctx.now):
+            self._begin(self.waiting.popleft())
+        if self.waiting:
+            self._wake_later()
+
     def _answer(self, call: Call) -> None:
         self.busy -= 1
-        if self.waiting:
-            self._begin(self.waiting.popleft())
+        self.shared.give(self.ctx.now)
+        self._wake()
         self._recommend(call)
         self.ctx.run_children(call, self.ctx.finish)
 

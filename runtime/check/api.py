@@ -10,6 +10,7 @@ from archgen.runtime.check.conformance import Conformance
 from archgen.runtime.check.invariants import InvariantCheck
 from archgen.runtime.check.report import FindingSink, Scope
 from archgen.runtime.check.rules import COVERAGE_RULES, DYNAMIC_RULES
+from archgen.runtime.check.scaling import check_scaling
 from archgen.runtime.check.spans import RunFolder, RunInputError
 
 
@@ -55,6 +56,7 @@ def check_run(
     if scenario is not None:
         index = [s.id for s in model.scenarios].index(scenario)
         facts += check_alarms(sink, run, model.scenarios[index], index)
+    facts += check_scaling(sink, run, model)
     if exercised is not None:
         exercised.update(conformance.exercised)
     return sink.scope_result(tuple(facts), conformance.slo_scope)

@@ -217,6 +217,16 @@ DYNAMIC_RULES: dict[str, Rule] = {
             "classification (each a Luhn-valid run of 13-19 digits).",
             dynamic=True,
         ),
+        Rule(
+            "scaled-capacity",
+            W,
+            "The scaled run keeps the real capacities",
+            "Every capacity a run scales (instances, concurrency, connections, capacity "
+            "units, quotas) is simulated within 5 % of real × scale, and a fleet's scaled "
+            "instances still cover the zones the real one covers; otherwise the run's "
+            "verdicts are about a different system (the warning names a scale that fits).",
+            dynamic=True,
+        ),
     )
 }
 

@@ -56,7 +56,7 @@ def test_checking_an_existing_run_folder(tmp_path: Path) -> None:
     run_scenario(load_model(TICKETS).model, "quiet", out=tmp_path / "run")
     code, stdout, _ = invoke(str(TICKETS), "--run", str(tmp_path / "run"))
     assert code == 0
-    assert "quiet: ok (9 rules, 0 errors, 0 warnings)" in stdout
+    assert "quiet: ok (10 rules, 0 errors, 0 warnings)" in stdout
 
 
 def test_bad_input_exits_2(tmp_path: Path) -> None:

@@ -150,6 +150,8 @@ def test_behavior_contract_names_exist() -> None:
     assert used == {
         "sampler",
         "scaled",
+        "scaled_rate",
+        "scaled_slots",
         "after",
         "finish",
         "fail",

@@ -84,9 +84,9 @@ def test_charts_of_one_kind_share_their_axes_and_say_their_units(
         assert ticks[0] == ticks[1], name  # same x and y ticks, same axis labels
     assert labels == {
         "traffic": ("simulated time (s)", "flows / s (full scale)"),
-        "instances": ("simulated time (s)", "instances"),
-        "latency": ("simulated time (s)", "milliseconds (simulated)"),
-        "queues": ("simulated time (s)", "messages"),
+        "instances": ("simulated time (s)", "instances (full scale)"),
+        "latency": ("simulated time (s)", "milliseconds"),
+        "queues": ("simulated time (s)", "messages (full scale)"),
         "errors": ("simulated time (s)", "failed flows / s (full scale)"),
     }
     # Each scenario's own data differs: the shared axes are not a coincidence.
@@ -98,7 +98,7 @@ def test_a_scenario_judged_by_an_slo_says_pass_and_lists_it(
     ride: tuple[LoadedModel, dict[str, str]],
 ) -> None:
     verdict = section(ride[1]["scenarios/rush-hour.md"], "## Verdict")
-    assert verdict[0] == "Pass. 9 rules checked, no finding."
+    assert verdict[0] == "Pass. 10 rules checked, no finding."
     assert verdict[1:5] == [
         "### Service level objectives",
         "In scope: the SLOs this scenario's run is judged by (executions after the warm-up).",
@@ -116,7 +116,7 @@ def test_a_scenario_no_slo_judges_says_so_and_names_the_others(
 ) -> None:
     verdict = section(ride[1]["scenarios/matcher-crash.md"], "## Verdict")
     assert verdict[:7] == [
-        "Pass. 9 rules checked, no finding.",
+        "Pass. 10 rules checked, no finding.",
         "### Service level objectives",
         "No SLO applies to this scenario.",
         "Out of scope: declared for other scenarios only, so not evaluated here.",
