@@ -82,7 +82,9 @@ def _drift(loaded: LoadedModel, against: Path) -> Scope:
     importer = import_terraform if _is_plan(against) else import_cloudformation
     imported = importer(against)
     theirs = load_model_text(imported.text, str(against))
-    resources = [Counterpart(o.node, o.label, o.names, o.line, o.column) for o in imported.origins]
+    resources = [
+        Counterpart(o.node, o.label, o.names, o.line, o.column, o.values) for o in imported.origins
+    ]
     return drift(loaded, theirs, resources, str(against))
 
 

@@ -9,6 +9,7 @@ model run as it comes out, marked TODO.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -72,6 +73,9 @@ class Origin:
     """What a node of the user's model may be called to stand for it (drift matching)."""
     line: int
     column: int
+    values: tuple[tuple[str, int, int], ...] = ()
+    """Each plain value of the resource's properties (as text, lower case) that the input
+    writes nowhere else, with the position of its key: where a param read from it sits."""
 
 
 @dataclass(frozen=True)
@@ -174,11 +178,14 @@ def import_template(template: Map, source: Source, region: str) -> Imported:
     text = _write(source, region, graph, _entry(graph, claims), claims, unmodeled)
     nodes = len(graph.unique())
     count = len(resources) if source.resources is None else source.resources
-    origins = tuple(_origin(source, resources, node) for node in graph.unique())
+    written: list[tuple[str, int, int]] = []
+    _values(resources, written)
+    seen = Counter(value for value, _, _ in written)
+    origins = tuple(_origin(source, resources, node, seen) for node in graph.unique())
     return Imported(text, count, nodes, len(graph.edges), tuple(unmodeled), origins)
 
 
-def _origin(source: Source, resources: Map, node: ImportedNode) -> Origin:
+def _origin(source: Source, resources: Map, node: ImportedNode, seen: Counter[str]) -> Origin:
     """A node's resource: its label, the names it answers to (the node id, the logical id
     or address, and a Terraform resource's name), and its position in the input."""
     label = source.labels.get(node.logical_id, node.logical_id)
@@ -186,7 +193,25 @@ def _origin(source: Source, resources: Map, node: ImportedNode) -> Origin:
     if source.addresses:  # module.a.aws_sqs_queue.jobs → jobs
         names.append(node.logical_id.split("[", 1)[0].rsplit(".", 1)[-1])
     pos = resources.keys_at.get(node.logical_id) or resources.pos
-    return Origin(node.id, label, tuple(dict.fromkeys(names)), pos.line, pos.column)
+    body = resources.get(node.logical_id)
+    values: list[tuple[str, int, int]] = []
+    _values(body.get("Properties") if isinstance(body, Map) else None, values)
+    unique = tuple(v for v in values if seen[v[0]] == 1)  # a 10 written twice points nowhere
+    return Origin(node.id, label, tuple(dict.fromkeys(names)), pos.line, pos.column, unique)
+
+
+def _values(value: object, out: list[tuple[str, int, int]]) -> None:
+    """The plain values of a resource's properties with their keys' positions."""
+    if isinstance(value, Map):
+        for key, item in value.items():
+            at = value.keys_at.get(key)
+            if isinstance(item, bool | int | float | str) and at is not None:
+                out.append((str(item).lower(), at.line, at.column))
+            else:
+                _values(item, out)
+    elif isinstance(value, list):
+        for item in value:
+            _values(item, out)
 
 
 def _place(

@@ -38,6 +38,20 @@ class Counterpart:
     names: tuple[str, ...]
     line: int
     column: int
+    values: tuple[tuple[str, int, int], ...] = ()
+    """Property values written once in the template (lower-case text), keys' positions."""
+
+    def at(self, value: object) -> Counterpart:
+        """Where the template writes ``value``: the property holding it when the template
+        writes it there only, else the resource (an event source mapping, another resource,
+        holds a function's batch size)."""
+        if isinstance(value, bool | int | float | str):
+            text = str(value).lower()
+            found = [(line, column) for v, line, column in self.values if v == text]
+            if len(found) == 1:
+                line, column = found[0]
+                return Counterpart(self.node, self.label, self.names, line, column)
+        return self
 
 
 def drift(
@@ -165,7 +179,7 @@ class _Drift:
                     f"node '{node_id}' params.{dotted}: the model says {_show(a)}, the "
                     f"template says {_show(b)}",
                     node_id,
-                    resource,
+                    resource.at(b),
                 )
 
     def edges(self) -> None:

@@ -28,8 +28,8 @@ drift: FAIL (1 rules, 4 errors, 0 warnings)
       template: {TEMPLATE}:69:3 (Receipts)
   error: {DRIFTED}:38:7: nodes[2].params: [drift] node 'orders' is encrypted with no KMS key in the model, with KMS key 'orders-key' in the template
       template: {TEMPLATE}:15:3 (Orders)
-  error: {DRIFTED}:48:29: nodes[3].params.reserved_concurrency: [drift] node 'worker' params.reserved_concurrency: the model says 50, the template says 10
-      template: {TEMPLATE}:21:3 (Worker)
+  error: {DRIFTED}:48:29: nodes[3].params.reserved_concurrency: [drift] node 'worker' params.reserved_concurrency: the model says 50, the template says 25
+      template: {TEMPLATE}:28:7 (Worker)
   error: {DRIFTED}:85:60: edges[3].operations[1]: [drift] edge worker -> orders-table: the template's role WorkerRole does not allow dynamodb:GetItem on arn:aws:dynamodb:us-east-1:123456789012:table/orders-table
       template: {TEMPLATE}:39:3 (WorkerRole)
 check FAILED: 4 errors, 4 warnings, 5 suppressed
@@ -76,7 +76,7 @@ def test_sarif_locates_each_finding_in_the_model_and_in_the_template() -> None:
     assert found == [
         [(DRIFTED, 0, 14, 1), (TEMPLATE, 1, 69, 3)],
         [(DRIFTED, 0, 38, 7), (TEMPLATE, 1, 15, 3)],
-        [(DRIFTED, 0, 48, 29), (TEMPLATE, 1, 21, 3)],
+        [(DRIFTED, 0, 48, 29), (TEMPLATE, 1, 28, 7)],
         [(DRIFTED, 0, 85, 60), (TEMPLATE, 1, 39, 3)],
     ]
     rule = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == "drift")
@@ -89,7 +89,7 @@ def test_json_and_junit_carry_the_template_location_in_the_details() -> None:
     assert [f["details"] for f in scope["findings"]] == [
         f"template: {TEMPLATE}:69:3 (Receipts)",
         f"template: {TEMPLATE}:15:3 (Orders)",
-        f"template: {TEMPLATE}:21:3 (Worker)",
+        f"template: {TEMPLATE}:28:7 (Worker)",
         f"template: {TEMPLATE}:39:3 (WorkerRole)",
     ]
     _, stdout, _ = check(DRIFTED, "--against", TEMPLATE, "--lint-only", "-f", "junit")
@@ -181,3 +181,28 @@ def test_the_guide_shows_these_findings() -> None:
     page = (ROOT / "site/docs/guide/importing.md").read_text(encoding="utf-8")
     assert f"```text\n{DRIFT_TEXT}```" in page
     assert "## Catching drift" in page
+
+
+def test_a_param_points_at_the_property_that_holds_it(tmp_path: Path) -> None:
+    """The template position of a differing param is its property's key when the resource
+    writes that value once; else the resource (a batch size sits in the event source
+    mapping, another resource)."""
+    text = (ROOT / CLEAN).read_text(encoding="utf-8")
+    text = text.replace("visibility_timeout_s: 120", "visibility_timeout_s: 90")
+    text = text.replace("batch_size: 10", "batch_size: 5")
+    model = tmp_path / "m.yaml"
+    model.write_text(text, encoding="utf-8")
+    _, stdout, _ = check(str(model), "--against", TEMPLATE, "--lint-only", "-f", "json")
+    scope = next(s for s in json.loads(stdout)["scopes"] if s["name"] == "drift")
+    assert [(f["path"], f["message"], f["details"]) for f in scope["findings"]] == [
+        (
+            "nodes[2].params.visibility_timeout_s",
+            "node 'orders' params.visibility_timeout_s: the model says 90, the template says 120",
+            f"template: {TEMPLATE}:18:7 (Orders)",
+        ),
+        (
+            "nodes[3].params.event_source.batch_size",
+            "node 'worker' params.event_source.batch_size: the model says 5, the template says 10",
+            f"template: {TEMPLATE}:21:3 (Worker)",
+        ),
+    ]
