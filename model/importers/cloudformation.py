@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from archgen.model.importers.cdk import construct_name, is_cdk, prepare
 from archgen.model.importers.context import (
     Graph,
     ImportContext,
@@ -103,6 +104,9 @@ class Source:
     """How many items the input had (default: the template's resources)."""
     account: str = ACCOUNT
     """The account of the nodes' ARNs (a state's own, so its policies' principals match)."""
+    clusters: Mapping[str, str] = field(default_factory=dict)
+    """Logical id → the group it belongs in with the others of that name, when several
+    nodes do (a CDK construct's)."""
     addresses: bool = False
     """The logical ids are addresses that say their type (Terraform's): the report names
     the address alone."""
@@ -121,9 +125,22 @@ def import_cloudformation(path: Path, region: str = "us-east-1") -> Imported:
     )
     template = read_template(path)
     if is_sam(template):
-        sam, (template, origins) = template, expand(str(path), template, region)
+        sam, (template, origins, notes) = template, expand(str(path), template, region)
         labels = {lid: label(lid, origin, sam) for lid, origin in origins.items()}
-        source = replace(source, labels=labels)
+        source = replace(source, labels=labels, notes=notes)
+    if is_cdk(template):
+        cdk = prepare(template)
+        template = cdk.template
+        source = replace(
+            source,
+            name=path.name.removesuffix(".json").removesuffix(".template"),
+            names=cdk.names,
+            labels=cdk.labels,
+            clusters=cdk.constructs,
+            order=cdk.order,
+            resources=len(cdk.order),
+            notes=cdk.notes,
+        )
     return import_template(template, source, region)
 
 
@@ -170,6 +187,7 @@ def import_template(template: Map, source: Source, region: str) -> Imported:
         if params is not None and ctx.this is not None:
             ctx.this.params.update(params)
     _grant_edges(graph)
+    _clusters(graph, source, claims, region)
     unmodeled += graph.skipped
     if source.addresses:
         unmodeled = [Unmodeled("", u.logical_id, u.why) for u in unmodeled]
@@ -264,6 +282,34 @@ def _place(
             ref_is_arn=entry.ref_is_arn,
         )
     return skipped
+
+
+def _clusters(
+    graph: Graph, source: Source, claims: dict[str, tuple[KindSpec, CfnImport]], region: str
+) -> None:
+    """A ``cluster`` group for each construct that holds several nodes (a function and its
+    role); a node already in a VPC or subnet stays there."""
+    members: dict[str, list[ImportedNode]] = {}
+    for node in graph.unique():
+        construct = source.clusters.get(node.logical_id)
+        if construct is not None and claims[node.type][1].shared_node is None:
+            members.setdefault(construct, []).append(node)
+    taken = {CLIENT_ID, region} | {n.id for n in graph.unique()}
+    taken |= {g.id for g in graph.groups.values()}
+    for construct, nodes in members.items():
+        if len(nodes) < 2:
+            continue
+        group = ImportedGroup(
+            id=_unique(construct_name(construct), taken, "cluster"),
+            kind="cluster",
+            parent=region,
+            type="CDK construct",
+            logical_id=construct,
+        )
+        graph.groups[construct] = group
+        for node in nodes:
+            if node.group in (None, region):
+                node.group = group.id
 
 
 def _is_vpc(body: object) -> bool:
