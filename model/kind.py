@@ -500,10 +500,19 @@ class MetricSpec:
     shape: Shape
     counts: str
     statistic: str = "Sum"
+    sparse: bool = False
+    """Published only by nodes that use a feature (Lambda's provisioned concurrency): a node
+    none of whose periods reports it does not have it, even as zeros."""
 
 
 def metric(
-    name: str, unit: Unit, counts: str, *, shape: Shape | None = None, statistic: str = ""
+    name: str,
+    unit: Unit,
+    counts: str,
+    *,
+    shape: Shape | None = None,
+    statistic: str = "",
+    sparse: bool = False,
 ) -> MetricSpec:
     """Declare a metric; counts default to the ``count`` shape and ``Sum``, other units to
     ``distribution`` and ``Average``."""
@@ -511,7 +520,7 @@ def metric(
         shape = Shape.count if unit is Unit.count else Shape.distribution
     if not statistic:
         statistic = "Sum" if shape is Shape.count else "Average"
-    return MetricSpec(name, unit, shape, counts, statistic)
+    return MetricSpec(name, unit, shape, counts, statistic, sparse)
 
 
 @dataclass(frozen=True)

@@ -356,12 +356,14 @@ SPEC = kind(
                 Unit.count,
                 "Invocations served by a provisioned (pre-initialised) environment; published "
                 "only by a function with provisioned_concurrency.",
+                sparse=True,
             ),
             metric(
                 "ProvisionedConcurrencySpilloverInvocations",
                 Unit.count,
                 "Invocations beyond the provisioned environments, served on demand (they may "
                 "cold-start); published only by a function with provisioned_concurrency.",
+                sparse=True,
             ),
             metric(
                 "ConcurrentExecutions",

@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from archgen.model.kind import Metrics
+from archgen.model.kind import Metrics, MetricSpec
 from archgen.model.registry import kinds
 from archgen.model.schema import Model
 from archgen.runtime.aws.arns import arn_of, region_code
@@ -109,6 +109,13 @@ def scan_spans(folder: Path) -> Iterator[tuple[int, int, int, int, int, bool, st
                 _field(line, '"status": "', '"') == "ok",
                 flow,
             )
+
+
+def published(metrics: Metrics, lines: list[dict[str, Any]]) -> list[MetricSpec]:
+    """The metrics a node publishes: its kind's, less the sparse ones none of its periods
+    reported (AWS publishes nothing for a feature the node does not use)."""
+    seen = {name for line in lines for name in line}
+    return [spec for spec in metrics.metrics if not spec.sparse or spec.name in seen]
 
 
 def read_metric_lines(folder: Path) -> list[dict[str, Any]]:

@@ -18,7 +18,13 @@ from typing import Any
 
 from archgen.model.files import write_atomic
 from archgen.model.kind import MetricSpec, Shape, Unit
-from archgen.runtime.export.common import EPOCH_UNIX_S, ExportRun, read_metric_lines, snake
+from archgen.runtime.export.common import (
+    EPOCH_UNIX_S,
+    ExportRun,
+    published,
+    read_metric_lines,
+    snake,
+)
 
 FILE = "metrics.openmetrics.txt"
 
@@ -94,7 +100,7 @@ def families(run: ExportRun) -> list[Family]:
         if info.region:
             labels += f',region="{_label(info.region)}"'
         namespace = info.metrics.namespace
-        for spec in info.metrics.metrics:
+        for spec in published(info.metrics, lines):
             scale = SCALE.get(spec.unit, 1.0)
             if spec.shape is Shape.count:
                 family = table.get(info.kind, namespace, spec)

@@ -24,6 +24,7 @@ from archgen.runtime.export.common import (
     ExportRun,
     Span,
     Traces,
+    published,
     read_metric_lines,
     read_spans,
     span_id,
@@ -228,7 +229,7 @@ def metric_lines(run: ExportRun) -> Iterator[str]:
         if not lines:
             continue
         metrics = []
-        for spec in info.metrics.metrics:
+        for spec in published(info.metrics, lines):
             points = []
             for line in lines:
                 end_us = round(line["t_s"] * 1_000_000)

@@ -15,7 +15,14 @@ from typing import Any
 
 from archgen.model.files import write_atomic
 from archgen.model.kind import Shape
-from archgen.runtime.export.common import ExportRun, Span, Traces, read_metric_lines, read_spans
+from archgen.runtime.export.common import (
+    ExportRun,
+    Span,
+    Traces,
+    published,
+    read_metric_lines,
+    read_spans,
+)
 
 FILE = "trace.perfetto.json"
 
@@ -116,10 +123,14 @@ def events(run: ExportRun) -> Iterator[dict[str, Any]]:
             "tid": lane_of[span.span],
             "ts": span.start_us,
         }
+    by_node: dict[str, list[dict[str, Any]]] = {}
+    for line in metric_lines:
+        by_node.setdefault(line["node"], []).append(line)
+    specs = {node: published(run.nodes[node].metrics, lines) for node, lines in by_node.items()}
     for line in metric_lines:
         info = run.nodes[line["node"]]
         ts = round(line["t_s"] * 1_000_000)
-        for spec in info.metrics.metrics:
+        for spec in specs[line["node"]]:
             value = line.get(spec.name)
             if spec.shape is Shape.count:
                 value = value or 0
