@@ -109,6 +109,35 @@ class KindParams(Strict):
         none for a node that is only called."""
         return None
 
+    def sse_kms_key(self) -> str | None:
+        """The KMS key node the service encrypts this node's data with on its callers'
+        behalf (SSE-KMS), so that callers need permission on it (:class:`SseKms`); by
+        default the node's ``kms_key``."""
+        return self.kms_key if isinstance(self, EncryptableAtRest) else None
+
+    def replica_write_error(self) -> str | None:
+        """The error a replica of this kind (a node with ``replica_of``) answers a write
+        with, because AWS keeps it read-only (an Aurora global database's secondary);
+        none: its replicas take writes (DynamoDB global tables, S3 replication)."""
+        return None
+
+    def required_calls(self) -> tuple[RequiredCall, ...]:
+        """Calls AWS makes with this node's role because of how it is configured rather
+        than along a flow (a Lambda event source polling its queue): the role must allow
+        them, or AWS refuses the configuration."""
+        return ()
+
+
+@dataclass(frozen=True)
+class RequiredCall:
+    """A call AWS makes with a node's role, required by a setting at ``path`` (relative
+    to the node's params): ``operation`` on node ``target``, for the reason ``why``."""
+
+    path: tuple[str | int, ...]
+    target: str
+    operation: str
+    why: str
+
 
 class EncryptableAtRest:
     """Field capability: stores data at rest; ``kms_key`` names the KMS key node.
@@ -566,6 +595,29 @@ class CfnImport:
 
 
 @dataclass(frozen=True)
+class SseKms:
+    """What server-side encryption with a customer managed key (the node's
+    :meth:`KindParams.sse_kms_key`) asks of callers: the service uses the key on the
+    caller's behalf, so AWS authorizes the KMS actions for the caller's own principal.
+
+    ``actions`` maps operation patterns (``*`` wildcards; the first that matches wins) to
+    the KMS actions a call needs; ``error`` is the code the service answers with when the
+    key refuses (SQS ``KMS.AccessDeniedException``, SNS ``KMSAccessDenied``…)."""
+
+    actions: tuple[tuple[str, tuple[str, ...]], ...]
+    error: str = "AccessDenied"
+
+    def needs(self, op: str) -> tuple[str, ...]:
+        """The KMS actions a call of ``op`` needs on the key (none: it does not touch it)."""
+        from archgen.model.schema import operation_matches
+
+        for pattern, actions in self.actions:
+            if operation_matches(pattern, op):
+                return actions
+        return ()
+
+
+@dataclass(frozen=True)
 class KindSpec:
     name: str
     params: type[KindParams]
@@ -597,6 +649,12 @@ class KindSpec:
     cost: CostRule | Unpriced | None = None
     """What a node of this kind costs (:mod:`archgen.model.cost`): a rule charging its run
     activity at list prices, or why it is free or not priced; every built-in kind says."""
+    sse_kms: SseKms | None = None
+    """The KMS actions its SSE-KMS asks of callers; none: callers never touch its key."""
+    service_principal: str | None = None
+    """The AWS service principal its own calls are made under (``sns.amazonaws.com``) when
+    it is a managed service without a role: a key policy must name it for it to write to
+    an SSE-KMS target (an SNS topic to an encrypted queue)."""
     source: str = field(default="", compare=False)
     """Where it was found (the entry point's value), for error messages."""
 
@@ -657,6 +715,8 @@ def kind(
     metrics: Metrics = NO_METRICS,
     imports: tuple[CfnImport, ...] = (),
     cost: Callable[[Bill, Node, P], None] | Unpriced | None = None,
+    sse_kms: SseKms | None = None,
+    service_principal: str | None = None,
 ) -> KindSpec:
     """Declare a kind. ``validate``, ``lint`` and a ``cost`` rule receive the node's params
     already narrowed to ``P``."""
@@ -711,4 +771,6 @@ def kind(
         metrics=metrics,
         imports=imports,
         cost=cost_rule,
+        sse_kms=sse_kms,
+        service_principal=service_principal,
     )

@@ -421,7 +421,7 @@ class Simulation:
                 model, model.nodes_by_id[source], model.nodes_by_id[target], op
             )
             if not getattr(decision, "allowed", bool(decision)):
-                return ("error", "AccessDenied")
+                return ("error", getattr(decision, "error", None) or "AccessDenied")
         return None
 
     def dispatch(self, call: Call) -> None:

@@ -125,6 +125,9 @@ SPEC = kind(
     icon=("diagrams.aws.network", "CloudFront"),
     arn=Arn("cloudfront", "distribution/{id}", regional=False),
     iam_service="cloudfront",
+    # Origin access control reads an SSE-KMS bucket as cloudfront.amazonaws.com: the key
+    # policy must allow it kms:Decrypt.
+    service_principal="cloudfront.amazonaws.com",
     conditions=("cache_miss", "cache_hit", "origin_error"),
     capabilities={Capability.waf_attachable},
     behavior="archgen.runtime.behaviors.cloudfront:CloudFront",

@@ -283,6 +283,9 @@ SPEC = kind(
     icon=("diagrams.aws.management", "Cloudwatch"),
     arn=Arn("cloudwatch", "alarm:{id}"),
     iam_service="cloudwatch",
+    # Alarm actions publish to SNS as cloudwatch.amazonaws.com: an encrypted topic's key
+    # policy must allow it (CloudWatch User Guide, alarm actions).
+    service_principal="cloudwatch.amazonaws.com",
     conditions=("alarm",),
     capabilities={Capability.collects_metrics},
     behavior="archgen.runtime.behaviors.cloudwatch:CloudWatch",

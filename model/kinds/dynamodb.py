@@ -23,6 +23,7 @@ from archgen.model.kind import (
     Metrics,
     Node,
     Ref,
+    SseKms,
     Unit,
     kind,
     metric,
@@ -228,6 +229,10 @@ SPEC = kind(
     icon=("diagrams.aws.database", "Dynamodb"),
     arn=Arn("dynamodb", "table/{id}"),
     iam_service="dynamodb",
+    # DynamoDB Developer Guide, "Encryption at rest": with a customer managed key, every
+    # read and write uses the table key, which DynamoDB has KMS decrypt on the caller's
+    # behalf (kms:Decrypt, kms:ViaService dynamodb.<region>.amazonaws.com).
+    sse_kms=SseKms((("*", ("kms:Decrypt",)),), error="AccessDeniedException"),
     conditions=("throttled",),
     capabilities={Capability.data_store, Capability.emits_metrics},
     behavior="archgen.runtime.behaviors.dynamodb:DynamoDb",

@@ -25,6 +25,7 @@ from archgen.model.kind import (
     Node,
     OrderedQueue,
     Ref,
+    RequiredCall,
     Shape,
     Unit,
     kind,
@@ -172,6 +173,18 @@ class LambdaParams(KindParams):
 
     def consumed_queue(self) -> str | None:
         return self.event_source.queue if self.event_source is not None else None
+
+    def required_calls(self) -> tuple[RequiredCall, ...]:
+        """Lambda polls an SQS event source with the function's execution role: AWS
+        refuses the event source mapping unless the role allows sqs:ReceiveMessage,
+        sqs:DeleteMessage and sqs:GetQueueAttributes on the queue."""
+        if self.event_source is None:
+            return ()
+        queue = self.event_source.queue
+        return tuple(
+            RequiredCall(("event_source", "queue"), queue, op, "an SQS event source")
+            for op in ("ReceiveMessage", "DeleteMessage", "GetQueueAttributes")
+        )
 
 
 def _validate(checks: Checks, path: PathKey, node: Node, params: LambdaParams) -> None:

@@ -30,6 +30,11 @@ from archgen.model.kind import (
 )
 from archgen.model.loader import PathKey
 
+READ_ONLY_POSTGRES = "read_only_sql_transaction"
+"""PostgreSQL's condition name of SQLSTATE 25006: a write in a read-only transaction."""
+READ_ONLY_MYSQL = "ER_OPTION_PREVENTS_STATEMENT"
+"""MySQL error 1290: the server runs with ``--read-only`` and cannot execute the write."""
+
 
 class RdsParams(KindParams, Zonal, EncryptableAtRest):
     """Settings of an RDS / Aurora database."""
@@ -64,6 +69,35 @@ class RdsParams(KindParams, Zonal, EncryptableAtRest):
     kms_key: Annotated[Id | None, Ref(("kms",))] = Field(
         None, description="KMS key node that encrypts the storage at rest."
     )
+    write_forwarding: Duration | None = Field(
+        None,
+        description=(
+            "As a replica (an Aurora global database's secondary cluster): forward writes "
+            "to the primary cluster, each taking this round trip to the primary's Region on "
+            "top of the write (Aurora write forwarding); none: the secondary is read-only "
+            "and refuses writes."
+        ),
+    )
+    global_failover_s: float | None = Field(
+        None,
+        gt=0,
+        le=86_400,
+        description=(
+            "As a replica: seconds after its primary becomes unavailable that this secondary "
+            "is promoted and takes writes (a global database failover started by the "
+            "operators' automation; AWS's own RTO is about a minute); none: it stays a "
+            "secondary."
+        ),
+    )
+
+    def replica_write_error(self) -> str | None:
+        """A secondary without write forwarding is read-only; the engine refuses a write
+        with PostgreSQL's SQLSTATE 25006 or MySQL's error 1290 (``--read-only``)."""
+        if self.write_forwarding is not None:
+            return None
+        if self.engine.endswith(("postgresql", "postgres")):
+            return READ_ONLY_POSTGRES
+        return READ_ONLY_MYSQL
 
     def icon(self) -> tuple[str, str] | None:
         """Aurora engines draw the Aurora icon; MySQL and PostgreSQL keep RDS's."""
@@ -72,6 +106,20 @@ class RdsParams(KindParams, Zonal, EncryptableAtRest):
 
 def _validate(checks: Checks, path: PathKey, node: Node, params: RdsParams) -> None:
     check_zones(checks, path, params)
+    replica = node.replica_of is not None
+    forwarding, failover = params.write_forwarding, params.global_failover_s
+    for field, value in (("write_forwarding", forwarding), ("global_failover_s", failover)):
+        if value is not None and not replica:
+            checks.report(
+                (*path, field),
+                "only a replica (an Aurora global database's secondary: set replica_of) "
+                "forwards writes or is promoted",
+            )
+    if forwarding is not None and replica and not params.engine.startswith("aurora"):
+        checks.report(
+            (*path, "write_forwarding"),
+            f"write forwarding is an Aurora feature; a {params.engine} read replica is read-only",
+        )
     if params.multi_az and len(params.zones) == 1:
         checks.report((*path, "zones"), "multi_az needs a standby zone after the primary")
 

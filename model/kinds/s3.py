@@ -24,6 +24,7 @@ from archgen.model.kind import (
     Metrics,
     Node,
     Ref,
+    SseKms,
     Unit,
     kind,
     metric,
@@ -64,6 +65,10 @@ class S3Params(KindParams, EncryptableAtRest, CacheControl):
 
     def served_object_kb(self) -> float | None:
         return self.object_size_kb
+
+    def sse_kms_key(self) -> str | None:
+        """Only SSE-KMS uses ``kms_key`` on the callers' behalf; SSE-S3 keys are S3's."""
+        return self.kms_key if self.encryption == "sse-kms" else None
 
 
 def _import_bucket(ctx: ImportContext) -> dict[str, object]:
@@ -148,6 +153,18 @@ SPEC = kind(
         ),
     ),
     iam_service="s3",
+    # S3 User Guide, "SSE-KMS": an upload needs kms:GenerateDataKey on the bucket's key, a
+    # download kms:Decrypt; S3 answers AccessDenied. S3 sends event notifications as
+    # s3.amazonaws.com.
+    sse_kms=SseKms(
+        (
+            ("Put*", ("kms:GenerateDataKey",)),
+            ("CopyObject", ("kms:GenerateDataKey", "kms:Decrypt")),
+            ("UploadPart*", ("kms:GenerateDataKey",)),
+            ("Get*", ("kms:Decrypt",)),
+        )
+    ),
+    service_principal="s3.amazonaws.com",
     conditions=("not_found",),
     capabilities={Capability.data_store, Capability.emits_metrics},
     behavior="archgen.runtime.behaviors.s3:S3",

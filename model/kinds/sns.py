@@ -26,6 +26,7 @@ from archgen.model.kind import (
     Node,
     OrderedQueue,
     Ref,
+    SseKms,
     Unit,
     kind,
     lint_fifo_name,
@@ -236,6 +237,14 @@ SPEC = kind(
     icon=("diagrams.aws.integration", "SNS"),
     arn=Arn("sns", "{id}"),
     iam_service="sns",
+    # SNS Developer Guide, "Encryption at rest": a publisher to an encrypted topic needs
+    # kms:GenerateDataKey and kms:Decrypt on its key (SNS answers KMSAccessDenied). SNS
+    # itself writes to encrypted queues (subscriptions, dead-letter queues) as
+    # sns.amazonaws.com, which the queue key's policy must allow.
+    sse_kms=SseKms(
+        (("Publish*", ("kms:GenerateDataKey", "kms:Decrypt")),), error="KMSAccessDenied"
+    ),
+    service_principal="sns.amazonaws.com",
     capabilities={Capability.async_fanout, Capability.data_store},
     behavior="archgen.runtime.behaviors.sns:Sns",
     validate=_validate,

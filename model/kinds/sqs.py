@@ -25,6 +25,7 @@ from archgen.model.kind import (
     OrderedQueue,
     Ref,
     Shape,
+    SseKms,
     Unit,
     kind,
     lint_fifo_name,
@@ -175,6 +176,20 @@ SPEC = kind(
     icon=("diagrams.aws.integration", "SQS"),
     arn=Arn("sqs", "{id}"),
     iam_service="sqs",
+    # SQS Developer Guide, "Key management": a producer needs kms:GenerateDataKey and
+    # kms:Decrypt on the queue's key (SQS reuses and verifies data keys), a consumer
+    # kms:Decrypt; deleting and queue attributes never touch the key.
+    sse_kms=SseKms(
+        (
+            ("ReceiveMessage", ("kms:Decrypt",)),
+            ("DeleteMessage*", ()),
+            ("ChangeMessageVisibility*", ()),
+            ("GetQueueAttributes", ()),
+            ("PurgeQueue", ()),
+            ("*", ("kms:GenerateDataKey", "kms:Decrypt")),
+        ),
+        error="KMS.AccessDeniedException",
+    ),
     capabilities={Capability.queue, Capability.emits_metrics, Capability.data_store},
     validate=_validate,
     lint=_lint,

@@ -9,7 +9,18 @@ understood, and negated operators match when the key is absent (AWS's rule).
 
 Resource-based policies: a KMS key's ``key_policy`` is the primary authority for its key.
 It may allow the caller's role directly, or delegate to IAM by allowing the account root
-(``arn:aws:iam::<account>:root``), in which case the role's own policies decide.
+(``arn:aws:iam::<account>:root``), in which case the role's own policies decide. A key
+without one has AWS's default key policy, which delegates to IAM and names no service.
+
+Server-side encryption with a customer managed key (SSE-KMS: an SQS queue, SNS topic, S3
+bucket or DynamoDB table whose kind declares :class:`~archgen.model.kind.SseKms`): the
+service uses the key on the caller's behalf, so a call needs, besides its own action, the
+KMS actions its kind lists for the operation, allowed to the caller's principal on the key
+(``kms:ViaService`` and ``kms:CallerAccount`` are in the request context). A managed
+service without a role (SNS writing to an encrypted queue, a CloudWatch alarm publishing
+to an encrypted topic) calls as its kind's service principal, which only a key policy
+statement naming it allows. A refusal answers the target's error code
+(``KMS.AccessDeniedException`` for SQS…).
 
 Deliberately left out: policy variables (``${aws:username}``), date operators, permission
 boundaries, SCPs and session policies (a model has one account and plain roles).
@@ -21,7 +32,8 @@ import ipaddress
 import weakref
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Literal
 
 from archgen.model.iam import ConditionValue, Effect, PolicyDocument, Statement, wildcard
@@ -44,6 +56,10 @@ class Decision:
     action: str = ""
     resource: str = ""
     statement: str | None = None
+    code: str = ACCESS_DENIED
+    """The error code a refusal answers with (the service's own for a KMS refusal)."""
+    key: str | None = None
+    """The KMS key node decided on, when the call needed its target's key (SSE-KMS)."""
 
     @property
     def applies(self) -> bool:
@@ -52,7 +68,18 @@ class Decision:
 
     @property
     def error(self) -> str | None:
-        return None if self.allowed else ACCESS_DENIED
+        return None if self.allowed else self.code
+
+
+@dataclass(frozen=True, slots=True)
+class KeyUse:
+    """One KMS action a call needs on the key its target encrypts with (SSE-KMS), asked
+    for by ``principal`` (the caller's role id, or its kind's service principal)."""
+
+    key: str
+    action: str
+    principal: str
+    decision: Decision
 
 
 NOT_APPLICABLE = Decision(allowed=True, reason="not_applicable")
@@ -275,6 +302,61 @@ def evaluate_with_resource_policy(
     return Decision(False, "implicit_deny", action, resource, None)
 
 
+def _names_service(statement: Statement, service: str) -> bool:
+    principal = statement.Principal
+    if principal == "*":
+        return True
+    if not isinstance(principal, dict):
+        return False
+    return service in _as_values(principal.get("Service", ())) or "*" in _as_values(
+        principal.get("AWS", ())
+    )
+
+
+def evaluate_for_service(
+    resource_policy: PolicyDocument | None,
+    resource_label: str,
+    service: str,
+    action: str,
+    resource: str,
+    context: Mapping[str, ContextValue] | None = None,
+) -> Decision:
+    """A service principal (``sns.amazonaws.com``) has no identity policy: only statements
+    of the resource policy that name it can allow it (the default key policy names none)."""
+    if resource_policy is None:
+        return Decision(False, "implicit_deny", action, resource, None)
+    ctx = {k.lower(): v for k, v in (context or {}).items()}
+    allow: str | None = None
+    for index, statement in enumerate(resource_policy.Statement):
+        if not _names_service(statement, service):
+            continue
+        if not _statement_matches(statement, action, resource, ctx):
+            continue
+        label = _label(resource_label, 0, index, statement)
+        if statement.Effect is Effect.Deny:
+            return Decision(False, "explicit_deny", action, resource, label)
+        allow = allow or label
+    if allow is not None:
+        return Decision(True, "allow", action, resource, allow)
+    return Decision(False, "implicit_deny", action, resource, None)
+
+
+@lru_cache(maxsize=16)
+def default_key_policy(account: str) -> PolicyDocument:
+    """AWS's default key policy: the account root may use the key, i.e. IAM decides."""
+    return PolicyDocument.model_validate(
+        {
+            "Statement": {
+                "Sid": "Enable IAM User Permissions",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        }
+    )
+
+
 # --------------------------------------------------------------------------- the model
 
 
@@ -305,10 +387,12 @@ def request_context(model: Model, caller: AnyNode, target: AnyNode) -> dict[str,
 
 
 def authorize(model: Model, caller: AnyNode, target: AnyNode, op: str) -> Decision:
-    """Authorize ``caller`` calling ``op`` on ``target`` by the caller's role.
+    """Authorize ``caller`` calling ``op`` on ``target`` by the caller's role, and its use
+    of the target's SSE-KMS key (:meth:`Authorizer.decide`).
 
     Not applicable (allowed) when the caller has no role, the target is not an AWS service
-    (``iam_service`` None), or the declared edge is not an ``aws-api`` call.
+    (``iam_service`` None), or the declared edge is not an ``aws-api`` call; a managed
+    service's writes to an SSE-KMS target are still decided by the key policy.
     """
     return authorizer_for(model).decide(caller.id, target.id, op)
 
@@ -322,13 +406,28 @@ class Authorizer:
         self.denied: Counter[tuple[str, str, str]] = Counter()
         self._cache: dict[tuple[str, str, str], Decision] = {}
 
+        self._keys: dict[tuple[str, str, str], tuple[KeyUse, ...]] = {}
+
     def decide(self, caller_id: str, target_id: str, op: str) -> Decision:
+        """The whole decision a call gets: its own action, then the KMS actions its
+        target's SSE-KMS key needs (the first refusal, with the target's error code)."""
         key = (caller_id, target_id, op)
         decision = self._cache.get(key)
         if decision is None:
-            decision = self._decide(caller_id, target_id, op)
+            decision = self.identity_decision(caller_id, target_id, op)
+            if decision.allowed:
+                refused = (u.decision for u in self.key_uses(*key) if not u.decision.allowed)
+                decision = next(refused, decision)
             self._cache[key] = decision
         return decision
+
+    def key_uses(self, caller_id: str, target_id: str, op: str) -> tuple[KeyUse, ...]:
+        """The KMS actions a call needs on its target's SSE-KMS key(s), each decided."""
+        key = (caller_id, target_id, op)
+        found = self._keys.get(key)
+        if found is None:
+            found = self._keys[key] = tuple(self._key_uses(caller_id, target_id, op))
+        return found
 
     def authorize(self, caller_id: str, target_id: str, op: str) -> Decision:
         """Like :meth:`decide`, and count the call if it is denied."""
@@ -337,7 +436,12 @@ class Authorizer:
             self.denied[(caller_id, target_id, op)] += 1
         return decision
 
-    def _decide(self, caller_id: str, target_id: str, op: str) -> Decision:
+    def identity_decision(
+        self, caller_id: str, target_id: str, op: str, *, aws_call: bool = False
+    ) -> Decision:
+        """The decision on the call's own action (``<service>:<op>`` on the target);
+        ``aws_call``: AWS makes it with the role (an event source's poll), whatever the
+        model's edge says."""
         model = self.model
         caller = model.nodes_by_id[caller_id]
         target = model.nodes_by_id[target_id]
@@ -345,7 +449,7 @@ class Authorizer:
         if caller.role is None or service is None:
             return NOT_APPLICABLE
         protocol = governing_protocol(model, caller, target)
-        if protocol is not None and protocol is not Protocol.aws_api:
+        if protocol is not None and protocol is not Protocol.aws_api and not aws_call:
             return NOT_APPLICABLE
         action = f"{service}:{op}"
         resource = resource_arn(model, target, op) or ""
@@ -367,6 +471,88 @@ class Authorizer:
                 context,
             )
         return evaluate(identity, action, resource, context)
+
+    def _key_uses(self, caller_id: str, target_id: str, op: str) -> Iterable[KeyUse]:
+        model = self.model
+        caller = model.nodes_by_id[caller_id]
+        target = model.nodes_by_id[target_id]
+        spec = KINDS[target.kind]
+        actions = spec.sse_kms.needs(op) if spec.sse_kms is not None else ()
+        edge = model.declared_edge(caller_id, target_id)
+        if not actions or edge is None or edge.protocol is not Protocol.aws_api:
+            return
+        if caller.role is not None:
+            principal = caller.role
+        elif KINDS[caller.kind].service_principal is not None:
+            principal = KINDS[caller.kind].service_principal or ""
+        else:
+            return  # code without a role: the lint says so; no service principal to ask
+        assert spec.sse_kms is not None
+        for key_id in sse_keys(model, caller, target):
+            key = model.nodes_by_id[key_id]
+            for action in actions:
+                decision = self._key_decision(caller, target, key, action)
+                yield KeyUse(
+                    key_id,
+                    action,
+                    principal,
+                    replace(decision, code=spec.sse_kms.error, key=key_id),
+                )
+
+    def _key_decision(
+        self, caller: AnyNode, target: AnyNode, key: AnyNode, action: str
+    ) -> Decision:
+        model = self.model
+        account = model.system.account_id
+        policy = key.params.key_policy if isinstance(key.params, ResourcePolicy) else None
+        resource = arn_of(model, key) or ""
+        context = request_context(model, caller, key)
+        service = KINDS[target.kind].iam_service or ""
+        context["kms:viaservice"] = f"{service}.{region_code(model, target)}.amazonaws.com"
+        context["kms:calleraccount"] = account
+        label = f"{key.id}.key_policy"
+        role = model.nodes_by_id.get(caller.role) if caller.role else None
+        if caller.role is None:
+            context["aws:sourceaccount"] = account
+            principal = KINDS[caller.kind].service_principal or ""
+            return evaluate_for_service(policy, label, principal, action, resource, context)
+        identity: list[tuple[str, PolicyDocument]] = []
+        if role is not None and isinstance(role.params, GrantsPolicies):
+            identity = [(role.id, p) for p in role.params.policies]
+        role_arn = (arn_of(model, role) if role is not None else None) or ""
+        if policy is None:
+            policy, label = default_key_policy(account), f"{label} (default)"
+        return evaluate_with_resource_policy(
+            identity, policy, label, role_arn, account, action, resource, context
+        )
+
+
+def sse_keys(model: Model, caller: AnyNode, target: AnyNode) -> list[str]:
+    """The KMS key nodes a call from ``caller`` has ``target`` use on its behalf: the
+    target's own SSE-KMS key, and an edge's ``encrypted_with`` key that the caller does not
+    ask for a data key itself (then the service encrypts with it: SSE-KMS with that key,
+    see :func:`archgen.runtime.store.record_write`); a key in another region stands for
+    its replica in the target's."""
+    keys: list[str] = []
+    own = target.params.sse_kms_key()
+    if own is not None:
+        keys.append(own)
+    edge = model.declared_edge(caller.id, target.id)
+    named = edge.encrypted_with if edge is not None else None
+    if named is not None:
+        region = model.region_of(target.group)
+        named = model.replica_in(model.original_of(named), region.id if region else None)
+        own_call = model.declared_edge(caller.id, named)
+        if named not in keys and not (own_call is not None and own_call.carries("GenerateDataKey")):
+            keys.append(named)
+    return keys
+
+
+def access_denied_codes() -> frozenset[str]:
+    """Every error code a refusal by IAM or by a key answers with."""
+    codes = {ACCESS_DENIED}
+    codes.update(spec.sse_kms.error for spec in KINDS.values() if spec.sse_kms is not None)
+    return frozenset(codes)
 
 
 _AUTHORIZERS: dict[int, Authorizer] = {}

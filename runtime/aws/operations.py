@@ -31,6 +31,8 @@ CLIENT_ERRORS = frozenset(
     {
         "AccessDenied",
         "AccessDeniedException",
+        "KMS.AccessDeniedException",
+        "KMSAccessDenied",
         "NoSuchKey",
         "NotFound",
         "NXDOMAIN",

@@ -9,8 +9,16 @@ Rules (RDS User Guide: Multi-AZ, quotas):
   (``ServiceUnavailable``). Without Multi-AZ the database stays down with its zone.
 - Metrics (``AWS/RDS``): ``DatabaseConnections`` as a gauge (maximum within the period);
   ``ReadLatency``/``WriteLatency`` (seconds) per request served.
-Left out: read replicas and their lag, storage throughput and IOPS limits, connection
-pooling (RDS Proxy) and automatic storage growth.
+- A replica (``replica_of``: an Aurora global database's secondary cluster, or a read
+  replica) serves reads and refuses writes with the engine's read-only error
+  (``read_only_sql_transaction``, PostgreSQL SQLSTATE 25006; ``ER_OPTION_PREVENTS_STATEMENT``,
+  MySQL 1290). With ``write_forwarding`` it forwards them to the primary instead, each
+  taking that round trip more, and fails them (``ServiceUnavailable``) while the primary
+  is unavailable. With ``global_failover_s`` it watches its primary every 5 s and, once the
+  primary has been unavailable that long, is promoted: from then on it takes writes itself.
+Left out: replication lag, storage throughput and IOPS limits, connection pooling (RDS
+Proxy), automatic storage growth, and the old primary rejoining as a secondary after a
+promotion (when its Region returns it takes writes again, as if switched back).
 """
 
 from __future__ import annotations
@@ -22,6 +30,9 @@ from archgen.model.schema import Fault
 from archgen.runtime.aws.operations import is_read
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
 from archgen.runtime.store import record_write
+
+WATCH_MS = 5_000.0
+"""How often a secondary that may be promoted looks at its primary."""
 
 
 @register("rds")
@@ -44,6 +55,36 @@ class Rds(Behavior):
         self.peak = 0
         self.refused = 0
         self.failovers: list[dict[str, Any]] = []
+        original = ctx.model.original_of(ctx.node_id)
+        secondary = original != ctx.node_id
+        self.original = original
+        self.secondary = secondary
+        self.read_only_error = params.replica_write_error() if secondary else None
+        forwarding = params.write_forwarding if secondary else None
+        self.forward = ctx.sampler(forwarding) if forwarding is not None else None
+        failover_s = params.global_failover_s if secondary else None
+        self.promote_after_ms = None if failover_s is None else failover_s * 1000.0
+        self.promoted_at: float | None = None
+        self.primary_lost_at: float | None = None
+        self.refused_writes = 0
+        self.forwarded_writes = 0
+
+    def start(self) -> None:
+        if self.promote_after_ms is not None:
+            self.ctx.after(WATCH_MS, self._watch_primary)
+
+    def _watch_primary(self, _: Any = None) -> None:
+        assert self.promote_after_ms is not None
+        now = self.ctx.now
+        if self.ctx.healthy(self.original):
+            self.primary_lost_at = None
+        elif self.primary_lost_at is None:
+            self.primary_lost_at = now
+        elif now - self.primary_lost_at >= self.promote_after_ms:
+            self.promoted_at = now
+            self.failovers.append({"t_s": round(now / 1000, 3), "promoted": self.ctx.node_id})
+            return
+        self.ctx.after(WATCH_MS, self._watch_primary)
 
     def _primary_down(self) -> bool:
         return self.primary is not None and self.primary in self.ctx.faults.zones_down
@@ -72,10 +113,21 @@ class Rds(Behavior):
             self.refused += 1
             self.ctx.fail(call, "TooManyConnections")
             return
+        reading = is_read(call.op)
+        extra = 0.0
+        if not reading and self.secondary and self.promoted_at is None:
+            if self.forward is None:
+                self.refused_writes += 1
+                self.ctx.fail(call, self.read_only_error or "ReadOnly")
+                return
+            if not self.ctx.healthy(self.original):
+                self.ctx.fail(call, "ServiceUnavailable")
+                return
+            self.forwarded_writes += 1
+            extra = self.forward()
         self.connections += 1
         self.peak = max(self.peak, self.connections)
-        reading = is_read(call.op)
-        latency = self.read() if reading else self.write()
+        latency = (self.read() if reading else self.write()) + extra
         self.ctx.emit("ReadLatency" if reading else "WriteLatency", latency / 1000.0)
         self.ctx.after(latency, self._answer, call)
 
@@ -94,8 +146,17 @@ class Rds(Behavior):
         self.peak = self.connections
 
     def summary(self) -> dict[str, Any]:
-        return {
+        found: dict[str, Any] = {
             "refused_connections": self.refused,
             "failovers": self.failovers,
             "max_connections": self.max_connections,
         }
+        if self.secondary:
+            found["secondary"] = {
+                "read_only_refused_writes": self.refused_writes,
+                "forwarded_writes": self.forwarded_writes,
+                "promoted_at_s": None
+                if self.promoted_at is None
+                else round(self.promoted_at / 1000, 3),
+            }
+        return found

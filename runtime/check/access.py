@@ -3,7 +3,10 @@ statements grant more than that.
 
 Whether one request is allowed is the runtime's decision
 (:func:`archgen.runtime.aws.iam.authorize`), so that the lint and a run can never disagree;
-this module only adds what a run never asks: is a grant *used*? Resources are compared
+this module only adds what a run never asks: is a grant *used*? A role's users need what
+their aws-api edges call, the KMS actions those calls need on an SSE-KMS target's key
+(:func:`key_uses`), and the calls AWS makes with the role because of a node's settings
+(``KindParams.required_calls``: a Lambda SQS event source). Resources are compared
 by ARN (:func:`archgen.runtime.aws.arns.arn_of`), so over-breadth is measured against the
 resources of the model itself.
 """
@@ -20,7 +23,7 @@ from archgen.model.loader import PathKey
 from archgen.model.registry import kinds
 from archgen.model.schema import AnyNode, Model, Protocol
 from archgen.runtime.aws.arns import arn_of
-from archgen.runtime.aws.iam import Decision, authorize
+from archgen.runtime.aws.iam import Decision, KeyUse, authorizer_for
 
 
 def needs_role(node: AnyNode) -> bool:
@@ -54,8 +57,19 @@ def request_for(model: Model, target: AnyNode, op: str) -> Request | None:
 
 
 def authorized(model: Model, caller: AnyNode, target: AnyNode, op: str) -> Decision:
-    """The runtime's IAM decision for one call (the same one a run makes)."""
-    return authorize(model, caller, target, op)
+    """The runtime's IAM decision on one call's own action (the same one a run makes)."""
+    return authorizer_for(model).identity_decision(caller.id, target.id, op)
+
+
+def required(model: Model, node: AnyNode, target: AnyNode, op: str) -> Decision:
+    """The runtime's IAM decision on a call AWS makes with ``node``'s role because of its
+    settings (``KindParams.required_calls``), whatever protocol the model's edge has."""
+    return authorizer_for(model).identity_decision(node.id, target.id, op, aws_call=True)
+
+
+def key_uses(model: Model, caller: AnyNode, target: AnyNode, op: str) -> tuple[KeyUse, ...]:
+    """The runtime's decisions on the KMS actions one call needs on its target's key."""
+    return authorizer_for(model).key_uses(caller.id, target.id, op)
 
 
 def needed_requests(model: Model, users: Iterable[AnyNode]) -> frozenset[Request]:
@@ -69,6 +83,14 @@ def needed_requests(model: Model, users: Iterable[AnyNode]) -> frozenset[Request
                 request = request_for(model, nodes[edge.target], op)
                 if request is not None:
                     needed.add(request)
+                for use in key_uses(model, nodes[edge.source], nodes[edge.target], op):
+                    needed.add(Request(use.action, use.decision.resource))
+    for user in users:
+        for call in user.params.required_calls():
+            target = nodes.get(call.target)
+            request = None if target is None else request_for(model, target, call.operation)
+            if request is not None:
+                needed.add(request)
     return frozenset(needed)
 
 

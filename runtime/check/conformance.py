@@ -18,8 +18,9 @@ runtime keeps for itself, so a bug in the runtime's bookkeeping cannot hide a vi
 - ``slo``: per flow, executions that started after warm-up; latency from the first
   top-level call's start to the last one's end; an execution fails when a top-level call
   failed or took longer than the client's timeout.
-- ``no-access-denied``: calls IAM refused (the span where the refusal happened, not the
-  callers it propagated to).
+- ``no-access-denied``: calls IAM or a KMS key refused (``AccessDenied``, or the target's
+  own code for a key refusal such as ``KMS.AccessDeniedException``; the span where the
+  refusal happened, not the callers it propagated to).
 
 The model's other invariants (no lost messages, exactly-once effects, no plaintext sensitive data
 at rest) are judged in :mod:`.invariants`.
@@ -40,6 +41,7 @@ from archgen.model.registry import has
 from archgen.model.schema import Model, Slo
 from archgen.model.stats import percentile
 from archgen.runtime.artefacts import Measure
+from archgen.runtime.aws.iam import access_denied_codes
 from archgen.runtime.check.report import FindingSink, SloScope
 from archgen.runtime.check.spans import Span
 
@@ -116,7 +118,8 @@ class Conformance:
 
     def check_denials(self) -> None:
         """Calls IAM refused; callers that only passed the refusal on are not counted."""
-        denied = [span for span in self.spans.values() if span.error == "AccessDenied"]
+        codes = access_denied_codes()
+        denied = [span for span in self.spans.values() if span.error in codes]
         passed_on = {span.parent for span in denied}
         for span in denied:
             if span.span in passed_on:

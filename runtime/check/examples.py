@@ -144,6 +144,49 @@ EXAMPLES: dict[str, Example] = {
         ),
         "api",
     ),
+    "iam-required-calls": Example(
+        _model(
+            _consumer("", "").replace(
+                "    kind: lambda\n", "    kind: lambda\n    role: worker-role\n"
+            )
+            + """\
+  - id: worker-role
+    kind: iam_role
+    params:
+      assumed_by: [lambda.amazonaws.com]
+      policies:
+        - Statement:
+            - Effect: Allow
+              Action: [sqs:ReceiveMessage, sqs:DeleteMessage]
+              Resource: arn:aws:sqs::123456789012:jobs
+""",
+            _QUEUE_API,
+            _QUEUE_STEPS,
+        ),
+        "worker",
+    ),
+    "kms-key-access": Example(
+        _model(
+            """\
+  - {id: api, kind: lambda, role: api-role}
+  - id: api-role
+    kind: iam_role
+    params:
+      assumed_by: [lambda.amazonaws.com]
+      policies:
+        - Statement:
+            - Effect: Allow
+              Action: dynamodb:PutItem
+              Resource: arn:aws:dynamodb::123456789012:table/table
+  - {id: key, kind: kms}
+"""
+            + _TABLE.replace("kind: dynamodb}", "kind: dynamodb, params: {kms_key: key}}")
+            + "        - {id: api-errors, node: api, name: Errors}\n",
+            _USERS_API + "  - {from: api, to: table, operations: [PutItem], protocol: aws-api}\n",
+            _STEP + "      - {from: api, to: table, op: PutItem}\n",
+        ),
+        "api",
+    ),
     "iam-least-privilege": Example(
         _model(
             """\
@@ -235,6 +278,27 @@ EXAMPLES: dict[str, Example] = {
             + "      - {from: worker, to: jobs, op: ReceiveMessage}\n",
         ),
         "events.fifo",
+    ),
+    "replica-write": Example(
+        _model(
+            _API
+            + """\
+  - {id: db, kind: rds, group: r1, params: {multi_az: false}}
+  - {id: db-r2, kind: rds, group: r2, replica_of: db, params: {multi_az: false}}
+  - id: monitoring
+    kind: cloudwatch
+    params:
+      metrics:
+        - {id: db-connections, node: db, name: DatabaseConnections}
+        - {id: db-r2-connections, node: db-r2, name: DatabaseConnections}
+""",
+            _USERS_API
+            + "  - {from: api, to: db, operations: [INSERT row], protocol: sql}\n"
+            + "  - {from: api, to: db-r2, operations: [INSERT row], protocol: sql}\n",
+            _STEP + "      - {from: api, to: db, op: INSERT row}\n",
+        )
+        + "groups:\n  - {id: r1, kind: region}\n  - {id: r2, kind: region}\n",
+        "api",
     ),
     "flow-participation": Example(
         _model(_API + "  - {id: partner, kind: external}\n", _USERS_API, _STEP), "partner"

@@ -25,6 +25,8 @@ from archgen.model.kind import (
 )
 from archgen.model.registry import has, kinds
 from archgen.model.schema import AnyNode, Edge, Model, Protocol
+from archgen.runtime.aws.iam import KeyUse
+from archgen.runtime.aws.operations import is_read
 from archgen.runtime.check import access
 from archgen.runtime.check.report import FindingSink, Scope
 from archgen.runtime.check.rules import STATIC_RULES
@@ -51,8 +53,11 @@ class _Linter:
         self.monitored()
         self.sensitive_edges()
         self.iam_edges_allowed()
+        self.iam_required_calls()
+        self.kms_key_access()
         self.iam_least_privilege()
         self.dead_letters()
+        self.replica_writes()
         self.kind_rules()
         self.participation()
         self.slos()
@@ -217,6 +222,78 @@ class _Linter:
                         node=caller.id,
                     )
 
+    def iam_required_calls(self) -> None:
+        """What AWS itself calls with a node's role because of its settings (a Lambda SQS
+        event source's ReceiveMessage, DeleteMessage, GetQueueAttributes): AWS refuses the
+        configuration unless the role allows each one."""
+        nodes = self.model.nodes_by_id
+        for node in self.model.nodes:
+            if node.role is None:
+                continue
+            for call in node.params.required_calls():
+                target = nodes.get(call.target)
+                if target is None:
+                    continue
+                decision = access.required(self.model, node, target, call.operation)
+                if decision.allowed:
+                    continue
+                why = (
+                    f"denied by statement {decision.statement}"
+                    if decision.statement
+                    else "no statement allows it"
+                )
+                self.sink.add(
+                    "iam-required-calls",
+                    self.node_path(node.id, "params", *call.path),
+                    f"role '{node.role}' of '{node.id}' does not allow {decision.action} on "
+                    f"{decision.resource}, which AWS requires of {call.why} ({why}): AWS "
+                    "refuses the configuration",
+                    node=node.id,
+                )
+
+    def kms_key_access(self) -> None:
+        """SSE-KMS: a call to a queue, topic, bucket or table encrypted with a customer
+        managed key needs KMS actions on that key for the caller's principal (its role,
+        or a managed service's service principal in the key policy)."""
+        nodes = self.model.nodes_by_id
+        for index, edge in enumerate(self.model.edges):
+            if edge.protocol is not Protocol.aws_api:
+                continue
+            caller, target = nodes[edge.source], nodes[edge.target]
+            title = kinds()[target.kind].title
+            for op_index, op in enumerate(edge.operations):
+                refused: dict[str, list[KeyUse]] = {}
+                for use in access.key_uses(self.model, caller, target, op):
+                    if not use.decision.allowed:
+                        refused.setdefault(use.key, []).append(use)
+                for key, uses in refused.items():
+                    first = uses[0]
+                    decision = first.decision
+                    if decision.statement:
+                        why = f"denied by statement {decision.statement}"
+                    elif caller.role is not None:
+                        why = "no statement of the key policy or of the role allows it"
+                    else:
+                        why = (
+                            "the key policy has no statement allowing Principal "
+                            f"{{Service: {first.principal}}}"
+                        )
+                    who = (
+                        f"role '{caller.role}' of '{caller.id}'"
+                        if caller.role is not None
+                        else f"'{caller.id}' (as {first.principal})"
+                    )
+                    actions = " and ".join(use.action for use in uses)
+                    self.sink.add(
+                        "kms-key-access",
+                        ("edges", index, "operations", op_index),
+                        f"{who} may not use KMS key '{key}' ({decision.resource}) for "
+                        f"{actions}, which {op} on {title} '{target.id}' needs: it encrypts "
+                        f"with that key (SSE-KMS) and AWS answers {decision.code} (edge "
+                        f"{edge.source} -> {edge.target}; {why})",
+                        node=caller.id,
+                    )
+
     def iam_least_privilege(self) -> None:
         for role in self.model.nodes:
             if not isinstance(role.params, GrantsPolicies):
@@ -287,6 +364,38 @@ class _Linter:
                     "lost",
                     node=node.id,
                 )
+
+    def replica_writes(self) -> None:
+        """A write edge into a read-only replica (an Aurora global database's secondary
+        without write forwarding) fails every write. A replica caller that takes its
+        original's edge writes to the replica in its own Region, so that counts too."""
+        model = self.model
+        nodes = model.nodes_by_id
+        for index, edge in enumerate(model.edges):
+            writes = [(i, op) for i, op in enumerate(edge.operations) if not is_read(op)]
+            if not writes:
+                continue
+            pairs = [(edge.source, edge.target)]
+            for replica in model.replicas_of(edge.source):
+                region = model.region_of(nodes[replica].group)
+                mapped = model.replica_in(edge.target, region.id if region else None)
+                if model.edge(replica, mapped) is None:
+                    pairs.append((replica, mapped))
+            for caller, target_id in pairs:
+                target = nodes[target_id]
+                original = model.original_of(target_id)
+                error = target.params.replica_write_error()
+                if original == target_id or error is None:
+                    continue
+                for op_index, op in writes:
+                    self.sink.add(
+                        "replica-write",
+                        ("edges", index, "operations", op_index),
+                        f"'{caller}' writes ('{op}') to '{target_id}', a read-only replica of "
+                        f"'{original}': AWS refuses every write there ({error}); "
+                        "write to the primary, or forward writes (params.write_forwarding)",
+                        node=caller,
+                    )
 
     # -- participation
 

@@ -55,6 +55,25 @@ STATIC_RULES: dict[str, Rule] = {
             "<service>:<operation> on the target's ARN.",
         ),
         Rule(
+            "iam-required-calls",
+            E,
+            "Roles allow what AWS calls with them",
+            "A role allows the calls AWS makes with it because of a node's settings: a "
+            "Lambda SQS event source needs sqs:ReceiveMessage, sqs:DeleteMessage and "
+            "sqs:GetQueueAttributes on its queue, or AWS refuses the event source mapping.",
+        ),
+        Rule(
+            "kms-key-access",
+            E,
+            "Callers may use the key of what they encrypt through",
+            "A call to an SQS queue, SNS topic, S3 bucket or DynamoDB table encrypted with a "
+            "KMS key of the account's own (SSE-KMS) needs KMS actions on that key for the "
+            "caller: a producer kms:GenerateDataKey (and kms:Decrypt for SQS and SNS), a "
+            "consumer kms:Decrypt, allowed by the key policy and the caller's role; a "
+            "managed service (SNS, CloudWatch alarms) needs a key policy statement naming "
+            "its service principal. AWS refuses the call otherwise.",
+        ),
+        Rule(
             "iam-least-privilege",
             E,
             "Roles allow nothing that no edge needs",
@@ -114,6 +133,14 @@ STATIC_RULES: dict[str, Rule] = {
             "FIFO topics deliver to FIFO queues, standard topics to standard ones",
             "Every subscription of a FIFO topic is a FIFO queue, and no subscription of a "
             "standard topic is: AWS refuses the subscription otherwise.",
+        ),
+        Rule(
+            "replica-write",
+            E,
+            "Nothing writes to a read-only replica",
+            "No edge writes to a replica that AWS keeps read-only (an Aurora global "
+            "database's secondary without write forwarding), directly or through a replica "
+            "caller taking its original's edge: the engine refuses every write there.",
         ),
         Rule(
             "flow-participation",

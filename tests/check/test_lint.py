@@ -326,6 +326,9 @@ def test_every_static_rule_is_exercised_by_a_test() -> None:
         "kms-at-rest",
         "iam-edge-allowed",
         "iam-least-privilege",
+        "iam-required-calls",  # these three: test_kms_access.py
+        "kms-key-access",
+        "replica-write",
         "dlq",
         "visibility-timeout",  # these six: test_deploy_rules.py
         "visibility-timeout-margin",

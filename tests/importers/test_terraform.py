@@ -64,6 +64,8 @@ def test_check_judges_the_fresh_plan(tmp_path: Path) -> None:
         ("entry-shield", "nodes[8]"),
         ("iam-edge-allowed", "edges[2].operations[0]"),  # worker-lambda → orders-sqs
         ("iam-edge-allowed", "edges[2].operations[1]"),
+        # The same unknown policy: AWS would refuse the SQS event source mapping.
+        ("iam-required-calls", "nodes[6].params.event_source.queue"),
         ("monitored", "nodes[2]"),
         ("monitored", "nodes[6]"),
         ("monitored", "nodes[9]"),
@@ -72,11 +74,15 @@ def test_check_judges_the_fresh_plan(tmp_path: Path) -> None:
 
 def test_check_judges_the_state(tmp_path: Path) -> None:
     """With the state's policies every inferred edge is allowed (the model keeps the
-    state's account, so the key policy's root principal matches)."""
+    state's account, so the key policy's root principal matches); but that key policy
+    names no service principal, so S3's notification to the encrypted topic and SNS's
+    delivery to the encrypted queue would be refused (kms-key-access)."""
     assert lint_errors(tmp_path, "thumbnails-state") == [
         ("dlq", "nodes[9].params.subscriptions[0]"),
         ("entry-shield", "nodes[7]"),
         ("iam-least-privilege", "nodes[3].params.policies[0].Statement[3].Resource[1]"),
+        ("kms-key-access", "edges[2].operations[0]"),  # uploads -> uploads-sns, as S3
+        ("kms-key-access", "edges[5].operations[0]"),  # uploads-sns -> jobs, as SNS
         ("monitored", "nodes[10]"),
         ("monitored", "nodes[11]"),
         ("monitored", "nodes[2]"),

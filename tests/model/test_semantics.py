@@ -236,6 +236,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("model/schema.py", "fnmatch"): "operation_matches, the one edge-operation matcher",
     ("model/schema.py", "replica_of"): "Model.originals, the one replica map",
     ("model/validate.py", "replica_of"): "checks the field itself",
+    ("model/kinds/rds.py", "replica_of"): "write forwarding and promotion need a replica",
     ("site/pages.py", "replica_of"): "shows the field on the node's page",
     ("model/schema.py", "Mode.async_"): "Edge.is_async",
     ("model/validate.py", "Mode.async_"): "an async edge refuses a sync step",
