@@ -278,6 +278,8 @@ def _import_event_source(ctx: ImportContext) -> None:
     function = ctx.node(ctx.prop("FunctionName"))
     queue = ctx.node(ctx.prop("EventSourceArn"))
     if function is None or queue is None or queue.kind != "sqs":
+        polled = ctx.text(ctx.prop("EventSourceArn"))
+        ctx.skip(f"polls {polled}: archgen models SQS event sources only, not streams")
         return
     source: dict[str, object] = {"queue": queue.id}
     size = ctx.number("BatchSize")

@@ -113,3 +113,30 @@ def test_a_bad_sam_template_is_one_error_line(tmp_path: Path, body: str, error: 
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == f"error: {tmp_path / error}\n"
     assert not out.exists()
+
+
+def test_every_event_source_sam_knows_is_a_node_an_edge_or_reported() -> None:
+    """HttpApi, SQS, SNS, DynamoDB stream and Schedule events with Globals and policy
+    templates: 8 resources expand to 22; the stream mapping and the schedule's rule are
+    reported, not dropped."""
+    imported = import_cloudformation(DATA / "events-sam.yaml")
+    assert (imported.resources, imported.nodes, imported.edges) == (22, 13, 4)
+    assert [(u.type, u.logical_id) for u in imported.unmodeled] == [
+        ("AWS::Lambda::Permission", "HttpFunctionPostPermission"),
+        ("AWS::Lambda::Permission", "AlertFunctionTopicPermission"),
+        ("AWS::Lambda::EventSourceMapping", "LedgerFunctionStream"),
+        ("AWS::Events::Rule", "NightlyFunctionNightly"),
+        ("AWS::Lambda::Permission", "NightlyFunctionNightlyPermission"),
+        ("AWS::ApiGatewayV2::Api", "ServerlessHttpApi"),
+        ("AWS::ApiGatewayV2::Stage", "ServerlessHttpApiApiGatewayDefaultStage"),
+    ]
+    model = load_model_text(imported.text).model
+    assert sorted((e.source, e.target) for e in model.edges) == [
+        ("alerts", "alert-function"),
+        ("caller", "alerts"),
+        ("http-function", "work"),
+        ("nightly-function", "ledger"),
+        ("worker-function", "work"),
+    ]
+    worker = model.nodes_by_id["worker-function"].params
+    assert (worker.memory_mb, worker.timeout_s, worker.event_source.batch_size) == (512, 10, 5)  # type: ignore[attr-defined]
