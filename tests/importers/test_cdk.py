@@ -97,7 +97,7 @@ def test_a_template_without_construct_paths_is_plain_cloudformation(tmp_path: Pa
             "orders-sam.yaml: 12 resources → 7 nodes, 4 edges, 4 not modeled",
             {
                 "error entry-shield": 1,
-                "error iam-least-privilege": 7,
+                "error iam-least-privilege": 6,
                 "error monitored": 5,
                 "warning edge-coverage": 3,
                 "warning flow-participation": 5,
