@@ -19,6 +19,12 @@ from archgen.model.kinds.alb import (
 from archgen.model.kinds.alb import (
     LbAlgorithm as LbAlgorithm,
 )
+from archgen.model.kinds.apigateway import (
+    ApiGatewayParams as ApiGatewayParams,
+)
+from archgen.model.kinds.apigateway import (
+    ApiType as ApiType,
+)
 from archgen.model.kinds.client import (
     ClientLocation as ClientLocation,
 )

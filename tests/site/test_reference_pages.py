@@ -86,6 +86,12 @@ def test_kind_pages_pin_units_defaults_arns_and_rules(ride: SiteContent) -> None
     assert "| <code>cold&#95;start</code> | [Duration](../model.md#def-duration) | ms |" in lambda_
     assert "## What the simulation leaves out\n\nThe execution span of an asynchronous" in lambda_
     assert "| <code>Throttles</code> | Count | Sum | Invocation requests refused" in lambda_
+    api = ride.pages[PATHS.kind("apigateway")]
+    assert api.startswith("# API Gateway\n")
+    assert "| <code>rate&#95;limit</code> | number |  | 10000 | Stage throttling&#58;" in api
+    assert "(namespace <code>AWS/ApiGateway</code>, dimensions ApiName)" in api
+    assert "| <code>IntegrationLatency</code> | Milliseconds | Average |" in api
+    assert "## What the simulation leaves out\n\nAuthorizers and API keys" in api
     client = ride.pages[PATHS.kind("client")]
     assert "Left out&#58;" not in client  # split off into its own section
     assert "## What the simulation leaves out\n\nClient retries" in client
