@@ -105,13 +105,26 @@ def _api_type(ctx: ImportContext) -> ApiType:
 
 
 def _import_api(ctx: ImportContext) -> dict[str, object]:
-    """``AWS::ApiGateway::RestApi`` / ``AWS::ApiGatewayV2::Api``: REST or HTTP API."""
+    """``AWS::ApiGateway::RestApi`` / ``AWS::ApiGatewayV2::Api``: REST or HTTP API, and
+    the integrations of an OpenAPI ``Body`` (what SAM writes)."""
+    this = ctx.this
     if ctx.type == "AWS::ApiGatewayV2::Api":
         protocol = ctx.text(ctx.prop("ProtocolType", default="HTTP"))
-        if protocol != "HTTP":
-            this = ctx.this
-            if this is not None:
-                this.notes.append(f"{protocol} API simulated as an HTTP API")
+        if protocol != "HTTP" and this is not None:
+            this.notes.append(f"{protocol} API simulated as an HTTP API")
+    paths = ctx.prop("Body", "paths", default={})
+    for methods in paths.values() if isinstance(paths, dict) and this is not None else []:
+        for operation in methods.values() if isinstance(methods, dict) else []:
+            integration = (
+                operation.get("x-amazon-apigateway-integration")
+                if isinstance(operation, dict)
+                else None
+            )
+            if isinstance(integration, dict) and this is not None:
+                uri = integration.get("uri")
+                service = "sqs" if ":sqs:" in (ctx.text(uri) if uri is not None else "") else ""
+                timeout = _num(integration.get("timeoutInMillis"))
+                _integrate(ctx, this, service or "lambda", uri, timeout)
     return {"api_type": _api_type(ctx).value}
 
 

@@ -29,7 +29,7 @@ def test_the_expanded_resources_keep_the_sam_resource_in_their_comment() -> None
     """12 resources after expansion from 6: the functions' roles and mapping come from the
     SAM functions, Globals set timeout and memory, policy templates grant the edges."""
     imported = import_cloudformation(DATA / "orders-sam.yaml")
-    assert (imported.resources, imported.nodes, imported.edges) == (12, 7, 4)
+    assert (imported.resources, imported.nodes, imported.edges) == (12, 8, 5)
     lines = imported.text.splitlines()
     assert "  # from SAM StoreFunction (AWS::Serverless::Function) → StoreFunctionRole " in [
         line.split("(AWS::IAM::Role)")[0] for line in lines
@@ -44,6 +44,7 @@ def test_the_expanded_resources_keep_the_sam_resource_in_their_comment() -> None
     assert store.params.event_source.queue == "orders-queue"  # type: ignore[attr-defined]
     assert sorted((e.source, e.target) for e in model.edges) == [
         ("caller", "orders-queue"),
+        ("orders-api", "submit-function"),
         ("orders-queue", "orders-dead-letters"),
         ("store-function", "orders-queue"),
         ("store-function", "orders-table"),
@@ -51,10 +52,11 @@ def test_the_expanded_resources_keep_the_sam_resource_in_their_comment() -> None
     ]
     assert [(u.type, u.logical_id) for u in imported.unmodeled] == [
         ("AWS::Lambda::Permission", "SubmitFunctionSubmitPermissionprod"),
-        ("AWS::ApiGateway::RestApi", "OrdersApi"),
         ("AWS::ApiGateway::Deployment", "OrdersApiDeploymentdbbe1a60ae"),
-        ("AWS::ApiGateway::Stage", "OrdersApiprodStage"),
     ]
+    # The API's stage throttling, and its Lambda proxy integration from the OpenAPI body.
+    api = model.nodes_by_id["orders-api"].params
+    assert (api.api_type, api.rate_limit, api.burst_limit) == ("rest", 100, 200)  # type: ignore[attr-defined]
 
 
 def test_managed_policies_by_name_need_no_network(tmp_path: Path) -> None:
