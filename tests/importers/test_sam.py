@@ -122,15 +122,13 @@ def test_every_event_source_sam_knows_is_a_node_an_edge_or_reported() -> None:
     templates: 8 resources expand to 22; the stream mapping and the schedule's rule are
     reported, not dropped."""
     imported = import_cloudformation(DATA / "events-sam.yaml")
-    assert (imported.resources, imported.nodes, imported.edges) == (22, 13, 4)
+    assert (imported.resources, imported.nodes, imported.edges) == (22, 14, 5)
     assert [(u.type, u.logical_id) for u in imported.unmodeled] == [
         ("AWS::Lambda::Permission", "HttpFunctionPostPermission"),
         ("AWS::Lambda::Permission", "AlertFunctionTopicPermission"),
         ("AWS::Lambda::EventSourceMapping", "LedgerFunctionStream"),
         ("AWS::Events::Rule", "NightlyFunctionNightly"),
         ("AWS::Lambda::Permission", "NightlyFunctionNightlyPermission"),
-        ("AWS::ApiGatewayV2::Api", "ServerlessHttpApi"),
-        ("AWS::ApiGatewayV2::Stage", "ServerlessHttpApiApiGatewayDefaultStage"),
     ]
     model = load_model_text(imported.text).model
     assert sorted((e.source, e.target) for e in model.edges) == [
@@ -138,6 +136,7 @@ def test_every_event_source_sam_knows_is_a_node_an_edge_or_reported() -> None:
         ("caller", "alerts"),
         ("http-function", "work"),
         ("nightly-function", "ledger"),
+        ("serverless-http-api", "http-function"),
         ("worker-function", "work"),
     ]
     worker = model.nodes_by_id["worker-function"].params
