@@ -38,6 +38,8 @@ REFS: dict[str, dict[str, str | None]] = {
     "aws_lb_target_group": {"arn": None, "id": None},
     "aws_lb_listener": {"arn": None, "id": None},
     "aws_iam_policy": {"arn": "Arn", "id": "Arn", "name": None},
+    "aws_api_gateway_rest_api": {"id": None, "root_resource_id": "RootResourceId"},
+    "aws_apigatewayv2_api": {"id": None, "arn": None},
 }
 """The attributes another resource refers to a resource by, as ``Ref`` (None) or
 ``Fn::GetAtt`` of the attribute named."""
@@ -68,6 +70,8 @@ WHY_NOT = {
     "aws_lb_target_group_attachment": "registers an instance; the model has fleets, not hosts",
     "aws_s3_bucket_public_access_block": "access settings of a bucket are not modeled",
     "aws_s3_bucket_versioning": "versioning is not modeled",
+    "aws_api_gateway_method": "its integration is read from the aws_api_gateway_integration",
+    "aws_api_gateway_deployment": "a deployment snapshots the API; the model has the API",
 }
 
 
@@ -541,6 +545,52 @@ def _listener(t: Reader) -> dict[str, object]:
 
 Builder = Callable[[Reader], dict[str, object]]
 
+
+def _rest_api(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    put(props, "Name", t.get("name"))
+    return props
+
+
+def _http_api(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    put(props, "Name", t.get("name"))
+    put(props, "ProtocolType", t.get("protocol_type"))
+    return props
+
+
+def _api_resource(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    put(props, "RestApiId", t.ref("rest_api_id", prefer="aws_api_gateway_rest_api"))
+    put(props, "PathPart", t.get("path_part"))
+    return props
+
+
+def _api_integration(t: Reader) -> dict[str, object]:
+    """An integration as the CloudFormation method that carries it."""
+    props: dict[str, object] = {}
+    put(props, "RestApiId", t.ref("rest_api_id", prefer="aws_api_gateway_rest_api"))
+    put(props, "HttpMethod", t.get("http_method"))
+    integration: dict[str, object] = {}
+    put(integration, "Type", t.get("type"))
+    put(integration, "Uri", t.ref("uri"))
+    put(integration, "TimeoutInMillis", t.get("timeout_milliseconds"))
+    props["Integration"] = integration
+    return props
+
+
+def _method_settings(t: Reader) -> dict[str, object]:
+    """Method settings of every method (``*/*``) as the stage's ``/*`` setting."""
+    props: dict[str, object] = {}
+    put(props, "RestApiId", t.ref("rest_api_id", prefer="aws_api_gateway_rest_api"))
+    if t.get("method_path") == "*/*":
+        setting: dict[str, object] = {"ResourcePath": "/*", "HttpMethod": "*"}
+        put(setting, "ThrottlingRateLimit", t.get("settings", 0, "throttling_rate_limit"))
+        put(setting, "ThrottlingBurstLimit", t.get("settings", 0, "throttling_burst_limit"))
+        props["MethodSettings"] = [setting]
+    return props
+
+
 TYPES: dict[str, tuple[str, Builder]] = {
     "aws_sqs_queue": ("AWS::SQS::Queue", _queue),
     "aws_sns_topic": ("AWS::SNS::Topic", _topic),
@@ -560,6 +610,11 @@ TYPES: dict[str, tuple[str, Builder]] = {
     "aws_lb": ("AWS::ElasticLoadBalancingV2::LoadBalancer", _balancer),
     "aws_lb_target_group": ("AWS::ElasticLoadBalancingV2::TargetGroup", _target_group),
     "aws_lb_listener": ("AWS::ElasticLoadBalancingV2::Listener", _listener),
+    "aws_api_gateway_rest_api": ("AWS::ApiGateway::RestApi", _rest_api),
+    "aws_apigatewayv2_api": ("AWS::ApiGatewayV2::Api", _http_api),
+    "aws_api_gateway_resource": ("AWS::ApiGateway::Resource", _api_resource),
+    "aws_api_gateway_integration": ("AWS::ApiGateway::Method", _api_integration),
+    "aws_api_gateway_method_settings": ("AWS::ApiGateway::Stage", _method_settings),
 }
 """Terraform type → (CloudFormation type, the builder of its properties)."""
 

@@ -85,7 +85,7 @@ def test_named_modules_exist() -> None:
 def test_the_page_is_in_the_nav() -> None:
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     guide = next(entry["Guide"] for entry in config["nav"] if "Guide" in entry)
-    assert {"Importing CloudFormation": "guide/importing.md"} in guide
+    assert {"Importing CloudFormation and Terraform": "guide/importing.md"} in guide
 
 
 def test_the_terraform_error_lines_are_the_importers(tmp_path: Path) -> None:

@@ -60,15 +60,16 @@ def test_check_judges_the_fresh_plan(tmp_path: Path) -> None:
     """What a fresh plan cannot say shows up as findings: the worker's policy is known only
     after apply, so its polling edge is not allowed; the queue's redrive likewise."""
     assert lint_errors(tmp_path, "orders-plan") == [
-        ("dlq", "nodes[8].params"),  # orders-sqs: its redrive policy is unknown
-        ("entry-shield", "nodes[8]"),
-        ("iam-edge-allowed", "edges[2].operations[0]"),  # worker-lambda → orders-sqs
-        ("iam-edge-allowed", "edges[2].operations[1]"),
+        ("dlq", "nodes[9].params"),  # orders-sqs: its redrive policy is unknown
+        ("entry-shield", "nodes[1]"),  # the API, where the starter enters
+        ("iam-edge-allowed", "edges[3].operations[0]"),  # worker-lambda → orders-sqs
+        ("iam-edge-allowed", "edges[3].operations[1]"),
         # The same unknown policy: AWS would refuse the SQS event source mapping.
-        ("iam-required-calls", "nodes[6].params.event_source.queue"),
-        ("monitored", "nodes[2]"),
-        ("monitored", "nodes[6]"),
-        ("monitored", "nodes[9]"),
+        ("iam-required-calls", "nodes[7].params.event_source.queue"),
+        ("monitored", "nodes[10]"),
+        ("monitored", "nodes[1]"),
+        ("monitored", "nodes[3]"),
+        ("monitored", "nodes[7]"),
     ]
 
 
@@ -95,13 +96,9 @@ def test_fresh_plan_counts_and_report() -> None:
     code, _, stderr = invoke("import", "terraform", str(DATA / "orders-plan.json"))
     assert code == 0
     assert stderr == (
-        "orders-plan.json: 20 resources → 9 nodes, 2 edges, 8 not modeled\n"
-        "  not modeled: aws_api_gateway_integration.enqueue: no archgen kind imports this type "
-        "yet\n"
-        "  not modeled: aws_api_gateway_method.post_orders: no archgen kind imports this type "
-        "yet\n"
-        "  not modeled: aws_api_gateway_resource.orders: no archgen kind imports this type yet\n"
-        "  not modeled: aws_api_gateway_rest_api.orders: no archgen kind imports this type yet\n"
+        "orders-plan.json: 20 resources → 10 nodes, 3 edges, 5 not modeled\n"
+        "  not modeled: aws_api_gateway_method.post_orders: its integration is read from the "
+        "aws_api_gateway_integration\n"
         "  not modeled: aws_cloudwatch_log_group.worker: log groups are not modeled\n"
         "  not modeled: aws_iam_role_policy_attachment.worker_logs: managed policy "
         "AWSLambdaBasicExecutionRole is not in the plan: managed policies are not modeled\n"
@@ -140,7 +137,10 @@ def test_unknown_values_take_the_configurations_references() -> None:
     worker = nodes["worker-lambda"]
     assert worker.role == "worker"
     assert worker.params.event_source.queue == "orders-sqs"  # type: ignore[attr-defined]
-    assert nodes["orders"].params.kms_key == "data"  # type: ignore[attr-defined]
+    assert nodes["orders-dynamodb"].params.kms_key == "data"  # type: ignore[attr-defined]
+    # The API (first of the resources named orders) and its SQS integration.
+    assert nodes["orders"].kind == "apigateway"
+    assert ("orders", "orders-sqs") in [(e.source, e.target) for e in model.edges]
     alarm = nodes["cloudwatch"].params.alarms[0]  # type: ignore[attr-defined]
     assert (alarm.id, alarm.actions[0].target) == ("queue-age", "alerts")
     assert (
