@@ -271,10 +271,34 @@ class Latency(Strict):
     )
 
 
-class Slo(Strict):
-    """What a flow must achieve in a run: a latency objective, an availability one, or both."""
+class EndToEnd(Latency):
+    """An objective over an asynchronous flow: the ``percentile`` of its requests reach
+    their last effect (e.g. a notification delivered) within the threshold, measured per
+    request from its start to the end of the effect's last call, across the hand-offs
+    (queues, topics, event buses) the request set off. A request whose effect never
+    happened counts against the objective."""
 
-    latency: Latency | None = Field(None, description="Latency objective of the flow.")
+    until: Id = Field(
+        description="Node whose call is the last effect (e.g. the phones an SMS is "
+        "delivered to), reached through the request's hand-offs."
+    )
+    op: Operation | None = Field(
+        None, description="The effect's operation on ``until``; any operation without it."
+    )
+
+
+class Slo(Strict):
+    """What a flow must achieve in a run: a latency objective, an availability one, an
+    end-to-end one, or several."""
+
+    latency: Latency | None = Field(
+        None, description="Latency objective of the flow's own calls (one execution)."
+    )
+    end_to_end: EndToEnd | None = Field(
+        None,
+        description="Latency objective from a request's start to its last asynchronous "
+        "effect (``until``), measured from the run's traces.",
+    )
     availability_percent: Percent | None = Field(
         None, description="Least share of executions that must succeed, in percent."
     )
@@ -286,8 +310,11 @@ class Slo(Strict):
 
     @model_validator(mode="after")
     def _something(self) -> Slo:
-        if self.latency is None and self.availability_percent is None:
-            raise ValueError("an SLO needs a latency objective, an availability one, or both")
+        if self.latency is None and self.availability_percent is None and self.end_to_end is None:
+            raise ValueError(
+                "an SLO needs a latency objective, an availability one, an end-to-end one, "
+                "or several"
+            )
         return self
 
     def applies_to(self, scenario_id: str | None) -> bool:

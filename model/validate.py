@@ -325,6 +325,10 @@ class _Checker:
                     self.ref(
                         ("flows", index, "slo", "scenarios", i), scenario, scenarios, "scenario"
                     )
+                if flow.slo.end_to_end is not None:
+                    self.node_ref(
+                        ("flows", index, "slo", "end_to_end", "until"), flow.slo.end_to_end.until
+                    )
             for i, step in enumerate(flow.steps):
                 path: PathKey = ("flows", index, "steps", i)
                 if step.key is not None:

@@ -509,6 +509,13 @@ def _objective(slo: Slo | None) -> str:
         )
     if slo.availability_percent is not None:
         parts.append(f"availability ≥ {number(slo.availability_percent, 3)} %")
+    if slo.end_to_end is not None:
+        e2e = slo.end_to_end
+        effect = e2e.until if e2e.op is None else f"{e2e.until}: {e2e.op}"
+        parts.append(
+            f"end to end until {effect}: p{number(e2e.percentile, 2)} ≤ "
+            f"{number(e2e.threshold_ms)} ms"
+        )
     return ", ".join(parts)
 
 

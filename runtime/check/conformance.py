@@ -17,7 +17,8 @@ runtime keeps for itself, so a bug in the runtime's bookkeeping cannot hide a vi
   run cut it short).
 - ``slo``: per flow, executions that started after warm-up; latency from the first
   top-level call's start to the last one's end; an execution fails when a top-level call
-  failed or took longer than the client's timeout.
+  failed or took longer than the client's timeout. An ``end_to_end`` objective times each
+  request to its last asynchronous effect across hand-offs (:mod:`.endtoend`).
 - ``no-access-denied``: calls IAM or a KMS key refused (``AccessDenied``, or the target's
   own code for a key refusal such as ``KMS.AccessDeniedException``; the span where the
   refusal happened, not the callers it propagated to).
@@ -38,10 +39,11 @@ from archgen.model import LoadedModel
 from archgen.model.flows import Continuations, FlowPlan, StepPlan, compile_flows
 from archgen.model.kind import Capability
 from archgen.model.registry import has
-from archgen.model.schema import Model, Slo
+from archgen.model.schema import EndToEnd, Model, Slo
 from archgen.model.stats import percentile
 from archgen.runtime.artefacts import Measure
 from archgen.runtime.aws.iam import access_denied_codes
+from archgen.runtime.check.endtoend import effect_ends, end_to_end_samples
 from archgen.runtime.check.report import FindingSink, SloScope
 from archgen.runtime.check.spans import Span
 
@@ -356,7 +358,8 @@ class Conformance:
 
     # -- SLOs
 
-    def flow_samples(self) -> dict[str, _FlowSamples]:
+    def _requests(self) -> dict[str, list[Span]]:
+        """The top-level calls of each originating request, by trace (spans-file order)."""
         traces: dict[str, list[Span]] = defaultdict(list)
         for span in self.spans.values():
             if (
@@ -366,8 +369,11 @@ class Conformance:
                 and span.source in self.clients
             ):
                 traces[span.trace].append(span)
+        return traces
+
+    def flow_samples(self) -> dict[str, _FlowSamples]:
         samples: dict[str, _FlowSamples] = defaultdict(_FlowSamples)
-        for calls in traces.values():
+        for calls in self._requests().values():
             flow = calls[0].flow
             assert flow is not None
             plan = self.plans[flow]
@@ -408,7 +414,7 @@ class Conformance:
             facts.extend(self._check_slo(index, flow.id, slo, samples.get(flow.id)))
         self.slo_scope = SloScope(tuple(evaluated), tuple(out_of_scope))
         judged = (
-            ", ".join(evaluated)
+            ", ".join(self._slo_name(flow_id) for flow_id in evaluated)
             if evaluated
             else f"none: no SLO applies to scenario {self.scenario}"
         )
@@ -425,6 +431,60 @@ class Conformance:
             )
         return facts
 
+    def _slo_name(self, flow_id: str) -> str:
+        """A flow's name in the list of SLOs evaluated, with its end-to-end objective."""
+        slo = self.model.flows[self.flow_index[flow_id]].slo
+        if slo is None or slo.end_to_end is None:
+            return flow_id
+        return f"{flow_id} (and end to end until {_effect(slo.end_to_end)})"
+
+    def _check_end_to_end(
+        self, index: int, flow_id: str, objective: EndToEnd, measured: dict[str, Measure]
+    ) -> str:
+        """Judge the flow's requests from their start to their last asynchronous effect."""
+        run_end = max((span.end_ms for span in self.spans.values()), default=0.0)
+        requests = [
+            (trace, min(span.start_ms for span in calls))
+            for trace, calls in self._requests().items()
+            if calls[0].flow == flow_id
+        ]
+        ends = effect_ends(self.spans, objective, self.model.original_of)
+        stats = end_to_end_samples(
+            requests, ends, objective, warmup_ms=self.warmup_ms, run_end_ms=run_end
+        )
+        effect = _effect(objective)
+        name = f"p{objective.percentile:g}"
+        measured["e2e_requests"] = stats.total
+        measured["e2e_reached"] = len(stats.latencies)
+        measured["e2e_never_reached"] = stats.never
+        measured["e2e_objective_ms"] = _plain(objective.threshold_ms)
+        objective_text = f"objective {objective.threshold_ms:,.0f} ms"
+        if stats.total == 0:
+            return f"end to end until {effect}: no data (no request to judge) ({objective_text})"
+        value = percentile(stats.ranked(), objective.percentile)
+        assert value is not None
+        counts = f"{len(stats.latencies):,} reached, {stats.never:,} never reached"
+        if math.isinf(value):
+            shown = "never reached"
+        else:
+            shown = f"{value:,.0f} ms"
+            measured[f"e2e_{name}_ms"] = round(value, 3)
+        if value > objective.threshold_ms:
+            self.sink.add(
+                "slo",
+                ("flows", index, "slo", "end_to_end", "threshold_ms"),
+                f"flow '{flow_id}' in {self.scenario}: {name} end-to-end latency until "
+                f"{effect} is {shown if math.isinf(value) else f'{value:,.1f} ms'}, over the "
+                f"objective {objective.threshold_ms:,.0f} ms ({counts} of "
+                f"{stats.total:,} requests after warm-up)",
+                values={
+                    "e2e_reached": len(stats.latencies),
+                    "e2e_never_reached": stats.never,
+                    "objective_ms": _plain(objective.threshold_ms),
+                },
+            )
+        return f"end to end until {effect} {name} {shown} ({objective_text}; {counts})"
+
     def _check_slo(
         self, index: int, flow_id: str, slo: Slo, stats: _FlowSamples | None
     ) -> list[tuple[str, str]]:
@@ -432,8 +492,14 @@ class Conformance:
         total = stats.ok + stats.failed
         measured: dict[str, Measure] = {"executions": total}
         self.sink.measure(f"slo {flow_id}", measured)
+        end_to_end = (
+            self._check_end_to_end(index, flow_id, slo.end_to_end, measured)
+            if slo.end_to_end is not None
+            else None
+        )
         if total == 0:
-            return [(f"slo {flow_id}", "no execution after warm-up")]
+            text = "no execution after warm-up"
+            return [(f"slo {flow_id}", text if end_to_end is None else f"{text}; {end_to_end}")]
         parts = []
         if slo.latency is not None:
             latency = slo.latency
@@ -489,7 +555,8 @@ class Conformance:
                         "executions": total,
                     },
                 )
-        return [(f"slo {flow_id}", ", ".join(parts) + f", n={total}")]
+        text = ", ".join(parts) + f", n={total}"
+        return [(f"slo {flow_id}", text if end_to_end is None else f"{text}; {end_to_end}")]
 
     # -- findings
 
@@ -537,6 +604,11 @@ class Conformance:
 def _plain(value: float) -> int | float:
     """``800.0`` as ``800``: objectives read as the model wrote them."""
     return int(value) if float(value).is_integer() else value
+
+
+def _effect(objective: EndToEnd) -> str:
+    """The effect an end-to-end objective waits for: ``node`` or ``node: op``."""
+    return objective.until if objective.op is None else f"{objective.until}: {objective.op}"
 
 
 def _mandatory(step: StepPlan) -> bool:

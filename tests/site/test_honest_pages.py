@@ -106,8 +106,14 @@ def test_a_scenario_judged_by_an_slo_says_pass_and_lists_it(
         "| --- | --- | --- | --- |",
     ]
     row = verdict[5]
-    assert row.startswith("| Request a ride | p95 ≤ 1,500 ms, availability ≥ 99.5 % | p95 ")
-    assert row.endswith(" | met |")
+    assert row.startswith(
+        "| Request a ride | p95 ≤ 1,500 ms, availability ≥ 99.5 %, end to end until "
+        "drivers: Deliver: p95 ≤ 5,000 ms | p95 "
+    )
+    assert row.endswith(
+        "; end to end until drivers: Deliver p95 464 ms (objective 5,000 ms; "
+        "1,145 reached, 0 never reached) | met |"
+    )
     assert "Out of scope: declared for other scenarios only, so not evaluated here." not in verdict
 
 
@@ -122,7 +128,8 @@ def test_a_scenario_no_slo_judges_says_so_and_names_the_others(
         "Out of scope: declared for other scenarios only, so not evaluated here.",
         "| Flow | Objective | Evaluated in |",
         "| --- | --- | --- |",
-        "| Request a ride | p95 ≤ 1,500 ms, availability ≥ 99.5 % | Rush hour |",
+        "| Request a ride | p95 ≤ 1,500 ms, availability ≥ 99.5 %, end to end until "
+        "drivers: Deliver: p95 ≤ 5,000 ms | Rush hour |",
     ]
     assert "conforms" not in text(ride[1]["scenarios/matcher-crash.md"])
 
@@ -298,3 +305,15 @@ def test_node_navigation_is_grouped_by_region_then_tier() -> None:
     assert next(iter(west[0].values()))[0] == {
         "Order processor (Lambda) — US West (Oregon)": "nodes/order-processor-usw2.md"
     }
+
+
+def test_a_flow_page_states_its_end_to_end_objective(
+    ride: tuple[LoadedModel, dict[str, str]],
+) -> None:
+    slos = section(ride[1]["flows/request-ride.md"], "## Service level objectives")
+    assert slos[:3] == [
+        "- Latency: p95 at most 1,500 ms.",
+        "- Availability: at least 99.5 % of executions succeed.",
+        "- End to end: p95 of requests reach `drivers: Deliver` through their hand-offs "
+        "within 5,000 ms (a request that never does counts against it).",
+    ]
