@@ -194,7 +194,7 @@ def test_resource_pages_list_the_statements_that_allow_or_deny_access(
     assert section(reference["nodes/orders-queue.md"], "## Who may access it")[3:] == [
         "| Storefront instance role | 1 | PlaceOrders | Allow | sqs:SendMessage | yes |",
         "| Order processor execution role | 1 | ConsumeOrders | Allow | sqs:ReceiveMessage, "
-        "sqs:DeleteMessage |  |",
+        "sqs:DeleteMessage, sqs:GetQueueAttributes |  |",
     ]
     assert section(reference["nodes/card-key.md"], "## Who may access it")[3:] == [
         "| Storefront instance role | 1 | NeverSeeCardData | Deny | kms:Decrypt, "
@@ -205,8 +205,12 @@ def test_resource_pages_list_the_statements_that_allow_or_deny_access(
     assert section(reference["nodes/invoices.md"], "## Who may access it")[3:] == [
         "| Order processor execution role | 1 | Invoices | Allow | s3:PutObject |  |"
     ]
-    assert section(reference["nodes/data-key.md"], "## Who may access it") == [
-        "No IAM role's policy allows or denies access to this node."
+    # SSE-KMS: whoever writes to or reads from what the key encrypts needs it too.
+    assert section(reference["nodes/data-key.md"], "## Who may access it")[3:] == [
+        "| Storefront instance role | 1 | ShopDataKey | Allow | kms:GenerateDataKey, "
+        "kms:Decrypt |  |",
+        "| Order processor execution role | 1 | ShopDataKey | Allow | kms:GenerateDataKey, "
+        "kms:Decrypt |  |",
     ]
     assert "## Who may access it" not in reference["nodes/shopper.md"]
 
@@ -228,7 +232,7 @@ def test_key_pages_list_what_the_key_encrypts(reference: dict[str, str]) -> None
 def test_ride_hailing_key_lists_the_roles_that_use_it() -> None:
     pages = generate_pages(load_model(RIDE), Paths(), PageInputs())
     assert section(pages["nodes/trip-key.md"], "## Who may access it")[3:] == [
-        "| dispatch-role | 1 |  | Allow | kms:GenerateDataKey |  |",
+        "| dispatch-role | 1 |  | Allow | kms:GenerateDataKey, kms:Decrypt |  |",
         "| matcher-role | 1 |  | Allow | kms:Decrypt, kms:GenerateDataKey |  |",
     ]
     assert section(pages["nodes/trip-key.md"], "## What this key encrypts") == [
