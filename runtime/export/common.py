@@ -183,10 +183,10 @@ class ExportRun:
     @cached_property
     def nodes(self) -> dict[str, NodeInfo]:
         """Every node of the model, in model order."""
-        catalogue = kinds()
+        registered = kinds()
         infos: dict[str, NodeInfo] = {}
         for node in self.model.nodes:
-            spec = catalogue[node.kind]
+            spec = registered[node.kind]
             infos[node.id] = NodeInfo(
                 node.id,
                 node.kind,
