@@ -20,6 +20,28 @@ MODEL_ARGUMENT = click.argument(
     type=click.Path(path_type=Path, dir_okay=True, exists=False),
 )
 
+SCALE = click.option(
+    "--scale",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Traffic and capacity scale factor (default: the scenario's).",
+)
+RUN_DURATION = click.option(
+    "--duration",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Simulated seconds of each run (default: the scenario's).",
+)
+DASK = click.option(
+    "--dask",
+    is_flag=False,
+    flag_value="local",
+    default=None,
+    metavar="[tcp://HOST:PORT]",
+    help="Run on Dask: alone, a LocalCluster (processes, one thread each); with an address, "
+    "that scheduler's workers. Needs pip install 'archgen[dask]'.",
+)
+"""Options of every command that runs scenarios many times (sweep, plan); run shares SCALE."""
 MAX_EVENTS = click.option(
     "--max-events",
     type=click.IntRange(min=1),
@@ -379,12 +401,7 @@ def site_serve(
     default=None,
     help="Simulated seconds (default: the scenario's).",
 )
-@click.option(
-    "--scale",
-    type=click.FloatRange(min=0, min_open=True),
-    default=None,
-    help="Traffic and capacity scale factor (default: the scenario's).",
-)
+@SCALE
 @click.option(
     "--out",
     "-o",
@@ -478,18 +495,8 @@ def run(
     help="A param of a node and the values to try (repeatable: the cross product is run), "
     "e.g. web.autoscaling.max_instances=4,8,16.",
 )
-@click.option(
-    "--duration",
-    type=click.FloatRange(min=0, min_open=True),
-    default=None,
-    help="Simulated seconds of each run (default: the scenario's).",
-)
-@click.option(
-    "--scale",
-    type=click.FloatRange(min=0, min_open=True),
-    default=None,
-    help="Traffic and capacity scale factor (default: the scenario's).",
-)
+@RUN_DURATION
+@SCALE
 @click.option(
     "--out",
     "-o",
@@ -506,15 +513,7 @@ def run(
     help="Worker processes (default: one per CPU); 1 runs everything in this process. With "
     "--dask alone: the LocalCluster's workers.",
 )
-@click.option(
-    "--dask",
-    is_flag=False,
-    flag_value="local",
-    default=None,
-    metavar="[tcp://HOST:PORT]",
-    help="Run on Dask: alone, a LocalCluster (processes, one thread each); with an address, "
-    "that scheduler's workers. Needs pip install 'archgen[dask]'.",
-)
+@DASK
 @click.option(
     "--chunk",
     type=click.IntRange(min=1),
@@ -617,18 +616,8 @@ def sweep(
     show_default=True,
     help="Share of runs that must meet every SLO (its lower bound must reach it).",
 )
-@click.option(
-    "--duration",
-    type=click.FloatRange(min=0, min_open=True),
-    default=None,
-    help="Simulated seconds of each run (default: the scenario's).",
-)
-@click.option(
-    "--scale",
-    type=click.FloatRange(min=0, min_open=True),
-    default=None,
-    help="Traffic and capacity scale factor (default: the scenario's).",
-)
+@RUN_DURATION
+@SCALE
 @click.option(
     "--jobs",
     "-j",
@@ -637,14 +626,7 @@ def sweep(
     metavar="N",
     help="Worker processes (default: one per CPU); 1 runs everything in this process.",
 )
-@click.option(
-    "--dask",
-    is_flag=False,
-    flag_value="local",
-    default=None,
-    metavar="[tcp://HOST:PORT]",
-    help="Run on Dask, as for `archgen sweep`.",
-)
+@DASK
 @MAX_EVENTS
 def plan(
     model_path: Path | None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import re
 
-from archgen.model.importers.template import Map, Pos, Seq, Text, fail
+from archgen.model.importers.template import Map, Pos, fail, positioned
 
 SERVERLESS = "AWS::Serverless-2016-10-31"
 
@@ -124,7 +124,7 @@ def expand(
         if key != "Resources" and original is not None and _builtin(original) == value:
             out[key] = original
         else:
-            out[key] = _positioned(value, template.keys_at.get(key, template.pos))
+            out[key] = positioned(value, template.keys_at.get(key, template.pos))
         out.keys_at[key] = template.keys_at.get(key, template.pos)
     body = Map()
     body.pos, body.keys_at = resources.pos, {}
@@ -136,7 +136,7 @@ def expand(
         origin = next((s for s in sam if logical_id.startswith(s)), None)
         written = resources[origin] if origin else resources
         assert isinstance(written, Map)
-        made = _positioned(value, written.pos)
+        made = positioned(value, written.pos)
         if origin == logical_id and isinstance(made, Map):  # its attributes where written
             made.keys_at.update(written.keys_at)
         where = resources.keys_at[origin] if origin else resources.pos
@@ -193,23 +193,6 @@ def label(logical_id: str, origin: str, template: Map) -> str:
     body = resources[origin]
     assert isinstance(body, Map)
     return f"SAM {origin} ({body['Type']}) → {logical_id}"
-
-
-def _positioned(value: object, pos: Pos) -> object:
-    """``value`` as the template's positioned values, every one at ``pos``."""
-    if isinstance(value, dict):
-        mapping = Map({str(k): _positioned(v, pos) for k, v in value.items()})
-        mapping.pos, mapping.keys_at = pos, dict.fromkeys(mapping, pos)
-        return mapping
-    if isinstance(value, list):
-        seq = Seq(_positioned(item, pos) for item in value)
-        seq.pos, seq.items_at = pos, [pos] * len(seq)
-        return seq
-    if isinstance(value, str):
-        text = Text(value)
-        text.pos = pos
-        return text
-    return value
 
 
 def _error(file: str, template: Map, message: str, more: int) -> Exception:

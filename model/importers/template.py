@@ -76,6 +76,24 @@ def at(node: yaml.Node) -> Pos:
     return Pos(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+def positioned(value: object, pos: Pos) -> object:
+    """Plain data (a decoded policy document, what SAM expanded) as template values, every
+    one at ``pos``: errors about it point at where it came from."""
+    if isinstance(value, dict):
+        out = Map({str(k): positioned(v, pos) for k, v in value.items()})
+        out.pos, out.keys_at = pos, dict.fromkeys(out, pos)
+        return out
+    if isinstance(value, list):
+        seq = Seq(positioned(item, pos) for item in value)
+        seq.pos, seq.items_at = pos, [pos] * len(seq)
+        return seq
+    if isinstance(value, str):
+        text = Text(value)
+        text.pos = pos
+        return text
+    return value
+
+
 def fail(file: str, pos: Pos | None, path: str, message: str) -> ModelError:
     """The one ``error: FILE:LINE:COL: path: message`` of a bad template."""
     line, column = (pos.line, pos.column) if pos else (0, 0)

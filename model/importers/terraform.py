@@ -17,8 +17,8 @@ from pathlib import Path
 
 from archgen.model.importers.cloudformation import ACCOUNT, Imported, Source, import_template
 from archgen.model.importers.context import Unmodeled, kebab
-from archgen.model.importers.template import Map, Pos, Seq, Text, fail
-from archgen.model.importers.tfjson import positioned, read_plan
+from archgen.model.importers.template import Map, Pos, Seq, Text, fail, positioned
+from archgen.model.importers.tfjson import read_plan
 
 _REF = re.compile(r"^((?:data\.)?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)(?:\[[^\]]*\])?(?:\.(\w+))?")
 

@@ -126,20 +126,3 @@ class _Scanner:
             if self.text[offset] == "]":
                 return out, offset + 1
             offset = self.skip(offset + 1)
-
-
-def positioned(value: object, pos: Pos) -> object:
-    """Plain JSON (a decoded policy document) as template values, every one at ``pos``."""
-    if isinstance(value, dict):
-        out = Map({str(k): positioned(v, pos) for k, v in value.items()})
-        out.pos, out.keys_at = pos, dict.fromkeys(out, pos)
-        return out
-    if isinstance(value, list):
-        seq = Seq(positioned(item, pos) for item in value)
-        seq.pos, seq.items_at = pos, [pos] * len(seq)
-        return seq
-    if isinstance(value, str):
-        text = Text(value)
-        text.pos = pos
-        return text
-    return value
