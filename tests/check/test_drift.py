@@ -1,7 +1,7 @@
 """``archgen check --against``: drift between a model and the template it describes.
 
-The fixture template's imported model (lint switched off, ``orders.model.yaml``) has no
-drift; ``orders-drifted.model.yaml`` is the same model with four differences planted: a
+The fixture template's imported model (lint switched off, ``ledger.model.yaml``) has no
+drift; ``ledger-drifted.model.yaml`` is the same model with four differences planted: a
 param changed, a node removed, a KMS key removed, an edge its template's role does not
 allow.
 """
@@ -18,19 +18,19 @@ from archgen.main import cli
 
 ROOT = Path(__file__).parents[2]
 DATA = "tests/check/data/drift"
-TEMPLATE = f"{DATA}/orders.yaml"
-CLEAN = f"{DATA}/orders.model.yaml"
-DRIFTED = f"{DATA}/orders-drifted.model.yaml"
+TEMPLATE = f"{DATA}/ledger.yaml"
+CLEAN = f"{DATA}/ledger.model.yaml"
+DRIFTED = f"{DATA}/ledger-drifted.model.yaml"
 
 DRIFT_TEXT = f"""\
 drift: FAIL (1 rules, 4 errors, 0 warnings)
   error: {DRIFTED}:14:1: nodes: [drift] Receipts (s3) of {TEMPLATE} has no node in the model (a node of kind s3 named 'receipts', or whose arn ends in it)
       template: {TEMPLATE}:69:3 (Receipts)
-  error: {DRIFTED}:38:7: nodes[2].params: [drift] node 'orders' is encrypted with no KMS key in the model, with KMS key 'orders-key' in the template
-      template: {TEMPLATE}:15:3 (Orders)
+  error: {DRIFTED}:38:7: nodes[2].params: [drift] node 'ledger' is encrypted with no KMS key in the model, with KMS key 'ledger-key' in the template
+      template: {TEMPLATE}:15:3 (Ledger)
   error: {DRIFTED}:48:29: nodes[3].params.reserved_concurrency: [drift] node 'worker' params.reserved_concurrency: the model says 50, the template says 25
       template: {TEMPLATE}:28:7 (Worker)
-  error: {DRIFTED}:85:60: edges[3].operations[1]: [drift] edge worker -> orders-table: the template's role WorkerRole does not allow dynamodb:GetItem on arn:aws:dynamodb:us-east-1:123456789012:table/orders-table
+  error: {DRIFTED}:85:60: edges[3].operations[1]: [drift] edge worker -> ledger-table: the template's role WorkerRole does not allow dynamodb:GetItem on arn:aws:dynamodb:us-east-1:123456789012:table/ledger-table
       template: {TEMPLATE}:39:3 (WorkerRole)
 check FAILED: 4 errors, 4 warnings, 6 suppressed
 """  # noqa: E501
@@ -88,7 +88,7 @@ def test_json_and_junit_carry_the_template_location_in_the_details() -> None:
     scope = next(s for s in json.loads(stdout)["scopes"] if s["name"] == "drift")
     assert [f["details"] for f in scope["findings"]] == [
         f"template: {TEMPLATE}:69:3 (Receipts)",
-        f"template: {TEMPLATE}:15:3 (Orders)",
+        f"template: {TEMPLATE}:15:3 (Ledger)",
         f"template: {TEMPLATE}:28:7 (Worker)",
         f"template: {TEMPLATE}:39:3 (WorkerRole)",
     ]
@@ -125,7 +125,7 @@ def test_a_terraform_plan_is_compared_too() -> None:
     check says so, as the imported model's own lint does."""
     data = "tests/importers/data"
     _, stdout, _ = check(
-        f"{data}/orders-plan.model.yaml", "--against", f"{data}/orders-plan.json", "--lint-only"
+        f"{data}/ledger-plan.model.yaml", "--against", f"{data}/ledger-plan.json", "--lint-only"
     )
     drift = stdout[stdout.index("drift: ") :]
     assert drift.startswith("drift: FAIL (1 rules, 2 errors, 0 warnings)\n")
@@ -197,8 +197,8 @@ def test_a_param_points_at_the_property_that_holds_it(tmp_path: Path) -> None:
     assert [(f["path"], f["message"], f["details"]) for f in scope["findings"]] == [
         (
             "nodes[2].params.visibility_timeout_s",
-            "node 'orders' params.visibility_timeout_s: the model says 90, the template says 120",
-            f"template: {TEMPLATE}:18:7 (Orders)",
+            "node 'ledger' params.visibility_timeout_s: the model says 90, the template says 120",
+            f"template: {TEMPLATE}:18:7 (Ledger)",
         ),
         (
             "nodes[3].params.event_source.batch_size",

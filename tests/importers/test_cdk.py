@@ -19,7 +19,7 @@ from archgen.model.load import load_model_text
 from tests.golden import assert_golden
 
 DATA = Path(__file__).parent / "data"
-CDK = DATA / "OrdersStack.template.json"
+CDK = DATA / "LedgerStack.template.json"
 FINDING = re.compile(r"^  (error|warning): .*?\[([a-z-]+)\]", re.M)
 
 
@@ -29,23 +29,23 @@ def invoke(*args: str) -> tuple[int, str, str]:
 
 
 def test_imported_model_is_the_golden() -> None:
-    assert_golden(DATA / "OrdersStack.model.yaml", import_cloudformation(CDK).text)
+    assert_golden(DATA / "LedgerStack.model.yaml", import_cloudformation(CDK).text)
 
 
 def test_ids_come_from_the_construct_paths_without_hashes() -> None:
     imported = import_cloudformation(CDK)
     assert (imported.resources, imported.nodes, imported.edges) == (14, 7, 4)
     model = load_model_text(imported.text).model
-    assert model.system.id == "orders-stack"
+    assert model.system.id == "ledger-stack"
     assert [(n.id, n.group) for n in model.nodes] == [
         ("caller", None),
-        ("orders-dead-letters", "us-east-1"),
-        ("orders-queue", "us-east-1"),
-        ("orders-table", "us-east-1"),
+        ("ledger-dead-letters", "us-east-1"),
+        ("ledger-queue", "us-east-1"),
+        ("ledger-table", "us-east-1"),
         ("store-function-service-role", "store-function-cluster"),
         ("store-function", "store-function-cluster"),
         ("api-role", None),
-        ("orders-api", "us-east-1"),
+        ("ledger-api", "us-east-1"),
     ]
     assert [(g.id, g.kind.value, g.parent) for g in model.groups] == [
         ("us-east-1", "region", None),
@@ -53,10 +53,10 @@ def test_ids_come_from_the_construct_paths_without_hashes() -> None:
     ]
     text = imported.text
     assert (
-        "  # from OrdersStack/OrdersQueue/Resource, logical id OrdersQueue8A2B3C4D "
-        "(AWS::SQS::Queue)\n  - id: orders-queue\n" in text
+        "  # from LedgerStack/LedgerQueue/Resource, logical id LedgerQueue8A2B3C4D "
+        "(AWS::SQS::Queue)\n  - id: ledger-queue\n" in text
     )
-    assert "  # from OrdersStack/StoreFunction (CDK construct)\n" in text
+    assert "  # from LedgerStack/StoreFunction (CDK construct)\n" in text
 
 
 def test_analytics_is_silent_and_attached_policies_are_read_into_their_roles() -> None:
@@ -67,7 +67,7 @@ def test_analytics_is_silent_and_attached_policies_are_read_into_their_roles() -
     assert "CDKMetadata" not in imported.text
     model = load_model_text(imported.text).model
     edge = next(
-        e for e in model.edges if (e.source, e.target) == ("store-function", "orders-table")
+        e for e in model.edges if (e.source, e.target) == ("store-function", "ledger-table")
     )
     assert list(edge.operations) == ["BatchWriteItem", "DeleteItem", "PutItem", "UpdateItem"]
     assert "  # deployed after StoreFunctionServiceRole5D6E7F80 (DependsOn)\n" in imported.text
@@ -81,10 +81,10 @@ def test_a_template_without_construct_paths_is_plain_cloudformation(tmp_path: Pa
     template = json.loads(CDK.read_text(encoding="utf-8"))
     for body in template["Resources"].values():
         body.pop("Metadata", None)
-    plain = tmp_path / "OrdersStack.template.json"
+    plain = tmp_path / "LedgerStack.template.json"
     plain.write_text(json.dumps(template), encoding="utf-8")
     imported = import_cloudformation(plain)
-    assert "  - id: orders-queue8-a2-b3-c4-d\n" in imported.text
+    assert "  - id: ledger-queue8-a2-b3-c4-d\n" in imported.text
     assert "AWS::CDK::Metadata CDKMetadata: no archgen kind imports this type yet" in imported.text
 
 
@@ -92,8 +92,8 @@ def test_a_template_without_construct_paths_is_plain_cloudformation(tmp_path: Pa
     ("template", "resources", "findings"),
     [
         (
-            "orders-sam.yaml",
-            "orders-sam.yaml: 12 resources → 8 nodes, 5 edges, 2 not modeled",
+            "ledger-sam.yaml",
+            "ledger-sam.yaml: 12 resources → 8 nodes, 5 edges, 2 not modeled",
             {
                 "error entry-shield": 1,
                 "error iam-least-privilege": 6,
@@ -104,8 +104,8 @@ def test_a_template_without_construct_paths_is_plain_cloudformation(tmp_path: Pa
             },
         ),
         (
-            "OrdersStack.template.json",
-            "OrdersStack.template.json: 14 resources → 7 nodes, 4 edges, 1 not modeled",
+            "LedgerStack.template.json",
+            "LedgerStack.template.json: 14 resources → 7 nodes, 4 edges, 1 not modeled",
             {
                 "error entry-shield": 1,
                 "error iam-least-privilege": 3,

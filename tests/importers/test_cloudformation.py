@@ -15,7 +15,7 @@ from archgen.model.load import load_model_text
 from tests.golden import assert_golden
 
 DATA = Path(__file__).parent / "data"
-FIXTURES = ("thumbnails", "readings", "web-fleet", "orders-sam", "events-sam", "orders-api")
+FIXTURES = ("thumbnails", "readings", "web-fleet", "ledger-sam", "events-sam", "ledger-api")
 
 
 def invoke(*args: str) -> tuple[int, str, str]:

@@ -30,8 +30,8 @@ def test_the_page_shows_the_fixture_and_what_it_imports_to() -> None:
         ("file", "tests/importers/data/readings.yaml"),
         ("stderr", "tests/importers/data/readings.yaml"),
         ("file", "tests/importers/data/readings.model.yaml"),
-        ("stderr", "tests/importers/data/orders-sam.yaml"),
-        ("stderr", "tests/importers/data/orders-plan.json"),
+        ("stderr", "tests/importers/data/ledger-sam.yaml"),
+        ("stderr", "tests/importers/data/ledger-plan.json"),
     ]
     for mode, path, code in blocks():
         if mode == "file":
@@ -47,10 +47,10 @@ def test_the_report_is_what_the_cli_prints(tmp_path: Path, monkeypatch: pytest.M
     args = ["import", "cloudformation", str(template), "--out", "readings.model.yaml"]
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert (result.exit_code, result.stderr) == (0, stderr)
-    plan = ROOT / "tests/importers/data/orders-plan.json"
+    plan = ROOT / "tests/importers/data/ledger-plan.json"
     result = CliRunner().invoke(cli, ["import", "terraform", str(plan)], catch_exceptions=False)
     assert (result.exit_code, result.stderr) == (0, plan_stderr)
-    sam = ROOT / "tests/importers/data/orders-sam.yaml"
+    sam = ROOT / "tests/importers/data/ledger-sam.yaml"
     args = ["import", "cloudformation", str(sam), "--region", "us-east-1"]
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert (result.exit_code, result.stderr) == (0, sam_stderr)

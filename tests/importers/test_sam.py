@@ -28,7 +28,7 @@ FUNCTION = (
 def test_the_expanded_resources_keep_the_sam_resource_in_their_comment() -> None:
     """12 resources after expansion from 6: the functions' roles and mapping come from the
     SAM functions, Globals set timeout and memory, policy templates grant the edges."""
-    imported = import_cloudformation(DATA / "orders-sam.yaml")
+    imported = import_cloudformation(DATA / "ledger-sam.yaml")
     assert (imported.resources, imported.nodes, imported.edges) == (12, 8, 5)
     lines = imported.text.splitlines()
     assert "  # from SAM StoreFunction (AWS::Serverless::Function) → StoreFunctionRole " in [
@@ -41,21 +41,21 @@ def test_the_expanded_resources_keep_the_sam_resource_in_their_comment() -> None
         15,
         256,
     )
-    assert store.params.event_source.queue == "orders-queue"  # type: ignore[attr-defined]
+    assert store.params.event_source.queue == "ledger-queue"  # type: ignore[attr-defined]
     assert sorted((e.source, e.target) for e in model.edges) == [
-        ("caller", "orders-queue"),
-        ("orders-api", "submit-function"),
-        ("orders-queue", "orders-dead-letters"),
-        ("store-function", "orders-queue"),
-        ("store-function", "orders-table"),
-        ("submit-function", "orders-queue"),
+        ("caller", "ledger-queue"),
+        ("ledger-api", "submit-function"),
+        ("ledger-queue", "ledger-dead-letters"),
+        ("store-function", "ledger-queue"),
+        ("store-function", "ledger-table"),
+        ("submit-function", "ledger-queue"),
     ]
     assert [(u.type, u.logical_id) for u in imported.unmodeled] == [
         ("AWS::Lambda::Permission", "SubmitFunctionSubmitPermissionprod"),
-        ("AWS::ApiGateway::Deployment", "OrdersApiDeploymentdbbe1a60ae"),
+        ("AWS::ApiGateway::Deployment", "LedgerApiDeploymenta20b2ced02"),
     ]
     # The API's stage throttling, and its Lambda proxy integration from the OpenAPI body.
-    api = model.nodes_by_id["orders-api"].params
+    api = model.nodes_by_id["ledger-api"].params
     assert (api.api_type, api.rate_limit, api.burst_limit) == ("rest", 100, 200)  # type: ignore[attr-defined]
 
 

@@ -16,7 +16,7 @@ from archgen.model.load import load_model_text
 from tests.golden import assert_golden
 
 DATA = Path(__file__).parent / "data"
-FIXTURES = ("orders-plan", "thumbnails-state", "web-plan")
+FIXTURES = ("ledger-plan", "thumbnails-state", "web-plan")
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -59,10 +59,10 @@ def lint_errors(tmp_path: Path, name: str) -> list[tuple[str, str]]:
 def test_check_judges_the_fresh_plan(tmp_path: Path) -> None:
     """What a fresh plan cannot say shows up as findings: the worker's policy is known only
     after apply, so its polling edge is not allowed; the queue's redrive likewise."""
-    assert lint_errors(tmp_path, "orders-plan") == [
-        ("dlq", "nodes[9].params"),  # orders-sqs: its redrive policy is unknown
+    assert lint_errors(tmp_path, "ledger-plan") == [
+        ("dlq", "nodes[9].params"),  # ledger-sqs: its redrive policy is unknown
         ("entry-shield", "nodes[1]"),  # the API, where the starter enters
-        ("iam-edge-allowed", "edges[3].operations[0]"),  # worker-lambda → orders-sqs
+        ("iam-edge-allowed", "edges[3].operations[0]"),  # worker-lambda → ledger-sqs
         ("iam-edge-allowed", "edges[3].operations[1]"),
         # The same unknown policy: AWS would refuse the SQS event source mapping.
         ("iam-required-calls", "nodes[7].params.event_source.queue"),
@@ -93,11 +93,11 @@ def test_check_judges_the_state(tmp_path: Path) -> None:
 
 
 def test_fresh_plan_counts_and_report() -> None:
-    code, _, stderr = invoke("import", "terraform", str(DATA / "orders-plan.json"))
+    code, _, stderr = invoke("import", "terraform", str(DATA / "ledger-plan.json"))
     assert code == 0
     assert stderr == (
-        "orders-plan.json: 20 resources → 10 nodes, 3 edges, 5 not modeled\n"
-        "  not modeled: aws_api_gateway_method.post_orders: its integration is read from the "
+        "ledger-plan.json: 20 resources → 10 nodes, 3 edges, 5 not modeled\n"
+        "  not modeled: aws_api_gateway_method.post_ledger: its integration is read from the "
         "aws_api_gateway_integration\n"
         "  not modeled: aws_cloudwatch_log_group.worker: log groups are not modeled\n"
         "  not modeled: aws_iam_role_policy_attachment.worker_logs: managed policy "
@@ -131,20 +131,20 @@ def test_unknown_values_take_the_configurations_references() -> None:
     """In a fresh plan every ARN is unknown: the role, the event source, the table's key and
     the alarm's topic come from the expressions' references; a module output is followed
     to the resource inside the module."""
-    text = import_terraform(DATA / "orders-plan.json").text
+    text = import_terraform(DATA / "ledger-plan.json").text
     model = load_model_text(text).model
     nodes = model.nodes_by_id
     worker = nodes["worker-lambda"]
     assert worker.role == "worker"
-    assert worker.params.event_source.queue == "orders-sqs"  # type: ignore[attr-defined]
-    assert nodes["orders-dynamodb"].params.kms_key == "data"  # type: ignore[attr-defined]
-    # The API (first of the resources named orders) and its SQS integration.
-    assert nodes["orders"].kind == "apigateway"
-    assert ("orders", "orders-sqs") in [(e.source, e.target) for e in model.edges]
+    assert worker.params.event_source.queue == "ledger-sqs"  # type: ignore[attr-defined]
+    assert nodes["ledger-dynamodb"].params.kms_key == "data"  # type: ignore[attr-defined]
+    # The API (first of the resources named ledger) and its SQS integration.
+    assert nodes["ledger"].kind == "apigateway"
+    assert ("ledger", "ledger-sqs") in [(e.source, e.target) for e in model.edges]
     alarm = nodes["cloudwatch"].params.alarms[0]  # type: ignore[attr-defined]
     assert (alarm.id, alarm.actions[0].target) == ("queue-age", "alerts")
     assert (
-        "  # aws_sqs_queue.orders: redrive_policy is known only after apply (it references "
+        "  # aws_sqs_queue.ledger: redrive_policy is known only after apply (it references "
         "module.dead_letters.aws_sqs_queue.this): not read\n"
     ) in text
     assert "  # from module.dead_letters.aws_sqs_queue.this (AWS::SQS::Queue)\n" in text
@@ -200,11 +200,11 @@ def resource(type_: str, name: str, address: str = "", **values: object) -> dict
 
 
 def test_names_collide_and_instances_are_named(tmp_path: Path) -> None:
-    """A queue and a table both named ``orders``: the second takes its kind; ``count`` and
+    """A queue and a table both named ``ledger``: the second takes its kind; ``count`` and
     ``for_each`` instances take their key; a planned deletion is reported."""
     resources = [
-        resource("aws_dynamodb_table", "orders"),
-        resource("aws_sqs_queue", "orders"),
+        resource("aws_dynamodb_table", "ledger"),
+        resource("aws_sqs_queue", "ledger"),
         {**resource("aws_sqs_queue", "shard", "aws_sqs_queue.shard[0]"), "index": 0},
         {**resource("aws_sqs_queue", "region", 'aws_sqs_queue.region["eu"]'), "index": "eu"},
     ]
@@ -217,7 +217,7 @@ def test_names_collide_and_instances_are_named(tmp_path: Path) -> None:
     }
     imported = import_terraform(plan_of(tmp_path, resources, resource_changes=[deleted]))
     ids = [n.id for n in load_model_text(imported.text).model.nodes]
-    assert ids == ["caller", "orders", "orders-sqs", "shard-0", "region-eu"]
+    assert ids == ["caller", "ledger", "ledger-sqs", "shard-0", "region-eu"]
     assert [(u.what, u.why) for u in imported.unmodeled] == [
         ("aws_sqs_queue.old", "planned for deletion")
     ]
