@@ -19,7 +19,7 @@ from archgen.model.importers.template import Map, Seq
 PATH = "aws:cdk:path"
 ANALYTICS = "AWS::CDK::Metadata"
 _HASH = re.compile(r"(?<=[a-z])(?=[0-9A-F]*[0-9])[0-9A-F]{8}$")
-"""The 8 hex digits CDK appends to a unique id (``OrdersStackOrdersQueue5E6F7A8B``)."""
+"""The 8 hex digits CDK appends to a unique id (``LedgerStackLedgerQueue5E6F7A8B``)."""
 _INNER = {"Resource", "Default"}
 """Construct ids CDK gives the L1 resource of an L2 construct, or its default child."""
 
@@ -34,7 +34,7 @@ class Cdk:
     labels: dict[str, str]
     """Logical id → what a node's ``# from`` comment says."""
     constructs: dict[str, str]
-    """Logical id → the construct one level below the stack (``OrdersStack/Worker``)."""
+    """Logical id → the construct one level below the stack (``LedgerStack/Worker``)."""
     order: tuple[str, ...]
     """The resources in order, the analytics one left out."""
     notes: dict[str, tuple[str, ...]]

@@ -132,16 +132,16 @@ def test_a_direct_sqs_integration_sends_one_message_per_request_let_through() ->
 
 
 def test_requests_cost_the_rest_or_the_http_api_price() -> None:
-    """The imported REST API (orders-api) and HTTP API (jobs-api), us-east-1, scale 0.5:
+    """The imported REST API (ledger-api) and HTTP API (jobs-api), us-east-1, scale 0.5:
     1,000 simulated requests each are 2,000 real ones, at $3.50 and $1.00 per million."""
     from archgen.model import load_model_text
     from archgen.model.cost import price_run
 
-    text = (DATA / "orders-api.model.yaml").read_text(encoding="utf-8")
-    model = load_model_text(text, "orders-api.model.yaml").model
+    text = (DATA / "ledger-api.model.yaml").read_text(encoding="utf-8")
+    model = load_model_text(text, "ledger-api.model.yaml").model
     calls = {"calls": {"POST /": {"n": 1_000, "ms": 0.0}}}
-    cost = price_run(model, {"orders-api": calls, "jobs-api": calls}, scale=0.5, duration_s=60)
-    rest, http = cost["nodes"]["orders-api"], cost["nodes"]["jobs-api"]
+    cost = price_run(model, {"ledger-api": calls, "jobs-api": calls}, scale=0.5, duration_s=60)
+    rest, http = cost["nodes"]["ledger-api"], cost["nodes"]["jobs-api"]
     assert rest["window_usd"] == pytest.approx(2_000 * 3.50 / 1e6)
     assert [line["item"] for line in rest["lines"]] == ["apigateway.rest.request"]
     assert http["window_usd"] == pytest.approx(2_000 * 1.00 / 1e6)
