@@ -36,6 +36,8 @@ CLIENT_ID = "caller"
 
 WHY_NOT = {
     "AWS::Lambda::Permission": "a function's resource policy: the model has the caller's edge",
+    "AWS::ApiGateway::Deployment": "a snapshot of the API for its stages: the stage is read",
+    "AWS::ApiGatewayV2::Deployment": "a snapshot of the API for its stages: the stage is read",
     "AWS::SQS::QueuePolicy": "a queue's resource policy is not modeled (identity policies are)",
     "AWS::SNS::TopicPolicy": "a topic's resource policy is not modeled (identity policies are)",
     "AWS::S3::BucketPolicy": "a bucket's resource policy is not modeled (identity policies are)",
