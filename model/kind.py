@@ -121,6 +121,11 @@ class KindParams(Strict):
         none: its replicas take writes (DynamoDB global tables, S3 replication)."""
         return None
 
+    def log_group(self, node_id: str) -> str | None:
+        """The CloudWatch Logs group AWS writes this node's logs to with the node's role
+        (Lambda: ``/aws/lambda/<name>``), or None: the role needs the logs actions on it."""
+        return None
+
     def required_calls(self) -> tuple[RequiredCall, ...]:
         """Calls AWS makes with this node's role because of how it is configured rather
         than along a flow (a Lambda event source polling its queue): the role must allow

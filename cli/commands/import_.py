@@ -45,6 +45,7 @@ def _emit(template: Path, imported: Imported, out: Path | None) -> None:
         f"{len(imported.unmodeled)} not modeled" + (f" (wrote {out})" if out else "")
     ]
     lines += [f"  not modeled: {u.what}: {u.why}" for u in imported.unmodeled]
+    lines += [f"  not resolved: {u.what}: {u.why}" for u in imported.unresolved]
     for line in lines:
         click.echo(escape_terminal(line), err=True)
 

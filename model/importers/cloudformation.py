@@ -62,6 +62,9 @@ class Imported:
     unmodeled: tuple[Unmodeled, ...]
     origins: tuple[Origin, ...] = ()
     """Where each node came from, for ``archgen check --against`` (drift)."""
+    unresolved: tuple[Unmodeled, ...] = ()
+    """Modeled resources lacking what the import could not read (an AWS managed policy
+    archgen does not ship), and why."""
 
 
 @dataclass(frozen=True)
@@ -127,9 +130,9 @@ def import_cloudformation(path: Path, region: str = "us-east-1") -> Imported:
     )
     template = read_template(path)
     if is_sam(template):
-        sam, (template, origins, notes) = template, expand(str(path), template, region)
+        sam, (template, origins) = template, expand(str(path), template, region)
         labels = {lid: label(lid, origin, sam) for lid, origin in origins.items()}
-        source = replace(source, labels=labels, notes=notes)
+        source = replace(source, labels=labels)
     if is_cdk(template):
         cdk = prepare(template)
         template = cdk.template
@@ -191,18 +194,23 @@ def import_template(template: Map, source: Source, region: str) -> Imported:
     _grant_edges(graph)
     _clusters(graph, source, claims, region)
     unmodeled += graph.skipped
+    unresolved = list(graph.unresolved)
     if source.addresses:
         unmodeled = [Unmodeled("", u.logical_id, u.why) for u in unmodeled]
+        unresolved = [Unmodeled("", u.logical_id, u.why) for u in unresolved]
     order = list(source.order or resources)
     unmodeled.sort(key=lambda u: order.index(u.logical_id))
-    text = _write(source, region, graph, _entry(graph, claims), claims, unmodeled)
+    unresolved.sort(key=lambda u: order.index(u.logical_id))
+    text = _write(source, region, graph, _entry(graph, claims), claims, unmodeled, unresolved)
     nodes = len(graph.unique())
     count = len(resources) if source.resources is None else source.resources
     written: list[tuple[str, int, int]] = []
     _values(resources, written)
     seen = Counter(value for value, _, _ in written)
     origins = tuple(_origin(source, resources, node, seen) for node in graph.unique())
-    return Imported(text, count, nodes, len(graph.edges), tuple(unmodeled), origins)
+    return Imported(
+        text, count, nodes, len(graph.edges), tuple(unmodeled), origins, tuple(unresolved)
+    )
 
 
 def _origin(source: Source, resources: Map, node: ImportedNode, seen: Counter[str]) -> Origin:
@@ -515,6 +523,7 @@ def _write(
     entry: ImportedNode | None,
     claims: dict[str, tuple[KindSpec, CfnImport]],
     unmodeled: list[Unmodeled],
+    unresolved: list[Unmodeled],
 ) -> str:
     system = kebab(source.name)
     fields = [f"id: {system}", f"name: {_quote(source.name)}"]
@@ -527,6 +536,10 @@ def _write(
         out.append("#")
         out.append(f"# Not modeled ({_count(len(unmodeled), 'resource')}):")
         out += [f"#   {u.what}: {u.why}" for u in unmodeled]
+    if unresolved:
+        out.append("#")
+        out.append("# Not resolved (modeled, but missing what the import cannot read):")
+        out += [f"#   {u.what}: {u.why}" for u in unresolved]
     out += [
         "archgen: 1",
         f"system: {{{', '.join(fields)}}}",

@@ -83,6 +83,9 @@ class Graph:
         """By logical id; the resources of a shared node all name the same node."""
         self.edges: list[ImportedEdge] = []
         self.skipped: list[Unmodeled] = []
+        self.unresolved: list[Unmodeled] = []
+        """Modeled resources missing something the import could not read (an AWS managed
+        policy archgen does not ship): reported, never guessed."""
         self.groups: dict[str, ImportedGroup] = {}
         """By logical id: the VPCs and subnets."""
         self.names: dict[str, str] = {}

@@ -15,55 +15,28 @@ from archgen.model.importers.template import Map, Pos, fail, positioned
 
 SERVERLESS = "AWS::Serverless-2016-10-31"
 
-MANAGED_POLICIES = {
+_OTHER_MANAGED = {
     name: f"arn:aws:iam::aws:policy/{path}{name}"
     for path, name in (
-        ("service-role/", "AWSLambdaBasicExecutionRole"),
-        ("service-role/", "AWSLambdaSQSQueueExecutionRole"),
-        ("service-role/", "AWSLambdaDynamoDBExecutionRole"),
-        ("service-role/", "AWSLambdaKinesisExecutionRole"),
         ("service-role/", "AWSLambdaVPCAccessExecutionRole"),
-        ("service-role/", "AWSLambdaRole"),
         ("", "AWSXRayDaemonWriteAccess"),
         ("", "AmazonDynamoDBFullAccess"),
-        ("", "AmazonDynamoDBReadOnlyAccess"),
         ("", "AmazonSQSFullAccess"),
         ("", "AmazonSNSFullAccess"),
         ("", "AmazonS3FullAccess"),
-        ("", "AmazonS3ReadOnlyAccess"),
     )
 }
-"""The AWS managed policies a ``Policies`` entry may name: a fixed map, so that the
-translator never asks IAM (an import is offline)."""
 
-_LOGS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
-EXECUTION_POLICIES = {
-    "AWSLambdaSQSQueueExecutionRole": [
-        "sqs:ReceiveMessage",
-        "sqs:DeleteMessage",
-        "sqs:GetQueueAttributes",
-        *_LOGS,
-    ],
-    "AWSLambdaDynamoDBExecutionRole": [
-        "dynamodb:DescribeStream",
-        "dynamodb:GetRecords",
-        "dynamodb:GetShardIterator",
-        "dynamodb:ListStreams",
-        *_LOGS,
-    ],
-    "AWSLambdaKinesisExecutionRole": [
-        "kinesis:DescribeStream",
-        "kinesis:DescribeStreamSummary",
-        "kinesis:GetRecords",
-        "kinesis:GetShardIterator",
-        "kinesis:ListShards",
-        "kinesis:ListStreams",
-        "kinesis:SubscribeToShard",
-        *_LOGS,
-    ],
-}
-"""The actions of the managed policies SAM attaches for an event source (AWS's published
-documents, on ``*``): read inline, so the polling edge is allowed as it is in AWS."""
+
+def managed_policy_map() -> dict[str, str]:
+    """The AWS managed policies a ``Policies`` entry may name, by name: a fixed map, so
+    that the translator never asks IAM (an import is offline). Those archgen ships
+    (:mod:`~archgen.model.importers.managed`) are read in by the role's import; the others
+    are reported there."""
+    from archgen.model.importers.managed import table
+
+    return {**_OTHER_MANAGED, **{name: p.arn for name, p in table().items()}}
+
 
 _ID = re.compile(r"^(Resource|Event) with id \[([^\]]+)\] is invalid\. (.*)$", re.S)
 
@@ -75,12 +48,9 @@ def is_sam(template: Map) -> bool:
     return SERVERLESS in names
 
 
-def expand(
-    file: str, template: Map, region: str
-) -> tuple[Map, dict[str, str], dict[str, tuple[str, ...]]]:
-    """The CloudFormation template SAM expands ``template`` into, with positions, the SAM
-    resource each expanded resource came from (logical id → SAM logical id), and notes on
-    the roles whose managed execution policies were read inline."""
+def expand(file: str, template: Map, region: str) -> tuple[Map, dict[str, str]]:
+    """The CloudFormation template SAM expands ``template`` into, with positions, and the
+    SAM resource each expanded resource came from (logical id → SAM logical id)."""
     from boto3 import Session
     from samtranslator.model.exceptions import ExceptionWithMessage, InvalidDocumentException
     from samtranslator.parser.parser import Parser
@@ -97,7 +67,7 @@ def expand(
         expanded = translator.translate(
             _packaged(copy.deepcopy(plain)),
             parameter_values={},
-            get_managed_policy_map=lambda: MANAGED_POLICIES,
+            get_managed_policy_map=managed_policy_map,
         )
     except InvalidDocumentException as error:
         causes = list(error.causes)
@@ -106,7 +76,6 @@ def expand(
         raise _error(file, template, error.message, 0) from None
     finally:
         translator.metrics.publish()  # to its no-op publisher: else it warns at exit
-    notes = _execution_policies(expanded["Resources"])
     sam = sorted(
         (
             str(key)
@@ -144,29 +113,7 @@ def expand(
         if origin is not None:
             origins[logical_id] = origin
     out["Resources"] = body
-    return out, origins, notes
-
-
-def _execution_policies(resources: dict[str, dict[str, object]]) -> dict[str, tuple[str, ...]]:
-    """Each role's managed execution policies (``EXECUTION_POLICIES``) as inline ones."""
-    notes: dict[str, tuple[str, ...]] = {}
-    for logical_id, body in resources.items():
-        props = body.get("Properties")
-        arns = props.get("ManagedPolicyArns") if isinstance(props, dict) else None
-        if body.get("Type") != "AWS::IAM::Role" or not isinstance(arns, list):
-            continue
-        assert isinstance(props, dict)
-        for arn in arns:
-            name = arn.rsplit("/", 1)[-1] if isinstance(arn, str) else ""
-            if name not in EXECUTION_POLICIES:
-                continue
-            statement = {"Effect": "Allow", "Action": EXECUTION_POLICIES[name], "Resource": "*"}
-            policies = props.setdefault("Policies", [])
-            assert isinstance(policies, list)
-            policies.append({"PolicyName": name, "PolicyDocument": {"Statement": [statement]}})
-            note = f"managed policy {name} read in inline (AWS's document)"
-            notes[logical_id] = (*notes.get(logical_id, ()), note)
-    return notes
+    return out, origins
 
 
 def _packaged(template: dict[str, object]) -> dict[str, object]:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from archgen.model.importers.context import Unmodeled
+from archgen.model.importers.managed import aws_managed_name
 from archgen.model.importers.template import Map, Pos, Seq, Text
 from archgen.model.importers.terraform import Plan, Resource, decode, ref_map
 
@@ -407,11 +408,15 @@ def _role(t: Reader) -> dict[str, object]:
     if policies:
         props["Policies"] = policies
     managed = t.get("managed_policy_arns")
-    # Those of the plan are merged through their attachments.
+    # Those of the plan are merged through their attachments; AWS managed ones are read
+    # in by the role's import (or reported there).
     listed = managed if isinstance(managed, list) else []
-    outside = [arn for arn in listed if str(arn) not in t.index]
-    if outside:
-        t.notes.append(f"managed policies not modeled: {', '.join(map(str, outside))}")
+    outside = [str(arn) for arn in listed if str(arn) not in t.index]
+    aws = [arn for arn in outside if aws_managed_name(arn) is not None]
+    put(props, "ManagedPolicyArns", aws or None)
+    others = [arn for arn in outside if arn not in aws]
+    if others:
+        t.notes.append(f"managed policies not modeled: {', '.join(others)}")
     return props
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from archgen.model.importers.managed import aws_managed_name
 from archgen.model.importers.template import Map, Seq
 from archgen.model.importers.tfmap import Reader, encryption, positioned
 
@@ -104,10 +105,19 @@ def _attachment(t: Reader, resources: Map) -> Hosts:
     arn = t.get("policy_arn")
     policy = _address(t.ref("policy_arn", prefer="aws_iam_policy"))
     found = next((r for r in t.plan.resources if r.address == policy), None)
-    if found is None or found.type != "aws_iam_policy":
-        short = str(arn).rsplit("/", 1)[-1] if arn else "known only after apply"
-        return [], f"managed policy {short} is not in the plan: managed policies are not modeled"
     host = _host(t, "role", "AWS::IAM::Role", resources, "aws_iam_role")
+    outside = found is None or found.type != "aws_iam_policy"
+    if outside and host is not None and isinstance(arn, str) and aws_managed_name(arn):
+        # An AWS managed policy: the role's import reads it in (or reports it).
+        properties = _properties(resources, host)
+        listed = properties.get("ManagedPolicyArns")
+        arns = list(listed) if isinstance(listed, list) else []
+        if arn not in arns:
+            _set(t, properties, "ManagedPolicyArns", [*arns, arn])
+        return [host], ""
+    if found is None or outside:
+        short = str(arn).rsplit("/", 1)[-1] if arn else "known only after apply"
+        return [], f"managed policy {short} is neither in the plan nor an AWS managed policy"
     if host is None:
         return [], "its role is not in the plan"
     reader = Reader(t.plan, found, t.index)

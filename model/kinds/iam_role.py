@@ -33,7 +33,8 @@ class IamRoleParams(KindParams, GrantsPolicies):
 
 
 def _import_role(ctx: ImportContext) -> dict[str, object]:
-    """``AWS::IAM::Role``: the services that assume it and its inline policy documents."""
+    """``AWS::IAM::Role``: the services that assume it, its inline policy documents and
+    the AWS managed policies it attaches."""
     params: dict[str, object] = {}
     trust = ctx.plain(ctx.prop("AssumeRolePolicyDocument", default={}))
     statements = trust.get("Statement", []) if isinstance(trust, dict) else []
@@ -50,9 +51,43 @@ def _import_role(ctx: ImportContext) -> dict[str, object]:
         for item in (policies if isinstance(policies, list) else [])
         if isinstance(item, dict) and isinstance(item.get("PolicyDocument"), dict)
     ]
+    documents += _managed(ctx)
     if documents:
         params["policies"] = documents
     return params
+
+
+def _managed(ctx: ImportContext) -> list[object]:
+    """``ManagedPolicyArns``: each AWS managed policy archgen ships, read in inline as AWS
+    defines it (a note names its version); any other is reported, not guessed."""
+    from archgen.model.importers.context import Unmodeled
+    from archgen.model.importers.managed import aws_managed_name, lookup
+
+    arns = ctx.prop("ManagedPolicyArns", default=[])
+    documents: list[object] = []
+    this = ctx.this
+    for value in arns if isinstance(arns, list) else []:
+        arn = ctx.text(value)
+        policy = lookup(arn)
+        if policy is not None:
+            documents.append(policy.document)
+            if this is not None:
+                this.notes.append(
+                    f"managed policy {policy.name} ({policy.label}) read in inline (AWS's document)"
+                )
+            continue
+        name = aws_managed_name(arn)
+        why = (
+            f"AWS managed policy {name} is not among those archgen ships: its statements "
+            "are missing (add them inline to see them)"
+            if name is not None
+            else f"managed policy {arn} is not an AWS managed one: its statements are "
+            "missing (inline them in the role)"
+        )
+        ctx.graph.unresolved.append(Unmodeled(ctx.type, ctx.logical_id, why))
+        if this is not None:
+            this.notes.append(f"not resolved: {why}")
+    return documents
 
 
 SPEC = kind(

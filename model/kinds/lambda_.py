@@ -174,6 +174,12 @@ class LambdaParams(KindParams):
     def consumed_queue(self) -> str | None:
         return self.event_source.queue if self.event_source is not None else None
 
+    def log_group(self, node_id: str) -> str | None:
+        """Lambda sends a function's output to ``/aws/lambda/<name>`` with its execution
+        role (logs:CreateLogGroup, CreateLogStream, PutLogEvents: what
+        AWSLambdaBasicExecutionRole grants)."""
+        return f"/aws/lambda/{node_id}"
+
     def required_calls(self) -> tuple[RequiredCall, ...]:
         """Lambda polls an SQS event source with the function's execution role: AWS
         refuses the event source mapping unless the role allows sqs:ReceiveMessage,

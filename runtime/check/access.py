@@ -22,7 +22,7 @@ from archgen.model.kind import Capability
 from archgen.model.loader import PathKey
 from archgen.model.registry import kinds
 from archgen.model.schema import AnyNode, Model, Protocol
-from archgen.runtime.aws.arns import arn_of
+from archgen.runtime.aws.arns import arn_of, region_code
 from archgen.runtime.aws.iam import Decision, KeyUse, authorizer_for
 
 
@@ -72,8 +72,13 @@ def key_uses(model: Model, caller: AnyNode, target: AnyNode, op: str) -> tuple[K
     return authorizer_for(model).key_uses(caller.id, target.id, op)
 
 
+LOG_ACTIONS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents")
+"""What writing a node's logs to its log group asks of its role."""
+
+
 def needed_requests(model: Model, users: Iterable[AnyNode]) -> frozenset[Request]:
-    """Every request the declared aws-api edges of ``users`` make."""
+    """Every request the declared aws-api edges of ``users`` make, and the logs actions on
+    the log group AWS writes a user's logs to with its role (``KindParams.log_group``)."""
     nodes = model.nodes_by_id
     ids = {user.id for user in users}
     needed: set[Request] = set()
@@ -86,6 +91,11 @@ def needed_requests(model: Model, users: Iterable[AnyNode]) -> frozenset[Request
                 for use in key_uses(model, nodes[edge.source], nodes[edge.target], op):
                     needed.add(Request(use.action, use.decision.resource))
     for user in users:
+        group = user.params.log_group(user.id)
+        if group is not None:
+            region, account = region_code(model, user), model.system.account_id
+            arn = f"arn:aws:logs:{region}:{account}:log-group:{group}:*"
+            needed.update(Request(action, arn) for action in LOG_ACTIONS)
         for call in user.params.required_calls():
             target = nodes.get(call.target)
             request = None if target is None else request_for(model, target, call.operation)

@@ -30,6 +30,7 @@ def test_the_page_shows_the_fixture_and_what_it_imports_to() -> None:
         ("file", "tests/importers/data/readings.yaml"),
         ("stderr", "tests/importers/data/readings.yaml"),
         ("file", "tests/importers/data/readings.model.yaml"),
+        ("stderr", "tests/importers/data/poller.yaml"),
         ("stderr", "tests/importers/data/ledger-sam.yaml"),
         ("stderr", "tests/importers/data/ledger-plan.json"),
     ]
@@ -41,7 +42,9 @@ def test_the_page_shows_the_fixture_and_what_it_imports_to() -> None:
 
 
 def test_the_report_is_what_the_cli_prints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    stderr, sam_stderr, plan_stderr = [code for mode, _, code in blocks() if mode == "stderr"]
+    stderr, poller_stderr, sam_stderr, plan_stderr = [
+        code for mode, _, code in blocks() if mode == "stderr"
+    ]
     monkeypatch.chdir(tmp_path)
     template = ROOT / "tests/importers/data/readings.yaml"
     args = ["import", "cloudformation", str(template), "--out", "readings.model.yaml"]
@@ -50,6 +53,9 @@ def test_the_report_is_what_the_cli_prints(tmp_path: Path, monkeypatch: pytest.M
     plan = ROOT / "tests/importers/data/ledger-plan.json"
     result = CliRunner().invoke(cli, ["import", "terraform", str(plan)], catch_exceptions=False)
     assert (result.exit_code, result.stderr) == (0, plan_stderr)
+    poller = ROOT / "tests/importers/data/poller.yaml"
+    result = CliRunner().invoke(cli, ["import", "cloudformation", str(poller)])
+    assert (result.exit_code, result.stderr) == (0, poller_stderr)
     sam = ROOT / "tests/importers/data/ledger-sam.yaml"
     args = ["import", "cloudformation", str(sam), "--region", "us-east-1"]
     result = CliRunner().invoke(cli, args, catch_exceptions=False)

@@ -96,12 +96,10 @@ def test_fresh_plan_counts_and_report() -> None:
     code, _, stderr = invoke("import", "terraform", str(DATA / "ledger-plan.json"))
     assert code == 0
     assert stderr == (
-        "ledger-plan.json: 20 resources → 10 nodes, 3 edges, 5 not modeled\n"
+        "ledger-plan.json: 20 resources → 10 nodes, 3 edges, 4 not modeled\n"
         "  not modeled: aws_api_gateway_method.post_ledger: its integration is read from the "
         "aws_api_gateway_integration\n"
         "  not modeled: aws_cloudwatch_log_group.worker: log groups are not modeled\n"
-        "  not modeled: aws_iam_role_policy_attachment.worker_logs: managed policy "
-        "AWSLambdaBasicExecutionRole is not in the plan: managed policies are not modeled\n"
         "  not modeled: data.aws_iam_policy_document.assume_api: a data source reads what "
         "exists: its values are read where they are used\n"
         "  not modeled: data.aws_iam_policy_document.assume_lambda: a data source reads what "
@@ -113,11 +111,9 @@ def test_state_counts_and_report() -> None:
     code, _, stderr = invoke("import", "terraform", str(DATA / "thumbnails-state.json"))
     assert code == 0
     assert stderr == (
-        "thumbnails-state.json: 23 resources → 11 nodes, 10 edges, 5 not modeled\n"
+        "thumbnails-state.json: 23 resources → 11 nodes, 10 edges, 4 not modeled\n"
         "  not modeled: data.aws_caller_identity.current: a data source reads what exists: its "
         "values are read where they are used\n"
-        "  not modeled: aws_iam_role_policy_attachment.resize_logs: managed policy "
-        "AWSLambdaBasicExecutionRole is not in the plan: managed policies are not modeled\n"
         "  not modeled: aws_kms_alias.data: an alias names a key; the model names the key "
         "itself\n"
         "  not modeled: aws_sns_topic_policy.uploads: a topic's resource policy is not modeled "
