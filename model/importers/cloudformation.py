@@ -48,6 +48,7 @@ WHY_NOT = {
     "AWS::EC2::LaunchTemplate": "read into the Auto Scaling groups launched from it",
     "AWS::ElasticLoadBalancingV2::TargetGroup": "read into the load balancer forwarding to it",
     "AWS::EC2::SecurityGroup": "security groups are not modeled: the edges say who calls whom",
+    "AWS::ECS::Cluster": "a Fargate cluster holds no capacity: its services are the nodes",
 }
 
 

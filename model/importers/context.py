@@ -253,13 +253,18 @@ class ImportContext:
             this.notes.append(f"runs in subnets {', '.join(g.id for g in found)}")
 
     def registered_in(self, target_group: object) -> list[ImportedNode]:
-        """The nodes whose resource lists ``target_group`` in its ``TargetGroupARNs`` (the
-        Auto Scaling groups registered in a load balancer's target group)."""
+        """The nodes whose resource registers its targets in ``target_group``: an Auto
+        Scaling group listing it in ``TargetGroupARNs``, an ECS service in one of its
+        ``LoadBalancers``."""
         if not isinstance(target_group, ResourceRef):
             return []
         found: list[ImportedNode] = []
         for node in self.graph.unique():
-            arns = self.properties_of(ResourceRef(node.logical_id)).get("TargetGroupARNs")
+            props = self.properties_of(ResourceRef(node.logical_id))
+            arns = props.get("TargetGroupARNs")
+            balancers = props.get("LoadBalancers")
+            if isinstance(balancers, list):
+                arns = [b.get("TargetGroupArn") for b in balancers if isinstance(b, dict)]
             if isinstance(arns, list) and target_group in arns:
                 found.append(node)
         return found

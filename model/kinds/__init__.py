@@ -76,6 +76,15 @@ from archgen.model.kinds.ec2 import (
 from archgen.model.kinds.ec2 import (
     Ec2Params as Ec2Params,
 )
+from archgen.model.kinds.ecs import (
+    EcsParams as EcsParams,
+)
+from archgen.model.kinds.ecs import (
+    ScalingMetric as ScalingMetric,
+)
+from archgen.model.kinds.ecs import (
+    ServiceAutoScaling as ServiceAutoScaling,
+)
 from archgen.model.kinds.external import (
     ExternalParams as ExternalParams,
 )

@@ -15,7 +15,15 @@ from archgen.model.load import load_model_text
 from tests.golden import assert_golden
 
 DATA = Path(__file__).parent / "data"
-FIXTURES = ("thumbnails", "readings", "web-fleet", "ledger-sam", "events-sam", "ledger-api")
+FIXTURES = (
+    "thumbnails",
+    "readings",
+    "web-fleet",
+    "ledger-sam",
+    "events-sam",
+    "ledger-api",
+    "tiles-fargate",
+)
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -333,3 +341,26 @@ def test_an_instance_type_without_a_vcpu_count_is_noted_not_imported(tmp_path: P
     fleet = load_model_text(text).model.nodes_by_id["web-fleet"]
     assert fleet.params.instance_type == "c5.xlarge"  # type: ignore[attr-defined]
     assert "  # instance type x9.weird has no vCPU count in archgen\n" in text
+
+
+def test_tiles_fargate_service_task_size_scaling_and_balancer_edge() -> None:
+    """The ECS service takes its desired count and grace period, its task definition's
+    0.5 vCPU / 1 GB, the scalable target's 2..8 and the CPU policy's target and cooldowns;
+    the listener's target group, where the service registers, is the balancer's edge; the
+    cluster and the step-scaling policy are reported with why."""
+    imported = import_cloudformation(DATA / "tiles-fargate.yaml")
+    model = load_model_text(imported.text).model
+    params = model.nodes_by_id["tile-service"].params
+    assert (params.desired_count, params.health_check_grace_period_s) == (3, 60)  # type: ignore[attr-defined]
+    assert (params.cpu, params.memory_mib) == (512, 1024)  # type: ignore[attr-defined]
+    scaling = params.autoscaling  # type: ignore[attr-defined]
+    assert (scaling.min_tasks, scaling.max_tasks, scaling.metric) == (2, 8, "cpu")
+    assert (scaling.target_percent, scaling.scale_out_cooldown_s) == (60, 120)
+    assert scaling.scale_in_cooldown_s == 600
+    assert [(e.source, e.target) for e in model.edges][1:] == [("tile-balancer", "tile-service")]
+    assert [(u.type, u.logical_id) for u in imported.unmodeled] == [
+        ("AWS::ElasticLoadBalancingV2::TargetGroup", "TileTargets"),
+        ("AWS::ECS::Cluster", "TileCluster"),
+        ("AWS::Logs::LogGroup", "TileLogs"),
+        ("AWS::ApplicationAutoScaling::ScalingPolicy", "TileRequestStep"),
+    ]

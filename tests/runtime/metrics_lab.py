@@ -56,13 +56,14 @@ def lab_model(
     items: dict[str, Any] | None = None,
     duration_s: float = 120,
     warmup_s: float = 0,
+    region: str = "eu-west-1",
 ) -> Any:
     """A model of ``users`` (a client, with ``client`` params) plus ``nodes`` and
     ``groups``; the journey ``go`` runs ``steps``."""
     data = {
         "archgen": 1,
         "system": {"id": "lab", "name": "Metrics lab"},
-        "groups": [{"id": "r1", "kind": "region", "code": "eu-west-1"}, *groups],
+        "groups": [{"id": "r1", "kind": "region", "code": region}, *groups],
         "nodes": [
             {"id": "users", "kind": "client", "params": {"timeout_ms": 600_000, **(client or {})}},
             *nodes,

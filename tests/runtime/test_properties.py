@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from archgen.model import LoadedModel
-from archgen.runtime.behaviors.ec2 import Ec2Fleet
+from archgen.runtime.behaviors.fleet import Fleet
 from archgen.runtime.run import build, start
 from archgen.runtime.session import run_scenario
 from archgen.runtime.trace import SpanSink
@@ -48,7 +48,7 @@ def test_arrived_is_completed_plus_failed_plus_in_flight(
         assert stats.inflight >= 0
         finished += stats.ok + stats.failed
         behavior = sim.behaviors[node_id]
-        if isinstance(behavior, Ec2Fleet):
+        if isinstance(behavior, Fleet):
             # Counted independently: requests holding a worker or waiting in a queue.
             held = sum(i.busy + len(i.queue) for i in behavior.instances)
             assert stats.inflight == held, node_id

@@ -92,6 +92,12 @@ def test_kind_pages_pin_units_defaults_arns_and_rules(ride: SiteContent) -> None
     assert "(namespace <code>AWS/ApiGateway</code>, dimensions ApiName)" in api
     assert "| <code>IntegrationLatency</code> | Milliseconds | Average |" in api
     assert "## What the simulation leaves out\n\nAuthorizers and API keys" in api
+    ecs = ride.pages[PATHS.kind("ecs")]
+    assert ecs.startswith("# ECS service on Fargate\n")
+    assert "| <code>cpu</code> | integer |  | 1024 | Task CPU units of the task definition" in ecs
+    assert "(namespace <code>AWS/ECS</code>, dimensions ClusterName, ServiceName)" in ecs
+    assert "| <code>MemoryUtilization</code> | Percent | Average |" in ecs
+    assert "## What the simulation leaves out\n\nDeployments &#40;rolling update" in ecs
     client = ride.pages[PATHS.kind("client")]
     assert "Left out&#58;" not in client  # split off into its own section
     assert "## What the simulation leaves out\n\nClient retries" in client
