@@ -41,6 +41,8 @@ REFS: dict[str, dict[str, str | None]] = {
     "aws_iam_policy": {"arn": "Arn", "id": "Arn", "name": None},
     "aws_api_gateway_rest_api": {"id": None, "root_resource_id": "RootResourceId"},
     "aws_apigatewayv2_api": {"id": None, "arn": None},
+    "aws_ecs_service": {"id": None, "name": "Name"},
+    "aws_ecs_task_definition": {"arn": None, "arn_without_revision": None},
 }
 """The attributes another resource refers to a resource by, as ``Ref`` (None) or
 ``Fn::GetAtt`` of the attribute named."""
@@ -73,6 +75,7 @@ WHY_NOT = {
     "aws_s3_bucket_versioning": "versioning is not modeled",
     "aws_api_gateway_method": "its integration is read from the aws_api_gateway_integration",
     "aws_api_gateway_deployment": "a deployment snapshots the API; the model has the API",
+    "aws_ecs_cluster": "a Fargate cluster holds no capacity: its services are the nodes",
 }
 
 
@@ -478,6 +481,78 @@ def _fleet(t: Reader) -> dict[str, object]:
     return props
 
 
+def _ecs_service(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    for key, name in (
+        ("ServiceName", "name"),
+        ("DesiredCount", "desired_count"),
+        ("HealthCheckGracePeriodSeconds", "health_check_grace_period_seconds"),
+        ("LaunchType", "launch_type"),
+    ):
+        put(props, key, t.get(name))
+    put(props, "TaskDefinition", t.ref("task_definition", prefer="aws_ecs_task_definition"))
+    subnets = t.refs("network_configuration", 0, "subnets")
+    if subnets is not None:
+        props["NetworkConfiguration"] = {"AwsvpcConfiguration": {"Subnets": subnets}}
+    groups = [
+        t.ref("load_balancer", i, "target_group_arn", prefer="aws_lb_target_group")
+        for i in range(t.count("load_balancer"))
+    ]
+    if groups:
+        props["LoadBalancers"] = [{"TargetGroupArn": group} for group in groups]
+    return props
+
+
+def _task_definition(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    put(props, "Family", t.get("family"))
+    put(props, "Cpu", t.get("cpu"))
+    put(props, "Memory", t.get("memory"))
+    arch = t.get("runtime_platform", 0, "cpu_architecture")
+    if arch is not None:
+        props["RuntimePlatform"] = {"CpuArchitecture": arch}
+    return props
+
+
+def _scalable_target(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    for key, name in (
+        ("ServiceNamespace", "service_namespace"),
+        ("ScalableDimension", "scalable_dimension"),
+        ("ResourceId", "resource_id"),
+        ("MinCapacity", "min_capacity"),
+        ("MaxCapacity", "max_capacity"),
+    ):
+        put(props, key, t.get(name))
+    return props
+
+
+def _app_scaling_policy(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    for key, name in (
+        ("PolicyType", "policy_type"),
+        ("ServiceNamespace", "service_namespace"),
+        ("ScalableDimension", "scalable_dimension"),
+        ("ResourceId", "resource_id"),
+    ):
+        put(props, key, t.get(name))
+    tracking = ("target_tracking_scaling_policy_configuration", 0)
+    config: dict[str, object] = {}
+    metric = t.get(*tracking, "predefined_metric_specification", 0, "predefined_metric_type")
+    if metric is not None:
+        config["PredefinedMetricSpecification"] = {"PredefinedMetricType": metric}
+    for key, name in (
+        ("TargetValue", "target_value"),
+        ("ScaleInCooldown", "scale_in_cooldown"),
+        ("ScaleOutCooldown", "scale_out_cooldown"),
+        ("DisableScaleIn", "disable_scale_in"),
+    ):
+        put(config, key, t.get(*tracking, name))
+    if config:
+        props["TargetTrackingScalingPolicyConfiguration"] = config
+    return props
+
+
 def _launch_template(t: Reader) -> dict[str, object]:
     data: dict[str, object] = {}
     put(data, "InstanceType", t.get("instance_type"))
@@ -612,6 +687,13 @@ TYPES: dict[str, tuple[str, Builder]] = {
     "aws_autoscaling_group": ("AWS::AutoScaling::AutoScalingGroup", _fleet),
     "aws_launch_template": ("AWS::EC2::LaunchTemplate", _launch_template),
     "aws_autoscaling_policy": ("AWS::AutoScaling::ScalingPolicy", _scaling_policy),
+    "aws_ecs_service": ("AWS::ECS::Service", _ecs_service),
+    "aws_ecs_task_definition": ("AWS::ECS::TaskDefinition", _task_definition),
+    "aws_appautoscaling_target": ("AWS::ApplicationAutoScaling::ScalableTarget", _scalable_target),
+    "aws_appautoscaling_policy": (
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        _app_scaling_policy,
+    ),
     "aws_lb": ("AWS::ElasticLoadBalancingV2::LoadBalancer", _balancer),
     "aws_lb_target_group": ("AWS::ElasticLoadBalancingV2::TargetGroup", _target_group),
     "aws_lb_listener": ("AWS::ElasticLoadBalancingV2::Listener", _listener),

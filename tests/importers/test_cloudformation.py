@@ -364,3 +364,28 @@ def test_tiles_fargate_service_task_size_scaling_and_balancer_edge() -> None:
         ("AWS::Logs::LogGroup", "TileLogs"),
         ("AWS::ApplicationAutoScaling::ScalingPolicy", "TileRequestStep"),
     ]
+
+
+def test_tiles_fargate_drift_names_the_task_size_and_bounds_that_differ(tmp_path: Path) -> None:
+    """A model that assumes 1 vCPU / 2 GB tasks and at most 10 of them, against the
+    template's 0.5 vCPU / 1 GB and 8: three drift findings, exit 1."""
+    model = tmp_path / "tiles.yaml"
+    text = (DATA / "tiles-fargate.model.yaml").read_text(encoding="utf-8")
+    for before, after in (
+        ("cpu: 512", "cpu: 1024"),
+        ("memory_mib: 1024", "memory_mib: 2048"),
+        ("max_tasks: 8", "max_tasks: 10"),
+    ):
+        assert text.count(before) == 1
+        text = text.replace(before, after)
+    model.write_text(text, encoding="utf-8")
+    code, stdout, _ = invoke(
+        "check", str(model), "--against", str(DATA / "tiles-fargate.yaml"), "--lint-only"
+    )
+    assert code == 1
+    drift = [line for line in stdout.splitlines() if "[drift]" in line]
+    assert [line.split("[drift] ", 1)[1] for line in drift] == [
+        "node 'tile-service' params.cpu: the model says 1024, the template says 512",
+        "node 'tile-service' params.memory_mib: the model says 2048, the template says 1024",
+        "node 'tile-service' params.autoscaling.max_tasks: the model says 10, the template says 8",
+    ]

@@ -16,7 +16,7 @@ from archgen.model.load import load_model_text
 from tests.golden import assert_golden
 
 DATA = Path(__file__).parent / "data"
-FIXTURES = ("ledger-plan", "thumbnails-state", "web-plan")
+FIXTURES = ("ledger-plan", "thumbnails-state", "web-plan", "tiles-plan")
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -353,3 +353,31 @@ def test_a_state_of_notifications_subnets_and_aliases(tmp_path: Path) -> None:
     ]
     assert model.groups[0].id == "eu-central-1"  # the region of the resources' ARNs
     assert "account_id: '210987654321'" in imported.text
+
+
+def test_tiles_plan_reads_the_fargate_service_and_its_memory_tracking() -> None:
+    """A fresh plan of an ECS service: its task definition's 1 vCPU / 3 GB on arm64, the
+    scalable target's 2..6 and the memory policy (matched through resource_id); the target
+    group named only in the configuration gives the balancer's edge; the cluster is
+    reported."""
+    code, _, stderr = invoke("import", "terraform", str(DATA / "tiles-plan.json"))
+    assert code == 0
+    assert stderr == (
+        "tiles-plan.json: 13 resources → 2 nodes, 1 edge, 2 not modeled\n"
+        "  not modeled: aws_ecs_cluster.main: a Fargate cluster holds no capacity: its "
+        "services are the nodes\n"
+        "  not modeled: aws_lb_target_group.tasks: read into the load balancer forwarding to "
+        "it\n"
+    )
+    model = load_model_text(import_terraform(DATA / "tiles-plan.json").text).model
+    params = model.nodes_by_id["tiles"].params
+    assert (params.cpu, params.memory_mib, params.cpu_architecture) == (1024, 3072, "arm64")  # type: ignore[attr-defined]
+    assert (params.desired_count, params.health_check_grace_period_s) == (2, 30)  # type: ignore[attr-defined]
+    scaling = params.autoscaling  # type: ignore[attr-defined]
+    assert (scaling.min_tasks, scaling.max_tasks) == (2, 6)
+    assert (scaling.metric, scaling.target_percent, scaling.scale_out_cooldown_s) == (
+        "memory",
+        70,
+        60,
+    )
+    assert [(e.source, e.target) for e in model.edges][1:] == [("edge", "tiles")]
