@@ -61,6 +61,7 @@ DIMENSIONS = {
 
 ALIASES = {"aws_alb": "aws_lb", "aws_alb_target_group": "aws_lb_target_group"}
 ALIASES["aws_alb_listener"] = "aws_lb_listener"
+ALIASES["aws_alb_listener_rule"] = "aws_lb_listener_rule"
 
 WHY_NOT = {
     "aws_lambda_permission": "a function's resource policy: the model has the caller's edge",
@@ -508,6 +509,7 @@ def _task_definition(t: Reader) -> dict[str, object]:
     put(props, "Family", t.get("family"))
     put(props, "Cpu", t.get("cpu"))
     put(props, "Memory", t.get("memory"))
+    put(props, "TaskRoleArn", t.ref("task_role_arn", prefer="aws_iam_role"))
     arch = t.get("runtime_platform", 0, "cpu_architecture")
     if arch is not None:
         props["RuntimePlatform"] = {"CpuArchitecture": arch}
@@ -614,13 +616,25 @@ def _target_group(t: Reader) -> dict[str, object]:
 def _listener(t: Reader) -> dict[str, object]:
     props: dict[str, object] = {}
     put(props, "LoadBalancerArn", t.ref("load_balancer_arn"))
-    actions: list[object] = []
-    for i in range(t.count("default_action")):
-        group = t.ref("default_action", i, "target_group_arn")
-        if t.get("default_action", i, "type") == "forward" and group is not None:
-            actions.append({"Type": "forward", "TargetGroupArn": group})
-    props["DefaultActions"] = actions
+    props["DefaultActions"] = _forwards(t, "default_action")
     return props
+
+
+def _listener_rule(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    put(props, "ListenerArn", t.ref("listener_arn", prefer="aws_lb_listener"))
+    props["Actions"] = _forwards(t, "action")
+    return props
+
+
+def _forwards(t: Reader, block: str) -> list[object]:
+    """The forward actions of a listener's (or rule's) action blocks."""
+    actions: list[object] = []
+    for i in range(t.count(block)):
+        group = t.ref(block, i, "target_group_arn")
+        if t.get(block, i, "type") == "forward" and group is not None:
+            actions.append({"Type": "forward", "TargetGroupArn": group})
+    return actions
 
 
 Builder = Callable[[Reader], dict[str, object]]
@@ -697,6 +711,7 @@ TYPES: dict[str, tuple[str, Builder]] = {
     "aws_lb": ("AWS::ElasticLoadBalancingV2::LoadBalancer", _balancer),
     "aws_lb_target_group": ("AWS::ElasticLoadBalancingV2::TargetGroup", _target_group),
     "aws_lb_listener": ("AWS::ElasticLoadBalancingV2::Listener", _listener),
+    "aws_lb_listener_rule": ("AWS::ElasticLoadBalancingV2::ListenerRule", _listener_rule),
     "aws_api_gateway_rest_api": ("AWS::ApiGateway::RestApi", _rest_api),
     "aws_apigatewayv2_api": ("AWS::ApiGatewayV2::Api", _http_api),
     "aws_api_gateway_resource": ("AWS::ApiGateway::Resource", _api_resource),

@@ -27,7 +27,7 @@ from archgen.model.kind import (
 )
 
 if TYPE_CHECKING:
-    from archgen.model.importers.context import ImportContext
+    from archgen.model.importers.context import ImportContext, ImportedNode
 
 
 class LbAlgorithm(StrEnum):
@@ -118,10 +118,26 @@ def _import_listener(ctx: ImportContext) -> None:
     sets on the balancer (health checks, draining, algorithm), and an edge to each fleet
     registered in that group."""
     balancer = ctx.node(ctx.prop("LoadBalancerArn"))
-    actions = ctx.prop("DefaultActions", default=[])
     if balancer is None:
         ctx.skip("its load balancer is not in the model")
         return
+    _forward(ctx, balancer, ctx.prop("DefaultActions", default=[]))
+
+
+def _import_listener_rule(ctx: ImportContext) -> None:
+    """``AWS::ElasticLoadBalancingV2::ListenerRule`` (a path or host condition, as an ECS
+    service behind a shared balancer has): its forward actions, as a listener's."""
+    listener = ctx.properties_of(ctx.prop("ListenerArn"))
+    balancer = ctx.node(listener.get("LoadBalancerArn"))
+    if balancer is None:
+        ctx.skip("its listener's load balancer is not in the model")
+        return
+    _forward(ctx, balancer, ctx.prop("Actions", default=[]))
+
+
+def _forward(ctx: ImportContext, balancer: ImportedNode, actions: object) -> None:
+    """Forward actions: their target group's settings on the balancer, and an edge to each
+    fleet registered in it."""
     for action in actions if isinstance(actions, list) else []:
         group = action.get("TargetGroupArn") if isinstance(action, dict) else None
         target_group = ctx.properties_of(group)
@@ -135,9 +151,14 @@ def _import_listener(ctx: ImportContext) -> None:
         if attributes.get("load_balancing.algorithm.type") == "least_outstanding_requests":
             balancer.params["algorithm"] = "least_outstanding_requests"
         for fleet in ctx.registered_in(group):
-            why = f"listener {ctx.logical_id} forwards to {ctx.text(group)}, where it registers"
+            forwards = f"{_kind_word(ctx)} {ctx.logical_id} forwards to {ctx.text(group)}"
+            why = f"{forwards}, where it registers"
             protocol = ctx.text(target_group.get("Protocol", "HTTP")).lower()
             ctx.edge(balancer, fleet, ["*"], why, protocol=protocol)
+
+
+def _kind_word(ctx: ImportContext) -> str:
+    return "listener rule" if ctx.type.endswith("ListenerRule") else "listener"
 
 
 def _cost(bill: Bill, node: Node, params: AlbParams) -> None:
@@ -222,6 +243,9 @@ SPEC = kind(
             "AWS::ElasticLoadBalancingV2::LoadBalancer", _import_balancer, entry_operation="GET /"
         ),
         CfnImport("AWS::ElasticLoadBalancingV2::Listener", _import_listener, creates_node=False),
+        CfnImport(
+            "AWS::ElasticLoadBalancingV2::ListenerRule", _import_listener_rule, creates_node=False
+        ),
     ),
     cost=_cost,
 )

@@ -238,8 +238,8 @@ def _text(ctx: ImportContext, value: object) -> str:
 
 
 def _import_service(ctx: ImportContext) -> dict[str, object]:
-    """``AWS::ECS::Service``: desired count, grace period, subnets, and the task size and
-    architecture of its ``AWS::ECS::TaskDefinition``."""
+    """``AWS::ECS::Service``: desired count, grace period, subnets, and the task size,
+    architecture and task role of its ``AWS::ECS::TaskDefinition``."""
     params: dict[str, object] = {}
     desired = ctx.number("DesiredCount")
     if desired is not None:
@@ -260,6 +260,9 @@ def _import_service(ctx: ImportContext) -> dict[str, object]:
             params.update(cpu=int(cpu), memory_mib=int(memory))
         elif this is not None:  # the model would refuse it: say so instead
             this.notes.append(f"task size {cpu:g} CPU / {memory:g} MiB is not a Fargate size")
+    role = ctx.node(task.get("TaskRoleArn"))
+    if role is not None and this is not None:
+        this.role = role.id  # the containers' calls are the task role's
     platform = task.get("RuntimePlatform")
     arch = platform.get("CpuArchitecture") if isinstance(platform, dict) else None
     if arch is not None and ctx.text(arch).upper() == "ARM64":

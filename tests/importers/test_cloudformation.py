@@ -345,9 +345,10 @@ def test_an_instance_type_without_a_vcpu_count_is_noted_not_imported(tmp_path: P
 
 def test_tiles_fargate_service_task_size_scaling_and_balancer_edge() -> None:
     """The ECS service takes its desired count and grace period, its task definition's
-    0.5 vCPU / 1 GB, the scalable target's 2..8 and the CPU policy's target and cooldowns;
-    the listener's target group, where the service registers, is the balancer's edge; the
-    cluster and the step-scaling policy are reported with why."""
+    0.5 vCPU / 1 GB and task role, the scalable target's 2..8 and the CPU policy's target
+    and cooldowns; the listener rule's target group, where the service registers, is the
+    balancer's edge, the task role's grant the bucket's; the cluster and the step-scaling
+    policy are reported with why."""
     imported = import_cloudformation(DATA / "tiles-fargate.yaml")
     model = load_model_text(imported.text).model
     params = model.nodes_by_id["tile-service"].params
@@ -357,7 +358,11 @@ def test_tiles_fargate_service_task_size_scaling_and_balancer_edge() -> None:
     assert (scaling.min_tasks, scaling.max_tasks, scaling.metric) == (2, 8, "cpu")
     assert (scaling.target_percent, scaling.scale_out_cooldown_s) == (60, 120)
     assert scaling.scale_in_cooldown_s == 600
-    assert [(e.source, e.target) for e in model.edges][1:] == [("tile-balancer", "tile-service")]
+    assert model.nodes_by_id["tile-service"].role == "task-role"
+    assert [(e.source, e.target) for e in model.edges][1:] == [
+        ("tile-balancer", "tile-service"),  # through the listener rule's target group
+        ("tile-service", "tile-bucket"),  # the task role's s3:GetObject
+    ]
     assert [(u.type, u.logical_id) for u in imported.unmodeled] == [
         ("AWS::ElasticLoadBalancingV2::TargetGroup", "TileTargets"),
         ("AWS::ECS::Cluster", "TileCluster"),

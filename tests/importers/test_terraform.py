@@ -357,13 +357,13 @@ def test_a_state_of_notifications_subnets_and_aliases(tmp_path: Path) -> None:
 
 def test_tiles_plan_reads_the_fargate_service_and_its_memory_tracking() -> None:
     """A fresh plan of an ECS service: its task definition's 1 vCPU / 3 GB on arm64, the
-    scalable target's 2..6 and the memory policy (matched through resource_id); the target
-    group named only in the configuration gives the balancer's edge; the cluster is
-    reported."""
+    scalable target's 2..6 and the memory policy (matched through resource_id); the
+    listener rule's target group, named only in the configuration, gives the balancer's
+    edge; the cluster is reported."""
     code, _, stderr = invoke("import", "terraform", str(DATA / "tiles-plan.json"))
     assert code == 0
     assert stderr == (
-        "tiles-plan.json: 13 resources → 2 nodes, 1 edge, 2 not modeled\n"
+        "tiles-plan.json: 14 resources → 2 nodes, 1 edge, 2 not modeled\n"
         "  not modeled: aws_ecs_cluster.main: a Fargate cluster holds no capacity: its "
         "services are the nodes\n"
         "  not modeled: aws_lb_target_group.tasks: read into the load balancer forwarding to "

@@ -94,15 +94,16 @@ def test_utilization_is_over_the_task_size_every_minute() -> None:
 def test_cpu_target_tracking_adds_a_task_after_three_minutes_above_the_target() -> None:
     """One 1-vCPU task at 80 requests/s of 10 ms: 80 % CPU against a target of 50 %. The
     third 1-minute datapoint above it (t = 180 s) sets desired = ceil(1 × 80 / 50) = 2;
-    the task runs 30 s later, and the two share the load at 40 % each (not below the
-    scale-in threshold 45 %)."""
+    the task runs 30 s later, and the two share the load at 40 % each, where the desired
+    count stays 2 (ceil(2 × 40 / 50))."""
     model = service_model(
         {
             "desired_count": 1,
             "autoscaling": {"min_tasks": 1, "max_tasks": 4, "target_percent": 50},
-        }
+        },
+        duration_s=1_500,
     )
-    lab = run_lab(model, steady(80, 598))
+    lab = run_lab(model, steady(80, 1_498))
     assert activities(lab) == [
         {"t_s": 180.0, "launch": 1, "why": "target tracking: CPU 80%, 3 datapoints above 50%"}
     ]
