@@ -22,6 +22,7 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
@@ -105,6 +106,15 @@ class Users:
     def __init__(self, items: ItemSet, seed: int) -> None:
         self.items = items
         self.seed = seed
+        self._clicks: dict[int, tuple[int, ...]] = {}
+
+    def clicks(self, session_id: int) -> tuple[int, ...]:
+        """``session(session_id).clicks``, drawn once: an endpoint asks for the same
+        session's clicks on every request and at every retraining."""
+        found = self._clicks.get(session_id)
+        if found is None:
+            found = self._clicks[session_id] = self.session(session_id).clicks
+        return found
 
     def session(self, session_id: int) -> SessionEvents:
         rng = random.Random(self.seed * 1_000_003 + session_id)  # noqa: S311
@@ -178,23 +188,25 @@ class CooccurrenceRecommender:
 
     def fit(self, sessions: Iterable[Sequence[int]]) -> CooccurrenceRecommender:
         n = self.n_items
-        lefts: list[IntArray] = []
-        rights: list[IntArray] = []
-        counts = np.zeros(n, dtype=np.float64)
-        for session in sessions:
-            items = np.fromiter(dict.fromkeys(session), dtype=np.int64)
-            counts[items] += 1
-            if len(items) < 2:
-                continue
-            left, right = np.meshgrid(items, items, indexing="ij")
-            mask = left != right
-            lefts.append(left[mask])
-            rights.append(right[mask])
+        visits = [list(dict.fromkeys(session)) for session in sessions]
+        lengths = np.fromiter(map(len, visits), dtype=np.int64, count=len(visits))
+        flat = np.fromiter(chain.from_iterable(visits), dtype=np.int64, count=int(lengths.sum()))
+        counts = np.bincount(flat, minlength=n).astype(np.float64)
+        # Every ordered pair of distinct items of a session, all sessions at once: each item
+        # is repeated once per item of its session (left) against that session's items
+        # (right); the diagonal (an item with itself) is dropped.
+        sizes = np.repeat(lengths, lengths)
+        firsts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+        left = np.repeat(flat, sizes)
+        within = np.arange(len(left)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        right = flat[np.repeat(firsts, sizes) + within]
+        mask = left != right
+        lefts, rights = left[mask], right[mask]
         self.counts = counts
         self._popular = np.lexsort((np.arange(n), -counts)).astype(np.int64)
-        if not lefts:
+        if not len(lefts):
             return self
-        codes = np.concatenate(lefts) * n + np.concatenate(rights)
+        codes = lefts * n + rights
         pairs, together = np.unique(codes, return_counts=True)
         left, right = pairs // n, pairs % n
         score = together / np.sqrt(counts[left] * counts[right])

@@ -77,8 +77,8 @@ class SageMakerEndpoint(Behavior):
         from archgen.runtime.recommender import CooccurrenceRecommender
 
         users = self.users
-        history = [users.session(-1 - i).clicks for i in range(HISTORY_SESSIONS)]
-        history.extend(users.session(s).clicks for s in run_sessions)
+        history = [users.clicks(-1 - i) for i in range(HISTORY_SESSIONS)]
+        history.extend(users.clicks(s) for s in run_sessions)
         self.trained_on = len(history)
         return CooccurrenceRecommender(users.items.count).fit(history)
 
@@ -141,7 +141,7 @@ class SageMakerEndpoint(Behavior):
         if session not in self.position:
             self.position[session] = 0
             (self.test_ids if session % HOLD_OUT == 0 else self.train_ids).append(session)
-        clicks = self.users.session(session).clicks
+        clicks = self.users.clicks(session)
         seen = min(self.position[session] + 1, len(clicks))
         self.position[session] = seen
         items = self.model.recommend(clicks[:seen], self.top_k)
@@ -156,12 +156,12 @@ class SageMakerEndpoint(Behavior):
         from archgen.runtime.recommender import evaluate
 
         users = self.users
-        history = [users.session(-1 - i).clicks for i in range(HISTORY_SESSIONS)]
-        train = history + [users.session(s).clicks for s in sorted(self.train_ids)]
-        test = [users.session(s).clicks for s in sorted(self.test_ids)]
+        history = [users.clicks(-1 - i) for i in range(HISTORY_SESSIONS)]
+        train = history + [users.clicks(s) for s in sorted(self.train_ids)]
+        test = [users.clicks(s) for s in sorted(self.test_ids)]
         if len(test) < 200:  # too few users reached the endpoint: hold out past ones too
             extra = range(HISTORY_SESSIONS, HISTORY_SESSIONS + 1000)
-            test += [users.session(-1 - i).clicks for i in extra]
+            test += [users.clicks(-1 - i) for i in extra]
         evaluation = evaluate(train, test, users.items.count, self.top_k)
         cases = self.online_cases
         return {
