@@ -17,6 +17,8 @@ from typing import Any
 from archgen.model.kind import Metrics, Shape
 from archgen.model.stats import percentile
 
+_COUNT = Shape.count
+
 
 class UndeclaredMetricError(ValueError):
     """A behavior emitted a metric its kind does not declare (a programming error)."""
@@ -67,12 +69,16 @@ class MetricStore:
 
     def emit(self, node: str, name: str, value: float) -> None:
         """One datapoint: added to the period's sum for a count, kept for the others."""
-        shape = self.shapes.get(node, {}).get(name)
+        shapes = self.shapes.get(node)
+        shape = None if shapes is None else shapes.get(name)
         if shape is None:
             raise UndeclaredMetricError(f"{node}: metric '{name}' is not declared by its kind")
-        period = self._period(node)
-        if shape is Shape.count:
-            period.counts[name] = period.counts.get(name, 0.0) + value
+        period = self.current.get(node)
+        if period is None:
+            period = self.current[node] = _Period()
+        if shape is _COUNT:
+            counts = period.counts
+            counts[name] = counts.get(name, 0.0) + value
         else:
             samples = period.samples.get(name)
             if samples is None:

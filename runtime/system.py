@@ -39,6 +39,8 @@ from archgen.runtime.trace import SpanSink
 
 Authorizer = Callable[[Model, AnyNode, AnyNode, str], Any]
 
+_Door = tuple[tuple[str, str] | None, "_Context | None", tuple[Behavior, ...], bool]
+
 FIVE_XX = frozenset({"ServiceUnavailable", "InternalError", "InternalServerError"})
 
 
@@ -177,6 +179,7 @@ class _Context(NodeContext):
         self.stats = NodeStats()
         self.counters: dict[str, int] = {}
         self.behavior: Behavior = Behavior(self)
+        self.completed: Callback | None = None  # the behavior's own, if it has one
 
     @property
     def now(self) -> float:
@@ -358,7 +361,7 @@ class Simulation:
         self.client_ids = frozenset(
             n.id for n in model.nodes if has(n.kind, Capability.traffic_source)
         )
-        self._verdicts: dict[tuple[str, str, str], tuple[str, str] | None] = {}
+        self._doors: dict[tuple[str, str, str], _Door] = {}
         self.rtt: dict[tuple[str, str | None], float] = {}
         self.fault_log: list[dict[str, Any]] = []
         self.triggered_done: Callable[[str, Call], None] | None = None
@@ -377,6 +380,8 @@ class Simulation:
             ctx = self.contexts[node.id]
             behavior = registry[node.kind](ctx)
             ctx.behavior = behavior
+            if type(behavior).completed is not Behavior.completed:
+                ctx.completed = behavior.completed
             self.behaviors[node.id] = behavior
         # Protections screen in their kinds' order (Shield at the network edge, then WAF).
         for node in sorted(model.nodes, key=lambda n: (specs[n.kind].screen_order, n.id)):
@@ -424,20 +429,32 @@ class Simulation:
                 return ("error", getattr(decision, "error", None) or "AccessDenied")
         return None
 
+    def _door(self, source: str, target: str, op: str) -> _Door:
+        """What a call from ``source`` to ``target`` with ``op`` meets at the door, found
+        once per (source, target, operation): the verdict (edges, IAM), the target's
+        context, its protections, whether the caller is a client (round trip)."""
+        protectors = tuple(self.protectors.get(target, ()))
+        from_client = source in self.client_ids
+        return (
+            self.verdict(source, target, op),
+            self.contexts.get(target),
+            protectors,
+            from_client,
+        )
+
     def dispatch(self, call: Call) -> None:
         key = (call.source, call.node, call.op)
-        try:
-            verdict = self._verdicts[key]
-        except KeyError:
-            verdict = self._verdicts[key] = self.verdict(*key)
-        if verdict is not None:
-            if verdict[0] == "violation":
-                self.violation(call, verdict[1])
+        door = self._doors.get(key)
+        if door is None:
+            door = self._doors[key] = self._door(*key)
+        verdict, ctx, protectors, from_client = door
+        if verdict is not None or ctx is None:
+            if verdict is None or verdict[0] == "violation":
+                self.violation(call, "UndeclaredEdge" if verdict is None else verdict[1])
             else:
                 self.arrive(call.node, metered=_metered(call))
                 self.complete_ok_error(call, verdict[1], call.node)
             return
-        ctx = self.contexts[call.node]
         stats = ctx.stats
         stats.arrived += 1
         stats.inflight += 1
@@ -445,9 +462,8 @@ class Simulation:
         if faults.down:
             self.complete_ok_error(call, "ServiceUnavailable", call.node)
             return
-        protectors = self.protectors.get(call.node)
         inspection = 0.0
-        if protectors is not None:
+        if protectors:
             for protector in protectors:
                 inspection += protector.inspection_ms()
                 blocked = protector.screen(call)
@@ -467,7 +483,7 @@ class Simulation:
             self.complete_ok_error(call, "ThrottlingException", call.node)
             return
         delay = inspection
-        if call.source in self.client_ids:
+        if from_client:
             location = call.trace.session.location
             if location is not None:
                 rtt = self.rtt.get((location, ctx.region))
@@ -524,8 +540,9 @@ class Simulation:
         else:
             meter[0] += 1
             meter[1] += now - call.start
-        if call.op != HEALTH_CHECK or call.step is not None:
-            ctx.behavior.completed(call)  # the node's own request metrics
+        completed = ctx.completed
+        if completed is not None and (call.step is not None or call.op != HEALTH_CHECK):
+            completed(call)  # the node's own request metrics
         self.sink.add(call, now)
         call.done(call)
 

@@ -17,11 +17,23 @@ BATCH = 4096
 _STRINGS: dict[str, str] = {}
 
 
+_LAYOUTS: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}
+
+
 def attrs_json(attrs: dict[str, Any]) -> str:
-    """``json.dumps(attrs, sort_keys=True)``, faster for the flat dicts behaviors write."""
+    """``json.dumps(attrs, sort_keys=True)``, faster for the flat dicts behaviors write.
+
+    Behaviors write the same few sets of keys over and over, so the sorted order of a set
+    and its keys' JSON (``"key": ``) are worked out once per set."""
+    keys = tuple(attrs)
+    layout = _LAYOUTS.get(keys)
+    if layout is None:
+        layout = tuple((key, _dumps(key) + ": ") for key in sorted(keys))
+        if len(_LAYOUTS) < 10_000:
+            _LAYOUTS[keys] = layout
     parts = []
     strings = _STRINGS
-    for key in sorted(attrs):
+    for key, prefix in layout:
         value = attrs[key]
         kind = type(value)
         if kind is str:
@@ -40,10 +52,7 @@ def attrs_json(attrs: dict[str, Any]) -> str:
             text = "null"
         else:
             text = _dumps(value, sort_keys=True)
-        key_text = strings.get(key)
-        if key_text is None:
-            key_text = strings[key] = _dumps(key)
-        parts.append(f"{key_text}: {text}")
+        parts.append(prefix + text)
     return "{" + ", ".join(parts) + "}"
 
 
@@ -88,7 +97,8 @@ class SpanSink:
         self._temporary: Path | None = None
         self._stream: IO[bytes] | None = None
         self._hash = hashlib.sha256()
-        self._ops: dict[str, str] = {}
+        self._ops: dict[str, str] = {}  # op → its span text, with the keys around it
+        self._errors: dict[str, str] = {}
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._temporary = path.with_name(f".{path.name}.partial")
@@ -103,29 +113,39 @@ class SpanSink:
         trace = call.trace
         text = trace.text
         if text is None:
+            # The trace's fields, with the constant text between them, formatted once.
             session = trace.session
             flow = trace.flow
+            journey = "null" if session.journey is None else f'"{session.journey}"'
             text = trace.text = (
-                "null" if flow is None else f'"{flow.id}"',
-                "null" if session.journey is None else f'"{session.journey}"',
-                str(session.id),
-                f'"t{trace.id:08d}"',
+                ", " + ('"flow": null' if flow is None else f'"flow": "{flow.id}"') + ', "from": "',
+                f'", "journey": {journey}, "node": "',
+                f', "session": {session.id}, "span": "s',
+                f', "trace": "t{trace.id:08d}"}}\n',
             )
-        flow_id, journey, session_id, trace_id = text
-        op = self._ops.get(call.op)
+        flow_from, journey_node, session_span, trace_end = text
+        ops = self._ops
+        op = ops.get(call.op)
         if op is None:
-            op = self._ops[call.op] = _dumps(call.op)
-        attrs = attrs_json(call.attrs) if call.attrs else "{}"
-        error = "null" if call.error is None else _dumps(call.error)
+            op = ops[call.op] = '", "op": ' + _dumps(call.op) + ', "parent": '
+        error = call.error
+        if error is None:
+            error = "null"
+        else:
+            errors = self._errors
+            text_error = errors.get(error)
+            if text_error is None:
+                text_error = errors[error] = _dumps(error)
+            error = text_error
         parent = "null" if call.parent is None else f'"s{call.parent.span:09d}"'
-        step = "null" if call.step is None else str(call.step)
+        step = call.step
+        attrs = call.attrs
         self._buffer.append(
-            f'{{"attrs": {attrs}, "end_ms": {round(end, 3)!r}, "error": {error}, '
-            f'"flow": {flow_id}, "from": "{call.source}", "journey": {journey}, '
-            f'"node": "{call.node}", "op": {op}, "parent": {parent}, '
-            f'"session": {session_id}, "span": "s{call.span:09d}", '
-            f'"start_ms": {round(call.start, 3)!r}, "status": "{call.status}", '
-            f'"step": {step}, "trace": {trace_id}}}\n'
+            f'{{"attrs": {attrs_json(attrs) if attrs else "{}"}, '
+            f'"end_ms": {round(end, 3)!r}, "error": {error}{flow_from}{call.source}'
+            f"{journey_node}{call.node}{op}{parent}{session_span}{call.span:09d}"
+            f'", "start_ms": {round(call.start, 3)!r}, "status": "{call.status}", '
+            f'"step": {"null" if step is None else step}{trace_end}'
         )
         if len(self._buffer) >= BATCH:
             self._flush(self._stream)
