@@ -9,9 +9,11 @@ keeps: site/docs/guide/how-a-model-runs.md ("How a model runs").
 
 from __future__ import annotations
 
+import gc
 import random
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from heapq import heappop, heappush
 from typing import Any
 
@@ -64,3 +66,26 @@ def stream(seed: int, name: str) -> random.Random:
     Derived with CRC32 so it does not depend on Python's per-process string hashing.
     """
     return random.Random((seed << 32) ^ zlib.crc32(name.encode("utf-8")))  # noqa: S311 - simulation
+
+
+GC_THRESHOLD = (100_000, 50, 100)
+
+
+@contextmanager
+def run_collector() -> Iterator[None]:
+    """The cyclic garbage collector tuned for a run, restored after it.
+
+    A run allocates millions of short-lived objects (calls, traces, continuations); with
+    CPython's default thresholds the collector scans the young ones every 700 allocations
+    and the whole heap (the model, the plans) again and again: about an eighth of a run's
+    CPU time. What exists before the run is frozen (never scanned), and the young
+    generation is collected every 100,000 allocations; cycles are still collected.
+    """
+    previous = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+        gc.unfreeze()

@@ -32,6 +32,7 @@ from archgen.runtime.artefacts import (
     TimelinePoint,
 )
 from archgen.runtime.behavior import Behavior
+from archgen.runtime.engine import run_collector
 from archgen.runtime.export import EXPORT_FILES
 from archgen.runtime.store import at_rest_report
 from archgen.runtime.system import Authorizer, Simulation
@@ -186,10 +187,11 @@ def simulate(
         start(sim, traffic, duration_s)
         end_ms = duration_s * 1000
         steps = 100
-        for index in range(1, steps + 1):
-            sim.kernel.run(end_ms * index / steps)
-            if progress is not None:
-                progress(index / steps)
+        with run_collector():
+            for index in range(1, steps + 1):
+                sim.kernel.run(end_ms * index / steps)
+                if progress is not None:
+                    progress(index / steps)
     except BaseException:
         sink.abort()
         raise
