@@ -1,0 +1,115 @@
+"""The per-request engine against a previous version of itself, side by side in one run.
+
+The baseline's sources (default: commit 5ef82a1, the engine before issue 16's speed-ups)
+are taken from git into a temporary folder and laid out as the ``archgen`` package (the
+same mapping as pyproject's ``package-dir``); each version runs ``archgen run`` on the
+same scenario and seed in its own process, alternately, ``--repeats`` times. Printed:
+simulated requests per CPU-second of each (median), the ratio, and whether both wrote
+the same spans (the summary's sha256): a speed-up must not change a run's output.
+
+    python bench/bench_engine_versions.py [--baseline REV] [--scenario ID] [--repeats N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = "5ef82a1"
+# Source folder → its place in the package (pyproject's package-dir): cli/ is archgen.
+PACKAGES = {
+    "cli": None,
+    "model": "model",
+    "renderers": "renderers",
+    "runtime": "runtime",
+    "site": "site",
+}
+RUNNER = "import sys; sys.path.insert(0, sys.argv.pop(1)); from archgen.main import main; main()"
+
+
+def baseline_tree(revision: str, folder: Path) -> Path | None:
+    """The baseline as an importable ``archgen`` package under ``folder``; None when git
+    or the revision is not at hand (a shallow clone)."""
+    git = shutil.which("git")
+    if git is None:
+        return None
+    source = folder / "src"
+    source.mkdir()
+    archive = subprocess.run(
+        [git, "-C", str(ROOT), "archive", revision, *PACKAGES],
+        capture_output=True,
+        check=False,
+    )
+    if archive.returncode != 0:
+        return None
+    subprocess.run(["tar", "-x", "-C", str(source)], input=archive.stdout, check=True)
+    package = folder / "pkg" / "archgen"
+    package.mkdir(parents=True)
+    for entry in (source / "cli").iterdir():
+        (package / entry.name).symlink_to(entry)
+    for folder_name, name in PACKAGES.items():
+        if name is not None:
+            (package / name).symlink_to(source / folder_name)
+    return package.parent
+
+
+def run_once(path: Path | None, scenario: str, out: Path) -> tuple[float, dict[str, object]]:
+    """(CPU seconds, summary) of one ``archgen run`` with ``path`` first on sys.path (the
+    installed archgen when None)."""
+    shutil.rmtree(out, ignore_errors=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    command = [sys.executable, "-c", RUNNER, str(path or ""), "run"]
+    command += ["--scenario", scenario, "--out", str(out), "--json"]
+    completed = subprocess.run(command, capture_output=True, text=True, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return cpu, json.loads(completed.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", default=BASELINE)
+    parser.add_argument("--scenario", default="prime-day")
+    parser.add_argument("--repeats", type=int, default=3)
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        baseline = baseline_tree(options.baseline, folder)
+        if baseline is None:
+            print(f"baseline {options.baseline} not in this clone's history: skipped")
+            return
+        cpu: dict[str, list[float]] = {"baseline": [], "current": []}
+        summaries: dict[str, dict[str, object]] = {}
+        for _ in range(options.repeats):
+            for name, path in (("baseline", baseline), ("current", None)):
+                seconds, summary = run_once(path, options.scenario, folder / name)
+                cpu[name].append(seconds)
+                summaries[name] = summary
+    requests = summaries["current"]["requests"]
+    assert isinstance(requests, int)
+    rates = {name: requests / statistics.median(times) for name, times in cpu.items()}
+    print(
+        f"archgen run --scenario {options.scenario}: {requests:,} simulated requests, "
+        f"median of {options.repeats}, each version in its own process, alternately:"
+    )
+    for name, label in (("baseline", f"baseline {options.baseline}"), ("current", "current")):
+        times = ", ".join(f"{t:.1f}" for t in cpu[name])
+        print(f"  {label:>16}: {rates[name]:9,.0f} requests per CPU-second ({times} s of CPU)")
+    same = all(
+        summaries["baseline"][key] == summaries["current"][key]
+        for key in ("requests", "events", "spans_sha256")
+    )
+    print(f"  ratio: {rates['current'] / rates['baseline']:.2f}x (goal >= 3x)")
+    print(f"  same spans, requests and events: {'yes' if same else 'NO'}")
+
+
+if __name__ == "__main__":
+    main()
