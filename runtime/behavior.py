@@ -422,7 +422,23 @@ class ChannelBooks:
     channels: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]
 
 
-Books = QueueBooks | ConsumerBooks | ChannelBooks
+@dataclass(frozen=True)
+class DeliveryBooks:
+    """An event router's deliveries (each event to each target it matched): delivered,
+    moved to a dead-letter queue, still being retried (``pending``, of which ``in_flight``
+    await an answer) or dropped (``lost``): ``sent`` is their sum."""
+
+    source: str
+    sent: int
+    delivered: int
+    dead_lettered: int
+    pending: int
+    in_flight: int
+    lost: int
+    targets: tuple[str, ...]
+
+
+Books = QueueBooks | ConsumerBooks | ChannelBooks | DeliveryBooks
 """What :meth:`Behavior.accounting` may report."""
 
 

@@ -269,6 +269,33 @@ class ImportContext:
                 found.append(node)
         return found
 
+    def add_node(self, node_id: str, kind: str, service: str, resource: str) -> ImportedNode:
+        """A node no resource of the template declares but this one implies (the default
+        event bus a rule is on): made once per id, keyed by this resource as well; its ARN
+        is ``arn:aws:<service>:<Region>:<account>:<resource>``."""
+        taken = next((n for n in self.graph.unique() if n.id == node_id), None)
+        if taken is not None and taken.kind == kind:
+            self.graph.nodes.setdefault(self.logical_id, taken)
+            if taken.logical_id != self.logical_id and self.logical_id not in taken.also:
+                taken.also.append(self.logical_id)
+            return taken
+        ids = {n.id for n in self.graph.unique()}
+        unique, n = node_id, 2
+        while unique in ids:
+            unique, n = f"{node_id}-{n}", n + 1
+        region = self.resolver.pseudo["AWS::Region"]
+        account = self.resolver.pseudo["AWS::AccountId"]
+        node = ImportedNode(
+            id=unique,
+            kind=kind,
+            type=self.type,
+            logical_id=self.logical_id,
+            arn=f"arn:aws:{service}:{region}:{account}:{resource}",
+            group=region,
+        )
+        self.graph.nodes[self.logical_id] = node
+        return node
+
     def skip(self, why: str) -> None:
         """Leave this resource out of the model, and say why in the report."""
         self.graph.skipped.append(Unmodeled(self.type, self.logical_id, why))

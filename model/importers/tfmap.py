@@ -43,6 +43,8 @@ REFS: dict[str, dict[str, str | None]] = {
     "aws_apigatewayv2_api": {"id": None, "arn": None},
     "aws_ecs_service": {"id": None, "name": "Name"},
     "aws_ecs_task_definition": {"arn": None, "arn_without_revision": None},
+    "aws_cloudwatch_event_bus": {"arn": "Arn", "name": None, "id": None},
+    "aws_cloudwatch_event_rule": {"arn": "Arn", "name": None, "id": None},
 }
 """The attributes another resource refers to a resource by, as ``Ref`` (None) or
 ``Fn::GetAtt`` of the attribute named."""
@@ -640,6 +642,26 @@ def _forwards(t: Reader, block: str) -> list[object]:
 Builder = Callable[[Reader], dict[str, object]]
 
 
+def _event_bus(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    put(props, "Name", t.get("name"))
+    return props
+
+
+def _event_rule(t: Reader) -> dict[str, object]:
+    """A rule; its targets (``aws_cloudwatch_event_target``) are merged into it."""
+    props: dict[str, object] = {}
+    put(props, "Name", t.get("name"))
+    put(props, "EventBusName", t.ref("event_bus_name", prefer="aws_cloudwatch_event_bus"))
+    put(props, "EventPattern", t.json("event_pattern"))
+    put(props, "ScheduleExpression", t.get("schedule_expression"))
+    state = t.get("state")
+    if state is None and t.get("is_enabled") is False:
+        state = "DISABLED"
+    put(props, "State", state)
+    return props
+
+
 def _rest_api(t: Reader) -> dict[str, object]:
     props: dict[str, object] = {}
     put(props, "Name", t.get("name"))
@@ -717,6 +739,8 @@ TYPES: dict[str, tuple[str, Builder]] = {
     "aws_api_gateway_resource": ("AWS::ApiGateway::Resource", _api_resource),
     "aws_api_gateway_integration": ("AWS::ApiGateway::Method", _api_integration),
     "aws_api_gateway_method_settings": ("AWS::ApiGateway::Stage", _method_settings),
+    "aws_cloudwatch_event_bus": ("AWS::Events::EventBus", _event_bus),
+    "aws_cloudwatch_event_rule": ("AWS::Events::Rule", _event_rule),
 }
 """Terraform type → (CloudFormation type, the builder of its properties)."""
 

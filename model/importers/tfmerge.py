@@ -144,6 +144,32 @@ def _policy(t: Reader, resources: Map) -> Hosts:
     return roles, "attached to no role of the plan: a policy alone grants nothing"
 
 
+def _event_target(t: Reader, resources: Map) -> Hosts:
+    """A rule's target, appended to the rule's ``Targets`` as CloudFormation lists them."""
+    host = _host(t, "rule", "AWS::Events::Rule", resources, "aws_cloudwatch_event_rule")
+    if host is None:
+        return [], "its rule is not in the plan"
+    target: dict[str, object] = {"Id": t.get("target_id") or t.resource.name}
+    target["Arn"] = t.ref("arn")
+    retry: dict[str, object] = {}
+    for key, name in (
+        ("MaximumEventAgeInSeconds", "maximum_event_age_in_seconds"),
+        ("MaximumRetryAttempts", "maximum_retry_attempts"),
+    ):
+        value = t.get("retry_policy", 0, name)
+        if value is not None:
+            retry[key] = value
+    if retry:
+        target["RetryPolicy"] = retry
+    dlq = t.ref("dead_letter_config", 0, "arn", prefer="aws_sqs_queue")
+    if dlq is not None:
+        target["DeadLetterConfig"] = {"Arn": dlq}
+    properties = _properties(resources, host)
+    listed = properties.get("Targets")
+    _set(t, properties, "Targets", [*(listed if isinstance(listed, list) else []), target])
+    return [host], ""
+
+
 Merge = Callable[[Reader, Map], Hosts]
 
 MERGES: dict[str, Merge] = {
@@ -152,6 +178,7 @@ MERGES: dict[str, Merge] = {
     "aws_iam_role_policy": _role_policy,
     "aws_iam_role_policy_attachment": _attachment,
     "aws_iam_policy": _policy,
+    "aws_cloudwatch_event_target": _event_target,
 }
 
 

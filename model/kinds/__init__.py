@@ -85,6 +85,15 @@ from archgen.model.kinds.ecs import (
 from archgen.model.kinds.ecs import (
     ServiceAutoScaling as ServiceAutoScaling,
 )
+from archgen.model.kinds.eventbridge import (
+    EventBridgeParams as EventBridgeParams,
+)
+from archgen.model.kinds.eventbridge import (
+    EventRule as EventRule,
+)
+from archgen.model.kinds.eventbridge import (
+    EventTarget as EventTarget,
+)
 from archgen.model.kinds.external import (
     ExternalParams as ExternalParams,
 )

@@ -6,6 +6,9 @@
   (``summary.json`` → ``pipeline``) know; the books are cross-checked against the spans
   (messages sent = successful sends, processed = successful consumer invocations), so
   books that miscount cannot hide a loss.
+  An event router's books (an event bus: each event's delivery to each target it
+  matched) are cross-checked the same way: deliveries = its successful calls to its
+  targets, dead-lettered = its successful ``Redrive`` calls.
 - ``exactly-once``: no message consumed by a target consumer has the same effect (a
   successful call of the consumer other than on its own queue, e.g. a write) twice.
   From the spans: each consumer invocation carries the message id.
@@ -33,6 +36,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from archgen.model import LoadedModel
+from archgen.model.kind import Capability
+from archgen.model.registry import has
 from archgen.model.schema import Invariant, InvariantRule
 from archgen.runtime.artefacts import Measure, NodeSummary
 from archgen.runtime.aws.sqs_queue import send_order
@@ -210,7 +215,10 @@ class InvariantCheck:
                 self.fail(
                     rule, index, invariant, queue, f"the books do not add up: {balance}", counts
                 )
-            if (sent, processed) != (len(seen_sent), len(seen_processed)):
+            node = self.model.nodes_by_id.get(queue)
+            if node is not None and has(node.kind, Capability.async_fanout):
+                self._routed_spans(index, invariant, queue, processed, in_dlq)
+            elif (sent, processed) != (len(seen_sent), len(seen_processed)):
                 self.fail(
                     rule,
                     index,
@@ -227,6 +235,37 @@ class InvariantCheck:
                     },
                 )
         return facts
+
+    def _routed_spans(
+        self, index: int, invariant: Invariant, router: str, delivered: int, in_dlq: int
+    ) -> None:
+        """An event router's books against its spans: each delivery that succeeded is one
+        successful call from it, each dead-lettered event one successful ``Redrive``."""
+        calls = redrives = 0
+        for span in self.spans.values():
+            if span.source != router or span.status != "ok" or span.node == router:
+                continue
+            if span.op == "Redrive":
+                redrives += 1
+            else:
+                calls += 1
+        if (delivered, in_dlq) == (calls, redrives):
+            return
+        self.fail(
+            "no-lost-messages",
+            index,
+            invariant,
+            router,
+            f"the run's books for '{router}' disagree with its spans: books delivered "
+            f"{delivered}, dead-lettered {in_dlq}; spans show {calls} successful deliveries "
+            f"and {redrives} moves to a dead-letter queue",
+            {
+                "processed": delivered,
+                "in_dlq": in_dlq,
+                "spans_delivered": calls,
+                "spans_redriven": redrives,
+            },
+        )
 
     # -- exactly once
 

@@ -214,8 +214,9 @@ DYNAMIC_RULES: dict[str, Rule] = {
             E,
             "No lost messages",
             "Invariant no_lost_messages: every message sent to a target queue is "
-            "processed, in its dead-letter queue or still in the queue; the run's books "
-            "agree with its spans.",
+            "processed, in its dead-letter queue or still in the queue, and every event a "
+            "target event bus matched is delivered, dead-lettered or still being retried, "
+            "not dropped; the run's books agree with its spans.",
             dynamic=True,
         ),
         Rule(

@@ -23,6 +23,7 @@ FIXTURES = (
     "events-sam",
     "ledger-api",
     "tiles-fargate",
+    "shipments-events",
 )
 
 

@@ -119,21 +119,21 @@ def test_a_bad_sam_template_is_one_error_line(tmp_path: Path, body: str, error: 
 
 def test_every_event_source_sam_knows_is_a_node_an_edge_or_reported() -> None:
     """HttpApi, SQS, SNS, DynamoDB stream and Schedule events with Globals and policy
-    templates: 8 resources expand to 22; the stream mapping and the schedule's rule are
-    reported, not dropped."""
+    templates: 8 resources expand to 22; the stream mapping is reported, not dropped, and
+    the schedule's rule is a rule of the default event bus."""
     imported = import_cloudformation(DATA / "events-sam.yaml")
-    assert (imported.resources, imported.nodes, imported.edges) == (22, 14, 5)
+    assert (imported.resources, imported.nodes, imported.edges) == (22, 15, 6)
     assert [(u.type, u.logical_id) for u in imported.unmodeled] == [
         ("AWS::Lambda::Permission", "HttpFunctionPostPermission"),
         ("AWS::Lambda::Permission", "AlertFunctionTopicPermission"),
         ("AWS::Lambda::EventSourceMapping", "LedgerFunctionStream"),
-        ("AWS::Events::Rule", "NightlyFunctionNightly"),
         ("AWS::Lambda::Permission", "NightlyFunctionNightlyPermission"),
     ]
     model = load_model_text(imported.text).model
     assert sorted((e.source, e.target) for e in model.edges) == [
         ("alerts", "alert-function"),
         ("caller", "alerts"),
+        ("default-bus", "nightly-function"),
         ("http-function", "work"),
         ("nightly-function", "ledger"),
         ("serverless-http-api", "http-function"),

@@ -64,7 +64,7 @@ def test_one_module_per_built_in_kind() -> None:
         for ep in registry.entry_points()
         if ep.dist is not None and ep.dist.name == registry.OWN_DISTRIBUTION
     }
-    assert len(built_in) == 20
+    assert len(built_in) == 21
     for name, value in built_in.items():
         module = value.removesuffix(":SPEC")
         assert module == f"archgen.model.kinds.{name}" + ("_" if name == "lambda" else "")
@@ -150,7 +150,12 @@ def test_field_capabilities_and_lint_hooks_of_the_built_in_kinds() -> None:
     specs = registry.kinds()
     assert [n for n, s in specs.items() if issubclass(s.params, StartsSessions)] == ["client"]
     assert [n for n, s in specs.items() if issubclass(s.params, OrderedQueue)] == ["sqs"]
-    assert [n for n, s in specs.items() if s.lint is not None] == ["lambda", "sqs", "sns"]
+    assert [n for n, s in specs.items() if s.lint is not None] == [
+        "lambda",
+        "sqs",
+        "sns",
+        "eventbridge",
+    ]
 
 
 def test_a_traffic_source_must_start_sessions() -> None:

@@ -98,6 +98,11 @@ def test_kind_pages_pin_units_defaults_arns_and_rules(ride: SiteContent) -> None
     assert "(namespace <code>AWS/ECS</code>, dimensions ClusterName, ServiceName)" in ecs
     assert "| <code>MemoryUtilization</code> | Percent | Average |" in ecs
     assert "## What the simulation leaves out\n\nDeployments &#40;rolling update" in ecs
+    bus = ride.pages[PATHS.kind("eventbridge")]
+    assert bus.startswith("# EventBridge event bus\n")
+    assert "(namespace <code>AWS/Events</code>, dimensions EventBusName)" in bus
+    assert "| <code>DeadLetterInvocations</code> | Count | Sum |" in bus
+    assert "## What the simulation leaves out\n\nPutEvents batches" in bus
     client = ride.pages[PATHS.kind("client")]
     assert "Left out&#58;" not in client  # split off into its own section
     assert "## What the simulation leaves out\n\nClient retries" in client
