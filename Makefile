@@ -14,13 +14,14 @@ STAMP  := $(VENV)/.installed-$(SOURCES_HASH)
 APT_STAMP := $(VENV)/.apt-done
 NPM_STAMP := node_modules/.installed-$(shell md5sum package.json package-lock.json 2>/dev/null | md5sum | cut -c1-12)
 
-.PHONY: help setup system-deps demo test lint typecheck pytest bench bench-sweep fuzz oracles clean
+.PHONY: help setup system-deps demo test lint typecheck pytest bench bench-sweep bench-sweep-memory fuzz oracles clean
 
 help:
 	@echo "make demo   set up, then run archgen on the embedded reference model"
 	@echo "make test   set up, then lint, type-check and run the tests"
 	@echo "make fuzz   the model fuzz tests with a large budget (make test runs a small one)"
 	@echo "make oracles  the queueing oracles over the whole grid (make test runs a few corners)"
+	@echo "make bench-sweep-memory RUNS=1000  the sweep driver's peak memory over 1,000 runs"
 	@echo "make lint | make bench | make setup | make clean"
 
 setup: $(STAMP) system-deps $(NPM_STAMP)
@@ -92,6 +93,12 @@ bench: setup
 # Runs per minute of `archgen sweep`: serial, process pool and Dask LocalCluster (2 workers).
 bench-sweep: setup
 	$(PY) bench/bench_sweep.py
+
+# The sweep driver's peak RSS over RUNS runs of the default scenario, at two simulated
+# durations (`make bench` runs 40; the issue's proof: make bench-sweep-memory RUNS=1000).
+RUNS ?= 40
+bench-sweep-memory: setup
+	$(PY) bench/bench_sweep_memory.py --runs $(RUNS)
 
 clean:
 	rm -rf $(VENV) build dist node_modules .pytest_cache .mypy_cache .ruff_cache archgen-out
