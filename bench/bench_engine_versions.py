@@ -20,7 +20,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = "5ef82a1"
@@ -51,6 +53,12 @@ def baseline_tree(revision: str, folder: Path) -> Path | None:
     if archive.returncode != 0:
         return None
     subprocess.run(["tar", "-x", "-C", str(source)], input=archive.stdout, check=True)
+    pyproject = subprocess.run(
+        [git, "-C", str(ROOT), "show", f"{revision}:pyproject.toml"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     package = folder / "pkg" / "archgen"
     package.mkdir(parents=True)
     for entry in (source / "cli").iterdir():
@@ -58,7 +66,23 @@ def baseline_tree(revision: str, folder: Path) -> Path | None:
     for folder_name, name in PACKAGES.items():
         if name is not None:
             (package / name).symlink_to(source / folder_name)
+    metadata(tomllib.loads(pyproject)["project"], package.parent / "archgen-0.dist-info")
     return package.parent
+
+
+def metadata(project: dict[str, Any], folder: Path) -> None:
+    """The baseline's own distribution metadata: its entry points (the kinds it registers),
+    found first on sys.path, so the installed version's kinds do not leak into it."""
+    folder.mkdir()
+    (folder / "METADATA").write_text("Metadata-Version: 2.1\nName: archgen\nVersion: 0\n")
+    groups = dict(project.get("entry-points", {}))
+    groups["console_scripts"] = project.get("scripts", {})
+    lines = []
+    for group, points in groups.items():
+        lines.append(f"[{group}]")
+        lines.extend(f"{name} = {value}" for name, value in points.items())
+        lines.append("")
+    (folder / "entry_points.txt").write_text("\n".join(lines))
 
 
 def run_once(path: Path | None, scenario: str, out: Path) -> tuple[float, dict[str, object]]:
