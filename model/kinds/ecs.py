@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
 
-from archgen.model.base import MAX_INSTANCES, Duration, Id, Percent, Strict, ms
+from archgen.model.base import MAX_INSTANCES, Duration, Id, Strict, ms
 from archgen.model.cost import Bill, fleet_hours
 from archgen.model.kind import (
     Arn,
@@ -55,6 +55,9 @@ class ScalingMetric(StrEnum):
     """ECSServiceAverageCPUUtilization."""
     memory = "memory"
     """ECSServiceAverageMemoryUtilization."""
+    requests = "requests"
+    """ALBRequestCountPerTarget: requests a task received through its load balancer in a
+    minute."""
 
 
 class CpuArchitecture(StrEnum):
@@ -77,12 +80,16 @@ class ServiceAutoScaling(Strict):
     metric: ScalingMetric = Field(
         ScalingMetric.cpu,
         description="What the policy tracks: the service's average CPU or memory "
-        "utilization (ECSServiceAverageCPUUtilization / …MemoryUtilization).",
+        "utilization (ECSServiceAverageCPUUtilization / …MemoryUtilization), or the "
+        "requests per task a minute through its load balancer (ALBRequestCountPerTarget).",
     )
-    target_percent: Percent = Field(
+    target_value: float = Field(
         50,
-        description="The policy's TargetValue. Its alarms (1-minute metrics) scale out after "
-        "3 datapoints above it and scale in after 15 below 90 % of it.",
+        gt=0,
+        le=1_000_000,
+        description="The policy's TargetValue: a percent for cpu and memory, requests per "
+        "task a minute for requests. Its alarms (1-minute metrics) scale out after 3 "
+        "datapoints above it and scale in after 15 below 90 % of it.",
     )
     scale_out_cooldown_s: int = Field(
         300,
@@ -102,6 +109,11 @@ class ServiceAutoScaling(Strict):
 
     @model_validator(mode="after")
     def _bounds(self) -> ServiceAutoScaling:
+        if self.metric is not ScalingMetric.requests and self.target_value > 100:
+            raise ValueError(
+                f"target_value {self.target_value:g} is a percent for metric "
+                f"{self.metric.value}: at most 100"
+            )
         if self.min_tasks > self.max_tasks:
             raise ValueError(
                 f"min_tasks ({self.min_tasks}) is greater than max_tasks ({self.max_tasks})"
@@ -338,13 +350,14 @@ def _scaling(service: ImportedNode) -> dict[str, object]:
 _METRICS = {
     "ECSServiceAverageCPUUtilization": ScalingMetric.cpu,
     "ECSServiceAverageMemoryUtilization": ScalingMetric.memory,
+    "ALBRequestCountPerTarget": ScalingMetric.requests,
 }
 
 
 def _import_scaling_policy(ctx: ImportContext) -> None:
     """``AWS::ApplicationAutoScaling::ScalingPolicy``: target tracking on a service's
-    average CPU or memory (target, cooldowns, scale-in switch); other policies are
-    reported (the service scales by target tracking on those metrics only)."""
+    average CPU or memory or its requests per target (target, cooldowns, scale-in switch);
+    other policies are reported (the service scales by target tracking on those only)."""
     target_props = ctx.properties_of(ctx.prop("ScalingTargetId")) or ctx.properties
     service = _service_of(ctx, target_props)
     config = "TargetTrackingScalingPolicyConfiguration"
@@ -352,13 +365,14 @@ def _import_scaling_policy(ctx: ImportContext) -> None:
     target = ctx.number(config, "TargetValue")
     if service is None or kind_ not in _METRICS or target is None:
         ctx.skip(
-            "only target tracking on ECSServiceAverageCPUUtilization or "
-            "ECSServiceAverageMemoryUtilization of a modeled ECS service is modeled"
+            "only target tracking on ECSServiceAverageCPUUtilization, "
+            "ECSServiceAverageMemoryUtilization or ALBRequestCountPerTarget of a modeled "
+            "ECS service is modeled"
         )
         return
     scaling = _scaling(service)
     scaling["metric"] = _METRICS[kind_].value
-    scaling["target_percent"] = target
+    scaling["target_value"] = target
     for key, name in (
         ("ScaleOutCooldown", "scale_out_cooldown_s"),
         ("ScaleInCooldown", "scale_in_cooldown_s"),

@@ -15,7 +15,9 @@ cooldowns):
   averages over the running tasks: CPU time over task CPU; memory used (``memory_idle_mib``
   plus ``memory_per_request_mib`` for each request a task holds, served or queued,
   averaged over the minute) over task memory. ``RunningTaskCount`` is the tasks running.
-- Service Auto Scaling tracks one of them: a datapoint a minute, the scale-out alarm needs
+- Service Auto Scaling tracks one of them, or ``requests``: the requests the load
+  balancers sent the service in the minute over its running tasks
+  (ALBRequestCountPerTarget); a datapoint a minute, the scale-out alarm needs
   3 in a row above the target, the scale-in alarm 15 below 90 % of it. Desired =
   ceil(running × metric / target), clamped to [min_tasks, max_tasks]; starting tasks count
   in the capacity. After a scale-out, another needs a higher desired count until
@@ -39,7 +41,14 @@ from typing import Any
 
 from archgen.model.kind import KindParams
 from archgen.model.kinds.ecs import EcsParams, ScalingMetric
-from archgen.runtime.behavior import Footprint, NodeContext, register, scaled_count
+from archgen.runtime.behavior import (
+    HEALTH_CHECK,
+    Call,
+    Footprint,
+    NodeContext,
+    register,
+    scaled_count,
+)
 from archgen.runtime.behaviors.fleet import IN_SERVICE, PENDING, Fleet, FleetPlan, Instance
 
 ECS_PERIOD_S = 60  # ECS publishes service CPU and memory utilization every minute
@@ -86,8 +95,14 @@ class EcsService(Fleet):
         self.memory_idle = params.memory_idle_mib
         self.memory_per_request = params.memory_per_request_mib
         self.failure_rate = params.task_failures_per_day / DAY_MS  # per task and ms
-        self.tracks_memory = scaling is not None and scaling.metric is ScalingMetric.memory
-        self.metric_label = "memory" if self.tracks_memory else "CPU"
+        self.tracked = ScalingMetric.cpu if scaling is None else scaling.metric
+        self.metric_label = {
+            ScalingMetric.cpu: "CPU",
+            ScalingMetric.memory: "memory",
+            ScalingMetric.requests: "requests per task",
+        }[self.tracked]
+        self.metric_unit = "" if self.tracked is ScalingMetric.requests else "%"
+        self.balanced_requests = 0  # requests routed by a load balancer this period
         self.out_cooldown_ms = 0.0 if scaling is None else scaling.scale_out_cooldown_s * 1000.0
         self.scale_in = scaling is not None and not scaling.disable_scale_in
         self.out_until = -1.0
@@ -106,7 +121,7 @@ class EcsService(Fleet):
                 min=low,
                 max=high,
                 desired=initial,
-                target=None if scaling is None else scaling.target_percent,
+                target=None if scaling is None else scaling.target_value,
                 warmup_s=0,
                 scale_in_cooldown_s=0 if scaling is None else scaling.scale_in_cooldown_s,
                 period_s=ECS_PERIOD_S,
@@ -143,7 +158,15 @@ class EcsService(Fleet):
             assert isinstance(instance, Task)
             instance.hold(now)
             instance.held_snapshot = instance.held_area
-        return memory if self.tracks_memory else cpu
+        requests, self.balanced_requests = self.balanced_requests, 0
+        if self.tracked is ScalingMetric.requests:
+            return requests / len(counted) if counted else None
+        return memory if self.tracked is ScalingMetric.memory else cpu
+
+    def handle(self, call: Call) -> None:
+        if call.route is not None and call.op != HEALTH_CHECK:
+            self.balanced_requests += 1  # RequestCountPerTarget counts what a balancer sent
+        super().handle(call)
 
     def _scale_out_allowed(self, desired: int, capacity: int) -> bool:
         """A scale-out in the cooldown of the last one must be larger than it."""

@@ -155,6 +155,8 @@ class Fleet(Behavior):
 
     metric_label = "CPU"
     """How ``scaling_activities`` name the tracked metric."""
+    metric_unit = "%"
+    """… and write its unit after a value."""
 
     def __init__(self, ctx: NodeContext, plan: FleetPlan) -> None:
         super().__init__(ctx)
@@ -520,8 +522,9 @@ class Fleet(Behavior):
         points = [p for p in list(self.datapoints)[-count:] if p is not None]
         target = self.target or 0.0
         threshold = target if side == "above" else SCALE_IN_SHARE * target
-        value = f"{self.metric_label} {points[-1]:.0f}%"
-        return f"target tracking: {value}, {count} datapoints {side} {threshold:g}%"
+        unit = self.metric_unit
+        value = f"{self.metric_label} {points[-1]:.0f}{unit}"
+        return f"target tracking: {value}, {count} datapoints {side} {threshold:g}{unit}"
 
     def _health_sweep(self, _: Any) -> None:
         """The fleet's health checks: replace the members found unhealthy."""

@@ -357,7 +357,7 @@ def test_tiles_fargate_service_task_size_scaling_and_balancer_edge() -> None:
     assert (params.cpu, params.memory_mib) == (512, 1024)  # type: ignore[attr-defined]
     scaling = params.autoscaling  # type: ignore[attr-defined]
     assert (scaling.min_tasks, scaling.max_tasks, scaling.metric) == (2, 8, "cpu")
-    assert (scaling.target_percent, scaling.scale_out_cooldown_s) == (60, 120)
+    assert (scaling.target_value, scaling.scale_out_cooldown_s) == (60, 120)
     assert scaling.scale_in_cooldown_s == 600
     assert model.nodes_by_id["tile-service"].role == "task-role"
     assert [(e.source, e.target) for e in model.edges][1:] == [

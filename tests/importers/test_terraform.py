@@ -375,7 +375,7 @@ def test_tiles_plan_reads_the_fargate_service_and_its_memory_tracking() -> None:
     assert (params.desired_count, params.health_check_grace_period_s) == (2, 30)  # type: ignore[attr-defined]
     scaling = params.autoscaling  # type: ignore[attr-defined]
     assert (scaling.min_tasks, scaling.max_tasks) == (2, 6)
-    assert (scaling.metric, scaling.target_percent, scaling.scale_out_cooldown_s) == (
+    assert (scaling.metric, scaling.target_value, scaling.scale_out_cooldown_s) == (
         "memory",
         70,
         60,

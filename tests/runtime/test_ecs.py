@@ -99,7 +99,7 @@ def test_cpu_target_tracking_adds_a_task_after_three_minutes_above_the_target() 
     model = service_model(
         {
             "desired_count": 1,
-            "autoscaling": {"min_tasks": 1, "max_tasks": 4, "target_percent": 50},
+            "autoscaling": {"min_tasks": 1, "max_tasks": 4, "target_value": 50},
         },
         duration_s=1_500,
     )
@@ -129,7 +129,7 @@ def test_memory_target_tracking_scales_on_requests_held_not_on_cpu() -> None:
             "workers_per_task": 64,
             "service_time": const(1),
             "memory_per_request_mib": 16,
-            "autoscaling": {"metric": "memory", "target_percent": 50, "max_tasks": 3},
+            "autoscaling": {"metric": "memory", "target_value": 50, "max_tasks": 3},
         },
         call_ms=999,
         duration_s=200,
@@ -142,6 +142,36 @@ def test_memory_target_tracking_scales_on_requests_held_not_on_cpu() -> None:
     assert lab.points("svc", "CPUUtilization")[2] == pytest.approx(2.0)  # computing 2 % of the time
 
 
+def test_request_count_tracking_scales_on_what_the_balancer_sends_each_task() -> None:
+    """ALBRequestCountPerTarget with a target of 600 requests per task a minute: one task
+    sent 20 requests/s by the load balancer gets 1,200 a minute; at the third datapoint
+    (t = 180 s) desired = ceil(1 × 1,200 / 600) = 2, however idle its CPU."""
+    model = service_model(
+        {
+            "desired_count": 1,
+            "service_time": const(1),
+            "autoscaling": {"metric": "requests", "target_value": 600, "max_tasks": 4},
+        },
+        alb=True,
+        duration_s=200,
+    )
+    lab = run_lab(model, steady(20, 198))
+    assert activities(lab) == [
+        {
+            "t_s": 180.0,
+            "launch": 1,
+            "why": "target tracking: requests per task 1200, 3 datapoints above 600",
+        }
+    ]
+    assert lab.points("svc", "CPUUtilization")[2] == pytest.approx(2.0)
+
+
+def test_a_percent_target_over_100_is_refused() -> None:
+    with pytest.raises(ModelError) as raised:
+        service_model({"autoscaling": {"target_value": 600}})
+    assert "target_value 600 is a percent for metric cpu: at most 100" in str(raised.value)
+
+
 def test_a_larger_scale_out_is_not_held_by_the_scale_out_cooldown() -> None:
     """Target 20 %: 40 requests/s (40 % CPU) add one task at t = 180 s (desired 2). The load
     doubles from t = 180 s: at t = 240 s the running task is at 80 %, desired 4 is larger
@@ -150,7 +180,7 @@ def test_a_larger_scale_out_is_not_held_by_the_scale_out_cooldown() -> None:
         {
             "desired_count": 1,
             "start_up": const(600_000),
-            "autoscaling": {"target_percent": 20, "max_tasks": 10},
+            "autoscaling": {"target_value": 20, "max_tasks": 10},
         },
         duration_s=300,
     )
@@ -163,7 +193,7 @@ def test_scale_in_sets_the_desired_count_at_once_after_15_minutes_below() -> Non
     datapoint below 45 % (t = 900 s) sets desired = ceil(4 × 10 / 50) = 1: three tasks
     stop at once (Application Auto Scaling sets the count; an EC2 group would remove 10 %
     at a time). With disable_scale_in, none do."""
-    scaling = {"min_tasks": 1, "max_tasks": 4, "target_percent": 50}
+    scaling = {"min_tasks": 1, "max_tasks": 4, "target_value": 50}
     model = service_model({"desired_count": 4, "autoscaling": scaling}, duration_s=1000)
     lab = run_lab(model, steady(40, 998))
     assert activities(lab) == [
