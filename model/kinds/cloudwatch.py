@@ -90,7 +90,10 @@ class AlarmAction(Strict):
         description="Fleet to scale, Route 53 node to fail over, topic to notify."
     )
     adjustment: int = Field(
-        0, ge=-MAX_INSTANCES, le=MAX_INSTANCES, description="Instances to add (scale actions)."
+        0,
+        ge=-MAX_INSTANCES,
+        le=MAX_INSTANCES,
+        description="Instances or tasks to add (scale actions).",
     )
 
 
@@ -187,7 +190,7 @@ def _metric_name(checks: Checks, path: PathKey, metric: Metric) -> None:
 
 def _alarm_action(checks: Checks, path: PathKey, source: str, action: AlarmAction) -> None:
     expected = {
-        AlarmActionType.scale: ("ec2",),
+        AlarmActionType.scale: ("ec2", "ecs"),
         AlarmActionType.failover: ("route53",),
         AlarmActionType.notify: ("sns",),
     }[action.type]

@@ -53,7 +53,7 @@ from typing import Any
 
 from archgen.model.kind import KindParams
 from archgen.model.kinds import Ec2Params
-from archgen.runtime.behavior import Footprint, NodeContext, Signal, register, scaled_count
+from archgen.runtime.behavior import Footprint, NodeContext, register, scaled_count
 from archgen.runtime.behaviors.fleet import Fleet, FleetPlan, Instance
 
 __all__ = ["Ec2Fleet", "Instance"]
@@ -103,12 +103,6 @@ class Ec2Fleet(Fleet):
 
     def _start_ms(self) -> float:
         return self.launch_ms
-
-    def on_signal(self, signal: Signal) -> None:
-        super().on_signal(signal)
-        if signal.type == "scale" and signal.state == "ALARM" and signal.adjustment > 0:
-            count = self.ctx.scaled(signal.adjustment, name="alarm_adjustment")
-            self.launch(count, f"alarm {signal.alarm}")
 
     def summary(self) -> dict[str, Any]:
         return super().summary() | {

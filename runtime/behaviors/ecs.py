@@ -30,8 +30,10 @@ cooldowns):
   or, behind a load balancer, once the load balancer marks it unhealthy, past the service's
   ``health_check_grace_period_s``.
 - Scale-in drains the newest tasks for the load balancers' ``deregistration_delay_s``.
+- An alarm's ``scale`` action (a step-scaling policy) adds its ``adjustment`` tasks at
+  once (scaled, within ``max_tasks``).
 Left out: deployments (rolling update percentages, circuit breaker), capacity providers
-and Fargate Spot, step scaling and scheduled scaling, placement constraints, task CPU
+and Fargate Spot, scheduled scaling, placement constraints, task CPU
 contention (more computing workers than vCPUs do not stretch the service time).
 """
 

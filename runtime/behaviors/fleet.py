@@ -54,6 +54,7 @@ from archgen.runtime.behavior import (
     Behavior,
     Call,
     NodeContext,
+    Signal,
     Target,
 )
 
@@ -602,6 +603,13 @@ class Fleet(Behavior):
         later = action.next_s(self.ctx.services.scenario.start_of_day_s, now_s)
         if later is not None:
             self.ctx.after(later * 1000.0 - self.ctx.now, self._scheduled, index)
+
+    def on_signal(self, signal: Signal) -> None:
+        """An alarm's ``scale`` action (a step policy): add its adjustment at once."""
+        super().on_signal(signal)
+        if signal.type == "scale" and signal.state == "ALARM" and signal.adjustment > 0:
+            count = self.ctx.scaled(signal.adjustment, name="alarm_adjustment")
+            self.launch(count, f"alarm {signal.alarm}")
 
     # -- metrics
 

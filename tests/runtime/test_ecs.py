@@ -35,6 +35,7 @@ def service_model(
     faults: list[dict[str, Any]] = (),  # type: ignore[assignment]
     duration_s: float = 600,
     region: str = "eu-west-1",
+    watch: dict[str, Any] | None = None,
 ) -> Any:
     """users → (alb →) svc, an ECS service; with ``call_ms``, svc → partner (a call that
     holds the worker for ``call_ms``)."""
@@ -60,6 +61,9 @@ def service_model(
         nodes.append({"id": "partner", "kind": "external", "params": {"latency": const(call_ms)}})
         edges.append({"from": "svc", "to": "partner", "operations": ["POST"]})
         steps.append({"from": "svc", "to": "partner", "op": "POST"})
+    if watch is not None:
+        nodes.append({"id": "watch", "kind": "cloudwatch", "params": watch})
+        edges.append({"from": "watch", "to": "svc", "operations": ["UpdateService"]})
     return lab_model(
         nodes, edges, steps, groups=ZONES, faults=faults, duration_s=duration_s, region=region
     )
@@ -170,6 +174,28 @@ def test_a_percent_target_over_100_is_refused() -> None:
     with pytest.raises(ModelError) as raised:
         service_model({"autoscaling": {"target_value": 600}})
     assert "target_value 600 is a percent for metric cpu: at most 100" in str(raised.value)
+
+
+def test_an_alarm_scale_action_adds_its_tasks_at_once() -> None:
+    """A step-scaling alarm on the service's CPU (above 30 % for one minute, +2 tasks): one
+    task at 80 % trips it at the first datapoint, two tasks start at once."""
+    watch = {
+        "period_s": 60,
+        "metrics": [{"id": "cpu", "node": "svc", "name": "CPUUtilization"}],
+        "alarms": [
+            {
+                "id": "hot",
+                "metric": "cpu",
+                "threshold": 30,
+                "actions": [{"type": "scale", "target": "svc", "adjustment": 2}],
+            }
+        ],
+    }
+    model = service_model(
+        {"desired_count": 1, "autoscaling": {"max_tasks": 4}}, watch=watch, duration_s=100
+    )
+    lab = run_lab(model, steady(80, 98))
+    assert activities(lab) == [{"t_s": 60.0, "launch": 2, "why": "alarm hot"}]
 
 
 def test_a_larger_scale_out_is_not_held_by_the_scale_out_cooldown() -> None:
