@@ -332,7 +332,11 @@ def _import_scalable_target(ctx: ImportContext) -> None:
     MinCapacity and MaxCapacity; another service's target is reported."""
     service = _service_of(ctx, ctx.properties)
     if service is None:
-        ctx.skip("only the desired count of a modeled ECS service is modeled")
+        dimension = _text(ctx, ctx.prop("ScalableDimension")) or "none"
+        ctx.skip(
+            f"scalable dimension {dimension}: archgen reads Application Auto Scaling for the "
+            "desired count of a modeled ECS service only"
+        )
         return
     scaling = _scaling(service)
     for key, name in (("MinCapacity", "min_tasks"), ("MaxCapacity", "max_tasks")):

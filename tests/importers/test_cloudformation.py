@@ -395,3 +395,35 @@ def test_tiles_fargate_drift_names_the_task_size_and_bounds_that_differ(tmp_path
         "node 'tile-service' params.memory_mib: the model says 2048, the template says 1024",
         "node 'tile-service' params.autoscaling.max_tasks: the model says 10, the template says 8",
     ]
+
+
+def test_a_scalable_target_of_another_service_is_reported_with_its_dimension(
+    tmp_path: Path,
+) -> None:
+    """Application Auto Scaling also scales DynamoDB tables (and more): archgen reads it for
+    ECS services only, and the report names the dimension it left out."""
+    template = tmp_path / "table.yaml"
+    template.write_text(
+        "Resources:\n"
+        "  Readings:\n"
+        "    Type: AWS::DynamoDB::Table\n"
+        "    Properties:\n"
+        "      BillingMode: PROVISIONED\n"
+        "      ProvisionedThroughput: {ReadCapacityUnits: 5, WriteCapacityUnits: 5}\n"
+        "  WriteTarget:\n"
+        "    Type: AWS::ApplicationAutoScaling::ScalableTarget\n"
+        "    Properties:\n"
+        "      ServiceNamespace: dynamodb\n"
+        "      ScalableDimension: dynamodb:table:WriteCapacityUnits\n"
+        "      ResourceId: !Sub table/${Readings}\n"
+        "      MinCapacity: 5\n"
+        "      MaxCapacity: 50\n",
+        encoding="utf-8",
+    )
+    (skipped,) = import_cloudformation(template).unmodeled
+    assert (skipped.type, skipped.logical_id, skipped.why) == (
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        "WriteTarget",
+        "scalable dimension dynamodb:table:WriteCapacityUnits: archgen reads Application Auto "
+        "Scaling for the desired count of a modeled ECS service only",
+    )
