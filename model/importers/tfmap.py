@@ -45,6 +45,7 @@ REFS: dict[str, dict[str, str | None]] = {
     "aws_ecs_task_definition": {"arn": None, "arn_without_revision": None},
     "aws_cloudwatch_event_bus": {"arn": "Arn", "name": None, "id": None},
     "aws_cloudwatch_event_rule": {"arn": "Arn", "name": None, "id": None},
+    "aws_sfn_state_machine": {"arn": None, "id": None, "name": "Name"},
 }
 """The attributes another resource refers to a resource by, as ``Ref`` (None) or
 ``Fn::GetAtt`` of the attribute named."""
@@ -662,6 +663,17 @@ def _event_rule(t: Reader) -> dict[str, object]:
     return props
 
 
+def _state_machine(t: Reader) -> dict[str, object]:
+    """Its definition stays the JSON string it is (ARNs in it name the tasks' nodes)."""
+    props: dict[str, object] = {}
+    put(props, "StateMachineName", t.get("name"))
+    put(props, "DefinitionString", t.get("definition"))
+    kind = t.get("type")
+    put(props, "StateMachineType", str(kind).upper() if kind is not None else None)
+    put(props, "RoleArn", t.ref("role_arn", prefer="aws_iam_role"))
+    return props
+
+
 def _rest_api(t: Reader) -> dict[str, object]:
     props: dict[str, object] = {}
     put(props, "Name", t.get("name"))
@@ -741,6 +753,7 @@ TYPES: dict[str, tuple[str, Builder]] = {
     "aws_api_gateway_method_settings": ("AWS::ApiGateway::Stage", _method_settings),
     "aws_cloudwatch_event_bus": ("AWS::Events::EventBus", _event_bus),
     "aws_cloudwatch_event_rule": ("AWS::Events::Rule", _event_rule),
+    "aws_sfn_state_machine": ("AWS::StepFunctions::StateMachine", _state_machine),
 }
 """Terraform type → (CloudFormation type, the builder of its properties)."""
 

@@ -154,6 +154,12 @@ from archgen.model.kinds.sns import (
 from archgen.model.kinds.sqs import (
     SqsParams as SqsParams,
 )
+from archgen.model.kinds.stepfunctions import (
+    StepFunctionsParams as StepFunctionsParams,
+)
+from archgen.model.kinds.stepfunctions import (
+    WorkflowType as WorkflowType,
+)
 from archgen.model.kinds.waf import (
     WafParams as WafParams,
 )

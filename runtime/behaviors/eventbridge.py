@@ -16,8 +16,8 @@ events", "Using dead-letter queues", quotas):
   on the pattern's leaves at their dotted paths: fields AND, values OR, ``prefix``,
   ``anything-but``, ``numeric``, ``exists``.
 - Every enabled rule that matches delivers the event to each of its targets (at most 5)
-  after ``delivery_latency`` (one draw per event, so targets are invoked in the rules'
-  order; a scheduled firing at once), through the declared edge, with the step's operation (else
+  after ``delivery_latency`` (one draw per event, so targets are invoked rule after
+  rule; a scheduled firing at once), through the declared edge, with the step's operation (else
   the edge's first). A rule with a ``schedule`` fires on its own: ``rate(N unit)`` every
   N units from the start, ``cron(…)`` at its minutes and hours (UTC, the scenario's
   ``start_at``; a run has no date, so day, month, weekday and year are not read).
@@ -238,7 +238,7 @@ class EventBridge(Behavior):
         steps = self._child_steps(call)
         event = self._event(call, steps)
         matched = False
-        wait = self.delivery_latency()  # one per event: its targets in the rules' order
+        wait = self.delivery_latency()  # one per event: its targets rule after rule
         for rule, pattern in self.patterns:
             if not matches(pattern, event):
                 continue

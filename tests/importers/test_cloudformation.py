@@ -24,6 +24,7 @@ FIXTURES = (
     "ledger-api",
     "tiles-fargate",
     "shipments-events",
+    "intake-workflow",
 )
 
 

@@ -172,3 +172,101 @@ def test_terraform_rules_with_their_targets_merged_in(tmp_path: Path) -> None:
     assert (
         "  # rule aws_cloudwatch_event_rule.created, target carrier: dead-letter queue of carrier\n"
     ) in imported.text
+
+
+def test_a_state_machine_becomes_its_states_and_an_edge_per_task() -> None:
+    """The intake workflow: ASL names as ids, Retry/Catch/Choice/Parallel/Fail, the
+    lambda:invoke, dynamodb:putItem and sqs:sendMessage integrations as edges, the
+    Definition's !Sub references resolved; an EventBridge rule starts it."""
+    imported = import_cloudformation(DATA / "intake-workflow.yaml")
+    assert (imported.resources, imported.nodes, imported.edges, imported.unmodeled) == (
+        8,
+        8,
+        4,
+        (),
+    )
+    model = load_model_text(imported.text).model
+    machine = model.nodes_by_id["intake-workflow"]
+    params = machine.params
+    assert machine.role == "intake-workflow-role"
+    assert [(s.id, s.type.value, s.resource, s.next) for s in params.states] == [  # type: ignore[attr-defined]
+        ("Validate-document", "task", "validate-function", "Is-valid"),
+        ("Is-valid", "choice", None, None),
+        ("Record", "parallel", None, None),
+        ("Save", "task", "documents-table", None),
+        ("Queue-for-review", "task", "review-queue", None),
+        ("Rejected", "fail", None, None),
+    ]
+    (retrier,) = params.states[0].retry  # type: ignore[attr-defined]
+    assert (retrier.interval_s, retrier.max_attempts, retrier.backoff_rate) == (2, 4, 2.0)
+    assert params.states[0].catch[0].next == "Rejected"  # type: ignore[attr-defined]
+    assert params.states[2].branches == ("Save", "Queue-for-review")  # type: ignore[attr-defined]
+    assert (params.timeout_s, params.workflow_type.value) == (3_600, "standard")  # type: ignore[attr-defined]
+    edges = {(e.source, e.target): tuple(e.operations) for e in model.edges}
+    assert edges[("intake-workflow", "documents-table")] == ("PutItem",)
+    assert edges[("intake-workflow", "review-queue")] == ("SendMessage",)
+    assert edges[("default-bus", "intake-workflow")] == ("StartExecution",)
+
+
+def test_sam_state_machine_expands_to_its_definition(tmp_path: Path) -> None:
+    """AWS::Serverless::StateMachine with DefinitionSubstitutions and a policy template:
+    an express machine whose task calls the function."""
+    template = tmp_path / "sam.yaml"
+    template.write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Scorer:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties: {Runtime: python3.12, Handler: s.handler, InlineCode: x}\n"
+        "  Scoring:\n"
+        "    Type: AWS::Serverless::StateMachine\n"
+        "    Properties:\n"
+        "      Type: EXPRESS\n"
+        "      Definition:\n"
+        "        StartAt: Score\n"
+        "        States:\n"
+        "          Score:\n"
+        "            Type: Task\n"
+        "            Resource: arn:aws:states:::lambda:invoke\n"
+        "            Parameters: {FunctionName: '${ScorerArn}'}\n"
+        "            End: true\n"
+        "      DefinitionSubstitutions: {ScorerArn: !GetAtt Scorer.Arn}\n"
+        "      Policies: [{LambdaInvokePolicy: {FunctionName: !Ref Scorer}}]\n",
+        encoding="utf-8",
+    )
+    model = load_model_text(import_cloudformation(template).text).model
+    machine = model.nodes_by_id["scoring"].params
+    assert machine.workflow_type.value == "express"  # type: ignore[attr-defined]
+    assert [(s.id, s.resource) for s in machine.states] == [("Score", "scorer")]  # type: ignore[attr-defined]
+
+
+def test_terraform_state_machine_reads_its_definition(tmp_path: Path) -> None:
+    function_arn = ACCOUNT.format(service="lambda", resource="function:score")
+    definition = {
+        "StartAt": "Score",
+        "States": {"Score": {"Type": "Task", "Resource": function_arn, "End": True}},
+    }
+    resources = [
+        _resource("aws_lambda_function", "score", function_name="score", arn=function_arn),
+        _resource(
+            "aws_sfn_state_machine",
+            "scoring",
+            name="scoring",
+            type="EXPRESS",
+            definition=json.dumps(definition),
+            arn=ACCOUNT.format(service="states", resource="stateMachine:scoring"),
+        ),
+    ]
+    plan = tmp_path / "state.json"
+    body = {"format_version": "1.0", "values": {"root_module": {"resources": resources}}}
+    plan.write_text(json.dumps(body), encoding="utf-8")
+    imported = import_terraform(plan)
+    assert imported.unmodeled == ()
+    model = load_model_text(imported.text).model
+    machine = model.nodes_by_id["scoring"].params
+    assert machine.workflow_type.value == "express"  # type: ignore[attr-defined]
+    assert [(s.id, s.resource, s.operation) for s in machine.states] == [  # type: ignore[attr-defined]
+        ("Score", "score", "Invoke")
+    ]
+    edges = {(e.source, e.target): tuple(e.operations) for e in model.edges}
+    assert edges[("scoring", "score")] == ("Invoke",)

@@ -26,8 +26,8 @@ def test_every_story_step_is_a_flow(reference: LoadedModel) -> None:
 def test_every_service_the_article_names_is_modelled(reference: LoadedModel) -> None:
     kinds = {node.kind for node in reference.model.nodes}
     # route53 … cloudwatch, plus client and external; the article names no API Gateway,
-    # no ECS service and no EventBridge bus.
-    assert kinds == set(KINDS) - {"apigateway", "ecs", "eventbridge"}
+    # no ECS service, no EventBridge bus and no Step Functions state machine.
+    assert kinds == set(KINDS) - {"apigateway", "ecs", "eventbridge", "stepfunctions"}
 
 
 def test_two_regions_each_with_two_availability_zones(reference: LoadedModel) -> None:

@@ -103,6 +103,11 @@ def test_kind_pages_pin_units_defaults_arns_and_rules(ride: SiteContent) -> None
     assert "(namespace <code>AWS/Events</code>, dimensions EventBusName)" in bus
     assert "| <code>DeadLetterInvocations</code> | Count | Sum |" in bus
     assert "## What the simulation leaves out\n\nPutEvents batches" in bus
+    machine = ride.pages[PATHS.kind("stepfunctions")]
+    assert machine.startswith("# Step Functions state machine\n")
+    assert "(namespace <code>AWS/States</code>, dimensions StateMachineArn)" in machine
+    assert "| <code>ExecutionTime</code> | Milliseconds | Average |" in machine
+    assert "## What the simulation leaves out\n\nInput and output processing" in machine
     client = ride.pages[PATHS.kind("client")]
     assert "Left out&#58;" not in client  # split off into its own section
     assert "## What the simulation leaves out\n\nClient retries" in client
