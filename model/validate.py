@@ -12,6 +12,7 @@ import pydantic
 
 from archgen.model.base import DAY_S
 from archgen.model.errors import Problem, did_you_mean
+from archgen.model.flows import step_parents
 from archgen.model.graph import ancestors
 from archgen.model.kind import Capability, EncryptableAtRest, KindParams, Protects, Zonal
 from archgen.model.loader import Document, PathKey, format_path
@@ -22,6 +23,7 @@ from archgen.model.schema import (
     AnyNode,
     Fault,
     FaultType,
+    Flow,
     GroupKind,
     Mode,
     Model,
@@ -329,6 +331,7 @@ class _Checker:
                     self.node_ref(
                         ("flows", index, "slo", "end_to_end", "until"), flow.slo.end_to_end.until
                     )
+            parents = step_parents(flow)
             for i, step in enumerate(flow.steps):
                 path: PathKey = ("flows", index, "steps", i)
                 if step.key is not None:
@@ -359,15 +362,35 @@ class _Checker:
                         "the edge is asynchronous; a step on it cannot be synchronous",
                     )
                 if step.when is not None and step.probability is None:
-                    conditions = kinds()[self.nodes[step.source].kind].conditions
-                    if step.when not in conditions:
-                        known = f" ({', '.join(conditions)})" if conditions else ""
-                        self.report(
-                            (*path, "when"),
-                            f"'{step.when}' is not a condition that a "
-                            f"{self.nodes[step.source].kind} decides{known}; give its "
-                            "probability",
-                        )
+                    self._decidable(path, flow, i, parents)
+
+    def _decidable(
+        self, path: PathKey, flow: Flow, index: int, parents: tuple[int | None, ...]
+    ) -> None:
+        """A ``when`` is a condition its source's kind decides, or that the answer of an
+        earlier step of the same source and parent decides (a cache's ``cache_miss``)."""
+        step = flow.steps[index]
+        source_kind = self.nodes[step.source].kind
+        conditions = kinds()[source_kind].conditions
+        if step.when in conditions:
+            return
+        answers: list[str] = []
+        for earlier in range(index):
+            other = flow.steps[earlier]
+            if parents[earlier] != parents[index] or other.source != step.source:
+                continue
+            target = self.nodes.get(other.target)
+            if target is not None:
+                answers += [c for c in kinds()[target.kind].conditions if c not in answers]
+        if step.when in answers:
+            return
+        known = [*conditions, *(c for c in answers if c not in conditions)]
+        listed = f" ({', '.join(known)})" if known else ""
+        who = f"a {source_kind} or an earlier step's answer" if answers else f"a {source_kind}"
+        self.report(
+            (*path, "when"),
+            f"'{step.when}' is not a condition that {who} decides{listed}; give its probability",
+        )
 
     def _keys(self) -> list[str]:
         """What a step's ``key`` may name: the built-in keys and every journey's entities."""

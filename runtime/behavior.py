@@ -21,8 +21,9 @@ Life of a behavior
    flow declares under this step, use ``ctx.run_children(call, then)``; ``then(call)`` runs
    when the synchronous children are done (``call.error`` is set if one failed).
 4. ``condition(name, call)``: decide a step's ``when`` for the children this node makes
-   (e.g. CloudFront answers ``cache_miss``); ``None`` = undecided → ``probability`` or
-   true.
+   (e.g. CloudFront answers ``cache_miss``), or, asked about a call it answered, for its
+   caller's later steps (ElastiCache's ``cache_miss``: cache-aside); ``None`` = undecided
+   → the earlier answers, then ``probability`` or true.
 5. Hooks, all optional: ``healthy()`` (Route 53 / ALB health checks), ``targets()`` (what a
    load balancer can pick among), ``screen(call)`` (WAF/Shield: block at the entry of the
    nodes they protect) and ``inspection_ms()`` (the time that takes),
@@ -198,6 +199,12 @@ class Call:
             return f"item-{self.trace.item}"
         value = self.trace.session.keys.get(name)
         return f"{name}-{value}" if value is not None else f"{name}-none"
+
+    def object_key(self) -> int | str:
+        """What a store or a cache keys this call by: the step's declared key, else the
+        flow's item (the scenario's Zipf-popular items)."""
+        declared = self.key()
+        return self.trace.item if declared is None else declared
 
     def note(self, key: str, value: Any) -> None:
         """Record a decision in the span's ``attrs`` (e.g. ``cache="hit"``)."""

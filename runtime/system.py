@@ -73,9 +73,13 @@ class _Triggered:
 
 
 class _Steps:
-    """Runs a list of flow steps in order on behalf of one call (sync steps wait)."""
+    """Runs a list of flow steps in order on behalf of one call (sync steps wait).
 
-    __slots__ = ("call", "ctx", "index", "plan", "route", "steps", "then")
+    A step's ``when`` is decided by its source's behavior; left undecided there, by the
+    answers of the calls the earlier steps made, the latest first (cache-aside: the
+    application reads its store after the cache answered a miss)."""
+
+    __slots__ = ("answered", "call", "ctx", "index", "plan", "route", "steps", "then")
 
     def __init__(
         self,
@@ -93,6 +97,16 @@ class _Steps:
         self.index = 0
         self.then = then
         self.route = route
+        self.answered: list[Call] = []
+
+    def _decided_by_answers(self, name: str) -> bool | None:
+        contexts = self.ctx.sim.contexts
+        for child in reversed(self.answered):
+            answerer = contexts.get(child.node)
+            decided = None if answerer is None else answerer.behavior.condition(name, child)
+            if decided is not None:
+                return decided
+        return None
 
     def next(self) -> None:
         ctx = self.ctx
@@ -104,6 +118,8 @@ class _Steps:
             self.index += 1
             if step.when is not None:
                 decided = ctx.behavior.condition(step.when, call)
+                if decided is None and self.answered:
+                    decided = self._decided_by_answers(step.when)
                 if decided is None:
                     decided = step.probability is None or ctx.rng.random() < step.probability
                 if not decided:
@@ -140,6 +156,7 @@ class _Steps:
             call.origin = child.origin
             self.then(call)
             return
+        self.answered.append(child)
         self.next()
 
 

@@ -46,6 +46,14 @@ REFS: dict[str, dict[str, str | None]] = {
     "aws_cloudwatch_event_bus": {"arn": "Arn", "name": None, "id": None},
     "aws_cloudwatch_event_rule": {"arn": "Arn", "name": None, "id": None},
     "aws_sfn_state_machine": {"arn": None, "id": None, "name": "Name"},
+    "aws_elasticache_replication_group": {
+        "id": None,
+        "arn": "Arn",
+        "primary_endpoint_address": "PrimaryEndPoint.Address",
+        "reader_endpoint_address": "ReaderEndPoint.Address",
+    },
+    "aws_elasticache_cluster": {"id": None, "arn": "Arn"},
+    "aws_elasticache_subnet_group": {"id": None, "name": None},
 }
 """The attributes another resource refers to a resource by, as ``Ref`` (None) or
 ``Fn::GetAtt`` of the attribute named."""
@@ -341,6 +349,13 @@ def _function(t: Reader) -> dict[str, object]:
     subnets = t.refs("vpc_config", 0, "subnet_ids")
     if subnets is not None:
         props["VpcConfig"] = {"SubnetIds": subnets}
+    variables = {
+        name: value
+        for name in t.keys("environment", 0, "variables")
+        if not isinstance(value := t.ref("environment", 0, "variables", name), str | None)
+    }
+    if variables:  # only those naming another resource (a cache's endpoint): its callers
+        props["Environment"] = {"Variables": variables}
     return props
 
 
@@ -719,6 +734,40 @@ def _method_settings(t: Reader) -> dict[str, object]:
     return props
 
 
+def _replication_group(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    for key, name in (
+        ("Engine", "engine"),
+        ("CacheNodeType", "node_type"),
+        ("NumCacheClusters", "num_cache_clusters"),
+        ("NumNodeGroups", "num_node_groups"),
+        ("ReplicasPerNodeGroup", "replicas_per_node_group"),
+        ("AutomaticFailoverEnabled", "automatic_failover_enabled"),
+        ("MultiAZEnabled", "multi_az_enabled"),
+    ):
+        put(props, key, t.get(name))
+    put(props, "KmsKeyId", t.ref("kms_key_id", prefer="aws_kms_key"))
+    put(props, "CacheSubnetGroupName", t.ref("subnet_group_name", prefer=SUBNET_GROUP))
+    return props
+
+
+def _cache_cluster(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    put(props, "Engine", t.get("engine"))
+    put(props, "CacheNodeType", t.get("node_type"))
+    put(props, "NumCacheNodes", t.get("num_cache_nodes"))
+    put(props, "CacheSubnetGroupName", t.ref("subnet_group_name", prefer=SUBNET_GROUP))
+    return props
+
+
+def _cache_subnet_group(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    put(props, "SubnetIds", t.refs("subnet_ids"))
+    return props
+
+
+SUBNET_GROUP = "aws_elasticache_subnet_group"
+
 TYPES: dict[str, tuple[str, Builder]] = {
     "aws_sqs_queue": ("AWS::SQS::Queue", _queue),
     "aws_sns_topic": ("AWS::SNS::Topic", _topic),
@@ -754,6 +803,12 @@ TYPES: dict[str, tuple[str, Builder]] = {
     "aws_cloudwatch_event_bus": ("AWS::Events::EventBus", _event_bus),
     "aws_cloudwatch_event_rule": ("AWS::Events::Rule", _event_rule),
     "aws_sfn_state_machine": ("AWS::StepFunctions::StateMachine", _state_machine),
+    "aws_elasticache_replication_group": (
+        "AWS::ElastiCache::ReplicationGroup",
+        _replication_group,
+    ),
+    "aws_elasticache_cluster": ("AWS::ElastiCache::CacheCluster", _cache_cluster),
+    SUBNET_GROUP: ("AWS::ElastiCache::SubnetGroup", _cache_subnet_group),
 }
 """Terraform type → (CloudFormation type, the builder of its properties)."""
 

@@ -85,6 +85,15 @@ from archgen.model.kinds.ecs import (
 from archgen.model.kinds.ecs import (
     ServiceAutoScaling as ServiceAutoScaling,
 )
+from archgen.model.kinds.elasticache import (
+    CacheEngine as CacheEngine,
+)
+from archgen.model.kinds.elasticache import (
+    ElastiCacheParams as ElastiCacheParams,
+)
+from archgen.model.kinds.elasticache import (
+    EvictionPolicy as EvictionPolicy,
+)
 from archgen.model.kinds.eventbridge import (
     EventBridgeParams as EventBridgeParams,
 )

@@ -29,31 +29,13 @@ from typing import Any
 
 from archgen.model.kinds import ApiGatewayParams
 from archgen.runtime.aws.operations import is_client_error
+from archgen.runtime.aws.token_bucket import TokenBucket
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
 
 THROTTLED = "429"
 """API Gateway's answer to a throttled request (``TooManyRequestsException``)."""
 TIMED_OUT = "504"
 """API Gateway's answer when the integration does not answer in time."""
-
-
-class TokenBucket:
-    """``rate`` tokens per second up to ``size``; starts full."""
-
-    def __init__(self, rate_per_s: float, size: float) -> None:
-        self.rate = rate_per_s / 1000.0  # tokens per ms
-        self.size = size
-        self.tokens = size
-        self.at_ms = 0.0
-
-    def take(self, now_ms: float) -> bool:
-        """Take one token now if the bucket holds one."""
-        self.tokens = min(self.size, self.tokens + (now_ms - self.at_ms) * self.rate)
-        self.at_ms = now_ms
-        if self.tokens < 1.0:
-            return False
-        self.tokens -= 1.0
-        return True
 
 
 @register("apigateway")

@@ -27,11 +27,11 @@ Left out: query-string/header cache keys, collapsing of simultaneous misses in f
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
 from archgen.model.kind import CacheControl, KindParams, UserLocations
 from archgen.model.kinds import CloudFrontParams, FailoverRole
+from archgen.runtime.aws.lru_cache import LruCache
 from archgen.runtime.aws.operations import is_client_error, is_read
 from archgen.runtime.behavior import Behavior, Call, Footprint, NodeContext, register
 
@@ -62,11 +62,11 @@ class CloudFront(Behavior):
         self.stale_ms = params.stale_if_error_s * 1000.0
         self.hit_latency = ctx.sampler(params.hit)
         self.edges = list(params.edge_locations) or ["edge"]
-        self.caches: dict[str, OrderedDict[tuple[str, int], float]] = {
-            edge: OrderedDict() for edge in self.edges
+        self.caches: dict[str, LruCache[tuple[str, int]]] = {
+            edge: LruCache(self.capacity) for edge in self.edges
         }
-        self.shield: OrderedDict[tuple[str, int], float] | None = (
-            OrderedDict() if params.origin_shield else None
+        self.shield: LruCache[tuple[str, int]] | None = (
+            LruCache(self.capacity) if params.origin_shield else None
         )
         locations: list[str] = []
         for node in model.nodes:
@@ -115,12 +115,11 @@ class CloudFront(Behavior):
         edge = self.edge_of.get(call.trace.session.location or "", self.edges[0])
         cache = self.caches[edge]
         key = (call.op, call.trace.item)
-        expires = cache.get(key)
+        expires = cache.expiry(key)
         now = self.ctx.now
         call.note("edge", edge)
         self.period_lookups += 1
-        if expires is not None and expires > now:
-            cache.move_to_end(key)
+        if cache.fresh(key, now):
             self.hits += 1
             self.period_hits += 1
             call.note("cache", "hit")
@@ -128,10 +127,9 @@ class CloudFront(Behavior):
             return
         shield = self.shield
         if shield is not None:
-            shielded = shield.get(key)
-            if shielded is not None and shielded > now:
-                shield.move_to_end(key)
-                self._store(cache, key, shielded)
+            shielded = shield.expiry(key)
+            if shielded is not None and shield.fresh(key, now):
+                cache.store(key, shielded)
                 self.hits += 1
                 self.shield_hits += 1
                 self.period_hits += 1
@@ -143,14 +141,6 @@ class CloudFront(Behavior):
         call.note("cache", "miss" if expires is None else "expired")
         call.payload = (edge, key, expires, now)
         self.ctx.run_children(call, self._origin_answered)
-
-    def _store(
-        self, cache: OrderedDict[tuple[str, int], float], key: tuple[str, int], expires: float
-    ) -> None:
-        cache[key] = expires
-        cache.move_to_end(key)
-        if len(cache) > self.capacity:
-            cache.popitem(last=False)
 
     def _origin_answered(self, call: Call) -> None:
         edge, key, expires, asked = call.payload
@@ -184,9 +174,9 @@ class CloudFront(Behavior):
         cache = self.caches[edge]
         now = self.ctx.now
         if call.error is None:
-            self._store(cache, key, now + self.ttl_ms)
+            cache.store(key, now + self.ttl_ms)
             if self.shield is not None:
-                self._store(self.shield, key, now + self.ttl_ms)
+                self.shield.store(key, now + self.ttl_ms)
             self.ctx.finish(call)
             return
         call.note("origin_error", call.error)

@@ -51,12 +51,6 @@ class S3(Behavior):
             return True
         return isinstance(key, int) and 0 <= key < self.initial and key not in self.deleted
 
-    @staticmethod
-    def object_key(call: Call) -> int | str:
-        """The step's declared key, else the flow's item."""
-        declared = call.key()
-        return call.trace.item if declared is None else declared
-
     def handle(self, call: Call) -> None:
         if is_read(call.op):
             self.ctx.after(self.get(), self._read, call)
@@ -64,7 +58,7 @@ class S3(Behavior):
             self.ctx.after(self.put(), self._write, call)
 
     def _write(self, call: Call) -> None:
-        key = self.object_key(call) if call.payload is None else hash_key(call.payload)
+        key = call.object_key() if call.payload is None else hash_key(call.payload)
         self.writes += 1
         if call.op.startswith(("Delete", "DELETE")):
             self.written.pop(key, None)
@@ -78,7 +72,7 @@ class S3(Behavior):
 
     def _read(self, call: Call) -> None:
         self.reads += 1
-        if call.op.startswith(("List", "LIST")) or self.exists(self.object_key(call)):
+        if call.op.startswith(("List", "LIST")) or self.exists(call.object_key()):
             self.ctx.run_children(call, self.ctx.finish)
             return
         self.not_found += 1
@@ -103,7 +97,7 @@ class S3(Behavior):
 
     def condition(self, name: str, call: Call) -> bool | None:
         if name == "not_found":
-            return not self.exists(self.object_key(call))
+            return not self.exists(call.object_key())
         return None
 
     def summary(self) -> dict[str, Any]:

@@ -25,6 +25,7 @@ FIXTURES = (
     "tiles-fargate",
     "shipments-events",
     "intake-workflow",
+    "sessions-cache",
 )
 
 
@@ -428,3 +429,35 @@ def test_a_scalable_target_of_another_service_is_reported_with_its_dimension(
         "scalable dimension dynamodb:table:WriteCapacityUnits: archgen reads Application Auto "
         "Scaling for the desired count of a modeled ECS service only",
     )
+
+
+def test_a_replication_group_its_subnets_and_the_function_that_names_its_endpoint() -> None:
+    """NumCacheClusters 3 is a primary and 2 replicas; AutomaticFailoverEnabled with
+    MultiAZEnabled is Multi-AZ; the customer managed key; the subnet group places the
+    cache in the VPC and is reported as read; the function whose environment names the
+    primary endpoint gets a GET/SET edge over TCP. A single-node CacheCluster has no
+    replica and no failover."""
+    imported = import_cloudformation(DATA / "sessions-cache.yaml")
+    assert (imported.resources, imported.nodes, imported.edges) == (10, 6, 2)
+    assert [(u.type, u.logical_id, u.why) for u in imported.unmodeled] == [
+        (
+            "AWS::ElastiCache::SubnetGroup",
+            "CacheSubnets",
+            "read into the caches placed in its subnets",
+        )
+    ]
+    model = load_model_text(imported.text, "sessions-cache.model.yaml").model
+    cache = model.nodes_by_id["session-cache"]
+    assert (cache.group, cache.params.model_dump(exclude_defaults=True)) == (
+        "vpc",
+        {"replicas": 2, "kms_key": "cache-key"},  # cache.r7g.large, Valkey: the defaults
+    )
+    reports = model.nodes_by_id["reports-cache"].params
+    assert (reports.engine.value, reports.replicas, reports.multi_az) == ("redis", 0, False)
+    edge = model.edge("get-session", "session-cache")
+    assert edge is not None
+    assert (edge.operations, edge.protocol.value) == (("GET", "SET"), "tcp")
+    assert (
+        "  # the environment of GetSession names SessionCache's endpoint\n"
+        "  - {from: get-session, to: session-cache, operations: [GET, SET], protocol: tcp}\n"
+    ) in imported.text

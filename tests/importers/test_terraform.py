@@ -16,7 +16,7 @@ from archgen.model.load import load_model_text
 from tests.golden import assert_golden
 
 DATA = Path(__file__).parent / "data"
-FIXTURES = ("ledger-plan", "thumbnails-state", "web-plan", "tiles-plan")
+FIXTURES = ("ledger-plan", "thumbnails-state", "web-plan", "tiles-plan", "sessions-state")
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -381,3 +381,27 @@ def test_tiles_plan_reads_the_fargate_service_and_its_memory_tracking() -> None:
         60,
     )
     assert [(e.source, e.target) for e in model.edges][1:] == [("edge", "tiles")]
+
+
+def test_a_state_of_a_cache_its_subnet_group_and_its_caller() -> None:
+    """aws_elasticache_replication_group with its subnet group (read into it) and its key;
+    the function's CACHE_HOST equals the group's primary endpoint address: the edge."""
+    code, _, stderr = invoke("import", "terraform", str(DATA / "sessions-state.json"))
+    assert code == 0
+    assert stderr == (
+        "sessions-state.json: 10 resources → 5 nodes, 2 edges, 2 not modeled\n"
+        "  not modeled: aws_elasticache_subnet_group.sessions: read into the caches placed "
+        "in its subnets\n"
+        "  not modeled: aws_security_group.cache: security groups are not modeled: the edges "
+        "say who calls whom\n"
+    )
+    text = import_terraform(DATA / "sessions-state.json").text
+    assert (
+        "  # the environment of aws_lambda_function.get_session names "
+        "aws_elasticache_replication_group.sessions's endpoint\n"
+        "  - {from: get-session-lambda, to: sessions, operations: [GET, SET], protocol: tcp}\n"
+    ) in text
+    assert (
+        "    params:\n      engine: valkey\n      node_type: cache.m7g.large\n"
+        "      replicas: 1\n      multi_az: true\n      kms_key: cache\n"
+    ) in text

@@ -26,8 +26,15 @@ def test_every_story_step_is_a_flow(reference: LoadedModel) -> None:
 def test_every_service_the_article_names_is_modelled(reference: LoadedModel) -> None:
     kinds = {node.kind for node in reference.model.nodes}
     # route53 … cloudwatch, plus client and external; the article names no API Gateway,
-    # no ECS service, no EventBridge bus and no Step Functions state machine.
-    assert kinds == set(KINDS) - {"apigateway", "ecs", "eventbridge", "stepfunctions"}
+    # no ECS service, no EventBridge bus, no Step Functions state machine and no
+    # ElastiCache.
+    assert kinds == set(KINDS) - {
+        "apigateway",
+        "ecs",
+        "eventbridge",
+        "stepfunctions",
+        "elasticache",
+    }
 
 
 def test_two_regions_each_with_two_availability_zones(reference: LoadedModel) -> None:

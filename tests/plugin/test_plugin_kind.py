@@ -27,19 +27,19 @@ groups:
 nodes:
   - {id: user, kind: client}
   - {id: web, kind: ec2, group: eu-west-1}
-  - {id: cache, kind: elasticache, group: eu-west-1, label: Product cache,
+  - {id: cache, kind: dax, group: eu-west-1, label: Product cache,
      params: {replicas: 2, zones: [az-a, az-b], hit_ratio: 0.8}}
   - {id: db, kind: dynamodb, group: eu-west-1}
 edges:
   - {from: user, to: web, operations: [GET /product]}
-  - {from: web, to: cache, operations: [GET], protocol: tcp}
+  - {from: web, to: cache, operations: [GetItem], protocol: tcp}
   - {from: cache, to: db, operations: [GetItem], protocol: aws-api}
 flows:
   - id: view
     title: View a product
     steps:
       - {from: user, to: web, op: GET /product}
-      - {from: web, to: cache, op: GET}
+      - {from: web, to: cache, op: GetItem}
       - {from: cache, to: db, op: GetItem, when: cache_miss}
 journeys:
   - {id: browse, title: Browse, client: user, flows: [{flow: view}]}
@@ -51,22 +51,18 @@ scenarios:
 
 @pytest.fixture
 def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """What ``pip install archgen-elasticache`` leaves on sys.path."""
+    """What ``pip install archgen-dax`` leaves on sys.path."""
     site = tmp_path / "site-packages"
-    info = site / "archgen_elasticache-1.0.dist-info"
+    info = site / "archgen_dax-1.0.dist-info"
     info.mkdir(parents=True)
-    (info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: archgen-elasticache\nVersion: 1.0\n"
-    )
-    (info / "entry_points.txt").write_text(
-        "[archgen.kinds]\nelasticache = archgen_elasticache:SPEC\n"
-    )
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: archgen-dax\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[archgen.kinds]\ndax = archgen_dax:SPEC\n")
     monkeypatch.syspath_prepend(str(site))
     monkeypatch.syspath_prepend(str(PLUGIN))  # where the package's modules are
     registry.refresh()
     yield
     monkeypatch.undo()
-    for name in [m for m in sys.modules if m.startswith("archgen_elasticache")]:
+    for name in [m for m in sys.modules if m.startswith("archgen_dax")]:
         del sys.modules[name]
     registry.refresh()
 
@@ -81,7 +77,7 @@ def test_unknown_before_it_is_installed(tmp_path: Path) -> None:
     model.write_text(MODEL)
     code, _, err = invoke("validate", str(model))
     assert code == 2
-    assert "nodes[2].kind: unknown kind 'elasticache'" in err
+    assert "nodes[2].kind: unknown kind 'dax'" in err
 
 
 def test_a_plugin_kind_goes_through_every_stage(
@@ -102,16 +98,16 @@ def test_a_plugin_kind_goes_through_every_stage(
 
     # JSON Schema: a oneOf member with its described params
     schema = json.loads(invoke("schema")[1])
-    assert "ElastiCacheNode" in schema["$defs"]
-    assert schema["$defs"]["ElastiCacheParams"]["properties"]["hit_ratio"]["description"]
+    assert "DaxNode" in schema["$defs"]
+    assert schema["$defs"]["DaxParams"]["properties"]["hit_ratio"]["description"]
 
     # renders with its own icon
     from archgen.renderers.icons import icon_data_uri, icon_path
 
-    assert icon_path("elasticache") == "aws/database/elasticache-for-redis.png"
+    assert icon_path("dax") == "aws/database/dynamodb-dax.png"
     assert invoke("render", "m.yaml", "--format", "svg", "--out", "d")[0] == 0
     svg = Path("d/overview.svg").read_text()
-    assert icon_data_uri(icon_path("elasticache")) in svg
+    assert icon_data_uri(icon_path("dax")) in svg
 
     # runs: its behavior is imported lazily from the spec's "module:Class"
     code, out, err = invoke("run", "m.yaml", "--out", "run", "--json")
@@ -132,14 +128,14 @@ def test_a_plugin_kind_goes_through_every_stage(
     pages = [p for p in Path("site").rglob("*.html") if "cache" in p.as_posix()]
     assert pages, sorted(str(p) for p in Path("site").rglob("*.html"))[:50]
     html = pages[0].read_text()
-    assert "ElastiCache &#40;Redis&#41;" in html  # its title (the site escapes model text)
+    assert "DynamoDB Accelerator &#40;DAX&#41;" in html  # its title (the site escapes model text)
     assert "hit&#95;ratio</code>" in html  # its parameters table
     # and its reference page, from its declaration and its behavior's docstring
-    kind_page = Path("site/reference/kinds/elasticache/index.html").read_text()
-    assert "Read replicas per shard" in kind_page
+    kind_page = Path("site/reference/kinds/dax/index.html").read_text()
+    assert "Read replicas of the primary node" in kind_page
     assert "Evictions, memory limits and replication" in kind_page
-    assert 'src="../elasticache.png"' in kind_page
-    assert Path("site/reference/kinds/elasticache.png").is_file()
+    assert 'src="../dax.png"' in kind_page
+    assert Path("site/reference/kinds/dax.png").is_file()
 
 
 def _findings(report: object) -> list[dict[str, str]]:

@@ -29,8 +29,8 @@ SOURCES: dict[str, list[tuple[str, str]]] = {
         ("excerpt", "runtime/engine.py"),
     ],
     "adding-a-kind": [
-        ("file", "tests/plugin/archgen_elasticache/__init__.py"),
-        ("file", "tests/plugin/archgen_elasticache/behavior.py"),
+        ("file", "tests/plugin/archgen_dax/__init__.py"),
+        ("file", "tests/plugin/archgen_dax/behavior.py"),
         ("excerpt", "tests/plugin/test_plugin_kind.py"),
         ("excerpt", "tests/plugin/test_plugin_kind.py"),
         ("excerpt", "tests/plugin/test_plugin_kind.py"),
@@ -130,8 +130,8 @@ def test_entry_point_groups() -> None:
         assert f'[project.entry-points."{group}"]' in page(name)
         assert f'[project.entry-points."{group}"]' in pyproject
     kind_test = (ROOT / "tests/plugin/test_plugin_kind.py").read_text(encoding="utf-8")
-    assert 'elasticache = "archgen_elasticache:SPEC"' in page("adding-a-kind")
-    assert "elasticache = archgen_elasticache:SPEC" in kind_test
+    assert 'dax = "archgen_dax:SPEC"' in page("adding-a-kind")
+    assert "dax = archgen_dax:SPEC" in kind_test
 
 
 def test_behavior_contract_names_exist() -> None:
@@ -204,7 +204,7 @@ def test_pages_build_strict(published_site: Path) -> None:
         html = (published_site / "guide" / name / "index.html").read_text(encoding="utf-8")
         assert f'<h1 id="{name}">{title}<' in html
     kind_page = (published_site / "guide" / "adding-a-kind" / "index.html").read_text("utf-8")
-    assert "ElastiCacheParams" in kind_page
+    assert "DaxParams" in kind_page
 
 
 def test_error_table_is_the_clis() -> None:

@@ -108,6 +108,13 @@ def test_kind_pages_pin_units_defaults_arns_and_rules(ride: SiteContent) -> None
     assert "(namespace <code>AWS/States</code>, dimensions StateMachineArn)" in machine
     assert "| <code>ExecutionTime</code> | Milliseconds | Average |" in machine
     assert "## What the simulation leaves out\n\nInput and output processing" in machine
+    cache = ride.pages[PATHS.kind("elasticache")]
+    assert cache.startswith("# ElastiCache\n")
+    assert "| <code>ttl&#95;s</code> |" in cache
+    assert "| <code>maxmemory&#95;policy</code> |" in cache
+    assert "(namespace <code>AWS/ElastiCache</code>, dimensions CacheClusterId)" in cache
+    assert "| <code>Evictions</code> | Count | Sum | Keys evicted" in cache
+    assert "## What the simulation leaves out\n\nCluster mode" in cache
     client = ride.pages[PATHS.kind("client")]
     assert "Left out&#58;" not in client  # split off into its own section
     assert "## What the simulation leaves out\n\nClient retries" in client

@@ -1,19 +1,19 @@
-"""ElastiCache: answers GETs from memory with probability ``hit_ratio``; a miss is the
-``cache_miss`` condition, so the flow's steps under it (the database read) run.
+"""DAX: answers reads from its item cache with probability ``hit_ratio``; a miss is the
+``cache_miss`` condition, so the flow's steps under it (DAX reading the table) run.
 Left out: evictions, memory limits and replication (the hit ratio is given, not earned)."""
 
 from __future__ import annotations
 
-from archgen_elasticache import ElastiCacheParams
+from archgen_dax import DaxParams
 
 from archgen.runtime.behavior import Behavior, Call, NodeContext
 
 
-class ElastiCache(Behavior):
+class Dax(Behavior):
     def __init__(self, ctx: NodeContext) -> None:
         super().__init__(ctx)
         params = ctx.node.params
-        assert isinstance(params, ElastiCacheParams)
+        assert isinstance(params, DaxParams)
         self.latency = ctx.sampler(params.latency)
         self.hit_ratio = params.hit_ratio
 
