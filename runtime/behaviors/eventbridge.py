@@ -52,8 +52,8 @@ from archgen.model.kinds import EventBridgeParams, EventRule, EventTarget
 from archgen.model.kinds.ec2 import Recurrence
 from archgen.model.kinds.eventbridge import flatten_pattern
 from archgen.runtime.aws.sns_filter import matches
+from archgen.runtime.aws.token_bucket import TokenBucket
 from archgen.runtime.behavior import Behavior, Call, DeliveryBooks, NodeContext, register
-from archgen.runtime.behaviors.apigateway import TokenBucket
 
 THROTTLED = "ThrottlingException"
 """PutEvents' answer over the quota."""

@@ -46,8 +46,8 @@ from archgen.model.kinds.stepfunctions import (
     StepFunctionsParams,
     WorkflowType,
 )
+from archgen.runtime.aws.token_bucket import TokenBucket
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
-from archgen.runtime.behaviors.apigateway import TokenBucket
 
 THROTTLED = "ThrottlingException"
 TIMEOUT = "States.Timeout"
