@@ -11,7 +11,7 @@ and one line per node goes to ``metrics.jsonl``.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from archgen.model.kind import Metrics, Shape
@@ -85,6 +85,31 @@ class MetricStore:
                 period.samples[name] = [value]
             else:
                 samples.append(value)
+
+    def emitter(self, node: str) -> Callable[[str, float], None]:
+        """:meth:`emit` for one node, its declared shapes looked up once: a behavior's
+        context emits through it on every request."""
+        shapes = self.shapes.get(node, {})
+
+        def emit(name: str, value: float) -> None:
+            shape = shapes.get(name)
+            if shape is None:
+                raise UndeclaredMetricError(f"{node}: metric '{name}' is not declared by its kind")
+            current = self.current
+            period = current.get(node)
+            if period is None:
+                period = current[node] = _Period()
+            if shape is _COUNT:
+                counts = period.counts
+                counts[name] = counts.get(name, 0.0) + value
+            else:
+                samples = period.samples.get(name)
+                if samples is None:
+                    period.samples[name] = [value]
+                else:
+                    samples.append(value)
+
+        return emit
 
     def count_violation(self) -> None:
         self.violations += 1

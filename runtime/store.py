@@ -23,6 +23,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from archgen.model.kind import EncryptableAtRest
@@ -129,6 +130,7 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+@lru_cache(maxsize=65_536)
 def sensitive_value(seed: int) -> str:
     """A Luhn-valid 16-digit value in a test range (4000 00…): detectable in stored bytes
     by :func:`find_sensitive_values` whatever the record around it."""
@@ -158,14 +160,18 @@ def record_write(ctx: NodeContext, call: Call) -> Record:
 
     edge = ctx.model.declared_edge(call.source, call.node)
     session = call.trace.session.id
-    content: dict[str, Any] = {"trace": call.trace.id, "session": session, "op": call.op}
     classification = edge.data if edge is not None else Classification.internal
-    if classification is Classification.card:
-        content["sensitive_value"] = sensitive_value(session)
-        content["expiry"] = "12/29"
-    if classification in (Classification.card, Classification.pii):
-        content["subject"] = f"subject-{session}"
-    plaintext = json.dumps(content, sort_keys=True).encode()
+    card = classification is Classification.card
+    # json.dumps(content, sort_keys=True) of {trace, session, op} and, for card data,
+    # sensitive_value and expiry, for card and personal data subject; written directly.
+    content = [f'"op": {json.dumps(call.op)}', f'"session": {session}']
+    if card:
+        content.insert(0, '"expiry": "12/29"')
+        content.insert(2, f'"sensitive_value": "{sensitive_value(session)}"')
+    if card or classification is Classification.pii:
+        content.append(f'"subject": "subject-{session}"')
+    content.append(f'"trace": {call.trace.id}')
+    plaintext = ("{" + ", ".join(content) + "}").encode()
     declared = call.key()  # the step's key: writes to one key replace each other
     key = f"t{call.trace.id:08d}-{call.op}" if declared is None else f"{declared}-{call.op}"
     stores = data_at_rest(ctx)

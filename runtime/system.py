@@ -110,6 +110,7 @@ class _Steps:
 
     def next(self) -> None:
         ctx = self.ctx
+        sim = ctx.sim
         call = self.call
         plan_steps = self.plan.steps
         steps = self.steps
@@ -126,7 +127,7 @@ class _Steps:
                     continue
             elif step.probability is not None and ctx.rng.random() >= step.probability:
                 continue
-            child = ctx.sim.new_call(
+            child = sim.new_call(
                 call.trace,
                 call,
                 ctx.node_id,
@@ -144,7 +145,7 @@ class _Steps:
                     call.origin = ctx.node_id
                     self.then(call)
                     return
-            ctx.sim.dispatch(child)
+            sim.dispatch(child)
             if not step.is_async:
                 return
         self.then(call)
@@ -197,6 +198,7 @@ class _Context(NodeContext):
         self.counters: dict[str, int] = {}
         self.behavior: Behavior = Behavior(self)
         self.completed: Callback | None = None  # the behavior's own, if it has one
+        self._emit = sim.metrics.emitter(node.id)
 
     @property
     def now(self) -> float:
@@ -295,7 +297,7 @@ class _Context(NodeContext):
         self.counters[name] = self.counters.get(name, 0) + n
 
     def emit(self, metric: str, value: float) -> None:
-        self.sim.metrics.emit(self.node_id, metric, value)
+        self._emit(metric, value)
 
     def metric(self, node: str, name: str, statistic: str) -> float | None:
         return self.sim.metrics.value(node, name, statistic)
