@@ -106,3 +106,21 @@ def wildcard(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
     without a ``*``; no ``[...]`` classes. Two rule sets, as AWS has two."""
     parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
     return re.compile("".join(parts), re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
+
+
+API_ACTIONS = {"lambda:Invoke": "lambda:InvokeFunction"}
+"""Calls whose IAM action is named otherwise than the API operation the model's edges say
+(Lambda's ``Invoke`` API is authorized as ``lambda:InvokeFunction``)."""
+_OPERATIONS = {action.lower(): call for call, action in API_ACTIONS.items()}
+
+
+def iam_action(service: str, op: str) -> str:
+    """The IAM action a call of ``op`` on a ``service`` resource is authorized as."""
+    action = f"{service}:{op}"
+    return API_ACTIONS.get(action, action)
+
+
+def api_operation(action: str) -> str:
+    """The operation (as edges name it) an IAM action ``service:Name`` allows."""
+    call = _OPERATIONS.get(action.lower(), action)
+    return call.split(":", 1)[1] if ":" in call else call

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from archgen.model.iam import api_operation
 from archgen.model.importers.cdk import construct_name, is_cdk, prepare
 from archgen.model.importers.context import (
     Graph,
@@ -456,13 +457,16 @@ def _grant_edges(graph: Graph) -> None:
                         continue
                     for target in targets:
                         service = _service_of(target.arn)
-                        ops = [
-                            action.split(":", 1)[1]
+                        matched = [
+                            action
                             for action in actions
                             if action.split(":", 1)[0].lower() == service and ":" in action
                         ]
+                        ops = [api_operation(action) for action in matched]
                         if ops:
-                            allowed = ", ".join(f"{service}:{op}" for op in ops)
+                            allowed = ", ".join(
+                                f"{service}:{action.split(':', 1)[1]}" for action in matched
+                            )
                             why = f"IAM: role {role.logical_id} allows {allowed} on {pattern}"
                             graph.add_edge(node.id, target.id, ops, why, grant=True)
 

@@ -36,7 +36,14 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
 
-from archgen.model.iam import ConditionValue, Effect, PolicyDocument, Statement, wildcard
+from archgen.model.iam import (
+    ConditionValue,
+    Effect,
+    PolicyDocument,
+    Statement,
+    iam_action,
+    wildcard,
+)
 from archgen.model.kind import GrantsPolicies, ResourcePolicy
 from archgen.model.kinds import KINDS
 from archgen.model.schema import AnyNode, Model, Protocol
@@ -451,7 +458,7 @@ class Authorizer:
         protocol = governing_protocol(model, caller, target)
         if protocol is not None and protocol is not Protocol.aws_api and not aws_call:
             return NOT_APPLICABLE
-        action = f"{service}:{op}"
+        action = iam_action(service, op)
         resource = resource_arn(model, target, op) or ""
         role = model.nodes_by_id.get(caller.role)
         identity: list[tuple[str, PolicyDocument]] = []

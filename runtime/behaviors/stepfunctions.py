@@ -9,12 +9,13 @@ quotas):
   ``StartSyncExecution`` (express) when it ended, with its error if it failed.
 - An execution starts at the first state. Each state takes ``transition`` and opens a
   span (``State <name>``) under the execution's call, so every state shows as a child.
-  A Task calls its ``resource`` with its ``operation`` through the declared edge (the
-  first attempt as the flow step nested under the start that targets that node and
-  operation); Choice takes a branch with its probability, else ``default``
-  (``States.NoChoiceMatched`` without one); Parallel runs its branches at once and goes
-  on when all ended (the first error is the state's); Wait waits ``wait_s``; Pass goes
-  on; Succeed ends the execution (or branch); Fail ends it with ``error``.
+  A Task calls its ``resource`` with its ``operation`` through the declared edge, as a
+  child of the state's span (the first attempt as the flow step nested under the start
+  that targets that node and operation); Choice takes a branch with its probability,
+  else ``default`` (``States.NoChoiceMatched`` without one); Parallel runs its branches
+  at once and goes on when all ended (the first error is the state's); Wait waits
+  ``wait_s``; Pass goes on; Succeed ends the execution (or branch); Fail ends it with
+  ``error``.
 - A Task (or Parallel) error is matched against ``retry`` entry by entry: the first retrier
   whose ``error_equals`` names it (``States.ALL``: any; ``States.TaskFailed``: any but
   ``States.Timeout``) retries after ``interval_s × backoff_rate^(n−1)`` until its
@@ -289,7 +290,7 @@ class StepFunctions(Behavior):
             answered[0] = True
             if done_call.error is None and self.ctx.rng.random() < self.duplicate_rate:
                 self.figures["duplicates"] += 1
-                self.ctx.call(execution.call, state.resource or "", op, _noop, payload=None)
+                self.ctx.call(run.span, state.resource or "", op, _noop, payload=None)
             run.done(done_call.error)
 
         if state.timeout_s is not None:
@@ -300,7 +301,7 @@ class StepFunctions(Behavior):
                     run.done(TIMEOUT)
 
             self.ctx.after(state.timeout_s * 1000.0, expire)
-        self.ctx.call(execution.call, state.resource, op, answer, step=step)
+        self.ctx.call(run.span, state.resource, op, answer, step=step)
 
     def _edge_op(self, target: str) -> str:
         edge = self.ctx.model.declared_edge(self.ctx.node_id, target)

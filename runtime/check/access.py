@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from archgen.model import kinds as k
-from archgen.model.iam import Effect, Statement, wildcard
+from archgen.model.iam import Effect, Statement, iam_action, wildcard
 from archgen.model.kind import Capability
 from archgen.model.loader import PathKey
 from archgen.model.registry import kinds
@@ -53,7 +53,7 @@ def request_for(model: Model, target: AnyNode, op: str) -> Request | None:
     arn = arn_of(model, target)
     if service is None or arn is None:
         return None
-    return Request(f"{service}:{op}", arn)
+    return Request(iam_action(service, op), arn)
 
 
 def authorized(model: Model, caller: AnyNode, target: AnyNode, op: str) -> Decision:

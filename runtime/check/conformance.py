@@ -199,7 +199,8 @@ class Conformance:
         a *triggered invocation* of the caller (a non-step span on the caller, e.g. the
         Lambda ``Invoke`` that consumes a queued message; the runtime runs step children
         only under step calls, so a non-step span on the caller with step children is
-        always one). Hand-offs, retries and health checks in between are skipped."""
+        always one). Hand-offs, retries, health checks and a node's own work spans (a
+        state machine's states) in between are skipped."""
         source = self.model.original_of(span.source)
         parent = span.parent
         seen = 0
@@ -207,6 +208,10 @@ class Conformance:
             record = self.spans.get(parent)
             if record is None or record.step is not None:
                 return parent
+            if record.source == record.node:  # a node's own work (a state): see through
+                parent = record.parent
+                seen += 1
+                continue
             if self.model.original_of(record.node) == source:
                 return parent
             parent = record.parent

@@ -7,6 +7,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from archgen.main import cli
+from archgen.model.iam import api_operation, iam_action
 from archgen.model.importers.cloudformation import import_cloudformation
 from archgen.model.importers.terraform import import_terraform
 from archgen.model.load import load_model_text
@@ -270,3 +274,23 @@ def test_terraform_state_machine_reads_its_definition(tmp_path: Path) -> None:
     ]
     edges = {(e.source, e.target): tuple(e.operations) for e in model.edges}
     assert edges[("scoring", "score")] == ("Invoke",)
+
+
+def test_lambda_invoke_is_authorized_as_invoke_function() -> None:
+    assert iam_action("lambda", "Invoke") == "lambda:InvokeFunction"
+    assert iam_action("sqs", "SendMessage") == "sqs:SendMessage"
+    assert api_operation("lambda:InvokeFunction") == "Invoke"
+    assert api_operation("states:StartExecution") == "StartExecution"
+
+
+def test_the_imported_workflow_runs_and_agrees_with_its_template(tmp_path: Path) -> None:
+    """Round trip: its role's lambda:InvokeFunction allows the Invoke task (no denial in
+    the run, no drift); the starter run (events through the default bus into the state
+    machine) has no finding."""
+    out = tmp_path / "model.yaml"
+    source = str(DATA / "intake-workflow.yaml")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["import", "cloudformation", source, "-o", str(out)]).exit_code == 0
+    result = runner.invoke(cli, ["check", str(out), "--against", source, "--format", "json"])
+    scopes = {s["name"]: s["findings"] for s in json.loads(result.stdout)["scopes"]}
+    assert (scopes["starter"], scopes["drift"]) == ([], [])

@@ -104,6 +104,9 @@ def test_each_state_is_a_child_span_and_each_task_the_flows_nested_step() -> Non
     ]
     assert calls(lab, "charge") == [(1_010, None, 1)]
     assert calls(lab, "save") == [(1_040, None, 2)]  # 1,010 + 20 ms + 10 ms
+    charge_state, save_state = [s for s in lab.on("sm") if s["from"] == "sm"]
+    assert lab.on("charge")[0]["parent"] == charge_state["span"]  # the task under its state
+    assert lab.on("save")[0]["parent"] == save_state["span"]
     assert lab.points("sm", "ExecutionTime") == [{"avg": 60.0, "max": 60.0, "n": 1, "p99": 60.0}]
     figures = lab.summary("sm")["executions"]
     assert (figures["started"], figures["succeeded"], figures["transitions"]) == (1, 1, 2)
