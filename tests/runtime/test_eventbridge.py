@@ -16,7 +16,7 @@ from tests.runtime.metrics_lab import Lab, lab_model, run_lab
 
 LIBRARY = Path(__file__).parent / "models" / "library-returns.yaml"
 CONSTANT_10MS = {"distribution": "constant", "mean_ms": 10}
-ORDER_RULE = {"source": ["app.shop"], "detail": {"kind": ["order"]}}
+JOB_RULE = {"source": ["app.jobs"], "detail": {"kind": ["render"]}}
 
 
 def bus_run(
@@ -24,6 +24,7 @@ def bus_run(
     at_s: list[float],
     *,
     bus: dict[str, Any] | None = None,
+    role: dict[str, Any] | None = None,
     faults: list[dict[str, Any]] = (),  # type: ignore[assignment]
     duration_s: float = 600,
     probability: float | None = None,
@@ -44,7 +45,9 @@ def bus_run(
                     "rules": rules,
                     **(bus or {}),
                 },
+                **({"role": "bus-role"} if role else {}),
             },
+            *([{"id": "bus-role", "kind": "iam_role", "params": role}] if role else []),
             {"id": "q", "kind": "sqs", "group": "r1"},
             {"id": "dlq", "kind": "sqs", "group": "r1"},
             {
@@ -59,9 +62,27 @@ def bus_run(
         ],
         [
             {"from": "users", "to": "bus", "operations": ["PutEvents"]},
-            {"from": "bus", "to": "q", "operations": ["SendMessage"], "mode": "async"},
-            {"from": "bus", "to": "fn", "operations": ["Invoke"], "mode": "async"},
-            {"from": "bus", "to": "dlq", "operations": ["Redrive"], "mode": "async"},
+            {
+                "from": "bus",
+                "to": "q",
+                "operations": ["SendMessage"],
+                "mode": "async",
+                "protocol": "aws-api",
+            },
+            {
+                "from": "bus",
+                "to": "fn",
+                "operations": ["Invoke"],
+                "mode": "async",
+                "protocol": "aws-api",
+            },
+            {
+                "from": "bus",
+                "to": "dlq",
+                "operations": ["Redrive"],
+                "mode": "async",
+                "protocol": "aws-api",
+            },
         ],
         [{"from": "users", "to": "bus", "op": "PutEvents"}, step],
         faults=list(faults),
@@ -71,7 +92,7 @@ def bus_run(
 
 
 def to_q(**target: Any) -> list[dict[str, Any]]:
-    return [{"id": "orders", "event_pattern": ORDER_RULE, "targets": [{"target": "q", **target}]}]
+    return [{"id": "renders", "event_pattern": JOB_RULE, "targets": [{"target": "q", **target}]}]
 
 
 def totals(lab: Lab) -> dict[str, float]:
@@ -92,10 +113,10 @@ def totals(lab: Lab) -> dict[str, float]:
 @pytest.mark.parametrize(
     ("event", "matched"),
     [
-        ({"source": "app.shop", "detail": {"kind": "order", "total": 12}}, True),
-        ({"source": "app.shop", "detail": {"kind": "refund"}}, False),
-        ({"source": "app.other", "detail": {"kind": "order"}}, False),
-        ({"source": "app.shop"}, False),  # detail.kind missing
+        ({"source": "app.jobs", "detail": {"kind": "render", "frames": 12}}, True),
+        ({"source": "app.jobs", "detail": {"kind": "cancel"}}, False),
+        ({"source": "app.other", "detail": {"kind": "render"}}, False),
+        ({"source": "app.jobs"}, False),  # detail.kind missing
     ],
 )
 def test_a_pattern_matches_fields_and_and_values_or_as_sns_filters_do(
@@ -104,15 +125,15 @@ def test_a_pattern_matches_fields_and_and_values_or_as_sns_filters_do(
     from archgen.model.kinds.eventbridge import flatten_pattern
     from archgen.runtime.aws.sns_filter import matches
 
-    pattern = dict(flatten_pattern({**ORDER_RULE, "detail": {"kind": ["order", "reorder"]}}))
-    assert pattern == {"source": ["app.shop"], "detail.kind": ["order", "reorder"]}
+    pattern = dict(flatten_pattern({**JOB_RULE, "detail": {"kind": ["render", "rerender"]}}))
+    assert pattern == {"source": ["app.jobs"], "detail.kind": ["render", "rerender"]}
     assert matches(pattern, dict(flatten_pattern(event))) is matched
 
 
 @pytest.mark.parametrize(
     ("rules", "hit", "miss"),
     [
-        (["order"], "order", "not-order"),
+        (["render"], "render", "not-render"),
         ([{"prefix": "eu-"}], "eu--x", "not-eu-"),
         ([{"numeric": [">", 0, "<=", 5]}], 0.5, 0.0),
         ([{"anything-but": ["test"]}], "anything-else", "test"),
@@ -250,6 +271,21 @@ def test_without_a_dead_letter_queue_a_failed_event_is_dropped_and_the_books_los
         0,
         2,
     )
+
+
+def test_an_access_denied_delivery_is_not_retried_but_dead_lettered_at_once() -> None:
+    """The bus's role may write to dlq only: each SendMessage to q is refused
+    (AccessDenied), which EventBridge does not retry: straight to the dead-letter queue."""
+    dlq = "arn:aws:sqs:eu-west-1:123456789012:dlq"
+    role = {
+        "assumed_by": ["events.amazonaws.com"],
+        "policies": [{"Statement": [{"Effect": "Allow", "Action": "sqs:*", "Resource": dlq}]}],
+    }
+    lab = bus_run(to_q(dead_letter_queue="dlq"), [1, 2], role=role)
+    assert [s["error"] for s in lab.on("q")] == ["AccessDenied", "AccessDenied"]
+    assert [s["start_ms"] for s in lab.on("dlq", "Redrive")] == [1_020, 2_020]
+    assert lab.summary("bus")["deliveries"]["retries"] == 0
+    assert lab.total("bus", "DeadLetterInvocations") == 2
 
 
 # --------------------------------------------------------------------------- schedules
