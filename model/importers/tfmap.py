@@ -54,6 +54,7 @@ REFS: dict[str, dict[str, str | None]] = {
     },
     "aws_elasticache_cluster": {"id": None, "arn": "Arn"},
     "aws_elasticache_subnet_group": {"id": None, "name": None},
+    "aws_secretsmanager_secret": {"arn": None, "id": None, "name": "Name"},
 }
 """The attributes another resource refers to a resource by, as ``Ref`` (None) or
 ``Fn::GetAtt`` of the attribute named."""
@@ -87,6 +88,9 @@ WHY_NOT = {
     "aws_s3_bucket_versioning": "versioning is not modeled",
     "aws_api_gateway_method": "its integration is read from the aws_api_gateway_integration",
     "aws_api_gateway_deployment": "a deployment snapshots the API; the model has the API",
+    "aws_secretsmanager_secret_version": "a secret's value is not modeled; the secret is",
+    "aws_secretsmanager_secret_policy": "a secret's resource policy is not modeled (identity "
+    "policies are)",
     "aws_ecs_cluster": "a Fargate cluster holds no capacity: its services are the nodes",
 }
 
@@ -768,6 +772,26 @@ def _cache_subnet_group(t: Reader) -> dict[str, object]:
 
 SUBNET_GROUP = "aws_elasticache_subnet_group"
 
+
+def _secret(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    put(props, "Name", t.get("name"))
+    put(props, "KmsKeyId", t.ref("kms_key_id", prefer="aws_kms_key"))
+    return props
+
+
+def _secret_rotation(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    put(props, "SecretId", t.ref("secret_id", prefer="aws_secretsmanager_secret"))
+    put(props, "RotationLambdaARN", t.ref("rotation_lambda_arn", prefer="aws_lambda_function"))
+    rules: dict[str, object] = {}
+    put(rules, "AutomaticallyAfterDays", t.get("rotation_rules", 0, "automatically_after_days"))
+    put(rules, "ScheduleExpression", t.get("rotation_rules", 0, "schedule_expression"))
+    if rules:
+        props["RotationRules"] = rules
+    return props
+
+
 TYPES: dict[str, tuple[str, Builder]] = {
     "aws_sqs_queue": ("AWS::SQS::Queue", _queue),
     "aws_sns_topic": ("AWS::SNS::Topic", _topic),
@@ -809,6 +833,11 @@ TYPES: dict[str, tuple[str, Builder]] = {
     ),
     "aws_elasticache_cluster": ("AWS::ElastiCache::CacheCluster", _cache_cluster),
     SUBNET_GROUP: ("AWS::ElastiCache::SubnetGroup", _cache_subnet_group),
+    "aws_secretsmanager_secret": ("AWS::SecretsManager::Secret", _secret),
+    "aws_secretsmanager_secret_rotation": (
+        "AWS::SecretsManager::RotationSchedule",
+        _secret_rotation,
+    ),
 }
 """Terraform type → (CloudFormation type, the builder of its properties)."""
 

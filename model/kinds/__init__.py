@@ -145,6 +145,9 @@ from archgen.model.kinds.s3 import (
 from archgen.model.kinds.sagemaker_endpoint import (
     SageMakerParams as SageMakerParams,
 )
+from archgen.model.kinds.secretsmanager import (
+    SecretsManagerParams as SecretsManagerParams,
+)
 from archgen.model.kinds.shield import (
     ShieldParams as ShieldParams,
 )

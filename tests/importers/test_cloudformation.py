@@ -26,6 +26,7 @@ FIXTURES = (
     "shipments-events",
     "intake-workflow",
     "sessions-cache",
+    "report-credentials",
 )
 
 
@@ -461,3 +462,29 @@ def test_a_replication_group_its_subnets_and_the_function_that_names_its_endpoin
         "  # the environment of GetSession names SessionCache's endpoint\n"
         "  - {from: get-session, to: session-cache, operations: [GET, SET], protocol: tcp}\n"
     ) in imported.text
+
+
+def test_a_secret_its_key_and_its_rotation_schedule() -> None:
+    """The secret's KmsKeyId becomes its key with the edge it decrypts through; the
+    rotation schedule its function (an asynchronous edge: the function's grants call the
+    secret back) and its 30 days; Ref of the secret is its ARN, so the roles' grants on it
+    are the functions' edges; the resource policy and the Lambda permission are reported."""
+    imported = import_cloudformation(DATA / "report-credentials.yaml")
+    assert (imported.resources, imported.nodes, imported.edges) == (9, 6, 6)
+    assert [(u.type, u.logical_id) for u in imported.unmodeled] == [
+        ("AWS::SecretsManager::ResourcePolicy", "CredentialsPolicy"),
+        ("AWS::Lambda::Permission", "RotatePermission"),
+    ]
+    model = load_model_text(imported.text, "report-credentials.model.yaml").model
+    secret = model.nodes_by_id["report-credentials"].params
+    assert secret.model_dump(exclude_defaults=True) == {
+        "kms_key": "credentials-key",
+        "rotation_lambda": "rotate-credentials",
+        "rotation_days": 30,
+    }
+    rotation = model.edge("report-credentials", "rotate-credentials")
+    assert rotation is not None
+    assert (rotation.operations, rotation.mode.value) == (("Invoke",), "async")
+    reads = model.edge("build-report", "report-credentials")
+    assert reads is not None
+    assert reads.operations == ("GetSecretValue",)

@@ -16,7 +16,14 @@ from archgen.model.load import load_model_text
 from tests.golden import assert_golden
 
 DATA = Path(__file__).parent / "data"
-FIXTURES = ("ledger-plan", "thumbnails-state", "web-plan", "tiles-plan", "sessions-state")
+FIXTURES = (
+    "ledger-plan",
+    "thumbnails-state",
+    "web-plan",
+    "tiles-plan",
+    "sessions-state",
+    "credentials-state",
+)
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -404,4 +411,19 @@ def test_a_state_of_a_cache_its_subnet_group_and_its_caller() -> None:
     assert (
         "    params:\n      engine: valkey\n      node_type: cache.m7g.large\n"
         "      replicas: 1\n      multi_az: true\n      kms_key: cache\n"
+    ) in text
+
+
+def test_a_state_of_a_secret_and_its_rotation() -> None:
+    code, _, stderr = invoke("import", "terraform", str(DATA / "credentials-state.json"))
+    assert code == 0
+    assert stderr == (
+        "credentials-state.json: 6 resources → 4 nodes, 2 edges, 1 not modeled\n"
+        "  not modeled: aws_secretsmanager_secret_version.db: a secret's value is not "
+        "modeled; the secret is\n"
+    )
+    text = import_terraform(DATA / "credentials-state.json").text
+    assert (
+        "    params:\n      kms_key: db\n      rotation_lambda: rotate-lambda\n"
+        "      rotation_days: 30\n"
     ) in text

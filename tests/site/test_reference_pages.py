@@ -108,6 +108,12 @@ def test_kind_pages_pin_units_defaults_arns_and_rules(ride: SiteContent) -> None
     assert "(namespace <code>AWS/States</code>, dimensions StateMachineArn)" in machine
     assert "| <code>ExecutionTime</code> | Milliseconds | Average |" in machine
     assert "## What the simulation leaves out\n\nInput and output processing" in machine
+    client = ride.pages[PATHS.kind("client")]
+    assert "Left out&#58;" not in client  # split off into its own section
+    assert "## What the simulation leaves out\n\nClient retries" in client
+
+
+def test_cache_and_secret_kind_pages(ride: SiteContent) -> None:
     cache = ride.pages[PATHS.kind("elasticache")]
     assert cache.startswith("# ElastiCache\n")
     assert "| <code>ttl&#95;s</code> |" in cache
@@ -115,9 +121,11 @@ def test_kind_pages_pin_units_defaults_arns_and_rules(ride: SiteContent) -> None
     assert "(namespace <code>AWS/ElastiCache</code>, dimensions CacheClusterId)" in cache
     assert "| <code>Evictions</code> | Count | Sum | Keys evicted" in cache
     assert "## What the simulation leaves out\n\nCluster mode" in cache
-    client = ride.pages[PATHS.kind("client")]
-    assert "Left out&#58;" not in client  # split off into its own section
-    assert "## What the simulation leaves out\n\nClient retries" in client
+    secret = ride.pages[PATHS.kind("secretsmanager")]
+    assert secret.startswith("# Secrets Manager secret\n")
+    assert "| <code>client&#95;cache&#95;ttl&#95;s</code> |" in secret
+    assert "| <code>CallCount</code> | Count | Sum | API calls that reached" in secret
+    assert "## What the simulation leaves out\n\nThe database side of rotation" in secret
 
 
 def test_the_rules_page_shows_each_example_and_what_the_linter_says(ride: SiteContent) -> None:
