@@ -97,8 +97,12 @@ class ZoneInstances(_Artefact):
 
 
 class FleetSummary(_Artefact):
-    """An Auto Scaling fleet: sizes, and ``[t_s, in_service, pending, cpu_percent]`` rows."""
+    """A fleet (an Auto Scaling group, an ECS service): sizes, and ``[t_s, in_service,
+    pending, cpu_percent]`` rows."""
 
+    member: str = Field(
+        "instance", description="What one member of the fleet is: an instance, or a task."
+    )
     initial: int = Field(description="Instances at the start (simulated, after the run's scale).")
     min: int = Field(description="Fewest instances Auto Scaling keeps (simulated).")
     max: int = Field(description="Most instances Auto Scaling launches (simulated).")

@@ -139,7 +139,7 @@ def _print_table(summary: RunSummary, out: Path, exports: tuple[str, ...] = ()) 
     for fleet, instances in summary.instances.items():
         lines.append(
             f"{fleet}: {instances.initial} → peak {instances.peak_in_service} → "
-            f"{instances.final_in_service} instances in service (simulated at scale "
+            f"{instances.final_in_service} {instances.member}s in service (simulated at scale "
             f"{summary.scale:g}; summary.json lists the real capacities)"
         )
         if instances.zones:

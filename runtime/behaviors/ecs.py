@@ -80,6 +80,8 @@ class Task(Instance):
 
 @register("ecs")
 class EcsService(Fleet):
+    member_noun = "task"
+
     @classmethod
     def footprint(cls, params: KindParams, scale: float, items: int) -> Footprint:
         """Memory for the largest service; idle health checks for the initial one."""

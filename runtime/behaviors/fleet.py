@@ -158,6 +158,8 @@ class Fleet(Behavior):
     """How ``scaling_activities`` name the tracked metric."""
     metric_unit = "%"
     """… and write its unit after a value."""
+    member_noun = "instance"
+    """What the summary calls one member."""
 
     def __init__(self, ctx: NodeContext, plan: FleetPlan) -> None:
         super().__init__(ctx)
@@ -639,6 +641,7 @@ class Fleet(Behavior):
         scheduled = {"scheduled_actions": self.scheduled} if self.schedule else {}
         return scheduled | {
             "instances": {
+                "member": self.member_noun,
                 "initial": self.initial,
                 "min": self.min,
                 "max": self.max,

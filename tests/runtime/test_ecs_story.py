@@ -46,6 +46,7 @@ def test_the_morning_rush_adds_tasks_after_three_minutes_above_the_target(
     assert all(row[3] < 50 for row in timeline[:2])  # before the rush
     assert all(row[3] > 50 for row in timeline[2:5])  # the three datapoints above
     assert 3 <= node["instances"]["final_in_service"] <= 12
+    assert node["instances"]["member"] == "task"  # archgen run says "tasks in service"
     tile = summary["flows"]["tile"]
     assert tile["failed"] == 0
     assert tile["completed"] > 60_000
