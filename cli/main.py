@@ -26,6 +26,22 @@ SCALE = click.option(
     default=None,
     help="Traffic and capacity scale factor (default: the scenario's).",
 )
+FIDELITY = click.option(
+    "--fidelity",
+    type=click.Choice(["full", "hybrid"]),
+    default=None,
+    help="full (default): every session request by request, pools shrunk with --scale. "
+    "hybrid: --scale is the system simulated; a --sample of its sessions is traced and "
+    "pools of servers keep their real size, loaded by the rest as a fluid.",
+)
+SAMPLE = click.option(
+    "--sample",
+    type=float,
+    default=None,
+    metavar="F",
+    help="With --fidelity hybrid: share of the sessions traced, 0 < F ≤ 1 (default: what "
+    "keeps the traced part under about 3 million events).",
+)
 RUN_DURATION = click.option(
     "--duration",
     type=click.FloatRange(min=0, min_open=True),
@@ -402,6 +418,8 @@ def site_serve(
     help="Simulated seconds (default: the scenario's).",
 )
 @SCALE
+@FIDELITY
+@SAMPLE
 @click.option(
     "--out",
     "-o",
@@ -438,6 +456,8 @@ def run(
     seed: int | None,
     duration: float | None,
     scale: float | None,
+    fidelity: str | None,
+    sample: float | None,
     out: Path | None,
     max_events: int | None,
     as_json: bool,
@@ -454,6 +474,8 @@ def run(
         seed=seed,
         duration=duration,
         scale=scale,
+        fidelity=fidelity,
+        sample=sample,
         out=out,
         max_events=max_events,
         as_json=as_json,

@@ -237,6 +237,19 @@ class CapacityFigure(_Artefact):
     )
 
 
+class FidelitySummary(_Artefact):
+    """How a hybrid run simulated its system (absent in full fidelity)."""
+
+    mode: Literal["hybrid"] = Field(
+        description="A traced sample of the sessions; pools of servers as fluids."
+    )
+    sample: float = Field(description="Share of the sessions traced request by request.")
+    system_scale: int | float = Field(
+        description="Share of the real system simulated: pools keep real × this many servers; "
+        "``scale`` (= system_scale × sample) is what traffic and counts are traced at."
+    )
+
+
 class RunSummary(_Artefact):
     """``summary.json``: the users' view of one run first, then each node's."""
 
@@ -291,6 +304,11 @@ class RunSummary(_Artefact):
         description="Capacities the run simulates more than 5 % away from real × scale, or "
         "whose instances leave zones of the real fleet empty; empty when the scaled system "
         "is faithful."
+    )
+    fidelity: FidelitySummary | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="A hybrid run's sample (absent: full fidelity).",
     )
 
 

@@ -67,6 +67,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from archgen.runtime.capacity import ScaledCapacity, SharedSlots, nearest
+from archgen.runtime.fluid import FULL, Fidelity, FluidPool
 
 if TYPE_CHECKING:
     from archgen.model.base import Duration
@@ -260,7 +261,8 @@ class NodeContext(ABC):
     kind: str
     model: Model
     rng: random.Random
-    scale: float  # traffic/capacity scale factor of the run
+    scale: float  # traffic/capacity scale factor of the run (traced: × sample in hybrid)
+    fidelity: Fidelity = FULL  # hybrid: pools keep scale / sample of their real servers
     capacities: dict[str, ScaledCapacity]  # what this node's capacities became at the scale
     region: str | None  # region group of this node
     faults: FaultState
@@ -272,16 +274,46 @@ class NodeContext(ABC):
     @abstractmethod
     def now(self) -> float: ...
 
+    @property
+    def system_scale(self) -> float:
+        """The share of the real system simulated: the run's scale, ÷ the sample in hybrid
+        fidelity (where pools of servers are not thinned with the traced traffic)."""
+        return self.scale / self.fidelity.sample if self.fidelity.hybrid else self.scale
+
     def scaled(
-        self, count: float, minimum: int = 1, *, name: str | None = None, zones: int = 0
+        self,
+        count: float,
+        minimum: int = 1,
+        *,
+        name: str | None = None,
+        zones: int = 0,
+        pooled: bool = False,
     ) -> int:
         """A real-system count of whole things (instances) at the run's scale: the nearest
         count (halves up), at least ``minimum``; a capacity of the model is booked as
-        ``name`` (spread over ``zones``) for the summary and its warnings."""
-        simulated = max(minimum, nearest(count * self.scale))
+        ``name`` (spread over ``zones``) for the summary and its warnings. ``pooled``:
+        servers of a pool the behavior runs as a :meth:`pool` in hybrid fidelity, counted
+        at the system's scale there."""
+        scale = self.system_scale if pooled else self.scale
+        simulated = max(minimum, nearest(count * scale))
         if name is not None:
-            self.book(ScaledCapacity(name, count, count * self.scale, simulated, "whole", zones))
+            self.book(ScaledCapacity(name, count, count * scale, simulated, "whole", zones))
         return simulated
+
+    def pool(
+        self, name: str, count: float, *, loss: bool = False, queue_limit: float = math.inf
+    ) -> FluidPool | None:
+        """In hybrid fidelity, the real ``count`` servers (× the system's scale) as a
+        :class:`~archgen.runtime.fluid.FluidPool` that decides the traced requests from
+        the whole load (booked as ``name``); None in full fidelity."""
+        if not self.fidelity.hybrid:
+            return None
+        scaled = count * self.system_scale
+        servers = max(1, nearest(scaled)) if count > 0 else 0
+        self.book(ScaledCapacity(name, count, scaled, servers, "whole"))
+        return FluidPool(
+            servers, self.fidelity.sample, self.rng, loss=loss, queue_limit=queue_limit
+        )
 
     def scaled_rate(self, name: str, rate: float) -> float:
         """A real-system rate (units or requests per second) at the run's scale, exactly."""

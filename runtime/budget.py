@@ -198,6 +198,20 @@ def estimate(model: Model, scenario: Scenario, *, scale: float, duration_s: floa
     return Estimate(sessions, calls, events, memory, sources + instances)
 
 
+def hybrid_sample(model: Model, scenario: Scenario, *, scale: float, duration_s: float) -> float:
+    """The share of sessions a hybrid run traces when ``--sample`` is not given: what keeps
+    the traced part under :data:`~archgen.runtime.fluid.MAX_SAMPLE_EVENTS` events (all of
+    them when the whole run is that small), rounded down to two significant digits."""
+    from archgen.runtime.fluid import MAX_SAMPLE_EVENTS
+
+    events = estimate(model, scenario, scale=scale, duration_s=duration_s).events
+    if events <= MAX_SAMPLE_EVENTS:
+        return 1.0
+    share = MAX_SAMPLE_EVENTS / events
+    digits = 10 ** (math.floor(math.log10(share)) - 1)
+    return max(float(f"{math.floor(share / digits) * digits:.2g}"), 1e-9)
+
+
 def journey_calls(model: Model) -> dict[str, float]:
     """Calls one session of each journey makes, the funnel's drop-offs applied."""
     from archgen.model.flows import compile_flow

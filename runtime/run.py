@@ -22,6 +22,7 @@ from archgen.runtime.artefacts import (
     CacheSummary,
     CapacityFigure,
     FaultEvent,
+    FidelitySummary,
     FleetSummary,
     FlowSummary,
     MessageBooks,
@@ -32,8 +33,10 @@ from archgen.runtime.artefacts import (
     TimelinePoint,
 )
 from archgen.runtime.behavior import Behavior
+from archgen.runtime.capacity import ScaledCapacity
 from archgen.runtime.engine import run_collector
 from archgen.runtime.export import EXPORT_FILES
+from archgen.runtime.fluid import FULL, Fidelity
 from archgen.runtime.store import at_rest_report
 from archgen.runtime.system import Authorizer, Simulation
 from archgen.runtime.trace import SpanSink
@@ -99,7 +102,11 @@ def build(
     duration_s: float,
     sink: SpanSink,
     registry: dict[str, type[Behavior]] | None = None,
+    fidelity: Fidelity = FULL,
 ) -> tuple[Simulation, Traffic]:
+    """The simulation and its traffic: ``scale`` is the system simulated; in hybrid
+    fidelity sessions arrive at scale × sample (the traced part)."""
+    traced = fidelity.traced(scale)
     if registry is None:
         from archgen.runtime.behaviors import load_registry
 
@@ -109,16 +116,17 @@ def build(
         model,
         scenario,
         seed=seed,
-        scale=scale,
+        scale=traced,
         registry=registry,
         sink=sink,
         period_s=metric_period(model),
         authorizer=load_authorizer(),
+        fidelity=fidelity,
     )
     traffic = Traffic(
         sim,
         scenario,
-        scale=scale,
+        scale=traced,
         duration_s=duration_s,
         warmup_s=min(scenario.warmup_s, duration_s),
     )
@@ -168,6 +176,7 @@ def simulate(
     keep_spans: bool = False,
     progress: Callable[[float], None] | None = None,
     registry: dict[str, type[Behavior]] | None = None,
+    fidelity: Fidelity = FULL,
 ) -> RunResult:
     """The run itself, its files written into ``folder`` (a fresh one, swapped in by the
     session as one unit, so the summary always describes the spans beside it); nothing on
@@ -183,6 +192,7 @@ def simulate(
             duration_s=duration_s,
             sink=sink,
             registry=registry,
+            fidelity=fidelity,
         )
         start(sim, traffic, duration_s)
         end_ms = duration_s * 1000
@@ -196,7 +206,9 @@ def simulate(
         sink.abort()
         raise
     sink.close()
-    typed = summarize(sim, traffic, scenario, seed=seed, scale=scale, duration_s=duration_s)
+    typed = summarize(
+        sim, traffic, scenario, seed=seed, scale=fidelity.traced(scale), duration_s=duration_s
+    )
     if folder is not None:
         typed = typed.model_copy(update={"spans_sha256": sink.sha256()})
     summary = summary_json(typed)
@@ -297,7 +309,9 @@ def summarize(
         booked = sim.contexts[node_id].capacities
         if booked:
             figures = {
-                name: CapacityFigure.model_validate(booked[name].as_json(node_id, scale))
+                name: CapacityFigure.model_validate(
+                    booked[name].as_json(node_id, _booked_scale(booked[name], sim, scale))
+                )
                 for name in sorted(booked)
             }
             capacities[node_id] = figures
@@ -333,6 +347,24 @@ def summarize(
         nodes=nodes,
         capacities=capacities,
         scale_warnings=warnings,
+        fidelity=_fidelity(sim.fidelity, scale),
+    )
+
+
+def _booked_scale(capacity: ScaledCapacity, sim: Simulation, scale: float) -> float:
+    """The scale a capacity was booked at: the run's, or in hybrid fidelity its own (pools
+    keep the system's scale, linear capacities the traced one)."""
+    if not sim.fidelity.hybrid or capacity.real <= 0:
+        return scale
+    return float(f"{capacity.scaled / capacity.real:.12g}")
+
+
+def _fidelity(fidelity: Fidelity, scale: float) -> FidelitySummary | None:
+    if not fidelity.hybrid:
+        return None
+    system = scale / fidelity.sample
+    return FidelitySummary(
+        mode="hybrid", sample=fidelity.sample, system_scale=float(f"{system:.12g}")
     )
 
 

@@ -28,11 +28,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from archgen.model import LoadedModel, load_model_text
-from archgen.model.errors import InputError, did_you_mean
+from archgen.model.errors import InputError, UsageError, did_you_mean
 from archgen.model.files import replace_folder
 from archgen.model.schema import Model, Scenario
 from archgen.runtime.behavior import Behavior
-from archgen.runtime.budget import check_budget, check_inputs, check_scenarios
+from archgen.runtime.budget import check_budget, check_inputs, check_scenarios, hybrid_sample
+from archgen.runtime.fluid import FULL, Fidelity, Mode
 from archgen.runtime.run import (
     RUN_FILES,
     RunError,
@@ -134,12 +135,19 @@ def resolve_journey(model: Model, wanted: str | None, source: str) -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    """A scenario with the seed, scale and duration of one run of it."""
+    """A scenario with the seed, scale, duration and fidelity of one run of it (``scale``
+    is the system simulated; in hybrid fidelity a ``sample`` of it is traced)."""
 
     scenario: Scenario
     seed: int
     scale: float
     duration_s: float
+    fidelity: Fidelity = FULL
+
+    @property
+    def traced_scale(self) -> float:
+        """The factor traffic is traced at: scale, × the sample in hybrid fidelity."""
+        return self.fidelity.traced(self.scale)
 
     @classmethod
     def of(
@@ -149,6 +157,7 @@ class Settings:
         seed: int | None = None,
         scale: float | None = None,
         duration_s: float | None = None,
+        fidelity: Fidelity = FULL,
     ) -> Settings:
         """The values given, else the scenario's; out of range (the schema's) is refused."""
         check_inputs(scale, duration_s, seed)
@@ -157,7 +166,36 @@ class Settings:
             scenario.seed if seed is None else seed,
             scenario.scale if scale is None else scale,
             scenario.duration_s if duration_s is None else duration_s,
+            fidelity,
         )
+
+
+def resolve_fidelity(
+    model: Model,
+    scenario: Scenario,
+    mode: Mode | None,
+    sample: float | None,
+    *,
+    scale: float | None = None,
+    duration_s: float | None = None,
+) -> Fidelity:
+    """``--fidelity`` and ``--sample`` as a :class:`Fidelity`: full by default; hybrid
+    without ``--sample`` traces the share the budget estimator keeps under a few million
+    events (:func:`~archgen.runtime.budget.hybrid_sample`)."""
+    if mode is None or mode == "full":
+        if sample is not None:
+            raise UsageError("--sample traces a share of the sessions: add --fidelity hybrid")
+        return FULL
+    if sample is not None and not 0 < sample <= 1:
+        raise UsageError(f"--sample: must be above 0 and at most 1 (got {sample:g})", "--sample")
+    if sample is None:
+        sample = hybrid_sample(
+            model,
+            scenario,
+            scale=scenario.scale if scale is None else scale,
+            duration_s=scenario.duration_s if duration_s is None else duration_s,
+        )
+    return Fidelity("hybrid", sample)
 
 
 def default_run_folder(scenario_id: str) -> Path:
@@ -180,15 +218,23 @@ def run_scenario(
     registry: dict[str, type[Behavior]] | None = None,
     max_events: int | None = None,
     exports: Sequence[str] = (),
+    fidelity: Fidelity = FULL,
 ) -> RunResult:
-    """Resolve, price and run ``scenario_id``; write ``spans.jsonl``, ``metrics.jsonl``,
-    ``summary.json`` and ``data-at-rest.json`` to ``out`` (nothing on disk when None), and
-    the files of each of ``exports`` (:mod:`archgen.runtime.export`) beside them.
+    """Resolve, price and run ``scenario_id`` at ``fidelity``; write ``spans.jsonl``,
+    ``metrics.jsonl``, ``summary.json`` and ``data-at-rest.json`` to ``out`` (nothing on
+    disk when None), and the files of each of ``exports`` (:mod:`archgen.runtime.export`)
+    beside them.
 
     ``out`` is replaced as one unit: an interrupted run leaves the previous one whole, and
     the summary records the sha256 of its spans (``check --run`` compares them)."""
     settings = price(
-        model, scenario_id, seed=seed, scale=scale, duration_s=duration_s, max_events=max_events
+        model,
+        scenario_id,
+        seed=seed,
+        scale=scale,
+        duration_s=duration_s,
+        max_events=max_events,
+        fidelity=fidelity,
     )
     if exports and out is None:
         raise InputError("exports are written into the run folder: give one")
@@ -211,17 +257,22 @@ def price(
     scale: float | None = None,
     duration_s: float | None = None,
     max_events: int | None = None,
+    fidelity: Fidelity = FULL,
 ) -> Settings:
     """Resolve and price one run: its :class:`Settings`, or :class:`OverBudgetError`
-    before anything is simulated or written."""
+    before anything is simulated or written (a hybrid run is priced at its traced scale)."""
     settings = Settings.of(
-        find_scenario(model, scenario_id), seed=seed, scale=scale, duration_s=duration_s
+        find_scenario(model, scenario_id),
+        seed=seed,
+        scale=scale,
+        duration_s=duration_s,
+        fidelity=fidelity,
     )
     check_budget(
         model,
         settings.scenario,
         seed=settings.seed,
-        scale=settings.scale,
+        scale=settings.traced_scale,
         duration_s=settings.duration_s,
         max_events=max_events,
     )
@@ -248,6 +299,7 @@ def _run(
             seed=settings.seed,
             scale=settings.scale,
             duration_s=settings.duration_s,
+            fidelity=settings.fidelity,
             folder=folder,
             keep_spans=keep_spans,
             progress=progress,

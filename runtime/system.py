@@ -33,6 +33,7 @@ from archgen.runtime.behavior import (
 )
 from archgen.runtime.dists import make_sampler
 from archgen.runtime.engine import Kernel, stream
+from archgen.runtime.fluid import FULL, Fidelity
 from archgen.runtime.metrics import MetricStore
 from archgen.runtime.services import Services
 from archgen.runtime.trace import SpanSink
@@ -189,6 +190,7 @@ class _Context(NodeContext):
         self.model = sim.model
         self.rng = stream(sim.seed, node.id)
         self.scale = sim.scale
+        self.fidelity = sim.fidelity
         self.capacities = {}
         region = sim.model.region_of(node.group)
         self.region = None if region is None else region.id
@@ -354,11 +356,13 @@ class Simulation:
         sink: SpanSink,
         period_s: float,
         authorizer: Authorizer | None = None,
+        fidelity: Fidelity = FULL,
     ) -> None:
         self.model = model
         self.scenario = scenario
         self.seed = seed
-        self.scale = scale
+        self.scale = scale  # the traced factor (× the sample in hybrid fidelity)
+        self.fidelity = fidelity
         self.kernel = Kernel()
         self.sink = sink
         self.plans = compile_flows(model)

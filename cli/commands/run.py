@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from archgen.model import LoadedModel
     from archgen.model.schema import Scenario
     from archgen.runtime.artefacts import RunSummary
+    from archgen.runtime.fluid import Mode
     from archgen.runtime.run import RunResult
 
 
@@ -35,6 +36,8 @@ def run_command(
     explain: bool,
     max_events: int | None = None,
     exports: tuple[str, ...] = (),
+    fidelity: str | None = None,
+    sample: float | None = None,
 ) -> None:
     from archgen.runtime import session
 
@@ -46,9 +49,21 @@ def run_command(
     model = loaded.model
     chosen = session.resolve_scenario(model, scenario, loaded.source)
     if explain:
+        if fidelity is not None or sample is not None:
+            raise UsageError("--explain follows one user in full fidelity: drop --fidelity")
         _explain(loaded, chosen, journey, seed, scale)
         return
     out = out or session.default_run_folder(chosen.id)
+    mode: Mode | None = "hybrid" if fidelity == "hybrid" else None if fidelity is None else "full"
+    chosen_fidelity = session.resolve_fidelity(
+        model, chosen, mode, sample, scale=scale, duration_s=duration
+    )
+    if chosen_fidelity.hybrid and sample is None and not as_json:
+        click.echo(
+            f"hybrid fidelity: tracing a sample of {chosen_fidelity.sample:g} of the sessions "
+            "(chosen to keep the traced part under about 3 million events; --sample to set it)",
+            err=True,
+        )
 
     def run(progress: Callable[[float], None] | None = None) -> RunResult:
         return session.run_scenario(
@@ -61,6 +76,7 @@ def run_command(
             max_events=max_events,
             progress=progress,
             exports=exports,
+            fidelity=chosen_fidelity,
         )
 
     result = _with_progress(chosen.id, run) if sys.stderr.isatty() and not as_json else run()
@@ -91,6 +107,21 @@ def _with_progress(
         return run(lambda done: progress.update(task, completed=done))
 
 
+def _fidelity(summary: RunSummary) -> str:
+    hybrid = summary.fidelity
+    if hybrid is None:
+        return ""
+    return (
+        f" (hybrid fidelity: system at scale {hybrid.system_scale:g}, "
+        f"{hybrid.sample:g} of its sessions traced)"
+    )
+
+
+def _fleet_scale(summary: RunSummary) -> float:
+    """The scale instance counts are at: the system's in hybrid fidelity."""
+    return summary.scale if summary.fidelity is None else summary.fidelity.system_scale
+
+
 def _print_table(summary: RunSummary, out: Path, exports: tuple[str, ...] = ()) -> None:
     """The flows' table, the cost table, then one line per figure worth a glance."""
     from rich.table import Table
@@ -100,7 +131,7 @@ def _print_table(summary: RunSummary, out: Path, exports: tuple[str, ...] = ()) 
     lines: list[str] = []
     table = Table(
         title=f"{summary.scenario} — seed {summary.seed}, scale "
-        f"{summary.scale}, {summary.duration_s:g} s simulated"
+        f"{summary.scale}, {summary.duration_s:g} s simulated{_fidelity(summary)}"
     )
     for column in (
         "flow",
@@ -140,7 +171,7 @@ def _print_table(summary: RunSummary, out: Path, exports: tuple[str, ...] = ()) 
         lines.append(
             f"{fleet}: {instances.initial} → peak {instances.peak_in_service} → "
             f"{instances.final_in_service} {instances.member}s in service (simulated at scale "
-            f"{summary.scale:g}; summary.json lists the real capacities)"
+            f"{_fleet_scale(summary):g}; summary.json lists the real capacities)"
         )
         if instances.zones:
             zones = ", ".join(

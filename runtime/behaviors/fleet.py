@@ -36,6 +36,15 @@ Rules (EC2 Auto Scaling User Guide; Application Auto Scaling User Guide, target 
   requests finish; the member stops when they are done, or when the longest
   ``deregistration_delay_s`` ends, which cuts the requests still running (``502``). Without
   a load balancer there is no draining: it stops at once.
+- Hybrid fidelity (:mod:`archgen.runtime.fluid`): member counts stay those of the system
+  (× scale, not × sample), and the workers are a fluid pool loaded by the whole traffic.
+  Behind least-outstanding-requests balancers the fleet pools as one M/M/(n·workers)
+  with n·``queue_capacity`` waiting places (mean field: such a balancer sends each request
+  to a member with a free worker while any has one, which is what one shared queue does);
+  behind round robin (or no balancer) each member is its own pool at λ/n. A traced
+  request waits what the pool's state says, then holds a worker as in full fidelity; CPU
+  utilization is the whole load's CPU demand per member, min(λ/n · mean service time,
+  workers, vCPUs), so target tracking scales on it.
 """
 
 from __future__ import annotations
@@ -57,6 +66,7 @@ from archgen.runtime.behavior import (
     Signal,
     Target,
 )
+from archgen.runtime.fluid import FluidPool, Mean
 
 PENDING, IN_SERVICE, DRAINING, TERMINATED = "pending", "in_service", "draining", "terminated"
 HEALTH_CHECK_TIMEOUT_S = 5  # ELB default HealthCheckTimeoutSeconds for instance targets
@@ -106,6 +116,7 @@ class Instance(Target):
         "cut",
         "fleet",
         "in_service_at",
+        "mark",
         "max_busy",
         "queue",
         "served",
@@ -134,9 +145,17 @@ class Instance(Target):
         self.status_fails = 0  # status checks failed in a row
         self.active: dict[int, Call] = {}  # span → request holding a worker
         self.cut: set[int] = set()  # spans ended by the deregistration delay
+        self.mark = fleet.cpu_total(0.0)  # the fluid's CPU integral when last touched
 
     def touch(self, now: float) -> None:
-        self.area += min(self.computing, self.fleet.vcpus) * (now - self.since)
+        fleet = self.fleet
+        if fleet.fluid is not None:  # hybrid: the whole load's CPU, not the traced workers'
+            total = fleet.cpu_total(now)
+            if self.answering:
+                self.area += total - self.mark
+            self.mark = total
+        else:
+            self.area += min(self.computing, fleet.vcpus) * (now - self.since)
         self.since = now
 
     @property
@@ -197,6 +216,7 @@ class Fleet(Behavior):
         self.started = 0  # requests arrived after the scenario's warm-up that got a worker
         self.waited = 0  # … after waiting in the queue
         self.wait_total = 0.0
+        self._init_fluid()
         self._init_schedule(plan.scheduled)
         for _ in range(self.initial):
             instance = self._new_instance()
@@ -204,6 +224,69 @@ class Fleet(Behavior):
             instance.counted_at = 0.0
             self.cw_snapshot[instance.id] = 0.0  # busy from time 0: the first period counts
         self._refresh()
+
+    def _init_fluid(self) -> None:
+        """Hybrid fidelity: the workers as a :class:`FluidPool` (None in full fidelity),
+        pooled over the fleet unless a balancer in front of it goes round robin."""
+        ctx = self.ctx
+        self.fluid: FluidPool | None = None
+        self.pooled = True
+        self.cpu_integral = 0.0  # vCPU-ms per answering member, cumulative
+        self.cpu_at = 0.0
+        self.cpu_rate = 0.0  # vCPUs busy per answering member, since cpu_at
+        self.cpu_mean = Mean(10_000)  # CPU (service) time of the traced requests
+        self.begun: dict[int, float] = {}  # span → when it took a worker (hold times)
+        if not ctx.fidelity.hybrid:
+            return
+        model = ctx.model
+        me = model.original_of(ctx.node_id)
+        algorithms = [
+            getattr(model.nodes_by_id[edge.source].params, "algorithm", None)
+            for edge in model.edges
+            if edge.target == me
+        ]
+        balanced = [a for a in algorithms if a is not None]
+        self.pooled = bool(balanced) and all(
+            str(getattr(a, "value", a)) == "least_outstanding_requests" for a in balanced
+        )
+        self.fluid = FluidPool(0, ctx.fidelity.sample, ctx.rng)
+
+    def _resize_fluid(self) -> None:
+        """The pool follows the members that answer (after any change to them)."""
+        fluid = self.fluid
+        if fluid is None:
+            return
+        self.cpu_total(self.ctx.now)
+        n = sum(1 for instance in self.serving if instance.answering)
+        if self.pooled:
+            fluid.resize(n * self.workers, 1)
+            fluid.queue_limit = n * self.queue_capacity
+        else:
+            fluid.resize(self.workers if n else 0, n)
+            fluid.queue_limit = self.queue_capacity
+        self._cpu_rate()
+
+    def cpu_total(self, now: float) -> float:
+        """The fluid's CPU integral (vCPU-ms per answering member) up to ``now``."""
+        if now > self.cpu_at:
+            self.cpu_integral += self.cpu_rate * (now - self.cpu_at)
+            self.cpu_at = now
+        return self.cpu_integral
+
+    def _cpu_rate(self) -> None:
+        """vCPUs busy per answering member from now on: its share of the served load times
+        the mean CPU time (a saturated pool serves c/ĥ per ms, no more)."""
+        fluid = self.fluid
+        cpu = self.cpu_mean.value
+        hold = fluid.hold.value if fluid is not None else None
+        if fluid is None or cpu is None or not hold or fluid.servers <= 0:
+            self.cpu_rate = 0.0
+            return
+        parts = fluid.split
+        per_part = min(fluid.rate(self.ctx.now), fluid.servers / hold)
+        members = parts if not self.pooled else max(1, fluid.servers // self.workers)
+        busy = per_part * parts * cpu / members
+        self.cpu_rate = min(busy, float(self.workers), float(self.vcpus))
 
     def _deregistration_delay_ms(self) -> float | None:
         """The longest ``deregistration_delay_s`` of the load balancers sending to this
@@ -272,6 +355,7 @@ class Fleet(Behavior):
         for zone, count in self._per_zone().items():
             if count > self.zone_peak.get(zone, 0):
                 self.zone_peak[zone] = count
+        self._resize_fluid()
 
     def _per_zone(self) -> dict[str, int]:
         """Members in service per availability zone (none for a fleet without zones)."""
@@ -339,6 +423,7 @@ class Fleet(Behavior):
         instance.active.clear()
         instance.computing = instance.busy = instance.outstanding = 0
         for call in cut:
+            self.begun.pop(call.span, None)
             instance.cut.add(call.span)
             self.cut += 1
             call.note("cut", "instance terminated")
@@ -369,6 +454,9 @@ class Fleet(Behavior):
         if not instance.answering:
             self.ctx.fail(call, "502")
             return
+        if self.fluid is not None:
+            self._offer(instance, call)
+            return
         instance.outstanding += 1
         if instance.busy < self.workers:
             self._serve(instance, call)
@@ -380,6 +468,36 @@ class Fleet(Behavior):
             self.rejected += 1
             call.note("rejected", "queue full")
             self.ctx.fail(call, "503")
+
+    def _offer(self, instance: Instance, call: Call) -> None:
+        """Hybrid: the pool's state decides whether ``call`` waits (and how long) or is
+        turned away; then it holds a worker as in full fidelity."""
+        assert self.fluid is not None
+        now = self.ctx.now
+        self.cpu_total(now)
+        wait = self.fluid.offer(now)
+        self._cpu_rate()
+        if wait is None:
+            self.rejected += 1
+            call.note("rejected", "queue full")
+            self.ctx.fail(call, "503")
+            return
+        instance.outstanding += 1
+        if wait <= 0:
+            self._serve(instance, call)
+            return
+        instance.active[call.span] = call  # waiting: a termination cuts it too
+        self.ctx.after(wait, self._waited, call)
+
+    def _waited(self, call: Call) -> None:
+        instance: Instance = call.route
+        if call.span in instance.cut:
+            instance.cut.discard(call.span)
+            return
+        self._serve(instance, call)
+
+    def on_fault(self, fault: Any, active: bool) -> None:
+        self._resize_fluid()
 
     def _health_check(self, call: Call, instance: Instance | None) -> None:
         if instance is None:  # checked as a whole: healthy while a member answers
@@ -413,7 +531,11 @@ class Fleet(Behavior):
                 self.waited += 1
                 self.wait_total += wait
         call.note("wait_ms", round(wait, 3))
-        self.ctx.after(self.service(), self._served, call)
+        service = self.service()
+        if self.fluid is not None:
+            self.begun[call.span] = now
+            self.cpu_mean.add(service)
+        self.ctx.after(service, self._served, call)
 
     def _served(self, call: Call) -> None:
         instance: Instance = call.route
@@ -434,6 +556,8 @@ class Fleet(Behavior):
         instance.outstanding -= 1
         instance.served += 1
         del instance.active[call.span]
+        if self.fluid is not None:
+            self.fluid.release(self.ctx.now - self.begun.pop(call.span))
         self.ctx.finish(call)
         if instance.queue:
             self._serve(instance, instance.queue.popleft())
@@ -558,11 +682,13 @@ class Fleet(Behavior):
         desired capacity defaults to the minimum)."""
         ctx, least = self.ctx, plan.min
         low, high, desired = plan.names
-        self.min = ctx.scaled(least, 1 if least else 0, name=low, zones=spread)
-        self.max = max(self.min, ctx.scaled(plan.max, name=high))
+        self.min = ctx.scaled(least, 1 if least else 0, name=low, zones=spread, pooled=True)
+        self.max = max(self.min, ctx.scaled(plan.max, name=high, pooled=True))
         initial, start = plan.desired, self.min
         if initial is not None:
-            start = ctx.scaled(initial, 1 if initial else 0, name=desired, zones=spread)
+            start = ctx.scaled(
+                initial, 1 if initial else 0, name=desired, zones=spread, pooled=True
+            )
         self.initial = min(self.max, max(self.min, start))
 
     def _init_schedule(self, actions: tuple[ScheduledAction, ...]) -> None:
@@ -578,7 +704,7 @@ class Fleet(Behavior):
             return None
         spread = len(self.zones) if self.zones != [None] else 0
         minimum = 1 if value else 0
-        return self.ctx.scaled(value, minimum, name=f"{action}.{size}", zones=spread)
+        return self.ctx.scaled(value, minimum, name=f"{action}.{size}", zones=spread, pooled=True)
 
     def _scheduled(self, index: int) -> None:
         """Run a scheduled action: its bounds replace the group's (an action whose minimum
@@ -610,7 +736,7 @@ class Fleet(Behavior):
         """An alarm's ``scale`` action (a step policy): add its adjustment at once."""
         super().on_signal(signal)
         if signal.type == "scale" and signal.state == "ALARM" and signal.adjustment > 0:
-            count = self.ctx.scaled(signal.adjustment, name="alarm_adjustment")
+            count = self.ctx.scaled(signal.adjustment, name="alarm_adjustment", pooled=True)
             self.launch(count, f"alarm {signal.alarm}")
 
     # -- metrics

@@ -52,6 +52,13 @@ Rules (Lambda Developer Guide: scaling, async invocation, SQS event source mappi
   table of an idempotent consumer); a redelivered processed message is acknowledged without
   running again, so at-least-once delivery never applies an effect twice. ``applied_twice``
   counts messages that ran to success more than once, and must stay 0.
+- Hybrid fidelity (:mod:`archgen.runtime.fluid`): the concurrency limit (× the system's
+  scale) is a loss pool loaded by the whole traffic: a traced invocation is throttled with
+  probability ErlangB(limit, a). An on-demand invocation cold-starts when the whole load's
+  busy environments rise above their most in the last ``idle_environment_s`` (each new one
+  is a cold start, shared by the real invocations since the last traced one); a provisioned
+  environment serves it with probability provisioned / busy. ``ConcurrentExecutions`` is
+  the whole load's busy environments. The pollers of an event source keep the traced scale.
 Left out: the execution span of an asynchronous invocation (its time is in the
 ``Duration`` metric; its calls hang under the accepted ``Invoke``), and sharing the
 account's unreserved concurrency between functions.
@@ -188,15 +195,16 @@ class Lambda(Behavior):
             "concurrency", params.account_concurrency_limit if limit is None else limit
         )
         self.limit = self.slots.ceiling  # most environments at once (pollers, summary)
+        self.fluid = ctx.pool(
+            "concurrency_pool",
+            params.account_concurrency_limit if limit is None else limit,
+            loss=True,
+        )
+        self.warm: deque[tuple[float, float]] = deque()  # (time, busy): the window's maxima
         self.duration = ctx.sampler(params.duration)
         self.cpu_time = None if params.cpu_time is None else ctx.sampler(params.cpu_time)
         self.cpu_factor = MB_PER_VCPU / min(params.memory_mb, MB_PER_VCPU)
-        provisioned = params.provisioned_concurrency
-        self.provisioned = (
-            0
-            if provisioned is None
-            else min(self.limit, ctx.scaled(provisioned, name="provisioned_concurrency"))
-        )
+        self.provisioned = self._provisioned(params.provisioned_concurrency)
         self.provisioned_busy = 0
         self.provisioned_invocations = 0
         self.spillover_invocations = 0
@@ -232,6 +240,14 @@ class Lambda(Behavior):
         self.applications: dict[str, int] = {}
         self._async_sources: dict[str, bool] = {}
 
+    def _provisioned(self, provisioned: int | None) -> int:
+        """Provisioned environments: within the traced limit, or of the system's in hybrid."""
+        if provisioned is None:
+            return 0
+        if self.fluid is not None:
+            return self.ctx.scaled(provisioned, name="provisioned_concurrency", pooled=True)
+        return min(self.limit, self.ctx.scaled(provisioned, name="provisioned_concurrency"))
+
     def _init_pollers(self, params: LambdaParams) -> None:
         """The event source's pollers: 5 at first, at most ``maximum_concurrency``."""
         self.pollers = 0
@@ -257,6 +273,8 @@ class Lambda(Behavior):
     def _acquire(self) -> tuple[float, bool] | None:
         """Init delay (0 warm, cold start otherwise) and whether a provisioned environment
         serves it, or None when throttled."""
+        if self.fluid is not None:
+            return self._acquire_fluid()
         if not self.slots.take(self.ctx.now):
             self.throttles += 1
             self.ctx.emit("Throttles", 1)
@@ -275,6 +293,48 @@ class Lambda(Behavior):
             self.spillover_invocations += 1
             self.ctx.emit("ProvisionedConcurrencySpilloverInvocations", 1)
         return self._on_demand(), False
+
+    def _acquire_fluid(self) -> tuple[float, bool] | None:
+        """Hybrid: the whole load's pool decides throttling, provisioned and cold starts."""
+        fluid = self.fluid
+        assert fluid is not None
+        now = self.ctx.now
+        if fluid.offer(now) is None:
+            self.throttles += 1
+            self.ctx.emit("Throttles", 1)
+            return None
+        self.active += 1
+        self.peak = max(self.peak, self.active)
+        self.invocations += 1
+        self.ctx.emit("Invocations", 1)
+        busy = fluid.busy(now)
+        self.period_peak = max(self.period_peak, self.active, math.ceil(busy))
+        if self.provisioned and self.ctx.rng.random() * max(busy, 1.0) < self.provisioned:
+            self.provisioned_invocations += 1
+            self.ctx.emit("ProvisionedConcurrencyInvocations", 1)
+            return 0.0, True
+        if self.provisioned:
+            self.spillover_invocations += 1
+            self.ctx.emit("ProvisionedConcurrencySpilloverInvocations", 1)
+        return self._cold_fluid(now, busy), False
+
+    def _cold_fluid(self, now: float, busy: float) -> float:
+        """A cold start when the whole load needs more environments than it has kept warm
+        (its most busy within the idle window): the new ones are shared by the real
+        invocations since the last traced one, 1 / sample of them on average."""
+        warm = self.warm
+        while warm and now - warm[0][0] > self.idle_ms:
+            warm.popleft()
+        kept = warm[0][1] if warm else 0.0
+        while warm and warm[-1][1] <= busy:
+            warm.pop()
+        warm.append((now, busy))
+        new = busy - max(kept, float(self.provisioned))
+        assert self.fluid is not None
+        if new > 0 and self.ctx.rng.random() < new * self.fluid.sample:
+            self.cold_starts += 1
+            return self.cold_start()
+        return 0.0
 
     def _on_demand(self) -> float:
         """An on-demand environment: the most recently idle one still warm, else a new one."""
@@ -313,6 +373,9 @@ class Lambda(Behavior):
             self.errors += 1
             self.ctx.emit("Errors", 1)
         self.active -= 1
+        if self.fluid is not None:
+            self.fluid.release(self.ctx.now - invocation.requested)
+            return
         self.slots.give(self.ctx.now)
         if invocation.provisioned:
             self.provisioned_busy -= 1  # AWS re-initialises a discarded one in the background
@@ -339,6 +402,8 @@ class Lambda(Behavior):
 
     def condition(self, name: str, call: Call) -> bool | None:
         if name == "throttled":
+            if self.fluid is not None:
+                return self.fluid.busy(self.ctx.now) >= self.fluid.servers
             return not self.slots.free(self.ctx.now)
         return None
 
@@ -659,6 +724,8 @@ class Lambda(Behavior):
     def on_period(self, t_s: float) -> None:
         self.ctx.emit("ConcurrentExecutions", self.period_peak)
         self.period_peak = self.active
+        if self.fluid is not None:
+            self.period_peak = max(self.active, math.ceil(self.fluid.busy(self.ctx.now)))
 
     def _applied_twice(self) -> int:
         return sum(1 for n in self.applications.values() if n > 1)

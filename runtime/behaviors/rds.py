@@ -16,6 +16,9 @@ Rules (RDS User Guide: Multi-AZ, quotas):
   taking that round trip more, and fails them (``ServiceUnavailable``) while the primary
   is unavailable. With ``global_failover_s`` it watches its primary every 5 s and, once the
   primary has been unavailable that long, is promoted: from then on it takes writes itself.
+- Hybrid fidelity (:mod:`archgen.runtime.fluid`): ``max_connections`` (× the system's
+  scale) is a loss pool loaded by the whole traffic: a traced request is refused with
+  probability ErlangB(max_connections, a); ``DatabaseConnections`` is the whole load's.
 Left out: replication lag, storage throughput and IOPS limits, connection pooling (RDS
 Proxy), automatic storage growth, and the old primary rejoining as a secondary after a
 promotion (when its Region returns it takes writes again, as if switched back).
@@ -29,6 +32,7 @@ from archgen.model.kinds import RdsParams
 from archgen.model.schema import Fault
 from archgen.runtime.aws.operations import is_read
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
+from archgen.runtime.fluid import FluidPool
 from archgen.runtime.store import record_write
 
 WATCH_MS = 5_000.0
@@ -44,6 +48,10 @@ class Rds(Behavior):
         params = node.params
         self.slots = ctx.scaled_slots("max_connections", params.max_connections)
         self.max_connections = self.slots.ceiling
+        self.fluid: FluidPool | None = ctx.pool(
+            "max_connections_pool", params.max_connections, loss=True
+        )
+        self.held: dict[int, float] = {}  # span → when it took a connection (hybrid)
         self.read = ctx.sampler(params.read)
         self.write = ctx.sampler(params.write)
         self.multi_az = params.multi_az
@@ -109,7 +117,7 @@ class Rds(Behavior):
         if self._primary_down() or self.ctx.now < self.unavailable_until:
             self.ctx.fail(call, "ServiceUnavailable")
             return
-        if not self.slots.take(self.ctx.now):
+        if not self._connect():
             self.refused += 1
             self.ctx.fail(call, "TooManyConnections")
             return
@@ -127,9 +135,25 @@ class Rds(Behavior):
             extra = self.forward()
         self.connections += 1
         self.peak = max(self.peak, self.connections)
+        if self.fluid is not None:
+            self.held[call.span] = self.ctx.now
+            self.peak = max(self.peak, round(self.fluid.busy(self.ctx.now)))
         latency = (self.read() if reading else self.write()) + extra
         self.ctx.emit("ReadLatency" if reading else "WriteLatency", latency / 1000.0)
         self.ctx.after(latency, self._answer, call)
+
+    def _connect(self) -> bool:
+        if self.fluid is None:
+            return self.slots.take(self.ctx.now)
+        return self.fluid.offer(self.ctx.now) is not None
+
+    def _disconnect(self, call: Call) -> None:
+        if self.fluid is None:
+            self.slots.give(self.ctx.now)
+            return
+        taken = self.held.pop(call.span, None)
+        if taken is not None:
+            self.fluid.release(self.ctx.now - taken)
 
     def _answer(self, call: Call) -> None:
         if not is_read(call.op):
@@ -138,7 +162,7 @@ class Rds(Behavior):
 
     def _release(self, call: Call) -> None:
         self.connections -= 1
-        self.slots.give(self.ctx.now)
+        self._disconnect(call)
         self.ctx.finish(call)
 
     def on_period(self, t_s: float) -> None:

@@ -13,6 +13,9 @@ Rules (SageMaker Developer Guide: real-time inference, instance concurrency):
   each inference.
 - The summary reports hit-rate@k on the held-out sessions against the most-popular
   baseline, both trained on the same data.
+- Hybrid fidelity (:mod:`archgen.runtime.fluid`): the slots (× the system's scale) are an
+  M/M/c pool with 8 waiting places per slot, loaded by the whole traffic: a traced request
+  waits what ErlangC (or the fluid backlog) says, or is throttled past the waiting room.
 Left out: autoscaling of endpoint instances, multi-model endpoints.
 """
 
@@ -25,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from archgen.model.kinds import SageMakerParams
 from archgen.runtime.aws.operations import is_client_error
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
+from archgen.runtime.fluid import FluidPool
 
 if TYPE_CHECKING:
     from archgen.runtime.recommender import CooccurrenceRecommender, Users
@@ -57,6 +61,10 @@ class SageMakerEndpoint(Behavior):
         params = node.params
         self.shared = ctx.scaled_slots("slots", params.instances * params.concurrency_per_instance)
         self.slots = max(1, self.shared.ceiling)  # most at once; sizes the queue
+        real = params.instances * params.concurrency_per_instance
+        self.fluid: FluidPool | None = ctx.pool("slots_pool", real)
+        if self.fluid is not None:
+            self.fluid.queue_limit = max(1, self.fluid.servers) * QUEUE_PER_SLOT
         self.waking = False
         self.inference = ctx.sampler(params.inference)
         self.top_k = params.top_k
@@ -92,6 +100,16 @@ class SageMakerEndpoint(Behavior):
 
     def handle(self, call: Call) -> None:
         self.requests += 1
+        if self.fluid is not None:
+            wait = self.fluid.offer(self.ctx.now)
+            if wait is None:
+                self.throttled += 1
+                self.ctx.fail(call, "ThrottlingException")
+            elif wait > 0:
+                self.ctx.after(wait, self._begin, call)
+            else:
+                self._begin(call)
+            return
         if not self.waiting and self.shared.take(self.ctx.now):
             self._begin(call)
         elif len(self.waiting) < self.slots * QUEUE_PER_SLOT:
@@ -105,6 +123,8 @@ class SageMakerEndpoint(Behavior):
         self.busy += 1
         inference = self.inference()
         self.ctx.emit("ModelLatency", inference * 1000.0)  # microseconds, as AWS publishes it
+        if self.fluid is not None:
+            self.fluid.release(inference)  # the slot is held for the inference alone
         self.ctx.after(inference, self._answer, call)
 
     def completed(self, call: Call) -> None:
@@ -131,8 +151,9 @@ class SageMakerEndpoint(Behavior):
 
     def _answer(self, call: Call) -> None:
         self.busy -= 1
-        self.shared.give(self.ctx.now)
-        self._wake()
+        if self.fluid is None:
+            self.shared.give(self.ctx.now)
+            self._wake()
         self._recommend(call)
         self.ctx.run_children(call, self.ctx.finish)
 

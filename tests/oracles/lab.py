@@ -17,6 +17,8 @@ from typing import Any
 import yaml
 
 from archgen.model import load_model_text
+from archgen.runtime.fluid import FULL as FULL_FIDELITY
+from archgen.runtime.fluid import Fidelity
 from archgen.runtime.run import build, start
 from archgen.runtime.trace import SpanSink
 
@@ -114,13 +116,22 @@ def run(
     reset: Callable[[Any, Any], None],
     every_ms: float | None = None,
     sample: Callable[[Any], float] | None = None,
+    fidelity: Fidelity = FULL_FIDELITY,
+    scale: float = 1.0,
 ) -> Run:
-    """Run the scenario. ``reset(sim, traffic)`` at the end of the warm-up clears the
-    counters the test reads; ``sample(sim)`` every ``every_ms`` after it is averaged."""
+    """Run the scenario (at ``fidelity`` and ``scale``). ``reset(sim, traffic)`` at the end
+    of the warm-up clears the counters the test reads; ``sample(sim)`` every ``every_ms``
+    after it is averaged."""
     scenario = loaded.scenarios[0]
     horizon_ms = scenario.duration_s * 1000
     sim, traffic = build(
-        loaded, scenario, seed=seed, scale=1.0, duration_s=scenario.duration_s, sink=SpanSink(None)
+        loaded,
+        scenario,
+        seed=seed,
+        scale=scale,
+        duration_s=scenario.duration_s,
+        sink=SpanSink(None),
+        fidelity=fidelity,
     )
     start(sim, traffic, scenario.duration_s)
     sim.kernel.run(warmup_s * 1000)

@@ -1,0 +1,198 @@
+"""Oracle: hybrid fidelity (:mod:`archgen.runtime.fluid`) against queueing theory.
+
+A traced sample of the customers crosses pools that keep their real servers; the pool
+decides each of them from the whole load it estimates (rate ÷ sample, mean hold time).
+An M/M/c of 50 or 400 servers must show Erlang C's mean wait and share of waiting
+customers, a Lambda concurrency limit Erlang B's throttled share, a tandem Jackson's
+waits, each within 3 % (or the exact value inside the 95 % interval of independent
+replications, fixed seeds). The ``ci`` profile runs two corners; ``make oracles`` all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from archgen.runtime.fluid import Fidelity, FluidPool, erlang_b, erlang_c
+from tests.oracles import analytic, lab
+from tests.oracles.analytic import estimate, jackson_tandem
+from tests.oracles.report import record
+
+SERVICE_MS = 100.0
+SAMPLE = 0.05
+REPLICATIONS = 8 if lab.FULL else 6
+TRACED = 80_000 if lab.FULL else 40_000  # traced customers per replication
+GRID = [(c, rho) for c in (50, 400) for rho in (0.7, 0.9)]
+if not lab.FULL:
+    GRID = [(50, 0.9), (400, 0.9)]
+
+
+@pytest.mark.parametrize("servers", [1, 8, 50, 400, 5_000, 40_000])
+@pytest.mark.parametrize("rho", [0.3, 0.9, 0.99, 1.0, 1.2])
+def test_erlang_formulas_match_the_plain_recurrence(servers: int, rho: float) -> None:
+    """The O(√a) start of the recurrence changes nothing (to 1e-12) against the O(c) one."""
+    load = servers * rho
+    assert erlang_b(servers, load) == pytest.approx(analytic.erlang_b(servers, load), rel=1e-12)
+    if rho < 1:
+        assert erlang_c(servers, load) == pytest.approx(
+            analytic.erlang_c(servers, rho)[0], rel=1e-12
+        )
+
+
+def test_erlang_formulas_at_their_edges() -> None:
+    assert erlang_b(0, 5.0) == 1.0
+    assert erlang_b(10, 0.0) == 0.0
+    assert erlang_c(10, 10.0) == 1.0
+    assert erlang_b(40_000, 100.0) == 0.0  # underflows rather than looping 40,000 times
+
+
+def test_a_pool_turns_an_overload_into_a_backlog() -> None:
+    """Twice the servers' rate for 10 s: the backlog grows by λ − cμ per ms, the wait is the
+    backlog ahead ÷ cμ, and past the waiting room the pool turns arrivals away."""
+    import random
+
+    pool = FluidPool(10, 0.1, random.Random(1), queue_limit=1_000)
+    for _ in range(100):
+        pool.release(100.0)  # hold 100 ms: 10 servers serve 0.1 per ms
+    waits = [pool.offer(t * 50.0) for t in range(200)]  # traced every 50 ms = 0.2 per ms
+    backlog = (0.2 - 0.1) * 50 * 198  # the second arrival has the first rate estimate
+    assert pool.backlog == pytest.approx(backlog, rel=1e-9)
+    last = waits[-1]
+    assert last is not None
+    assert last == pytest.approx(pool.backlog * 100.0 / 10, rel=1e-9)
+    assert pool.offer(200 * 50.0) is not None  # 995 waiting: still room
+    assert pool.offer(201 * 50.0) is not None  # 1,000 (less a rounding error)
+    assert pool.offer(202 * 50.0) is None  # 1,005: past the 1,000 places
+    # A quiet half second: the open gap lowers the rate estimate, the backlog drains.
+    before = pool.backlog
+    assert pool.offer(201 * 50.0 + 500.0) is not None
+    assert pool.backlog < before
+
+
+def mmc_replication(servers: int, rho: float, seed: int) -> tuple[float, float]:
+    """Mean wait (in service times) and the share of traced customers who waited."""
+    rate = rho * servers * 1000.0 / SERVICE_MS
+    traced_rate = rate * SAMPLE
+    model = lab.model(
+        [lab.fleet("fleet", servers, lab.exponential(SERVICE_MS), 10_000_000)],
+        [("users", "fleet")],
+        rate_per_s=rate,
+        duration_s=1.1 * TRACED / traced_rate,
+        seed=seed,
+    )
+    done = lab.run(
+        model,
+        seed,
+        warmup_s=0.1 * TRACED / traced_rate,
+        reset=lab.reset_fleets("fleet"),
+        fidelity=Fidelity("hybrid", SAMPLE),
+    )
+    fleet = done.sim.behaviors["fleet"]
+    assert fleet.fluid.servers == servers  # not shrunk by the sample
+    assert fleet.started > 0.95 * TRACED
+    return fleet.wait_total / fleet.started / SERVICE_MS, fleet.waited / fleet.started
+
+
+@pytest.mark.parametrize(("servers", "rho"), GRID, ids=[f"c{c}-rho{r}" for c, r in GRID])
+def test_hybrid_m_m_c_matches_erlang_c(servers: int, rho: float) -> None:
+    p_wait, wq = analytic.erlang_c(servers, rho)
+    seeds = [700_000 + 1000 * servers + round(100 * rho) + k for k in range(REPLICATIONS)]
+    runs = [mmc_replication(servers, rho, seed) for seed in seeds]
+    wait = estimate([w for w, _ in runs])
+    waited = estimate([p for _, p in runs])
+    record(f"hybrid M/M/{servers} rho={rho}", "mean wait Wq (service times)", wait, wq)
+    record(f"hybrid M/M/{servers} rho={rho}", "P(wait)", waited, p_wait)
+    # c = 400 at ρ = 0.7 waits with probability 1.6e-8: the same floors as the full oracle.
+    assert wait.agrees(wq, rel=0.03, floor=0.001), (wait, wq)
+    assert waited.agrees(p_wait, rel=0.03, floor=0.002), (waited, p_wait)
+
+
+def test_hybrid_lambda_concurrency_throttles_as_erlang_b() -> None:
+    # Reserved concurrency 200 at 190 Erlangs offered (lognormal duration, cv 1.5: Erlang B
+    # is insensitive to it): the traced invocations are throttled as the whole load is.
+    limit, a, duration_ms = 200, 190.0, 200.0
+    rate = a * 1000 / duration_ms
+    traced_rate = rate * SAMPLE
+    function = {
+        "id": "fn",
+        "kind": "lambda",
+        "params": {
+            "reserved_concurrency": limit,
+            "duration": {"distribution": "lognormal", "mean_ms": duration_ms, "cv": 1.5},
+            "cold_start": {"distribution": "constant", "mean_ms": 0},
+            "timeout_s": 900,
+        },
+    }
+
+    def reset(sim: Any, _: Any) -> None:
+        sim.behaviors["fn"].invocations = sim.behaviors["fn"].throttles = 0
+
+    throttled = []
+    for k in range(REPLICATIONS):
+        seed = 910_000 + k
+        model = lab.model(
+            [function],
+            [("users", "fn")],
+            rate_per_s=rate,
+            duration_s=1.1 * TRACED / traced_rate,
+            seed=seed,
+        )
+        fn = lab.run(
+            model,
+            seed,
+            warmup_s=0.1 * TRACED / traced_rate,
+            reset=reset,
+            fidelity=Fidelity("hybrid", SAMPLE),
+        ).sim.behaviors["fn"]
+        assert fn.fluid.servers == limit
+        throttled.append(fn.throttles / (fn.throttles + fn.invocations))
+    found, exact = estimate(throttled), erlang_b(limit, a)
+    record(f"hybrid Lambda c={limit} a={a:g}", "P(throttled)", found, exact)
+    assert found.agrees(exact, rel=0.03), (found, exact)
+
+
+# A (20 workers) then B (60 workers) for every user, then after a think time C (30
+# workers) for half of them: each station its own M/M/c (Jackson).
+RATE = 150.0
+STATIONS = {"a": (20, 120.0, 1.0), "b": (60, 360.0, 1.0), "c": (30, 300.0, 0.5)}
+
+
+def tandem_replication(seed: int) -> dict[str, float]:
+    traced_rate = RATE * SAMPLE
+    nodes = [
+        lab.fleet(name, workers, lab.exponential(service), 10_000_000)
+        for name, (workers, service, _) in STATIONS.items()
+    ]
+    model = lab.model(
+        nodes,
+        [("users", "a"), ("users", "b")],
+        then=([("users", "c")], 0.5),
+        rate_per_s=RATE,
+        duration_s=1.1 * TRACED / traced_rate,
+        seed=seed,
+    )
+    done = lab.run(
+        model,
+        seed,
+        warmup_s=0.1 * TRACED / traced_rate,
+        reset=lab.reset_fleets(*STATIONS),
+        fidelity=Fidelity("hybrid", SAMPLE),
+    )
+    return {
+        name: done.sim.behaviors[name].wait_total / done.sim.behaviors[name].started
+        for name in STATIONS
+    }
+
+
+def test_hybrid_tandem_matches_jackson() -> None:
+    runs = [tandem_replication(920_000 + k) for k in range(REPLICATIONS)]
+    stations = [
+        (workers, RATE * visits * service / 1000 / workers)
+        for workers, service, visits in STATIONS.values()
+    ]
+    exact = jackson_tandem(stations)
+    for (name, (_, service, _)), wq in zip(STATIONS.items(), exact, strict=True):
+        found = estimate([run[name] / service for run in runs])
+        record(f"hybrid Jackson station {name}", "mean wait Wq (service times)", found, wq)
+        assert found.agrees(wq, rel=0.03, floor=0.001), (name, found, wq)
