@@ -121,6 +121,17 @@ class KindParams(Strict):
         none: its replicas take writes (DynamoDB global tables, S3 replication)."""
         return None
 
+    def public_address(self) -> bool:
+        """Whether the node gets a public IP address in a public subnet, and so a route out
+        of it (a Lambda function attached to a VPC never does)."""
+        return True
+
+    def egress_rank(self, service: str) -> int | None:
+        """For an egress kind: how much a call from a private subnet to ``service`` (an ARN
+        service name, or ``internet``) prefers this node (lower first), None if it cannot
+        carry it."""
+        return None
+
     def log_group(self, node_id: str) -> str | None:
         """The CloudWatch Logs group AWS writes this node's logs to with the node's role
         (Lambda: ``/aws/lambda/<name>``), or None: the role needs the logs actions on it."""
@@ -339,6 +350,9 @@ class Capability(StrEnum):
     the AWS Cloud box."""
     scaling_group = "scaling_group"
     """Runs as an Auto Scaling group: diagrams draw it in AWS's dashed orange group box."""
+    egress = "egress"
+    """Carries calls out of a VPC's private subnets (NAT gateway, VPC endpoint); its params
+    say to what (``KindParams.egress_rank``): :mod:`archgen.model.egress`."""
     consumer = "consumer"
     """Takes work off others and can crash mid-task: the ``consumer_crash`` fault's target
     (was ``"lambda", "ec2"``)."""
@@ -402,6 +416,9 @@ class Node(NodeBase):
 
 class Checks(Protocol):
     """What a kind's validation hook may use (implemented by ``validate._Checker``)."""
+
+    @property
+    def model(self) -> Model: ...
 
     def report(self, path: PathKey, message: str) -> None: ...
 
@@ -507,6 +524,7 @@ class Unit(Enum):
     seconds = "Seconds"
     milliseconds = "Milliseconds"
     microseconds = "Microseconds"
+    bytes = "Bytes"
     none = "None"
 
 

@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from archgen.model.base import Duration
+from archgen.model.egress import egress, private_place
 from archgen.model.flows import Continuations, FlowPlan, StepPlan, compile_flows
 from archgen.model.kind import Capability, Protects, UserLocations, Zonal
 from archgen.model.registry import has, kinds
@@ -32,6 +33,7 @@ from archgen.runtime.behavior import (
     Trace,
 )
 from archgen.runtime.dists import make_sampler
+from archgen.runtime.egress import UNREACHABLE, EgressPath
 from archgen.runtime.engine import Kernel, stream
 from archgen.runtime.fluid import FULL, Fidelity
 from archgen.runtime.metrics import MetricStore
@@ -385,6 +387,12 @@ class Simulation:
             n.id for n in model.nodes if has(n.kind, Capability.traffic_source)
         )
         self._doors: dict[tuple[str, str, str], _Door] = {}
+        self._egress: dict[tuple[str, str], str | None] = {}
+        """Per (caller, target): None when the call needs no egress, else the id of the
+        NAT gateway or VPC endpoint that carries it ("" when the model declares none)."""
+        self.egress_paths: dict[str, EgressPath] = {}
+        self._private = any(private_place(model, node) is not None for node in model.nodes)
+        """Some node runs in a private subnet: calls are checked for their way out."""
         self.rtt: dict[tuple[str, str | None], float] = {}
         self.fault_log: list[dict[str, Any]] = []
         self.triggered_done: Callable[[str, Call], None] | None = None
@@ -406,6 +414,9 @@ class Simulation:
             if type(behavior).completed is not Behavior.completed:
                 ctx.completed = behavior.completed
             self.behaviors[node.id] = behavior
+        for node_id, behavior in self.behaviors.items():
+            if isinstance(behavior, EgressPath):
+                self.egress_paths[node_id] = behavior
         # Protections screen in their kinds' order (Shield at the network edge, then WAF).
         for node in sorted(model.nodes, key=lambda n: (specs[n.kind].screen_order, n.id)):
             if not isinstance(node.params, Protects):
@@ -430,6 +441,35 @@ class Simulation:
             target = self.replica.get((target, region), target)
         self.span_seq += 1
         return Call(trace, self.span_seq, parent, source, target, op, step, self.kernel.now, done)
+
+    def _kept_in(self, call: Call) -> bool:
+        """Whether ``call`` cannot leave its private subnet (no egress, or the NAT gateway
+        or endpoint refuses it); it is then finished with the error. A call that needs no
+        egress, or that its egress carries, goes on."""
+        pair = (call.source, call.node)
+        try:
+            way = self._egress[pair]
+        except KeyError:
+            way = self._egress[pair] = self._egress_of(*pair)
+        if way is None:
+            return False
+        via = self.egress_paths.get(way) if way else None
+        blocked = UNREACHABLE if via is None else via.carry(call)
+        if blocked is None:
+            return False
+        if via is None:
+            call.note("no_egress", call.source)
+        self.complete_ok_error(call, blocked, way or call.source)
+        return True
+
+    def _egress_of(self, source: str, target: str) -> str | None:
+        """Which node carries calls from ``source`` out of its private subnet to ``target``
+        (:func:`archgen.model.egress.egress`): None, none needed; "", none declared."""
+        nodes = self.model.nodes_by_id
+        if source not in nodes or target not in nodes:
+            return None
+        way = egress(self.model, nodes[source], nodes[target])
+        return None if way is None else way.via or ""
 
     def edge_for(self, source: str, target: str) -> Edge | None:
         """The declared edge a call from ``source`` to ``target`` takes (replicas use their
@@ -481,6 +521,8 @@ class Simulation:
         stats = ctx.stats
         stats.arrived += 1
         stats.inflight += 1
+        if self._private and self._kept_in(call):
+            return
         faults = ctx.faults
         if faults.down:
             self.complete_ok_error(call, "ServiceUnavailable", call.node)

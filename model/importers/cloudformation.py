@@ -35,6 +35,10 @@ from archgen.model.kind import CfnImport, KindSpec
 ACCOUNT = "123456789012"
 CLIENT_ID = "caller"
 
+ROUTES = (
+    "route tables are read into which subnets are public (a 0.0.0.0/0 route to an internet "
+    "gateway); a NAT gateway or VPC endpoint serves every private subnet of its VPC"
+)
 WHY_NOT = {
     "AWS::Lambda::Permission": "a function's resource policy: the model has the caller's edge",
     "AWS::ApiGateway::Deployment": "a snapshot of the API for its stages: the stage is read",
@@ -50,6 +54,12 @@ WHY_NOT = {
     "AWS::ElasticLoadBalancingV2::TargetGroup": "read into the load balancer forwarding to it",
     "AWS::EC2::SecurityGroup": "security groups are not modeled: the edges say who calls whom",
     "AWS::ECS::Cluster": "a Fargate cluster holds no capacity: its services are the nodes",
+    "AWS::EC2::InternetGateway": "read into the subnets whose routes lead to it (public: true)",
+    "AWS::EC2::VPCGatewayAttachment": "attaches the internet gateway: read with the routes",
+    "AWS::EC2::RouteTable": ROUTES,
+    "AWS::EC2::Route": ROUTES,
+    "AWS::EC2::SubnetRouteTableAssociation": ROUTES,
+    "AWS::EC2::EIP": "an Elastic IP address is not modeled (a NAT gateway's is implied)",
 }
 
 
@@ -293,7 +303,47 @@ def _place(
             group=None if _global(spec) else region,
             ref_is_arn=entry.ref_is_arn,
         )
+    _public_subnets(resolver, graph)
     return skipped
+
+
+def _public_subnets(resolver: Resolver, graph: Graph) -> None:
+    """A subnet is public when its route table sends ``0.0.0.0/0`` to an internet gateway
+    (AWS's definition); the importer reads the routes and associations into ``public``."""
+
+    def properties(type_: str) -> list[dict[str, object]]:
+        out: list[dict[str, object]] = []
+        for logical_id, body in resolver.resources.items():
+            if isinstance(body, Map) and body.get("Type") == type_:
+                raw = body.get("Properties", Map())
+                resolved = resolver.resolve(raw, f"Resources.{logical_id}.Properties")
+                out.append(resolved if isinstance(resolved, dict) else {})
+        return out
+
+    gateways = {
+        key
+        for key, body in resolver.resources.items()
+        if isinstance(body, Map) and body.get("Type") == "AWS::EC2::InternetGateway"
+    }
+    public_tables: set[str] = set()
+    for route in properties("AWS::EC2::Route"):
+        gateway, table = route.get("GatewayId"), route.get("RouteTableId")
+        if (
+            route.get("DestinationCidrBlock") == "0.0.0.0/0"
+            and isinstance(gateway, ResourceRef)
+            and gateway.logical_id in gateways
+            and isinstance(table, ResourceRef)
+        ):
+            public_tables.add(table.logical_id)
+    for association in properties("AWS::EC2::SubnetRouteTableAssociation"):
+        table, subnet = association.get("RouteTableId"), association.get("SubnetId")
+        if (
+            isinstance(table, ResourceRef)
+            and table.logical_id in public_tables
+            and isinstance(subnet, ResourceRef)
+            and subnet.logical_id in graph.groups
+        ):
+            graph.groups[subnet.logical_id].public = True
 
 
 def _clusters(
@@ -358,6 +408,7 @@ def _group(
         type=str(body["Type"]),
         logical_id=logical_id,
         detail=", ".join(details),
+        public=str(properties.get("MapPublicIpOnLaunch", "")).lower() == "true",
     )
 
 
@@ -521,6 +572,20 @@ def _dump(value: object, indent: int) -> str:
     return "".join(pad + line + "\n" for line in text.splitlines())
 
 
+def _report(unmodeled: list[Unmodeled], unresolved: list[Unmodeled]) -> list[str]:
+    """The header's report: the resources not modeled, then what was not resolved."""
+    out: list[str] = []
+    if unmodeled:
+        out.append("#")
+        out.append(f"# Not modeled ({_count(len(unmodeled), 'resource')}):")
+        out += [f"#   {u.what}: {u.why}" for u in unmodeled]
+    if unresolved:
+        out.append("#")
+        out.append("# Not resolved (modeled, but missing what the import cannot read):")
+        out += [f"#   {u.what}: {u.why}" for u in unresolved]
+    return out
+
+
 def _write(
     source: Source,
     region: str,
@@ -537,14 +602,7 @@ def _write(
     if entry is not None:
         fields.append("default_scenario: starter")
     out: list[str] = list(source.header)
-    if unmodeled:
-        out.append("#")
-        out.append(f"# Not modeled ({_count(len(unmodeled), 'resource')}):")
-        out += [f"#   {u.what}: {u.why}" for u in unmodeled]
-    if unresolved:
-        out.append("#")
-        out.append("# Not resolved (modeled, but missing what the import cannot read):")
-        out += [f"#   {u.what}: {u.why}" for u in unresolved]
+    out += _report(unmodeled, unresolved)
     out += [
         "archgen: 1",
         f"system: {{{', '.join(fields)}}}",
@@ -556,7 +614,8 @@ def _write(
         detail = f": {group.detail}" if group.detail else ""
         label = source.labels.get(group.logical_id, group.logical_id)
         out.append(f"  # from {label} ({group.type}){detail}")
-        out.append(f"  - {{id: {group.id}, kind: {group.kind}, parent: {group.parent}}}")
+        public = ", public: true" if group.public else ""
+        out.append(f"  - {{id: {group.id}, kind: {group.kind}, parent: {group.parent}{public}}}")
     out += [
         "",
         "nodes:",

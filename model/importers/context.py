@@ -46,6 +46,8 @@ class ImportedGroup:
     type: str
     logical_id: str
     detail: str = ""
+    public: bool = False
+    """A subnet with a route to an internet gateway (a NAT gateway sits in it)."""
 
 
 @dataclass

@@ -33,6 +33,8 @@ REFS: dict[str, dict[str, str | None]] = {
     "aws_cloudwatch_metric_alarm": {"arn": "Arn", "alarm_name": None, "id": None},
     "aws_vpc": {"id": None},
     "aws_subnet": {"id": None},
+    "aws_nat_gateway": {"id": None},
+    "aws_vpc_endpoint": {"id": None, "arn": None},
     "aws_autoscaling_group": {"name": None, "id": None, "arn": "Arn"},
     "aws_launch_template": {"id": None, "arn": "Arn"},
     "aws_lb": {"arn": None, "id": None},
@@ -484,6 +486,25 @@ def _subnet(t: Reader) -> dict[str, object]:
     put(props, "VpcId", t.ref("vpc_id", prefer="aws_vpc"))
     put(props, "CidrBlock", t.get("cidr_block"))
     put(props, "AvailabilityZone", t.get("availability_zone"))
+    put(props, "MapPublicIpOnLaunch", t.get("map_public_ip_on_launch") or None)
+    return props
+
+
+def _nat_gateway(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    put(props, "SubnetId", t.ref("subnet_id", prefer="aws_subnet"))
+    put(props, "ConnectivityType", t.get("connectivity_type"))
+    put(props, "SecondaryPrivateIpAddressCount", t.get("secondary_private_ip_address_count"))
+    return props
+
+
+def _vpc_endpoint(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    put(props, "VpcId", t.ref("vpc_id", prefer="aws_vpc"))
+    put(props, "ServiceName", t.get("service_name"))
+    endpoint_type = t.get("vpc_endpoint_type")
+    put(props, "VpcEndpointType", endpoint_type)
+    put(props, "SubnetIds", t.refs("subnet_ids") or None)
     return props
 
 
@@ -805,6 +826,8 @@ TYPES: dict[str, tuple[str, Builder]] = {
     "aws_cloudwatch_metric_alarm": ("AWS::CloudWatch::Alarm", _alarm),
     "aws_vpc": ("AWS::EC2::VPC", _vpc),
     "aws_subnet": ("AWS::EC2::Subnet", _subnet),
+    "aws_nat_gateway": ("AWS::EC2::NatGateway", _nat_gateway),
+    "aws_vpc_endpoint": ("AWS::EC2::VPCEndpoint", _vpc_endpoint),
     "aws_autoscaling_group": ("AWS::AutoScaling::AutoScalingGroup", _fleet),
     "aws_launch_template": ("AWS::EC2::LaunchTemplate", _launch_template),
     "aws_autoscaling_policy": ("AWS::AutoScaling::ScalingPolicy", _scaling_policy),

@@ -124,6 +124,9 @@ from archgen.model.kinds.lambda_ import (
 from archgen.model.kinds.lambda_ import (
     LambdaParams as LambdaParams,
 )
+from archgen.model.kinds.nat_gateway import (
+    NatGatewayParams as NatGatewayParams,
+)
 from archgen.model.kinds.rds import (
     RdsParams as RdsParams,
 )
@@ -171,6 +174,12 @@ from archgen.model.kinds.stepfunctions import (
 )
 from archgen.model.kinds.stepfunctions import (
     WorkflowType as WorkflowType,
+)
+from archgen.model.kinds.vpc_endpoint import (
+    EndpointType as EndpointType,
+)
+from archgen.model.kinds.vpc_endpoint import (
+    VpcEndpointParams as VpcEndpointParams,
 )
 from archgen.model.kinds.waf import (
     WafParams as WafParams,

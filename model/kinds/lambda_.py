@@ -174,6 +174,12 @@ class LambdaParams(KindParams):
     def consumed_queue(self) -> str | None:
         return self.event_source.queue if self.event_source is not None else None
 
+    def public_address(self) -> bool:
+        """A function attached to a VPC has no public IP address, even in a public subnet:
+        it reaches the internet and AWS's public endpoints through a NAT gateway or a VPC
+        endpoint only (Lambda Developer Guide, internet access for VPC functions)."""
+        return False
+
     def log_group(self, node_id: str) -> str | None:
         """Lambda sends a function's output to ``/aws/lambda/<name>`` with its execution
         role (logs:CreateLogGroup, CreateLogStream, PutLogEvents: what

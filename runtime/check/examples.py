@@ -300,6 +300,16 @@ EXAMPLES: dict[str, Example] = {
         + "groups:\n  - {id: r1, kind: region}\n  - {id: r2, kind: region}\n",
         "api",
     ),
+    "no-egress": Example(
+        _model(
+            "  - {id: api, kind: external, group: app}\n  - {id: partner, kind: external}\n",
+            _USERS_API + "  - {from: api, to: partner, operations: [GET /quote]}\n",
+            _STEP + "      - {from: api, to: partner, op: GET /quote}\n",
+        )
+        + "groups:\n  - {id: r1, kind: region}\n  - {id: vpc, kind: vpc, parent: r1}\n"
+        + "  - {id: app, kind: subnet, parent: vpc}\n",
+        "api",
+    ),
     "flow-participation": Example(
         _model(_API + "  - {id: partner, kind: external}\n", _USERS_API, _STEP), "partner"
     ),

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 from archgen.model import LoadedModel
 from archgen.model.base import Classification
+from archgen.model.egress import egress
 from archgen.model.errors import did_you_mean
 from archgen.model.kind import (
     Capability,
@@ -24,7 +25,7 @@ from archgen.model.kind import (
     Reference,
 )
 from archgen.model.registry import has, kinds
-from archgen.model.schema import AnyNode, Edge, Model, Protocol
+from archgen.model.schema import AnyNode, Edge, GroupKind, Model, Protocol
 from archgen.runtime.aws.iam import KeyUse
 from archgen.runtime.aws.operations import is_read
 from archgen.runtime.check import access
@@ -58,6 +59,7 @@ class _Linter:
         self.iam_least_privilege()
         self.dead_letters()
         self.replica_writes()
+        self.egress()
         self.kind_rules()
         self.participation()
         self.slos()
@@ -364,6 +366,37 @@ class _Linter:
                     "lost",
                     node=node.id,
                 )
+
+    def egress(self) -> None:
+        """A call from a private subnet to an AWS service outside the VPC, or to an external
+        system, needs a VPC endpoint or NAT gateway of the VPC (``archgen.model.egress``)."""
+        model = self.model
+        nodes = model.nodes_by_id
+        for index, edge in enumerate(model.edges):
+            source, target = nodes[edge.source], nodes[edge.target]
+            way = egress(model, source, target)
+            if way is None or way.via is not None:
+                continue
+            place = model.groups_by_id[way.subnet]
+            where = (
+                f"private subnet '{place.id}'"
+                if place.kind is GroupKind.subnet
+                else f"VPC '{place.id}' (in no public subnet)"
+            )
+            if way.service == "internet":
+                what, fix = f"external '{target.id}'", "no NAT gateway"
+            else:
+                title = kinds()[target.kind].title
+                what = f"{title} '{target.id}'"
+                fix = f"neither a NAT gateway nor a VPC endpoint for {way.service}"
+            self.sink.add(
+                "no-egress",
+                ("edges", index),
+                f"'{source.id}' runs in {where} and calls {what}, but VPC '{way.vpc}' has "
+                f"{fix}: the call cannot leave the VPC (a run fails it with "
+                "ConnectTimeoutError)",
+                node=source.id,
+            )
 
     def replica_writes(self) -> None:
         """A write edge into a read-only replica (an Aurora global database's secondary

@@ -143,6 +143,15 @@ STATIC_RULES: dict[str, Rule] = {
             "caller taking its original's edge: the engine refuses every write there.",
         ),
         Rule(
+            "no-egress",
+            E,
+            "Private subnets have a way out",
+            "A node in a private subnet (or a VPC without a public subnet of its own) that "
+            "calls an AWS service outside the VPC goes through a VPC endpoint for that "
+            "service or a NAT gateway of its VPC, and one that calls an external system "
+            "through a NAT gateway: without one the call cannot leave the VPC.",
+        ),
+        Rule(
             "flow-participation",
             W,
             "Every node takes part in a flow",

@@ -58,6 +58,8 @@ def _number(value: float) -> str:
 def _unit(spec: MetricSpec) -> str:
     if spec.unit in SCALE:
         return "seconds"
+    if spec.unit is Unit.bytes:
+        return "bytes"
     return "percent" if spec.unit is Unit.percent else ""
 
 

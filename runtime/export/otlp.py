@@ -48,6 +48,7 @@ UCUM = {
     Unit.seconds: "s",
     Unit.milliseconds: "ms",
     Unit.microseconds: "us",
+    Unit.bytes: "By",
     Unit.none: "",
 }
 

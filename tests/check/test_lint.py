@@ -339,6 +339,7 @@ def test_every_static_rule_is_exercised_by_a_test() -> None:
         "flow-participation",
         "slo-declared",
         "lint-ignore",
+        "no-egress",  # tests/runtime/test_egress.py
     }
     assert tested == set(STATIC_RULES)
 

@@ -245,6 +245,15 @@ def test_round_trip_renders_and_checks(tmp_path: Path) -> None:
         ("monitored", "nodes[3]"),
         ("monitored", "nodes[6]"),
         ("monitored", "nodes[9]"),
+        # Both functions run in the VPC's private subnets, which have no NAT gateway and
+        # no VPC endpoint: their calls to S3, SQS, DynamoDB and KMS cannot leave the VPC
+        # (the worker's polling is Lambda's, from outside the VPC).
+        ("no-egress", "edges[10]"),
+        ("no-egress", "edges[11]"),
+        ("no-egress", "edges[6]"),
+        ("no-egress", "edges[7]"),
+        ("no-egress", "edges[8]"),
+        ("no-egress", "edges[9]"),
     ]
 
 

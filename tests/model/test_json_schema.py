@@ -33,7 +33,7 @@ def test_it_is_draft_2020_12(schema: dict[str, object]) -> None:
 def test_node_kinds_are_a_discriminated_union(schema: dict[str, object]) -> None:
     nodes = schema["properties"]["nodes"]["items"]  # type: ignore[index]
     assert nodes["discriminator"]["propertyName"] == "kind"
-    assert len(nodes["oneOf"]) == 24
+    assert len(nodes["oneOf"]) == 26
 
 
 @pytest.mark.parametrize("path", ["reference", PHOTO_MODEL])

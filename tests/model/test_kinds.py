@@ -64,7 +64,7 @@ def test_one_module_per_built_in_kind() -> None:
         for ep in registry.entry_points()
         if ep.dist is not None and ep.dist.name == registry.OWN_DISTRIBUTION
     }
-    assert len(built_in) == 24
+    assert len(built_in) == 26
     for name, value in built_in.items():
         module = value.removesuffix(":SPEC")
         assert module == f"archgen.model.kinds.{name}" + ("_" if name == "lambda" else "")

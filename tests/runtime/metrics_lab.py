@@ -89,12 +89,15 @@ def lab_model(
     return load_model_text(yaml.safe_dump(data, sort_keys=False), "lab.yaml").model
 
 
-def run_lab(model: Any, at_s: list[float], *, horizon_s: float | None = None) -> Lab:
-    """Send one user through ``go`` at each instant of ``at_s``; run to the scenario's end."""
+def run_lab(
+    model: Any, at_s: list[float], *, horizon_s: float | None = None, scale: float = 1.0
+) -> Lab:
+    """Send one user through ``go`` at each instant of ``at_s``; run to the scenario's end
+    (at ``scale``: the capacities shrink, the users sent do not)."""
     scenario = model.scenarios[0]
     horizon = horizon_s if horizon_s is not None else scenario.duration_s
     sink = SpanSink(None, keep=True)
-    sim, traffic = build(model, scenario, seed=1, scale=1.0, duration_s=horizon, sink=sink)
+    sim, traffic = build(model, scenario, seed=1, scale=scale, duration_s=horizon, sink=sink)
     start(sim, traffic, horizon)
     journey = model_journey(model, "go")
     for t in at_s:

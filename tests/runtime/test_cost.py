@@ -67,7 +67,7 @@ def test_every_instance_type_of_the_vcpu_table_has_a_price_in_both_regions() -> 
 
 def test_every_kind_has_a_cost_rule_or_says_why_it_is_free_or_not_priced() -> None:
     built_in = {n: s for n, s in kinds().items() if s.params.__module__.startswith(BUILT_IN)}
-    assert len(built_in) == 24
+    assert len(built_in) == 26
     for name, spec in built_in.items():
         assert spec.cost is not None, f"kind {name} declares no cost rule"
         if isinstance(spec.cost, Unpriced):

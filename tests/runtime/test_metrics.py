@@ -694,5 +694,5 @@ def test_every_kind_that_emits_metrics_declares_them(name: str) -> None:
         assert metric.counts.endswith(".")
         assert metric.statistic in {"Sum", "Average", "Minimum", "Maximum", "p99"}
         if metric.shape is Shape.count:
-            assert metric.unit is Unit.count
+            assert metric.unit in (Unit.count, Unit.bytes)  # events, or the bytes they carry
             assert metric.statistic == "Sum"

@@ -128,6 +128,20 @@ def test_cache_and_secret_kind_pages(ride: SiteContent) -> None:
     assert "## What the simulation leaves out\n\nThe database side of rotation" in secret
 
 
+def test_egress_kind_pages_name_their_aws_metrics(ride: SiteContent) -> None:
+    nat = ride.pages[PATHS.kind("nat_gateway")]
+    assert nat.startswith("# NAT gateway\n")
+    assert "(namespace <code>AWS/NATGateway</code>, dimensions NatGatewayId)" in nat
+    assert "| <code>BytesOutToDestination</code> | Bytes | Sum |" in nat
+    assert "| <code>ActiveConnectionCount</code> | Count | Maximum |" in nat
+    assert "## What the simulation leaves out\n\nIdle&#45;timeout" in nat
+    endpoint = ride.pages[PATHS.kind("vpc_endpoint")]
+    assert endpoint.startswith("# VPC endpoint\n")
+    assert "(namespace <code>AWS/PrivateLinkEndpoints</code>, dimensions VPC Endpoint Id)" in (
+        endpoint
+    )
+
+
 def test_the_rules_page_shows_each_example_and_what_the_linter_says(ride: SiteContent) -> None:
     from archgen.runtime.check import lint
 

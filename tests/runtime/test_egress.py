@@ -1,0 +1,248 @@
+"""NAT gateways and VPC endpoints (issue 14): which way a call leaves a private subnet,
+what each way counts and costs, and how it fails (no way out, a zone outage, port
+allocation). Users are sent at chosen instants, so every count is exact."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from archgen.model.egress import egress
+from tests.runtime.metrics_lab import Lab, lab_model, run_lab
+
+CONSTANT_5MS = {"distribution": "constant", "mean_ms": 5}
+SLOW_PARTNER = {"distribution": "constant", "mean_ms": 1000}
+GROUPS = [
+    {"id": "vpc", "kind": "vpc", "parent": "r1"},
+    {"id": "az-a", "kind": "availability_zone", "parent": "vpc"},
+    {"id": "az-b", "kind": "availability_zone", "parent": "vpc"},
+    {"id": "public-a", "kind": "subnet", "parent": "az-a", "public": True},
+    {"id": "public-b", "kind": "subnet", "parent": "az-b", "public": True},
+    {"id": "app-b", "kind": "subnet", "parent": "az-b"},
+]
+NAT_A = {"id": "nat-a", "kind": "nat_gateway", "group": "public-a"}
+NAT_B = {"id": "nat-b", "kind": "nat_gateway", "group": "public-b"}
+
+
+def lab(
+    target: dict[str, Any],
+    op: str,
+    ways: list[dict[str, Any]],
+    at_s: list[float],
+    *,
+    faults: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    scale: float = 1.0,
+) -> Lab:
+    """users → api (an app in private subnet app-b, zone az-b) → ``target`` (``op``), with
+    the NAT gateways and endpoints ``ways``."""
+    model = lab_model(
+        [
+            {
+                "id": "api",
+                "kind": "external",
+                "group": "app-b",
+                "params": {"latency": CONSTANT_5MS},
+            },
+            target,
+            *ways,
+        ],
+        [
+            {"from": "users", "to": "api", "operations": ["GET /"]},
+            {"from": "api", "to": target["id"], "operations": [op]},
+        ],
+        [
+            {"from": "users", "to": "api", "op": "GET /"},
+            {"from": "api", "to": target["id"], "op": op},
+        ],
+        groups=GROUPS,
+        faults=list(faults),
+        duration_s=130,
+    )
+    return run_lab(model, at_s, scale=scale)
+
+
+PARTNER = {"id": "partner", "kind": "external", "params": {"latency": SLOW_PARTNER}}
+BUCKET = {"id": "bucket", "kind": "s3"}
+
+
+def outcomes(result: Lab, node: str) -> list[tuple[str | None, dict[str, Any]]]:
+    return [(s["error"], s.get("attrs", {})) for s in result.on(node)]
+
+
+def test_without_a_way_out_every_call_times_out() -> None:
+    """No NAT gateway, no endpoint: the SDK's connection times out, the target never sees
+    the call."""
+    result = lab(PARTNER, "GET /quote", [], [1.0, 2.0])
+    assert outcomes(result, "partner") == [("ConnectTimeoutError", {"no_egress": "api"})] * 2
+    assert result.sim.contexts["partner"].stats.arrived == 2  # at its door, never handled
+
+
+def test_the_nat_gateway_of_the_callers_zone_carries_the_call() -> None:
+    """Two NAT gateways: the one in az-b (the caller's zone) carries every call; three
+    calls at once are three connections; 2,000 bytes out and 8,000 back per call."""
+    result = lab(PARTNER, "GET /quote", [NAT_A, NAT_B], [1.0, 1.0, 1.0, 2.0])
+    assert outcomes(result, "partner") == [(None, {"egress": "nat-b"})] * 4
+    assert result.total("nat-b", "BytesOutToDestination") == 4 * 2_000
+    assert result.total("nat-b", "BytesInFromDestination") == 4 * 8_000
+    assert result.points("nat-b", "ActiveConnectionCount") == [3.0, 0.0]
+    assert result.total("nat-a", "BytesOutToDestination") == 0
+    summary = result.sim.behaviors["nat-b"].summary()
+    assert summary == {
+        "egress": {"calls": 4, "bytes": 40_000, "dropped": 0, "port_allocation_errors": 0}
+    }
+
+
+def test_a_zone_outage_takes_its_nat_gateway_down_for_the_zones_that_use_it() -> None:
+    """The only NAT gateway is in az-a; az-a fails from 10 s to 20 s: the calls of az-b's
+    subnet fail meanwhile (PacketsDropCount), and go through again after."""
+    fault = {"type": "az_outage", "target": "az-a", "start_s": 10, "end_s": 20}
+    result = lab(PARTNER, "GET /quote", [NAT_A], [5.0, 15.0, 25.0], faults=[fault])
+    assert [error for error, _ in outcomes(result, "partner")] == [
+        None,
+        "ConnectTimeoutError",
+        None,
+    ]
+    assert result.total("nat-a", "PacketsDropCount") == 1
+
+
+def test_port_allocation_is_55000_connections_per_destination_scaled() -> None:
+    """At scale 1/10,000 one address allows round(5.5) = 6 connections to the partner at
+    once: of 10 calls sent together, 4 are refused (ErrorPortAllocation)."""
+    result = lab(PARTNER, "GET /quote", [NAT_B], [1.0] * 10, scale=1e-4)
+    errors = [error for error, _ in outcomes(result, "partner")]
+    assert errors.count("ErrorPortAllocation") == 4
+    assert errors.count(None) == 6
+    assert result.total("nat-b", "ErrorPortAllocation") == 4
+    assert result.total("nat-b", "PacketsDropCount") == 0
+
+
+def test_a_gateway_endpoint_takes_s3_calls_before_the_nat_gateway() -> None:
+    """S3 with a gateway endpoint and a NAT gateway: the endpoint carries the calls and
+    publishes no metric (gateway endpoints publish none); the NAT gateway sees nothing."""
+    endpoint = {
+        "id": "s3-endpoint",
+        "kind": "vpc_endpoint",
+        "group": "vpc",
+        "params": {"service": "s3"},
+    }
+    result = lab(BUCKET, "GetObject", [NAT_B, endpoint], [1.0, 2.0])
+    assert outcomes(result, "bucket") == [(None, {"egress": "s3-endpoint"})] * 2
+    assert [line for line in result.lines if line["node"] == "s3-endpoint"] == []
+    assert result.sim.behaviors["s3-endpoint"].summary()["egress"]["calls"] == 2
+    assert result.total("nat-b", "BytesOutToDestination") == 0
+
+
+def test_an_interface_endpoint_publishes_privatelink_metrics() -> None:
+    endpoint = {
+        "id": "s3-interface",
+        "kind": "vpc_endpoint",
+        "group": "vpc",
+        "params": {"service": "s3", "endpoint_type": "interface", "request_bytes": 100},
+    }
+    result = lab(BUCKET, "GetObject", [endpoint], [1.0, 1.0])
+    assert result.total("s3-interface", "NewConnections") == 2
+    assert result.total("s3-interface", "BytesProcessed") == 2 * (100 + 8_000)
+    assert result.points("s3-interface", "ActiveConnections") == [2.0, 0.0]
+
+
+def test_only_calls_leaving_the_vpc_need_a_way_out() -> None:
+    """A node outside any VPC, or in a public subnet, needs none; a target inside the VPC
+    needs none; external systems are reached through a NAT gateway only."""
+    model = lab_model(
+        [
+            {"id": "api", "kind": "external", "group": "app-b"},
+            {"id": "edge", "kind": "external", "group": "public-b"},
+            {"id": "inside", "kind": "external", "group": "app-b"},
+            {"id": "partner", "kind": "external"},
+            {"id": "bucket", "kind": "s3"},
+            {"id": "any", "kind": "vpc_endpoint", "group": "vpc", "params": {"service": "s3"}},
+        ],
+        [{"from": "users", "to": "api", "operations": ["GET /"]}],
+        [{"from": "users", "to": "api", "op": "GET /"}],
+        groups=GROUPS,
+    )
+    nodes = model.nodes_by_id
+    assert egress(model, nodes["edge"], nodes["partner"]) is None
+    assert egress(model, nodes["users"], nodes["bucket"]) is None
+    assert egress(model, nodes["api"], nodes["inside"]) is None
+    way = egress(model, nodes["api"], nodes["partner"])
+    assert way is not None
+    assert (way.via, way.subnet, way.vpc, way.service) == (
+        None,
+        "app-b",
+        "vpc",
+        "internet",
+    )
+    way = egress(model, nodes["api"], nodes["bucket"])
+    assert way is not None
+    assert (way.via, way.service) == ("any", "s3")
+
+
+@pytest.mark.parametrize(
+    ("node", "message"),
+    [
+        (
+            {"id": "nat", "kind": "nat_gateway", "group": "app-b"},
+            "nodes[3].group: a NAT gateway sits in a public subnet: its group must be a "
+            "subnet with public: true",
+        ),
+        (
+            {"id": "q", "kind": "vpc_endpoint", "group": "vpc", "params": {"service": "sqs"}},
+            "nodes[3].params.endpoint_type: AWS offers gateway endpoints for s3 and dynamodb "
+            "only, not sqs (use an interface endpoint)",
+        ),
+        (
+            {"id": "e", "kind": "vpc_endpoint", "group": "r1", "params": {"service": "s3"}},
+            "nodes[3].group: a VPC endpoint belongs to a VPC: its group must be a VPC or a "
+            "group inside one",
+        ),
+    ],
+)
+def test_aws_refuses_misplaced_egress(node: dict[str, Any], message: str) -> None:
+    from archgen.model.errors import ModelError
+
+    with pytest.raises(ModelError) as raised:
+        lab(PARTNER, "GET /quote", [node], [1.0])
+    assert re.fullmatch(r"error: lab\.yaml:\d+:\d+: " + re.escape(message), str(raised.value))
+
+
+COST_MODEL = """\
+archgen: 1
+system: {id: costs, name: Costs}
+groups:
+  - {id: use1, kind: region, code: us-east-1}
+  - {id: net, kind: vpc, parent: use1}
+  - {id: edge, kind: subnet, parent: net, public: true}
+nodes:
+  - {id: users, kind: client}
+  - {id: nat, kind: nat_gateway, group: edge}
+  - id: queues
+    kind: vpc_endpoint
+    group: net
+    params: {service: sqs, endpoint_type: interface, zones: 2}
+  - {id: objects, kind: vpc_endpoint, group: net, params: {service: s3}}
+"""
+
+
+def test_nat_gateways_and_interface_endpoints_cost_hours_and_gigabytes() -> None:
+    """One hour at scale 0.5, 1 GB carried in the run (2 GB real): the NAT gateway is
+    $0.045 + 2 × $0.045; the interface endpoint in 2 zones 2 × $0.01 + 2 × $0.01; the
+    gateway endpoint nothing."""
+    from archgen.model import load_model_text
+    from archgen.model.cost import price_run
+
+    model = load_model_text(COST_MODEL, "costs.yaml").model
+    carried = {"egress": {"calls": 1, "bytes": 1_000_000_000, "dropped": 0}}
+    cost = price_run(
+        model, {"nat": carried, "queues": carried, "objects": carried}, scale=0.5, duration_s=3600
+    )
+    nat, queues, objects = (cost["nodes"][n] for n in ("nat", "queues", "objects"))
+    assert [line["item"] for line in nat["lines"]] == ["natgateway.hour", "natgateway.gb"]
+    assert nat["window_usd"] == pytest.approx(0.045 + 2 * 0.045)
+    items = [line["item"] for line in queues["lines"]]
+    assert items == ["vpce.interface.hour", "vpce.interface.gb"]
+    assert queues["window_usd"] == pytest.approx(2 * 0.01 + 2 * 0.01)
+    assert objects["window_usd"] == 0
+    assert objects["lines"] == []
