@@ -21,6 +21,7 @@ help:
 	@echo "make test   set up, then lint, type-check and run the tests"
 	@echo "make fuzz   the model fuzz tests with a large budget (make test runs a small one)"
 	@echo "make oracles  the queueing oracles over the whole grid (make test runs a few corners)"
+	@echo "make validate-hybrid  hybrid vs full fidelity on the reference scenarios (too slow for make test)"
 	@echo "make bench-sweep-memory RUNS=1000  the sweep driver's peak memory over 1,000 runs"
 	@echo "make lint | make bench | make setup | make clean"
 
@@ -86,6 +87,9 @@ fuzz: setup
 # grid with larger budgets: several minutes. ARCHGEN_ORACLE_REPORT=FILE keeps the table.
 oracles: setup
 	ARCHGEN_ORACLE_PROFILE=full $(BIN)/pytest -q tests/oracles -p no:cacheprovider
+
+validate-hybrid: setup  # hybrid against full fidelity on every reference scenario (minutes)
+	$(PY) bench/validate_hybrid.py --sample 0.2 --seeds 5
 
 bench: setup
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

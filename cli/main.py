@@ -226,6 +226,8 @@ def render(
     "(drift).",
 )
 @MAX_EVENTS
+@FIDELITY
+@SAMPLE
 @click.option(
     "--format",
     "-f",
@@ -249,6 +251,8 @@ def check(
     lint_only: bool,
     against: Path | None,
     max_events: int | None,
+    fidelity: str | None,
+    sample: float | None,
     output_format: str,
     out: Path | None,
 ) -> None:
@@ -269,6 +273,8 @@ def check(
         output_format=output_format,
         out=out,
         against=against,
+        fidelity=fidelity,
+        sample=sample,
     )
 
 

@@ -419,18 +419,25 @@ def run_and_check(
     seed: int | None = None,
     scale: float | None = None,
     duration_s: float | None = None,
+    mode: Mode | None = None,
+    sample: float | None = None,
 ) -> Outcome:
     """Run ``scenario_id`` (as the model declares it, or with the seed, scale and duration
-    given) into a temporary run folder, check the folder, and keep the :class:`Outcome`
-    (the folder is removed); with ``traced``, a representative request of each flow too.
+    given; at the fidelity ``mode`` and ``sample`` ask, see :func:`resolve_fidelity`) into a
+    temporary run folder, check the folder, and keep the :class:`Outcome` (the folder is
+    removed); with ``traced``, a representative request of each flow too.
     Priced by the caller (:func:`price`)."""
     from archgen.runtime.artefacts import RunSummary
     from archgen.runtime.check.api import check_run
     from archgen.runtime.check.spans import RunFolder
     from archgen.runtime.export.representative import representative_requests
 
+    scenario = find_scenario(loaded.model, scenario_id)
+    fidelity = resolve_fidelity(
+        loaded.model, scenario, mode, sample, scale=scale, duration_s=duration_s
+    )
     settings = Settings.of(
-        find_scenario(loaded.model, scenario_id), seed=seed, scale=scale, duration_s=duration_s
+        scenario, seed=seed, scale=scale, duration_s=duration_s, fidelity=fidelity
     )
     exercised: set[tuple[str, str]] = set()
     with paused_gc(), tempfile.TemporaryDirectory(prefix="archgen-run-") as temporary:
@@ -467,6 +474,8 @@ def run_many(
     max_events: int | None = None,
     can_override: bool = True,
     traced: bool = False,
+    mode: Mode | None = None,
+    sample: float | None = None,
 ) -> list[T]:
     """Price every scenario, then :func:`run_and_check` each and ``reduce`` its outcome;
     results in the order given, whatever ``jobs``.
@@ -483,13 +492,17 @@ def run_many(
     workers = min(len(ids), jobs or os.cpu_count() or 1)
     if workers <= 1:
         return [
-            reduce(loaded, run_and_check(loaded, scenario_id, traced=traced)) for scenario_id in ids
+            reduce(
+                loaded,
+                run_and_check(loaded, scenario_id, traced=traced, mode=mode, sample=sample),
+            )
+            for scenario_id in ids
         ]
     order = sorted(ids, key=lambda s: -_work(model.scenarios_by_id[s]))
     with scenario_pool(workers) as pool:
         futures = {
             scenario_id: pool.submit(
-                _in_worker, loaded.text, loaded.source, scenario_id, reduce, traced
+                _in_worker, loaded.text, loaded.source, scenario_id, reduce, traced, mode, sample
             )
             for scenario_id in order
         }
@@ -508,10 +521,13 @@ def _in_worker(
     scenario_id: str,
     reduce: Callable[[LoadedModel, Outcome], T],
     traced: bool = False,
+    mode: Mode | None = None,
+    sample: float | None = None,
 ) -> T:
     try:
         loaded = load_model_text(text, source)
-        return reduce(loaded, run_and_check(loaded, scenario_id, traced=traced))
+        outcome = run_and_check(loaded, scenario_id, traced=traced, mode=mode, sample=sample)
+        return reduce(loaded, outcome)
     except (SystemExit, KeyboardInterrupt):
         # Stopped, its run folder already removed: end this worker, or it would go on
         # with the next queued scenario.
@@ -596,9 +612,12 @@ def check(
     run_all: bool = True,
     jobs: int | None = None,
     max_events: int | None = None,
+    mode: Mode | None = None,
+    sample: float | None = None,
 ) -> Report:
     """Lint ``loaded``, then check the given run folders, or run ``scenarios`` (every
-    scenario of the model when none is given and ``run_all``) and check those runs."""
+    scenario of the model when none is given and ``run_all``, at the fidelity ``mode``
+    and ``sample`` ask) and check those runs."""
     from archgen.runtime.check.api import check_run, coverage
     from archgen.runtime.check.lint import lint
     from archgen.runtime.check.report import Report
@@ -612,7 +631,10 @@ def check(
             with paused_gc():
                 scopes.append(check_run(loaded, RunFolder.open(path), exercised=exercised))
     elif scenarios or run_all:
-        for scope, used in run_many(loaded, chosen, checked, jobs=jobs, max_events=max_events):
+        runs = run_many(
+            loaded, chosen, checked, jobs=jobs, max_events=max_events, mode=mode, sample=sample
+        )
+        for scope, used in runs:
             scopes.append(scope)
             exercised |= used
     if len(scopes) > 1:

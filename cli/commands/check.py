@@ -29,6 +29,8 @@ def run_check(
     out: Path | None,
     max_events: int | None = None,
     against: Path | None = None,
+    fidelity: str | None = None,
+    sample: float | None = None,
 ) -> None:
     from archgen.runtime.check.formats import FORMATS
     from archgen.runtime.check.report import Report
@@ -38,6 +40,12 @@ def run_check(
         raise UsageError("--lint-only cannot be combined with --run or --scenario")
     if run_dirs and scenarios:
         raise UsageError("give runs to read (--run) or scenarios to run (--scenario), not both")
+    if (fidelity is not None or sample is not None) and (run_dirs or lint_only):
+        raise UsageError("--fidelity and --sample choose how check runs scenarios: drop --run")
+    if sample is not None and fidelity != "hybrid":
+        raise UsageError("--sample traces a share of the sessions: add --fidelity hybrid")
+    if sample is not None and not 0 < sample <= 1:
+        raise UsageError(f"--sample: must be above 0 and at most 1 (got {sample:g})", "--sample")
     started = time.perf_counter()
     loaded = load_model(model_path)
     # Imported before any run: a bad template fails at once (exit 2).
@@ -48,6 +56,8 @@ def run_check(
         scenarios=scenarios,
         run_all=not lint_only,
         max_events=max_events,
+        mode="hybrid" if fidelity == "hybrid" else None,
+        sample=sample,
     )
     if compared is not None:
         report = Report(report.model_file, (*report.scopes, compared))

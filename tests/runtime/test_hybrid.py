@@ -144,3 +144,28 @@ def test_bad_samples_are_refused(args: list[str], message: str, tmp_path: Path) 
     assert code == 2
     assert message in stderr
     assert "Traceback" not in stderr
+
+
+def test_check_runs_its_scenarios_in_hybrid_fidelity() -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["check", "--scenario", "normal-day", "--fidelity", "hybrid", "--sample", "0.2"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.stdout
+    assert "check passed: 0 errors" in result.stdout
+    assert "lint and 1 run in" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--run", "x", "--fidelity", "hybrid"], "--fidelity and --sample choose how check runs"),
+        (["--sample", "0.2"], "--sample traces a share of the sessions: add --fidelity hybrid"),
+        (["--fidelity", "hybrid", "--sample", "2"], "--sample: must be above 0 and at most 1"),
+    ],
+)
+def test_check_refuses_bad_fidelity_options(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(cli, ["check", *args], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert message in result.stderr
