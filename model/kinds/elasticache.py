@@ -102,6 +102,7 @@ class ElastiCacheParams(KindParams, Zonal, EncryptableAtRest):
     node_type: str = Field(
         "cache.r7g.large",
         max_length=64,
+        pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$",
         description="Node type of the primary and every replica; its memory bounds what "
         "the cache keeps.",
     )

@@ -96,6 +96,7 @@ class EventRule(Strict):
     schedule: str | None = Field(
         None,
         max_length=256,
+        pattern=r"^(rate|cron)\(.*\)$",
         description='A schedule instead of a pattern: "rate(5 minutes)" or AWS\'s six-field '
         '"cron(0 3 * * ? *)" (UTC).',
     )
