@@ -169,7 +169,10 @@ def test_nav_titles_are_escaped_html(payload_model: Path) -> None:
     titles = _titles(sections(model, Paths()))
     expected = html_text(model.node("ingest").title)
     assert expected in titles
-    assert str(expected).startswith("Ingest fleet quokka &lt;img src=x onerror=&#34;")
+    # Which payload lands in the label depends on the fields planted before it.
+    assert str(expected).startswith("Ingest fleet quokka ")
+    assert "&lt;" in str(expected)
+    assert "<" not in str(expected)
     # Every title is escaped exactly once: unescaping and escaping again gives it back.
     assert all(str(title) == str(html_text(html.unescape(title))) for title in titles)
 
