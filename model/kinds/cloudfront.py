@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, model_validator
 
@@ -17,6 +17,7 @@ from archgen.model.cost import Bill
 from archgen.model.kind import (
     Arn,
     Capability,
+    CfnImport,
     Checks,
     KindParams,
     Metrics,
@@ -29,6 +30,9 @@ from archgen.model.kind import (
 )
 from archgen.model.kinds.route53 import FailoverRole
 from archgen.model.loader import PathKey
+
+if TYPE_CHECKING:
+    from archgen.model.importers.context import ImportContext, ImportedNode
 
 
 class CloudFrontOrigin(Strict):
@@ -115,6 +119,92 @@ def _cost(bill: Bill, node: Node, params: CloudFrontParams) -> None:
         bill.leave_out("data transfer out: the origin declares no object size")
 
 
+CACHE_POLICIES = {
+    "658327ea-f89d-4fab-a63d-7e88639e58f6": ("CachingOptimized", 1, 86_400, YEAR_S),
+    "4135ea2d-6df8-44a3-9df3-4b5a84be39ad": ("CachingDisabled", 0, 0, 0),
+    "b2884449-e4de-46a7-ac36-70bc7f1ddd6d": (
+        "CachingOptimizedForUncompressedObjects",
+        1,
+        86_400,
+        YEAR_S,
+    ),
+}
+"""AWS managed cache policies by id: name and min, default and max TTL (CloudFront
+Developer Guide, managed cache policies)."""
+
+
+def _origin_node(ctx: ImportContext, origin: dict[str, object]) -> ImportedNode | None:
+    """The node an origin's ``DomainName`` names: a reference to the resource, or a domain
+    name that starts with a node's id (``bucket.s3.amazonaws.com`` as the importer writes a
+    bucket's ``DomainName``)."""
+    domain = origin.get("DomainName")
+    found = ctx.node(domain)
+    if found is not None:
+        return found
+    text = ctx.text(domain) if domain is not None else ""
+    head = text.split("/")[-1].split(".")[0]
+    return next((n for n in ctx.graph.unique() if n.id == head and n.kind != "cloudfront"), None)
+
+
+def _import_distribution(ctx: ImportContext) -> dict[str, object]:
+    """``AWS::CloudFront::Distribution``: its origins (an origin group's members as primary
+    and secondary, with an edge to each), the default cache behavior's TTLs (legacy
+    settings, or an AWS managed cache policy), Origin Shield, and the web ACL it is
+    attached to (the WAF node then protects it)."""
+    this = ctx.this
+    config = ctx.prop("DistributionConfig", default={})
+    config = config if isinstance(config, dict) else {}
+    params: dict[str, object] = {}
+    origins = {ctx.text(o.get("Id")): o for o in config.get("Origins") or [] if isinstance(o, dict)}
+    behavior = config.get("DefaultCacheBehavior")
+    behavior = behavior if isinstance(behavior, dict) else {}
+    target = ctx.text(behavior.get("TargetOriginId", ""))
+    members = [target]
+    groups = config.get("OriginGroups")
+    items = groups.get("Items", []) if isinstance(groups, dict) else []
+    for group in items if isinstance(items, list) else []:
+        if isinstance(group, dict) and ctx.text(group.get("Id")) == target:
+            listed = group.get("Members", {})
+            entries = listed.get("Items", []) if isinstance(listed, dict) else []
+            members = [ctx.text(m.get("OriginId")) for m in entries if isinstance(m, dict)]
+    chosen: list[dict[str, object]] = []
+    for index, origin_id in enumerate(members[:2]):
+        origin = origins.get(origin_id)
+        node = None if origin is None else _origin_node(ctx, origin)
+        if origin is None or node is None or this is None:
+            if this is not None:
+                this.notes.append(f"origin {origin_id}: not a node of the model")
+            continue
+        role = "primary" if index == 0 else "secondary"
+        chosen.append({"target": node.id, "failover": role})
+        shield = origin.get("OriginShield")
+        if isinstance(shield, dict) and str(shield.get("Enabled", "")).lower() == "true":
+            params["origin_shield"] = True
+        op = "GetObject" if node.kind == "s3" else "GET /"
+        protocol = "aws-api" if node.kind == "s3" else "https"
+        ctx.edge(this, node, [op], f"origin {origin_id} ({role})", protocol=protocol)
+    if chosen:
+        params["origins"] = chosen
+    policy = ctx.text(behavior.get("CachePolicyId", ""))
+    if policy in CACHE_POLICIES:
+        _, low, default, high = CACHE_POLICIES[policy]
+        params.update(min_ttl_s=low, default_ttl_s=default, max_ttl_s=high)
+    elif policy and this is not None:
+        this.notes.append(f"cache policy {policy}: not an AWS managed one, its TTLs are not read")
+    legacy = (("MinTTL", "min_ttl_s"), ("DefaultTTL", "default_ttl_s"), ("MaxTTL", "max_ttl_s"))
+    for key, field in legacy:
+        value = behavior.get(key)
+        if value is not None and not policy:
+            params[field] = int(float(ctx.text(value)))
+    acl = ctx.node(config.get("WebACLId"))
+    if acl is not None and acl.kind == "waf" and this is not None:
+        protects = acl.params.setdefault("protects", [])
+        assert isinstance(protects, list)
+        if this.id not in protects:
+            protects.append(this.id)
+    return params
+
+
 SPEC = kind(
     "cloudfront",
     CloudFrontParams,
@@ -132,6 +222,9 @@ SPEC = kind(
     capabilities={Capability.waf_attachable},
     behavior="archgen.runtime.behaviors.cloudfront:CloudFront",
     validate=_validate,
+    imports=(
+        CfnImport("AWS::CloudFront::Distribution", _import_distribution, entry_operation="GET /"),
+    ),
     metrics=Metrics(
         "AWS/CloudFront",
         ("DistributionId", "Region"),

@@ -26,7 +26,7 @@ from archgen.model.kind import (
 from archgen.model.loader import PathKey
 
 if TYPE_CHECKING:
-    from archgen.model.importers.context import ImportContext
+    from archgen.model.importers.context import ImportContext, ImportedNode
 
 
 class Comparison(StrEnum):
@@ -201,6 +201,16 @@ def _alarm_action(checks: Checks, path: PathKey, source: str, action: AlarmActio
 STATISTICS = {s.value: s.value for s in Statistic}
 
 
+def _actions_enabled(ctx: ImportContext, this: ImportedNode) -> bool:
+    """Whether the alarm's actions run (``ActionsEnabled``), noting what is not read."""
+    enabled = str(ctx.prop("ActionsEnabled", default="true")).lower() != "false"
+    if not enabled:
+        this.notes.append(f"{ctx.logical_id}: ActionsEnabled is false, its actions are not read")
+    if ctx.prop("InsufficientDataActions"):
+        this.notes.append(f"{ctx.logical_id}: INSUFFICIENT_DATA actions are not modeled")
+    return enabled
+
+
 def _import_alarm(ctx: ImportContext) -> dict[str, object] | None:
     """``AWS::CloudWatch::Alarm`` on one metric of a node of the model: its metric, M of N,
     threshold and its SNS actions (with the edge they publish on). All alarms of a template
@@ -250,8 +260,9 @@ def _import_alarm(ctx: ImportContext) -> dict[str, object] | None:
     missing = ctx.prop("TreatMissingData")
     if missing is not None:
         alarm["treat_missing_data"] = ctx.text(missing)
+    enabled = _actions_enabled(ctx, this)
     for key, field in (("AlarmActions", "actions"), ("OKActions", "ok_actions")):
-        targets = ctx.prop(key, default=[])
+        targets = ctx.prop(key, default=[]) if enabled else []
         for target in targets if isinstance(targets, list) else []:
             topic = ctx.node(target)
             if topic is not None and topic.kind == "sns":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
@@ -17,6 +17,7 @@ from archgen.model.cost import Bill
 from archgen.model.kind import (
     Arn,
     Capability,
+    CfnImport,
     Checks,
     KindParams,
     Metrics,
@@ -29,6 +30,9 @@ from archgen.model.kind import (
 )
 from archgen.model.loader import PathKey
 from archgen.model.schema import GroupKind
+
+if TYPE_CHECKING:
+    from archgen.model.importers.context import ImportContext
 
 
 class RoutingPolicy(StrEnum):
@@ -125,6 +129,64 @@ def _cost(bill: Bill, node: Node, params: Route53Params) -> None:
             )
 
 
+def _import_record_set(ctx: ImportContext) -> dict[str, object]:
+    """``AWS::Route53::RecordSet``: one answer of the routed name (``dns`` node): its alias
+    target, failover role, latency region or weight, and its health check's interval and
+    threshold. Every record set of a template joins the one ``dns`` node (a node is one
+    routed name; another name is noted)."""
+    this = ctx.this
+    if this is None:
+        return {}
+    from archgen.model.importers.intrinsics import ResourceRef
+
+    params = this.params
+    name = ctx.text(ctx.prop("Name", default=""))
+    first = ctx.properties_of(ResourceRef(this.logical_id)).get("Name")
+    if first is not None and ctx.text(first) != name:
+        this.notes.append(f"record set {ctx.logical_id} ({name}): another name, merged here")
+    alias = ctx.prop("AliasTarget", "DNSName")
+    target = ctx.node(alias) if alias is not None else None
+    if target is None:
+        this.notes.append(f"record set {ctx.logical_id}: its answer is not a node of the model")
+        return {}
+    record: dict[str, object] = {"target": target.id}
+    failover = ctx.prop("Failover")
+    if failover is not None:
+        record["failover"] = ctx.text(failover).lower()
+        params["routing"] = "failover"
+    elif ctx.prop("Region") is not None and target.group is not None:
+        record["region"] = target.group
+        params["routing"] = "latency"
+    elif ctx.prop("Weight") is not None:
+        record["weight"] = int(ctx.number("Weight") or 0)
+        params["routing"] = "weighted"
+    else:
+        params.setdefault("routing", "simple")
+    check = ctx.properties_of(ctx.prop("HealthCheckId")).get("HealthCheckConfig")
+    evaluates = ctx.prop("AliasTarget", "EvaluateTargetHealth", default="")
+    record["health_check"] = isinstance(check, dict) or str(evaluates).lower() == "true"
+    if isinstance(check, dict):
+        interval = check.get("RequestInterval")
+        if interval is not None:
+            params["health_check_interval_s"] = int(float(ctx.text(interval)))
+        threshold = check.get("FailureThreshold")
+        if threshold is not None:
+            params["failure_threshold"] = int(float(ctx.text(threshold)))
+    ttl = ctx.number("TTL")
+    if ttl is not None:
+        params["ttl_s"] = int(ttl)
+    records = params.setdefault("records", [])
+    assert isinstance(records, list)
+    records.append(record)
+    why = f"record set {ctx.logical_id} answers it (health checks)"
+    ctx.edge(this, target, ["HealthCheck"], why, protocol="https")
+    return {}
+
+
+def _import_health_check(ctx: ImportContext) -> None:
+    """``AWS::Route53::HealthCheck``: read by the record sets that name it."""
+
+
 SPEC = kind(
     "route53",
     Route53Params,
@@ -139,6 +201,10 @@ SPEC = kind(
     capabilities={Capability.dns},
     behavior="archgen.runtime.behaviors.route53:Route53",
     validate=_validate,
+    imports=(
+        CfnImport("AWS::Route53::RecordSet", _import_record_set, shared_node="dns"),
+        CfnImport("AWS::Route53::HealthCheck", _import_health_check, creates_node=False),
+    ),
     metrics=Metrics(
         "AWS/Route53",
         ("HostedZoneId", "HealthCheckId"),

@@ -129,11 +129,13 @@ def _import(ctx: ImportContext) -> dict[str, object]:
             ctx.in_subnets(subnets)
     elif type_ != "gateway" and this is not None:
         this.notes.append(f"{type_} endpoint simulated as a gateway endpoint")
+    from archgen.model.importers.intrinsics import ResourceRef
+
     vpc = ctx.prop("VpcId")
     placed = this is not None and any(g.id == this.group for g in ctx.graph.groups.values())
-    if this is not None and not placed:
+    if this is not None and not placed and isinstance(vpc, ResourceRef):
         for group in ctx.graph.groups.values():
-            if getattr(vpc, "logical_id", None) == group.logical_id:
+            if vpc.logical_id == group.logical_id:
                 this.group = group.id
     return params
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
@@ -16,6 +16,7 @@ from archgen.model.cost import Bill
 from archgen.model.kind import (
     Arn,
     Capability,
+    CfnImport,
     KindParams,
     Metrics,
     Node,
@@ -25,6 +26,12 @@ from archgen.model.kind import (
     kind,
     metric,
 )
+
+if TYPE_CHECKING:
+    from archgen.model.importers.context import ImportContext
+
+WINDOWS = (60, 120, 300, 600)
+KEYS = {"IP": "ip", "FORWARDED_IP": "forwarded_ip", "CUSTOM_KEYS": "header"}
 
 
 class WafRateRule(Strict):
@@ -75,6 +82,44 @@ def _cost(bill: Bill, node: Node, params: WafParams) -> None:
     bill.charge("waf.request", bill.real(bill.value("inspected")), "requests inspected")
 
 
+def _import_web_acl(ctx: ImportContext) -> dict[str, object]:
+    """``AWS::WAFv2::WebACL``: its first rate-based rule (limit, window, key); other rules
+    are noted. What it protects comes from the associations and distributions naming it."""
+    this = ctx.this
+    rules = ctx.prop("Rules", default=[])
+    params: dict[str, object] = {}
+    for rule in rules if isinstance(rules, list) else []:
+        statement = rule.get("Statement") if isinstance(rule, dict) else None
+        rate = statement.get("RateBasedStatement") if isinstance(statement, dict) else None
+        name = ctx.text(rule.get("Name")) if isinstance(rule, dict) else "?"
+        if not isinstance(rate, dict) or "rate_rule" in params:
+            if this is not None:
+                this.notes.append(f"rule {name}: not simulated (only a rate-based rule is)")
+            continue
+        read: dict[str, object] = {"limit": int(float(ctx.text(rate.get("Limit", 2000))))}
+        window = rate.get("EvaluationWindowSec")
+        if window is not None and int(float(ctx.text(window))) in WINDOWS:
+            read["window_s"] = int(float(ctx.text(window)))
+        key = KEYS.get(ctx.text(rate.get("AggregateKeyType", "IP")))
+        if key is not None:
+            read["key"] = key
+        params["rate_rule"] = read
+    return params
+
+
+def _import_association(ctx: ImportContext) -> None:
+    """``AWS::WAFv2::WebACLAssociation``: the web ACL protects the resource (a load balancer,
+    an API stage)."""
+    acl, target = ctx.node(ctx.prop("WebACLArn")), ctx.node(ctx.prop("ResourceArn"))
+    if acl is None or acl.kind != "waf" or target is None:
+        ctx.skip("its web ACL or resource is not a node of the model")
+        return
+    protects = acl.params.setdefault("protects", [])
+    assert isinstance(protects, list)
+    if target.id not in protects:
+        protects.append(target.id)
+
+
 SPEC = kind(
     "waf",
     WafParams,
@@ -89,6 +134,10 @@ SPEC = kind(
     capabilities={Capability.security, Capability.web_acl},
     behavior="archgen.runtime.behaviors.waf:Waf",
     screen_order=1,
+    imports=(
+        CfnImport("AWS::WAFv2::WebACL", _import_web_acl),
+        CfnImport("AWS::WAFv2::WebACLAssociation", _import_association, creates_node=False),
+    ),
     metrics=Metrics(
         "AWS/WAFV2",
         ("WebACL", "Rule"),
