@@ -27,7 +27,13 @@ REFS: dict[str, dict[str, str | None]] = {
         "id": None,
     },
     "aws_dynamodb_table": {"arn": "Arn", "stream_arn": "StreamArn", "name": None, "id": None},
-    "aws_s3_bucket": {"arn": "Arn", "bucket": None, "id": None},
+    "aws_s3_bucket": {
+        "arn": "Arn",
+        "bucket": None,
+        "id": None,
+        "bucket_regional_domain_name": "RegionalDomainName",
+        "bucket_domain_name": "DomainName",
+    },
     "aws_kms_key": {"arn": "Arn", "key_id": None, "id": None},
     "aws_iam_role": {"arn": "Arn", "name": None, "id": None, "unique_id": "RoleId"},
     "aws_cloudwatch_metric_alarm": {"arn": "Arn", "alarm_name": None, "id": None},
@@ -37,7 +43,10 @@ REFS: dict[str, dict[str, str | None]] = {
     "aws_vpc_endpoint": {"id": None, "arn": None},
     "aws_autoscaling_group": {"name": None, "id": None, "arn": "Arn"},
     "aws_launch_template": {"id": None, "arn": "Arn"},
-    "aws_lb": {"arn": None, "id": None},
+    "aws_lb": {"arn": None, "id": None, "dns_name": "DNSName"},
+    "aws_cloudfront_distribution": {"id": None, "arn": "Arn", "domain_name": "DomainName"},
+    "aws_route53_health_check": {"id": None},
+    "aws_wafv2_web_acl": {"arn": "Arn", "id": None},
     "aws_lb_target_group": {"arn": None, "id": None},
     "aws_lb_listener": {"arn": None, "id": None},
     "aws_iam_policy": {"arn": "Arn", "id": "Arn", "name": None},
@@ -490,6 +499,96 @@ def _subnet(t: Reader) -> dict[str, object]:
     return props
 
 
+def _distribution(t: Reader) -> dict[str, object]:
+    origins = [
+        {"Id": t.get("origin", i, "origin_id"), "DomainName": t.ref("origin", i, "domain_name")}
+        | (
+            {"OriginShield": {"Enabled": t.get("origin", i, "origin_shield", 0, "enabled")}}
+            if t.count("origin", i, "origin_shield")
+            else {}
+        )
+        for i in range(t.count("origin"))
+    ]
+    groups = [
+        {
+            "Id": t.get("origin_group", i, "origin_id"),
+            "Members": {
+                "Items": [
+                    {"OriginId": t.get("origin_group", i, "member", j, "origin_id")}
+                    for j in range(t.count("origin_group", i, "member"))
+                ]
+            },
+        }
+        for i in range(t.count("origin_group"))
+    ]
+    behavior: dict[str, object] = {}
+    for key, name in (
+        ("TargetOriginId", "target_origin_id"),
+        ("CachePolicyId", "cache_policy_id"),
+        ("MinTTL", "min_ttl"),
+        ("DefaultTTL", "default_ttl"),
+        ("MaxTTL", "max_ttl"),
+    ):
+        put(behavior, key, t.get("default_cache_behavior", 0, name))
+    config: dict[str, object] = {"Origins": origins, "DefaultCacheBehavior": behavior}
+    if groups:
+        config["OriginGroups"] = {"Items": groups}
+    put(config, "WebACLId", t.ref("web_acl_id", prefer="aws_wafv2_web_acl"))
+    return {"DistributionConfig": config}
+
+
+def _record(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    for key, name in (("Name", "name"), ("Type", "type"), ("TTL", "ttl")):
+        put(props, key, t.get(name))
+    put(props, "SetIdentifier", t.get("set_identifier"))
+    if t.count("alias"):
+        props["AliasTarget"] = {
+            "DNSName": t.ref("alias", 0, "name"),
+            "EvaluateTargetHealth": t.get("alias", 0, "evaluate_target_health"),
+        }
+    failover = t.get("failover_routing_policy", 0, "type")
+    put(props, "Failover", failover)
+    put(props, "Region", t.get("latency_routing_policy", 0, "region"))
+    put(props, "Weight", t.get("weighted_routing_policy", 0, "weight"))
+    put(props, "HealthCheckId", t.ref("health_check_id", prefer="aws_route53_health_check"))
+    return props
+
+
+def _health_check(t: Reader) -> dict[str, object]:
+    config: dict[str, object] = {}
+    for key, name in (
+        ("Type", "type"),
+        ("RequestInterval", "request_interval"),
+        ("FailureThreshold", "failure_threshold"),
+        ("ResourcePath", "resource_path"),
+    ):
+        put(config, key, t.get(name))
+    return {"HealthCheckConfig": config}
+
+
+def _web_acl(t: Reader) -> dict[str, object]:
+    rules: list[object] = []
+    for i in range(t.count("rule")):
+        statement: dict[str, object] = {}
+        if t.count("rule", i, "statement", 0, "rate_based_statement"):
+            rate: dict[str, object] = {}
+            base = ("rule", i, "statement", 0, "rate_based_statement", 0)
+            put(rate, "Limit", t.get(*base, "limit"))
+            put(rate, "AggregateKeyType", t.get(*base, "aggregate_key_type"))
+            put(rate, "EvaluationWindowSec", t.get(*base, "evaluation_window_sec"))
+            statement["RateBasedStatement"] = rate
+        rules.append({"Name": t.get("rule", i, "name"), "Statement": statement})
+    return {"Rules": rules}
+
+
+def _web_acl_association(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    put(props, "ResourceArn", t.ref("resource_arn"))
+    put(props, "WebACLArn", t.ref("web_acl_arn", prefer="aws_wafv2_web_acl"))
+    return props
+
+
 def _nat_gateway(t: Reader) -> dict[str, object]:
     props: dict[str, object] = {}
     put(props, "SubnetId", t.ref("subnet_id", prefer="aws_subnet"))
@@ -827,6 +926,11 @@ TYPES: dict[str, tuple[str, Builder]] = {
     "aws_vpc": ("AWS::EC2::VPC", _vpc),
     "aws_subnet": ("AWS::EC2::Subnet", _subnet),
     "aws_nat_gateway": ("AWS::EC2::NatGateway", _nat_gateway),
+    "aws_cloudfront_distribution": ("AWS::CloudFront::Distribution", _distribution),
+    "aws_route53_record": ("AWS::Route53::RecordSet", _record),
+    "aws_route53_health_check": ("AWS::Route53::HealthCheck", _health_check),
+    "aws_wafv2_web_acl": ("AWS::WAFv2::WebACL", _web_acl),
+    "aws_wafv2_web_acl_association": ("AWS::WAFv2::WebACLAssociation", _web_acl_association),
     "aws_vpc_endpoint": ("AWS::EC2::VPCEndpoint", _vpc_endpoint),
     "aws_autoscaling_group": ("AWS::AutoScaling::AutoScalingGroup", _fleet),
     "aws_launch_template": ("AWS::EC2::LaunchTemplate", _launch_template),

@@ -125,3 +125,85 @@ def test_round_trip(tmp_path: Path) -> None:
         "warning edge-coverage": 2,
         "warning flow-participation": 4,
     }
+
+
+LB_DNS = "web-1234.us-east-2.elb.amazonaws.com"
+LB_ARN = "arn:aws:elasticloadbalancing:us-east-2:123456789012:loadbalancer/app/web/50dc6c495c0c9188"
+ACL_ARN = "arn:aws:wafv2:us-east-2:123456789012:regional/webacl/web/a1b2c3"
+BUCKET_DOMAIN = "site-assets.s3.us-east-2.amazonaws.com"
+
+
+def test_terraform_maps_the_same_types(tmp_path: Path) -> None:
+    """aws_cloudfront_distribution, aws_route53_record/_health_check, aws_wafv2_web_acl and
+    its association, added to the web plan, read as their CloudFormation shapes."""
+    import json
+
+    from archgen.model.importers.terraform import import_terraform
+    from tests.importers.test_egress_import import _add
+
+    plan = json.loads((DATA / "web-plan.json").read_text(encoding="utf-8"))
+    for section in (plan["planned_values"]["root_module"]["resources"],):
+        for resource in section:
+            if resource["address"] == "aws_lb.web":
+                resource["values"].update(dns_name=LB_DNS, arn=LB_ARN)
+    for change in plan["resource_changes"]:
+        if change["address"] == "aws_lb.web":
+            change["change"]["after"].update(dns_name=LB_DNS, arn=LB_ARN)
+            change["change"]["after_unknown"].pop("dns_name", None)
+            change["change"]["after_unknown"].pop("arn", None)
+    bucket = {"bucket": "site-assets", "bucket_regional_domain_name": BUCKET_DOMAIN}
+    _add(plan, "aws_s3_bucket", "site", bucket, {})
+    acl = {
+        "arn": ACL_ARN,
+        "scope": "REGIONAL",
+        "rule": [
+            {
+                "name": "per-ip",
+                "statement": [
+                    {"rate_based_statement": [{"limit": 300, "aggregate_key_type": "IP"}]}
+                ],
+            }
+        ],
+    }
+    _add(plan, "aws_wafv2_web_acl", "web", acl, {})
+    association = {"resource_arn": LB_ARN, "web_acl_arn": ACL_ARN}
+    _add(plan, "aws_wafv2_web_acl_association", "web", association, {})
+    distribution = {
+        "origin": [{"origin_id": "site", "domain_name": BUCKET_DOMAIN}],
+        "default_cache_behavior": [
+            {"target_origin_id": "site", "min_ttl": 0, "default_ttl": 600, "max_ttl": 3600}
+        ],
+    }
+    _add(plan, "aws_cloudfront_distribution", "site", distribution, {})
+    check = {"type": "HTTPS", "request_interval": 10, "failure_threshold": 4}
+    _add(plan, "aws_route53_health_check", "web", check, {})
+    record = {
+        "name": "www.example.org",
+        "type": "A",
+        "set_identifier": "web",
+        "alias": [{"name": LB_DNS, "evaluate_target_health": False}],
+        "failover_routing_policy": [{"type": "PRIMARY"}],
+    }
+    _add(
+        plan,
+        "aws_route53_record",
+        "www",
+        record,
+        {"health_check_id": "aws_route53_health_check.web"},
+    )
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan, indent=2), encoding="utf-8")
+    imported = import_terraform(path)
+    model = load_model_text(imported.text).model
+    nodes = model.nodes_by_id
+    cdn = nodes["site-cloudfront"].params
+    assert [(o.target, o.failover.value) for o in cdn.origins] == [("site", "primary")]  # type: ignore[attr-defined]
+    assert (cdn.min_ttl_s, cdn.default_ttl_s, cdn.max_ttl_s) == (0, 600, 3600)  # type: ignore[attr-defined]
+    dns = nodes["dns"].params
+    assert [(r.target, r.failover.value) for r in dns.records] == [("web-alb", "primary")]  # type: ignore[attr-defined]
+    assert (dns.health_check_interval_s, dns.failure_threshold) == (10, 4)  # type: ignore[attr-defined]
+    waf = nodes["web-waf"].params
+    assert waf.protects == ("web-alb",)  # type: ignore[attr-defined]
+    assert waf.rate_rule.limit == 300  # type: ignore[attr-defined]
+    reported = [u.logical_id for u in imported.unmodeled]
+    assert not [a for a in reported if a.startswith(("aws_cloudfront", "aws_route53", "aws_wafv2"))]
