@@ -525,6 +525,8 @@ def run(
 )
 @RUN_DURATION
 @SCALE
+@FIDELITY
+@SAMPLE
 @click.option(
     "--out",
     "-o",
@@ -563,6 +565,8 @@ def sweep(
     vary: tuple[str, ...],
     duration: float | None,
     scale: float | None,
+    fidelity: str | None,
+    sample: float | None,
     out: Path | None,
     jobs: int | None,
     dask: str | None,
@@ -589,6 +593,8 @@ def sweep(
         chunk=chunk,
         resume=resume,
         max_events=max_events,
+        fidelity=fidelity,
+        sample=sample,
     )
 
 

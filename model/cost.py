@@ -71,12 +71,16 @@ class Bill:
         prices: PriceTable,
         scale: float,
         duration_s: float,
+        fleet_scale: float | None = None,
     ) -> None:
         self.node = node
         self.activity = activity
         self.model = model
         self.prices = prices
         self.scale = scale
+        self.fleet_scale = scale if fleet_scale is None else fleet_scale
+        """The scale fleets' instance counts are at: the run's, or the system's in hybrid
+        fidelity (where activity is traced at scale × sample but fleets are not sampled)."""
         self.duration_s = duration_s
         region = model.region_of(node.group)
         self.region: str | None = None if region is None else (region.code or region.id)
@@ -185,6 +189,7 @@ def price_run(
     scale: float,
     duration_s: float,
     prices: PriceTable | None = None,
+    fleet_scale: float | None = None,
 ) -> dict[str, Any]:
     """``summary.json`` → ``cost``: every node of ``nodes`` (id → its summary entry)
     priced by its kind's rule, with totals for the window and per month."""
@@ -208,6 +213,7 @@ def price_run(
             prices=table,
             scale=scale,
             duration_s=duration_s,
+            fleet_scale=fleet_scale,
         )
         rule(bill, node)
         window = sum(line["window_usd"] for line in bill.lines)

@@ -342,7 +342,13 @@ def summarize(
         faults=[FaultEvent.model_validate(event) for event in sim.fault_log],
         pipeline=MessageBooks.model_validate(books),
         cost=RunCost.model_validate(
-            price_run(sim.model, entries, scale=scale, duration_s=duration_s)
+            price_run(
+                sim.model,
+                entries,
+                scale=scale,
+                duration_s=duration_s,
+                fleet_scale=scale / sim.fidelity.sample if sim.fidelity.hybrid else None,
+            )
         ),
         nodes=nodes,
         capacities=capacities,

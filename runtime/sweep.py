@@ -39,7 +39,14 @@ from archgen.runtime.artefacts import (
     SweepValue,
 )
 from archgen.runtime.executors import Where, open_executor
-from archgen.runtime.session import Outcome, price, run_and_check
+from archgen.runtime.fluid import FULL, Fidelity, Mode
+from archgen.runtime.session import (
+    Outcome,
+    find_scenario,
+    price,
+    resolve_fidelity,
+    run_and_check,
+)
 from archgen.runtime.sweep_params import (
     Configuration,
     Knob,
@@ -71,6 +78,7 @@ class Plan:
     duration_s: float
     knobs: tuple[Knob, ...]
     configurations: tuple[Configuration, ...]
+    fidelity: Fidelity = FULL
 
     def key(self, values: Configuration, seed: int) -> str:
         """Content hash of one run: model text, scenario, settings, values, seed, version."""
@@ -89,6 +97,8 @@ class Plan:
                 self.duration_s,
                 configuration_key(values),
                 seed,
+                # A hybrid run is another run (a full one keeps the key it always had).
+                *([self.fidelity.mode, self.fidelity.sample] if self.fidelity.hybrid else []),
             ]
         )
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -104,11 +114,22 @@ def plan_sweep(
     scale: float | None = None,
     duration_s: float | None = None,
     max_events: int | None = None,
+    mode: Mode | None = None,
+    sample: float | None = None,
 ) -> Plan:
     """Check every configuration against the model's rules and price each, before
-    anything runs (:class:`~archgen.model.errors.ModelError`, ``OverBudgetError``)."""
+    anything runs (:class:`~archgen.model.errors.ModelError`, ``OverBudgetError``); a
+    hybrid sweep (``mode``, ``sample``: see :func:`resolve_fidelity`) at its traced scale."""
     chosen = configurations(knobs)
     check_configurations(loaded, knobs, chosen)
+    fidelity = resolve_fidelity(
+        loaded.model,
+        find_scenario(loaded.model, scenario),
+        mode,
+        sample,
+        scale=scale,
+        duration_s=duration_s,
+    )
     settings = None
     for values in chosen:
         settings = price(
@@ -118,6 +139,7 @@ def plan_sweep(
             scale=scale,
             duration_s=duration_s,
             max_events=max_events,
+            fidelity=fidelity,
         )
     assert settings is not None, "a sweep has at least one configuration"
     return Plan(
@@ -128,6 +150,7 @@ def plan_sweep(
         settings.duration_s,
         tuple(knobs),
         tuple(chosen),
+        fidelity,
     )
 
 
@@ -147,6 +170,7 @@ class Task:
     values: Configuration
     runs: tuple[tuple[int, str], ...]
     """``(seed, key)`` of each run."""
+    fidelity: Fidelity = FULL
 
 
 _models: dict[tuple[str, str], LoadedModel] = {}
@@ -165,7 +189,13 @@ def run_task(task: Task) -> list[SweepRun]:
             reduce_run(
                 loaded,
                 run_and_check(
-                    loaded, task.scenario, seed=seed, scale=task.scale, duration_s=task.duration_s
+                    loaded,
+                    task.scenario,
+                    seed=seed,
+                    scale=task.scale,
+                    duration_s=task.duration_s,
+                    mode=task.fidelity.mode if task.fidelity.hybrid else None,
+                    sample=task.fidelity.sample if task.fidelity.hybrid else None,
                 ),
                 key,
                 task.values,
@@ -295,6 +325,7 @@ class Sweep:
                     plan.knobs,
                     values,
                     tuple(todo[start : start + size]),
+                    plan.fidelity,
                 )
 
     def _execute(self, pending: deque[Task]) -> None:

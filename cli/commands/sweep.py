@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import click
+
 from archgen.model import load_model
 from archgen.model.errors import UsageError
 from archgen.model.files import OutputError
@@ -44,6 +46,8 @@ def run_sweep(
     chunk: int | None,
     resume: bool,
     max_events: int | None,
+    fidelity: str | None = None,
+    sample: float | None = None,
 ) -> None:
     import os
 
@@ -66,7 +70,15 @@ def run_sweep(
         scale=scale,
         duration_s=duration,
         max_events=max_events,
+        mode="hybrid" if fidelity == "hybrid" else None,
+        sample=sample,
     )
+    if plan.fidelity.hybrid:
+        click.echo(
+            f"hybrid fidelity: each run traces {plan.fidelity.sample:g} of the sessions of "
+            f"the system at scale {plan.scale:g}",
+            err=True,
+        )
     out = out or Path("archgen-out") / f"sweep-{chosen.id}"
     _check_out(out, model_path)
     workers = jobs or os.cpu_count() or 1

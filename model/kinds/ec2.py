@@ -422,7 +422,7 @@ def _cost(bill: Bill, node: Node, params: Ec2Params) -> None:
         fleet,
         real_min=scaling.min_instances,
         real_max=scaling.max_instances,
-        scale=bill.scale,
+        scale=bill.fleet_scale,
         duration_s=bill.duration_s,
     )
     mean = hours / bill.hours if bill.hours else 0.0

@@ -397,7 +397,7 @@ def _cost(bill: Bill, node: Node, params: EcsParams) -> None:
         return
     low, high, _ = params.bounds()
     hours = fleet_hours(
-        fleet, real_min=low, real_max=high, scale=bill.scale, duration_s=bill.duration_s
+        fleet, real_min=low, real_max=high, scale=bill.fleet_scale, duration_s=bill.duration_s
     )
     mean = hours / bill.hours if bill.hours else 0.0
     arch = params.cpu_architecture.value

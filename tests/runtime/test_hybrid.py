@@ -169,3 +169,22 @@ def test_check_refuses_bad_fidelity_options(args: list[str], message: str) -> No
     result = CliRunner().invoke(cli, ["check", *args], catch_exceptions=False)
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+def test_sweep_runs_hybrid_and_keys_its_runs_apart(tmp_path: Path) -> None:
+    from archgen.model import load_model
+    from archgen.runtime.sweep import plan_sweep
+
+    loaded = load_model(None)
+    full = plan_sweep(loaded, "normal-day", (), seeds=1, duration_s=30)
+    hybrid = plan_sweep(loaded, "normal-day", (), seeds=1, duration_s=30, mode="hybrid", sample=0.5)
+    assert full.fidelity == FULL
+    assert hybrid.fidelity == Fidelity("hybrid", 0.5)
+    assert full.key((), full.seeds[0]) != hybrid.key((), hybrid.seeds[0])  # no resume mix-up
+    args = ["sweep", "-s", "normal-day", "--seeds", "1", "--duration", "30", "-j", "1"]
+    args += ["--fidelity", "hybrid", "--sample", "0.5", "--out", str(tmp_path / "sw")]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert "hybrid fidelity: each run traces 0.5 of the sessions of the system at scale" in (
+        result.stderr
+    )
