@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
@@ -15,6 +15,7 @@ from archgen.model.cost import Bill
 from archgen.model.kind import (
     Arn,
     Capability,
+    CfnImport,
     Checks,
     EncryptableAtRest,
     KindParams,
@@ -29,6 +30,18 @@ from archgen.model.kind import (
     metric,
 )
 from archgen.model.loader import PathKey
+
+if TYPE_CHECKING:
+    from archgen.model.importers.context import ImportContext
+
+ENGINES = {
+    "aurora": "aurora-mysql",
+    "aurora-mysql": "aurora-mysql",
+    "aurora-postgresql": "aurora-postgresql",
+    "mysql": "mysql",
+    "postgres": "postgres",
+}
+"""CloudFormation ``Engine`` values and the engine archgen simulates for each."""
 
 READ_ONLY_POSTGRES = "read_only_sql_transaction"
 """PostgreSQL's condition name of SQLSTATE 25006: a write in a read-only transaction."""
@@ -136,6 +149,62 @@ def _cost(bill: Bill, node: Node, params: RdsParams) -> None:
     bill.leave_out("storage, I/O and backups: database size and I/O are not modelled")
 
 
+def _import_cluster(ctx: ImportContext) -> dict[str, object]:
+    """``AWS::RDS::DBCluster`` (Aurora): its engine and KMS key; its instances
+    (``AWS::RDS::DBInstance`` naming it) give the instance class and Multi-AZ (a second
+    instance is the failover target); a global cluster is noted."""
+    this = ctx.this
+    engine = ctx.text(ctx.prop("Engine", default="aurora-mysql"))
+    params: dict[str, object] = {"engine": ENGINES.get(engine, "aurora-mysql")}
+    if engine not in ENGINES and this is not None:
+        this.notes.append(f"engine {engine} simulated as aurora-mysql")
+    key = ctx.node(ctx.prop("KmsKeyId"))
+    if key is not None and key.kind == "kms":
+        params["kms_key"] = key.id
+    from archgen.model.importers.intrinsics import ResourceRef
+
+    members = [
+        ctx.properties_of(ResourceRef(logical_id))
+        for logical_id, body in ctx.resolver.resources.items()
+        if isinstance(body, dict) and body.get("Type") == "AWS::RDS::DBInstance"
+    ]
+    members = [m for m in members if _names(m.get("DBClusterIdentifier"), ctx.logical_id)]
+    params["multi_az"] = len(members) >= 2
+    classes = [ctx.text(m["DBInstanceClass"]) for m in members if "DBInstanceClass" in m]
+    if classes:
+        params["instance_class"] = classes[0]
+    if ctx.prop("GlobalClusterIdentifier") is not None and this is not None:
+        this.notes.append(
+            "member of a global database: its other Regions' clusters are not in this template"
+        )
+    return params
+
+
+def _names(value: object, logical_id: str) -> bool:
+    """Whether a resolved ``DBClusterIdentifier`` refers to cluster ``logical_id``."""
+    from archgen.model.importers.intrinsics import ResourceRef
+
+    return isinstance(value, ResourceRef) and value.logical_id == logical_id
+
+
+def _import_instance(ctx: ImportContext) -> None:
+    """``AWS::RDS::DBInstance``: an Aurora cluster's instance is read into its cluster; a
+    standalone instance is reported (not imported yet)."""
+    cluster = ctx.node(ctx.prop("DBClusterIdentifier"))
+    if cluster is None or cluster.kind != "rds":
+        ctx.skip("a DB instance outside an Aurora cluster of the template is not imported yet")
+
+
+def _import_global(ctx: ImportContext) -> None:
+    """``AWS::RDS::GlobalCluster``: noted on its source cluster; the secondary Regions'
+    clusters are other stacks."""
+    source = ctx.node(ctx.prop("SourceDBClusterIdentifier"))
+    if source is None or source.kind != "rds":
+        ctx.skip("its source cluster is not in the template")
+        return
+    source.notes.append(f"global database {ctx.logical_id}: its primary cluster")
+
+
 SPEC = kind(
     "rds",
     RdsParams,
@@ -149,6 +218,11 @@ SPEC = kind(
     capabilities={Capability.data_store, Capability.emits_metrics},
     behavior="archgen.runtime.behaviors.rds:Rds",
     validate=_validate,
+    imports=(
+        CfnImport("AWS::RDS::DBCluster", _import_cluster),
+        CfnImport("AWS::RDS::DBInstance", _import_instance, creates_node=False),
+        CfnImport("AWS::RDS::GlobalCluster", _import_global, creates_node=False),
+    ),
     metrics=Metrics(
         "AWS/RDS",
         ("DBClusterIdentifier",),

@@ -207,3 +207,22 @@ def test_terraform_maps_the_same_types(tmp_path: Path) -> None:
     assert waf.rate_rule.limit == 300  # type: ignore[attr-defined]
     reported = [u.logical_id for u in imported.unmodeled]
     assert not [a for a in reported if a.startswith(("aws_cloudfront", "aws_route53", "aws_wafv2"))]
+
+
+def test_aurora_cluster_instances_and_global_database() -> None:
+    """The cluster is the node: its two instances make it Multi-AZ and give its class, its
+    key is read, the global cluster is noted; a standalone instance is reported."""
+    imported = import_cloudformation(DATA / "aurora.yaml")
+    assert_golden(DATA / "aurora.model.yaml", imported.text)
+    assert [(u.type, u.logical_id) for u in imported.unmodeled] == [
+        ("AWS::RDS::DBInstance", "Reporting")
+    ]
+    records = load_model_text(imported.text).model.nodes_by_id["records"]
+    params = records.params
+    assert (params.engine, params.multi_az, params.instance_class) == (  # type: ignore[attr-defined]
+        "aurora-postgresql",
+        True,
+        "db.r6g.large",
+    )
+    assert params.kms_key == "data-key"  # type: ignore[attr-defined]
+    assert "  # global database RecordsGlobal: its primary cluster\n" in imported.text
