@@ -104,6 +104,12 @@ class KindParams(Strict):
         does not say."""
         return None
 
+    def pools_targets(self) -> bool | None:
+        """How this node spreads requests over its targets' workers: True when each goes
+        to the least busy (so the targets pool like one queue), False when it spreads them
+        blindly (round robin); none for a node that does not balance."""
+        return None
+
     def consumed_queue(self) -> str | None:
         """The queue node this node polls and takes messages off (a Lambda event source);
         none for a node that is only called."""

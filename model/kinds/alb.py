@@ -80,6 +80,9 @@ class AlbParams(KindParams, DrainsTargets):
         default_factory=lambda: ms(2, 0.3), description="Latency the balancer adds to each request."
     )
 
+    def pools_targets(self) -> bool:
+        return self.algorithm == LbAlgorithm.least_outstanding_requests
+
     @model_validator(mode="after")
     def _timeout_below_interval(self) -> AlbParams:
         if self.health_check_timeout_s >= self.health_check_interval_s:

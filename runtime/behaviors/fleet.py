@@ -240,15 +240,13 @@ class Fleet(Behavior):
             return
         model = ctx.model
         me = model.original_of(ctx.node_id)
-        algorithms = [
-            getattr(model.nodes_by_id[edge.source].params, "algorithm", None)
+        balancers = [
+            model.nodes_by_id[edge.source].params.pools_targets()
             for edge in model.edges
             if edge.target == me
         ]
-        balanced = [a for a in algorithms if a is not None]
-        self.pooled = bool(balanced) and all(
-            str(getattr(a, "value", a)) == "least_outstanding_requests" for a in balanced
-        )
+        balanced = [pools for pools in balancers if pools is not None]
+        self.pooled = bool(balanced) and all(balanced)
         self.fluid = FluidPool(0, ctx.fidelity.sample, ctx.rng)
 
     def _resize_fluid(self) -> None:
