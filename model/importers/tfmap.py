@@ -46,6 +46,7 @@ REFS: dict[str, dict[str, str | None]] = {
     "aws_lb": {"arn": None, "id": None, "dns_name": "DNSName"},
     "aws_cloudfront_distribution": {"id": None, "arn": "Arn", "domain_name": "DomainName"},
     "aws_route53_health_check": {"id": None},
+    "aws_rds_cluster": {"id": None, "arn": "Arn", "cluster_identifier": None},
     "aws_wafv2_web_acl": {"arn": "Arn", "id": None},
     "aws_lb_target_group": {"arn": None, "id": None},
     "aws_lb_listener": {"arn": None, "id": None},
@@ -589,6 +590,22 @@ def _web_acl_association(t: Reader) -> dict[str, object]:
     return props
 
 
+def _rds_cluster(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    put(props, "Engine", t.get("engine"))
+    put(props, "KmsKeyId", t.ref("kms_key_id", prefer="aws_kms_key"))
+    put(props, "GlobalClusterIdentifier", t.get("global_cluster_identifier"))
+    return props
+
+
+def _rds_cluster_instance(t: Reader) -> dict[str, object]:
+    props: dict[str, object] = {}
+    put(props, "DBClusterIdentifier", t.ref("cluster_identifier", prefer="aws_rds_cluster"))
+    put(props, "DBInstanceClass", t.get("instance_class"))
+    put(props, "Engine", t.get("engine"))
+    return props
+
+
 def _nat_gateway(t: Reader) -> dict[str, object]:
     props: dict[str, object] = {}
     put(props, "SubnetId", t.ref("subnet_id", prefer="aws_subnet"))
@@ -927,6 +944,8 @@ TYPES: dict[str, tuple[str, Builder]] = {
     "aws_subnet": ("AWS::EC2::Subnet", _subnet),
     "aws_nat_gateway": ("AWS::EC2::NatGateway", _nat_gateway),
     "aws_cloudfront_distribution": ("AWS::CloudFront::Distribution", _distribution),
+    "aws_rds_cluster": ("AWS::RDS::DBCluster", _rds_cluster),
+    "aws_rds_cluster_instance": ("AWS::RDS::DBInstance", _rds_cluster_instance),
     "aws_route53_record": ("AWS::Route53::RecordSet", _record),
     "aws_route53_health_check": ("AWS::Route53::HealthCheck", _health_check),
     "aws_wafv2_web_acl": ("AWS::WAFv2::WebACL", _web_acl),

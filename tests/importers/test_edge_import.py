@@ -226,3 +226,33 @@ def test_aurora_cluster_instances_and_global_database() -> None:
     )
     assert params.kms_key == "data-key"  # type: ignore[attr-defined]
     assert "  # global database RecordsGlobal: its primary cluster\n" in imported.text
+
+
+def test_terraform_aurora_cluster_and_its_instances(tmp_path: Path) -> None:
+    import json
+
+    from archgen.model.importers.terraform import import_terraform
+    from tests.importers.test_egress_import import _add
+
+    plan = json.loads((DATA / "web-plan.json").read_text(encoding="utf-8"))
+    _add(plan, "aws_rds_cluster", "records", {"engine": "aurora-postgresql"}, {})
+    for name in ("writer", "reader"):
+        instance = {"instance_class": "db.r6g.large", "engine": "aurora-postgresql"}
+        _add(
+            plan,
+            "aws_rds_cluster_instance",
+            name,
+            instance,
+            {"cluster_identifier": "aws_rds_cluster.records"},
+        )
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan, indent=2), encoding="utf-8")
+    imported = import_terraform(path)
+    records = load_model_text(imported.text).model.nodes_by_id["records"].params
+    assert (records.engine, records.multi_az, records.instance_class) == (  # type: ignore[attr-defined]
+        "aurora-postgresql",
+        True,
+        "db.r6g.large",
+    )
+    reported = [u.logical_id for u in imported.unmodeled]
+    assert not [a for a in reported if a.startswith("aws_rds_")]
