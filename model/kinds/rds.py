@@ -219,7 +219,7 @@ SPEC = kind(
     behavior="archgen.runtime.behaviors.rds:Rds",
     validate=_validate,
     imports=(
-        CfnImport("AWS::RDS::DBCluster", _import_cluster),
+        CfnImport("AWS::RDS::DBCluster", _import_cluster, entry_operation="Query"),
         CfnImport("AWS::RDS::DBInstance", _import_instance, creates_node=False),
         CfnImport("AWS::RDS::GlobalCluster", _import_global, creates_node=False),
     ),
