@@ -28,9 +28,11 @@ from typing import TYPE_CHECKING, Any
 from archgen.model.kinds import KmsParams
 from archgen.runtime.aws.kms_envelope import KmsError, RequestQuota, sdk_backoff_ms
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
+from archgen.runtime.region_quota import region_limiter
 from archgen.runtime.store import data_at_rest, key_ring
 
 if TYPE_CHECKING:
+    from archgen.model.kind import KindParams
     from archgen.runtime.services import Services
 
 DATA_KEY_OPS = ("GenerateDataKey", "GenerateDataKeyWithoutPlaintext")
@@ -40,21 +42,13 @@ def _no_quotas(_services: Services) -> dict[str | None, RequestQuota]:
     return {}
 
 
-def region_quota(ctx: NodeContext, declared: int) -> RequestQuota:
+def _kms_quota(params: KindParams) -> float | None:
+    return params.requests_per_s_quota if isinstance(params, KmsParams) else None
+
+
+def region_quota(ctx: NodeContext) -> RequestQuota:
     """The request quota of the run's account in this node's Region, shared by its keys."""
-    quotas = ctx.services.once(_no_quotas)
-    quota = quotas.get(ctx.region)
-    if quota is None:
-        model = ctx.model
-        smallest = declared
-        for node in model.nodes:
-            region = model.region_of(node.group)
-            if isinstance(node.params, KmsParams) and (region and region.id) == ctx.region:
-                smallest = min(smallest, node.params.requests_per_s_quota)
-        quota = quotas[ctx.region] = RequestQuota(
-            ctx.scaled_rate("region_requests_per_s_quota", smallest)
-        )
-    return quota
+    return region_limiter(ctx, _no_quotas, "region_requests_per_s_quota", _kms_quota, RequestQuota)
 
 
 @register("kms")
@@ -65,7 +59,7 @@ class Kms(Behavior):
         assert isinstance(node.params, KmsParams)
         params = node.params
         self.latency = ctx.sampler(params.latency)
-        self.quota = region_quota(ctx, params.requests_per_s_quota)
+        self.quota = region_quota(ctx)
         self.max_attempts = params.max_attempts
         self.key = key_ring(ctx).key(ctx.node_id)
         self.data_keys = 0

@@ -46,8 +46,10 @@ from archgen.model.kinds.secretsmanager import ROTATION_STEPS
 from archgen.runtime.aws.kms_envelope import sdk_backoff_ms
 from archgen.runtime.aws.token_bucket import TokenBucket
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
+from archgen.runtime.region_quota import region_limiter
 
 if TYPE_CHECKING:
+    from archgen.model.kind import KindParams
     from archgen.runtime.services import Services
 
 READS = ("GetSecretValue", "BatchGetSecretValue", "DescribeSecret")
@@ -62,23 +64,19 @@ def _no_buckets(_services: Services) -> dict[str | None, TokenBucket]:
     return {}
 
 
-def region_bucket(ctx: NodeContext, declared: int) -> TokenBucket:
+def _read_quota(params: KindParams) -> float | None:
+    return params.requests_per_s_quota if isinstance(params, SecretsManagerParams) else None
+
+
+def _bucket(rate: float) -> TokenBucket:
+    return TokenBucket(rate, max(1.0, rate))
+
+
+def region_bucket(ctx: NodeContext) -> TokenBucket:
     """The read quota of the run's account in this node's Region, shared by its secrets."""
-    buckets = ctx.services.once(_no_buckets)
-    bucket = buckets.get(ctx.region)
-    if bucket is None:
-        model = ctx.model
-        smallest = declared
-        for node in model.nodes:
-            region = model.region_of(node.group)
-            if (
-                isinstance(node.params, SecretsManagerParams)
-                and (region and region.id) == ctx.region
-            ):
-                smallest = min(smallest, node.params.requests_per_s_quota)
-        rate = ctx.scaled_rate("region_read_requests_per_s_quota", smallest)
-        bucket = buckets[ctx.region] = TokenBucket(rate, max(1.0, rate))
-    return bucket
+    return region_limiter(
+        ctx, _no_buckets, "region_read_requests_per_s_quota", _read_quota, _bucket
+    )
 
 
 @register("secretsmanager")
@@ -87,7 +85,7 @@ class SecretsManager(Behavior):
         super().__init__(ctx)
         params = ctx.node.params
         assert isinstance(params, SecretsManagerParams)
-        self.bucket = region_bucket(ctx, params.requests_per_s_quota)
+        self.bucket = region_bucket(ctx)
         self.max_attempts = params.max_attempts
         self.latency = ctx.sampler(params.latency)
         self.key = params.kms_key
