@@ -26,7 +26,7 @@ Memory is priced against the same budget: a run may use what ``max_events`` even
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from archgen.model.base import MAX_FACTOR, MAX_SECONDS
@@ -135,16 +135,19 @@ def check_scenarios(
     max_events: int | None = None,
     *,
     can_override: bool = True,
+    sample: Callable[[Scenario], float] | None = None,
 ) -> None:
     """Refuse, before anything runs, when one of the scenarios as written is over the
-    budget (for commands that run several: ``check``, the site)."""
+    budget (for commands that run several: ``check``, the site); a hybrid run is priced at
+    the share of it that is traced, ``sample(scenario)``."""
     for scenario_id in scenario_ids:
         scenario = model.scenario(scenario_id)
+        share = 1.0 if sample is None else sample(scenario)
         check_budget(
             model,
             scenario,
             seed=scenario.seed,
-            scale=scenario.scale,
+            scale=scenario.scale * share,
             duration_s=scenario.duration_s,
             max_events=max_events,
             lower="the scenario's scale or duration_s",

@@ -488,7 +488,12 @@ def run_many(
     ids = (
         [scenario.id for scenario in resolve_scenarios(model, scenario_ids)] if scenario_ids else []
     )
-    check_scenarios(model, ids, max_events, can_override=can_override)  # before anything runs
+
+    def traced_share(scenario: Scenario) -> float:
+        return resolve_fidelity(model, scenario, mode, sample).traced(1.0)
+
+    # before anything runs
+    check_scenarios(model, ids, max_events, can_override=can_override, sample=traced_share)
     workers = min(len(ids), jobs or os.cpu_count() or 1)
     if workers <= 1:
         return [

@@ -240,3 +240,16 @@ def test_the_help_states_the_default_budget(command: str) -> None:
     assert code == 0
     assert "--max-events N" in stdout
     assert f"(default {DEFAULT_MAX_EVENTS:,})" in " ".join(stdout.split())
+
+
+def test_a_hybrid_check_is_priced_at_its_traced_share() -> None:
+    """``check --fidelity hybrid`` prices what it traces, as ``run`` does: a budget of
+    20,000 events refuses the whole scenario (about 63,000) but not a tenth of it traced."""
+    args = ["check", str(MINI), "-s", "base", "--max-events", "20000"]
+    code, stdout, stderr = invoke(args)
+    assert (code, stdout) == (2, "")
+    assert "would take about 63,000 events" in stderr
+    code, stdout, stderr = invoke([*args, "--fidelity", "hybrid", "--sample", "0.1"])
+    assert "budget" not in stderr
+    assert code == 1  # ran and checked: the model's own lint findings, no refusal
+    assert "edges exercised: 14 of 15" in stdout
