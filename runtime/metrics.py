@@ -58,33 +58,16 @@ class MetricStore:
         self.lines: list[str] = []
         self.violations = 0
         self.shapes: dict[str, dict[str, Shape]] = {}
+        self._emitters: dict[str, Callable[[str, float], None]] = {}
         for node, metrics in (declared or {}).items():
             self.shapes[node] = {m.name: m.shape for m in metrics.metrics}
 
-    def _period(self, node: str) -> _Period:
-        period = self.current.get(node)
-        if period is None:
-            period = self.current[node] = _Period()
-        return period
-
     def emit(self, node: str, name: str, value: float) -> None:
         """One datapoint: added to the period's sum for a count, kept for the others."""
-        shapes = self.shapes.get(node)
-        shape = None if shapes is None else shapes.get(name)
-        if shape is None:
-            raise UndeclaredMetricError(f"{node}: metric '{name}' is not declared by its kind")
-        period = self.current.get(node)
-        if period is None:
-            period = self.current[node] = _Period()
-        if shape is _COUNT:
-            counts = period.counts
-            counts[name] = counts.get(name, 0.0) + value
-        else:
-            samples = period.samples.get(name)
-            if samples is None:
-                period.samples[name] = [value]
-            else:
-                samples.append(value)
+        emit = self._emitters.get(node)
+        if emit is None:
+            emit = self._emitters[node] = self.emitter(node)
+        emit(name, value)
 
     def emitter(self, node: str) -> Callable[[str, float], None]:
         """:meth:`emit` for one node, its declared shapes looked up once: a behavior's
