@@ -57,7 +57,7 @@ DASK = click.option(
     help="Run on Dask: alone, a LocalCluster (processes, one thread each); with an address, "
     "that scheduler's workers. Needs pip install 'archgen[dask]'.",
 )
-"""Options of every command that runs scenarios many times (sweep, plan); run shares SCALE."""
+"""Options of the commands that run scenarios, with SCALE: run, check, sweep, plan."""
 MAX_EVENTS = click.option(
     "--max-events",
     type=click.IntRange(min=1),
@@ -226,6 +226,8 @@ def render(
     "(drift).",
 )
 @MAX_EVENTS
+@SCALE
+@RUN_DURATION
 @FIDELITY
 @SAMPLE
 @click.option(
@@ -251,6 +253,8 @@ def check(
     lint_only: bool,
     against: Path | None,
     max_events: int | None,
+    scale: float | None,
+    duration: float | None,
     fidelity: str | None,
     sample: float | None,
     output_format: str,
@@ -273,6 +277,8 @@ def check(
         output_format=output_format,
         out=out,
         against=against,
+        scale=scale,
+        duration=duration,
         fidelity=fidelity,
         sample=sample,
     )

@@ -136,10 +136,15 @@ def check_scenarios(
     *,
     can_override: bool = True,
     sample: Callable[[Scenario], float] | None = None,
+    scale: float | None = None,
+    duration_s: float | None = None,
+    lower: str = "the scenario's scale or duration_s",
 ) -> None:
-    """Refuse, before anything runs, when one of the scenarios as written is over the
-    budget (for commands that run several: ``check``, the site); a hybrid run is priced at
-    the share of it that is traced, ``sample(scenario)``."""
+    """Refuse, before anything runs, when one of the scenarios is over the budget (for
+    commands that run several: ``check``, the site), each at ``scale`` and ``duration_s``
+    when given, else as written; a hybrid run is priced at the share of it that is traced,
+    ``sample(scenario)``."""
+    check_inputs(scale, duration_s)
     for scenario_id in scenario_ids:
         scenario = model.scenario(scenario_id)
         share = 1.0 if sample is None else sample(scenario)
@@ -147,10 +152,10 @@ def check_scenarios(
             model,
             scenario,
             seed=scenario.seed,
-            scale=scenario.scale * share,
-            duration_s=scenario.duration_s,
+            scale=(scenario.scale if scale is None else scale) * share,
+            duration_s=scenario.duration_s if duration_s is None else duration_s,
             max_events=max_events,
-            lower="the scenario's scale or duration_s",
+            lower=lower,
             can_override=can_override,
         )
 

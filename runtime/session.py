@@ -476,9 +476,14 @@ def run_many(
     traced: bool = False,
     mode: Mode | None = None,
     sample: float | None = None,
+    scale: float | None = None,
+    duration_s: float | None = None,
+    lower: str = "the scenario's scale or duration_s",
 ) -> list[T]:
     """Price every scenario, then :func:`run_and_check` each and ``reduce`` its outcome;
-    results in the order given, whatever ``jobs``.
+    results in the order given, whatever ``jobs``. Each runs at ``scale`` and for
+    ``duration_s`` when given, else as written; ``lower`` is what a refusal by the budget
+    tells the user to lower.
 
     Scenarios are independent simulations, so they run in up to ``jobs`` processes
     (default: one per CPU), the biggest first to finish together. Each process reloads the
@@ -489,35 +494,69 @@ def run_many(
         [scenario.id for scenario in resolve_scenarios(model, scenario_ids)] if scenario_ids else []
     )
 
+    asked = _Asked(traced, mode, sample, scale, duration_s)
+
     def traced_share(scenario: Scenario) -> float:
-        return resolve_fidelity(model, scenario, mode, sample).traced(1.0)
+        fidelity = resolve_fidelity(
+            model, scenario, mode, sample, scale=scale, duration_s=duration_s
+        )
+        return fidelity.traced(1.0)
 
     # before anything runs
-    check_scenarios(model, ids, max_events, can_override=can_override, sample=traced_share)
+    check_scenarios(
+        model,
+        ids,
+        max_events,
+        can_override=can_override,
+        sample=traced_share,
+        scale=scale,
+        duration_s=duration_s,
+        lower=lower,
+    )
     workers = min(len(ids), jobs or os.cpu_count() or 1)
     if workers <= 1:
-        return [
-            reduce(
-                loaded,
-                run_and_check(loaded, scenario_id, traced=traced, mode=mode, sample=sample),
-            )
-            for scenario_id in ids
-        ]
-    order = sorted(ids, key=lambda s: -_work(model.scenarios_by_id[s]))
+        return [reduce(loaded, asked.run(loaded, scenario_id)) for scenario_id in ids]
+    order = sorted(ids, key=lambda s: -_work(model.scenarios_by_id[s], scale, duration_s))
     with scenario_pool(workers) as pool:
         futures = {
             scenario_id: pool.submit(
-                _in_worker, loaded.text, loaded.source, scenario_id, reduce, traced, mode, sample
+                _in_worker, loaded.text, loaded.source, scenario_id, reduce, asked
             )
             for scenario_id in order
         }
         return [futures[scenario_id].result() for scenario_id in ids]
 
 
-def _work(scenario: Scenario) -> float:
+def _work(scenario: Scenario, scale: float | None, duration_s: float | None) -> float:
     """How many sessions a scenario simulates (to start the longest first)."""
     traffic = scenario.traffic
-    return scenario.scale * traffic.sessions_per_s * traffic.shape.integral(scenario.duration_s)
+    return (
+        (scenario.scale if scale is None else scale)
+        * traffic.sessions_per_s
+        * traffic.shape.integral(scenario.duration_s if duration_s is None else duration_s)
+    )
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """How a caller of :func:`run_many` asked every scenario to run (crosses to workers)."""
+
+    traced: bool = False
+    mode: Mode | None = None
+    sample: float | None = None
+    scale: float | None = None
+    duration_s: float | None = None
+
+    def run(self, loaded: LoadedModel, scenario_id: str) -> Outcome:
+        return run_and_check(
+            loaded,
+            scenario_id,
+            traced=self.traced,
+            mode=self.mode,
+            sample=self.sample,
+            scale=self.scale,
+            duration_s=self.duration_s,
+        )
 
 
 def _in_worker(
@@ -525,14 +564,11 @@ def _in_worker(
     source: str,
     scenario_id: str,
     reduce: Callable[[LoadedModel, Outcome], T],
-    traced: bool = False,
-    mode: Mode | None = None,
-    sample: float | None = None,
+    asked: _Asked,
 ) -> T:
     try:
         loaded = load_model_text(text, source)
-        outcome = run_and_check(loaded, scenario_id, traced=traced, mode=mode, sample=sample)
-        return reduce(loaded, outcome)
+        return reduce(loaded, asked.run(loaded, scenario_id))
     except (SystemExit, KeyboardInterrupt):
         # Stopped, its run folder already removed: end this worker, or it would go on
         # with the next queued scenario.
@@ -619,10 +655,13 @@ def check(
     max_events: int | None = None,
     mode: Mode | None = None,
     sample: float | None = None,
+    scale: float | None = None,
+    duration_s: float | None = None,
 ) -> Report:
     """Lint ``loaded``, then check the given run folders, or run ``scenarios`` (every
     scenario of the model when none is given and ``run_all``, at the fidelity ``mode``
-    and ``sample`` ask) and check those runs."""
+    and ``sample`` ask, at ``scale`` and for ``duration_s`` when given) and check those
+    runs."""
     from archgen.runtime.check.api import check_run, coverage
     from archgen.runtime.check.lint import lint
     from archgen.runtime.check.report import Report
@@ -637,7 +676,16 @@ def check(
                 scopes.append(check_run(loaded, RunFolder.open(path), exercised=exercised))
     elif scenarios or run_all:
         runs = run_many(
-            loaded, chosen, checked, jobs=jobs, max_events=max_events, mode=mode, sample=sample
+            loaded,
+            chosen,
+            checked,
+            jobs=jobs,
+            max_events=max_events,
+            mode=mode,
+            sample=sample,
+            scale=scale,
+            duration_s=duration_s,
+            lower="--scale or --duration",
         )
         for scope, used in runs:
             scopes.append(scope)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import click
 
@@ -15,6 +15,7 @@ from archgen.output import write_atomic
 
 if TYPE_CHECKING:
     from archgen.runtime.check.report import Scope
+    from archgen.runtime.fluid import Mode
 
 FORMAT_NAMES = ("text", "json", "junit", "sarif")
 
@@ -29,6 +30,8 @@ def run_check(
     out: Path | None,
     max_events: int | None = None,
     against: Path | None = None,
+    scale: float | None = None,
+    duration: float | None = None,
     fidelity: str | None = None,
     sample: float | None = None,
 ) -> None:
@@ -40,8 +43,20 @@ def run_check(
         raise UsageError("--lint-only cannot be combined with --run or --scenario")
     if run_dirs and scenarios:
         raise UsageError("give runs to read (--run) or scenarios to run (--scenario), not both")
-    if (fidelity is not None or sample is not None) and (run_dirs or lint_only):
-        raise UsageError("--fidelity and --sample choose how check runs scenarios: drop --run")
+    how = [
+        name
+        for name, value in (
+            ("--scale", scale),
+            ("--duration", duration),
+            ("--fidelity", fidelity),
+            ("--sample", sample),
+        )
+        if value is not None
+    ]
+    if how and (run_dirs or lint_only):
+        drop = "--run" if run_dirs else "--lint-only"
+        verb = "chooses" if len(how) == 1 else "choose"
+        raise UsageError(f"{' and '.join(how)} {verb} how check runs scenarios: drop {drop}")
     if sample is not None and fidelity != "hybrid":
         raise UsageError("--sample traces a share of the sessions: add --fidelity hybrid")
     if sample is not None and not 0 < sample <= 1:
@@ -56,8 +71,10 @@ def run_check(
         scenarios=scenarios,
         run_all=not lint_only,
         max_events=max_events,
-        mode="hybrid" if fidelity == "hybrid" else None,
+        mode=cast("Mode | None", fidelity),
         sample=sample,
+        scale=scale,
+        duration_s=duration,
     )
     if compared is not None:
         report = Report(report.model_file, (*report.scopes, compared))

@@ -88,3 +88,62 @@ def test_scenarios_checked_in_parallel_report_as_one_by_one() -> None:
     assert [scope.name for scope in parallel.scopes] == ["lint", "quiet", "busy", "coverage"]
     assert parallel == check(loaded, jobs=1)
     assert not parallel.failed
+
+
+def test_scale_and_duration_run_the_scenarios_as_run_does(tmp_path: Path) -> None:
+    """``check --scale --duration`` (and ``--fidelity``) run each scenario as ``archgen run``
+    does with the same options: the same spans, in full and in hybrid fidelity."""
+    from archgen.model import load_model
+    from archgen.runtime.fluid import Fidelity
+    from archgen.runtime.session import run_scenario
+
+    model = load_model(TICKETS).model
+    options = ["--scenario", "quiet", "--scale", "2", "--duration", "60"]
+    code, stdout, stderr = invoke(str(TICKETS), *options)
+    assert code == 0, stderr
+    assert "  spans: 1135\n" in stdout
+    assert "  slo browse: p99 134 ms (objective 800 ms), n=184\n" in stdout
+    assert "  scaled capacities: all within 5 % at scale 2\n" in stdout
+    full = run_scenario(model, "quiet", scale=2, duration_s=60)
+    assert full.summary["spans"] == 1135
+    code, stdout, stderr = invoke(str(TICKETS), *options, "--fidelity", "hybrid", "--sample", "0.5")
+    assert code == 0, stderr
+    assert "  spans: 564\n" in stdout
+    assert "  slo browse: p99 129 ms (objective 800 ms), n=94\n" in stdout
+    hybrid = run_scenario(model, "quiet", scale=2, duration_s=60, fidelity=Fidelity("hybrid", 0.5))
+    assert hybrid.summary["spans"] == 564
+
+
+def test_scale_is_priced_before_anything_runs_at_the_traced_share() -> None:
+    options = ["--scenario", "quiet", "--scale", "500", "--max-events", "100000"]
+    code, stdout, stderr = invoke(str(TICKETS), *options)
+    assert (code, stdout) == (2, "")
+    assert stderr == (
+        "error: scenario 'quiet' would take about 1,687,860 events (≈ 298.9 MiB of memory), "
+        "over the budget of 100,000 events: lower --scale or --duration, or pass --max-events "
+        "1800000 to run it anyway\n"
+    )
+    # a hundredth of it traced: about 17,000 events, within the budget
+    code, stdout, stderr = invoke(
+        str(TICKETS), *options, "--fidelity", "hybrid", "--sample", "0.01"
+    )
+    assert code == 0, stderr
+    assert "check passed" in stdout
+
+
+def test_scale_and_duration_need_scenarios_to_run() -> None:
+    code, _, stderr = invoke(str(TICKETS), "--run", "somewhere", "--duration", "5")
+    assert code == 2
+    assert "error: --duration chooses how check runs scenarios: drop --run" in stderr
+    code, _, stderr = invoke(str(TICKETS), "--lint-only", "--scale", "2", "--duration", "5")
+    assert code == 2
+    assert "error: --scale and --duration choose how check runs scenarios: drop --lint-only" in (
+        stderr
+    )
+    code, _, stderr = invoke(str(TICKETS), "--scale", "0")
+    assert (code, stderr.splitlines()[0]) == (2, "error: --scale: 0.0 is not in the range x>0")
+    code, _, stderr = invoke(str(TICKETS), "--duration", "1e9")
+    assert (code, stderr) == (
+        2,
+        "error: --duration: must be above 0 and at most 604,800 s, a week (got 1e+09)\n",
+    )

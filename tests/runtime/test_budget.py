@@ -149,7 +149,7 @@ def test_check_and_the_site_refuse_it_too(tmp_path: Path, nothing_runs: None) ->
     model.write_text(HUGE, encoding="utf-8")
     code, stdout, stderr = invoke(["check", str(model)])
     assert (code, stdout) == (2, "")
-    assert stderr == HUGE_REFUSAL.format(lower="lower the scenario's scale or duration_s")
+    assert stderr == HUGE_REFUSAL.format(lower="lower --scale or --duration")
     site = tmp_path / "site"
     code, _, stderr = invoke(
         ["site", "build", str(model), "--out", str(site), "--cache-dir", str(tmp_path / "c")]
@@ -182,8 +182,8 @@ def test_check_takes_max_events(nothing_runs: None) -> None:
     assert (code, stdout) == (2, "")
     assert stderr == (
         "error: scenario 'base' would take about 63,000 events (≈ 134.1 MiB of memory), over "
-        "the budget of 1,000 events: lower the scenario's scale or duration_s, or pass "
-        "--max-events 65000 to run it anyway\n"
+        "the budget of 1,000 events: lower --scale or --duration, or pass --max-events 65000 "
+        "to run it anyway\n"
     )
 
 

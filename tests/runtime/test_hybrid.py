@@ -160,7 +160,7 @@ def test_check_runs_its_scenarios_in_hybrid_fidelity() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--run", "x", "--fidelity", "hybrid"], "--fidelity and --sample choose how check runs"),
+        (["--run", "x", "--fidelity", "hybrid"], "--fidelity chooses how check runs"),
         (["--sample", "0.2"], "--sample traces a share of the sessions: add --fidelity hybrid"),
         (["--fidelity", "hybrid", "--sample", "2"], "--sample: must be above 0 and at most 1"),
     ],
