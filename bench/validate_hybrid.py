@@ -1,12 +1,21 @@
 """Hybrid against full fidelity on every reference scenario, at a scale both can run.
 
-Each scenario runs at its own scale in full fidelity and in hybrid fidelity with
-``--sample`` (the system at the same scale, that share of its sessions traced), over
-``--seeds`` seeds. The table compares the means over seeds: per flow p50 and p99 (bound
-±10 %), availability (bound ±0.5 points) and each fleet's peak instances in service (bound
-±1); a row outside its bound is marked, not hidden. Too slow for ``make test`` (minutes of
-CPU): run it by hand, ``python bench/validate_hybrid.py [--sample 0.2] [--seeds 5]``; the
-guide's fidelity page quotes its output.
+Each scenario runs at its own scale (or ``--scale``) in full fidelity and in hybrid
+fidelity with ``--sample`` (the system at the same scale, that share of its sessions
+traced), over ``--seeds`` seeds. Two tables compare them:
+
+- per flow, the mean over seeds of p50 and p99 (bound ±10 %);
+- availability (±0.5 points); each fleet's instances in service, sampled every second, as
+  the mean curve over seeds: the largest gap between the two curves (±1 instance); the
+  depth of each queue — an SQS queue's visible messages, a fleet's queued requests —
+  sampled every second and averaged over 10 s, its peak per run, mean over seeds (±10 %,
+  or within one message or request of the run that simulates fewest of them). Depths are
+  in real units: a count ÷ the scale it was simulated at (an SQS queue runs at scale ×
+  sample in hybrid, a fleet at the system's scale in both).
+
+A row outside its bound is marked, not hidden. Too slow for ``make test`` (minutes of
+CPU): ``python bench/validate_hybrid.py [--sample 0.2] [--seeds 5] [--scale S]``; the
+guide's fidelity page quotes its output, which depends only on the seeds.
 """
 
 from __future__ import annotations
@@ -14,111 +23,323 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 P_BOUND = 0.10
 AVAILABILITY_BOUND = 0.005
 INSTANCE_BOUND = 1.0
+DEPTH_BOUND = 0.10
+SAMPLE_MS = 1_000.0
+"""How often a run samples its instances and queue depths."""
+DEPTH_WINDOW = 10
+"""Samples a depth is averaged over before its peak is taken (a stochastic queue's
+one-second maximum is mostly noise, the fluid's is a mean)."""
+MIN_COMPLETED = 50
+"""Requests a flow needs in every run to be compared."""
+
+Run = dict[str, Any]
+"""One run's figures: ``flows`` {flow: (p50, p99)}, ``availability``, ``instances``
+{fleet: [in service each second]}, ``depths`` {queue: ([depth each second], unit)} where
+``unit`` is the real count one simulated message or request stands for."""
 
 
-def one_run(scenario: str, seed: int, sample: float | None) -> dict[str, Any]:
-    """The figures the table compares, of one run (full fidelity when ``sample`` is None)."""
+# --------------------------------------------------------------------------- one run
+
+
+def _fleet_queued(fleet: Any, now: float) -> float:
+    """Requests waiting for a worker: the members' queues in full fidelity, the fluid's
+    mean queue (Erlang C's Lq, or its backlog while overloaded) in hybrid."""
+    fluid = fleet.fluid
+    if fluid is None:
+        return float(sum(len(instance.queue) for instance in fleet.instances))
+    from archgen.runtime.fluid import erlang_c
+
+    servers, load = fluid.servers, fluid.load(now)
+    if servers <= 0 or load <= 0:
+        waiting = 0.0
+    elif fluid.backlog > 0 or load >= servers:
+        waiting = fluid.backlog
+    else:
+        waiting = erlang_c(servers, load) * load / (servers - load)
+    return min(waiting, fluid.queue_limit) * fluid.split
+
+
+def one_run(scenario_id: str, seed: int, sample: float | None, scale: float | None) -> Run:
+    """The figures the tables compare, of one run (full fidelity when ``sample`` is None),
+    as ``archgen run`` would simulate it, sampled every second."""
     from archgen.model import load_model
+    from archgen.runtime.behaviors.fleet import Fleet
+    from archgen.runtime.engine import run_collector
     from archgen.runtime.fluid import FULL, Fidelity
-    from archgen.runtime.session import run_scenario
+    from archgen.runtime.run import build, start, summarize, summary_json
+    from archgen.runtime.trace import SpanSink
 
     model = load_model(None).model
+    scenario = model.scenarios_by_id[scenario_id]
     fidelity = FULL if sample is None else Fidelity("hybrid", sample)
-    summary = run_scenario(model, scenario, seed=seed, fidelity=fidelity).summary
+    system_scale = scenario.scale if scale is None else scale
+    traced_scale = fidelity.traced(system_scale)
+    duration_s = scenario.duration_s
+    sim, traffic = build(
+        model,
+        scenario,
+        seed=seed,
+        scale=system_scale,
+        duration_s=duration_s,
+        sink=SpanSink(None),
+        fidelity=fidelity,
+    )
+    start(sim, traffic, duration_s)
+    fleets = {n: b for n, b in sorted(sim.behaviors.items()) if isinstance(b, Fleet)}
+    queues = sorted(n for n, ctx in sim.contexts.items() if ctx.kind == "sqs")
+    instances: dict[str, list[float]] = {n: [] for n in fleets}
+    depths: dict[str, list[float]] = {
+        **{f"{n} queued requests": [] for n in fleets},
+        **{f"{n} {what} messages": [] for n in queues for what in ("visible", "in-flight")},
+    }
+
+    def measure(_: Any) -> None:
+        now = sim.kernel.now
+        for name, fleet in fleets.items():
+            instances[name].append(float(len(fleet.serving)))
+            depths[f"{name} queued requests"].append(_fleet_queued(fleet, now))
+        for name in queues:
+            queue = sim.behaviors[name].queue
+            depths[f"{name} visible messages"].append(float(queue.visible_count))
+            depths[f"{name} in-flight messages"].append(float(queue.in_flight_count))
+        if now + SAMPLE_MS <= duration_s * 1000:
+            sim.kernel.after(SAMPLE_MS, measure)
+
+    sim.kernel.after(SAMPLE_MS, measure)
+    with run_collector():
+        sim.kernel.run(duration_s * 1000)
+    summary = summary_json(
+        summarize(sim, traffic, scenario, seed=seed, scale=traced_scale, duration_s=duration_s)
+    )
+    units = {
+        **{f"{n} queued requests": 1 / system_scale for n in fleets},
+        **{f"{n} {w} messages": 1 / traced_scale for n in queues for w in ("visible", "in-flight")},
+    }
     return {
         "flows": {
             flow: (figures["p50_ms"], figures["p99_ms"])
             for flow, figures in summary["flows"].items()
-            if figures["completed"] >= 50
+            if figures["completed"] >= MIN_COMPLETED
         },
         "availability": summary["availability"],
-        "instances": {
-            fleet: figures["peak_in_service"] for fleet, figures in summary["instances"].items()
-        },
+        "instances": instances,
+        "depths": {name: (series, units[name]) for name, series in depths.items()},
     }
 
 
-def _mean(values: list[float | None]) -> float | None:
+# --------------------------------------------------------------------------- the tables
+
+
+@dataclass(frozen=True)
+class Row:
+    """One compared figure: the cells after the scenario and its name, and whether the
+    figure is within its bound."""
+
+    scenario: str
+    name: str
+    cells: tuple[str, ...]
+    within: bool
+
+    def markdown(self) -> str:
+        mark = "yes" if self.within else "**no**"
+        return f"| {self.scenario} | {self.name} | " + " | ".join(self.cells) + f" | {mark} |"
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
     kept = [v for v in values if v is not None]
     return statistics.fmean(kept) if kept else None
 
 
-def _delta(full: float | None, hybrid: float | None) -> str:
+def _relative(full: float | None, hybrid: float | None) -> float | None:
     if full is None or hybrid is None or full == 0:
-        return "—"
-    return f"{100 * (hybrid / full - 1):+.1f} %"
+        return None
+    return hybrid / full - 1
 
 
-def compare(scenario: str, full: list[dict[str, Any]], hybrid: list[dict[str, Any]]) -> list[str]:
+def _percent(delta: float | None) -> str:
+    return "—" if delta is None else f"{100 * delta:+.1f} %"
+
+
+def _count(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def mean_curve(curves: Sequence[Sequence[float]]) -> list[float]:
+    """The mean over runs at each sample time (up to the shortest run)."""
+    length = min((len(c) for c in curves), default=0)
+    return [statistics.fmean(c[k] for c in curves) for k in range(length)]
+
+
+def windowed_peak(series: Sequence[float], window: int = DEPTH_WINDOW) -> float:
+    """The largest mean of ``window`` consecutive samples (non-overlapping windows)."""
+    means = [statistics.fmean(series[k : k + window]) for k in range(0, len(series), window)]
+    return max(means, default=0.0)
+
+
+def flow_rows(scenario: str, full: Sequence[Run], hybrid: Sequence[Run]) -> list[Row]:
+    """Per flow seen in every run: mean p50 and p99 over seeds, each within ±10 %."""
+    runs = [*full, *hybrid]
+    flows = sorted(set.intersection(*(set(r["flows"]) for r in runs))) if runs else []
     rows = []
-    flows = sorted(set.intersection(*(set(r["flows"]) for r in full + hybrid)))
     for flow in flows:
-        cells = []
+        cells: list[str] = []
         within = True
         for index in (0, 1):
             f = _mean([r["flows"][flow][index] for r in full])
             h = _mean([r["flows"][flow][index] for r in hybrid])
-            if f and h is not None and abs(h / f - 1) > P_BOUND:
-                within = False
-            cells += [f"{f:,.0f}" if f else "—", f"{h:,.0f}" if h else "—", _delta(f, h)]
-        mark = "yes" if within else "**no**"
-        rows.append(f"| {scenario} | {flow} | " + " | ".join(cells) + f" | {mark} |")
+            delta = _relative(f, h)
+            within = within and (delta is None or abs(delta) <= P_BOUND)
+            cells += [_count(f), _count(h), _percent(delta)]
+        rows.append(Row(scenario, flow, tuple(cells), within))
+    return rows
+
+
+def figure_rows(scenario: str, full: Sequence[Run], hybrid: Sequence[Run]) -> list[Row]:
+    """Availability, each fleet's instance curve, each queue's depth peak."""
+    rows = []
     fa = _mean([r["availability"] for r in full])
     ha = _mean([r["availability"] for r in hybrid])
-    gap = None if fa is None or ha is None else 100 * (ha - fa)
-    mark = "yes" if gap is not None and abs(gap) <= 100 * AVAILABILITY_BOUND else "**no**"
+    gap = None if fa is None or ha is None else ha - fa
     rows.append(
-        f"| {scenario} | availability | {100 * (fa or 0):.2f} % | {100 * (ha or 0):.2f} % | "
-        f"{'—' if gap is None else f'{gap:+.2f} pt'} | | | | {mark} |"
+        Row(
+            scenario,
+            "availability",
+            (
+                "—" if fa is None else f"{100 * fa:.2f} %",
+                "—" if ha is None else f"{100 * ha:.2f} %",
+                "—" if gap is None else f"{100 * gap:+.2f} pt",
+                f"±{100 * AVAILABILITY_BOUND:g} pt",
+            ),
+            gap is not None and abs(gap) <= AVAILABILITY_BOUND + 1e-12,
+        )
     )
-    for fleet in sorted(full[0]["instances"]):
-        fi = _mean([r["instances"][fleet] for r in full]) or 0.0
-        hi = _mean([r["instances"][fleet] for r in hybrid]) or 0.0
-        mark = "yes" if abs(hi - fi) <= INSTANCE_BOUND else "**no**"
+    for fleet in sorted(full[0]["instances"]) if full else []:
+        fc = mean_curve([r["instances"][fleet] for r in full])
+        hc = mean_curve([r["instances"][fleet] for r in hybrid])
+        gaps = [h - f for f, h in zip(fc, hc, strict=False)]
+        worst = max(range(len(gaps)), key=lambda k: (abs(gaps[k]), -k), default=None)
+        largest = 0.0 if worst is None else gaps[worst]
+        at = "" if worst is None or largest == 0 else f" at {(worst + 1) * SAMPLE_MS / 1000:g} s"
         rows.append(
-            f"| {scenario} | {fleet} peak instances | {fi:.1f} | {hi:.1f} | {hi - fi:+.1f} "
-            f"| | | | {mark} |"
+            Row(
+                scenario,
+                f"{fleet} instances",
+                (
+                    f"{max(fc, default=0):.1f} peak",
+                    f"{max(hc, default=0):.1f} peak",
+                    f"{largest:+.1f}{at}",
+                    f"±{INSTANCE_BOUND:g}",
+                ),
+                abs(largest) <= INSTANCE_BOUND + 1e-12,
+            )
+        )
+    for queue in sorted(full[0]["depths"]) if full else []:
+        if queue in empty_queues(full, hybrid):
+            continue
+        f_peaks = [windowed_peak(r["depths"][queue][0]) * r["depths"][queue][1] for r in full]
+        h_peaks = [windowed_peak(r["depths"][queue][0]) * r["depths"][queue][1] for r in hybrid]
+        f, h = statistics.fmean(f_peaks), statistics.fmean(h_peaks)
+        # One simulated message (or request) of the run that simulates fewest, in real units:
+        # below it a depth is a count's rounding, not a queue.
+        floor = max(r["depths"][queue][1] for r in [*full, *hybrid])
+        delta = _relative(f, h)
+        within = abs(h - f) <= max(DEPTH_BOUND * f, floor) + 1e-9
+        rows.append(
+            Row(
+                scenario,
+                f"{queue} peak",
+                (
+                    _count(f),
+                    _count(h),
+                    _percent(delta) if delta is not None else f"{h - f:+,.0f}",
+                    f"±{100 * DEPTH_BOUND:g} % or ±{floor:,.0f}",
+                ),
+                within,
+            )
         )
     return rows
 
 
+def empty_queues(full: Sequence[Run], hybrid: Sequence[Run]) -> list[str]:
+    """The queues no run ever saw a message or request in: no depth to compare."""
+    runs = [*full, *hybrid]
+    names = sorted(full[0]["depths"]) if full else []
+    return [n for n in names if not any(any(r["depths"][n][0]) for r in runs)]
+
+
+FLOW_HEADER = (
+    "| scenario | flow | p50 full | p50 hybrid | Δ | p99 full | p99 hybrid | Δ | within |\n"
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+)
+FIGURE_HEADER = (
+    "| scenario | figure | full | hybrid | Δ | bound | within |\n"
+    "| --- | --- | ---: | ---: | ---: | ---: | --- |"
+)
+
+
+def tables(results: dict[str, tuple[list[Run], list[Run]]]) -> str:
+    """Both tables, scenarios in the order given, and a count of the rows outside."""
+    flows = [row for s, (f, h) in results.items() for row in flow_rows(s, f, h)]
+    figures = [row for s, (f, h) in results.items() for row in figure_rows(s, f, h)]
+    outside = [row for row in [*flows, *figures] if not row.within]
+    empty = {s: empty_queues(f, h) for s, (f, h) in results.items()}
+    lines = [
+        FLOW_HEADER,
+        *(row.markdown() for row in flows),
+        "",
+        FIGURE_HEADER,
+        *(row.markdown() for row in figures),
+        "",
+        *(f"{s}: empty in every run: {', '.join(names)}" for s, names in empty.items() if names),
+        f"{len(outside)} of {len(flows) + len(figures)} rows outside their bound"
+        + (": " + ", ".join(f"{r.scenario} {r.name}" for r in outside) if outside else ""),
+    ]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- main
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sample", type=float, default=0.2)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--scale", type=float, default=None, help="every scenario at this scale")
     parser.add_argument("--scenario", action="append", default=None)
     args = parser.parse_args(argv)
     from archgen.model import load_model
 
     model = load_model(None).model
     scenarios = args.scenario or [s.id for s in model.scenarios]
-    seeds = {s.id: [s.seed + k for k in range(args.seeds)] for s in model.scenarios}
+    unknown = sorted(set(scenarios) - set(model.scenarios_by_id))
+    if unknown:
+        parser.error(f"unknown scenario(s): {', '.join(unknown)}")
     jobs = [
-        (s, seed, sample) for s in scenarios for seed in seeds[s] for sample in (None, args.sample)
+        (s, model.scenarios_by_id[s].seed + k, sample, args.scale)
+        for s in scenarios
+        for k in range(args.seeds)
+        for sample in (None, args.sample)
     ]
+    # The longest runs first, so that the two workers finish together.
+    order = sorted(range(len(jobs)), key=lambda j: (jobs[j][2] is not None, j))
     with ProcessPoolExecutor(args.jobs) as pool:
-        futures = [pool.submit(one_run, *job) for job in jobs]
-        results = [future.result() for future in futures]
-    print(f"hybrid (sample {args.sample:g}) against full fidelity, {args.seeds} seeds each")
-    print(
-        "| scenario | flow / figure | p50 full | p50 hybrid | Δ | p99 full | p99 hybrid | Δ "
-        "| within |"
-    )
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
-    for scenario in scenarios:
-        full = [
-            r for (s, _, x), r in zip(jobs, results, strict=True) if s == scenario and x is None
-        ]
-        hybrid = [r for (s, _, x), r in zip(jobs, results, strict=True) if s == scenario and x]
-        for row in compare(scenario, full, hybrid):
-            print(row)
+        futures = {j: pool.submit(one_run, *jobs[j]) for j in order}
+        results = [futures[j].result() for j in range(len(jobs))]
+    by_scenario: dict[str, tuple[list[Run], list[Run]]] = {s: ([], []) for s in scenarios}
+    for (scenario, _, sample, _), result in zip(jobs, results, strict=True):
+        by_scenario[scenario][0 if sample is None else 1].append(result)
+    at = "each scenario at its own scale" if args.scale is None else f"scale {args.scale:g}"
+    print(f"hybrid (sample {args.sample:g}) against full fidelity, {at}, {args.seeds} seeds")
+    print(tables(by_scenario))
     sys.stdout.flush()
     return 0
 

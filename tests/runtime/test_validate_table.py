@@ -1,0 +1,119 @@
+"""The hybrid-vs-full tables of ``bench/validate_hybrid.py`` (their runs are too slow for
+the suite): bounds and marks on hand-made runs whose answers are derived here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bench.validate_hybrid import (
+    figure_rows,
+    flow_rows,
+    mean_curve,
+    tables,
+    windowed_peak,
+)
+
+
+def run(
+    p50: float,
+    p99: float,
+    availability: float,
+    instances: list[float],
+    depth: list[float],
+    unit: float = 100.0,
+) -> dict[str, Any]:
+    """A run of one flow ``browse``, one fleet ``web`` and one queue ``jobs``."""
+    return {
+        "flows": {"browse": (p50, p99)},
+        "availability": availability,
+        "instances": {"web": instances},
+        "depths": {"jobs visible messages": (depth, unit), "idle visible messages": ([0.0], unit)},
+    }
+
+
+def test_windowed_peak_is_the_largest_window_mean() -> None:
+    series = [0.0] * 10 + [4.0] * 5 + [0.0] * 5 + [1.0] * 10
+    assert windowed_peak(series) == 2.0  # the second window: five 4s and five 0s
+    assert windowed_peak([3.0, 5.0]) == 4.0  # a short last window is still a window
+    assert windowed_peak([]) == 0.0
+
+
+def test_mean_curve_averages_each_time_over_the_runs() -> None:
+    assert mean_curve([[1, 2, 3], [3, 4, 5, 9]]) == [2, 3, 4]
+
+
+def test_flow_rows_bound_each_percentile_at_ten_percent() -> None:
+    full = [run(100, 1000, 1, [1], [0]), run(100, 1200, 1, [1], [0])]  # p99 mean 1,100
+    close = [run(109, 1200, 1, [1], [0])]  # +9 %, +9.1 %
+    far = [run(100, 1220, 1, [1], [0])]  # p99 +10.9 %
+    [row] = flow_rows("day", full, close)
+    assert row.cells == ("100", "109", "+9.0 %", "1,100", "1,200", "+9.1 %")
+    assert row.within
+    [row] = flow_rows("day", full, far)
+    assert not row.within
+    assert row.markdown() == (
+        "| day | browse | 100 | 100 | +0.0 % | 1,100 | 1,220 | +10.9 % | **no** |"
+    )
+
+
+def test_a_flow_missing_from_one_run_is_not_compared() -> None:
+    full = [run(100, 1000, 1, [1], [0])]
+    hybrid = [run(100, 1000, 1, [1], [0])]
+    hybrid[0]["flows"] = {}
+    assert flow_rows("day", full, hybrid) == []
+
+
+@pytest.mark.parametrize(("hybrid", "within"), [(0.9905, True), (0.9895, False)])
+def test_availability_within_half_a_point(hybrid: float, within: bool) -> None:
+    full = [run(1, 1, 0.994, [1], [0]), run(1, 1, 0.996, [1], [0])]  # mean 99.50 %
+    rows = figure_rows("day", full, [run(1, 1, hybrid, [1], [0])])
+    assert rows[0].name == "availability"
+    assert rows[0].within is within
+    assert rows[0].cells[2] == ("-0.45 pt" if within else "-0.55 pt")
+
+
+def test_instance_curves_compare_their_means_at_each_second() -> None:
+    # Full: the mean curve 1, 1.5, 3, 3. Hybrid: 1, 1, 1.5, 3 — largest gap −1.5 at 3 s.
+    full = [run(1, 1, 1, [1, 1, 3, 3], [0]), run(1, 1, 1, [1, 2, 3, 3], [0])]
+    hybrid = [run(1, 1, 1, [1, 1, 1, 3], [0]), run(1, 1, 1, [1, 1, 2, 3], [0])]
+    row = figure_rows("day", full, hybrid)[1]
+    assert row.name == "web instances"
+    assert row.cells == ("3.0 peak", "3.0 peak", "-1.5 at 3 s", "±1")
+    assert not row.within
+    # Same peaks, one second late in one run of two: a gap of 1, within.
+    late = [run(1, 1, 1, [1, 1, 3, 3], [0]), run(1, 1, 1, [1, 1, 3, 3], [0])]
+    assert figure_rows("day", full, late)[1].within
+
+
+def test_queue_depth_peaks_in_real_units_within_ten_percent() -> None:
+    # Full at 1 message = 100 real: windowed peak 50 → 5,000. Hybrid traced at a fifth
+    # (1 message = 500 real): 10.8 → 5,400 (+8 %), 11.2 → 5,600 (+12 %).
+    full = [run(1, 1, 1, [1], [50.0] * 10)]
+    near = [run(1, 1, 1, [1], [10.8] * 10, unit=500.0)]
+    far = [run(1, 1, 1, [1], [11.2] * 10, unit=500.0)]
+    [row] = [r for r in figure_rows("day", full, near) if "jobs" in r.name]
+    assert row.cells == ("5,000", "5,400", "+8.0 %", "±10 % or ±500")
+    assert row.within
+    [row] = [r for r in figure_rows("day", full, far) if "jobs" in r.name]
+    assert not row.within
+
+
+def test_a_small_queue_is_within_one_simulated_message() -> None:
+    # Full peaks at 2 messages (200 real), hybrid at 1 traced message (500 real): +150 %,
+    # but within the 500 one hybrid message stands for.
+    full = [run(1, 1, 1, [1], [2.0] * 10)]
+    hybrid = [run(1, 1, 1, [1], [1.0] * 10, unit=500.0)]
+    [row] = [r for r in figure_rows("day", full, hybrid) if "jobs" in r.name]
+    assert row.cells[2] == "+150.0 %"
+    assert row.within
+
+
+def test_tables_count_the_rows_outside_and_name_the_empty_queues() -> None:
+    full = [run(100, 1000, 0.999, [2, 2], [5.0] * 10)]
+    hybrid = [run(100, 1300, 0.999, [2, 4], [5.0] * 10)]
+    text = tables({"day": (full, hybrid)})
+    assert "day: empty in every run: idle visible messages" in text
+    assert text.endswith("2 of 4 rows outside their bound: day browse, day web instances")
+    assert "| day | jobs visible messages peak | 500 | 500 | +0.0 % | ±10 % or ±100 | yes |" in text
