@@ -271,6 +271,17 @@ class RunSummary(_Artefact):
     requests_real_per_s: float | None = Field(
         description="Calls per second at full scale (requests / duration / scale)."
     )
+    peak_requests_real_per_s: float | None = Field(
+        default=None,
+        description="Calls clients (users and attackers) sent into the system per second in "
+        "the busiest metric period, at full scale: that period's calls / its length / scale "
+        "(in hybrid fidelity scale is system scale × sample, so the figure is the real "
+        "system's). Null: no call, or a run written before the figure existed.",
+    )
+    peak_requests_t_s: float | None = Field(
+        default=None,
+        description="Start of that busiest metric period, in simulated seconds; null with it.",
+    )
     spans: int = Field(description="Lines of spans.jsonl.")
     spans_sha256: str | None = Field(
         default=None, description="sha256 of spans.jsonl beside it (absent without a folder)"

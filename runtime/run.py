@@ -303,6 +303,7 @@ def summarize(
             caches[node_id] = extra["cache"]
     total_flows = sum(f.completed for f in flows.values())
     ok_flows = sum(f.ok for f in flows.values())
+    peak = traffic.peak_entry()
     capacities: dict[str, dict[str, CapacityFigure]] = {}
     warnings: list[str] = []
     for node_id in sorted(sim.contexts):
@@ -330,6 +331,8 @@ def summarize(
         sessions=traffic.sessions,
         requests=requests,
         requests_real_per_s=_r(requests / duration_s / scale),
+        peak_requests_real_per_s=None if peak is None else _r(peak[1] * 1000 / scale),
+        peak_requests_t_s=None if peak is None else _r(peak[0] / 1000),
         spans=sim.sink.count,
         violations=sim.violations,
         flows_in_flight=traffic.in_flight_flows(),

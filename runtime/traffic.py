@@ -134,6 +134,9 @@ class Traffic:
         self.attack_blocked = 0
         self.flows_started = 0
         self.flows_done = 0
+        self.entry_calls: dict[int, int] = {}
+        """Metric period → calls clients sent into the system (users' and attackers'): the
+        summary's peak request rate."""
 
     def _dns_edge(self, client: str) -> tuple[str, str] | None:
         """The client's DNS name server and the operation its flows use to resolve."""
@@ -237,6 +240,7 @@ class Traffic:
             and all(plan.steps[i].target != resolver[0] for i in plan.top)
         ):
             # The client's DNS cache expired: look the name up again before the page.
+            self.count_entry()
             run.client.call(
                 None, resolver[0], resolver[1], lambda _c: self._flow_step(flow), trace=trace
             )
@@ -251,6 +255,7 @@ class Traffic:
             flow.index += 1
             if step.probability is not None and self.rng.random() >= step.probability:
                 continue
+            self.count_entry()
             run.client.call(
                 None,
                 step.target,
@@ -361,10 +366,29 @@ class Traffic:
         if call.error is not None and call.attrs and "blocked_by" in call.attrs:
             self.attack_blocked += 1
 
+    def count_entry(self) -> None:
+        """A client sends a call into the system now."""
+        period = int(self.kernel.now // self.period_ms)
+        calls = self.entry_calls
+        calls[period] = calls.get(period, 0) + 1
+
     # -- results
 
     def in_flight_flows(self) -> int:
         return self.flows_started - self.flows_done
+
+    def peak_entry(self) -> tuple[float, float] | None:
+        """The busiest metric period's start (ms) and the calls per ms clients sent in it;
+        None when they sent none. A period cut short by the run's end counts only when no
+        period is whole (a short tail would be mostly noise). Ties: the earliest."""
+        calls = self.entry_calls
+        if not calls:
+            return None
+        period_ms = self.period_ms
+        whole = [p for p in calls if (p + 1) * period_ms <= self.duration_ms + 1e-6]
+        chosen = min(whole or calls, key=lambda p: (-calls[p], p))
+        start = chosen * period_ms
+        return start, calls[chosen] / min(period_ms, self.duration_ms - start)
 
 
 def _ignore(_: Call) -> None:

@@ -167,6 +167,12 @@ def _print_table(summary: RunSummary, out: Path, exports: tuple[str, ...] = ()) 
         f"{summary.events:,}, violations {summary.violations}, availability "
         + ("—" if availability is None else f"{100 * availability:.3f} %")
     )
+    peak = summary.peak_requests_real_per_s
+    if peak is not None:
+        lines.append(
+            f"peak {_rate(peak)} requests/s sent into the system, real units (the busiest "
+            f"metric period, from {summary.peak_requests_t_s:g} s)"
+        )
     for fleet, instances in summary.instances.items():
         lines.append(
             f"{fleet}: {instances.initial} → peak {instances.peak_in_service} → "
@@ -189,6 +195,11 @@ def _print_table(summary: RunSummary, out: Path, exports: tuple[str, ...] = ()) 
     files += [name for key, names in EXPORT_FILES.items() if key in exports for name in names]
     lines.append(f"written to {out}/ ({', '.join(files)})")
     print_rich(table, _cost_table(summary), *lines)
+
+
+def _rate(per_s: float) -> str:
+    """A rate to three significant digits at least, with thousands separators."""
+    return f"{per_s:,.0f}" if per_s >= 100 else f"{per_s:.3g}"
 
 
 def _cost_table(summary: RunSummary) -> Table:
