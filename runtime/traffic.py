@@ -436,6 +436,7 @@ class _AttackSource:
         if now >= self.end_ms or now >= traffic.duration_ms:
             return
         traffic.attack_requests += 1
+        traffic.count_entry()
         sim.trace_seq += 1
         trace = Trace(sim.trace_seq, self.session, traffic.attack_plan, 0)
         client = traffic.attack_client

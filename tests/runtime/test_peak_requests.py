@@ -16,6 +16,8 @@ from archgen.runtime.run import metric_period
 from archgen.runtime.session import run_scenario
 from tests.check.helpers import TICKETS
 
+TELEMETRY = Path(__file__).parents[1] / "site" / "models" / "telemetry.yaml"
+
 
 def _peak_from_spans(model: Model, folder: Path, duration_s: float) -> tuple[float, float]:
     """The oracle: root calls made by a client, counted per whole metric period from the
@@ -61,3 +63,14 @@ def test_a_run_shorter_than_a_period_is_measured_over_its_length() -> None:
     summary = run_scenario(model, "quiet", scale=2, duration_s=20).summary
     # 82 calls sent in the 20 s, at scale 2: 2.05 per second, not 82 / 60 s / 2
     assert (summary["peak_requests_real_per_s"], summary["peak_requests_t_s"]) == (2.05, 0.0)
+
+
+def test_attack_requests_are_sent_into_the_system_too(tmp_path: Path) -> None:
+    """The telemetry model's calm hour has an attack: its requests count, as the users'."""
+    model = load_model(TELEMETRY).model
+    result = run_scenario(model, "calm", out=tmp_path / "run", fidelity=Fidelity("hybrid", 0.5))
+    summary = result.summary
+    assert summary["attack"]["requests"] == 156
+    per_s, start = _peak_from_spans(model, tmp_path / "run", 60)
+    assert (per_s, start) == (218 / 60, 0.0)  # 62 calls of users, 156 of the attack
+    assert (summary["peak_requests_real_per_s"], summary["peak_requests_t_s"]) == (7.267, 0.0)
