@@ -375,6 +375,8 @@ SITE_CACHE = click.option(
 )
 @SITE_CACHE
 @SITE_SWEEPS
+@FIDELITY
+@SAMPLE
 @click.option(
     "--force", is_flag=True, help="Replace --out even when it is not a site archgen built."
 )
@@ -383,12 +385,17 @@ def site_build(
     out: Path,
     cache_dir: Path,
     sweeps: tuple[Path, ...],
+    fidelity: str | None,
+    sample: float | None,
     force: bool,
 ) -> None:
-    """Build the site of MODEL into --out."""
+    """Build the site of MODEL into --out; its scenarios are simulated at their own scale,
+    at --fidelity."""
     from archgen.commands.site import run_site_build
 
-    run_site_build(model_path, out, cache_dir, force=force, sweeps=sweeps)
+    run_site_build(
+        model_path, out, cache_dir, force=force, sweeps=sweeps, fidelity=fidelity, sample=sample
+    )
 
 
 @site.command("serve")
@@ -403,13 +410,20 @@ def site_build(
 )
 @SITE_CACHE
 @SITE_SWEEPS
+@FIDELITY
+@SAMPLE
 def site_serve(
-    model_path: Path | None, dev_addr: str, cache_dir: Path, sweeps: tuple[Path, ...]
+    model_path: Path | None,
+    dev_addr: str,
+    cache_dir: Path,
+    sweeps: tuple[Path, ...],
+    fidelity: str | None,
+    sample: float | None,
 ) -> None:
     """Serve the site of MODEL, rebuilding it when the model changes."""
     from archgen.commands.site import run_site_serve
 
-    run_site_serve(model_path, dev_addr, cache_dir, sweeps)
+    run_site_serve(model_path, dev_addr, cache_dir, sweeps, fidelity, sample)
 
 
 @cli.command()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archgen.model import LoadedModel
 from archgen.model.errors import InputError
@@ -24,6 +25,9 @@ from archgen.site.reference_pages import artefact_schemas
 from archgen.site.results import draw_charts, scenario_results
 from archgen.site.sweep import read_sweep, sweep_charts, sweep_title, unique_ids
 from archgen.site.viewer import Viewer, cards
+
+if TYPE_CHECKING:
+    from archgen.runtime.fluid import Mode
 
 
 @dataclass
@@ -47,7 +51,11 @@ def build_content(
     *,
     simulate: bool = True,
     sweeps: Sequence[Path] = (),
+    mode: Mode | None = None,
+    sample: float | None = None,
 ) -> SiteContent:
+    """The pages and assets of ``loaded``'s site; scenarios are simulated (unless not
+    ``simulate``) at the fidelity ``mode`` and ``sample`` ask."""
     model = loaded.model
     cache = Cache(cache_dir)
     views = site_views(model)
@@ -61,7 +69,9 @@ def build_content(
     results = {}
     charts: dict[str, bytes] = {}
     if simulate:
-        results = scenario_results(loaded, [s.id for s in model.scenarios], cache)
+        results = scenario_results(
+            loaded, [s.id for s in model.scenarios], cache, mode=mode, sample=sample
+        )
         for (scenario_id, name), drawn in draw_charts(results).items():
             charts[paths.chart(f"{scenario_id}--{name}")] = drawn.encode()
         for scenario in model.scenarios:

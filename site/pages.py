@@ -353,6 +353,7 @@ def _traced_context(page: _Page, view: ComputedView | None, flow: Flow) -> dict[
             page.paths.scenario(scenario_id), page.model.scenarios_by_id[scenario_id].title
         ),
         "trace": request.trace,
+        "fidelity": page.inputs.results[scenario_id].fidelity,
         "duration": request.duration_ms,
         "candidates": request.candidates,
         "sequence": sequence(page.model, request, labels),
@@ -440,6 +441,7 @@ def _scenario(model: Model, paths: Paths, inputs: PageInputs, scenario: Scenario
                 {"rule": f.rule, "where": f.where, "message": f.message} for f in result.conformance
             ],
             "conformance_verdict": result.conformance_verdict,
+            "fidelity": result.fidelity,
             "facts": result.facts,
             "cost": result.cost,
             "node_costs": [

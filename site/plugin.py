@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast, get_args
 
 from markupsafe import Markup
 from mkdocs.config import config_options as opt
@@ -29,6 +29,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from archgen.runtime.fluid import Mode
 from archgen.site.assets import (
     MERMAID_FENCE_CLASS,
     PANZOOM_IN_NODE_MODULES,
@@ -50,6 +51,12 @@ class ArchgenConfig(Config):  # type: ignore[no-untyped-call]  # mkdocs' own hoo
     """Folder (inside docs) the generated pages go to; empty: the site root."""
     simulate = opt.Type(bool, default=True)
     """Run every scenario of the model for the scenario pages and flow latencies."""
+    fidelity = opt.Choice(get_args(Mode), default="full")
+    """How the scenarios are simulated, as ``archgen run --fidelity``: ``full`` (every
+    session) or ``hybrid`` (a traced sample, pools of servers as fluids)."""
+    sample = opt.Optional(opt.Type((int, float)))
+    """With ``fidelity: hybrid``, the share of the sessions traced, 0 < F ≤ 1 (default:
+    what keeps each scenario's traced part under about 3 million events)."""
     sweeps = opt.ListOfItems(opt.Type(str), default=[])
     """Sweep results (``sweep.json`` or its folder, relative to mkdocs.yml) to give a page
     each, under the scenarios (``archgen sweep`` makes them)."""
@@ -90,6 +97,7 @@ class ArchgenPlugin(BasePlugin[ArchgenConfig]):  # type: ignore[no-untyped-call]
         except ModelError as error:
             message = f"archgen: the model is not valid:\n{error}"
             raise PluginError(message) from None
+        mode, sample = self._fidelity()
         self.mermaid_js = find_mermaid_js(self.config.mermaid_js, base)
         self.panzoom_js = find_node_module(PANZOOM_IN_NODE_MODULES, base, "@panzoom/panzoom")
         cache_dir = base / self.config.cache_dir
@@ -101,6 +109,8 @@ class ArchgenPlugin(BasePlugin[ArchgenConfig]):  # type: ignore[no-untyped-call]
                 cache_dir,
                 simulate=self.config.simulate,
                 sweeps=[base / path for path in self.config.sweeps],
+                mode=mode,
+                sample=sample,
             )
         except ArchgenError as error:
             if self.config.raise_errors:
@@ -128,6 +138,23 @@ class ArchgenPlugin(BasePlugin[ArchgenConfig]):  # type: ignore[no-untyped-call]
         config.extra_css.append(self.paths.stylesheet)
         _require_markdown_extensions(config)
         return config
+
+    def _fidelity(self) -> tuple[Mode, float | None]:
+        """The ``fidelity`` and ``sample`` options, checked together."""
+        from archgen.model.errors import UsageError
+
+        mode = cast("Mode", self.config.fidelity)
+        sample = self.config.sample
+        problem = None
+        if sample is not None and mode == "full":
+            problem = "'sample' traces a share of the sessions: set 'fidelity: hybrid' too"
+        elif sample is not None and (isinstance(sample, bool) or not 0 < sample <= 1):
+            problem = f"'sample' must be above 0 and at most 1 (got {sample:g})"
+        if problem is None:
+            return mode, None if sample is None else float(sample)
+        if self.config.raise_errors:
+            raise UsageError(problem)
+        raise PluginError(f"archgen: {problem}")
 
     # ------------------------------------------------------------------ files
 

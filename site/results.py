@@ -23,11 +23,12 @@ from archgen.site.charts import Bounds, Series, histogram, line_chart
 if TYPE_CHECKING:
     from archgen.runtime.artefacts import FlowSummary, MetricPoint, RunSummary
     from archgen.runtime.check.report import Scope
+    from archgen.runtime.fluid import Fidelity, Mode
     from archgen.runtime.session import Outcome
     from archgen.runtime.traffic import FlowStats
 
-RESULT_FORMAT = "9"  # 3: None-free; 4: nodes' load; 5: verdict; 6: charts; 7: traced; 8: cost;
-# 9: every chart in full-scale units
+RESULT_FORMAT = "10"  # 3: None-free; 4: nodes' load; 5: verdict; 6: charts; 7: traced; 8: cost;
+# 9: every chart in full-scale units; 10: fidelity, peak request rate
 """Bump when :class:`ScenarioResult` or the drawing of its histograms changes (the cached
 value holds their SVGs): old cache entries then stop matching."""
 
@@ -134,6 +135,18 @@ class CostTotal:
 
 
 @dataclass(frozen=True)
+class RunFidelity:
+    """How the run behind a scenario page simulated its system."""
+
+    mode: str
+    """``full``: every session request by request; ``hybrid``: a traced sample."""
+    sample: float
+    """Share of the sessions traced (1 in full fidelity)."""
+    system_scale: float
+    """The system simulated (in full fidelity, the run's scale)."""
+
+
+@dataclass(frozen=True)
 class ScenarioResult:
     scenario: str
     summary: tuple[tuple[str, str], ...]
@@ -151,6 +164,7 @@ class ScenarioResult:
     cost: CostTotal | None = None
     node_costs: tuple[NodeCostRow, ...] = ()
     """Priced nodes, dearest first."""
+    fidelity: RunFidelity | None = None
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), sort_keys=True).encode("utf-8")
@@ -187,37 +201,61 @@ class ScenarioResult:
             ),
             cost=CostTotal(**raw["cost"]) if raw.get("cost") else None,
             node_costs=tuple(NodeCostRow(**row) for row in raw.get("node_costs", ())),
+            fidelity=RunFidelity(**raw["fidelity"]) if raw.get("fidelity") else None,
         )
 
 
 # --------------------------------------------------------------------------- simulating
 
 
-def result_key(loaded: LoadedModel, scenario_id: str) -> str:
-    """Model text + scenario + seed + archgen version (+ the shape of the cached value)."""
+def result_key(loaded: LoadedModel, scenario_id: str, fidelity: Fidelity | None = None) -> str:
+    """Model text + scenario + seed + fidelity and sample + archgen version (+ the shape of
+    the cached value): a hybrid result is never served for a full one."""
+    from archgen.runtime.fluid import FULL
+
     scenario = loaded.model.scenarios_by_id[scenario_id]
+    fidelity = FULL if fidelity is None else fidelity
     return content_key(
         "scenario-result",
         RESULT_FORMAT,
         loaded.text,
         scenario_id,
         str(scenario.seed),
+        fidelity.mode,
+        repr(fidelity.sample if fidelity.hybrid else 1.0),
         archgen_version(),
     )
 
 
 def scenario_results(
-    loaded: LoadedModel, scenario_ids: list[str], cache: Cache
+    loaded: LoadedModel,
+    scenario_ids: list[str],
+    cache: Cache,
+    *,
+    mode: Mode | None = None,
+    sample: float | None = None,
 ) -> dict[str, ScenarioResult]:
-    """The reduced result of each scenario: from the cache when the model is unchanged,
-    else simulated through the session (priced first, several scenarios at once on machines
-    with several cores; Ctrl-C or SIGTERM stops them all, leaving no temporary folder)."""
-    from archgen.runtime.session import run_many
+    """The reduced result of each scenario at the fidelity ``mode`` and ``sample`` ask (see
+    :func:`~archgen.runtime.session.resolve_fidelity`): from the cache when the model is
+    unchanged, else simulated through the session (priced first, several scenarios at once
+    on machines with several cores; Ctrl-C or SIGTERM stops them all, leaving no temporary
+    folder)."""
+    from archgen.runtime.session import resolve_fidelity, run_many
 
-    keys = {scenario_id: result_key(loaded, scenario_id) for scenario_id in scenario_ids}
+    model = loaded.model
+    keys = {
+        scenario_id: result_key(
+            loaded,
+            scenario_id,
+            resolve_fidelity(model, model.scenarios_by_id[scenario_id], mode, sample),
+        )
+        for scenario_id in scenario_ids
+    }
     found = {sid: cache.get("scenarios", key) for sid, key in keys.items()}
     missing = [sid for sid, data in found.items() if data is None]
-    made = run_many(loaded, missing, reduced_json, can_override=False, traced=True)
+    made = run_many(
+        loaded, missing, reduced_json, can_override=False, traced=True, mode=mode, sample=sample
+    )
     for scenario_id, data in zip(missing, made, strict=True):
         cache.put("scenarios", keys[scenario_id], data)
         found[scenario_id] = data
@@ -330,7 +368,15 @@ def reduce_run(
         slos=_slo_outcomes(model, scenario_id, scope),
         cost=_cost_total(summary),
         node_costs=_node_costs(summary),
+        fidelity=_run_fidelity(summary),
     )
+
+
+def _run_fidelity(summary: RunSummary) -> RunFidelity:
+    hybrid = summary.fidelity
+    if hybrid is None:
+        return RunFidelity("full", 1.0, float(summary.scale))
+    return RunFidelity(hybrid.mode, hybrid.sample, float(hybrid.system_scale))
 
 
 def _cost_total(summary: RunSummary) -> CostTotal:
@@ -418,10 +464,11 @@ def _summary_rows(summary: RunSummary) -> tuple[tuple[str, str], ...]:
         return f"{value:,}"
 
     availability = summary.availability
+    traced = " (traced)" if summary.fidelity is not None else ""
     rows = [
-        ("Sessions", fmt(summary.sessions)),
-        ("Requests", fmt(summary.requests)),
-        ("Spans", fmt(summary.spans)),
+        (f"Sessions{traced}", fmt(summary.sessions)),
+        (f"Requests{traced}", fmt(summary.requests)),
+        (f"Spans{traced}", fmt(summary.spans)),
         ("Simulated events", fmt(summary.events)),
         (
             "Availability of flows",
@@ -429,6 +476,14 @@ def _summary_rows(summary: RunSummary) -> tuple[tuple[str, str], ...]:
         ),
         ("Calls outside declared edges", fmt(summary.violations)),
     ]
+    peak = summary.peak_requests_real_per_s
+    if peak is not None:
+        rows.append(
+            (
+                "Peak requests per second sent into the system (real units)",
+                f"{peak:,.6g} (the busiest metric period, from {summary.peak_requests_t_s:g} s)",
+            )
+        )
     attack = summary.attack
     if attack.requests:
         rows.append(

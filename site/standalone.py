@@ -11,6 +11,7 @@ import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,15 @@ from archgen.site.templating import html_text
 DEFAULT_CACHE = Path(".archgen-cache/site")
 
 
+@dataclass(frozen=True)
+class Fidelity:
+    """``--fidelity`` and ``--sample`` of ``archgen site build/serve``, as given (None: the
+    plugin's default); the plugin resolves them for each scenario."""
+
+    mode: str | None = None
+    sample: float | None = None
+
+
 def site_config(
     model_path: Path | None,
     out: Path,
@@ -29,8 +39,10 @@ def site_config(
     cache_dir: Path,
     site_name: str,
     sweeps: Sequence[Path] = (),
+    fidelity: Fidelity | None = None,
 ) -> dict[str, Any]:
-    """The mkdocs configuration of a model-only site (material, offline, strict)."""
+    """The mkdocs configuration of a model-only site (material, offline, strict), its
+    scenarios simulated at ``fidelity`` (the plugin's default, full, when None)."""
     # The plugin replaces site_name with the model's name as HTML (themes print it raw);
     # escaped here too, so it is safe even before the plugin runs.
     plugin: dict[str, Any] = {
@@ -42,6 +54,10 @@ def site_config(
         plugin["model"] = str(model_path.resolve())
     if sweeps:
         plugin["sweeps"] = [str(path.resolve()) for path in sweeps]
+    if fidelity is not None and fidelity.mode is not None:
+        plugin["fidelity"] = fidelity.mode
+    if fidelity is not None and fidelity.sample is not None:
+        plugin["sample"] = fidelity.sample
     return {
         "site_name": str(html_text(site_name)),
         "docs_dir": str(docs_dir.resolve()),
@@ -82,13 +98,19 @@ PALETTE = [
 
 @contextmanager
 def _config_file(
-    model_path: Path | None, out: Path, cache_dir: Path, sweeps: Sequence[Path] = ()
+    model_path: Path | None,
+    out: Path,
+    cache_dir: Path,
+    sweeps: Sequence[Path] = (),
+    fidelity: Fidelity | None = None,
 ) -> Iterator[Path]:
     loaded = load_model(model_path)  # bad input fails here, as a ModelError (exit 2)
     with tempfile.TemporaryDirectory(prefix="archgen-site-") as folder:
         docs = Path(folder) / "docs"
         docs.mkdir()
-        config = site_config(model_path, out, docs, cache_dir, loaded.model.system.name, sweeps)
+        config = site_config(
+            model_path, out, docs, cache_dir, loaded.model.system.name, sweeps, fidelity
+        )
         path = Path(folder) / "mkdocs.yml"
         path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
         yield path
@@ -122,6 +144,7 @@ def build_site(
     *,
     force: bool = False,
     sweeps: Sequence[Path] = (),
+    fidelity: Fidelity | None = None,
 ) -> Path:
     """Build the site of ``model_path`` (the reference model when ``None``) into ``out``.
 
@@ -129,7 +152,8 @@ def build_site(
     replaces ``out`` as one unit: an interrupted build leaves the previous site as it was.
     ``out`` must be new, empty or a site archgen built (``force`` lifts only that rule); it
     is never a link, the current or home folder (or above them), or above the model file.
-    Each of ``sweeps`` (``sweep.json`` or its folder) gets a page.
+    Each of ``sweeps`` (``sweep.json`` or its folder) gets a page; scenarios are
+    simulated at ``fidelity``.
     """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -147,7 +171,7 @@ def build_site(
             force=force,
             marker=SITE_MARKER,
         ) as staging,
-        _config_file(model_path, staging, cache_dir, sweeps) as config_file,
+        _config_file(model_path, staging, cache_dir, sweeps, fidelity) as config_file,
     ):
         config = load_config(str(config_file))
         build(config)
@@ -159,6 +183,7 @@ def serve_site(
     dev_addr: str,
     cache_dir: Path = DEFAULT_CACHE,
     sweeps: Sequence[Path] = (),
+    fidelity: Fidelity | None = None,
 ) -> None:
     """Serve the site with live reload; the model file is watched too."""
     from mkdocs.commands.serve import serve
@@ -166,6 +191,6 @@ def serve_site(
     _quiet_mkdocs()
     with (
         tempfile.TemporaryDirectory(prefix="archgen-serve-") as out,
-        _config_file(model_path, Path(out), cache_dir, sweeps) as config_file,
+        _config_file(model_path, Path(out), cache_dir, sweeps, fidelity) as config_file,
     ):
         serve(config_file=str(config_file), dev_addr=dev_addr)
