@@ -113,10 +113,17 @@ class Users:
         session's clicks on every request and at every retraining."""
         found = self._clicks.get(session_id)
         if found is None:
-            found = self._clicks[session_id] = self.session(session_id).clicks
+            found = self._clicks[session_id] = tuple(self._clicked(session_id)[0])
         return found
 
     def session(self, session_id: int) -> SessionEvents:
+        clicks, searches, rng = self._clicked(session_id)
+        picks = tuple(dict.fromkeys(c for c in clicks if rng.random() < P_PICK))
+        return SessionEvents(session_id, tuple(searches), tuple(clicks), picks)
+
+    def _clicked(self, session_id: int) -> tuple[list[int], list[int], random.Random]:
+        """A session's clicks and searches, and its stream ready for the picks (drawn
+        last, so :meth:`clicks` leaves them out and gets the same clicks)."""
         rng = random.Random(self.seed * 1_000_003 + session_id)  # noqa: S311
         members, complements, category_of = self._members, self._complements, self._category_of
         # Geometric number of clicks with mean MEAN_CLICKS.
@@ -136,8 +143,7 @@ class Users:
                 nxt = _draw(self._item_cdf, rng.random())
                 searches.append(category_of[nxt])
             clicks.append(nxt)
-        picks = tuple(dict.fromkeys(c for c in clicks if rng.random() < P_PICK))
-        return SessionEvents(session_id, tuple(searches), tuple(clicks), picks)
+        return clicks, searches, rng
 
     @cached_property
     def _members(self) -> list[list[int]]:

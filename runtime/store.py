@@ -26,11 +26,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from archgen.model.base import Classification
 from archgen.model.kind import EncryptableAtRest
+from archgen.runtime.aws.kms_envelope import KmsKey, seal
 
 if TYPE_CHECKING:
     from archgen.model.schema import Model
-    from archgen.runtime.aws.kms_envelope import DataKey, KmsKey
+    from archgen.runtime.aws.kms_envelope import DataKey
     from archgen.runtime.behavior import Call, NodeContext
 
 _DIGIT_RUN = re.compile(rb"(?<!\d)\d{13,19}(?!\d)")
@@ -156,8 +158,6 @@ def find_sensitive_values(data: bytes) -> list[str]:
 
 def record_write(ctx: NodeContext, call: Call) -> Record:
     """Store what ``call`` (a write arriving at ``ctx``'s node) puts at rest."""
-    from archgen.model.base import Classification
-
     edge = ctx.model.declared_edge(call.source, call.node)
     session = call.trace.session.id
     classification = edge.data if edge is not None else Classification.internal
@@ -184,8 +184,6 @@ def record_write(ctx: NodeContext, call: Call) -> Record:
     if key_node is None:
         record = Record(key, plaintext, "none")
     else:
-        from archgen.runtime.aws.kms_envelope import seal
-
         data_key = stores.pending_keys.pop((call.trace.id, call.source), None)
         encryption = "client-kms"
         if data_key is None:
@@ -206,8 +204,6 @@ class KeyRing:
         self._keys: dict[str, KmsKey] = {}
 
     def key(self, node_id: str) -> KmsKey:
-        from archgen.runtime.aws.kms_envelope import KmsKey
-
         key_id = self.model.original_of(node_id)
         found = self._keys.get(key_id)
         if found is None:

@@ -140,14 +140,19 @@ class SpanSink:
         parent = "null" if call.parent is None else f'"s{call.parent.span:09d}"'
         step = call.step
         attrs = call.attrs
-        self._buffer.append(
+        # repr(round(t, 3)), from one correctly rounded ":.3f" (the digits round() keeps)
+        # less its trailing zeros: a third of the time for the same text (times < 1e16).
+        end_ms = f"{end:.3f}".rstrip("0")
+        start_ms = f"{call.start:.3f}".rstrip("0")
+        buffer = self._buffer
+        buffer.append(
             f'{{"attrs": {attrs_json(attrs) if attrs else "{}"}, '
-            f'"end_ms": {round(end, 3)!r}, "error": {error}{flow_from}{call.source}'
-            f"{journey_node}{call.node}{op}{parent}{session_span}{call.span:09d}"
-            f'", "start_ms": {round(call.start, 3)!r}, "status": "{call.status}", '
-            f'"step": {"null" if step is None else step}{trace_end}'
+            f'"end_ms": {end_ms}{"0" if end_ms[-1] == "." else ""}, "error": {error}'
+            f"{flow_from}{call.source}{journey_node}{call.node}{op}{parent}{session_span}"
+            f'{call.span:09d}", "start_ms": {start_ms}{"0" if start_ms[-1] == "." else ""}, '
+            f'"status": "{call.status}", "step": {"null" if step is None else step}{trace_end}'
         )
-        if len(self._buffer) >= BATCH:
+        if len(buffer) >= BATCH:
             self._flush(self._stream)
 
     def _flush(self, stream: IO[bytes]) -> None:

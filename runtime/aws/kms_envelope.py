@@ -19,6 +19,7 @@ import random
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -211,9 +212,18 @@ class Kms:
         return self._charge(wanted, now_s).decrypt(blob)
 
 
+@cache
+def _aesgcm() -> type[AESGCM]:
+    """The AES-GCM class, imported on first use (cryptography is heavy) and then only
+    looked up: an import statement costs microseconds on every data write."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM
+
+
 def seal(data_key: DataKey, plaintext: bytes, aad: bytes = b"") -> Envelope:
     """Encrypt locally with the plaintext data key (AES-256-GCM)."""
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    AESGCM = _aesgcm()  # noqa: N806 - the class
 
     # Deterministic yet safe: the nonce is a hash of key, data and context (as in SIV
     # modes), so it repeats only for an identical message under the same data key.
