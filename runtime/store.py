@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from archgen.model.base import Classification
 from archgen.model.kind import EncryptableAtRest
-from archgen.runtime.aws.kms_envelope import KmsKey, seal
+from archgen.runtime.aws import kms_envelope
+from archgen.runtime.aws.kms_envelope import KmsKey
 
 if TYPE_CHECKING:
     from archgen.model.schema import Model
@@ -189,7 +190,7 @@ def record_write(ctx: NodeContext, call: Call) -> Record:
         if data_key is None:
             data_key = key_ring(ctx).key(key_node).generate_data_key()
             encryption = "sse-kms"
-        envelope = seal(data_key, plaintext, aad=f"{ctx.node_id}/{key}".encode())
+        envelope = kms_envelope.seal(data_key, plaintext, aad=f"{ctx.node_id}/{key}".encode())
         record = Record(key, envelope.to_bytes(), encryption, data_key.key_id)
     stores.store(ctx.node_id).put(record)
     return record
