@@ -21,11 +21,13 @@ guide's fidelity page quotes its output, which depends only on the seeds.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 P_BOUND = 0.10
@@ -67,7 +69,13 @@ def _fleet_queued(fleet: Any, now: float) -> float:
     return min(waiting, fluid.queue_limit) * fluid.split
 
 
-def one_run(scenario_id: str, seed: int, sample: float | None, scale: float | None) -> Run:
+def one_run(
+    scenario_id: str,
+    seed: int,
+    sample: float | None,
+    scale: float | None,
+    duration_s: float | None = None,
+) -> Run:
     """The figures the tables compare, of one run (full fidelity when ``sample`` is None),
     as ``archgen run`` would simulate it, sampled every second."""
     from archgen.model import load_model
@@ -82,7 +90,7 @@ def one_run(scenario_id: str, seed: int, sample: float | None, scale: float | No
     fidelity = FULL if sample is None else Fidelity("hybrid", sample)
     system_scale = scenario.scale if scale is None else scale
     traced_scale = fidelity.traced(system_scale)
-    duration_s = scenario.duration_s
+    duration_s = scenario.duration_s if duration_s is None else duration_s
     sim, traffic = build(
         model,
         scenario,
@@ -308,14 +316,51 @@ def tables(results: dict[str, tuple[list[Run], list[Run]]]) -> str:
 # --------------------------------------------------------------------------- main
 
 
+def cached(
+    folder: Path | None,
+    scenario: str,
+    seed: int,
+    sample: float | None,
+    scale: float | None,
+    duration_s: float | None,
+) -> Run:
+    """:func:`one_run`, a full-fidelity one kept in ``folder`` and read back from it: the
+    full runs are most of the CPU, and a change to the hybrid engine leaves them alone."""
+    if folder is None or sample is not None:
+        return one_run(scenario, seed, sample, scale, duration_s)
+    scaled = "own" if scale is None else f"{scale:g}"
+    lasting = "own" if duration_s is None else f"{duration_s:g}"
+    path = folder / f"{scenario}-seed{seed}-scale{scaled}-duration{lasting}.json"
+    if path.exists():
+        loaded: Run = json.loads(path.read_text())
+        return loaded
+    result = one_run(scenario, seed, sample, scale, duration_s)
+    path.write_text(json.dumps(result, sort_keys=True))
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sample", type=float, default=0.2)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--scale", type=float, default=None, help="every scenario at this scale")
+    parser.add_argument("--duration", type=float, default=None, help="seconds of each run")
     parser.add_argument("--scenario", action="append", default=None)
+    parser.add_argument(
+        "--full-runs",
+        type=Path,
+        default=None,
+        help="keep the full-fidelity runs' figures in this folder and reuse them",
+    )
+    parser.add_argument(
+        "--full-only", action="store_true", help="only fill --full-runs (no hybrid, no table)"
+    )
     args = parser.parse_args(argv)
+    if args.full_only and args.full_runs is None:
+        parser.error("--full-only fills the folder --full-runs names: give one")
+    if args.full_runs is not None:
+        args.full_runs.mkdir(parents=True, exist_ok=True)
     from archgen.model import load_model
 
     model = load_model(None).model
@@ -324,20 +369,25 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(unknown)}")
     jobs = [
-        (s, model.scenarios_by_id[s].seed + k, sample, args.scale)
+        (s, model.scenarios_by_id[s].seed + k, sample, args.scale, args.duration)
         for s in scenarios
         for k in range(args.seeds)
-        for sample in (None, args.sample)
+        for sample in ((None,) if args.full_only else (None, args.sample))
     ]
     # The longest runs first, so that the two workers finish together.
     order = sorted(range(len(jobs)), key=lambda j: (jobs[j][2] is not None, j))
     with ProcessPoolExecutor(args.jobs) as pool:
-        futures = {j: pool.submit(one_run, *jobs[j]) for j in order}
+        futures = {j: pool.submit(cached, args.full_runs, *jobs[j]) for j in order}
         results = [futures[j].result() for j in range(len(jobs))]
+    if args.full_only:
+        print(f"{len(jobs)} full-fidelity runs kept in {args.full_runs}")
+        return 0
     by_scenario: dict[str, tuple[list[Run], list[Run]]] = {s: ([], []) for s in scenarios}
-    for (scenario, _, sample, _), result in zip(jobs, results, strict=True):
+    for (scenario, _, sample, _, _), result in zip(jobs, results, strict=True):
         by_scenario[scenario][0 if sample is None else 1].append(result)
     at = "each scenario at its own scale" if args.scale is None else f"scale {args.scale:g}"
+    if args.duration is not None:
+        at += f", its first {args.duration:g} s"
     print(f"hybrid (sample {args.sample:g}) against full fidelity, {at}, {args.seeds} seeds")
     print(tables(by_scenario))
     sys.stdout.flush()
