@@ -30,9 +30,14 @@ def run_import_terraform(plan: Path, out: Path | None, region: str | None) -> No
 def _emit(template: Path, imported: Imported, out: Path | None) -> None:
     """Check the model loads before anything is written; print the resources it does not
     model to standard error."""
+    from archgen.model.errors import ModelError
+    from archgen.model.importers.origins import at_the_input
     from archgen.model.load import load_model_text
 
-    load_model_text(imported.text, str(out or "<imported model>"))
+    try:
+        load_model_text(imported.text, str(out or "<imported model>"))
+    except ModelError as error:
+        raise at_the_input(error, imported, str(template)) from None
     if out is None:
         click.echo(imported.text, nl=False)
     else:

@@ -133,3 +133,54 @@ def test_missing_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert result.exit_code == 2
     assert result.stderr.endswith(": cannot read the template: No such file or directory\n")
+
+
+OVER_LIMITS = """\
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      VisibilityTimeout: 60000
+  Worker:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: x.h
+      MemorySize: 99999
+      Timeout: 9000
+      Code: {ZipFile: "x"}
+      Role: arn:aws:iam::123456789012:role/x
+"""
+
+
+def test_a_model_that_fails_validation_is_told_at_the_template(tmp_path: Path) -> None:
+    """Values AWS would refuse make an invalid model: each problem points at the property
+    it came from in the template (the key of the value), not at the model never written."""
+    code, stderr, written = import_text(tmp_path, OVER_LIMITS)
+    assert (code, written) == (2, False)
+    assert stderr == (
+        "error: t.yaml:5:7: Queue → nodes[1].params.visibility_timeout_s: input should be "
+        "less than or equal to 43200 (got 60000)\n"
+        "error: t.yaml:11:7: Worker → nodes[2].params.memory_mb: input should be less than "
+        "or equal to 10240 (got 99999)\n"
+        "error: t.yaml:12:7: Worker → nodes[2].params.timeout_s: input should be less than "
+        "or equal to 900 (got 9000)\n"
+    )
+
+
+def test_a_value_written_twice_is_told_at_its_resource(tmp_path: Path) -> None:
+    """A Terraform plan writes a value in its planned values and in its changes: the
+    problem points at the resource (its values), where the plan's first copy is."""
+    source = Path(__file__).parent / "data" / "ledger-plan.json"
+    plan = tmp_path / "plan.json"
+    plan.write_text(
+        source.read_text(encoding="utf-8").replace('"memory_size": 512', '"memory_size": 77777'),
+        encoding="utf-8",
+    )
+    args = ["import", "terraform", str(plan), "-o", str(tmp_path / "m.yaml")]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 2
+    assert result.stderr.replace(str(plan), "plan.json") == (
+        "error: plan.json:254:21: aws_lambda_function.worker → nodes[7].params.memory_mb: "
+        "input should be less than or equal to 10240 (got 77777)\n"
+    )
