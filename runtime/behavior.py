@@ -430,6 +430,12 @@ class NodeContext(ABC):
     def new_trace(self, parent: Call | None = None) -> Trace:
         """A flow-less trace (for work this node starts on its own)."""
 
+    @abstractmethod
+    def outages(self, node: str) -> tuple[tuple[float, float], ...]:
+        """The (start, end) windows, in ms, merged and in order, in which the scenario's
+        faults take ``node`` out whole: what a behavior asks of the past (could a request
+        the run did not trace have reached ``node`` then?)."""
+
 
 @dataclass(frozen=True)
 class QueueBooks:

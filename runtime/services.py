@@ -24,7 +24,7 @@ T = TypeVar("T")
 class Services:
     """The run-scoped services of one simulation."""
 
-    __slots__ = ("_built", "data_at_rest", "key_ring", "model", "scenario", "seed")
+    __slots__ = ("_built", "data_at_rest", "item_share", "key_ring", "model", "scenario", "seed")
 
     def __init__(self, model: Model, scenario: Scenario, seed: int) -> None:
         self.model = model
@@ -34,6 +34,9 @@ class Services:
         """Every data node's records (what the at-rest scan reads) and pending data keys."""
         self.key_ring = KeyRing(model, seed)
         """The run's KMS keys, by key node."""
+        self.item_share: Callable[[int], float] = _no_items
+        """The share p of the flows that draw an item (the scenario's Zipf law), set by
+        the traffic: a cache in hybrid fidelity derives its untraced lookups from it."""
         self._built: dict[Callable[[Services], object], object] = {}
 
     def once(self, build: Callable[[Services], T]) -> T:
@@ -41,3 +44,8 @@ class Services:
         if build not in self._built:
             self._built[build] = build(self)
         return cast(T, self._built[build])
+
+
+def _no_items(item: int) -> float:
+    """No traffic draws items: no share."""
+    return 0.0

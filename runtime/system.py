@@ -10,6 +10,7 @@ them out of ELB and target metrics too).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -39,6 +40,9 @@ from archgen.runtime.fluid import FULL, Fidelity
 from archgen.runtime.metrics import MetricStore
 from archgen.runtime.services import Services
 from archgen.runtime.trace import SpanSink
+
+OUTAGES = frozenset({FaultType.node_outage, FaultType.region_outage, FaultType.az_outage})
+"""Faults that take a node out (as a whole, or a zone of it)."""
 
 Authorizer = Callable[[Model, AnyNode, AnyNode, str], Any]
 
@@ -337,6 +341,9 @@ class _Context(NodeContext):
     def declares(self, target: str, op: str) -> bool:
         edge = self.sim.edge_for(self.node_id, target)
         return edge is not None and target in self.sim.contexts and edge.carries(op)
+
+    def outages(self, node: str) -> tuple[tuple[float, float], ...]:
+        return self.sim.outages(node)
 
     def new_trace(self, parent: Call | None = None) -> Trace:
         sim = self.sim
@@ -638,6 +645,22 @@ class Simulation:
             hits.extend((node.id, True) for node in model.nodes if self._inside(node.group, target))
         return hits
 
+    def outages(self, node_id: str) -> tuple[tuple[float, float], ...]:
+        """Windows (ms, merged, in order) in which the scenario's outages take ``node_id``
+        out whole (see :meth:`NodeContext.outages`)."""
+        windows = sorted(
+            (fault.start_s * 1000.0, math.inf if fault.end_s is None else fault.end_s * 1000.0)
+            for fault in self.scenario.faults
+            if fault.type in OUTAGES and (node_id, True) in self.affected(fault)
+        )
+        merged: list[tuple[float, float]] = []
+        for start, end in windows:
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        return tuple(merged)
+
     def _inside(self, group: str | None, target: str) -> bool:
         groups = self.model.groups_by_id
         seen: set[str] = set()
@@ -655,7 +678,7 @@ class Simulation:
             ctx = self.contexts[node_id]
             state = ctx.faults
             kind = fault.type
-            if kind in (FaultType.node_outage, FaultType.region_outage, FaultType.az_outage):
+            if kind in OUTAGES:
                 if whole:
                     ctx.count("fault.outage_depth", sign)
                     state.down = ctx.counters["fault.outage_depth"] > 0

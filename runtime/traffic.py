@@ -123,7 +123,8 @@ class Traffic:
             self.resolver[client] = self._dns_edge(client)
         items = traffic.items
         weights = [1.0 / (rank**items.zipf_exponent) for rank in range(1, items.count + 1)]
-        self.item_cdf = list(accumulate(weights))
+        self.item_cdf: list[float] = list(accumulate(weights))
+        sim.services.item_share = self.item_share
         self.flow_stats: dict[str, FlowStats] = {plan: FlowStats() for plan in sim.plans}
         self.triggered_stats: dict[str, FlowStats] = {}
         """Flows started asynchronously by a node (not by users), kept apart: the run's
@@ -137,6 +138,13 @@ class Traffic:
         self.entry_calls: dict[int, int] = {}
         """Metric period → calls clients sent into the system (users' and attackers'): the
         summary's peak request rate."""
+
+    def item_share(self, item: int) -> float:
+        """The share of the flows that draw ``item`` (0-based rank of the Zipf law)."""
+        cdf = self.item_cdf
+        if not 0 <= item < len(cdf):
+            return 0.0
+        return float((cdf[item] - (cdf[item - 1] if item else 0.0)) / cdf[-1])
 
     def _dns_edge(self, client: str) -> tuple[str, str] | None:
         """The client's DNS name server and the operation its flows use to resolve."""

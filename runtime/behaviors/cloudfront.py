@@ -22,6 +22,16 @@ Rules (CloudFront Developer Guide):
   shares of them answered with a 4xx, a 5xx or either (``4xxErrorRate``, ``5xxErrorRate``,
   ``TotalErrorRate``), the ``CacheHitRate`` of cacheable requests, and per cache miss the
   ``OriginLatency`` of the primary origin's answer; a shield hit is a cache hit.
+- Hybrid fidelity: each cache sees the whole load's refills, not only the traced ones'
+  (:mod:`~archgen.runtime.cache_fill`: a lookup that finds its object expired first draws
+  the untraced lookups of that key since it expired, each refilling it unless the
+  distribution or both origins were out then). The rate of an edge's untraced lookups is
+  its traced rate per operation; the shield's, that of all edges. Eviction is left to the
+  traced lookups: by Che's approximation an LRU that sees a share s of the lookups of
+  every key keeps each key with the probability the whole load's LRU does (its
+  characteristic time is t_C/s); so once a cache has evicted, a key it does not hold is a
+  miss. An edge refilled by an untraced lookup keeps its copy a full TTL, not the
+  shield's remaining one (approximate with ``origin_shield``).
 Left out: query-string/header cache keys, collapsing of simultaneous misses in flight.
 """
 
@@ -34,8 +44,11 @@ from archgen.model.kinds import CloudFrontParams, FailoverRole
 from archgen.runtime.aws.lru_cache import LruCache
 from archgen.runtime.aws.operations import is_client_error, is_read
 from archgen.runtime.behavior import Behavior, Call, Footprint, NodeContext, register
+from archgen.runtime.cache_fill import LookupRate, UntracedFills, available_from
 
 NOT_FOUND = frozenset({"NoSuchKey", "404", "NotFound"})
+SHIELD = "\0shield"
+"""The Origin Shield's name among the edge locations' (no declared id can be it)."""
 
 
 def origin_failure(error: str) -> bool:
@@ -89,6 +102,24 @@ class CloudFront(Behavior):
         if max_age is not None:
             ttl = min(max(max_age, params.min_ttl_s), params.max_ttl_s)
         self.ttl_ms = ttl * 1000.0
+        self.fills: dict[str, UntracedFills] | None = None
+        self.rates: dict[tuple[str, str], LookupRate] = {}
+        fidelity = ctx.fidelity
+        if fidelity.hybrid and fidelity.sample < 1.0:
+            answers = available_from(
+                ctx.outages(ctx.node_id),
+                *(ctx.outages(origin) for origin in (self.primary, self.secondary) if origin),
+            )
+            self.fills = {
+                name: UntracedFills(
+                    fidelity.sample,
+                    self.ttl_ms,
+                    ctx.rng,
+                    self._share,
+                    answers,
+                )
+                for name in [*self.edges, SHIELD]
+            }
         self.hits = 0
         self.misses = 0
         self.shield_hits = 0
@@ -99,6 +130,43 @@ class CloudFront(Behavior):
         self.period_requests = 0
         self.period_4xx = 0
         self.period_5xx = 0
+
+    def _share(self, item: int) -> float:
+        """The item's share of the flows (the traffic publishes it once built)."""
+        return self.ctx.services.item_share(item)
+
+    def _untraced(
+        self,
+        name: str,
+        cache: LruCache[tuple[str, int]],
+        key: tuple[str, int],
+        item: int,
+        expires: float | None,
+        now: float,
+    ) -> float | None:
+        """Hybrid fidelity: ``key``'s expiry in edge location ``name`` (or the shield) once
+        the untraced lookups since it expired have refilled it; counts the traced lookup
+        in the rate of its stream (the shield's: every edge's)."""
+        assert self.fills is not None
+        stream = (name, key[0])
+        rate = self.rates.get(stream)
+        if rate is None:
+            rate = self.rates[stream] = LookupRate()
+        if name != SHIELD:
+            rate.add(now)
+            if self.shield is not None:
+                shield = self.rates.get((SHIELD, key[0]))
+                if shield is None:
+                    shield = self.rates[(SHIELD, key[0])] = LookupRate()
+                shield.add(now)
+        if expires is not None and expires > now:
+            return expires  # fresh: nothing to draw
+        if expires is None and cache.evicted:
+            return None  # evicted or never held, in a cache that evicts: a miss (Che)
+        refilled = self.fills[name].refill(key, item, rate, expires, now)
+        if refilled is not None and refilled != expires:
+            cache.store(key, refilled)
+        return refilled
 
     def condition(self, name: str, call: Call) -> bool | None:
         cache = call.attrs.get("cache") if call.attrs else None
@@ -117,6 +185,8 @@ class CloudFront(Behavior):
         key = (call.op, call.trace.item)
         expires = cache.expiry(key)
         now = self.ctx.now
+        if self.fills is not None:
+            expires = self._untraced(edge, cache, key, call.trace.item, expires, now)
         call.note("edge", edge)
         self.period_lookups += 1
         if cache.fresh(key, now):
@@ -128,6 +198,8 @@ class CloudFront(Behavior):
         shield = self.shield
         if shield is not None:
             shielded = shield.expiry(key)
+            if self.fills is not None:
+                shielded = self._untraced(SHIELD, shield, key, call.trace.item, shielded, now)
             if shielded is not None and shield.fresh(key, now):
                 cache.store(key, shielded)
                 self.hits += 1
