@@ -28,14 +28,20 @@ SAMPLE = 0.05
 
 
 def cdn_model(
-    *, rate: float, ttl_s: int, items: int, duration_s: float, outage_from_s: float | None = None
+    *,
+    rate: float,
+    ttl_s: int,
+    items: int,
+    duration_s: float,
+    outage_from_s: float | None = None,
+    faults: list[dict[str, Any]] | None = None,
 ) -> Any:
     """``rate`` users a second, each fetching one asset through the CDN (one edge)."""
     const = {"distribution": "constant", "mean_ms": 1}
     faults = (
         [{"type": "node_outage", "target": "assets", "start_s": outage_from_s}]
         if outage_from_s is not None
-        else []
+        else list(faults or [])
     )
     return model_from(
         {
@@ -201,3 +207,17 @@ def test_a_key_never_looked_up_by_the_untraced_load_stays_cold() -> None:
     fills = UntracedFills(0.5, 1_000.0, random.Random(1), lambda _: 0.0, float)
     assert fills.refill("k", 0, rate, None, 1_000.0) is None
     assert fills.refill("k", 0, rate, 500.0, 1_000.0) == 500.0
+
+
+def test_outage_windows_of_a_node_merge_the_faults_that_take_it_out() -> None:
+    faults = [
+        {"type": "node_outage", "target": "assets", "start_s": 50, "end_s": 100},
+        {"type": "region_outage", "target": "r1", "start_s": 80, "end_s": 150},
+        {"type": "node_outage", "target": "assets", "start_s": 200},
+        {"type": "latency", "target": "assets", "start_s": 10, "end_s": 20, "added_latency_ms": 5},
+    ]
+    model = cdn_model(rate=1.0, ttl_s=1, items=10, duration_s=300, faults=faults)
+    scenario = model.scenarios[0]
+    sim, _ = build(model, scenario, seed=1, scale=1.0, duration_s=300, sink=SpanSink(None))
+    assert sim.outages("assets") == ((50_000.0, 150_000.0), (200_000.0, math.inf))
+    assert sim.outages("cdn") == ()  # global: not in the region
