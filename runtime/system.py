@@ -206,6 +206,7 @@ class _Context(NodeContext):
         self.counters: dict[str, int] = {}
         self.behavior: Behavior = Behavior(self)
         self.completed: Callback | None = None  # the behavior's own, if it has one
+        self._reaches: dict[str, bool] = {}  # target → a declared edge leads there
         # The node's emitter itself, in place of the method: behaviors emit a datapoint or
         # two per request, and this saves a call frame on each.
         self.__dict__["emit"] = sim.metrics.emitter(node.id)
@@ -331,7 +332,10 @@ class _Context(NodeContext):
 
     def targets(self, node: str) -> list[Target]:
         sim = self.sim
-        if sim.edge_for(self.node_id, node) is None:
+        reaches = self._reaches.get(node)
+        if reaches is None:  # a load balancer asks on every request: the edge, once
+            reaches = self._reaches[node] = sim.edge_for(self.node_id, node) is not None
+        if not reaches:
             return []
         return sim.behaviors[node].targets()
 

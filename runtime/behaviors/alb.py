@@ -169,11 +169,17 @@ class Alb(Behavior):
         count = len(candidates)
         start = self.rr % count
         best = candidates[start]
-        if self.least_outstanding:  # ties go round robin, so idle targets share the load
-            for offset in range(1, count):
-                target = candidates[(start + offset) % count]
-                if target.outstanding < best.outstanding:
-                    best = target
+        if self.least_outstanding:
+            # The first target with the fewest outstanding requests from ``start`` on, round
+            # the list: ties go round robin, so idle targets share the load. (min and index
+            # do in C what a loop over a large fleet did per request.)
+            outstanding = [target.outstanding for target in candidates]
+            fewest = min(outstanding)
+            if outstanding[start] != fewest:
+                try:
+                    best = candidates[outstanding.index(fewest, start)]
+                except ValueError:
+                    best = candidates[outstanding.index(fewest)]
             why = "least outstanding"
         else:
             why = "round robin"

@@ -133,7 +133,8 @@ class DynamoDb(Behavior):
 
     def _attempt(self, call: Call) -> None:
         reading = is_read(call.op) or call.op.startswith("TransactGet")
-        if self._throttled(reading, request_cost(call.op, reading, consistent=self.consistent)):
+        cost = request_cost(call.op, reading, consistent=self.consistent)
+        if self._throttled(reading, cost):
             self.throttled_attempts += 1
             self.ctx.emit("ThrottledRequests", 1)
             self.ctx.emit("ReadThrottleEvents" if reading else "WriteThrottleEvents", 1)
@@ -147,15 +148,13 @@ class DynamoDb(Behavior):
             self.ctx.after(backoff, self._attempt, call)
             return
         latency = self.read() if reading else self.write()
-        self.ctx.after(latency, self._answer, (call, latency))
+        self.ctx.after(latency, self._answer, (call, latency, reading, cost))
 
-    def _answer(self, served: tuple[Call, float]) -> None:
-        call, latency = served
-        reading = is_read(call.op) or call.op.startswith("TransactGet")
+    def _answer(self, served: tuple[Call, float, bool, int]) -> None:
+        call, latency, reading, cost = served
         if not reading:
             record_write(self.ctx, call)  # data at rest, for the encryption check
         emit = self.ctx.emit
-        cost = request_cost(call.op, reading, consistent=self.consistent)
         self.consumed[reading] += cost
         units = cost / HALF_UNITS
         emit("ConsumedReadCapacityUnits" if reading else "ConsumedWriteCapacityUnits", units)
