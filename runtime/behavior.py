@@ -67,7 +67,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from archgen.runtime.capacity import ScaledCapacity, SharedSlots, nearest
-from archgen.runtime.fluid import FULL, Fidelity, FluidPool
+from archgen.runtime.fluid import FULL, Fidelity, FluidPool, exact_servers, shape_clock
 
 if TYPE_CHECKING:
     from archgen.model.base import Duration
@@ -90,6 +90,7 @@ class Session:
 
     __slots__ = (
         "attack",
+        "born",
         "client",
         "id",
         "journey",
@@ -119,6 +120,7 @@ class Session:
         self.region_expires = 0.0  # ms: when the client's cached DNS answer expires
         self.attack = attack
         self.keys: dict[str, int] = {}
+        self.born: float | None = None  # ms: when a user's session started (pools' clocks)
 
 
 class Trace:
@@ -312,7 +314,13 @@ class NodeContext(ABC):
         servers = max(1, nearest(scaled)) if count > 0 else 0
         self.book(ScaledCapacity(name, count, scaled, servers, "whole"))
         return FluidPool(
-            servers, self.fidelity.sample, self.rng, loss=loss, queue_limit=queue_limit
+            servers,
+            self.fidelity.sample,
+            self.rng,
+            loss=loss,
+            queue_limit=queue_limit,
+            clock=shape_clock(self.services.scenario),
+            exact=exact_servers(self.services.scenario),
         )
 
     def scaled_rate(self, name: str, rate: float) -> float:

@@ -21,6 +21,10 @@ hold time):
   it and is rejected when the backlog is past the waiting room (a loss pool: rejected with
   probability 1 − c/a).
 
+Under a scenario whose traffic shape moves (a surge, a ramp, a daily cycle), the rate is
+estimated in the time the shape rescales (:class:`ShapeClock`), so the estimate follows the
+declared shape at once instead of lagging it by thousands of arrivals.
+
 The pool is shared by ``split`` identical parallel pools the load divides over evenly (a
 fleet behind round robin: each instance its own pool at λ/n); ``busy`` is the servers in
 use in all of them, what metrics report.
@@ -28,10 +32,16 @@ use in all of them, what metrics report.
 
 from __future__ import annotations
 
+import heapq
 import math
 import random
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from archgen.model.schema import Scenario
 
 Mode = Literal["full", "hybrid"]
 
@@ -44,6 +54,23 @@ moves over tens of seconds."""
 
 HOLD_WINDOW = 10_000
 """Traced hold times the mean hold time averages over (hold times move less than rates)."""
+
+OFFSET_BIN_MS = 5_000.0
+"""Width of the bins of the histogram of session ages at a pool's arrivals."""
+
+OFFSET_BINS = 120
+"""Bins of that histogram (ten minutes; older sessions share the last bin)."""
+
+SHAPE_STEP_MS = 2_000.0
+"""How often a pool's expected shape h(t) is re-evaluated (it is held in between)."""
+
+EXACT_SERVERS = 16
+"""Pools of at most this many servers (not split) are simulated exactly, with phantom
+arrivals for the untraced load: their queueing transients are where the stationary
+approximation is weakest, and they serve few enough requests to simulate all of them."""
+
+HOLD_SAMPLES = HOLD_WINDOW
+"""Traced hold times kept to draw the phantom arrivals' holds from."""
 
 MAX_SAMPLE_EVENTS = 3_000_000
 """Events the traced part of a hybrid run is kept under when ``--sample`` is not given."""
@@ -89,6 +116,91 @@ class Mean:
         return self.total / self.weight if self.weight else None
 
 
+class ShapeClock:
+    """The time of a pool rescaled by the load the scenario's traffic shape sends it.
+
+    Sessions start at Λ·f(t) (f: the shape's factor); a pool receives their requests some
+    time u after each session started (think times), so its arrivals have the rate
+    λ(t) = Λ·V·h(t), h(t) = ∫ f(t − u) g(du), with g the distribution of those session ages
+    and V the pool's requests per session. In the rescaled time τ = ∫ h dt the arrivals are
+    a homogeneous Poisson process of rate Λ·V: an average over thousands of τ-gaps then
+    estimates it without lag, and λ̂(t) = h(t) / mean τ-gap. Only routing changes (a
+    failover, a new region) still lag. g is the histogram of the traced arrivals' session
+    ages, each weighted 1/f(session start): sessions from a busy moment are overrepresented
+    among the arrivals, by f. Without ages (requests of no user session) h = f."""
+
+    __slots__ = ("bins", "factor", "h", "increment", "t", "tau", "weight")
+
+    def __init__(self, factor: Callable[[float], float]) -> None:
+        self.factor = factor  # the shape's factor_at, in seconds
+        self.bins = [0.0] * OFFSET_BINS
+        self.weight = 0.0
+        self.increment = 1.0  # grows by 1/decay per arrival instead of decaying every bin
+        self.t = 0.0
+        self.tau = 0.0
+        self.h = factor(0.0)
+
+    def observe(self, now: float, born: float | None) -> None:
+        """A traced arrival at ``now`` of a session started at ``born`` (ms)."""
+        if born is None:
+            return
+        share = self.factor(born / 1000.0)
+        if share <= 0.0:
+            return
+        self.increment /= 1.0 - 1.0 / HOLD_WINDOW
+        if self.increment > 1e100:  # renormalise: only the ratios matter
+            self.bins = [value / self.increment for value in self.bins]
+            self.weight /= self.increment
+            self.increment = 1.0
+        index = min(int((now - born) / OFFSET_BIN_MS), OFFSET_BINS - 1)
+        value = self.increment / share
+        self.bins[index] += value
+        self.weight += value
+
+    def at(self, now: float) -> tuple[float, float]:
+        """τ(now) and h(now); h is re-evaluated every :data:`SHAPE_STEP_MS`, held between."""
+        elapsed = now - self.t
+        if elapsed <= 0.0:
+            return self.tau, self.h
+        tau = self.tau + self.h * elapsed  # h held since t: τ never goes back
+        if elapsed >= SHAPE_STEP_MS:
+            self.tau, self.t = tau, now
+            self.h = self._expected(now)
+        return tau, self.h
+
+    def _expected(self, now: float) -> float:
+        """h(now): f at the start of sessions of every age the pool sees."""
+        factor = self.factor
+        if not self.weight:
+            return factor(now / 1000.0)
+        total = 0.0
+        for index, value in enumerate(self.bins):
+            if value:
+                age = (index + 0.5) * OFFSET_BIN_MS
+                total += value * factor(max(0.0, now - age) / 1000.0)
+        return total / self.weight
+
+
+def shape_clock(scenario: Scenario | None) -> ShapeClock | None:
+    """A :class:`ShapeClock` for a pool under ``scenario``, or None: a constant shape needs
+    none, and an attack is a second source of another shape (the plain estimate then)."""
+    if scenario is None:
+        return None
+    traffic = scenario.traffic
+    if traffic.shape.type == "constant" or traffic.attack is not None:
+        return None
+    return ShapeClock(traffic.shape.factor_at)
+
+
+def exact_servers(scenario: Scenario | None) -> int:
+    """The largest pool run exactly under ``scenario``: none under an attack, whose
+    sources are not thinned by the sample (a traced attack request is not 1 ÷ sample of
+    the real ones, so phantoms would multiply it)."""
+    if scenario is not None and scenario.traffic.attack is not None:
+        return 0
+    return EXACT_SERVERS
+
+
 def erlang_b(servers: int, load: float) -> float:
     """Blocking probability of M/G/c/c with ``load`` Erlangs offered, for any c.
 
@@ -129,11 +241,19 @@ class FluidPool:
         "_cache",
         "arrivals",
         "backlog",
+        "clock",
+        "exact",
+        "free",
         "gap",
         "hold",
+        "holds",
         "last",
+        "last_tau",
         "loss",
+        "phantoms",
         "queue_limit",
+        "queued",
+        "released",
         "rng",
         "sample",
         "servers",
@@ -150,6 +270,8 @@ class FluidPool:
         loss: bool = False,
         queue_limit: float = math.inf,
         split: int = 1,
+        clock: ShapeClock | None = None,
+        exact: int = EXACT_SERVERS,
     ) -> None:
         self.servers = servers
         self.split = max(1, split)
@@ -157,13 +279,21 @@ class FluidPool:
         self.rng = rng
         self.loss = loss
         self.queue_limit = queue_limit  # waiting places per pool
-        self.gap = Mean(ARRIVAL_WINDOW)  # ms between traced arrivals
+        self.clock = clock  # None: gaps in ms; else in the shape's rescaled time
+        self.gap = Mean(ARRIVAL_WINDOW)  # ms (or τ-ms) between traced arrivals
         self.hold = Mean(HOLD_WINDOW)  # ms a traced request holds a server
         self.last: float | None = None
+        self.last_tau = 0.0
         self.backlog = 0.0  # requests waiting (per pool) while the load exceeds the pool
         self.arrivals = 0
         self.waited = 0
         self._cache: tuple[int, float, float] = (-1, -1.0, 0.0)
+        self.exact = exact  # pools of at most this many servers (unsplit) run exactly
+        self.free: list[float] = []  # exact: when each server is next free (a heap)
+        self.queued: deque[float] = deque()  # exact: start times of those still waiting
+        self.holds: list[float] = []  # the last HOLD_SAMPLES traced hold times
+        self.phantoms = 0
+        self.released = 0
 
     def resize(self, servers: int, split: int = 1) -> None:
         """The pool now has ``servers`` servers per part, over ``split`` parts."""
@@ -175,8 +305,13 @@ class FluidPool:
         gap = self.gap.value
         if gap is None or self.last is None:
             return 0.0
-        gap = max(gap, now - self.last, 1e-9)
-        return 1.0 / gap / self.sample / self.split
+        clock = self.clock
+        if clock is None:
+            gap = max(gap, now - self.last, 1e-9)
+            return 1.0 / gap / self.sample / self.split
+        tau, expected = clock.at(now)
+        gap = max(gap, tau - self.last_tau, 1e-9)
+        return expected / gap / self.sample / self.split
 
     def load(self, now: float) -> float:
         """Offered load a = λ̂ ĥ of one part, in Erlangs."""
@@ -187,10 +322,11 @@ class FluidPool:
         """Servers in use over the whole pool (all parts): min(a, c) each."""
         return min(self.load(now), float(self.servers)) * self.split
 
-    def offer(self, now: float) -> float | None:
-        """One traced arrival: None if the pool turns it away, else how long it waits (ms)
-        before a server takes it."""
-        self._advance(now)
+    def offer(self, now: float, born: float | None = None) -> float | None:
+        """One traced arrival (of a session started at ``born`` ms, if a user's): None if
+        the pool turns it away, else how long it waits (ms) before a server takes it."""
+        last, last_tau = self.last, self.last_tau
+        self._advance(now, born)
         self.arrivals += 1
         servers = self.servers
         hold = self.hold.value
@@ -198,6 +334,8 @@ class FluidPool:
             return None
         if hold is None or hold <= 0:
             return 0.0
+        if self.split == 1 and servers <= self.exact:
+            return self._exact(now, last, last_tau)
         rate = self.rate(now)
         load = rate * hold
         if self.backlog > 0 or load >= servers:
@@ -231,19 +369,86 @@ class FluidPool:
         self._cache = (servers, load, value)
         return value
 
-    def _advance(self, now: float) -> None:
-        """Count the gap since the previous traced arrival, and integrate the backlog over
-        it: it grows by (λ − cμ) while the load exceeds the pool, drains otherwise."""
+    def _advance(self, now: float, born: float | None) -> None:
+        """Count the gap since the previous traced arrival (in rescaled time with a shape
+        clock), and integrate the backlog over it: it grows by (λ − cμ) while the load
+        exceeds the pool, drains otherwise."""
         last = self.last
+        clock = self.clock
         if last is not None:
             elapsed = now - last
             hold = self.hold.value
             if hold and not self.loss:
                 net = (self.rate(now) - self.servers / hold) * elapsed
                 self.backlog = max(0.0, self.backlog + net)
-            self.gap.add(elapsed)
+            if clock is None:
+                self.gap.add(elapsed)
+            else:
+                tau = clock.at(now)[0]
+                self.gap.add(tau - self.last_tau)
+                self.last_tau = tau
+        elif clock is not None:
+            self.last_tau = clock.at(now)[0]
+        if clock is not None:
+            clock.observe(now, born)
         self.last = now
 
     def release(self, hold_ms: float) -> None:
         """A traced request held a server for ``hold_ms``."""
         self.hold.add(hold_ms)
+        holds = self.holds
+        if len(holds) < HOLD_SAMPLES:
+            holds.append(hold_ms)
+        else:
+            holds[self.released % HOLD_SAMPLES] = hold_ms
+        self.released += 1
+
+    def _exact(self, now: float, last: float | None, last_tau: float) -> float | None:
+        """A small pool simulated request by request: the untraced rest of the load as
+        phantom arrivals (Poisson at (1 − sample) ÷ sample of the traced rate, in the
+        shape's time; no spans, no calls) holding a server for a traced hold time drawn at
+        random, in one FIFO queue with the traced ones (each server's next free time in a
+        heap: the wait of an arrival is exact once the holds ahead of it are drawn)."""
+        free = self.free
+        servers = self.servers
+        if len(free) != servers:  # the pool was resized: new servers free now, idle ones go
+            while len(free) > servers:
+                heapq.heappop(free)
+            while len(free) < servers:
+                heapq.heappush(free, now if last is None else last)
+        gap = self.gap.value
+        if last is not None and gap:
+            clock = self.clock
+            span = now - last if clock is None else self.last_tau - last_tau
+            rate = (1.0 - self.sample) / self.sample / gap  # phantoms per (τ-)ms
+            rng = self.rng
+            at = rng.expovariate(rate)
+            while at < span:
+                self.phantoms += 1
+                self._admit(last + (now - last) * at / span, self._draw())
+                at += rng.expovariate(rate)
+        start = self._admit(now, self._draw())
+        if start is None:
+            return None
+        if start > now:
+            self.waited += 1
+        return start - now
+
+    def _draw(self) -> float:
+        holds = self.holds
+        return holds[int(self.rng.random() * len(holds))]
+
+    def _admit(self, t: float, hold: float) -> float | None:
+        """One arrival at ``t`` into the exact pool: when a server takes it, or None when
+        the waiting room is full (a loss pool has none)."""
+        queued = self.queued
+        while queued and queued[0] <= t:
+            queued.popleft()
+        free = self.free
+        start = max(t, free[0])
+        if start > t and (self.loss or len(queued) >= self.queue_limit):
+            return None
+        heapq.heapreplace(free, start + hold)
+        if start > t:
+            queued.append(start)
+        return start

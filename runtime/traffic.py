@@ -199,6 +199,7 @@ class Traffic:
             index = bisect.bisect_right(cdf, self.rng.random() * cdf[-1])
             location = names[min(index, len(names) - 1)]
         session = Session(self.sessions, journey.id, client_id, location, f"u{self.sessions}")
+        session.born = self.kernel.now
         if journey.entities:
             session.keys = self._entity_values(journey)
         run = _SessionRun(

@@ -66,7 +66,7 @@ from archgen.runtime.behavior import (
     Signal,
     Target,
 )
-from archgen.runtime.fluid import FluidPool, Mean
+from archgen.runtime.fluid import FluidPool, Mean, exact_servers, shape_clock
 
 PENDING, IN_SERVICE, DRAINING, TERMINATED = "pending", "in_service", "draining", "terminated"
 HEALTH_CHECK_TIMEOUT_S = 5  # ELB default HealthCheckTimeoutSeconds for instance targets
@@ -247,7 +247,14 @@ class Fleet(Behavior):
         ]
         balanced = [pools for pools in balancers if pools is not None]
         self.pooled = bool(balanced) and all(balanced)
-        self.fluid = FluidPool(0, ctx.fidelity.sample, ctx.rng)
+        scenario = ctx.services.scenario
+        self.fluid = FluidPool(
+            0,
+            ctx.fidelity.sample,
+            ctx.rng,
+            clock=shape_clock(scenario),
+            exact=exact_servers(scenario),
+        )
 
     def _resize_fluid(self) -> None:
         """The pool follows the members that answer (after any change to them)."""
@@ -473,7 +480,7 @@ class Fleet(Behavior):
         assert self.fluid is not None
         now = self.ctx.now
         self.cpu_total(now)
-        wait = self.fluid.offer(now)
+        wait = self.fluid.offer(now, call.trace.session.born)
         self._cpu_rate()
         if wait is None:
             self.rejected += 1

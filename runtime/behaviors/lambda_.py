@@ -270,11 +270,11 @@ class Lambda(Behavior):
 
     # ------------------------------------------------------------------ environments
 
-    def _acquire(self) -> tuple[float, bool] | None:
+    def _acquire(self, call: Call) -> tuple[float, bool] | None:
         """Init delay (0 warm, cold start otherwise) and whether a provisioned environment
         serves it, or None when throttled."""
         if self.fluid is not None:
-            return self._acquire_fluid()
+            return self._acquire_fluid(call.trace.session.born)
         if not self.slots.take(self.ctx.now):
             self.throttles += 1
             self.ctx.emit("Throttles", 1)
@@ -294,12 +294,12 @@ class Lambda(Behavior):
             self.ctx.emit("ProvisionedConcurrencySpilloverInvocations", 1)
         return self._on_demand(), False
 
-    def _acquire_fluid(self) -> tuple[float, bool] | None:
+    def _acquire_fluid(self, born: float | None) -> tuple[float, bool] | None:
         """Hybrid: the whole load's pool decides throttling, provisioned and cold starts."""
         fluid = self.fluid
         assert fluid is not None
         now = self.ctx.now
-        if fluid.offer(now) is None:
+        if fluid.offer(now, born) is None:
             self.throttles += 1
             self.ctx.emit("Throttles", 1)
             return None
@@ -439,7 +439,7 @@ class Lambda(Behavior):
             self.ctx.finish(call)
             self._async_attempt((call, 0, 0, self.ctx.now))
             return
-        acquired = self._acquire()
+        acquired = self._acquire(call)
         if acquired is None:
             self.ctx.fail(call, "TooManyRequestsException")
             return
@@ -470,7 +470,7 @@ class Lambda(Behavior):
             self.async_expired += 1  # too old to run: it goes where failed events go
             self._give_up(call)
             return
-        acquired = self._acquire()
+        acquired = self._acquire(call)
         if acquired is None:  # Lambda keeps throttled events and retries them with backoff
             delay = min(1000.0 * 2**throttled, 300_000.0)
             self.ctx.after(delay, self._async_attempt, (call, attempt, throttled + 1, accepted))
@@ -595,7 +595,7 @@ class Lambda(Behavior):
     def _invoke(self, poll: Call, deliveries: list[Delivery]) -> None:
         self.batches += 1
         self.messages += len(deliveries)
-        acquired = self._acquire()
+        acquired = self._acquire(poll)
         if acquired is None:  # messages stay in flight and come back after the timeout
             self.throttled_batches += 1
             self.ctx.after(1000.0, self._poll)

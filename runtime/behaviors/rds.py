@@ -117,7 +117,7 @@ class Rds(Behavior):
         if self._primary_down() or self.ctx.now < self.unavailable_until:
             self.ctx.fail(call, "ServiceUnavailable")
             return
-        if not self._connect():
+        if not self._connect(call):
             self.refused += 1
             self.ctx.fail(call, "TooManyConnections")
             return
@@ -142,10 +142,10 @@ class Rds(Behavior):
         self.ctx.emit("ReadLatency" if reading else "WriteLatency", latency / 1000.0)
         self.ctx.after(latency, self._answer, call)
 
-    def _connect(self) -> bool:
+    def _connect(self, call: Call) -> bool:
         if self.fluid is None:
             return self.slots.take(self.ctx.now)
-        return self.fluid.offer(self.ctx.now) is not None
+        return self.fluid.offer(self.ctx.now, call.trace.session.born) is not None
 
     def _disconnect(self, call: Call) -> None:
         if self.fluid is None:

@@ -101,7 +101,7 @@ class SageMakerEndpoint(Behavior):
     def handle(self, call: Call) -> None:
         self.requests += 1
         if self.fluid is not None:
-            wait = self.fluid.offer(self.ctx.now)
+            wait = self.fluid.offer(self.ctx.now, call.trace.session.born)
             if wait is None:
                 self.throttled += 1
                 self.ctx.fail(call, "ThrottlingException")

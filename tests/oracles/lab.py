@@ -58,11 +58,13 @@ def model(
     duration_s: float,
     seed: int,
     then: tuple[list[tuple[str, str]], float] | None = None,
+    shape: dict[str, Any] | None = None,
 ) -> Any:
     """``users`` (Poisson at ``rate_per_s``) plus ``nodes``; ``calls`` are the flow's steps
     as (caller, callee): those of ``users`` are made one after the other (a tandem), those
     of a node while it holds the worker (a blocking call). ``then``: a second flow and the
-    chance a user goes on to it, after the client's exponential think time."""
+    chance a user goes on to it, after the client's exponential think time. ``shape``: the
+    traffic's shape (constant without one)."""
     flows = [("main", calls, 1.0)] + ([("then", then[0], then[1])] if then else [])
     edges = sorted({call for _, flow_calls, _ in flows for call in flow_calls})
     data = {
@@ -91,7 +93,11 @@ def model(
                 "title": "Oracle",
                 "seed": seed,
                 "duration_s": duration_s,
-                "traffic": {"sessions_per_s": rate_per_s, "mix": {"go": 1}},
+                "traffic": {
+                    "sessions_per_s": rate_per_s,
+                    "mix": {"go": 1},
+                    **({"shape": shape} if shape else {}),
+                },
             }
         ],
     }
