@@ -52,21 +52,12 @@ Run = dict[str, Any]
 
 
 def _fleet_queued(fleet: Any, now: float) -> float:
-    """Requests waiting for a worker: the members' queues in full fidelity, the fluid's
-    mean queue (Erlang C's Lq, or its backlog while overloaded) in hybrid."""
+    """Requests waiting for a worker: the members' queues in full fidelity, the pool's
+    (:meth:`FluidPool.waiting`: an exact pool's queue, a large one's mean) in hybrid."""
     fluid = fleet.fluid
     if fluid is None:
         return float(sum(len(instance.queue) for instance in fleet.instances))
-    from archgen.runtime.fluid import erlang_c
-
-    servers, load = fluid.servers, fluid.load(now)
-    if servers <= 0 or load <= 0:
-        waiting = 0.0
-    elif fluid.backlog > 0 or load >= servers:
-        waiting = fluid.backlog
-    else:
-        waiting = erlang_c(servers, load) * load / (servers - load)
-    return min(waiting, fluid.queue_limit) * fluid.split
+    return float(fluid.waiting(now))
 
 
 def one_run(

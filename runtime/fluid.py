@@ -32,6 +32,7 @@ use in all of them, what metrics report.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 import random
@@ -321,6 +322,25 @@ class FluidPool:
     def busy(self, now: float) -> float:
         """Servers in use over the whole pool (all parts): min(a, c) each."""
         return min(self.load(now), float(self.servers)) * self.split
+
+    def waiting(self, now: float) -> float:
+        """Requests waiting for a server over the whole pool (all parts): an exact pool's
+        queue at ``now`` (the requests it admitted that no server has taken yet), else the
+        fluid's mean queue, Erlang C's Lq or the backlog while overloaded. What the queue
+        depth of full fidelity is compared with: an exact pool's queue is the same
+        stochastic queue, and a large pool's moves faster than any averaging window."""
+        servers = self.servers
+        if self.split == 1 and 0 < servers <= self.exact and self.free:
+            queued = self.queued
+            return float(len(queued) - bisect.bisect_right(queued, now))
+        load = self.load(now)
+        if servers <= 0 or load <= 0:
+            return 0.0
+        if self.backlog > 0 or load >= servers:
+            waiting = self.backlog
+        else:
+            waiting = erlang_c(servers, load) * load / (servers - load)
+        return min(waiting, self.queue_limit) * self.split
 
     def offer(self, now: float, born: float | None = None) -> float | None:
         """One traced arrival (of a session started at ``born`` ms, if a user's): None if

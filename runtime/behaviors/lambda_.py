@@ -58,7 +58,11 @@ Rules (Lambda Developer Guide: scaling, async invocation, SQS event source mappi
   busy environments rise above their most in the last ``idle_environment_s`` (each new one
   is a cold start, shared by the real invocations since the last traced one); a provisioned
   environment serves it with probability provisioned / busy. ``ConcurrentExecutions`` is
-  the whole load's busy environments. The pollers of an event source keep the traced scale.
+  the whole load's busy environments. The pollers of an event source keep the traced scale;
+  when they are the function's only invokers (no edge leads to it) their batches are never
+  throttled, as in full fidelity, where the pollers never outnumber the limit (the pool's
+  Poisson view of the batches would throttle some, and their messages would stay in flight
+  for a visibility timeout).
 Left out: the execution span of an asynchronous invocation (its time is in the
 ``Duration`` metric; its calls hang under the accepted ``Invoke``), and sharing the
 account's unreserved concurrency between functions.
@@ -230,6 +234,7 @@ class Lambda(Behavior):
         self.async_retries = 0
         self.async_dropped = 0
         self._init_pollers(params)
+        self.pollers_only = self._pollers_only()
         self.batches = 0
         self.messages = 0
         self.crashes = 0
@@ -268,13 +273,23 @@ class Lambda(Behavior):
         self.poller_floor = min(INITIAL_POLLERS, cap)
         self.poller_step = max(1, math.ceil(self.ctx.scaled(POLLERS_PER_MINUTE) / 6))
 
+    def _pollers_only(self) -> bool:
+        """Whether the event source's pollers are the function's only invokers (no edge
+        leads to it): their batches then never outnumber the pollers, which never outnumber
+        the limit, so none is throttled."""
+        if self.source is None:
+            return False
+        model = self.ctx.model
+        me = {self.ctx.node_id, model.original_of(self.ctx.node_id)}
+        return not any(edge.target in me for edge in model.edges)
+
     # ------------------------------------------------------------------ environments
 
-    def _acquire(self, call: Call) -> tuple[float, bool] | None:
+    def _acquire(self, call: Call, batch: bool = False) -> tuple[float, bool] | None:
         """Init delay (0 warm, cold start otherwise) and whether a provisioned environment
         serves it, or None when throttled."""
         if self.fluid is not None:
-            return self._acquire_fluid(call.trace.session.born)
+            return self._acquire_fluid(call.trace.session.born, batch and self.pollers_only)
         if not self.slots.take(self.ctx.now):
             self.throttles += 1
             self.ctx.emit("Throttles", 1)
@@ -294,12 +309,16 @@ class Lambda(Behavior):
             self.ctx.emit("ProvisionedConcurrencySpilloverInvocations", 1)
         return self._on_demand(), False
 
-    def _acquire_fluid(self, born: float | None) -> tuple[float, bool] | None:
-        """Hybrid: the whole load's pool decides throttling, provisioned and cold starts."""
+    def _acquire_fluid(self, born: float | None, closed: bool) -> tuple[float, bool] | None:
+        """Hybrid: the whole load's pool decides throttling, provisioned and cold starts.
+        ``closed``: a batch of pollers that invoke alone, never throttled (the pool counts
+        it for the load, but its Poisson view of the batches would throttle some: in the
+        real system the pollers wait for a free environment instead, and a throttled
+        batch's messages would stay in flight for a whole visibility timeout)."""
         fluid = self.fluid
         assert fluid is not None
         now = self.ctx.now
-        if fluid.offer(now, born) is None:
+        if fluid.offer(now, born) is None and not closed:
             self.throttles += 1
             self.ctx.emit("Throttles", 1)
             return None
@@ -595,7 +614,7 @@ class Lambda(Behavior):
     def _invoke(self, poll: Call, deliveries: list[Delivery]) -> None:
         self.batches += 1
         self.messages += len(deliveries)
-        acquired = self._acquire(poll)
+        acquired = self._acquire(poll, batch=True)
         if acquired is None:  # messages stay in flight and come back after the timeout
             self.throttled_batches += 1
             self.ctx.after(1000.0, self._poll)
