@@ -321,6 +321,7 @@ class NodeContext(ABC):
             queue_limit=queue_limit,
             clock=shape_clock(self.services.scenario),
             exact=exact_servers(self.services.scenario),
+            tally=self.services.sessions,
         )
 
     def scaled_rate(self, name: str, rate: float) -> float:

@@ -9,6 +9,20 @@ from collections.abc import Callable
 from archgen.model.base import DistributionKind, Duration
 
 
+def expected_ms(duration: Duration) -> float:
+    """The mean of what :func:`make_sampler` draws from ``duration`` (a uniform clipped at
+    0 has a larger mean than declared)."""
+    mean = float(duration.mean_ms)
+    cv = float(duration.cv)
+    kind = duration.distribution
+    if mean <= 0:
+        return 0.0
+    if kind is not DistributionKind.uniform or cv == 0:
+        return mean
+    half = mean * cv * math.sqrt(3.0)
+    return (max(0.0, mean - half) + mean + half) / 2.0
+
+
 def make_sampler(duration: Duration, rng: random.Random) -> Callable[[], float]:
     """A zero-argument function returning milliseconds drawn from ``duration``."""
     mean = float(duration.mean_ms)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar, cast
 
+from archgen.runtime.fluid import SessionTally
 from archgen.runtime.store import DataAtRest, KeyRing
 
 if TYPE_CHECKING:
@@ -24,7 +25,16 @@ T = TypeVar("T")
 class Services:
     """The run-scoped services of one simulation."""
 
-    __slots__ = ("_built", "data_at_rest", "item_share", "key_ring", "model", "scenario", "seed")
+    __slots__ = (
+        "_built",
+        "data_at_rest",
+        "item_share",
+        "key_ring",
+        "model",
+        "scenario",
+        "seed",
+        "sessions",
+    )
 
     def __init__(self, model: Model, scenario: Scenario, seed: int) -> None:
         self.model = model
@@ -37,6 +47,9 @@ class Services:
         self.item_share: Callable[[int], float] = _no_items
         """The share p of the flows that draw an item (the scenario's Zipf law), set by
         the traffic: a cache in hybrid fidelity derives its untraced lookups from it."""
+        self.sessions = SessionTally()
+        """The traced sessions started and their declared rate, counted by the traffic:
+        a pool in hybrid fidelity derives its load from them."""
         self._built: dict[Callable[[Services], object], object] = {}
 
     def once(self, build: Callable[[Services], T]) -> T:

@@ -97,6 +97,9 @@ class Traffic:
         self.shape = traffic.shape
         self.base_rate = traffic.sessions_per_s * scale / 1000  # sessions per ms
         self.peak = self.shape.peak_factor
+        self.tally = sim.services.sessions
+        if self.shape.type == "constant" and traffic.attack is None:
+            self.tally.rate = self.base_rate * self.shape.factor_at(0.0)
         journeys = [model_journey(model, journey_id) for journey_id in sorted(traffic.mix)]
         self.journeys = journeys
         self.journey_cdf = list(accumulate(traffic.mix[j.id] for j in journeys))
@@ -192,6 +195,7 @@ class Traffic:
 
     def start_session(self, journey: Journey) -> Session:
         self.sessions += 1
+        self.tally.count += 1
         client_id = self.journey_client[journey.id]
         names, cdf = self.locations.get(client_id, ([], []))
         location = None

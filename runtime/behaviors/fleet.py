@@ -66,6 +66,7 @@ from archgen.runtime.behavior import (
     Signal,
     Target,
 )
+from archgen.runtime.dists import expected_ms
 from archgen.runtime.fluid import FluidPool, Mean, exact_servers, shape_clock
 
 PENDING, IN_SERVICE, DRAINING, TERMINATED = "pending", "in_service", "draining", "terminated"
@@ -187,6 +188,7 @@ class Fleet(Behavior):
         self.warmup_start_ms = ctx.services.scenario.warmup_s * 1000.0
         self.queue_capacity = plan.queue_capacity
         self.service = ctx.sampler(plan.service_time)
+        self.service_mean = expected_ms(plan.service_time)
         self.zones: list[str | None] = list(plan.zones) or [None]
         self.prefix = plan.member
         self.names = plan.names
@@ -235,7 +237,8 @@ class Fleet(Behavior):
         self.cpu_at = 0.0
         self.cpu_rate = 0.0  # vCPUs busy per answering member, since cpu_at
         self.cpu_mean = Mean(10_000)  # CPU (service) time of the traced requests
-        self.begun: dict[int, float] = {}  # span → when it took a worker (hold times)
+        self.begun: dict[int, tuple[float, float]] = {}
+        """span → when it took a worker and its service time (the hold's drawn part)."""
         if not ctx.fidelity.hybrid:
             return
         model = ctx.model
@@ -254,7 +257,9 @@ class Fleet(Behavior):
             ctx.rng,
             clock=shape_clock(scenario),
             exact=exact_servers(scenario),
+            tally=ctx.services.sessions,
         )
+        self.fluid.expect(self.service, self.service_mean)
 
     def _resize_fluid(self) -> None:
         """The pool follows the members that answer (after any change to them)."""
@@ -538,7 +543,7 @@ class Fleet(Behavior):
         call.note("wait_ms", round(wait, 3))
         service = self.service()
         if self.fluid is not None:
-            self.begun[call.span] = now
+            self.begun[call.span] = (now, service)
             self.cpu_mean.add(service)
         self.ctx.after(service, self._served, call)
 
@@ -562,7 +567,8 @@ class Fleet(Behavior):
         instance.served += 1
         del instance.active[call.span]
         if self.fluid is not None:
-            self.fluid.release(self.ctx.now - self.begun.pop(call.span))
+            taken, service = self.begun.pop(call.span)
+            self.fluid.release(self.ctx.now - taken, service)
         self.ctx.finish(call)
         if instance.queue:
             self._serve(instance, instance.queue.popleft())

@@ -97,6 +97,7 @@ from archgen.runtime.behaviors.sqs import (
     ReceiveResponse,
     queue_backlogs,
 )
+from archgen.runtime.dists import expected_ms
 
 INITIAL_POLLERS = 5
 POLLERS_PER_MINUTE = 300
@@ -129,6 +130,7 @@ class _Invocation:
         "over",
         "provisioned",
         "requested",
+        "run",
     )
 
     def __init__(self, requested: float, begun: float, provisioned: bool) -> None:
@@ -141,6 +143,7 @@ class _Invocation:
         self.attempt = 0
         self.batch: _Batch | None = None
         self.over = False
+        self.run = 0.0  # the code's own time drawn for it (the known part of its hold)
 
     def guard(self, _: Call) -> str | None:
         """A ``route`` for its calls: a function stopped by its timeout makes no more."""
@@ -208,6 +211,7 @@ class Lambda(Behavior):
         self.duration = ctx.sampler(params.duration)
         self.cpu_time = None if params.cpu_time is None else ctx.sampler(params.cpu_time)
         self.cpu_factor = MB_PER_VCPU / min(params.memory_mb, MB_PER_VCPU)
+        self._expect_runs(params)
         self.provisioned = self._provisioned(params.provisioned_concurrency)
         self.provisioned_busy = 0
         self.provisioned_invocations = 0
@@ -373,6 +377,17 @@ class Lambda(Behavior):
             return self.duration()
         return self.duration() + self.cpu_time() * self.cpu_factor
 
+    def _expect_runs(self, params: LambdaParams) -> None:
+        """Hybrid: the pool knows the mean of the code's own time (its hold's drawn part)."""
+        if self.fluid is not None:
+            cpu = 0.0 if params.cpu_time is None else expected_ms(params.cpu_time)
+            self.fluid.expect(self._run_time, expected_ms(params.duration) + cpu * self.cpu_factor)
+
+    def _drawn(self, invocation: _Invocation) -> float:
+        """The code's own time for ``invocation``, kept for the pool's hold estimate."""
+        invocation.run = self._run_time()
+        return invocation.run
+
     def _begin(self, acquired: tuple[float, bool], span: Call | None) -> _Invocation:
         """The code starts after the init; the timeout counts from there."""
         init, provisioned = acquired
@@ -393,7 +408,7 @@ class Lambda(Behavior):
             self.ctx.emit("Errors", 1)
         self.active -= 1
         if self.fluid is not None:
-            self.fluid.release(self.ctx.now - invocation.requested)
+            self.fluid.release(self.ctx.now - invocation.requested, invocation.run)
             return
         self.slots.give(self.ctx.now)
         if invocation.provisioned:
@@ -464,7 +479,7 @@ class Lambda(Behavior):
             return
         invocation = self._begin(acquired, call)
         invocation.call = call
-        self.ctx.after(acquired[0] + self._run_time(), self._run_sync, invocation)
+        self.ctx.after(acquired[0] + self._drawn(invocation), self._run_sync, invocation)
 
     def _run_sync(self, invocation: _Invocation) -> None:
         if invocation.over:
@@ -499,7 +514,7 @@ class Lambda(Behavior):
         invocation.event = True
         invocation.attempt = attempt
         invocation.accepted = accepted
-        self.ctx.after(acquired[0] + self._run_time(), self._async_run, invocation)
+        self.ctx.after(acquired[0] + self._drawn(invocation), self._async_run, invocation)
 
     def _async_run(self, invocation: _Invocation) -> None:
         if invocation.over:
@@ -627,7 +642,7 @@ class Lambda(Behavior):
         span.note("messages", len(deliveries))
         invocation = self._begin(acquired, span)
         batch = invocation.batch = _Batch(deliveries, poll, crash_at, span, invocation)
-        self.ctx.after(acquired[0] + self._run_time(), self._next_message, batch)
+        self.ctx.after(acquired[0] + self._drawn(invocation), self._next_message, batch)
 
     def _batch_timed_out(self, batch: _Batch) -> None:
         """Nothing of a timed-out batch is deleted: every message comes back after the

@@ -81,6 +81,11 @@ class Estimate:
         error = abs(self.mean - exact)
         return error <= max(rel * abs(exact), floor) or error <= self.half_width
 
+    def within(self, exact: float, rel: float, floor: float = 0.0) -> bool:
+        """The point estimate itself within ``rel`` of the exact value (or within
+        ``floor``): no credit for a wide interval, so the replications must be enough."""
+        return abs(self.mean - exact) <= max(rel * abs(exact), floor)
+
 
 def estimate(values: Sequence[float]) -> Estimate:
     n = len(values)

@@ -1,11 +1,15 @@
 """Oracle: hybrid fidelity (:mod:`archgen.runtime.fluid`) against queueing theory.
 
 A traced sample of the customers crosses pools that keep their real servers; the pool
-decides each of them from the whole load it estimates (rate ÷ sample, mean hold time).
-An M/M/c of 50 or 400 servers must show Erlang C's mean wait and share of waiting
-customers, a Lambda concurrency limit Erlang B's throttled share, a tandem Jackson's
-waits, each within 3 % (or the exact value inside the 95 % interval of independent
-replications, fixed seeds). The ``ci`` profile runs two corners; ``make oracles`` all.
+decides each of them from the whole load it estimates (the declared session rate × its
+requests per traced session; the mean hold around the declared service time). An M/M/c
+of 8 (run exactly, phantom arrivals), 50 or 400 servers must show Erlang C's mean wait and
+share of waiting customers, a Lambda concurrency limit Erlang B's throttled share, a
+tandem Jackson's waits: the point estimate of independent replications (fixed seeds)
+within 3 %. Station C of the tandem, which half of the users reach, is the exception: its
+load rests on the traced share that goes on (±0.5 % a replication, ×13 in its mean wait),
+so it must only hold the exact value within 3 % or inside its 95 % interval. The ``ci``
+profile runs three corners; ``make oracles`` all.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from archgen.runtime.fluid import Fidelity, FluidPool, erlang_b, erlang_c
+from archgen.runtime.fluid import Fidelity, FluidPool, SessionTally, erlang_b, erlang_c
 from tests.oracles import analytic, lab
 from tests.oracles.analytic import estimate, jackson_tandem
 from tests.oracles.report import record
@@ -23,9 +27,9 @@ SERVICE_MS = 100.0
 SAMPLE = 0.05
 REPLICATIONS = 8 if lab.FULL else 6
 TRACED = 80_000 if lab.FULL else 40_000  # traced customers per replication
-GRID = [(c, rho) for c in (50, 400) for rho in (0.7, 0.9)]
+GRID = [(c, rho) for c in (8, 50, 400) for rho in (0.7, 0.9)]
 if not lab.FULL:
-    GRID = [(50, 0.9), (400, 0.9)]
+    GRID = [(8, 0.9), (50, 0.9), (400, 0.9)]
 
 
 @pytest.mark.parametrize("servers", [1, 8, 50, 400, 5_000, 40_000])
@@ -70,6 +74,30 @@ def test_a_pool_turns_an_overload_into_a_backlog() -> None:
     assert pool.backlog < before
 
 
+def test_a_pool_takes_its_load_from_the_declared_sessions_and_hold() -> None:
+    """The rate is the declared session rate × traced arrivals per traced session ÷
+    sample; the hold the declared mean of its drawn part plus the mean of the rest."""
+    import random
+
+    tally = SessionTally()
+    tally.rate = 0.01  # traced sessions per ms
+    pool = FluidPool(100, 0.1, random.Random(1), tally=tally, exact=0)
+    pool.expect(lambda: 50.0, 40.0)
+    for k in range(10):
+        pool.release(60.0 + k, 45.0 + k)  # 15 ms beyond the drawn part each time
+    assert pool.mean_hold() == pytest.approx(40.0 + 15.0, rel=1e-12)
+    for k in range(1, 401):  # three sessions for every arrival, at uneven times
+        tally.count = 3 * k
+        pool.offer(k * k * 0.5)
+    now = 400 * 400 * 0.5
+    assert pool.rate(now) == pytest.approx(0.01 / 3 / 0.1, rel=1e-12)
+    assert pool.load(now) == pytest.approx(0.01 / 3 / 0.1 * 55.0, rel=1e-12)
+    tally.count += 3_000  # sessions go on, no arrival: the open gap counts
+    assert pool.rate(now) == pytest.approx(0.01 / 3_000 / 0.1, rel=1e-12)
+    tally.rate = None  # a shape that moves: the traced arrivals' own rate again
+    assert pool.rate(now) == pytest.approx(1 / pool.gap.value / 0.1, rel=1e-12)
+
+
 def mmc_replication(servers: int, rho: float, seed: int) -> tuple[float, float]:
     """Mean wait (in service times) and the share of traced customers who waited."""
     rate = rho * servers * 1000.0 / SERVICE_MS
@@ -104,8 +132,9 @@ def test_hybrid_m_m_c_matches_erlang_c(servers: int, rho: float) -> None:
     record(f"hybrid M/M/{servers} rho={rho}", "mean wait Wq (service times)", wait, wq)
     record(f"hybrid M/M/{servers} rho={rho}", "P(wait)", waited, p_wait)
     # c = 400 at ρ = 0.7 waits with probability 1.6e-8: the same floors as the full oracle.
-    assert wait.agrees(wq, rel=0.03, floor=0.001), (wait, wq)
-    assert waited.agrees(p_wait, rel=0.03, floor=0.002), (waited, p_wait)
+    # The 95 % half-widths (ci profile): ±1.2 % (c = 8, 50 at ρ 0.9), ±3.1 % (c = 400).
+    assert wait.within(wq, rel=0.03, floor=0.001), (wait, wq)
+    assert waited.within(p_wait, rel=0.03, floor=0.002), (waited, p_wait)
 
 
 def test_hybrid_lambda_concurrency_throttles_as_erlang_b() -> None:
@@ -149,7 +178,7 @@ def test_hybrid_lambda_concurrency_throttles_as_erlang_b() -> None:
         throttled.append(fn.throttles / (fn.throttles + fn.invocations))
     found, exact = estimate(throttled), erlang_b(limit, a)
     record(f"hybrid Lambda c={limit} a={a:g}", "P(throttled)", found, exact)
-    assert found.agrees(exact, rel=0.03), (found, exact)
+    assert found.within(exact, rel=0.03), (found, exact)
 
 
 # A (20 workers) then B (60 workers) for every user, then after a think time C (30
@@ -195,4 +224,7 @@ def test_hybrid_tandem_matches_jackson() -> None:
     for (name, (_, service, _)), wq in zip(STATIONS.items(), exact, strict=True):
         found = estimate([run[name] / service for run in runs])
         record(f"hybrid Jackson station {name}", "mean wait Wq (service times)", found, wq)
-        assert found.agrees(wq, rel=0.03, floor=0.001), (name, found, wq)
+        if name == "c":  # reached by half of the users: the traced share's noise is in it
+            assert found.agrees(wq, rel=0.03, floor=0.001), (name, found, wq)
+        else:
+            assert found.within(wq, rel=0.03, floor=0.001), (name, found, wq)
