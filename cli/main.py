@@ -28,19 +28,21 @@ SCALE = click.option(
 )
 FIDELITY = click.option(
     "--fidelity",
-    type=click.Choice(["full", "hybrid"]),
+    type=click.Choice(["auto", "full", "hybrid"]),
     default=None,
-    help="full (default): every session request by request, pools shrunk with --scale. "
-    "hybrid: --scale is the system simulated; a --sample of its sessions is traced and "
-    "pools of servers keep their real size, loaded by the rest as a fluid.",
+    help="full: every session request by request, pools shrunk with --scale. hybrid: "
+    "--scale is the system simulated; a --sample of its sessions is traced and pools of "
+    "servers keep their real size, loaded by the rest as a fluid. auto: full when the run "
+    "fits about 3 million events, else hybrid. Default: the scenario's fidelity (auto "
+    "unless it says).",
 )
 SAMPLE = click.option(
     "--sample",
     type=float,
     default=None,
     metavar="F",
-    help="With --fidelity hybrid: share of the sessions traced, 0 < F ≤ 1 (default: what "
-    "keeps the traced part under about 3 million events).",
+    help="With hybrid fidelity: share of the sessions traced, 0 < F ≤ 1 (default: the "
+    "scenario's sample, else what keeps the traced part under about 3 million events).",
 )
 RUN_DURATION = click.option(
     "--duration",

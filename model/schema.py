@@ -541,6 +541,22 @@ class Scenario(Strict):
         description="Traffic and capacity scale factor (above 0, at most 1,000): the share "
         "of the real system that is simulated.",
     )
+    fidelity: Literal["auto", "full", "hybrid"] = Field(
+        "auto",
+        description="How the run simulates the system: full (every session request by "
+        "request, pools shrunk with scale), hybrid (a sample of the sessions traced, pools "
+        "of servers at their real size loaded by the rest as a fluid), or auto: full when "
+        "the whole run fits the events a run traces (about 3 million), else hybrid with the "
+        "sample that fits. --fidelity overrides it.",
+    )
+    sample: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="With fidelity hybrid: the share of the sessions traced (above 0, at "
+        "most 1); none: the share that keeps the traced part under about 3 million events. "
+        "--sample overrides it.",
+    )
     start_at: TimeOfDay | None = Field(
         None,
         description='Wall-clock time (UTC) at which the run starts, e.g. "23:50": times of '
@@ -553,6 +569,14 @@ class Scenario(Strict):
         default_factory=AlarmExpectations,
         description="Alarms that must stay quiet, and alarms that must fire and how soon.",
     )
+
+    @model_validator(mode="after")
+    def _sample_is_hybrid(self) -> Scenario:
+        if self.sample is not None and self.fidelity != "hybrid":
+            raise ValueError(
+                "sample is the share a hybrid run traces: set fidelity: hybrid, or drop sample"
+            )
+        return self
 
     @model_validator(mode="after")
     def _place_times(self) -> Scenario:

@@ -238,15 +238,23 @@ class CapacityFigure(_Artefact):
 
 
 class FidelitySummary(_Artefact):
-    """How a hybrid run simulated its system (absent in full fidelity)."""
+    """How the run simulated its system, and why (absent when a caller of the library
+    asked for full fidelity without a reason)."""
 
-    mode: Literal["hybrid"] = Field(
-        description="A traced sample of the sessions; pools of servers as fluids."
+    mode: Literal["full", "hybrid"] = Field(
+        description="full: every session request by request; hybrid: a traced sample of the "
+        "sessions, pools of servers as fluids."
     )
     sample: float = Field(description="Share of the sessions traced request by request.")
     system_scale: int | float = Field(
         description="Share of the real system simulated: pools keep real × this many servers; "
         "``scale`` (= system_scale × sample) is what traffic and counts are traced at."
+    )
+    reason: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="Why this fidelity: who asked for it, or what the budget estimate said "
+        "(the scenario's fidelity auto).",
     )
 
 
@@ -319,7 +327,8 @@ class RunSummary(_Artefact):
     fidelity: FidelitySummary | None = Field(
         default=None,
         exclude_if=lambda value: value is None,
-        description="A hybrid run's sample (absent: full fidelity).",
+        description="The fidelity of the run and why (absent: full fidelity, asked by a "
+        "caller of the library).",
     )
 
 

@@ -210,9 +210,14 @@ def hybrid_sample(model: Model, scenario: Scenario, *, scale: float, duration_s:
     """The share of sessions a hybrid run traces when ``--sample`` is not given: what keeps
     the traced part under :data:`~archgen.runtime.fluid.MAX_SAMPLE_EVENTS` events (all of
     them when the whole run is that small), rounded down to two significant digits."""
+    return sample_for(estimate(model, scenario, scale=scale, duration_s=duration_s).events)
+
+
+def sample_for(events: int) -> float:
+    """The share of a run of ``events`` estimated events that keeps under
+    :data:`~archgen.runtime.fluid.MAX_SAMPLE_EVENTS` (see :func:`hybrid_sample`)."""
     from archgen.runtime.fluid import MAX_SAMPLE_EVENTS
 
-    events = estimate(model, scenario, scale=scale, duration_s=duration_s).events
     if events <= MAX_SAMPLE_EVENTS:
         return 1.0
     share = MAX_SAMPLE_EVENTS / events

@@ -45,13 +45,15 @@ import math
 import random
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from archgen.model.schema import Scenario
 
 Mode = Literal["full", "hybrid"]
+Choice = Literal["auto", "full", "hybrid"]
+"""What a scenario or ``--fidelity`` asks for: ``auto`` lets the budget pick a :data:`Mode`."""
 
 ARRIVAL_WINDOW = 4_000
 """Traced arrivals the rate estimate averages over (an exponentially weighted mean of the
@@ -84,6 +86,15 @@ MAX_SAMPLE_EVENTS = 3_000_000
 """Events the traced part of a hybrid run is kept under when ``--sample`` is not given."""
 
 
+CHOICES: dict[str, Choice] = {"auto": "auto", "full": "full", "hybrid": "hybrid"}
+
+
+def as_choice(text: str | None) -> Choice | None:
+    """``--fidelity`` (checked by the command line) as a :data:`Choice`; None: the
+    scenario's."""
+    return None if text is None else CHOICES[text]
+
+
 @dataclass(frozen=True)
 class Fidelity:
     """How a run simulates its system: every session (``full``) or a traced ``sample`` of
@@ -91,6 +102,8 @@ class Fidelity:
 
     mode: Mode = "full"
     sample: float = 1.0
+    reason: str = field(default="", compare=False)
+    """Why this fidelity (who asked, or what the budget estimate said); not part of the run."""
 
     @property
     def hybrid(self) -> bool:

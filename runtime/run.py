@@ -369,11 +369,14 @@ def _booked_scale(capacity: ScaledCapacity, sim: Simulation, scale: float) -> fl
 
 
 def _fidelity(fidelity: Fidelity, scale: float) -> FidelitySummary | None:
-    if not fidelity.hybrid:
+    if not fidelity.hybrid and not fidelity.reason:
         return None
-    system = scale / fidelity.sample
+    system = scale / fidelity.sample if fidelity.hybrid else scale
     return FidelitySummary(
-        mode="hybrid", sample=fidelity.sample, system_scale=float(f"{system:.12g}")
+        mode=fidelity.mode,
+        sample=fidelity.sample,
+        system_scale=float(f"{system:.12g}"),
+        reason=fidelity.reason or None,
     )
 
 

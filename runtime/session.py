@@ -32,8 +32,8 @@ from archgen.model.errors import InputError, UsageError, did_you_mean
 from archgen.model.files import replace_folder
 from archgen.model.schema import Model, Scenario
 from archgen.runtime.behavior import Behavior
-from archgen.runtime.budget import check_budget, check_inputs, check_scenarios, hybrid_sample
-from archgen.runtime.fluid import FULL, Fidelity, Mode
+from archgen.runtime.budget import check_budget, check_inputs, check_scenarios
+from archgen.runtime.fluid import FULL, Choice, Fidelity
 from archgen.runtime.run import (
     RUN_FILES,
     RunError,
@@ -173,29 +173,63 @@ class Settings:
 def resolve_fidelity(
     model: Model,
     scenario: Scenario,
-    mode: Mode | None,
+    mode: Choice | None,
     sample: float | None,
     *,
     scale: float | None = None,
     duration_s: float | None = None,
 ) -> Fidelity:
-    """``--fidelity`` and ``--sample`` as a :class:`Fidelity`: full by default; hybrid
-    without ``--sample`` traces the share the budget estimator keeps under a few million
-    events (:func:`~archgen.runtime.budget.hybrid_sample`)."""
-    if mode is None or mode == "full":
-        if sample is not None:
-            raise UsageError("--sample traces a share of the sessions: add --fidelity hybrid")
-        return FULL
+    """``--fidelity`` and ``--sample`` (else the scenario's ``fidelity`` and ``sample``) as
+    a :class:`Fidelity`, with the reason for it.
+
+    ``auto`` (the default) runs in full fidelity when the whole run's estimate fits the
+    events a hybrid run would trace (:data:`~archgen.runtime.fluid.MAX_SAMPLE_EVENTS`), so
+    nothing is approximated that need not be; else in hybrid fidelity, tracing the share
+    that fits. Hybrid without a sample traces that share too."""
+    from archgen.runtime.budget import estimate, sample_for
+    from archgen.runtime.fluid import MAX_SAMPLE_EVENTS
+
+    asked: Choice = scenario.fidelity if mode is None else mode
+    who = "the scenario's fidelity" if mode is None else "--fidelity"
+    if sample is not None and asked != "hybrid":
+        raise UsageError("--sample traces a share of the sessions: add --fidelity hybrid")
     if sample is not None and not 0 < sample <= 1:
         raise UsageError(f"--sample: must be above 0 and at most 1 (got {sample:g})", "--sample")
-    if sample is None:
-        sample = hybrid_sample(
-            model,
-            scenario,
-            scale=scenario.scale if scale is None else scale,
-            duration_s=scenario.duration_s if duration_s is None else duration_s,
+    if asked == "full":
+        return Fidelity("full", 1.0, f"{who} is full")
+    if asked == "hybrid":
+        if sample is not None:
+            return Fidelity("hybrid", sample, f"{who} is hybrid; --sample {sample:g}")
+        if mode is None and scenario.sample is not None:
+            return Fidelity("hybrid", scenario.sample, f"{who} is hybrid, with its sample")
+    events = estimate(
+        model,
+        scenario,
+        scale=scenario.scale if scale is None else scale,
+        duration_s=scenario.duration_s if duration_s is None else duration_s,
+    ).events
+    share = sample_for(events)
+    if asked == "hybrid":
+        return Fidelity(
+            "hybrid",
+            share,
+            f"{who} is hybrid; the sample keeps the traced part under about "
+            f"{MAX_SAMPLE_EVENTS:,} events (the whole run: about {events:,})",
         )
-    return Fidelity("hybrid", sample)
+    if events <= MAX_SAMPLE_EVENTS:
+        return Fidelity(
+            "full",
+            1.0,
+            f"auto: the whole run is about {events:,} events, within the "
+            f"{MAX_SAMPLE_EVENTS:,} a run simulates request by request",
+        )
+    return Fidelity(
+        "hybrid",
+        share,
+        f"auto: the whole run would be about {events:,} events, over the "
+        f"{MAX_SAMPLE_EVENTS:,} a run simulates request by request; tracing {share:g} of "
+        "the sessions keeps under them",
+    )
 
 
 def default_run_folder(scenario_id: str) -> Path:
@@ -419,7 +453,7 @@ def run_and_check(
     seed: int | None = None,
     scale: float | None = None,
     duration_s: float | None = None,
-    mode: Mode | None = None,
+    mode: Choice | None = None,
     sample: float | None = None,
 ) -> Outcome:
     """Run ``scenario_id`` (as the model declares it, or with the seed, scale and duration
@@ -474,7 +508,7 @@ def run_many(
     max_events: int | None = None,
     can_override: bool = True,
     traced: bool = False,
-    mode: Mode | None = None,
+    mode: Choice | None = None,
     sample: float | None = None,
     scale: float | None = None,
     duration_s: float | None = None,
@@ -542,7 +576,7 @@ class _Asked:
     """How a caller of :func:`run_many` asked every scenario to run (crosses to workers)."""
 
     traced: bool = False
-    mode: Mode | None = None
+    mode: Choice | None = None
     sample: float | None = None
     scale: float | None = None
     duration_s: float | None = None
@@ -653,7 +687,7 @@ def check(
     run_all: bool = True,
     jobs: int | None = None,
     max_events: int | None = None,
-    mode: Mode | None = None,
+    mode: Choice | None = None,
     sample: float | None = None,
     scale: float | None = None,
     duration_s: float | None = None,

@@ -39,7 +39,7 @@ from archgen.runtime.artefacts import (
     SweepValue,
 )
 from archgen.runtime.executors import Where, open_executor
-from archgen.runtime.fluid import FULL, Fidelity, Mode
+from archgen.runtime.fluid import FULL, Choice, Fidelity
 from archgen.runtime.session import (
     Outcome,
     find_scenario,
@@ -114,7 +114,7 @@ def plan_sweep(
     scale: float | None = None,
     duration_s: float | None = None,
     max_events: int | None = None,
-    mode: Mode | None = None,
+    mode: Choice | None = None,
     sample: float | None = None,
 ) -> Plan:
     """Check every configuration against the model's rules and price each, before
@@ -194,7 +194,8 @@ def run_task(task: Task) -> list[SweepRun]:
                     seed=seed,
                     scale=task.scale,
                     duration_s=task.duration_s,
-                    mode=task.fidelity.mode if task.fidelity.hybrid else None,
+                    # the fidelity the plan resolved, whatever the scenario's auto says
+                    mode=task.fidelity.mode,
                     sample=task.fidelity.sample if task.fidelity.hybrid else None,
                 ),
                 key,

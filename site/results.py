@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from archgen.runtime.session import Outcome
     from archgen.runtime.traffic import FlowStats
 
-RESULT_FORMAT = "10"  # 3: None-free; 4: nodes' load; 5: verdict; 6: charts; 7: traced; 8: cost;
-# 9: every chart in full-scale units; 10: fidelity, peak request rate
+RESULT_FORMAT = "11"  # 3: None-free; 4: nodes' load; 5: verdict; 6: charts; 7: traced; 8: cost;
+# 9: every chart in full-scale units; 10: fidelity, peak request rate; 11: why that fidelity
 """Bump when :class:`ScenarioResult` or the drawing of its histograms changes (the cached
 value holds their SVGs): old cache entries then stop matching."""
 
@@ -144,6 +144,8 @@ class RunFidelity:
     """Share of the sessions traced (1 in full fidelity)."""
     system_scale: float
     """The system simulated (in full fidelity, the run's scale)."""
+    reason: str = ""
+    """Why this fidelity (who asked, or what the budget estimate said); empty if not said."""
 
 
 @dataclass(frozen=True)
@@ -376,7 +378,9 @@ def _run_fidelity(summary: RunSummary) -> RunFidelity:
     hybrid = summary.fidelity
     if hybrid is None:
         return RunFidelity("full", 1.0, float(summary.scale))
-    return RunFidelity(hybrid.mode, hybrid.sample, float(hybrid.system_scale))
+    return RunFidelity(
+        hybrid.mode, hybrid.sample, float(hybrid.system_scale), hybrid.reason or ""
+    )
 
 
 def _cost_total(summary: RunSummary) -> CostTotal:
@@ -520,7 +524,9 @@ def _traffic_chart(flows: Mapping[str, FlowSummary], period_s: float, scale: flo
 
 def _instances_chart(summary: RunSummary) -> Chart | None:
     fleets = summary.instances
-    scale = float(summary.scale)
+    # In hybrid fidelity fleets keep the system's instances, not the traced share.
+    hybrid = summary.fidelity
+    scale = float(hybrid.system_scale if hybrid and hybrid.mode == "hybrid" else summary.scale)
     series = tuple(
         Series(
             node,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,7 +15,6 @@ from archgen.output import write_atomic
 
 if TYPE_CHECKING:
     from archgen.runtime.check.report import Scope
-    from archgen.runtime.fluid import Mode
 
 FORMAT_NAMES = ("text", "json", "junit", "sarif")
 
@@ -37,6 +36,7 @@ def run_check(
 ) -> None:
     from archgen.runtime.check.formats import FORMATS
     from archgen.runtime.check.report import Report
+    from archgen.runtime.fluid import as_choice
     from archgen.runtime.session import check
 
     if lint_only and (run_dirs or scenarios):
@@ -57,8 +57,6 @@ def run_check(
         drop = "--run" if run_dirs else "--lint-only"
         verb = "chooses" if len(how) == 1 else "choose"
         raise UsageError(f"{' and '.join(how)} {verb} how check runs scenarios: drop {drop}")
-    if sample is not None and fidelity != "hybrid":
-        raise UsageError("--sample traces a share of the sessions: add --fidelity hybrid")
     if sample is not None and not 0 < sample <= 1:
         raise UsageError(f"--sample: must be above 0 and at most 1 (got {sample:g})", "--sample")
     started = time.perf_counter()
@@ -71,7 +69,7 @@ def run_check(
         scenarios=scenarios,
         run_all=not lint_only,
         max_events=max_events,
-        mode=cast("Mode | None", fidelity),
+        mode=as_choice(fidelity),
         sample=sample,
         scale=scale,
         duration_s=duration,

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from archgen.model import LoadedModel
     from archgen.model.schema import Scenario
     from archgen.runtime.artefacts import RunSummary
-    from archgen.runtime.fluid import Mode
+    from archgen.runtime.fluid import Fidelity
     from archgen.runtime.run import RunResult
 
 
@@ -40,6 +40,7 @@ def run_command(
     sample: float | None = None,
 ) -> None:
     from archgen.runtime import session
+    from archgen.runtime.fluid import as_choice
 
     if journey is not None and not explain:
         raise UsageError("--journey and --explain go together: --journey ID --explain")
@@ -54,16 +55,11 @@ def run_command(
         _explain(loaded, chosen, journey, seed, scale)
         return
     out = out or session.default_run_folder(chosen.id)
-    mode: Mode | None = "hybrid" if fidelity == "hybrid" else None if fidelity is None else "full"
     chosen_fidelity = session.resolve_fidelity(
-        model, chosen, mode, sample, scale=scale, duration_s=duration
+        model, chosen, as_choice(fidelity), sample, scale=scale, duration_s=duration
     )
-    if chosen_fidelity.hybrid and sample is None and not as_json:
-        click.echo(
-            f"hybrid fidelity: tracing a sample of {chosen_fidelity.sample:g} of the sessions "
-            "(chosen to keep the traced part under about 3 million events; --sample to set it)",
-            err=True,
-        )
+    if not as_json:
+        click.echo(f"{_said(chosen_fidelity)} ({chosen_fidelity.reason})", err=True)
 
     def run(progress: Callable[[float], None] | None = None) -> RunResult:
         return session.run_scenario(
@@ -107,9 +103,15 @@ def _with_progress(
         return run(lambda done: progress.update(task, completed=done))
 
 
+def _said(fidelity: Fidelity) -> str:
+    if fidelity.hybrid:
+        return f"hybrid fidelity, {fidelity.sample:g} of the sessions traced"
+    return "full fidelity"
+
+
 def _fidelity(summary: RunSummary) -> str:
     hybrid = summary.fidelity
-    if hybrid is None:
+    if hybrid is None or hybrid.mode == "full":
         return ""
     return (
         f" (hybrid fidelity: system at scale {hybrid.system_scale:g}, "
@@ -119,7 +121,8 @@ def _fidelity(summary: RunSummary) -> str:
 
 def _fleet_scale(summary: RunSummary) -> float:
     """The scale instance counts are at: the system's in hybrid fidelity."""
-    return summary.scale if summary.fidelity is None else summary.fidelity.system_scale
+    hybrid = summary.fidelity
+    return summary.scale if hybrid is None or hybrid.mode == "full" else hybrid.system_scale
 
 
 def _print_table(summary: RunSummary, out: Path, exports: tuple[str, ...] = ()) -> None:

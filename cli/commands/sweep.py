@@ -53,6 +53,7 @@ def run_sweep(
 
     from archgen.runtime import session
     from archgen.runtime.executors import Where, check_dask
+    from archgen.runtime.fluid import as_choice
     from archgen.runtime.sweep import Sweep, plan_sweep
     from archgen.runtime.sweep_params import parse_knobs
 
@@ -70,7 +71,7 @@ def run_sweep(
         scale=scale,
         duration_s=duration,
         max_events=max_events,
-        mode="hybrid" if fidelity == "hybrid" else None,
+        mode=as_choice(fidelity),
         sample=sample,
     )
     if plan.fidelity.hybrid:

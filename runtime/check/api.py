@@ -57,6 +57,21 @@ def check_run(
         index = [s.id for s in model.scenarios].index(scenario)
         facts += check_alarms(sink, run, model.scenarios[index], index)
     facts += check_scaling(sink, run, model)
+    facts += _fidelity(run)
     if exercised is not None:
         exercised.update(conformance.exercised)
     return sink.scope_result(tuple(facts), conformance.slo_scope)
+
+
+def _fidelity(run: RunFolder) -> list[tuple[str, str]]:
+    """Which fidelity the run was simulated at and why: a verdict on a traced sample reads
+    differently from one on every session."""
+    fidelity = None if run.summary is None else run.summary.fidelity
+    if fidelity is None:
+        return []
+    said = (
+        f"hybrid, {fidelity.sample:g} of the sessions traced"
+        if fidelity.mode == "hybrid"
+        else "full"
+    )
+    return [("fidelity", f"{said} ({fidelity.reason})" if fidelity.reason else said)]

@@ -44,6 +44,10 @@ def _start_a_long_run(runs: Path) -> subprocess.Popen[str]:
             "prime-day",
             "--duration",
             "20000",
+            "--scale",
+            "0.002",
+            "--fidelity",
+            "full",  # every session: far too long to end by itself
             "--out",
             str(runs / "prime-day"),
         ],
@@ -97,7 +101,11 @@ def test_a_signalled_run_ends_with_its_exit_code(
         process.kill()
         process.communicate()
         pytest.fail(f"archgen did not end within {EXIT_S} s of {sent.name}")
-    assert (process.returncode, out, err) == (code, "", line)
+    assert (process.returncode, out, err) == (
+        code,
+        "",
+        "full fidelity (--fidelity is full)\n" + line,
+    )
     assert list(runs.iterdir()) == []  # no half-written run folder, no temporary files
 
 

@@ -116,19 +116,30 @@ def test_run_reports_its_fidelity(tmp_path: Path) -> None:
     assert code == 0
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     system = summary["fidelity"]["system_scale"]
-    assert summary["fidelity"] == {"mode": "hybrid", "sample": 0.5, "system_scale": system}
+    assert summary["fidelity"] == {
+        "mode": "hybrid",
+        "sample": 0.5,
+        "system_scale": system,
+        "reason": "--fidelity is hybrid; --sample 0.5",
+    }
     assert summary["scale"] == pytest.approx(system * 0.5)
     assert f"hybrid fidelity: system at scale {system:g}, 0.5 of its sessions traced" in (
         " ".join(stdout.split())
     )
 
 
-def test_full_fidelity_writes_no_fidelity(tmp_path: Path) -> None:
+def test_full_fidelity_says_it_was_asked_for(tmp_path: Path) -> None:
     import json
 
     out = tmp_path / "run"
     assert cli_run("--duration", "30", "--fidelity", "full", "--out", str(out))[0] == 0
-    assert "fidelity" not in json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["fidelity"] == {
+        "mode": "full",
+        "sample": 1.0,
+        "system_scale": summary["scale"],
+        "reason": "--fidelity is full",
+    }
 
 
 @pytest.mark.parametrize(
@@ -180,6 +191,7 @@ def test_sweep_runs_hybrid_and_keys_its_runs_apart(tmp_path: Path) -> None:
     hybrid = plan_sweep(loaded, "normal-day", (), seeds=1, duration_s=30, mode="hybrid", sample=0.5)
     assert full.fidelity == FULL
     assert hybrid.fidelity == Fidelity("hybrid", 0.5)
+    assert full.fidelity.reason.startswith("auto: the whole run is about")
     assert full.key((), full.seeds[0]) != hybrid.key((), hybrid.seeds[0])  # no resume mix-up
     args = ["sweep", "-s", "normal-day", "--seeds", "1", "--duration", "30", "-j", "1"]
     args += ["--fidelity", "hybrid", "--sample", "0.5", "--out", str(tmp_path / "sw")]
