@@ -26,15 +26,27 @@ SCALE = click.option(
     default=None,
     help="Traffic and capacity scale factor (default: the scenario's).",
 )
+FIDELITY_HELP = (
+    "full: every session request by request{full}. hybrid: {hybrid}; a --sample of its "
+    "sessions is traced and pools of servers keep their real size, loaded by the rest as a "
+    "fluid. auto: full when the run fits about 3 million events, else hybrid. Default: the "
+    "scenario's fidelity (auto unless it says)."
+)
 FIDELITY = click.option(
     "--fidelity",
     type=click.Choice(["auto", "full", "hybrid"]),
     default=None,
-    help="full: every session request by request, pools shrunk with --scale. hybrid: "
-    "--scale is the system simulated; a --sample of its sessions is traced and pools of "
-    "servers keep their real size, loaded by the rest as a fluid. auto: full when the run "
-    "fits about 3 million events, else hybrid. Default: the scenario's fidelity (auto "
-    "unless it says).",
+    help=FIDELITY_HELP.format(
+        full=", pools shrunk with --scale", hybrid="--scale is the system simulated"
+    ),
+)
+SITE_FIDELITY = click.option(
+    "--fidelity",
+    type=click.Choice(["auto", "full", "hybrid"]),
+    default=None,
+    help=FIDELITY_HELP.format(
+        full=" at the scenario's scale", hybrid="the system is simulated at the scenario's scale"
+    ),
 )
 SAMPLE = click.option(
     "--sample",
@@ -377,7 +389,7 @@ SITE_CACHE = click.option(
 )
 @SITE_CACHE
 @SITE_SWEEPS
-@FIDELITY
+@SITE_FIDELITY
 @SAMPLE
 @click.option(
     "--force", is_flag=True, help="Replace --out even when it is not a site archgen built."
@@ -412,7 +424,7 @@ def site_build(
 )
 @SITE_CACHE
 @SITE_SWEEPS
-@FIDELITY
+@SITE_FIDELITY
 @SAMPLE
 def site_serve(
     model_path: Path | None,

@@ -186,9 +186,10 @@ def resolve_fidelity(
     events a hybrid run would trace (:data:`~archgen.runtime.fluid.MAX_SAMPLE_EVENTS`), so
     nothing is approximated that need not be; else in hybrid fidelity, tracing the share
     that fits. Hybrid without a sample traces that share too."""
-    from archgen.runtime.budget import estimate, sample_for
+    from archgen.runtime.budget import check_inputs, estimate, sample_for
     from archgen.runtime.fluid import MAX_SAMPLE_EVENTS
 
+    check_inputs(scale, duration_s)  # the estimate needs them finite
     asked: Choice = scenario.fidelity if mode is None else mode
     who = "the scenario's fidelity" if mode is None else "--fidelity"
     if sample is not None and asked != "hybrid":

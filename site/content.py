@@ -27,7 +27,7 @@ from archgen.site.sweep import read_sweep, sweep_charts, sweep_title, unique_ids
 from archgen.site.viewer import Viewer, cards
 
 if TYPE_CHECKING:
-    from archgen.runtime.fluid import Mode
+    from archgen.runtime.fluid import Choice
 
 
 @dataclass
@@ -51,7 +51,7 @@ def build_content(
     *,
     simulate: bool = True,
     sweeps: Sequence[Path] = (),
-    mode: Mode | None = None,
+    mode: Choice | None = None,
     sample: float | None = None,
 ) -> SiteContent:
     """The pages and assets of ``loaded``'s site; scenarios are simulated (unless not

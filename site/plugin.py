@@ -29,7 +29,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from archgen.runtime.fluid import Mode
+from archgen.runtime.fluid import Choice
 from archgen.site.assets import (
     MERMAID_FENCE_CLASS,
     PANZOOM_IN_NODE_MODULES,
@@ -51,9 +51,10 @@ class ArchgenConfig(Config):  # type: ignore[no-untyped-call]  # mkdocs' own hoo
     """Folder (inside docs) the generated pages go to; empty: the site root."""
     simulate = opt.Type(bool, default=True)
     """Run every scenario of the model for the scenario pages and flow latencies."""
-    fidelity = opt.Choice(get_args(Mode), default="full")
+    fidelity = opt.Optional(opt.Choice(get_args(Choice)))
     """How the scenarios are simulated, as ``archgen run --fidelity``: ``full`` (every
-    session) or ``hybrid`` (a traced sample, pools of servers as fluids)."""
+    session), ``hybrid`` (a traced sample, pools of servers as fluids) or ``auto`` (full
+    when the run fits the event budget); absent: each scenario's own ``fidelity``."""
     sample = opt.Optional(opt.Type((int, float)))
     """With ``fidelity: hybrid``, the share of the sessions traced, 0 < F ≤ 1 (default:
     what keeps each scenario's traced part under about 3 million events)."""
@@ -139,14 +140,14 @@ class ArchgenPlugin(BasePlugin[ArchgenConfig]):  # type: ignore[no-untyped-call]
         _require_markdown_extensions(config)
         return config
 
-    def _fidelity(self) -> tuple[Mode, float | None]:
+    def _fidelity(self) -> tuple[Choice | None, float | None]:
         """The ``fidelity`` and ``sample`` options, checked together."""
         from archgen.model.errors import UsageError
 
-        mode = cast("Mode", self.config.fidelity)
+        mode = cast("Choice | None", self.config.fidelity)
         sample = self.config.sample
         problem = None
-        if sample is not None and mode == "full":
+        if sample is not None and mode != "hybrid":
             problem = "'sample' traces a share of the sessions: set 'fidelity: hybrid' too"
         elif sample is not None and (isinstance(sample, bool) or not 0 < sample <= 1):
             problem = f"'sample' must be above 0 and at most 1 (got {sample:g})"

@@ -23,7 +23,7 @@ from archgen.site.charts import Bounds, Series, histogram, line_chart
 if TYPE_CHECKING:
     from archgen.runtime.artefacts import FlowSummary, MetricPoint, RunSummary
     from archgen.runtime.check.report import Scope
-    from archgen.runtime.fluid import Fidelity, Mode
+    from archgen.runtime.fluid import Choice, Fidelity
     from archgen.runtime.session import Outcome
     from archgen.runtime.traffic import FlowStats
 
@@ -234,7 +234,7 @@ def scenario_results(
     scenario_ids: list[str],
     cache: Cache,
     *,
-    mode: Mode | None = None,
+    mode: Choice | None = None,
     sample: float | None = None,
 ) -> dict[str, ScenarioResult]:
     """The reduced result of each scenario at the fidelity ``mode`` and ``sample`` ask (see
@@ -378,9 +378,7 @@ def _run_fidelity(summary: RunSummary) -> RunFidelity:
     hybrid = summary.fidelity
     if hybrid is None:
         return RunFidelity("full", 1.0, float(summary.scale))
-    return RunFidelity(
-        hybrid.mode, hybrid.sample, float(hybrid.system_scale), hybrid.reason or ""
-    )
+    return RunFidelity(hybrid.mode, hybrid.sample, float(hybrid.system_scale), hybrid.reason or "")
 
 
 def _cost_total(summary: RunSummary) -> CostTotal:
@@ -468,7 +466,8 @@ def _summary_rows(summary: RunSummary) -> tuple[tuple[str, str], ...]:
         return f"{value:,}"
 
     availability = summary.availability
-    traced = " (traced)" if summary.fidelity is not None else ""
+    hybrid = summary.fidelity is not None and summary.fidelity.mode == "hybrid"
+    traced = " (traced)" if hybrid else ""
     rows = [
         (f"Sessions{traced}", fmt(summary.sessions)),
         (f"Requests{traced}", fmt(summary.requests)),

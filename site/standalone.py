@@ -42,7 +42,8 @@ def site_config(
     fidelity: Fidelity | None = None,
 ) -> dict[str, Any]:
     """The mkdocs configuration of a model-only site (material, offline, strict), its
-    scenarios simulated at ``fidelity`` (the plugin's default, full, when None)."""
+    scenarios simulated at ``fidelity`` (the plugin's default, each scenario's own, when
+    None)."""
     # The plugin replaces site_name with the model's name as HTML (themes print it raw);
     # escaped here too, so it is safe even before the plugin runs.
     plugin: dict[str, Any] = {

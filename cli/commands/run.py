@@ -58,8 +58,6 @@ def run_command(
     chosen_fidelity = session.resolve_fidelity(
         model, chosen, as_choice(fidelity), sample, scale=scale, duration_s=duration
     )
-    if not as_json:
-        click.echo(f"{_said(chosen_fidelity)} ({chosen_fidelity.reason})", err=True)
 
     def run(progress: Callable[[float], None] | None = None) -> RunResult:
         return session.run_scenario(
@@ -81,6 +79,8 @@ def run_command(
         return
     from archgen.runtime.artefacts import RunSummary
 
+    # Said once the run is accepted and done, so a refusal is the only line of a refused run.
+    click.echo(f"{_said(chosen_fidelity)} ({chosen_fidelity.reason})", err=True)
     _print_table(RunSummary.model_validate(result.summary), out, exports)
 
 

@@ -18,7 +18,7 @@ def site_fidelity(fidelity: str | None, sample: float | None) -> Fidelity:
     """``--fidelity`` and ``--sample``, checked as ``archgen run`` checks them."""
     from archgen.site.standalone import Fidelity
 
-    if sample is not None and fidelity in (None, "full"):
+    if sample is not None and fidelity != "hybrid":
         raise UsageError("--sample traces a share of the sessions: add --fidelity hybrid")
     if sample is not None and not 0 < sample <= 1:
         raise UsageError(f"--sample: must be above 0 and at most 1 (got {sample:g})", "--sample")

@@ -14,6 +14,10 @@ def check_scaling(sink: FindingSink, run: RunFolder, model: Model) -> list[tuple
     summary = run.summary
     if summary is None:
         return []
+    # In hybrid fidelity the summary's scale is the traced share; capacities are the
+    # system's, so the scale they were judged at is the system's.
+    hybrid = summary.fidelity
+    scale = hybrid.system_scale if hybrid is not None and hybrid.mode == "hybrid" else summary.scale
     index = {node.id: i for i, node in enumerate(model.nodes)}
     distorted = 0
     for node_id, figures in summary.capacities.items():
@@ -24,7 +28,7 @@ def check_scaling(sink: FindingSink, run: RunFolder, model: Model) -> list[tuple
             sink.add(
                 "scaled-capacity",
                 ("nodes", index[node_id]),
-                f"at scale {summary.scale:g} in {summary.scenario}: {figure.warning}",
+                f"at scale {scale:g} in {summary.scenario}: {figure.warning}",
                 node=node_id,
                 values={
                     "real": figure.real,
@@ -33,7 +37,5 @@ def check_scaling(sink: FindingSink, run: RunFolder, model: Model) -> list[tuple
                 },
             )
     if not distorted:
-        return [("scaled capacities", f"all within 5 % at scale {summary.scale:g}")]
-    return [
-        ("scaled capacities", f"{distorted} differ by more than 5 % at scale {summary.scale:g}")
-    ]
+        return [("scaled capacities", f"all within 5 % at scale {scale:g}")]
+    return [("scaled capacities", f"{distorted} differ by more than 5 % at scale {scale:g}")]

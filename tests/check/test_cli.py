@@ -110,6 +110,8 @@ def test_scale_and_duration_run_the_scenarios_as_run_does(tmp_path: Path) -> Non
     assert code == 0, stderr
     assert "  spans: 564\n" in stdout
     assert "  slo browse: p99 129 ms (objective 800 ms), n=94\n" in stdout
+    # capacities are the system's (scale 2), not the traced share's (2 × 0.5)
+    assert "  scaled capacities: all within 5 % at scale 2\n" in stdout
     hybrid = run_scenario(model, "quiet", scale=2, duration_s=60, fidelity=Fidelity("hybrid", 0.5))
     assert hybrid.summary["spans"] == 564
 

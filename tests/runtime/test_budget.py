@@ -138,7 +138,9 @@ def test_run_refuses_a_huge_scenario_before_it_starts(tmp_path: Path, nothing_ru
     model = tmp_path / "big.yaml"
     model.write_text(HUGE, encoding="utf-8")
     out = tmp_path / "run"
-    code, stdout, stderr = invoke(["run", str(model), "-s", "huge", "--out", str(out)])
+    code, stdout, stderr = invoke(
+        ["run", str(model), "-s", "huge", "--fidelity", "full", "--out", str(out)]
+    )
     assert (code, stdout) == (2, "")
     assert stderr == HUGE_REFUSAL.format(lower="lower --scale or --duration")
     assert not out.exists()
@@ -147,12 +149,23 @@ def test_run_refuses_a_huge_scenario_before_it_starts(tmp_path: Path, nothing_ru
 def test_check_and_the_site_refuse_it_too(tmp_path: Path, nothing_runs: None) -> None:
     model = tmp_path / "big.yaml"
     model.write_text(HUGE, encoding="utf-8")
-    code, stdout, stderr = invoke(["check", str(model)])
+    code, stdout, stderr = invoke(["check", str(model), "--fidelity", "full"])
     assert (code, stdout) == (2, "")
     assert stderr == HUGE_REFUSAL.format(lower="lower --scale or --duration")
     site = tmp_path / "site"
+    cache = str(tmp_path / "c")
     code, _, stderr = invoke(
-        ["site", "build", str(model), "--out", str(site), "--cache-dir", str(tmp_path / "c")]
+        [
+            "site",
+            "build",
+            str(model),
+            "--fidelity",
+            "full",
+            "--out",
+            str(site),
+            "--cache-dir",
+            cache,
+        ]
     )
     assert code == 2
     assert stderr.endswith(
@@ -173,7 +186,11 @@ def test_max_events_lowers_and_raises_the_budget(tmp_path: Path) -> None:
     )
     assert not out.exists()
     code, _, stderr = invoke([*args, "--max-events", "14000"])
-    assert (code, stderr) == (0, "")
+    assert (code, stderr) == (
+        0,
+        "full fidelity (auto: the whole run is about 12,600 events, within the 3,000,000 a "
+        "run simulates request by request)\n",
+    )
     assert (out / "summary.json").is_file()
 
 

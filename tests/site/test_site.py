@@ -250,7 +250,11 @@ def test_archgen_errors_are_plugin_errors_under_mkdocs(
         .replace("traffic: {sessions_per_s: 5,", "traffic: {sessions_per_s: 100000,", 1),
         encoding="utf-8",
     )
-    config = _site(tmp_path, {"model": str(model), "simulate": True}, {"notes.md": "# N\n"})
+    config = _site(
+        tmp_path,
+        {"model": str(model), "simulate": True, "fidelity": "full"},
+        {"notes.md": "# N\n"},
+    )
     with pytest.raises(Abort):
         build_mkdocs(config, tmp_path / "out")
     assert "archgen: scenario 'quiet-evening' would take about " in caplog.text

@@ -92,7 +92,7 @@ def test_site_build_takes_fidelity_and_sample(tmp_path: Path) -> None:
     [
         (["--sample", "0.5"], "--sample traces a share of the sessions: add --fidelity hybrid"),
         (["--fidelity", "hybrid", "--sample", "0"], "--sample: must be above 0 and at most 1"),
-        (["--fidelity", "fast"], "'fast' is not one of 'full', 'hybrid'"),
+        (["--fidelity", "fast"], "'fast' is not one of 'auto', 'full', 'hybrid'"),
     ],
 )
 def test_site_build_refuses_bad_fidelity_options(
@@ -135,3 +135,13 @@ def test_the_plugin_checks_its_fidelity_options(
     assert message in caplog.text
     with pytest.raises(UsageError, match=message.removeprefix("archgen: ")):
         build_mkdocs(config, tmp_path / "out", {"raise_errors": True})
+
+
+@pytest.mark.parametrize("command", [["site", "build"], ["site", "serve"]])
+def test_site_fidelity_help_names_no_scale_option(command: list[str]) -> None:
+    """site build/serve have no --scale: their --fidelity help must not send users to it."""
+    text = " ".join(CliRunner().invoke(cli, [*command, "--help"]).stdout.split())
+    assert "--scale" not in text
+    assert "full: every session request by request at the scenario's scale." in text
+    run = " ".join(CliRunner().invoke(cli, ["run", "--help"]).stdout.split())
+    assert "full: every session request by request, pools shrunk with --scale." in run
