@@ -111,3 +111,33 @@ def test_every_call_passes_through_the_authorizer(
     assert buy["ok"] == 0
     assert set(buy["errors"]) <= {"orders:AccessDenied", "orders-west:AccessDenied"}
     assert summary["flows"]["item"]["availability"] == 1.0
+
+
+def test_a_new_call_has_every_field_of_one_made_by_its_constructor(mini: LoadedModel) -> None:
+    """``new_call`` fills a Call field by field (no __init__ frame on the hot path): every
+    slot must be there, with the constructor's defaults, or spans would differ."""
+    sim, _ = _sim(mini)
+    ctx = sim.contexts["app-east"]
+    trace = ctx.new_trace()
+    parent = sim.new_call(trace, None, "app-east", "table", "GetItem", print, 3)
+    made = sim.new_call(trace, parent, "app-east", "table", "PutItem", print, None)
+    now = sim.kernel.now
+    expected = Call(
+        trace, parent.span + 1, parent, "app-east", "table", "PutItem", None, now, print
+    )
+    assert made.span == parent.span + 1
+    for name in Call.__slots__:
+        assert getattr(made, name) == getattr(expected, name), name
+
+
+def test_a_context_reads_and_schedules_on_the_run_clock(mini: LoadedModel) -> None:
+    sim, _ = _sim(mini)
+    ctx = sim.contexts["app-east"]
+    seen: list[tuple[float, str]] = []
+    ctx.after(250.0, lambda tag: seen.append((ctx.now, tag)), "later")
+    ctx.after(-5.0, lambda tag: seen.append((ctx.now, tag)), "now")
+    start_ms = sim.kernel.now
+    sim.kernel.run(start_ms + 1_000)
+    assert [tag for _, tag in seen] == ["now", "later"]
+    assert [round(t - start_ms, 6) for t, _ in seen] == [0.0, 250.0]
+    assert ctx.now == sim.kernel.now == start_ms + 1_000
