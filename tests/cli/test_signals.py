@@ -101,11 +101,8 @@ def test_a_signalled_run_ends_with_its_exit_code(
         process.kill()
         process.communicate()
         pytest.fail(f"archgen did not end within {EXIT_S} s of {sent.name}")
-    assert (process.returncode, out, err) == (
-        code,
-        "",
-        "full fidelity (--fidelity is full)\n" + line,
-    )
+    # the fidelity is said once a run is done: an interrupted one says only that it was
+    assert (process.returncode, out, err) == (code, "", line)
     assert list(runs.iterdir()) == []  # no half-written run folder, no temporary files
 
 
