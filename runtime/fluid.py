@@ -398,8 +398,7 @@ class FluidPool:
         stochastic queue, and a large pool's moves faster than any averaging window."""
         servers = self.servers
         if self.split == 1 and 0 < servers <= self.exact and self.free:
-            queued = self.queued
-            return float(len(queued) - bisect.bisect_right(queued, now))
+            return self._exact_waiting(now)
         load = self.load(now)
         if servers <= 0 or load <= 0:
             return 0.0
@@ -408,6 +407,23 @@ class FluidPool:
         else:
             waiting = erlang_c(servers, load) * load / (servers - load)
         return min(waiting, self.queue_limit) * self.split
+
+    def _exact_waiting(self, now: float) -> float:
+        """The exact pool's queue at ``now``: those admitted and not yet taken, and the
+        phantoms expected since the last traced arrival (they are drawn only at the next
+        one) beyond what the servers free by now could have taken (each one, and one more
+        per mean hold since it freed). Reads the pool, draws nothing: measuring leaves the
+        run as it is."""
+        queued = self.queued
+        waiting = float(len(queued) - bisect.bisect_right(queued, now))
+        gap, last, hold = self.gap.value, self.last, self.hold.value
+        if gap and hold and last is not None and now > last:
+            shape = 1.0 if self.clock is None else self.clock.h
+            expected = (now - last) * shape * (1.0 - self.sample) / self.sample / gap
+            taken = sum(1.0 + (now - t) / hold for t in self.free if t <= now)
+            room = max(0.0, self.queue_limit - waiting)
+            waiting += min(max(0.0, expected - taken), room)
+        return waiting
 
     def offer(self, now: float, born: float | None = None) -> float | None:
         """One traced arrival (of a session started at ``born`` ms, if a user's): None if
