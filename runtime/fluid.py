@@ -416,10 +416,14 @@ class FluidPool:
         run as it is."""
         queued = self.queued
         waiting = float(len(queued) - bisect.bisect_right(queued, now))
-        gap, last, hold = self.gap.value, self.last, self.hold.value
+        gap, last, hold, tally = self.gap.value, self.last, self.mean_hold(), self.tally
         if gap and hold and last is not None and now > last:
-            shape = 1.0 if self.clock is None else self.clock.h
-            expected = (now - last) * shape * (1.0 - self.sample) / self.sample / gap
+            if tally is not None and tally.rate and self.per_arrival.value:
+                per_ms = (1.0 - self.sample) * self.rate(now)  # as _exact draws them
+            else:
+                shape = 1.0 if self.clock is None else self.clock.h
+                per_ms = shape * (1.0 - self.sample) / self.sample / gap
+            expected = (now - last) * per_ms
             taken = sum(1.0 + (now - t) / hold for t in self.free if t <= now)
             room = max(0.0, self.queue_limit - waiting)
             waiting += min(max(0.0, expected - taken), room)

@@ -13,8 +13,8 @@ the messages, one standing for 5. The pollers are the function's only invokers, 
 batch is throttled (nor in full fidelity's 14,971 messages); before, the pool's Poisson
 view of the batches throttled 199 batches of the 3,205 traced messages, whose messages stayed in
 flight for the 60 s visibility timeout: 23.9 messages in flight on average instead of
-2.18, 46 at the peak instead of 3.4. Fixed seeds: the verdicts are the same on every
-machine.
+2.18 (now 2.19), 46 at the peak instead of 3.4 (now 4.7). Fixed seeds: the verdicts are
+the same on every machine.
 """
 
 from __future__ import annotations
@@ -98,9 +98,9 @@ def test_a_small_pools_mean_queue_counts_the_phantoms_not_yet_drawn() -> None:
     """Phantoms are drawn at the next traced arrival: the queue read between two of them
     adds those expected since the last beyond what the servers free by then could take.
     Full fidelity: 8.64 on average (ErlangC's Lq 9.51 for the stationary queue; the runs
-    start empty); hybrid 7.77 (−10.1 %: the rate estimate's noise makes a queue this near
-    saturation vary more, 4.2 to 15.4 over the seeds against 7.6 to 10.9); without the
-    phantoms not yet drawn, 5.85 (−32 %)."""
+    start empty); hybrid 8.42 (−2.5 %; the seeds' 6.1 to 11.0 against 7.6 to 10.9); without
+    the phantoms not yet drawn, 5.85 (−32 % before the load estimate from the declared
+    session rate)."""
     full, hybrid = (
         statistics.fmean(
             depths(steady_model(seed), seed, fidelity, fleet_queued, 1.0)[0] for seed in SEEDS
