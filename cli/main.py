@@ -5,7 +5,9 @@ Commands import their machinery lazily so that ``archgen --help`` stays fast.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -32,22 +34,24 @@ FIDELITY_HELP = (
     "fluid. auto: full when the run fits about 3 million events, else hybrid. Default: the "
     "scenario's fidelity (auto unless it says)."
 )
-FIDELITY = click.option(
-    "--fidelity",
-    type=click.Choice(["auto", "full", "hybrid"]),
-    default=None,
-    help=FIDELITY_HELP.format(
-        full=", pools shrunk with --scale", hybrid="--scale is the system simulated"
-    ),
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fidelity_option(full: str, hybrid: str) -> Callable[[F], F]:
+    """``--fidelity``, its help saying what ``full`` and ``hybrid`` simulate for a command."""
+    return click.option(
+        "--fidelity",
+        type=click.Choice(["auto", "full", "hybrid"]),
+        default=None,
+        help=FIDELITY_HELP.format(full=full, hybrid=hybrid),
+    )
+
+
+FIDELITY = _fidelity_option(", pools shrunk with --scale", "--scale is the system simulated")
+SITE_FIDELITY = _fidelity_option(
+    " at the scenario's scale", "the system is simulated at the scenario's scale"
 )
-SITE_FIDELITY = click.option(
-    "--fidelity",
-    type=click.Choice(["auto", "full", "hybrid"]),
-    default=None,
-    help=FIDELITY_HELP.format(
-        full=" at the scenario's scale", hybrid="the system is simulated at the scenario's scale"
-    ),
-)
+
 SAMPLE = click.option(
     "--sample",
     type=float,
