@@ -3,7 +3,9 @@
 The baseline's sources (default: commit 5ef82a1, the engine before issue 16's speed-ups)
 are taken from git into a temporary folder and laid out as the ``archgen`` package (the
 same mapping as pyproject's ``package-dir``); each version runs ``archgen run`` on the
-same scenario and seed in its own process, alternately, ``--repeats`` times. Printed:
+baseline's reference model (its scenarios at their scales of then: Prime Day at 0.002),
+request by request, same scenario and seed, in its own process, alternately,
+``--repeats`` times. Printed:
 simulated requests per CPU-second of each (median), the ratio, and whether both wrote
 the same spans (the summary's sha256): a speed-up must not change a run's output.
 
@@ -26,6 +28,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = "5ef82a1"
+REFERENCE = "model/reference/amazon-shopping.yaml"
 # Source folder → its place in the package (pyproject's package-dir): cli/ is archgen.
 PACKAGES = {
     "cli": None,
@@ -85,13 +88,17 @@ def metadata(project: dict[str, Any], folder: Path) -> None:
     (folder / "entry_points.txt").write_text("\n".join(lines))
 
 
-def run_once(path: Path | None, scenario: str, out: Path) -> tuple[float, dict[str, object]]:
-    """(CPU seconds, summary) of one ``archgen run`` with ``path`` first on sys.path (the
-    installed archgen when None)."""
+def run_once(
+    path: Path | None, model: Path, scenario: str, out: Path
+) -> tuple[float, dict[str, object]]:
+    """(CPU seconds, summary) of one ``archgen run`` of ``model`` with ``path`` first on
+    sys.path (the installed archgen, in full fidelity, when None)."""
     shutil.rmtree(out, ignore_errors=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    command = [sys.executable, "-c", RUNNER, str(path or ""), "run"]
+    command = [sys.executable, "-c", RUNNER, str(path or ""), "run", str(model)]
     command += ["--scenario", scenario, "--out", str(out), "--json"]
+    if path is None:  # the baseline predates hybrid fidelity: both simulate every request
+        command += ["--fidelity", "full"]
     completed = subprocess.run(command, capture_output=True, text=True, check=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
@@ -110,11 +117,23 @@ def main() -> None:
         if baseline is None:
             print(f"baseline {options.baseline} not in this clone's history: skipped")
             return
+        # Both versions run the baseline's reference model, at its scenarios' scales of
+        # then (Prime Day at 0.002): the reference now runs at scale 1, with a capacity
+        # plan the baseline cannot read.
+        model = folder / "model.yaml"
+        model.write_text(
+            subprocess.run(
+                ["git", "-C", str(ROOT), "show", f"{options.baseline}:{REFERENCE}"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
         cpu: dict[str, list[float]] = {"baseline": [], "current": []}
         summaries: dict[str, dict[str, object]] = {}
         for _ in range(options.repeats):
             for name, path in (("baseline", baseline), ("current", None)):
-                seconds, summary = run_once(path, options.scenario, folder / name)
+                seconds, summary = run_once(path, model, options.scenario, folder / name)
                 cpu[name].append(seconds)
                 summaries[name] = summary
     requests = summaries["current"]["requests"]

@@ -2,8 +2,9 @@
 
 1. The kernel on an M/M/8 queue (ρ = 0.9, 200,000 customers) against the same queue in
    SimPy: events per second, goal ≥ 3× SimPy.
-2. ``archgen run --scenario prime-day`` on the reference model: simulated requests per
-   wall-clock second (goal ≥ 20,000) and peak RSS (goal ≤ 1 GB).
+2. ``archgen run --scenario prime-day`` on the reference model, at its real traffic
+   (scale 1): wall time (goal < 5 minutes) and peak RSS (goal < 2 GB) on this machine. The
+   per-request engine's own speed is ``bench_engine_versions.py``'s.
 """
 
 from __future__ import annotations
@@ -139,24 +140,22 @@ def bench_prime_day() -> None:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     peak_mb = after.ru_maxrss / 1024
-    rate = summary["requests"] / elapsed
+    fidelity = summary["fidelity"]
     print(
-        f"archgen run --scenario prime-day (reference model, scale {summary['scale']}, "
-        f"{summary['duration_s']:g} s simulated):"
+        f"archgen run --scenario prime-day (reference model at scale "
+        f"{fidelity['system_scale']:g}, {fidelity['mode']} fidelity, sample "
+        f"{fidelity['sample']:g}, {summary['duration_s']:g} s simulated):"
     )
     print(
-        f"  {summary['requests']:,} simulated requests, {summary['sessions']:,} sessions, "
-        f"{summary['events']:,} events in {elapsed:.1f} s wall"
+        f"  {summary['requests']:,} traced requests, {summary['sessions']:,} sessions, "
+        f"{summary['events']:,} events; peak {summary['peak_requests_real_per_s']:,.0f} "
+        "real requests per second"
     )
     print(
-        f"  {rate:,.0f} simulated requests per wall-second (goal >= 20,000): "
-        f"{rate / 20_000:.2f}x the goal"
+        f"  {elapsed:.1f} s wall (goal < 300 s): {elapsed / 300:.2f}x the limit; "
+        f"{cpu:.1f} s of CPU (the wall figure grows when other work shares the cores)"
     )
-    print(
-        f"  {summary['requests'] / cpu:,.0f} per CPU-second ({cpu:.1f} s of CPU: the wall "
-        "figure drops when other work shares the cores)"
-    )
-    print(f"  peak RSS {peak_mb:,.0f} MB (goal <= 1,024 MB): {peak_mb / 1024:.2f}x the limit")
+    print(f"  peak RSS {peak_mb:,.0f} MB (goal < 2,048 MB): {peak_mb / 2048:.2f}x the limit")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Runs per minute of ``archgen sweep`` on each executor, side by side: serial (this
 process), a local process pool of 2 workers and a Dask LocalCluster of 2 workers (when Dask
-is installed), on the embedded model's default scenario shortened to a minute, its first
+is installed), on the embedded model's default scenario shortened to a minute at scale 0.01
+(request by request, as before the reference ran at scale 1), its first
 Auto Scaling fleet's maximum at a third and at its own value × 6 seeds = 12 runs each.
 
 Also the driver's peak memory: workers send back a few numbers per run, never spans, so
@@ -21,6 +22,7 @@ from archgen.runtime.sweep_params import parse_knobs
 
 SEEDS = 6
 DURATION_S = 60.0
+SCALE = 0.01
 
 
 def main() -> None:
@@ -31,7 +33,12 @@ def main() -> None:
     most = fleet.params.autoscaling.max_instances  # type: ignore[attr-defined]
     vary = f"{fleet.id}.autoscaling.max_instances={max(1, most // 3)},{most}"
     plan = plan_sweep(
-        loaded, scenario, parse_knobs(loaded, [vary]), seeds=SEEDS, duration_s=DURATION_S
+        loaded,
+        scenario,
+        parse_knobs(loaded, [vary]),
+        seeds=SEEDS,
+        scale=SCALE,
+        duration_s=DURATION_S,
     )
     executors = [Where("pool", 2)]
     try:

@@ -1,8 +1,9 @@
 """The sweep driver's memory does not grow with the runs, nor with their length.
 
-A sweep of the embedded model's default scenario at its own scale, the model as it is over
-N seeds, on a local process pool (2 workers), once per simulated duration. Each sweep has a
-fresh driver process of its own, which reports its own peak RSS (``RUSAGE_SELF``: the
+A sweep of the embedded model's default scenario at scale 0.01 (request by request; at
+its own scale 1 each run would be hybrid and take about a CPU-minute), the model as it is
+over N seeds, on a local process pool (2 workers), once per simulated duration. Each sweep
+has a fresh driver process of its own, which reports its own peak RSS (``RUSAGE_SELF``: the
 workers' memory is theirs, counted apart as the largest child), so one duration's peak
 cannot hide another's. Workers send back a few numbers per run, never its spans, so the
 driver's peak stays near its size after loading the model whatever N and the duration.
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 BOUND_MB = 500.0
+SCALE = 0.01
 
 
 def _mb(who: int) -> float:
@@ -41,7 +43,7 @@ def drive(runs: int, duration_s: float, workers: int) -> dict[str, Any]:
     loaded = load_model()
     model = loaded.model
     scenario = model.system.default_scenario or model.scenarios[0].id
-    plan = plan_sweep(loaded, scenario, [], seeds=runs, duration_s=duration_s)
+    plan = plan_sweep(loaded, scenario, [], seeds=runs, scale=SCALE, duration_s=duration_s)
     setup = _mb(resource.RUSAGE_SELF)
     step = max(1, runs // 10)
 

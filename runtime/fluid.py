@@ -237,15 +237,21 @@ def exact_servers(scenario: Scenario | None) -> int:
 def erlang_b(servers: int, load: float) -> float:
     """Blocking probability of M/G/c/c with ``load`` Erlangs offered, for any c.
 
-    The inverse recurrence 1/B(k) = 1 + (k/a)/B(k−1) starts 20 standard deviations below
-    min(c, a) from the fluid value 1/(1 − k/a) (off by about 1/400; each step multiplies
-    the error by k/a < 1, by e^−200 in all), and stops once 1/B overflows a double: O(√a)
+    B(c) = P(N = c) / P(N ≤ c) for N ~ Poisson(load). Nine standard deviations above the
+    load, P(N ≤ c) is 1 to within 1e-19, so B is the Poisson term itself, from lgamma: one
+    step where a pool of thousands of servers at ρ < 1 used to take a thousand. Else the
+    inverse recurrence 1/B(k) = 1 + (k/a)/B(k−1) starts 9 standard deviations below
+    min(c, a) from the fluid value 1/(1 − k/a) (off by about 1/81; each step multiplies
+    the error by k/a < 1, by e^−40 in all), and stops once 1/B overflows a double: O(√a)
     steps however large c is (tens of thousands of Lambda environments)."""
     if servers <= 0:
         return 1.0
     if load <= 0:
         return 0.0
-    start = int(min(servers, load) - 20.0 * math.sqrt(load) - 50.0)
+    spread = math.sqrt(load)
+    if servers >= load + 9.0 * spread + 10.0:
+        return math.exp(servers * math.log(load) - load - math.lgamma(servers + 1.0))
+    start = int(min(servers, load) - 9.0 * spread - 50.0)
     if start > 0:
         inverse = 1.0 / (1.0 - start / load)
     else:

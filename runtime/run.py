@@ -122,6 +122,7 @@ def build(
         period_s=metric_period(model),
         authorizer=load_authorizer(),
         fidelity=fidelity,
+        duration_s=duration_s,
     )
     traffic = Traffic(
         sim,

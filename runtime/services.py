@@ -31,15 +31,21 @@ class Services:
         "item_share",
         "key_ring",
         "model",
+        "run_s",
         "scenario",
         "seed",
         "sessions",
     )
 
-    def __init__(self, model: Model, scenario: Scenario, seed: int) -> None:
+    def __init__(
+        self, model: Model, scenario: Scenario, seed: int, run_s: float | None = None
+    ) -> None:
         self.model = model
         self.scenario = scenario
         self.seed = seed
+        self.run_s = scenario.duration_s if run_s is None else run_s
+        """Simulated seconds of the run (the scenario's, or the one asked for): what is
+        booked for later, such as a scheduled action, is not booked at all."""
         self.data_at_rest = DataAtRest()
         """Every data node's records (what the at-rest scan reads) and pending data keys."""
         self.key_ring = KeyRing(model, seed)

@@ -378,6 +378,7 @@ class Simulation:
         period_s: float,
         authorizer: Authorizer | None = None,
         fidelity: Fidelity = FULL,
+        duration_s: float | None = None,
     ) -> None:
         self.model = model
         self.scenario = scenario
@@ -392,7 +393,7 @@ class Simulation:
         self.metrics = MetricStore(
             period_s, {node.id: specs[node.kind].metrics for node in model.nodes}
         )
-        self.services = Services(model, scenario, seed)
+        self.services = Services(model, scenario, seed, duration_s)
         self.authorizer = authorizer
         self.span_seq = 0
         self.trace_seq = 0

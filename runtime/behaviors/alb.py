@@ -79,6 +79,12 @@ class Alb(Behavior):
         self.unhealthy_threshold = params.unhealthy_threshold
         self.overhead = ctx.sampler(params.overhead)
         self.health: dict[str, _Health] = {}
+        self.verdicts = 0
+        """Bumped whenever a target's verdict changes or a target comes or goes."""
+        self.routable: dict[str, tuple[list[Target], int, list[Target]]] = {}
+        """Node → (its targets list, ``verdicts``, the healthy ones): a fleet's list of
+        members in service is a new list whenever they change, so the healthy ones of a
+        fleet of thousands are filtered once per change, not once per request."""
         self.rr = 0
         self.fail_open = 0
         self.no_target = 0
@@ -119,6 +125,7 @@ class Alb(Behavior):
             state = self.health.get(key)
             if state is None:
                 state = self.health[key] = _Health(target)
+                self.verdicts += 1
             probed = self.probed.get(fleet)
             if probed is None:
                 probed = self.probed[fleet] = self.ctx.declares(fleet, HEALTH_CHECK)
@@ -128,9 +135,16 @@ class Alb(Behavior):
             self.prober.probe(state, fleet, route=target)
         for key in [k for k in self.health if k not in live]:
             del self.health[key]
+            self.verdicts += 1
         self.ctx.after(self.interval_ms, self._check)
 
     def _result(self, state: _Health, ok: bool) -> None:
+        was = state.healthy
+        self._judge(state, ok)
+        if state.healthy != was:
+            self.verdicts += 1
+
+    def _judge(self, state: _Health, ok: bool) -> None:
         if ok:
             state.oks += 1
             state.fails = 0
@@ -158,9 +172,14 @@ class Alb(Behavior):
         if not targets:
             self.no_target += 1
             return "503"
-        health = self.health
-        prefix = child.node + "/"
-        candidates = [t for t in targets if (h := health.get(prefix + t.id)) and h.healthy]
+        cached = self.routable.get(child.node)
+        if cached is not None and cached[0] is targets and cached[1] == self.verdicts:
+            candidates = cached[2]
+        else:
+            health = self.health
+            prefix = child.node + "/"
+            candidates = [t for t in targets if (h := health.get(prefix + t.id)) and h.healthy]
+            self.routable[child.node] = (targets, self.verdicts, candidates)
         if not candidates:
             self.fail_open += 1
             candidates = targets

@@ -53,7 +53,7 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from archgen.model.base import Duration
 from archgen.model.kind import DrainsTargets
@@ -442,7 +442,9 @@ class Fleet(Behavior):
     # -- requests
 
     def targets(self) -> list[Target]:
-        return list(self.serving)
+        """The members in service: the list itself, which a change replaces (never
+        mutated in place), so a load balancer may keep what it derived from it."""
+        return cast("list[Target]", self.serving)  # read only: list is invariant
 
     def healthy(self) -> bool:
         return any(instance.answering for instance in self.serving)
@@ -703,10 +705,14 @@ class Fleet(Behavior):
         self.initial = min(self.max, max(self.min, start))
 
     def _init_schedule(self, actions: tuple[ScheduledAction, ...]) -> None:
-        """Each scheduled action with its sizes at the run's scale (booked capacities)."""
+        """Each scheduled action that runs within the run, with its sizes at the run's
+        scale (booked capacities); one that first runs after the end books nothing, so a
+        plan for another time of day does not warn about its scaled sizes."""
+        services = self.ctx.services
         self.schedule = [
             (action, [self._scaled_size(action.name, size, v) for size, v in action.sizes()])
             for action in actions
+            if action.first_s(services.scenario.start_of_day_s) < services.run_s
         ]
         self.scheduled: list[dict[str, Any]] = []
 

@@ -10,6 +10,7 @@ from archgen.runtime.check.api import check_run
 from archgen.runtime.check.report import Scope
 from archgen.runtime.check.spans import RunFolder
 from archgen.runtime.session import run_scenario
+from tests.scales import QUICK_SCALE
 
 
 def test_reference_model_passes_every_static_rule(reference: LoadedModel) -> None:
@@ -24,7 +25,7 @@ SCALED_AT_001 = [
     "web-usw2: min_instances 40 × 0.01 = 0.4, simulated 1 (+150 %); 1 instance in 1 of its 2 "
     "zones; whole at scale 0.05",
 ]
-"""What the reference's 1 % scenarios cannot keep of the real system (warnings, issue 12):
+"""What the reference's scenarios at 1 % cannot keep of the real system (warnings, issue 12):
 the smaller fleets' minimums are fractions of an instance, simulated as one in one zone."""
 
 
@@ -39,7 +40,7 @@ def scaled_away(scope: Scope, scenario: str) -> list[str]:
 
 
 def test_reference_normal_day_conforms(reference: LoadedModel, tmp_path: Path) -> None:
-    run_scenario(reference.model, "normal-day", out=tmp_path)
+    run_scenario(reference.model, "normal-day", scale=QUICK_SCALE, out=tmp_path)
     scope = check_run(reference, RunFolder.open(tmp_path))
     assert scaled_away(scope, "normal-day") == []
     assert {name for name, _ in scope.facts} >= {"slo checkout", "slo search", "spans"}
@@ -58,7 +59,7 @@ def test_reference_region_failure_judges_its_alarms_and_no_slo(
 ) -> None:
     """The drill states what it expects instead of the everyday SLOs: the failover alarm
     fires within its window, the other region stays healthy, nothing is dead-lettered."""
-    run_scenario(reference.model, "region-failure", out=tmp_path)
+    run_scenario(reference.model, "region-failure", scale=QUICK_SCALE, out=tmp_path)
     scope = check_run(reference, RunFolder.open(tmp_path))
     assert scaled_away(scope, "region-failure") == []
     facts = dict(scope.facts)

@@ -26,6 +26,7 @@ from archgen.runtime.artefacts import (
 from archgen.runtime.check.spans import RunFolder, RunInputError
 from archgen.runtime.session import run_scenario
 from tests.runtime.conftest import MINI
+from tests.scales import QUICK_SCALE
 
 
 def validator(name: str) -> jsonschema.Draft202012Validator:
@@ -39,15 +40,20 @@ def lines(path: Path) -> list[Any]:
 
 
 @pytest.mark.parametrize(
-    ("model", "scenario", "every"),
-    [("reference", "normal-day", 40), ("photo", "quiet-evening", 1)],
+    ("model", "scenario", "every", "scale"),
+    [("reference", "normal-day", 40, QUICK_SCALE), ("photo", "quiet-evening", 1, None)],
 )
 def test_run_outputs_validate_against_the_published_schemas(
-    model: str, scenario: str, every: int, tmp_path: Path, request: pytest.FixtureRequest
+    model: str,
+    scenario: str,
+    every: int,
+    scale: float | None,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
     loaded: LoadedModel = request.getfixturevalue(model)
     out = tmp_path / "run"
-    run_scenario(loaded.model, scenario, out=out)
+    run_scenario(loaded.model, scenario, scale=scale, out=out)
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["schema_version"] == SCHEMA_VERSION == 1
     validator("summary").validate(summary)

@@ -111,7 +111,16 @@ def test_run_reports_its_fidelity(tmp_path: Path) -> None:
 
     out = tmp_path / "run"
     code, stdout, _ = cli_run(
-        "--duration", "60", "--fidelity", "hybrid", "--sample", "0.5", "--out", str(out)
+        "--duration",
+        "60",
+        "--scale",
+        "0.01",
+        "--fidelity",
+        "hybrid",
+        "--sample",
+        "0.5",
+        "--out",
+        str(out),
     )
     assert code == 0
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -132,7 +141,8 @@ def test_full_fidelity_says_it_was_asked_for(tmp_path: Path) -> None:
     import json
 
     out = tmp_path / "run"
-    assert cli_run("--duration", "30", "--fidelity", "full", "--out", str(out))[0] == 0
+    args = ("--duration", "30", "--scale", "0.01", "--fidelity", "full", "--out", str(out))
+    assert cli_run(*args)[0] == 0
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["fidelity"] == {
         "mode": "full",
@@ -160,7 +170,7 @@ def test_bad_samples_are_refused(args: list[str], message: str, tmp_path: Path) 
 def test_check_runs_its_scenarios_in_hybrid_fidelity() -> None:
     result = CliRunner().invoke(
         cli,
-        ["check", "--scenario", "normal-day", "--fidelity", "hybrid", "--sample", "0.2"],
+        ["check", "-s", "normal-day", "--scale", "0.01", "--fidelity", "hybrid", "--sample", "0.2"],
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.stdout
@@ -187,13 +197,16 @@ def test_sweep_runs_hybrid_and_keys_its_runs_apart(tmp_path: Path) -> None:
     from archgen.runtime.sweep import plan_sweep
 
     loaded = load_model(None)
-    full = plan_sweep(loaded, "normal-day", (), seeds=1, duration_s=30)
-    hybrid = plan_sweep(loaded, "normal-day", (), seeds=1, duration_s=30, mode="hybrid", sample=0.5)
+    full = plan_sweep(loaded, "normal-day", (), seeds=1, scale=0.01, duration_s=30)
+    hybrid = plan_sweep(
+        loaded, "normal-day", (), seeds=1, scale=0.01, duration_s=30, mode="hybrid", sample=0.5
+    )
     assert full.fidelity == FULL
     assert hybrid.fidelity == Fidelity("hybrid", 0.5)
     assert full.fidelity.reason.startswith("auto: the whole run is about")
     assert full.key((), full.seeds[0]) != hybrid.key((), hybrid.seeds[0])  # no resume mix-up
-    args = ["sweep", "-s", "normal-day", "--seeds", "1", "--duration", "30", "-j", "1"]
+    args = ["sweep", "-s", "normal-day", "--seeds", "1", "--duration", "30", "--scale", "0.01"]
+    args += ["-j", "1"]
     args += ["--fidelity", "hybrid", "--sample", "0.5", "--out", str(tmp_path / "sw")]
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert result.exit_code == 0, result.stderr

@@ -13,6 +13,7 @@ from archgen.model import LoadedModel, load_model
 from archgen.model.schema import Model, SpikeShape
 from archgen.runtime.run import RunResult
 from archgen.runtime.session import run_scenario
+from tests.scales import quick_scale
 
 
 @cache
@@ -22,7 +23,13 @@ def _reference() -> Model:
 
 @cache
 def _run(scenario: str, duration_s: float | None = None, spans: bool = False) -> RunResult:
-    return run_scenario(_reference(), scenario, duration_s=duration_s, keep_spans=spans)
+    return run_scenario(
+        _reference(),
+        scenario,
+        duration_s=duration_s,
+        scale=quick_scale(scenario),
+        keep_spans=spans,
+    )
 
 
 def _five_xx(cause: str) -> bool:

@@ -78,6 +78,30 @@ def test_an_action_that_would_put_min_above_max_fails_as_on_aws() -> None:
     ]
 
 
+def test_an_action_after_the_run_books_no_scaled_capacity() -> None:
+    """A plan for another time of day (the reference's Prime Day pre-warm, say) must not
+    warn about its sizes in a run it never acts in: at scale 0.4 the 00:05 action's 6
+    instances would be 2.4, simulated as 2 (−17 %); a 600 s run from 23:50 ends before it."""
+    model = load_model(NEWSROOM).model
+    data = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    scaling = data["nodes"][1]["params"]["autoscaling"]
+    scaling["scheduled_actions"] = scaling["scheduled_actions"][:1]  # morning-edition, 00:05
+    scaling["min_instances"] = 5
+    from archgen.model.schema import Model
+
+    planned = Model.model_validate(data)
+    before = run_scenario(planned, "edition", duration_s=600, scale=0.4, out=None).summary
+    assert before["scale_warnings"] == []
+    assert "scheduled_actions" not in before["nodes"]["web"]
+    within = run_scenario(planned, "edition", duration_s=1200, scale=0.4, out=None).summary
+    assert within["scale_warnings"] == [
+        f"web: morning-edition.{size}_instances 6 × 0.4 = 2.4, simulated 2 (-17 %); whole at "
+        "scale 0.3333"
+        for size in ("desired", "min")
+    ]
+    assert [a["action"] for a in within["nodes"]["web"]["scheduled_actions"]] == ["morning-edition"]
+
+
 # -- DynamoDB auto scaling
 
 

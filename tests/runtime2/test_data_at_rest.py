@@ -9,6 +9,7 @@ from archgen.model import LoadedModel
 from archgen.runtime.aws.kms_envelope import Envelope
 from archgen.runtime.session import run_scenario
 from archgen.runtime.store import DataAtRest, find_sensitive_values, luhn_ok, sensitive_value
+from tests.scales import QUICK_SCALE
 
 
 def test_card_numbers_are_luhn_valid_and_found_in_plaintext() -> None:
@@ -20,7 +21,7 @@ def test_card_numbers_are_luhn_valid_and_found_in_plaintext() -> None:
 
 
 def test_reference_checkout_stores_only_envelopes(reference: LoadedModel) -> None:
-    result = run_scenario(reference.model, "normal-day", duration_s=240)
+    result = run_scenario(reference.model, "normal-day", duration_s=240, scale=QUICK_SCALE)
     assert result.simulation is not None
     stores = result.simulation.services.data_at_rest
     assert isinstance(stores, DataAtRest)

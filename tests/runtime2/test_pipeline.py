@@ -10,6 +10,7 @@ import pytest
 from archgen.model import LoadedModel, load_model
 from archgen.runtime.run import RunResult
 from archgen.runtime.session import run_scenario
+from tests.scales import QUICK_SCALE
 
 ORDERS = Path(__file__).parent / "models" / "orders.yaml"
 
@@ -34,7 +35,7 @@ def assert_identity(entry: dict[str, Any]) -> None:
 def test_reference_consumer_crash_loses_nothing_and_ships_nothing_twice(
     reference: LoadedModel,
 ) -> None:
-    result = run_scenario(reference.model, "consumer-crash", keep_spans=False)
+    result = run_scenario(reference.model, "consumer-crash", scale=QUICK_SCALE, keep_spans=False)
     for queue in ("orders-queue", "orders-queue-usw2"):
         assert_identity(books(result, queue))
     main = books(result, "orders-queue")
