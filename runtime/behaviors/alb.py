@@ -190,15 +190,18 @@ class Alb(Behavior):
         best = candidates[start]
         if self.least_outstanding:
             # The first target with the fewest outstanding requests from ``start`` on, round
-            # the list: ties go round robin, so idle targets share the load. (min and index
-            # do in C what a loop over a large fleet did per request.)
-            outstanding = [target.outstanding for target in candidates]
-            fewest = min(outstanding)
-            if outstanding[start] != fewest:
-                try:
-                    best = candidates[outstanding.index(fewest, start)]
-                except ValueError:
-                    best = candidates[outstanding.index(fewest)]
+            # the list: ties go round robin, so idle targets share the load. An idle target
+            # at ``start`` is that one (none has fewer than 0), the usual case of a large
+            # fleet, whose list is not read at all; else min and index do in C what a loop
+            # over the fleet did per request.
+            if best.outstanding:
+                outstanding = [target.outstanding for target in candidates]
+                fewest = min(outstanding)
+                if outstanding[start] != fewest:
+                    try:
+                        best = candidates[outstanding.index(fewest, start)]
+                    except ValueError:
+                        best = candidates[outstanding.index(fewest)]
             why = "least outstanding"
         else:
             why = "round robin"
