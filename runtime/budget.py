@@ -213,14 +213,15 @@ def hybrid_sample(model: Model, scenario: Scenario, *, scale: float, duration_s:
     return sample_for(estimate(model, scenario, scale=scale, duration_s=duration_s).events)
 
 
-def sample_for(events: int) -> float:
-    """The share of a run of ``events`` estimated events that keeps under
-    :data:`~archgen.runtime.fluid.MAX_SAMPLE_EVENTS` (see :func:`hybrid_sample`)."""
+def sample_for(events: int, budget: int | None = None) -> float:
+    """The share of a run of ``events`` estimated events that keeps under ``budget``
+    (default :data:`~archgen.runtime.fluid.MAX_SAMPLE_EVENTS`; see :func:`hybrid_sample`)."""
     from archgen.runtime.fluid import MAX_SAMPLE_EVENTS
 
-    if events <= MAX_SAMPLE_EVENTS:
+    budget = MAX_SAMPLE_EVENTS if budget is None else budget
+    if events <= budget:
         return 1.0
-    share = MAX_SAMPLE_EVENTS / events
+    share = budget / events
     digits = 10 ** (math.floor(math.log10(share)) - 1)
     return max(float(f"{math.floor(share / digits) * digits:.2g}"), 1e-9)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from archgen.model.schema import Model, Scenario
 from archgen.runtime.artefacts import SpanDict
+from archgen.runtime.fluid import FULL, Fidelity
 from archgen.runtime.run import build, start
 from archgen.runtime.trace import SpanSink
 from archgen.runtime.traffic import model_journey
@@ -17,13 +18,17 @@ def explain_journey(
     seed: int,
     scale: float,
     warm_s: float = 60.0,
+    fidelity: Fidelity = FULL,
 ) -> list[SpanDict]:
     """Run the scenario's traffic for ``warm_s`` (caches fill, fleets settle), then send one
     more user through ``journey_id``; return that user's spans, in start order. The session
-    (:func:`archgen.runtime.session.explain`) resolves and prices it first."""
+    (:func:`archgen.runtime.session.explain`) resolves and prices it first. In hybrid
+    ``fidelity`` the others are a traced sample and a fluid; the user followed is traced."""
     sink = SpanSink(None, keep=True)
     horizon_s = warm_s + 600.0
-    sim, traffic = build(model, scenario, seed=seed, scale=scale, duration_s=warm_s, sink=sink)
+    sim, traffic = build(
+        model, scenario, seed=seed, scale=scale, duration_s=warm_s, sink=sink, fidelity=fidelity
+    )
     start(sim, traffic, horizon_s)
     sim.kernel.run(warm_s * 1000)
     traffic.duration_ms = horizon_s * 1000  # let the explained user finish its journey

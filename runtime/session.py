@@ -57,6 +57,10 @@ T = TypeVar("T")
 EXPLAIN_WARM_S = 60.0
 """``--explain`` sends its user after this much of the scenario's traffic (caches fill,
 fleets settle); the budget prices that minute."""
+EXPLAIN_EVENTS = 300_000
+"""What ``--explain``'s minute may simulate request by request, a few seconds: past it, the
+other users are a traced sample and a fluid (hybrid fidelity), around the one user
+followed, who is always traced. A minute of a real system's traffic is millions."""
 
 __all__ = [
     "Outcome",
@@ -385,23 +389,45 @@ def explain(
     *,
     seed: int | None = None,
     scale: float | None = None,
-) -> list[SpanDict]:
-    """One user through ``journey`` after a minute of ``scenario``'s traffic: their spans."""
+) -> tuple[list[SpanDict], Fidelity]:
+    """One user through ``journey`` after a minute of ``scenario``'s traffic: their spans,
+    and how the other users were simulated (:data:`EXPLAIN_EVENTS`)."""
+    from archgen.runtime.budget import estimate, sample_for
     from archgen.runtime.explain import explain_journey
 
-    settings = Settings.of(scenario, seed=seed, scale=scale, duration_s=EXPLAIN_WARM_S)
-    check_budget(
+    system_scale = scenario.scale if scale is None else scale
+    check_budget(  # the system itself must fit: its fleets and timers are not sampled
         model,
         scenario,
-        seed=settings.seed,
-        scale=settings.scale,
+        seed=scenario.seed if seed is None else seed,
+        scale=system_scale,
         duration_s=EXPLAIN_WARM_S,
         lower="--scale",
         can_override=False,
     )
-    return explain_journey(
-        model, scenario, journey, seed=settings.seed, scale=settings.scale, warm_s=EXPLAIN_WARM_S
+    events = estimate(model, scenario, scale=system_scale, duration_s=EXPLAIN_WARM_S).events
+    fidelity = FULL
+    if events > EXPLAIN_EVENTS:
+        share = sample_for(events, EXPLAIN_EVENTS)
+        fidelity = Fidelity(
+            "hybrid",
+            share,
+            f"the minute before is about {events:,} events, over the {EXPLAIN_EVENTS:,} "
+            f"--explain simulates request by request; {share:g} of the other users traced",
+        )
+    settings = Settings.of(
+        scenario, seed=seed, scale=scale, duration_s=EXPLAIN_WARM_S, fidelity=fidelity
     )
+    spans = explain_journey(
+        model,
+        scenario,
+        journey,
+        seed=settings.seed,
+        scale=settings.scale,
+        warm_s=EXPLAIN_WARM_S,
+        fidelity=fidelity,
+    )
+    return spans, fidelity
 
 
 # --------------------------------------------------------------------------- run and check

@@ -51,7 +51,7 @@ def run_command(
     chosen = session.resolve_scenario(model, scenario, loaded.source)
     if explain:
         if fidelity is not None or sample is not None:
-            raise UsageError("--explain follows one user in full fidelity: drop --fidelity")
+            raise UsageError("--explain picks how it simulates the other users: drop --fidelity")
         _explain(loaded, chosen, journey, seed, scale)
         return
     out = out or session.default_run_folder(chosen.id)
@@ -254,7 +254,9 @@ def _explain(
     from archgen.runtime.explain import render_tree
 
     chosen = session.resolve_journey(loaded.model, journey, loaded.source)
-    spans = session.explain(loaded.model, scenario, chosen, seed=seed, scale=scale)
+    spans, fidelity = session.explain(loaded.model, scenario, chosen, seed=seed, scale=scale)
+    if fidelity.hybrid:
+        click.echo(f"hybrid fidelity for the other users ({fidelity.reason})", err=True)
     click.echo(f"one user through journey '{chosen}' ({scenario.id}):")
     for line in render_tree(spans):
         click.echo(escape_terminal(line))  # operation names are the model's free text

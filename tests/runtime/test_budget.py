@@ -245,6 +245,36 @@ def test_explain_refuses_a_scale_whose_warm_up_is_over_the_budget(nothing_runs: 
     assert stderr.endswith("over the budget of 20,000,000 events: lower --scale\n")
 
 
+def test_explain_traces_a_sample_of_the_others_at_the_real_traffic() -> None:
+    """A minute of the reference's real traffic is millions of events (a minute and more
+    request by request): --explain runs the other users in hybrid fidelity, in seconds, and
+    says so; the user it follows is traced whole."""
+    code, stdout, stderr = invoke(["run", "--journey", "buy", "--explain"])
+    assert code == 0, stderr
+    assert stderr == (
+        "hybrid fidelity for the other users (the minute before is about 2,613,252 events, "
+        "over the 300,000 --explain simulates request by request; 0.11 of the other users "
+        "traced)\n"
+    )
+    assert stdout.startswith("one user through journey 'buy' (normal-day):\n")
+    assert [line for line in stdout.splitlines() if line.startswith("flow ")] == [
+        "flow open-app (t = 60.000 s)",
+        "flow search (t = 66.544 s)",
+        "flow product-page (t = 71.642 s)",
+        "flow product-images (t = 87.990 s)",
+        "flow add-to-cart (t = 126.870 s)",  # the funnel: this user does not check out
+    ]
+
+
+def test_explain_chooses_its_own_fidelity(nothing_runs: None) -> None:
+    code, _, stderr = invoke(["run", "--explain", "--fidelity", "full"])
+    assert (code, stderr) == (
+        2,
+        "error: --explain picks how it simulates the other users: drop --fidelity\n"
+        "Try 'cli run --help' for help.\n",
+    )
+
+
 def test_the_estimate_is_finite_at_every_bound() -> None:
     model = load_model(MINI).model
     for scenario in model.scenarios:
