@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from sys import intern
 from typing import Any
 
 from pydantic import ValidationError
@@ -136,6 +137,8 @@ _STATUSES = frozenset({"ok", "error", "violation"})
 
 
 def _span(record: dict[str, Any]) -> Span:
+    """A span of the file; its names, repeated over a million lines of a large run, are
+    kept once each (``sys.intern``), not once per span."""
     if record.keys() != _SPAN_KEYS:
         raise KeyError(sorted(record.keys() ^ _SPAN_KEYS))
     start, end, attrs = record["start_ms"], record["end_ms"], record["attrs"]
@@ -145,21 +148,22 @@ def _span(record: dict[str, Any]) -> Span:
         raise TypeError("attrs")
     if record["status"] not in _STATUSES:
         raise ValueError("status")
+    journey, flow, error = record["journey"], record["flow"], record["error"]
     return Span(
         record["span"],
         record["parent"],
         record["trace"],
         record["session"],
-        record["journey"],
-        record["flow"],
+        None if journey is None else intern(journey),
+        None if flow is None else intern(flow),
         record["step"],
-        record["from"],
-        record["node"],
-        record["op"],
+        intern(record["from"]),
+        intern(record["node"]),
+        intern(record["op"]),
         float(start),
         float(end),
-        record["status"],
-        record["error"],
+        intern(record["status"]),
+        None if error is None else intern(error),
         attrs,
     )
 
