@@ -3,13 +3,15 @@
 Each scenario runs at a scale the full engine can run in minutes (:data:`FULL_SCALES`,
 or ``--scale``: the reference scenarios themselves run at scale 1) in full fidelity and in hybrid
 fidelity with ``--sample`` (the system at the same scale, that share of its sessions
-traced), over ``--seeds`` seeds. Two tables compare them:
+traced), full fidelity over ``--seeds`` seeds, hybrid over ``--hybrid-seeds`` (by default
+``--seeds`` ÷ ``--sample``: both sides then rest on about as many traced requests, and a
+hybrid run costs about ``--sample`` of a full one). Two tables compare them:
 
-- per flow, the mean over seeds of p50 and p99 (bound ±10 %);
+- per flow, p50 and p99 of its requests over all seeds, pooled (bound ±10 %);
 - availability (±0.5 points); each fleet's instances in service, sampled every second, as
   the mean curve over seeds: the largest gap between the two curves (±1 instance); the
   depth of each queue — an SQS queue's visible messages, a fleet's queued requests —
-  sampled every second and averaged over 10 s, its peak per run, mean over seeds (±10 %,
+  sampled every second, as the mean curve over seeds averaged over 10 s: its peak (±10 %,
   or within one message or request of the run that simulates fewest of them). Depths are
   in real units: a count ÷ the scale it was simulated at (an SQS queue runs at scale ×
   sample in hybrid, a fleet at the system's scale in both).
@@ -44,13 +46,15 @@ FULL_SCALES = {"prime-day": 0.002}
 """The scales the reference scenarios ran at before scale 1 became their default, and
 the validation kept (:data:`FULL_SCALE` for the others)."""
 FULL_SCALE = 0.01
-MIN_COMPLETED = 50
-"""Requests a flow needs in every run to be compared."""
+MIN_POOLED = 100
+"""Requests a flow needs over each side's seeds to be compared (its p99 then rests on one
+request at least)."""
 
 Run = dict[str, Any]
-"""One run's figures: ``flows`` {flow: (p50, p99)}, ``availability``, ``instances``
-{fleet: [in service each second]}, ``depths`` {queue: ([depth each second], unit)} where
-``unit`` is the real count one simulated message or request stands for."""
+"""One run's figures: ``flows`` {flow: [latency of each completed request, ms]},
+``availability``, ``instances`` {fleet: [in service each second]}, ``depths`` {queue:
+([depth each second], unit)} where ``unit`` is the real count one simulated message or
+request stands for."""
 
 
 # --------------------------------------------------------------------------- one run
@@ -129,9 +133,9 @@ def one_run(
     }
     return {
         "flows": {
-            flow: (figures["p50_ms"], figures["p99_ms"])
-            for flow, figures in summary["flows"].items()
-            if figures["completed"] >= MIN_COMPLETED
+            flow: sorted(stats.latencies)
+            for flow, stats in sorted(traffic.flow_stats.items())
+            if stats.latencies
         },
         "availability": summary["availability"],
         "instances": instances,
@@ -188,17 +192,51 @@ def windowed_peak(series: Sequence[float], window: int = DEPTH_WINDOW) -> float:
     return max(means, default=0.0)
 
 
+def pooled(runs: Sequence[Run], flow: str) -> list[float]:
+    """The latencies of ``flow`` in all ``runs``, as one sample."""
+    return [latency for run in runs for latency in run["flows"][flow]]
+
+
+def depth_peak(runs: Sequence[Run], queue: str) -> float:
+    """The peak of ``queue``'s mean depth over ``runs`` (in real units, averaged over
+    :data:`DEPTH_WINDOW` samples).
+
+    The peak of the mean curve, not the mean of each run's peak: a run's peak is its
+    largest excursion, and a hybrid run, which simulates a sample of the messages, each
+    standing for more real ones, has larger excursions for the same mean (Prime Day's SQS
+    queues: a fifth of full fidelity's messages, 2,500 real each). Its mean depth at each
+    second is what both engines must agree on, as the instance curves are compared.
+    """
+    return windowed_peak(
+        mean_curve(
+            [[depth * r["depths"][queue][1] for depth in r["depths"][queue][0]] for r in runs]
+        )
+    )
+
+
 def flow_rows(scenario: str, full: Sequence[Run], hybrid: Sequence[Run]) -> list[Row]:
-    """Per flow seen in every run: mean p50 and p99 over seeds, each within ±10 %."""
+    """Per flow seen in every run, with :data:`MIN_POOLED` requests on each side: p50 and
+    p99 of the seeds' requests pooled, each within ±10 %.
+
+    Pooled rather than the mean of each run's percentiles: a hybrid run traces a share of
+    the sessions, so the p99 of a rare flow in one run rests on its one or two slowest
+    requests (about 60 checkouts a run in the reference normal-day at 20 %), an estimate
+    whose spread and bias differ from those of the full run's p99 of five times as many.
+    """
+    from archgen.model.stats import percentiles
+
     runs = [*full, *hybrid]
     flows = sorted(set.intersection(*(set(r["flows"]) for r in runs))) if runs else []
     rows = []
     for flow in flows:
+        full_latencies, hybrid_latencies = pooled(full, flow), pooled(hybrid, flow)
+        if min(len(full_latencies), len(hybrid_latencies)) < MIN_POOLED:
+            continue
+        full_p = percentiles(full_latencies, (50, 99))
+        hybrid_p = percentiles(hybrid_latencies, (50, 99))
         cells: list[str] = []
         within = True
-        for index in (0, 1):
-            f = _mean([r["flows"][flow][index] for r in full])
-            h = _mean([r["flows"][flow][index] for r in hybrid])
+        for f, h in zip(full_p, hybrid_p, strict=True):
             delta = _relative(f, h)
             within = within and (delta is None or abs(delta) <= P_BOUND)
             cells += [_count(f), _count(h), _percent(delta)]
@@ -248,9 +286,7 @@ def figure_rows(scenario: str, full: Sequence[Run], hybrid: Sequence[Run]) -> li
     for queue in sorted(full[0]["depths"]) if full else []:
         if queue in empty_queues(full, hybrid):
             continue
-        f_peaks = [windowed_peak(r["depths"][queue][0]) * r["depths"][queue][1] for r in full]
-        h_peaks = [windowed_peak(r["depths"][queue][0]) * r["depths"][queue][1] for r in hybrid]
-        f, h = statistics.fmean(f_peaks), statistics.fmean(h_peaks)
+        f, h = depth_peak(full, queue), depth_peak(hybrid, queue)
         # One simulated message (or request) of the run that simulates fewest, in real units:
         # below it a depth is a count's rounding, not a queue.
         floor = max(r["depths"][queue][1] for r in [*full, *hybrid])
@@ -339,6 +375,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sample", type=float, default=0.2)
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument(
+        "--hybrid-seeds",
+        type=int,
+        default=None,
+        help="seeds of the hybrid side (default: --seeds ÷ --sample, as many traced requests)",
+    )
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--scale", type=float, default=None, help="every scenario at this scale")
     parser.add_argument("--duration", type=float, default=None, help="seconds of each run")
@@ -364,6 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(scenarios) - set(model.scenarios_by_id))
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(unknown)}")
+    hybrid_seeds = args.hybrid_seeds or max(args.seeds, round(args.seeds / args.sample))
     jobs = [
         (
             s,
@@ -373,8 +416,8 @@ def main(argv: list[str] | None = None) -> int:
             args.duration,
         )
         for s in scenarios
-        for k in range(args.seeds)
         for sample in ((None,) if args.full_only else (None, args.sample))
+        for k in range(args.seeds if sample is None else hybrid_seeds)
     ]
     # The longest runs first, so that the two workers finish together.
     order = sorted(range(len(jobs)), key=lambda j: (jobs[j][2] is not None, j))
@@ -394,7 +437,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.duration is not None:
         at += f", its first {args.duration:g} s"
-    print(f"hybrid (sample {args.sample:g}) against full fidelity, {at}, {args.seeds} seeds")
+    print(
+        f"hybrid (sample {args.sample:g}, {hybrid_seeds} seeds) against full fidelity "
+        f"({args.seeds} seeds), {at}"
+    )
     print(tables(by_scenario))
     sys.stdout.flush()
     return 0

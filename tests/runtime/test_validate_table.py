@@ -7,13 +7,27 @@ from typing import Any
 
 import pytest
 
+from archgen.model.stats import percentiles
 from bench.validate_hybrid import (
+    MIN_POOLED,
+    depth_peak,
     figure_rows,
     flow_rows,
     mean_curve,
     tables,
     windowed_peak,
 )
+
+
+def latencies(p50: float, p99: float, count: int = 100) -> list[float]:
+    """``count`` latencies whose nearest-rank p50 and p99 are ``p50`` and ``p99``."""
+    low, high = count // 2, count - count // 100
+    return (
+        [p50 / 2] * (low - 1)
+        + [p50]
+        + [(p50 + p99) / 2] * (high - low - 1)
+        + [p99] * (count - high + 1)
+    )
 
 
 def run(
@@ -24,9 +38,10 @@ def run(
     depth: list[float],
     unit: float = 100.0,
 ) -> dict[str, Any]:
-    """A run of one flow ``browse``, one fleet ``web`` and one queue ``jobs``."""
+    """A run of one flow ``browse`` (100 requests with this p50 and p99), one fleet ``web``
+    and one queue ``jobs``."""
     return {
-        "flows": {"browse": (p50, p99)},
+        "flows": {"browse": latencies(p50, p99)},
         "availability": availability,
         "instances": {"web": instances},
         "depths": {"jobs visible messages": (depth, unit), "idle visible messages": ([0.0], unit)},
@@ -44,8 +59,13 @@ def test_mean_curve_averages_each_time_over_the_runs() -> None:
     assert mean_curve([[1, 2, 3], [3, 4, 5, 9]]) == [2, 3, 4]
 
 
+def test_latencies_have_the_percentiles_asked() -> None:
+    assert percentiles(latencies(100, 1000), (50, 99)) == (100, 1000)
+    assert percentiles(latencies(100, 1000, 200), (50, 99)) == (100, 1000)
+
+
 def test_flow_rows_bound_each_percentile_at_ten_percent() -> None:
-    full = [run(100, 1000, 1, [1], [0]), run(100, 1200, 1, [1], [0])]  # p99 mean 1,100
+    full = [run(100, 1100, 1, [1], [0]), run(100, 1100, 1, [1], [0])]
     close = [run(109, 1200, 1, [1], [0])]  # +9 %, +9.1 %
     far = [run(100, 1220, 1, [1], [0])]  # p99 +10.9 %
     [row] = flow_rows("day", full, close)
@@ -56,6 +76,26 @@ def test_flow_rows_bound_each_percentile_at_ten_percent() -> None:
     assert row.markdown() == (
         "| day | browse | 100 | 100 | +0.0 % | 1,100 | 1,220 | +10.9 % | **no** |"
     )
+
+
+def test_flow_rows_pool_the_seeds_requests() -> None:
+    # Two full runs of 100 requests, 98 at 100 ms: one run's two slowest take 1,000 ms, the
+    # other's 3,000 (p99s 1,000 and 3,000, a mean of 2,000). Pooled, the slowest 1 % of the
+    # 200 are the two at 3,000, and the 198th is 1,000: pooled p99 1,000.
+    full = [run(1, 1, 1, [1], [0]), run(1, 1, 1, [1], [0])]
+    full[0]["flows"]["browse"] = [100.0] * 98 + [1000.0] * 2
+    full[1]["flows"]["browse"] = [100.0] * 98 + [3000.0] * 2
+    hybrid = [run(1, 1, 1, [1], [0])]
+    hybrid[0]["flows"]["browse"] = [100.0] * 98 + [1000.0] * 2
+    [row] = flow_rows("day", full, hybrid)
+    assert row.cells == ("100", "100", "+0.0 %", "1,000", "1,000", "+0.0 %")
+
+
+def test_a_flow_with_too_few_requests_is_not_compared() -> None:
+    full = [run(100, 1000, 1, [1], [0])]
+    hybrid = [run(100, 1000, 1, [1], [0])]
+    hybrid[0]["flows"]["browse"] = latencies(100, 1000, MIN_POOLED - 1)
+    assert flow_rows("day", full, hybrid) == []
 
 
 def test_a_flow_missing_from_one_run_is_not_compared() -> None:
@@ -98,6 +138,19 @@ def test_queue_depth_peaks_in_real_units_within_ten_percent() -> None:
     assert row.within
     [row] = [r for r in figure_rows("day", full, far) if "jobs" in r.name]
     assert not row.within
+
+
+def test_a_queue_peak_is_the_peak_of_its_mean_depth_over_the_runs() -> None:
+    # Two runs peaking at 10 messages (× 100 real) ten seconds apart: each run's peak is
+    # 1,000, their mean depth never exceeds 500.
+    runs = [
+        run(1, 1, 1, [1], [10.0] * 10 + [0.0] * 10),
+        run(1, 1, 1, [1], [0.0] * 10 + [10.0] * 10),
+    ]
+    assert depth_peak(runs, "jobs visible messages") == 500.0
+    # Units apply before the mean: 2 messages × 500 and 10 × 100 are the same 1,000.
+    mixed = [run(1, 1, 1, [1], [2.0] * 10, unit=500.0), run(1, 1, 1, [1], [10.0] * 10)]
+    assert depth_peak(mixed, "jobs visible messages") == 1000.0
 
 
 def test_a_small_queue_is_within_one_simulated_message() -> None:
