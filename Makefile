@@ -89,7 +89,7 @@ oracles: setup
 	ARCHGEN_ORACLE_PROFILE=full $(BIN)/pytest -q tests/oracles -p no:cacheprovider
 
 validate-hybrid: setup  # hybrid against full fidelity on every reference scenario (minutes)
-	$(PY) bench/validate_hybrid.py --sample 0.2 --seeds 10
+	$(PY) bench/validate_hybrid.py --sample 0.2
 
 bench: setup
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

@@ -17,7 +17,7 @@ hybrid run costs about ``--sample`` of a full one). Two tables compare them:
   sample in hybrid, a fleet at the system's scale in both).
 
 A row outside its bound is marked, not hidden. Too slow for ``make test`` (minutes of
-CPU): ``python bench/validate_hybrid.py [--sample 0.2] [--seeds 5] [--scale S]``; the
+CPU): ``python bench/validate_hybrid.py [--sample 0.2] [--seeds 10] [--scale S]``; the
 guide's fidelity page quotes its output, which depends only on the seeds.
 """
 
@@ -133,7 +133,7 @@ def one_run(
     }
     return {
         "flows": {
-            flow: sorted(stats.latencies)
+            flow: list(stats.latencies)
             for flow, stats in sorted(traffic.flow_stats.items())
             if stats.latencies
         },
@@ -374,7 +374,7 @@ def cached(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sample", type=float, default=0.2)
-    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument(
         "--hybrid-seeds",
         type=int,
