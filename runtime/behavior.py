@@ -135,6 +135,12 @@ class Trace:
         self.item = item  # the scenario's item this flow is about (default cache/object key)
         self.text: tuple[str, str, str, str] | None = None  # span fields, formatted once
 
+    @property
+    def flow_id(self) -> str | None:
+        """The id of the flow this trace runs; None for a flow-less call."""
+        flow = self.flow
+        return None if flow is None else str(flow.id)
+
 
 class Call:
     """One request from one node to another; becomes one span when it finishes."""

@@ -25,7 +25,12 @@ Under a scenario whose traffic shape moves (a surge, a ramp, a daily cycle), the
 estimated in the time the shape rescales (:class:`ShapeClock`), so the estimate follows the
 declared shape at once instead of lagging it by thousands of arrivals. Under a constant
 shape it is the declared session rate × the pool's requests per traced session
-(:class:`SessionTally`): the traced sessions' own Poisson noise cancels out of that ratio.
+(:class:`SessionTally`), the traced sessions' own Poisson noise cancelling out of that
+ratio: for each user flow, the pool's visits per traced run of the flow × the runs per
+session its journeys declare (:class:`FlowShare`, :mod:`~archgen.runtime.flow_runs`), so
+that who drew to go on through a funnel leaves no noise either. An attack's requests are
+not sampled: a pool counts them apart, at the attack's declared rate × the share of its
+requests that reach the pool, with their own hold times (:class:`AttackShare`).
 Erlang C is steep (near ρ 0.9 a 1 % error in the load is a 20 % error in the mean wait at
 c = 50, 60 % at c = 400, and noise biases it upwards by convexity), so the load must carry
 as little of the sample's noise as possible; for the same reason the mean hold time is
@@ -50,6 +55,7 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from archgen.model.schema import Scenario
+    from archgen.runtime.flow_runs import FlowRuns
 
 Mode = Literal["full", "hybrid"]
 Choice = Literal["auto", "full", "hybrid"]
@@ -61,6 +67,16 @@ gaps). Erlang C is steep near saturation, so noise in the estimate biases the me
 upwards (by about (ρ/(1−ρ))² of its relative variance): 4,000 arrivals keep that under
 1 % at ρ = 0.9 while a sample of 100 traced arrivals per second still follows a load that
 moves over tens of seconds."""
+
+OPEN_GAP = 8.0
+"""How many times its mean gap (in sessions) a flow's open gap since its last arrival at a
+pool must be before it lowers the flow's estimate there: a flow that stopped reaching the
+pool (a failover) then fades as 1 ÷ the gap. A gap of one mean or two is common (a
+session started since the last arrival: the estimate would read low at most times a
+metric or another flow's arrival reads it); eight means happen once in thousands."""
+
+DECAY = 1.0 - 1.0 / ARRIVAL_WINDOW
+"""Weight of an arrival in a rate estimate's window, one arrival later."""
 
 HOLD_WINDOW = 10_000
 """Traced hold times the mean hold time averages over (hold times move less than rates)."""
@@ -139,14 +155,90 @@ class Mean:
 
 class SessionTally:
     """The traced sessions started so far and their declared rate (per ms; None when the
-    traffic's shape moves or an attack adds a source of another shape): one per run,
-    shared by its pools, counted by the traffic."""
+    traffic's shape moves): one per run, shared by its pools, counted by the traffic.
+    ``flows``, in hybrid fidelity, counts each user flow's runs
+    (:mod:`archgen.runtime.flow_runs`); ``attack_rate`` and ``attack_sent`` an attack's
+    requests, which are not sampled."""
 
-    __slots__ = ("count", "rate")
+    __slots__ = ("attack_rate", "attack_sent", "count", "flows", "rate")
 
     def __init__(self) -> None:
         self.count = 0
         self.rate: float | None = None
+        self.flows: FlowRuns | None = None
+        self.attack_rate = 0.0
+        """Attack requests the run sends per ms while its attack lasts (0 otherwise): its
+        sources are not sampled, so a traced attack request is one request."""
+        self.attack_sent = 0
+
+
+class FlowShare:
+    """A pool's arrivals of one user flow, per traced run of the flow (or of anything
+    else, ``flow`` None, per traced session), over a window of about
+    :data:`ARRIVAL_WINDOW` of them: a flow's arrivals per session are its visits per run
+    × the runs per session its journeys declare (:mod:`~archgen.runtime.flow_runs`). The
+    window opens at the first arrival, so a flow that reaches the pool only later (after
+    a failover) is not diluted by what came before."""
+
+    __slots__ = ("arrivals", "flow", "last", "per_run", "total")
+
+    def __init__(self, flow: str | None, tally: SessionTally) -> None:
+        self.flow = flow
+        flows = tally.flows
+        self.per_run = 1.0  # runs per session (anything else: per session)
+        if flow is not None and flows is not None:
+            self.per_run = flows.declared[flow]
+        self.arrivals = 0.0
+        self.total = 0.0  # runs (or sessions) started between the arrivals of the window
+        self.last = self._count(tally)
+
+    def _count(self, tally: SessionTally) -> int:
+        flows, flow = tally.flows, self.flow
+        return tally.count if flow is None or flows is None else flows.started[flow]
+
+    def add(self, tally: SessionTally, decay: float) -> None:
+        """One arrival of the flow: the runs since the previous one join the window."""
+        count = self._count(tally)
+        self.arrivals = self.arrivals * decay + 1.0
+        self.total = self.total * decay + (count - self.last)
+        self.last = count
+
+    def per_session(self, tally: SessionTally) -> float:
+        """Arrivals per traced session; the open gap since the last arrival counts once it
+        is :data:`OPEN_GAP` times the window's mean (a flow that stopped reaching the
+        pool)."""
+        if not self.arrivals:
+            return 0.0
+        gap = (self._count(tally) - self.last) / OPEN_GAP
+        between = max(self.total / self.arrivals, gap)
+        return self.per_run / between if between > 0.0 else 0.0
+
+
+class AttackShare:
+    """A pool's arrivals of attack requests over a window of about
+    :data:`ARRIVAL_WINDOW` of them, with the attack requests sent between them: the share
+    of the attack that reaches the pool (all of it, until a firewall blocks the sources)."""
+
+    __slots__ = ("arrivals", "last_sent", "sent")
+
+    def __init__(self, tally: SessionTally) -> None:
+        self.arrivals = 0.0
+        self.sent = 0.0
+        self.last_sent = tally.attack_sent
+
+    def add(self, tally: SessionTally, decay: float) -> None:
+        sent = tally.attack_sent
+        self.arrivals = self.arrivals * decay + 1.0
+        self.sent = self.sent * decay + (sent - self.last_sent)
+        self.last_sent = sent
+
+    def per_request(self, sent: int) -> float:
+        """Arrivals per attack request sent; the open gap counts once it is :data:`OPEN_GAP`
+        times the mean."""
+        if not self.arrivals:
+            return 0.0
+        requests = max(self.sent / self.arrivals, (sent - self.last_sent) / OPEN_GAP)
+        return 1.0 / requests if requests > 0.0 else 0.0
 
 
 class ShapeClock:
@@ -226,10 +318,12 @@ def shape_clock(scenario: Scenario | None) -> ShapeClock | None:
 
 
 def exact_servers(scenario: Scenario | None) -> int:
-    """The largest pool run exactly under ``scenario``: none under an attack, whose
-    sources are not thinned by the sample (a traced attack request is not 1 ÷ sample of
-    the real ones, so phantoms would multiply it)."""
-    if scenario is not None and scenario.traffic.attack is not None:
+    """The largest pool run exactly under ``scenario``: none under an attack on a traffic
+    shape that moves. An attack's sources are not thinned by the sample (a traced attack
+    request is one request, where phantoms multiply a user's); under a constant shape the
+    phantoms come from the users' declared rate alone, so its requests count once."""
+    traffic = None if scenario is None else scenario.traffic
+    if traffic is not None and traffic.attack is not None and traffic.shape.type != "constant":
         return 0
     return EXACT_SERVERS
 
@@ -278,7 +372,11 @@ class FluidPool:
 
     __slots__ = (
         "_cache",
+        "_per_session",
         "arrivals",
+        "attack",
+        "attack_hold",
+        "attack_holds",
         "backlog",
         "clock",
         "exact",
@@ -289,10 +387,8 @@ class FluidPool:
         "hold",
         "holds",
         "last",
-        "last_count",
         "last_tau",
         "loss",
-        "per_arrival",
         "phantoms",
         "queue_limit",
         "queued",
@@ -301,6 +397,7 @@ class FluidPool:
         "rng",
         "sample",
         "servers",
+        "shares",
         "split",
         "tally",
         "waited",
@@ -341,8 +438,11 @@ class FluidPool:
         self.phantoms = 0
         self.released = 0
         self.tally = None if clock is not None else tally  # a moving shape: the clock's
-        self.per_arrival = Mean(ARRIVAL_WINDOW)  # traced sessions per traced arrival
-        self.last_count = 0
+        self.shares: dict[str | None, FlowShare] = {}  # the arrivals of each flow
+        self._per_session = (-1, 0.0)  # (tally count, arrivals per traced session)
+        self.attack: AttackShare | None = None  # attack arrivals, counted apart
+        self.attack_hold = Mean(HOLD_WINDOW)  # ms an attack request holds a server
+        self.attack_holds: list[float] = []  # the last HOLD_SAMPLES of them
         self.expected: Callable[[], float] | None = None  # draws the hold's known part
         self.expected_mean = 0.0
         self.rest = Mean(HOLD_WINDOW)  # hold less its drawn part
@@ -369,13 +469,31 @@ class FluidPool:
         self.split = max(1, split)
 
     def rate(self, now: float) -> float:
-        """Arrivals per ms into one part of the pool, the whole load (traced ÷ sample)."""
+        """Arrivals per ms into one part of the pool, the whole load: the users' (traced ÷
+        sample) and an attack's (not sampled)."""
+        return self.users_rate(now) + self.attack_rate()
+
+    def attack_rate(self) -> float:
+        """Attack arrivals per ms into one part of the pool: the attack's declared rate ×
+        the share of its requests that reach the pool."""
+        share, tally = self.attack, self.tally
+        if share is None or tally is None or not tally.attack_rate:
+            return 0.0
+        return tally.attack_rate * share.per_request(tally.attack_sent) / self.split
+
+    def users_rate(self, now: float) -> float:
+        """The users' arrivals per ms into one part of the pool (traced ÷ sample)."""
         tally = self.tally
-        if tally is not None and tally.rate:
-            per = self.per_arrival.value
-            if per:  # sessions per arrival; the open gap counts once it is the longer
-                per = max(per, tally.count - self.last_count)
-                return tally.rate / per / self.sample / self.split
+        if tally is not None and tally.rate and self.shares:
+            count = tally.count
+            cached_count, per_session = self._per_session
+            if cached_count != count:  # sessions started, or an arrival, since the last
+                per_session = 0.0
+                for share in self.shares.values():
+                    per_session += share.per_session(tally)
+                self._per_session = (count, per_session)
+            if per_session > 0.0:
+                return tally.rate * per_session / self.sample / self.split
         gap = self.gap.value
         if gap is None or self.last is None:
             return 0.0
@@ -389,8 +507,25 @@ class FluidPool:
 
     def load(self, now: float) -> float:
         """Offered load a = λ̂ ĥ of one part, in Erlangs."""
-        hold = self.mean_hold()
-        return 0.0 if hold is None else self.rate(now) * hold
+        rate, hold = self._demand(now)
+        return 0.0 if hold is None else rate * hold
+
+    def _demand(self, now: float) -> tuple[float, float | None]:
+        """The whole arrival rate of one part and its mean hold: the users' mean hold, or
+        with an attack the mean of the users' and the attack's weighted by their rates
+        (attack requests are over-represented among the traced holds by 1 ÷ sample)."""
+        users, hold = self.users_rate(now), self.mean_hold()
+        attack = self.attack_rate()
+        if attack <= 0.0:
+            return users, hold
+        attack_hold = self.attack_hold.value
+        if attack_hold is None:
+            attack_hold = hold
+        elif hold is None:
+            hold = attack_hold
+        if hold is None or attack_hold is None:
+            return users + attack, None
+        return users + attack, (users * hold + attack * attack_hold) / (users + attack)
 
     def busy(self, now: float) -> float:
         """Servers in use over the whole pool (all parts): min(a, c) each."""
@@ -422,10 +557,10 @@ class FluidPool:
         run as it is."""
         queued = self.queued
         waiting = float(len(queued) - bisect.bisect_right(queued, now))
-        gap, last, hold, tally = self.gap.value, self.last, self.mean_hold(), self.tally
+        gap, last, hold, tally = self.gap.value, self.last, self._demand(now)[1], self.tally
         if gap and hold and last is not None and now > last:
-            if tally is not None and tally.rate and self.per_arrival.value:
-                per_ms = (1.0 - self.sample) * self.rate(now)  # as _exact draws them
+            if tally is not None and tally.rate and self.shares:
+                per_ms = (1.0 - self.sample) * self.users_rate(now)  # as _exact draws them
             else:
                 shape = 1.0 if self.clock is None else self.clock.h
                 per_ms = shape * (1.0 - self.sample) / self.sample / gap
@@ -435,21 +570,27 @@ class FluidPool:
             waiting += min(max(0.0, expected - taken), room)
         return waiting
 
-    def offer(self, now: float, born: float | None = None) -> float | None:
-        """One traced arrival (of a session started at ``born`` ms, if a user's): None if
-        the pool turns it away, else how long it waits (ms) before a server takes it."""
+    def offer(
+        self,
+        now: float,
+        born: float | None = None,
+        flow: str | None = None,
+        attack: bool = False,
+    ) -> float | None:
+        """One traced arrival (of a session started at ``born`` ms, if a user's, in a run
+        of ``flow``; of an attack source if ``attack``): None if the pool turns it away,
+        else how long it waits (ms) before a server takes it."""
         last, last_tau = self.last, self.last_tau
-        self._advance(now, born)
+        self._advance(now, born, flow, attack)
         self.arrivals += 1
         servers = self.servers
-        hold = self.mean_hold()
+        rate, hold = self._demand(now)
         if servers <= 0:
             return None
         if hold is None or hold <= 0:
             return 0.0
         if self.split == 1 and servers <= self.exact:
-            return self._exact(now, last, last_tau)
-        rate = self.rate(now)
+            return self._exact(now, last, last_tau, attack)
         load = rate * hold
         if self.backlog > 0 or load >= servers:
             return self._overloaded(servers, hold, load)
@@ -482,7 +623,7 @@ class FluidPool:
         self._cache = (servers, load, value)
         return value
 
-    def _advance(self, now: float, born: float | None) -> None:
+    def _advance(self, now: float, born: float | None, flow: str | None, attack: bool) -> None:
         """Count the gap since the previous traced arrival (in rescaled time with a shape
         clock), and integrate the backlog over it: it grows by (λ − cμ) while the load
         exceeds the pool, drains otherwise."""
@@ -490,9 +631,9 @@ class FluidPool:
         clock = self.clock
         if last is not None:
             elapsed = now - last
-            hold = self.mean_hold()
+            rate, hold = self._demand(now)
             if hold and not self.loss:
-                net = (self.rate(now) - self.servers / hold) * elapsed
+                net = (rate - self.servers / hold) * elapsed
                 self.backlog = max(0.0, self.backlog + net)
             if clock is None:
                 self.gap.add(elapsed)
@@ -505,15 +646,30 @@ class FluidPool:
         if clock is not None:
             clock.observe(now, born)
         tally = self.tally
-        if tally is not None:
-            count = tally.count
-            self.per_arrival.add(count - self.last_count)
-            self.last_count = count
+        if attack and tally is not None and tally.rate:  # the users' load is the declared
+            if self.attack is None:
+                self.attack = AttackShare(tally)
+            else:
+                self.attack.add(tally, DECAY)
+        elif tally is not None:
+            flows = tally.flows
+            key = flow if flows is not None and flow in flows.started else None
+            share = self.shares.get(key)
+            if share is None:
+                self.shares[key] = FlowShare(key, tally)
+            else:
+                share.add(tally, DECAY)
+            self._per_session = (-1, 0.0)
         self.last = now
 
-    def release(self, hold_ms: float, drawn_ms: float = 0.0) -> None:
+    def release(self, hold_ms: float, drawn_ms: float = 0.0, attack: bool = False) -> None:
         """A traced request held a server for ``hold_ms``, ``drawn_ms`` of it drawn from
-        the distribution :meth:`expect` declared."""
+        the distribution :meth:`expect` declared; an ``attack`` request's holds are kept
+        apart (its requests are not sampled)."""
+        if attack and self.attack is not None:
+            self.attack_hold.add(hold_ms)
+            _keep(self.attack_holds, hold_ms, self.arrivals)
+            return
         self.hold.add(hold_ms)
         if self.expected is not None:
             hold_ms -= drawn_ms
@@ -525,7 +681,9 @@ class FluidPool:
             holds[self.released % HOLD_SAMPLES] = hold_ms
         self.released += 1
 
-    def _exact(self, now: float, last: float | None, last_tau: float) -> float | None:
+    def _exact(
+        self, now: float, last: float | None, last_tau: float, attack: bool = False
+    ) -> float | None:
         """A small pool simulated request by request: the untraced rest of the load as
         phantom arrivals (Poisson at (1 − sample) ÷ sample of the traced rate, in the
         shape's time; no spans, no calls) holding a server for a traced hold time drawn at
@@ -539,20 +697,27 @@ class FluidPool:
             while len(free) < servers:
                 heapq.heappush(free, now if last is None else last)
         gap = self.gap.value
-        if last is not None and gap:
+        if last is not None and gap and self.holds:
             clock = self.clock
             span = now - last if clock is None else self.last_tau - last_tau
             rate = (1.0 - self.sample) / self.sample / gap  # phantoms per (τ-)ms
             tally = self.tally
-            if tally is not None and tally.rate and self.per_arrival.value:
-                rate = (1.0 - self.sample) * self.rate(now)  # the declared sessions' rate
+            if tally is not None and tally.rate:  # the declared sessions' (no attack's)
+                rate = (1.0 - self.sample) * self.users_rate(now) if self.shares else 0.0
             rng = self.rng
-            at = rng.expovariate(rate)
+            at = rng.expovariate(rate) if rate > 0.0 else math.inf
             while at < span:
                 self.phantoms += 1
                 self._admit(last + (now - last) * at / span, self._draw())
                 at += rng.expovariate(rate)
-        start = self._admit(now, self._draw())
+        attack_holds = self.attack_holds
+        if attack and attack_holds:  # the traced arrival's hold, drawn among its kind's
+            hold = attack_holds[int(self.rng.random() * len(attack_holds))]
+        elif self.holds:
+            hold = self._draw()
+        else:
+            hold = self._demand(now)[1] or 0.0
+        start = self._admit(now, hold)
         if start is None:
             return None
         if start > now:
@@ -579,3 +744,11 @@ class FluidPool:
         if start > t:
             queued.append(start)
         return start
+
+
+def _keep(holds: list[float], hold: float, count: int) -> None:
+    """Keep ``hold`` among the last :data:`HOLD_SAMPLES` of ``holds`` (``count`` so far)."""
+    if len(holds) < HOLD_SAMPLES:
+        holds.append(hold)
+    else:
+        holds[count % HOLD_SAMPLES] = hold

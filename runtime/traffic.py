@@ -23,6 +23,7 @@ from archgen.model.schema import Journey, Scenario
 from archgen.runtime.behavior import Call, Session, Trace
 from archgen.runtime.dists import make_sampler
 from archgen.runtime.engine import stream
+from archgen.runtime.flow_runs import FlowRuns
 from archgen.runtime.system import Simulation, _Context
 
 
@@ -98,7 +99,7 @@ class Traffic:
         self.base_rate = traffic.sessions_per_s * scale / 1000  # sessions per ms
         self.peak = self.shape.peak_factor
         self.tally = sim.services.sessions
-        if self.shape.type == "constant" and traffic.attack is None:
+        if self.shape.type == "constant":  # an attack is counted apart (tally.attack_rate)
             self.tally.rate = self.base_rate * self.shape.factor_at(0.0)
         journeys = [model_journey(model, journey_id) for journey_id in sorted(traffic.mix)]
         self.journeys = journeys
@@ -109,21 +110,15 @@ class Traffic:
             j.id: tuple((sim.plans[step.flow], step.probability) for step in j.flows)
             for j in journeys
         }
+        self.flow_runs = self.tally.flows = self._flow_runs() if sim.fidelity.hybrid else None
+        """Hybrid fidelity under a constant shape: each flow's runs, which the pools' load
+        rests on."""
         self.locations: dict[str, tuple[list[str], list[float]]] = {}
         self.think: dict[str, Callable[[], float]] = {}
         self.timeout: dict[str, float] = {}
         self.resolver: dict[str, tuple[str, str] | None] = {}
         for client in clients:
-            node = model.nodes_by_id[client]
-            assert isinstance(node.params, StartsSessions)  # the registry requires it
-            locations = node.params.locations
-            self.locations[client] = (
-                [loc.id for loc in locations],
-                list(accumulate(loc.weight for loc in locations)),
-            )
-            self.think[client] = make_sampler(node.params.think_time, self.rng)
-            self.timeout[client] = node.params.timeout_ms
-            self.resolver[client] = self._dns_edge(client)
+            self._add_client(client)
         items = traffic.items
         weights = [1.0 / (rank**items.zipf_exponent) for rank in range(1, items.count + 1)]
         self.item_cdf: list[float] = list(accumulate(weights))
@@ -141,6 +136,36 @@ class Traffic:
         self.entry_calls: dict[int, int] = {}
         """Metric period → calls clients sent into the system (users' and attackers'): the
         summary's peak request rate."""
+
+    def _add_client(self, client: str) -> None:
+        """A node that starts sessions: its locations, think time, timeout and resolver."""
+        node = self.sim.model.nodes_by_id[client]
+        assert isinstance(node.params, StartsSessions)  # the registry requires it
+        locations = node.params.locations
+        self.locations[client] = (
+            [loc.id for loc in locations],
+            list(accumulate(loc.weight for loc in locations)),
+        )
+        self.think[client] = make_sampler(node.params.think_time, self.rng)
+        self.timeout[client] = node.params.timeout_ms
+        self.resolver[client] = self._dns_edge(client)
+
+    def _flow_runs(self) -> FlowRuns | None:
+        """The runs of each flow, when the pools derive their load from the declared
+        session rate (a constant shape)."""
+        if self.tally.rate is None or not self.journeys:
+            return None
+        mix = self.scenario.traffic.mix
+        total = self.journey_cdf[-1]
+        return FlowRuns(
+            [
+                (
+                    mix[j.id] / total,
+                    [(plan.id, probability) for plan, probability in self.journey_flows[j.id]],
+                )
+                for j in self.journeys
+            ]
+        )
 
     def item_share(self, item: int) -> float:
         """The share of the flows that draw ``item`` (0-based rank of the Zipf law)."""
@@ -234,6 +259,8 @@ class Traffic:
             run.position += 1
             if probability < 1.0 and rng.random() >= probability:
                 return  # the user leaves (funnel)
+            if self.flow_runs is not None:
+                self.flow_runs.started[plan.id] += 1
             self._start_flow(run, plan)
             return
 
@@ -355,6 +382,9 @@ class Traffic:
         self.attack_step = step
         self.attack_client = client
         end_ms = (attack.end_s or self.duration_ms / 1000) * 1000
+        if sim.fidelity.hybrid:  # the pools count the attack's load apart from the users'
+            self.kernel.at(attack.start_s * 1000, self._attack_rate, sources * per_source)
+            self.kernel.at(end_ms, self._attack_rate, 0.0)
         for index in range(sources):
             session = Session(
                 -(index + 1), None, client, None, f"attacker-{index + 1}", attack=True
@@ -367,6 +397,10 @@ class Traffic:
                     self, session, rng, per_source, end_ms, attack.target, attack.operation
                 ).fire,
             )
+
+    def _attack_rate(self, rate: float) -> None:
+        """The attack's requests per ms from now on, for the pools' load."""
+        self.tally.attack_rate = rate
 
     def _attack_step(self, target: str, op: str) -> tuple[FlowPlan | None, int | None]:
         for plan in self.sim.plans.values():
@@ -449,6 +483,7 @@ class _AttackSource:
         if now >= self.end_ms or now >= traffic.duration_ms:
             return
         traffic.attack_requests += 1
+        traffic.tally.attack_sent += 1
         traffic.count_entry()
         sim.trace_seq += 1
         trace = Trace(sim.trace_seq, self.session, traffic.attack_plan, 0)

@@ -487,7 +487,9 @@ class Fleet(Behavior):
         assert self.fluid is not None
         now = self.ctx.now
         self.cpu_total(now)
-        wait = self.fluid.offer(now, call.trace.session.born)
+        trace = call.trace
+        session = trace.session
+        wait = self.fluid.offer(now, session.born, trace.flow_id, session.attack)
         self._cpu_rate()
         if wait is None:
             self.rejected += 1
@@ -570,7 +572,7 @@ class Fleet(Behavior):
         del instance.active[call.span]
         if self.fluid is not None:
             taken, service = self.begun.pop(call.span)
-            self.fluid.release(self.ctx.now - taken, service)
+            self.fluid.release(self.ctx.now - taken, service, call.trace.session.attack)
         self.ctx.finish(call)
         if instance.queue:
             self._serve(instance, instance.queue.popleft())

@@ -87,6 +87,7 @@ from archgen.runtime.behavior import (
     Footprint,
     NodeContext,
     Target,
+    Trace,
     register,
     scaled_count,
 )
@@ -293,7 +294,7 @@ class Lambda(Behavior):
         """Init delay (0 warm, cold start otherwise) and whether a provisioned environment
         serves it, or None when throttled."""
         if self.fluid is not None:
-            return self._acquire_fluid(call.trace.session.born, batch and self.pollers_only)
+            return self._acquire_fluid(call.trace, batch and self.pollers_only)
         if not self.slots.take(self.ctx.now):
             self.throttles += 1
             self.ctx.emit("Throttles", 1)
@@ -313,7 +314,7 @@ class Lambda(Behavior):
             self.ctx.emit("ProvisionedConcurrencySpilloverInvocations", 1)
         return self._on_demand(), False
 
-    def _acquire_fluid(self, born: float | None, closed: bool) -> tuple[float, bool] | None:
+    def _acquire_fluid(self, trace: Trace, closed: bool) -> tuple[float, bool] | None:
         """Hybrid: the whole load's pool decides throttling, provisioned and cold starts.
         ``closed``: a batch of pollers that invoke alone, never throttled (the pool counts
         it for the load, but its Poisson view of the batches would throttle some: in the
@@ -322,7 +323,8 @@ class Lambda(Behavior):
         fluid = self.fluid
         assert fluid is not None
         now = self.ctx.now
-        if fluid.offer(now, born) is None and not closed:
+        session = trace.session
+        if fluid.offer(now, session.born, trace.flow_id, session.attack) is None and not closed:
             self.throttles += 1
             self.ctx.emit("Throttles", 1)
             return None

@@ -145,7 +145,11 @@ class Rds(Behavior):
     def _connect(self, call: Call) -> bool:
         if self.fluid is None:
             return self.slots.take(self.ctx.now)
-        return self.fluid.offer(self.ctx.now, call.trace.session.born) is not None
+        trace = call.trace
+        session = trace.session
+        return (
+            self.fluid.offer(self.ctx.now, session.born, trace.flow_id, session.attack) is not None
+        )
 
     def _disconnect(self, call: Call) -> None:
         if self.fluid is None:

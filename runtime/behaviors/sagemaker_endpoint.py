@@ -101,7 +101,9 @@ class SageMakerEndpoint(Behavior):
     def handle(self, call: Call) -> None:
         self.requests += 1
         if self.fluid is not None:
-            wait = self.fluid.offer(self.ctx.now, call.trace.session.born)
+            trace = call.trace
+            session = trace.session
+            wait = self.fluid.offer(self.ctx.now, session.born, trace.flow_id, session.attack)
             if wait is None:
                 self.throttled += 1
                 self.ctx.fail(call, "ThrottlingException")
