@@ -557,7 +557,10 @@ class FluidPool:
         run as it is."""
         queued = self.queued
         waiting = float(len(queued) - bisect.bisect_right(queued, now))
-        gap, last, hold, tally = self.gap.value, self.last, self._demand(now)[1], self.tally
+        # The users' hold, or the attack's blend (a constant shape): reading the demand
+        # would step a shape clock, and measuring must leave the run as it is.
+        hold = self.mean_hold() if self.attack is None else self._demand(now)[1]
+        gap, last, tally = self.gap.value, self.last, self.tally
         if gap and hold and last is not None and now > last:
             if tally is not None and tally.rate and self.shares:
                 per_ms = (1.0 - self.sample) * self.users_rate(now)  # as _exact draws them

@@ -116,3 +116,22 @@ def test_an_attack_counts_at_its_declared_rate_with_its_own_holds() -> None:
     assert pool.load(4_000.0) == pytest.approx(users * 80.0 + attack * 40.0, rel=1e-3)
     tally.attack_rate = 0.0  # the attack ended
     assert pool.load(4_000.0) == pytest.approx(users * 80.0, rel=1e-9)
+
+
+def test_reading_an_exact_pools_queue_leaves_its_shape_clock_alone() -> None:
+    """The bench reads a small pool's queue every second: under a shape that moves, that
+    read must not step the pool's shape clock, or measuring would change the run."""
+    from archgen.runtime.fluid import ShapeClock
+
+    clock = ShapeClock(lambda t: 1.0 + t / 100.0)
+    pool = FluidPool(8, 0.2, random.Random(1), clock=clock)
+    rng = random.Random(2)
+    t = 0.0
+    for _ in range(500):
+        t += rng.expovariate(0.05)
+        pool.offer(t, born=t - 1_000.0)
+        pool.release(rng.expovariate(1 / 60.0))
+    before = (clock.t, clock.tau, clock.h)
+    for later in (100.0, 2_500.0, 10_000.0):  # past the clock's 2 s step
+        assert pool.waiting(t + later) >= 0.0
+        assert (clock.t, clock.tau, clock.h) == before
