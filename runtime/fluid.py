@@ -30,7 +30,7 @@ ratio: for each user flow, the pool's visits per traced run of the flow × the r
 session its journeys declare (:class:`FlowShare`, :mod:`~archgen.runtime.flow_runs`), so
 that who drew to go on through a funnel leaves no noise either. An attack's requests are
 not sampled: a pool counts them apart, at the attack's declared rate × the share of its
-requests that reach the pool, with their own hold times (:class:`AttackShare`).
+requests that reach the pool, with their own hold times.
 Erlang C is steep (near ρ 0.9 a 1 % error in the load is a 20 % error in the mean wait at
 c = 50, 60 % at c = 400, and noise biases it upwards by convexity), so the load must carry
 as little of the sample's noise as possible; for the same reason the mean hold time is
@@ -174,71 +174,50 @@ class SessionTally:
 
 class FlowShare:
     """A pool's arrivals of one user flow, per traced run of the flow (or of anything
-    else, ``flow`` None, per traced session), over a window of about
-    :data:`ARRIVAL_WINDOW` of them: a flow's arrivals per session are its visits per run
-    × the runs per session its journeys declare (:mod:`~archgen.runtime.flow_runs`). The
-    window opens at the first arrival, so a flow that reaches the pool only later (after
-    a failover) is not diluted by what came before."""
+    else, ``flow`` None, per traced session; of an attack, per attack request sent), over
+    a window of about :data:`ARRIVAL_WINDOW` of them: a flow's arrivals per session are its
+    visits per run × the runs per session its journeys declare
+    (:mod:`~archgen.runtime.flow_runs`); an attack's arrivals per request sent are the
+    share of it that reaches the pool (all of it, until a firewall blocks the sources).
+    The window opens at the first arrival, so a flow that reaches the pool only later
+    (after a failover) is not diluted by what came before."""
 
-    __slots__ = ("arrivals", "flow", "last", "per_run", "total")
+    __slots__ = ("arrivals", "attack", "flow", "last", "per_run", "total")
 
-    def __init__(self, flow: str | None, tally: SessionTally) -> None:
+    def __init__(self, flow: str | None, tally: SessionTally, attack: bool = False) -> None:
         self.flow = flow
+        self.attack = attack
         flows = tally.flows
-        self.per_run = 1.0  # runs per session (anything else: per session)
+        self.per_run = 1.0  # runs per session (anything else: per session or request)
         if flow is not None and flows is not None:
             self.per_run = flows.declared[flow]
         self.arrivals = 0.0
-        self.total = 0.0  # runs (or sessions) started between the arrivals of the window
+        self.total = 0.0  # what was counted between the arrivals of the window
         self.last = self._count(tally)
 
     def _count(self, tally: SessionTally) -> int:
+        """Runs of the flow started, sessions started, or attack requests sent."""
+        if self.attack:
+            return tally.attack_sent
         flows, flow = tally.flows, self.flow
         return tally.count if flow is None or flows is None else flows.started[flow]
 
     def add(self, tally: SessionTally, decay: float) -> None:
-        """One arrival of the flow: the runs since the previous one join the window."""
+        """One arrival: what was counted since the previous one joins the window."""
         count = self._count(tally)
         self.arrivals = self.arrivals * decay + 1.0
         self.total = self.total * decay + (count - self.last)
         self.last = count
 
     def per_session(self, tally: SessionTally) -> float:
-        """Arrivals per traced session; the open gap since the last arrival counts once it
-        is :data:`OPEN_GAP` times the window's mean (a flow that stopped reaching the
-        pool)."""
+        """Arrivals per traced session (per attack request sent); the open gap since the
+        last arrival counts once it is :data:`OPEN_GAP` times the window's mean (a flow
+        that stopped reaching the pool)."""
         if not self.arrivals:
             return 0.0
         gap = (self._count(tally) - self.last) / OPEN_GAP
         between = max(self.total / self.arrivals, gap)
         return self.per_run / between if between > 0.0 else 0.0
-
-
-class AttackShare:
-    """A pool's arrivals of attack requests over a window of about
-    :data:`ARRIVAL_WINDOW` of them, with the attack requests sent between them: the share
-    of the attack that reaches the pool (all of it, until a firewall blocks the sources)."""
-
-    __slots__ = ("arrivals", "last_sent", "sent")
-
-    def __init__(self, tally: SessionTally) -> None:
-        self.arrivals = 0.0
-        self.sent = 0.0
-        self.last_sent = tally.attack_sent
-
-    def add(self, tally: SessionTally, decay: float) -> None:
-        sent = tally.attack_sent
-        self.arrivals = self.arrivals * decay + 1.0
-        self.sent = self.sent * decay + (sent - self.last_sent)
-        self.last_sent = sent
-
-    def per_request(self, sent: int) -> float:
-        """Arrivals per attack request sent; the open gap counts once it is :data:`OPEN_GAP`
-        times the mean."""
-        if not self.arrivals:
-            return 0.0
-        requests = max(self.sent / self.arrivals, (sent - self.last_sent) / OPEN_GAP)
-        return 1.0 / requests if requests > 0.0 else 0.0
 
 
 class ShapeClock:
@@ -440,7 +419,7 @@ class FluidPool:
         self.tally = None if clock is not None else tally  # a moving shape: the clock's
         self.shares: dict[str | None, FlowShare] = {}  # the arrivals of each flow
         self._per_session = (-1, 0.0)  # (tally count, arrivals per traced session)
-        self.attack: AttackShare | None = None  # attack arrivals, counted apart
+        self.attack: FlowShare | None = None  # attack arrivals, counted apart
         self.attack_hold = Mean(HOLD_WINDOW)  # ms an attack request holds a server
         self.attack_holds: list[float] = []  # the last HOLD_SAMPLES of them
         self.expected: Callable[[], float] | None = None  # draws the hold's known part
@@ -479,7 +458,7 @@ class FluidPool:
         share, tally = self.attack, self.tally
         if share is None or tally is None or not tally.attack_rate:
             return 0.0
-        return tally.attack_rate * share.per_request(tally.attack_sent) / self.split
+        return tally.attack_rate * share.per_session(tally) / self.split
 
     def users_rate(self, now: float) -> float:
         """The users' arrivals per ms into one part of the pool (traced ÷ sample)."""
@@ -651,7 +630,7 @@ class FluidPool:
         tally = self.tally
         if attack and tally is not None and tally.rate:  # the users' load is the declared
             if self.attack is None:
-                self.attack = AttackShare(tally)
+                self.attack = FlowShare(None, tally, attack=True)
             else:
                 self.attack.add(tally, DECAY)
         elif tally is not None:
@@ -677,11 +656,7 @@ class FluidPool:
         if self.expected is not None:
             hold_ms -= drawn_ms
             self.rest.add(hold_ms)
-        holds = self.holds  # the holds (less their drawn part) phantoms draw from
-        if len(holds) < HOLD_SAMPLES:
-            holds.append(hold_ms)
-        else:
-            holds[self.released % HOLD_SAMPLES] = hold_ms
+        _keep(self.holds, hold_ms, self.released)  # what the phantoms draw from
         self.released += 1
 
     def _exact(
