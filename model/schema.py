@@ -411,7 +411,8 @@ class Attack(Strict):
         20,
         ge=1,
         le=MAX_ATTACK_SOURCES,
-        description="Hostile clients (at most 100,000); each is simulated, scaled by the run.",
+        description="Hostile clients (at most 100,000), scaled by the run; each is simulated "
+        "(in hybrid fidelity a sample of them, each whole).",
     )
     requests_per_s: float = Field(
         gt=0, le=MAX_RATE_PER_S, description="All sources together (at most 10 million)."

@@ -67,7 +67,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from archgen.runtime.capacity import ScaledCapacity, SharedSlots, nearest
-from archgen.runtime.fluid import FULL, Fidelity, FluidPool, exact_servers, shape_clock
+from archgen.runtime.fluid import FULL, Fidelity, FluidPool, shape_clock
 
 if TYPE_CHECKING:
     from archgen.model.base import Duration
@@ -326,7 +326,6 @@ class NodeContext(ABC):
             loss=loss,
             queue_limit=queue_limit,
             clock=shape_clock(self.services.scenario),
-            exact=exact_servers(self.services.scenario),
             tally=self.services.sessions,
         )
 

@@ -28,9 +28,10 @@ shape it is the declared session rate × the pool's requests per traced session
 (:class:`SessionTally`), the traced sessions' own Poisson noise cancelling out of that
 ratio: for each user flow, the pool's visits per traced run of the flow × the runs per
 session its journeys declare (:class:`FlowShare`, :mod:`~archgen.runtime.flow_runs`), so
-that who drew to go on through a funnel leaves no noise either. An attack's requests are
-not sampled: a pool counts them apart, at the attack's declared rate × the share of its
-requests that reach the pool, with their own hold times.
+that who drew to go on through a funnel leaves no noise either. An attack is sampled by
+whole source (each at its real rate, so a firewall's per-source limit means the same); a
+pool counts its requests apart from the users', under any shape: the attack's rate on the
+system × the share of its traced requests that reach the pool, with their own hold times.
 Erlang C is steep (near ρ 0.9 a 1 % error in the load is a 20 % error in the mean wait at
 c = 50, 60 % at c = 400, and noise biases it upwards by convexity), so the load must carry
 as little of the sample's noise as possible; for the same reason the mean hold time is
@@ -157,19 +158,24 @@ class SessionTally:
     """The traced sessions started so far and their declared rate (per ms; None when the
     traffic's shape moves): one per run, shared by its pools, counted by the traffic.
     ``flows``, in hybrid fidelity, counts each user flow's runs
-    (:mod:`archgen.runtime.flow_runs`); ``attack_rate`` and ``attack_sent`` an attack's
-    requests, which are not sampled."""
+    (:mod:`archgen.runtime.flow_runs`); ``attack_rate``, ``attack_traced`` and
+    ``attack_sent`` an attack's requests, which are sampled by source."""
 
-    __slots__ = ("attack_rate", "attack_sent", "count", "flows", "rate")
+    __slots__ = ("attack_rate", "attack_sent", "attack_traced", "count", "flows", "rate")
 
     def __init__(self) -> None:
         self.count = 0
         self.rate: float | None = None
         self.flows: FlowRuns | None = None
         self.attack_rate = 0.0
-        """Attack requests the run sends per ms while its attack lasts (0 otherwise): its
-        sources are not sampled, so a traced attack request is one request."""
+        """Attack requests the simulated system receives per ms while its attack lasts (0
+        otherwise): all its sources', traced or not."""
+        self.attack_traced = 1.0
+        """The share of the attack's sources that are traced: a source is sampled whole,
+        at its real rate (a firewall's per-source limit means the same), so a pool's
+        untraced attack requests are (1 − this) of its attack arrivals."""
         self.attack_sent = 0
+        """Traced attack requests sent so far."""
 
 
 class FlowShare:
@@ -272,6 +278,15 @@ class ShapeClock:
             self.h = self._expected(now)
         return tau, self.h
 
+    def peek(self, now: float) -> tuple[float, float]:
+        """What :meth:`at` would return, leaving the clock as it is: a measurement must
+        not move the steps at which h is re-evaluated."""
+        elapsed = now - self.t
+        if elapsed <= 0.0:
+            return self.tau, self.h
+        tau = self.tau + self.h * elapsed
+        return tau, self._expected(now) if elapsed >= SHAPE_STEP_MS else self.h
+
     def _expected(self, now: float) -> float:
         """h(now): f at the start of sessions of every age the pool sees."""
         factor = self.factor
@@ -287,24 +302,10 @@ class ShapeClock:
 
 def shape_clock(scenario: Scenario | None) -> ShapeClock | None:
     """A :class:`ShapeClock` for a pool under ``scenario``, or None: a constant shape needs
-    none, and an attack is a second source of another shape (the plain estimate then)."""
-    if scenario is None:
+    none (an attack is counted apart from the users, whose shape the clock follows)."""
+    if scenario is None or scenario.traffic.shape.type == "constant":
         return None
-    traffic = scenario.traffic
-    if traffic.shape.type == "constant" or traffic.attack is not None:
-        return None
-    return ShapeClock(traffic.shape.factor_at)
-
-
-def exact_servers(scenario: Scenario | None) -> int:
-    """The largest pool run exactly under ``scenario``: none under an attack on a traffic
-    shape that moves. An attack's sources are not thinned by the sample (a traced attack
-    request is one request, where phantoms multiply a user's); under a constant shape the
-    phantoms come from the users' declared rate alone, so its requests count once."""
-    traffic = None if scenario is None else scenario.traffic
-    if traffic is not None and traffic.attack is not None and traffic.shape.type != "constant":
-        return 0
-    return EXACT_SERVERS
+    return ShapeClock(scenario.traffic.shape.factor_at)
 
 
 def erlang_b(servers: int, load: float) -> float:
@@ -379,6 +380,8 @@ class FluidPool:
         "shares",
         "split",
         "tally",
+        "user_last",
+        "user_tau",
         "waited",
     )
 
@@ -392,7 +395,7 @@ class FluidPool:
         queue_limit: float = math.inf,
         split: int = 1,
         clock: ShapeClock | None = None,
-        exact: int = EXACT_SERVERS,
+        exact: int | None = None,
         tally: SessionTally | None = None,
     ) -> None:
         self.servers = servers
@@ -402,21 +405,24 @@ class FluidPool:
         self.loss = loss
         self.queue_limit = queue_limit  # waiting places per pool
         self.clock = clock  # None: gaps in ms; else in the shape's rescaled time
-        self.gap = Mean(ARRIVAL_WINDOW)  # ms (or τ-ms) between traced arrivals
+        self.gap = Mean(ARRIVAL_WINDOW)  # ms (or τ-ms) between traced users' arrivals
         self.hold = Mean(HOLD_WINDOW)  # ms a traced request holds a server
-        self.last: float | None = None
+        self.last: float | None = None  # the last traced arrival, a user's or an attack's
         self.last_tau = 0.0
+        self.user_last: float | None = None  # the last traced user's arrival
+        self.user_tau = 0.0
         self.backlog = 0.0  # requests waiting (per pool) while the load exceeds the pool
         self.arrivals = 0
         self.waited = 0
         self._cache: tuple[int, float, float] = (-1, -1.0, 0.0)
-        self.exact = exact  # pools of at most this many servers (unsplit) run exactly
+        self.exact = EXACT_SERVERS if exact is None else exact  # unsplit pools this small
+        # run exactly
         self.free: list[float] = []  # exact: when each server is next free (a heap)
         self.queued: deque[float] = deque()  # exact: start times of those still waiting
         self.holds: list[float] = []  # the last HOLD_SAMPLES traced hold times
         self.phantoms = 0
         self.released = 0
-        self.tally = None if clock is not None else tally  # a moving shape: the clock's
+        self.tally = tally
         self.shares: dict[str | None, FlowShare] = {}  # the arrivals of each flow
         self._per_session = (-1, 0.0)  # (tally count, arrivals per traced session)
         self.attack: FlowShare | None = None  # attack arrivals, counted apart
@@ -448,22 +454,23 @@ class FluidPool:
         self.split = max(1, split)
 
     def rate(self, now: float) -> float:
-        """Arrivals per ms into one part of the pool, the whole load: the users' (traced ÷
-        sample) and an attack's (not sampled)."""
+        """Arrivals per ms into one part of the pool, the whole load: the users' and an
+        attack's."""
         return self.users_rate(now) + self.attack_rate()
 
     def attack_rate(self) -> float:
-        """Attack arrivals per ms into one part of the pool: the attack's declared rate ×
-        the share of its requests that reach the pool."""
+        """Attack arrivals per ms into one part of the pool: the attack's rate on the
+        system × the share of its requests that reach the pool."""
         share, tally = self.attack, self.tally
         if share is None or tally is None or not tally.attack_rate:
             return 0.0
         return tally.attack_rate * share.per_session(tally) / self.split
 
-    def users_rate(self, now: float) -> float:
-        """The users' arrivals per ms into one part of the pool (traced ÷ sample)."""
+    def users_rate(self, now: float, peek: bool = False) -> float:
+        """The users' arrivals per ms into one part of the pool (traced ÷ sample);
+        ``peek``: without stepping the shape clock."""
         tally = self.tally
-        if tally is not None and tally.rate and self.shares:
+        if self.clock is None and tally is not None and tally.rate and self.shares:
             count = tally.count
             cached_count, per_session = self._per_session
             if cached_count != count:  # sessions started, or an arrival, since the last
@@ -473,15 +480,15 @@ class FluidPool:
                 self._per_session = (count, per_session)
             if per_session > 0.0:
                 return tally.rate * per_session / self.sample / self.split
-        gap = self.gap.value
-        if gap is None or self.last is None:
+        gap, last = self.gap.value, self.user_last
+        if gap is None or last is None:
             return 0.0
         clock = self.clock
         if clock is None:
-            gap = max(gap, now - self.last, 1e-9)
+            gap = max(gap, now - last, 1e-9)
             return 1.0 / gap / self.sample / self.split
-        tau, expected = clock.at(now)
-        gap = max(gap, tau - self.last_tau, 1e-9)
+        tau, expected = clock.peek(now) if peek else clock.at(now)
+        gap = max(gap, tau - self.user_tau, 1e-9)
         return expected / gap / self.sample / self.split
 
     def load(self, now: float) -> float:
@@ -489,11 +496,11 @@ class FluidPool:
         rate, hold = self._demand(now)
         return 0.0 if hold is None else rate * hold
 
-    def _demand(self, now: float) -> tuple[float, float | None]:
+    def _demand(self, now: float, peek: bool = False) -> tuple[float, float | None]:
         """The whole arrival rate of one part and its mean hold: the users' mean hold, or
         with an attack the mean of the users' and the attack's weighted by their rates
-        (attack requests are over-represented among the traced holds by 1 ÷ sample)."""
-        users, hold = self.users_rate(now), self.mean_hold()
+        (the two are traced in different shares, so their holds are kept apart)."""
+        users, hold = self.users_rate(now, peek), self.mean_hold()
         attack = self.attack_rate()
         if attack <= 0.0:
             return users, hold
@@ -519,7 +526,8 @@ class FluidPool:
         servers = self.servers
         if self.split == 1 and 0 < servers <= self.exact and self.free:
             return self._exact_waiting(now)
-        load = self.load(now)
+        rate, hold = self._demand(now, peek=True)  # a measurement: the clock stays put
+        load = 0.0 if hold is None else rate * hold
         if servers <= 0 or load <= 0:
             return 0.0
         if self.backlog > 0 or load >= servers:
@@ -536,16 +544,15 @@ class FluidPool:
         run as it is."""
         queued = self.queued
         waiting = float(len(queued) - bisect.bisect_right(queued, now))
-        # The users' hold, or the attack's blend (a constant shape): reading the demand
-        # would step a shape clock, and measuring must leave the run as it is.
-        hold = self.mean_hold() if self.attack is None else self._demand(now)[1]
+        hold = self._demand(now, peek=True)[1]
         gap, last, tally = self.gap.value, self.last, self.tally
-        if gap and hold and last is not None and now > last:
-            if tally is not None and tally.rate and self.shares:
-                per_ms = (1.0 - self.sample) * self.users_rate(now)  # as _exact draws them
-            else:
+        if hold and last is not None and now > last:
+            per_ms = self._attack_phantoms()  # as _exact draws them
+            if self.clock is None and tally is not None and tally.rate and self.shares:
+                per_ms += (1.0 - self.sample) * self.users_rate(now)
+            elif gap:
                 shape = 1.0 if self.clock is None else self.clock.h
-                per_ms = shape * (1.0 - self.sample) / self.sample / gap
+                per_ms += shape * (1.0 - self.sample) / self.sample / gap
             expected = (now - last) * per_ms
             taken = sum(1.0 + (now - t) / hold for t in self.free if t <= now)
             room = max(0.0, self.queue_limit - waiting)
@@ -606,33 +613,32 @@ class FluidPool:
         return value
 
     def _advance(self, now: float, born: float | None, flow: str | None, attack: bool) -> None:
-        """Count the gap since the previous traced arrival (in rescaled time with a shape
-        clock), and integrate the backlog over it: it grows by (λ − cμ) while the load
-        exceeds the pool, drains otherwise."""
+        """Integrate the backlog since the previous traced arrival: it grows by (λ − cμ)
+        while the load exceeds the pool, drains otherwise. Then count the arrival: an
+        attack's apart; a user's gap since the previous user's (in rescaled time with a
+        shape clock), and its flow's share."""
         last = self.last
         clock = self.clock
         if last is not None:
-            elapsed = now - last
             rate, hold = self._demand(now)
             if hold and not self.loss:
-                net = (rate - self.servers / hold) * elapsed
+                net = (rate - self.servers / hold) * (now - last)
                 self.backlog = max(0.0, self.backlog + net)
-            if clock is None:
-                self.gap.add(elapsed)
-            else:
-                tau = clock.at(now)[0]
-                self.gap.add(tau - self.last_tau)
-                self.last_tau = tau
-        elif clock is not None:
-            self.last_tau = clock.at(now)[0]
-        if clock is not None:
-            clock.observe(now, born)
+        tau = 0.0 if clock is None else clock.at(now)[0]
+        self.last, self.last_tau = now, tau
         tally = self.tally
-        if attack and tally is not None and tally.rate:  # the users' load is the declared
+        if attack and tally is not None:
             if self.attack is None:
                 self.attack = FlowShare(None, tally, attack=True)
             else:
                 self.attack.add(tally, DECAY)
+            return
+        user_last = self.user_last
+        if user_last is not None:
+            self.gap.add(now - user_last if clock is None else tau - self.user_tau)
+        self.user_last, self.user_tau = now, tau
+        if clock is not None:
+            clock.observe(now, born)
         elif tally is not None:
             flows = tally.flows
             key = flow if flows is not None and flow in flows.started else None
@@ -642,12 +648,11 @@ class FluidPool:
             else:
                 share.add(tally, DECAY)
             self._per_session = (-1, 0.0)
-        self.last = now
 
     def release(self, hold_ms: float, drawn_ms: float = 0.0, attack: bool = False) -> None:
         """A traced request held a server for ``hold_ms``, ``drawn_ms`` of it drawn from
         the distribution :meth:`expect` declared; an ``attack`` request's holds are kept
-        apart (its requests are not sampled)."""
+        apart (the attack is sampled in another share than the users)."""
         if attack and self.attack is not None:
             self.attack_hold.add(hold_ms)
             _keep(self.attack_holds, hold_ms, self.arrivals)
@@ -663,10 +668,11 @@ class FluidPool:
         self, now: float, last: float | None, last_tau: float, attack: bool = False
     ) -> float | None:
         """A small pool simulated request by request: the untraced rest of the load as
-        phantom arrivals (Poisson at (1 − sample) ÷ sample of the traced rate, in the
-        shape's time; no spans, no calls) holding a server for a traced hold time drawn at
-        random, in one FIFO queue with the traced ones (each server's next free time in a
-        heap: the wait of an arrival is exact once the holds ahead of it are drawn)."""
+        phantom arrivals (Poisson at (1 − sample) ÷ sample of the traced users' rate, in
+        the shape's time, and at the untraced attack sources' rate; no spans, no calls)
+        holding a server for a traced hold time of their kind drawn at random, in one FIFO
+        queue with the traced ones (each server's next free time in a heap: the wait of an
+        arrival is exact once the holds ahead of it are drawn)."""
         free = self.free
         servers = self.servers
         if len(free) != servers:  # the pool was resized: new servers free now, idle ones go
@@ -674,20 +680,26 @@ class FluidPool:
                 heapq.heappop(free)
             while len(free) < servers:
                 heapq.heappush(free, now if last is None else last)
+        rng = self.rng
+        attacks = self._attack_arrivals(last, now) if last is not None else []
         gap = self.gap.value
         if last is not None and gap and self.holds:
             clock = self.clock
             span = now - last if clock is None else self.last_tau - last_tau
             rate = (1.0 - self.sample) / self.sample / gap  # phantoms per (τ-)ms
             tally = self.tally
-            if tally is not None and tally.rate:  # the declared sessions' (no attack's)
+            if clock is None and tally is not None and tally.rate:  # the declared sessions'
                 rate = (1.0 - self.sample) * self.users_rate(now) if self.shares else 0.0
-            rng = self.rng
             at = rng.expovariate(rate) if rate > 0.0 else math.inf
             while at < span:
+                t = last + (now - last) * at / span
+                while attacks and attacks[-1] <= t:
+                    self._admit_attack(attacks.pop())
                 self.phantoms += 1
-                self._admit(last + (now - last) * at / span, self._draw())
+                self._admit(t, self._draw())
                 at += rng.expovariate(rate)
+        while attacks:
+            self._admit_attack(attacks.pop())
         attack_holds = self.attack_holds
         if attack and attack_holds:  # the traced arrival's hold, drawn among its kind's
             hold = attack_holds[int(self.rng.random() * len(attack_holds))]
@@ -701,6 +713,32 @@ class FluidPool:
         if start > now:
             self.waited += 1
         return start - now
+
+    def _attack_phantoms(self) -> float:
+        """Untraced attack requests per ms into the pool: those of the sources not traced."""
+        tally = self.tally
+        if tally is None or tally.attack_traced >= 1.0:
+            return 0.0
+        return (1.0 - tally.attack_traced) * self.attack_rate()
+
+    def _attack_arrivals(self, last: float, now: float) -> list[float]:
+        """The untraced attack requests' arrivals in (last, now), latest first (none
+        before a traced attack request held a server: their holds are drawn from those)."""
+        rate = self._attack_phantoms() if self.attack_holds else 0.0
+        if rate <= 0.0:
+            return []
+        arrivals = []
+        t = last + self.rng.expovariate(rate)
+        while t < now:
+            arrivals.append(t)
+            t += self.rng.expovariate(rate)
+        arrivals.reverse()
+        return arrivals
+
+    def _admit_attack(self, t: float) -> None:
+        holds = self.attack_holds
+        self.phantoms += 1
+        self._admit(t, holds[int(self.rng.random() * len(holds))])
 
     def _draw(self) -> float:
         holds = self.holds

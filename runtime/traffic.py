@@ -374,6 +374,11 @@ class Traffic:
         sim = self.sim
         sources = max(1, round(attack.sources * self.scale))
         per_source = attack.requests_per_s / attack.sources / 1000  # per ms, per source
+        system = sources  # the sources attacking the simulated system
+        if sim.fidelity.hybrid:  # sampled by source, each whole (a per-source limit holds)
+            system = max(1, round(attack.sources * self.scale / sim.fidelity.sample))
+            sources = min(sources, system)
+            self.tally.attack_traced = sources / system
         client = next(
             (n.id for n in sim.model.nodes if has(n.kind, Capability.traffic_source)), None
         )
@@ -383,7 +388,7 @@ class Traffic:
         self.attack_client = client
         end_ms = (attack.end_s or self.duration_ms / 1000) * 1000
         if sim.fidelity.hybrid:  # the pools count the attack's load apart from the users'
-            self.kernel.at(attack.start_s * 1000, self._attack_rate, sources * per_source)
+            self.kernel.at(attack.start_s * 1000, self._attack_rate, system * per_source)
             self.kernel.at(end_ms, self._attack_rate, 0.0)
         for index in range(sources):
             session = Session(
@@ -399,7 +404,8 @@ class Traffic:
             )
 
     def _attack_rate(self, rate: float) -> None:
-        """The attack's requests per ms from now on, for the pools' load."""
+        """The attack's requests per ms on the simulated system from now on (traced or
+        not), for the pools' load."""
         self.tally.attack_rate = rate
 
     def _attack_step(self, target: str, op: str) -> tuple[FlowPlan | None, int | None]:

@@ -67,7 +67,7 @@ from archgen.runtime.behavior import (
     Target,
 )
 from archgen.runtime.dists import expected_ms
-from archgen.runtime.fluid import FluidPool, Mean, exact_servers, shape_clock
+from archgen.runtime.fluid import FluidPool, Mean, shape_clock
 
 PENDING, IN_SERVICE, DRAINING, TERMINATED = "pending", "in_service", "draining", "terminated"
 HEALTH_CHECK_TIMEOUT_S = 5  # ELB default HealthCheckTimeoutSeconds for instance targets
@@ -256,7 +256,6 @@ class Fleet(Behavior):
             ctx.fidelity.sample,
             ctx.rng,
             clock=shape_clock(scenario),
-            exact=exact_servers(scenario),
             tally=ctx.services.sessions,
         )
         self.fluid.expect(self.service, self.service_mean)

@@ -59,12 +59,14 @@ def model(
     seed: int,
     then: tuple[list[tuple[str, str]], float] | None = None,
     shape: dict[str, Any] | None = None,
+    attack: dict[str, Any] | None = None,
 ) -> Any:
     """``users`` (Poisson at ``rate_per_s``) plus ``nodes``; ``calls`` are the flow's steps
     as (caller, callee): those of ``users`` are made one after the other (a tandem), those
     of a node while it holds the worker (a blocking call). ``then``: a second flow and the
     chance a user goes on to it, after the client's exponential think time. ``shape``: the
-    traffic's shape (constant without one)."""
+    traffic's shape (constant without one); ``attack``: its ``traffic.attack`` (operation
+    ``CALL``)."""
     flows = [("main", calls, 1.0)] + ([("then", then[0], then[1])] if then else [])
     edges = sorted({call for _, flow_calls, _ in flows for call in flow_calls})
     data = {
@@ -97,6 +99,7 @@ def model(
                     "sessions_per_s": rate_per_s,
                     "mix": {"go": 1},
                     **({"shape": shape} if shape else {}),
+                    **({"attack": {"operation": "CALL", **attack}} if attack else {}),
                 },
             }
         ],

@@ -228,12 +228,13 @@ def test_hybrid_tandem_matches_jackson() -> None:
 
 
 # An attack on an exact pool: users at 12 sessions per second, a fifth of them traced and
-# the rest phantoms; an attack of 100 requests per second, not sampled (every request
-# traced, one request each). Both hold a server an Exp(64 ms) time: one M/M/8 at ρ 0.896.
+# the rest phantoms; an attack of 100 requests per second, sampled by source (``traced``:
+# the share of its sources traced, the rest phantoms of their own). Both hold a server an
+# Exp(64 ms) time: one M/M/8 at ρ 0.896.
 ATTACK_SERVICE_MS = 64.0
 
 
-def attack_replication(seed: int, sample: float = 0.2) -> float:
+def attack_replication(seed: int, traced: float, sample: float = 0.2) -> float:
     """Mean wait (in service times) of the traced arrivals past a minute of warm-up."""
     import random
 
@@ -241,9 +242,10 @@ def attack_replication(seed: int, sample: float = 0.2) -> float:
     rng = random.Random(seed)
     tally = SessionTally()
     tally.rate = users * sample
+    tally.attack_traced = traced
     pool = FluidPool(8, sample, random.Random(seed + 1), tally=tally)
     arrivals: list[tuple[float, bool]] = []
-    for rate, is_attack, t in ((users * sample, False, 0.0), (attack, True, 20_000.0)):
+    for rate, is_attack, t in ((users * sample, False, 0.0), (attack * traced, True, 20_000.0)):
         while (t := t + rng.expovariate(rate)) < end:
             arrivals.append((t, is_attack))
     waits = []
@@ -260,13 +262,20 @@ def attack_replication(seed: int, sample: float = 0.2) -> float:
     return sum(waits) / len(waits) / ATTACK_SERVICE_MS
 
 
-def test_an_attack_on_an_exact_pool_matches_erlang_c() -> None:
-    """The phantoms stand for the untraced users alone (the declared rate), the attack's
-    requests count once: the traced arrivals wait as in M/M/8 at λ = 112 per second.
+@pytest.mark.parametrize("traced", [1.0, 0.25])
+def test_an_attack_on_an_exact_pool_matches_erlang_c(traced: float) -> None:
+    """The users' phantoms stand for the untraced users (the declared rate), the attack's
+    for its untraced sources: the traced arrivals wait as in M/M/8 at λ = 112 per second.
     (Pools were not run exactly under an attack, whose arrivals counted as 1 ÷ sample
-    requests each: the hybrid fleet's queue under the reference DDoS read 0.)"""
+    requests each: the hybrid fleet's queue under the reference DDoS read 0; then the
+    untraced sources were left out: at a quarter traced, ρ 0.56 instead of 0.896.)"""
     rho = (12.0 + 100.0) / 1000 * ATTACK_SERVICE_MS / 8
     exact = analytic.erlang_c(8, rho)[1]
-    found = estimate([attack_replication(930_000 + k) for k in range(24)])
-    record("hybrid M/M/8 under an attack", "mean wait Wq (service times)", found, exact)
+    found = estimate([attack_replication(930_000 + k, traced) for k in range(24)])
+    record(
+        f"hybrid M/M/8 under an attack, {traced:.0%} of its sources traced",
+        "mean wait Wq (service times)",
+        found,
+        exact,
+    )
     assert found.agrees(exact, rel=0.03), (found, exact)

@@ -1,7 +1,8 @@
 """The load of a hybrid pool under a constant shape: each user flow's visits per traced run
 × the runs per session its journeys declare (:mod:`archgen.runtime.flow_runs`), not the
 traced share of sessions that drew to go on; an attack's requests counted apart, at their
-declared rate. The Jackson oracle (``tests/oracles/test_hybrid.py``) checks the waits."""
+rate on the system (under any shape). The Jackson oracle (``tests/oracles/test_hybrid.py``)
+checks the waits."""
 
 from __future__ import annotations
 
@@ -92,11 +93,10 @@ def test_a_flow_that_reaches_a_pool_later_is_not_diluted_by_the_sessions_before(
     assert pool.rate(11.0) == pytest.approx(0.01 / 2, rel=1e-12)
 
 
-def test_an_attack_counts_at_its_declared_rate_with_its_own_holds() -> None:
+def test_an_attack_counts_at_its_rate_on_the_system_with_its_own_holds() -> None:
     """Users at 0.01 traced sessions per ms, one arrival each, holding 80 ms; an attack
     of 0.1 requests per ms reaching the pool with 3 of every 4 requests, holding 40 ms.
-    The attack is not sampled: its requests count once each, and the load is the users'
-    (÷ sample) plus the attack's, each at its own hold."""
+    The load is the users' (÷ sample) plus the attack's, each at its own hold."""
     tally = SessionTally()
     tally.rate = 0.01
     pool = FluidPool(100, 0.1, random.Random(1), tally=tally, exact=0)
@@ -118,13 +118,40 @@ def test_an_attack_counts_at_its_declared_rate_with_its_own_holds() -> None:
     assert pool.load(4_000.0) == pytest.approx(users * 80.0, rel=1e-9)
 
 
-def test_reading_an_exact_pools_queue_leaves_its_shape_clock_alone() -> None:
-    """The bench reads a small pool's queue every second: under a shape that moves, that
-    read must not step the pool's shape clock, or measuring would change the run."""
+def test_under_a_moving_shape_an_attack_is_counted_apart_from_the_users() -> None:
+    """Users traced at a tenth, their rate doubling over 100 s (the shape the clock
+    follows); an attack of 0.05 requests per ms on the system, a quarter of its sources
+    traced. The users' rate follows the shape from their own arrivals (the attack's, in
+    their gaps, read +31 %); the attack's is its rate on the system."""
+    from archgen.runtime.fluid import ShapeClock
+
+    clock = ShapeClock(lambda s: 1.0 + s / 100.0)
+    tally = SessionTally()
+    tally.attack_rate, tally.attack_traced = 0.05, 0.25
+    pool = FluidPool(500, 0.1, random.Random(1), clock=clock, tally=tally, exact=0)
+    rng = random.Random(2)
+    arrivals = []
+    for rate, attack in ((0.04, False), (0.05 * 0.25, True)):  # users thinned to 0.02 f(t)
+        t = 0.0
+        while (t := t + rng.expovariate(rate)) < 100_000.0:
+            if attack or rng.random() < (1.0 + t / 100_000.0) / 2.0:
+                arrivals.append((t, attack))
+    for t, attack in sorted(arrivals):
+        tally.attack_sent += attack
+        pool.offer(t, born=None if attack else t, attack=attack)
+    assert pool.users_rate(100_000.0) == pytest.approx(0.02 * 2.0 / 0.1, rel=0.05)
+    assert pool.attack_rate() == pytest.approx(0.05, rel=1e-9)
+
+
+@pytest.mark.parametrize("servers", [8, 200])
+def test_reading_a_pools_queue_leaves_its_shape_clock_alone(servers: int) -> None:
+    """The bench reads a pool's queue every second (an exact pool's, a fluid one's): under
+    a shape that moves, that read must not step the pool's shape clock, or measuring would
+    change the run."""
     from archgen.runtime.fluid import ShapeClock
 
     clock = ShapeClock(lambda t: 1.0 + t / 100.0)
-    pool = FluidPool(8, 0.2, random.Random(1), clock=clock)
+    pool = FluidPool(servers, 0.2, random.Random(1), clock=clock)
     rng = random.Random(2)
     t = 0.0
     for _ in range(500):
