@@ -13,8 +13,11 @@ arrival by the pointwise-stationary approximation (the pool is taken to be in th
 stationary state of its current load, which holds when the load moves slowly against the
 hold time):
 
-- a queueing pool makes it wait with probability ErlangC(c, a), an Exp(cμ − λ) time;
-  beyond the waiting room (P(queue ≥ K) = C·ρ^K) it is rejected;
+- a queueing pool makes it wait with probability ErlangC(c, a), an exponential time of
+  mean k ÷ (cμ − λ), k = (1 + cs²) ÷ 2 of the traced holds (Allen–Cunneen: Erlang C
+  assumes exponential holds, k = 1; one server makes it Pollaczek–Khinchine's, exact);
+  beyond the waiting room (P(queue ≥ K) = C·ρ'^K, the queue's decay 1 − ρ' = (1 − ρ) ÷ k)
+  it is rejected;
 - a loss pool (concurrency or connection limits) rejects it with probability
   ErlangB(c, a);
 - when a ≥ c a fluid backlog integrates λ − cμ; an arrival waits for the backlog ahead of
@@ -365,6 +368,7 @@ class FluidPool:
         "free",
         "gap",
         "hold",
+        "hold_square",
         "holds",
         "last",
         "last_tau",
@@ -407,6 +411,7 @@ class FluidPool:
         self.clock = clock  # None: gaps in ms; else in the shape's rescaled time
         self.gap = Mean(ARRIVAL_WINDOW)  # ms (or τ-ms) between traced users' arrivals
         self.hold = Mean(HOLD_WINDOW)  # ms a traced request holds a server
+        self.hold_square = Mean(HOLD_WINDOW)  # its square (ms²): the holds' variability
         self.last: float | None = None  # the last traced arrival, a user's or an attack's
         self.last_tau = 0.0
         self.user_last: float | None = None  # the last traced user's arrival
@@ -447,6 +452,16 @@ class FluidPool:
             return self.hold.value
         rest = self.rest.value
         return None if rest is None else max(0.0, rest + self.expected_mean)
+
+    def variability(self) -> float:
+        """(1 + cs²) ÷ 2, cs² the squared coefficient of variation of the traced users'
+        holds: how much longer (or shorter) an M/G/c queue waits than the M/M/c of Erlang C
+        (Allen–Cunneen; 1 for exponential holds, and exact for one server, where it is
+        Pollaczek–Khinchine's)."""
+        mean, square = self.hold.value, self.hold_square.value
+        if not mean or square is None:
+            return 1.0
+        return 0.5 + 0.5 * max(0.0, square / (mean * mean) - 1.0)
 
     def resize(self, servers: int, split: int = 1) -> None:
         """The pool now has ``servers`` servers per part, over ``split`` parts."""
@@ -533,7 +548,7 @@ class FluidPool:
         if self.backlog > 0 or load >= servers:
             waiting = self.backlog
         else:
-            waiting = erlang_c(servers, load) * load / (servers - load)
+            waiting = erlang_c(servers, load) * load / (servers - load) * self.variability()
         return min(waiting, self.queue_limit) * self.split
 
     def _exact_waiting(self, now: float) -> float:
@@ -588,11 +603,13 @@ class FluidPool:
         waits = self._probability(servers, load)
         if self.rng.random() >= waits:
             return 0.0
-        rho = load / servers
-        if self.queue_limit < math.inf and self.rng.random() < rho**self.queue_limit:
-            return None  # the waiting room is full: P(queue ≥ K | wait) = ρ^K
+        stretch = self.variability()
+        if self.queue_limit < math.inf:  # P(queue ≥ K | wait) = ρ^K, its mean stretched too
+            decay = max(0.0, 1.0 - (1.0 - load / servers) / stretch)
+            if self.rng.random() < decay**self.queue_limit:
+                return None  # the waiting room is full
         self.waited += 1
-        return self.rng.expovariate((servers - load) / hold)
+        return self.rng.expovariate((servers - load) / hold / stretch)
 
     def _overloaded(self, servers: int, hold: float, load: float) -> float | None:
         if self.loss:
@@ -658,6 +675,7 @@ class FluidPool:
             _keep(self.attack_holds, hold_ms, self.arrivals)
             return
         self.hold.add(hold_ms)
+        self.hold_square.add(hold_ms * hold_ms)
         if self.expected is not None:
             hold_ms -= drawn_ms
             self.rest.add(hold_ms)
