@@ -349,6 +349,26 @@ def erlang_c(servers: int, load: float) -> float:
     return blocked / (1.0 - rho * (1.0 - blocked))
 
 
+def busy_vcpus(computing: float, vcpus: float, workers: int) -> float:
+    """E[min(N, vcpus)], N ~ Poisson(``computing``) of a member's ``workers`` computing at
+    once: the vCPUs it burns on average, as min(computing, vCPUs) does in full fidelity
+    (a member of fewer vCPUs than workers burns less than its mean computing load; a task
+    of half a vCPU is fully busy while one worker computes)."""
+    if computing <= 0.0:
+        return 0.0
+    if workers <= vcpus or computing > 700.0:  # N never exceeds the vCPUs, or always does
+        return min(computing, float(workers), vcpus)
+    total, term = 0.0, math.exp(-computing)  # P(N = k), from k = 0
+    tail = 1.0 - term  # P(N > k)
+    k = 0
+    while k < vcpus and tail > 1e-12:
+        total += min(1.0, vcpus - k) * tail  # the (k + 1)-th vCPU's share in use
+        k += 1
+        term *= computing / k
+        tail -= term
+    return min(total, computing)
+
+
 class FluidPool:
     """``servers`` servers (in each of ``split`` even parallel pools) loaded by the whole
     traffic, of which the pool sees the traced ``sample``; see the module docstring."""
@@ -531,6 +551,11 @@ class FluidPool:
     def busy(self, now: float) -> float:
         """Servers in use over the whole pool (all parts): min(a, c) each."""
         return min(self.load(now), float(self.servers)) * self.split
+
+    def held(self, now: float) -> float:
+        """Requests held over the whole pool, served or waiting (what members' memory
+        holds)."""
+        return self.busy(now) + self.waiting(now)
 
     def waiting(self, now: float) -> float:
         """Requests waiting for a server over the whole pool (all parts): an exact pool's

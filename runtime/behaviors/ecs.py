@@ -32,6 +32,9 @@ cooldowns):
 - Scale-in drains the newest tasks for the load balancers' ``deregistration_delay_s``.
 - An alarm's ``scale`` action (a step-scaling policy) adds its ``adjustment`` tasks at
   once (scaled, within ``max_tasks``).
+- Hybrid fidelity: the three metrics are the whole load's, as the fleet's pool estimates
+  it (memory from the requests held, served or waiting; the requests per task from those
+  offered, at the traced share a load balancer sent), not the traced requests'.
 Left out: deployments (rolling update percentages, circuit breaker), capacity providers
 and Fargate Spot, scheduled scaling, placement constraints, task CPU
 contention (more computing workers than vCPUs do not stretch the service time).
@@ -61,16 +64,24 @@ class Task(Instance):
     """A Fargate task: an instance of the fleet that also integrates the requests it holds
     (its memory)."""
 
-    __slots__ = ("held_area", "held_since", "held_snapshot")
+    __slots__ = ("held_area", "held_mark", "held_since", "held_snapshot")
 
     def __init__(self, fleet: Fleet, task_id: str, zone: str | None) -> None:
         super().__init__(fleet, task_id, zone)
         self.held_area = 0.0  # request-milliseconds held (served or queued), cumulative
         self.held_since = 0.0
         self.held_snapshot = 0.0
+        self.held_mark = fleet.held_total(0.0)  # the fluid's held integral when last read
 
     def hold(self, now: float) -> None:
-        self.held_area += (self.busy + len(self.queue)) * (now - self.held_since)
+        fleet = self.fleet
+        if fleet.fluid is not None:  # hybrid: the whole load's requests, not the traced ones
+            total = fleet.held_total(now)
+            if self.answering:
+                self.held_area += total - self.held_mark
+            self.held_mark = total
+        else:
+            self.held_area += (self.busy + len(self.queue)) * (now - self.held_since)
         self.held_since = now
 
     def touch(self, now: float) -> None:
@@ -81,6 +92,7 @@ class Task(Instance):
 @register("ecs")
 class EcsService(Fleet):
     member_noun = "task"
+    counts_held = True
 
     @classmethod
     def footprint(cls, params: KindParams, scale: float, items: int) -> Footprint:
@@ -107,6 +119,8 @@ class EcsService(Fleet):
         }[self.tracked]
         self.metric_unit = "" if self.tracked is ScalingMetric.requests else "%"
         self.balanced_requests = 0  # requests routed by a load balancer this period
+        self.handled = 0  # … and all requests, routed or not (hybrid: the traced ones)
+        self.offered_mark = 0.0  # hybrid: the pool's offered integral at the last datapoint
         self.out_cooldown_ms = 0.0 if scaling is None else scaling.scale_out_cooldown_s * 1000.0
         self.scale_in = scaling is not None and not scaling.disable_scale_in
         self.out_until = -1.0
@@ -163,13 +177,20 @@ class EcsService(Fleet):
             instance.hold(now)
             instance.held_snapshot = instance.held_area
         requests, self.balanced_requests = self.balanced_requests, 0
+        handled, self.handled = self.handled, 0
+        if self.fluid is not None:  # hybrid: the whole load's, the traced share balanced
+            offered = self.offered_total(now)
+            whole, self.offered_mark = offered - self.offered_mark, offered
+            requests = round(whole * requests / handled) if handled else 0
         if self.tracked is ScalingMetric.requests:
             return requests / len(counted) if counted else None
         return memory if self.tracked is ScalingMetric.memory else cpu
 
     def handle(self, call: Call) -> None:
-        if call.route is not None and call.op != HEALTH_CHECK:
-            self.balanced_requests += 1  # RequestCountPerTarget counts what a balancer sent
+        if call.op != HEALTH_CHECK:
+            self.handled += 1
+            if call.route is not None:  # RequestCountPerTarget counts what a balancer sent
+                self.balanced_requests += 1
         super().handle(call)
 
     def _scale_out_allowed(self, desired: int, capacity: int) -> bool:

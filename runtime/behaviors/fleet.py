@@ -43,8 +43,10 @@ Rules (EC2 Auto Scaling User Guide; Application Auto Scaling User Guide, target 
   to a member with a free worker while any has one, which is what one shared queue does);
   behind round robin (or no balancer) each member is its own pool at λ/n. A traced
   request waits what the pool's state says, then holds a worker as in full fidelity; CPU
-  utilization is the whole load's CPU demand per member, min(λ/n · mean service time,
-  workers, vCPUs), so target tracking scales on it.
+  utilization is the whole load's: a member's N workers computing at once, Poisson of mean
+  λ/n · mean service time, burn min(N, vCPUs) (:func:`~archgen.runtime.fluid.busy_vcpus`),
+  so target tracking scales on it. A member kind may read the requests its members hold
+  and the requests offered, of the whole load too (:attr:`Fleet.counts_held`).
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ from archgen.runtime.behavior import (
     Target,
 )
 from archgen.runtime.dists import expected_ms
-from archgen.runtime.fluid import FluidPool, Mean, shape_clock
+from archgen.runtime.fluid import FluidPool, Mean, busy_vcpus, shape_clock
 
 PENDING, IN_SERVICE, DRAINING, TERMINATED = "pending", "in_service", "draining", "terminated"
 HEALTH_CHECK_TIMEOUT_S = 5  # ELB default HealthCheckTimeoutSeconds for instance targets
@@ -180,6 +182,9 @@ class Fleet(Behavior):
     """… and write its unit after a value."""
     member_noun = "instance"
     """What the summary calls one member."""
+    counts_held = False
+    """Hybrid: whether the fleet integrates the requests its members hold (a metric of
+    theirs reads it: an ECS task's memory)."""
 
     def __init__(self, ctx: NodeContext, plan: FleetPlan) -> None:
         super().__init__(ctx)
@@ -236,6 +241,10 @@ class Fleet(Behavior):
         self.cpu_integral = 0.0  # vCPU-ms per answering member, cumulative
         self.cpu_at = 0.0
         self.cpu_rate = 0.0  # vCPUs busy per answering member, since cpu_at
+        self.held_integral = 0.0  # request-ms held (served or waiting) per answering member
+        self.held_rate = 0.0
+        self.offered_integral = 0.0  # requests offered to the whole pool, cumulative
+        self.offered_rate = 0.0  # per ms
         self.cpu_mean = Mean(10_000)  # CPU (service) time of the traced requests
         self.begun: dict[int, tuple[float, float]] = {}
         """span → when it took a worker and its service time (the hold's drawn part)."""
@@ -277,25 +286,44 @@ class Fleet(Behavior):
 
     def cpu_total(self, now: float) -> float:
         """The fluid's CPU integral (vCPU-ms per answering member) up to ``now``."""
-        if now > self.cpu_at:
-            self.cpu_integral += self.cpu_rate * (now - self.cpu_at)
+        elapsed = now - self.cpu_at
+        if elapsed > 0.0:
+            self.cpu_integral += self.cpu_rate * elapsed
+            self.held_integral += self.held_rate * elapsed
+            self.offered_integral += self.offered_rate * elapsed
             self.cpu_at = now
         return self.cpu_integral
 
+    def held_total(self, now: float) -> float:
+        """The fluid's requests held (request-ms per answering member) up to ``now``."""
+        self.cpu_total(now)
+        return self.held_integral
+
+    def offered_total(self, now: float) -> float:
+        """The requests offered to the whole pool up to ``now`` (the whole load's)."""
+        self.cpu_total(now)
+        return self.offered_integral
+
     def _cpu_rate(self) -> None:
-        """vCPUs busy per answering member from now on: its share of the served load times
-        the mean CPU time (a saturated pool serves c/ĥ per ms, no more)."""
+        """From now on: vCPUs busy per answering member (its N workers computing at once,
+        Poisson of mean its share of the served load × the mean CPU time, burn
+        min(N, vCPUs) as in full fidelity; a saturated pool serves c/ĥ per ms, no more);
+        the requests it holds, if :attr:`counts_held`; the requests offered to the pool."""
         fluid = self.fluid
         cpu = self.cpu_mean.value
         hold = fluid.hold.value if fluid is not None else None
-        if fluid is None or cpu is None or not hold or fluid.servers <= 0:
-            self.cpu_rate = 0.0
+        if fluid is None or not hold or fluid.servers <= 0:
+            self.cpu_rate = self.held_rate = self.offered_rate = 0.0
             return
+        now = self.ctx.now
         parts = fluid.split
-        per_part = min(fluid.rate(self.ctx.now), fluid.servers / hold)
+        rate = fluid.rate(now)
         members = parts if not self.pooled else max(1, fluid.servers // self.workers)
-        busy = per_part * parts * cpu / members
-        self.cpu_rate = min(busy, float(self.workers), float(self.vcpus))
+        self.offered_rate = rate * parts
+        computing = 0.0 if cpu is None else min(rate, fluid.servers / hold) * parts * cpu / members
+        self.cpu_rate = busy_vcpus(computing, self.vcpus, self.workers)
+        if self.counts_held:
+            self.held_rate = fluid.held(now) / members
 
     def _deregistration_delay_ms(self) -> float | None:
         """The longest ``deregistration_delay_s`` of the load balancers sending to this
