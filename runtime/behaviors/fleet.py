@@ -239,7 +239,7 @@ class Fleet(Behavior):
         self.fluid: FluidPool | None = None
         self.pooled = True
         self.cpu_integral = 0.0  # vCPU-ms per answering member, cumulative
-        self.cpu_at = 0.0
+        self.cpu_at = 0.0  # when the integrals below were last brought up to date
         self.cpu_rate = 0.0  # vCPUs busy per answering member, since cpu_at
         self.held_integral = 0.0  # request-ms held (served or waiting) per answering member
         self.held_rate = 0.0
@@ -282,7 +282,7 @@ class Fleet(Behavior):
         else:
             fluid.resize(self.workers if n else 0, n)
             fluid.queue_limit = self.queue_capacity
-        self._cpu_rate()
+        self._fluid_rates()
 
     def cpu_total(self, now: float) -> float:
         """The fluid's CPU integral (vCPU-ms per answering member) up to ``now``."""
@@ -304,7 +304,7 @@ class Fleet(Behavior):
         self.cpu_total(now)
         return self.offered_integral
 
-    def _cpu_rate(self) -> None:
+    def _fluid_rates(self) -> None:
         """From now on: vCPUs busy per answering member (its N workers computing at once,
         Poisson of mean its share of the served load × the mean CPU time, burn
         min(N, vCPUs) as in full fidelity; a saturated pool serves c/ĥ per ms, no more);
@@ -517,7 +517,7 @@ class Fleet(Behavior):
         trace = call.trace
         session = trace.session
         wait = self.fluid.offer(now, session.born, trace.flow_id, session.attack)
-        self._cpu_rate()
+        self._fluid_rates()
         if wait is None:
             self.rejected += 1
             call.note("rejected", "queue full")
