@@ -489,9 +489,8 @@ def _summary_rows(summary: RunSummary) -> tuple[tuple[str, str], ...]:
         )
     attack = summary.attack
     if attack.requests:
-        rows.append(
-            ("Attack requests (blocked)", f"{fmt(attack.requests)} ({fmt(attack.blocked)})")
-        )
+        label = "Attack requests (traced; blocked)" if hybrid else "Attack requests (blocked)"
+        rows.append((label, f"{fmt(attack.requests)} ({fmt(attack.blocked)})"))
     for cause, count in sorted(summary.errors_by_cause.items()):
         rows.append((f"Failed flows: {cause}", fmt(count)))
     return tuple(rows)

@@ -39,6 +39,7 @@ def test_pages_say_the_fidelity_and_the_cache_keeps_them_apart(tmp_path: Path) -
     assert HYBRID_NOTE in text
     assert "| Sessions (traced) | 62 |" in text
     assert "| Spans (traced) | 2,174 |" in text
+    assert "| Attack requests (traced; blocked) | 156 (0) |" in text  # whole sources traced
     # 62 calls of users and 156 of the attack in the one 60 s period, traced at 0.5
     assert (
         "| Peak requests per second sent into the system (real units) | 7.267 (the busiest "
@@ -58,6 +59,7 @@ def test_pages_say_the_fidelity_and_the_cache_keeps_them_apart(tmp_path: Path) -
     assert "hybrid" not in text
     assert "| Sessions | 125 |" in text
     assert "| Spans | 4,254 |" in text
+    assert "| Attack requests (blocked) |" in text
 
     other = build_content(loaded, paths, tmp_path, mode="hybrid", sample=0.25)
     assert other.cache_misses == 1
