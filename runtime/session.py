@@ -643,12 +643,22 @@ def scenario_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
 
     Every worker makes its temporary folders inside one folder of this process, removed
     after the workers have ended: a worker stopped before it could remove its own (a signal
-    between creating a folder and entering the block that removes it) leaves nothing."""
+    between creating a folder and entering the block that removes it) leaves nothing.
+
+    Workers are forked, unless this process runs other threads (a Dask client's, a library's
+    pool): a fork copies only the calling thread, so a lock another thread held stays held
+    in the child, which then hangs before it starts, deaf to SIGTERM (and the interpreter's
+    exit waits for it). They then start from a fresh forkserver."""
+    import multiprocessing
+    import threading
     from concurrent.futures import ProcessPoolExecutor
 
+    context = multiprocessing.get_context("forkserver") if threading.active_count() > 1 else None
     with (
         tempfile.TemporaryDirectory(prefix="archgen-workers-", ignore_cleanup_errors=True) as root,
-        ProcessPoolExecutor(workers, initializer=_worker_start, initargs=(root,)) as pool,
+        ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_worker_start, initargs=(root,)
+        ) as pool,
         _stop_all_on_exception(pool),
     ):
         yield pool
@@ -680,6 +690,9 @@ def _stop_all_on_exception(pool: ProcessPoolExecutor) -> Iterator[None]:
             process.terminate()
         for process in workers:
             process.join(timeout=60)  # gone before the pool's temporary folder is removed
+            if process.is_alive():  # stuck where SIGTERM's handler cannot run
+                process.kill()
+                process.join(timeout=60)
         if manager is not None:
             # Let the pool's manager thread see its workers gone and close its pipes before
             # the interpreter exits: Python 3.11's exit hook would otherwise write to a pipe

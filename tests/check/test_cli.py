@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -74,20 +75,53 @@ def test_bad_input_exits_2(tmp_path: Path) -> None:
     assert "no such file" in stderr
 
 
-def test_scenarios_checked_in_parallel_report_as_one_by_one() -> None:
+def two_scenarios() -> Any:
+    """The tickets model with a second scenario (a busy hour): two runs for a pool."""
     from archgen.model import load_model_text
-    from archgen.runtime.session import check
 
     text = TICKETS.read_text(encoding="utf-8")
     second = (
         "  - id: busy\n    title: A busy hour\n    duration_s: 60\n    seed: 3\n"
         "    traffic: {sessions_per_s: 4, mix: {visit: 1}}\n"
     )
-    loaded = load_model_text(mutate(text, "\ninvariants:\n", second + "\ninvariants:\n"), "t.yaml")
+    return load_model_text(mutate(text, "\ninvariants:\n", second + "\ninvariants:\n"), "t.yaml")
+
+
+def test_scenarios_checked_in_parallel_report_as_one_by_one() -> None:
+    from archgen.runtime.session import check
+
+    loaded = two_scenarios()
     parallel = check(loaded, jobs=2)
     assert [scope.name for scope in parallel.scopes] == ["lint", "quiet", "busy", "coverage"]
     assert parallel == check(loaded, jobs=1)
     assert not parallel.failed
+
+
+def test_a_process_with_other_threads_checks_in_parallel_from_a_forkserver() -> None:
+    """A thread of another library alive (a Dask client's, say): forking then could copy a
+    lock that thread holds into a worker that hangs for good. The pool's workers start from
+    a forkserver instead, and report as the forked ones do."""
+    import threading
+
+    from archgen.runtime import session
+
+    loaded = two_scenarios()
+    forked = session.check(loaded, jobs=2)  # two scenarios: a pool of two
+    assert [scope.name for scope in forked.scopes] == ["lint", "quiet", "busy", "coverage"]
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        with session.scenario_pool(2) as pool:
+            assert pool._mp_context.get_start_method() == "forkserver"  # type: ignore[attr-defined]
+        assert session.check(loaded, jobs=2) == forked
+    finally:
+        stop.set()
+        other.join()
+    alone = threading.active_count() == 1  # not after Dask's tests, whose threads linger
+    with session.scenario_pool(2) as pool:
+        method = pool._mp_context.get_start_method()  # type: ignore[attr-defined]
+        assert method == ("fork" if alone else "forkserver")
 
 
 def test_scale_and_duration_run_the_scenarios_as_run_does(tmp_path: Path) -> None:
