@@ -380,6 +380,7 @@ class FluidPool:
         "attack",
         "attack_hold",
         "attack_holds",
+        "attack_released",
         "backlog",
         "clock",
         "exact",
@@ -440,8 +441,8 @@ class FluidPool:
         self.arrivals = 0
         self.waited = 0
         self._cache: tuple[int, float, float] = (-1, -1.0, 0.0)
-        self.exact = EXACT_SERVERS if exact is None else exact  # unsplit pools this small
-        # run exactly
+        # Unsplit pools of at most this many servers run exactly.
+        self.exact = EXACT_SERVERS if exact is None else exact
         self.free: list[float] = []  # exact: when each server is next free (a heap)
         self.queued: deque[float] = deque()  # exact: start times of those still waiting
         self.holds: list[float] = []  # the last HOLD_SAMPLES traced hold times
@@ -453,6 +454,7 @@ class FluidPool:
         self.attack: FlowShare | None = None  # attack arrivals, counted apart
         self.attack_hold = Mean(HOLD_WINDOW)  # ms an attack request holds a server
         self.attack_holds: list[float] = []  # the last HOLD_SAMPLES of them
+        self.attack_released = 0
         self.expected: Callable[[], float] | None = None  # draws the hold's known part
         self.expected_mean = 0.0
         self.rest = Mean(HOLD_WINDOW)  # hold less its drawn part
@@ -505,7 +507,7 @@ class FluidPool:
         """The users' arrivals per ms into one part of the pool (traced ÷ sample);
         ``peek``: without stepping the shape clock."""
         tally = self.tally
-        if self.clock is None and tally is not None and tally.rate and self.shares:
+        if tally is not None and tally.rate and self._declared():
             count = tally.count
             cached_count, per_session = self._per_session
             if cached_count != count:  # sessions started, or an arrival, since the last
@@ -525,6 +527,12 @@ class FluidPool:
         tau, expected = clock.peek(now) if peek else clock.at(now)
         gap = max(gap, tau - self.user_tau, 1e-9)
         return expected / gap / self.sample / self.split
+
+    def _declared(self) -> bool:
+        """Whether the users' load is the declared session rate × the flows' shares (a
+        constant shape, once a user's request arrived), not the traced arrivals' rate."""
+        tally = self.tally
+        return self.clock is None and tally is not None and bool(tally.rate) and bool(self.shares)
 
     def load(self, now: float) -> float:
         """Offered load a = λ̂ ĥ of one part, in Erlangs."""
@@ -585,10 +593,10 @@ class FluidPool:
         queued = self.queued
         waiting = float(len(queued) - bisect.bisect_right(queued, now))
         hold = self._demand(now, peek=True)[1]
-        gap, last, tally = self.gap.value, self.last, self.tally
+        gap, last = self.gap.value, self.last
         if hold and last is not None and now > last:
             per_ms = self._attack_phantoms()  # as _exact draws them
-            if self.clock is None and tally is not None and tally.rate and self.shares:
+            if self._declared():
                 per_ms += (1.0 - self.sample) * self.users_rate(now)
             elif gap:
                 shape = 1.0 if self.clock is None else self.clock.h
@@ -697,7 +705,8 @@ class FluidPool:
         apart (the attack is sampled in another share than the users)."""
         if attack and self.attack is not None:
             self.attack_hold.add(hold_ms)
-            _keep(self.attack_holds, hold_ms, self.arrivals)
+            _keep(self.attack_holds, hold_ms, self.attack_released)
+            self.attack_released += 1
             return
         self.hold.add(hold_ms)
         self.hold_square.add(hold_ms * hold_ms)
@@ -730,9 +739,8 @@ class FluidPool:
             clock = self.clock
             span = now - last if clock is None else self.last_tau - last_tau
             rate = (1.0 - self.sample) / self.sample / gap  # phantoms per (τ-)ms
-            tally = self.tally
-            if clock is None and tally is not None and tally.rate:  # the declared sessions'
-                rate = (1.0 - self.sample) * self.users_rate(now) if self.shares else 0.0
+            if self._declared():  # the declared sessions'
+                rate = (1.0 - self.sample) * self.users_rate(now)
             at = rng.expovariate(rate) if rate > 0.0 else math.inf
             while at < span:
                 t = last + (now - last) * at / span
@@ -743,9 +751,8 @@ class FluidPool:
                 at += rng.expovariate(rate)
         while attacks:
             self._admit_attack(attacks.pop())
-        attack_holds = self.attack_holds
-        if attack and attack_holds:  # the traced arrival's hold, drawn among its kind's
-            hold = attack_holds[int(self.rng.random() * len(attack_holds))]
+        if attack and self.attack_holds:  # the traced arrival's hold, drawn among its kind's
+            hold = self._draw_attack()
         elif self.holds:
             hold = self._draw()
         else:
@@ -779,9 +786,12 @@ class FluidPool:
         return arrivals
 
     def _admit_attack(self, t: float) -> None:
-        holds = self.attack_holds
         self.phantoms += 1
-        self._admit(t, holds[int(self.rng.random() * len(holds))])
+        self._admit(t, self._draw_attack())
+
+    def _draw_attack(self) -> float:
+        holds = self.attack_holds
+        return holds[int(self.rng.random() * len(holds))]
 
     def _draw(self) -> float:
         holds = self.holds

@@ -128,8 +128,6 @@ class Traffic:
         """Flows started asynchronously by a node (not by users), kept apart: the run's
         summary counts the flows users start."""
         sim.triggered_done = self._triggered_done
-        self.sessions = 0
-        self.attack_requests = 0
         self.attack_blocked = 0
         self.flows_started = 0
         self.flows_done = 0
@@ -218,8 +216,17 @@ class Traffic:
         index = bisect.bisect_right(self.journey_cdf, self.rng.random() * total)
         return self.journeys[min(index, len(self.journeys) - 1)]
 
+    @property
+    def sessions(self) -> int:
+        """User sessions started (the pools' tally counts them)."""
+        return self.tally.count
+
+    @property
+    def attack_requests(self) -> int:
+        """Attack requests sent (the pools' tally counts them)."""
+        return self.tally.attack_sent
+
     def start_session(self, journey: Journey) -> Session:
-        self.sessions += 1
         self.tally.count += 1
         client_id = self.journey_client[journey.id]
         names, cdf = self.locations.get(client_id, ([], []))
@@ -488,7 +495,6 @@ class _AttackSource:
         now = traffic.kernel.now
         if now >= self.end_ms or now >= traffic.duration_ms:
             return
-        traffic.attack_requests += 1
         traffic.tally.attack_sent += 1
         traffic.count_entry()
         sim.trace_seq += 1

@@ -284,24 +284,28 @@ class Fleet(Behavior):
             fluid.queue_limit = self.queue_capacity
         self._fluid_rates()
 
-    def cpu_total(self, now: float) -> float:
-        """The fluid's CPU integral (vCPU-ms per answering member) up to ``now``."""
+    def _integrate(self, now: float) -> None:
+        """Bring the fluid's integrals up to ``now`` at the rates set since the last time."""
         elapsed = now - self.cpu_at
         if elapsed > 0.0:
             self.cpu_integral += self.cpu_rate * elapsed
             self.held_integral += self.held_rate * elapsed
             self.offered_integral += self.offered_rate * elapsed
             self.cpu_at = now
+
+    def cpu_total(self, now: float) -> float:
+        """The fluid's CPU integral (vCPU-ms per answering member) up to ``now``."""
+        self._integrate(now)
         return self.cpu_integral
 
     def held_total(self, now: float) -> float:
         """The fluid's requests held (request-ms per answering member) up to ``now``."""
-        self.cpu_total(now)
+        self._integrate(now)
         return self.held_integral
 
     def offered_total(self, now: float) -> float:
         """The requests offered to the whole pool up to ``now`` (the whole load's)."""
-        self.cpu_total(now)
+        self._integrate(now)
         return self.offered_integral
 
     def _fluid_rates(self) -> None:

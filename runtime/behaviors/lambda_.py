@@ -410,7 +410,9 @@ class Lambda(Behavior):
             self.ctx.emit("Errors", 1)
         self.active -= 1
         if self.fluid is not None:
-            self.fluid.release(self.ctx.now - invocation.requested, invocation.run)
+            call = invocation.call  # None for a batch, which no attack sends
+            attack = call is not None and call.trace.session.attack
+            self.fluid.release(self.ctx.now - invocation.requested, invocation.run, attack)
             return
         self.slots.give(self.ctx.now)
         if invocation.provisioned:

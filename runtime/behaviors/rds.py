@@ -157,7 +157,7 @@ class Rds(Behavior):
             return
         taken = self.held.pop(call.span, None)
         if taken is not None:
-            self.fluid.release(self.ctx.now - taken)
+            self.fluid.release(self.ctx.now - taken, attack=call.trace.session.attack)
 
     def _answer(self, call: Call) -> None:
         if not is_read(call.op):

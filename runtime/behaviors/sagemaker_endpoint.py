@@ -126,7 +126,8 @@ class SageMakerEndpoint(Behavior):
         inference = self.inference()
         self.ctx.emit("ModelLatency", inference * 1000.0)  # microseconds, as AWS publishes it
         if self.fluid is not None:
-            self.fluid.release(inference)  # the slot is held for the inference alone
+            # the slot is held for the inference alone
+            self.fluid.release(inference, attack=call.trace.session.attack)
         self.ctx.after(inference, self._answer, call)
 
     def completed(self, call: Call) -> None:

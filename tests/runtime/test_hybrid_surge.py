@@ -149,3 +149,29 @@ def test_hybrid_follows_a_surge_under_an_attack_sampled_by_source() -> None:
         availability,
         full_availability,
     )
+
+
+def test_a_lambda_pool_keeps_the_attacks_holds_apart() -> None:
+    """An attack on a function of 8 reserved environments (an exact pool): its requests'
+    holds are the attack's, which its untraced sources' phantoms draw from, and the users'
+    stay the users' (a function, a database or an endpoint released them all as users')."""
+    function = {
+        "id": "fn",
+        "kind": "lambda",
+        "params": {
+            "reserved_concurrency": 8,
+            "duration": {"distribution": "constant", "mean_ms": 20},
+            "cold_start": {"distribution": "constant", "mean_ms": 0},
+        },
+    }
+    attack = {"target": "fn", "sources": 10, "requests_per_s": 50, "start_s": 10, "end_s": 50}
+    loaded: Any = lab.model(
+        [function], [("users", "fn")], rate_per_s=20, duration_s=60, seed=3, attack=attack
+    )
+    done = lab.run(loaded, 3, warmup_s=0.0, reset=lambda *_: None, fidelity=Fidelity("hybrid", 0.2))
+    pool = done.sim.behaviors["fn"].fluid
+    sent = done.traffic.attack_requests
+    assert done.sim.services.sessions.attack_traced == 2 / 10
+    assert 0.95 * sent <= pool.attack_released <= sent  # all but those running at the end
+    assert len(pool.attack_holds) == pool.attack_released
+    assert pool.released == pytest.approx(20 * 0.2 * 60, rel=0.2)  # the users' alone
