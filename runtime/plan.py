@@ -148,9 +148,14 @@ class Search:
                         low = middle
                 if high != current[index]:
                     current[index], moved = high, True
+        # Equal costs: the configuration whose knobs sit lower in their own order wins
+        # (numbers numerically: 50 before 100), the smaller capacity for the same bill.
         met = sorted(
             (e for e in self.evaluations.values() if e.meets),
-            key=lambda e: (e.monthly_cost, [str(v) for _, v in e.values]),
+            key=lambda e: (
+                e.monthly_cost,
+                [values.index(v) for values, (_, v) in zip(ordered, e.values, strict=True)],
+            ),
         )
         return met[0], (met[1] if len(met) > 1 else None)
 

@@ -74,6 +74,39 @@ def test_bisection_finds_the_cheapest_without_the_grid(
     assert all(e.runs == 20 for e in search.evaluations.values() if e.meets)
 
 
+def test_a_tie_in_cost_goes_to_the_smaller_knob_value_numerically(
+    notes: LoadedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every configuration costs the same; 50 and 100 meet the SLOs. As strings "100" sorts
+    before "50": the answer must be the smaller capacity, 50."""
+
+    def flat(plan: Plan, seeds: int) -> SweepConfiguration:
+        value = plan.knobs[0].values[0]
+        assert isinstance(value, int)
+        meets = 1.0 if value >= 50 else 0.0
+        return SweepConfiguration(
+            params={plan.knobs[0].name: value},
+            seeds=list(plan.seeds[:seeds]),
+            availability=None,
+            slo_pass_rate=Interval(mean=meets, low=meets, high=meets, stdev=0.0, n=seeds),
+            slo_misses={},
+            flows={},
+            peak_instances={},
+            max_queue_age_s={},
+            cost_usd=None,
+            monthly_cost_usd=Interval(mean=7.0, low=7.0, high=7.0, stdev=0.0, n=seeds),
+        )
+
+    monkeypatch.setattr(Search, "_run", lambda self, plan, seeds: flat(plan, seeds))
+    knobs = parse_knobs(notes, ["api.autoscaling.max_instances=10,20,50,100"])
+    answer, runner_up = Search(notes, "busy", knobs, seeds=20).run()
+    assert answer is not None
+    assert runner_up is not None
+    assert answer.values == (("api.autoscaling.max_instances", 50),)
+    assert runner_up.values == (("api.autoscaling.max_instances", 100),)
+    assert answer.monthly_cost == runner_up.monthly_cost == 7.0
+
+
 def test_nothing_meets_the_slos(notes: LoadedModel, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Search, "_run", lambda self, plan, seeds: _fake(plan, seeds))
     knobs = parse_knobs(
