@@ -9,6 +9,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import markdown
 import pytest
 
 from archgen.model import LoadedModel, load_model, load_model_text, reference_model_path
@@ -318,6 +319,43 @@ def test_a_flow_page_states_its_end_to_end_objective(
     assert slos[:3] == [
         "- Latency: p95 at most 1,500 ms.",
         "- Availability: at least 99.5 % of executions succeed.",
-        "- End to end: p95 of requests reach `drivers: Deliver` through their hand-offs "
+        "- End to end: p95 of requests reach drivers: Deliver through their hand-offs "
         "within 5,000 ms (a request that never does counts against it).",
     ]
+
+
+INLINE_CODE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
+"""A Markdown code span: its text is shown as written, so an entity in it shows as ``&#45;``."""
+
+
+def test_an_objective_on_a_hyphenated_node_shows_its_id_not_an_entity() -> None:
+    """Escaped text (``-`` → ``&#45;``) inside backticks reached readers as ``&#45;``: the
+    id goes in an HTML ``<code>``, where the browser resolves the reference."""
+    source = RIDE.read_text(encoding="utf-8").replace(
+        "until: drivers, op: Deliver", "until: driver-alerts, op: Publish"
+    )
+    pages = generate_pages(load_model_text(source, "ride-hailing.yaml"), Paths(), PageInputs())
+    line = next(
+        line for line in pages["flows/request-ride.md"].splitlines() if "End to end" in line
+    )
+    assert line.startswith(
+        "- End to end: p95 of requests reach <code>driver&#45;alerts: Publish</code> through"
+    )
+    shown = markdown.markdown(line)
+    assert "<code>driver&#45;alerts: Publish</code>" in shown
+    assert (
+        html.unescape(re.sub(r"<[^>]+>", "", shown))
+        .strip()
+        .startswith("End to end: p95 of requests reach driver-alerts: Publish through")
+    )
+    spans = {
+        name: found
+        for name, page in pages.items()
+        if (found := [m for m in INLINE_CODE.findall(_unfenced(page)) if "&#" in m])
+    }
+    assert spans == {}
+
+
+def _unfenced(page: str) -> str:
+    """``page`` without its fenced blocks (whose text Markdown shows as written anyway)."""
+    return re.sub(r"^(`{3,}).*?^\1$", "", page, flags=re.MULTILINE | re.DOTALL)
