@@ -57,12 +57,12 @@ def describe(span: SpanDict) -> str:
 
 
 def render_tree(spans: list[SpanDict]) -> list[str]:
-    """The spans as an indented tree per flow (top-level calls at the first level)."""
+    """The spans as an indented tree per flow execution (top-level calls at the first level)."""
     children: dict[str | None, list[SpanDict]] = {}
     for span in spans:
         children.setdefault(span["parent"], []).append(span)
     lines: list[str] = []
-    flow = None
+    execution: tuple[str | None, str] | None = None
 
     def walk(span: SpanDict, depth: int) -> None:
         lines.append("  " * depth + "└─ " + describe(span))
@@ -73,8 +73,10 @@ def render_tree(spans: list[SpanDict]) -> list[str]:
     for span in spans:
         if span["parent"] is not None and span["parent"] in ids:
             continue
-        if span["flow"] != flow:
-            flow = span["flow"]
-            lines.append(f"flow {flow} (t = {span['start_ms'] / 1000:.3f} s)")
+        # Each execution of a flow has its own trace: a journey that runs a flow twice
+        # shows two headers, each with its own time.
+        if (span["flow"], span["trace"]) != execution:
+            execution = (span["flow"], span["trace"])
+            lines.append(f"flow {span['flow']} (t = {span['start_ms'] / 1000:.3f} s)")
         walk(span, 1)
     return lines

@@ -80,6 +80,30 @@ def test_explain_tells_one_journey_hop_by_hop() -> None:
     assert table[0].startswith("      └─ ")  # user → lb → app → table: three levels deep
 
 
+def test_explain_heads_each_execution_of_a_flow_the_journey_runs_twice() -> None:
+    """photo-sharing's lurk journey scrolls the feed twice (seed 1 takes the second, 0.7
+    likely): the second execution gets its own header and start time."""
+    model = Path(__file__).parents[1] / "models" / "photo-sharing.yaml"
+    result = CliRunner().invoke(
+        cli, ["run", str(model), "--journey", "lurk", "--explain", "--seed", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert [line for line in lines if not line.startswith("  ")] == [
+        "one user through journey 'lurk' (quiet-evening):",
+        "flow view-feed (t = 60.000 s)",
+        "flow view-feed (t = 69.186 s)",
+    ]
+    assert [line for line in lines if line.startswith("  └─ ")] == [
+        "  └─ lb GET /feed  [ok, 139.7 ms]",
+        "  └─ edge GET /photo — cache miss, edge fra  [ok, 135.3 ms]",
+        "  └─ lb GET /feed  [ok, 139.4 ms]",
+        "  └─ edge GET /photo — cache miss, edge fra  [ok, 122.5 ms]",
+    ]
+    second = lines.index("flow view-feed (t = 69.186 s)")
+    assert lines[second + 1] == "  └─ lb GET /feed  [ok, 139.4 ms]"
+
+
 def test_explain_needs_a_known_journey() -> None:
     result = CliRunner().invoke(
         cli, ["run", str(MINI), "--scenario", "base", "--journey", "shp", "--explain"]
