@@ -362,6 +362,9 @@ class Capability(StrEnum):
     consumer = "consumer"
     """Takes work off others and can crash mid-task: the ``consumer_crash`` fault's target
     (was ``"lambda", "ec2"``)."""
+    event_router = "event_router"
+    """Routes each event to the targets its rules match and keeps books of those deliveries
+    (an event bus): like a queue, a ``no_lost_messages`` invariant can judge it."""
 
 
 def _walk_refs(value: object, path: tuple[str | int, ...]) -> Iterator[Reference]:

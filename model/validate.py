@@ -16,7 +16,7 @@ from archgen.model.flows import step_parents
 from archgen.model.graph import ancestors
 from archgen.model.kind import Capability, EncryptableAtRest, KindParams, Protects, Zonal
 from archgen.model.loader import Document, PathKey, format_path
-from archgen.model.registry import kinds, with_capability
+from archgen.model.registry import has, kinds, with_capability
 from archgen.model.schema import (
     ALLOWED_PARENTS,
     BUILTIN_KEYS,
@@ -25,6 +25,7 @@ from archgen.model.schema import (
     FaultType,
     Flow,
     GroupKind,
+    InvariantRule,
     Mode,
     Model,
     RampShape,
@@ -599,9 +600,42 @@ class _Checker:
             )
 
     def invariant_rules(self) -> None:
+        """Each target names a node of a kind its rule can judge: a run would otherwise
+        only say so after it ran (``summary.json keeps no books for …``)."""
         for index, invariant in enumerate(self.model.invariants):
             for i, target in enumerate(invariant.targets):
-                self.node_ref(("invariants", index, "targets", i), target)
+                path: PathKey = ("invariants", index, "targets", i)
+                if self.node_ref(path, target):
+                    self._invariant_target(path, invariant.rule, target)
+
+    def _invariant_target(self, path: PathKey, rule: InvariantRule, target: str) -> None:
+        node = self.nodes[target]
+        if rule is InvariantRule.exactly_once:
+            if node.params.consumed_queue() is not None:
+                return
+            if has(node.kind, Capability.consumer):
+                self.report(
+                    path,
+                    f"'{target}' consumes no queue; exactly_once judges the effects of the "
+                    "messages a queue consumer processes (give it an event_source)",
+                )
+            else:
+                self.report(
+                    path,
+                    f"'{target}' is {_a(node.kind)} node; exactly_once judges queue consumers "
+                    f"({' or '.join(with_capability(Capability.consumer))} with an event_source)",
+                )
+            return
+        judged = _INVARIANT_TARGETS.get(rule)
+        if judged is None or any(has(node.kind, capability) for capability in judged[0]):
+            return
+        capabilities, what = judged
+        accepted = [kind for capability in capabilities for kind in with_capability(capability)]
+        self.report(
+            path,
+            f"'{target}' is {_a(node.kind)} node; {rule.value} judges {what} "
+            f"({' or '.join(accepted)})",
+        )
 
     def view_rules(self) -> None:
         everything = {**self.nodes, **self.groups}
@@ -615,6 +649,18 @@ class _Checker:
             for field in ("include_kinds", "exclude_kinds"):
                 for i, kind in enumerate(getattr(view, field)):
                     self.ref((*path, field, i), kind, kinds(), "kind")
+
+
+_INVARIANT_TARGETS: dict[InvariantRule, tuple[tuple[Capability, ...], str]] = {
+    InvariantRule.no_lost_messages: (
+        (Capability.queue, Capability.event_router),
+        "where the messages of a queue or an event bus ended",
+    ),
+    InvariantRule.ordered_per_group: ((Capability.queue,), "the messages of a queue"),
+    InvariantRule.encrypted_at_rest: ((Capability.data_store,), "what a store keeps at rest"),
+}
+"""The kinds (by capability) whose nodes each invariant rule can judge, and what it judges
+(``no_access_denied`` is judged on every call, whatever its targets)."""
 
 
 def _a(word: str) -> str:
