@@ -5,8 +5,9 @@ failure destinations, subscribers, origins and DNS targets take part by supporti
 that does (its ``role``, ``kms_key``, ``encrypted_with``, any params field its kind marks
 ``Ref``); Shield, WAF and CloudWatch take part by protecting or monitoring such a node
 (``Ref(role="watches")``); a replica takes part when its original does (flows name only
-originals). Anything else outside every flow is dead weight or a flow
-that was never written.
+originals); a NAT gateway or VPC endpoint takes part when a call between two nodes that do
+leaves the VPC through it (``archgen.model.egress``). Anything else outside every flow is
+dead weight or a flow that was never written.
 """
 
 from __future__ import annotations
@@ -435,14 +436,19 @@ class _Linter:
     def participation(self) -> None:
         taking_part = participating_nodes(self.model)
         for node in self.model.nodes:
-            if node.id not in taking_part:
-                self.sink.add(
-                    "flow-participation",
-                    self.node_path(node.id),
-                    f"{node.kind} node '{node.id}' takes part in no flow, directly "
-                    "or as the support of a node that does",
-                    node=node.id,
+            if node.id in taking_part:
+                continue
+            if has(node.kind, Capability.egress):
+                message = (
+                    f"{node.kind} node '{node.id}' carries no call of a flow out of its VPC "
+                    "(no node of a flow calls through it from a private subnet)"
                 )
+            else:
+                message = (
+                    f"{node.kind} node '{node.id}' takes part in no flow, directly "
+                    "or as the support of a node that does"
+                )
+            self.sink.add("flow-participation", self.node_path(node.id), message, node=node.id)
 
     # -- objectives
 
@@ -478,10 +484,18 @@ class _Linter:
 
 
 def participating_nodes(model: Model) -> set[str]:
-    """Nodes in some flow step, plus, to a fixed point, the nodes that support them."""
+    """Nodes in some flow step, plus, to a fixed point, the nodes that support them and the
+    egress their calls leave the VPC through."""
     taking_part = {
         node for flow in model.flows for step in flow.steps for node in (step.source, step.target)
     }
+    nodes = model.nodes_by_id
+    exits = [
+        (edge.source, edge.target, way.via)
+        for edge in model.edges
+        if (way := egress(model, nodes[edge.source], nodes[edge.target])) is not None
+        and way.via is not None
+    ]
     while True:
         before = len(taking_part)
         for node in model.nodes:
@@ -492,6 +506,9 @@ def participating_nodes(model: Model) -> set[str]:
         for edge in model.edges:
             if edge.encrypted_with and {edge.source, edge.target} & taking_part:
                 taking_part.add(edge.encrypted_with)
+        for source, target, via in exits:
+            if source in taking_part and target in taking_part:
+                taking_part.add(via)  # the call leaves the VPC through it
         if len(taking_part) == before:
             return taking_part
 

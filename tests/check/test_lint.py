@@ -257,6 +257,60 @@ def test_node_outside_every_flow(tickets_text: str) -> None:
     assert not found[0].failing  # a warning does not fail the check
 
 
+EGRESS_MODEL = """\
+archgen: 1
+system: {id: meters, name: Meters}
+groups:
+  - {id: r1, kind: region, code: eu-west-1}
+  - {id: vpc, kind: vpc, parent: r1}
+  - {id: az-a, kind: availability_zone, parent: vpc}
+  - {id: az-b, kind: availability_zone, parent: vpc}
+  - {id: public-a, kind: subnet, parent: az-a, public: true}
+  - {id: public-b, kind: subnet, parent: az-b, public: true}
+  - {id: app-b, kind: subnet, parent: az-b}
+nodes:
+  - {id: users, kind: client}
+  - {id: api, kind: external, group: app-b}
+  - {id: partner, kind: external}
+  - {id: readings, kind: dynamodb, group: r1}
+  - {id: nat-a, kind: nat_gateway, group: public-a}
+  - {id: nat-b, kind: nat_gateway, group: public-b}
+  - {id: tables, kind: vpc_endpoint, group: vpc, params: {service: dynamodb}}
+  - {id: objects, kind: vpc_endpoint, group: vpc, params: {service: s3}}
+edges:
+  - {from: users, to: api, operations: [GET /]}
+  - {from: api, to: partner, operations: [GET /quote]}
+  - {from: api, to: readings, operations: [PutItem]}
+flows:
+  - id: meter
+    title: Meter
+    steps:
+      - {from: users, to: api, op: GET /}
+      - {from: api, to: partner, op: GET /quote}
+      - {from: api, to: readings, op: PutItem}
+"""
+
+
+def test_an_egress_takes_part_when_a_flows_call_leaves_the_vpc_through_it() -> None:
+    """api (private subnet app-b, zone az-b) calls a partner through nat-b (its zone's) and
+    DynamoDB through the gateway endpoint: both take part. nat-a (the other zone) and the
+    S3 endpoint carry nothing and are told so."""
+    loaded = load_model_text(EGRESS_MODEL, "meters.yaml")
+    taking_part = participating_nodes(loaded.model)
+    assert {"nat-b", "tables"} <= taking_part
+    assert not {"nat-a", "objects"} & taking_part
+    found = [str(f) for f in lint(loaded).findings if f.rule == "flow-participation"]
+    assert found == [
+        f"warning: meters.yaml:{line}:5: nodes[{index}]: [flow-participation] {kind} node "
+        f"'{node}' carries no call of a flow out of its VPC (no node of a flow calls through "
+        "it from a private subnet)"
+        for node, kind, index, line in (
+            ("nat-a", "nat_gateway", 4, 16),
+            ("objects", "vpc_endpoint", 7, 19),
+        )
+    ]
+
+
 def test_participation_reaches_supporting_nodes(tickets: LoadedModel) -> None:
     # Steps name fan, lb, app, tickets, orders, worker; the rest take part by support.
     assert participating_nodes(tickets.model) == {n.id for n in tickets.model.nodes}
