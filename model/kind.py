@@ -138,6 +138,12 @@ class KindParams(Strict):
         carry it."""
         return None
 
+    def unpublished_metrics(self) -> str | None:
+        """Why this node publishes none of its kind's metrics (its settings choose a variant
+        AWS reports nothing for: a gateway VPC endpoint), or None when it publishes them:
+        the ``monitored`` lint asks no metric of it and validation refuses one."""
+        return None
+
     def log_group(self, node_id: str) -> str | None:
         """The CloudWatch Logs group AWS writes this node's logs to with the node's role
         (Lambda: ``/aws/lambda/<name>``), or None: the role needs the logs actions on it."""

@@ -167,7 +167,8 @@ def _validate(checks: Checks, path: PathKey, node: Node, params: CloudWatchParam
 
 
 def _metric_name(checks: Checks, path: PathKey, metric: Metric) -> None:
-    """The node's kind must publish the metric (AWS's name for it)."""
+    """The node's kind must publish the metric (AWS's name for it), and the node too: a
+    metric it never emits would leave its alarms without data for ever."""
     from archgen.model.errors import did_you_mean
     from archgen.model.registry import kinds
 
@@ -176,6 +177,12 @@ def _metric_name(checks: Checks, path: PathKey, metric: Metric) -> None:
     if spec is None:
         return
     known = spec.metrics.names()
+    silent = checks.params_of(metric.node).unpublished_metrics()
+    if silent is not None:
+        checks.report(
+            path, f"{kind_name} node '{metric.node}' publishes no metric '{metric.name}': {silent}"
+        )
+        return
     if metric.name in known:
         return
     if not known:

@@ -89,6 +89,12 @@ class VpcEndpointParams(KindParams):
             return None
         return 0 if self.endpoint_type is EndpointType.gateway else 1
 
+    def unpublished_metrics(self) -> str | None:
+        """AWS publishes ``AWS/PrivateLinkEndpoints`` metrics for interface endpoints only."""
+        if self.endpoint_type is EndpointType.gateway:
+            return "a gateway endpoint publishes none (interface endpoints do)"
+        return None
+
 
 def _validate(checks: Checks, path: PathKey, node: Node, params: VpcEndpointParams) -> None:
     """AWS offers gateway endpoints for S3 and DynamoDB only; an endpoint belongs to a VPC."""

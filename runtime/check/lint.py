@@ -145,6 +145,8 @@ class _Linter:
         for node in self.model.nodes:
             if not kinds()[node.kind].has(Capability.emits_metrics):
                 continue
+            if node.params.unpublished_metrics() is not None:
+                continue  # AWS publishes nothing to watch (a gateway VPC endpoint)
             if node.id not in metrics:
                 self.sink.add(
                     "monitored",

@@ -311,6 +311,47 @@ def test_an_egress_takes_part_when_a_flows_call_leaves_the_vpc_through_it() -> N
     ]
 
 
+def test_monitored_asks_no_metric_of_a_gateway_endpoint_and_refuses_one() -> None:
+    """AWS publishes AWS/PrivateLinkEndpoints metrics for interface endpoints only: the
+    lint asks the NAT gateways and an interface endpoint for a metric, not the gateway
+    endpoints; a metric of a gateway endpoint (never emitted, its alarm would wait for data
+    for ever) is a validation error."""
+    from archgen.model.errors import ModelError
+
+    text = EGRESS_MODEL.replace(
+        "params: {service: s3}}", "params: {service: s3, endpoint_type: interface}}"
+    )
+    loaded = load_model_text(text, "meters.yaml")
+    assert [str(f) for f in lint(loaded).findings if f.rule == "monitored"] == [
+        f"error: meters.yaml:{line}:5: nodes[{index}]: [monitored] {kind} node '{node}' "
+        f"reports no metric to CloudWatch (add a metric with node: {node} to a cloudwatch "
+        "node's params.metrics)"
+        for node, kind, index, line in (
+            ("readings", "dynamodb", 3, 15),
+            ("nat-a", "nat_gateway", 4, 16),
+            ("nat-b", "nat_gateway", 5, 17),
+            ("objects", "vpc_endpoint", 7, 19),
+        )
+    ]
+    watched = text.replace(
+        "edges:\n",
+        "  - id: watch\n"
+        "    kind: cloudwatch\n"
+        "    params:\n"
+        "      metrics:\n"
+        "        - {id: drops, node: tables, name: PacketsDropped, statistic: Sum}\n"
+        "        - {id: bytes, node: objects, name: BytesProcessed, statistic: Sum}\n"
+        "edges:\n",
+    )
+    with pytest.raises(ModelError) as raised:
+        load_model_text(watched, "meters.yaml")
+    assert str(raised.value) == (
+        "error: meters.yaml:24:43: nodes[8].params.metrics[0].name: vpc_endpoint node 'tables' "
+        "publishes no metric 'PacketsDropped': a gateway endpoint publishes none (interface "
+        "endpoints do)"
+    )
+
+
 def test_participation_reaches_supporting_nodes(tickets: LoadedModel) -> None:
     # Steps name fan, lb, app, tickets, orders, worker; the rest take part by support.
     assert participating_nodes(tickets.model) == {n.id for n in tickets.model.nodes}
