@@ -20,7 +20,8 @@ events", "Using dead-letter queues", quotas):
   rule; a scheduled firing at once), through the declared edge, with the step's operation (else
   the edge's first). A rule with a ``schedule`` fires on its own: ``rate(N unit)`` every
   N units from the start, ``cron(…)`` at its minutes and hours (UTC, the scenario's
-  ``start_at``; a run has no date, so day, month, weekday and year are not read).
+  ``start_at``; a run has no date, so day, month, weekday and year are not read). While an
+  outage takes the bus down its schedules do not fire (``missed_schedules``).
 - Each invocation takes a token of the invocations quota (``invocations_rate_per_s``,
   scaled); without one it is throttled (``ThrottledRules``) and retried like a failure.
 - A failed delivery is retried by the target's ``retry_policy`` (defaults: 185 retries,
@@ -189,6 +190,7 @@ class EventBridge(Behavior):
             0,
         )
         self._ops: dict[str, str] = {}
+        self.missed_schedules = 0
 
     # ------------------------------------------------------------------ schedules
 
@@ -213,6 +215,10 @@ class EventBridge(Behavior):
         self.ctx.after(later * 1000 - self.ctx.now, self._fire, rule)
 
     def _fire(self, rule: EventRule) -> None:
+        if self.ctx.faults.down:  # no call reaches a bus that is out; its schedules too
+            self.missed_schedules += 1
+            self._schedule_next(rule)
+            return
         self.figures["scheduled"] += 1
         self.figures["triggered_rules"] += 1
         self.ctx.emit("TriggeredRules", 1)
@@ -412,6 +418,7 @@ class EventBridge(Behavior):
                     "scheduled",
                 )
             },
+            **({"missed_schedules": self.missed_schedules} if self.missed_schedules else {}),
             "deliveries": {
                 "sent": self.deliveries,
                 "delivered": figures["delivered"],

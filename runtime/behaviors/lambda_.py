@@ -29,7 +29,12 @@ Rules (Lambda Developer Guide: scaling, async invocation, SQS event source mappi
   random message) or, without ``report_batch_item_failures``, any failed message fails the
   whole batch: nothing is deleted and the messages come back after the visibility timeout.
   With it, only failed messages come back (on FIFO queues, also every message after the
-  first failure). Successful messages are deleted by the mapping.
+  first failure). Successful messages are deleted by the mapping. A ``throttling`` fault
+  refuses the share ``rate`` of the batches as the concurrency limit does (a ``Throttles``
+  datapoint and a throttled batch each; its messages stay in flight and come back after the
+  visibility timeout, their receive count raised, so a low ``max_receive_count`` can move
+  them to the dead-letter queue, as AWS warns); while an outage takes the function down its
+  pollers receive nothing, and the messages wait in the queue.
 - The function ``timeout`` ends an invocation whose code (``duration``, then the calls it
   makes one by one) has not answered ``timeout_s`` after its init: the environment is
   discarded, calls already made finish but no further call is made, and the invocation
@@ -590,6 +595,9 @@ class Lambda(Behavior):
 
     def _poll(self, _: Any = None) -> None:
         assert self.source is not None
+        if self.ctx.faults.down:  # the function (and its mapping's pollers) is out: wait
+            self.ctx.after(1000.0, self._poll)
+            return
         request = ReceiveRequest(min(self.source.batch_size, 10), LONG_POLL_S)
         self.ctx.call(None, self.source.queue, "ReceiveMessage", self._polled, payload=request)
 
@@ -633,7 +641,7 @@ class Lambda(Behavior):
     def _invoke(self, poll: Call, deliveries: list[Delivery]) -> None:
         self.batches += 1
         self.messages += len(deliveries)
-        acquired = self._acquire(poll, batch=True)
+        acquired = None if self._fault_throttles() else self._acquire(poll, batch=True)
         if acquired is None:  # messages stay in flight and come back after the timeout
             self.throttled_batches += 1
             self.ctx.after(1000.0, self._poll)
@@ -647,6 +655,16 @@ class Lambda(Behavior):
         invocation = self._begin(acquired, span)
         batch = invocation.batch = _Batch(deliveries, poll, crash_at, span, invocation)
         self.ctx.after(acquired[0] + self._drawn(invocation), self._next_message, batch)
+
+    def _fault_throttles(self) -> bool:
+        """A throttling fault refuses its share of the mapping's invocations, as the
+        dispatch refuses that of the calls made to the function: each one a throttle."""
+        rate = self.ctx.faults.throttle_rate
+        if rate > 0 and self.ctx.rng.random() < rate:
+            self.throttles += 1
+            self.ctx.emit("Throttles", 1)
+            return True
+        return False
 
     def _batch_timed_out(self, batch: _Batch) -> None:
         """Nothing of a timed-out batch is deleted: every message comes back after the

@@ -301,6 +301,18 @@ def test_a_rate_rule_fires_on_its_own_every_period() -> None:
     assert lab.summary("bus")["bus"]["scheduled"] == 4
 
 
+def test_a_bus_that_is_out_misses_its_schedules() -> None:
+    """The firings at 120 and 180 s fall in the outage: no call, nothing triggered."""
+    rules = [{"id": "tick", "schedule": "rate(1 minute)", "targets": [{"target": "fn"}]}]
+    outage = {"type": "node_outage", "target": "bus", "start_s": 100, "end_s": 200}
+    lab = bus_run(rules, [1], duration_s=290, faults=[outage])
+    invokes = [s for s in lab.on("fn") if s["from"] == "bus"]
+    assert [s["start_ms"] for s in invokes] == [60_000, 240_000]
+    assert lab.total("bus", "TriggeredRules") == 2
+    assert lab.summary("bus")["bus"]["scheduled"] == 2
+    assert lab.summary("bus")["missed_schedules"] == 2
+
+
 # --------------------------------------------------------------------------- model
 
 
