@@ -655,6 +655,64 @@ class SseKms:
         return ()
 
 
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "ANY"})
+"""Methods an operation written as an HTTP request starts with (``ANY``: API Gateway's)."""
+
+
+def is_http_request(op: str) -> bool:
+    """Whether ``op`` is written as an HTTP request: a method alone or followed by a path
+    (``GET``, ``POST /readings``), as a load balancer or an API forwards it."""
+    method, space, rest = op.partition(" ")
+    return method in HTTP_METHODS and (not space or rest.startswith(("/", "*")))
+
+
+@dataclass(frozen=True)
+class Operations:
+    """The operations an AWS service answers, as its API and its IAM actions name them
+    (``PutItem``, ``ListBucket``): ``archgen validate`` refuses an edge, a step or an
+    end-to-end objective that names another (``PutItems``), which the run would otherwise
+    simulate as if it existed. A kind without it (``KindSpec.operations`` None) answers
+    operations the model itself names: HTTP paths, SQL, cache commands.
+
+    ``http``: it also answers HTTP requests (``GET /path``) that a load balancer, an API or
+    a function URL forwards to it (Lambda), or its REST endpoint serves (S3). Extra names
+    archgen's own edges use (``Redrive``: a move to a dead-letter queue) are listed too."""
+
+    service: str
+    names: frozenset[str]
+    http: bool = False
+
+    def __init__(self, service: str, names: str | Iterable[str], *, http: bool = False) -> None:
+        """``names``: the operations, or one string of them separated by white space."""
+        listed = names.split() if isinstance(names, str) else names
+        object.__setattr__(self, "service", service)
+        object.__setattr__(self, "names", frozenset(listed))
+        object.__setattr__(self, "http", http)
+
+    def knows(self, op: str) -> bool:
+        """Whether a call of ``op`` is one of these operations."""
+        return op in self.names or (self.http and is_http_request(op))
+
+    def covers_some(self, declared: str) -> bool:
+        """Whether an edge's declared operation (maybe a ``*`` glob) names one of them."""
+        from archgen.model.schema import operation_matches
+
+        if "*" not in declared or self.knows(declared):
+            return self.knows(declared)
+        return any(operation_matches(declared, name) for name in self.names)
+
+    def unknown(self, op: str) -> str:
+        """What is wrong with ``op``, which :meth:`covers_some` refused."""
+        from archgen.model.errors import did_you_mean
+
+        if "*" in op:
+            return f"operation pattern '{op}' matches no {self.service} operation"
+        hint = did_you_mean(op, self.names)
+        if not hint and self.http:
+            hint = " (nor an HTTP request such as 'POST /path')"
+        return f"unknown {self.service} operation '{op}'{hint}"
+
+
 @dataclass(frozen=True)
 class KindSpec:
     name: str
@@ -693,6 +751,9 @@ class KindSpec:
     """The AWS service principal its own calls are made under (``sns.amazonaws.com``) when
     it is a managed service without a role: a key policy must name it for it to write to
     an SSE-KMS target (an SNS topic to an encrypted queue)."""
+    operations: Operations | None = None
+    """The AWS operations its nodes answer (:class:`Operations`); none: the model names
+    them (HTTP paths, SQL…) and any name is accepted."""
     source: str = field(default="", compare=False)
     """Where it was found (the entry point's value), for error messages."""
 
@@ -755,6 +816,7 @@ def kind(
     cost: Callable[[Bill, Node, P], None] | Unpriced | None = None,
     sse_kms: SseKms | None = None,
     service_principal: str | None = None,
+    operations: Operations | None = None,
 ) -> KindSpec:
     """Declare a kind. ``validate``, ``lint`` and a ``cost`` rule receive the node's params
     already narrowed to ``P``."""
@@ -811,4 +873,5 @@ def kind(
         cost=cost_rule,
         sse_kms=sse_kms,
         service_principal=service_principal,
+        operations=operations,
     )

@@ -288,6 +288,24 @@ class _Checker:
             )
             if len(set(edge.operations)) != len(edge.operations):
                 self.report((*path, "operations"), "an operation is listed twice")
+            if ok_target:
+                self.known_operations(path, edge.target, edge.operations)
+
+    def known_operations(self, path: PathKey, target: str, ops: Iterable[str]) -> None:
+        """An AWS service answers only its own operations: a made-up one (``PutItems``)
+        would run as if it existed."""
+        known = kinds()[self.nodes[target].kind].operations
+        if known is None:
+            return
+        for i, op in enumerate(ops):
+            if not known.covers_some(op):
+                self.report((*path, "operations", i), known.unknown(op))
+
+    def known_operation(self, path: PathKey, target: str, op: str) -> None:
+        """The operation of a step or an objective, when the target is an AWS service."""
+        known = kinds()[self.nodes[target].kind].operations
+        if known is not None and not known.knows(op):
+            self.report(path, known.unknown(op))
 
     def sync_cycles(self) -> None:
         """Report every cycle of synchronous calls: find one, break it, look again."""
@@ -328,10 +346,14 @@ class _Checker:
                     self.ref(
                         ("flows", index, "slo", "scenarios", i), scenario, scenarios, "scenario"
                     )
-                if flow.slo.end_to_end is not None:
-                    self.node_ref(
-                        ("flows", index, "slo", "end_to_end", "until"), flow.slo.end_to_end.until
-                    )
+                end_to_end = flow.slo.end_to_end
+                where: PathKey = ("flows", index, "slo", "end_to_end")
+                if (
+                    end_to_end is not None
+                    and self.node_ref((*where, "until"), end_to_end.until)
+                    and end_to_end.op is not None
+                ):
+                    self.known_operation((*where, "op"), end_to_end.until, end_to_end.op)
             parents = step_parents(flow)
             for i, step in enumerate(flow.steps):
                 path: PathKey = ("flows", index, "steps", i)
@@ -357,6 +379,8 @@ class _Checker:
                         f"{step.source} -> {step.target}{hint}; declared: "
                         f"{', '.join(edge.operations)}",
                     )
+                else:
+                    self.known_operation((*path, "op"), step.target, step.op)
                 if step.is_async is False and edge.mode is Mode.async_:
                     self.report(
                         (*path, "async"),

@@ -20,6 +20,7 @@ from archgen.model.kind import (
     Checks,
     KindParams,
     Node,
+    Operations,
     Ref,
     kind,
 )
@@ -294,6 +295,24 @@ def _cost(bill: Bill, node: Node, params: CloudWatchParams) -> None:
     bill.charge(item, len(params.alarms) * bill.months, f"{len(params.alarms)} metric alarms")
 
 
+# CloudWatch and CloudWatch Logs API references.
+_OPERATIONS = Operations(
+    "CloudWatch",
+    """
+    CreateLogGroup CreateLogStream DeleteAlarms DeleteAnomalyDetector DeleteDashboards
+    DeleteInsightRules DeleteMetricStream DescribeAlarmHistory DescribeAlarms
+    DescribeAlarmsForMetric DescribeAnomalyDetectors DescribeInsightRules DescribeLogGroups
+    DescribeLogStreams DisableAlarmActions DisableInsightRules EnableAlarmActions
+    EnableInsightRules FilterLogEvents GetDashboard GetInsightRuleReport GetLogEvents
+    GetMetricData GetMetricStatistics GetMetricStream GetMetricWidgetImage GetQueryResults
+    ListDashboards ListManagedInsightRules ListMetricStreams ListMetrics ListTagsForResource
+    PutAnomalyDetector PutCompositeAlarm PutDashboard PutInsightRule PutLogEvents
+    PutManagedInsightRules PutMetricAlarm PutMetricData PutMetricStream SetAlarmState
+    StartMetricStreams StartQuery StopMetricStreams StopQuery TagResource UntagResource
+    """,
+)
+
+
 SPEC = kind(
     "cloudwatch",
     CloudWatchParams,
@@ -304,6 +323,7 @@ SPEC = kind(
     icon=("diagrams.aws.management", "Cloudwatch"),
     arn=Arn("cloudwatch", "alarm:{id}"),
     iam_service="cloudwatch",
+    operations=_OPERATIONS,
     # Alarm actions publish to SNS as cloudwatch.amazonaws.com: an encrypted topic's key
     # policy must allow it (CloudWatch User Guide, alarm actions).
     service_principal="cloudwatch.amazonaws.com",

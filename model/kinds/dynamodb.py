@@ -22,6 +22,7 @@ from archgen.model.kind import (
     KindParams,
     Metrics,
     Node,
+    Operations,
     Ref,
     SseKms,
     Unit,
@@ -219,6 +220,31 @@ def _cost(bill: Bill, node: Node, params: DynamoDbParams) -> None:
         bill.leave_out("global-table replicated writes: replication is not simulated")
 
 
+# DynamoDB API and IAM reference.
+_OPERATIONS = Operations(
+    "DynamoDB",
+    """
+    BatchExecuteStatement BatchGetItem BatchWriteItem ConditionCheckItem CreateBackup
+    CreateGlobalTable CreateTable CreateTableReplica DeleteBackup DeleteItem
+    DeleteResourcePolicy DeleteTable DeleteTableReplica DescribeBackup DescribeContinuousBackups
+    DescribeContributorInsights DescribeEndpoints DescribeExport DescribeGlobalTable
+    DescribeGlobalTableSettings DescribeImport DescribeKinesisStreamingDestination
+    DescribeLimits DescribeReservedCapacity DescribeReservedCapacityOfferings DescribeStream
+    DescribeTable DescribeTableReplicaAutoScaling DescribeTimeToLive
+    DisableKinesisStreamingDestination EnableKinesisStreamingDestination ExecuteStatement
+    ExecuteTransaction ExportTableToPointInTime GetAbacStatus GetItem GetRecords
+    GetResourcePolicy GetShardIterator ImportTable ListBackups ListContributorInsights
+    ListExports ListGlobalTables ListImports ListStreams ListTables ListTagsOfResource
+    PartiQLDelete PartiQLInsert PartiQLSelect PartiQLUpdate PutItem PutResourcePolicy Query
+    RestoreTableFromAwsBackup RestoreTableFromBackup RestoreTableToPointInTime Scan
+    StartAwsBackupJob TagResource TransactGetItems TransactWriteItems UntagResource
+    UpdateContinuousBackups UpdateContributorInsights UpdateGlobalTable
+    UpdateGlobalTableSettings UpdateItem UpdateKinesisStreamingDestination UpdateTable
+    UpdateTableReplicaAutoScaling UpdateTimeToLive
+    """,
+)
+
+
 SPEC = kind(
     "dynamodb",
     DynamoDbParams,
@@ -229,6 +255,7 @@ SPEC = kind(
     icon=("diagrams.aws.database", "Dynamodb"),
     arn=Arn("dynamodb", "table/{id}"),
     iam_service="dynamodb",
+    operations=_OPERATIONS,
     # DynamoDB Developer Guide, "Encryption at rest": with a customer managed key, every
     # read and write uses the table key, which DynamoDB has KMS decrypt on the caller's
     # behalf (kms:Decrypt, kms:ViaService dynamodb.<region>.amazonaws.com).

@@ -25,6 +25,7 @@ from archgen.model.kind import (
     Lints,
     Metrics,
     Node,
+    Operations,
     Ref,
     Unit,
     kind,
@@ -344,6 +345,26 @@ def _cost(bill: Bill, node: Node, params: EventBridgeParams) -> None:
     bill.leave_out("API destinations, archives and replays, cross-account deliveries")
 
 
+# EventBridge API reference.
+_OPERATIONS = Operations(
+    "EventBridge",
+    """
+    ActivateEventSource CancelReplay CreateApiDestination CreateArchive CreateConnection
+    CreateEndpoint CreateEventBus CreatePartnerEventSource DeactivateEventSource
+    DeauthorizeConnection DeleteApiDestination DeleteArchive DeleteConnection DeleteEndpoint
+    DeleteEventBus DeletePartnerEventSource DeleteRule DescribeApiDestination DescribeArchive
+    DescribeConnection DescribeEndpoint DescribeEventBus DescribeEventSource
+    DescribePartnerEventSource DescribeReplay DescribeRule DisableRule EnableRule
+    ListApiDestinations ListArchives ListConnections ListEndpoints ListEventBuses
+    ListEventSources ListPartnerEventSourceAccounts ListPartnerEventSources ListReplays
+    ListRuleNamesByTarget ListRules ListTagsForResource ListTargetsByRule PutEvents
+    PutPartnerEvents PutPermission PutRule PutTargets RemovePermission RemoveTargets StartReplay
+    TagResource TestEventPattern UntagResource UpdateApiDestination UpdateArchive
+    UpdateConnection UpdateEndpoint UpdateEventBus
+    """,
+)
+
+
 SPEC = kind(
     "eventbridge",
     EventBridgeParams,
@@ -354,6 +375,7 @@ SPEC = kind(
     icon=("diagrams.aws.integration", "Eventbridge"),
     arn=Arn("events", "event-bus/{id}"),
     iam_service="events",
+    operations=_OPERATIONS,
     capabilities={Capability.async_fanout, Capability.emits_metrics, Capability.event_router},
     behavior="archgen.runtime.behaviors.eventbridge:EventBridge",
     validate=_validate,

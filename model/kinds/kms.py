@@ -19,6 +19,7 @@ from archgen.model.kind import (
     KindParams,
     Metrics,
     Node,
+    Operations,
     ResourcePolicy,
     Unit,
     kind,
@@ -81,6 +82,25 @@ def _cost(bill: Bill, node: Node, params: KmsParams) -> None:
         bill.leave_out("rotated key material ($1/month per rotation): none within a run")
 
 
+# KMS API reference; ReEncryptFrom/To: the IAM actions of ReEncrypt.
+_OPERATIONS = Operations(
+    "KMS",
+    """
+    CancelKeyDeletion ConnectCustomKeyStore CreateAlias CreateCustomKeyStore CreateGrant
+    CreateKey Decrypt DeleteAlias DeleteCustomKeyStore DeleteImportedKeyMaterial
+    DeriveSharedSecret DescribeCustomKeyStores DescribeKey DisableKey DisableKeyRotation
+    DisconnectCustomKeyStore EnableKey EnableKeyRotation Encrypt GenerateDataKey
+    GenerateDataKeyPair GenerateDataKeyPairWithoutPlaintext GenerateDataKeyWithoutPlaintext
+    GenerateMac GenerateRandom GetKeyPolicy GetKeyRotationStatus GetParametersForImport
+    GetPublicKey ImportKeyMaterial ListAliases ListGrants ListKeyPolicies ListKeyRotations
+    ListKeys ListResourceTags ListRetirableGrants PutKeyPolicy ReEncrypt ReEncryptFrom
+    ReEncryptTo ReplicateKey RetireGrant RevokeGrant RotateKeyOnDemand ScheduleKeyDeletion Sign
+    SynchronizeMultiRegionKey TagResource UntagResource UpdateAlias UpdateCustomKeyStore
+    UpdateKeyDescription UpdatePrimaryRegion Verify VerifyMac
+    """,
+)
+
+
 SPEC = kind(
     "kms",
     KmsParams,
@@ -91,6 +111,7 @@ SPEC = kind(
     icon=("diagrams.aws.security", "KMS"),
     arn=Arn("kms", "key/{id}"),
     iam_service="kms",
+    operations=_OPERATIONS,
     conditions=("throttled",),
     capabilities={Capability.security, Capability.key},
     behavior="archgen.runtime.behaviors.kms:Kms",

@@ -23,6 +23,7 @@ from archgen.model.kind import (
     Lints,
     Metrics,
     Node,
+    Operations,
     OrderedQueue,
     Ref,
     RequiredCall,
@@ -333,6 +334,35 @@ def _cost(bill: Bill, node: Node, params: LambdaParams) -> None:
         )
 
 
+# Lambda API reference; InvokeFunction: Invoke's IAM action; Deliver: archgen's name for an
+# SNS topic's delivery.
+_OPERATIONS = Operations(
+    "Lambda",
+    """
+    AddLayerVersionPermission AddPermission CreateAlias CreateCodeSigningConfig
+    CreateEventSourceMapping CreateFunction CreateFunctionUrlConfig DeleteAlias
+    DeleteCodeSigningConfig DeleteEventSourceMapping DeleteFunction
+    DeleteFunctionCodeSigningConfig DeleteFunctionConcurrency DeleteFunctionEventInvokeConfig
+    DeleteFunctionUrlConfig DeleteLayerVersion DeleteProvisionedConcurrencyConfig
+    GetAccountSettings GetAlias GetCodeSigningConfig GetEventSourceMapping GetFunction
+    GetFunctionCodeSigningConfig GetFunctionConcurrency GetFunctionConfiguration
+    GetFunctionEventInvokeConfig GetFunctionRecursionConfig GetFunctionUrlConfig GetLayerVersion
+    GetLayerVersionPolicy GetPolicy GetProvisionedConcurrencyConfig GetRuntimeManagementConfig
+    Deliver Invoke InvokeAsync InvokeFunction InvokeFunctionUrl InvokeWithResponseStream ListAliases
+    ListCodeSigningConfigs ListEventSourceMappings ListFunctionEventInvokeConfigs
+    ListFunctionUrlConfigs ListFunctions ListFunctionsByCodeSigningConfig ListLayerVersions
+    ListLayers ListProvisionedConcurrencyConfigs ListTags ListVersionsByFunction
+    PublishLayerVersion PublishVersion PutFunctionCodeSigningConfig PutFunctionConcurrency
+    PutFunctionEventInvokeConfig PutFunctionRecursionConfig PutProvisionedConcurrencyConfig
+    PutRuntimeManagementConfig RemoveLayerVersionPermission RemovePermission TagResource
+    UntagResource UpdateAlias UpdateCodeSigningConfig UpdateEventSourceMapping
+    UpdateFunctionCode UpdateFunctionCodeSigningConfig UpdateFunctionConfiguration
+    UpdateFunctionEventInvokeConfig UpdateFunctionUrlConfig
+    """,
+    http=True,
+)
+
+
 SPEC = kind(
     "lambda",
     LambdaParams,
@@ -343,6 +373,7 @@ SPEC = kind(
     icon=("diagrams.aws.compute", "Lambda"),
     arn=Arn("lambda", "function:{id}"),
     iam_service="lambda",
+    operations=_OPERATIONS,
     conditions=("throttled",),
     capabilities={Capability.runs_code, Capability.emits_metrics, Capability.consumer},
     behavior="archgen.runtime.behaviors.lambda_:Lambda",

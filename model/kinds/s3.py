@@ -23,6 +23,7 @@ from archgen.model.kind import (
     KindParams,
     Metrics,
     Node,
+    Operations,
     Ref,
     SseKms,
     Unit,
@@ -127,6 +128,32 @@ def _cost(bill: Bill, node: Node, params: S3Params) -> None:
     bill.leave_out("internet data transfer out (outside CloudFront): not modelled")
 
 
+# S3 API and IAM reference (ListBucket, Replicate*: IAM actions).
+_OPERATIONS = Operations(
+    "S3",
+    """
+    AbortMultipartUpload CompleteMultipartUpload CopyObject CreateBucket CreateMultipartUpload
+    CreateSession DeleteBucket DeleteBucketPolicy DeleteBucketWebsite DeleteObject
+    DeleteObjectTagging DeleteObjectVersion DeleteObjectVersionTagging DeleteObjects
+    GetBucketAcl GetBucketCors GetBucketLocation GetBucketLogging GetBucketNotification
+    GetBucketPolicy GetBucketTagging GetBucketVersioning GetBucketWebsite
+    GetEncryptionConfiguration GetLifecycleConfiguration GetObject GetObjectAcl
+    GetObjectAttributes GetObjectLegalHold GetObjectRetention GetObjectTagging GetObjectTorrent
+    GetObjectVersion GetObjectVersionAcl GetObjectVersionAttributes
+    GetObjectVersionForReplication GetObjectVersionTagging GetReplicationConfiguration
+    HeadBucket HeadObject ListAllMyBuckets ListBucket ListBucketMultipartUploads
+    ListBucketVersions ListBuckets ListMultipartUploadParts ListMultipartUploads
+    ListObjectVersions ListObjects ListObjectsV2 ListParts PutBucketAcl PutBucketCors
+    PutBucketLogging PutBucketNotification PutBucketPolicy PutBucketTagging PutBucketVersioning
+    PutBucketWebsite PutEncryptionConfiguration PutLifecycleConfiguration PutObject PutObjectAcl
+    PutObjectLegalHold PutObjectRetention PutObjectTagging PutObjectVersionAcl
+    PutObjectVersionTagging PutReplicationConfiguration ReplicateDelete ReplicateObject
+    ReplicateTags RestoreObject SelectObjectContent UploadPart UploadPartCopy
+    """,
+    http=True,
+)
+
+
 SPEC = kind(
     "s3",
     S3Params,
@@ -153,6 +180,7 @@ SPEC = kind(
         ),
     ),
     iam_service="s3",
+    operations=_OPERATIONS,
     # S3 User Guide, "SSE-KMS": an upload needs kms:GenerateDataKey on the bucket's key, a
     # download kms:Decrypt; S3 answers AccessDenied. S3 sends event notifications as
     # s3.amazonaws.com.

@@ -18,6 +18,7 @@ from archgen.model.kind import (
     KindParams,
     Metrics,
     Node,
+    Operations,
     Unit,
     kind,
     metric,
@@ -57,6 +58,18 @@ def _cost(bill: Bill, node: Node, params: SageMakerParams) -> None:
     bill.leave_out("data processed in and out: payload sizes are not modelled")
 
 
+# SageMaker API reference: an endpoint's operations.
+_OPERATIONS = Operations(
+    "SageMaker",
+    """
+    AddTags CreateEndpoint CreateEndpointConfig DeleteEndpoint DeleteEndpointConfig DeleteTags
+    DescribeEndpoint DescribeEndpointConfig InvokeEndpoint InvokeEndpointAsync
+    InvokeEndpointWithResponseStream ListEndpointConfigs ListEndpoints ListTags UpdateEndpoint
+    UpdateEndpointWeightsAndCapacities
+    """,
+)
+
+
 SPEC = kind(
     "sagemaker_endpoint",
     SageMakerParams,
@@ -67,6 +80,7 @@ SPEC = kind(
     icon=("diagrams.aws.ml", "Sagemaker"),
     arn=Arn("sagemaker", "endpoint/{id}"),
     iam_service="sagemaker",
+    operations=_OPERATIONS,
     capabilities={Capability.runs_code, Capability.emits_metrics},
     behavior="archgen.runtime.behaviors.sagemaker_endpoint:SageMakerEndpoint",
     metrics=Metrics(

@@ -24,6 +24,7 @@ from archgen.model.kind import (
     KindParams,
     Metrics,
     Node,
+    Operations,
     Ref,
     SseKms,
     Unit,
@@ -170,6 +171,19 @@ def _cost(bill: Bill, node: Node, params: SecretsManagerParams) -> None:
     bill.leave_out("the KMS requests of its key node are the key's")
 
 
+# Secrets Manager API reference.
+_OPERATIONS = Operations(
+    "Secrets Manager",
+    """
+    BatchGetSecretValue CancelRotateSecret CreateSecret DeleteResourcePolicy DeleteSecret
+    DescribeSecret GetRandomPassword GetResourcePolicy GetSecretValue ListSecretVersionIds
+    ListSecrets PutResourcePolicy PutSecretValue RemoveRegionsFromReplication
+    ReplicateSecretToRegions RestoreSecret RotateSecret StopReplicationToReplica TagResource
+    UntagResource UpdateSecret UpdateSecretVersionStage ValidateResourcePolicy
+    """,
+)
+
+
 SPEC = kind(
     "secretsmanager",
     SecretsManagerParams,
@@ -180,6 +194,7 @@ SPEC = kind(
     icon=("diagrams.aws.security", "SecretsManager"),
     arn=Arn("secretsmanager", "secret:{id}"),
     iam_service="secretsmanager",
+    operations=_OPERATIONS,
     capabilities={Capability.security},
     validate=_validate,
     behavior="archgen.runtime.behaviors.secretsmanager:SecretsManager",

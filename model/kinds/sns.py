@@ -24,6 +24,7 @@ from archgen.model.kind import (
     Lints,
     Metrics,
     Node,
+    Operations,
     OrderedQueue,
     Ref,
     SseKms,
@@ -227,6 +228,26 @@ def _cost(bill: Bill, node: Node, params: SnsParams) -> None:
         bill.charge(f"sns.delivery.{protocol}", delivered, f"{protocol} notifications delivered")
 
 
+# SNS API reference.
+_OPERATIONS = Operations(
+    "SNS",
+    """
+    AddPermission CheckIfPhoneNumberIsOptedOut ConfirmSubscription CreatePlatformApplication
+    CreatePlatformEndpoint CreateSMSSandboxPhoneNumber CreateTopic DeleteEndpoint
+    DeletePlatformApplication DeleteSMSSandboxPhoneNumber DeleteTopic GetDataProtectionPolicy
+    GetEndpointAttributes GetPlatformApplicationAttributes GetSMSAttributes
+    GetSMSSandboxAccountStatus GetSubscriptionAttributes GetTopicAttributes
+    ListEndpointsByPlatformApplication ListOriginationNumbers ListPhoneNumbersOptedOut
+    ListPlatformApplications ListSMSSandboxPhoneNumbers ListSubscriptions
+    ListSubscriptionsByTopic ListTagsForResource ListTopics OptInPhoneNumber Publish
+    PublishBatch PutDataProtectionPolicy RemovePermission SetEndpointAttributes
+    SetPlatformApplicationAttributes SetSMSAttributes SetSubscriptionAttributes
+    SetTopicAttributes Subscribe TagResource Unsubscribe UntagResource
+    VerifySMSSandboxPhoneNumber
+    """,
+)
+
+
 SPEC = kind(
     "sns",
     SnsParams,
@@ -237,6 +258,7 @@ SPEC = kind(
     icon=("diagrams.aws.integration", "SNS"),
     arn=Arn("sns", "{id}"),
     iam_service="sns",
+    operations=_OPERATIONS,
     # SNS Developer Guide, "Encryption at rest": a publisher to an encrypted topic needs
     # kms:GenerateDataKey and kms:Decrypt on its key (SNS answers KMSAccessDenied). SNS
     # itself writes to encrypted queues (subscriptions, dead-letter queues) as

@@ -22,6 +22,7 @@ from archgen.model.kind import (
     Lints,
     Metrics,
     Node,
+    Operations,
     OrderedQueue,
     Ref,
     Shape,
@@ -166,6 +167,20 @@ def _cost(bill: Bill, node: Node, params: SqsParams) -> None:
     )
 
 
+# SQS API reference; archgen's own: Redrive (a move to this dead-letter queue), Deliver (an
+# SNS topic's delivery, as its behavior names it when the edge says so).
+_OPERATIONS = Operations(
+    "SQS",
+    """
+    AddPermission CancelMessageMoveTask ChangeMessageVisibility ChangeMessageVisibilityBatch
+    CreateQueue DeleteMessage DeleteMessageBatch DeleteQueue GetQueueAttributes GetQueueUrl
+    ListDeadLetterSourceQueues ListMessageMoveTasks ListQueueTags ListQueues PurgeQueue
+    ReceiveMessage Redrive RemovePermission Deliver SendMessage SendMessageBatch SetQueueAttributes
+    StartMessageMoveTask TagQueue UntagQueue
+    """,
+)
+
+
 SPEC = kind(
     "sqs",
     SqsParams,
@@ -176,6 +191,7 @@ SPEC = kind(
     icon=("diagrams.aws.integration", "SQS"),
     arn=Arn("sqs", "{id}"),
     iam_service="sqs",
+    operations=_OPERATIONS,
     # SQS Developer Guide, "Key management": a producer needs kms:GenerateDataKey and
     # kms:Decrypt on the queue's key (SQS reuses and verifies data keys), a consumer
     # kms:Decrypt; deleting and queue attributes never touch the key.

@@ -25,6 +25,7 @@ from archgen.model.kind import (
     KindParams,
     Metrics,
     Node,
+    Operations,
     Ref,
     Unit,
     kind,
@@ -468,6 +469,23 @@ def _cost(bill: Bill, node: Node, params: StepFunctionsParams) -> None:
     )
 
 
+# Step Functions API reference.
+_OPERATIONS = Operations(
+    "Step Functions",
+    """
+    CreateActivity CreateStateMachine CreateStateMachineAlias DeleteActivity DeleteStateMachine
+    DeleteStateMachineAlias DeleteStateMachineVersion DescribeActivity DescribeExecution
+    DescribeMapRun DescribeStateMachine DescribeStateMachineAlias
+    DescribeStateMachineForExecution GetActivityTask GetExecutionHistory ListActivities
+    ListExecutions ListMapRuns ListStateMachineAliases ListStateMachineVersions
+    ListStateMachines ListTagsForResource PublishStateMachineVersion RedriveExecution
+    RevealSecrets SendTaskFailure SendTaskHeartbeat SendTaskSuccess StartExecution
+    StartSyncExecution StopExecution TagResource TestState UntagResource UpdateMapRun
+    UpdateStateMachine UpdateStateMachineAlias ValidateStateMachineDefinition
+    """,
+)
+
+
 SPEC = kind(
     "stepfunctions",
     StepFunctionsParams,
@@ -478,6 +496,7 @@ SPEC = kind(
     icon=("diagrams.aws.integration", "StepFunctions"),
     arn=Arn("states", "stateMachine:{id}"),
     iam_service="states",
+    operations=_OPERATIONS,
     capabilities={Capability.emits_metrics},
     behavior="archgen.runtime.behaviors.stepfunctions:StepFunctions",
     validate=_validate,

@@ -112,6 +112,53 @@ def test_protections_screen_in_their_declared_order() -> None:
     assert screening == [(0, "shield"), (1, "waf")]
 
 
+def test_aws_services_declare_their_operations() -> None:
+    """An AWS service's kind lists its operations, so validation refuses made-up ones; a
+    kind whose operations the model names (HTTP paths, SQL, DNS names, commands) lists
+    none. The names archgen's own code calls are among them."""
+    specs = registry.kinds()
+    declared = sorted(name for name, spec in specs.items() if spec.operations is not None)
+    assert declared == [
+        "cloudwatch",
+        "dynamodb",
+        "eventbridge",
+        "kms",
+        "lambda",
+        "s3",
+        "sagemaker_endpoint",
+        "secretsmanager",
+        "sns",
+        "sqs",
+        "stepfunctions",
+    ]
+    for spec in specs.values():
+        ops = spec.operations
+        if ops is None:
+            continue
+        for entry in spec.imports:
+            assert entry.entry_operation is None or ops.knows(entry.entry_operation), spec.name
+        for pattern, _ in spec.sse_kms.actions if spec.sse_kms else ():
+            assert ops.covers_some(pattern), (spec.name, pattern)
+    sqs, lambda_ = specs["sqs"].operations, specs["lambda"].operations
+    assert sqs is not None
+    assert lambda_ is not None
+    assert [sqs.knows(op) for op in ("Redrive", "Deliver", "SendMsg", "GET /x")] == [
+        True,
+        True,
+        False,
+        False,
+    ]
+    assert [lambda_.knows(op) for op in ("Invoke", "POST /scans", "GET", "GETX /", "Call")] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
+    assert sqs.covers_some("SendMessage*")
+    assert not sqs.covers_some("Recieve*")
+
+
 def test_params_hooks_the_runtime_and_check_ask() -> None:
     specs = registry.kinds()
     timeouts = {name: spec.params().call_timeout_ms() for name, spec in specs.items()}

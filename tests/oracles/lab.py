@@ -66,19 +66,19 @@ def model(
     of a node while it holds the worker (a blocking call). ``then``: a second flow and the
     chance a user goes on to it, after the client's exponential think time. ``shape``: the
     traffic's shape (constant without one); ``attack``: its ``traffic.attack`` (operation
-    ``CALL``)."""
+    ``POST /call``: an HTTP request, which every kind it builds answers)."""
     flows = [("main", calls, 1.0)] + ([("then", then[0], then[1])] if then else [])
     edges = sorted({call for _, flow_calls, _ in flows for call in flow_calls})
     data = {
         "archgen": 1,
         "system": {"id": "oracle", "name": "Oracle"},
         "nodes": [{"id": "users", "kind": "client", "params": {"timeout_ms": 3_600_000}}, *nodes],
-        "edges": [{"from": src, "to": dst, "operations": ["CALL"]} for src, dst in edges],
+        "edges": [{"from": src, "to": dst, "operations": ["POST /call"]} for src, dst in edges],
         "flows": [
             {
                 "id": flow_id,
                 "title": flow_id,
-                "steps": [{"from": src, "to": dst, "op": "CALL"} for src, dst in flow_calls],
+                "steps": [{"from": src, "to": dst, "op": "POST /call"} for src, dst in flow_calls],
             }
             for flow_id, flow_calls, _ in flows
         ],
@@ -99,7 +99,7 @@ def model(
                     "sessions_per_s": rate_per_s,
                     "mix": {"go": 1},
                     **({"shape": shape} if shape else {}),
-                    **({"attack": {"operation": "CALL", **attack}} if attack else {}),
+                    **({"attack": {"operation": "POST /call", **attack}} if attack else {}),
                 },
             }
         ],

@@ -18,6 +18,7 @@ from archgen.model.kind import (
     EncryptableAtRest,
     KindParams,
     Node,
+    Operations,
     Zonal,
     kind,
 )
@@ -51,6 +52,11 @@ SPEC = kind(
     icon=("diagrams.aws.database", "DynamodbDax"),
     arn=Arn("dax", "cache/{id}"),
     iam_service="dax",
+    operations=Operations(
+        "DAX",
+        "BatchGetItem BatchWriteItem DeleteItem GetItem PutItem Query Scan TransactGetItems "
+        "TransactWriteItems UpdateItem",
+    ),
     conditions=("cache_miss",),
     capabilities={Capability.data_store, Capability.emits_metrics},
     validate=_validate,
