@@ -31,12 +31,13 @@ def reference_model_path() -> Path:
     return Path(str(resources.files("archgen.model.reference").joinpath(REFERENCE_NAME)))
 
 
-def load_model(path: Path | str | None = None) -> LoadedModel:
-    """Load and validate ``path`` (the reference model when ``None``)."""
+def load_model(path: Path | str | None = None, display: str | None = None) -> LoadedModel:
+    """Load and validate ``path`` (the reference model when ``None``), naming it ``display``
+    in problems and findings (default: ``path`` as given)."""
     if path is None:
         path = reference_model_path()
-        return _validate(read_document(path, display=REFERENCE_NAME))
-    return _validate(read_document(path))
+        return _validate(read_document(path, display=display or REFERENCE_NAME))
+    return _validate(read_document(path, display=display))
 
 
 def load_model_text(text: str, name: str = "<string>") -> LoadedModel:

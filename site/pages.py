@@ -107,7 +107,9 @@ def generate_pages(loaded: LoadedModel, paths: Paths, inputs: PageInputs) -> dic
     for flow in model.flows:
         pages[paths.flow(flow.id)] = _flow(model, paths, inputs, flow)
     for scenario in model.scenarios:
-        pages[paths.scenario(scenario.id)] = _scenario(model, paths, inputs, scenario)
+        pages[paths.scenario(scenario.id)] = _scenario(
+            model, paths, inputs, scenario, loaded.source
+        )
     for sweep_id, result in inputs.sweeps.items():
         pages[paths.sweep(sweep_id)] = _sweep(model, paths, inputs, sweep_id, result)
     pages[paths.reference] = _reference(paths)
@@ -378,7 +380,11 @@ def _latency_context(page: _Page, scenario_id: str, measured: FlowLatency) -> di
 # --------------------------------------------------------------------------- scenarios
 
 
-def _scenario(model: Model, paths: Paths, inputs: PageInputs, scenario: Scenario) -> str:
+def _scenario(
+    model: Model, paths: Paths, inputs: PageInputs, scenario: Scenario, source: str
+) -> str:
+    """The scenario's page; its findings are placed in ``source``, the model file as the user
+    named it (as the CLI prints it, never the build machine's absolute path)."""
     page = _Page(paths.scenario(scenario.id), paths, model, inputs)
     traffic = scenario.traffic
     total = sum(traffic.mix.values())
@@ -438,7 +444,8 @@ def _scenario(model: Model, paths: Paths, inputs: PageInputs, scenario: Scenario
                 page.image(paths.chart(f"{scenario.id}--{c.name}"), c.title) for c in result.charts
             ],
             "conformance": [
-                {"rule": f.rule, "where": f.where, "message": f.message} for f in result.conformance
+                {"rule": f.rule, "where": f"{source}:{f.where}", "message": f.message}
+                for f in result.conformance
             ],
             "conformance_verdict": result.conformance_verdict,
             "fidelity": result.fidelity,

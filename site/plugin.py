@@ -47,6 +47,9 @@ log = logging.getLogger("mkdocs.plugins.archgen")
 class ArchgenConfig(Config):  # type: ignore[no-untyped-call]  # mkdocs' own hook
     model = opt.Optional(opt.Type(str))
     """Model file, relative to mkdocs.yml; the embedded reference model when absent."""
+    model_name = opt.Optional(opt.Type(str))
+    """How pages name the model file (where a finding is); default: ``model`` as written
+    here. ``archgen site build`` gives the path as typed, so pages say what the CLI says."""
     prefix = opt.Type(str, default="")
     """Folder (inside docs) the generated pages go to; empty: the site root."""
     simulate = opt.Type(bool, default=True)
@@ -94,7 +97,7 @@ class ArchgenPlugin(BasePlugin[ArchgenConfig]):  # type: ignore[no-untyped-call]
         self.paths = Paths(self.config.prefix)
         self.model_path = (base / self.config.model) if self.config.model else None
         try:
-            loaded = load_model(self.model_path)
+            loaded = load_model(self.model_path, self.config.model_name or self.config.model)
         except ModelError as error:
             message = f"archgen: the model is not valid:\n{error}"
             raise PluginError(message) from None

@@ -27,8 +27,9 @@ if TYPE_CHECKING:
     from archgen.runtime.session import Outcome
     from archgen.runtime.traffic import FlowStats
 
-RESULT_FORMAT = "11"  # 3: None-free; 4: nodes' load; 5: verdict; 6: charts; 7: traced; 8: cost;
-# 9: every chart in full-scale units; 10: fidelity, peak request rate; 11: why that fidelity
+RESULT_FORMAT = "12"  # 3: None-free; 4: nodes' load; 5: verdict; 6: charts; 7: traced; 8: cost;
+# 9: every chart in full-scale units; 10: fidelity, peak request rate; 11: why that fidelity;
+# 12: findings' places without the model file (the page names it as the user did)
 """Bump when :class:`ScenarioResult` or the drawing of its histograms changes (the cached
 value holds their SVGs): old cache entries then stop matching."""
 
@@ -93,6 +94,8 @@ class NodeLoad:
 class ConformanceRow:
     rule: str
     where: str
+    """line:column and path in the model file; not the file, which the results are cached
+    without (the same text may be built from anywhere)."""
     message: str
 
 
@@ -344,7 +347,7 @@ def reduce_run(
     rows = tuple(
         ConformanceRow(
             rule=f"{f.severity.value}: {f.rule}",
-            where=f"{f.file}:{f.line}:{f.column}" + (f" {f.path}" if f.path else ""),
+            where=f"{f.line}:{f.column}" + (f" {f.path}" if f.path else ""),
             message=f.message,
         )
         for f in findings

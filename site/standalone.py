@@ -53,6 +53,7 @@ def site_config(
     }
     if model_path is not None:
         plugin["model"] = str(model_path.resolve())
+        plugin["model_name"] = str(model_path)  # as the user typed it, as the CLI prints it
     if sweeps:
         plugin["sweeps"] = [str(path.resolve()) for path in sweeps]
     if fidelity is not None and fidelity.mode is not None:

@@ -3,7 +3,9 @@ built: never the user's files, a link's target, the current or home folder, or t
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -199,3 +201,36 @@ def test_a_site_mkdocs_built_with_the_plugin_is_replaced_without_force(
     assert (code, stderr) == (0, "")
     assert (out / SITE_MARKER).is_file()
     assert (out / "index.html").read_text(encoding="utf-8") != "<p>old</p>\n"
+
+
+def test_scenario_findings_name_the_model_as_the_user_did(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scenario pages placed findings at the model's absolute path on the build machine;
+    they name it as typed, as the CLI does, even when the results come from a cache filled
+    by a build of the same text under another name."""
+    ride = Path(__file__).parents[1] / "models" / "ride-hailing.yaml"
+    (tmp_path / "models").mkdir()
+    shutil.copy(ride, tmp_path / "models" / "ride.yaml")
+    shutil.copy(ride, tmp_path / "other.yaml")
+    monkeypatch.chdir(tmp_path)
+    expected = (
+        "error: slo {}:114:54 flows[0].slo.end_to_end.threshold_ms flow 'request-ride' in "
+        "matcher-crash: p95 end-to-end latency until drivers: Deliver is "
+    )
+    for name in ("models/ride.yaml", "other.yaml"):
+        result = CliRunner().invoke(
+            cli, ["site", "build", name, "--out", f"out-{name[:5]}", "--cache-dir", "cache"]
+        )
+        assert result.exit_code == 0, result.output
+        built = tmp_path / f"out-{name[:5]}"
+        page = (built / "scenarios" / "matcher-crash" / "index.html").read_text()
+        findings = page[page.index("Findings</h3>") : page.index("Measured by the check</h3>")]
+        shown = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", findings)).split())
+        assert shown.startswith("Findings Rule Where Finding " + expected.format(name))
+        leaked = [
+            path.name
+            for path in built.rglob("*")
+            if path.is_file() and str(tmp_path).encode() in path.read_bytes()
+        ]
+        assert leaked == []
