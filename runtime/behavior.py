@@ -296,16 +296,17 @@ class NodeContext(ABC):
         name: str | None = None,
         zones: int = 0,
         pooled: bool = False,
+        member: str = "instance",
     ) -> int:
         """A real-system count of whole things (instances) at the run's scale: the nearest
         count (halves up), at least ``minimum``; a capacity of the model is booked as
-        ``name`` (spread over ``zones``) for the summary and its warnings. ``pooled``:
-        servers of a pool the behavior runs as a :meth:`pool` in hybrid fidelity, counted
-        at the system's scale there."""
+        ``name`` (``member``s spread over ``zones``) for the summary and its warnings.
+        ``pooled``: servers of a pool the behavior runs as a :meth:`pool` in hybrid
+        fidelity, counted at the system's scale there."""
         scale = self.system_scale if pooled else self.scale
         simulated = max(minimum, nearest(count * scale))
         if name is not None:
-            self.book(ScaledCapacity(name, count, count * scale, simulated, "whole", zones))
+            self.book(ScaledCapacity(name, count, count * scale, simulated, "whole", zones, member))
         return simulated
 
     def pool(

@@ -44,6 +44,7 @@ class ScaledCapacity:
     simulated: float
     how: How
     zones: int = 0  # zones the real capacity spreads over (whole counts only)
+    member: str = "instance"  # what one of a whole count is (an ECS service's: a task)
 
     @property
     def deviation(self) -> float:
@@ -55,16 +56,21 @@ class ScaledCapacity:
     def warning(self, node: str, scale: float) -> str | None:
         """Why the simulated capacity is not the real one at ``scale``, or None."""
         problems = []
+        arithmetic = f"{_num(self.real)} × {scale:g} = {_num(self.scaled)}"
         if abs(self.deviation) > TOLERANCE:
             problems.append(
-                f"{_num(self.real)} × {scale:g} = {_num(self.scaled)}, simulated "
-                f"{_num(self.simulated)} ({100 * self.deviation:+.0f} %)"
+                f"{arithmetic}, simulated {_num(self.simulated)} ({100 * self.deviation:+.0f} %)"
             )
         if self.zones > 1 and self.real >= self.zones and self.simulated < self.zones:
-            problems.append(
-                f"{_num(self.simulated)} instance{'s' if self.simulated != 1 else ''} in "
-                f"{_num(self.simulated)} of its {self.zones} zones"
-            )
+            count = f"{_num(self.simulated)} {self.member}{'s' if self.simulated != 1 else ''}"
+            within = f"in {_num(self.simulated)} of its {self.zones} zones"
+            # Alone, the zones need the arithmetic that left them empty (2 × 0.5 = 1 task).
+            if problems:
+                problems.append(f"{count} {within}")
+            elif self.simulated == self.scaled:
+                problems.append(f"{arithmetic} {count.split(' ', 1)[1]}, {within}")
+            else:
+                problems.append(f"{arithmetic}, simulated {count}, {within}")
         if not problems:
             return None
         whole = whole_scale(self.real, scale, self.zones)

@@ -179,7 +179,8 @@ def _print_table(summary: RunSummary, out: Path, exports: tuple[str, ...] = ()) 
     for fleet, instances in summary.instances.items():
         lines.append(
             f"{fleet}: {instances.initial} → peak {instances.peak_in_service} → "
-            f"{instances.final_in_service} {instances.member}s in service (simulated at scale "
+            f"{instances.final_in_service} {instances.member}"
+            f"{'s' if instances.final_in_service != 1 else ''} in service (simulated at scale "
             f"{_fleet_scale(summary):g}; summary.json lists the real capacities)"
         )
         if instances.zones:
@@ -194,7 +195,7 @@ def _print_table(summary: RunSummary, out: Path, exports: tuple[str, ...] = ()) 
     lines.extend(f"warning: scale: {warning}" for warning in summary.scale_warnings)
     from archgen.runtime.export import EXPORT_FILES
 
-    files = ["spans.jsonl", "metrics.jsonl", "summary.json"]
+    files = ["spans.jsonl", "metrics.jsonl", "summary.json", "data-at-rest.json"]
     files += [name for key, names in EXPORT_FILES.items() if key in exports for name in names]
     lines.append(f"written to {out}/ ({', '.join(files)})")
     print_rich(table, _cost_table(summary), *lines)

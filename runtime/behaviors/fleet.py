@@ -728,12 +728,15 @@ class Fleet(Behavior):
         desired capacity defaults to the minimum)."""
         ctx, least = self.ctx, plan.min
         low, high, desired = plan.names
-        self.min = ctx.scaled(least, 1 if least else 0, name=low, zones=spread, pooled=True)
+        noun = self.member_noun
+        self.min = ctx.scaled(
+            least, 1 if least else 0, name=low, zones=spread, pooled=True, member=noun
+        )
         self.max = max(self.min, ctx.scaled(plan.max, name=high, pooled=True))
         initial, start = plan.desired, self.min
         if initial is not None:
             start = ctx.scaled(
-                initial, 1 if initial else 0, name=desired, zones=spread, pooled=True
+                initial, 1 if initial else 0, name=desired, zones=spread, pooled=True, member=noun
             )
         self.initial = min(self.max, max(self.min, start))
 
@@ -754,7 +757,14 @@ class Fleet(Behavior):
             return None
         spread = len(self.zones) if self.zones != [None] else 0
         minimum = 1 if value else 0
-        return self.ctx.scaled(value, minimum, name=f"{action}.{size}", zones=spread, pooled=True)
+        return self.ctx.scaled(
+            value,
+            minimum,
+            name=f"{action}.{size}",
+            zones=spread,
+            pooled=True,
+            member=self.member_noun,
+        )
 
     def _scheduled(self, index: int) -> None:
         """Run a scheduled action: its bounds replace the group's (an action whose minimum

@@ -118,3 +118,43 @@ def test_whole_scale_and_deviation() -> None:
     faithful = ScaledCapacity("max_instances", 40, 2.0, 2, "whole")
     assert faithful.warning("fleet", 0.05) is None
     assert ScaledCapacity("x", 21, 1.05, 1, "whole").warning("n", 0.05) is None  # −4.8 %
+
+
+def test_a_warning_about_zones_alone_shows_the_arithmetic_and_names_the_member() -> None:
+    """At an exact scale only the zones are lost: the warning said "desired_count 1 instance
+    in 1 of its 2 zones", without the 2 × 0.5 that made it one (and a task is no instance)."""
+    exact = ScaledCapacity("desired_count", 2, 1.0, 1, "whole", 2, "task")
+    assert exact.warning("dashboard", 0.5) == (
+        "dashboard: desired_count 2 × 0.5 = 1 task, in 1 of its 2 zones; whole at scale 1"
+    )
+    near = ScaledCapacity("min_instances", 21, 1.05, 1, "whole", 2)  # −4.8 %: tolerated
+    assert near.warning("web", 0.05) == (
+        "web: min_instances 21 × 0.05 = 1.05, simulated 1 instance, in 1 of its 2 zones; "
+        "whole at scale 0.09524"
+    )
+
+
+def test_an_ecs_service_run_speaks_of_tasks_and_lists_every_file(tmp_path: Path) -> None:
+    """tile-server's two tasks over two zones at scale 0.5: one task, "1 task in service",
+    and the run folder's files, data-at-rest.json included."""
+    model = Path(__file__).parent / "models" / "tile-server.yaml"
+    out = tmp_path / "run"
+    args = ["run", str(model), "-s", "zone-loss", "--scale", "0.5", "--duration", "60"]
+    run = CliRunner().invoke(cli, [*args, "--out", str(out)])
+    assert run.exit_code == 0, run.output
+    lines = run.output.splitlines()
+    assert lines[-5:] == [
+        "tiles: 1 → peak 1 → 1 task in service (simulated at scale 0.5; summary.json lists the "
+        "real capacities)",
+        "  in service per zone at the end: zone-a 1 (peak 1), zone-b 0 (peak 0)",
+        "warning: scale: tiles: desired_count 2 × 0.5 = 1 task, in 1 of its 2 zones; whole at "
+        "scale 1",
+        "warning: scale: tiles: min_tasks 2 × 0.5 = 1 task, in 1 of its 2 zones; whole at scale 1",
+        f"written to {out}/ (spans.jsonl, metrics.jsonl, summary.json, data-at-rest.json)",
+    ]
+    assert sorted(path.name for path in out.iterdir()) == [
+        "data-at-rest.json",
+        "metrics.jsonl",
+        "spans.jsonl",
+        "summary.json",
+    ]
