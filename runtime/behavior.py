@@ -28,6 +28,8 @@ Life of a behavior
    load balancer can pick among), ``screen(call)`` (WAF/Shield: block at the entry of the
    nodes they protect) and ``inspection_ms()`` (the time that takes),
    ``on_signal(signal)`` (alarm actions), ``on_fault(fault, active)``,
+   ``stands_in(source, op)`` and ``note_stand_in(call)`` (flow steps that stand for calls
+   the service makes for the caller),
    ``completed(call)`` (a call to this node ended: count it in the node's request
    metrics), ``on_period(t_s)`` (emit gauges before a metrics period closes), ``on_metrics(t_s)``
    (after it closed: CloudWatch evaluates alarms), ``summary()`` (extra summary fields),
@@ -49,7 +51,9 @@ the trace: session, flow, region) and, when the consumer processes it, call
 ``ctx.run_triggered(origin, then, op="Invoke")``: it runs the steps this node makes as a
 *triggered root* (steps from this node with no parent step, in the origin's flow, else in
 the first flow declaring them) as children of a new span on this node, and calls
-``then(work)``; finish ``work`` like any call.
+``then(work)``; finish ``work`` like any call. The steps in it that stand for calls the
+service makes for the consumer (its event source mapping's ReceiveMessage and
+DeleteMessage: ``stands_in``) are no requests: the run ends them at once, unbilled.
 
 Determinism: draw randomness only from ``ctx.rng`` (a ``random.Random`` seeded from the run
 seed and the node id); never iterate over sets; ids are sorted.
@@ -555,6 +559,20 @@ class Behavior:
         """For protections: the time screening one request adds before it goes on (or is
         blocked)."""
         return 0.0
+
+    def stands_in(self, source: str, op: str) -> str | None:
+        """Who really makes the calls that flow steps from ``source`` with ``op`` declare,
+        when the service does it for the caller rather than its code (an SQS event source
+        mapping receives and deletes for its function): such a step only stands for that
+        call, which the behaviors simulate on their own. The run ends it at once after its
+        edge and IAM checks, a span with ``made_by`` but no request: no time, no node
+        count, no bill, no fault. None (the default): the step is a real call. Asked once
+        per (source, op)."""
+        return None
+
+    def note_stand_in(self, call: Call) -> None:
+        """Note on a step that :meth:`stands_in` for a call what it stands for (the
+        message it was about)."""
 
     def on_signal(self, signal: Signal) -> None:
         self.ctx.count(f"signal.{signal.type}")

@@ -2,10 +2,11 @@
 
 ``Simulation.dispatch`` is where the rules common to all kinds live: edges are the law
 (undeclared edge or operation → violation), IAM authorization, faults (outage, throttling,
-added latency), protections at the door of protected nodes, client round trips. Behaviors
-see only their :class:`NodeContext`. Health checks (op ``HealthCheck``, no flow step) are
-spans and node counts like any call, but stay out of CloudWatch request metrics (AWS leaves
-them out of ELB and target metrics too).
+added latency), protections at the door of protected nodes, client round trips, and flow
+steps that only stand for a call the service makes for the caller (``stands_in``: spans,
+no requests). Behaviors see only their :class:`NodeContext`. Health checks (op
+``HealthCheck``, no flow step) are spans and node counts like any call, but stay out of
+CloudWatch request metrics (AWS leaves them out of ELB and target metrics too).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ Authorizer = Callable[[Model, AnyNode, AnyNode, str], Any]
 
 _Screen = tuple[Behavior, Callable[[], float] | None]
 """A protection at a node's door, with its ``inspection_ms`` when its kind has one."""
-_Door = tuple[tuple[str, str] | None, "_Context | None", tuple[_Screen, ...], bool]
+_Door = tuple[tuple[str, str] | None, "_Context | None", tuple[_Screen, ...], bool, str | None]
 
 FIVE_XX = frozenset({"ServiceUnavailable", "InternalError", "InternalServerError"})
 
@@ -533,17 +534,20 @@ class Simulation:
     def _door(self, source: str, target: str, op: str) -> _Door:
         """What a call from ``source`` to ``target`` with ``op`` meets at the door, found
         once per (source, target, operation): the verdict (edges, IAM), the target's
-        context, its protections, whether the caller is a client (round trip)."""
+        context, its protections, whether the caller is a client (round trip), and who
+        makes the call when a flow step only stands for it (:meth:`Behavior.stands_in`)."""
         protectors = tuple(
             (p, p.inspection_ms if type(p).inspection_ms is not Behavior.inspection_ms else None)
             for p in self.protectors.get(target, ())
         )
         from_client = source in self.client_ids
+        ctx = self.contexts.get(target)
         return (
             self.verdict(source, target, op),
-            self.contexts.get(target),
+            ctx,
             protectors,
             from_client,
+            None if ctx is None else ctx.behavior.stands_in(source, op),
         )
 
     def dispatch(self, call: Call) -> None:
@@ -551,13 +555,16 @@ class Simulation:
         door = self._doors.get(key)
         if door is None:
             door = self._doors[key] = self._door(*key)
-        verdict, ctx, protectors, from_client = door
+        verdict, ctx, protectors, from_client, made_by = door
         if verdict is not None or ctx is None:
             if verdict is None or verdict[0] == "violation":
                 self.violation(call, "UndeclaredEdge" if verdict is None else verdict[1])
             else:
                 self.arrive(call.node, metered=_metered(call))
                 self.complete_ok_error(call, verdict[1], call.node)
+            return
+        if made_by is not None and call.step is not None:
+            self._stand_in(call, ctx, made_by)
             return
         stats = ctx.stats
         stats.arrived += 1
@@ -601,6 +608,17 @@ class Simulation:
             self.kernel.after(delay, ctx.behavior.handle, call)
             return
         ctx.behavior.handle(call)
+
+    def _stand_in(self, call: Call, ctx: _Context, made_by: str) -> None:
+        """A flow step that stands for a call ``made_by`` the service for its caller (an
+        event source mapping's receive or delete), which the behaviors simulate as a call
+        of its own: the step only shows it in the trace. It passed the edge and IAM checks;
+        it ends now, a span and nothing else: no node count or call meter (so no bill),
+        no request metric, no fault, no time."""
+        call.note("made_by", made_by)
+        ctx.behavior.note_stand_in(call)
+        self.sink.add(call, self.kernel.now)
+        call.done(call)
 
     def _blocked(self, block: tuple[Call, str, str]) -> None:
         call, error, protector = block

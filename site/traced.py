@@ -37,11 +37,13 @@ def _ms(value: float) -> str:
 def sequence(model: Model, request: TracedRequest, labels: Mapping[str, str]) -> str:
     """Participants in the order they first take part; a call is an arrow at its start
     (``--)`` when it is asynchronous: a message sent, or one that started the request), a
-    synchronous call's answer a dashed arrow at its end, innermost answers first."""
+    synchronous call's answer a dashed arrow at its end, innermost answers first; the answer
+    of a call that took no time (a step standing for a call the service made) right after
+    it."""
     title = f"{model.flow(request.flow).title}: trace {request.trace}, {_ms(request.duration_ms)}"
     lines = ["---", title_line(title), "---", "sequenceDiagram"]
     seen: list[str] = []
-    events: list[tuple[float, int, float, int, str]] = []
+    events: list[tuple[float, int, float, int, int, str]] = []
     for index, call in enumerate(request.calls):
         for node in (call.source, call.target):
             if node not in seen:
@@ -55,11 +57,13 @@ def sequence(model: Model, request: TracedRequest, labels: Mapping[str, str]) ->
         message = f"{text(call.op)} at {_ms(call.start_ms)}"
         if call.handoff:
             message += " (a message)"
-        events.append(
-            (call.start_ms, 1, call.start_ms, index, f"  {source}{arrow}{target}: {message}")
-        )
+        start = call.start_ms
+        events.append((start, 1, start, index, 0, f"  {source}{arrow}{target}: {message}"))
         if not one_way:
-            answer = f"  {target}-->>{source}: {_ms(call.end_ms - call.start_ms)}"
-            events.append((call.end_ms, 0, -call.start_ms, -index, answer))
+            answer = f"  {target}-->>{source}: {_ms(call.end_ms - start)}"
+            if call.end_ms > start:
+                events.append((call.end_ms, 0, -start, -index, 0, answer))
+            else:  # ended as it started: before the calls made after it at the same time
+                events.append((start, 1, start, index, 1, answer))
     lines += [line for *_, line in sorted(events)]
     return "\n".join(lines) + "\n"

@@ -159,7 +159,9 @@ def _import_queue(ctx: ImportContext) -> dict[str, object]:
 
 
 def _cost(bill: Bill, node: Node, params: SqsParams) -> None:
-    """API requests, empty receives included; dead-letter moves are SQS's own."""
+    """API requests, empty receives included; dead-letter moves are SQS's own. A Lambda
+    consumer's receives and deletes are its pollers' (one per poll, one per batch): its
+    flow's ReceiveMessage and DeleteMessage steps stand for them and are not counted."""
     bill.charge(
         "sqs.fifo.request" if params.fifo else "sqs.standard.request",
         bill.calls(exclude=("Redrive",)),

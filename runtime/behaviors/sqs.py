@@ -10,10 +10,15 @@ Operations (the op names of the model's edges):
 - ``ReceiveMessage`` with a :class:`ReceiveRequest` payload (a consumer's poll) receives up
   to 10 messages; when none is visible it long-polls: the call waits until a message
   arrives or becomes visible again, or until the wait time ends (then answers empty).
-  Without a payload it is a flow step of a message already delivered: it answers at once
-  and records which message (and which receive) it was.
+  Without a payload it is a flow step about a message already delivered (it notes which).
 - ``DeleteMessage`` with a :class:`DeleteRequest` deletes by receipt handle; without one it
-  is the flow step acknowledging the message (the event source mapping deletes).
+  is the flow step acknowledging the message.
+- A consumer's flow steps ``ReceiveMessage`` and ``DeleteMessage*`` to the queue its event
+  source mapping polls stand for the mapping's calls (:meth:`Sqs.stands_in`): Lambda's
+  pollers receive and delete, the function's code does not, so the steps are no requests
+  of their own (no latency, no count, no charge); their spans note ``made_by`` and the
+  message. The pollers' calls are the requests: one receive per poll (empty ones too) and
+  one delete per batch with successes.
 - ``Redrive`` accepts a message moved here by a source queue's redrive policy; the source
   sends it through its declared edge to the dead-letter queue; its span notes the moved
   message's ``message_id``.
@@ -44,6 +49,8 @@ if TYPE_CHECKING:
 RECEIVE_OPS = ("ReceiveMessage",)
 DELETE_OPS = ("DeleteMessage", "DeleteMessageBatch")
 CONTROL_OPS = ("ChangeMessageVisibility", "PurgeQueue", "GetQueueAttributes")
+EVENT_SOURCE_MAPPING = "event_source_mapping"
+"""Who makes the receive and delete calls a Lambda consumer's flow steps declare."""
 
 
 @dataclass
@@ -203,6 +210,23 @@ class Sqs(Behavior):
             if source is not None and has(source.kind, Capability.async_fanout):
                 key = parent.key()
         return key
+
+    def stands_in(self, source: str, op: str) -> str | None:
+        """A receive or delete step from the function whose event source mapping polls this
+        queue stands for the mapping's call (Lambda Developer Guide, "Using Lambda with
+        Amazon SQS": the pollers receive, and delete the batch's successful messages)."""
+        if not op.startswith(RECEIVE_OPS + DELETE_OPS):
+            return None
+        model = self.ctx.model
+        consumer = model.nodes_by_id.get(source)
+        queue = None if consumer is None else consumer.params.consumed_queue()
+        if queue is None:
+            return None
+        here = model.original_of(self.ctx.node_id)
+        return EVENT_SOURCE_MAPPING if model.original_of(queue) == here else None
+
+    def note_stand_in(self, call: Call) -> None:
+        self._note_delivery(call)
 
     def _note_delivery(self, call: Call) -> None:
         """A flow step about the message that started this trace's consumer work."""

@@ -40,7 +40,7 @@ def test_rush_hour_meets_the_end_to_end_objective(tmp_path: Path) -> None:
     assert facts["slos evaluated"] == EVALUATED
     assert facts["slo request-ride"] == (
         "p95 115 ms (objective 1,500 ms), availability 100.000% (objective 99.5%), n=1162; "
-        "end to end until drivers: Deliver p95 464 ms (objective 5,000 ms; "
+        "end to end until drivers: Deliver p95 449 ms (objective 5,000 ms; "
         "1,145 reached, 0 never reached)"
     )
     assert _slo_findings(scope) == []
@@ -55,12 +55,12 @@ def test_a_matcher_crash_makes_drivers_hear_later(tmp_path: Path) -> None:
     assert facts["slos evaluated"] == EVALUATED
     assert facts["slo request-ride"] == (
         "p95 121 ms (objective 1,500 ms), availability 100.000% (objective 99.5%), n=1155; "
-        "end to end until drivers: Deliver p95 30,493 ms (objective 5,000 ms; "
+        "end to end until drivers: Deliver p95 30,605 ms (objective 5,000 ms; "
         "1,132 reached, 0 never reached)"
     )
     assert _slo_findings(scope) == [
         "flows[0].slo.end_to_end.threshold_ms: flow 'request-ride' in matcher-crash: p95 "
-        "end-to-end latency until drivers: Deliver is 30,493.0 ms, over the objective "
+        "end-to-end latency until drivers: Deliver is 30,605.1 ms, over the objective "
         "5,000 ms (1,132 reached, 0 never reached of 1,132 requests after warm-up)"
     ]
 
@@ -80,12 +80,12 @@ def test_requests_whose_driver_is_never_texted_count_as_failures(tmp_path: Path)
         "sent 1155 = processed 1116 + in the dead-letter queue 39 + still in the queue 0 + lost 0"
     )
     assert facts["slo request-ride"].endswith(
-        "; end to end until drivers: Deliver p95 89,850 ms (objective 5,000 ms; "
+        "; end to end until drivers: Deliver p95 89,765 ms (objective 5,000 ms; "
         "1,094 reached, 39 never reached)"
     )
     assert _slo_findings(scope) == [
         "flows[0].slo.end_to_end.threshold_ms: flow 'request-ride' in matcher-crash: p95 "
-        "end-to-end latency until drivers: Deliver is 89,850.3 ms, over the objective "
+        "end-to-end latency until drivers: Deliver is 89,765.4 ms, over the objective "
         "5,000 ms (1,094 reached, 39 never reached of 1,133 requests after warm-up)"
     ]
 

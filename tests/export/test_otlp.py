@@ -86,7 +86,7 @@ def test_every_span_parses_with_its_ids_and_times(
     traces: list[TracesData], by_id: dict[bytes, tuple[str, Span]], spans: list[dict[str, Any]]
 ) -> None:
     assert len(traces) == 3  # lines of up to 1,000 spans
-    assert len(by_id) == len(spans) == 2890
+    assert len(by_id) == len(spans) == 2895
     for record in spans:
         node, span = by_id[int(record["span"][1:]).to_bytes(8, "big")]
         assert node == record["node"]
@@ -97,7 +97,7 @@ def test_every_span_parses_with_its_ids_and_times(
         assert (
             span.end_time_unix_nano == EPOCH_UNIX_S * 10**9 + round(record["end_ms"] * 1000) * 1000
         )
-    assert len({span.trace_id for _, span in by_id.values()}) == 950
+    assert len({span.trace_id for _, span in by_id.values()}) == 954
 
 
 def test_parents_stay_in_their_trace_and_hand_offs_become_links(

@@ -29,7 +29,7 @@ def test_a_complete_event_per_span_on_lanes_that_never_overlap(
     events = trace["traceEvents"]
     assert {event["ph"] for event in events} == {"M", "X", "s", "f", "C"}
     slices = [event for event in events if event["ph"] == "X"]
-    assert len(slices) == len(spans) == 2890
+    assert len(slices) == len(spans) == 2895
     names = {
         event["pid"]: event["args"]["name"]
         for event in events

@@ -141,7 +141,7 @@ def test_behavior_contract_names_exist() -> None:
     hooks = re.search(r"Optional hooks: (.*?)\.\n", text, re.S)
     assert hooks is not None
     names = re.findall(r"`(\w+)`", hooks.group(1))
-    assert len(names) == 12
+    assert len(names) == 14
     assert [n for n in names if not hasattr(Behavior, n)] == []
     for method in ("start", "handle", "condition"):
         assert f"`{method}(" in text

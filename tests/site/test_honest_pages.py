@@ -112,7 +112,7 @@ def test_a_scenario_judged_by_an_slo_says_pass_and_lists_it(
         "drivers: Deliver: p95 ≤ 5,000 ms | p95 "
     )
     assert row.endswith(
-        "; end to end until drivers: Deliver p95 464 ms (objective 5,000 ms; "
+        "; end to end until drivers: Deliver p95 449 ms (objective 5,000 ms; "
         "1,145 reached, 0 never reached) | met |"
     )
     assert "Out of scope: declared for other scenarios only, so not evaluated here." not in verdict
