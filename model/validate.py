@@ -256,12 +256,53 @@ class _Checker:
     def params_rules(self, path: PathKey, node: AnyNode) -> None:
         if isinstance(node.params, EncryptableAtRest):
             self.node_ref((*path, "kms_key"), node.params.kms_key, *with_capability(Capability.key))
+        if isinstance(node.params, Zonal):
+            self.zones_within_group(path, node, node.params.zones)
         if isinstance(node.params, Protects):
             for i, protected in enumerate(node.params.protects):
                 self.node_ref((*path, "protects", i), protected)
         hook = kinds()[node.kind].validate
         if hook is not None:
             hook(self, path, node)
+
+    def zones_within_group(self, path: PathKey, node: AnyNode, zones: tuple[str, ...]) -> None:
+        """A node's zones lie within its group: one zone's subnet cannot hold tasks in
+        another zone (diagrams would draw them inside it, and that zone's outage would take
+        them all). A node spanning zones sits in the group that holds them, the VPC (or a
+        cluster of it); its zones are the VPC's, or its region's outside any VPC."""
+        if node.group is None or node.group not in self.groups:
+            return
+        where = ancestors(self.model, node.group)
+        kind_of = {g: self.groups[g].kind for g in where}
+        az = GroupKind.availability_zone
+        known = [z for z in zones if z in self.groups and self.groups[z].kind is az]
+        zone_of = next((g for g in where if kind_of[g] is az), None)
+        scope = next((g for g in where if kind_of[g] in (GroupKind.vpc, GroupKind.region)), None)
+        holder = next(
+            (
+                g
+                for g in where
+                if g != zone_of and all(g in ancestors(self.model, z) for z in known)
+            ),
+            None,
+        )
+        for i, zone in enumerate(zones):
+            if zone not in known or zone == zone_of:
+                continue
+            if zone_of is None and (scope is None or scope in ancestors(self.model, zone)):
+                continue
+            inside = f" (in zone '{zone_of}')" if zone_of not in (None, node.group) else ""
+            listed = f"group: {holder}, zones: [{', '.join(known)}]"
+            if zone_of is None or holder is None:
+                fix = ""
+            elif len(known) > 1:
+                fix = f": a node in several zones sits in the group that holds them ({listed})"
+            else:
+                fix = f": put it in a subnet of '{zone}', or write {listed}"
+            self.report(
+                (*path, "zones", i),
+                f"zone '{zone}' lies outside the node's group '{node.group}'{inside}{fix}",
+            )
 
     def alarm_ids(self) -> list[str]:
         return [alarm for node in self.model.nodes for alarm in node.params.alarm_ids()]

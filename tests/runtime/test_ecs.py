@@ -16,6 +16,11 @@ ZONES = [
     {"id": "az-a", "kind": "availability_zone", "parent": "net"},
     {"id": "az-b", "kind": "availability_zone", "parent": "net"},
 ]
+SUBNETS = [
+    *ZONES,
+    {"id": "private-a", "kind": "subnet", "parent": "az-a"},
+    {"id": "private-b", "kind": "subnet", "parent": "az-b"},
+]
 
 
 def const(ms: float) -> dict[str, Any]:
@@ -36,14 +41,15 @@ def service_model(
     duration_s: float = 600,
     region: str = "eu-west-1",
     watch: dict[str, Any] | None = None,
+    group: str = "r1",
 ) -> Any:
-    """users → (alb →) svc, an ECS service; with ``call_ms``, svc → partner (a call that
-    holds the worker for ``call_ms``)."""
+    """users → (alb →) svc, an ECS service in ``group``; with ``call_ms``, svc → partner (a
+    call that holds the worker for ``call_ms``)."""
     nodes: list[dict[str, Any]] = [
         {
             "id": "svc",
             "kind": "ecs",
-            "group": "r1",
+            "group": group,
             "params": {"start_up": const(30_000), "service_time": const(10), **params},
         }
     ]
@@ -65,7 +71,7 @@ def service_model(
         nodes.append({"id": "watch", "kind": "cloudwatch", "params": watch})
         edges.append({"from": "watch", "to": "svc", "operations": ["UpdateService"]})
     return lab_model(
-        nodes, edges, steps, groups=ZONES, faults=faults, duration_s=duration_s, region=region
+        nodes, edges, steps, groups=SUBNETS, faults=faults, duration_s=duration_s, region=region
     )
 
 
@@ -248,6 +254,49 @@ def test_a_zone_outage_moves_its_tasks_to_the_zone_that_is_up() -> None:
         "az-a": {"final_in_service": 0, "peak_in_service": 2},
         "az-b": {"final_in_service": 4, "peak_in_service": 4},
     }
+
+
+@pytest.mark.parametrize(
+    ("group", "zones", "served"), [("net", ["az-a", "az-b"], 500), ("private-a", ["az-a"], 0)]
+)
+def test_a_zone_outage_takes_the_tasks_in_that_zone(
+    group: str, zones: list[str], served: int
+) -> None:
+    """In the VPC group with zones [az-a, az-b] (1 + 1 tasks), an outage of az-a at 30 s
+    takes only its task: the one in az-b serves all 500 later requests. A service in az-a's
+    subnet runs in az-a alone and serves none of them."""
+    model = service_model(
+        {"desired_count": 2, "zones": zones},
+        faults=[{"type": "az_outage", "target": "az-a", "start_s": 30}],
+        duration_s=90,
+        group=group,
+    )
+    later = [s for s in run_lab(model, steady(10, 80)).on("svc") if s["start_ms"] > 31_000]
+    assert len(later) == 500
+    assert sum(s["status"] == "ok" for s in later) == served
+
+
+@pytest.mark.parametrize(
+    ("zones", "message"),
+    [
+        (
+            ["az-a", "az-b"],
+            "nodes[1].params.zones[1]: zone 'az-b' lies outside the node's group 'private-a' "
+            "(in zone 'az-a'): a node in several zones sits in the group that holds them "
+            "(group: net, zones: [az-a, az-b])",
+        ),
+        (
+            ["az-b"],
+            "nodes[1].params.zones[0]: zone 'az-b' lies outside the node's group 'private-a' "
+            "(in zone 'az-a'): put it in a subnet of 'az-b', or write group: net, zones: [az-b]",
+        ),
+    ],
+)
+def test_a_service_in_one_subnet_cannot_list_other_zones(zones: list[str], message: str) -> None:
+    with pytest.raises(ModelError) as raised:
+        service_model({"desired_count": 2, "zones": zones}, group="private-a")
+    assert message in str(raised.value)
+    assert str(raised.value).count("error:") == 1
 
 
 def test_stopped_tasks_are_replaced_by_the_scheduler() -> None:
