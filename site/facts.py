@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from archgen.model.base import Duration
 from archgen.model.iam import PolicyDocument
-from archgen.model.kind import EncryptableAtRest, GrantsPolicies, ResourcePolicy
+from archgen.model.kind import EncryptableAtRest, GrantsPolicies, ResourcePolicy, Zonal
 from archgen.model.schema import AnyNode, Edge, Flow, Model
 
 
@@ -231,8 +231,20 @@ def role_users(model: Model, role_id: str) -> list[AnyNode]:
     return [node for node in model.nodes if node.role == role_id]
 
 
+GROUP_KINDS = {
+    "region": "AWS Region",
+    "availability_zone": "Availability Zone",
+    "vpc": "VPC",
+    "subnet": "Subnet",
+    "cluster": "Group",
+}
+"""How pages and hover cards name a group's kind, as AWS spells it (a kind not listed
+shows its own name)."""
+
+
 def group_members(model: Model, group_id: str) -> list[AnyNode]:
-    """Nodes in the group or any group nested in it."""
+    """Nodes in the group or any group nested in it, and nodes spread over one of its zones
+    (an ECS service's ``zones``: its tasks run there whatever group holds the node)."""
     inside = {group_id}
     changed = True
     while changed:
@@ -241,4 +253,9 @@ def group_members(model: Model, group_id: str) -> list[AnyNode]:
             if group.parent in inside and group.id not in inside:
                 inside.add(group.id)
                 changed = True
-    return [node for node in model.nodes if node.group in inside]
+    return [
+        node
+        for node in model.nodes
+        if node.group in inside
+        or (isinstance(node.params, Zonal) and not inside.isdisjoint(node.params.zones))
+    ]

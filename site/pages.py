@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from archgen.model import LoadedModel
 from archgen.model.flows import compile_flow, slo_scope
-from archgen.model.kind import Capability
+from archgen.model.kind import Capability, Zonal
 from archgen.model.kinds import KINDS
 from archgen.model.registry import has
 from archgen.model.schema import AnyNode, Edge, Flow, Group, Model, Scenario, Slo
@@ -133,7 +133,7 @@ def _home(model: Model, paths: Paths, inputs: PageInputs) -> str:
         chapters.append(
             {
                 "heading": f"Step {step}: " + "; ".join(flow.title for flow in flows),
-                "flows": [{"link": page.flow(f), "description": f.description} for f in flows],
+                "lines": [_story_line(page, f, titled=len(flows) == 1) for f in flows],
                 "diagram": page.diagram(f"step-{step}", f"Step {step}"),
             }
         )
@@ -142,7 +142,7 @@ def _home(model: Model, paths: Paths, inputs: PageInputs) -> str:
         chapters.append(
             {
                 "heading": "Other flows",
-                "flows": [{"link": page.flow(f), "description": f.description} for f in others],
+                "lines": [_story_line(page, f, titled=False) for f in others],
                 "diagram": None,
             }
         )
@@ -169,11 +169,45 @@ def _home(model: Model, paths: Paths, inputs: PageInputs) -> str:
             {
                 "link": page.link(paths.scenario(s.id), s.title),
                 "duration": f"{number(s.duration_s)} s",
-                "description": s.description,
+                "description": s.description or _exercises(model, s),
             }
             for s in model.scenarios
         ],
     )
+
+
+def _story_line(page: _Page, flow: Flow, *, titled: bool) -> Markup:
+    """A flow's line in the story: its linked title and description; under a heading that
+    already says its title (``titled``), its description and a link, not the title twice."""
+    if not titled:
+        link = page.flow(flow)
+        return Markup("{}: {}").format(link, text(flow.description)) if flow.description else link
+    if flow.description:
+        opened = page.link(page.paths.flow(flow.id), "open the flow")
+        return Markup("{} ({})").format(text(flow.description), opened)
+    return Markup("{}.").format(page.link(page.paths.flow(flow.id), "Open the flow"))
+
+
+def _exercises(model: Model, scenario: Scenario) -> str:
+    """What a scenario without a description exercises, from what it declares: its load and
+    shape, its faults, its attack."""
+    traffic = scenario.traffic
+    parts = [
+        f"{number(traffic.sessions_per_s, 2)} sessions/s"
+        + ("" if traffic.shape.type == "constant" else f", {traffic.shape.type} shape")
+    ]
+    for fault in scenario.faults:
+        until = f" to {number(fault.end_s)} s" if fault.end_s is not None else ""
+        parts.append(
+            f"{fault.type.value.replace('_', ' ')} of {fault.target} from "
+            f"{number(fault.start_s)} s{until}"
+        )
+    if traffic.attack is not None:
+        attack = traffic.attack
+        parts.append(f"an attack of {number(attack.requests_per_s)} requests/s on {attack.target}")
+    if len(parts) == 1:
+        parts.append("no fault")
+    return "; ".join(parts)
 
 
 def _extra_views(model: Model) -> list[tuple[str, str, str]]:
@@ -200,7 +234,7 @@ def _group(model: Model, paths: Paths, inputs: PageInputs, group: Group) -> str:
         "group.md.j2",
         title=page.group_titles[group.id],
         group=group,
-        kind=group.kind.value.replace("_", " ").capitalize(),
+        kind=facts.GROUP_KINDS.get(group.kind.value, group.kind.value),
         parent=page.group(group.parent),
         diagram=page.diagram(group_view_id(group.id), group.title),
         children=[page.group(g.id) for g in model.groups if g.parent == group.id],
@@ -208,11 +242,22 @@ def _group(model: Model, paths: Paths, inputs: PageInputs, group: Group) -> str:
             {
                 "link": page.node(node.id),
                 "kind": KINDS[node.kind].title,
-                "group": page.group(node.group),
+                "group": _placed(page, node),
             }
             for node in members
         ],
     )
+
+
+def _placed(page: _Page, node: AnyNode) -> Markup:
+    """The node's group, and the zones it spreads over when it names them (an ECS service's
+    tasks run in its ``zones``, listed on those zones' pages too)."""
+    group = page.group(node.group)
+    zones = node.params.zones if isinstance(node.params, Zonal) else ()
+    if not zones:
+        return group or Markup("")
+    spread = Markup(", ").join(page.group(zone) or text(zone) for zone in zones)
+    return spread if group is None else Markup("{}, zones {}").format(group, spread)
 
 
 def _edge_row(page: _Page, edge: Edge, other: str) -> dict[str, object]:

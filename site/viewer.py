@@ -35,7 +35,7 @@ from markupsafe import Markup
 
 from archgen.model.kinds import KINDS
 from archgen.model.schema import Model
-from archgen.site.facts import group_members, parameters
+from archgen.site.facts import GROUP_KINDS, group_members, parameters
 from archgen.site.plan import Paths
 from archgen.site.results import ScenarioResult
 from archgen.site.templating import number
@@ -45,14 +45,6 @@ XLINK = "http://www.w3.org/1999/xlink"
 NODE_PREFIX = "node-"
 """Graphviz ids of node and cluster groups, as renderers/dot.py writes them."""
 CLUSTER_PREFIX = "cluster-"
-GROUP_KINDS = {
-    "region": "AWS Region",
-    "availability_zone": "Availability Zone",
-    "vpc": "VPC",
-    "subnet": "Subnet",
-    "cluster": "Group",
-}
-"""How a hover card names a group's kind (a kind not listed shows its own name)."""
 MAX_PARAMS = 6
 MAX_SCENARIOS = 4
 DESCRIPTION_CHARS = 200

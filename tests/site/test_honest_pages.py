@@ -359,3 +359,48 @@ def test_an_objective_on_a_hyphenated_node_shows_its_id_not_an_entity() -> None:
 def _unfenced(page: str) -> str:
     """``page`` without its fenced blocks (whose text Markdown shows as written anyway)."""
     return re.sub(r"^(`{3,}).*?^\1$", "", page, flags=re.MULTILINE | re.DOTALL)
+
+
+def test_home_says_each_story_title_once_and_what_a_bare_scenario_exercises() -> None:
+    """A one-flow step read "Step 1: Request a ride" then "Request a ride"; a scenario
+    without a description left "What it exercises" empty: it now says its load, shape,
+    faults and attack."""
+    source = (
+        RIDE.read_text(encoding="utf-8")
+        .replace("    title: Request a ride\n", "    title: Request a ride\n    story_step: 1\n")
+        .replace(
+            "    title: Match a driver\n",
+            "    title: Match a driver\n    story_step: 2\n    description: The matcher "
+            "takes the request.\n",
+        )
+    )
+    pages = generate_pages(load_model_text(source, "ride-hailing.yaml"), Paths(), PageInputs())
+    home = pages["index.md"].splitlines()
+    story = home[home.index("### Step 1&#58; Request a ride") : home.index("## Scenarios")]
+    assert [line for line in story if line and not line.startswith("![")] == [
+        "### Step 1&#58; Request a ride",
+        "[Open the flow](flows/request-ride.md).",
+        "### Step 2&#58; Match a driver",
+        "The matcher takes the request&#46; ([open the flow](flows/match-driver.md))",
+    ]
+    assert home[home.index("| Scenario | Duration | What it exercises |") + 2 :] == [
+        "| [Rush hour](scenarios/rush-hour.md) | 300 s | 4 sessions/s; no fault |",
+        "| [The matcher crashes for a minute](scenarios/matcher-crash.md) | 300 s | 4 "
+        "sessions/s; consumer crash of matcher from 60 s to 120 s |",
+    ]
+
+
+def test_group_pages_name_the_kind_as_aws_does_and_list_zonal_services() -> None:
+    """tile-server's ECS service sits in the VPC and runs tasks in zone-a and zone-b: the
+    zone pages listed no node; the VPC page said "Vpc"."""
+    tiles = Path(__file__).parents[1] / "runtime" / "models" / "tile-server.yaml"
+    pages = generate_pages(load_model(tiles), Paths(), PageInputs())
+    assert lines(pages["groups/vpc.md"])[1] == "VPC, inside r1."
+    assert lines(pages["groups/r1.md"])[1] == "AWS Region us-east-1."
+    zone = lines(pages["groups/zone-b.md"])
+    assert zone[1] == "Availability Zone, inside vpc."
+    assert zone[zone.index("## Nodes") + 1 :] == [
+        "| Node | Kind | Group |",
+        "| --- | --- | --- |",
+        "| tiles | ECS service on Fargate | vpc, zones zone-a, zone-b |",
+    ]
