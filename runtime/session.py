@@ -174,6 +174,20 @@ class Settings:
         )
 
 
+def warmup_warning(scenario: Scenario, duration_s: float | None) -> str | None:
+    """Why a run of ``duration_s`` (None: the scenario's own) measures nothing: flows are
+    judged after the warm-up only, so a run no longer than it leaves the flow table empty
+    and the availability unknown. None when the run outlasts the warm-up."""
+    if duration_s is None or scenario.warmup_s <= 0 or duration_s > scenario.warmup_s:
+        return None
+    return (
+        f"the scenario's {scenario.warmup_s:g} s warm-up covers the whole {duration_s:g} s run, "
+        "so no flow execution is measured (empty flow table, availability —); use a "
+        f"--duration longer than {scenario.warmup_s:g} s, such as the scenario's own "
+        f"{scenario.duration_s:g} s"
+    )
+
+
 def resolve_fidelity(
     model: Model,
     scenario: Scenario,

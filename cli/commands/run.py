@@ -74,14 +74,17 @@ def run_command(
         )
 
     result = _with_progress(chosen.id, run) if sys.stderr.isatty() and not as_json else run()
+    warmup = session.warmup_warning(chosen, duration)
     if as_json:
+        if warmup is not None:
+            click.echo(f"warning: warm-up: {warmup}", err=True)
         click.echo(json.dumps(result.summary, indent=2, sort_keys=True))
         return
     from archgen.runtime.artefacts import RunSummary
 
     # Said once the run is accepted and done, so a refusal is the only line of a refused run.
     click.echo(f"{_said(chosen_fidelity)} ({chosen_fidelity.reason})", err=True)
-    _print_table(RunSummary.model_validate(result.summary), out, exports)
+    _print_table(RunSummary.model_validate(result.summary), out, exports, warmup)
 
 
 def _with_progress(
@@ -125,13 +128,16 @@ def _fleet_scale(summary: RunSummary) -> float:
     return summary.scale if hybrid is None or hybrid.mode == "full" else hybrid.system_scale
 
 
-def _print_table(summary: RunSummary, out: Path, exports: tuple[str, ...] = ()) -> None:
-    """The flows' table, the cost table, then one line per figure worth a glance."""
+def _print_table(
+    summary: RunSummary, out: Path, exports: tuple[str, ...] = (), warmup: str | None = None
+) -> None:
+    """The flows' table, the cost table, then one line per figure worth a glance (first,
+    ``warmup``: why the flow table is empty)."""
     from rich.table import Table
 
     from archgen.output import print_rich
 
-    lines: list[str] = []
+    lines: list[str] = [] if warmup is None else [f"warning: warm-up: {warmup}"]
     table = Table(
         title=f"{summary.scenario} — seed {summary.seed}, scale "
         f"{summary.scale}, {summary.duration_s:g} s simulated{_fidelity(summary)}"

@@ -51,7 +51,8 @@ def test_default_out_folder_and_json(tmp_path: Path, monkeypatch: pytest.MonkeyP
         ],
     )
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.output)
+    summary = json.loads(result.stdout)  # stderr: the 20 s run is within the 30 s warm-up
+    assert result.stderr.startswith("warning: warm-up: the scenario's 30 s warm-up covers")
     assert (summary["seed"], summary["scale"]) == (5, 0.5)
     assert (tmp_path / "archgen-out" / "run-base" / "summary.json").exists()
 
