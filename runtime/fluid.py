@@ -137,6 +137,12 @@ class Fidelity:
 FULL = Fidelity()
 
 
+def sessions_traced(sample: float, whose: str = "the") -> str:
+    """How a hybrid run's traced share reads: "0.1 of the sessions traced", or "all of the
+    sessions traced" when the sample is every session (not "1 of the sessions")."""
+    return f"{'all' if sample >= 1 else f'{sample:g}'} of {whose} sessions traced"
+
+
 class Mean:
     """An exponentially weighted mean over about ``window`` values, unbiased from the
     first value on (the weights are normalised, no warm-up toward a prior)."""

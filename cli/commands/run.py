@@ -107,18 +107,31 @@ def _with_progress(
 
 
 def _said(fidelity: Fidelity) -> str:
+    from archgen.runtime.fluid import sessions_traced
+
     if fidelity.hybrid:
-        return f"hybrid fidelity, {fidelity.sample:g} of the sessions traced"
+        return f"hybrid fidelity, {sessions_traced(fidelity.sample)}"
     return "full fidelity"
 
 
-def _fidelity(summary: RunSummary) -> str:
+def _title(summary: RunSummary) -> str:
+    """The table's title. In hybrid fidelity the summary's ``scale`` is the traced traffic's
+    (the system's scale × the sample): the title says both factors, not two bare scales."""
+    from archgen.runtime.fluid import sessions_traced
+
+    head = f"{summary.scenario} — seed {summary.seed}"
     hybrid = summary.fidelity
     if hybrid is None or hybrid.mode == "full":
-        return ""
+        return f"{head}, scale {summary.scale}, {summary.duration_s:g} s simulated"
+    system = hybrid.system_scale
+    product = (
+        ""
+        if hybrid.sample >= 1
+        else f" (their traffic at scale {system:g} × {hybrid.sample:g} = {summary.scale:g})"
+    )
     return (
-        f" (hybrid fidelity: system at scale {hybrid.system_scale:g}, "
-        f"{hybrid.sample:g} of its sessions traced)"
+        f"{head}, {summary.duration_s:g} s simulated in hybrid fidelity: the system at scale "
+        f"{system:g}, {sessions_traced(hybrid.sample, 'its')}{product}"
     )
 
 
@@ -138,10 +151,7 @@ def _print_table(
     from archgen.output import print_rich
 
     lines: list[str] = [] if warmup is None else [f"warning: warm-up: {warmup}"]
-    table = Table(
-        title=f"{summary.scenario} — seed {summary.seed}, scale "
-        f"{summary.scale}, {summary.duration_s:g} s simulated{_fidelity(summary)}"
-    )
+    table = Table(title=_title(summary))
     for column in (
         "flow",
         "runs",

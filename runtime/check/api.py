@@ -12,6 +12,7 @@ from archgen.runtime.check.report import FindingSink, Scope
 from archgen.runtime.check.rules import COVERAGE_RULES, DYNAMIC_RULES
 from archgen.runtime.check.scaling import check_scaling
 from archgen.runtime.check.spans import RunFolder, RunInputError
+from archgen.runtime.fluid import sessions_traced
 
 
 def coverage(loaded: LoadedModel, exercised: set[tuple[str, str]], *, runs: int) -> Scope:
@@ -69,9 +70,5 @@ def _fidelity(run: RunFolder) -> list[tuple[str, str]]:
     fidelity = None if run.summary is None else run.summary.fidelity
     if fidelity is None:
         return []
-    said = (
-        f"hybrid, {fidelity.sample:g} of the sessions traced"
-        if fidelity.mode == "hybrid"
-        else "full"
-    )
+    said = f"hybrid, {sessions_traced(fidelity.sample)}" if fidelity.mode == "hybrid" else "full"
     return [("fidelity", f"{said} ({fidelity.reason})" if fidelity.reason else said)]

@@ -132,9 +132,10 @@ def test_run_reports_its_fidelity(tmp_path: Path) -> None:
         "reason": "--fidelity is hybrid; --sample 0.5",
     }
     assert summary["scale"] == pytest.approx(system * 0.5)
-    assert f"hybrid fidelity: system at scale {system:g}, 0.5 of its sessions traced" in (
-        " ".join(stdout.split())
-    )
+    assert (
+        f"60 s simulated in hybrid fidelity: the system at scale {system:g}, 0.5 of its "
+        f"sessions traced (their traffic at scale {system:g} × 0.5 = {system * 0.5:g})"
+    ) in " ".join(stdout.split())
 
 
 def test_full_fidelity_says_it_was_asked_for(tmp_path: Path) -> None:
@@ -212,4 +213,19 @@ def test_sweep_runs_hybrid_and_keys_its_runs_apart(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert "hybrid fidelity: each run traces 0.5 of the sessions of the system at scale" in (
         result.stderr
+    )
+
+
+def test_a_hybrid_run_of_every_session_says_all(tmp_path: Path) -> None:
+    """--sample 1: the header and the chosen fidelity said "1 of the sessions traced"."""
+    ride = Path(__file__).parents[1] / "models" / "ride-hailing.yaml"
+    args = ["--duration", "60", "--fidelity", "hybrid", "--sample", "1"]
+    code, stdout, stderr = cli_run(str(ride), *args, "--out", str(tmp_path / "run"))
+    assert code == 0
+    assert (
+        stderr == "hybrid fidelity, all of the sessions traced (--fidelity is hybrid; --sample 1)\n"
+    )
+    assert stdout.splitlines()[0] == (
+        "rush-hour — seed 7, 60 s simulated in hybrid fidelity: the system at scale 1, all of "
+        "its sessions traced"
     )

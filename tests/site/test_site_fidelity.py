@@ -69,6 +69,20 @@ def test_pages_say_the_fidelity_and_the_cache_keeps_them_apart(tmp_path: Path) -
     assert again.pages == hybrid.pages
 
 
+def test_a_hybrid_run_of_every_session_says_all_not_a_sample_of_1(tmp_path: Path) -> None:
+    """--sample 1 traces every session: the pages said "a sample of 1 of its sessions" and
+    "of the traced sample, 1 of the sessions"."""
+    whole = build_content(load_model(TELEMETRY), Paths(), tmp_path, mode="hybrid", sample=1.0)
+    pages = {name: html.unescape(page) for name, page in whole.pages.items()}
+    assert (
+        "Simulated in **hybrid fidelity**: the system at scale 1, all of its sessions traced "
+        "request by request, the rest of the load a fluid"
+    ) in pages[Paths().scenario("calm")]
+    assert sum("(in hybrid fidelity, every session traced)" in page for page in pages.values())
+    said = ("sample of 1 of", "sample, 1 of the sessions", " 1 of its sessions")
+    assert not [name for name, page in pages.items() if any(s in page for s in said)]
+
+
 def test_result_keys_differ_by_fidelity_and_sample() -> None:
     loaded = load_model(TELEMETRY)
     keys = {
