@@ -34,8 +34,8 @@ def test_repeated_exports_in_the_run_folder(tmp_path: Path) -> None:
     }
     written = " ".join(result.output.split())  # the table wraps long lines
     assert (
-        "(spans.jsonl, metrics.jsonl, summary.json, traces.otlp.jsonl, metrics.otlp.jsonl, "
-        "trace.perfetto.json)" in written
+        "(spans.jsonl, metrics.jsonl, summary.json, data-at-rest.json, traces.otlp.jsonl, "
+        "metrics.otlp.jsonl, trace.perfetto.json)" in written
     )
     assert (out / "metrics.otlp.jsonl").read_bytes() == b""  # 5 s: no metric period closed
     result = CliRunner().invoke(cli, [*args, "--export", "openmetrics"])
