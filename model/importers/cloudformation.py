@@ -544,7 +544,11 @@ def _entry(graph: Graph, claims: dict[str, tuple[KindSpec, CfnImport]]) -> Impor
     polled is still where messages come in), preferring one that triggers another (a
     notification, a subscription, a poller); else the first node outside traffic can
     call."""
-    callable_ = [n for n in graph.unique() if claims[n.type][1].entry_operation]
+    callable_ = [
+        n
+        for n in graph.unique()
+        if claims[n.type][0].name == n.kind and claims[n.type][1].entry_operation
+    ]
     polls = [e for e in graph.edges if "ReceiveMessage" in e.operations]
     called = {e.target for e in graph.edges if not e.grant and e not in polls}
     called |= {e.source for e in polls}

@@ -90,6 +90,8 @@ class Graph:
         policy archgen does not ship): reported, never guessed."""
         self.groups: dict[str, ImportedGroup] = {}
         """By logical id: the VPCs and subnets."""
+        self.outside: dict[str, ImportedNode] = {}
+        """Nodes outside AWS that resources name, by address (``email:ops@example.com``)."""
         self.names: dict[str, str] = {}
         """Preferred ids by logical id (a Terraform resource's name)."""
 
@@ -296,6 +298,32 @@ class ImportContext:
             group=region,
         )
         self.graph.nodes[self.logical_id] = node
+        return node
+
+    def add_outside(
+        self, key: str, node_id: str, kind: str, params: dict[str, object]
+    ) -> ImportedNode:
+        """A node outside AWS that this resource names (the email address a topic delivers
+        to): one per ``key`` (the address) in the whole template, kept apart from this
+        resource's own node."""
+        found = self.graph.outside.get(key)
+        if found is not None:
+            return found
+        ids = {n.id for n in self.graph.unique()}
+        unique, n = node_id, 2
+        while unique in ids:
+            unique, n = f"{node_id}-{n}", n + 1
+        node = ImportedNode(
+            id=unique,
+            kind=kind,
+            type=self.type,
+            logical_id=self.logical_id,
+            arn=key,
+            group=None,
+            params=params,
+        )
+        self.graph.outside[key] = node
+        self.graph.nodes[f"{self.logical_id} -> {key}"] = node
         return node
 
     def skip(self, why: str) -> None:

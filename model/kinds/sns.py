@@ -181,35 +181,91 @@ def _import_topic(ctx: ImportContext) -> dict[str, object]:
     if key is not None:
         params["kms_key"] = key.id
     inline = ctx.prop("Subscription", default=[])
-    for item in inline if isinstance(inline, list) else []:
+    for index, item in enumerate(inline if isinstance(inline, list) else []):
         if isinstance(item, dict):
-            _subscribe(ctx, item.get("Endpoint"), item.get("Protocol"), None)
+            where = f"Subscription[{index}]"
+            _subscribe(ctx, item.get("Endpoint"), item.get("Protocol"), None, where)
     return params
 
 
 def _import_subscription(ctx: ImportContext) -> None:
     """``AWS::SNS::Subscription``: a subscription of its topic, and the edge it delivers on."""
-    _subscribe(ctx, ctx.prop("Endpoint"), ctx.prop("Protocol"), ctx.node(ctx.prop("TopicArn")))
-
-
-def _subscribe(ctx: ImportContext, endpoint: object, protocol: object, topic: object) -> None:
-    topic_node = topic if topic is not None else ctx.this
-    target = ctx.node(endpoint)
-    name = ctx.text(protocol) if protocol is not None else ""
-    if topic_node is None or target is None or name not in ("sqs", "lambda"):
+    topic = ctx.node(ctx.prop("TopicArn"))
+    if topic is None:
+        ctx.skip("its topic (TopicArn) is not in the template")
         return
+    _subscribe(ctx, ctx.prop("Endpoint"), ctx.prop("Protocol"), topic, "")
+
+
+RECIPIENTS: dict[str, tuple[SnsProtocol, str, str, str]] = {
+    "email": (SnsProtocol.email, "smtp", "email", "email"),
+    "email-json": (SnsProtocol.email, "smtp", "email", "email"),
+    "sms": (SnsProtocol.sms, "sms", "sms", "phone"),
+    "https": (SnsProtocol.https, "https", "https endpoint", "service"),
+}
+"""SNS protocols whose endpoints lie outside AWS: the subscription's protocol in the model,
+its edge's protocol, and the ``external`` node's role and appearance."""
+
+
+def _subscribe(
+    ctx: ImportContext, endpoint: object, protocol: object, topic: object, where: str
+) -> None:
+    """A subscription of ``topic`` (else this resource's topic): to a queue or function of
+    the template, or to an ``external`` node for an address outside AWS (email, SMS,
+    HTTPS); anything else is reported, never dropped."""
     from archgen.model.importers.context import ImportedNode
 
-    assert isinstance(topic_node, ImportedNode)
-    sub: dict[str, object] = {"endpoint": target.id, "protocol": name}
+    topic_node = topic if topic is not None else ctx.this
+    name = ctx.text(protocol) if protocol is not None else ""
+    address = ctx.text(endpoint) if endpoint is not None else ""
+    what = f"{where}: " if where else ""
+    if not isinstance(topic_node, ImportedNode):
+        return
+    if name in ("sqs", "lambda"):
+        target = ctx.node(endpoint)
+        if target is None:
+            ctx.skip(f"{what}its {name} endpoint {address} is not in the template")
+            return
+        model_protocol, edge_protocol, op = (
+            name,
+            "aws-api",
+            "SendMessage" if name == "sqs" else "Invoke",
+        )
+    elif name in RECIPIENTS and address:
+        sub_protocol, edge_protocol, role, appearance = RECIPIENTS[name]
+        params: dict[str, object] = {"role": role, "appearance": appearance}
+        target = ctx.add_outside(
+            f"{sub_protocol.value}:{address}", _recipient_id(name, address), "external", params
+        )
+        if not target.notes:
+            target.notes.append(f"the {name} endpoint {address} of {topic_node.id}")
+        model_protocol, op = sub_protocol.value, "Deliver"
+    else:
+        ctx.skip(
+            f"{what}the {name or 'unnamed'} subscription is not modeled (sqs, lambda, email, "
+            "email-json, sms and https are)"
+        )
+        return
+    sub: dict[str, object] = {"endpoint": target.id, "protocol": model_protocol}
     if ctx.flag("RawMessageDelivery"):
         sub["raw_message_delivery"] = True
     subs = topic_node.params.setdefault("subscriptions", [])
     assert isinstance(subs, list)
     subs.append(sub)
-    op = "SendMessage" if name == "sqs" else "Invoke"
-    why = f"subscription {ctx.logical_id}: {topic_node.id} delivers to {target.id}"
-    ctx.edge(topic_node, target, [op], why, "async")
+    source = f"subscription {ctx.logical_id}" + (f" {where}" if where else "")
+    why = f"{source}: {topic_node.id} delivers to {target.id}" + (
+        f" ({address})" if name in RECIPIENTS else ""
+    )
+    ctx.edge(topic_node, target, [op], why, "async", protocol=edge_protocol)
+
+
+def _recipient_id(protocol: str, address: str) -> str:
+    """A node id for an address outside AWS: ``oncall@example.com`` → ``oncall-example-com``,
+    a URL without its scheme, a phone number after its protocol (``sms-15550100``)."""
+    from archgen.model.importers.context import kebab
+
+    base = kebab(address.split("://", 1)[-1])
+    return base if base[:1].isalpha() else f"{protocol}-{base}".rstrip("-")
 
 
 def _cost(bill: Bill, node: Node, params: SnsParams) -> None:

@@ -25,6 +25,9 @@ from archgen.runtime.check.rules import DRIFT_RULES
 ENCRYPTION = "kms_key"
 """The param that names a node's KMS key: compared as encryption, by the key it names."""
 
+OUTSIDE = "(a node outside AWS)"
+"""What a param naming a client or external node says, on either side."""
+
 NOT_PARAMS = frozenset({"policies"})
 """Role policies are compared through the edges they must allow, not as text."""
 
@@ -132,8 +135,8 @@ class _Drift:
             taken.add(found.node)
             self.pairs[node.id] = found
         for resource in self.resources:
-            if resource.node not in taken:
-                kind = self.theirs.nodes_by_id[resource.node].kind
+            kind = self.theirs.nodes_by_id[resource.node].kind
+            if resource.node not in taken and kind in importable:
                 self.sink.add(
                     "drift",
                     ("nodes",),
@@ -144,15 +147,20 @@ class _Drift:
                     elsewhere=self.where(resource),
                 )
         rename = {r.node: ours for ours, r in self.pairs.items()}
+        # Nodes outside AWS are not paired (an inbox has no name in the template): any of
+        # them stands for any other where a param names one (a topic's email subscriber).
+        rename |= {n.id: OUTSIDE for n in self.theirs.nodes if n.kind not in importable}
+        own = {n.id: OUTSIDE for n in model.nodes if n.kind not in importable}
         for index, node in enumerate(model.nodes):
             if node.id in self.pairs:
-                self.params(index, node.id, rename)
+                self.params(index, node.id, rename, own)
         self.edges()
         return self.sink.scope_result()
 
-    def params(self, index: int, node_id: str, rename: dict[str, str]) -> None:
+    def params(self, index: int, node_id: str, rename: dict[str, str], own: dict[str, str]) -> None:
         resource = self.pairs[node_id]
-        ours = self.loaded.model.nodes_by_id[node_id].params.model_dump(mode="json")
+        ours = _renamed(self.loaded.model.nodes_by_id[node_id].params.model_dump(mode="json"), own)
+        assert isinstance(ours, dict)
         theirs = _renamed(
             self.theirs.nodes_by_id[resource.node].params.model_dump(mode="json"), rename
         )

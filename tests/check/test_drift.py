@@ -206,3 +206,35 @@ def test_a_param_points_at_the_property_that_holds_it(tmp_path: Path) -> None:
             f"template: {TEMPLATE}:21:3 (Worker)",
         ),
     ]
+
+
+def test_a_topic_s_recipient_outside_aws_is_no_drift(tmp_path: Path) -> None:
+    """The template's inline email subscription imports as an external node named after
+    the address; the model's own recipient node, named otherwise, stands for it: no
+    finding on the subscription, none for the external node."""
+    template = tmp_path / "alerts.yaml"
+    template.write_text(
+        "Resources:\n"
+        "  Alerts:\n"
+        "    Type: AWS::SNS::Topic\n"
+        "    Properties:\n"
+        "      Subscription:\n"
+        "        - {Protocol: email, Endpoint: ops@example.net}\n",
+        encoding="utf-8",
+    )
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        "archgen: 1\n"
+        "system: {id: alerts, name: Alerts}\n"
+        "groups:\n"
+        "  - {id: euw1, kind: region, code: eu-west-1}\n"
+        "nodes:\n"
+        "  - {id: alerts, kind: sns, group: euw1,\n"
+        "     params: {subscriptions: [{endpoint: pager, protocol: email}]}}\n"
+        "  - {id: pager, kind: external, params: {role: email, appearance: person}}\n"
+        "edges:\n"
+        "  - {from: alerts, to: pager, operations: [Deliver], protocol: smtp, mode: async}\n",
+        encoding="utf-8",
+    )
+    _, stdout, _ = check(str(model), "--against", str(template), "--lint-only")
+    assert "drift: ok (1 rules, 0 errors, 0 warnings)\n" in stdout

@@ -497,3 +497,86 @@ def test_a_secret_its_key_and_its_rotation_schedule() -> None:
     reads = model.edge("build-report", "report-credentials")
     assert reads is not None
     assert reads.operations == ("GetSecretValue",)
+
+
+ALERTS = """\
+Resources:
+  Readings:
+    Type: AWS::SQS::Queue
+  Alerts:
+    Type: AWS::SNS::Topic
+    Properties:
+      Subscription:
+        - {Protocol: email, Endpoint: ops@example.net}
+        - {Protocol: sms, Endpoint: "+15550100"}
+        - {Protocol: https, Endpoint: "https://hooks.example.net/alerts"}
+        - {Protocol: firehose, Endpoint: "arn:aws:firehose:eu-west-1:123456789012:deliverystream/x"}
+        - {Protocol: sqs, Endpoint: !GetAtt Readings.Arn}
+  OpsDigest:
+    Type: AWS::SNS::Subscription
+    Properties: {TopicArn: !Ref Alerts, Protocol: email-json, Endpoint: ops@example.net}
+  Elsewhere:
+    Type: AWS::SNS::Subscription
+    Properties:
+      TopicArn: !Ref Alerts
+      Protocol: lambda
+      Endpoint: "arn:aws:lambda:eu-west-1:123456789012:function:other"
+"""
+
+
+def test_a_topic_s_email_sms_and_https_subscriptions_are_external_nodes(tmp_path: Path) -> None:
+    """Inline and separate subscriptions to addresses outside AWS become ``external`` nodes
+    (one per address) with the subscription and its delivery edge; a protocol archgen does
+    not model and an endpoint outside the template are reported, never dropped (the trial
+    imported an inline email subscription as nothing, reporting 0 not modeled)."""
+    path = tmp_path / "alerts.yaml"
+    path.write_text(ALERTS, encoding="utf-8")
+    imported = import_cloudformation(path)
+    assert [(u.logical_id, u.why) for u in imported.unmodeled] == [
+        (
+            "Alerts",
+            "Subscription[3]: the firehose subscription is not modeled (sqs, lambda, email, "
+            "email-json, sms and https are)",
+        ),
+        (
+            "Elsewhere",
+            "its lambda endpoint arn:aws:lambda:eu-west-1:123456789012:function:other is not "
+            "in the template",
+        ),
+    ]
+    model = load_model_text(imported.text, "alerts.model.yaml").model
+    topic = model.nodes_by_id["alerts"].params
+    assert [
+        s.model_dump(include={"endpoint", "protocol"}, mode="json") for s in topic.subscriptions
+    ] == [
+        {"endpoint": "ops-example-net", "protocol": "email"},
+        {"endpoint": "sms-15550100", "protocol": "sms"},
+        {"endpoint": "hooks-example-net-alerts", "protocol": "https"},
+        {"endpoint": "readings", "protocol": "sqs"},
+        {"endpoint": "ops-example-net", "protocol": "email"},
+    ]
+    outside = {
+        n.id: n.params.model_dump(include={"role", "appearance"})
+        for n in model.nodes
+        if n.kind == "external"
+    }
+    assert outside == {
+        "ops-example-net": {"role": "email", "appearance": "email"},
+        "sms-15550100": {"role": "sms", "appearance": "phone"},
+        "hooks-example-net-alerts": {"role": "https endpoint", "appearance": "service"},
+    }
+    edges = {
+        (e.target, e.operations, e.protocol.value, e.mode.value)
+        for e in model.edges
+        if e.source == "alerts"
+    }
+    assert edges == {
+        ("ops-example-net", ("Deliver",), "smtp", "async"),
+        ("sms-15550100", ("Deliver",), "sms", "async"),
+        ("hooks-example-net-alerts", ("Deliver",), "https", "async"),
+        ("readings", ("SendMessage",), "aws-api", "async"),
+    }
+    assert (
+        "  # the email endpoint ops@example.net of alerts\n  - id: ops-example-net\n"
+        in imported.text
+    )
