@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,14 +180,24 @@ def build_site(
     return out / "index.html"
 
 
+def serve_url(dev_addr: str) -> str:
+    """Where ``serve_site`` serves the site of ``dev_addr`` (``host:port``), written as mkdocs
+    writes it (the site is at the root: no ``site_url``)."""
+    host, _, port = dev_addr.rpartition(":")
+    return f"http://{host}:{port}/"
+
+
 def serve_site(
     model_path: Path | None,
     dev_addr: str,
     cache_dir: Path = DEFAULT_CACHE,
     sweeps: Sequence[Path] = (),
     fidelity: Fidelity | None = None,
+    announce: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve the site with live reload; the model file is watched too."""
+    """Serve the site with live reload; the model file is watched too. ``announce`` is told
+    the URL once the model is known to be valid, before the first build (mkdocs' own
+    "Serving on" is quieted with the rest of its log)."""
     from mkdocs.commands.serve import serve
 
     _quiet_mkdocs()
@@ -195,4 +205,6 @@ def serve_site(
         tempfile.TemporaryDirectory(prefix="archgen-serve-") as out,
         _config_file(model_path, Path(out), cache_dir, sweeps, fidelity) as config_file,
     ):
+        if announce is not None:
+            announce(serve_url(dev_addr))
         serve(config_file=str(config_file), dev_addr=dev_addr)

@@ -52,5 +52,12 @@ def run_site_serve(
 ) -> None:
     from archgen.site.standalone import serve_site
 
+    def announce(url: str) -> None:
+        # click.echo flushes: a log redirected to a file shows the URL during the build.
+        click.echo(
+            f"serving the site on {url} once it is built (Ctrl+C stops); it is rebuilt "
+            "when the model changes"
+        )
+
     chosen = site_fidelity(fidelity, sample)
-    serve_site(model_path, dev_addr, cache_dir, sweeps, chosen)
+    serve_site(model_path, dev_addr, cache_dir, sweeps, chosen, announce)

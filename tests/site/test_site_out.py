@@ -234,3 +234,44 @@ def test_scenario_findings_name_the_model_as_the_user_did(
             if path.is_file() and str(tmp_path).encode() in path.read_bytes()
         ]
         assert leaked == []
+
+
+def test_site_serve_says_its_url_even_into_a_file(tmp_path: Path) -> None:
+    """With stdout redirected to a file, `archgen site serve` printed nothing (mkdocs' own
+    "Serving on" is quieted): it says the URL at once, then serves there."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    archgen = Path(sys.executable).parent / "archgen"
+    log = tmp_path / "serve.log"
+    args = [str(archgen), "site", "serve", str(TINY_SHOP), "--dev-addr", f"127.0.0.1:{port}"]
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [*args, "--cache-dir", str(tmp_path / "cache")], stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        deadline = time.monotonic() + 120
+        page = b""
+        while time.monotonic() < deadline and not page:
+            time.sleep(0.5)
+            assert server.poll() is None, log.read_text()
+            try:
+                with urllib.request.urlopen(url, timeout=5) as answer:
+                    page = answer.read()
+            except OSError:
+                continue
+        assert b"Tiny" in page
+        assert log.read_text().splitlines()[0] == (
+            f"serving the site on {url} once it is built (Ctrl+C stops); it is rebuilt when "
+            "the model changes"
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
