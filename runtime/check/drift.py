@@ -25,6 +25,9 @@ from archgen.runtime.check.rules import DRIFT_RULES
 ENCRYPTION = "kms_key"
 """The param that names a node's KMS key: compared as encryption, by the key it names."""
 
+ALL = None
+"""A model value written whole (a scalar, a list of them), compared whole."""
+
 OUTSIDE = "(a node outside AWS)"
 """What a param naming a client or external node says, on either side."""
 
@@ -86,6 +89,13 @@ class _Drift:
             str(node["id"]): dict(node.get("params") or {}) for node in data.get("nodes", [])
         }
         self.pairs: dict[str, Counterpart] = {}
+        self.stated: dict[str, object] = {
+            str(node["id"]): node.get("params") or {}
+            for node in document_data(loaded).get("nodes", [])
+            if isinstance(node, dict) and "id" in node
+        }
+        """The params each node of the model writes: only these are compared (archgen's
+        defaults are not CloudFormation's: a key's rotation, on here, off there)."""
 
     def where(self, resource: Counterpart) -> tuple[tuple[str, int, int], ...]:
         return ((self.template, resource.line, resource.column),)
@@ -159,10 +169,14 @@ class _Drift:
 
     def params(self, index: int, node_id: str, rename: dict[str, str], own: dict[str, str]) -> None:
         resource = self.pairs[node_id]
-        ours = _renamed(self.loaded.model.nodes_by_id[node_id].params.model_dump(mode="json"), own)
+        params = self.loaded.model.nodes_by_id[node_id].params
+        ours = _renamed(params.model_dump(mode="json", exclude_none=True), own)
         assert isinstance(ours, dict)
         theirs = _renamed(
-            self.theirs.nodes_by_id[resource.node].params.model_dump(mode="json"), rename
+            self.theirs.nodes_by_id[resource.node].params.model_dump(
+                mode="json", exclude_none=True
+            ),
+            rename,
         )
         assert isinstance(theirs, dict)
         base = ("nodes", index, "params")
@@ -177,10 +191,14 @@ class _Drift:
                 node_id,
                 resource,
             )
+        stated = self.stated.get(node_id, ALL)
         for key in self.set_params.get(resource.node, {}):
             if key in NOT_PARAMS or key == ENCRYPTION:
                 continue
-            for path, a, b in _differences((key,), ours.get(key), theirs.get(key)):
+            if isinstance(stated, dict) and key not in stated:
+                continue  # the model leaves it to archgen's default
+            mask = stated.get(key, ALL) if isinstance(stated, dict) else ALL
+            for path, a, b in _differences((key,), ours.get(key), theirs.get(key), mask):
                 dotted = ".".join(str(part) for part in path)
                 self.add(
                     (*base, *path),
@@ -238,21 +256,27 @@ def _renamed(value: object, rename: dict[str, str]) -> object:
 
 
 def _differences(
-    path: tuple[str | int, ...], ours: object, theirs: object
+    path: tuple[str | int, ...], ours: object, theirs: object, stated: object = None
 ) -> list[tuple[tuple[str | int, ...], object, object]]:
     """Each leaf that differs: mappings key by key, lists of one length item by item, any
-    other difference as a whole."""
+    other difference as a whole. ``stated`` is what the model writes there (``ALL``: the
+    whole value): keys of a mapping it does not write are archgen's defaults, not compared."""
     if ours == theirs:
         return []
     if isinstance(ours, dict) and isinstance(theirs, dict):
+        keys = [*ours, *(k for k in theirs if k not in ours)]
+        if isinstance(stated, dict):
+            keys = [key for key in keys if key in stated]
         found = []
-        for key in [*ours, *(k for k in theirs if k not in ours)]:
-            found += _differences((*path, key), ours.get(key), theirs.get(key))
+        for key in keys:
+            inner = stated.get(key, ALL) if isinstance(stated, dict) else ALL
+            found += _differences((*path, key), ours.get(key), theirs.get(key), inner)
         return found
     if isinstance(ours, list) and isinstance(theirs, list) and len(ours) == len(theirs):
+        items = stated if isinstance(stated, list) and len(stated) == len(ours) else None
         found = []
         for i, (a, b) in enumerate(zip(ours, theirs, strict=True)):
-            found += _differences((*path, i), a, b)
+            found += _differences((*path, i), a, b, ALL if items is None else items[i])
         return found
     return [(path, ours, theirs)]
 

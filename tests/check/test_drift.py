@@ -238,3 +238,64 @@ def test_a_topic_s_recipient_outside_aws_is_no_drift(tmp_path: Path) -> None:
     )
     _, stdout, _ = check(str(model), "--against", str(template), "--lint-only")
     assert "drift: ok (1 rules, 0 errors, 0 warnings)\n" in stdout
+
+
+KEY_TEMPLATE = """\
+Resources:
+  ArchiveKey:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: "arn:aws:iam::123456789012:root"}
+            Action: "kms:*"
+            Resource: "*"
+"""
+
+KEY_MODEL = """\
+archgen: 1
+system: {id: archive, name: Archive}
+groups:
+  - {id: euw1, kind: region, code: eu-west-1}
+nodes:
+  - id: archive-key
+    kind: kms
+    group: euw1
+"""
+
+
+def test_params_the_model_leaves_to_archgen_s_defaults_are_not_drift(tmp_path: Path) -> None:
+    """The model sets neither rotation (archgen's default on, CloudFormation's off) nor a
+    key policy: no finding (the trial's 'rotation: the model says true, the template says
+    false'). Set, they are compared, and a policy prints without the keys it leaves out
+    (no "Id": null, "Condition": null)."""
+    template = tmp_path / "key.yaml"
+    template.write_text(KEY_TEMPLATE, encoding="utf-8")
+    quiet = tmp_path / "quiet.yaml"
+    quiet.write_text(KEY_MODEL, encoding="utf-8")
+    _, stdout, _ = check(str(quiet), "--against", str(template), "--lint-only")
+    assert "drift: ok (1 rules, 0 errors, 0 warnings)\n" in stdout
+    stated = tmp_path / "stated.yaml"
+    stated.write_text(
+        KEY_MODEL + "    params:\n"
+        "      rotation: true\n"
+        "      key_policy:\n"
+        "        Statement:\n"
+        '          - {Effect: Allow, Principal: {AWS: "arn:aws:iam::123456789012:root"},\n'
+        '             Action: "kms:*", Resource: "*"}\n'
+        "          - {Effect: Allow, Principal: {Service: logs.amazonaws.com},\n"
+        '             Action: "kms:Decrypt", Resource: "*"}\n',
+        encoding="utf-8",
+    )
+    code, stdout, _ = check(str(stated), "--against", str(template), "--lint-only")
+    assert code == 1
+    found = [line.split("[drift] ", 1)[1] for line in stdout.splitlines() if "[drift]" in line]
+    root = '{"Action": "kms:*", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Resource": "*"}'  # noqa: E501
+    logs = '{"Action": "kms:Decrypt", "Effect": "Allow", "Principal": {"Service": "logs.amazonaws.com"}, "Resource": "*"}'  # noqa: E501
+    assert found == [
+        "node 'archive-key' params.rotation: the model says true, the template says false",
+        f"node 'archive-key' params.key_policy.Statement: the model says [{root}, {logs}], "
+        f"the template says [{root}]",
+    ]
+    assert "null" not in stdout
