@@ -25,9 +25,6 @@ from archgen.runtime.check.rules import DRIFT_RULES
 ENCRYPTION = "kms_key"
 """The param that names a node's KMS key: compared as encryption, by the key it names."""
 
-ALL = None
-"""A model value written whole (a scalar, a list of them), compared whole."""
-
 OUTSIDE = "(a node outside AWS)"
 """What a param naming a client or external node says, on either side."""
 
@@ -94,8 +91,9 @@ class _Drift:
             for node in document_data(loaded).get("nodes", [])
             if isinstance(node, dict) and "id" in node
         }
-        """The params each node of the model writes: only these are compared (archgen's
-        defaults are not CloudFormation's: a key's rotation, on here, off there)."""
+        """The params each node of the model writes: a difference where it writes none is
+        archgen's default against the template's (a warning: the defaults are not always
+        CloudFormation's, a key's rotation on here, off there)."""
 
     def where(self, resource: Counterpart) -> tuple[tuple[str, int, int], ...]:
         return ((self.template, resource.line, resource.column),)
@@ -103,9 +101,11 @@ class _Drift:
     def details(self, resource: Counterpart) -> str:
         return f"template: {self.template}:{resource.line}:{resource.column} ({resource.label})"
 
-    def add(self, path: PathKey, message: str, node: str, at: Counterpart) -> None:
+    def add(
+        self, path: PathKey, message: str, node: str, at: Counterpart, rule: str = "drift"
+    ) -> None:
         self.sink.add(
-            "drift",
+            rule,
             path,
             message,
             node=node,
@@ -191,21 +191,20 @@ class _Drift:
                 node_id,
                 resource,
             )
-        stated = self.stated.get(node_id, ALL)
+        stated = self.stated.get(node_id, {})
         for key in self.set_params.get(resource.node, {}):
             if key in NOT_PARAMS or key == ENCRYPTION:
                 continue
-            if isinstance(stated, dict) and key not in stated:
-                continue  # the model leaves it to archgen's default
-            mask = stated.get(key, ALL) if isinstance(stated, dict) else ALL
-            for path, a, b in _differences((key,), ours.get(key), theirs.get(key), mask):
+            for path, a, b in _differences((key,), ours.get(key), theirs.get(key)):
                 dotted = ".".join(str(part) for part in path)
+                written = _writes(stated, path)
                 self.add(
-                    (*base, *path),
-                    f"node '{node_id}' params.{dotted}: the model says {_show(a)}, the "
+                    (*base, *path) if written else base,
+                    f"node '{node_id}' params.{dotted}: the model {_said(a, written)}, the "
                     f"template says {_show(b)}",
                     node_id,
                     resource.at(b),
+                    "drift" if written else "drift-default",
                 )
 
     def edges(self) -> None:
@@ -255,28 +254,47 @@ def _renamed(value: object, rename: dict[str, str]) -> object:
     return value
 
 
+def _said(value: object, written: bool) -> str:
+    if written:
+        return f"says {_show(value)}"
+    if value is None:
+        return "does not write it (archgen's default: none)"
+    return f"leaves it to archgen's default {_show(value)}"
+
+
+def _writes(stated: object, path: tuple[str | int, ...]) -> bool:
+    """Whether the model's own text writes the param at ``path`` (else archgen's default
+    stands there)."""
+    for part in path:
+        if isinstance(stated, dict) and isinstance(part, str):
+            if part not in stated:
+                return False
+            stated = stated[part]
+        elif isinstance(stated, list) and isinstance(part, int):
+            if part >= len(stated):
+                return False
+            stated = stated[part]
+        else:
+            return True
+    return True
+
+
 def _differences(
-    path: tuple[str | int, ...], ours: object, theirs: object, stated: object = None
+    path: tuple[str | int, ...], ours: object, theirs: object
 ) -> list[tuple[tuple[str | int, ...], object, object]]:
     """Each leaf that differs: mappings key by key, lists of one length item by item, any
-    other difference as a whole. ``stated`` is what the model writes there (``ALL``: the
-    whole value): keys of a mapping it does not write are archgen's defaults, not compared."""
+    other difference as a whole."""
     if ours == theirs:
         return []
     if isinstance(ours, dict) and isinstance(theirs, dict):
-        keys = [*ours, *(k for k in theirs if k not in ours)]
-        if isinstance(stated, dict):
-            keys = [key for key in keys if key in stated]
         found = []
-        for key in keys:
-            inner = stated.get(key, ALL) if isinstance(stated, dict) else ALL
-            found += _differences((*path, key), ours.get(key), theirs.get(key), inner)
+        for key in [*ours, *(k for k in theirs if k not in ours)]:
+            found += _differences((*path, key), ours.get(key), theirs.get(key))
         return found
     if isinstance(ours, list) and isinstance(theirs, list) and len(ours) == len(theirs):
-        items = stated if isinstance(stated, list) and len(stated) == len(ours) else None
         found = []
         for i, (a, b) in enumerate(zip(ours, theirs, strict=True)):
-            found += _differences((*path, i), a, b, ALL if items is None else items[i])
+            found += _differences((*path, i), a, b)
         return found
     return [(path, ours, theirs)]
 

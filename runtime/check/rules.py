@@ -288,7 +288,18 @@ DRIFT_RULES: dict[str, Rule] = {
         "template sets are the model's; a KMS key is set on both sides or neither; and the "
         "template's IAM policies allow every aws-api edge of the model.",
         against=True,
-    )
+    ),
+    "drift-default": Rule(
+        "drift-default",
+        W,
+        "What the model leaves to a default is what the infrastructure code has",
+        "With --against TEMPLATE or PLAN.json: a param the template sets and the model leaves "
+        "out takes archgen's default, which is not always CloudFormation's (a KMS key rotates "
+        "by default here, not in a template without EnableKeyRotation): where the two differ "
+        "the run simulates something the code does not deploy. Write the param in the model "
+        "(the template's value, or the default if that is meant) to say which.",
+        against=True,
+    ),
 }
 
 ALL_RULES: dict[str, Rule] = {

@@ -23,7 +23,7 @@ CLEAN = f"{DATA}/ledger.model.yaml"
 DRIFTED = f"{DATA}/ledger-drifted.model.yaml"
 
 DRIFT_TEXT = f"""\
-drift: FAIL (1 rules, 4 errors, 0 warnings)
+drift: FAIL (2 rules, 4 errors, 0 warnings)
   error: {DRIFTED}:14:1: nodes: [drift] Receipts (s3) of {TEMPLATE} has no node in the model (a node of kind s3 named 'receipts', or whose arn ends in it)
       template: {TEMPLATE}:69:3 (Receipts)
   error: {DRIFTED}:38:7: nodes[2].params: [drift] node 'ledger' is encrypted with no KMS key in the model, with KMS key 'ledger-key' in the template
@@ -93,14 +93,14 @@ def test_json_and_junit_carry_the_template_location_in_the_details() -> None:
         f"template: {TEMPLATE}:39:3 (WorkerRole)",
     ]
     _, stdout, _ = check(DRIFTED, "--against", TEMPLATE, "--lint-only", "-f", "junit")
-    assert '<testsuite name="drift" tests="1" failures="1"' in stdout
+    assert '<testsuite name="drift" tests="2" failures="1"' in stdout
     assert 'message="4 findings: Receipts (s3) of' in stdout
 
 
 def test_no_drift_exits_0() -> None:
     code, stdout, _ = check(CLEAN, "--against", TEMPLATE, "--lint-only")
     assert code == 0
-    assert "drift: ok (1 rules, 0 errors, 0 warnings)\n" in stdout
+    assert "drift: ok (2 rules, 0 errors, 0 warnings)\n" in stdout
 
 
 def test_the_imported_fixtures_have_no_drift_against_their_own_input() -> None:
@@ -117,7 +117,7 @@ def test_the_imported_fixtures_have_no_drift_against_their_own_input() -> None:
         _, stdout, _ = check(
             f"{data}/{model}.model.yaml", "--against", f"{data}/{source}", "--lint-only"
         )
-        assert "drift: ok (1 rules, 0 errors, 0 warnings)\n" in stdout, model
+        assert "drift: ok (2 rules, 0 errors, 0 warnings)\n" in stdout, model
 
 
 def test_a_terraform_plan_is_compared_too() -> None:
@@ -128,7 +128,7 @@ def test_a_terraform_plan_is_compared_too() -> None:
         f"{data}/ledger-plan.model.yaml", "--against", f"{data}/ledger-plan.json", "--lint-only"
     )
     drift = stdout[stdout.index("drift: ") :]
-    assert drift.startswith("drift: FAIL (1 rules, 2 errors, 0 warnings)\n")
+    assert drift.startswith("drift: FAIL (2 rules, 2 errors, 0 warnings)\n")
     assert "does not allow sqs:ReceiveMessage on " in drift
 
 
@@ -173,7 +173,7 @@ def test_a_node_whose_arn_names_the_resource_matches_it(tmp_path: Path) -> None:
     model = tmp_path / "m.yaml"
     model.write_text(renamed, encoding="utf-8")
     code, stdout, _ = check(str(model), "--against", TEMPLATE, "--lint-only")
-    assert "drift: ok (1 rules, 0 errors, 0 warnings)\n" in stdout, stdout
+    assert "drift: ok (2 rules, 0 errors, 0 warnings)\n" in stdout, stdout
     assert code == 0
 
 
@@ -237,7 +237,7 @@ def test_a_topic_s_recipient_outside_aws_is_no_drift(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     _, stdout, _ = check(str(model), "--against", str(template), "--lint-only")
-    assert "drift: ok (1 rules, 0 errors, 0 warnings)\n" in stdout
+    assert "drift: ok (2 rules, 0 errors, 0 warnings)\n" in stdout
 
 
 KEY_TEMPLATE = """\
@@ -265,17 +265,31 @@ nodes:
 """
 
 
-def test_params_the_model_leaves_to_archgen_s_defaults_are_not_drift(tmp_path: Path) -> None:
+def test_params_the_model_leaves_to_archgen_s_defaults_are_warnings(tmp_path: Path) -> None:
     """The model sets neither rotation (archgen's default on, CloudFormation's off) nor a
-    key policy: no finding (the trial's 'rotation: the model says true, the template says
-    false'). Set, they are compared, and a policy prints without the keys it leaves out
+    key policy: each is a drift-default warning that says it is archgen's default (the
+    trial read 'rotation: the model says true' of a model that never said it), and check
+    passes. Set, they are drift errors, and a policy prints without the keys it leaves out
     (no "Id": null, "Condition": null)."""
     template = tmp_path / "key.yaml"
     template.write_text(KEY_TEMPLATE, encoding="utf-8")
     quiet = tmp_path / "quiet.yaml"
     quiet.write_text(KEY_MODEL, encoding="utf-8")
-    _, stdout, _ = check(str(quiet), "--against", str(template), "--lint-only")
-    assert "drift: ok (1 rules, 0 errors, 0 warnings)\n" in stdout
+    code, stdout, _ = check(str(quiet), "--against", str(template), "--lint-only")
+    assert code == 0
+    assert "drift: ok (2 rules, 0 errors, 2 warnings)\n" in stdout
+    defaults = [
+        line.split("[drift-default] ", 1)[1]
+        for line in stdout.splitlines()
+        if "[drift-default]" in line
+    ]
+    policy = '{"Statement": [{"Action": "kms:*", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Resource": "*"}], "Version": "2012-10-17"}'  # noqa: E501
+    assert defaults == [
+        "node 'archive-key' params.key_policy: the model does not write it (archgen's default:"
+        f" none), the template says {policy}",
+        "node 'archive-key' params.rotation: the model leaves it to archgen's default true, the"
+        " template says false",
+    ]
     stated = tmp_path / "stated.yaml"
     stated.write_text(
         KEY_MODEL + "    params:\n"

@@ -166,7 +166,9 @@ def test_the_rules_page_shows_each_example_and_what_the_linter_says(ride: SiteCo
     for rule in DRIFT_RULES:
         section = page.split(f"## {text(rule)} ", 1)[1].split("\n## ", 1)[0]
         assert "Judged only when <code>archgen check</code> is given <code>--against" in section
-        assert f"| [<code>{rule}</code>](#rule-{rule}) | error | drift |" in page
+        severity = DRIFT_RULES[rule].severity
+        assert f"| [<code>{text(rule)}</code>](#rule-{rule}) | {severity} | drift |" in page
+        assert f"<code>lint_ignore: {{{text(rule)}: …}}</code>" in section
 
 
 def test_the_artefacts_page_documents_every_field_and_publishes_the_schemas(
