@@ -640,10 +640,15 @@ class SseKms:
 
     ``actions`` maps operation patterns (``*`` wildcards; the first that matches wins) to
     the KMS actions a call needs; ``error`` is the code the service answers with when the
-    key refuses (SQS ``KMS.AccessDeniedException``, SNS ``KMSAccessDenied``…)."""
+    key refuses (SQS ``KMS.AccessDeniedException``, SNS ``KMSAccessDenied``…);
+    ``unavailable`` when the key cannot be used (disabled, or KMS out), ``throttled`` when
+    KMS throttles the service's request on the caller's behalf (SQS ``KMS.DisabledException``
+    and ``KMS.ThrottlingException``, SNS ``KMSDisabled`` and ``KMSThrottling``)."""
 
     actions: tuple[tuple[str, tuple[str, ...]], ...]
     error: str = "AccessDenied"
+    unavailable: str = "KMS.DisabledException"
+    throttled: str = "KMS.ThrottlingException"
 
     def needs(self, op: str) -> tuple[str, ...]:
         """The KMS actions a call of ``op`` needs on the key (none: it does not touch it)."""

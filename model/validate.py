@@ -560,9 +560,24 @@ class _Checker:
             return True
         if self.nodes[node_id].params.consumed_queue() is not None:
             return True
+        if has(self.nodes[node_id].kind, Capability.key):
+            return bool(self._keeps_at_rest(callee)[0])
         return any(
             ref.target in callee for node in self.model.nodes for ref in node.params.references()
         )
+
+    def _keeps_at_rest(self, keys: set[str]) -> tuple[list[str], list[str]]:
+        """The nodes that encrypt at rest with one of ``keys`` and call it on their callers'
+        behalf (SSE-KMS: the key's faults fail those calls), and those that name it as their
+        ``kms_key`` but whose kind makes no such call in a run (an RDS instance)."""
+        acting: list[str] = []
+        silent: list[str] = []
+        for node in self.model.nodes:
+            if not isinstance(node.params, EncryptableAtRest) or node.params.kms_key not in keys:
+                continue
+            sse = kinds()[node.kind].sse_kms is not None
+            (acting if sse and node.params.sse_kms_key() in keys else silent).append(node.id)
+        return acting, silent
 
     def fault_acts(self, path: PathKey, fault: Fault) -> None:
         """A fault that cannot act on its target would leave the scenario's story untold
@@ -576,12 +591,18 @@ class _Checker:
             f"no call reaches '{target}' (no edge leads to it, it consumes no queue and no "
             "node names it)"
         )
+        key = target in self.nodes and has(self.nodes[target].kind, Capability.key)
+        if key:
+            unreached = self._unreached_key(target)
         if fault.type is FaultType.consumer_crash:
             if not self.takes_calls(target):
                 why = f"would crash nothing: {unreached}"
         elif fault.type in (FaultType.latency, FaultType.throttling):
             if not self.takes_calls(target):
                 why = f"would act on nothing: {unreached}"
+        elif fault.type is FaultType.node_outage:
+            if key and not self.takes_calls(target):
+                why = f"would take nothing down: {unreached}"
         elif fault.type is FaultType.region_outage:
             region = self.groups[target]
             if not any(self.model.region_of(node.group) is region for node in nodes):
@@ -594,6 +615,19 @@ class _Checker:
             why = f"would take nothing down: no node is in zone '{target}' or spans it"
         if why is not None:
             self.report(path, f"{what} {why}")
+
+    def _unreached_key(self, key: str) -> str:
+        """Why no call reaches a key: nothing calls it, and what names it keeps data at rest
+        without the service calling it in a run."""
+        _, silent = self._keeps_at_rest({key, self.model.original_of(key)})
+        sse = " or ".join(name for name, spec in kinds().items() if spec.sse_kms is not None)
+        named = ", ".join(f"'{node}' ({self.nodes[node].kind})" for node in silent)
+        verb = "encrypts" if len(silent) == 1 else "encrypt"
+        holders = f"; {named} {verb} at rest with it without calling it" if named else ""
+        return (
+            f"no call reaches '{key}' (no edge leads to it{holders}; only the SSE-KMS of "
+            f"{sse} calls a key on its callers' behalf)"
+        )
 
     def time_rules(self, path: PathKey, scenario: Scenario) -> None:
         """Windows (attack, ramp, spike, faults) lie in the run and end after they start."""

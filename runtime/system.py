@@ -2,11 +2,12 @@
 
 ``Simulation.dispatch`` is where the rules common to all kinds live: edges are the law
 (undeclared edge or operation → violation), IAM authorization, faults (outage, throttling,
-added latency), protections at the door of protected nodes, client round trips, and flow
-steps that only stand for a call the service makes for the caller (``stands_in``: spans,
-no requests). Behaviors see only their :class:`NodeContext`. Health checks (op
-``HealthCheck``, no flow step) are spans and node counts like any call, but stay out of
-CloudWatch request metrics (AWS leaves them out of ELB and target metrics too).
+added latency) of the target and of the KMS keys it uses on the caller's behalf (SSE-KMS),
+protections at the door of protected nodes, client round trips, and flow steps that only
+stand for a call the service makes for the caller (``stands_in``: spans, no requests).
+Behaviors see only their :class:`NodeContext`. Health checks (op ``HealthCheck``, no flow
+step) are spans and node counts like any call, but stay out of CloudWatch request metrics
+(AWS leaves them out of ELB and target metrics too).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from archgen.model.base import Duration
 from archgen.model.egress import egress, private_place
 from archgen.model.flows import Continuations, FlowPlan, StepPlan, compile_flows
-from archgen.model.kind import Capability, Protects, UserLocations, Zonal
+from archgen.model.kind import Capability, Protects, SseKms, UserLocations, Zonal
 from archgen.model.registry import has, kinds
 from archgen.model.schema import AnyNode, Edge, Fault, FaultType, GroupKind, Model, Scenario
 from archgen.runtime.behavior import (
@@ -50,7 +51,17 @@ Authorizer = Callable[[Model, AnyNode, AnyNode, str], Any]
 
 _Screen = tuple[Behavior, Callable[[], float] | None]
 """A protection at a node's door, with its ``inspection_ms`` when its kind has one."""
-_Door = tuple[tuple[str, str] | None, "_Context | None", tuple[_Screen, ...], bool, str | None]
+_Key = tuple["_Context", SseKms]
+"""A KMS key a service uses on a caller's behalf (SSE-KMS), with what the service answers
+when the key fails it."""
+_Door = tuple[
+    tuple[str, str] | None,
+    "_Context | None",
+    tuple[_Screen, ...],
+    bool,
+    str | None,
+    tuple[_Key, ...],
+]
 
 FIVE_XX = frozenset({"ServiceUnavailable", "InternalError", "InternalServerError"})
 
@@ -548,14 +559,58 @@ class Simulation:
             protectors,
             from_client,
             None if ctx is None else ctx.behavior.stands_in(source, op),
+            self._sse_keys(source, target, op),
         )
+
+    def _sse_keys(self, source: str, target: str, op: str) -> tuple[_Key, ...]:
+        """The KMS keys the target uses on the caller's behalf for ``op`` (SSE-KMS, see
+        :func:`archgen.runtime.aws.iam.sse_keys`), whose faults fail the call: none when
+        the op needs no key, or when the target calls its key itself (a declared edge to
+        it: Secrets Manager), where the fault acts on that call."""
+        nodes = self.model.nodes_by_id
+        caller, callee = nodes.get(source), nodes.get(target)
+        spec = None if callee is None else kinds()[callee.kind].sse_kms
+        if caller is None or callee is None or spec is None or not spec.needs(op):
+            return ()
+        from archgen.runtime.aws.iam import sse_keys
+
+        found: list[_Key] = []
+        for key in sse_keys(self.model, caller, callee):
+            ctx = self.contexts.get(key)
+            if ctx is not None and self.edge_for(target, key) is None:
+                found.append((ctx, spec))
+        return tuple(found)
+
+    def _key_fails(self, call: Call, keys: tuple[_Key, ...]) -> float | None:
+        """Faults of the keys ``call`` needs: an outage (KMS unavailable, the key unusable)
+        fails it with the service's ``unavailable`` code, a throttling fault its share with
+        ``throttled``; the key counts the request it refused (arrived, failed, the code).
+        Else the keys' added latency (ms), or None when a key failed the call."""
+        added = 0.0
+        for key, codes in keys:
+            faults = key.faults
+            if faults.down:
+                error = codes.unavailable
+            elif faults.throttle_rate > 0 and key.rng.random() < faults.throttle_rate:
+                error = codes.throttled
+            else:
+                added += faults.latency_ms
+                continue
+            stats = key.stats
+            stats.arrived += 1
+            stats.failed += 1
+            stats.errors[error] = stats.errors.get(error, 0) + 1
+            call.note("kms_key", key.node_id)
+            self.complete_ok_error(call, error, key.node_id)
+            return None
+        return added
 
     def dispatch(self, call: Call) -> None:
         key = (call.source, call.node, call.op)
         door = self._doors.get(key)
         if door is None:
             door = self._doors[key] = self._door(*key)
-        verdict, ctx, protectors, from_client, made_by = door
+        verdict, ctx, protectors, from_client, made_by, keys = door
         if verdict is not None or ctx is None:
             if verdict is None or verdict[0] == "violation":
                 self.violation(call, "UndeclaredEdge" if verdict is None else verdict[1])
@@ -597,6 +652,11 @@ class Simulation:
             self.complete_ok_error(call, "ThrottlingException", call.node)
             return
         delay = inspection
+        if keys:
+            added = self._key_fails(call, keys)
+            if added is None:
+                return
+            delay += added
         if from_client:
             location = call.trace.session.location
             if location is not None:

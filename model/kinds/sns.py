@@ -320,7 +320,10 @@ SPEC = kind(
     # itself writes to encrypted queues (subscriptions, dead-letter queues) as
     # sns.amazonaws.com, which the queue key's policy must allow.
     sse_kms=SseKms(
-        (("Publish*", ("kms:GenerateDataKey", "kms:Decrypt")),), error="KMSAccessDenied"
+        (("Publish*", ("kms:GenerateDataKey", "kms:Decrypt")),),
+        error="KMSAccessDenied",
+        unavailable="KMSDisabled",
+        throttled="KMSThrottling",
     ),
     service_principal="sns.amazonaws.com",
     capabilities={Capability.async_fanout, Capability.data_store},

@@ -16,9 +16,15 @@ Rules (KMS Developer Guide: envelope encryption; KMS quotas):
 - Every operation the key performs is counted (``CallCount``, as ``AWS/Usage`` does per
   account and operation), and each ``Decrypt`` in ``decrypts``, whether or not the call
   carried a ciphertext to decrypt (a flow step models the call, not the bytes).
+- A service that encrypts at rest with this key on its callers' behalf (SSE-KMS) makes no
+  call to it in a run: the key's faults act on the service's calls at their door instead
+  (:meth:`archgen.runtime.system.Simulation.dispatch`), which fail with the service's
+  ``unavailable`` or ``throttled`` code (:class:`archgen.model.kind.SseKms`), and the key
+  counts each request it refused there (``arrived``, ``failed``, ``errors``).
 Left out: the SDK's retry-token bucket (retry quota) and adaptive mode; key rotation
-(ciphertexts stay decryptable, so it changes nothing observable), grants, and the
-per-operation quotas of asymmetric keys.
+(ciphertexts stay decryptable, so it changes nothing observable), grants, the
+per-operation quotas of asymmetric keys, and the services' data-key caches (SQS's reuse
+period, DynamoDB's table key): a fault on the key acts on their calls at once.
 """
 
 from __future__ import annotations
