@@ -39,6 +39,10 @@ NOT_FREE_TEXT = {
 }
 """Strings the schema leaves free but the model's rules constrain (definition.field)."""
 
+OPERATION_FIELDS = {"Edge.operations", "Step.op", "EndToEnd.op"}
+"""Operation names: free text for the kinds whose operations the model names (an HTTP
+route, SQL), an AWS API's own name otherwise, which validation holds to the service's."""
+
 
 def payload_model_text() -> str:
     """The base model with every free-text field planted, as YAML."""
@@ -63,8 +67,11 @@ class _Planter:
         self.planted_in: set[str] = set()
         """Schema definition.field of every planted field (``AlbNode.label``)."""
 
-    def mark(self, original: str, limit: int) -> str:
-        """``original`` and a payload (the next in turn that fits in ``limit`` characters)."""
+    def mark(self, original: str, limit: int, where: str = "") -> str:
+        """``original`` and a payload (the next in turn that fits in ``limit`` characters);
+        an AWS service's operation name stays as it is."""
+        if where in OPERATION_FIELDS and original in _aws_operations():
+            return original
         if original in self.by_original:
             return self.by_original[original]
         turn = [PAYLOADS[(self.count + i) % len(PAYLOADS)] for i in range(len(PAYLOADS))]
@@ -93,11 +100,11 @@ class _Planter:
             prop = properties.get(key, {})
             # An absent optional string (None) stays absent: setting it changes meaning.
             if where not in NOT_FREE_TEXT and _free_text(prop) and isinstance(value, str):
-                updates[name] = self.mark(value, _limit(prop))
+                updates[name] = self.mark(value, _limit(prop), where)
                 self.planted.append(where)
                 self.planted_in.add(f"{type(obj).__name__}.{key}")
             elif where not in NOT_FREE_TEXT and _free_text_items(prop) and _strings(value):
-                updates[name] = type(value)(self.mark(item, _limit(prop)) for item in value)
+                updates[name] = type(value)(self.mark(item, _limit(prop), where) for item in value)
                 self.planted.append(where)
                 self.planted_in.add(f"{type(obj).__name__}.{key}")
             else:
@@ -112,6 +119,15 @@ class _Planter:
         if isinstance(value, dict):
             return {key: self.walk(item) for key, item in value.items()}
         return value
+
+
+def _aws_operations() -> frozenset[str]:
+    """Every operation name of an AWS service kind (:class:`archgen.model.kind.Operations`)."""
+    from archgen.model.registry import kinds
+
+    return frozenset(
+        name for spec in kinds().values() if spec.operations for name in spec.operations.names
+    )
 
 
 def _owner(cls: type[BaseModel], name: str) -> str:
