@@ -3,6 +3,8 @@ the cheapest that meets the SLOs, the runner-up, early stops), and the command's
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from archgen.model import LoadedModel
@@ -31,8 +33,14 @@ def _fake(plan: Plan, seeds: int) -> SweepConfiguration:
     a, b = values["api.autoscaling.max_instances"], values["api.workers_per_instance"]
     assert isinstance(a, int)
     assert isinstance(b, int)
-    meets = 1.0 if a + b >= 5 else 0.0
-    cost = float(10 * a + 3 * b)
+    return _configuration(plan, values, seeds, 1.0 if a + b >= 5 else 0.0, float(10 * a + 3 * b))
+
+
+def _configuration(
+    plan: Plan, values: dict[str, Any], seeds: int, meets: float, cost: float
+) -> SweepConfiguration:
+    """A configuration's result whose every seed meets the SLOs (``meets`` 1) or none,
+    at ``cost`` a month."""
     return SweepConfiguration(
         params=values,
         seeds=list(plan.seeds[:seeds]),
@@ -84,18 +92,7 @@ def test_a_tie_in_cost_goes_to_the_smaller_knob_value_numerically(
         value = plan.knobs[0].values[0]
         assert isinstance(value, int)
         meets = 1.0 if value >= 50 else 0.0
-        return SweepConfiguration(
-            params={plan.knobs[0].name: value},
-            seeds=list(plan.seeds[:seeds]),
-            availability=None,
-            slo_pass_rate=Interval(mean=meets, low=meets, high=meets, stdev=0.0, n=seeds),
-            slo_misses={},
-            flows={},
-            peak_instances={},
-            max_queue_age_s={},
-            cost_usd=None,
-            monthly_cost_usd=Interval(mean=7.0, low=7.0, high=7.0, stdev=0.0, n=seeds),
-        )
+        return _configuration(plan, {plan.knobs[0].name: value}, seeds, meets, 7.0)
 
     monkeypatch.setattr(Search, "_run", lambda self, plan, seeds: flat(plan, seeds))
     knobs = parse_knobs(notes, ["api.autoscaling.max_instances=10,20,50,100"])
