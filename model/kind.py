@@ -702,9 +702,9 @@ class Operations:
         """Whether an edge's declared operation (maybe a ``*`` glob) names one of them."""
         from archgen.model.schema import operation_matches
 
-        if "*" not in declared or self.knows(declared):
-            return self.knows(declared)
-        return any(operation_matches(declared, name) for name in self.names)
+        if self.knows(declared):
+            return True
+        return "*" in declared and any(operation_matches(declared, n) for n in self.names)
 
     def unknown(self, op: str) -> str:
         """What is wrong with ``op``, which :meth:`covers_some` refused."""

@@ -329,23 +329,14 @@ class _Checker:
             )
             if len(set(edge.operations)) != len(edge.operations):
                 self.report((*path, "operations"), "an operation is listed twice")
-            if ok_target:
-                self.known_operations(path, edge.target, edge.operations)
-
-    def known_operations(self, path: PathKey, target: str, ops: Iterable[str]) -> None:
-        """An AWS service answers only its own operations: a made-up one (``PutItems``)
-        would run as if it existed."""
-        known = kinds()[self.nodes[target].kind].operations
-        if known is None:
-            return
-        for i, op in enumerate(ops):
-            if not known.covers_some(op):
-                self.report((*path, "operations", i), known.unknown(op))
+            for i, op in enumerate(edge.operations if ok_target else ()):
+                self.known_operation((*path, "operations", i), edge.target, op)
 
     def known_operation(self, path: PathKey, target: str, op: str) -> None:
-        """The operation of a step or an objective, when the target is an AWS service."""
+        """An AWS service answers only its own operations: a made-up one (``PutItems``) on
+        an edge (maybe a ``*`` pattern), a step or an objective would run as if it existed."""
         known = kinds()[self.nodes[target].kind].operations
-        if known is not None and not known.knows(op):
+        if known is not None and not known.covers_some(op):
             self.report(path, known.unknown(op))
 
     def sync_cycles(self) -> None:

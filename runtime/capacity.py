@@ -62,13 +62,14 @@ class ScaledCapacity:
                 f"{arithmetic}, simulated {_num(self.simulated)} ({100 * self.deviation:+.0f} %)"
             )
         if self.zones > 1 and self.real >= self.zones and self.simulated < self.zones:
-            count = f"{_num(self.simulated)} {self.member}{'s' if self.simulated != 1 else ''}"
+            noun = f"{self.member}{'s' if self.simulated != 1 else ''}"
+            count = f"{_num(self.simulated)} {noun}"
             within = f"in {_num(self.simulated)} of its {self.zones} zones"
             # Alone, the zones need the arithmetic that left them empty (2 × 0.5 = 1 task).
             if problems:
                 problems.append(f"{count} {within}")
             elif self.simulated == self.scaled:
-                problems.append(f"{arithmetic} {count.split(' ', 1)[1]}, {within}")
+                problems.append(f"{arithmetic} {noun}, {within}")
             else:
                 problems.append(f"{arithmetic}, simulated {count}, {within}")
         if not problems:

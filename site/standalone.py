@@ -180,13 +180,6 @@ def build_site(
     return out / "index.html"
 
 
-def serve_url(dev_addr: str) -> str:
-    """Where ``serve_site`` serves the site of ``dev_addr`` (``host:port``), written as mkdocs
-    writes it (the site is at the root: no ``site_url``)."""
-    host, _, port = dev_addr.rpartition(":")
-    return f"http://{host}:{port}/"
-
-
 def serve_site(
     model_path: Path | None,
     dev_addr: str,
@@ -206,5 +199,5 @@ def serve_site(
         _config_file(model_path, Path(out), cache_dir, sweeps, fidelity) as config_file,
     ):
         if announce is not None:
-            announce(serve_url(dev_addr))
+            announce(f"http://{dev_addr}/")  # as mkdocs serves it: at the root
         serve(config_file=str(config_file), dev_addr=dev_addr)

@@ -226,11 +226,8 @@ def _subscribe(
         if target is None:
             ctx.skip(f"{what}its {name} endpoint {address} is not in the template")
             return
-        model_protocol, edge_protocol, op = (
-            name,
-            "aws-api",
-            "SendMessage" if name == "sqs" else "Invoke",
-        )
+        model_protocol, edge_protocol = name, "aws-api"
+        op = "SendMessage" if name == "sqs" else "Invoke"
     elif name in RECIPIENTS and address:
         sub_protocol, edge_protocol, role, appearance = RECIPIENTS[name]
         params: dict[str, object] = {"role": role, "appearance": appearance}
