@@ -343,8 +343,13 @@ class _Context(NodeContext):
         if edge is None:
             sim.violation(call, "UndeclaredEdge")
             return False
-        sim.arrive(target)
-        sim.behaviors[target].on_signal(replace(signal, call=call))
+        sim.arrive(call.node)
+        if sim.contexts[call.node].faults.down:
+            # An action on a service that is out fails (alarm history: "Failed to execute
+            # action"); the alarm does not retry it, and its state stays what it became.
+            sim.complete_ok_error(call, "ServiceUnavailable", call.node)
+            return False
+        sim.behaviors[call.node].on_signal(replace(signal, call=call))
         sim.complete_ok(call)
         return True
 

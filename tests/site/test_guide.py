@@ -161,6 +161,7 @@ def test_behavior_contract_names_exist() -> None:
         "run_triggered",
         "emit",
         "rng",
+        "signal",
     }
     context = set(dir(NodeContext)) | set(NodeContext.__annotations__)
     assert sorted(used - context) == []
