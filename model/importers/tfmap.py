@@ -652,8 +652,13 @@ def _ecs_service(t: Reader) -> dict[str, object]:
         put(props, key, t.get(name))
     put(props, "TaskDefinition", t.ref("task_definition", prefer="aws_ecs_task_definition"))
     subnets = t.refs("network_configuration", 0, "subnets")
-    if subnets is not None:
-        props["NetworkConfiguration"] = {"AwsvpcConfiguration": {"Subnets": subnets}}
+    public = t.get("network_configuration", 0, "assign_public_ip")
+    if subnets is not None or public is not None:
+        awsvpc: dict[str, object] = {}
+        put(awsvpc, "Subnets", subnets)
+        if public is not None:
+            awsvpc["AssignPublicIp"] = "ENABLED" if public is True else "DISABLED"
+        props["NetworkConfiguration"] = {"AwsvpcConfiguration": awsvpc}
     groups = [
         t.ref("load_balancer", i, "target_group_arn", prefer="aws_lb_target_group")
         for i in range(t.count("load_balancer"))

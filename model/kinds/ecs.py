@@ -147,6 +147,12 @@ class EcsParams(KindParams, Zonal):
         description="Availability-zone groups of the service's subnets: tasks are spread "
         "over them evenly (an AZ outage takes out its share).",
     )
+    assign_public_ip: bool = Field(
+        False,
+        description="The service's AssignPublicIp (awsvpc network mode): whether each task "
+        "gets a public IP address. AWS's default is off: tasks in a public subnet then "
+        "reach AWS services and the internet only through a NAT gateway or VPC endpoint.",
+    )
     desired_count: int = Field(
         2,
         ge=0,
@@ -225,6 +231,11 @@ class EcsParams(KindParams, Zonal):
             )
         return self
 
+    def public_address(self) -> bool:
+        """A Fargate task has a public IP address only when the service assigns one
+        (ECS Developer Guide, Fargate task networking)."""
+        return self.assign_public_ip
+
     @property
     def vcpus(self) -> float:
         """vCPUs of one task: CPUUtilization is CPU time over them."""
@@ -250,8 +261,8 @@ def _text(ctx: ImportContext, value: object) -> str:
 
 
 def _import_service(ctx: ImportContext) -> dict[str, object]:
-    """``AWS::ECS::Service``: desired count, grace period, subnets, and the task size,
-    architecture and task role of its ``AWS::ECS::TaskDefinition``."""
+    """``AWS::ECS::Service``: desired count, grace period, subnets and public IP, and the
+    task size, architecture and task role of its ``AWS::ECS::TaskDefinition``."""
     params: dict[str, object] = {}
     desired = ctx.number("DesiredCount")
     if desired is not None:
@@ -260,6 +271,9 @@ def _import_service(ctx: ImportContext) -> dict[str, object]:
     if grace is not None:
         params["health_check_grace_period_s"] = int(grace)
     ctx.in_subnets(ctx.prop("NetworkConfiguration", "AwsvpcConfiguration", "Subnets"))
+    public = ctx.prop("NetworkConfiguration", "AwsvpcConfiguration", "AssignPublicIp")
+    if public is not None and _text(ctx, public).upper() == "ENABLED":
+        params["assign_public_ip"] = True
     this = ctx.this
     launch = _text(ctx, ctx.prop("LaunchType", default="FARGATE"))
     if launch != "FARGATE" and this is not None:

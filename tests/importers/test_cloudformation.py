@@ -367,6 +367,7 @@ def test_tiles_fargate_service_task_size_scaling_and_balancer_edge() -> None:
     params = model.nodes_by_id["tile-service"].params
     assert (params.desired_count, params.health_check_grace_period_s) == (3, 60)  # type: ignore[attr-defined]
     assert (params.cpu, params.memory_mib) == (512, 1024)  # type: ignore[attr-defined]
+    assert params.assign_public_ip is False  # type: ignore[attr-defined]  # DISABLED
     scaling = params.autoscaling  # type: ignore[attr-defined]
     assert (scaling.min_tasks, scaling.max_tasks, scaling.metric) == (2, 8, "cpu")
     assert (scaling.target_value, scaling.scale_out_cooldown_s) == (60, 120)
@@ -407,6 +408,41 @@ def test_tiles_fargate_drift_names_the_task_size_and_bounds_that_differ(tmp_path
         "node 'tile-service' params.memory_mib: the model says 2048, the template says 1024",
         "node 'tile-service' params.autoscaling.max_tasks: the model says 10, the template says 8",
     ]
+
+
+def test_a_service_that_assigns_public_ips_reaches_out_from_its_public_subnet(
+    tmp_path: Path,
+) -> None:
+    """AssignPublicIp ENABLED gives the tasks a public address: in a public subnet they
+    need no NAT gateway (the template declares none, and lint finds no missing egress)."""
+    template = tmp_path / "web.yaml"
+    template.write_text(
+        "Resources:\n"
+        "  Net: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.0.0.0/16}}\n"
+        "  Door: {Type: AWS::EC2::InternetGateway}\n"
+        "  Attach:\n"
+        "    Type: AWS::EC2::VPCGatewayAttachment\n"
+        "    Properties: {VpcId: !Ref Net, InternetGatewayId: !Ref Door}\n"
+        "  Front:\n"
+        "    Type: AWS::EC2::Subnet\n"
+        "    Properties: {VpcId: !Ref Net, CidrBlock: 10.0.1.0/24, MapPublicIpOnLaunch: true}\n"
+        "  Task:\n"
+        "    Type: AWS::ECS::TaskDefinition\n"
+        "    Properties: {Cpu: '256', Memory: '512', RequiresCompatibilities: [FARGATE]}\n"
+        "  Web:\n"
+        "    Type: AWS::ECS::Service\n"
+        "    Properties:\n"
+        "      LaunchType: FARGATE\n"
+        "      TaskDefinition: !Ref Task\n"
+        "      NetworkConfiguration:\n"
+        "        AwsvpcConfiguration: {AssignPublicIp: ENABLED, Subnets: [!Ref Front]}\n",
+        encoding="utf-8",
+    )
+    model = load_model_text(import_cloudformation(template).text).model
+    web = model.nodes_by_id["web"]
+    assert web.params.assign_public_ip is True  # type: ignore[attr-defined]
+    assert web.group == "front"
+    assert [g.public for g in model.groups if g.id == "front"] == [True]
 
 
 def test_a_scalable_target_of_another_service_is_reported_with_its_dimension(

@@ -180,6 +180,31 @@ def test_only_calls_leaving_the_vpc_need_a_way_out() -> None:
     assert (way.via, way.service) == ("any", "s3")
 
 
+@pytest.mark.parametrize(("assign_public_ip", "way_out"), [(False, "nat-b"), (True, None)])
+def test_a_fargate_service_in_a_public_subnet_needs_a_public_ip_to_go_out_alone(
+    assign_public_ip: bool, way_out: str | None
+) -> None:
+    """AssignPublicIp is off by default: tasks in a public subnet without a public address
+    reach S3 through the NAT gateway (of their zone), as in a private one."""
+    service = {
+        "id": "svc",
+        "kind": "ecs",
+        "group": "public-b",
+        "params": {"assign_public_ip": assign_public_ip},
+    }
+    model = lab_model(
+        [service, BUCKET, NAT_A, NAT_B],
+        [{"from": "users", "to": "svc", "operations": ["GET /"]}],
+        [{"from": "users", "to": "svc", "op": "GET /"}],
+        groups=GROUPS,
+    )
+    nodes = model.nodes_by_id
+    way = egress(model, nodes["svc"], nodes["bucket"])
+    assert (None if way is None else (way.via, way.subnet)) == (
+        None if way_out is None else (way_out, "public-b")
+    )
+
+
 @pytest.mark.parametrize(
     ("node", "message"),
     [
