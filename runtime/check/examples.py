@@ -208,6 +208,30 @@ EXAMPLES: dict[str, Example] = {
         ),
         "api-role",
     ),
+    "iam-known-action": Example(
+        _model(
+            """\
+  - {id: api, kind: lambda, role: api-role}
+  - id: api-role
+    kind: iam_role
+    params:
+      assumed_by: [lambda.amazonaws.com]
+      policies:
+        - Statement:
+            - Effect: Allow
+              Action: dynamodb:PutItem
+              Resource: arn:aws:dynamodb::123456789012:table/table
+            - Effect: Deny
+              Action: dynamodb:DeleteTabel
+              Resource: arn:aws:dynamodb::123456789012:table/table
+"""
+            + _TABLE
+            + "        - {id: api-errors, node: api, name: Errors}\n",
+            _USERS_API + "  - {from: api, to: table, operations: [PutItem], protocol: aws-api}\n",
+            _STEP + "      - {from: api, to: table, op: PutItem}\n",
+        ),
+        "api-role",
+    ),
     "dlq": Example(
         _model(
             _API

@@ -18,12 +18,15 @@ from archgen.model import LoadedModel
 from archgen.model.base import Classification
 from archgen.model.egress import egress
 from archgen.model.errors import did_you_mean
+from archgen.model.iam import PolicyDocument
 from archgen.model.kind import (
     Capability,
     EncryptableAtRest,
     GrantsPolicies,
+    Operations,
     Protects,
     Reference,
+    ResourcePolicy,
 )
 from archgen.model.registry import has, kinds
 from archgen.model.schema import AnyNode, Edge, GroupKind, Model, Protocol
@@ -58,6 +61,7 @@ class _Linter:
         self.iam_required_calls()
         self.kms_key_access()
         self.iam_least_privilege()
+        self.iam_known_actions()
         self.dead_letters()
         self.replica_writes()
         self.egress()
@@ -318,6 +322,42 @@ class _Linter:
                             (*base, *problem.path),
                             f"role '{role.id}' (used by {names}): {problem.message}",
                             node=role.id,
+                        )
+
+    def iam_known_actions(self) -> None:
+        """A policy's action names are checked nowhere else: a misspelt one
+        (``dynamodb:GetItme``) simply matches no call, and the edge it was for is denied
+        with no hint why. Wildcards are left alone (AWS's lists grow)."""
+        services: dict[str, list[Operations]] = {}
+        for spec in kinds().values():
+            if spec.iam_service is not None and spec.operations is not None:
+                services.setdefault(spec.iam_service.lower(), []).append(spec.operations)
+        for node in self.model.nodes:
+            params = node.params
+            documents: list[tuple[tuple[str | int, ...], PolicyDocument]] = []
+            if isinstance(params, GrantsPolicies):
+                documents += [(("policies", i), doc) for i, doc in enumerate(params.policies)]
+            if isinstance(params, ResourcePolicy) and params.key_policy is not None:
+                documents.append((("key_policy",), params.key_policy))
+            for where, document in documents:
+                for s_index, statement in enumerate(document.Statement):
+                    field = "Action" if statement.Action is not None else "NotAction"
+                    path = self.node_path(node.id, "params", *where, "Statement", s_index, field)
+                    one = isinstance(getattr(statement, field), str)
+                    for a_index, action in enumerate(statement.actions()):
+                        service, colon, name = action.partition(":")
+                        known = services.get(service.lower()) if colon else None
+                        if not known or "*" in name or "?" in name:
+                            continue
+                        names = [n for ops in known for n in ops.names]
+                        if name.lower() in {n.lower() for n in names}:
+                            continue
+                        self.sink.add(
+                            "iam-known-action",
+                            path if one else (*path, a_index),
+                            f"'{node.id}': {action} is no {known[0].service} action archgen "
+                            f"knows{did_you_mean(name, names)}; it matches no call",
+                            node=node.id,
                         )
 
     # -- reliability

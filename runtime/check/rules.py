@@ -81,6 +81,15 @@ STATIC_RULES: dict[str, Rule] = {
             "aws-api edge of the nodes using the role needs; no wildcard actions.",
         ),
         Rule(
+            "iam-known-action",
+            W,
+            "Policies name actions their services have",
+            "Every action (or NotAction) a role's or key's policy names without a wildcard "
+            "is one of its service's actions, for the services whose operations archgen "
+            "lists: a misspelt action allows nothing, and the call it was meant for is "
+            "denied.",
+        ),
+        Rule(
             "dlq",
             E,
             "Asynchronous deliveries have a dead-letter destination",

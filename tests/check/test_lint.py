@@ -167,6 +167,30 @@ def test_explicit_deny_is_never_over_broad(tickets_text: str) -> None:
     assert only(text, "iam-least-privilege") == []
 
 
+def test_a_misspelt_action_is_named_with_the_action_meant(tickets_text: str) -> None:
+    """Listed (Action[1]) or alone (the key's Action), in a role or a key policy; the
+    misspelt write also leaves the edge denied, which iam-edge-allowed reports."""
+    text = mutate(
+        tickets_text,
+        "Action: [dynamodb:GetItem, dynamodb:PutItem]",
+        "Action: [dynamodb:GetItem, dynamodb:PutItme]",
+    )
+    text = mutate(text, "Action: kms:Decrypt", "Action: KMS:decrypt")  # IAM ignores case
+    text = mutate(text, "Action: sqs:SendMessage", "Action: sqs:SendMesage")
+    put = line_of(text, "dynamodb:PutItme")
+    send = line_of(text, "sqs:SendMesage")
+    assert only(text, "iam-known-action") == [
+        f"warning: tickets.yaml:{put}:{text.splitlines()[put - 1].index('dynamodb:PutItme') + 1}: "
+        "nodes[5].params.policies[0].Statement[0].Action[1]: [iam-known-action] 'app-role': "
+        "dynamodb:PutItme is no DynamoDB action archgen knows (did you mean 'PutItem'?); it "
+        "matches no call",
+        f"warning: tickets.yaml:{send}:{text.splitlines()[send - 1].index('sqs:') + 1}: "
+        "nodes[5].params.policies[0].Statement[2].Action: [iam-known-action] 'app-role': "
+        "sqs:SendMesage is no SQS action archgen knows (did you mean 'SendMessage'?); it "
+        "matches no call",
+    ]
+
+
 def test_consumed_queue_without_dlq(tickets_text: str) -> None:
     text = mutate(
         tickets_text,
@@ -421,6 +445,7 @@ def test_every_static_rule_is_exercised_by_a_test() -> None:
         "kms-at-rest",
         "iam-edge-allowed",
         "iam-least-privilege",
+        "iam-known-action",
         "iam-required-calls",  # these three: test_kms_access.py
         "kms-key-access",
         "replica-write",
