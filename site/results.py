@@ -105,7 +105,8 @@ class SloOutcome:
 
     flow: str
     result: str
-    """``met``, ``missed``, ``missed (ignored: <reason>)`` or ``not measured``."""
+    """``met``, ``missed``, ``missed (ignored: <reason>)``, ``not measured`` or ``not
+    measured end to end`` (its other objectives met, its end-to-end one judged nothing)."""
     measured: str
     """What the check measured (its fact line), e.g. ``p99 180 ms (objective 300 ms), n=412``."""
 
@@ -441,6 +442,8 @@ def _slo_outcomes(model: Model, scenario_id: str, scope: Scope) -> tuple[SloOutc
             result = f"missed (ignored: {missed[0].suppressed})"
         elif measured in ("", "no execution after warm-up"):
             result = "not measured"
+        elif "no request to judge" in measured:
+            result = "not measured end to end"
         else:
             result = "met"
         outcomes.append(SloOutcome(flow.id, result, measured or "no execution after warm-up"))

@@ -468,6 +468,17 @@ class Conformance:
         measured["e2e_objective_ms"] = _plain(objective.threshold_ms)
         objective_text = f"objective {objective.threshold_ms:,.0f} ms"
         if stats.total == 0:
+            judged_ms = run_end - max(self.warmup_ms, 0.0)
+            self.sink.add(
+                "slo-judged",
+                ("flows", index, "slo", "end_to_end", "threshold_ms"),
+                f"flow '{flow_id}' in {self.scenario}: no request could be judged end to end "
+                f"until {effect}: a request counts when it starts after warm-up and at least "
+                f"the objective ({objective.threshold_ms:,.0f} ms) before the run ends, and "
+                f"its last call ended {judged_ms / 1000:,.1f} s after warm-up (a longer "
+                "scenario judges it)" + ("" if requests else " (and no request of the flow)"),
+                values={"e2e_requests": 0, "objective_ms": _plain(objective.threshold_ms)},
+            )
             return f"end to end until {effect}: no data (no request to judge) ({objective_text})"
         value = percentile(stats.ranked(), objective.percentile)
         assert value is not None
@@ -507,6 +518,13 @@ class Conformance:
         )
         if total == 0:
             text = "no execution after warm-up"
+            self.sink.add(
+                "slo-judged",
+                ("flows", index, "slo"),
+                f"flow '{flow_id}' in {self.scenario}: no execution after warm-up, so its SLO "
+                "judged nothing (is the flow in the scenario's mix, or triggered by one?)",
+                values={"executions": 0},
+            )
             return [(f"slo {flow_id}", text if end_to_end is None else f"{text}; {end_to_end}")]
         parts = []
         if slo.latency is not None:

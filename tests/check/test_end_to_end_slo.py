@@ -120,7 +120,14 @@ def test_no_request_to_judge_is_no_data(tmp_path: Path) -> None:
     assert dict(scope.facts)["slo request-ride"].endswith(
         "; end to end until drivers: Deliver: no data (no request to judge) (objective 400,000 ms)"
     )
-    assert _slo_findings(scope) == []
+    assert _slo_findings(scope) == []  # not missed: not judged, which a warning says
+    assert [f"{f.severity}: {f.path}: [{f.rule}] {f.message}" for f in scope.findings] == [
+        "warning: flows[0].slo.end_to_end.threshold_ms: [slo-judged] flow 'request-ride' in "
+        "rush-hour: no request could be judged end to end until drivers: Deliver: a request "
+        "counts when it starts after warm-up and at least the objective (400,000 ms) before "
+        "the run ends, and its last call ended 300.0 s after warm-up (a longer scenario "
+        "judges it)"
+    ]
 
 
 def test_the_effect_must_be_a_node() -> None:
