@@ -16,7 +16,7 @@ Instances are not applied.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +43,16 @@ class Unpriced:
 def free(reason: str) -> Unpriced:
     """The kind costs nothing (``reason`` says why, e.g. IAM is free)."""
     return Unpriced(reason, True)
+
+
+NO_PRICE = "no price"
+"""What a ``not_priced`` reason says when the price table lacks the item (a region it does
+not list): unlike what no rule prices (storage sizes), a cost the totals silently miss."""
+
+
+def lacks_prices(reasons: Iterable[str]) -> bool:
+    """Whether a node's ``not_priced`` reasons include a price the table lacks."""
+    return any(f": {NO_PRICE}" in reason for reason in reasons)
 
 
 def not_priced(reason: str) -> Unpriced:
@@ -151,7 +161,7 @@ class Bill:
         """Charge ``quantity`` units of price-table ``item`` in the node's region."""
         unit_usd = self.prices.unit_usd(item, self.region)
         if unit_usd is None:
-            self.leave_out(f"{item}: no price for region {self.region} in the table")
+            self.leave_out(f"{item}: {NO_PRICE} for region {self.region} in the table")
             return
         self._line(item, quantity, self.prices.items[item].unit, unit_usd, what)
 
@@ -160,7 +170,7 @@ class Bill:
         hourly = self.prices.hourly(table, instance_type, self.region)
         if hourly is None:
             where = f" in {self.region}" if self.region else ""
-            self.leave_out(f"{table} {instance_type}: no price{where} in the table")
+            self.leave_out(f"{table} {instance_type}: {NO_PRICE}{where} in the table")
             return
         unit = self.prices.instance_hours[table].unit
         self._line(f"{table}.{instance_type}", hours, unit, hourly, what)

@@ -14,6 +14,7 @@ from functools import cached_property
 from markupsafe import Markup
 
 from archgen.model import LoadedModel
+from archgen.model.cost import lacks_prices
 from archgen.model.flows import compile_flow, slo_scope
 from archgen.model.kind import Capability, Zonal
 from archgen.model.kinds import KINDS
@@ -28,7 +29,7 @@ from archgen.site.kinds import split_behavior_doc
 from archgen.site.plan import Paths, group_titles, node_titles, story_order
 from archgen.site.reference import definitions
 from archgen.site.reference_pages import artefacts_page, cost_text, kind_pages, rules_page
-from archgen.site.results import FlowLatency, ScenarioResult
+from archgen.site.results import FlowLatency, NodeCostRow, ScenarioResult
 from archgen.site.sweep import sweep_chart_names, sweep_page, sweep_title
 from archgen.site.templating import inline as _inline
 from archgen.site.templating import number, relative, render, text, url, usd
@@ -338,6 +339,21 @@ def _node(model: Model, paths: Paths, inputs: PageInputs, node: AnyNode) -> str:
     )
 
 
+def _cost_row(page: _Page, row: NodeCostRow) -> dict[str, str | Markup]:
+    """A node's row of a scenario's cost table: a node none of whose costs is priced shows
+    dashes, not $0.00 (it is not free), and every row says what it leaves out."""
+    unpriced = bool(row.not_priced) and not row.items and row.window_usd == 0
+    left_out = f"not priced: {row.not_priced}" if row.not_priced else ""
+    return {
+        "node": page.node(row.node),
+        "kind": row.kind,
+        "region": row.region,
+        "window": "—" if unpriced else usd(row.window_usd),
+        "monthly": "—" if unpriced else usd(row.monthly_usd),
+        "charged": "; ".join(part for part in (row.items, left_out) if part),
+    }
+
+
 def _cost_rule(kind: str) -> str:
     """How the kind is priced, in a sentence (its cost rule's docstring, or why not)."""
     from archgen.model.registry import spec
@@ -496,17 +512,10 @@ def _scenario(
             "fidelity": result.fidelity,
             "facts": result.facts,
             "cost": result.cost,
-            "node_costs": [
-                {
-                    "node": page.node(row.node),
-                    "kind": row.kind,
-                    "region": row.region,
-                    "window": usd(row.window_usd),
-                    "monthly": usd(row.monthly_usd),
-                    "charged": row.items,
-                }
-                for row in result.node_costs
-            ],
+            "node_costs": [_cost_row(page, row) for row in result.node_costs],
+            "unpriced_nodes": sum(
+                1 for row in result.node_costs if lacks_prices(row.not_priced.split("; "))
+            ),
         }
     return render(
         "scenario.md.j2",

@@ -247,7 +247,19 @@ def _cost_table(summary: RunSummary) -> Table:
             "not priced (see summary.json)" if unpriced else "" if top is None else top.item,
         )
     table.add_section()
-    table.add_row("total", "", "", _usd(cost.window_usd), _usd(cost.monthly_usd), "")
+    from archgen.model.cost import lacks_prices
+
+    partial = sum(1 for node in cost.nodes.values() if lacks_prices(node.not_priced))
+    table.add_row(
+        "total",
+        "",
+        "",
+        _usd(cost.window_usd),
+        _usd(cost.monthly_usd),
+        f"leaves out {partial} node{'s' if partial != 1 else ''} the price table lacks"
+        if partial
+        else "",
+    )
     return table
 
 

@@ -114,3 +114,56 @@ def test_explain_needs_a_known_journey() -> None:
     result = CliRunner().invoke(cli, ["run", str(MINI), "--journey", "shop"])
     assert result.exit_code == 2
     assert "--journey and --explain go together" in result.output
+
+
+NOTES_IN_TWO_REGIONS = """\
+archgen: 1
+system: {id: notes, name: Notes}
+groups:
+  - {id: eu, kind: region, code: eu-west-1}
+  - {id: us, kind: region, code: us-east-1}
+nodes:
+  - {id: users, kind: client}
+  - {id: api, kind: lambda, group: eu}
+  - {id: api-us, kind: lambda, group: us}
+edges:
+  - {from: users, to: api, operations: [Invoke]}
+  - {from: users, to: api-us, operations: [Invoke]}
+flows:
+  - id: write
+    title: Write a note
+    steps:
+      - {from: users, to: api, op: Invoke}
+      - {from: users, to: api-us, op: Invoke}
+journeys:
+  - {id: writer, title: Writer, flows: [{flow: write}]}
+scenarios:
+  - id: day
+    title: A day
+    duration_s: 60
+    traffic: {sessions_per_s: 2, mix: {writer: 1}}
+"""
+
+
+def test_the_cost_total_says_it_leaves_out_a_region_the_price_table_lacks(
+    tmp_path: Path,
+) -> None:
+    """A function in eu-west-1 (not in the table) is no $0.00: dashes, and the total row
+    says it leaves that node's costs out rather than passing for the whole system's."""
+    model = tmp_path / "notes.yaml"
+    model.write_text(NOTES_IN_TWO_REGIONS, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["run", str(model), "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    rows = {
+        cells[0]: cells[1:]
+        for line in result.output.splitlines()
+        if line.startswith("│")
+        for cells in [[cell.strip() for cell in line.strip("│").split("│")]]
+    }
+    assert rows["api"] == ["lambda", "eu-west-1", "—", "—", "not priced (see summary.json)"]
+    assert rows["total"][-1] == "leaves out 1 node the price table lacks"
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["cost"]["nodes"]["api"]["not_priced"] == [
+        "lambda.request: no price for region eu-west-1 in the table",
+        "lambda.gb_second.x86_64: no price for region eu-west-1 in the table",
+    ]
