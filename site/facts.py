@@ -114,10 +114,13 @@ def outbound(model: Model, node_id: str) -> list[Edge]:
 
 
 def flows_using(model: Model, node_id: str) -> list[Flow]:
+    """The flows with a step from or to the node; a replica's are its original's (flows
+    name originals, and a session in the replica's region takes the replica)."""
+    named = model.original_of(node_id)
     return [
         flow
         for flow in model.flows
-        if any(node_id in (step.source, step.target) for step in flow.steps)
+        if any(named in (step.source, step.target) for step in flow.steps)
     ]
 
 
