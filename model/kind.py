@@ -368,6 +368,11 @@ class Capability(StrEnum):
     consumer = "consumer"
     """Takes work off others and can crash mid-task: the ``consumer_crash`` fault's target
     (was ``"lambda", "ec2"``)."""
+    triggered = "triggered"
+    """Acts on its own, not only in answer to a call (an event source, an asynchronous
+    invocation, a schedule, an alarm, a health check, a delivery): a flow step from it that
+    no step leads to (a *triggered root*) can run; from any other kind it never would (the
+    ``flow-trigger`` lint)."""
     event_router = "event_router"
     """Routes each event to the targets its rules match and keeps books of those deliveries
     (an event bus): like a queue, a ``no_lost_messages`` invariant can judge it."""

@@ -328,7 +328,7 @@ SPEC = kind(
     # policy must allow it (CloudWatch User Guide, alarm actions).
     service_principal="cloudwatch.amazonaws.com",
     conditions=("alarm",),
-    capabilities={Capability.collects_metrics},
+    capabilities={Capability.collects_metrics, Capability.triggered},
     behavior="archgen.runtime.behaviors.cloudwatch:CloudWatch",
     validate=_validate,
     imports=(CfnImport("AWS::CloudWatch::Alarm", _import_alarm, shared_node="cloudwatch"),),

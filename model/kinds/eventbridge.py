@@ -376,7 +376,12 @@ SPEC = kind(
     arn=Arn("events", "event-bus/{id}"),
     iam_service="events",
     operations=_OPERATIONS,
-    capabilities={Capability.async_fanout, Capability.emits_metrics, Capability.event_router},
+    capabilities={
+        Capability.async_fanout,
+        Capability.emits_metrics,
+        Capability.event_router,
+        Capability.triggered,
+    },
     behavior="archgen.runtime.behaviors.eventbridge:EventBridge",
     validate=_validate,
     lint=_lint,

@@ -375,7 +375,12 @@ SPEC = kind(
     iam_service="lambda",
     operations=_OPERATIONS,
     conditions=("throttled",),
-    capabilities={Capability.runs_code, Capability.emits_metrics, Capability.consumer},
+    capabilities={
+        Capability.runs_code,
+        Capability.emits_metrics,
+        Capability.consumer,
+        Capability.triggered,
+    },
     behavior="archgen.runtime.behaviors.lambda_:Lambda",
     validate=_validate,
     lint=_lint,

@@ -323,7 +323,7 @@ SPEC = kind(
         throttled="KMSThrottling",
     ),
     service_principal="sns.amazonaws.com",
-    capabilities={Capability.async_fanout, Capability.data_store},
+    capabilities={Capability.async_fanout, Capability.data_store, Capability.triggered},
     behavior="archgen.runtime.behaviors.sns:Sns",
     validate=_validate,
     lint=_lint,

@@ -208,7 +208,12 @@ SPEC = kind(
         ),
         error="KMS.AccessDeniedException",
     ),
-    capabilities={Capability.queue, Capability.emits_metrics, Capability.data_store},
+    capabilities={
+        Capability.queue,
+        Capability.emits_metrics,
+        Capability.data_store,
+        Capability.triggered,
+    },
     validate=_validate,
     lint=_lint,
     behavior="archgen.runtime.behaviors.sqs:Sqs",

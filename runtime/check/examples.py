@@ -337,6 +337,14 @@ EXAMPLES: dict[str, Example] = {
     "flow-participation": Example(
         _model(_API + "  - {id: partner, kind: external}\n", _USERS_API, _STEP), "partner"
     ),
+    "flow-trigger": Example(
+        _model(
+            _API + "  - {id: partner, kind: external}\n",
+            _USERS_API + "  - {from: partner, to: api, operations: [POST /callback]}\n",
+            _STEP + "      - {from: partner, to: api, op: POST /callback}\n",
+        ),
+        "partner",
+    ),
     "slo-declared": Example(
         _model(_API, _USERS_API, _STEP).replace("    slo: {availability_percent: 99}\n", ""),
         None,
@@ -374,6 +382,21 @@ RUN_EXAMPLES: dict[str, Example] = {
             _USERS_API,
             _STEP,
         ).replace("slo: {availability_percent: 99}", "slo: {latency: {threshold_ms: 100}}")
+        + _JOURNEY
+        + _DAY,
+        None,
+        "day",
+    ),
+    "slo-judged": Example(
+        _model(
+            "  - id: api\n    kind: external\n"
+            "    params: {latency: {distribution: constant, mean_ms: 20}}\n",
+            _USERS_API,
+            _STEP,
+        ).replace(
+            "slo: {availability_percent: 99}",
+            "slo: {availability_percent: 99, end_to_end: {threshold_ms: 120000, until: api}}",
+        )
         + _JOURNEY
         + _DAY,
         None,

@@ -67,6 +67,7 @@ class _Linter:
         self.egress()
         self.kind_rules()
         self.participation()
+        self.flow_triggers()
         self.slos()
         self.lint_ignores()
 
@@ -491,6 +492,30 @@ class _Linter:
                     "or as the support of a node that does"
                 )
             self.sink.add("flow-participation", self.node_path(node.id), message, node=node.id)
+
+    def flow_triggers(self) -> None:
+        """A step no step leads to runs only when its node acts on its own (a function's
+        event source, an alarm, a schedule…): from a node that only answers calls (an ECS
+        service polling a queue, a table's stream) it never runs, and a run would pass
+        with the flow's whole tail silently missing."""
+        from archgen.model.flows import compile_flow
+
+        nodes = self.model.nodes_by_id
+        for f_index, flow in enumerate(self.model.flows):
+            for source, steps in compile_flow(self.model, flow).triggered.items():
+                node = nodes.get(self.model.original_of(source))
+                if node is None or has(node.kind, Capability.triggered):
+                    continue
+                self.sink.add(
+                    "flow-trigger",
+                    ("flows", f_index, "steps", steps[0]),
+                    f"flow '{flow.id}': {node.kind} node '{node.id}' starts this step, but no "
+                    "step of the flow calls it, and in a run a node of that kind acts only "
+                    "when called: the step never runs (a queue is consumed by a Lambda "
+                    "function's event_source; a step from a node the flow calls goes after "
+                    "that call)",
+                    node=node.id,
+                )
 
     # -- objectives
 

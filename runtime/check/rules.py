@@ -169,6 +169,15 @@ STATIC_RULES: dict[str, Rule] = {
             "WAF or CloudWatch node protecting or monitoring it.",
         ),
         Rule(
+            "flow-trigger",
+            E,
+            "Every step of a flow can run",
+            "A flow step that no step of the flow leads to starts at a client or at a node "
+            "that acts on its own (a Lambda function's event source or asynchronous "
+            "invocation, an alarm, a schedule, a health check, a delivery); from a node that "
+            "only answers calls (an ECS or EC2 service, a database, a partner) it never runs.",
+        ),
+        Rule(
             "slo-declared",
             E,
             "User-facing flows have SLOs",
@@ -208,6 +217,16 @@ DYNAMIC_RULES: dict[str, Rule] = {
             "Flows meet their SLOs",
             "Per flow and scenario (after warm-up): the latency percentile is within the "
             "threshold and the availability at least the objective.",
+            dynamic=True,
+        ),
+        Rule(
+            "slo-judged",
+            W,
+            "Every SLO in scope judges some requests",
+            "Per flow and scenario: an SLO that applies has executions after warm-up, and "
+            "its end-to-end objective has requests to judge (one that starts after warm-up "
+            "and at least threshold_ms before the run ends); otherwise it is not met, only "
+            "not measured.",
             dynamic=True,
         ),
         Rule(

@@ -46,7 +46,7 @@ def test_violations_exit_1_after_the_report(tmp_path: Path) -> None:
 def test_lint_only_runs_nothing() -> None:
     code, stdout, _ = invoke(str(TICKETS), "--lint-only", "--format", "junit")
     assert code == 0
-    assert '<testsuite name="lint" tests="22" failures="0"' in stdout
+    assert '<testsuite name="lint" tests="23" failures="0"' in stdout
     assert "quiet" not in stdout
 
 
@@ -57,7 +57,7 @@ def test_checking_an_existing_run_folder(tmp_path: Path) -> None:
     run_scenario(load_model(TICKETS).model, "quiet", out=tmp_path / "run")
     code, stdout, _ = invoke(str(TICKETS), "--run", str(tmp_path / "run"))
     assert code == 0
-    assert "quiet: ok (10 rules, 0 errors, 0 warnings)" in stdout
+    assert "quiet: ok (11 rules, 0 errors, 0 warnings)" in stdout
 
 
 def test_bad_input_exits_2(tmp_path: Path) -> None:

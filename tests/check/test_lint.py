@@ -167,6 +167,52 @@ def test_explicit_deny_is_never_over_broad(tickets_text: str) -> None:
     assert only(text, "iam-least-privilege") == []
 
 
+QUEUE_WORKER_ON_ECS = """\
+archgen: 1
+system: {id: media, name: Media}
+groups:
+  - {id: r1, kind: region, code: us-east-1}
+nodes:
+  - {id: creators, kind: client}
+  - {id: api, kind: lambda, group: r1}
+  - {id: jobs, kind: sqs, group: r1}
+  - {id: transcoder, kind: ecs, group: r1}
+  - {id: encoder, kind: lambda, group: r1, params: {event_source: {queue: jobs}}}
+edges:
+  - {from: creators, to: api, operations: [Invoke]}
+  - {from: api, to: jobs, operations: [SendMessage]}
+  - {from: transcoder, to: jobs, operations: [ReceiveMessage, DeleteMessage]}
+  - {from: encoder, to: jobs, operations: [ReceiveMessage]}
+flows:
+  - id: upload
+    title: Upload
+    steps:
+      - {from: creators, to: api, op: Invoke}
+      - {from: api, to: jobs, op: SendMessage}
+  - id: transcode
+    title: Transcode
+    steps:
+      - {from: transcoder, to: jobs, op: ReceiveMessage}
+      - {from: transcoder, to: jobs, op: DeleteMessage}
+      - {from: encoder, to: jobs, op: ReceiveMessage}
+"""
+
+
+def test_a_step_from_a_node_that_only_answers_calls_never_runs() -> None:
+    """An ECS service does not poll a queue in a run (a new user's transcoding pipeline
+    processed nothing while every command said the model was fine); a function's event
+    source does."""
+    text = QUEUE_WORKER_ON_ECS
+    line = line_of(text, "{from: transcoder, to: jobs, op: ReceiveMessage}")
+    assert only(text, "flow-trigger") == [
+        f"error: tickets.yaml:{line}:9: flows[1].steps[0]: [flow-trigger] flow 'transcode': "
+        "ecs node 'transcoder' starts this step, but no step of the flow calls it, and in a "
+        "run a node of that kind acts only when called: the step never runs (a queue is "
+        "consumed by a Lambda function's event_source; a step from a node the flow calls "
+        "goes after that call)"
+    ]
+
+
 def test_a_misspelt_action_is_named_with_the_action_meant(tickets_text: str) -> None:
     """Listed (Action[1]) or alone (the key's Action), in a role or a key policy; the
     misspelt write also leaves the edge denied, which iam-edge-allowed reports."""
@@ -457,6 +503,7 @@ def test_every_static_rule_is_exercised_by_a_test() -> None:
         "fifo-name",
         "fifo-subscription",
         "flow-participation",
+        "flow-trigger",
         "slo-declared",
         "lint-ignore",
         "no-egress",  # tests/runtime/test_egress.py

@@ -70,7 +70,7 @@ def test_a_scenario_no_slo_applies_to_says_so(tickets_text: str, tmp_path: Path)
     assert scope.findings == ()
     report = to_text(Report("tickets.yaml", (scope,)))
     assert report.splitlines()[:3] == [
-        "quiet: ok (10 rules, 0 errors, 0 warnings, no SLO applies)",
+        "quiet: ok (11 rules, 0 errors, 0 warnings, no SLO applies)",
         "  slos evaluated: none: no SLO applies to scenario quiet",
         "  slos out of scope: browse (only in busy), buy (only in busy)",
     ]

@@ -99,7 +99,7 @@ def test_a_scenario_judged_by_an_slo_says_pass_and_lists_it(
     ride: tuple[LoadedModel, dict[str, str]],
 ) -> None:
     verdict = section(ride[1]["scenarios/rush-hour.md"], "## Verdict")
-    assert verdict[0] == "Pass. 10 rules checked, no finding."
+    assert verdict[0] == "Pass. 11 rules checked, no finding."
     assert verdict[1:5] == [
         "### Service level objectives",
         "In scope: the SLOs this scenario's run is judged by (executions after the warm-up).",
@@ -123,7 +123,7 @@ def test_a_scenario_no_slo_judges_says_so_and_names_the_others(
 ) -> None:
     verdict = section(ride[1]["scenarios/matcher-crash.md"], "## Verdict")
     assert verdict[:7] == [
-        "Pass. 10 rules checked, no finding.",
+        "Pass. 11 rules checked, no finding.",
         "### Service level objectives",
         "No SLO applies to this scenario.",
         "Out of scope: declared for other scenarios only, so not evaluated here.",
