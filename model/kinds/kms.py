@@ -75,9 +75,12 @@ def _import_key(ctx: ImportContext) -> dict[str, object]:
 
 
 def _cost(bill: Bill, node: Node, params: KmsParams) -> None:
-    """Its cryptographic requests and the key itself (each multi-Region replica is one)."""
+    """The cryptographic requests the model's edges make to it, and the key itself (each
+    multi-Region replica is one); the requests AWS services make for encryption at rest
+    (SSE-KMS) are not simulated, so not billed."""
     bill.charge("kms.request", bill.calls(), "cryptographic requests")
     bill.charge("kms.key_month", bill.months, "the key, prorated over the window")
+    bill.leave_out("requests AWS services make for SSE-KMS at rest: not simulated")
     if params.rotation:
         bill.leave_out("rotated key material ($1/month per rotation): none within a run")
 
