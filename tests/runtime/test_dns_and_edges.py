@@ -1,0 +1,138 @@
+"""Where users land (trial 28, defect 5).
+
+- CloudFront serves each client location from its own edge locations; an id two clients
+  declare is one place, not a second turn in the deal (defect 5: the creator's
+  ``north-america`` sent every viewer of it to the London edge).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from archgen.runtime.behaviors.cloudfront import edges_by_location
+from tests.runtime.metrics_lab import lab_model, run_lab
+
+
+def const(ms: float) -> dict[str, Any]:
+    return {"distribution": "constant", "mean_ms": ms}
+
+
+APP = {
+    "id": "app",
+    "kind": "lambda",
+    "group": "r1",
+    "params": {"duration": const(10), "cold_start": const(50), "reserved_concurrency": 10},
+}
+CDN = {
+    "id": "cdn",
+    "kind": "cloudfront",
+    "params": {
+        "hit": const(1),
+        "edge_locations": ["lhr", "iad", "sfo"],
+        "origins": [{"target": "bucket"}],
+    },
+}
+BUCKET = {
+    "id": "bucket",
+    "kind": "s3",
+    "group": "r1",
+    "params": {"objects": 10, "get": const(30)},
+}
+
+
+def dns(ttl_s: int, routing: str = "simple") -> dict[str, Any]:
+    return {
+        "id": "dns",
+        "kind": "route53",
+        "params": {
+            "routing": routing,
+            "ttl_s": ttl_s,
+            "resolve": const(20),
+            "records": [{"target": "app", "region": "r1", "health_check": False}],
+        },
+    }
+
+
+def client_calls(lab: Any) -> list[tuple[str, str, str]]:
+    """Every call the users made, as (flow, callee, operation), in the order they started
+    (the edge's misses to the bucket depend on the items drawn)."""
+    ordered = sorted(lab.spans, key=lambda s: (s["start_ms"], s["span"]))
+    return [(s["flow"], s["node"], s["op"]) for s in ordered if s["from"] == "users"]
+
+
+# ---------------------------------------------------------------------- CloudFront edges
+
+
+def test_each_location_id_is_dealt_a_consecutive_share_of_the_edges_once() -> None:
+    # The trial: the viewer's two places, then the creator's north-america again.
+    places = ["north-america", "europe", "north-america"]
+    assert edges_by_location(places, ["iad", "ord", "lhr", "fra"]) == {
+        "north-america": ("iad", "ord"),
+        "europe": ("lhr", "fra"),
+    }
+    # The reference model: one edge per place, as declared.
+    assert edges_by_location(["us-east", "us-west", "europe"], ["iad", "sfo", "lhr"]) == {
+        "us-east": ("iad",),
+        "us-west": ("sfo",),
+        "europe": ("lhr",),
+    }
+    # Fewer edges than places: neighbours share one, every place has one.
+    assert edges_by_location(["a", "b", "c"], ["e1", "e2"]) == {
+        "a": ("e1",),
+        "b": ("e1",),
+        "c": ("e2",),
+    }
+    assert edges_by_location(["a", "b"], ["e1", "e2", "e3"]) == {
+        "a": ("e1",),
+        "b": ("e2", "e3"),
+    }
+
+
+def test_two_clients_sharing_a_location_id_keep_its_edge() -> None:
+    """``users`` sit in europe; ``partners`` declare north-america, then europe again. The
+    old deal (one turn per declaration) gave europe the third edge, sfo."""
+    partners = {
+        "id": "partners",
+        "kind": "client",
+        "params": {
+            "locations": [
+                {"id": "north-america", "latency_ms": {"r1": 20}},
+                {"id": "europe", "latency_ms": {"r1": 80}},
+            ]
+        },
+    }
+    model = lab_model(
+        [partners, CDN, BUCKET],
+        [
+            {"from": "users", "to": "cdn", "operations": ["GET /img"]},
+            {"from": "partners", "to": "cdn", "operations": ["GET /img"]},
+            {"from": "cdn", "to": "bucket", "operations": ["GetObject"]},
+        ],
+        [
+            {"from": "users", "to": "cdn", "op": "GET /img"},
+            {"from": "cdn", "to": "bucket", "op": "GetObject", "when": "cache_miss"},
+        ],
+        client={"locations": [{"id": "europe", "latency_ms": {"r1": 80}}]},
+    )
+    lab = run_lab(model, [1.0, 2.0, 3.0, 4.0])
+    cdn = lab.sim.behaviors["cdn"]
+    assert cdn.edge_of == {"europe": ("lhr",), "north-america": ("iad", "sfo")}
+    assert [s["attrs"]["edge"] for s in lab.on("cdn")] == ["lhr"] * 4
+
+
+def test_a_location_with_several_edges_spreads_its_sessions_over_them() -> None:
+    model = lab_model(
+        [CDN, BUCKET],
+        [
+            {"from": "users", "to": "cdn", "operations": ["GET /img"]},
+            {"from": "cdn", "to": "bucket", "operations": ["GetObject"]},
+        ],
+        [
+            {"from": "users", "to": "cdn", "op": "GET /img"},
+            {"from": "cdn", "to": "bucket", "op": "GetObject", "when": "cache_miss"},
+        ],
+        client={"locations": [{"id": "here", "latency_ms": {"r1": 10}}]},
+    )
+    lab = run_lab(model, [1.0, 2.0, 3.0, 4.0])
+    # Sessions 1-4 over lhr, iad, sfo by session number.
+    assert [s["attrs"]["edge"] for s in lab.on("cdn")] == ["iad", "sfo", "lhr", "iad"]
