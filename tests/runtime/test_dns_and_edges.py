@@ -1,8 +1,10 @@
-"""Where users land (trial 28, defect 5).
+"""Where users land and when they look names up (trial 28, defects 5–6).
 
 - CloudFront serves each client location from its own edge locations; an id two clients
   declare is one place, not a second turn in the deal (defect 5: the creator's
   ``north-america`` sent every viewer of it to the London edge).
+- A client looks its DNS name up again only before calling a node behind that name
+  (defect 6: a flow ``viewer → cdn`` got a Route 53 ``Resolve`` step).
 """
 
 from __future__ import annotations
@@ -136,3 +138,70 @@ def test_a_location_with_several_edges_spreads_its_sessions_over_them() -> None:
     lab = run_lab(model, [1.0, 2.0, 3.0, 4.0])
     # Sessions 1-4 over lhr, iad, sfo by session number.
     assert [s["attrs"]["edge"] for s in lab.on("cdn")] == ["iad", "sfo", "lhr", "iad"]
+
+
+# ---------------------------------------------------------------------- lookups
+
+
+def test_a_client_resolves_only_before_calling_the_name_behind_its_dns() -> None:
+    """TTL 1 s, 5 s of thought between flows: every later flow finds its answer expired.
+    Only the calls to ``app`` (the record's target) are preceded by a lookup; the
+    CloudFront distribution has a name of its own."""
+    model = lab_model(
+        [dns(ttl_s=1), APP, CDN, BUCKET],
+        [
+            {"from": "users", "to": "dns", "operations": ["Resolve"]},
+            {"from": "users", "to": "app", "operations": ["Invoke"]},
+            {"from": "users", "to": "cdn", "operations": ["GET /img"]},
+            {"from": "cdn", "to": "bucket", "operations": ["GetObject"]},
+        ],
+        [
+            {"from": "users", "to": "dns", "op": "Resolve"},
+            {"from": "users", "to": "app", "op": "Invoke"},
+        ],
+        flows=[
+            {
+                "id": "images",
+                "title": "Images",
+                "steps": [
+                    {"from": "users", "to": "cdn", "op": "GET /img"},
+                    {"from": "cdn", "to": "bucket", "op": "GetObject", "when": "cache_miss"},
+                ],
+            },
+            {
+                "id": "images-then-app",
+                "title": "Images, then the app",
+                "steps": [
+                    {"from": "users", "to": "cdn", "op": "GET /img"},
+                    {"from": "cdn", "to": "bucket", "op": "GetObject", "when": "cache_miss"},
+                    {"from": "users", "to": "app", "op": "Invoke"},
+                ],
+            },
+            {
+                "id": "app",
+                "title": "App",
+                "steps": [{"from": "users", "to": "app", "op": "Invoke"}],
+            },
+        ],
+        client={"think_time": const(5000)},
+        journey=["main", "images", "images-then-app", "app"],
+    )
+    lab = run_lab(model, [1.0])
+    assert client_calls(lab) == [
+        ("main", "dns", "Resolve"),
+        ("main", "app", "Invoke"),
+        ("images", "cdn", "GET /img"),
+        ("images-then-app", "cdn", "GET /img"),
+        ("images-then-app", "dns", "Resolve"),
+        ("images-then-app", "app", "Invoke"),
+        ("app", "dns", "Resolve"),
+        ("app", "app", "Invoke"),
+    ]
+    # The lookup comes when the call to the app is due, once the edge has answered; it is
+    # no step of the flow.
+    cdn, lookup, app = (
+        s for s in lab.spans if s["flow"] == "images-then-app" and s["from"] == "users"
+    )
+    assert lookup["start_ms"] == cdn["end_ms"]
+    assert app["start_ms"] == lookup["end_ms"]
+    assert (cdn["step"], lookup["step"], app["step"]) == (0, None, 2)
