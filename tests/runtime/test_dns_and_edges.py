@@ -1,16 +1,21 @@
-"""Where users land and when they look names up (trial 28, defects 5–6).
+"""Where users land and what their lookups cost (trial 28, defects 5–7).
 
 - CloudFront serves each client location from its own edge locations; an id two clients
   declare is one place, not a second turn in the deal (defect 5: the creator's
   ``north-america`` sent every viewer of it to the London edge).
 - A client looks its DNS name up again only before calling a node behind that name
   (defect 6: a flow ``viewer → cdn`` got a Route 53 ``Resolve`` step).
+- Route 53 bills the queries that reached it, the ones ``DNSQueries`` counts, not the
+  answers a resolver served from its cache (defect 7).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from archgen.model.cost import price_run
 from archgen.runtime.behaviors.cloudfront import edges_by_location
 from tests.runtime.metrics_lab import lab_model, run_lab
 
@@ -205,3 +210,66 @@ def test_a_client_resolves_only_before_calling_the_name_behind_its_dns() -> None
     assert lookup["start_ms"] == cdn["end_ms"]
     assert app["start_ms"] == lookup["end_ms"]
     assert (cdn["step"], lookup["step"], app["step"]) == (0, None, 2)
+
+
+# ---------------------------------------------------------------------- Route 53 billing
+
+
+def test_route53_bills_the_queries_dns_queries_counts() -> None:
+    """Resolver TTL 10 s; sessions at 1, 2, 5, 12, 13 and 30 s: queries at 1, 12 and 30 s,
+    three answers from the resolver's cache. The bill charges the three, as the metric
+    says, not the six resolves."""
+    model = lab_model(
+        [dns(ttl_s=10, routing="latency"), APP],
+        [
+            {"from": "users", "to": "dns", "operations": ["Resolve"]},
+            {"from": "users", "to": "app", "operations": ["Invoke"]},
+        ],
+        [
+            {"from": "users", "to": "dns", "op": "Resolve"},
+            {"from": "users", "to": "app", "op": "Invoke"},
+        ],
+        client={"locations": [{"id": "here", "latency_ms": {"r1": 10}}]},
+        duration_s=60,
+    )
+    lab = run_lab(model, [1.0, 2.0, 5.0, 12.0, 13.0, 30.0])
+    resolves = lab.on("dns", "Resolve")
+    assert [s["attrs"].get("resolver") for s in resolves] == [
+        None,
+        "cached",
+        "cached",
+        None,
+        "cached",
+        None,
+    ]
+    assert lab.total("dns", "DNSQueries") == 3
+    assert lab.summary("dns")["queries"] == {"here": 3}
+    entry = {**lab.summary("dns"), "calls": {"Resolve": {"n": len(resolves), "ms": 0.0}}}
+    cost = price_run(model, {"dns": entry}, scale=1.0, duration_s=60)
+    [queries] = [
+        line for line in cost["nodes"]["dns"]["lines"] if line["item"] == "route53.query.latency"
+    ]
+    assert queries["quantity"] == lab.total("dns", "DNSQueries") == 3
+    assert queries["quantity"] * queries["unit_usd"] == pytest.approx(3 * 0.60 / 1e6)
+
+
+def test_a_shrunk_runs_queries_are_scaled_as_a_resolver_cache_misses() -> None:
+    """A resolver of TTL T asked at rate λ misses λ·D / (1 + λ·T) times in D seconds: the
+    run's misses give its rate, the real one is that over the scale. TTL 60 s, an hour,
+    scale 0.5: 30 misses are a run rate of 1/60 per second, a real one of 1/30, so 40 real
+    queries, not 60; a resolver that asked whenever its answer expired stays as it is."""
+    model = lab_model(
+        [dns(ttl_s=60), APP],
+        [{"from": "users", "to": "dns", "operations": ["Resolve"]}],
+        [{"from": "users", "to": "dns", "op": "Resolve"}],
+    )
+
+    def billed(queries: dict[str, int], scale: float) -> float:
+        cost = price_run(model, {"dns": {"queries": queries}}, scale=scale, duration_s=3600)
+        return float(cost["nodes"]["dns"]["lines"][0]["quantity"])
+
+    assert billed({"quiet": 30}, 1.0) == 30
+    assert billed({"quiet": 30}, 0.5) == pytest.approx(40)
+    assert billed({"busy": 60}, 0.5) == 60
+    assert billed({"quiet": 30, "busy": 60}, 0.5) == pytest.approx(100)
+    assert billed({}, 0.5) == 0
