@@ -13,11 +13,13 @@ import bisect
 import math
 from array import array
 from collections.abc import Callable
+from functools import partial
 from itertools import accumulate
-from typing import Any
+from typing import Any, NamedTuple
 
-from archgen.model.flows import FlowPlan
+from archgen.model.flows import FlowPlan, StepPlan
 from archgen.model.kind import Capability, StartsSessions
+from archgen.model.kinds import Route53Params
 from archgen.model.registry import has
 from archgen.model.schema import Journey, Scenario
 from archgen.runtime.behavior import Call, Session, Trace
@@ -38,6 +40,15 @@ class FlowStats:
         self.latencies = array("d")
         self.causes: dict[str, int] = {}
         self.periods: dict[int, list[Any]] = {}  # period → [ok, failed, latencies]
+
+
+class _Resolver(NamedTuple):
+    """A client's DNS: the name server node, the operation that asks it, and the nodes its
+    records answer with (originals: flows name them)."""
+
+    dns: str
+    op: str
+    names: frozenset[str]
 
 
 class _FlowRun:
@@ -116,7 +127,7 @@ class Traffic:
         self.locations: dict[str, tuple[list[str], list[float]]] = {}
         self.think: dict[str, Callable[[], float]] = {}
         self.timeout: dict[str, float] = {}
-        self.resolver: dict[str, tuple[str, str] | None] = {}
+        self.resolver: dict[str, _Resolver | None] = {}
         for client in clients:
             self._add_client(client)
         items = traffic.items
@@ -172,16 +183,25 @@ class Traffic:
             return 0.0
         return float((cdf[item] - (cdf[item - 1] if item else 0.0)) / cdf[-1])
 
-    def _dns_edge(self, client: str) -> tuple[str, str] | None:
-        """The client's DNS name server and the operation its flows use to resolve."""
+    def _dns_edge(self, client: str) -> _Resolver | None:
+        """The client's DNS name server, the operation its flows use to resolve, and the
+        nodes its name stands for."""
         model = self.sim.model
         for edge in model.edges:
-            if edge.source == client and has(model.nodes_by_id[edge.target].kind, Capability.dns):
+            dns = model.nodes_by_id[edge.target]
+            if edge.source == client and has(dns.kind, Capability.dns):
+                # Flows name originals: a record answering with a replica stands for it.
+                names = frozenset(
+                    model.original_of(record.target)
+                    for record in (
+                        dns.params.records if isinstance(dns.params, Route53Params) else ()
+                    )
+                )
                 for flow in model.flows:
                     for step in flow.steps:
                         if step.source == client and step.target == edge.target:
-                            return (edge.target, step.op)
-                return (edge.target, edge.operations[0])
+                            return _Resolver(edge.target, step.op, names)
+                return _Resolver(edge.target, edge.operations[0], names)
         return None
 
     # -- arrivals
@@ -278,42 +298,69 @@ class Traffic:
         trace = Trace(sim.trace_seq, run.session, plan, item)
         flow = _FlowRun(run, plan, trace)
         self.flows_started += 1
-        resolver = self.resolver.get(run.session.client or "")
-        session = run.session
-        if (
-            resolver is not None
-            and session.region is not None
-            and self.kernel.now >= session.region_expires
-            and all(plan.steps[i].target != resolver[0] for i in plan.top)
-        ):
-            # The client's DNS cache expired: look the name up again before the page.
-            self.count_entry()
-            run.client.call(
-                None, resolver[0], resolver[1], lambda _c: self._flow_step(flow), trace=trace
-            )
-            return
         self._flow_step(flow)
 
     def _flow_step(self, flow: _FlowRun) -> None:
         plan = flow.plan
-        run = flow.run
         while flow.index < len(plan.top):
             step = plan.steps[plan.top[flow.index]]
             flow.index += 1
             if step.probability is not None and self.rng.random() >= step.probability:
                 continue
-            self.count_entry()
-            run.client.call(
-                None,
-                step.target,
-                step.op,
-                _Continue(self, flow) if not step.is_async else _ignore,
-                trace=flow.trace,
-                step=step.index,
-            )
-            if not step.is_async:
+            resolver = self._lookup_before(flow, step)
+            if resolver is not None:
+                # The client's DNS cache expired: look the name up again before calling it.
+                self.count_entry()
+                flow.run.client.call(
+                    None,
+                    resolver.dns,
+                    resolver.op,
+                    partial(self._resolved, flow, step),
+                    trace=flow.trace,
+                )
+                return
+            if not self._top_call(flow, step):
                 return
         self._flow_done(flow)
+
+    def _lookup_before(self, flow: _FlowRun, step: StepPlan) -> _Resolver | None:
+        """The resolver to ask before the top-level call ``step``: only when the step calls
+        a name the client's DNS answers for, the session's answer has expired, and the
+        flow does not ask the resolver itself. A client resolves the names it is about to
+        call: a CloudFront distribution or an API with a name of its own needs no lookup
+        of the DNS node's name."""
+        session = flow.run.session
+        resolver = self.resolver.get(session.client or "")
+        if (
+            resolver is None
+            or step.target not in resolver.names
+            or session.region is None
+            or self.kernel.now < session.region_expires
+        ):
+            return None
+        plan = flow.plan
+        if any(plan.steps[i].target == resolver.dns for i in plan.top):
+            return None
+        return resolver
+
+    def _top_call(self, flow: _FlowRun, step: StepPlan) -> bool:
+        """Make the top-level call ``step``; whether the flow goes on at once (the call is
+        asynchronous)."""
+        self.count_entry()
+        flow.run.client.call(
+            None,
+            step.target,
+            step.op,
+            _Continue(self, flow) if not step.is_async else _ignore,
+            trace=flow.trace,
+            step=step.index,
+        )
+        return step.is_async
+
+    def _resolved(self, flow: _FlowRun, step: StepPlan, _lookup: Call) -> None:
+        """The lookup before ``step`` answered: make the call, and go on if it is async."""
+        if self._top_call(flow, step):
+            self._flow_step(flow)
 
     def top_done(self, flow: _FlowRun, call: Call) -> None:
         timeout = self.timeout.get(call.source, math.inf)

@@ -112,12 +112,14 @@ def _validate(checks: Checks, path: PathKey, node: Node, params: Route53Params) 
 
 
 def _cost(bill: Bill, node: Node, params: Route53Params) -> None:
-    """Queries (latency routing is dearer), the hosted zone and the health checks."""
+    """Queries (latency routing is dearer), the hosted zone and the health checks. Only
+    the queries that reach Route 53 are billed (those DNSQueries counts), not the answers
+    resolvers serve from their cache."""
     latency = params.routing is RoutingPolicy.latency
     bill.charge(
         "route53.query.latency" if latency else "route53.query.standard",
-        bill.calls("Resolve"),
-        "DNS queries answered (resolvers cache answers for the TTL)",
+        real_queries(bill, params.ttl_s),
+        "DNS queries that reached Route 53 (resolvers answer from their cache for the TTL)",
     )
     bill.charge("route53.hosted_zone_month", bill.months, "the hosted zone")
     checks = sum(1 for record in params.records if record.health_check)
@@ -127,6 +129,33 @@ def _cost(bill: Bill, node: Node, params: Route53Params) -> None:
             bill.charge(
                 "route53.health_check_fast_month", checks * bill.months, "10 s interval option"
             )
+
+
+def real_queries(bill: Bill, ttl_s: float) -> float:
+    """The real system's queries to Route 53, from the run's resolver cache misses.
+
+    A resolver's misses do not grow with its traffic as calls do: once a location asks
+    more than once per TTL, it sends about one query per TTL, however many users ask. So a
+    shrunk run's misses are not divided by its scale. Each resolver (client location) is a
+    TTL cache under Poisson lookups of rate λ: a miss, then ``ttl_s`` of hits, then the
+    wait for the next lookup, hence λ·D / (1 + λ·TTL) misses in D seconds. The run's
+    misses m give its own rate (λ_run = m / (D − m·TTL)), the real rate is λ_run / scale,
+    and the formula gives the real misses: m itself at scale 1, about D / TTL for a busy
+    location, m / scale for a quiet one."""
+    resolvers = bill.activity.get("queries") or {}
+    misses = [float(n) for n in resolvers.values()]
+    if bill.scale == 1:
+        return sum(misses)
+    window = bill.duration_s
+    total = 0.0
+    for m in misses:
+        idle = window - m * ttl_s  # seconds the resolver held no answer
+        if idle <= 0:
+            total += m  # asked whenever its answer expired: as busy as it gets
+            continue
+        rate = m / idle / bill.scale
+        total += rate * window / (1 + rate * ttl_s)
+    return total
 
 
 def _import_record_set(ctx: ImportContext) -> dict[str, object]:

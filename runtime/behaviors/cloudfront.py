@@ -2,8 +2,14 @@
 
 Rules (CloudFront Developer Guide):
 - Each edge location keeps up to ``cache_capacity_objects`` objects, evicting the least
-  recently used. Each client location is served by one edge location: the client's
-  locations take the edge locations in turn, both as declared.
+  recently used. Viewers reach the edge locations of their client location (CloudFront
+  routes each viewer to a nearby PoP): the distinct location ids, in the order the
+  clients first declare them (an id two clients declare is one place), are dealt the
+  ``edge_locations`` in order, each a consecutive share as even as can be. With as many
+  edges as locations each location has its own; with more, a location's sessions are
+  spread over its edges (by session); with fewer, neighbouring locations share one.
+  The model gives no distance between a location and an edge, so the order of
+  ``edge_locations`` is what says which edge is near whom.
 - Cache key = operation + the flow's item (items are Zipf-popular, from the scenario).
 - TTL: the origin's ``Cache-Control: max-age`` (S3 ``cache_max_age_s``) clamped to
   [min_ttl_s, max_ttl_s]; no header → ``default_ttl_s``.
@@ -37,6 +43,7 @@ Left out: query-string/header cache keys, collapsing of simultaneous misses in f
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from archgen.model.kind import CacheControl, KindParams, UserLocations
@@ -54,6 +61,22 @@ SHIELD = "\0shield"
 def origin_failure(error: str) -> bool:
     """5xx, connection failures and throttling make CloudFront fail over; 4xx pass through."""
     return not (error[:1] == "4" or error in NOT_FOUND or error == "AccessDenied")
+
+
+def edges_by_location(locations: Iterable[str], edges: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Client location id → the edge locations that serve its viewers: the distinct ids in
+    first-declaration order are dealt ``edges`` in order, a consecutive share each (every
+    id at least one). Declaring an id again (a second client in the same place) changes
+    nothing: an id names one place, and one place is near the same edges for every client."""
+    distinct = list(dict.fromkeys(locations))
+    count = len(distinct)
+    total = len(edges)
+    shares: dict[str, tuple[str, ...]] = {}
+    for i, location in enumerate(distinct):
+        first = i * total // count
+        last = max((i + 1) * total // count, first + 1)
+        shares[location] = tuple(edges[first:last])
+    return shares
 
 
 @register("cloudfront")
@@ -85,7 +108,7 @@ class CloudFront(Behavior):
         for node in model.nodes:
             if isinstance(node.params, UserLocations):
                 locations.extend(location.id for location in node.params.locations)
-        self.edge_of = {loc: self.edges[i % len(self.edges)] for i, loc in enumerate(locations)}
+        self.edge_of = edges_by_location(locations, self.edges)
         self.primary = next(
             (o.target for o in params.origins if o.failover is FailoverRole.primary), None
         )
@@ -180,7 +203,14 @@ class CloudFront(Behavior):
         if not is_read(call.op):
             self.ctx.run_children(call, self.ctx.finish)
             return
-        edge = self.edge_of.get(call.trace.session.location or "", self.edges[0])
+        session = call.trace.session
+        edges = self.edge_of.get(session.location or "")
+        if edges is None:
+            edge = self.edges[0]
+        elif len(edges) == 1:
+            edge = edges[0]
+        else:
+            edge = edges[session.id % len(edges)]
         cache = self.caches[edge]
         key = (call.op, call.trace.item)
         expires = cache.expiry(key)

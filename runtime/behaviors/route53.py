@@ -19,7 +19,8 @@ Rules (Route 53 Developer Guide):
 The answer sets the session's region: later calls go to replicas in that region.
 Metrics (``AWS/Route53``): ``DNSQueries`` per query Route 53 answered (not the resolver
 cache's answers); ``HealthCheckStatus`` each period, 1 when every health-checked record
-is up.
+is up. The summary's ``queries`` counts the same queries, per resolver (client location):
+AWS bills these, not the answers resolvers serve from their cache.
 Left out: geolocation, geoproximity and multivalue routing; Route 53's own
 availability (it is always up); resolvers that ignore the TTL.
 """
@@ -39,6 +40,10 @@ from archgen.runtime.behavior import (
     register,
 )
 from archgen.runtime.health import HealthProber
+
+NO_LOCATION = "(no location)"
+"""The resolver of clients that declare no locations, among the summary's ``queries``
+(no location id can be it)."""
 
 
 class _Record:
@@ -120,6 +125,9 @@ class Route53(Behavior):
                     self.rtt[location.id] = dict(location.latency_ms)
         self.cache: dict[str | None, tuple[_Record, float, str]] = {}
         self.answers: dict[str, int] = {}
+        self.queries: dict[str, int] = {}
+        """Queries that reached Route 53 (resolver cache misses), per resolver: what
+        ``DNSQueries`` counts and AWS bills."""
         self.transitions: list[dict[str, Any]] = []
         self.prober = HealthProber(ctx, self._result)
         for entry in self.records:
@@ -241,6 +249,8 @@ class Route53(Behavior):
                 return
             record, why = chosen
             self.ctx.emit("DNSQueries", 1)
+            resolver = NO_LOCATION if session.location is None else session.location
+            self.queries[resolver] = self.queries.get(resolver, 0) + 1
             expires = now + self.ttl_ms
             self.cache[session.location] = (record, expires, why)
             delay = self.resolve()
@@ -263,4 +273,8 @@ class Route53(Behavior):
             self.ctx.emit("HealthCheckStatus", float(all(record.up for record in checked)))
 
     def summary(self) -> dict[str, Any]:
-        return {"answers": dict(sorted(self.answers.items())), "transitions": self.transitions}
+        return {
+            "answers": dict(sorted(self.answers.items())),
+            "queries": dict(sorted(self.queries.items())),
+            "transitions": self.transitions,
+        }

@@ -54,12 +54,14 @@ def lab_model(
     groups: list[dict[str, Any]] = (),  # type: ignore[assignment]
     client: dict[str, Any] | None = None,
     items: dict[str, Any] | None = None,
+    journey: list[str] = ("main",),  # type: ignore[assignment]
     duration_s: float = 120,
     warmup_s: float = 0,
     region: str = "eu-west-1",
 ) -> Any:
     """A model of ``users`` (a client, with ``client`` params) plus ``nodes`` and
-    ``groups``; the journey ``go`` runs ``steps``."""
+    ``groups``; the journey ``go`` runs ``steps`` (the flow ``main``), or the flows named in
+    ``journey`` in turn (``main`` and those of ``flows``)."""
     data = {
         "archgen": 1,
         "system": {"id": "lab", "name": "Metrics lab"},
@@ -70,7 +72,7 @@ def lab_model(
         ],
         "edges": edges,
         "flows": [{"id": "main", "title": "Main", "steps": steps}, *flows],
-        "journeys": [{"id": "go", "title": "Go", "flows": [{"flow": "main"}]}],
+        "journeys": [{"id": "go", "title": "Go", "flows": [{"flow": f} for f in journey]}],
         "scenarios": [
             {
                 "id": "lab",

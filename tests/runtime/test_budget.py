@@ -260,9 +260,8 @@ def test_explain_traces_a_sample_of_the_others_at_the_real_traffic() -> None:
     assert [line for line in stdout.splitlines() if line.startswith("flow ")] == [
         "flow open-app (t = 60.000 s)",
         "flow search (t = 66.544 s)",
-        "flow product-page (t = 71.642 s)",
-        "flow product-images (t = 87.990 s)",
-        "flow add-to-cart (t = 126.870 s)",  # the funnel: this user does not check out
+        "flow product-page (t = 124.338 s)",
+        "flow product-images (t = 137.038 s)",  # the funnel: this user adds nothing to a cart
     ]
 
 

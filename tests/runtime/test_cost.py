@@ -188,7 +188,11 @@ def test_fixed_and_provisioned_resources_cost_their_list_price_per_hour(mini: Lo
             },
             "cdn": {"calls": {"GET /img": {"n": 2000, "ms": 0.0}}},
             "waf": {"inspected": 500},
-            "dns": {"calls": {"Resolve": {"n": 1000, "ms": 0.0}}},
+            # 1,000 resolves, of which the resolvers' misses (queries) per location:
+            "dns": {
+                "calls": {"Resolve": {"n": 1000, "ms": 0.0}},
+                "queries": {"us-east": 20, "us-west": 40, "europe": 120},
+            },
         }
     )
     cost = price_run(mini.model, activity, scale=0.1, duration_s=3600)
@@ -222,10 +226,15 @@ def test_fixed_and_provisioned_resources_cost_their_list_price_per_hour(mini: Lo
     assert nodes["waf"]["window_usd"] == pytest.approx(
         (5 + 1) * month + 5000 * 0.60 / 1e6, abs=1e-6
     )
-    # Route 53 latency routing: 10,000 queries, the zone, and both records health-checked
-    # (the default) every 10 s (the fast-interval option).
+    # Route 53 latency routing: the queries, the zone, and both records health-checked
+    # (the default) every 10 s (the fast-interval option). Queries are a TTL cache's
+    # misses (TTL 30 s), not resolves / scale: a location asked at rate λ misses
+    # λ·3600 / (1 + 30·λ) times. 20 misses are a run rate of 1/150 per second, a real one
+    # of 1/15, so 80 queries; 40 are 1/60 → 1/6, so 100; 120 misses are one per TTL, the
+    # most a resolver sends, 120 real.
+    assert nodes["dns"]["lines"][0]["quantity"] == pytest.approx(80 + 100 + 120)
     assert nodes["dns"]["window_usd"] == pytest.approx(
-        10_000 * 0.60 / 1e6 + 0.50 * month + 2 * (0.50 + 1.00) * month, abs=1e-6
+        300 * 0.60 / 1e6 + 0.50 * month + 2 * (0.50 + 1.00) * month, abs=1e-6
     )
     # CloudWatch: two alarms on a 30 s period are high-resolution ones.
     assert nodes["watch"]["window_usd"] == pytest.approx(2 * 0.30 * month, abs=1e-6)
