@@ -127,6 +127,11 @@ class KindParams(Strict):
         none: its replicas take writes (DynamoDB global tables, S3 replication)."""
         return None
 
+    def name_targets(self) -> tuple[str, ...]:
+        """For a DNS kind: the nodes its name answers with (its records' targets); a client
+        looks the name up before calling one of them."""
+        return ()
+
     def public_address(self) -> bool:
         """Whether the node gets a public IP address in a public subnet, and so a route out
         of it (a Lambda function attached to a VPC never does)."""

@@ -19,7 +19,6 @@ from typing import Any, NamedTuple
 
 from archgen.model.flows import FlowPlan, StepPlan
 from archgen.model.kind import Capability, StartsSessions
-from archgen.model.kinds import Route53Params
 from archgen.model.registry import has
 from archgen.model.schema import Journey, Scenario
 from archgen.runtime.behavior import Call, Session, Trace
@@ -191,12 +190,7 @@ class Traffic:
             dns = model.nodes_by_id[edge.target]
             if edge.source == client and has(dns.kind, Capability.dns):
                 # Flows name originals: a record answering with a replica stands for it.
-                names = frozenset(
-                    model.original_of(record.target)
-                    for record in (
-                        dns.params.records if isinstance(dns.params, Route53Params) else ()
-                    )
-                )
+                names = frozenset(model.original_of(t) for t in dns.params.name_targets())
                 for flow in model.flows:
                     for step in flow.steps:
                         if step.source == client and step.target == edge.target:

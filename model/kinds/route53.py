@@ -94,6 +94,9 @@ class Route53Params(KindParams):
         default_factory=lambda: ms(20, 0.3), description="Latency of one DNS resolution."
     )
 
+    def name_targets(self) -> tuple[str, ...]:
+        return tuple(record.target for record in self.records)
+
 
 def _validate(checks: Checks, path: PathKey, node: Node, params: Route53Params) -> None:
     alarms = checks.alarm_ids()
