@@ -14,7 +14,14 @@ from archgen.model.base import DAY_S
 from archgen.model.errors import Problem, did_you_mean
 from archgen.model.flows import step_parents
 from archgen.model.graph import ancestors
-from archgen.model.kind import Capability, EncryptableAtRest, KindParams, Protects, Zonal
+from archgen.model.kind import (
+    Capability,
+    EncryptableAtRest,
+    KindParams,
+    Protects,
+    UserLocations,
+    Zonal,
+)
 from archgen.model.loader import Document, PathKey, format_path
 from archgen.model.registry import has, kinds, with_capability
 from archgen.model.schema import (
@@ -233,6 +240,26 @@ class _Checker:
                 else:
                     self._one_replica_per_region(path, node)
             self.params_rules((*path, "params"), node)
+        self._one_place_per_location()
+
+    def _one_place_per_location(self) -> None:
+        """A location id names one place: CloudFront serves it from the same edges and
+        Route 53 measures the same round trips whichever client declares it, so two
+        clients that declare it must agree on its round trips."""
+        first: dict[str, tuple[str, dict[str, float]]] = {}
+        for index, node in enumerate(self.model.nodes):
+            if not isinstance(node.params, UserLocations):
+                continue
+            for i, location in enumerate(node.params.locations):
+                latencies = dict(location.latency_ms)
+                seen = first.setdefault(location.id, (node.id, latencies))
+                if seen[0] != node.id and seen[1] != latencies:
+                    self.report(
+                        ("nodes", index, "params", "locations", i, "latency_ms"),
+                        f"location '{location.id}' has other round trips here than in "
+                        f"client '{seen[0]}': a location id names one place (the same "
+                        "edges, the same round trips); give a different place its own id",
+                    )
 
     def _one_replica_per_region(self, path: PathKey, node: AnyNode) -> None:
         """Calls made in a region go to the original's replica there: only one may be."""
