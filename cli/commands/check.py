@@ -92,8 +92,9 @@ def run_check(
     if report.failed:
         counts = report.counts()
         raise CheckFailed(
-            f"check failed: {counts['errors']} errors "
-            f"({counts['warnings']} warnings, {counts['suppressed']} suppressed)"
+            f"check failed: {counts['errors']} error{'s' if counts['errors'] != 1 else ''} "
+            f"({counts['warnings']} warning{'s' if counts['warnings'] != 1 else ''}, "
+            f"{counts['suppressed']} suppressed)"
         )
 
 

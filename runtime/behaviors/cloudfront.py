@@ -3,13 +3,13 @@
 Rules (CloudFront Developer Guide):
 - Each edge location keeps up to ``cache_capacity_objects`` objects, evicting the least
   recently used. Viewers reach the edge locations of their client location (CloudFront
-  routes each viewer to a nearby PoP): the distinct location ids, in the order the
-  clients first declare them (an id two clients declare is one place), are dealt the
-  ``edge_locations`` in order, each a consecutive share as even as can be. With as many
+  routes each viewer to a nearby PoP): the distinct location ids, as the clients first
+  declare them (an id two clients declare is one place), are dealt the
+  ``edge_locations`` as listed, each a consecutive share as even as can be. With as many
   edges as locations each location has its own; with more, a location's sessions are
   spread over its edges (by session); with fewer, neighbouring locations share one.
-  The model gives no distance between a location and an edge, so the order of
-  ``edge_locations`` is what says which edge is near whom.
+  The model gives no distance between a location and an edge, so where each of the
+  ``edge_locations`` stands in the list is what says which edge is near whom.
 - Cache key = operation + the flow's item (items are Zipf-popular, from the scenario).
 - TTL: the origin's ``Cache-Control: max-age`` (S3 ``cache_max_age_s``) clamped to
   [min_ttl_s, max_ttl_s]; no header → ``default_ttl_s``.
@@ -65,7 +65,7 @@ def origin_failure(error: str) -> bool:
 
 def edges_by_location(locations: Iterable[str], edges: Sequence[str]) -> dict[str, tuple[str, ...]]:
     """Client location id → the edge locations that serve its viewers: the distinct ids in
-    first-declaration order are dealt ``edges`` in order, a consecutive share each (every
+    sequence of first declaration are dealt ``edges`` as listed, a consecutive share each (every
     id at least one). Declaring an id again (a second client in the same place) changes
     nothing: an id names one place, and one place is near the same edges for every client."""
     distinct = list(dict.fromkeys(locations))

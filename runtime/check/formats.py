@@ -37,8 +37,8 @@ def to_text(report: Report, tool_version: str = "") -> str:
         if scope.slos is not None and not scope.slos.evaluated:
             extra += ", no SLO applies"
         lines.append(
-            f"{scope.name}: {status} ({len(scope.rules)} rules, {errors} errors, "
-            f"{warnings} warnings{extra})"
+            f"{scope.name}: {status} ({_count(len(scope.rules), 'rule')}, "
+            f"{_count(errors, 'error')}, {_count(warnings, 'warning')}{extra})"
         )
         for finding in failing:
             lines.append(f"  {finding}")
@@ -47,11 +47,16 @@ def to_text(report: Report, tool_version: str = "") -> str:
     counts = report.counts()
     verdict = "FAILED" if report.failed else "passed"
     lines.append(
-        f"check {verdict}: {counts['errors']} errors, {counts['warnings']} warnings, "
-        f"{counts['suppressed']} suppressed"
+        f"check {verdict}: {_count(counts['errors'], 'error')}, "
+        f"{_count(counts['warnings'], 'warning')}, {counts['suppressed']} suppressed"
     )
     # Messages quote the model's free text: nothing in it may drive the reader's terminal.
     return "\n".join(escape_terminal(line) for line in lines) + "\n"
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 error``, ``0 errors``, ``2 errors``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def to_json(report: Report, tool_version: str = "") -> str:

@@ -173,11 +173,11 @@ def test_text_shows_details_under_their_finding() -> None:
     )
     report = Report("m.yaml", (Scope("normal-day", ("flow-sequence",), (finding,)),))
     assert FORMATS["text"](report, "") == (
-        "normal-day: FAIL (1 rules, 1 errors, 0 warnings)\n"
+        "normal-day: FAIL (1 rule, 1 error, 0 warnings)\n"
         "  error: m.yaml:3:5: flows[0]: [flow-sequence] steps differ\n"
         "      --- declared\n"
         "      +++ observed\n"
-        "check FAILED: 1 errors, 0 warnings, 0 suppressed\n"
+        "check FAILED: 1 error, 0 warnings, 0 suppressed\n"
     )
 
 
