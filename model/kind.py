@@ -567,6 +567,24 @@ class Shape(Enum):
     ``{"avg", "max", "n", "p99"}``."""
 
 
+class Extent(Enum):
+    """What a metric's value grows with, so that a run of a share of the real system (a
+    ``scale`` below 1, or a hybrid run tracing a sample of the sessions) publishes it in
+    the real system's units, the units alarm thresholds are written in."""
+
+    intensive = "intensive"
+    """A ratio, a share or a time (a latency, a utilization, an age, a status): the same
+    at any scale, published as measured."""
+    traffic = "traffic"
+    """Grows with the simulated traffic (requests, messages, bytes, connections in flight,
+    a queue's depth): the run simulates it at its traced scale (scale × sample in hybrid
+    fidelity), so the store divides it by that."""
+    servers = "servers"
+    """Counts servers of a pool or instances of a fleet (healthy hosts, running tasks, busy
+    Lambda environments, database connections): they are simulated at the system's scale,
+    pools keeping their real size in hybrid fidelity, so the store divides by that."""
+
+
 @dataclass(frozen=True)
 class MetricSpec:
     """One CloudWatch metric a kind publishes, as AWS names it: what one datapoint counts
@@ -580,6 +598,8 @@ class MetricSpec:
     sparse: bool = False
     """Published only by nodes that use a feature (Lambda's provisioned concurrency): a node
     none of whose periods reports it does not have it, even as zeros."""
+    extent: Extent = Extent.intensive
+    """How the run gives the value back in real units (:class:`Extent`)."""
 
 
 def metric(
@@ -590,14 +610,18 @@ def metric(
     shape: Shape | None = None,
     statistic: str = "",
     sparse: bool = False,
+    extent: Extent | None = None,
 ) -> MetricSpec:
     """Declare a metric; counts default to the ``count`` shape and ``Sum``, other units to
-    ``distribution`` and ``Average``."""
+    ``distribution`` and ``Average``. Counts and bytes grow with the traffic unless said
+    otherwise (``extent``), other units are intensive."""
     if shape is None:
         shape = Shape.count if unit is Unit.count else Shape.distribution
     if not statistic:
         statistic = "Sum" if shape is Shape.count else "Average"
-    return MetricSpec(name, unit, shape, counts, statistic, sparse)
+    if extent is None:
+        extent = Extent.traffic if unit in (Unit.count, Unit.bytes) else Extent.intensive
+    return MetricSpec(name, unit, shape, counts, statistic, sparse, extent)
 
 
 @dataclass(frozen=True)

@@ -422,7 +422,8 @@ class MetricPoint(_Artefact):
 
     Besides ``node`` and ``t_s``, each key is a metric the node's kind declares (AWS's
     name, ``archgen`` lists them per kind): a count is the period's sum (omitted when
-    zero), a gauge the period's average, a distribution ``{avg, max, n, p99}``."""
+    zero), a gauge the period's average, a distribution ``{avg, max, n, p99}``; in the
+    real system's units at any scale or sample (``n`` is the datapoints simulated)."""
 
     model_config = ConfigDict(extra="allow", json_schema_extra=_describe_metric_values)
     __pydantic_extra__: dict[str, float | DistributionStats]

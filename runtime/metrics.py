@@ -6,6 +6,15 @@ own node. Nothing is published on a node's behalf: a Lambda's ``Throttles`` are 
 throttles, never those of the table it calls. When a period closes, each statistic
 (Average, Sum, Minimum, Maximum, SampleCount, p99) becomes readable by CloudWatch alarms
 and one line per node goes to ``metrics.jsonl``.
+
+Real units. A run may simulate a share of the real system (``scale`` below 1) or trace a
+sample of its sessions (hybrid fidelity), while alarm thresholds are written in AWS's real
+units. Behaviors emit what they simulated; the store gives every statistic back in real
+units when the period closes, after each metric's declared :class:`Extent`: a traffic
+metric ÷ the traced scale (scale × sample in hybrid), a servers metric ÷ the system's
+scale (what pools and fleets are simulated at), an intensive one as measured. Doing it
+here, once, keeps alarms, ``metrics.jsonl`` and every export in the same units, and keeps
+arithmetic out of the behaviors.
 """
 
 from __future__ import annotations
@@ -14,7 +23,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from archgen.model.kind import Metrics, Shape
+from archgen.model.kind import Extent, Metrics, Shape
 from archgen.model.stats import percentile
 
 _COUNT = Shape.count
@@ -45,22 +54,48 @@ def _flat(value: float) -> dict[str, float]:
 
 
 def _number(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else round(value, 6)
+    rounded = round(value, 6)  # a count ÷ the scale: 2273 ÷ 0.1 is 22730.000000000004
+    return int(rounded) if float(rounded).is_integer() else rounded
+
+
+def _divisor(extent: Extent, traced: float, servers: float) -> float:
+    if extent is Extent.traffic:
+        return traced
+    if extent is Extent.servers:
+        return servers
+    return 1.0
 
 
 class MetricStore:
     """The current period's datapoints, the last closed period's statistics, the lines."""
 
-    def __init__(self, period_s: float, declared: Mapping[str, Metrics] | None = None) -> None:
+    def __init__(
+        self,
+        period_s: float,
+        declared: Mapping[str, Metrics] | None = None,
+        *,
+        traced_scale: float = 1.0,
+        system_scale: float | None = None,
+    ) -> None:
+        """``traced_scale``: the share of the real traffic the run simulates (scale ×
+        sample in hybrid fidelity); ``system_scale``: the share of the real servers and
+        instances it simulates (the scale; the traced scale when not given)."""
         self.period_s = period_s
         self.current: dict[str, _Period] = {}
         self.last: dict[str, dict[str, dict[str, float]]] = {}
         self.lines: list[str] = []
         self.violations = 0
         self.shapes: dict[str, dict[str, Shape]] = {}
+        self.divisors: dict[str, dict[str, float]] = {}
+        """Node → metric → what its simulated value is divided by to be in real units."""
         self._emitters: dict[str, Callable[[str, float], None]] = {}
+        self.traced_scale = traced_scale
+        servers = traced_scale if system_scale is None else system_scale
         for node, metrics in (declared or {}).items():
             self.shapes[node] = {m.name: m.shape for m in metrics.metrics}
+            self.divisors[node] = {
+                m.name: _divisor(m.extent, traced_scale, servers) for m in metrics.metrics
+            }
 
     def emit(self, node: str, name: str, value: float) -> None:
         """One datapoint: added to the period's sum for a count, kept for the others."""
@@ -98,16 +133,19 @@ class MetricStore:
         self.violations += 1
 
     def close(self, t_s: float) -> None:
-        """Close the period ending at ``t_s``: statistics for alarms, lines for the file."""
+        """Close the period ending at ``t_s``: statistics for alarms, lines for the file,
+        in real units (each datapoint ÷ its metric's divisor)."""
         snapshot: dict[str, dict[str, dict[str, float]]] = {}
         for node in sorted(self.current):
             period = self.current[node]
             shapes = self.shapes[node]
+            divisors = self.divisors[node]
             stats: dict[str, dict[str, float]] = {}
             line: dict[str, Any] = {"node": node, "t_s": round(t_s, 3)}
             for name, shape in shapes.items():
+                divisor = divisors[name]
                 if shape is Shape.count:
-                    value = period.counts.get(name, 0.0)
+                    value = period.counts.get(name, 0.0) / divisor
                     stats[name] = _flat(value)  # a node that published anything: 0, not missing
                     if value:
                         line[name] = _number(value)
@@ -115,12 +153,13 @@ class MetricStore:
                 samples = period.samples.get(name)
                 if not samples:
                     continue
-                values = sorted(samples)
+                values = sorted(samples) if divisor == 1.0 else sorted(v / divisor for v in samples)
                 total = sum(values)
                 p99 = percentile(values, 99)
-                stats[name] = {
-                    "Sum": total,
-                    "SampleCount": len(values),
+                events = 1.0 if shape is Shape.gauge else self.traced_scale
+                stats[name] = {  # a distribution's datapoints are events: as many as the calls
+                    "Sum": total / events,
+                    "SampleCount": len(values) / events,
                     "Average": total / len(values),
                     "Minimum": values[0],
                     "Maximum": values[-1],

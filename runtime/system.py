@@ -408,7 +408,10 @@ class Simulation:
         self.continuation = Continuations(self.plans)
         specs = kinds()
         self.metrics = MetricStore(
-            period_s, {node.id: specs[node.kind].metrics for node in model.nodes}
+            period_s,
+            {node.id: specs[node.kind].metrics for node in model.nodes},
+            traced_scale=scale,  # published in real units, as the thresholds are written
+            system_scale=scale / fidelity.sample if fidelity.hybrid else scale,
         )
         self.services = Services(model, scenario, seed, duration_s)
         self.authorizer = authorizer

@@ -313,7 +313,7 @@ def reduce_run(
         _traffic_chart(flows, period_s, scale),
         _instances_chart(summary),
         _latency_chart(flow_stats, user_facing, period_s),
-        _queue_chart(model, metrics, scale),
+        _queue_chart(model, metrics),
         _errors_chart(flows, period_s, scale),
     ]
     latencies = []
@@ -571,13 +571,14 @@ def _latency_chart(
     )
 
 
-def _queue_chart(model: Model, metrics: list[MetricPoint], scale: float) -> Chart | None:
+def _queue_chart(model: Model, metrics: list[MetricPoint]) -> Chart | None:
+    """The queues' depth, as ``metrics.jsonl`` has it: in real units already."""
     queues = {node.id for node in model.nodes if has(node.kind, Capability.queue)}
     points: dict[str, list[tuple[float, float]]] = {}
     for point in metrics:
         value = point.published(QUEUE_DEPTH)
         if point.node in queues and value is not None:
-            points.setdefault(point.node, []).append((point.t_s, round(value / scale, 6)))
+            points.setdefault(point.node, []).append((point.t_s, value))
     if not points:
         return None
     return Chart(

@@ -17,6 +17,7 @@ from archgen.model.kind import (
     Capability,
     CfnImport,
     DrainsTargets,
+    Extent,
     KindParams,
     Metrics,
     Node,
@@ -231,6 +232,7 @@ SPEC = kind(
                 "Targets passing health checks at the end of the period.",
                 shape=Shape.gauge,
                 statistic="Minimum",
+                extent=Extent.servers,
             ),
             metric(
                 "UnHealthyHostCount",
@@ -238,6 +240,7 @@ SPEC = kind(
                 "Registered targets failing health checks at the end of the period.",
                 shape=Shape.gauge,
                 statistic="Maximum",
+                extent=Extent.servers,
             ),
         ),
     ),

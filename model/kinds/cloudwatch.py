@@ -106,7 +106,12 @@ class Alarm(Strict):
     comparison: Comparison = Field(
         Comparison.greater_than, description="How a datapoint is compared with the threshold."
     )
-    threshold: float = Field(ge=-1e15, le=1e15, description="Value a datapoint is compared with.")
+    threshold: float = Field(
+        ge=-1e15,
+        le=1e15,
+        description="Value a datapoint is compared with, in the metric's unit for the real "
+        "system (a run of a share of it publishes its metrics in real units).",
+    )
     evaluation_periods: int = Field(
         1,
         gt=0,

@@ -18,6 +18,7 @@ from archgen.model.kind import (
     CfnImport,
     Checks,
     EncryptableAtRest,
+    Extent,
     KindParams,
     Metrics,
     Node,
@@ -233,6 +234,7 @@ SPEC = kind(
                 "Most connections open at once during the period.",
                 shape=Shape.gauge,
                 statistic="Maximum",
+                extent=Extent.servers,
             ),
             metric(
                 "ReadLatency",

@@ -48,6 +48,7 @@ from archgen.runtime.behavior import (
     Target,
     register,
 )
+from archgen.runtime.behaviors.fleet import Instance
 from archgen.runtime.health import HealthProber
 
 UNREACHED = frozenset({"502", "ServiceUnavailable", "Timeout"})
@@ -275,8 +276,17 @@ class Alb(Behavior):
         return origin is not None and self.ctx.model.original_of(origin) not in self.fleets
 
     def on_period(self, t_s: float) -> None:
-        healthy = sum(1 for state in self.health.values() if state.healthy)
-        unhealthy = len(self.health) - healthy
+        # The host counts are published in real units, ÷ the system's scale the fleets'
+        # instances are simulated at; a whole node (a Lambda function) is one target at
+        # any scale, so it counts as that share of one.
+        whole = self.ctx.system_scale
+        healthy = unhealthy = 0.0
+        for state in self.health.values():
+            weight = 1.0 if isinstance(state.target, Instance) else whole
+            if state.healthy:
+                healthy += weight
+            else:
+                unhealthy += weight
         if self.ctx.faults.down:
             healthy = 0
         self.ctx.emit("HealthyHostCount", float(healthy))

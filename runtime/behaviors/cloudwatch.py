@@ -1,7 +1,9 @@
 """CloudWatch: metrics per period, M-of-N alarms, and the actions that drive the system.
 
 Rules (CloudWatch User Guide: alarms, missing data):
-- Datapoints are the statistics of each closed period (the run's metric period).
+- Datapoints are the statistics of each closed period (the run's metric period), in the
+  real system's units at any scale or sample (:mod:`archgen.runtime.metrics`), which is
+  how thresholds are written: an alarm's state does not depend on the share simulated.
 - An alarm looks at its last ``evaluation_periods`` (N) datapoints and goes to ALARM when
   ``datapoints_to_alarm`` (M, default N) of them breach the threshold, to OK when the
   datapoints present do not make M breaching; no datapoint at all → INSUFFICIENT_DATA.

@@ -16,14 +16,19 @@ BEGIN = "<!-- metrics: generated from KindSpec.metrics by tests/site/test_metric
 END = "<!-- end of metrics -->"
 
 
+GROWS = {"traffic": "traffic", "servers": "servers", "intensive": "—"}
+"""A metric's :class:`~archgen.model.kind.Extent` as the table's column shows it."""
+
+
 def metric_table() -> str:
     """Every built-in kind's metrics, in catalogue order, as one Markdown table."""
     from archgen.model.registry import kinds
 
     specs = sorted(kinds().values(), key=lambda spec: (spec.order, spec.name))
     lines = [
-        "| kind | namespace · dimensions | metric | unit | statistic | what counts at the node |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| kind | namespace · dimensions | metric | unit | statistic | grows with "
+        "| what counts at the node |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     silent: list[str] = []
     for spec in specs:
@@ -36,7 +41,7 @@ def metric_table() -> str:
             counts = metric.counts.replace("|", "\\|")
             lines.append(
                 f"| `{spec.name}` | {where} | `{metric.name}` | {metric.unit.value} "
-                f"| {metric.statistic} | {counts} |"
+                f"| {metric.statistic} | {GROWS[metric.extent.value]} | {counts} |"
             )
     lines += ["", f"Kinds that publish no metric: {', '.join(silent)}."]
     return "\n".join(lines)
