@@ -494,6 +494,12 @@ def site_serve(
     "OpenTelemetry Collector), perfetto: trace.perfetto.json (Perfetto UI), openmetrics: "
     "metrics.openmetrics.txt (timestamped, for promtool).",
 )
+@click.option(
+    "--no-spans",
+    is_flag=True,
+    help="Write no spans.jsonl (one line per call: the largest file of a run): the summary, "
+    "metrics and costs only. --export otlp/perfetto and check --run need the spans.",
+)
 def run(
     model_path: Path | None,
     scenario: str | None,
@@ -508,6 +514,7 @@ def run(
     journey: str | None,
     explain: bool,
     exports: tuple[str, ...],
+    no_spans: bool,
 ) -> None:
     """Simulate MODEL under a scenario: spans, metrics per period and a summary."""
     from archgen.commands.run import run_command
@@ -526,6 +533,7 @@ def run(
         journey=journey,
         explain=explain,
         exports=exports,
+        spans=not no_spans,
     )
 
 

@@ -175,15 +175,17 @@ def simulate(
     duration_s: float,
     folder: Path | None,
     keep_spans: bool = False,
+    write_spans: bool = True,
     progress: Callable[[float], None] | None = None,
     registry: dict[str, type[Behavior]] | None = None,
     fidelity: Fidelity = FULL,
 ) -> RunResult:
     """The run itself, its files written into ``folder`` (a fresh one, swapped in by the
     session as one unit, so the summary always describes the spans beside it); nothing on
-    disk when ``folder`` is None. Resolving and pricing the run are the session's
-    (:mod:`archgen.runtime.session`)."""
-    sink = SpanSink(None if folder is None else folder / "spans.jsonl", keep=keep_spans)
+    disk when ``folder`` is None, and no ``spans.jsonl`` without ``write_spans``.
+    Resolving and pricing the run are the session's (:mod:`archgen.runtime.session`)."""
+    spans_file = folder / "spans.jsonl" if folder is not None and write_spans else None
+    sink = SpanSink(spans_file, keep=keep_spans)
     try:
         sim, traffic = build(
             model,
@@ -210,7 +212,7 @@ def simulate(
     typed = summarize(
         sim, traffic, scenario, seed=seed, scale=fidelity.traced(scale), duration_s=duration_s
     )
-    if folder is not None:
+    if spans_file is not None:
         typed = typed.model_copy(update={"spans_sha256": sink.sha256()})
     summary = summary_json(typed)
     if folder is not None:

@@ -33,6 +33,7 @@ from archgen.model.files import replace_folder
 from archgen.model.schema import Model, Scenario
 from archgen.runtime.behavior import Behavior
 from archgen.runtime.budget import check_budget, check_inputs, check_scenarios
+from archgen.runtime.export import SPAN_EXPORTS
 from archgen.runtime.fluid import FULL, Choice, Fidelity
 from archgen.runtime.run import (
     RUN_FILES,
@@ -272,11 +273,12 @@ def run_scenario(
     max_events: int | None = None,
     exports: Sequence[str] = (),
     fidelity: Fidelity = FULL,
+    write_spans: bool = True,
 ) -> RunResult:
-    """Resolve, price and run ``scenario_id`` at ``fidelity``; write ``spans.jsonl``,
-    ``metrics.jsonl``, ``summary.json`` and ``data-at-rest.json`` to ``out`` (nothing on
-    disk when None), and the files of each of ``exports`` (:mod:`archgen.runtime.export`)
-    beside them.
+    """Resolve, price and run ``scenario_id`` at ``fidelity``; write ``spans.jsonl``
+    (unless not ``write_spans``), ``metrics.jsonl``, ``summary.json`` and
+    ``data-at-rest.json`` to ``out`` (nothing on disk when None), and the files of each of
+    ``exports`` (:mod:`archgen.runtime.export`) beside them.
 
     ``out`` is replaced as one unit: an interrupted run leaves the previous one whole, and
     the summary records the sha256 of its spans (``check --run`` compares them)."""
@@ -291,11 +293,17 @@ def run_scenario(
     )
     if exports and out is None:
         raise InputError("exports are written into the run folder: give one")
+    traced = [name for name in exports if name in SPAN_EXPORTS]
+    if traced and not write_spans:
+        raise InputError(
+            f"--export {traced[0]} writes the run's traces, from its spans: drop --no-spans"
+        )
     return _run(
         model,
         settings,
         out,
         keep_spans=keep_spans,
+        write_spans=write_spans,
         progress=progress,
         registry=registry,
         exports=exports,
@@ -338,6 +346,7 @@ def _run(
     out: Path | None,
     *,
     keep_spans: bool = False,
+    write_spans: bool = True,
     progress: Callable[[float], None] | None = None,
     registry: dict[str, type[Behavior]] | None = None,
     exports: Sequence[str] = (),
@@ -355,6 +364,7 @@ def _run(
             fidelity=settings.fidelity,
             folder=folder,
             keep_spans=keep_spans,
+            write_spans=write_spans,
             progress=progress,
             registry=registry,
         )

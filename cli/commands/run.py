@@ -38,6 +38,7 @@ def run_command(
     exports: tuple[str, ...] = (),
     fidelity: str | None = None,
     sample: float | None = None,
+    spans: bool = True,
 ) -> None:
     from archgen.runtime import session
     from archgen.runtime.fluid import as_choice
@@ -46,6 +47,13 @@ def run_command(
         raise UsageError("--journey and --explain go together: --journey ID --explain")
     if exports and explain:
         raise UsageError("--export writes a run folder; --explain prints one user: choose one")
+    from archgen.runtime.export import SPAN_EXPORTS
+
+    traced = [name for name in exports if name in SPAN_EXPORTS]
+    if traced and not spans:
+        raise UsageError(
+            f"--export {traced[0]} writes traces from the run's spans: drop --no-spans"
+        )
     loaded = load_model(model_path)
     model = loaded.model
     chosen = session.resolve_scenario(model, scenario, loaded.source)
@@ -71,6 +79,7 @@ def run_command(
             progress=progress,
             exports=exports,
             fidelity=chosen_fidelity,
+            write_spans=spans,
         )
 
     result = _with_progress(chosen.id, run) if sys.stderr.isatty() and not as_json else run()
@@ -211,7 +220,8 @@ def _print_table(
     lines.extend(f"warning: scale: {warning}" for warning in summary.scale_warnings)
     from archgen.runtime.export import EXPORT_FILES
 
-    files = ["spans.jsonl", "metrics.jsonl", "summary.json", "data-at-rest.json"]
+    files = ["spans.jsonl"] if summary.spans_sha256 is not None else []
+    files += ["metrics.jsonl", "summary.json", "data-at-rest.json"]
     files += [name for key, names in EXPORT_FILES.items() if key in exports for name in names]
     lines.append(f"written to {out}/ ({', '.join(files)})")
     print_rich(table, _cost_table(summary), *lines)

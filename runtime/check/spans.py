@@ -72,6 +72,11 @@ class RunFolder:
             raise RunInputError(f"{path}: no such run folder")
         spans = path / "spans.jsonl"
         if not spans.is_file():
+            if (path / "summary.json").is_file():
+                raise RunInputError(
+                    f"{path}: the run wrote no spans.jsonl (archgen run --no-spans), and the "
+                    "check reads the calls from it: run it again without --no-spans"
+                )
             raise RunInputError(
                 f"{path}: not a run folder (no spans.jsonl; make one with `archgen run`)"
             )

@@ -25,6 +25,9 @@ EXPORT_FILES: dict[str, tuple[str, ...]] = {
 
 FORMATS = tuple(EXPORT_FILES)
 
+SPAN_EXPORTS = frozenset({"otlp", "perfetto"})
+"""Formats that read the run's spans (a run without ``spans.jsonl`` cannot write them)."""
+
 
 def export_run(
     folder: Path,

@@ -167,3 +167,39 @@ def test_the_cost_total_says_it_leaves_out_a_region_the_price_table_lacks(
         "lambda.request: no price for region eu-west-1 in the table",
         "lambda.gb_second.x86_64: no price for region eu-west-1 in the table",
     ]
+
+
+def test_no_spans_writes_the_rest_and_says_what_needs_them(tmp_path: Path) -> None:
+    """A run's spans are its largest file (one line per call): --no-spans leaves them out,
+    and what reads them (traces, check --run) says so instead of failing on a missing
+    file."""
+    model = tmp_path / "notes.yaml"
+    model.write_text(NOTES_IN_TWO_REGIONS, encoding="utf-8")
+    out = tmp_path / "run"
+    args = ["run", str(model), "--out", str(out), "--no-spans"]
+    result = CliRunner().invoke(cli, [*args, "--export", "openmetrics"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "data-at-rest.json",
+        "metrics.jsonl",
+        "metrics.openmetrics.txt",
+        "summary.json",
+    ]
+    assert (
+        f"written to {out}/ (metrics.jsonl, summary.json, data-at-rest.json, "
+        "metrics.openmetrics.txt)"
+    ) in result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert "spans_sha256" not in summary
+    assert summary["spans"] == summary["requests"] == 232
+    refused = CliRunner().invoke(cli, [*args, "--export", "perfetto"])
+    assert refused.exit_code == 2
+    assert "--export perfetto writes traces from the run's spans: drop --no-spans" in (
+        refused.output
+    )
+    checked = CliRunner().invoke(cli, ["check", str(model), "--run", str(out)])
+    assert checked.exit_code == 2
+    assert (
+        f"{out}: the run wrote no spans.jsonl (archgen run --no-spans), and the check reads "
+        "the calls from it: run it again without --no-spans"
+    ) in checked.output
