@@ -345,12 +345,17 @@ class Capability(StrEnum):
     """CloudWatch-like: its ``period_s`` sets the run's metric period."""
     waf_attachable = "waf_attachable"
     """A web ACL can be attached to it (CloudFront, ALB)."""
+    shield_protectable = "shield_protectable"
+    """Shield Advanced can protect it (CloudFront, Route 53 hosted zones, ALB; AWS also
+    protects Global Accelerator, Elastic IPs and Classic Load Balancers, which are no kinds):
+    what a shield's ``protects`` may name and what the ``entry-shield`` lint asks about."""
     security = "security"
     """Shown in the security view (IAM, KMS, Shield, WAF)."""
     async_fanout = "async_fanout"
     """Its deliveries are asynchronous invocations (SNS → Lambda)."""
     ddos_protection = "ddos_protection"
-    """Shields what it ``protects`` from network floods: the ``entry-shield`` lint."""
+    """Shields what it ``protects`` from network floods (only ``shield_protectable``
+    kinds): the ``entry-shield`` lint."""
     web_acl = "web_acl"
     """Filters web requests to what it ``protects``: the ``entry-waf`` lint."""
     role = "role"

@@ -186,7 +186,7 @@ SPEC = kind(
     icon=("diagrams.aws.network", "ALB"),
     arn=Arn("elasticloadbalancing", "loadbalancer/app/{id}"),
     conditions=("no_healthy_target",),
-    capabilities={Capability.waf_attachable},
+    capabilities={Capability.waf_attachable, Capability.shield_protectable},
     behavior="archgen.runtime.behaviors.alb:Alb",
     metrics=Metrics(
         "AWS/ApplicationELB",

@@ -198,7 +198,7 @@ SPEC = kind(
     arn=Arn("route53", "hostedzone/{id}", regional=False, with_account=False),
     iam_service="route53",
     conditions=("failover",),
-    capabilities={Capability.dns},
+    capabilities={Capability.dns, Capability.shield_protectable},
     behavior="archgen.runtime.behaviors.route53:Route53",
     validate=_validate,
     imports=(

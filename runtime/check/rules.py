@@ -18,7 +18,10 @@ STATIC_RULES: dict[str, Rule] = {
             "entry-shield",
             E,
             "Entry points sit behind Shield",
-            "A node that a client calls directly is listed in a Shield node's protects.",
+            "A CloudFront distribution, Route 53 hosted zone or load balancer that a client "
+            "calls directly is listed in a Shield node's protects (Shield Advanced protects "
+            "nothing else: a bucket, queue or regional API a client calls is protected only "
+            "by putting CloudFront in front of it).",
         ),
         Rule(
             "entry-waf",
