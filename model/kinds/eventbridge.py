@@ -376,6 +376,11 @@ SPEC = kind(
     arn=Arn("events", "event-bus/{id}"),
     iam_service="events",
     operations=_OPERATIONS,
+    # EventBridge User Guide, "Amazon SNS/SQS targets": a rule delivers to an SNS topic or
+    # SQS queue encrypted with a customer managed key as events.amazonaws.com, which the
+    # key policy must allow kms:GenerateDataKey* and kms:Decrypt (else the delivery fails
+    # and counts in FailedInvocations).
+    service_principal="events.amazonaws.com",
     capabilities={Capability.async_fanout, Capability.emits_metrics, Capability.event_router},
     behavior="archgen.runtime.behaviors.eventbridge:EventBridge",
     validate=_validate,
