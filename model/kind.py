@@ -562,6 +562,13 @@ class Shape(Enum):
     ``{"avg", "max", "n", "p99"}``."""
 
 
+def arn_name(arn: str) -> str:
+    """The last part of an ARN, the resource's own name or id (``…:table/Orders`` →
+    ``Orders``, ``arn:aws:s3:::media`` → ``media``, ``…:key/1234abcd…`` → the key id):
+    what drift matches a node and a resource by."""
+    return arn.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+
+
 @dataclass(frozen=True)
 class MetricSpec:
     """One CloudWatch metric a kind publishes, as AWS names it: what one datapoint counts
@@ -635,6 +642,9 @@ class CfnImport:
     """``Ref`` of the resource returns its ARN (a topic), not its name."""
     shared_node: str | None = None
     """Every resource of this type goes into one node of this id (CloudWatch's alarms)."""
+    physical_name: str | None = None
+    """The property that names the resource in AWS (``TableName``, ``QueueName``): drift
+    (``check --against``) matches a node whose id or ``arn`` ends in that name."""
 
 
 @dataclass(frozen=True)

@@ -423,7 +423,12 @@ SPEC = kind(
         ),
     ),
     imports=(
-        CfnImport("AWS::Events::EventBus", _import_bus, entry_operation="PutEvents"),
+        CfnImport(
+            "AWS::Events::EventBus",
+            _import_bus,
+            entry_operation="PutEvents",
+            physical_name="Name",
+        ),
         CfnImport(
             "AWS::Events::Rule", _import_rule, creates_node=False, entry_operation="PutEvents"
         ),
