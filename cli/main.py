@@ -238,10 +238,10 @@ def render(
 @click.option(
     "--against",
     metavar="TEMPLATE|PLAN.json",
+    multiple=True,
     type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
     help="Also compare the model with this CloudFormation template or Terraform plan/state "
-    "(drift).",
+    "(drift); repeatable: several files are compared as one system.",
 )
 @MAX_EVENTS
 @SCALE
@@ -269,7 +269,7 @@ def check(
     run_dirs: tuple[Path, ...],
     scenarios: tuple[str, ...],
     lint_only: bool,
-    against: Path | None,
+    against: tuple[Path, ...],
     max_events: int | None,
     scale: float | None,
     duration: float | None,
@@ -282,8 +282,8 @@ def check(
     flows as declared, SLOs met, no lost messages, no plaintext sensitive values, no IAM denial.
 
     Without --run, runs the scenarios itself. With --against, also compares the model with
-    a CloudFormation template or Terraform plan (drift). Exit 0 when everything holds, 1 on
-    violations, 2 on bad input."""
+    CloudFormation templates or Terraform plans/states (drift), together one system. Exit 0
+    when everything holds, 1 on violations, 2 on bad input."""
     from archgen.commands.check import run_check
 
     run_check(

@@ -350,12 +350,17 @@ class Capability(StrEnum):
     """CloudWatch-like: its ``period_s`` sets the run's metric period."""
     waf_attachable = "waf_attachable"
     """A web ACL can be attached to it (CloudFront, ALB)."""
+    shield_protectable = "shield_protectable"
+    """Shield Advanced can protect it (CloudFront, Route 53 hosted zones, ALB; AWS also
+    protects Global Accelerator, Elastic IPs and Classic Load Balancers, which are no kinds):
+    what a shield's ``protects`` may name and what the ``entry-shield`` lint asks about."""
     security = "security"
     """Shown in the security view (IAM, KMS, Shield, WAF)."""
     async_fanout = "async_fanout"
     """Its deliveries are asynchronous invocations (SNS → Lambda)."""
     ddos_protection = "ddos_protection"
-    """Shields what it ``protects`` from network floods: the ``entry-shield`` lint."""
+    """Shields what it ``protects`` from network floods (only ``shield_protectable``
+    kinds): the ``entry-shield`` lint."""
     web_acl = "web_acl"
     """Filters web requests to what it ``protects``: the ``entry-waf`` lint."""
     role = "role"
@@ -585,6 +590,13 @@ class Extent(Enum):
     pools keeping their real size in hybrid fidelity, so the store divides by that."""
 
 
+def arn_name(arn: str) -> str:
+    """The last part of an ARN, the resource's own name or id (``…:table/Readings`` →
+    ``Readings``, ``arn:aws:s3:::media`` → ``media``, ``…:key/1234abcd…`` → the key id):
+    what drift matches a node and a resource by."""
+    return arn.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+
+
 @dataclass(frozen=True)
 class MetricSpec:
     """One CloudWatch metric a kind publishes, as AWS names it: what one datapoint counts
@@ -664,6 +676,9 @@ class CfnImport:
     """``Ref`` of the resource returns its ARN (a topic), not its name."""
     shared_node: str | None = None
     """Every resource of this type goes into one node of this id (CloudWatch's alarms)."""
+    physical_name: str | None = None
+    """The property that names the resource in AWS (``TableName``, ``QueueName``): drift
+    (``check --against``) matches a node whose id or ``arn`` ends in that name."""
 
 
 @dataclass(frozen=True)

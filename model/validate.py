@@ -286,11 +286,30 @@ class _Checker:
         if isinstance(node.params, Zonal):
             self.zones_within_group(path, node, node.params.zones)
         if isinstance(node.params, Protects):
+            shield = has(node.kind, Capability.ddos_protection)
             for i, protected in enumerate(node.params.protects):
-                self.node_ref((*path, "protects", i), protected)
+                if self.node_ref((*path, "protects", i), protected) and shield:
+                    self.shield_protectable((*path, "protects", i), protected)
         hook = kinds()[node.kind].validate
         if hook is not None:
             hook(self, path, node)
+
+    def shield_protectable(self, path: PathKey, protected: str) -> None:
+        """AWS::Shield::Protection takes only a few resource types (AWS Shield docs,
+        "Resources that AWS Shield Advanced protects"): a protection of a bucket, queue or
+        regional API would not deploy, and the ``entry-shield`` lint would be satisfied by
+        it."""
+        kind = self.nodes[protected].kind
+        if has(kind, Capability.shield_protectable):
+            return
+        self.report(
+            path,
+            f"Shield cannot protect {kind} node '{protected}': Shield Advanced protects "
+            "only CloudFront distributions, Route 53 hosted zones, Global Accelerator "
+            "accelerators, Elastic IPs and Application or Classic Load Balancers (kinds "
+            f"{', '.join(with_capability(Capability.shield_protectable))}); put CloudFront "
+            "in front of it",
+        )
 
     def zones_within_group(self, path: PathKey, node: AnyNode, zones: tuple[str, ...]) -> None:
         """A node's zones lie within its group: one zone's subnet cannot hold tasks in

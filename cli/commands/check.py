@@ -28,7 +28,7 @@ def run_check(
     output_format: str,
     out: Path | None,
     max_events: int | None = None,
-    against: Path | None = None,
+    against: tuple[Path, ...] = (),
     scale: float | None = None,
     duration: float | None = None,
     fidelity: str | None = None,
@@ -59,10 +59,13 @@ def run_check(
         raise UsageError(f"{' and '.join(how)} {verb} how check runs scenarios: drop {drop}")
     if sample is not None and not 0 < sample <= 1:
         raise UsageError(f"--sample: must be above 0 and at most 1 (got {sample:g})", "--sample")
+    twice = sorted({str(p) for p in against if against.count(p) > 1})
+    if twice:
+        raise UsageError(f"{', '.join(twice)} given more than once", "--against")
     started = time.perf_counter()
     loaded = load_model(model_path)
     # Imported before any run: a bad template fails at once (exit 2).
-    compared = _drift(loaded, against) if against is not None else None
+    compared = _drift(loaded, against) if against else None
     report = check(
         loaded,
         run_dirs=run_dirs,
@@ -98,20 +101,25 @@ def run_check(
         )
 
 
-def _drift(loaded: LoadedModel, against: Path) -> Scope:
-    """The drift scope of ``loaded`` against a template or plan, imported in memory."""
+def _drift(loaded: LoadedModel, files: tuple[Path, ...]) -> Scope:
+    """The drift scope of ``loaded`` against templates or plans, each imported in memory;
+    together they are one system."""
     from archgen.model import load_model_text
     from archgen.model.importers.cloudformation import import_cloudformation
     from archgen.model.importers.terraform import import_terraform
-    from archgen.runtime.check.drift import Counterpart, drift
+    from archgen.runtime.check.drift import Against, Counterpart, drift
 
-    importer = import_terraform if _is_plan(against) else import_cloudformation
-    imported = importer(against)
-    theirs = load_model_text(imported.text, str(against))
-    resources = [
-        Counterpart(o.node, o.label, o.names, o.line, o.column, o.values) for o in imported.origins
-    ]
-    return drift(loaded, theirs, resources, str(against))
+    against: list[Against] = []
+    for path in files:
+        importer = import_terraform if _is_plan(path) else import_cloudformation
+        imported = importer(path)
+        resources = [
+            Counterpart(o.node, o.label, o.names, o.line, o.column, o.values, o.aws_names)
+            for o in imported.origins
+        ]
+        theirs = load_model_text(imported.text, str(path))
+        against.append(Against(str(path), theirs, resources))
+    return drift(loaded, against)
 
 
 def _is_plan(path: Path) -> bool:

@@ -94,6 +94,10 @@ class Origin:
     values: tuple[tuple[str, int, int], ...] = ()
     """Each plain value of the resource's properties (as text, lower case) that the input
     writes nowhere else, with the position of its key: where a param read from it sits."""
+    aws_names: tuple[str, ...] = ()
+    """Its names in AWS, when the input says them: the physical name its properties give
+    (``TableName``, a Terraform ``name`` or ``bucket``) and the last part of the ARN a
+    state records. A node whose id or ``arn`` ends in one of them stands for it too."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,8 @@ class Source:
     addresses: bool = False
     """The logical ids are addresses that say their type (Terraform's): the report names
     the address alone."""
+    aws_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Logical id → names in AWS the input knows beyond its properties (a state's ARN)."""
 
 
 def import_cloudformation(path: Path, region: str = "us-east-1") -> Imported:
@@ -219,25 +225,48 @@ def import_template(template: Map, source: Source, region: str) -> Imported:
     written: list[tuple[str, int, int]] = []
     _values(resources, written)
     seen = Counter(value for value, _, _ in written)
-    origins = tuple(_origin(source, resources, node, seen) for node in graph.unique())
+    origins = tuple(_origin(source, resources, node, seen, claims) for node in graph.unique())
     return Imported(
         text, count, nodes, len(graph.edges), tuple(unmodeled), origins, tuple(unresolved)
     )
 
 
-def _origin(source: Source, resources: Map, node: ImportedNode, seen: Counter[str]) -> Origin:
+def _origin(
+    source: Source,
+    resources: Map,
+    node: ImportedNode,
+    seen: Counter[str],
+    claims: Mapping[str, tuple[KindSpec, CfnImport]],
+) -> Origin:
     """A node's resource: its label, the names it answers to (the node id, the logical id
-    or address, and a Terraform resource's name), and its position in the input."""
+    or address, and a Terraform resource's name), its names in AWS, and its position in
+    the input."""
     label = source.labels.get(node.logical_id, node.logical_id)
     names = [node.id, node.logical_id, label]
     if source.addresses:  # module.a.aws_sqs_queue.jobs → jobs
         names.append(node.logical_id.split("[", 1)[0].rsplit(".", 1)[-1])
     pos = resources.keys_at.get(node.logical_id) or resources.pos
     body = resources.get(node.logical_id)
+    properties = body.get("Properties") if isinstance(body, Map) else None
     values: list[tuple[str, int, int]] = []
-    _values(body.get("Properties") if isinstance(body, Map) else None, values)
+    _values(properties, values)
     unique = tuple(v for v in values if seen[v[0]] == 1)  # a 10 written twice points nowhere
-    return Origin(node.id, label, tuple(dict.fromkeys(names)), pos.line, pos.column, unique)
+    aws_names: list[str] = []
+    claim = claims.get(str(body.get("Type"))) if isinstance(body, Map) else None
+    field_name = claim[1].physical_name if claim is not None else None
+    physical = properties.get(field_name) if field_name and isinstance(properties, Map) else None
+    if isinstance(physical, str) and physical:  # not an intrinsic (!Sub…): unknown here
+        aws_names.append(physical)
+    aws_names += source.aws_names.get(node.logical_id, ())
+    return Origin(
+        node.id,
+        label,
+        tuple(dict.fromkeys(names)),
+        pos.line,
+        pos.column,
+        unique,
+        tuple(dict.fromkeys(aws_names)),
+    )
 
 
 def _values(value: object, out: list[tuple[str, int, int]]) -> None:

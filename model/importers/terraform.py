@@ -19,6 +19,7 @@ from archgen.model.importers.cloudformation import ACCOUNT, Imported, Source, im
 from archgen.model.importers.context import Unmodeled, kebab
 from archgen.model.importers.template import Map, Pos, Seq, Text, fail, positioned
 from archgen.model.importers.tfjson import read_plan
+from archgen.model.kind import arn_name
 
 _REF = re.compile(r"^((?:data\.)?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)(?:\[[^\]]*\])?(?:\.(\w+))?")
 
@@ -286,6 +287,13 @@ def import_terraform(path: Path, region: str | None = None) -> Imported:
         resources=len(order),
         account=account_of(plan) or ACCOUNT,
         addresses=True,
+        # A state records each resource's ARN: its last part is the name (or a key's id)
+        # a node's arn ends in.
+        aws_names={
+            r.address: (arn_name(arn),)
+            for r in plan.resources
+            if isinstance(arn := r.values.get("arn"), str) and arn.startswith("arn:")
+        },
     )
     return import_template(template, source, chosen)
 

@@ -187,7 +187,7 @@ SPEC = kind(
     icon=("diagrams.aws.network", "ALB"),
     arn=Arn("elasticloadbalancing", "loadbalancer/app/{id}"),
     conditions=("no_healthy_target",),
-    capabilities={Capability.waf_attachable, Capability.triggered},
+    capabilities={Capability.waf_attachable, Capability.shield_protectable, Capability.triggered},
     behavior="archgen.runtime.behaviors.alb:Alb",
     metrics=Metrics(
         "AWS/ApplicationELB",

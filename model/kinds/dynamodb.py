@@ -301,6 +301,13 @@ SPEC = kind(
             ),
         ),
     ),
-    imports=(CfnImport("AWS::DynamoDB::Table", _import_table, entry_operation="PutItem"),),
+    imports=(
+        CfnImport(
+            "AWS::DynamoDB::Table",
+            _import_table,
+            entry_operation="PutItem",
+            physical_name="TableName",
+        ),
+    ),
     cost=_cost,
 )

@@ -464,7 +464,12 @@ SPEC = kind(
         ),
     ),
     imports=(
-        CfnImport("AWS::AutoScaling::AutoScalingGroup", _import_group, entry_operation="GET /"),
+        CfnImport(
+            "AWS::AutoScaling::AutoScalingGroup",
+            _import_group,
+            entry_operation="GET /",
+            physical_name="AutoScalingGroupName",
+        ),
         CfnImport("AWS::AutoScaling::ScalingPolicy", _import_policy, creates_node=False),
     ),
     cost=_cost,

@@ -464,7 +464,13 @@ SPEC = kind(
         ),
     ),
     imports=(
-        CfnImport("AWS::ECS::Service", _import_service, entry_operation="GET /", ref_is_arn=True),
+        CfnImport(
+            "AWS::ECS::Service",
+            _import_service,
+            entry_operation="GET /",
+            ref_is_arn=True,
+            physical_name="ServiceName",
+        ),
         CfnImport("AWS::ECS::TaskDefinition", _import_task_definition, creates_node=False),
         CfnImport(
             "AWS::ApplicationAutoScaling::ScalableTarget",

@@ -376,6 +376,11 @@ SPEC = kind(
     arn=Arn("events", "event-bus/{id}"),
     iam_service="events",
     operations=_OPERATIONS,
+    # EventBridge User Guide, "Amazon SNS/SQS targets": a rule delivers to an SNS topic or
+    # SQS queue encrypted with a customer managed key as events.amazonaws.com, which the
+    # key policy must allow kms:GenerateDataKey* and kms:Decrypt (else the delivery fails
+    # and counts in FailedInvocations).
+    service_principal="events.amazonaws.com",
     capabilities={
         Capability.async_fanout,
         Capability.emits_metrics,
@@ -423,7 +428,12 @@ SPEC = kind(
         ),
     ),
     imports=(
-        CfnImport("AWS::Events::EventBus", _import_bus, entry_operation="PutEvents"),
+        CfnImport(
+            "AWS::Events::EventBus",
+            _import_bus,
+            entry_operation="PutEvents",
+            physical_name="Name",
+        ),
         CfnImport(
             "AWS::Events::Rule", _import_rule, creates_node=False, entry_operation="PutEvents"
         ),

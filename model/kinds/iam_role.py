@@ -102,6 +102,6 @@ SPEC = kind(
     iam_service="iam",
     capabilities={Capability.security, Capability.role},
     behavior="archgen.runtime.behaviors.iam_role:IamRole",
-    imports=(CfnImport("AWS::IAM::Role", _import_role),),
+    imports=(CfnImport("AWS::IAM::Role", _import_role, physical_name="RoleName"),),
     cost=free("IAM roles and policies cost nothing"),
 )

@@ -440,7 +440,12 @@ SPEC = kind(
         ),
     ),
     imports=(
-        CfnImport("AWS::Lambda::Function", _import_function, entry_operation="Invoke"),
+        CfnImport(
+            "AWS::Lambda::Function",
+            _import_function,
+            entry_operation="Invoke",
+            physical_name="FunctionName",
+        ),
         CfnImport("AWS::Lambda::EventSourceMapping", _import_event_source, creates_node=False),
     ),
     cost=_cost,

@@ -218,6 +218,13 @@ SPEC = kind(
             ),
         ),
     ),
-    imports=(CfnImport("AWS::S3::Bucket", _import_bucket, entry_operation="PutObject"),),
+    imports=(
+        CfnImport(
+            "AWS::S3::Bucket",
+            _import_bucket,
+            entry_operation="PutObject",
+            physical_name="BucketName",
+        ),
+    ),
     cost=_cost,
 )

@@ -216,6 +216,7 @@ SPEC = kind(
             _import_secret,
             entry_operation="GetSecretValue",
             ref_is_arn=True,
+            physical_name="Name",
         ),
         CfnImport("AWS::SecretsManager::RotationSchedule", _import_rotation, creates_node=False),
         CfnImport(

@@ -37,7 +37,9 @@ class ShieldParams(KindParams, Protects):
         description="Standard (free, automatic) or Advanced (DDoS response, cost protection).",
     )
     protects: Annotated[tuple[Id, ...], Ref(role="watches")] = Field(
-        (), description="Nodes this protection is attached to."
+        (),
+        description="Nodes this protection is attached to: CloudFront distributions, Route 53 "
+        "hosted zones and load balancers (what Shield Advanced can protect).",
     )
 
 

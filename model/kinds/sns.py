@@ -359,7 +359,13 @@ SPEC = kind(
         ),
     ),
     imports=(
-        CfnImport("AWS::SNS::Topic", _import_topic, entry_operation="Publish", ref_is_arn=True),
+        CfnImport(
+            "AWS::SNS::Topic",
+            _import_topic,
+            entry_operation="Publish",
+            ref_is_arn=True,
+            physical_name="TopicName",
+        ),
         CfnImport("AWS::SNS::Subscription", _import_subscription, creates_node=False),
     ),
     cost=_cost,

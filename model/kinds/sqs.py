@@ -272,6 +272,13 @@ SPEC = kind(
             ),
         ),
     ),
-    imports=(CfnImport("AWS::SQS::Queue", _import_queue, entry_operation="SendMessage"),),
+    imports=(
+        CfnImport(
+            "AWS::SQS::Queue",
+            _import_queue,
+            entry_operation="SendMessage",
+            physical_name="QueueName",
+        ),
+    ),
     cost=_cost,
 )

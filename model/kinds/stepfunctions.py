@@ -529,6 +529,7 @@ SPEC = kind(
             _import_machine,
             entry_operation="StartExecution",
             ref_is_arn=True,
+            physical_name="StateMachineName",
         ),
     ),
     cost=_cost,

@@ -1,24 +1,32 @@
 """Drift: the model against the infrastructure code it describes (``check --against``).
 
-The CLI imports the template or plan in memory with the importers and hands its model
-here, with where each imported node came from. Matching rule: a node of the model stands
-for a resource of the template when both are of the same kind and the node's name — the
-last part of its ``arn`` when it has one, else its id — is one of the resource's names:
-the node id the importer gives it, its logical id (or Terraform address), or a Terraform
-resource's name. Nodes of kinds no importer reads (clients, external systems) are not
-compared. A node's ``lint_ignore: {drift: reason}`` switches its findings off.
+The CLI imports each template, plan or state in memory with the importers and hands their
+models here, with where each imported node came from; several files are compared as one
+system (stacks or states that each describe a part of it). Matching rule: a node of the
+model stands for a resource of one of those files when both are of the same kind and one
+of the node's names is one of the resource's names. The node's names are the last part of
+its ``arn`` (first) and its id; a resource's names are the node id the importer gives it,
+its logical id (or Terraform address), a Terraform resource's name, and its names in AWS:
+the physical name its properties give (``TableName``, ``QueueName``, ``BucketName``…,
+Terraform's ``name`` or ``bucket``) and the last part of the ARN a Terraform state
+records. Nodes whose ``arn`` matches are paired before nodes matched by id, so a node
+named after its real resource is not taken by another's id. Nodes of kinds no importer
+reads (clients, external systems) are not compared. An aws-api edge is compared with the
+IAM policies of the file its caller comes from, when its target comes from that file too.
+A node's ``lint_ignore: {drift: reason}`` switches its findings off.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from archgen.model import LoadedModel
+from archgen.model.kind import arn_name
 from archgen.model.load import document_data
 from archgen.model.loader import PathKey
-from archgen.model.schema import Protocol
+from archgen.model.schema import AnyNode, Protocol
 from archgen.runtime.check.report import FindingSink, Scope
 from archgen.runtime.check.rules import DRIFT_RULES
 
@@ -43,6 +51,11 @@ class Counterpart:
     column: int
     values: tuple[tuple[str, int, int], ...] = ()
     """Property values written once in the template (lower-case text), keys' positions."""
+    aws_names: tuple[str, ...] = ()
+    """Its names in AWS (a ``TableName``, a state's ARN's last part): a node's id or arn
+    may name it by them too."""
+    template: str = ""
+    """The file it comes from (set by :func:`drift`)."""
 
     def at(self, value: object) -> Counterpart:
         """Where the template writes ``value``: the property holding it when the template
@@ -53,37 +66,52 @@ class Counterpart:
             found = [(line, column) for v, line, column in self.values if v == text]
             if len(found) == 1:
                 line, column = found[0]
-                return Counterpart(self.node, self.label, self.names, line, column)
+                return replace(self, line=line, column=column, values=())
         return self
 
+    @property
+    def key(self) -> tuple[str, str]:
+        """Which resource it is across files (two files may give one node id)."""
+        return (self.template, self.node)
 
-def drift(
-    loaded: LoadedModel,
-    imported: LoadedModel,
-    resources: Sequence[Counterpart],
-    template: str,
-) -> Scope:
-    """The ``drift`` scope: nodes missing on either side, params and encryption that
-    differ, and aws-api edges the template's IAM policies do not allow."""
-    return _Drift(loaded, imported, resources, template).run()
+
+@dataclass(frozen=True)
+class Against:
+    """One file ``check --against`` compares the model with: its imported model and the
+    resources it holds."""
+
+    template: str
+    imported: LoadedModel
+    resources: Sequence[Counterpart]
+
+
+def drift(loaded: LoadedModel, against: Sequence[Against]) -> Scope:
+    """The ``drift`` scope: nodes missing on every side, params and encryption that
+    differ, and aws-api edges the files' IAM policies do not allow. Several files are one
+    system: a node needs a resource in one of them, each resource a node."""
+    return _Drift(loaded, against).run()
+
+
+def node_names(node: AnyNode) -> tuple[str, ...]:
+    """What a node of the model may be called in a template: the last part of its
+    ``arn`` (first), and its id."""
+    names = [arn_name(node.arn)] if node.arn else []
+    return tuple(dict.fromkeys([*names, node.id]))
 
 
 class _Drift:
-    def __init__(
-        self,
-        loaded: LoadedModel,
-        imported: LoadedModel,
-        resources: Sequence[Counterpart],
-        template: str,
-    ) -> None:
+    def __init__(self, loaded: LoadedModel, against: Sequence[Against]) -> None:
         self.loaded = loaded
-        self.theirs = imported.model
-        self.resources = list(resources)
-        self.template = template
+        self.theirs = {one.template: one.imported.model for one in against}
+        self.resources = [
+            replace(r, template=one.template) for one in against for r in one.resources
+        ]
+        self.files = " or ".join(one.template for one in against)
         self.sink = FindingSink(loaded, "drift", DRIFT_RULES)
-        data = document_data(imported)
-        self.set_params: dict[str, dict[str, object]] = {
-            str(node["id"]): dict(node.get("params") or {}) for node in data.get("nodes", [])
+        self.set_params: dict[tuple[str, str], dict[str, object]] = {
+            (one.template, str(node["id"])): dict(node.get("params") or {})
+            for one in against
+            for node in document_data(one.imported).get("nodes", [])
         }
         self.pairs: dict[str, Counterpart] = {}
         self.stated: dict[str, object] = {
@@ -95,11 +123,14 @@ class _Drift:
         archgen's default against the template's (a warning: the defaults are not always
         CloudFormation's, a key's rotation on here, off there)."""
 
+    def kind_of(self, resource: Counterpart) -> str:
+        return self.theirs[resource.template].nodes_by_id[resource.node].kind
+
     def where(self, resource: Counterpart) -> tuple[tuple[str, int, int], ...]:
-        return ((self.template, resource.line, resource.column),)
+        return ((resource.template, resource.line, resource.column),)
 
     def details(self, resource: Counterpart) -> str:
-        return f"template: {self.template}:{resource.line}:{resource.column} ({resource.label})"
+        return f"template: {resource.template}:{resource.line}:{resource.column} ({resource.label})"
 
     def add(
         self, path: PathKey, message: str, node: str, at: Counterpart, rule: str = "drift"
@@ -113,67 +144,86 @@ class _Drift:
             elsewhere=self.where(at),
         )
 
+    def pair(self, importable: set[str]) -> None:
+        """Each node with the first free resource of its kind it names: nodes by their arn
+        first, then by their id."""
+        model = self.loaded.model
+        taken: set[tuple[str, str]] = set()
+        compared = [node for node in model.nodes if node.kind in importable]
+        for by_arn in (True, False):
+            for node in compared:
+                if node.id in self.pairs or (by_arn and not node.arn):
+                    continue
+                name = arn_name(node.arn) if by_arn and node.arn else node.id
+                found = next(
+                    (
+                        r
+                        for r in self.resources
+                        if r.key not in taken
+                        and self.kind_of(r) == node.kind
+                        and (name in r.names or name in r.aws_names)
+                    ),
+                    None,
+                )
+                if found is not None:
+                    taken.add(found.key)
+                    self.pairs[node.id] = found
+
     def run(self) -> Scope:
         from archgen.model.registry import kinds
 
         importable = {name for name, spec in kinds().items() if spec.imports}
-        taken: set[str] = set()
         model = self.loaded.model
+        self.pair(importable)
         for index, node in enumerate(model.nodes):
-            if node.kind not in importable:
+            if node.kind not in importable or node.id in self.pairs:
                 continue
-            name = node.arn.rsplit(":", 1)[-1].rsplit("/", 1)[-1] if node.arn else node.id
-            found = next(
-                (
-                    r
-                    for r in self.resources
-                    if r.node not in taken
-                    and self.theirs.nodes_by_id[r.node].kind == node.kind
-                    and name in r.names
-                ),
-                None,
+            named = " or ".join(f"'{name}'" for name in node_names(node))
+            self.sink.add(
+                "drift",
+                ("nodes", index),
+                f"{node.kind} node '{node.id}' has no resource in {self.files} "
+                f"(none of kind {node.kind} named {named})",
+                node=node.id,
             )
-            if found is None:
-                self.sink.add(
-                    "drift",
-                    ("nodes", index),
-                    f"{node.kind} node '{node.id}' has no resource in {self.template} "
-                    f"(none of kind {node.kind} named '{name}')",
-                    node=node.id,
-                )
-                continue
-            taken.add(found.node)
-            self.pairs[node.id] = found
+        paired = {r.key for r in self.pairs.values()}
         for resource in self.resources:
-            kind = self.theirs.nodes_by_id[resource.node].kind
-            if resource.node not in taken and kind in importable:
-                self.sink.add(
-                    "drift",
-                    ("nodes",),
-                    f"{resource.label} ({kind}) of {self.template} has no node in the model "
-                    f"(a node of kind {kind} named '{resource.node}', or whose arn ends in it)",
-                    key=True,
-                    details=self.details(resource),
-                    elsewhere=self.where(resource),
-                )
-        rename = {r.node: ours for ours, r in self.pairs.items()}
-        # Nodes outside AWS are not paired (an inbox has no name in the template): any of
-        # them stands for any other where a param names one (a topic's email subscriber).
-        rename |= {n.id: OUTSIDE for n in self.theirs.nodes if n.kind not in importable}
-        own = {n.id: OUTSIDE for n in model.nodes if n.kind not in importable}
+            kind = self.kind_of(resource)
+            if resource.key in paired or kind not in importable:
+                continue
+            aws = [n for n in resource.aws_names if n != resource.node]
+            named = " or ".join(f"'{name}'" for name in [resource.node, *aws])
+            self.sink.add(
+                "drift",
+                ("nodes",),
+                f"{resource.label} ({kind}) of {resource.template} has no node in the model "
+                f"(a node of kind {kind} named {named}, or whose arn ends in "
+                f"{'it' if not aws else 'one of them'})",
+                key=True,
+                details=self.details(resource),
+                elsewhere=self.where(resource),
+            )
         for index, node in enumerate(model.nodes):
             if node.id in self.pairs:
-                self.params(index, node.id, rename, own)
+                self.params(index, node.id, importable)
         self.edges()
         return self.sink.scope_result()
 
-    def params(self, index: int, node_id: str, rename: dict[str, str], own: dict[str, str]) -> None:
+    def params(self, index: int, node_id: str, importable: set[str]) -> None:
         resource = self.pairs[node_id]
-        params = self.loaded.model.nodes_by_id[node_id].params
+        model, theirs_model = self.loaded.model, self.theirs[resource.template]
+        # The file's ids as the model's (a dead-letter queue, a key): the same resource
+        # under the model's name is no difference. Nodes outside AWS are not paired (an
+        # inbox has no name in the template): any of them stands for any other where a
+        # param names one (a topic's email subscriber).
+        rename = {r.node: ours for ours, r in self.pairs.items() if r.template == resource.template}
+        rename |= {n.id: OUTSIDE for n in theirs_model.nodes if n.kind not in importable}
+        own = {n.id: OUTSIDE for n in model.nodes if n.kind not in importable}
+        params = model.nodes_by_id[node_id].params
         ours = _renamed(params.model_dump(mode="json", exclude_none=True), own)
         assert isinstance(ours, dict)
         theirs = _renamed(
-            self.theirs.nodes_by_id[resource.node].params.model_dump(
+            theirs_model.nodes_by_id[resource.node].params.model_dump(
                 mode="json", exclude_none=True
             ),
             rename,
@@ -192,7 +242,7 @@ class _Drift:
                 resource,
             )
         stated = self.stated.get(node_id, {})
-        for key in self.set_params.get(resource.node, {}):
+        for key in self.set_params.get(resource.key, {}):
             if key in NOT_PARAMS or key == ENCRYPTION:
                 continue
             for path, a, b in _differences((key,), ours.get(key), theirs.get(key)):
@@ -210,12 +260,15 @@ class _Drift:
     def edges(self) -> None:
         from archgen.runtime.check.access import authorized
 
-        model, theirs = self.loaded.model, self.theirs
-        roles = {r.node: r for r in self.resources}
+        model = self.loaded.model
+        roles = {r.key: r for r in self.resources}
         for index, edge in enumerate(model.edges):
             source, target = self.pairs.get(edge.source), self.pairs.get(edge.target)
             if edge.protocol is not Protocol.aws_api or source is None or target is None:
                 continue
+            if source.template != target.template:
+                continue  # one file's policies cannot be judged on another's resource
+            theirs = self.theirs[source.template]
             if model.nodes_by_id[edge.source].role is None:
                 continue  # the model claims no IAM for this caller
             caller = theirs.nodes_by_id[source.node]
@@ -229,7 +282,7 @@ class _Drift:
                 )
                 continue
             callee = theirs.nodes_by_id[target.node]
-            at = roles.get(caller.role, source)
+            at = roles.get((source.template, caller.role), source)
             for op_index, op in enumerate(edge.operations):
                 decision = authorized(theirs, caller, callee, op)
                 if not decision.allowed:

@@ -30,6 +30,8 @@ nodes:
 """
 
 _SHIELD = "  - {id: shield, kind: shield, params: {protects: [api]}}\n"
+"""Shield for an ``api`` it can protect (a load balancer); other examples' entry points
+(an external, a function) are nothing Shield protects, so they need none."""
 
 _VISIT = """\
 flows:
@@ -40,7 +42,7 @@ flows:
 """
 
 
-def _model(nodes: str, edges: str, steps: str, shield: str = _SHIELD) -> str:
+def _model(nodes: str, edges: str, steps: str, shield: str = "") -> str:
     return f"{_HEAD}{nodes}{shield}edges:\n{edges}{_VISIT}{steps}"
 
 
@@ -101,12 +103,20 @@ _TOPIC = """\
 """
 
 EXAMPLES: dict[str, Example] = {
-    "entry-shield": Example(_model(_API, _USERS_API, _STEP, shield=""), "api"),
+    "entry-shield": Example(
+        _model(
+            "  - {id: api, kind: alb}\n  - {id: waf, kind: waf, params: {protects: [api]}}\n",
+            _USERS_API,
+            _STEP,
+        ),
+        "api",
+    ),
     "entry-waf": Example(
         _model(
             "  - {id: api, kind: alb}\n",
             _USERS_API,
             _STEP,
+            shield=_SHIELD,
         ),
         "api",
     ),

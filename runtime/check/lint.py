@@ -120,7 +120,7 @@ class _Linter:
                 firewalled.update(node.params.protects)
         for entry in self.entry_points():
             kind = self.model.nodes_by_id[entry].kind
-            if entry not in shielded:
+            if kinds()[kind].has(Capability.shield_protectable) and entry not in shielded:
                 self.sink.add(
                     "entry-shield",
                     self.node_path(entry),

@@ -18,7 +18,10 @@ STATIC_RULES: dict[str, Rule] = {
             "entry-shield",
             E,
             "Entry points sit behind Shield",
-            "A node that a client calls directly is listed in a Shield node's protects.",
+            "A CloudFront distribution, Route 53 hosted zone or load balancer that a client "
+            "calls directly is listed in a Shield node's protects (Shield Advanced protects "
+            "nothing else: a bucket, queue or regional API a client calls is protected only "
+            "by putting CloudFront in front of it).",
         ),
         Rule(
             "entry-waf",
@@ -311,10 +314,13 @@ DRIFT_RULES: dict[str, Rule] = {
         "drift",
         E,
         "The model agrees with the infrastructure code",
-        "With --against TEMPLATE or PLAN.json: each node of a kind the importers read has a "
-        "resource of its kind in the template and each resource a node; the params the "
-        "template sets are the model's; a KMS key is set on both sides or neither; and the "
-        "template's IAM policies allow every aws-api edge of the model.",
+        "With --against TEMPLATE or PLAN.json (repeatable: the files together are one "
+        "system): each node of a kind the importers read has a resource of its kind in one "
+        "of the files, named by the node's id or the last part of its arn (a resource's "
+        "names: the importer's id, its logical id or address, its physical name, a state's "
+        "ARN), and each resource a node; the params the template sets are the model's; a "
+        "KMS key is set on both sides or neither; and the template's IAM policies allow "
+        "every aws-api edge of the model whose ends come from that template.",
         against=True,
     ),
     "drift-default": Rule(

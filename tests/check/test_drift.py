@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from archgen.main import cli
+from tests.check.helpers import mutate
 
 ROOT = Path(__file__).parents[2]
 DATA = "tests/check/data/drift"
@@ -32,7 +33,7 @@ drift: FAIL (2 rules, 4 errors, 0 warnings)
       template: {TEMPLATE}:28:7 (Worker)
   error: {DRIFTED}:85:60: edges[3].operations[1]: [drift] edge worker -> ledger-table: the template's role WorkerRole does not allow dynamodb:GetItem on arn:aws:dynamodb:us-east-1:123456789012:table/ledger-table
       template: {TEMPLATE}:39:3 (WorkerRole)
-check FAILED: 4 errors, 4 warnings, 6 suppressed
+check FAILED: 4 errors, 4 warnings, 5 suppressed
 """  # noqa: E501
 
 
@@ -52,7 +53,7 @@ def test_the_planted_differences_are_the_drift_findings() -> None:
     assert stdout.split("\n  warning:")[0].startswith("lint: ok (")
     assert stdout[stdout.index("drift: ") :] == DRIFT_TEXT
     assert stderr.startswith(f"checked {DRIFTED}: lint, drift and 0 runs in ")
-    assert stderr.endswith("check failed: 4 errors (4 warnings, 6 suppressed)\n")
+    assert stderr.endswith("check failed: 4 errors (4 warnings, 5 suppressed)\n")
 
 
 def test_sarif_locates_each_finding_in_the_model_and_in_the_template() -> None:
@@ -175,6 +176,124 @@ def test_a_node_whose_arn_names_the_resource_matches_it(tmp_path: Path) -> None:
     code, stdout, _ = check(str(model), "--against", TEMPLATE, "--lint-only")
     assert "drift: ok (2 rules, 0 errors, 0 warnings)\n" in stdout, stdout
     assert code == 0
+
+
+def _drift_text(stdout: str) -> str:
+    return stdout[stdout.index("drift: ") : stdout.index("check ")]
+
+
+def test_a_physical_name_matches_a_node_by_id_or_by_arn(tmp_path: Path) -> None:
+    """A resource's name in AWS (QueueName, TableName) is one of its names: the queue
+    matches a node whose id is that name, the table a node whose arn ends in it."""
+    template = (ROOT / TEMPLATE).read_text(encoding="utf-8")
+    template = mutate(
+        template,
+        "      VisibilityTimeout: 120\n",
+        "      VisibilityTimeout: 120\n      QueueName: ledger-jobs\n",
+    )
+    template = mutate(
+        template,
+        "      BillingMode: PAY_PER_REQUEST\n",
+        "      BillingMode: PAY_PER_REQUEST\n      TableName: LedgerRecords\n",
+    )
+    named = tmp_path / "ledger.yaml"
+    named.write_text(template, encoding="utf-8")
+    text = (ROOT / CLEAN).read_text(encoding="utf-8")
+    text = mutate(text, "  - id: ledger\n", "  - id: ledger-jobs\n")
+    text = mutate(text, "        queue: ledger\n", "        queue: ledger-jobs\n")
+    text = text.replace("to: ledger,", "to: ledger-jobs,")
+    text = text.replace("ledger-table", "records")
+    table_arn = "    arn: arn:aws:dynamodb:us-east-1:123456789012:table/LedgerRecords\n"
+    matched = mutate(text, "  - id: records\n", f"  - id: records\n{table_arn}")
+    model = tmp_path / "m.yaml"
+    model.write_text(matched, encoding="utf-8")
+    _, stdout, _ = check(str(model), "--against", str(named), "--lint-only")
+    assert _drift_text(stdout) == "drift: ok (2 rules, 0 errors, 0 warnings)\n"
+
+    wrong = table_arn.replace("LedgerRecords", "LedgerRecs")
+    model.write_text(mutate(text, "  - id: records\n", f"  - id: records\n{wrong}"))
+    _, stdout, _ = check(str(model), "--against", str(named), "--lint-only", "-f", "json")
+    scope = next(s for s in json.loads(stdout)["scopes"] if s["name"] == "drift")
+    assert [f["message"] for f in scope["findings"]] == [
+        f"LedgerTable (dynamodb) of {named} has no node in the model (a node of kind dynamodb "
+        "named 'ledger-table' or 'LedgerRecords', or whose arn ends in one of them)",
+        f"dynamodb node 'records' has no resource in {named} (none of kind dynamodb named "
+        "'LedgerRecs' or 'records')",
+    ]
+
+
+def test_a_state_arn_matches_a_kms_key_by_its_key_id(tmp_path: Path) -> None:
+    """A key's ARN ends in its key id: a node with the real ARN matches the state's key."""
+    data = "tests/importers/data"
+    text = (ROOT / f"{data}/thumbnails-state.model.yaml").read_text(encoding="utf-8")
+    key = "arn:aws:kms:us-west-2:111122223333:key/5e1d4a02-8c7b-4f0e-9d3a-1b2c3d4e5f60"
+    text = mutate(text, "  - id: data\n", f"  - id: thumbs-key\n    arn: {key}\n")
+    text = text.replace("kms_key: data\n", "kms_key: thumbs-key\n")
+    text = text.replace("to: data,", "to: thumbs-key,")
+    model = tmp_path / "m.yaml"
+    model.write_text(text, encoding="utf-8")
+    _, stdout, _ = check(str(model), "--against", f"{data}/thumbnails-state.json", "--lint-only")
+    assert _drift_text(stdout) == "drift: ok (2 rules, 0 errors, 0 warnings)\n"
+
+
+AUDIT = """\
+Resources:
+  Audit:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: ledger-audit
+      VisibilityTimeout: 60
+"""
+AUDIT_NODE = (
+    "  - {id: ledger-audit, kind: sqs, group: us-east-1, params: {visibility_timeout_s: 60}}\n"
+)
+
+
+def test_several_files_are_one_system(tmp_path: Path) -> None:
+    """Two stacks, each a part of the system: every node has its resource in one of them,
+    and a resource of either without a node is named with its own file."""
+    audit = tmp_path / "audit.yaml"
+    audit.write_text(AUDIT, encoding="utf-8")
+    text = (ROOT / CLEAN).read_text(encoding="utf-8")
+    model = tmp_path / "m.yaml"
+    model.write_text(mutate(text, "  - id: ledger-table\n", f"{AUDIT_NODE}  - id: ledger-table\n"))
+    _, stdout, _ = check(str(model), "--against", TEMPLATE, "--against", str(audit), "--lint-only")
+    assert _drift_text(stdout) == "drift: ok (2 rules, 0 errors, 0 warnings)\n"
+    _, stdout, _ = check(str(model), "--against", str(audit), "--lint-only", "-f", "json")
+    scope = next(s for s in json.loads(stdout)["scopes"] if s["name"] == "drift")
+    # The ledger's six nodes, without their template: the second file is needed.
+    assert len(scope["findings"]) == 6
+
+    _, stdout, _ = check(CLEAN, "--against", TEMPLATE, "--against", str(audit), "--lint-only")
+    assert _drift_text(stdout) == (
+        "drift: FAIL (2 rules, 1 errors, 0 warnings)\n"
+        f"  error: {CLEAN}:11:1: nodes: [drift] Audit (sqs) of {audit} has no node in the model "
+        "(a node of kind sqs named 'audit' or 'ledger-audit', or whose arn ends in one of them)\n"
+        f"      template: {audit}:2:3 (Audit)\n"
+    )
+    model.write_text(
+        mutate(
+            text,
+            "  - id: ledger-table\n",
+            f"{AUDIT_NODE.replace('ledger-audit', 'audit-2')}  - id: ledger-table\n",
+        )
+    )
+    _, stdout, _ = check(
+        str(model), "--against", TEMPLATE, "--against", str(audit), "--lint-only", "-f", "json"
+    )
+    scope = next(s for s in json.loads(stdout)["scopes"] if s["name"] == "drift")
+    assert [f["message"] for f in scope["findings"]] == [
+        f"Audit (sqs) of {audit} has no node in the model (a node of kind sqs named 'audit' "
+        "or 'ledger-audit', or whose arn ends in one of them)",
+        f"sqs node 'audit-2' has no resource in {TEMPLATE} or {audit} (none of kind sqs named "
+        "'audit-2')",
+    ]
+
+
+def test_one_file_given_twice_is_refused() -> None:
+    code, stdout, stderr = check(CLEAN, "--against", TEMPLATE, "--against", TEMPLATE)
+    assert (code, stdout) == (2, "")
+    assert stderr.splitlines()[0] == f"error: --against: {TEMPLATE} given more than once"
 
 
 def test_the_guide_shows_these_findings() -> None:

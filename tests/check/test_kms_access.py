@@ -255,3 +255,114 @@ def test_the_reference_model_has_its_grants_and_no_replica_write(
         uses = authorizer_for(model).key_uses(n[caller].id, n[target].id, op)
         assert uses, (caller, target, op)
         assert all(u.decision.allowed for u in uses), (caller, target, op)
+
+
+NOTICES = """\
+archgen: 1
+system: {id: notices, name: Notices, account_id: "123456789012"}
+groups:
+  - {id: r1, kind: region, code: us-east-1}
+nodes:
+  - {id: desk, kind: client}
+  - id: intake
+    kind: lambda
+    group: r1
+    role: intake-role
+    params:
+      cold_start: {distribution: constant, mean_ms: 0}
+      duration: {distribution: constant, mean_ms: 20}
+  - id: intake-role
+    kind: iam_role
+    params:
+      assumed_by: [lambda.amazonaws.com]
+      policies:
+        - Statement:
+            - Effect: Allow
+              Action: events:PutEvents
+              Resource: "arn:aws:events:us-east-1:123456789012:event-bus/bus"
+  - id: bus
+    kind: eventbridge
+    group: r1
+    params:
+      rules:
+        - id: filed
+          event_pattern: {source: [desk]}
+          targets: [{target: notices}]
+  - {id: notices, kind: sns, group: r1, params: {kms_key: notice-key}}
+  - id: notice-key
+    kind: kms
+    group: r1
+    params:
+      key_policy:
+        Statement:
+          - {Effect: Allow, Principal: {AWS: "arn:aws:iam::123456789012:root"}, Action: "kms:*",
+             Resource: "*"}
+edges:
+  - {from: desk, to: intake, operations: [Invoke]}
+  - {from: intake, to: bus, operations: [PutEvents], protocol: aws-api}
+  - {from: bus, to: notices, operations: [Publish], protocol: aws-api, mode: async}
+flows:
+  - id: file
+    title: File
+    steps:
+      - {from: desk, to: intake, op: Invoke}
+      - {from: intake, to: bus, op: PutEvents}
+      - {from: bus, to: notices, op: Publish}
+journeys:
+  - {id: filer, title: Filer, flows: [{flow: file}]}
+scenarios:
+  - id: quiet
+    title: Quiet
+    duration_s: 60
+    traffic: {sessions_per_s: 1, mix: {filer: 1}}
+"""
+EVENTS_STATEMENT = (
+    "          - {Effect: Allow, Principal: {Service: events.amazonaws.com},\n"
+    '             Action: ["kms:GenerateDataKey*", kms:Decrypt], Resource: "*"}\n'
+)
+
+
+def test_eventbridge_delivers_to_an_encrypted_topic_as_its_service_principal(
+    tmp_path: Path,
+) -> None:
+    """An EventBridge rule publishes to an SNS topic (or sends to a queue) encrypted with a
+    customer managed key as events.amazonaws.com (EventBridge User Guide): a key policy
+    that allows only the account refuses it, in the lint and in the run; a statement for
+    the service principal with kms:GenerateDataKey* and kms:Decrypt clears both."""
+    edge = _at(NOTICES, "{from: bus, to: notices, operations", "Publish")
+    assert _rule(NOTICES, "kms-key-access", "notices.yaml") == [
+        f"error: notices.yaml:{edge}: edges[2].operations[0]: [kms-key-access] 'bus' (as "
+        "events.amazonaws.com) may not use KMS key 'notice-key' "
+        "(arn:aws:kms:us-east-1:123456789012:key/notice-key) for kms:GenerateDataKey and "
+        "kms:Decrypt, which Publish on SNS topic 'notices' needs: it encrypts with that key "
+        "(SSE-KMS) and AWS answers KMSAccessDenied (edge bus -> notices; the key policy has "
+        "no statement allowing Principal {Service: events.amazonaws.com})"
+    ]
+    loaded = load_model_text(NOTICES, "notices.yaml")
+    errors = _run(loaded, "quiet", tmp_path / "run")
+    assert set(errors) == {("bus", "notices", "Publish", "KMSAccessDenied")}
+    assert errors[("bus", "notices", "Publish", "KMSAccessDenied")] > 20
+
+    queue = mutate(NOTICES, "kind: sns, group: r1,", "kind: sqs, group: r1,")
+    queue = mutate(queue, "operations: [Publish]", "operations: [SendMessage]")
+    queue = mutate(queue, "to: notices, op: Publish}", "to: notices, op: SendMessage}")
+    assert [
+        f.split("[kms-key-access] ")[1].split(" needs:")[0] for f in _rule(queue, "kms-key-access")
+    ] == [
+        "'bus' (as events.amazonaws.com) may not use KMS key 'notice-key' "
+        "(arn:aws:kms:us-east-1:123456789012:key/notice-key) for kms:GenerateDataKey and "
+        "kms:Decrypt, which SendMessage on SQS queue 'notices'"
+    ]
+
+    def allow_events(text: str) -> str:
+        end = '             Resource: "*"}\n'
+        return mutate(text, f"{end}edges:", f"{end}{EVENTS_STATEMENT}edges:")
+
+    allowed = allow_events(NOTICES)
+    assert _rule(allowed, "kms-key-access", "notices.yaml") == []
+    assert _rule(allow_events(queue), "kms-key-access") == []
+    loaded = load_model_text(allowed, "notices.yaml")
+    model = loaded.model
+    nodes = model.nodes_by_id
+    assert authorize(model, nodes["bus"], nodes["notices"], "Publish").allowed
+    assert _run(loaded, "quiet", tmp_path / "allowed") == Counter()

@@ -37,6 +37,20 @@ def test_entry_point_without_shield(tickets_text: str) -> None:
     ]
 
 
+def test_entry_points_shield_cannot_protect_are_not_asked_for_it(tickets_text: str) -> None:
+    """Shield Advanced protects CloudFront, Route 53, load balancers (and accelerators and
+    Elastic IPs): a bucket or queue a client calls (a presigned upload) needs none; the
+    load balancer still does."""
+    text = mutate(tickets_text, "protects: [lb]}}\n  - {id: waf", "protects: []}}\n  - {id: waf")
+    text = mutate(
+        text,
+        "  - {from: fan, to: lb, operations",
+        "  - {from: fan, to: orders, operations: [SendMessage], protocol: aws-api}\n"
+        "  - {from: fan, to: lb, operations",
+    )
+    assert [f.path for f in findings(text) if f.rule == "entry-shield"] == ["nodes[3]"]
+
+
 def test_web_entry_point_without_waf(tickets_text: str) -> None:
     text = mutate(
         tickets_text,

@@ -95,7 +95,6 @@ def test_a_template_without_construct_paths_is_plain_cloudformation(tmp_path: Pa
             "ledger-sam.yaml",
             "ledger-sam.yaml: 12 resources → 8 nodes, 5 edges, 2 not modeled",
             {
-                "error entry-shield": 1,
                 # Lambda writes its logs with the role: the logs actions are needed.
                 "error iam-least-privilege": 3,
                 # The API node: not alarmed, its integration edge in no flow.
@@ -108,7 +107,6 @@ def test_a_template_without_construct_paths_is_plain_cloudformation(tmp_path: Pa
             "LedgerStack.template.json",
             "LedgerStack.template.json: 14 resources → 7 nodes, 4 edges, 1 not modeled",
             {
-                "error entry-shield": 1,
                 "error iam-least-privilege": 3,
                 # The API node (now the starter's entry): not alarmed, its SQS edge unused.
                 "error monitored": 5,

@@ -236,7 +236,6 @@ def test_round_trip_renders_and_checks(tmp_path: Path) -> None:
     assert errors == [
         ("dlq", "edges[1]"),  # S3 invokes ingest-function asynchronously, no on-failure
         ("dlq", "nodes[10].params.subscriptions[0]"),  # done-topic's subscription, no DLQ
-        ("entry-shield", "nodes[2]"),  # the bucket the client calls: no Shield
         # done-topic delivers to the encrypted done-audit queue as sns.amazonaws.com,
         # which the template's key policy (the account root only) does not allow.
         ("kms-key-access", "edges[5].operations[0]"),

@@ -68,7 +68,6 @@ def test_check_judges_the_fresh_plan(tmp_path: Path) -> None:
     after apply, so its polling edge is not allowed; the queue's redrive likewise."""
     assert lint_errors(tmp_path, "ledger-plan") == [
         ("dlq", "nodes[9].params"),  # ledger-sqs: its redrive policy is unknown
-        ("entry-shield", "nodes[1]"),  # the API, where the starter enters
         ("iam-edge-allowed", "edges[3].operations[0]"),  # worker-lambda → ledger-sqs
         ("iam-edge-allowed", "edges[3].operations[1]"),
         # The same unknown policy: AWS would refuse the SQS event source mapping.
@@ -87,7 +86,6 @@ def test_check_judges_the_state(tmp_path: Path) -> None:
     delivery to the encrypted queue would be refused (kms-key-access)."""
     assert lint_errors(tmp_path, "thumbnails-state") == [
         ("dlq", "nodes[9].params.subscriptions[0]"),
-        ("entry-shield", "nodes[7]"),
         ("iam-least-privilege", "nodes[3].params.policies[0].Statement[3].Resource[1]"),
         ("kms-key-access", "edges[2].operations[0]"),  # uploads -> uploads-sns, as S3
         ("kms-key-access", "edges[5].operations[0]"),  # uploads-sns -> jobs, as SNS

@@ -85,6 +85,8 @@ def test_capabilities_replace_the_old_kind_sets() -> None:
             Capability.consumer,
             Capability.ddos_protection,
             Capability.web_acl,
+            Capability.shield_protectable,
+            Capability.waf_attachable,
             Capability.collects_metrics,
         )
     } == {
@@ -96,6 +98,9 @@ def test_capabilities_replace_the_old_kind_sets() -> None:
         Capability.consumer: ("lambda",),  # EC2 ignores consumer_crash: refused on it
         Capability.ddos_protection: ("shield",),
         Capability.web_acl: ("waf",),
+        # AWS::Shield::Protection's resource types that are kinds (no accelerator, EIP, CLB)
+        Capability.shield_protectable: ("route53", "cloudfront", "alb"),
+        Capability.waf_attachable: ("cloudfront", "alb"),
         Capability.collects_metrics: ("cloudwatch",),
     }
     assert not registry.has("no-such-kind", Capability.queue)
