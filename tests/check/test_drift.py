@@ -266,7 +266,7 @@ def test_several_files_are_one_system(tmp_path: Path) -> None:
 
     _, stdout, _ = check(CLEAN, "--against", TEMPLATE, "--against", str(audit), "--lint-only")
     assert _drift_text(stdout) == (
-        "drift: FAIL (2 rules, 1 errors, 0 warnings)\n"
+        "drift: FAIL (2 rules, 1 error, 0 warnings)\n"
         f"  error: {CLEAN}:11:1: nodes: [drift] Audit (sqs) of {audit} has no node in the model "
         "(a node of kind sqs named 'audit' or 'ledger-audit', or whose arn ends in one of them)\n"
         f"      template: {audit}:2:3 (Audit)\n"
