@@ -61,6 +61,7 @@ _Door = tuple[
     bool,
     str | None,
     tuple[_Key, ...],
+    "FaultState | None",
 ]
 
 FIVE_XX = frozenset({"ServiceUnavailable", "InternalError", "InternalServerError"})
@@ -561,6 +562,7 @@ class Simulation:
         )
         from_client = source in self.client_ids
         ctx = self.contexts.get(target)
+        caller = self.contexts.get(source)
         return (
             self.verdict(source, target, op),
             ctx,
@@ -568,6 +570,7 @@ class Simulation:
             from_client,
             None if ctx is None else ctx.behavior.stands_in(source, op),
             self._sse_keys(source, target, op),
+            None if caller is None or from_client else caller.faults,
         )
 
     def _sse_keys(self, source: str, target: str, op: str) -> tuple[_Key, ...]:
@@ -618,7 +621,7 @@ class Simulation:
         door = self._doors.get(key)
         if door is None:
             door = self._doors[key] = self._door(*key)
-        verdict, ctx, protectors, from_client, made_by, keys = door
+        verdict, ctx, protectors, from_client, made_by, keys, caller = door
         if verdict is not None or ctx is None:
             if verdict is None or verdict[0] == "violation":
                 self.violation(call, "UndeclaredEdge" if verdict is None else verdict[1])
@@ -635,8 +638,13 @@ class Simulation:
         if self._private and self._kept_in(call):
             return
         faults = ctx.faults
-        if faults.down:
-            self.complete_ok_error(call, "ServiceUnavailable", call.node)
+        if faults.down or (caller is not None and caller.down):
+            # A caller that is out (work it had in hand when its zone or region went)
+            # makes no more calls: the call fails at once, so the work fails and its
+            # message is delivered again, instead of reaching a partner from a dead region.
+            self.complete_ok_error(
+                call, "ServiceUnavailable", call.node if faults.down else call.source
+            )
             return
         inspection = 0.0
         if protectors:
