@@ -73,6 +73,24 @@ _QUEUE_STEPS = (
 )
 
 
+def _api_role(statements: str) -> str:
+    """A function ``api`` whose role ``api-role`` has one policy of ``statements``."""
+    return (
+        "  - {id: api, kind: lambda, role: api-role}\n"
+        "  - id: api-role\n"
+        "    kind: iam_role\n"
+        "    params:\n"
+        "      assumed_by: [lambda.amazonaws.com]\n"
+        "      policies:\n"
+        "        - Statement:\n" + statements
+    )
+
+
+_TABLE_RESOURCE = "              Resource: arn:aws:dynamodb::123456789012:table/table\n"
+_API_TABLE_EDGE = "  - {from: api, to: table, operations: [PutItem], protocol: aws-api}\n"
+_API_TABLE_STEP = "      - {from: api, to: table, op: PutItem}\n"
+
+
 def _consumer(queue: str, worker: str) -> str:
     """A queue with its dead-letter queue, consumed by a function, every node monitored."""
     return (
@@ -177,68 +195,43 @@ EXAMPLES: dict[str, Example] = {
     ),
     "kms-key-access": Example(
         _model(
-            """\
-  - {id: api, kind: lambda, role: api-role}
-  - id: api-role
-    kind: iam_role
-    params:
-      assumed_by: [lambda.amazonaws.com]
-      policies:
-        - Statement:
-            - Effect: Allow
-              Action: dynamodb:PutItem
-              Resource: arn:aws:dynamodb::123456789012:table/table
-  - {id: key, kind: kms}
-"""
+            _api_role(
+                "            - Effect: Allow\n              Action: dynamodb:PutItem\n"
+                + _TABLE_RESOURCE
+            )
+            + "  - {id: key, kind: kms}\n"
             + _TABLE.replace("kind: dynamodb}", "kind: dynamodb, params: {kms_key: key}}")
             + "        - {id: api-errors, node: api, name: Errors}\n",
-            _USERS_API + "  - {from: api, to: table, operations: [PutItem], protocol: aws-api}\n",
-            _STEP + "      - {from: api, to: table, op: PutItem}\n",
+            _USERS_API + _API_TABLE_EDGE,
+            _STEP + _API_TABLE_STEP,
         ),
         "api",
     ),
     "iam-least-privilege": Example(
         _model(
-            """\
-  - {id: api, kind: lambda, role: api-role}
-  - id: api-role
-    kind: iam_role
-    params:
-      assumed_by: [lambda.amazonaws.com]
-      policies:
-        - Statement:
-            - Effect: Allow
-              Action: [dynamodb:PutItem, dynamodb:DeleteItem]
-              Resource: arn:aws:dynamodb::123456789012:table/table
-"""
+            _api_role(
+                "            - Effect: Allow\n"
+                "              Action: [dynamodb:PutItem, dynamodb:DeleteItem]\n" + _TABLE_RESOURCE
+            )
             + _TABLE
             + "        - {id: api-errors, node: api, name: Errors}\n",
-            _USERS_API + "  - {from: api, to: table, operations: [PutItem], protocol: aws-api}\n",
-            _STEP + "      - {from: api, to: table, op: PutItem}\n",
+            _USERS_API + _API_TABLE_EDGE,
+            _STEP + _API_TABLE_STEP,
         ),
         "api-role",
     ),
     "iam-known-action": Example(
         _model(
-            """\
-  - {id: api, kind: lambda, role: api-role}
-  - id: api-role
-    kind: iam_role
-    params:
-      assumed_by: [lambda.amazonaws.com]
-      policies:
-        - Statement:
-            - Effect: Allow
-              Action: dynamodb:PutItem
-              Resource: arn:aws:dynamodb::123456789012:table/table
-            - Effect: Deny
-              Action: dynamodb:DeleteTabel
-              Resource: arn:aws:dynamodb::123456789012:table/table
-"""
+            _api_role(
+                "            - Effect: Allow\n              Action: dynamodb:PutItem\n"
+                + _TABLE_RESOURCE
+                + "            - Effect: Deny\n              Action: dynamodb:DeleteTabel\n"
+                + _TABLE_RESOURCE
+            )
             + _TABLE
             + "        - {id: api-errors, node: api, name: Errors}\n",
-            _USERS_API + "  - {from: api, to: table, operations: [PutItem], protocol: aws-api}\n",
-            _STEP + "      - {from: api, to: table, op: PutItem}\n",
+            _USERS_API + _API_TABLE_EDGE,
+            _STEP + _API_TABLE_STEP,
         ),
         "api-role",
     ),
