@@ -296,7 +296,7 @@ def run_scenario(
     traced = [name for name in exports if name in SPAN_EXPORTS]
     if traced and not write_spans:
         raise InputError(
-            f"--export {traced[0]} writes the run's traces, from its spans: drop --no-spans"
+            f"--export {traced[0]} writes traces from the run's spans: drop --no-spans"
         )
     return _run(
         model,

@@ -35,7 +35,7 @@ def run_check(
     sample: float | None = None,
 ) -> None:
     from archgen.runtime.check.formats import FORMATS
-    from archgen.runtime.check.report import Report
+    from archgen.runtime.check.report import Report, plural
     from archgen.runtime.fluid import as_choice
     from archgen.runtime.session import check
 
@@ -95,9 +95,8 @@ def run_check(
     if report.failed:
         counts = report.counts()
         raise CheckFailed(
-            f"check failed: {counts['errors']} error{'s' if counts['errors'] != 1 else ''} "
-            f"({counts['warnings']} warning{'s' if counts['warnings'] != 1 else ''}, "
-            f"{counts['suppressed']} suppressed)"
+            f"check failed: {plural(counts['errors'], 'error')} "
+            f"({plural(counts['warnings'], 'warning')}, {counts['suppressed']} suppressed)"
         )
 
 

@@ -47,13 +47,6 @@ def run_command(
         raise UsageError("--journey and --explain go together: --journey ID --explain")
     if exports and explain:
         raise UsageError("--export writes a run folder; --explain prints one user: choose one")
-    from archgen.runtime.export import SPAN_EXPORTS
-
-    traced = [name for name in exports if name in SPAN_EXPORTS]
-    if traced and not spans:
-        raise UsageError(
-            f"--export {traced[0]} writes traces from the run's spans: drop --no-spans"
-        )
     loaded = load_model(model_path)
     model = loaded.model
     chosen = session.resolve_scenario(model, scenario, loaded.source)

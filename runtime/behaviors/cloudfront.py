@@ -205,12 +205,7 @@ class CloudFront(Behavior):
             return
         session = call.trace.session
         edges = self.edge_of.get(session.location or "")
-        if edges is None:
-            edge = self.edges[0]
-        elif len(edges) == 1:
-            edge = edges[0]
-        else:
-            edge = edges[session.id % len(edges)]
+        edge = self.edges[0] if edges is None else edges[session.id % len(edges)]
         cache = self.caches[edge]
         key = (call.op, call.trace.item)
         expires = cache.expiry(key)

@@ -16,7 +16,7 @@ from xml.etree import ElementTree as ET
 
 from archgen.model.errors import escape_terminal
 from archgen.runtime.artefacts import SCHEMA_VERSION, FindingRecord
-from archgen.runtime.check.report import Finding, Report, Rule, Severity, SloScope
+from archgen.runtime.check.report import Finding, Report, Rule, Severity, SloScope, plural
 from archgen.runtime.check.rules import ALL_RULES
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -37,8 +37,8 @@ def to_text(report: Report, tool_version: str = "") -> str:
         if scope.slos is not None and not scope.slos.evaluated:
             extra += ", no SLO applies"
         lines.append(
-            f"{scope.name}: {status} ({_count(len(scope.rules), 'rule')}, "
-            f"{_count(errors, 'error')}, {_count(warnings, 'warning')}{extra})"
+            f"{scope.name}: {status} ({plural(len(scope.rules), 'rule')}, "
+            f"{plural(errors, 'error')}, {plural(warnings, 'warning')}{extra})"
         )
         for finding in failing:
             lines.append(f"  {finding}")
@@ -47,16 +47,11 @@ def to_text(report: Report, tool_version: str = "") -> str:
     counts = report.counts()
     verdict = "FAILED" if report.failed else "passed"
     lines.append(
-        f"check {verdict}: {_count(counts['errors'], 'error')}, "
-        f"{_count(counts['warnings'], 'warning')}, {counts['suppressed']} suppressed"
+        f"check {verdict}: {plural(counts['errors'], 'error')}, "
+        f"{plural(counts['warnings'], 'warning')}, {counts['suppressed']} suppressed"
     )
     # Messages quote the model's free text: nothing in it may drive the reader's terminal.
     return "\n".join(escape_terminal(line) for line in lines) + "\n"
-
-
-def _count(n: int, noun: str) -> str:
-    """``1 error``, ``0 errors``, ``2 errors``."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def to_json(report: Report, tool_version: str = "") -> str:

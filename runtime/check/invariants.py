@@ -41,7 +41,7 @@ from archgen.model.registry import has
 from archgen.model.schema import Invariant, InvariantRule
 from archgen.runtime.artefacts import Measure, NodeSummary
 from archgen.runtime.aws.sqs_queue import send_order
-from archgen.runtime.check.report import FindingSink
+from archgen.runtime.check.report import FindingSink, plural
 from archgen.runtime.check.spans import RunFolder, Span
 
 NOT_SENDS = (
@@ -54,10 +54,6 @@ NOT_SENDS = (
 )
 """Queue operations that place no message (the runtime's SQS treats every other op on a
 queue, e.g. ``SendMessage`` or an SNS ``Deliver``, as a send)."""
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' if count != 1 else ''}"
 
 
 class InvariantCheck:
@@ -206,7 +202,7 @@ class InvariantCheck:
                     index,
                     invariant,
                     queue,
-                    f"{lost} of {_plural(sent, 'message')} sent to '{queue}' "
+                    f"{lost} of {plural(sent, 'message')} sent to '{queue}' "
                     f"{'were' if lost != 1 else 'was'} lost: neither processed, nor in the "
                     f"dead-letter queue, nor still in the queue ({balance})",
                     counts,
@@ -300,7 +296,7 @@ class InvariantCheck:
             facts.append(
                 (
                     f"effects {consumer}",
-                    f"{_plural(len(messages), 'message')}, "
+                    f"{plural(len(messages), 'message')}, "
                     f"{len({m for m, *_ in repeated})} with an effect more than once",
                 )
             )
@@ -311,7 +307,7 @@ class InvariantCheck:
                     index,
                     invariant,
                     consumer,
-                    f"{_plural(len({m for m, *_ in repeated}), 'message')} consumed by "
+                    f"{plural(len({m for m, *_ in repeated}), 'message')} consumed by "
                     f"'{consumer}' had an effect more than once, e.g. '{message}': "
                     f"{consumer} -> {node}: {op} {len(traces)} times (traces "
                     f"{', '.join(sorted(set(traces)))})",
@@ -323,7 +319,7 @@ class InvariantCheck:
                     index,
                     invariant,
                     consumer,
-                    f"the runtime counted {_plural(applied_twice, 'message')} that "
+                    f"the runtime counted {plural(applied_twice, 'message')} that "
                     f"'{consumer}' processed to success more than once",
                     {"applied_twice": applied_twice},
                 )
@@ -383,7 +379,7 @@ class InvariantCheck:
             facts.append(
                 (
                     f"sequence {queue}",
-                    f"{_plural(sent, 'message')} in {_plural(len(by_group), 'group')}, "
+                    f"{plural(sent, 'message')} in {plural(len(by_group), 'group')}, "
                     f"{len(late)} processed out of sequence",
                 )
             )
@@ -394,7 +390,7 @@ class InvariantCheck:
                         index,
                         invariant,
                         queue,
-                        f"cannot be judged: none of the {_plural(ungrouped[queue], 'message')} "
+                        f"cannot be judged: none of the {plural(ungrouped[queue], 'message')} "
                         f"sent to '{queue}' has a message group (declare a `key` on the step "
                         "that sends them)",
                         {"ungrouped": ungrouped[queue]},
@@ -409,10 +405,10 @@ class InvariantCheck:
                     index,
                     invariant,
                     queue,
-                    f"{len(late)} of {_plural(sent, 'message')} sent to '{queue}' "
+                    f"{len(late)} of {plural(sent, 'message')} sent to '{queue}' "
                     f"{'were' if len(late) != 1 else 'was'} processed out of sequence within "
                     f"their group ({counts['groups_out_of_order']} of "
-                    f"{_plural(len(by_group), 'group')}), e.g. '{message}' of group "
+                    f"{plural(len(by_group), 'group')}), e.g. '{message}' of group "
                     f"'{group}' before '{overtaken}', sent earlier, which {how}",
                     counts,
                 )
@@ -454,8 +450,8 @@ class InvariantCheck:
             facts.append(
                 (
                     f"at rest {store}",
-                    f"{_plural(records, 'record')}: {how}; "
-                    f"{_plural(numbers, 'plaintext sensitive value')}",
+                    f"{plural(records, 'record')}: {how}; "
+                    f"{plural(numbers, 'plaintext sensitive value')}",
                 )
             )
             if numbers:
@@ -464,8 +460,8 @@ class InvariantCheck:
                     index,
                     invariant,
                     store,
-                    f"'{store}' holds {_plural(numbers, 'plaintext sensitive value')} at rest, in "
-                    f"{entry['plaintext_sensitive_records']} of {_plural(records, 'record')} "
+                    f"'{store}' holds {plural(numbers, 'plaintext sensitive value')} at rest, in "
+                    f"{entry['plaintext_sensitive_records']} of {plural(records, 'record')} "
                     f"(first: record {entry['first_plaintext_sensitive_record']}; records stored "
                     f"as {how})",
                     {

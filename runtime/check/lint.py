@@ -18,12 +18,11 @@ from archgen.model import LoadedModel
 from archgen.model.base import Classification
 from archgen.model.egress import egress
 from archgen.model.errors import did_you_mean
-from archgen.model.iam import PolicyDocument
+from archgen.model.iam import PolicyDocument, Statement
 from archgen.model.kind import (
     Capability,
     EncryptableAtRest,
     GrantsPolicies,
-    Operations,
     Protects,
     Reference,
     ResourcePolicy,
@@ -329,37 +328,33 @@ class _Linter:
         """A policy's action names are checked nowhere else: a misspelt one
         (``dynamodb:GetItme``) simply matches no call, and the edge it was for is denied
         with no hint why. Wildcards are left alone (AWS's lists grow)."""
-        services: dict[str, list[Operations]] = {}
+        services: dict[str, tuple[str, list[str]]] = {}
         for spec in kinds().values():
             if spec.iam_service is not None and spec.operations is not None:
-                services.setdefault(spec.iam_service.lower(), []).append(spec.operations)
+                title, names = services.setdefault(
+                    spec.iam_service.lower(), (spec.operations.service, [])
+                )
+                names.extend(spec.operations.names)
+        lowered = {service: {n.lower() for n in names} for service, (_, names) in services.items()}
         for node in self.model.nodes:
-            params = node.params
-            documents: list[tuple[tuple[str | int, ...], PolicyDocument]] = []
-            if isinstance(params, GrantsPolicies):
-                documents += [(("policies", i), doc) for i, doc in enumerate(params.policies)]
-            if isinstance(params, ResourcePolicy) and params.key_policy is not None:
-                documents.append((("key_policy",), params.key_policy))
-            for where, document in documents:
-                for s_index, statement in enumerate(document.Statement):
-                    field = "Action" if statement.Action is not None else "NotAction"
-                    path = self.node_path(node.id, "params", *where, "Statement", s_index, field)
-                    one = isinstance(getattr(statement, field), str)
-                    for a_index, action in enumerate(statement.actions()):
-                        service, colon, name = action.partition(":")
-                        known = services.get(service.lower()) if colon else None
-                        if not known or "*" in name or "?" in name:
-                            continue
-                        names = [n for ops in known for n in ops.names]
-                        if name.lower() in {n.lower() for n in names}:
-                            continue
-                        self.sink.add(
-                            "iam-known-action",
-                            path if one else (*path, a_index),
-                            f"'{node.id}': {action} is no {known[0].service} action archgen "
-                            f"knows{did_you_mean(name, names)}; it matches no call",
-                            node=node.id,
-                        )
+            for where, statement in _statements(node):
+                field = "Action" if statement.Action is not None else "NotAction"
+                path = self.node_path(node.id, "params", *where, field)
+                one = isinstance(getattr(statement, field), str)
+                for a_index, action in enumerate(statement.actions()):
+                    service, colon, name = action.lower().partition(":")
+                    if not colon or service not in services or "*" in name or "?" in name:
+                        continue
+                    if name in lowered[service]:
+                        continue
+                    title, names = services[service]
+                    self.sink.add(
+                        "iam-known-action",
+                        path if one else (*path, a_index),
+                        f"'{node.id}': {action} is no {title} action archgen knows"
+                        f"{did_you_mean(action.partition(':')[2], names)}; it matches no call",
+                        node=node.id,
+                    )
 
     # -- reliability
 
@@ -548,6 +543,20 @@ class _Linter:
                         f"'{node.id}' switches off '{rule}' without a reason",
                         key=True,
                     )
+
+
+def _statements(node: AnyNode) -> Iterator[tuple[tuple[str | int, ...], Statement]]:
+    """The statements of the node's own policies (a role's, a key's), each with where it
+    is under the node's params."""
+    params = node.params
+    documents: list[tuple[tuple[str | int, ...], PolicyDocument]] = []
+    if isinstance(params, GrantsPolicies):
+        documents += [(("policies", i), doc) for i, doc in enumerate(params.policies)]
+    if isinstance(params, ResourcePolicy) and params.key_policy is not None:
+        documents.append((("key_policy",), params.key_policy))
+    for where, document in documents:
+        for index, statement in enumerate(document.Statement):
+            yield (*where, "Statement", index), statement
 
 
 def participating_nodes(model: Model) -> set[str]:

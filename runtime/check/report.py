@@ -16,6 +16,11 @@ from archgen.model.loader import PathKey, format_path
 from archgen.runtime.artefacts import Measure
 
 
+def plural(count: int, word: str) -> str:
+    """``1 error``, ``0 errors``, ``2 errors``: counts in the check's texts."""
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
 class Severity(StrEnum):
     """``error`` fails the check (exit 1); ``warning`` is shown but does not fail it."""
 
