@@ -354,6 +354,9 @@ class Capability(StrEnum):
     """Shield Advanced can protect it (CloudFront, Route 53 hosted zones, ALB; AWS also
     protects Global Accelerator, Elastic IPs and Classic Load Balancers, which are no kinds):
     what a shield's ``protects`` may name and what the ``entry-shield`` lint asks about."""
+    global_service = "global_service"
+    """A global service (CloudFront, Route 53): no Region of its own; AWS keeps its metrics,
+    and the web ACLs that protect it, in us-east-1 (:mod:`archgen.model.regions`)."""
     security = "security"
     """Shown in the security view (IAM, KMS, Shield, WAF)."""
     async_fanout = "async_fanout"

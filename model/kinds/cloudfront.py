@@ -219,7 +219,12 @@ SPEC = kind(
     # policy must allow it kms:Decrypt.
     service_principal="cloudfront.amazonaws.com",
     conditions=("cache_miss", "cache_hit", "origin_error"),
-    capabilities={Capability.waf_attachable, Capability.shield_protectable, Capability.triggered},
+    capabilities={
+        Capability.waf_attachable,
+        Capability.shield_protectable,
+        Capability.triggered,
+        Capability.global_service,
+    },
     behavior="archgen.runtime.behaviors.cloudfront:CloudFront",
     validate=_validate,
     imports=(

@@ -170,6 +170,46 @@ def _validate(checks: Checks, path: PathKey, node: Node, params: CloudWatchParam
         for field in ("actions", "ok_actions"):
             for j, action in enumerate(getattr(alarm, field)):
                 _alarm_action(checks, (*path, "alarms", i, field, j, "target"), node.id, action)
+    _alarms_in_own_region(checks, path, node, params)
+
+
+def _alarms_in_own_region(
+    checks: Checks, path: PathKey, node: Node, params: CloudWatchParams
+) -> None:
+    """An alarm lives in one Region and AWS refuses one on another Region's metric ("Cannot
+    create an Alarm in region …") or with an SNS or Auto Scaling action elsewhere ("Invalid
+    region … specified"). Route 53 is global: a failover action may cross. Global services
+    publish in us-east-1. A node the model places in no Region is not compared."""
+    from archgen.model.regions import metrics_region, region_code
+
+    home = region_code(checks.model, node.id)
+    if home is None:
+        return
+    metrics = {metric.id: metric for metric in params.metrics}
+    for i, alarm in enumerate(params.alarms):
+        metric = metrics.get(alarm.metric)
+        if metric is not None:
+            where = metrics_region(checks.model, metric.node)
+            if where is not None and where != home:
+                checks.report(
+                    (*path, "alarms", i, "metric"),
+                    f"alarm '{alarm.id}' watches metric '{metric.id}' of '{metric.node}', "
+                    f"which AWS publishes in {where}, but cloudwatch node '{node.id}' is in "
+                    f"{home}: an alarm watches metrics of its own Region only (put a "
+                    f"cloudwatch node in {where} for it)",
+                )
+        for field in ("actions", "ok_actions"):
+            for j, action in enumerate(getattr(alarm, field)):
+                if action.type is AlarmActionType.failover:
+                    continue
+                where = region_code(checks.model, action.target)
+                if where is not None and where != home:
+                    checks.report(
+                        (*path, "alarms", i, field, j, "target"),
+                        f"alarm '{alarm.id}' acts on '{action.target}' in {where}, but "
+                        f"cloudwatch node '{node.id}' is in {home}: an alarm's {action.type.value} "
+                        f"actions stay in its own Region",
+                    )
 
 
 def _metric_name(checks: Checks, path: PathKey, metric: Metric) -> None:

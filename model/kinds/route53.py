@@ -230,7 +230,12 @@ SPEC = kind(
     arn=Arn("route53", "hostedzone/{id}", regional=False, with_account=False),
     iam_service="route53",
     conditions=("failover",),
-    capabilities={Capability.dns, Capability.shield_protectable, Capability.triggered},
+    capabilities={
+        Capability.dns,
+        Capability.shield_protectable,
+        Capability.triggered,
+        Capability.global_service,
+    },
     behavior="archgen.runtime.behaviors.route53:Route53",
     validate=_validate,
     imports=(

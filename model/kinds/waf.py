@@ -17,6 +17,7 @@ from archgen.model.kind import (
     Arn,
     Capability,
     CfnImport,
+    Checks,
     KindParams,
     Metrics,
     Node,
@@ -26,6 +27,8 @@ from archgen.model.kind import (
     kind,
     metric,
 )
+from archgen.model.loader import PathKey
+from archgen.model.regions import GLOBAL_HOME, is_global, region_code
 
 if TYPE_CHECKING:
     from archgen.model.importers.context import ImportContext
@@ -72,6 +75,49 @@ class WafParams(KindParams, Protects):
         default_factory=lambda: ms(1, 0.3),
         description="Latency WAF adds to each request it screens, allowed or blocked, "
         "before the protected node sees it.",
+    )
+
+
+def _validate(checks: Checks, path: PathKey, node: Node, params: WafParams) -> None:
+    """A web ACL has one scope (AWS WAF Developer Guide, "Web ACL scope"): CloudFront, for
+    distributions only and created in us-east-1, or regional, for resources of the web ACL's
+    own Region. AWS refuses the association otherwise, so one node cannot stand for both."""
+    model = checks.model
+    own = region_code(model, node.id)
+    first: tuple[int, str, str] | None = None  # index, node, its scope
+    for i, protected in enumerate(params.protects):
+        if protected not in model.nodes_by_id:
+            continue  # reported by the reference check
+        scope = "global" if is_global(model, protected) else region_code(model, protected)
+        if scope is None:
+            continue  # the model places it in no Region: nothing to compare
+        where = (*path, "protects", i)
+        if scope == "global" and own not in (None, GLOBAL_HOME):
+            checks.report(
+                where,
+                f"'{protected}' is a global service: the web ACL protecting it has CloudFront "
+                f"scope and lives in {GLOBAL_HOME}, but waf node '{node.id}' is in {own}",
+            )
+        elif scope != "global" and own is not None and scope != own:
+            checks.report(
+                where,
+                f"a regional web ACL protects resources of its own Region only: waf node "
+                f"'{node.id}' is in {own}, '{protected}' in {scope}",
+            )
+        if first is None:
+            first = (i, protected, scope)
+        elif scope != first[2]:
+            checks.report(where, _mixed(node.id, first[1], first[2], protected, scope))
+
+
+def _mixed(acl: str, first: str, first_scope: str, other: str, other_scope: str) -> str:
+    if "global" in (first_scope, other_scope):
+        what = "a web ACL has CloudFront scope (distributions only) or regional scope, not both"
+    else:
+        what = "a regional web ACL protects resources of one Region only"
+    return (
+        f"{what}: waf node '{acl}' protects '{first}' ({first_scope}) and '{other}' "
+        f"({other_scope}); give each scope and Region its own waf node"
     )
 
 
@@ -133,6 +179,7 @@ SPEC = kind(
     conditions=("blocked",),
     capabilities={Capability.security, Capability.web_acl},
     behavior="archgen.runtime.behaviors.waf:Waf",
+    validate=_validate,
     screen_order=1,
     imports=(
         CfnImport("AWS::WAFv2::WebACL", _import_web_acl),

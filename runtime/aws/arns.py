@@ -9,16 +9,14 @@ Route 53) empty, as AWS does. Kinds that are not AWS services (client, external)
 
 from __future__ import annotations
 
+from archgen.model import regions
 from archgen.model.registry import kinds
 from archgen.model.schema import AnyNode, Model
 
 
 def region_code(model: Model, node: AnyNode) -> str:
     """AWS name of the node's region (``us-east-1``), or "" for a node outside any region."""
-    region = model.region_of(node.group)
-    if region is None:
-        return ""
-    return region.code or region.id
+    return regions.region_code(model, node.id) or ""
 
 
 def derived_arn(model: Model, node: AnyNode) -> str | None:

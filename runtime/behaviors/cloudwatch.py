@@ -13,6 +13,9 @@ Rules (CloudWatch User Guide: alarms, missing data):
   ``ok_actions`` run and ``failover`` targets are told the alarm cleared. Actions are
   signals through declared edges: ``scale`` → an EC2 fleet, ``failover`` → Route 53 (marks
   the records whose ``health_alarm`` is this alarm), ``notify`` → an SNS topic.
+- CloudWatch is regional: while an outage takes this node out (its Region, say), it
+  evaluates nothing and acts on nothing; its alarms keep their state and resume with the
+  datapoints after. A model's validation keeps each alarm to its own Region's metrics.
 Left out: metric math, composite alarms, anomaly detection, high-resolution (sub-period)
 metrics and the delay before a datapoint is published.
 """
@@ -76,8 +79,12 @@ class CloudWatch(Behavior):
             if alarm.metric in metrics
         ]
         self.history: list[dict[str, Any]] = []
+        self.out = ctx.outages(ctx.node_id)
 
     def on_metrics(self, t_s: float) -> None:
+        t_ms = t_s * 1000.0
+        if any(start <= t_ms < end for start, end in self.out):
+            return  # this Region's CloudWatch is out: no evaluation, no action
         for alarm in self.alarms:
             value = self.ctx.metric(alarm.node, alarm.metric, alarm.statistic)
             alarm.history.append(value)

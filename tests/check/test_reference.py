@@ -57,9 +57,19 @@ def test_reference_normal_day_conforms(reference: LoadedModel, tmp_path: Path) -
 def test_reference_region_failure_judges_its_alarms_and_no_slo(
     reference: LoadedModel, tmp_path: Path
 ) -> None:
-    """The drill states what it expects instead of the everyday SLOs: the failover alarm
-    fires within its window, the other region stays healthy, nothing is dead-lettered."""
-    run_scenario(reference.model, "region-failure", scale=QUICK_SCALE, out=tmp_path)
+    """The drill states what it expects instead of the everyday SLOs: the other region
+    stays healthy, nothing is dead-lettered. us-east-1's CloudWatch is out with its region,
+    so its failover alarm does not change while the outage lasts (Route 53's own health
+    checks move the users)."""
+    result = run_scenario(reference.model, "region-failure", scale=QUICK_SCALE, out=tmp_path)
+    history = result.summary["nodes"]["monitoring"]["alarm_history"]
+    # Nothing while the region is out (300-900 s); once it is back, the load balancer has
+    # no healthy target until the fleet has restarted, and the alarm says so.
+    assert [(row["t_s"], row["to"]) for row in history if row["alarm"] == "use1-unhealthy"] == [
+        (60.0, "OK"),
+        (960.0, "ALARM"),
+        (1080.0, "OK"),
+    ]
     scope = check_run(reference, RunFolder.open(tmp_path))
     assert scaled_away(scope, "region-failure") == []
     facts = dict(scope.facts)
@@ -68,8 +78,6 @@ def test_reference_region_failure_judges_its_alarms_and_no_slo(
     assert scope.slos.evaluated == ()
     assert len(scope.slos.out_of_scope) == 6
     assert {name: value for name, value in facts.items() if name.startswith("alarm ")} == {
-        "alarm use1-unhealthy": "fired 60 s after the first fault at 300 s (must fire "
-        "within 180 s)",
         "alarm usw2-unhealthy": "did not fire (must not fire)",
         "alarm use1-orders-in-dlq": "did not fire (must not fire)",
         "alarm usw2-orders-in-dlq": "did not fire (must not fire)",

@@ -29,7 +29,7 @@ def test_f2_integer_past_the_digit_limit_is_a_problem_not_a_traceback() -> None:
         "{flow: buy, probability: 0.5}", "{flow: buy, probability: 1" + "0" * 5000 + "}"
     )
     assert message.startswith(
-        "error: fuzz.yaml:139:66: journeys[0].flows[2].probability: number too large (5,001 digits"
+        "error: fuzz.yaml:147:66: journeys[0].flows[2].probability: number too large (5,001 digits"
     )
 
 
@@ -47,7 +47,7 @@ def test_f3_control_characters_in_a_key_are_escaped() -> None:
 def test_f3_control_characters_in_an_operation_are_escaped() -> None:
     message = problem_line("op: Charge}", 'op: "\\x00\\x1b[2JCharge"}')
     assert message.startswith(
-        "error: fuzz.yaml:133:40: flows[2].steps[2].op: operation '\\x00\\x1b[2JCharge' is not "
+        "error: fuzz.yaml:141:40: flows[2].steps[2].op: operation '\\x00\\x1b[2JCharge' is not "
         "declared on edge app-east -> bank"
     )
 
@@ -63,6 +63,6 @@ def test_f5_control_character_in_the_text_is_positioned() -> None:
     """A character YAML's reader refuses is reported at its line:col, in our words."""
     message = problem_line("title: Steady", "title: St\x1beady")
     assert message == (
-        "error: fuzz.yaml:142:14: character U+001B is not allowed in YAML text; write it as"
+        "error: fuzz.yaml:150:14: character U+001B is not allowed in YAML text; write it as"
         ' an escape in a double-quoted string (e.g. "\\x1b")'
     )

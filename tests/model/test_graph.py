@@ -9,8 +9,8 @@ from archgen.model.graph import ancestors, group_tree, interaction_graph, sync_g
 def test_interaction_graph_has_every_node_and_edge(reference: LoadedModel) -> None:
     model = reference.model
     graph = interaction_graph(model)
-    assert graph.number_of_nodes() == len(model.nodes) == 50
-    assert graph.number_of_edges() == len(model.edges) == 50
+    assert graph.number_of_nodes() == len(model.nodes) == 55
+    assert graph.number_of_edges() == len(model.edges) == 54
     assert graph.edges["web-use1", "orders-queue"]["mode"] == "async"
 
 

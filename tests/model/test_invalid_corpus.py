@@ -43,7 +43,7 @@ def test_invalid_model_is_rejected_with_its_pinned_errors(name: str) -> None:
     assert_golden(INVALID / name.replace(".yaml", ".expected"), err)
 
 
-@pytest.mark.parametrize("name", ["bom-and-crlf-valid.yaml"])
+@pytest.mark.parametrize("name", ["bom-and-crlf-valid.yaml", "waf-regional-valid.yaml"])
 def test_valid_edge_cases_pass(name: str) -> None:
     code, out, err = run(["validate", name])
     assert (code, err) == (0, "")

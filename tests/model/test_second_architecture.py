@@ -9,7 +9,7 @@ def test_photo_sharing_model_validates(photo: LoadedModel) -> None:
     model = photo.model
     assert model.system.id == "snapshot"
     assert [s.id for s in model.scenarios] == ["quiet-evening", "viral-post", "thumbnailer-down"]
-    assert len(model.nodes) == 17
+    assert len(model.nodes) == 18
 
 
 def test_html_in_labels_is_kept_verbatim_for_later_escaping(photo: LoadedModel) -> None:

@@ -14,9 +14,12 @@ def const(ms: float) -> dict[str, Any]:
     return {"distribution": "constant", "mean_ms": ms}
 
 
-def paged_model(outage: tuple[float, float] | None) -> Any:
+def paged_model(
+    outage: tuple[float, float] | None, region_outage: tuple[float, float] | None = None
+) -> Any:
     """A function whose every invocation trips an alarm (Invocations > 0 in a minute) that
-    pages the on-call topic; ``outage`` takes the topic out from/until (s)."""
+    pages the on-call topic; ``outage`` takes the topic out from/until (s), and
+    ``region_outage`` the whole region, CloudWatch included."""
     watch = {
         "period_s": 60,
         "metrics": [{"id": "calls", "node": "fn", "name": "Invocations", "statistic": "Sum"}],
@@ -34,6 +37,15 @@ def paged_model(outage: tuple[float, float] | None) -> Any:
         faults.append(
             {"type": "node_outage", "target": "pager", "start_s": outage[0], "end_s": outage[1]}
         )
+    if region_outage is not None:
+        faults.append(
+            {
+                "type": "region_outage",
+                "target": "r1",
+                "start_s": region_outage[0],
+                "end_s": region_outage[1],
+            }
+        )
     return lab_model(
         [
             {
@@ -42,7 +54,7 @@ def paged_model(outage: tuple[float, float] | None) -> Any:
                 "group": "r1",
                 "params": {"duration": const(10), "cold_start": const(50)},
             },
-            {"id": "watch", "kind": "cloudwatch", "params": watch},
+            {"id": "watch", "kind": "cloudwatch", "group": "r1", "params": watch},
             {
                 "id": "pager",
                 "kind": "sns",
@@ -89,3 +101,13 @@ def test_an_action_on_a_topic_that_is_out_fails_and_is_not_retried() -> None:
         [(60.0, "error", "ServiceUnavailable"), (300.0, "ok", None)],
         1,
     )
+
+
+def test_a_cloudwatch_in_a_region_that_is_out_evaluates_nothing() -> None:
+    """CloudWatch is regional: while its region is out, its alarms neither change nor act
+    (the first minute's ALARM never happens, so nothing is paged for it); they resume with
+    the datapoints after the outage."""
+    lab = run_lab(paged_model(None, region_outage=(30.0, 200.0)), [10.0, 250.0])
+    history = [(row["t_s"], row["to"]) for row in lab.summary("watch")["alarm_history"]]
+    assert history == [(240.0, "OK"), (300.0, "ALARM"), (360.0, "OK")]
+    assert [span["start_ms"] / 1000 for span in lab.on("pager", "Publish")] == [300.0]

@@ -195,7 +195,10 @@ def test_origin_failover_to_the_secondary() -> None:
     summary = _images_down_with(backup)
     assert summary["cache"]["cdn"]["origin_failovers"] > 0
     assert summary["flows"]["home"]["failed"] == 0
-    assert summary["nodes"]["images-backup"]["ok"] == summary["cache"]["cdn"]["origin_failovers"]
+    # Every failover reached the backup; one may still be in flight when the run ends.
+    backup_node = summary["nodes"]["images-backup"]
+    assert backup_node["arrived"] == summary["cache"]["cdn"]["origin_failovers"]
+    assert backup_node["ok"] + backup_node["in_flight"] == backup_node["arrived"]
 
 
 # --------------------------------------------------------------------------- WAF / Shield

@@ -133,7 +133,7 @@ def test_attack_sources_cost_memory_even_at_a_low_rate() -> None:
     with pytest.raises(run_module.RunError) as refused:
         check_budget(model, many, seed=1, scale=100.0, duration_s=flood.duration_s)
     assert str(refused.value) == (
-        "scenario 'flood' would need about 39.9 GiB of memory for 17,344,800 events, "
+        "scenario 'flood' would need about 39.9 GiB of memory for 17,345,100 events, "
         "10,002,400 simulated instances and attack sources and 2,000 items, over the "
         "2.0 GiB that the budget of 20,000,000 events allows: lower --scale or --duration, or "
         "pass --max-events 430000000 to run it anyway"
@@ -189,7 +189,7 @@ def test_max_events_lowers_and_raises_the_budget(tmp_path: Path) -> None:
     code, _, stderr = invoke([*args, "--max-events", "1000"])
     assert code == 2
     assert stderr == (
-        "error: scenario 'base' would take about 12,600 events (≈ 129.3 MiB of memory), over "
+        "error: scenario 'base' would take about 12,660 events (≈ 129.3 MiB of memory), over "
         "the budget of 1,000 events: lower --scale or --duration, or pass --max-events 14000 "
         "to run it anyway\n"
     )
@@ -197,7 +197,7 @@ def test_max_events_lowers_and_raises_the_budget(tmp_path: Path) -> None:
     code, _, stderr = invoke([*args, "--max-events", "14000"])
     assert (code, stderr) == (
         0,
-        "full fidelity (auto: the whole run is about 12,600 events, within the 3,000,000 a "
+        "full fidelity (auto: the whole run is about 12,660 events, within the 3,000,000 a "
         "run simulates request by request)\n",
     )
     assert (out / "summary.json").is_file()
@@ -207,7 +207,7 @@ def test_check_takes_max_events(nothing_runs: None) -> None:
     code, stdout, stderr = invoke(["check", str(MINI), "-s", "base", "--max-events", "1000"])
     assert (code, stdout) == (2, "")
     assert stderr == (
-        "error: scenario 'base' would take about 63,000 events (≈ 134.1 MiB of memory), over "
+        "error: scenario 'base' would take about 63,300 events (≈ 134.1 MiB of memory), over "
         "the budget of 1,000 events: lower --scale or --duration, or pass --max-events 65000 "
         "to run it anyway\n"
     )
@@ -252,16 +252,16 @@ def test_explain_traces_a_sample_of_the_others_at_the_real_traffic() -> None:
     code, stdout, stderr = invoke(["run", "--journey", "buy", "--explain"])
     assert code == 0, stderr
     assert stderr == (
-        "hybrid fidelity for the other users (the minute before is about 2,613,252 events, "
+        "hybrid fidelity for the other users (the minute before is about 2,613,552 events, "
         "over the 300,000 --explain simulates request by request; 0.11 of the other users "
         "traced)\n"
     )
     assert stdout.startswith("one user through journey 'buy' (normal-day):\n")
     assert [line for line in stdout.splitlines() if line.startswith("flow ")] == [
         "flow open-app (t = 60.000 s)",
-        "flow search (t = 66.544 s)",
-        "flow product-page (t = 124.338 s)",
-        "flow product-images (t = 137.038 s)",  # the funnel: this user adds nothing to a cart
+        "flow search (t = 80.701 s)",
+        "flow product-page (t = 83.870 s)",
+        "flow product-images (t = 118.493 s)",  # the funnel: this user adds nothing to a cart
     ]
 
 
@@ -299,11 +299,11 @@ def test_the_help_states_the_default_budget(command: str) -> None:
 
 def test_a_hybrid_check_is_priced_at_its_traced_share() -> None:
     """``check --fidelity hybrid`` prices what it traces, as ``run`` does: a budget of
-    20,000 events refuses the whole scenario (about 63,000) but not a tenth of it traced."""
+    20,000 events refuses the whole scenario (about 63,300) but not a tenth of it traced."""
     args = ["check", str(MINI), "-s", "base", "--max-events", "20000"]
     code, stdout, stderr = invoke(args)
     assert (code, stdout) == (2, "")
-    assert "would take about 63,000 events" in stderr
+    assert "would take about 63,300 events" in stderr
     code, stdout, stderr = invoke([*args, "--fidelity", "hybrid", "--sample", "0.1"])
     assert "budget" not in stderr
     assert code == 1  # ran and checked: the model's own lint findings, no refusal

@@ -93,16 +93,16 @@ def test_explain_heads_each_execution_of_a_flow_the_journey_runs_twice() -> None
     assert [line for line in lines if not line.startswith("  ")] == [
         "one user through journey 'lurk' (quiet-evening):",
         "flow view-feed (t = 60.000 s)",
-        "flow view-feed (t = 69.186 s)",
+        "flow view-feed (t = 65.648 s)",
     ]
     assert [line for line in lines if line.startswith("  └─ ")] == [
-        "  └─ lb GET /feed  [ok, 139.7 ms]",
-        "  └─ edge GET /photo — cache miss, edge fra  [ok, 135.3 ms]",
-        "  └─ lb GET /feed  [ok, 139.4 ms]",
-        "  └─ edge GET /photo — cache miss, edge fra  [ok, 122.5 ms]",
+        "  └─ lb GET /feed  [ok, 72.5 ms]",
+        "  └─ edge GET /photo — cache hit, edge dub  [ok, 36.3 ms]",
+        "  └─ lb GET /feed  [ok, 79.6 ms]",
+        "  └─ edge GET /photo — cache miss, edge dub  [ok, 46.3 ms]",
     ]
-    second = lines.index("flow view-feed (t = 69.186 s)")
-    assert lines[second + 1] == "  └─ lb GET /feed  [ok, 139.4 ms]"
+    second = lines.index("flow view-feed (t = 65.648 s)")
+    assert lines[second + 1] == "  └─ lb GET /feed  [ok, 79.6 ms]"
 
 
 def test_explain_needs_a_known_journey() -> None:

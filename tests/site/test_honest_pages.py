@@ -226,8 +226,8 @@ def test_key_pages_list_what_the_key_encrypts(reference: dict[str, str]) -> None
     keys = [node.id for node in model.nodes if node.kind == "kms"]
     # The security view's "encrypts" links, one per (key, target), all on the key pages.
     links = {(key, target) for key in keys for target, _ in facts.encrypts(model, key)}
-    assert len(links) == 18
-    assert len(section(reference["nodes/data-key.md"], "## What this key encrypts")) == 8
+    assert len(links) == 20
+    assert len(section(reference["nodes/data-key.md"], "## What this key encrypts")) == 10
 
 
 def test_ride_hailing_key_lists_the_roles_that_use_it() -> None:
