@@ -194,8 +194,9 @@ def _overview(model: Model) -> ComputedView:
 
 
 def _chapters(model: Model) -> tuple[tuple[int, str], ...]:
+    """Each story step's flows' titles, in model order (the site's home page says the same)."""
     titles: dict[int, list[str]] = {}
-    for flow in _sorted(model.flows):
+    for flow in model.flows:
         if flow.story_step is not None:
             titles.setdefault(flow.story_step, []).append(flow.title)
     return tuple((number, "; ".join(titles[number])) for number in sorted(titles))

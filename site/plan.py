@@ -101,10 +101,12 @@ class Paths:
 
 
 def story_order(model: Model) -> list[Flow]:
-    """Flows as the story tells them: by ``story_step``, then the rest in model order."""
+    """Flows as the story tells them: by ``story_step`` (the flows of one step in model
+    order, as the author wrote them: a journey's first flow first), then the rest in model
+    order."""
     numbered = sorted(
         (flow for flow in model.flows if flow.story_step is not None),
-        key=lambda flow: (flow.story_step or 0, flow.id),
+        key=lambda flow: flow.story_step or 0,
     )
     return numbered + [flow for flow in model.flows if flow.story_step is None]
 

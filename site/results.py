@@ -21,15 +21,18 @@ from archgen.site.cache import Cache, archgen_version, content_key
 from archgen.site.charts import Bounds, Series, histogram, line_chart
 
 if TYPE_CHECKING:
+    from pydantic import JsonValue
+
     from archgen.runtime.artefacts import FlowSummary, MetricPoint, RunSummary
     from archgen.runtime.check.report import Scope
     from archgen.runtime.fluid import Choice, Fidelity
     from archgen.runtime.session import Outcome
     from archgen.runtime.traffic import FlowStats
 
-RESULT_FORMAT = "12"  # 3: None-free; 4: nodes' load; 5: verdict; 6: charts; 7: traced; 8: cost;
+RESULT_FORMAT = "13"  # 3: None-free; 4: nodes' load; 5: verdict; 6: charts; 7: traced; 8: cost;
 # 9: every chart in full-scale units; 10: fidelity, peak request rate; 11: why that fidelity;
-# 12: findings' places without the model file (the page names it as the user did)
+# 12: findings' places without the model file (the page names it as the user did);
+# 13: what screening and egress nodes did (requests inspected, calls carried)
 """Bump when :class:`ScenarioResult` or the drawing of its histograms changes (the cached
 value holds their SVGs): old cache entries then stop matching."""
 
@@ -88,6 +91,19 @@ class NodeLoad:
     failed: int
     per_s: float
     """Calls per second of the run's duration, at full scale (divided by the scenario's scale)."""
+    inspected_per_s: float | None = None
+    """A screening node's (WAF, Shield) requests inspected at the door of the nodes it
+    protects, per second at full scale; None: the node screens nothing. Such a node
+    receives no call of its own, so ``calls`` says nothing of its work."""
+    blocked_per_s: float | None = None
+    """Of those, the requests it blocked (a WAF's rate rule); None: its kind blocks none."""
+    carried_per_s: float | None = None
+    """An egress node's (NAT gateway, VPC endpoint) calls carried out of a private subnet,
+    per second at full scale; None: the node carries no call. Like screening, carrying is
+    no call to the node."""
+    dropped_per_s: float | None = None
+    """Of the calls sent its way, those it dropped (it was down) or refused (a NAT gateway
+    out of ports); None with ``carried_per_s``."""
 
 
 @dataclass(frozen=True)
@@ -451,16 +467,37 @@ def _slo_outcomes(model: Model, scenario_id: str, scope: Scope) -> tuple[SloOutc
 
 
 def _node_loads(summary: RunSummary) -> tuple[NodeLoad, ...]:
+    """Each node's calls, and the work of the nodes that do theirs on other nodes' calls
+    (screening, egress), which its behavior's own keys in ``summary.json`` count."""
     seconds = float(summary.duration_s) * float(summary.scale)
-    return tuple(
-        NodeLoad(
-            node=node_id,
-            calls=node.arrived,
-            failed=node.failed,
-            per_s=round(node.arrived / seconds, 3) if seconds > 0 else 0.0,
+
+    def rate(count: float) -> float:
+        return round(count / seconds, 3) if seconds > 0 else 0.0
+
+    def optional(count: JsonValue) -> float | None:
+        return rate(count) if isinstance(count, int | float) else None
+
+    loads = []
+    for node_id, node in sorted(summary.nodes.items()):
+        extra = node.model_extra or {}
+        egress = extra.get("egress")
+        egress = egress if isinstance(egress, dict) else {}
+        dropped = [egress.get(key) for key in ("dropped", "port_allocation_errors")]
+        loads.append(
+            NodeLoad(
+                node=node_id,
+                calls=node.arrived,
+                failed=node.failed,
+                per_s=rate(node.arrived),
+                inspected_per_s=optional(extra.get("inspected")),
+                blocked_per_s=optional(extra.get("blocked_requests")),
+                carried_per_s=optional(egress.get("calls")),
+                dropped_per_s=(
+                    rate(sum(n for n in dropped if isinstance(n, int | float))) if egress else None
+                ),
+            )
         )
-        for node_id, node in sorted(summary.nodes.items())
-    )
+    return tuple(loads)
 
 
 def _round(value: float | None) -> float | None:

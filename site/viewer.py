@@ -35,9 +35,9 @@ from markupsafe import Markup
 
 from archgen.model.kinds import KINDS
 from archgen.model.schema import Model
-from archgen.site.facts import GROUP_KINDS, group_members, parameters
+from archgen.site.facts import GROUP_KINDS, encrypts, group_members, parameters
 from archgen.site.plan import Paths
-from archgen.site.results import ScenarioResult
+from archgen.site.results import NodeLoad, ScenarioResult
 from archgen.site.templating import number
 
 SVG = "http://www.w3.org/2000/svg"
@@ -94,18 +94,12 @@ def cards(model: Model, results: Mapping[str, ScenarioResult]) -> dict[tuple[str
         params = [f"{p.name} = {p.value}" for p in chosen[:MAX_PARAMS]]
         if len(chosen) > MAX_PARAMS:
             params.append(f"… {len(chosen) - MAX_PARAMS} more on its page")
+        at_rest = sum(1 for _, writer in encrypts(model, node.id) if writer is None)
         load = []
         for scenario in model.scenarios:
             measured = loads.get(scenario.id, {}).get(node.id)
-            if measured is None:
-                continue
-            if measured.calls == 0:
-                load.append(f"{scenario.title}: no call")
-                continue
-            failed = 100 * measured.failed / measured.calls
-            load.append(
-                f"{scenario.title}: {number(measured.per_s)} calls/s, {number(failed, 2)} % failed"
-            )
+            if measured is not None:
+                load.append(f"{scenario.title}: {_measured(measured, at_rest)}")
         if len(load) > MAX_SCENARIOS:
             load = [*load[:MAX_SCENARIOS], f"… {len(load) - MAX_SCENARIOS} more scenarios"]
         result[("node", node.id)] = Card(
@@ -124,6 +118,39 @@ def cards(model: Model, results: Mapping[str, ScenarioResult]) -> dict[tuple[str
             params=(f"{members} node{'s' if members != 1 else ''}",),
         )
     return result
+
+
+def _measured(load: NodeLoad, at_rest: int) -> str:
+    """What a node did in one run, in words. A node that works on other nodes' calls (a
+    WAF screening requests, an endpoint carrying calls) receives none of its own, so its
+    card says what it did instead of "no call"; a key that only encrypts at rest says why
+    it received none (SSE-KMS is not simulated as calls: scenarios.md, faults)."""
+    if load.inspected_per_s is not None and load.calls == 0:
+        if load.inspected_per_s == 0:
+            return "inspected no request"
+        blocked = (
+            ""
+            if load.blocked_per_s is None
+            else f", blocked {number(load.blocked_per_s)}/s"
+            if load.blocked_per_s
+            else ", blocked none"
+        )
+        return f"inspected {number(load.inspected_per_s)} requests/s{blocked}"
+    if load.carried_per_s is not None and load.calls == 0:
+        dropped = f", dropped {number(load.dropped_per_s)}/s" if load.dropped_per_s else ""
+        if load.carried_per_s == 0:
+            return f"carried no call{dropped}"
+        return f"carried {number(load.carried_per_s)} calls/s{dropped}"
+    if load.calls == 0:
+        if at_rest:
+            nodes = f"{at_rest} node{'s' if at_rest != 1 else ''}"
+            return (
+                f"encrypts at rest for {nodes}; no call in a run "
+                "(encryption at rest, SSE-KMS included, is not simulated as calls to the key)"
+            )
+        return "no call"
+    failed = 100 * load.failed / load.calls
+    return f"{number(load.per_s)} calls/s, {number(failed, 2)} % failed"
 
 
 def _shorten(text: str) -> str:

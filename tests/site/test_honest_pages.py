@@ -390,6 +390,36 @@ def test_home_says_each_story_title_once_and_what_a_bare_scenario_exercises() ->
     ]
 
 
+def test_a_steps_flows_are_told_in_model_order() -> None:
+    """Two flows of one story step were listed by id ("Match a driver; Request a ride")
+    on the home page, in the overview's legend and in the navigation; the model writes the
+    request first, so the story tells it first."""
+    from archgen.renderers.views import compute_view
+
+    source = (
+        RIDE.read_text(encoding="utf-8")
+        .replace("    title: Request a ride\n", "    title: Request a ride\n    story_step: 1\n")
+        .replace("    title: Match a driver\n", "    title: Match a driver\n    story_step: 1\n")
+    )
+    loaded = load_model_text(source, "ride-hailing.yaml")
+    assert [flow.id for flow in loaded.model.flows] == ["request-ride", "match-driver"]
+    home = pages_of(loaded)["index.md"].splitlines()
+    assert [line for line in home if line.startswith("### ")] == [
+        "### Step 1&#58; Request a ride; Match a driver"
+    ]
+    assert compute_view(loaded.model, "overview").chapters == (
+        (1, "Request a ride; Match a driver"),
+    )
+    assert [next(iter(item.values())) for item in sections(loaded.model, Paths())["flows"]] == [
+        "flows/request-ride.md",
+        "flows/match-driver.md",
+    ]
+
+
+def pages_of(loaded: LoadedModel) -> dict[str, str]:
+    return generate_pages(loaded, Paths(), PageInputs())
+
+
 def test_group_pages_name_the_kind_as_aws_does_and_list_zonal_services() -> None:
     """tile-server's ECS service sits in the VPC and runs tasks in zone-a and zone-b: the
     zone pages listed no node; the VPC page said "Vpc"."""
