@@ -469,7 +469,7 @@ class Authorizer:
         if principal.role is None or service is None:
             return NOT_APPLICABLE
         protocol = governing_protocol(model, caller, target)
-        aws_call = aws_call or signer is not None  # a presigned URL is an S3 API request
+        aws_call = aws_call or signer is not None  # a presigned URL calls the service API
         if protocol is not None and protocol is not Protocol.aws_api and not aws_call:
             return NOT_APPLICABLE
         action = iam_action(service, op)
