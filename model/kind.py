@@ -386,6 +386,10 @@ class Capability(StrEnum):
     invocation, a schedule, an alarm, a health check, a delivery): a flow step from it that
     no step leads to (a *triggered root*) can run; from any other kind it never would (the
     ``flow-trigger`` lint)."""
+    presigned_requests = "presigned_requests"
+    """Takes requests authenticated by a URL another principal signed (an S3 presigned
+    URL): an edge to it may name that signer in ``presigned_by``, and the request is then
+    authorised as the signer's role."""
     event_router = "event_router"
     """Routes each event to the targets its rules match and keeps books of those deliveries
     (an event bus): like a queue, a ``no_lost_messages`` invariant can judge it."""

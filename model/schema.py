@@ -167,6 +167,9 @@ class Protocol(StrEnum):
 TLS_PROTOCOLS = frozenset({Protocol.https, Protocol.tls, Protocol.aws_api})
 """AWS service APIs are HTTPS-only, so ``aws-api`` always uses TLS."""
 
+PRESIGNED_PROTOCOLS = (Protocol.https, Protocol.http, Protocol.aws_api)
+"""How a presigned URL can travel: it is an HTTP request to the service's API."""
+
 
 class Mode(StrEnum):
     """``sync``: the caller waits for the answer; ``async``: it is accepted and handled later."""
@@ -209,6 +212,13 @@ class Edge(Strict):
     tls: bool | None = Field(None, description="Defaults to what the protocol implies.")
     encrypted_with: Id | None = Field(
         None, description="KMS key node that encrypts what this edge stores."
+    )
+    presigned_by: Id | None = Field(
+        None,
+        description="Node whose IAM role signed the URL the source calls with (an S3 "
+        "presigned URL, e.g. from a function that hands upload URLs to clients): the calls "
+        "are authorised as that role, and an SSE-KMS target's key use with it, not as the "
+        "source. The node needs a role; the target's kind must accept presigned requests.",
     )
     description: Text = Field("", description="What the calls are for.")
 
@@ -759,6 +769,14 @@ class Model(Strict):
         return self.edge(source, target) or self.edge(
             self.original_of(source), self.original_of(target)
         )
+
+    def presigner(self, source: str, target: str) -> AnyNode | None:
+        """The node whose role signed the URL a call ``source`` → ``target`` uses (its
+        edge's ``presigned_by``): IAM authorises the call as that node's role. None when
+        the source calls with its own credentials."""
+        edge = self.declared_edge(source, target)
+        signer = None if edge is None else edge.presigned_by
+        return None if signer is None else self.nodes_by_id.get(signer)
 
     def region_of(self, group_id: str | None) -> Group | None:
         """The region group enclosing ``group_id`` (or the group itself)."""

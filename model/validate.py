@@ -27,7 +27,9 @@ from archgen.model.registry import has, kinds, with_capability
 from archgen.model.schema import (
     ALLOWED_PARENTS,
     BUILTIN_KEYS,
+    PRESIGNED_PROTOCOLS,
     AnyNode,
+    Edge,
     Fault,
     FaultType,
     Flow,
@@ -373,10 +375,46 @@ class _Checker:
             self.node_ref(
                 (*path, "encrypted_with"), edge.encrypted_with, *with_capability(Capability.key)
             )
+            self.presigned(path, edge, ok_target)
             if len(set(edge.operations)) != len(edge.operations):
                 self.report((*path, "operations"), "an operation is listed twice")
             for i, op in enumerate(edge.operations if ok_target else ()):
                 self.known_operation((*path, "operations", i), edge.target, op)
+
+    def presigned(self, path: PathKey, edge: Edge, ok_target: bool) -> None:
+        """A presigned URL carries its signer's credentials: the signer must have a role to
+        sign with, the target must be a service that takes such URLs (S3; a queue or a
+        table does not), and the URL is an HTTP request."""
+        signer = edge.presigned_by
+        where = (*path, "presigned_by")
+        if signer is None or not self.node_ref(where, signer):
+            return
+        if signer == edge.source:
+            self.report(
+                where,
+                f"'{signer}' is the edge's own source: a node calls with its own role "
+                "anyway; presigned_by names the node whose role signed the URL the source uses",
+            )
+        elif self.nodes[signer].role is None:
+            self.report(
+                where,
+                f"{self.nodes[signer].kind} '{signer}' has no IAM role: a presigned URL is "
+                "authorised as the role of the node that signed it (give it a role)",
+            )
+        target = self.nodes.get(edge.target)
+        if ok_target and target is not None and not has(target.kind, Capability.presigned_requests):
+            takes = ", ".join(with_capability(Capability.presigned_requests))
+            self.report(
+                where,
+                f"{target.kind} '{target.id}' takes no presigned URLs (kinds that do: {takes})",
+            )
+        if edge.protocol not in PRESIGNED_PROTOCOLS:
+            self.report(
+                (*path, "protocol"),
+                "a presigned URL is an HTTP request to the service: use protocol "
+                f"{', '.join(p.value for p in PRESIGNED_PROTOCOLS[:-1])} or "
+                f"{PRESIGNED_PROTOCOLS[-1].value}, not {edge.protocol.value}",
+            )
 
     def known_operation(self, path: PathKey, target: str, op: str) -> None:
         """An AWS service answers only its own operations: a made-up one (``PutItems``) on

@@ -267,7 +267,8 @@ def _edge_row(page: _Page, edge: Edge, other: str) -> dict[str, object]:
         "operations": Markup(", ").join(
             Markup("<code>{}</code>").format(text(op)) for op in edge.operations
         ),
-        "protocol": edge.protocol.value,
+        "protocol": edge.protocol.value
+        + (f", presigned by {edge.presigned_by}" if edge.presigned_by else ""),
         "mode": edge.mode.value,
         "data": edge.data.value
         + (f", encrypted with {edge.encrypted_with}" if edge.encrypted_with else ""),

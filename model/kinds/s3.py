@@ -194,7 +194,9 @@ SPEC = kind(
     ),
     service_principal="s3.amazonaws.com",
     conditions=("not_found",),
-    capabilities={Capability.data_store, Capability.emits_metrics},
+    # S3 User Guide, "Sharing objects with presigned URLs": whoever holds the URL calls
+    # with the signer's credentials.
+    capabilities={Capability.data_store, Capability.emits_metrics, Capability.presigned_requests},
     behavior="archgen.runtime.behaviors.s3:S3",
     metrics=Metrics(
         "AWS/S3",

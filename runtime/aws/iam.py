@@ -22,6 +22,12 @@ to an encrypted topic) calls as its kind's service principal, which only a key p
 statement naming it allows. A refusal answers the target's error code
 (``KMS.AccessDeniedException`` for SQS…).
 
+A presigned URL (an edge's ``presigned_by``: a client puts an object into S3 with a URL a
+function signed) carries its signer's credentials: whoever calls with it is authorised as
+the signer's role, for the call's own action and for the SSE-KMS key use, whatever the
+edge's protocol (the URL is a request to the service's API). The URL's expiry and the
+``s3:authType``/``s3:signatureAge`` condition keys are not modelled.
+
 Deliberately left out: policy variables (``${aws:username}``), date operators, permission
 boundaries, SCPs and session policies (a model has one account and plain roles).
 """
@@ -373,18 +379,22 @@ def governing_protocol(model: Model, caller: AnyNode, target: AnyNode) -> Protoc
     return None if edge is None else edge.protocol
 
 
-def request_context(model: Model, caller: AnyNode, target: AnyNode) -> dict[str, ContextValue]:
-    """The global condition keys a call between two nodes carries."""
+def request_context(
+    model: Model, caller: AnyNode, target: AnyNode, principal: AnyNode | None = None
+) -> dict[str, ContextValue]:
+    """The global condition keys a call between two nodes carries; ``principal``: the node
+    whose role makes the request, when not the caller (the signer of a presigned URL)."""
     context: dict[str, ContextValue] = {
         "aws:principalaccount": model.system.account_id,
         "aws:resourceaccount": model.system.account_id,
         "aws:requestedregion": region_code(model, target),
     }
-    role = model.nodes_by_id.get(caller.role) if caller.role else None
+    who = principal or caller
+    role = model.nodes_by_id.get(who.role) if who.role else None
     if role is not None:
-        principal = arn_of(model, role)
-        if principal is not None:
-            context["aws:principalarn"] = principal
+        role_arn = arn_of(model, role)
+        if role_arn is not None:
+            context["aws:principalarn"] = role_arn
     source = arn_of(model, caller)
     if source is not None:
         context["aws:sourcearn"] = source
@@ -399,7 +409,8 @@ def authorize(model: Model, caller: AnyNode, target: AnyNode, op: str) -> Decisi
 
     Not applicable (allowed) when the caller has no role, the target is not an AWS service
     (``iam_service`` None), or the declared edge is not an ``aws-api`` call; a managed
-    service's writes to an SSE-KMS target are still decided by the key policy.
+    service's writes to an SSE-KMS target are still decided by the key policy. A call with
+    a presigned URL (the edge's ``presigned_by``) is decided as the signer's role.
     """
     return authorizer_for(model).decide(caller.id, target.id, op)
 
@@ -453,18 +464,21 @@ class Authorizer:
         caller = model.nodes_by_id[caller_id]
         target = model.nodes_by_id[target_id]
         service = KINDS[target.kind].iam_service
-        if caller.role is None or service is None:
+        signer = model.presigner(caller_id, target_id)
+        principal = signer or caller
+        if principal.role is None or service is None:
             return NOT_APPLICABLE
         protocol = governing_protocol(model, caller, target)
+        aws_call = aws_call or signer is not None  # a presigned URL calls the service API
         if protocol is not None and protocol is not Protocol.aws_api and not aws_call:
             return NOT_APPLICABLE
         action = iam_action(service, op)
         resource = resource_arn(model, target, op) or ""
-        role = model.nodes_by_id.get(caller.role)
+        role = model.nodes_by_id.get(principal.role)
         identity: list[tuple[str, PolicyDocument]] = []
         if role is not None and isinstance(role.params, GrantsPolicies):
             identity = [(role.id, p) for p in role.params.policies]
-        context = request_context(model, caller, target)
+        context = request_context(model, caller, target, principal)
         if isinstance(target.params, ResourcePolicy) and target.params.key_policy is not None:
             role_arn = (arn_of(model, role) if role is not None else None) or ""
             return evaluate_with_resource_policy(
@@ -486,19 +500,23 @@ class Authorizer:
         spec = KINDS[target.kind]
         actions = spec.sse_kms.needs(op) if spec.sse_kms is not None else ()
         edge = model.declared_edge(caller_id, target_id)
-        if not actions or edge is None or edge.protocol is not Protocol.aws_api:
+        signer = model.presigner(caller_id, target_id)
+        if not actions or edge is None:
             return
-        if caller.role is not None:
-            principal = caller.role
-        elif KINDS[caller.kind].service_principal is not None:
-            principal = KINDS[caller.kind].service_principal or ""
+        if edge.protocol is not Protocol.aws_api and signer is None:
+            return
+        who = signer or caller  # a presigned URL: the key is used as the signer's role
+        if who.role is not None:
+            principal = who.role
+        elif KINDS[who.kind].service_principal is not None:
+            principal = KINDS[who.kind].service_principal or ""
         else:
             return  # code without a role: the lint says so; no service principal to ask
         assert spec.sse_kms is not None
         for key_id in sse_keys(model, caller, target):
             key = model.nodes_by_id[key_id]
             for action in actions:
-                decision = self._key_decision(caller, target, key, action)
+                decision = self._key_decision(caller, target, key, action, who)
                 yield KeyUse(
                     key_id,
                     action,
@@ -507,21 +525,23 @@ class Authorizer:
                 )
 
     def _key_decision(
-        self, caller: AnyNode, target: AnyNode, key: AnyNode, action: str
+        self, caller: AnyNode, target: AnyNode, key: AnyNode, action: str, who: AnyNode
     ) -> Decision:
+        """``who``'s use of ``key`` for ``action`` when ``caller`` calls ``target``: the
+        caller itself, or the signer of the presigned URL it calls with."""
         model = self.model
         account = model.system.account_id
         policy = key.params.key_policy if isinstance(key.params, ResourcePolicy) else None
         resource = arn_of(model, key) or ""
-        context = request_context(model, caller, key)
+        context = request_context(model, caller, key, who)
         service = KINDS[target.kind].iam_service or ""
         context["kms:viaservice"] = f"{service}.{region_code(model, target)}.amazonaws.com"
         context["kms:calleraccount"] = account
         label = f"{key.id}.key_policy"
-        role = model.nodes_by_id.get(caller.role) if caller.role else None
-        if caller.role is None:
+        role = model.nodes_by_id.get(who.role) if who.role else None
+        if who.role is None:
             context["aws:sourceaccount"] = account
-            principal = KINDS[caller.kind].service_principal or ""
+            principal = KINDS[who.kind].service_principal or ""
             return evaluate_for_service(policy, label, principal, action, resource, context)
         identity: list[tuple[str, PolicyDocument]] = []
         if role is not None and isinstance(role.params, GrantsPolicies):

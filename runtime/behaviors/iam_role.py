@@ -1,6 +1,7 @@
 """IAM role: not a hop but the authority behind its nodes' calls.
 
-Every ``aws-api`` call of a node with ``role: <this role>`` is authorized by
+Every ``aws-api`` call of a node with ``role: <this role>``, and every call made with a
+presigned URL such a node signs (an edge's ``presigned_by``), is authorized by
 :func:`archgen.runtime.aws.iam.authorize` on the call path (explicit Deny > Allow > implicit
 deny); denied calls fail with ``AccessDenied`` and are counted on the target node. A call
 *to* a role (``sts:AssumeRole``) simply succeeds after the flow's children.

@@ -8,6 +8,9 @@ Rules (S3 User Guide, S3 SLA):
 - PUT/DELETE are atomic per key and immediately visible to the next GET/LIST (strong
   consistency). Each stored object has a size and an ETag-like checksum.
 - Latency: ``get`` for reads, ``put`` for writes.
+- A request with a presigned URL (the edge's ``presigned_by``) is authorised, before it
+  arrives, as the role of the node that signed the URL, with the bucket's SSE-KMS key use:
+  a client's upload is refused ``AccessDenied`` when the signer may not do it.
 - Outages come from faults (node or region outage → ``ServiceUnavailable``, a 503); the SLA
   availability is a monthly target, not a per-request error rate, so no random errors.
 - Request metrics (``AWS/S3``, as a bucket's request-metrics configuration publishes them):

@@ -1,14 +1,14 @@
-"""IAM as the static rules see it: which requests a role's users need, and which
-statements grant more than that.
+"""IAM as the static rules see it: which requests a role's users need, and which statements
+grant more than that.
 
 Whether one request is allowed is the runtime's decision
 (:func:`archgen.runtime.aws.iam.authorize`), so that the lint and a run can never disagree;
 this module only adds what a run never asks: is a grant *used*? A role's users need what
-their aws-api edges call, the KMS actions those calls need on an SSE-KMS target's key
-(:func:`key_uses`), and the calls AWS makes with the role because of a node's settings
-(``KindParams.required_calls``: a Lambda SQS event source). Resources are compared
-by ARN (:func:`archgen.runtime.aws.arns.arn_of`), so over-breadth is measured against the
-resources of the model itself.
+their aws-api edges call (and the edges whose presigned URLs they sign), the KMS actions
+those calls need on an SSE-KMS target's key (:func:`key_uses`), and the calls AWS makes with
+the role because of a node's settings (``KindParams.required_calls``: a Lambda SQS event
+source). Resources are compared by ARN (:func:`archgen.runtime.aws.arns.arn_of`), so
+over-breadth is measured against the resources of the model itself.
 """
 
 from __future__ import annotations
@@ -77,13 +77,18 @@ LOG_ACTIONS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents
 
 
 def needed_requests(model: Model, users: Iterable[AnyNode]) -> frozenset[Request]:
-    """Every request the declared aws-api edges of ``users`` make, and the logs actions on
-    the log group AWS writes a user's logs to with its role (``KindParams.log_group``)."""
+    """Every request the declared aws-api edges of ``users`` make, and those of the edges
+    whose presigned URLs a user signs (``presigned_by``: made with its role, whoever
+    calls), and the logs actions on the log group AWS writes a user's logs to with its
+    role (``KindParams.log_group``)."""
     nodes = model.nodes_by_id
     ids = {user.id for user in users}
     needed: set[Request] = set()
     for edge in model.edges:
-        if edge.source in ids and edge.protocol is Protocol.aws_api:
+        made_by: str | None = edge.presigned_by
+        if made_by is None and edge.protocol is Protocol.aws_api:
+            made_by = edge.source
+        if made_by in ids:
             for op in edge.operations:
                 request = request_for(model, nodes[edge.target], op)
                 if request is not None:

@@ -22,7 +22,8 @@ runtime keeps for itself, so a bug in the runtime's bookkeeping cannot hide a vi
   request to its last asynchronous effect across hand-offs (:mod:`.endtoend`).
 - ``no-access-denied``: calls IAM or a KMS key refused (``AccessDenied``, or the target's
   own code for a key refusal such as ``KMS.AccessDeniedException``; the span where the
-  refusal happened, not the callers it propagated to).
+  refusal happened, not the callers it propagated to). A call with a presigned URL is
+  refused for its signer's role, which the finding names.
 
 The model's other invariants (no lost messages, exactly-once effects, no plaintext sensitive data
 at rest) are judged in :mod:`.invariants`.
@@ -614,10 +615,13 @@ class Conformance:
             )
         for (source, node, op), found in sorted(self.denials.items()):
             path = ("nodes", self.node_index[source]) if source in self.node_index else ()
+            signer = self.model.presigner(source, node)
+            # A presigned URL is refused for its signer's role: name it, the fix is there.
+            via = "" if signer is None else f" (presigned by '{signer.id}', role '{signer.role}')"
             self.sink.add(
                 "no-access-denied",
                 path,
-                f"IAM denied {source} -> {node}: '{op}' {found.count} time"
+                f"IAM denied {source} -> {node}{via}: '{op}' {found.count} time"
                 f"{'s' if found.count != 1 else ''} in {self.scenario} (first: "
                 f"{found.example})",
                 node=source,

@@ -258,39 +258,52 @@ class _Drift:
                 )
 
     def edges(self) -> None:
-        from archgen.runtime.check.access import authorized
+        """Each aws-api edge's operations, allowed by the template's role of its caller; an
+        edge with a presigned URL, by the template's role of its signer (the caller, a
+        client, has no resource)."""
+        from archgen.runtime.check.access import authorized, required
 
         model = self.loaded.model
         roles = {r.key: r for r in self.resources}
         for index, edge in enumerate(model.edges):
-            source, target = self.pairs.get(edge.source), self.pairs.get(edge.target)
-            if edge.protocol is not Protocol.aws_api or source is None or target is None:
+            signer = edge.presigned_by
+            who = signer or edge.source
+            source, target = self.pairs.get(who), self.pairs.get(edge.target)
+            if edge.protocol is not Protocol.aws_api and signer is None:
+                continue
+            if source is None or target is None:
                 continue
             if source.template != target.template:
                 continue  # one file's policies cannot be judged on another's resource
             theirs = self.theirs[source.template]
-            if model.nodes_by_id[edge.source].role is None:
+            if model.nodes_by_id[who].role is None:
                 continue  # the model claims no IAM for this caller
+            via = "" if signer is None else f" (presigned by '{signer}')"
             caller = theirs.nodes_by_id[source.node]
             if caller.role is None:
                 self.add(
                     ("edges", index),
-                    f"edge {edge.source} -> {edge.target}: the template gives "
-                    f"'{edge.source}' no IAM role",
-                    edge.source,
+                    f"edge {edge.source} -> {edge.target}{via}: the template gives "
+                    f"'{who}' no IAM role",
+                    who,
                     source,
                 )
                 continue
             callee = theirs.nodes_by_id[target.node]
             at = roles.get((source.template, caller.role), source)
             for op_index, op in enumerate(edge.operations):
-                decision = authorized(theirs, caller, callee, op)
+                # The signer makes no call in the template: ask its role as AWS would.
+                decision = (
+                    authorized(theirs, caller, callee, op)
+                    if signer is None
+                    else required(theirs, caller, callee, op)
+                )
                 if not decision.allowed:
                     self.add(
                         ("edges", index, "operations", op_index),
-                        f"edge {edge.source} -> {edge.target}: the template's role "
+                        f"edge {edge.source} -> {edge.target}{via}: the template's role "
                         f"{at.label} does not allow {decision.action} on {decision.resource}",
-                        edge.source,
+                        who,
                         at,
                     )
 

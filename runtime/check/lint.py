@@ -2,12 +2,12 @@
 
 Kinds exempt from ``flow-participation`` as flow steps, and why: IAM roles, KMS keys, DLQs,
 failure destinations, subscribers, origins and DNS targets take part by supporting a node
-that does (its ``role``, ``kms_key``, ``encrypted_with``, any params field its kind marks
-``Ref``); Shield, WAF and CloudWatch take part by protecting or monitoring such a node
-(``Ref(role="watches")``); a replica takes part when its original does (flows name only
-originals); a NAT gateway or VPC endpoint takes part when a call between two nodes that do
-leaves the VPC through it (``archgen.model.egress``). Anything else outside every flow is
-dead weight or a flow that was never written.
+that does (its ``role``, ``kms_key``, ``encrypted_with``, an edge's ``presigned_by`` signer,
+any params field its kind marks ``Ref``); Shield, WAF and CloudWatch take part by protecting
+or monitoring such a node (``Ref(role="watches")``); a replica takes part when its original
+does (flows name only originals); a NAT gateway or VPC endpoint takes part when a call
+between two nodes that do leaves the VPC through it (``archgen.model.egress``). Anything
+else outside every flow is dead weight or a flow that was never written.
 """
 
 from __future__ import annotations
@@ -196,15 +196,20 @@ class _Linter:
     # -- IAM
 
     def iam_edges_allowed(self) -> None:
+        """Every aws-api edge's operations, allowed by its caller's role; an edge with a
+        presigned URL (``presigned_by``), whatever its protocol, by the signer's role."""
         nodes = self.model.nodes_by_id
         for index, edge in enumerate(self.model.edges):
-            if edge.protocol is not Protocol.aws_api:
+            signer = self.model.presigner(edge.source, edge.target)
+            if edge.protocol is not Protocol.aws_api and signer is None:
                 continue
             caller, target = nodes[edge.source], nodes[edge.target]
             service = kinds()[target.kind].iam_service
             if service is None:
                 continue
-            if caller.role is None:
+            who = signer or caller
+            via = "" if signer is None else f", presigned by '{signer.id}'"
+            if who.role is None:
                 if access.needs_role(caller):
                     self.sink.add(
                         "iam-edge-allowed",
@@ -225,10 +230,10 @@ class _Linter:
                     self.sink.add(
                         "iam-edge-allowed",
                         ("edges", index, "operations", op_index),
-                        f"role '{caller.role}' of '{caller.id}' does not allow "
+                        f"role '{who.role}' of '{who.id}' does not allow "
                         f"{decision.action} on {decision.resource} (edge "
-                        f"{edge.source} -> {edge.target}; {why})",
-                        node=caller.id,
+                        f"{edge.source} -> {edge.target}{via}; {why})",
+                        node=who.id,
                     )
 
     def iam_required_calls(self) -> None:
@@ -266,9 +271,12 @@ class _Linter:
         or a managed service's service principal in the key policy)."""
         nodes = self.model.nodes_by_id
         for index, edge in enumerate(self.model.edges):
-            if edge.protocol is not Protocol.aws_api:
+            signer = self.model.presigner(edge.source, edge.target)
+            if edge.protocol is not Protocol.aws_api and signer is None:
                 continue
             caller, target = nodes[edge.source], nodes[edge.target]
+            who = signer or caller
+            via = "" if signer is None else f", presigned by '{signer.id}'"
             title = kinds()[target.kind].title
             for op_index, op in enumerate(edge.operations):
                 refused: dict[str, list[KeyUse]] = {}
@@ -280,27 +288,27 @@ class _Linter:
                     decision = first.decision
                     if decision.statement:
                         why = f"denied by statement {decision.statement}"
-                    elif caller.role is not None:
+                    elif who.role is not None:
                         why = "no statement of the key policy or of the role allows it"
                     else:
                         why = (
                             "the key policy has no statement allowing Principal "
                             f"{{Service: {first.principal}}}"
                         )
-                    who = (
-                        f"role '{caller.role}' of '{caller.id}'"
-                        if caller.role is not None
-                        else f"'{caller.id}' (as {first.principal})"
+                    name = (
+                        f"role '{who.role}' of '{who.id}'"
+                        if who.role is not None
+                        else f"'{who.id}' (as {first.principal})"
                     )
                     actions = " and ".join(use.action for use in uses)
                     self.sink.add(
                         "kms-key-access",
                         ("edges", index, "operations", op_index),
-                        f"{who} may not use KMS key '{key}' ({decision.resource}) for "
+                        f"{name} may not use KMS key '{key}' ({decision.resource}) for "
                         f"{actions}, which {op} on {title} '{target.id}' needs: it encrypts "
                         f"with that key (SSE-KMS) and AWS answers {decision.code} (edge "
-                        f"{edge.source} -> {edge.target}; {why})",
-                        node=caller.id,
+                        f"{edge.source} -> {edge.target}{via}; {why})",
+                        node=who.id,
                     )
 
     def iam_least_privilege(self) -> None:
@@ -582,6 +590,8 @@ def participating_nodes(model: Model) -> set[str]:
         for edge in model.edges:
             if edge.encrypted_with and {edge.source, edge.target} & taking_part:
                 taking_part.add(edge.encrypted_with)
+            if edge.presigned_by and {edge.source, edge.target} & taking_part:
+                taking_part.add(edge.presigned_by)  # its role authorises the calls
         for source, target, via in exits:
             if source in taking_part and target in taking_part:
                 taking_part.add(via)  # the call leaves the VPC through it

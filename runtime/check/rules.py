@@ -55,7 +55,8 @@ STATIC_RULES: dict[str, Rule] = {
             E,
             "Every AWS API edge is allowed by the caller's role",
             "For each operation of an aws-api edge, the caller's IAM role allows "
-            "<service>:<operation> on the target's ARN.",
+            "<service>:<operation> on the target's ARN; for an edge whose calls use a "
+            "presigned URL (presigned_by), the role of the node that signed it.",
         ),
         Rule(
             "iam-required-calls",
@@ -74,14 +75,16 @@ STATIC_RULES: dict[str, Rule] = {
             "caller: a producer kms:GenerateDataKey (and kms:Decrypt for SQS and SNS), a "
             "consumer kms:Decrypt, allowed by the key policy and the caller's role; a "
             "managed service (SNS, CloudWatch alarms) needs a key policy statement naming "
-            "its service principal. AWS refuses the call otherwise.",
+            "its service principal; a call with a presigned URL, the signer's role. AWS "
+            "refuses the call otherwise.",
         ),
         Rule(
             "iam-least-privilege",
             E,
             "Roles allow nothing that no edge needs",
             "Every Allow statement of a role grants only actions and resources that some "
-            "aws-api edge of the nodes using the role needs; no wildcard actions.",
+            "aws-api edge of the nodes using the role needs (or an edge whose presigned URLs "
+            "they sign); no wildcard actions.",
         ),
         Rule(
             "iam-known-action",

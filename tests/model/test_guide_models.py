@@ -17,7 +17,7 @@ BLOCKS = re.findall(r"```yaml\n(archgen: 1\n.*?)```", GUIDE.read_text(), flags=r
 
 def test_the_page_shows_whole_models() -> None:
     ids = [re.search(r"system:\s*\{?\s*id: ([\w-]+)", block) for block in BLOCKS]
-    assert [m.group(1) for m in ids if m] == ["links", "readings"]
+    assert [m.group(1) for m in ids if m] == ["links", "readings", "uploads"]
 
 
 @pytest.mark.parametrize("block", BLOCKS, ids=lambda b: b.splitlines()[1][:40])
@@ -48,3 +48,18 @@ def test_the_api_gateway_model_runs_its_integration(tmp_path: Path) -> None:
     assert {tuple(calls) for calls in traces.values()} == {
         (("api", "POST /readings"), ("ingest", "Invoke"), ("readings-table", "PutItem"))
     }
+
+
+def test_the_presigned_upload_section_quotes_what_the_lint_says() -> None:
+    """The section on presigned URLs shows the finding of its model without the signer's
+    kms:GenerateDataKey, word for word."""
+    from archgen.runtime.check import lint
+
+    [block] = [b for b in BLOCKS if "id: uploads" in b]
+    kept = "              Action: kms:GenerateDataKey\n"
+    assert block.count(kept) == 1
+    text = block.replace(kept, "              Action: kms:Decrypt\n")
+    found = lint(load_model_text(text, "uploads.yaml")).findings
+    [finding] = [str(f) for f in found if f.rule == "kms-key-access"]
+    assert f"  {finding}\n" in GUIDE.read_text()
+    assert "presigned by 'signer'" in finding

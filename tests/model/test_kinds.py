@@ -88,6 +88,7 @@ def test_capabilities_replace_the_old_kind_sets() -> None:
             Capability.shield_protectable,
             Capability.waf_attachable,
             Capability.collects_metrics,
+            Capability.presigned_requests,
         )
     } == {
         Capability.traffic_source: ("client",),
@@ -102,6 +103,7 @@ def test_capabilities_replace_the_old_kind_sets() -> None:
         Capability.shield_protectable: ("route53", "cloudfront", "alb"),
         Capability.waf_attachable: ("cloudfront", "alb"),
         Capability.collects_metrics: ("cloudwatch",),
+        Capability.presigned_requests: ("s3",),  # an edge to it may say presigned_by
     }
     assert not registry.has("no-such-kind", Capability.queue)
 
