@@ -46,11 +46,11 @@ def test_reference_waf_says_what_it_inspected_and_blocked() -> None:
 
 
 def test_reference_key_used_only_at_rest_says_why_it_has_no_call() -> None:
-    """The reference model's data key is named as ``kms_key`` by 7 stores."""
+    """The reference model's data key is named as ``kms_key`` by 9 stores."""
     model = load_model(None).model
     load = NodeLoad("data-key", 0, 0, 0.0)
     assert card_load(model, load) == (
-        f"{model.scenarios[0].title}: encrypts at rest for 7 nodes; no call in a run "
+        f"{model.scenarios[0].title}: encrypts at rest for 9 nodes; no call in a run "
         "(encryption at rest, SSE-KMS included, is not simulated as calls to the key)",
     )
 
