@@ -117,3 +117,19 @@ def egress(model: Model, source: AnyNode, target: AnyNode) -> Egress | None:
         elsewhere = _of_kind(model, node, GroupKind.availability_zone) not in (None, zone)
         ranked.append((rank, elsewhere, node.id))
     return Egress(min(ranked)[2] if ranked else None, place.id, vpc, service)
+
+
+def egress_zones(model: Model, way: Egress) -> set[str] | None:
+    """The zones of ``way``'s VPC that have an egress for its service (the NAT gateways'
+    zones), or None when one of them belongs to no zone (a VPC endpoint serves them all)."""
+    zones: set[str] = set()
+    for node in model.nodes:
+        if not has(node.kind, Capability.egress) or _of_kind(model, node, GroupKind.vpc) != way.vpc:
+            continue
+        if node.params.egress_rank(way.service) is None:
+            continue
+        zone = _of_kind(model, node, GroupKind.availability_zone)
+        if zone is None:
+            return None
+        zones.add(zone)
+    return zones

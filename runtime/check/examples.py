@@ -337,6 +337,23 @@ EXAMPLES: dict[str, Example] = {
         + "  - {id: app, kind: subnet, parent: vpc}\n",
         "api",
     ),
+    "egress-per-zone": Example(
+        _model(
+            "  - {id: api, kind: ecs, group: vpc, params: {zones: [az-a, az-b]}}\n"
+            "  - {id: nat, kind: nat_gateway, group: public-a}\n"
+            "  - {id: partner, kind: external}\n"
+            "  - id: monitoring\n    kind: cloudwatch\n    params:\n      metrics:\n"
+            "        - {id: api-cpu, node: api, name: CPUUtilization}\n"
+            "        - {id: nat-errors, node: nat, name: ErrorPortAllocation}\n",
+            _USERS_API + "  - {from: api, to: partner, operations: [GET /quote]}\n",
+            _STEP + "      - {from: api, to: partner, op: GET /quote}\n",
+        )
+        + "groups:\n  - {id: r1, kind: region}\n  - {id: vpc, kind: vpc, parent: r1}\n"
+        + "  - {id: az-a, kind: availability_zone, parent: vpc}\n"
+        + "  - {id: az-b, kind: availability_zone, parent: vpc}\n"
+        + "  - {id: public-a, kind: subnet, parent: az-a, public: true}\n",
+        "api",
+    ),
     "flow-participation": Example(
         _model(_API + "  - {id: partner, kind: external}\n", _USERS_API, _STEP), "partner"
     ),

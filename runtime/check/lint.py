@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from archgen.model import LoadedModel
 from archgen.model.base import Classification
-from archgen.model.egress import egress
+from archgen.model.egress import egress, egress_zones
 from archgen.model.errors import did_you_mean
 from archgen.model.iam import PolicyDocument, Statement
 from archgen.model.kind import (
@@ -26,6 +26,7 @@ from archgen.model.kind import (
     Protects,
     Reference,
     ResourcePolicy,
+    Zonal,
 )
 from archgen.model.registry import has, kinds
 from archgen.model.schema import AnyNode, Edge, GroupKind, Model, Protocol
@@ -64,6 +65,7 @@ class _Linter:
         self.dead_letters()
         self.replica_writes()
         self.egress()
+        self.egress_per_zone()
         self.kind_rules()
         self.participation()
         self.flow_triggers()
@@ -442,6 +444,40 @@ class _Linter:
                 f"'{source.id}' runs in {where} and calls {what}, but VPC '{way.vpc}' has "
                 f"{fix}: the call cannot leave the VPC (a run fails it with "
                 "ConnectTimeoutError)",
+                node=source.id,
+            )
+
+    def egress_per_zone(self) -> None:
+        """A node spread over zones whose calls leave through an egress in only some of
+        them (a single NAT gateway) loses its way out in every zone when that one fails:
+        AWS advises a NAT gateway per zone. A VPC endpoint serves every zone. Once per node
+        and service, on the first edge that shows it."""
+        model = self.model
+        nodes = model.nodes_by_id
+        seen: set[tuple[str, str]] = set()
+        for index, edge in enumerate(model.edges):
+            source, target = nodes[edge.source], nodes[edge.target]
+            zones = source.params.zones if isinstance(source.params, Zonal) else ()
+            way = egress(model, source, target)
+            if len(zones) < 2 or way is None or way.via is None:
+                continue
+            if (source.id, way.service) in seen:
+                continue
+            seen.add((source.id, way.service))
+            covered = egress_zones(model, way)
+            if covered is None:
+                continue  # an egress of no zone (an endpoint) serves them all
+            missing = [zone for zone in zones if zone not in covered]
+            if not missing:
+                continue
+            served = ", ".join(sorted(covered)) or "none"
+            self.sink.add(
+                "egress-per-zone",
+                ("edges", index),
+                f"'{source.id}' runs in zones {', '.join(zones)}, but its calls to "
+                f"'{target.id}' leave VPC '{way.vpc}' through '{way.via}', and the VPC has "
+                f"such a way out only in {served}: when that zone fails, '{source.id}' "
+                f"loses it in {', '.join(missing)} too (put a NAT gateway in each zone)",
                 node=source.id,
             )
 

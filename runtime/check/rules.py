@@ -167,6 +167,15 @@ STATIC_RULES: dict[str, Rule] = {
             "through a NAT gateway: without one the call cannot leave the VPC.",
         ),
         Rule(
+            "egress-per-zone",
+            W,
+            "Each zone has its own way out",
+            "A node spread over several zones that calls out of its VPC through a NAT "
+            "gateway finds one in each of its zones (or a VPC endpoint, which serves every "
+            "zone): with a single NAT gateway, the failure of its zone cuts the way out of "
+            "the tasks in the others too. AWS advises a NAT gateway per zone.",
+        ),
+        Rule(
             "flow-participation",
             W,
             "Every node takes part in a flow",

@@ -46,7 +46,7 @@ def test_violations_exit_1_after_the_report(tmp_path: Path) -> None:
 def test_lint_only_runs_nothing() -> None:
     code, stdout, _ = invoke(str(TICKETS), "--lint-only", "--format", "junit")
     assert code == 0
-    assert '<testsuite name="lint" tests="23" failures="0"' in stdout
+    assert '<testsuite name="lint" tests="24" failures="0"' in stdout
     assert "quiet" not in stdout
 
 

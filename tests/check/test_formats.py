@@ -60,7 +60,7 @@ def test_junit_validates_against_the_junit_schema(
     suite = document.find("testsuite")
     assert suite is not None
     assert suite.get("name") == "lint"
-    assert suite.get("tests") == "23"
+    assert suite.get("tests") == "24"
     assert suite.get("failures") == "2"
     failures = {case.get("name"): case.find("failure") for case in suite.iter("testcase")}
     least = failures["iam-least-privilege: Roles allow nothing that no edge needs"]

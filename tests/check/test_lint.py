@@ -521,6 +521,7 @@ def test_every_static_rule_is_exercised_by_a_test() -> None:
         "slo-declared",
         "lint-ignore",
         "no-egress",  # tests/runtime/test_egress.py
+        "egress-per-zone",
     }
     assert tested == set(STATIC_RULES)
 
@@ -540,3 +541,29 @@ def test_dead_letter_queue_without_a_redrive_edge(tickets_text: str) -> None:
         "queue 'orders' dead-letters to 'orders-dlq' but no edge orders -> orders-dlq declares "
         "'Redrive': the run refuses the move and the message is lost"
     ]
+
+
+def test_a_service_over_two_zones_needs_a_way_out_in_each() -> None:
+    """One NAT gateway for a service over two zones: its zone's failure cuts the other
+    zone's way out too. A second NAT gateway in the other zone, or a way out that belongs to
+    no zone, answers it."""
+    from archgen.runtime.check.examples import EXAMPLES
+
+    text = EXAMPLES["egress-per-zone"].model
+    assert only(text, "egress-per-zone") == [
+        "warning: tickets.yaml:16:5: edges[1]: [egress-per-zone] 'api' runs in zones az-a, "
+        "az-b, but its calls to 'partner' leave VPC 'vpc' through 'nat', and the VPC has such "
+        "a way out only in az-a: when that zone fails, 'api' loses it in az-b too (put a NAT "
+        "gateway in each zone)"
+    ]
+    both = (
+        text.replace(
+            "  - {id: nat, kind: nat_gateway, group: public-a}\n",
+            "  - {id: nat, kind: nat_gateway, group: public-a}\n"
+            "  - {id: nat-b, kind: nat_gateway, group: public-b}\n",
+        )
+        + "  - {id: public-b, kind: subnet, parent: az-b, public: true}\n"
+    )
+    assert only(both, "egress-per-zone") == []
+    one_zone = text.replace("zones: [az-a, az-b]", "zones: [az-a]")
+    assert only(one_zone, "egress-per-zone") == []
