@@ -408,8 +408,10 @@ class NodeContext(ABC):
         :meth:`finish`."""
 
     @abstractmethod
-    def finish(self, call: Call, error: str | None = None) -> None:
-        """End ``call`` now (with ``error``, or the error its children left)."""
+    def finish(self, call: Call, error: str | None = None, *, slowed: bool = True) -> None:
+        """End ``call`` now (with ``error``, or the error its children left); a latency
+        fault on this node delays the answer, unless ``slowed`` is False (the behaviour
+        has spent the added time itself, as a function's code that runs slower)."""
 
     def fail(self, call: Call, error: str) -> None:
         self.finish(call, error)

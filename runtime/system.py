@@ -312,12 +312,12 @@ class _Context(NodeContext):
         sim.arrive(self.node_id)
         return span
 
-    def finish(self, call: Call, error: str | None = None) -> None:
+    def finish(self, call: Call, error: str | None = None, *, slowed: bool = True) -> None:
         if error is not None:
             call.error = error
             if call.origin is None:
                 call.origin = self.node_id
-        added = self.faults.latency_ms
+        added = self.faults.latency_ms if slowed else 0.0
         if added > 0:
             self.kernel.after(added, self.sim.complete_ok, call)
         else:

@@ -654,7 +654,10 @@ class Lambda(Behavior):
         span.note("messages", len(deliveries))
         invocation = self._begin(acquired, span)
         batch = invocation.batch = _Batch(deliveries, poll, crash_at, span, invocation)
-        self.ctx.after(acquired[0] + self._drawn(invocation), self._next_message, batch)
+        # A latency fault makes the code slower: the batch holds its concurrency and its
+        # pollers longer (and nears its timeout), so the queue drains more slowly.
+        slow = self.ctx.faults.latency_ms
+        self.ctx.after(acquired[0] + self._drawn(invocation) + slow, self._next_message, batch)
 
     def _fault_throttles(self) -> bool:
         """A throttling fault refuses its share of the mapping's invocations, as the
@@ -679,7 +682,7 @@ class Lambda(Behavior):
 
     def _end_batch(self, batch: _Batch, error: str | None) -> None:
         batch.span.note("succeeded", len(batch.succeeded))
-        self.ctx.finish(batch.span, error)
+        self.ctx.finish(batch.span, error, slowed=False)  # spent in the batch's run time
 
     def _note_message(self, work: Call, batch: _Batch, delivery: Delivery | None) -> None:
         if delivery is not None:
@@ -730,7 +733,7 @@ class Lambda(Behavior):
         message = delivery.message
         self._note_message(work, batch, delivery)
         ok = work.error is None
-        self.ctx.finish(work)
+        self.ctx.finish(work, slowed=False)  # the batch's run time holds the fault's delay
         if ok:
             key = message.message_id
             self.processed.add(key)

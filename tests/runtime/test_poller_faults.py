@@ -90,3 +90,29 @@ def test_an_outage_stops_the_pollers_until_it_ends() -> None:
     assert len(cut) == 5
     assert all(span["start_ms"] < 240_000 for span in cut)
     assert result.summary["nodes"]["thumbnail-jobs"]["queue"]["redelivered"] == 5
+
+
+def test_a_latency_fault_slows_the_batches_code() -> None:
+    """A latency fault on a queue-fed function makes each batch's code slower: the batch
+    holds its concurrency (and is billed) that much longer, so more run at once and the
+    pollers scale out; each batch's span carries the delay once."""
+    slow = (
+        "      - {type: latency, target: thumbnailer, added_latency_ms: 5000,"
+        " start_s: 120, end_s: 240}\n"
+    )
+    fast = slow.replace("5000", "1")
+    result, calm = _run(slow), _run(fast)
+    (function, consumer), (calm_function, calm_consumer) = _function(result), _function(calm)
+    assert function["peak_concurrency"] >= 3 * calm_function["peak_concurrency"]
+    assert consumer["peak_pollers"] > calm_consumer["peak_pollers"]
+    assert function["billed_ms"] > calm_function["billed_ms"] + 100 * 5000
+    assert result.spans is not None
+    inside = [
+        span["end_ms"] - span["start_ms"]
+        for span in result.spans
+        if span["node"] == "thumbnailer"
+        and span["op"] == "Invoke"
+        and 125_000 < span["start_ms"] < 235_000
+    ]
+    assert inside
+    assert all(5000 < ms < 10_000 for ms in inside)  # the delay once, not twice
