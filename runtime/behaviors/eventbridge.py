@@ -30,7 +30,8 @@ events", "Using dead-letter queues", quotas):
   these make the 185 retries last about 22 hours, inside the 24). An ``AccessDenied…`` or
   ``ResourceNotFound…`` error is not retried. When the retries or the event's age run
   out, the event goes to the target's ``dead_letter_queue`` (a ``Redrive`` call) or is
-  dropped.
+  dropped. While an outage takes the bus itself down, its pending deliveries wait (checked
+  every second) with their attempts unspent, and deliver or give up once it is back.
 - Metrics (``AWS/Events``): ``MatchedEvents`` per event matching a rule,
   ``TriggeredRules`` per event and matching rule (scheduled firings too), ``Invocations``
   per delivery that succeeded or failed for good without a dead-letter queue,
@@ -46,7 +47,7 @@ rule (the node publishes them per bus).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from archgen.model.kinds import EventBridgeParams, EventRule, EventTarget
@@ -61,6 +62,8 @@ THROTTLED = "ThrottlingException"
 BACKOFF_BASE_S = 1.0
 BACKOFF_CAP_S = 600.0
 NOT_RETRIED = ("AccessDenied", "ResourceNotFound")
+OUT_WAIT_MS = 1000.0
+"""How often a bus that is out looks again at its pending deliveries."""
 """Errors EventBridge sends to the dead-letter queue without retrying (prefixes)."""
 _ABSENT = object()
 _UNITS_S = {"minute": 60, "hour": 3_600, "day": 86_400}
@@ -328,7 +331,17 @@ class EventBridge(Behavior):
         self.pending[delivery.id] = delivery
         self.ctx.after(wait_ms, self._attempt, delivery)
 
+    def _while_out(self, then: Callable[[_Delivery], None], delivery: _Delivery) -> bool:
+        """A bus that is out delivers nothing: its pending deliveries wait for it, their
+        retry attempts unspent (AWS keeps the events; their age still counts)."""
+        if not self.ctx.faults.down:
+            return False
+        self.ctx.after(OUT_WAIT_MS, then, delivery)
+        return True
+
     def _attempt(self, delivery: _Delivery) -> None:
+        if self._while_out(self._attempt, delivery):
+            return
         if not self.invoke_bucket.take(self.ctx.now):
             self.figures["throttled_invocations"] += 1
             self.ctx.emit("ThrottledRules", 1)
@@ -373,6 +386,8 @@ class EventBridge(Behavior):
         self.ctx.after(wait_ms, self._attempt, delivery)
 
     def _give_up(self, delivery: _Delivery) -> None:
+        if self._while_out(self._give_up, delivery):
+            return
         self.pending.pop(delivery.id, None)
         dlq = delivery.target.dead_letter_queue
         if dlq is not None:

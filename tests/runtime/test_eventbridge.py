@@ -379,3 +379,22 @@ def test_late_returns_dropped_while_the_fines_function_is_down_break_the_invaria
         f"{lost} of {books['sent']} messages sent to 'library-events' were lost"
         in (scope["findings"][0]["message"])
     )
+
+
+def test_a_bus_that_is_out_keeps_its_pending_deliveries_for_after() -> None:
+    """q is out 0-30 s, the bus 5-120 s; 3 retries. The events put at 1, 2 and 3 s fail
+    against q and wait in their backoff when the bus goes out: their attempts wait for the
+    bus (none spent against a bus that is out) and all three reach q once it is back."""
+    lab = bus_run(
+        to_q(dead_letter_queue="dlq", retry_policy={"maximum_retry_attempts": 3}),
+        [1, 2, 3],
+        faults=[
+            {"type": "node_outage", "target": "q", "start_s": 0, "end_s": 30},
+            {"type": "node_outage", "target": "bus", "start_s": 5, "end_s": 120},
+        ],
+    )
+    delivered = [s for s in lab.on("q") if s["error"] is None]
+    assert len(delivered) == 3
+    assert all(120_000 <= s["start_ms"] < 121_000 for s in delivered)
+    assert lab.on("dlq", "Redrive") == []
+    assert totals(lab)["Invocations"] == 3
