@@ -130,6 +130,7 @@ class _Delivery:
         "step",
         "target",
         "trace",
+        "weight",
     )
 
     def __init__(
@@ -142,6 +143,7 @@ class _Delivery:
         step: int | None,
         op: str,
         put_at: float,
+        weight: float = 1.0,
     ) -> None:
         self.id = delivery_id
         self.origin = origin
@@ -154,6 +156,9 @@ class _Delivery:
         self.attempt = 0
         self.in_flight = False
         self.trace: Any = None
+        self.weight = weight
+        """What its metrics count it as: 1 for traffic (the store divides it by the traced
+        scale), the traced scale for a scheduled firing's (it happens at its real rate)."""
 
 
 @register("eventbridge")
@@ -224,10 +229,11 @@ class EventBridge(Behavior):
             return
         self.figures["scheduled"] += 1
         self.figures["triggered_rules"] += 1
-        self.ctx.emit("TriggeredRules", 1)
+        real = self.ctx.scale  # a schedule fires at its real rate, whatever the run's scale
+        self.ctx.emit("TriggeredRules", real)
         self._event_id()
         for target in rule.targets:
-            self._deliver(None, rule, target, {"source": "aws.events"}, None, 0.0)
+            self._deliver(None, rule, target, {"source": "aws.events"}, None, 0.0, real)
         self._schedule_next(rule)
 
     # ------------------------------------------------------------------ PutEvents
@@ -314,6 +320,7 @@ class EventBridge(Behavior):
         event: dict[str, Any],
         step: int | None,
         wait_ms: float,
+        weight: float = 1.0,
     ) -> None:
         self.deliveries += 1
         delivery = _Delivery(
@@ -325,6 +332,7 @@ class EventBridge(Behavior):
             step,
             self._op(target.target, step, origin),
             self.ctx.now,
+            weight,
         )
         if origin is None:
             delivery.trace = self.ctx.new_trace()
@@ -344,7 +352,7 @@ class EventBridge(Behavior):
             return
         if not self.invoke_bucket.take(self.ctx.now):
             self.figures["throttled_invocations"] += 1
-            self.ctx.emit("ThrottledRules", 1)
+            self.ctx.emit("ThrottledRules", delivery.weight)
             self._retry(delivery)
             return
         delivery.in_flight = True
@@ -364,7 +372,7 @@ class EventBridge(Behavior):
         if done.error is None:
             self.pending.pop(delivery.id, None)
             self.figures["delivered"] += 1
-            self.ctx.emit("Invocations", 1)
+            self.ctx.emit("Invocations", delivery.weight)
             return
         if done.error.startswith(NOT_RETRIED):
             self._give_up(delivery)
@@ -392,14 +400,14 @@ class EventBridge(Behavior):
         dlq = delivery.target.dead_letter_queue
         if dlq is not None:
             self.figures["dead_lettered"] += 1
-            self.ctx.emit("DeadLetterInvocations", 1)
+            self.ctx.emit("DeadLetterInvocations", delivery.weight)
             self.ctx.call(
                 delivery.origin, dlq, "Redrive", _noop, trace=delivery.trace, payload=None
             )
             return
         self.figures["dropped"] += 1
-        self.ctx.emit("Invocations", 1)
-        self.ctx.emit("FailedInvocations", 1)
+        self.ctx.emit("Invocations", delivery.weight)
+        self.ctx.emit("FailedInvocations", delivery.weight)
 
     # ------------------------------------------------------------------ reports
 

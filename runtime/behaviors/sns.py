@@ -56,16 +56,24 @@ def _other_value(value: Any) -> Any:
 
 
 class _Delivery:
-    __slots__ = ("attempt", "attributes", "publish", "step", "subscription")
+    __slots__ = ("attempt", "attributes", "publish", "step", "subscription", "weight")
 
     def __init__(
-        self, publish: Call, subscription: SnsSubscription, step: int | None, attrs: dict[str, Any]
+        self,
+        publish: Call,
+        subscription: SnsSubscription,
+        step: int | None,
+        attrs: dict[str, Any],
+        weight: float = 1.0,
     ) -> None:
         self.publish = publish
         self.subscription = subscription
         self.step = step
         self.attributes = attrs
         self.attempt = 1
+        self.weight = weight
+        """What its metrics count it as: 1 for traffic (the store divides it by the traced
+        scale), the traced scale for an alarm's notification (sent at its real rate)."""
 
 
 @register("sns")
@@ -108,13 +116,15 @@ class Sns(Behavior):
         if signal.type == "notify" and signal.call is not None:
             signal.call.payload = {"alarm": signal.alarm, "state": signal.state}
             self.published += 1
-            self.ctx.emit("NumberOfMessagesPublished", 1)
+            real = self.ctx.scale  # alarms notify at their real rate, whatever the scale
+            self.ctx.emit("NumberOfMessagesPublished", real)
             for sub in self.subscriptions:
                 if matches(sub.filter_policy, signal.call.payload):
-                    self._deliver(_Delivery(signal.call, sub, None, signal.call.payload))
+                    payload = signal.call.payload
+                    self._deliver(_Delivery(signal.call, sub, None, payload, real))
                 else:
                     self.channels[sub.protocol.value]["filtered_out"] += 1
-                    self.ctx.emit("NumberOfNotificationsFilteredOut", 1)
+                    self.ctx.emit("NumberOfNotificationsFilteredOut", real)
 
     def _child_steps(self, call: Call) -> dict[str, int]:
         plan = call.trace.flow
@@ -163,7 +173,7 @@ class Sns(Behavior):
         channel = self.channels[sub.protocol.value]
         if done.error is None:
             channel["delivered"] += 1
-            self.ctx.emit("NumberOfNotificationsDelivered", 1)
+            self.ctx.emit("NumberOfNotificationsDelivered", delivery.weight)
             return
         policy: RetryPolicy = RETRY_POLICIES.get(sub.protocol.value, RETRY_POLICIES["https"])
         delay = policy.delay_before(delivery.attempt)
@@ -172,10 +182,10 @@ class Sns(Behavior):
             delivery.attempt += 1
             self.ctx.after(delay * 1000, self._retry, delivery)
             return
-        self.ctx.emit("NumberOfNotificationsFailed", 1)
+        self.ctx.emit("NumberOfNotificationsFailed", delivery.weight)
         if sub.dead_letter_queue is not None:
             channel["dead_lettered"] += 1
-            self.ctx.emit("NumberOfNotificationsRedrivenToDlq", 1)
+            self.ctx.emit("NumberOfNotificationsRedrivenToDlq", delivery.weight)
             self.ctx.call(delivery.publish, sub.dead_letter_queue, "Redrive", _noop, payload=None)
         else:
             channel["lost"] += 1

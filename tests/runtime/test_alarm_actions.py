@@ -111,3 +111,11 @@ def test_a_cloudwatch_in_a_region_that_is_out_evaluates_nothing() -> None:
     history = [(row["t_s"], row["to"]) for row in lab.summary("watch")["alarm_history"]]
     assert history == [(240.0, "OK"), (300.0, "ALARM"), (360.0, "OK")]
     assert [span["start_ms"] / 1000 for span in lab.on("pager", "Publish")] == [300.0]
+
+
+def test_an_alarms_notification_is_counted_once_at_any_scale() -> None:
+    """Alarms notify at their real rate: at scale 0.1 the topic still publishes and
+    delivers one message per ALARM (its counts are not divided as traffic's are)."""
+    lab = run_lab(paged_model(None), [10.0, 250.0], scale=0.1)
+    assert lab.total("pager", "NumberOfMessagesPublished") == 2
+    assert lab.total("pager", "NumberOfNotificationsDelivered") == 2

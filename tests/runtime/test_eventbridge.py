@@ -28,6 +28,7 @@ def bus_run(
     faults: list[dict[str, Any]] = (),  # type: ignore[assignment]
     duration_s: float = 600,
     probability: float | None = None,
+    scale: float = 1.0,
 ) -> Lab:
     """users → bus (PutEvents) → q (SendMessage), with dlq and fn as further targets."""
     step: dict[str, Any] = {"from": "bus", "to": "q", "op": "SendMessage"}
@@ -88,7 +89,7 @@ def bus_run(
         faults=list(faults),
         duration_s=duration_s,
     )
-    return run_lab(model, at_s)
+    return run_lab(model, at_s, scale=scale)
 
 
 def to_q(**target: Any) -> list[dict[str, Any]]:
@@ -299,6 +300,17 @@ def test_a_rate_rule_fires_on_its_own_every_period() -> None:
     assert [s["start_ms"] for s in invokes] == [60_000, 120_000, 180_000, 240_000]
     assert lab.total("bus", "TriggeredRules") == 4
     assert lab.summary("bus")["bus"]["scheduled"] == 4
+
+
+def test_a_schedule_is_counted_at_its_real_rate_at_any_scale() -> None:
+    """A schedule fires at its real rate whatever the run's scale: at scale 0.1 its
+    metrics still count one firing and one invocation a minute (traffic's counts are
+    divided by the scale to stand for the whole; a schedule's must not be)."""
+    rules = [{"id": "tick", "schedule": "rate(1 minute)", "targets": [{"target": "fn"}]}]
+    lab = bus_run(rules, [], duration_s=290, scale=0.1)
+    assert lab.points("bus", "TriggeredRules") == [1.0, 1.0, 1.0, 1.0]
+    # Each delivery ends just after its firing: the fourth's in the period 290 s leaves open.
+    assert lab.points("bus", "Invocations") == [1.0, 1.0, 1.0]
 
 
 def test_a_bus_that_is_out_misses_its_schedules() -> None:
