@@ -409,7 +409,10 @@ class NodeContext(ABC):
 
     @abstractmethod
     def finish(self, call: Call, error: str | None = None) -> None:
-        """End ``call`` now (with ``error``, or the error its children left)."""
+        """End ``call`` now (with ``error``, or the error its children left): its answer
+        reaches the caller once the node's object has moved, when the call carries one
+        (an upload or a download of a node with an object size), and after any latency a
+        fault adds."""
 
     def fail(self, call: Call, error: str) -> None:
         self.finish(call, error)

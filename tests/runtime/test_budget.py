@@ -259,9 +259,11 @@ def test_explain_traces_a_sample_of_the_others_at_the_real_traffic() -> None:
     assert stdout.startswith("one user through journey 'buy' (normal-day):\n")
     assert [line for line in stdout.splitlines() if line.startswith("flow ")] == [
         "flow open-app (t = 60.000 s)",
-        "flow search (t = 66.544 s)",
-        "flow product-page (t = 124.338 s)",
-        "flow product-images (t = 137.038 s)",  # the funnel: this user adds nothing to a cart
+        "flow search (t = 77.940 s)",
+        "flow product-page (t = 98.377 s)",
+        "flow product-images (t = 104.578 s)",
+        "flow add-to-cart (t = 112.949 s)",  # the funnel: this user goes on to the end
+        "flow checkout (t = 184.050 s)",
     ]
 
 
