@@ -10,7 +10,10 @@ saying why the kind costs nothing (``free``) or is left out (``not_priced``).
 
 The window is the whole simulated duration; ``monthly_usd`` extrapolates it to AWS's
 730-hour month at the same load (a fixed monthly fee is prorated into the window, so it
-comes back whole). Free tiers, volume tiers past the first, Savings Plans and Reserved
+comes back whole). An item AWS prices by volume tiers (``tiers`` in the price table) is
+priced on that projected month: every node's quantity of the item in one Region together
+(AWS counts the tiers per account and Region), run through the tiers, and each line
+charged the resulting average price per unit. Free tiers, Savings Plans and Reserved
 Instances are not applied.
 """
 
@@ -210,6 +213,7 @@ def price_run(
     specs = kinds()
     priced: dict[str, Any] = {}
     unpriced: dict[str, str] = {}
+    bills: list[Bill] = []
     for node in sorted(model.nodes, key=lambda n: n.id):
         rule = specs[node.kind].cost
         if rule is None or isinstance(rule, Unpriced):
@@ -226,9 +230,12 @@ def price_run(
             fleet_scale=fleet_scale,
         )
         rule(bill, node)
+        bills.append(bill)
+    _apply_tiers(bills, table, per_month)
+    for bill in bills:
         window = sum(line["window_usd"] for line in bill.lines)
-        priced[node.id] = {
-            "kind": node.kind,
+        priced[bill.node.id] = {
+            "kind": bill.node.kind,
             "region": bill.region,
             "window_usd": _round(window),
             "monthly_usd": _round(window * per_month),
@@ -251,6 +258,41 @@ def price_run(
         "nodes": priced,
         "kinds_not_priced": dict(sorted(unpriced.items())),
     }
+
+
+def _apply_tiers(bills: list[Bill], table: PriceTable, per_month: float) -> None:
+    """Reprice the lines of tiered items: per item and Region, the quantity of every line
+    projected to a month (× ``per_month``) and priced through the tiers; each line then
+    costs its quantity at that month's average price per unit, and says so."""
+    volumes: dict[tuple[str, str | None], float] = {}
+    for bill in bills:
+        for line in bill.lines:
+            item = table.items.get(line["item"])
+            if item is not None and item.tiers:
+                key = (line["item"], bill.region)
+                volumes[key] = volumes.get(key, 0.0) + line["quantity"]
+    for bill in bills:
+        for line in bill.lines:
+            key = (line["item"], bill.region)
+            if key not in volumes:
+                continue
+            item = table.items[line["item"]]
+            month = volumes[key] * per_month
+            if month <= item.tiers[0].above:
+                continue  # all in the first tier: its price, as charged
+            unit_usd = item.month_usd(month) / month
+            line["unit_usd"] = _round_price(unit_usd)
+            line["window_usd"] = _round(line["quantity"] * unit_usd)
+            where = f" in {bill.region}" if bill.region else ""
+            line["what"] += (
+                f"{'; ' if line['what'] else ''}priced through the volume tiers on "
+                f"{month:,.0f} {item.unit} a month{where}, all nodes together"
+            )
+
+
+def _round_price(value: float) -> float:
+    """A unit price to 10 significant digits (a GB-second costs 1e-5 dollars)."""
+    return float(f"{value:.10g}")
 
 
 def fleet_hours(

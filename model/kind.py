@@ -104,6 +104,24 @@ class KindParams(Strict):
         does not say."""
         return None
 
+    def objects_from(self) -> str | None:
+        """The node whose objects this node hands on to its callers (a CDN's primary
+        origin): its objects are this node's too (:func:`object_kb`); none for a node that
+        serves its own or none."""
+        return None
+
+    def request_mbps(self) -> float | None:
+        """Throughput one request gets from this service, in megabits per second (S3's
+        per-connection guidance): what moving one of its objects over one connection is
+        held to; none when the service sets no limit of its own."""
+        return None
+
+    def link_mbps(self, upload: bool) -> float | None:
+        """Bandwidth of this node's own network for one transfer, in megabits per second
+        (a client's uplink when it sends an object, its downlink when it receives one);
+        none when the node's network does not limit it."""
+        return None
+
     def pools_targets(self) -> bool | None:
         """How this node spreads requests over its targets' workers: True when each goes
         to the least busy (so the targets pool like one queue), False when it spreads them
@@ -725,6 +743,40 @@ def is_http_request(op: str) -> bool:
     (``GET``, ``POST /readings``), as a load balancer or an API forwards it."""
     method, space, rest = op.partition(" ")
     return method in HTTP_METHODS and (not space or rest.startswith(("/", "*")))
+
+
+def object_kb(nodes: Mapping[str, Node], node: Node) -> float | None:
+    """Size in KB of one object ``node`` serves: its own (``served_object_kb``), or that
+    of the node it hands objects on from (``objects_from``, followed to the end); none
+    when no node on the way says."""
+    seen: set[str] = set()
+    current: Node | None = node
+    while current is not None and current.id not in seen:
+        size = current.params.served_object_kb()
+        if size is not None:
+            return size
+        seen.add(current.id)
+        source = current.params.objects_from()
+        current = None if source is None else nodes.get(source)
+    return None
+
+
+OBJECT_READS = ("GetObject", "GET")
+"""Verbs of an operation that brings an object back (S3 ``GetObject``, HTTP ``GET …``)."""
+
+OBJECT_WRITES = ("PutObject", "UploadPart", "PostObject", "PUT", "POST")
+"""Verbs of an operation that sends an object (S3 ``PutObject``, HTTP ``PUT …``/``POST …``)."""
+
+
+def moves_object(op: str) -> bool | None:
+    """Whether ``op`` carries an object of the node it calls: True when it sends one
+    (an upload), False when it brings one back (a download), None when it carries none
+    (a delete, a list, a head, a copy inside the service)."""
+    if op.startswith(OBJECT_WRITES):
+        return True
+    if op.startswith(OBJECT_READS):
+        return False
+    return None
 
 
 @dataclass(frozen=True)

@@ -183,7 +183,10 @@ class CostLine(_Artefact):
     what: str = Field(description="What was counted, in words (assumptions included).")
     quantity: float = Field(description="Units in the window, in the real (un-scaled) system.")
     unit: str = Field(description="The unit priced (request, GB-second, instance-hour…).")
-    unit_usd: float = Field(description="List price of one unit, in US dollars.")
+    unit_usd: float = Field(
+        description="List price of one unit, in US dollars; for a price tiered by volume, the "
+        "average over its tiers at the month's volume the run projects."
+    )
     window_usd: float = Field(description="quantity × unit_usd: US dollars for the window.")
 
 

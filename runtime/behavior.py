@@ -409,9 +409,11 @@ class NodeContext(ABC):
 
     @abstractmethod
     def finish(self, call: Call, error: str | None = None, *, slowed: bool = True) -> None:
-        """End ``call`` now (with ``error``, or the error its children left); a latency
-        fault on this node delays the answer, unless ``slowed`` is False (the behaviour
-        has spent the added time itself, as a function's code that runs slower)."""
+        """End ``call`` now (with ``error``, or the error its children left): its answer
+        reaches the caller once the node's object has moved, when the call carries one
+        (an upload or a download of a node with an object size), and after any latency a
+        fault adds, unless ``slowed`` is False (the behaviour has spent that time itself,
+        as a function's code that runs slower)."""
 
     def fail(self, call: Call, error: str) -> None:
         self.finish(call, error)

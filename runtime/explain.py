@@ -45,7 +45,17 @@ def describe(span: SpanDict) -> str:
     decisions = []
     if "why" in attrs:
         decisions.append(str(attrs["why"]))
-    keys = ("cache", "edge", "instance", "wait_ms", "init_ms", "retries", "region", "blocked_by")
+    keys = (
+        "cache",
+        "edge",
+        "instance",
+        "wait_ms",
+        "init_ms",
+        "transfer_ms",
+        "retries",
+        "region",
+        "blocked_by",
+    )
     for key in keys:
         if key in attrs and not (key in ("instance", "region") and "why" in attrs):
             decisions.append(f"{key} {attrs[key]}")

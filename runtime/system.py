@@ -21,7 +21,15 @@ from typing import Any
 from archgen.model.base import Duration
 from archgen.model.egress import egress, private_place
 from archgen.model.flows import Continuations, FlowPlan, StepPlan, compile_flows
-from archgen.model.kind import Capability, Protects, SseKms, UserLocations, Zonal
+from archgen.model.kind import (
+    Capability,
+    Protects,
+    SseKms,
+    UserLocations,
+    Zonal,
+    moves_object,
+    object_kb,
+)
 from archgen.model.registry import has, kinds
 from archgen.model.schema import AnyNode, Edge, Fault, FaultType, GroupKind, Model, Scenario
 from archgen.runtime.behavior import (
@@ -226,6 +234,8 @@ class _Context(NodeContext):
         self.behavior: Behavior = Behavior(self)
         self.completed: Callback | None = None  # the behavior's own, if it has one
         self._reaches: dict[str, bool] = {}  # target → a declared edge leads there
+        self.object_kb = object_kb(sim.model.nodes_by_id, node)
+        self._transfers: dict[tuple[str, str], float] = {}  # (caller, op) → ms
         # The node's emitter and the kernel's ``after`` themselves, in place of the
         # methods: behaviors emit and wait on every request, and this saves a call frame.
         self.__dict__["emit"] = sim.metrics.emitter(node.id)
@@ -318,10 +328,41 @@ class _Context(NodeContext):
             if call.origin is None:
                 call.origin = self.node_id
         added = self.faults.latency_ms if slowed else 0.0
+        if self.object_kb is not None and call.error is None:
+            moved = self._transfers.get((call.source, call.op))
+            if moved is None:
+                moved = self._transfers[(call.source, call.op)] = self.transfer_ms(call)
+            if moved > 0:
+                call.note("transfer_ms", moved)
+                added += moved
         if added > 0:
             self.kernel.after(added, self.sim.complete_ok, call)
         else:
             self.sim.complete_ok(call)
+
+    def transfer_ms(self, call: Call) -> float:
+        """The time one of this node's objects takes to move over ``call``'s connection:
+        its size ÷ the lower of what one request gets from this node (``request_mbps``)
+        and the caller's own network that way (``link_mbps``); 0 when the operation moves
+        no object or neither says a rate. The same for every such call: no contention
+        (a connection's throughput does not drop because others share a link)."""
+        upload = moves_object(call.op)
+        size_kb = self.object_kb
+        if upload is None or size_kb is None:
+            return 0.0
+        caller = self.model.nodes_by_id.get(call.source)
+        rates = [
+            rate
+            for rate in (
+                self.node.params.request_mbps(),
+                None if caller is None else caller.params.link_mbps(upload),
+            )
+            if rate is not None
+        ]
+        if not rates:
+            return 0.0
+        # KB × 1,024 bytes × 8 bits ÷ (Mbit/s × 10^6) s, in ms: KB × 8.192 ÷ Mbit/s.
+        return round(size_kb * 8.192 / min(rates), 3)
 
     def count(self, name: str, n: int = 1) -> None:
         self.counters[name] = self.counters.get(name, 0) + n

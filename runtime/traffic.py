@@ -358,7 +358,10 @@ class Traffic:
 
     def top_done(self, flow: _FlowRun, call: Call) -> None:
         timeout = self.timeout.get(call.source, math.inf)
-        if call.error is None and self.kernel.now - call.start > timeout:
+        # The timeout is a wait for the answer: the time its object took to move (bytes
+        # flowing keep the connection alive) does not count.
+        moved = call.attrs.get("transfer_ms", 0.0) if call.attrs else 0.0
+        if call.error is None and self.kernel.now - call.start - moved > timeout:
             call.error = "Timeout"
             call.origin = call.node
         if call.error is not None and flow.error is None:

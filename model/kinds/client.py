@@ -49,10 +49,33 @@ class ClientParams(KindParams, StartsSessions):
         default_factory=lambda: ms(8000, 1.0, "exponential"),
         description="Pause between two flows of a journey.",
     )
-    timeout_ms: float = Field(10_000, gt=0, le=MAX_MS, description="At most a day.")
+    timeout_ms: float = Field(
+        10_000,
+        gt=0,
+        le=MAX_MS,
+        description="How long a call may wait for its answer (at most a day); the time an "
+        "object takes to move counts apart.",
+    )
+    downlink_mbps: float | None = Field(
+        None,
+        gt=0,
+        le=100_000,
+        description="Download bandwidth of one user, in Mbit/s: an object they fetch takes "
+        "its size ÷ this; none: their network does not limit it.",
+    )
+    uplink_mbps: float | None = Field(
+        None,
+        gt=0,
+        le=100_000,
+        description="Upload bandwidth of one user, in Mbit/s: an object they send takes its "
+        "size ÷ this; none: their network does not limit it.",
+    )
 
     def call_timeout_ms(self) -> float:
         return self.timeout_ms
+
+    def link_mbps(self, upload: bool) -> float | None:
+        return self.uplink_mbps if upload else self.downlink_mbps
 
 
 def _validate(checks: Checks, path: PathKey, node: Node, params: ClientParams) -> None:

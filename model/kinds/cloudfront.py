@@ -27,6 +27,7 @@ from archgen.model.kind import (
     Unit,
     kind,
     metric,
+    object_kb,
 )
 from archgen.model.kinds.route53 import FailoverRole
 from archgen.model.loader import PathKey
@@ -86,6 +87,10 @@ class CloudFrontParams(KindParams):
         description="Latency of a request answered from an edge cache.",
     )
 
+    def objects_from(self) -> str | None:
+        """A distribution hands on its primary origin's objects."""
+        return next((o.target for o in self.origins if o.failover is FailoverRole.primary), None)
+
     @model_validator(mode="after")
     def _ttl_order(self) -> CloudFrontParams:
         if not self.min_ttl_s <= self.default_ttl_s <= self.max_ttl_s:
@@ -106,9 +111,8 @@ def _cost(bill: Bill, node: Node, params: CloudFrontParams) -> None:
     """Viewer requests, and the bytes served when the primary origin says its object size."""
     requests = bill.calls()
     bill.charge("cloudfront.request.https", requests, "HTTPS requests from viewers")
-    primary = next((o.target for o in params.origins if o.failover is FailoverRole.primary), None)
-    origin = bill.model.nodes_by_id.get(primary) if primary else None
-    size_kb = origin.params.served_object_kb() if origin is not None else None
+    primary = params.objects_from()
+    size_kb = object_kb(bill.model.nodes_by_id, node)
     if size_kb is not None:
         bill.charge(
             "cloudfront.data_out.gb",

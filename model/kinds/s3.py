@@ -35,6 +35,14 @@ if TYPE_CHECKING:
     from archgen.model.importers.context import ImportContext
 
 
+S3_CONNECTION_MBPS = 680.0
+"""Throughput of one S3 request over one connection, in Mbit/s: 85 MB/s, the low end of
+AWS's guidance "make one concurrent request for each 85–90 MB/s of desired network
+throughput" (S3 User Guide, Performance guidelines: horizontally scale storage
+connections). An object of 200 KB takes 2.4 ms at that rate, one of 500 MB six seconds;
+a larger one is faster only over parallel connections (multipart, byte ranges)."""
+
+
 class S3Params(KindParams, EncryptableAtRest, CacheControl):
     """Settings of an S3 bucket."""
 
@@ -49,6 +57,13 @@ class S3Params(KindParams, EncryptableAtRest, CacheControl):
     )
     put: Duration = Field(
         default_factory=lambda: ms(45, 0.5), description="Latency of a write (PutObject)."
+    )
+    connection_mbps: float = Field(
+        S3_CONNECTION_MBPS,
+        gt=0,
+        le=100_000,
+        description="Throughput of one request, in Mbit/s: an object of object_size_kb "
+        "takes its size ÷ this on top of get/put (AWS: 85–90 MB/s per connection).",
     )
     availability_percent: Percent = Field(99.9, description="SLA target of the storage class.")
     encryption: Literal["sse-s3", "sse-kms"] = Field(
@@ -66,6 +81,9 @@ class S3Params(KindParams, EncryptableAtRest, CacheControl):
 
     def served_object_kb(self) -> float | None:
         return self.object_size_kb
+
+    def request_mbps(self) -> float | None:
+        return self.connection_mbps
 
     def sse_kms_key(self) -> str | None:
         """Only SSE-KMS uses ``kms_key`` on the callers' behalf; SSE-S3 keys are S3's."""

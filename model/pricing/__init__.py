@@ -4,6 +4,12 @@ List prices per item (``lambda.request``, ``kms.key_month``…) and per instance
 the regions the table lists; every item names the AWS page it was read from. A kind's cost
 rule (:attr:`archgen.model.kind.KindSpec.cost`) asks for an item and a region; an item or a
 region the table lacks is a ``None``, which the rule reports as not priced.
+
+An item AWS prices by volume tiers (CloudFront data transfer out, Lambda GB-seconds, S3
+Standard storage) lists the tiers past its first (``tiers``): :meth:`PriceItem.month_usd`
+prices a month's volume through them, which :func:`archgen.model.cost.price_run` applies
+to the month a run projects, every node's use of the item in one Region together (AWS
+counts the tiers per account and Region, not per resource).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from importlib import resources
 from typing import Literal
 
 import yaml
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from archgen.model.base import Strict
 
@@ -22,15 +28,49 @@ TABLE = "prices-2026-12.yaml"
 """The table in force; a newer one replaces it (and this name)."""
 
 
+class PriceTier(Strict):
+    """A volume tier past an item's first: ``usd`` per ``per`` units for the part of a
+    month's volume above ``above`` units."""
+
+    above: float = Field(gt=0, description="Units in a month past which this price applies.")
+    usd: float = Field(ge=0, description="Price in US dollars per `per` units in this tier.")
+
+
 class PriceItem(Strict):
     """One priced quantity: ``usd`` per ``per`` ``unit`` (the same in every listed region,
-    or by region)."""
+    or by region), and, for a price AWS tiers by monthly volume, the tiers past the first."""
 
     unit: str = Field(description="What is counted (request, GB-month, key-month…).")
     per: int = Field(1, gt=0, description="How many units the price is for (1, 1,000, 1,000,000).")
     usd: float | dict[str, float] = Field(description="Price in US dollars, or by region code.")
     source: str = Field(description="The AWS pricing page it was read from.")
     note: str = Field("", description="Which tier or variant the price is.")
+    tiers: tuple[PriceTier, ...] = Field(
+        (),
+        description="Volume tiers past the first (``usd`` is the first's), by monthly volume; "
+        "only for a price that is the same in every listed region.",
+    )
+
+    @model_validator(mode="after")
+    def _tiers_ascend(self) -> PriceItem:
+        if self.tiers and isinstance(self.usd, dict):
+            raise ValueError("tiers need one price for every region (usd a number)")
+        bounds = [tier.above for tier in self.tiers]
+        if bounds != sorted(set(bounds)):
+            raise ValueError(f"tiers must ascend by `above`, got {bounds}")
+        return self
+
+    def month_usd(self, quantity: float) -> float:
+        """US dollars for ``quantity`` units in one month, each tier's part at its price."""
+        price = self.usd
+        assert not isinstance(price, dict), "a tiered price is one for every region"
+        total = floor = 0.0
+        for tier in self.tiers:
+            if quantity <= tier.above:
+                break
+            total += (tier.above - floor) * price
+            floor, price = tier.above, tier.usd
+        return (total + (quantity - floor) * price) / self.per
 
     def unit_usd(self, region: str | None, regions: tuple[str, ...]) -> float | None:
         """The price of one unit in ``region`` (None: a region the table does not list)."""

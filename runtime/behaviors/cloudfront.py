@@ -15,6 +15,10 @@ Rules (CloudFront Developer Guide):
   [min_ttl_s, max_ttl_s]; no header → ``default_ttl_s``.
 - A hit answers from the edge (``hit`` latency). A miss runs the flow's children (the
   ``cache_miss`` steps go to the origin) and stores the answer.
+- Objects are the primary origin's (its ``object_size_kb``): an answer that carries one
+  reaches a viewer with a ``downlink_mbps`` after size ÷ that bandwidth (CloudFront sets
+  no per-connection limit of its own); an origin fetch takes the origin's transfer time
+  first (store and forward: the edge does not pass bytes on while they arrive).
 - Origin groups: when the primary origin fails (5xx, no connection), the secondary is tried
   (a non-step span); a 4xx (``NoSuchKey`` → ``404``) goes back to the viewer as is.
 - ``stale-if-error``: an expired copy no older than ``stale_if_error_s`` past expiry is

@@ -7,7 +7,12 @@ Rules (S3 User Guide, S3 SLA):
   flow execution), else the flow's item.
 - PUT/DELETE are atomic per key and immediately visible to the next GET/LIST (strong
   consistency). Each stored object has a size and an ETag-like checksum.
-- Latency: ``get`` for reads, ``put`` for writes.
+- Latency: ``get`` for reads, ``put`` for writes, then, for an operation that moves an
+  object (``GetObject``, ``PutObject``, ``GET``/``PUT``/``POST``), the time its
+  ``object_size_kb`` takes at the lower of ``connection_mbps`` (one request's throughput:
+  AWS's guidance is 85–90 MB/s per connection) and the caller's own link (a client's
+  ``downlink_mbps``/``uplink_mbps``). The system adds it when the request ends
+  (:meth:`NodeContext.finish`), for every kind with an object size, in both fidelities.
 - A request with a presigned URL (the edge's ``presigned_by``) is authorised, before it
   arrives, as the role of the node that signed the URL, with the bucket's SSE-KMS key use:
   a client's upload is refused ``AccessDenied`` when the signer may not do it.
@@ -18,7 +23,8 @@ Rules (S3 User Guide, S3 SLA):
   any other write —, DELETE, LIST), errors in ``4xxErrors``/``5xxErrors``, and its time
   in ``TotalRequestLatency``.
 Left out: versioning, lifecycle rules, per-prefix request rate limits, multipart uploads
-and replication between buckets.
+and byte-range reads (one connection moves the whole object: a large one moved over
+parallel connections would be faster), and replication between buckets.
 """
 
 from __future__ import annotations

@@ -259,9 +259,9 @@ def test_explain_traces_a_sample_of_the_others_at_the_real_traffic() -> None:
     assert stdout.startswith("one user through journey 'buy' (normal-day):\n")
     assert [line for line in stdout.splitlines() if line.startswith("flow ")] == [
         "flow open-app (t = 60.000 s)",
-        "flow search (t = 80.701 s)",
-        "flow product-page (t = 83.870 s)",
-        "flow product-images (t = 118.493 s)",  # the funnel: this user adds nothing to a cart
+        "flow search (t = 72.123 s)",
+        "flow product-page (t = 86.941 s)",
+        "flow product-images (t = 95.889 s)",  # the funnel: this user adds nothing to a cart
     ]
 
 

@@ -83,7 +83,8 @@ def test_explain_tells_one_journey_hop_by_hop() -> None:
 
 def test_explain_heads_each_execution_of_a_flow_the_journey_runs_twice() -> None:
     """photo-sharing's lurk journey scrolls the feed twice (seed 1 takes the second, 0.7
-    likely): the second execution gets its own header and start time."""
+    likely): the second execution gets its own header and start time. Each photo missed
+    at the edge says how long its 2,500 KB took from the bucket (at S3's 680 Mbit/s)."""
     model = Path(__file__).parents[1] / "models" / "photo-sharing.yaml"
     result = CliRunner().invoke(
         cli, ["run", str(model), "--journey", "lurk", "--explain", "--seed", "1"]
@@ -93,16 +94,20 @@ def test_explain_heads_each_execution_of_a_flow_the_journey_runs_twice() -> None
     assert [line for line in lines if not line.startswith("  ")] == [
         "one user through journey 'lurk' (quiet-evening):",
         "flow view-feed (t = 60.000 s)",
-        "flow view-feed (t = 65.648 s)",
+        "flow view-feed (t = 63.788 s)",
     ]
     assert [line for line in lines if line.startswith("  └─ ")] == [
-        "  └─ lb GET /feed  [ok, 72.5 ms]",
-        "  └─ edge GET /photo — cache hit, edge dub  [ok, 36.3 ms]",
-        "  └─ lb GET /feed  [ok, 79.6 ms]",
-        "  └─ edge GET /photo — cache miss, edge dub  [ok, 46.3 ms]",
+        "  └─ lb GET /feed  [ok, 167.3 ms]",
+        "  └─ edge GET /photo — cache miss, edge fra  [ok, 165.8 ms]",
+        "  └─ lb GET /feed  [ok, 176.9 ms]",
+        "  └─ edge GET /photo — cache miss, edge fra  [ok, 141.5 ms]",
     ]
-    second = lines.index("flow view-feed (t = 65.648 s)")
-    assert lines[second + 1] == "  └─ lb GET /feed  [ok, 79.6 ms]"
+    assert [line for line in lines if "photos GetObject" in line] == [
+        "    └─ photos GetObject — transfer_ms 30.118  [ok, 74.9 ms]",
+        "    └─ photos GetObject — transfer_ms 30.118  [ok, 50.4 ms]",
+    ]
+    second = lines.index("flow view-feed (t = 63.788 s)")
+    assert lines[second + 1] == "  └─ lb GET /feed  [ok, 176.9 ms]"
 
 
 def test_explain_needs_a_known_journey() -> None:

@@ -272,3 +272,101 @@ def test_provisioned_concurrency_is_paid_for_the_whole_window() -> None:
     assert cost["nodes"]["worker"]["window_usd"] == pytest.approx(
         2 * 1 * 600 * 0.0000041667, abs=1e-6
     )
+
+
+# --------------------------------------------------------------------------- volume tiers
+
+
+def test_cloudfront_data_out_is_priced_through_aws_published_tiers() -> None:
+    """North America/Europe, per month: 10 TB at $0.085/GB, 40 TB at $0.080, 100 TB at
+    $0.060, 350 TB at $0.040, 524 TB at $0.030, 4 PB at $0.025, the rest at $0.020 (1 TB
+    = 1,024 GB)."""
+    item = price_table().items["cloudfront.data_out.gb"]
+    assert item.month_usd(5_000) == pytest.approx(5_000 * 0.085)
+    assert item.month_usd(10_240) == pytest.approx(870.40)
+    assert item.month_usd(51_200) == pytest.approx(870.40 + 40_960 * 0.080)
+    # A trial's 6.56 PB a month: $584,705 at the first tier alone, $178,302 through them.
+    by_hand = (
+        10_240 * 0.085
+        + 40_960 * 0.080
+        + 102_400 * 0.060
+        + 358_400 * 0.040
+        + 536_576 * 0.030
+        + 4_194_304 * 0.025
+        + (6_878_882 - 5_242_880) * 0.020
+    )
+    assert item.month_usd(6_878_882) == pytest.approx(by_hand)
+    assert round(by_hand) == 178_302
+
+
+def test_tiers_apply_to_the_projected_month_of_every_node_in_the_region_together() -> None:
+    """Two x86 functions of one Region, 12.5 million GB-seconds each in an hour: a month of
+    that is 18.25 billion GB-seconds, past Lambda's 6 and 15 billion tiers; each line pays
+    the month's average price, the same for both (AWS counts the tiers per account and
+    Region, not per function)."""
+    text = ORDERS.read_text().replace("code: eu-west-1", "code: us-east-1")
+    loaded = load_model_text(text, "orders.yaml")
+    billed_ms = 1e11  # 10^8 s at 128 MB: 12.5 million GB-seconds in the window
+    activity = {
+        node: {"function": {"invocations": 0, "billed_ms": billed_ms}} for node in ("api", "worker")
+    }
+    cost = price_run(loaded.model, activity, scale=1.0, duration_s=3600)
+    month_gb_s = 2 * 12.5e6 * 730
+    month_usd = 6e9 * 0.0000166667 + 9e9 * 0.000015 + (month_gb_s - 15e9) * 0.0000133334
+    for node in ("api", "worker"):
+        line = next(
+            x for x in cost["nodes"][node]["lines"] if x["item"] == "lambda.gb_second.x86_64"
+        )
+        assert line["quantity"] == 12.5e6
+        assert line["unit_usd"] == pytest.approx(month_usd / month_gb_s, rel=1e-9)
+        assert line["window_usd"] == pytest.approx(month_usd / 730 / 2, abs=1e-5)
+        assert line["what"].endswith(
+            "priced through the volume tiers on 18,250,000,000 GB-second a month in "
+            "us-east-1, all nodes together"
+        )
+    assert cost["monthly_usd"] == pytest.approx(month_usd, rel=1e-6)
+
+
+def test_a_volume_within_the_first_tier_keeps_its_line_as_charged() -> None:
+    text = ORDERS.read_text().replace("code: eu-west-1", "code: us-east-1")
+    loaded = load_model_text(text, "orders.yaml")
+    activity = {"worker": {"function": {"invocations": 0, "billed_ms": 8_000}}}
+    line = price_run(loaded.model, activity, scale=1.0, duration_s=60)["nodes"]["worker"]["lines"][
+        1
+    ]
+    assert line["unit_usd"] == 0.0000166667
+    assert "tiers" not in line["what"]
+
+
+def test_a_tier_list_must_ascend() -> None:
+    from pydantic import ValidationError
+
+    from archgen.model.pricing import PriceItem
+
+    with pytest.raises(ValidationError, match="tiers must ascend"):
+        PriceItem.model_validate(
+            {
+                "unit": "GB",
+                "usd": 0.1,
+                "source": "https://aws.amazon.com/",
+                "tiers": [{"above": 50, "usd": 0.05}, {"above": 10, "usd": 0.08}],
+            }
+        )
+
+
+def test_s3_storage_past_50_tb_is_priced_through_its_tiers() -> None:
+    """200 million objects of 1,000 KB are 190,735 GB (186 TB): 50 TB at $0.023, the rest
+    at $0.022 a GB-month."""
+    text = ORDERS.read_text().replace("code: eu-west-1", "code: us-east-1")
+    text = text.replace(
+        "nodes:\n",
+        "nodes:\n  - {id: media, kind: s3, group: r1,"
+        " params: {objects: 200000000, object_size_kb: 1000}}\n",
+        1,
+    )
+    loaded = load_model_text(text, "orders.yaml")
+    cost = price_run(loaded.model, {}, scale=1.0, duration_s=MONTH_S)
+    line = next(x for x in cost["nodes"]["media"]["lines"] if x["item"] == "s3.standard.gb_month")
+    gb = 200_000_000 * 1000 / 1024**2
+    assert line["quantity"] == pytest.approx(gb, abs=1e-3)
+    assert line["window_usd"] == pytest.approx(51_200 * 0.023 + (gb - 51_200) * 0.022, abs=1e-3)

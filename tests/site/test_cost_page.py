@@ -40,6 +40,9 @@ def price_table() -> str:
             if not isinstance(item.usd, dict)
             else ", ".join(f"{region} {_usd(price)}" for region, price in sorted(item.usd.items()))
         )
+        if item.tiers:
+            steps = "; ".join(f"past {tier.above:,.0f}: {_usd(tier.usd)}" for tier in item.tiers)
+            usd = f"{usd} ({steps} a month)"
         lines.append(f"| `{key}` | {usd} | {per} | [{_host(item.source)}]({item.source}) |")
     lines += ["", "| instance-hours | families (price of `large`) | exact types | source |"]
     lines.append("| --- | --- | --- | --- |")
