@@ -284,7 +284,10 @@ class _Checker:
 
     def params_rules(self, path: PathKey, node: AnyNode) -> None:
         if isinstance(node.params, EncryptableAtRest):
-            self.node_ref((*path, "kms_key"), node.params.kms_key, *with_capability(Capability.key))
+            key = node.params.kms_key
+            if self.node_ref((*path, "kms_key"), key, *with_capability(Capability.key)):
+                assert key is not None
+                self.key_in_region((*path, "kms_key"), node.id, key)
         if isinstance(node.params, Zonal):
             self.zones_within_group(path, node, node.params.zones)
         if isinstance(node.params, Protects):
@@ -295,6 +298,21 @@ class _Checker:
         hook = kinds()[node.kind].validate
         if hook is not None:
             hook(self, path, node)
+
+    def key_in_region(self, path: PathKey, node_id: str, key: str) -> None:
+        """KMS keys are regional: a service encrypts at rest (SSE-KMS) only with a key of
+        its own Region (a multi-Region key's replica there, for a global table's replica).
+        Encryption by code (an edge's ``encrypted_with``) may call any Region."""
+        from archgen.model.regions import region_code
+
+        home, where = region_code(self.model, node_id), region_code(self.model, key)
+        if home is not None and where is not None and home != where:
+            self.report(
+                path,
+                f"'{node_id}' is in {home} but its KMS key '{key}' is in {where}: a service "
+                f"encrypts at rest only with a key of its own Region (give it a key in "
+                f"{home}, e.g. a replica of a multi-Region key)",
+            )
 
     def shield_protectable(self, path: PathKey, protected: str) -> None:
         """AWS::Shield::Protection takes only a few resource types (AWS Shield docs,
