@@ -27,6 +27,40 @@ def is_read(op: str) -> bool:
     return op.startswith(READ_VERBS)
 
 
+KEEPS_NOTHING = frozenset(
+    {
+        # KMS's cryptographic operations compute an answer from the key and store nothing
+        # (a second GenerateDataKey only hands out another data key).
+        "Decrypt",
+        "Encrypt",
+        "ReEncrypt",
+        "GenerateDataKey",
+        "GenerateDataKeyWithoutPlaintext",
+        "GenerateDataKeyPair",
+        "GenerateDataKeyPairWithoutPlaintext",
+        "GenerateMac",
+        "VerifyMac",
+        "GenerateRandom",
+        "DeriveSharedSecret",
+        "Sign",
+        "Verify",
+        # STS hands out temporary credentials; DNS answers a name.
+        "AssumeRole",
+        "AssumeRoleWithWebIdentity",
+        "Resolve",
+    }
+)
+"""Operations that are no reads by their verb yet change nothing a caller could see twice."""
+
+
+def changes_state(op: str) -> bool:
+    """Whether a successful ``op`` changes something, so that calling it twice is a side
+    effect twice (a write, a send, a publish, an invocation). Reads (:func:`is_read`, and
+    DynamoDB's ``TransactGet…``) and :data:`KEEPS_NOTHING` (KMS encrypts, decrypts and data
+    keys; credentials; name resolution) do not: repeating them is harmless."""
+    return not (is_read(op) or op.startswith("TransactGet") or op in KEEPS_NOTHING)
+
+
 CLIENT_ERRORS = frozenset(
     {
         "AccessDenied",

@@ -9,9 +9,12 @@
   An event router's books (an event bus: each event's delivery to each target it
   matched) are cross-checked the same way: deliveries = its successful calls to its
   targets, dead-lettered = its successful ``Redrive`` calls.
-- ``exactly-once``: no message consumed by a target consumer has the same effect (a
-  successful call of the consumer other than on its own queue, e.g. a write) twice.
-  From the spans: each consumer invocation carries the message id.
+- ``exactly-once``: no message consumed by a target consumer has the same effect twice. An
+  effect is a successful call of the consumer that changes something (a write, a send, a
+  publish, an invocation: :func:`~archgen.runtime.aws.operations.changes_state`), other than
+  on its own queue; a read (``GetSecretValue``, ``GetItem``, ``SELECT …``) or a KMS
+  operation (``Decrypt``, ``GenerateDataKey``) repeated on redelivery is harmless, so it
+  is none. From the spans: each consumer invocation carries the message id.
 - ``ordered-per-group``: within each message group (the group a send's span notes: the
   sending step's ``key``, a FIFO queue's default), no message of a target queue is
   processed (its consumer's invocation for it succeeds) before every message of its group
@@ -20,7 +23,12 @@
   out-of-sequence delivery of the later one. Messages sent without a group are not judged.
 - ``encrypted-at-rest``: no plaintext sensitive value in the target stores, as the run's
   scan of the stored bytes found them (``data-at-rest.json``): a record labelled encrypted
-  whose bytes still hold the value counts as plaintext.
+  whose bytes still hold the value counts as plaintext. A target queue or topic keeps no
+  records to scan: the messages sent to it (its spans) are judged instead, each sensitive
+  one (its edge's ``data`` is ``pii`` or ``card``, as the ``kms-at-rest`` lint counts them)
+  held unencrypted unless the queue or topic has a ``kms_key`` (SSE-KMS) or the sender's
+  edge an ``encrypted_with``. SQS-managed keys (SSE-SQS), like the stores' AWS-owned keys,
+  are not modelled and would not count.
 
 Targets include their replicas (a replica stands in for its original in another region);
 an invariant without targets covers every queue, consumer or store of the run.
@@ -33,14 +41,18 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
 from archgen.model import LoadedModel
-from archgen.model.kind import Capability
+from archgen.model.base import Classification
+from archgen.model.kind import Capability, EncryptableAtRest
 from archgen.model.registry import has
 from archgen.model.schema import Invariant, InvariantRule
 from archgen.runtime.artefacts import Measure, NodeSummary
+from archgen.runtime.aws.operations import changes_state
 from archgen.runtime.aws.sqs_queue import send_order
+from archgen.runtime.check.lint import SENSITIVE
 from archgen.runtime.check.report import FindingSink, plural
 from archgen.runtime.check.spans import RunFolder, Span
 
@@ -275,7 +287,12 @@ class InvariantCheck:
         effects: dict[tuple[str, str, str, str], list[str]] = defaultdict(list)
         for span in self.spans.values():
             work = works.get(span.parent) if span.parent is not None else None
-            if work is None or span.status != "ok" or span.node == self.queue_of[work[0]]:
+            if (
+                work is None
+                or span.status != "ok"
+                or span.node == self.queue_of[work[0]]
+                or not changes_state(span.op)
+            ):
                 continue
             effects[(*work, span.node, span.op)].append(span.trace)
         twice: dict[str, list[tuple[str, str, str, list[str]]]] = defaultdict(list)
@@ -420,7 +437,8 @@ class InvariantCheck:
         rule = "encrypted-at-rest"
         scan = self.run.data_at_rest()
         stores: dict[str, Any] = scan["stores"] if scan is not None else {}
-        targets = self.targets(invariant, sorted(stores))
+        holders = {node.id for node in self.model.nodes if _holds_messages(node.kind)}
+        targets = self.targets(invariant, sorted(set(stores) | holders))
         if scan is None:
             self.fail(
                 rule,
@@ -433,6 +451,9 @@ class InvariantCheck:
             return []
         facts = []
         for store in targets:
+            if store in holders:
+                facts.append(self._messages_at_rest(index, invariant, store))
+                continue
             entry = stores.get(store)
             if not isinstance(entry, dict):
                 facts.append((f"at rest {store}", "no records"))
@@ -471,6 +492,140 @@ class InvariantCheck:
                     },
                 )
         return facts
+
+    def _messages_at_rest(self, index: int, invariant: Invariant, holder: str) -> tuple[str, str]:
+        """A queue or topic keeps no records the run scans: judge the messages sent to it
+        (from the spans) by what their edges say they carry (``data``) against how they lay
+        at rest: under its ``kms_key`` (SSE-KMS), or encrypted by their sender (the edge's
+        ``encrypted_with``), or in the clear. A message moved to a dead-letter queue or
+        delivered on by a topic carries what it carried when it was first sent."""
+        node = self.model.nodes_by_id[holder]
+        key = node.params.kms_key if isinstance(node.params, EncryptableAtRest) else None
+        total = 0
+        counts = {"sse-kms": 0, "client-kms": 0, "none": 0}
+        classes: set[Classification] = set()
+        exposed: list[Span] = []
+        for span in self._ok_calls_to.get(holder, ()):
+            if span.attrs.get("duplicate"):
+                continue
+            if span.op.startswith(NOT_SENDS) and span.op != "Redrive":
+                continue
+            total += 1
+            data, sealed = self._carried(span)
+            if data not in SENSITIVE:
+                continue
+            classes.add(data)
+            how = "client-kms" if sealed else "sse-kms" if key is not None else "none"
+            counts[how] += 1
+            if how == "none":
+                exposed.append(span)
+        sensitive = sum(counts.values())
+        values = {
+            "messages": total,
+            "sensitive_messages": sensitive,
+            "sensitive_unencrypted": counts["none"],
+        }
+        self.sink.measure(f"at rest {holder}", values)
+        if not sensitive:
+            return (
+                f"at rest {holder}",
+                f"{plural(total, 'message')} sent, none with sensitive data",
+            )
+        how = (
+            f"{counts['client-kms']} KMS envelope (client-side), {counts['sse-kms']} SSE-KMS, "
+            f"{counts['none']} unencrypted"
+        )
+        if exposed:
+            first = min(exposed, key=lambda span: (span.start_ms, span.span))
+            message = first.attrs.get("message_id")
+            what = f"message '{message}'" if message is not None else f"the {first.op}"
+            self.fail(
+                "encrypted-at-rest",
+                index,
+                invariant,
+                holder,
+                f"'{holder}' held {counts['none']} of {plural(sensitive, 'message')} with "
+                f"{' or '.join(sorted(classes))} data unencrypted at rest (no kms_key on it, "
+                f"no encrypted_with on the sender's edge), e.g. {what} from '{first.source}' "
+                f"(trace {first.trace}); sensitive messages stored as {how}",
+                values,
+            )
+        return (
+            f"at rest {holder}",
+            f"{plural(total, 'message')} sent, {sensitive} with sensitive data: {how}",
+        )
+
+    def _carried(self, span: Span) -> tuple[Classification, bool]:
+        """What a message sent by ``span`` carries (its edge's ``data``) and whether its
+        sender encrypted it (the edge's ``encrypted_with``). A message a queue moves to its
+        dead-letter queue (``Redrive``), or a topic or bus delivers on, keeps what it carried
+        when it was sent to the queue, topic or bus, at the most sensitive of the two."""
+        edge = self.model.declared_edge(span.source, span.node)
+        data = Classification.internal if edge is None else edge.data
+        sealed = edge is not None and edge.encrypted_with is not None
+        origin = None
+        if span.op == "Redrive":
+            origin = self._sends.get((span.source, str(span.attrs.get("message_id"))))
+        elif span.parent is not None and self._routes(span.source):
+            parent = self.spans.get(span.parent)
+            if parent is not None and parent.node == span.source:
+                origin = parent
+        if origin is not None and origin is not span:
+            before, was_sealed = self._carried(origin)
+            if _RANK.index(before) > _RANK.index(data):
+                data = before
+            sealed = sealed or was_sealed
+        return data, sealed
+
+    def _routes(self, node_id: str) -> bool:
+        """A queue, topic or event bus: what it passes on is what was sent to it."""
+        node = self.model.nodes_by_id.get(node_id)
+        return node is not None and any(
+            has(node.kind, capability)
+            for capability in (Capability.queue, Capability.async_fanout, Capability.event_router)
+        )
+
+    @cached_property
+    def _ok_calls_to(self) -> dict[str, list[Span]]:
+        """The run's successful calls, by the node they were made to."""
+        found: dict[str, list[Span]] = defaultdict(list)
+        for span in self.spans.values():
+            if span.status == "ok":
+                found[span.node].append(span)
+        return found
+
+    @cached_property
+    def _sends(self) -> dict[tuple[str, str], Span]:
+        """Each queued message's first successful send, by (queue, message id)."""
+        found: dict[tuple[str, str], Span] = {}
+        for span in self.spans.values():
+            message = span.attrs.get("message_id")
+            if (
+                message is None
+                or span.status != "ok"
+                or span.op.startswith(NOT_SENDS)
+                or self._work(span)
+            ):
+                continue
+            found.setdefault((span.node, str(message)), span)
+        return found
+
+
+_RANK = (
+    Classification.public,
+    Classification.internal,
+    Classification.pii,
+    Classification.card,
+)
+"""Data classifications from the least to the most sensitive."""
+
+
+def _holds_messages(kind: str) -> bool:
+    """A queue or a topic: it keeps messages at rest until they are delivered."""
+    return bool(
+        has(kind, Capability.data_store)
+        and (has(kind, Capability.queue) or has(kind, Capability.async_fanout))
+    )
 
 
 def _applied_twice(node: NodeSummary | None) -> int:

@@ -276,7 +276,10 @@ DYNAMIC_RULES: dict[str, Rule] = {
             E,
             "Each message takes effect once",
             "Invariant exactly_once: no message consumed by a target consumer makes the "
-            "same successful call (other than on its own queue) twice.",
+            "same successful call that changes something twice: a write, a send, a "
+            "publish or an invocation, other than on its own queue. Reads (Get..., Query, "
+            "Scan, SELECT, GET) and KMS operations (Decrypt, GenerateDataKey) are no "
+            "effects: repeating them on a redelivery is harmless.",
             dynamic=True,
         ),
         Rule(
@@ -294,7 +297,9 @@ DYNAMIC_RULES: dict[str, Rule] = {
             "No plaintext sensitive values at rest",
             "Invariant encrypted_at_rest: a scan of the bytes stored in the target stores "
             "finds none of the sensitive values the run writes for the highest data "
-            "classification (each a Luhn-valid run of 13-19 digits).",
+            "classification (each a Luhn-valid run of 13-19 digits); no target queue or "
+            "topic held a message with pii or card data (its edge's data) unencrypted: "
+            "without its kms_key or the sending edge's encrypted_with.",
             dynamic=True,
         ),
         Rule(

@@ -43,11 +43,13 @@ def crashing(text: str) -> str:
 
 
 def with_effect(text: str) -> str:
-    """The worker marks each ticket sold: an effect that must happen once per order."""
+    """The worker reads the ticket, then marks it sold: the write is an effect that must
+    happen once per order; the read may repeat."""
     text = mutate(
         text,
         "      - {from: worker, to: orders, op: ReceiveMessage}\n",
         "      - {from: worker, to: orders, op: ReceiveMessage}\n"
+        "      - {from: worker, to: tickets, op: GetItem}\n"
         "      - {from: worker, to: tickets, op: UpdateItem}\n",
     )
     text = mutate(
@@ -56,7 +58,7 @@ def with_effect(text: str) -> str:
         "protocol: aws-api, data: pii}\n",
         "  - {from: worker, to: orders, operations: [ReceiveMessage, DeleteMessage], "
         "protocol: aws-api, data: pii}\n"
-        "  - {from: worker, to: tickets, operations: [UpdateItem], protocol: aws-api, "
+        "  - {from: worker, to: tickets, operations: [GetItem, UpdateItem], protocol: aws-api, "
         "data: pii}\n",
     )
     return mutate(
@@ -64,7 +66,7 @@ def with_effect(text: str) -> str:
         '              Resource: "arn:aws:sqs:eu-west-1:123456789012:orders"\n  - id: watch',
         '              Resource: "arn:aws:sqs:eu-west-1:123456789012:orders"\n'
         "            - Effect: Allow\n"
-        "              Action: dynamodb:UpdateItem\n"
+        "              Action: [dynamodb:GetItem, dynamodb:UpdateItem]\n"
         '              Resource: "arn:aws:dynamodb:eu-west-1:123456789012:table/tickets"\n'
         "  - id: watch",
     )
@@ -203,6 +205,71 @@ def test_consumer_without_idempotency_has_effects_twice(tickets_text: str, tmp_p
     )
 
 
+def reads_before_a_failing_write(text: str) -> str:
+    """Between its read and its write the worker posts to a partner's ledger, which is
+    out for 40 s: the message fails after its read, comes back after the visibility
+    timeout, and reads again before its writes succeed, once."""
+    text = mutate(
+        text,
+        "      - {from: worker, to: tickets, op: GetItem}\n",
+        "      - {from: worker, to: tickets, op: GetItem}\n"
+        "      - {from: worker, to: ledger, op: POST /entries}\n",
+    )
+    text = mutate(
+        text,
+        "  - {id: data-key, kind: kms, group: eu-west-1}\n",
+        "  - {id: data-key, kind: kms, group: eu-west-1}\n  - {id: ledger, kind: external}\n",
+    )
+    text = mutate(
+        text,
+        "  - {from: orders, to: orders-dlq,",
+        "  - {from: worker, to: ledger, operations: [POST /entries], data: pii}\n"
+        "  - {from: orders, to: orders-dlq,",
+    )
+    return mutate(
+        text,
+        "    traffic: {sessions_per_s: 2, mix: {visit: 1}}\n",
+        "    traffic: {sessions_per_s: 2, mix: {visit: 1}}\n"
+        "    faults: [{type: node_outage, target: ledger, start_s: 20, end_s: 60}]\n",
+    )
+
+
+def test_a_read_repeated_on_redelivery_is_no_second_effect(
+    tickets_text: str, tmp_path: Path
+) -> None:
+    """Issue D3: a message whose write failed after a successful read is read again when
+    it comes back; the read changes nothing, so the idempotent consumer keeps the
+    invariant (it was reported as an effect twice)."""
+    text = reads_before_a_failing_write(with_effect(tickets_text))
+    _, scope, summary = run_and_check(text, tmp_path)
+    lines = (tmp_path / "spans.jsonl").read_text(encoding="utf-8").splitlines()
+    spans = [json.loads(line) for line in lines]
+    works = {
+        s["span"]: s["attrs"]["message_id"]
+        for s in spans
+        if s["node"] == "worker" and s["op"] == "Invoke" and "message_id" in s["attrs"]
+    }
+    reads: dict[str, int] = {}
+    writes: dict[str, int] = {}
+    for s in spans:
+        message = works.get(s["parent"])
+        if message is None or s["status"] != "ok":
+            continue
+        if s["op"] == "GetItem":
+            reads[message] = reads.get(message, 0) + 1
+        elif s["op"] == "UpdateItem":
+            writes[message] = writes.get(message, 0) + 1
+    reread = sorted(m for m, count in reads.items() if count > 1)
+    assert reread  # the case in point happened: reads repeated on redelivery
+    assert set(writes.values()) == {1}
+    assert failing(scope) == []
+    processed = summary["pipeline"]["queues"]["orders"]["processed"]
+    assert processed == len(writes)
+    assert dict(scope.facts)["effects worker"] == (
+        f"{processed} messages, 0 with an effect more than once"
+    )
+
+
 def test_card_data_stored_without_envelope_encryption(tickets_text: str, tmp_path: Path) -> None:
     """The table's KMS key is dropped and the lint silenced with a false reason: the lint
     passes, the run's scan of the stored bytes does not."""
@@ -274,3 +341,55 @@ def test_the_data_at_rest_scan_is_deterministic(tickets_text: str, tmp_path: Pat
     assert list(stores) == ["tickets"]
     assert stores["tickets"]["plaintext_sensitive_values"] == 0
     assert stores["tickets"]["first_plaintext_sensitive_record"] is None
+
+
+def test_a_dead_letter_queue_holds_what_its_messages_carried(
+    tickets_text: str, tmp_path: Path
+) -> None:
+    """Issue D5: a message moved to the dead-letter queue keeps the pii it was sent with,
+    whatever the redrive edge says; a dead-letter queue without a key holds it in the
+    clear. The worker crashes on every batch, so messages end there."""
+    text = mutate(
+        tickets_text,
+        "  - {id: orders-dlq, kind: sqs, group: eu-west-1, params: {kms_key: data-key}}",
+        "  - {id: orders-dlq, kind: sqs, group: eu-west-1}",
+    )
+    text = mutate(
+        text,
+        "operations: [Redrive], protocol: aws-api, mode: async, data: pii}",
+        "operations: [Redrive], protocol: aws-api, mode: async}",
+    )
+    text = mutate(
+        text,
+        "    traffic: {sessions_per_s: 2, mix: {visit: 1}}\n",
+        "    traffic: {sessions_per_s: 2, mix: {visit: 1}}\n"
+        "    faults: [{type: consumer_crash, target: worker, rate: 1}]\n",
+    )
+    text = mutate(
+        text,
+        "rule: encrypted_at_rest, targets: [tickets]}",
+        "rule: encrypted_at_rest, targets: [tickets, orders, orders-dlq]}",
+    )
+    _, scope, summary = run_and_check(text, tmp_path)
+    moved = summary["pipeline"]["queues"]["orders"]["in_dlq"]
+    sent = summary["pipeline"]["queues"]["orders"]["sent"]
+    assert 0 < moved < sent
+    lines = (tmp_path / "spans.jsonl").read_text(encoding="utf-8").splitlines()
+    redrives = [
+        s
+        for s in map(json.loads, lines)
+        if s["op"] == "Redrive" and s["node"] == "orders-dlq" and s["status"] == "ok"
+    ]
+    first = min(redrives, key=lambda s: (s["start_ms"], s["span"]))
+    encrypted = [f"[{f.rule}] {f.message}" for f in scope.findings if f.rule == "encrypted-at-rest"]
+    assert encrypted == [
+        f"[encrypted-at-rest] invariant 'no-plaintext-cards' in quiet: 'orders-dlq' held "
+        f"{moved} of {moved} messages with pii data unencrypted at rest (no kms_key on it, no "
+        f"encrypted_with on the sender's edge), e.g. message '{first['attrs']['message_id']}' "
+        f"from 'orders' (trace {first['trace']}); sensitive messages stored as 0 KMS envelope "
+        f"(client-side), 0 SSE-KMS, {moved} unencrypted"
+    ]
+    assert dict(scope.facts)["at rest orders"] == (
+        f"{sent} messages sent, {sent} with sensitive data: 0 KMS envelope (client-side), "
+        f"{sent} SSE-KMS, 0 unencrypted"
+    )
