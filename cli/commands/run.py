@@ -230,10 +230,18 @@ def _cost_table(summary: RunSummary) -> Table:
     from rich.table import Table
 
     cost = summary.cost
+    left_out: dict[str, list[str]] = {}  # what a priced node costs that is not priced
+    for node_id, node in sorted(cost.nodes.items()):
+        for reason in node.not_priced if node.lines else ():
+            left_out.setdefault(reason.split(":")[0], []).append(node_id)
+    caption = "; ".join(f"{kind} {why}" for kind, why in cost.kinds_not_priced.items())
+    if left_out:
+        items = "; ".join(f"{item} ({', '.join(nodes)})" for item, nodes in left_out.items())
+        caption += f"{'. ' if caption else ''}Not in the totals (summary.json says why): {items}"
     table = Table(
         title=f"cost at list prices of {cost.prices_date} ({cost.currency}), real system: "
         f"activity ÷ scale {cost.scale:g}, {cost.window_s:g} s window",
-        caption="; ".join(f"{kind} {why}" for kind, why in cost.kinds_not_priced.items()),
+        caption=caption,
     )
     for column in ("node", "kind", "region", "window $", "per month $", "largest item"):
         table.add_column(column, justify="right" if "$" in column else "left")

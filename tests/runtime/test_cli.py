@@ -208,3 +208,47 @@ def test_no_spans_writes_the_rest_and_says_what_needs_them(tmp_path: Path) -> No
         f"{out}: the run wrote no spans.jsonl (archgen run --no-spans), and the check reads "
         "the calls from it: run it again without --no-spans"
     ) in checked.output
+
+
+ALERTS_BY_SMS = """\
+archgen: 1
+system: {id: alerts, name: Alerts}
+groups:
+  - {id: use1, kind: region, code: us-east-1}
+nodes:
+  - {id: users, kind: client}
+  - {id: api, kind: lambda, group: use1}
+  - {id: texts, kind: sns, group: use1, params: {subscriptions: [{endpoint: phone, protocol: sms}]}}
+  - {id: phone, kind: external}
+edges:
+  - {from: users, to: api, operations: [Invoke]}
+  - {from: api, to: texts, operations: [Publish]}
+  - {from: texts, to: phone, operations: [Deliver], mode: async}
+flows:
+  - id: alert
+    title: Alert
+    steps:
+      - {from: users, to: api, op: Invoke}
+      - {from: api, to: texts, op: Publish}
+      - {from: texts, to: phone, op: Deliver}
+journeys:
+  - {id: alerter, title: Alerter, flows: [{flow: alert}]}
+scenarios:
+  - id: day
+    title: A day
+    duration_s: 60
+    traffic: {sessions_per_s: 2, mix: {alerter: 1}}
+"""
+
+
+def test_the_cost_table_names_what_a_priced_node_leaves_out(tmp_path: Path) -> None:
+    """A topic's SMS are not priced: its row shows its publishes' price, and the table
+    says below it that the totals leave its SMS out (not only summary.json)."""
+    model = tmp_path / "alerts.yaml"
+    model.write_text(ALERTS_BY_SMS, encoding="utf-8")
+    result = CliRunner(env={"COLUMNS": "400"}).invoke(
+        cli, ["run", str(model), "--out", str(tmp_path / "run")]
+    )
+    assert result.exit_code == 0, result.output
+    (caption,) = [line for line in result.output.splitlines() if "Not in the totals" in line]
+    assert caption.strip().endswith("Not in the totals (summary.json says why): SMS (texts)")
