@@ -217,6 +217,15 @@ class Protects:
         def protects(self) -> tuple[str, ...]: ...
 
 
+CONNECT_TIMEOUT_S = 2.0
+"""How long an SDK waits for a connection nothing carries (a private subnet without a way
+out, a NAT gateway that is down or drops it) before ``ConnectTimeoutError``: the AWS SDK for
+Java 2.x's default connection timeout (2 s). Other SDKs wait longer by default (boto3 60 s;
+the JavaScript SDK v3 none, only the operating system's TCP retries), which is why AWS's
+guidance for Lambda functions is to set a short one (a few seconds) explicitly: 2 s is such
+a setting. The egress kinds declare it as ``connect_timeout_s``."""
+
+
 class Zonal:
     """Field capability: spreads over the availability zones of ``zones``."""
 

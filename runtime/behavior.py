@@ -578,6 +578,28 @@ class Behavior:
         """Note on a step that :meth:`stands_in` for a call what it stands for (the
         message it was about)."""
 
+    def work_zone(self, call: Call, zones: tuple[str, ...]) -> str:
+        """The availability zone, of ``zones`` (the node's, :func:`archgen.model.egress.
+        zones_of`), in which this node makes ``call``: the zone its call leaves from, so
+        the zone whose NAT gateway carries it. By default the service places each piece
+        of work (the invocation ``call`` is part of) in one of the zones that are up, the
+        same zone for all its calls, spreading the pieces evenly (Lambda runs an
+        invocation in one of its subnets, in the zones that are up); a fleet answers its
+        member's zone."""
+        down = self.ctx.faults.zones_down
+        up = tuple(z for z in zones if z not in down) or zones
+        parent = call.parent
+        work = call.span if parent is None else parent.span
+        # Fibonacci hashing: consecutive (or evenly strided) span numbers spread evenly.
+        return up[((work * 0x9E3779B1) & 0xFFFFFFFF) * len(up) >> 32]
+
+    def client_cached(self, call: Call) -> bool:
+        """Whether the caller's SDK answers ``call`` from its own memory (a caching client):
+        then this method ends ``call`` itself and the call never leaves its caller: no
+        egress, network round trip, fault or key of the path or of this node applies. Only
+        asked of kinds that override it."""
+        return False
+
     def on_signal(self, signal: Signal) -> None:
         self.ctx.count(f"signal.{signal.type}")
 

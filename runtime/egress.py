@@ -2,6 +2,8 @@
 private subnet; the engine asks :meth:`EgressPath.carry` before the call reaches its
 target (:mod:`archgen.model.egress` decides which node, if any, carries it).
 
+A call it does not carry (the node is down, or drops it) fails with ``ConnectTimeoutError``
+``connect_timeout_s`` after it was made (the SDK waits that long for the connection).
 A call is one connection for as long as it is in flight (SDKs keep connections alive, so
 a caller holds at most as many as it has calls in flight); its bytes are the node's
 ``request_bytes`` and ``response_bytes`` (calls carry no size in the model).
@@ -25,6 +27,8 @@ class EgressPath(Behavior):
         params: Any = ctx.node.params
         self.request_bytes = int(params.request_bytes)
         self.response_bytes = int(params.response_bytes)
+        self.connect_timeout_ms = float(params.connect_timeout_s) * 1000.0
+        """How long a call this node drops holds its caller before it fails."""
         self.calls = 0
         self.bytes = 0
         self.dropped = 0

@@ -3,8 +3,11 @@
 ``Simulation.dispatch`` is where the rules common to all kinds live: edges are the law
 (undeclared edge or operation → violation), IAM authorization, faults (outage, throttling,
 added latency) of the target and of the KMS keys it uses on the caller's behalf (SSE-KMS),
-protections at the door of protected nodes, client round trips, and flow steps that only
-stand for a call the service makes for the caller (``stands_in``: spans, no requests).
+protections at the door of protected nodes, client round trips, flow steps that only
+stand for a call the service makes for the caller (``stands_in``: spans, no requests),
+reads a caching client answers from its memory (``client_cached``: nothing of the path
+applies), and the way out of a private subnet (``_kept_in``: the egress of the zone the
+call is made in; a call nothing carries fails after the SDK's connect timeout).
 Behaviors see only their :class:`NodeContext`. Health checks (op ``HealthCheck``, no flow
 step) are spans and node counts like any call, but stay out of CloudWatch request metrics
 (AWS leaves them out of ELB and target metrics too).
@@ -19,14 +22,13 @@ from operator import attrgetter
 from typing import Any
 
 from archgen.model.base import Duration
-from archgen.model.egress import egress, private_place
+from archgen.model.egress import CONNECT_TIMEOUT_S, egress, private_place, zones_of
 from archgen.model.flows import Continuations, FlowPlan, StepPlan, compile_flows
 from archgen.model.kind import (
     Capability,
     Protects,
     SseKms,
     UserLocations,
-    Zonal,
     moves_object,
     object_kb,
 )
@@ -70,7 +72,20 @@ _Door = tuple[
     str | None,
     tuple[_Key, ...],
     "FaultState | None",
+    "Callable[[Call], bool] | None",
 ]
+
+
+class _ZonalWay:
+    """The ways out of a caller spread over ``zones``: per zone, the NAT gateway or
+    endpoint that carries its calls ("" when none)."""
+
+    __slots__ = ("vias", "zones")
+
+    def __init__(self, zones: tuple[str, ...], vias: dict[str, str]) -> None:
+        self.zones = zones
+        self.vias = vias
+
 
 FIVE_XX = frozenset({"ServiceUnavailable", "InternalError", "InternalServerError"})
 
@@ -469,9 +484,10 @@ class Simulation:
             n.id for n in model.nodes if has(n.kind, Capability.traffic_source)
         )
         self._doors: dict[tuple[str, str, str], _Door] = {}
-        self._egress: dict[tuple[str, str], str | None] = {}
+        self._egress: dict[tuple[str, str], str | _ZonalWay | None] = {}
         """Per (caller, target): None when the call needs no egress, else the id of the
-        NAT gateway or VPC endpoint that carries it ("" when the model declares none)."""
+        NAT gateway or VPC endpoint that carries it ("" when the model declares none), or
+        one per zone for a caller spread over several."""
         self.egress_paths: dict[str, EgressPath] = {}
         self._private = any(private_place(model, node) is not None for node in model.nodes)
         """Some node runs in a private subnet: calls are checked for their way out."""
@@ -545,31 +561,53 @@ class Simulation:
     def _kept_in(self, call: Call) -> bool:
         """Whether ``call`` cannot leave its private subnet (no egress, or the NAT gateway
         or endpoint refuses it); it is then finished with the error. A call that needs no
-        egress, or that its egress carries, goes on."""
+        egress, or that its egress carries, goes on. A caller spread over several zones
+        makes the call in one of them (:meth:`Behavior.work_zone`), whose way out takes
+        it. A connection nothing carries (no route, or a way that is down or drops it:
+        ``ConnectTimeoutError``) fails when the SDK's connect timeout ends, holding the
+        caller meanwhile; a refusal the way answers (``ErrorPortAllocation``) fails now."""
         pair = (call.source, call.node)
         try:
-            way = self._egress[pair]
+            found = self._egress[pair]
         except KeyError:
-            way = self._egress[pair] = self._egress_of(*pair)
-        if way is None:
+            found = self._egress[pair] = self._egress_of(*pair)
+        if found is None:
             return False
+        if isinstance(found, _ZonalWay):
+            source = self.behaviors.get(call.source)
+            zones = found.zones
+            zone = zones[0] if source is None else source.work_zone(call, zones)
+            way = found.vias.get(zone, found.vias[zones[0]])
+        else:
+            way = found
         via = self.egress_paths.get(way) if way else None
         blocked = UNREACHABLE if via is None else via.carry(call)
         if blocked is None:
             return False
         if via is None:
             call.note("no_egress", call.source)
-        self.complete_ok_error(call, blocked, way or call.source)
+        block = (call, blocked, way or call.source)
+        if blocked == UNREACHABLE:
+            wait = CONNECT_TIMEOUT_S * 1000.0 if via is None else via.connect_timeout_ms
+            self.kernel.after(wait, self._blocked, block)
+        else:
+            self._blocked(block)
         return True
 
-    def _egress_of(self, source: str, target: str) -> str | None:
+    def _egress_of(self, source: str, target: str) -> str | _ZonalWay | None:
         """Which node carries calls from ``source`` out of its private subnet to ``target``
-        (:func:`archgen.model.egress.egress`): None, none needed; "", none declared."""
+        (:func:`archgen.model.egress.egress`): None, none needed; "", none declared; per
+        zone for a source spread over several."""
         nodes = self.model.nodes_by_id
         if source not in nodes or target not in nodes:
             return None
         way = egress(self.model, nodes[source], nodes[target])
-        return None if way is None else way.via or ""
+        if way is None:
+            return None
+        if way.zonal:
+            vias = {zone: via or "" for zone, via in way.zonal}
+            return _ZonalWay(tuple(vias), vias)
+        return way.via or ""
 
     def edge_for(self, source: str, target: str) -> Edge | None:
         """The declared edge a call from ``source`` to ``target`` takes (replicas use their
@@ -612,6 +650,9 @@ class Simulation:
             None if ctx is None else ctx.behavior.stands_in(source, op),
             self._sse_keys(source, target, op),
             None if caller is None or from_client else caller.faults,
+            None
+            if ctx is None or type(ctx.behavior).client_cached is Behavior.client_cached
+            else ctx.behavior.client_cached,
         )
 
     def _sse_keys(self, source: str, target: str, op: str) -> tuple[_Key, ...]:
@@ -662,7 +703,7 @@ class Simulation:
         door = self._doors.get(key)
         if door is None:
             door = self._doors[key] = self._door(*key)
-        verdict, ctx, protectors, from_client, made_by, keys, caller = door
+        verdict, ctx, protectors, from_client, made_by, keys, caller, cached = door
         if verdict is not None or ctx is None:
             if verdict is None or verdict[0] == "violation":
                 self.violation(call, "UndeclaredEdge" if verdict is None else verdict[1])
@@ -676,6 +717,8 @@ class Simulation:
         stats = ctx.stats
         stats.arrived += 1
         stats.inflight += 1
+        if cached is not None and (caller is None or not caller.down) and cached(call):
+            return  # answered in the caller's memory: nothing of the path applies
         if self._private and self._kept_in(call):
             return
         faults = ctx.faults
@@ -802,7 +845,7 @@ class Simulation:
         elif fault.type is FaultType.az_outage:
             for node in model.nodes:
                 inside = self._inside(node.group, target)
-                zones = node.params.zones if isinstance(node.params, Zonal) else ()
+                zones = () if inside else zones_of(model, node)
                 if inside:
                     hits.append((node.id, True))
                 elif target in zones:

@@ -544,6 +544,16 @@ class Fleet(Behavior):
     def on_fault(self, fault: Any, active: bool) -> None:
         self._resize_fluid()
 
+    def work_zone(self, call: Call, zones: tuple[str, ...]) -> str:
+        """The zone of the member whose request makes ``call`` (its subnet's NAT gateway
+        carries it): a member in a zone that is out answers nothing, and its replacements
+        go to the zones that are up, so the zone's share moves with them."""
+        parent = call.parent
+        member = parent.route if parent is not None and parent.node == self.ctx.node_id else None
+        if isinstance(member, Instance) and member.zone is not None:
+            return member.zone
+        return super().work_zone(call, zones)
+
     def _health_check(self, call: Call, instance: Instance | None) -> None:
         if instance is None:  # checked as a whole: healthy while a member answers
             answering = self.healthy()

@@ -41,6 +41,11 @@ Rules (Lambda Developer Guide: scaling, async invocation, SQS event source mappi
   fails with ``Sandbox.Timedout`` (a synchronous caller gets it; an async event is retried
   like any function error; an SQS batch deletes nothing, so its messages come back after
   the queue's visibility timeout).
+- A function attached to a VPC runs each invocation in one of its subnets' zones (the
+  VPC's zones with a private subnet: :func:`archgen.model.egress.zones_of`), spread evenly
+  over the zones that are up, so its calls out of the VPC leave through that zone's NAT
+  gateway (:meth:`~archgen.runtime.behavior.Behavior.work_zone`); a zone outage moves the
+  invocations to the others, it does not stop the function.
 - Spans: a synchronous invocation is the caller's ``Invoke`` span (``cold_start`` and
   ``init_ms`` noted); an SQS batch is an ``Invoke`` span on the function (its ``messages``,
   ``succeeded``), and each message's work span starts when its batch started, so the

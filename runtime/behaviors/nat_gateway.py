@@ -11,8 +11,11 @@ metrics):
   second's bytes (scaled); a call whose bytes do not fit is dropped
   (``PacketsDropCount``), and the caller sees its connection time out.
 - It lives in one availability zone: when that zone fails, it is down, and every call it
-  would carry fails (``ConnectTimeoutError``): a private subnet in another zone whose
-  route goes through it loses its way out too.
+  would carry fails (``ConnectTimeoutError``, once the callers' ``connect_timeout_s`` has
+  passed): a private subnet in another zone whose route goes through it loses its way out
+  too. A caller spread over zones uses the NAT gateway of the zone each call is made in
+  (:func:`archgen.model.egress.egress`), and while a zone is out makes its calls from the
+  zones that are up.
 Metrics (``AWS/NATGateway``): ``BytesOutToDestination`` (request bytes),
 ``BytesInFromDestination`` (response bytes), ``ActiveConnectionCount`` (most concurrent
 connections in the period), ``ErrorPortAllocation``, ``PacketsDropCount``.

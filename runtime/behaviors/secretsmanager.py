@@ -16,9 +16,13 @@ Lambda function, caching secrets client-side; AWS SDK standard retry mode):
   before a run), and the secret calls its key (``Decrypt``, ``GenerateDataKey``), which
   counts against the KMS quota; a throttled or failed decryption fails the read. The
   default aws/secretsmanager key asks nothing of the caller.
-- A caching client (``client_cache_ttl_s``) keeps the value it read, one cache per calling
-  node: for that long its reads are answered by the cache, instantly, and are not API
-  calls (no quota, no key, no charge). After a rotation a cached value is the previous
+- A caching client (``client_cache_ttl_s``: the AWS caching libraries, the Parameters and
+  Secrets Lambda extension) keeps the value it read, one cache per calling node: for that
+  long its reads are answered by the cache, from the caller's memory, instantly, and are
+  not API calls: they never leave the caller, so no quota, key, charge, egress (a NAT
+  gateway that is down), network or fault of this node applies
+  (:meth:`~archgen.runtime.behavior.Behavior.client_cached`); the span stays, on this
+  node, noted ``client_cache: hit``. After a rotation a cached value is the previous
   version until it expires (``stale_reads``).
 - Rotation starts at ``next_rotation_s``, then every ``rotation_days``, or on a
   ``RotateSecret`` call: Secrets Manager invokes the rotation function once per step
@@ -112,18 +116,28 @@ class SecretsManager(Behavior):
 
     # ------------------------------------------------------------------ API calls
 
+    def client_cached(self, call: Call) -> bool:
+        """A read the caller's cache still holds is answered from its memory, before the
+        call would leave it: no egress, network, fault, quota or key applies, and it takes
+        no time. Its span stays, on this node, with ``client_cache: hit``."""
+        if call.op != "GetSecretValue" or self.cache_ttl_ms is None:
+            return False
+        held = self.cached.get(call.source)
+        if held is None or self.ctx.now - held[0] >= self.cache_ttl_ms:
+            return False
+        self.cached_reads += 1
+        if held[1] != self.version:
+            self.stale_reads += 1
+        call.note("client_cache", "hit")
+        call.note("version", held[1])
+        self.ctx.run_children(call, self._from_memory)
+        return True
+
+    def _from_memory(self, call: Call) -> None:
+        self.ctx.finish(call, slowed=False)  # a latency fault of the service is not met
+
     def handle(self, call: Call) -> None:
         op = call.op
-        if op == "GetSecretValue" and self.cache_ttl_ms is not None:
-            held = self.cached.get(call.source)
-            if held is not None and self.ctx.now - held[0] < self.cache_ttl_ms:
-                self.cached_reads += 1
-                if held[1] != self.version:
-                    self.stale_reads += 1
-                call.note("client_cache", "hit")
-                call.note("version", held[1])
-                self.ctx.run_children(call, self.ctx.finish)
-                return
         if op.startswith(READS):
             self._attempt(call)
             return

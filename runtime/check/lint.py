@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from archgen.model import LoadedModel
 from archgen.model.base import Classification
-from archgen.model.egress import egress, egress_zones
+from archgen.model.egress import egress, egress_zones, zones_of
 from archgen.model.errors import did_you_mean
 from archgen.model.iam import PolicyDocument, Statement
 from archgen.model.kind import (
@@ -26,7 +26,6 @@ from archgen.model.kind import (
     Protects,
     Reference,
     ResourcePolicy,
-    Zonal,
 )
 from archgen.model.registry import has, kinds
 from archgen.model.schema import AnyNode, Edge, GroupKind, Model, Protocol
@@ -448,16 +447,18 @@ class _Linter:
             )
 
     def egress_per_zone(self) -> None:
-        """A node spread over zones whose calls leave through an egress in only some of
-        them (a single NAT gateway) loses its way out in every zone when that one fails:
-        AWS advises a NAT gateway per zone. A VPC endpoint serves every zone. Once per node
-        and service, on the first edge that shows it."""
+        """A node spread over zones (``zones``, or a VPC-attached function over the VPC's
+        zones with private subnets: :func:`~archgen.model.egress.zones_of`) whose calls
+        leave through an egress in only some of them (a single NAT gateway) loses its way
+        out in every zone when that one fails: AWS advises a NAT gateway per zone. A VPC
+        endpoint serves every zone. Once per node and service, on the first edge that
+        shows it."""
         model = self.model
         nodes = model.nodes_by_id
         seen: set[tuple[str, str]] = set()
         for index, edge in enumerate(model.edges):
             source, target = nodes[edge.source], nodes[edge.target]
-            zones = source.params.zones if isinstance(source.params, Zonal) else ()
+            zones = zones_of(model, source)
             way = egress(model, source, target)
             if len(zones) < 2 or way is None or way.via is None:
                 continue
@@ -471,11 +472,12 @@ class _Linter:
             if not missing:
                 continue
             served = ", ".join(sorted(covered)) or "none"
+            via = dict(way.zonal).get(missing[0]) or way.via
             self.sink.add(
                 "egress-per-zone",
                 ("edges", index),
                 f"'{source.id}' runs in zones {', '.join(zones)}, but its calls to "
-                f"'{target.id}' leave VPC '{way.vpc}' through '{way.via}', and the VPC has "
+                f"'{target.id}' leave VPC '{way.vpc}' through '{via}', and the VPC has "
                 f"such a way out only in {served}: when that zone fails, '{source.id}' "
                 f"loses it in {', '.join(missing)} too (put a NAT gateway in each zone)",
                 node=source.id,
@@ -611,10 +613,10 @@ def participating_nodes(model: Model) -> set[str]:
     }
     nodes = model.nodes_by_id
     exits = [
-        (edge.source, edge.target, way.via)
+        (edge.source, edge.target, via)
         for edge in model.edges
         if (way := egress(model, nodes[edge.source], nodes[edge.target])) is not None
-        and way.via is not None
+        for via in way.vias
     ]
     while True:
         before = len(taking_part)
