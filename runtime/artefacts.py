@@ -541,6 +541,12 @@ class SweepConfiguration(_Artefact):
         description="That cost extrapolated to a month at the same load, in US dollars; "
         "null when runs price nothing."
     )
+    scale_warnings: list[str] = Field(
+        default_factory=list,
+        description="What its runs' scale did to capacities (each warning once): a value "
+        "the scale rounds far from real × scale, so that two configurations may run the "
+        "same simulated system.",
+    )
 
 
 class SweepParameter(_Artefact):
@@ -599,6 +605,9 @@ class SweepRun(_Artefact):
     cost_usd: float | None = Field(description="Cost of the window, when the summary has it.")
     monthly_cost_usd: float | None = Field(
         description="The summary's cost extrapolated to a month, when it has one."
+    )
+    scale_warnings: list[str] = Field(
+        default_factory=list, description="The run summary's ``scale_warnings``."
     )
 
 

@@ -254,6 +254,7 @@ def reduce_run(
         max_queue_age_s=dict(sorted(ages.items())),
         cost_usd=_cost(outcome.summary_json, "window_usd"),
         monthly_cost_usd=_cost(outcome.summary_json, "monthly_usd"),
+        scale_warnings=list(summary.scale_warnings),
     )
 
 
@@ -458,6 +459,7 @@ def aggregate(values: Configuration, runs: Sequence[SweepRun]) -> SweepConfigura
         },
         cost_usd=_interval([run.cost_usd for run in runs]),
         monthly_cost_usd=_interval([run.monthly_cost_usd for run in runs]),
+        scale_warnings=list(dict.fromkeys(w for run in runs for w in run.scale_warnings)),
     )
 
 

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import click
+
 from archgen.model import load_model
 from archgen.output import print_rich
 
@@ -81,6 +83,10 @@ def run_plan(
         f"{sum(e.runs for e in search.evaluations.values())} runs on {where.describe()}"
     )
     print_rich(*lines, evidence_table(search))
+    from archgen.commands.sweep import scale_warnings
+
+    for line in scale_warnings([e.statistics for e in search.evaluations.values()]):
+        click.echo(line, err=True)
 
 
 def _allowed(search: Search) -> int:

@@ -8,7 +8,7 @@ one SVG chart per measure and ``runs/`` (each finished run, for ``--resume``).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +23,7 @@ from archgen.output import print_rich, write_atomic
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from archgen.runtime.artefacts import SweepResult
+    from archgen.runtime.artefacts import SweepConfiguration, SweepResult
 
 OWN_FILES = {"sweep.json", "sweep.csv", "charts", "runs"}
 """What a sweep writes into its folder; anything else there is the user's."""
@@ -92,6 +92,8 @@ def run_sweep(
         sweep.progress = progress
         result = sweep.run()
     write_outputs(result, out)
+    for line in scale_warnings(result.configurations):
+        click.echo(line, err=True)
     reused = f", {sweep.reused} reused from {out}/runs" if sweep.reused else ""
     print_rich(
         result_table(result),
@@ -162,6 +164,44 @@ def write_outputs(result: SweepResult, out: Path) -> None:
             old.unlink()
     write_atomic(out / "sweep.csv", sweep_csv(result))
     write_atomic(out / "sweep.json", result.model_dump_json(indent=2) + "\n")
+
+
+def scale_warnings(configurations: Sequence[SweepConfiguration]) -> list[str]:
+    """What the scale did to the sweep's capacities: a warning every configuration's runs
+    share once, the others with their configuration; then the configurations that ran the
+    same simulated system (the scale rounded their different values of the varied
+    parameters to the same capacities), whose rows therefore cannot differ."""
+    if not configurations:
+        return []
+    common = set.intersection(*(set(c.scale_warnings) for c in configurations))
+    lines = [f"warning: scale: {w}" for w in configurations[0].scale_warnings if w in common]
+    same: dict[tuple[str, ...], list[str]] = {}
+    for configuration in configurations:
+        name = ", ".join(f"{key}={value}" for key, value in configuration.params.items())
+        lines.extend(
+            f"warning: scale: {name}: {w}" for w in configuration.scale_warnings if w not in common
+        )
+        simulated = []
+        for key, value in configuration.params.items():
+            node, _, param = key.partition(".")
+            warned = [w for w in configuration.scale_warnings if w.startswith(f"{node}: {param} ")]
+            simulated.append(_simulated(warned[0]) if warned else str(value))
+        same.setdefault(tuple(simulated), []).append(name)
+    for names in same.values():
+        if len(names) > 1:
+            lines.append(
+                f"warning: scale: {' and '.join(names)} run the same simulated system at "
+                "this scale, so their rows cannot differ: compare them at a scale that "
+                "keeps them apart"
+            )
+    return lines
+
+
+def _simulated(warning: str) -> str:
+    """What a scale warning says was simulated (``… 2 × 0.1 = 0.2, simulated 1 …`` → 1;
+    the whole warning when it says the simulated value is the scaled one)."""
+    _, found, rest = warning.partition(", simulated ")
+    return rest.split(" ")[0].rstrip(",;") if found else warning
 
 
 def result_table(result: SweepResult) -> Table:
