@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from functools import cached_property
-from typing import TYPE_CHECKING, Annotated, ClassVar, Protocol, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Protocol, TypeVar
 
 from pydantic import Field
 
@@ -224,6 +224,20 @@ Java 2.x's default connection timeout (2 s). Other SDKs wait longer by default (
 the JavaScript SDK v3 none, only the operating system's TCP retries), which is why AWS's
 guidance for Lambda functions is to set a short one (a few seconds) explicitly: 2 s is such
 a setting. The egress kinds declare it as ``connect_timeout_s``."""
+
+
+def connect_timeout_field() -> Any:
+    """The ``connect_timeout_s`` parameter of a node that carries calls out of a VPC (NAT
+    gateway, VPC endpoint): what its callers' SDK waits for a call it drops."""
+    return Field(
+        CONNECT_TIMEOUT_S,
+        gt=0,
+        le=600,
+        description="The callers' SDK connect timeout (s): a call this node drops (it is "
+        "down, or over its bandwidth) fails with ConnectTimeoutError that long after it was "
+        "made, holding its caller meanwhile. Default 2 s, the AWS SDK for Java 2.x's "
+        "(boto3 waits 60 s; functions usually set 1-5 s).",
+    )
 
 
 class Zonal:

@@ -16,7 +16,6 @@ from pydantic import Field
 
 from archgen.model.cost import Bill
 from archgen.model.kind import (
-    CONNECT_TIMEOUT_S,
     Arn,
     Capability,
     CfnImport,
@@ -26,6 +25,7 @@ from archgen.model.kind import (
     Node,
     Shape,
     Unit,
+    connect_timeout_field,
     kind,
     metric,
 )
@@ -82,15 +82,7 @@ class VpcEndpointParams(KindParams):
         le=1_000_000_000,
         description="Bytes one call receives back (an assumption: calls have no size).",
     )
-    connect_timeout_s: float = Field(
-        CONNECT_TIMEOUT_S,
-        gt=0,
-        le=600,
-        description="The callers' SDK connect timeout (s): a call this node drops (it is "
-        "down, or over its bandwidth) fails with ConnectTimeoutError that long after it was "
-        "made, holding its caller meanwhile. Default 2 s, the AWS SDK for Java 2.x's "
-        "(boto3 waits 60 s; functions usually set 1-5 s).",
-    )
+    connect_timeout_s: float = connect_timeout_field()
 
     def egress_rank(self, service: str) -> int | None:
         """The endpoint carries calls to its own service only, a gateway endpoint before an
