@@ -236,6 +236,38 @@ class _Linter:
                         f"{edge.source} -> {edge.target}{via}; {why})",
                         node=who.id,
                     )
+                elif signer is None:
+                    self.replica_calls_allowed(index, op_index, edge, op)
+
+    def replica_calls_allowed(self, index: int, op_index: int, edge: Edge, op: str) -> None:
+        """A replica of the caller takes its original's edge in its own region, to the
+        target's replica there (else the target): its role must allow that call too, or
+        the region's first call is denied (a role that names one region's ARNs only)."""
+        model = self.model
+        nodes = model.nodes_by_id
+        for replica_id in model.replicas_of(edge.source):
+            replica = nodes[replica_id]
+            region = model.region_of(replica.group)
+            if replica.role is None or region is None:
+                continue
+            target = nodes[model.replica_in(edge.target, region.id)]
+            decision = access.authorized(model, replica, target, op)
+            if decision.allowed:
+                continue
+            why = (
+                f"denied by statement {decision.statement}"
+                if decision.statement
+                else "no statement allows it"
+            )
+            self.sink.add(
+                "iam-edge-allowed",
+                ("edges", index, "operations", op_index),
+                f"role '{replica.role}' of '{replica.id}' (the replica of '{edge.source}' "
+                f"in {region.code or region.id}) does not allow {decision.action} on "
+                f"{decision.resource} (edge {edge.source} -> {edge.target}, as it runs "
+                f"there; {why})",
+                node=replica.id,
+            )
 
     def iam_required_calls(self) -> None:
         """What AWS itself calls with a node's role because of its settings (a Lambda SQS

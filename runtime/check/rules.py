@@ -56,7 +56,9 @@ STATIC_RULES: dict[str, Rule] = {
             "Every AWS API edge is allowed by the caller's role",
             "For each operation of an aws-api edge, the caller's IAM role allows "
             "<service>:<operation> on the target's ARN; for an edge whose calls use a "
-            "presigned URL (presigned_by), the role of the node that signed it.",
+            "presigned URL (presigned_by), the role of the node that signed it. A replica "
+            "of the caller takes the edge in its own region, to the target's replica there: "
+            "its role must allow that call too.",
         ),
         Rule(
             "iam-required-calls",

@@ -567,3 +567,60 @@ def test_a_service_over_two_zones_needs_a_way_out_in_each() -> None:
     assert only(both, "egress-per-zone") == []
     one_zone = text.replace("zones: [az-a, az-b]", "zones: [az-a]")
     assert only(one_zone, "egress-per-zone") == []
+
+
+TWO_REGION_WRITER = """\
+archgen: 1
+system: {id: notes, name: Notes, account_id: "123456789012"}
+groups:
+  - {id: use1, kind: region, code: us-east-1}
+  - {id: usw2, kind: region, code: us-west-2}
+nodes:
+  - {id: users, kind: client}
+  - {id: api, kind: lambda, group: use1, role: api-role}
+  - {id: api-usw2, kind: lambda, group: usw2, role: api-role, replica_of: api}
+  - id: notes
+    kind: dynamodb
+    group: use1
+    arn: "arn:aws:dynamodb:us-east-1:123456789012:table/notes"
+  - id: notes-usw2
+    kind: dynamodb
+    group: usw2
+    replica_of: notes
+    arn: "arn:aws:dynamodb:us-west-2:123456789012:table/notes"
+  - id: api-role
+    kind: iam_role
+    params:
+      policies:
+        - Version: "2012-10-17"
+          Statement:
+            - {Effect: Allow, Action: dynamodb:PutItem, Resource: "RESOURCE"}
+edges:
+  - {from: users, to: api, operations: [Invoke]}
+  - {from: api, to: notes, operations: [PutItem], protocol: aws-api}
+flows:
+  - id: write
+    title: Write
+    steps:
+      - {from: users, to: api, op: Invoke}
+      - {from: api, to: notes, op: PutItem}
+"""
+
+
+def test_a_replica_callers_role_must_allow_its_regions_call() -> None:
+    """The replica of a function in us-west-2 writes to the table's replica there, through
+    its original's edge: a role that names us-east-1's table only is denied there, which
+    the lint says before a region-failure run does."""
+    east_only = TWO_REGION_WRITER.replace(
+        "RESOURCE", "arn:aws:dynamodb:us-east-1:123456789012:table/notes"
+    )
+    assert only(east_only, "iam-edge-allowed") == [
+        "error: tickets.yaml:28:41: edges[1].operations[0]: [iam-edge-allowed] role "
+        "'api-role' of 'api-usw2' (the replica of 'api' in us-west-2) does not allow "
+        "dynamodb:PutItem on arn:aws:dynamodb:us-west-2:123456789012:table/notes (edge "
+        "api -> notes, as it runs there; no statement allows it)"
+    ]
+    every_region = TWO_REGION_WRITER.replace(
+        "RESOURCE", "arn:aws:dynamodb:*:123456789012:table/notes"
+    )
+    assert only(every_region, "iam-edge-allowed") == []
