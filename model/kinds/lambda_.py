@@ -211,10 +211,17 @@ def _validate(checks: Checks, path: PathKey, node: Node, params: LambdaParams) -
             "an SQS event source (Lambda polls the queue)",
         )
         queue = checks.params_of(source.queue)
-        if isinstance(queue, OrderedQueue) and queue.fifo and source.batch_size > 10:
+        fifo = isinstance(queue, OrderedQueue) and queue.fifo
+        if fifo and source.batch_size > 10:
             checks.report(
                 (*path, "event_source", "batch_size"),
                 "a FIFO queue event source takes batches of at most 10",
+            )
+        if fifo and source.max_batching_window_s > 0:
+            checks.report(
+                (*path, "event_source", "max_batching_window_s"),
+                'a FIFO queue event source has no batching window (AWS Lambda: "batching '
+                'window is not supported for FIFO queues"): set it to 0',
             )
     on_failure = params.async_invocation.on_failure
     failure_path = (*path, "async_invocation", "on_failure")
