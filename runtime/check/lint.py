@@ -29,13 +29,20 @@ from archgen.model.kind import (
 )
 from archgen.model.registry import has, kinds
 from archgen.model.schema import AnyNode, Edge, GroupKind, Model, Protocol
-from archgen.runtime.aws.iam import KeyUse
+from archgen.runtime.aws.iam import Decision, KeyUse
 from archgen.runtime.aws.operations import is_read
 from archgen.runtime.check import access
 from archgen.runtime.check.report import FindingSink, Scope
 from archgen.runtime.check.rules import STATIC_RULES
 
 SENSITIVE = frozenset({Classification.card, Classification.pii})
+
+
+def _why(decision: Decision) -> str:
+    """Why IAM refuses a call, as the findings say it."""
+    if decision.statement:
+        return f"denied by statement {decision.statement}"
+    return "no statement allows it"
 
 
 def lint(loaded: LoadedModel) -> Scope:
@@ -223,17 +230,12 @@ class _Linter:
             for op_index, op in enumerate(edge.operations):
                 decision = access.authorized(self.model, caller, target, op)
                 if not decision.allowed:
-                    why = (
-                        f"denied by statement {decision.statement}"
-                        if decision.statement
-                        else "no statement allows it"
-                    )
                     self.sink.add(
                         "iam-edge-allowed",
                         ("edges", index, "operations", op_index),
                         f"role '{who.role}' of '{who.id}' does not allow "
                         f"{decision.action} on {decision.resource} (edge "
-                        f"{edge.source} -> {edge.target}{via}; {why})",
+                        f"{edge.source} -> {edge.target}{via}; {_why(decision)})",
                         node=who.id,
                     )
                 elif signer is None:
@@ -254,18 +256,13 @@ class _Linter:
             decision = access.authorized(model, replica, target, op)
             if decision.allowed:
                 continue
-            why = (
-                f"denied by statement {decision.statement}"
-                if decision.statement
-                else "no statement allows it"
-            )
             self.sink.add(
                 "iam-edge-allowed",
                 ("edges", index, "operations", op_index),
                 f"role '{replica.role}' of '{replica.id}' (the replica of '{edge.source}' "
                 f"in {region.code or region.id}) does not allow {decision.action} on "
                 f"{decision.resource} (edge {edge.source} -> {edge.target}, as it runs "
-                f"there; {why})",
+                f"there; {_why(decision)})",
                 node=replica.id,
             )
 
