@@ -30,20 +30,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archgen.model.kind import CONNECT_TIMEOUT_S, Capability, Zonal
+from archgen.model.kind import Capability, Zonal
 from archgen.model.registry import has, kinds
 from archgen.model.schema import AnyNode, Group, GroupKind, Model
-
-__all__ = [
-    "CONNECT_TIMEOUT_S",
-    "INTERNET",
-    "Egress",
-    "egress",
-    "egress_zones",
-    "outside_service",
-    "private_place",
-    "zones_of",
-]
 
 INTERNET = "internet"
 """What a call to a system outside AWS must reach."""
@@ -173,12 +162,7 @@ def egress(
     if place is None or service is None:
         return None
     vpc = _of_kind(model, source, GroupKind.vpc)
-    ranked: list[tuple[int, str | None, str]] = []
-    for node in model.nodes:
-        rank = node.params.egress_rank(service) if has(node.kind, Capability.egress) else None
-        if rank is None or vpc is None or _of_kind(model, node, GroupKind.vpc) != vpc:
-            continue
-        ranked.append((rank, _of_kind(model, node, GroupKind.availability_zone), node.id))
+    ranked = _ways_out(model, vpc, service)
 
     def way_from(zone: str | None) -> str | None:
         """The best way out from ``zone``: by rank, then in that zone (or in none) first."""
@@ -192,17 +176,21 @@ def egress(
     return Egress(zonal[0][1], place.id, vpc, service, zonal)
 
 
+def _ways_out(model: Model, vpc: str | None, service: str) -> list[tuple[int, str | None, str]]:
+    """The nodes of ``vpc`` that carry calls to ``service`` out of it: (rank, their zone or
+    None, id)."""
+    if vpc is None:
+        return []
+    ranked = []
+    for node in model.nodes:
+        rank = node.params.egress_rank(service) if has(node.kind, Capability.egress) else None
+        if rank is not None and _of_kind(model, node, GroupKind.vpc) == vpc:
+            ranked.append((rank, _of_kind(model, node, GroupKind.availability_zone), node.id))
+    return ranked
+
+
 def egress_zones(model: Model, way: Egress) -> set[str] | None:
     """The zones of ``way``'s VPC that have an egress for its service (the NAT gateways'
     zones), or None when one of them belongs to no zone (a VPC endpoint serves them all)."""
-    zones: set[str] = set()
-    for node in model.nodes:
-        if not has(node.kind, Capability.egress) or _of_kind(model, node, GroupKind.vpc) != way.vpc:
-            continue
-        if node.params.egress_rank(way.service) is None:
-            continue
-        zone = _of_kind(model, node, GroupKind.availability_zone)
-        if zone is None:
-            return None
-        zones.add(zone)
-    return zones
+    zones = {zone for _, zone, _ in _ways_out(model, way.vpc, way.service)}
+    return None if None in zones else {zone for zone in zones if zone is not None}

@@ -22,9 +22,10 @@ from operator import attrgetter
 from typing import Any
 
 from archgen.model.base import Duration
-from archgen.model.egress import CONNECT_TIMEOUT_S, egress, private_place, zones_of
+from archgen.model.egress import egress, private_place, zones_of
 from archgen.model.flows import Continuations, FlowPlan, StepPlan, compile_flows
 from archgen.model.kind import (
+    CONNECT_TIMEOUT_S,
     Capability,
     Protects,
     SseKms,

@@ -281,17 +281,12 @@ class _Linter:
                 decision = access.required(self.model, node, target, call.operation)
                 if decision.allowed:
                     continue
-                why = (
-                    f"denied by statement {decision.statement}"
-                    if decision.statement
-                    else "no statement allows it"
-                )
                 self.sink.add(
                     "iam-required-calls",
                     self.node_path(node.id, "params", *call.path),
                     f"role '{node.role}' of '{node.id}' does not allow {decision.action} on "
-                    f"{decision.resource}, which AWS requires of {call.why} ({why}): AWS "
-                    "refuses the configuration",
+                    f"{decision.resource}, which AWS requires of {call.why} "
+                    f"({_why(decision)}): AWS refuses the configuration",
                     node=node.id,
                 )
 
