@@ -1,9 +1,8 @@
 """Data at rest: what each data node (DynamoDB, RDS, S3) holds after a run, as stored bytes.
 
 Data behaviors call :func:`record_write` for every write. The record's content follows the
-edge's ``data`` classification: data of the highest classification (``card``) carries a
-detectable sensitive value (a Luhn-valid number), personal data (``pii``) a subject name. It
-is stored
+edge's ``data`` classification: card data (``card``) carries a card number (Luhn-valid)
+and its holder's email address, personal data (``pii``) an email address. It is stored
 
 - as an envelope (AES-256-GCM ciphertext + the KMS-encrypted data key) when the edge says
   ``encrypted_with: <kms key>``: with the data key the caller obtained from that key by a
@@ -13,8 +12,10 @@ is stored
   default, SSE-S3) does not count: anyone who can read the table reads plaintext, so a
   scan shows what the API returns.
 
-The check "no plaintext sensitive values at rest" scans records with
-:func:`find_sensitive_values` (Luhn-valid 13–19 digit runs).
+The check "no plaintext sensitive values at rest" scans the stored bytes with
+:func:`find_sensitive_values`, as a data-discovery scanner (Amazon Macie) would: card numbers
+(Luhn-valid 13–19 digit runs) and email addresses, so a table of personal data stored in the
+clear fails it as a table of card numbers does.
 """
 
 from __future__ import annotations
@@ -37,6 +38,14 @@ if TYPE_CHECKING:
     from archgen.runtime.behavior import Call, NodeContext
 
 _DIGIT_RUN = re.compile(rb"(?<!\d)\d{13,19}(?!\d)")
+# An email address with a local part of 6+ characters and a dotted domain: long enough that
+# the random bytes of ciphertext never spell one (about 1e-13 per stored byte).
+_EMAIL = re.compile(
+    rb"(?<![\w.+-])[a-z0-9][a-z0-9._+-]{5,63}@[a-z0-9-]{2,63}(?:\.[a-z0-9-]{2,63})*"
+    rb"\.[a-z]{2,24}(?![\w.-])"
+)
+SENSITIVE_CLASSES = ("card", "pii")
+"""What a scan tells apart: card numbers (``card``) and email addresses (``pii``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,16 +91,6 @@ class DataAtRest:
             found = self.stores[node_id] = DataStore(node_id)
         return found
 
-    def summary(self, node_id: str) -> dict[str, int]:
-        counts = {"records": 0, "client-kms": 0, "sse-kms": 0, "none": 0}
-        for record in self.store(node_id).scan():
-            counts["records"] += 1
-            counts[record.encryption] += 1
-        counts["plaintext_sensitive_values"] = sum(
-            len(find_sensitive_values(r.stored)) for r in self.store(node_id).scan()
-        )
-        return counts
-
 
 def at_rest_report(found: DataAtRest) -> dict[str, Any]:
     """What a run folder's ``data-at-rest.json`` holds: per data node, how its records are
@@ -100,16 +99,18 @@ def at_rest_report(found: DataAtRest) -> dict[str, Any]:
     stores: dict[str, Any] = {}
     for node_id in sorted(found.stores):
         counts: dict[str, Any] = {"records": 0, "client-kms": 0, "sse-kms": 0, "none": 0}
-        numbers = 0
+        by_class = dict.fromkeys(SENSITIVE_CLASSES, 0)
         exposed: list[str] = []
         for record in found.stores[node_id].scan():
             counts["records"] += 1
             counts[record.encryption] = counts.get(record.encryption, 0) + 1
             values = find_sensitive_values(record.stored)
             if values:
-                numbers += len(values)
+                for value in values:
+                    by_class[sensitive_class(value)] += 1
                 exposed.append(record.key)
-        counts["plaintext_sensitive_values"] = numbers
+        counts["plaintext_sensitive_values"] = sum(by_class.values())
+        counts["plaintext_by_class"] = by_class
         counts["plaintext_sensitive_records"] = len(exposed)
         counts["first_plaintext_sensitive_record"] = exposed[0] if exposed else None
         stores[node_id] = counts
@@ -144,14 +145,27 @@ def sensitive_value(seed: int) -> str:
     raise AssertionError("unreachable: one check digit always fits")
 
 
+def email_address(seed: int) -> str:
+    """A personal email address on a reserved domain (RFC 2606), detectable in stored bytes
+    by :func:`find_sensitive_values`."""
+    return f"subject-{seed}@example.com"
+
+
 def find_sensitive_values(data: bytes) -> list[str]:
-    """Plaintext sensitive values in stored bytes: Luhn-valid runs of 13–19 digits."""
+    """Plaintext sensitive values in stored bytes, in the order they appear: card numbers
+    (Luhn-valid runs of 13–19 digits) and email addresses."""
     found = []
     for match in _DIGIT_RUN.finditer(data):
         digits = match.group().decode()
         if luhn_ok(digits):
-            found.append(digits)
-    return found
+            found.append((match.start(), digits))
+    found.extend((match.start(), match.group().decode()) for match in _EMAIL.finditer(data))
+    return [value for _, value in sorted(found)]
+
+
+def sensitive_class(value: str) -> str:
+    """Which of :data:`SENSITIVE_CLASSES` a value :func:`find_sensitive_values` found is."""
+    return "card" if value.isdigit() else "pii"
 
 
 # --------------------------------------------------------------------------- writes
@@ -164,13 +178,14 @@ def record_write(ctx: NodeContext, call: Call) -> Record:
     classification = edge.data if edge is not None else Classification.internal
     card = classification is Classification.card
     # json.dumps(content, sort_keys=True) of {trace, session, op} and, for card data,
-    # sensitive_value and expiry, for card and personal data subject; written directly.
+    # sensitive_value and expiry, for card and personal data the subject's email; written
+    # directly.
     content = [f'"op": {json.dumps(call.op)}', f'"session": {session}']
     if card:
         content.insert(0, '"expiry": "12/29"')
         content.insert(2, f'"sensitive_value": "{sensitive_value(session)}"')
     if card or classification is Classification.pii:
-        content.append(f'"subject": "subject-{session}"')
+        content.append(f'"subject": "{email_address(session)}"')
     content.append(f'"trace": {call.trace.id}')
     plaintext = ("{" + ", ".join(content) + "}").encode()
     declared = call.key()  # the step's key: writes to one key replace each other

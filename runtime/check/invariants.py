@@ -460,6 +460,7 @@ class InvariantCheck:
                 continue
             records = int(entry["records"])
             numbers = int(entry["plaintext_sensitive_values"])
+            found = _what_was_found(entry.get("plaintext_by_class"))
             how = (
                 f"{entry.get('client-kms', 0)} KMS envelope (client-side), "
                 f"{entry.get('sse-kms', 0)} SSE-KMS, {entry.get('none', 0)} unencrypted"
@@ -481,7 +482,8 @@ class InvariantCheck:
                     index,
                     invariant,
                     store,
-                    f"'{store}' holds {plural(numbers, 'plaintext sensitive value')} at rest, in "
+                    f"'{store}' holds {plural(numbers, 'plaintext sensitive value')}{found} "
+                    "at rest, in "
                     f"{entry['plaintext_sensitive_records']} of {plural(records, 'record')} "
                     f"(first: record {entry['first_plaintext_sensitive_record']}; records stored "
                     f"as {how})",
@@ -633,3 +635,19 @@ def _applied_twice(node: NodeSummary | None) -> int:
     books = None if node is None else (node.model_extra or {}).get("consumer")
     count = books.get("applied_twice", 0) if isinstance(books, dict) else 0
     return count if isinstance(count, int) else 0
+
+
+_FOUND_AS = {"card": ("card number", "card numbers"), "pii": ("email address", "email addresses")}
+
+
+def _what_was_found(by_class: object) -> str:
+    """ " (2 card numbers, 2 email addresses)": what the scan found, by class; empty for a
+    run folder written before the scan told them apart."""
+    if not isinstance(by_class, dict):
+        return ""
+    parts = []
+    for name, count in sorted(by_class.items()):
+        if int(count):
+            one, many = _FOUND_AS.get(name, (name, name))
+            parts.append(f"{count} {one if int(count) == 1 else many}")
+    return f" ({', '.join(parts)})" if parts else ""

@@ -288,23 +288,50 @@ def test_card_data_stored_without_envelope_encryption(tickets_text: str, tmp_pat
     stored = records["stores"]["tickets"]
     purchases = stored["plaintext_sensitive_records"]
     assert 0 < purchases == stored["records"] == stored["none"]
+    # Each record holds a card number and its holder's email address.
+    assert stored["plaintext_by_class"] == {"card": purchases, "pii": purchases}
     assert failing(scope) == [
         f"[encrypted-at-rest] invariant 'no-plaintext-cards' in quiet: 'tickets' holds "
-        f"{purchases} plaintext sensitive values at rest, in {purchases} of {stored['records']} "
+        f"{2 * purchases} plaintext sensitive values ({purchases} card numbers, {purchases} "
+        f"email addresses) at rest, in {purchases} of {stored['records']} "
         f"records (first: record {stored['first_plaintext_sensitive_record']}; records stored as "
         f"0 KMS envelope (client-side), 0 SSE-KMS, {stored['records']} unencrypted)"
     ]
     assert scope.findings[0].line == line_of(text, "rule: encrypted_at_rest")
     # The numbers the message quotes, for check --format json (issue 11.4).
     assert dict(scope.findings[0].values) == {
-        "plaintext_sensitive_values": purchases,
+        "plaintext_sensitive_values": 2 * purchases,
         "plaintext_sensitive_records": purchases,
         "records": stored["records"],
     }
     assert dict(scope.measures)["at rest tickets"] == (
         ("records", stored["records"]),
-        ("plaintext_sensitive_values", purchases),
+        ("plaintext_sensitive_values", 2 * purchases),
     )
+
+
+def test_personal_data_stored_in_the_clear(tickets_text: str, tmp_path: Path) -> None:
+    """A table of personal data (the edge's ``data: pii``) without its KMS key: the scan
+    finds the email addresses in the stored bytes, as it finds card numbers."""
+    text = mutate(
+        tickets_text,
+        "{id: tickets, kind: dynamodb, group: eu-west-1, params: {kms_key: data-key}}",
+        "{id: tickets, kind: dynamodb, group: eu-west-1,\n"
+        '     lint_ignore: {kms-at-rest: "names only"}}',
+    )
+    _, scope, _ = run_and_check(text, tmp_path)
+    stored = json.loads((tmp_path / "data-at-rest.json").read_text(encoding="utf-8"))
+    stored = stored["stores"]["tickets"]
+    written = stored["plaintext_sensitive_records"]
+    assert 0 < written == stored["records"] == stored["none"]
+    assert stored["plaintext_by_class"] == {"card": 0, "pii": written}
+    assert failing(scope) == [
+        f"[encrypted-at-rest] invariant 'no-plaintext-cards' in quiet: 'tickets' holds "
+        f"{written} plaintext sensitive values ({written} email addresses) at rest, in "
+        f"{written} of {written} records (first: record "
+        f"{stored['first_plaintext_sensitive_record']}; records stored as 0 KMS envelope "
+        f"(client-side), 0 SSE-KMS, {written} unencrypted)"
+    ]
 
 
 def test_a_cipher_that_does_not_encrypt(

@@ -8,7 +8,14 @@ import json
 from archgen.model import LoadedModel
 from archgen.runtime.aws.kms_envelope import Envelope
 from archgen.runtime.session import run_scenario
-from archgen.runtime.store import DataAtRest, find_sensitive_values, luhn_ok, sensitive_value
+from archgen.runtime.store import (
+    DataAtRest,
+    email_address,
+    find_sensitive_values,
+    luhn_ok,
+    sensitive_class,
+    sensitive_value,
+)
 from tests.scales import QUICK_SCALE
 
 
@@ -18,6 +25,15 @@ def test_card_numbers_are_luhn_valid_and_found_in_plaintext() -> None:
     assert luhn_ok(number)
     assert find_sensitive_values(b'{"card_number": "' + number.encode() + b'"}') == [number]
     assert find_sensitive_values(b"order 1234567890123") == []  # not Luhn-valid
+
+
+def test_email_addresses_are_found_in_plaintext_and_told_apart() -> None:
+    number = sensitive_value(7)
+    stored = f'{{"card": "{number}", "subject": "{email_address(7)}"}}'.encode()
+    assert find_sensitive_values(stored) == [number, "subject-7@example.com"]
+    assert [sensitive_class(v) for v in find_sensitive_values(stored)] == ["card", "pii"]
+    # Too short to be told from noise, or not an address: not found.
+    assert find_sensitive_values(b"a@b.cd x@example.com subject-7@example") == []
 
 
 def test_reference_checkout_stores_only_envelopes(reference: LoadedModel) -> None:
