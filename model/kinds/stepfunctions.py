@@ -187,6 +187,12 @@ class StepFunctionsParams(KindParams):
     transition: Duration = Field(
         default_factory=lambda: ms(5, 0.3), description="Time the service takes per state."
     )
+    latency: Duration = Field(
+        default_factory=lambda: ms(25, 0.4),
+        description="Latency of a StartExecution call: the service answers once it has "
+        "recorded the execution, which has started by then (StartSyncExecution answers "
+        "when the execution ends).",
+    )
 
 
 def _validate(checks: Checks, path: PathKey, node: Node, params: StepFunctionsParams) -> None:

@@ -5,7 +5,8 @@ Rules (Step Functions Developer Guide: standard vs express workflows, error hand
 quotas):
 - ``StartExecution`` takes a token from a bucket (standard: 300 per second refilling
   1,300; express: 6,000; scaled); an empty bucket answers ``ThrottlingException``
-  (``ExecutionThrottled``). ``StartExecution`` is answered once the execution started;
+  (``ExecutionThrottled``). ``StartExecution`` is answered after its ``latency`` (the
+  execution has started by then);
   ``StartSyncExecution`` (express) when it ended, with its error if it failed.
 - An execution starts at the first state. Each state takes ``transition`` and opens a
   span (``State <name>``) under the execution's call, so every state shows as a child.
@@ -114,6 +115,7 @@ class StepFunctions(Behavior):
         self.max_ms = min(params.timeout_s or limit, limit) * 1000.0
         self.duplicate_rate = params.duplicate_rate if express else 0.0
         self.transition = ctx.sampler(params.transition)
+        self.latency = ctx.sampler(params.latency)
         self.figures = dict.fromkeys(
             (
                 "started",
@@ -149,7 +151,7 @@ class StepFunctions(Behavior):
             return
         self._chain(execution, self.first, lambda error: self._ended(execution, error))
         if not sync:
-            self.ctx.finish(call)
+            self.ctx.after(self.latency(), self.ctx.finish, call)
 
     def _child_steps(self, call: Call) -> dict[tuple[str, str], list[int]]:
         plan = call.trace.flow

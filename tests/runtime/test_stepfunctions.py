@@ -16,6 +16,7 @@ from tests.runtime.metrics_lab import Lab, lab_model, run_lab
 
 REFERRALS = Path(__file__).parent / "models" / "referrals.yaml"
 CONSTANT_10MS = {"distribution": "constant", "mean_ms": 10}
+CONSTANT_30MS = {"distribution": "constant", "mean_ms": 30}
 CHARGE_THEN_SAVE = [
     {
         "id": "Charge",
@@ -60,7 +61,12 @@ def machine_run(
                 "id": "sm",
                 "kind": "stepfunctions",
                 "group": "r1",
-                "params": {"transition": CONSTANT_10MS, "states": states, **(params or {})},
+                "params": {
+                    "transition": CONSTANT_10MS,
+                    "latency": CONSTANT_30MS,
+                    "states": states,
+                    **(params or {}),
+                },
             },
             function("charge", charge_ms),
             function("save"),
@@ -98,6 +104,8 @@ def test_each_state_is_a_child_span_and_each_task_the_flows_nested_step() -> Non
     10 ms after the last; the tasks' calls are steps 1 and 2 of the flow."""
     lab = machine_run(CHARGE_THEN_SAVE, [1])
     (start,) = lab.on("sm", "StartExecution")
+    # StartExecution answers after its latency; the execution runs meanwhile.
+    assert (start["start_ms"], start["end_ms"], start["error"]) == (1_000, 1_030, None)
     assert states(lab) == [
         ("State Charge", None, start["span"]),
         ("State Save", None, start["span"]),
