@@ -395,11 +395,14 @@ class NodeContext(ABC):
         op: str = "Invoke",
         start: float | None = None,
         route: Callable[[Call], str | None] | None = None,
+        part: bool = False,
     ) -> Call:
         """Run this node's triggered-root steps for ``origin``'s flow as a new span, and
         return that span (its ``then`` may already have run). ``start`` backdates it (a
         message handed over when its batch began); ``route`` may refuse a step as in
-        :meth:`run_children`."""
+        :meth:`run_children`. A ``part`` is work inside a call this node already counts
+        (one message of a batch invocation): no request of its own, ended with
+        :meth:`end_part`."""
 
     @abstractmethod
     def open_span(self, parent: Call, op: str) -> Call:
@@ -417,6 +420,12 @@ class NodeContext(ABC):
 
     def fail(self, call: Call, error: str) -> None:
         self.finish(call, error)
+
+    @abstractmethod
+    def end_part(self, call: Call, error: str | None = None) -> None:
+        """End a ``part`` span (:meth:`run_triggered`) now: its span and its continuation
+        only, so the node's requests, calls and errors count the call it is part of once
+        (a batch's ``Invoke``, as Lambda's ``Invocations`` does), not once per message."""
 
     @abstractmethod
     def count(self, name: str, n: int = 1) -> None:

@@ -310,6 +310,7 @@ class _Context(NodeContext):
         op: str = "Invoke",
         start: float | None = None,
         route: Callable[[Call], str | None] | None = None,
+        part: bool = False,
     ) -> Call:
         sim = self.sim
         original = sim.model.original_of(self.node_id)
@@ -322,7 +323,8 @@ class _Context(NodeContext):
         work.node = self.node_id
         if start is not None:
             work.start = start
-        sim.arrive(self.node_id)
+        if not part:
+            sim.arrive(self.node_id)
         if plan is None:
             then(work)
             return work
@@ -355,6 +357,16 @@ class _Context(NodeContext):
             self.kernel.after(added, self.sim.complete_ok, call)
         else:
             self.sim.complete_ok(call)
+
+    def end_part(self, call: Call, error: str | None = None) -> None:
+        if error is not None:
+            call.error = error
+            if call.origin is None:
+                call.origin = self.node_id
+        if call.error is not None and call.status == "ok":
+            call.status = "error"
+        self.sim.sink.add(call, self.kernel.now)
+        call.done(call)
 
     def transfer_ms(self, call: Call) -> float:
         """The time one of this node's objects takes to move over ``call``'s connection:

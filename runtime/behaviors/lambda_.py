@@ -50,6 +50,8 @@ Rules (Lambda Developer Guide: scaling, async invocation, SQS event source mappi
   ``init_ms`` noted); an SQS batch is an ``Invoke`` span on the function (its ``messages``,
   ``succeeded``), and each message's work span starts when its batch started, so the
   init, the duration and the messages before it are in it (``batch`` names the batch span).
+  The batch is the request the function counts (``arrived``, ``calls``, ``Invocations``):
+  a message's span is part of it, not a request of its own.
   A batch runs init, then ``duration``, then its messages one after the other.
 - Metrics (``AWS/Lambda``): ``Invocations`` per run of the code (a synchronous call, an
   async attempt, a batch), ``Errors`` per run that failed (its own error, a crash, an error
@@ -680,7 +682,7 @@ class Lambda(Behavior):
         if batch.work is not None:
             work, batch.work = batch.work, None
             self._note_message(work, batch, batch.current)
-            self.ctx.fail(work, TIMED_OUT)
+            self.ctx.end_part(work, TIMED_OUT)
         self.failed_messages += len(batch.deliveries) - len(batch.succeeded)
         self._end_batch(batch, TIMED_OUT)
         self._poll()
@@ -721,6 +723,7 @@ class Lambda(Behavior):
                 _Then(self._message_done, invocation),
                 start=batch.span.start,
                 route=invocation.guard,
+                part=True,
             )
             if batch.current is delivery:  # still running: a timeout may end it
                 batch.work = work
@@ -738,7 +741,9 @@ class Lambda(Behavior):
         message = delivery.message
         self._note_message(work, batch, delivery)
         ok = work.error is None
-        self.ctx.finish(work, slowed=False)  # the batch's run time holds the fault's delay
+        # Part of the batch's invocation, which counts the request; the batch's run time
+        # holds a latency fault's delay.
+        self.ctx.end_part(work)
         if ok:
             key = message.message_id
             self.processed.add(key)

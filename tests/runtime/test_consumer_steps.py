@@ -79,3 +79,33 @@ def test_declared_steps_stay_in_the_trace_and_only_the_pollers_calls_count(
         assert calls[op]["n"] == sum(1 for s in pollers if s["op"] == op), op
     assert summary["nodes"][queue]["callers"][consumer] == len(pollers)
     assert summary["violations"] == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "scenario", "queue", "consumer"),
+    [
+        (TUTORIAL, "weekday", "scan-events", "notifier"),
+        (PHOTOS, "quiet-evening", "thumbnail-jobs", "thumbnailer"),
+    ],
+)
+def test_a_batch_is_the_functions_one_request_and_its_messages_are_parts_of_it(
+    path: Path, scenario: str, queue: str, consumer: str
+) -> None:
+    """The function counts one request per batch invocation (Lambda's ``Invocations``),
+    not one more per message: each message's span is part of its batch. Before the fix a
+    consumer's ``arrived`` and ``calls`` were its batches plus its messages."""
+    summary, spans = _run(path, scenario)
+    node = summary["nodes"][consumer]
+    invocations = node["function"]["invocations"]
+    assert invocations == node["consumer"]["batches"] - node["consumer"]["throttled_batches"]
+    assert node["arrived"] == invocations
+    ended = invocations - node["in_flight"]  # a batch may still run when the run ends
+    assert node["calls"]["Invoke"]["n"] == node["ok"] == ended
+    assert node["callers"] == {queue: ended}
+    # The messages' spans are still in the trace, each naming its batch.
+    batches = {s["span"] for s in spans if s["node"] == consumer and "messages" in s["attrs"]}
+    parts = [s for s in spans if s["node"] == consumer and "batch" in s["attrs"]]
+    assert len(batches) == ended
+    assert node["consumer"]["failed_messages"] == 0
+    assert len(parts) == node["consumer"]["processed"] > ended / 2
+    assert {s["attrs"]["batch"] for s in parts} <= batches
