@@ -323,6 +323,8 @@ def _queue(t: Reader) -> dict[str, object]:
         ("DelaySeconds", "delay_seconds"),
         ("FifoQueue", "fifo_queue"),
         ("ContentBasedDeduplication", "content_based_deduplication"),
+        ("DeduplicationScope", "deduplication_scope"),
+        ("FifoThroughputLimit", "fifo_throughput_limit"),
     ):
         put(props, key, t.get(name))
     put(props, "KmsMasterKeyId", t.ref("kms_master_key_id", prefer="aws_kms_key"))

@@ -6,6 +6,7 @@ for the generic rules, its semantic checks and where its behavior lives.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, model_validator
@@ -38,6 +39,50 @@ if TYPE_CHECKING:
     from archgen.model.importers.context import ImportContext
 
 
+class FifoThroughputLimit(StrEnum):
+    """AWS's ``FifoThroughputLimit``: whether a FIFO queue's throughput quota applies to the
+    whole queue or per message group (high throughput, with ``messageGroup`` deduplication)."""
+
+    per_queue = "perQueue"
+    per_message_group_id = "perMessageGroupId"
+
+
+class DeduplicationScope(StrEnum):
+    """AWS's ``DeduplicationScope``: where a FIFO queue looks for duplicates."""
+
+    queue = "queue"
+    message_group = "messageGroup"
+
+
+FIFO_REQUESTS_PER_S = 300
+"""SQS Developer Guide, "Amazon SQS message quotas": a FIFO queue without high throughput
+supports "300 transactions per second, per API action (SendMessage, ReceiveMessage, and
+DeleteMessage)"; with batches of 10, 3,000 messages a second, which are "300 API calls,
+each with a batch of 10 messages": the quota counts calls, whatever a call carries."""
+
+HIGH_THROUGHPUT_REQUESTS_PER_S: dict[str, int] = {
+    "us-east-1": 70_000,
+    "us-west-2": 70_000,
+    "eu-west-1": 70_000,
+    "us-east-2": 19_000,
+    "eu-central-1": 19_000,
+    "ap-south-1": 9_000,
+    "ap-southeast-1": 9_000,
+    "ap-southeast-2": 9_000,
+    "ap-northeast-1": 9_000,
+    "eu-west-2": 4_500,
+    "sa-east-1": 4_500,
+}
+"""The same page, high throughput for FIFO queues, per API action (non-batched calls; a
+batch of 10 carries ten times as many messages): N. Virginia, Oregon and Ireland "up to
+70,000 transactions per second"; Ohio and Frankfurt 19,000; Mumbai, Singapore, Sydney and
+Tokyo 9,000; London and São Paulo 4,500."""
+
+HIGH_THROUGHPUT_OTHER_REGIONS_PER_S = 2_400
+"""The same page: "All other AWS Regions: Default throughput of 2,400 TPS" (also what a
+queue placed in no Region is given)."""
+
+
 class SqsParams(KindParams, EncryptableAtRest, OrderedQueue):
     """Settings of an SQS queue."""
 
@@ -61,12 +106,57 @@ class SqsParams(KindParams, EncryptableAtRest, OrderedQueue):
     content_based_deduplication: bool = Field(
         False, description="FIFO: deduplicate on a hash of the body."
     )
+    deduplication_scope: DeduplicationScope | None = Field(
+        None,
+        description="FIFO (AWS's DeduplicationScope): where duplicates are looked for, "
+        "`queue` (AWS's default) or `messageGroup`; `messageGroup` with "
+        "fifo_throughput_limit `perMessageGroupId` turns on high throughput.",
+    )
+    fifo_throughput_limit: FifoThroughputLimit | None = Field(
+        None,
+        description="FIFO (AWS's FifoThroughputLimit): `perQueue` (AWS's default: 300 "
+        "calls a second per action, SendMessage, ReceiveMessage, DeleteMessage, a batch "
+        "of 10 messages counting as one call) or `perMessageGroupId` (high throughput, "
+        "with deduplication_scope `messageGroup`: the Region's quota, 2,400 to 70,000 "
+        "calls a second per action). Calls over the quota are throttled "
+        "(`RequestThrottled`).",
+    )
+    max_attempts: int = Field(
+        3,
+        ge=1,
+        le=10,
+        description="Attempts the caller's AWS SDK makes when a call is throttled "
+        "(standard retry mode: 3), with exponential backoff and full jitter before each "
+        "retry.",
+    )
     latency: Duration = Field(
         default_factory=lambda: ms(10, 0.4), description="Latency of one API call."
     )
     kms_key: Annotated[Id | None, Ref(("kms",))] = Field(
         None, description="KMS key node that encrypts the messages at rest."
     )
+
+    @property
+    def high_throughput(self) -> bool:
+        """AWS's rule: high throughput needs both attributes set for it (any other
+        combination keeps the normal throughput)."""
+        return (
+            self.fifo
+            and self.deduplication_scope is DeduplicationScope.message_group
+            and self.fifo_throughput_limit is FifoThroughputLimit.per_message_group_id
+        )
+
+    def requests_per_s_quota(self, region: str | None) -> int | None:
+        """Calls a second per API action this queue accepts in ``region`` (an AWS Region
+        code, None when the model places it nowhere); None for a standard queue ("nearly
+        unlimited")."""
+        if not self.fifo:
+            return None
+        if not self.high_throughput:
+            return FIFO_REQUESTS_PER_S
+        if region is None:
+            return HIGH_THROUGHPUT_OTHER_REGIONS_PER_S
+        return HIGH_THROUGHPUT_REQUESTS_PER_S.get(region, HIGH_THROUGHPUT_OTHER_REGIONS_PER_S)
 
     @model_validator(mode="after")
     def _redrive(self) -> SqsParams:
@@ -76,6 +166,7 @@ class SqsParams(KindParams, EncryptableAtRest, OrderedQueue):
 
 
 def _validate(checks: Checks, path: PathKey, node: Node, params: SqsParams) -> None:
+    _validate_throughput(checks, path, params)
     dlq = params.dead_letter_queue
     dlq_path = (*path, "dead_letter_queue")
     if not (checks.node_ref(dlq_path, dlq, "sqs") and dlq):
@@ -87,6 +178,34 @@ def _validate(checks: Checks, path: PathKey, node: Node, params: SqsParams) -> N
     if dlq_params.fifo != params.fifo:
         what = "FIFO" if params.fifo else "standard"
         checks.report(dlq_path, f"the DLQ of a {what} queue must be {what} too")
+
+
+def _validate_throughput(checks: Checks, path: PathKey, params: SqsParams) -> None:
+    """What SetQueueAttributes refuses: the high-throughput attributes on a standard queue
+    (``InvalidAttributeName``: they apply only to FIFO queues), and ``perMessageGroupId``
+    without ``messageGroup`` deduplication (the SQS API Reference: "The perMessageGroupId
+    value is allowed only when the value for DeduplicationScope is messageGroup")."""
+    for name, value in (
+        ("deduplication_scope", params.deduplication_scope),
+        ("fifo_throughput_limit", params.fifo_throughput_limit),
+    ):
+        if value is not None and not params.fifo:
+            checks.report(
+                (*path, name),
+                f"{name} applies only to FIFO queues (AWS refuses the attribute on a "
+                "standard queue): remove it or set fifo",
+            )
+    if (
+        params.fifo
+        and params.fifo_throughput_limit is FifoThroughputLimit.per_message_group_id
+        and params.deduplication_scope is not DeduplicationScope.message_group
+    ):
+        checks.report(
+            (*path, "fifo_throughput_limit"),
+            'perMessageGroupId needs deduplication_scope messageGroup (AWS: "The '
+            "perMessageGroupId value is allowed only when the value for DeduplicationScope "
+            'is messageGroup")',
+        )
 
 
 RECOMMENDED_VISIBILITY_FACTOR = 6
@@ -130,7 +249,8 @@ def _lint(lints: Lints, path: PathKey, node: Node, params: SqsParams) -> None:
 
 
 def _import_queue(ctx: ImportContext) -> dict[str, object]:
-    """``AWS::SQS::Queue``: timeouts, FIFO, encryption and the redrive policy."""
+    """``AWS::SQS::Queue``: timeouts, FIFO (high throughput too), encryption and the
+    redrive policy."""
     params: dict[str, object] = {}
     for key, name in (
         ("VisibilityTimeout", "visibility_timeout_s"),
@@ -145,6 +265,13 @@ def _import_queue(ctx: ImportContext) -> dict[str, object]:
         params["fifo"] = True
     if ctx.flag("ContentBasedDeduplication"):
         params["content_based_deduplication"] = True
+    for key, name, values in (
+        ("DeduplicationScope", "deduplication_scope", DeduplicationScope),
+        ("FifoThroughputLimit", "fifo_throughput_limit", FifoThroughputLimit),
+    ):
+        attribute = ctx.prop(key)
+        if attribute in {v.value for v in values}:  # Terraform writes "" on a standard queue
+            params[name] = attribute
     kms = ctx.node(ctx.prop("KmsMasterKeyId"))
     if kms is not None:
         params["kms_key"] = kms.id

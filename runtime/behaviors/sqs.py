@@ -22,13 +22,36 @@ Operations (the op names of the model's edges):
 - ``Redrive`` accepts a message moved here by a source queue's redrive policy; the source
   sends it through its declared edge to the dead-letter queue; its span notes the moved
   message's ``message_id``.
+- FIFO throughput (SQS Developer Guide, "Amazon SQS message quotas"; SQS API Reference):
+  a FIFO queue accepts ``requests_per_s_quota`` calls a second per API action
+  (``SendMessage``, ``SendMessageBatch``, ``ReceiveMessage``, ``DeleteMessage``,
+  ``DeleteMessageBatch``, each its own quota): 300 (a call is one transaction whatever it
+  carries, so batches of 10 make the documented 3,000 messages a second), or with high
+  throughput (``deduplication_scope: messageGroup`` and ``fifo_throughput_limit:
+  perMessageGroupId``) the quota of the queue's Region (2,400 to 70,000, see
+  :data:`~archgen.model.kinds.sqs.HIGH_THROUGHPUT_REQUESTS_PER_S`). Counted in one-second
+  windows of the simulated clock at the run's scale (traced scale in hybrid fidelity, as
+  every rate quota: a quota is linear, it shrinks with the traffic it counts). A call
+  over it is throttled: the caller's SDK retries it (standard retry mode:
+  ``max_attempts`` attempts in all, full-jitter backoff) before ``RequestThrottled``
+  reaches the caller; the span notes its ``retries``. The event source mapping's own
+  receives and deletes are not retried by an SDK: a throttled receive makes the poller
+  poll again a second later, a throttled delete leaves the batch in flight until its
+  visibility timeout. Each throttled attempt counts in ``throttled``, each call that
+  failed with it in ``throttled_requests`` (the summary; CloudWatch has no SQS metric
+  for it), and a throttled send adds nothing to the queue or to ``NumberOfMessagesSent``.
 Metrics (``AWS/SQS``): ``NumberOfMessagesSent`` per message added by a send (not a FIFO
 duplicate, not a redrive), ``NumberOfMessagesReceived`` per message a consumer's receive
 returned, ``NumberOfEmptyReceives`` per receive that returned none,
 ``NumberOfMessagesDeleted`` per message deleted by receipt handle; each period the
 visible, in-flight (not visible) and delayed counts and ``ApproximateAgeOfOldestMessage``.
-Left out: message size limits, the in-flight message quotas, the FIFO throughput
-limits (300 or 3,000 per second) and message timers per message.
+Left out: message size limits, the in-flight message quotas, message timers per
+message; in high-throughput mode the per-partition limit (300 calls a second per
+partition, partitions being added as the rate grows, message groups hashed to them): the
+Region's quota applies to the whole queue. Deliveries of an SNS topic (``Deliver``) and
+moves by a redrive policy are not counted against the quota (SNS retries its deliveries
+on its own), nor ``ChangeMessageVisibility`` calls. Deduplication is per trace and span,
+so ``deduplication_scope`` changes nothing else.
 """
 
 from __future__ import annotations
@@ -39,7 +62,9 @@ from typing import TYPE_CHECKING, Any
 
 from archgen.model.kind import Capability
 from archgen.model.kinds import SqsParams
+from archgen.model.regions import region_code
 from archgen.model.registry import has
+from archgen.runtime.aws.kms_envelope import RequestQuota, sdk_backoff_ms
 from archgen.runtime.aws.sqs_queue import Message, Received, SqsError, SqsQueue
 from archgen.runtime.behavior import Behavior, Books, Call, NodeContext, QueueBooks, register
 
@@ -51,6 +76,18 @@ DELETE_OPS = ("DeleteMessage", "DeleteMessageBatch")
 CONTROL_OPS = ("ChangeMessageVisibility", "PurgeQueue", "GetQueueAttributes")
 EVENT_SOURCE_MAPPING = "event_source_mapping"
 """Who makes the receive and delete calls a Lambda consumer's flow steps declare."""
+QUOTA_ACTIONS = (
+    "SendMessage",
+    "SendMessageBatch",
+    "ReceiveMessage",
+    "DeleteMessage",
+    "DeleteMessageBatch",
+)
+"""The API actions a FIFO queue's throughput quota counts, each on its own."""
+THROTTLED = "RequestThrottled"
+"""What SQS answers a call over the quota: the error the SQS API Reference (and its JSON
+protocol's service model) lists for SendMessage, ReceiveMessage and DeleteMessage, which
+the SDKs' standard retry mode retries as a throttling error."""
 
 
 @dataclass
@@ -137,11 +174,44 @@ class Sqs(Behavior):
         self.errors = 0
         self.dead_letter_queue = params.dead_letter_queue
         self.groups: set[str] = set()  # FIFO: message group ids seen
+        self.max_attempts = params.max_attempts
+        self.throttled = 0  # attempts refused by the FIFO quota
+        self.throttled_requests = 0  # calls that failed with RequestThrottled
+        self.quota_per_s = params.requests_per_s_quota(region_code(ctx.model, ctx.node_id))
+        self.quotas: dict[str, RequestQuota] = {}
+        if self.quota_per_s is not None:  # booked: the summary shows it at the run's scale
+            scaled = ctx.scaled_rate("requests_per_s_per_action", self.quota_per_s)
+            self.quotas = {action: RequestQuota(scaled) for action in QUOTA_ACTIONS}
 
     # ------------------------------------------------------------------ calls
 
     def handle(self, call: Call) -> None:
+        if call.op in self.quotas:
+            self._attempt(call)
+            return
         self.ctx.after(self.latency(), self._serve, call)
+
+    def _attempt(self, call: Call) -> None:
+        """One attempt of a call a FIFO quota counts: served within the second's quota,
+        else throttled, and retried by the caller's SDK while attempts remain (the event
+        source mapping's receives and deletes are its own, not an SDK's: they fail)."""
+        if self.quotas[call.op].acquire(self.ctx.now / 1000):
+            self.ctx.after(self.latency(), self._serve, call)
+            return
+        self.throttled += 1
+        retries = (call.attrs or {}).get("retries", 0)
+        by_mapping = isinstance(call.payload, ReceiveRequest | DeleteRequest)
+        if by_mapping or retries + 1 >= self.max_attempts:
+            self.throttled_requests += 1
+            self.ctx.fail(call, THROTTLED)
+            return
+        call.note("retries", retries + 1)
+        self.ctx.after(sdk_backoff_ms(retries, self.ctx.rng.random()), self._attempt, call)
+
+    def condition(self, name: str, call: Call) -> bool | None:
+        if name == "throttled":
+            return bool(call.attrs and call.attrs.get("retries"))
+        return None
 
     def _serve(self, call: Call) -> None:
         op = call.op
@@ -345,6 +415,15 @@ class Sqs(Behavior):
                 "visible": in_queue - in_flight - self._delayed(),
                 "errors": self.errors,
                 **({"groups": len(self.groups)} if self.queue.fifo else {}),
+                **(
+                    {
+                        "throttled": self.throttled,
+                        "throttled_requests": self.throttled_requests,
+                        "requests_per_s_quota": self.quota_per_s,
+                    }
+                    if self.quota_per_s is not None
+                    else {}
+                ),
             }
         }
 

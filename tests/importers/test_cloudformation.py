@@ -615,3 +615,30 @@ def test_a_topic_s_email_sms_and_https_subscriptions_are_external_nodes(tmp_path
         "  # the email endpoint ops@example.net of alerts\n  - id: ops-example-net\n"
         in imported.text
     )
+
+
+def test_a_high_throughput_fifo_queue_keeps_its_attributes(tmp_path: Path) -> None:
+    """``DeduplicationScope`` and ``FifoThroughputLimit`` become the queue's params, so its
+    run has the Region's quota instead of 300 calls a second per action."""
+    template = tmp_path / "readings.yaml"
+    template.write_text(
+        "Resources:\n"
+        "  Readings:\n"
+        "    Type: AWS::SQS::Queue\n"
+        "    Properties: {QueueName: readings.fifo, FifoQueue: true,\n"
+        "                 DeduplicationScope: messageGroup,\n"
+        "                 FifoThroughputLimit: perMessageGroupId}\n"
+        "  Audit:\n"
+        "    Type: AWS::SQS::Queue\n"
+        "    Properties: {QueueName: audit.fifo, FifoQueue: true}\n",
+        encoding="utf-8",
+    )
+    model = load_model_text(import_cloudformation(template).text).model
+    readings = model.nodes_by_id["readings"].params
+    audit = model.nodes_by_id["audit"].params
+    assert (readings.deduplication_scope, readings.fifo_throughput_limit) == (  # type: ignore[attr-defined]
+        "messageGroup",
+        "perMessageGroupId",
+    )
+    assert readings.high_throughput  # type: ignore[attr-defined]
+    assert (audit.deduplication_scope, audit.fifo_throughput_limit) == (None, None)  # type: ignore[attr-defined]
