@@ -114,7 +114,13 @@ class LambdaParams(KindParams):
         description="Environments set aside for this function, and its ceiling; none: shared.",
     )
     account_concurrency_limit: int = Field(
-        1_000, gt=0, le=MAX_CONCURRENCY, description="At most 100,000."
+        1_000,
+        gt=0,
+        le=MAX_CONCURRENCY,
+        description="The account's concurrency quota in the function's Region (at most "
+        "100,000): one per account and Region, so validation takes the smallest the "
+        "Region's functions declare, and refuses reservations that leave less than 100 of "
+        "it unreserved, as AWS does.",
     )
     duration: Duration = Field(
         default_factory=lambda: ms(50, 0.5),
@@ -223,10 +229,60 @@ def _validate(checks: Checks, path: PathKey, node: Node, params: LambdaParams) -
                 'a FIFO queue event source has no batching window (AWS Lambda: "batching '
                 'window is not supported for FIFO queues"): set it to 0',
             )
+    _unreserved_kept(checks, path, node, params)
     on_failure = params.async_invocation.on_failure
     failure_path = (*path, "async_invocation", "on_failure")
     if checks.node_ref(failure_path, on_failure, "sqs", "sns", "lambda") and on_failure:
         checks.edge_ref(failure_path, node.id, on_failure, "an on-failure destination")
+
+
+UNRESERVED_MINIMUM = 100
+"""Concurrency AWS keeps unreserved in an account's Region, for the functions that reserve
+none: a reservation that would leave less is refused."""
+
+
+def _unreserved_kept(checks: Checks, path: PathKey, node: Node, params: LambdaParams) -> None:
+    """AWS refuses the reservation that leaves less than 100 of the Region's account
+    concurrency unreserved (``UnreservedConcurrentExecution below its minimum value of
+    [100]``): the functions' reservations in a Region are summed in the model's order, and
+    the one that crosses the line is reported. The account's limit is the smallest any
+    function of the Region declares (a quota, one per account and Region), else AWS's
+    default."""
+    reserved = params.reserved_concurrency
+    if not reserved:
+        return
+    model = checks.model
+    region = model.region_of(node.group)
+    where = None if region is None else region.id
+    declared: list[int] = []  # the account's limit, where a function of the Region says it
+    before: list[tuple[str, int]] = []  # the Region's reservations earlier in the model
+    seen = False
+    for other in model.nodes:
+        other_params = other.params
+        other_region = model.region_of(other.group)
+        if not isinstance(other_params, LambdaParams) or (
+            (None if other_region is None else other_region.id) != where
+        ):
+            continue
+        if "account_concurrency_limit" in other_params.model_fields_set:
+            declared.append(other_params.account_concurrency_limit)
+        seen = seen or other.id == node.id
+        if not seen and other_params.reserved_concurrency:
+            before.append((other.id, other_params.reserved_concurrency))
+    limit = min(declared, default=params.account_concurrency_limit)
+    earlier = sum(n for _, n in before)
+    most = limit - UNRESERVED_MINIMUM
+    if earlier <= most < earlier + reserved:
+        others = ", ".join(f"{name} {n}" for name, n in before)
+        checks.report(
+            (*path, "reserved_concurrency"),
+            f"reserved_concurrency {reserved}"
+            + (f" with the Region's other reservations ({others})" if before else "")
+            + f" leaves {max(limit - earlier - reserved, 0)} of the account's {limit} "
+            f"unreserved: AWS keeps at least {UNRESERVED_MINIMUM} unreserved for the "
+            "functions that reserve none and refuses this reservation (reserve at most "
+            f"{max(most - earlier, 0)}, or raise account_concurrency_limit)",
+        )
 
 
 def _lint(lints: Lints, path: PathKey, node: Node, params: LambdaParams) -> None:
