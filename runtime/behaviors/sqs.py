@@ -22,6 +22,9 @@ Operations (the op names of the model's edges):
 - ``Redrive`` accepts a message moved here by a source queue's redrive policy; the source
   sends it through its declared edge to the dead-letter queue; its span notes the moved
   message's ``message_id``.
+- SSE-KMS (``kms_key``): the queue reuses a data key per principal for
+  ``kms_data_key_reuse_period_s``; a fault on the key reaches a principal's send or receive
+  only when its key must be renewed (:meth:`archgen.runtime.system.Simulation._key_fails`).
 Metrics (``AWS/SQS``): ``NumberOfMessagesSent`` per message added by a send (not a FIFO
 duplicate, not a redrive), ``NumberOfMessagesReceived`` per message a consumer's receive
 returned, ``NumberOfEmptyReceives`` per receive that returned none,
