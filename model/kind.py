@@ -139,6 +139,13 @@ class KindParams(Strict):
         default the node's ``kms_key``."""
         return self.kms_key if isinstance(self, EncryptableAtRest) else None
 
+    def sse_kms_reuse_s(self) -> float | None:
+        """How long the service keeps using a key it got from KMS for one principal's
+        SSE-KMS calls before it asks KMS again (SQS's data key reuse period, DynamoDB's
+        table key cache), in seconds; none when it asks KMS on every call that needs the
+        key (an S3 object without a Bucket Key, a Secrets Manager secret)."""
+        return None
+
     def replica_write_error(self) -> str | None:
         """The error a replica of this kind (a node with ``replica_of``) answers a write
         with, because AWS keeps it read-only (an Aurora global database's secondary);

@@ -279,6 +279,7 @@ class NodeContext(ABC):
     region: str | None  # region group of this node
     faults: FaultState
     services: Services
+    counters: dict[str, int]  # what :meth:`count` added, by name (also the run's, for the node)
     """Run-scoped services several behaviors use (the scenario and seed, data-at-rest
     stores, the KMS key ring); one object per run, never shared between runs."""
 

@@ -62,16 +62,40 @@ Authorizer = Callable[[Model, AnyNode, AnyNode, str], Any]
 
 _Screen = tuple[Behavior, Callable[[], float] | None]
 """A protection at a node's door, with its ``inspection_ms`` when its kind has one."""
-_Key = tuple["_Context", SseKms]
-"""A KMS key a service uses on a caller's behalf (SSE-KMS), with what the service answers
-when the key fails it."""
+
+
+class _SseKey:
+    """A KMS key a service uses on a caller's behalf (SSE-KMS) for one (caller, target,
+    operation): what the service answers when the key fails it (``codes``), the KMS
+    requests one renewal of the key makes (``requests``: a producer's GenerateDataKey and
+    Decrypt are two), and how long the service keeps what it got (``reuse_ms``, 0: it
+    asks KMS on every call) in the cache ``slot`` it shares with the principal's other
+    calls of the same kind (target, key, principal, KMS actions)."""
+
+    __slots__ = ("codes", "ctx", "requests", "reuse_ms", "slot")
+
+    def __init__(
+        self,
+        ctx: _Context,
+        codes: SseKms,
+        requests: int,
+        reuse_ms: float,
+        slot: tuple[str, str, str, tuple[str, ...]],
+    ) -> None:
+        self.ctx = ctx
+        self.codes = codes
+        self.requests = requests
+        self.reuse_ms = reuse_ms
+        self.slot = slot
+
+
 _Door = tuple[
     tuple[str, str] | None,
     "_Context | None",
     tuple[_Screen, ...],
     bool,
     str | None,
-    tuple[_Key, ...],
+    tuple[_SseKey, ...],
     "FaultState | None",
     "Callable[[Call], bool] | None",
 ]
@@ -450,6 +474,19 @@ class _Context(NodeContext):
         return Trace(sim.trace_seq, sim.system_session, None, 0)
 
 
+class _SseCache:
+    """What the services hold of their SSE-KMS keys: per cache slot (:class:`_SseKey`),
+    when the key the service holds for it must be renewed (ms); and the stream that draws
+    the age of a slot's key when the run first meets it (its own, so that caching moves
+    no other node's draws)."""
+
+    __slots__ = ("ages", "expires")
+
+    def __init__(self, seed: int) -> None:
+        self.expires: dict[tuple[str, str, str, tuple[str, ...]], float] = {}
+        self.ages = stream(seed, "sse-kms-cache")
+
+
 class Simulation:
     """Contexts, behaviors and the call path of one run."""
 
@@ -497,6 +534,7 @@ class Simulation:
             n.id for n in model.nodes if has(n.kind, Capability.traffic_source)
         )
         self._doors: dict[tuple[str, str, str], _Door] = {}
+        self._sse = _SseCache(seed)
         self._egress: dict[tuple[str, str], str | _ZonalWay | None] = {}
         """Per (caller, target): None when the call needs no egress, else the id of the
         NAT gateway or VPC endpoint that carries it ("" when the model declares none), or
@@ -668,7 +706,7 @@ class Simulation:
             else ctx.behavior.client_cached,
         )
 
-    def _sse_keys(self, source: str, target: str, op: str) -> tuple[_Key, ...]:
+    def _sse_keys(self, source: str, target: str, op: str) -> tuple[_SseKey, ...]:
         """The KMS keys the target uses on the caller's behalf for ``op`` (SSE-KMS, see
         :func:`archgen.runtime.aws.iam.sse_keys`), whose faults fail the call: none when
         the op needs no key, or when the target calls its key itself (a declared edge to
@@ -680,34 +718,70 @@ class Simulation:
             return ()
         from archgen.runtime.aws.iam import sse_keys
 
-        found: list[_Key] = []
+        actions = spec.needs(op)
+        reuse_s = callee.params.sse_kms_reuse_s()
+        principal = caller.role or caller.id
+        found: list[_SseKey] = []
         for key in sse_keys(self.model, caller, callee):
             ctx = self.contexts.get(key)
             if ctx is not None and self.edge_for(target, key) is None:
-                found.append((ctx, spec))
+                slot = (target, key, principal, actions)
+                reuse_ms = 0.0 if reuse_s is None else reuse_s * 1000.0
+                found.append(_SseKey(ctx, spec, len(actions), reuse_ms, slot))
         return tuple(found)
 
-    def _key_fails(self, call: Call, keys: tuple[_Key, ...]) -> float | None:
-        """Faults of the keys ``call`` needs: an outage (KMS unavailable, the key unusable)
-        fails it with the service's ``unavailable`` code, a throttling fault its share with
-        ``throttled``; the key counts the request it refused (arrived, failed, the code).
-        Else the keys' added latency (ms), or None when a key failed the call."""
+    def _key_fails(self, call: Call, keys: tuple[_SseKey, ...]) -> float | None:
+        """Faults of the keys ``call`` needs, when the service must ask KMS for them: on
+        every call, or, for a service that caches what KMS gave it (``reuse_ms``), when the
+        principal's cached key has expired. Such a renewal meets the key's faults: an
+        outage (KMS unavailable, the key unusable) fails the call with the service's
+        ``unavailable`` code; under a throttling fault each KMS request of the renewal is
+        throttled with its rate, and one throttled fails the call with ``throttled`` (the
+        AWS SDKs do not retry these codes: they are neither in the standard retry mode's
+        throttling codes nor modelled as retryable). A failed renewal leaves the cache
+        empty, so the principal's next call tries again; a renewal that succeeds is kept
+        for ``reuse_ms``. The key counts each request it refused (arrived, failed, the
+        code, and its ``sse_kms.*`` counters). Returns the keys' added latency (a renewal
+        only), or None when a key failed the call.
+
+        The run starts warm: the first time a slot is met, its key is taken to have been
+        renewed at a uniformly drawn moment of the last period, as in a system that was
+        running before the run began."""
         added = 0.0
-        for key, codes in keys:
-            faults = key.faults
+        now = self.kernel.now
+        cache = self._sse.expires
+        for key in keys:
+            reuse_ms = key.reuse_ms
+            if reuse_ms > 0:
+                slot = key.slot
+                expires = cache.get(slot)
+                if expires is None:
+                    expires = cache[slot] = now + self._sse.ages.random() * reuse_ms
+                if now < expires:
+                    continue  # the service still holds the principal's key: no KMS request
+            ctx = key.ctx
+            faults = ctx.faults
+            codes = key.codes
             if faults.down:
                 error = codes.unavailable
-            elif faults.throttle_rate > 0 and key.rng.random() < faults.throttle_rate:
+                counter = "sse_kms.unavailable"
+            elif faults.throttle_rate > 0 and any(
+                ctx.rng.random() < faults.throttle_rate for _ in range(max(1, key.requests))
+            ):
                 error = codes.throttled
+                counter = "sse_kms.throttled"
             else:
                 added += faults.latency_ms
+                if reuse_ms > 0:
+                    cache[key.slot] = now + reuse_ms
                 continue
-            stats = key.stats
+            stats = ctx.stats
             stats.arrived += 1
             stats.failed += 1
             stats.errors[error] = stats.errors.get(error, 0) + 1
-            call.note("kms_key", key.node_id)
-            self.complete_ok_error(call, error, key.node_id)
+            ctx.count(counter)
+            call.note("kms_key", ctx.node_id)
+            self.complete_ok_error(call, error, ctx.node_id)
             return None
         return added
 

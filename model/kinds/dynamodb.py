@@ -30,6 +30,11 @@ from archgen.model.kind import (
     metric,
 )
 
+TABLE_KEY_CACHE_S = 300.0
+"""DynamoDB Developer Guide, "Encryption at rest: how it works": DynamoDB caches the
+plaintext table key for each caller and asks KMS again after 5 minutes (it does not call
+KMS for every operation)."""
+
 MAX_CAPACITY_UNITS = 1_000_000
 """Bound of a provisioned DynamoDB table's read or write capacity units."""
 
@@ -164,8 +169,16 @@ class DynamoDbParams(KindParams, EncryptableAtRest):
         False, description="Replicated to the table's replicas in other regions."
     )
     kms_key: Annotated[Id | None, Ref(("kms",))] = Field(
-        None, description="KMS key node that encrypts the table at rest."
+        None,
+        description=(
+            "KMS key node that encrypts the table at rest. DynamoDB caches the table key "
+            "it decrypts with it for each caller and asks KMS again after 5 minutes, so a "
+            "fault on the key reaches a caller's requests only when its table key is renewed."
+        ),
     )
+
+    def sse_kms_reuse_s(self) -> float | None:
+        return TABLE_KEY_CACHE_S
 
     @model_validator(mode="after")
     def _scaling_needs_provisioned(self) -> DynamoDbParams:

@@ -22,6 +22,10 @@ Rules (DynamoDB Developer Guide; AWS SDK retry behavior):
   :mod:`archgen.runtime.aws.dynamodb_scaling` describes (2 minutes above the target: scale
   out; 15 minutes 20 points below: scale in; 4 decreases a UTC day, then one an hour); the
   summary lists each change in real units.
+- SSE-KMS (``kms_key``): the table caches its table key per caller for 5 minutes; a fault
+  on the key reaches a caller's requests only when its table key must be renewed (an
+  outage longer than that makes the table inaccessible to the caller until the key is
+  back). AWS archives a table whose key stays inaccessible for 7 days: not in a run.
 Left out: partitions and adaptive capacity, item sizes (one 4 KB / 1 KB unit per request),
 the "linear combination" of an on-demand table's read and write warm throughput (each is
 its own ceiling).

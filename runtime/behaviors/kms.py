@@ -8,23 +8,37 @@ Rules (KMS Developer Guide: envelope encryption; KMS quotas):
   multi-Region replicas (``replica_of``) share the primary's key material, as MRKs do.
 - Cryptographic operations of every key in one Region share one request quota, as AWS
   counts it per account and Region: ``requests_per_s_quota`` per second (scaled; the
-  smallest any key of the Region declares). An attempt over it is throttled; the caller's
-  SDK retries it (standard retry mode: ``max_attempts`` attempts in all, full-jitter backoff
-  of up to 2^retries s, at most 20 s) before ``ThrottlingException`` reaches the caller.
-  The span notes its ``retries``; each throttled attempt counts in ``throttled``, each call
-  that ran out of attempts in ``throttled_requests``.
+  smallest any key of the Region declares). An attempt over it, or drawn by a throttling
+  fault on the key, is throttled; the caller's SDK retries it (standard retry mode:
+  ``max_attempts`` attempts in all, full-jitter backoff of up to 2^retries s, at most 20 s)
+  before ``ThrottlingException`` reaches the caller, so a fault throttling 30 % of attempts
+  fails about 0.3³ = 2.7 % of the calls. The span notes its ``retries``.
 - Every operation the key performs is counted (``CallCount``, as ``AWS/Usage`` does per
   account and operation), and each ``Decrypt`` in ``decrypts``, whether or not the call
   carried a ciphertext to decrypt (a flow step models the call, not the bytes).
 - A service that encrypts at rest with this key on its callers' behalf (SSE-KMS) makes no
   call to it in a run: the key's faults act on the service's calls at their door instead
-  (:meth:`archgen.runtime.system.Simulation.dispatch`), which fail with the service's
-  ``unavailable`` or ``throttled`` code (:class:`archgen.model.kind.SseKms`), and the key
-  counts each request it refused there (``arrived``, ``failed``, ``errors``).
+  (:meth:`archgen.runtime.system.Simulation.dispatch`), and only on those that must ask
+  KMS. A service that caches what KMS gave it (:meth:`KindParams.sse_kms_reuse_s`: SQS
+  reuses a data key per principal for ``kms_data_key_reuse_period_s``, SNS for 5 minutes,
+  DynamoDB caches the table key per caller for 5 minutes) asks once per principal and
+  period; the others (S3 without a Bucket Key, Secrets Manager) on every call. A renewal
+  that meets an outage or a throttle fails that call with the service's ``unavailable``
+  or ``throttled`` code (:class:`archgen.model.kind.SseKms`), which the AWS SDKs do not
+  retry (SQS's ``KmsThrottled`` is a client error not modelled as retryable, and its code
+  is not among the standard retry mode's throttling codes); the principal's next call
+  renews again. The run starts warm: each principal's cached key has a random age.
+- The summary counts every request the key throttled, whoever made it: ``throttled`` the
+  attempts (quota or fault) and the refused SSE-KMS renewals, ``throttled_requests`` the
+  calls that failed for it (the throttling codes among ``errors``), ``sse_throttled`` and
+  ``sse_unavailable`` the SSE-KMS calls the services failed with their own codes.
 Left out: the SDK's retry-token bucket (retry quota) and adaptive mode; key rotation
 (ciphertexts stay decryptable, so it changes nothing observable), grants, the
-per-operation quotas of asymmetric keys, and the services' data-key caches (SQS's reuse
-period, DynamoDB's table key): a fault on the key acts on their calls at once.
+per-operation quotas of asymmetric keys; S3 Bucket Keys (AWS does not say how long a
+bucket-level key lives); SSE-KMS renewals as requests (they are neither in ``CallCount``
+nor in the quota nor billed); a principal's renewals do not scale with ``scale`` (one per
+period whatever the load), so at a small scale the share of a store's calls that renew a
+key is 1/scale times AWS's.
 """
 
 from __future__ import annotations
@@ -59,6 +73,8 @@ def region_quota(ctx: NodeContext) -> RequestQuota:
 
 @register("kms")
 class Kms(Behavior):
+    handles_throttling = True  # a throttling fault throttles attempts, which the SDK retries
+
     def __init__(self, ctx: NodeContext) -> None:
         super().__init__(ctx)
         node = ctx.node
@@ -78,7 +94,10 @@ class Kms(Behavior):
         self._attempt(call)
 
     def _attempt(self, call: Call) -> None:
-        if not self.quota.acquire(self.ctx.now / 1000):
+        rate = self.ctx.faults.throttle_rate
+        if (rate > 0 and self.ctx.rng.random() < rate) or not self.quota.acquire(
+            self.ctx.now / 1000
+        ):
             self.throttled += 1
             retries = (call.attrs or {}).get("retries", 0)
             if retries + 1 >= self.max_attempts:
@@ -114,13 +133,22 @@ class Kms(Behavior):
         return None
 
     def summary(self) -> dict[str, Any]:
+        """Throttling counted once for every request the key refused, whoever asked: the
+        attempts of the calls made to it (quota or throttling fault) and the SSE-KMS
+        renewals a throttling fault refused a service (``sse_throttled``, failed with the
+        service's own code), so that ``throttled_requests`` is the sum of the throttling
+        codes among the key's ``errors``."""
+        counters = self.ctx.counters
+        sse_throttled = counters.get("sse_kms.throttled", 0)
         return {
             "kms": {
                 "data_keys": self.data_keys,
                 "decrypts": self.decrypts,
                 "failed_decrypts": self.failed_decrypts,
-                "throttled": self.throttled,
-                "throttled_requests": self.throttled_requests,
+                "throttled": self.throttled + sse_throttled,
+                "throttled_requests": self.throttled_requests + sse_throttled,
+                "sse_throttled": sse_throttled,
+                "sse_unavailable": counters.get("sse_kms.unavailable", 0),
                 "region_quota_per_s": self.quota.per_second,
             }
         }

@@ -13,6 +13,8 @@ Rules (SNS Developer Guide: filter policies, message delivery retries, DLQs):
   (:data:`archgen.runtime.aws.sns_filter.RETRY_POLICIES`); when retries run out the message
   goes to the subscription's ``dead_letter_queue`` (through the declared edge) or is lost.
 - Delivery spans carry the flow step that targets the endpoint, so flows can name them.
+- SSE-KMS (``kms_key``): the topic reuses a data key per publisher for 5 minutes; a fault
+  on the key reaches a publish only when its key must be renewed.
 - Metrics (``AWS/SNS``): ``NumberOfMessagesPublished`` per accepted publish (alarm
   notifications too); per subscription and message, ``NumberOfNotificationsFilteredOut``,
   ``NumberOfNotificationsDelivered`` when the endpoint accepted it, and

@@ -40,6 +40,9 @@ Operations (the op names of the model's edges):
   visibility timeout. Each throttled attempt counts in ``throttled``, each call that
   failed with it in ``throttled_requests`` (the summary; CloudWatch has no SQS metric
   for it), and a throttled send adds nothing to the queue or to ``NumberOfMessagesSent``.
+- SSE-KMS (``kms_key``): the queue reuses a data key per principal for
+  ``kms_data_key_reuse_period_s``; a fault on the key reaches a principal's send or receive
+  only when its key must be renewed (:meth:`archgen.runtime.system.Simulation._key_fails`).
 Metrics (``AWS/SQS``): ``NumberOfMessagesSent`` per message added by a send (not a FIFO
 duplicate, not a redrive), ``NumberOfMessagesReceived`` per message a consumer's receive
 returned, ``NumberOfEmptyReceives`` per receive that returned none,
