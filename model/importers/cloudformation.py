@@ -323,17 +323,29 @@ def _place(
             shared.also.append(logical_id)
             continue
         node_id = _unique(entry.shared_node or graph.name(logical_id), ids, spec.name)
+        physical = _physical_name(body, entry.physical_name)
         graph.nodes[logical_id] = ImportedNode(
             id=node_id,
             kind=spec.name,
             type=type_,
             logical_id=logical_id,
-            arn=_arn(spec, node_id, region, account),
+            arn=_arn(spec, physical or node_id, region, account),
             group=None if _global(spec) else region,
             ref_is_arn=entry.ref_is_arn,
+            physical=physical,
         )
     _public_subnets(resolver, graph)
     return skipped
+
+
+def _physical_name(body: Map, field_name: str | None) -> str | None:
+    """The resource's name in AWS when its properties write it as plain text (not an
+    intrinsic such as ``!Sub``, unknown here)."""
+    properties = body.get("Properties")
+    if field_name is None or not isinstance(properties, Map):
+        return None
+    value = properties.get(field_name)
+    return value if isinstance(value, str) and value else None
 
 
 def _public_subnets(resolver: Resolver, graph: Graph) -> None:
@@ -667,6 +679,8 @@ def _write(
             out.append(f"    group: {node.group}")
         if node.role:
             out.append(f"    role: {node.role}")
+        if node.physical is not None and node.physical != node.id:
+            out.append(f"    arn: {_scalar(node.arn)}  # its name in AWS: {node.physical}")
         if node.params:
             out.append("    params:")
             out.append(_dump(node.params, 6).rstrip("\n"))

@@ -34,6 +34,9 @@ class ImportedNode:
     ref_is_arn: bool = False
     also: list[str] = field(default_factory=list)
     """Logical ids of the other resources of a shared node (``CfnImport.shared_node``)."""
+    physical: str | None = None
+    """Its name in AWS when the template writes it (``QueueName``…, ``CfnImport.physical_name``):
+    the name its ARN uses, so policies naming it find it; the model's node carries that ARN."""
 
 
 @dataclass

@@ -220,7 +220,12 @@ SPEC = kind(
     behavior="archgen.runtime.behaviors.rds:Rds",
     validate=_validate,
     imports=(
-        CfnImport("AWS::RDS::DBCluster", _import_cluster, entry_operation="Query"),
+        CfnImport(
+            "AWS::RDS::DBCluster",
+            _import_cluster,
+            entry_operation="Query",
+            physical_name="DBClusterIdentifier",
+        ),
         CfnImport("AWS::RDS::DBInstance", _import_instance, creates_node=False),
         CfnImport("AWS::RDS::GlobalCluster", _import_global, creates_node=False),
     ),

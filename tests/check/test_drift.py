@@ -432,3 +432,23 @@ def test_params_the_model_leaves_to_archgen_s_defaults_are_warnings(tmp_path: Pa
         f"the template says [{root}]",
     ]
     assert "null" not in stdout
+
+
+def test_a_db_cluster_matches_the_node_its_identifier_names(tmp_path: Path) -> None:
+    """``DBClusterIdentifier`` is an Aurora cluster's name in AWS: a node named after it
+    stands for the cluster (before, the cluster and the node were each reported missing)."""
+    from archgen.model.importers.cloudformation import import_cloudformation
+
+    template = tmp_path / "ledger-stack.yaml"
+    template.write_text(
+        "Resources:\n"
+        "  LedgerCluster:\n"
+        "    Type: AWS::RDS::DBCluster\n"
+        "    Properties: {DBClusterIdentifier: ledger-db, Engine: aurora-postgresql}\n",
+        encoding="utf-8",
+    )
+    text = import_cloudformation(template).text.replace("ledger-cluster", "ledger-db")
+    model = tmp_path / "ledger.yaml"
+    model.write_text(text, encoding="utf-8")
+    _, stdout, _ = check(str(model), "--against", str(template), "--lint-only")
+    assert _drift_text(stdout) == "drift: ok (2 rules, 0 errors, 0 warnings)\n"

@@ -642,3 +642,40 @@ def test_a_high_throughput_fifo_queue_keeps_its_attributes(tmp_path: Path) -> No
     )
     assert readings.high_throughput  # type: ignore[attr-defined]
     assert (audit.deduplication_scope, audit.fifo_throughput_limit) == (None, None)  # type: ignore[attr-defined]
+
+
+def test_a_resource_s_name_in_aws_is_its_node_s_arn_and_its_policies_name_it(
+    tmp_path: Path,
+) -> None:
+    """A queue named ``postings.fifo`` by its ``QueueName`` keeps the node id its logical
+    id gives, but its ARN (written on the node) ends in its real name, and the role's
+    ``!GetAtt PostingsQueue.Arn`` becomes that ARN, which the node answers to: before, both
+    said ``…:postings-queue``, an ARN the stack never had."""
+    template = tmp_path / "postings.yaml"
+    template.write_text(
+        "Resources:\n"
+        "  PostingsQueue:\n"
+        "    Type: AWS::SQS::Queue\n"
+        "    Properties: {QueueName: postings.fifo, FifoQueue: true}\n"
+        "  PosterRole:\n"
+        "    Type: AWS::IAM::Role\n"
+        "    Properties:\n"
+        "      AssumeRolePolicyDocument: {}\n"
+        "      Policies:\n"
+        "        - PolicyName: send\n"
+        "          PolicyDocument:\n"
+        "            Statement:\n"
+        "              - {Effect: Allow, Action: sqs:SendMessage,\n"
+        "                 Resource: !GetAtt PostingsQueue.Arn}\n"
+        "  Poster:\n"
+        "    Type: AWS::Lambda::Function\n"
+        "    Properties: {Role: !GetAtt PosterRole.Arn, Runtime: python3.12}\n",
+        encoding="utf-8",
+    )
+    text = import_cloudformation(template).text
+    arn = "arn:aws:sqs:us-east-1:123456789012:postings.fifo"
+    assert f"    arn: {arn}  # its name in AWS: postings.fifo\n" in text
+    assert f"Resource: {arn}\n" in text
+    model = load_model_text(text).model
+    assert model.nodes_by_id["postings-queue"].arn == arn
+    assert ("poster", "postings-queue") in {(e.source, e.target) for e in model.edges}

@@ -171,7 +171,7 @@ def test_known_values_become_references() -> None:
     assert edges[("resize-lambda", "alerts")] == ["Publish"]  # the attached customer policy
     assert edges[("uploads", "uploads-sns")] == ["Publish"]
     assert edges[("uploads-sns", "jobs")] == ["SendMessage"]
-    assert "  - arn:aws:dynamodb:us-west-2:111122223333:table/images/index/*\n" in text
+    assert "  - arn:aws:dynamodb:us-west-2:111122223333:table/thumbnails-images/index/*\n" in text
     assert (
         "  # from aws_s3_bucket.uploads, aws_s3_bucket_notification.uploads, "
         "aws_s3_bucket_server_side_encryption_configuration.uploads (AWS::S3::Bucket)\n"
