@@ -892,8 +892,11 @@ class Simulation:
             kind = fault.type
             if kind in OUTAGES:
                 if whole:
-                    ctx.count("fault.outage_depth", sign)
-                    state.down = ctx.counters["fault.outage_depth"] > 0
+                    # A node that rides the outage out (fails over) stays up: its
+                    # on_fault below makes it unavailable while it recovers.
+                    if not ctx.behavior.rides_out(fault):
+                        ctx.count("fault.outage_depth", sign)
+                        state.down = ctx.counters["fault.outage_depth"] > 0
                 elif active:
                     state.zones_down = state.zones_down | {fault.target}
                 else:
@@ -904,6 +907,8 @@ class Simulation:
                 state.throttle_rate = fault.rate if active else 0.0
             elif kind is FaultType.consumer_crash:
                 state.crash_rate = fault.rate if active else 0.0
+            elif kind is FaultType.poison_message:
+                state.poison_rate = fault.rate if active else 0.0
             ctx.behavior.on_fault(fault, active)
         self.fault_log.append(
             {
