@@ -455,7 +455,8 @@ class Traffic(Strict):
 
 
 class FaultType(StrEnum):
-    """What breaks: a node, a zone, a region, latency, a consumer, or a throttle."""
+    """What breaks: a node, a zone, a region, latency, a consumer, a throttle, or the
+    messages sent to a queue (poison messages, which fail every attempt to process them)."""
 
     node_outage = "node_outage"
     az_outage = "az_outage"
@@ -463,6 +464,7 @@ class FaultType(StrEnum):
     latency = "latency"
     consumer_crash = "consumer_crash"
     throttling = "throttling"
+    poison_message = "poison_message"
 
 
 class Fault(Strict):
@@ -492,7 +494,11 @@ class Fault(Strict):
     added_latency_ms: float = Field(
         0, ge=0, le=MAX_MS, description="For latency faults (at most a day)."
     )
-    rate: Probability = Field(1.0, description="Share of requests or batches affected.")
+    rate: Probability = Field(
+        1.0,
+        description="Share of requests or batches affected (poison_message: of the messages "
+        "sent to the queue while the fault lasts).",
+    )
     description: Text = Field("", description="What the fault stands for, shown on the page.")
 
     @model_validator(mode="after")

@@ -608,6 +608,10 @@ class _Checker:
                     found = self.node_ref(
                         target_path, fault.target, *with_capability(Capability.consumer)
                     )
+                elif fault.type is FaultType.poison_message:
+                    found = self.node_ref(
+                        target_path, fault.target, *with_capability(Capability.queue)
+                    )
                 else:
                     found = self.node_ref(target_path, fault.target)
                 if found:
@@ -674,8 +678,8 @@ class _Checker:
 
     def fault_acts(self, path: PathKey, fault: Fault) -> None:
         """A fault that cannot act on its target would leave the scenario's story untold
-        without a word: a crash, latency or throttling on a node no call reaches, an
-        outage of a zone or region that holds no node."""
+        without a word: a crash, latency or throttling on a node no call reaches, poison
+        in a queue nothing consumes, an outage of a zone or region that holds no node."""
         target = fault.target
         what = f"the {fault.type.value} fault on '{target}'"
         nodes = self.model.nodes
@@ -690,6 +694,10 @@ class _Checker:
         if fault.type is FaultType.consumer_crash:
             if not self.takes_calls(target):
                 why = f"would crash nothing: {unreached}"
+        elif fault.type is FaultType.poison_message:
+            queue = self.model.original_of(target)
+            if not any(node.params.consumed_queue() == queue for node in nodes):
+                why = f"would fail nothing: no node consumes '{target}' (no event_source names it)"
         elif fault.type in (FaultType.latency, FaultType.throttling):
             if not self.takes_calls(target):
                 why = f"would act on nothing: {unreached}"

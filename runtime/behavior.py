@@ -255,13 +255,14 @@ class Target:
 class FaultState:
     """Faults currently applied to a node; the kernel updates it, behaviors read it."""
 
-    __slots__ = ("crash_rate", "down", "latency_ms", "throttle_rate", "zones_down")
+    __slots__ = ("crash_rate", "down", "latency_ms", "poison_rate", "throttle_rate", "zones_down")
 
     def __init__(self) -> None:
         self.down = False  # node, AZ (for single-zone nodes) or region outage
         self.latency_ms = 0.0  # added to every response
         self.throttle_rate = 0.0  # share of calls failing with ThrottlingException
         self.crash_rate = 0.0  # consumer_crash: share of invocations that crash
+        self.poison_rate = 0.0  # poison_message (a queue): share of the messages sent poisoned
         self.zones_down: frozenset[str] = frozenset()  # AZ groups out (multi-zone nodes)
 
 
@@ -406,10 +407,11 @@ class NodeContext(ABC):
         :meth:`end_part`."""
 
     @abstractmethod
-    def open_span(self, parent: Call, op: str) -> Call:
+    def open_span(self, parent: Call, op: str, *, part: bool = False) -> Call:
         """A flow-less span on this node, from ``parent``'s node, starting now (work this
         node does on its own, e.g. one batch of a queue consumer); end it with
-        :meth:`finish`."""
+        :meth:`finish`, or, a ``part`` of a call the node already counts, with
+        :meth:`end_part`."""
 
     @abstractmethod
     def finish(self, call: Call, error: str | None = None, *, slowed: bool = True) -> None:
@@ -615,6 +617,15 @@ class Behavior:
 
     def on_fault(self, fault: Fault, active: bool) -> None:
         """A fault on this node starts (``active``) or ends; ``ctx.faults`` is updated."""
+
+    def rides_out(self, fault: Fault) -> bool:
+        """Whether an outage that hits this node whole is one it recovers from by itself
+        (a Multi-AZ database's primary instance fails and its standby takes over): the
+        kernel then leaves the node up (``ctx.faults.down`` stays False, calls reach it)
+        and :meth:`on_fault` makes it unavailable for as long as its recovery takes. The
+        answer may depend on the node's settings only, not on the run's state, so that a
+        fault's start and end agree."""
+        return False
 
     def completed(self, call: Call) -> None:
         """A call to this node ended (health checks excepted), however it ended: at the

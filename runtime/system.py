@@ -357,11 +357,12 @@ class _Context(NodeContext):
         _Steps(self, work, plan, plan.triggered[original], then, route).next()
         return work
 
-    def open_span(self, parent: Call, op: str) -> Call:
+    def open_span(self, parent: Call, op: str, *, part: bool = False) -> Call:
         sim = self.sim
         span = sim.new_call(parent.trace, parent, parent.node, self.node_id, op, _noop, None)
         span.node = self.node_id
-        sim.arrive(self.node_id)
+        if not part:
+            sim.arrive(self.node_id)
         return span
 
     def finish(self, call: Call, error: str | None = None, *, slowed: bool = True) -> None:
@@ -978,8 +979,11 @@ class Simulation:
             kind = fault.type
             if kind in OUTAGES:
                 if whole:
-                    ctx.count("fault.outage_depth", sign)
-                    state.down = ctx.counters["fault.outage_depth"] > 0
+                    # A node that rides the outage out (fails over) stays up: its
+                    # on_fault below makes it unavailable while it recovers.
+                    if not ctx.behavior.rides_out(fault):
+                        ctx.count("fault.outage_depth", sign)
+                        state.down = ctx.counters["fault.outage_depth"] > 0
                 elif active:
                     state.zones_down = state.zones_down | {fault.target}
                 else:
@@ -990,6 +994,8 @@ class Simulation:
                 state.throttle_rate = fault.rate if active else 0.0
             elif kind is FaultType.consumer_crash:
                 state.crash_rate = fault.rate if active else 0.0
+            elif kind is FaultType.poison_message:
+                state.poison_rate = fault.rate if active else 0.0
             ctx.behavior.on_fault(fault, active)
         self.fault_log.append(
             {

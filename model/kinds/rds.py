@@ -78,7 +78,12 @@ class RdsParams(KindParams, Zonal, EncryptableAtRest):
     )
     zones: tuple[Id, ...] = Field((), description="Primary zone first, then standby zones.")
     failover_s: float = Field(
-        35, gt=0, le=3_600, description="Multi-AZ failover takes tens of seconds."
+        35,
+        gt=0,
+        le=3_600,
+        description="How long a Multi-AZ failover takes (its primary's zone or instance "
+        "fails: az_outage or node_outage); AWS: typically 60–120 s for a Multi-AZ DB "
+        "instance, about 30 s or less for Aurora.",
     )
     kms_key: Annotated[Id | None, Ref(("kms",))] = Field(
         None, description="KMS key node that encrypts the storage at rest."

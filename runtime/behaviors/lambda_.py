@@ -29,7 +29,13 @@ Rules (Lambda Developer Guide: scaling, async invocation, SQS event source mappi
   random message) or, without ``report_batch_item_failures``, any failed message fails the
   whole batch: nothing is deleted and the messages come back after the visibility timeout.
   With it, only failed messages come back (on FIFO queues, also every message after the
-  first failure). Successful messages are deleted by the mapping. A ``throttling`` fault
+  first failure). A poisoned message (a ``poison_message`` fault on the queue) fails every
+  time it is processed, before its steps run (the code cannot read it): its span is an
+  ``Invoke`` from the queue that fails with ``FunctionError`` and notes ``poisoned``, and
+  it fails its batch as any failed message does (or, reported as a batch item failure,
+  only itself and, on FIFO queues, the messages after it), so it comes back after the
+  visibility timeout until the queue dead-letters it; ``poisoned_failures`` in the summary
+  counts these attempts. Successful messages are deleted by the mapping. A ``throttling`` fault
   refuses the share ``rate`` of the batches as the concurrency limit does (a ``Throttles``
   datapoint and a throttled batch each; its messages stay in flight and come back after the
   visibility timeout, their receive count raised, so a low ``max_receive_count`` can move
@@ -122,6 +128,8 @@ LONG_POLL_S = 20.0
 ASYNC_RETRY_DELAYS_MS = (60_000.0, 120_000.0)
 TIMED_OUT = "Sandbox.Timedout"
 """The error of an invocation stopped by the function's timeout (AWS's ``errorType``)."""
+FUNCTION_ERROR = "FunctionError"
+"""The error of an invocation whose code raised (AWS's ``X-Amz-Function-Error``)."""
 
 
 def _noop(_: Any) -> None:
@@ -252,11 +260,6 @@ class Lambda(Behavior):
         self.async_dropped = 0
         self._init_pollers(params)
         self.pollers_only = self._pollers_only()
-        self.batches = 0
-        self.messages = 0
-        self.crashes = 0
-        self.failed_messages = 0
-        self.throttled_batches = 0
         self.duplicates_suppressed = 0
         self.processed: set[str] = set()
         self.applications: dict[str, int] = {}
@@ -271,7 +274,14 @@ class Lambda(Behavior):
         return min(self.limit, self.ctx.scaled(provisioned, name="provisioned_concurrency"))
 
     def _init_pollers(self, params: LambdaParams) -> None:
-        """The event source's pollers: 5 at first, at most ``maximum_concurrency``."""
+        """The event source's pollers (5 at first, at most ``maximum_concurrency``) and
+        the counts of their batches."""
+        self.batches = 0
+        self.messages = 0
+        self.crashes = 0
+        self.poisoned_failures = 0
+        self.failed_messages = 0
+        self.throttled_batches = 0
         self.pollers = 0
         self.peak_pollers = 0
         self.pollers_added = 0
@@ -504,7 +514,7 @@ class Lambda(Behavior):
         assert call is not None
         if self._fails():
             self._end(invocation, error=True, discard=True)
-            self.ctx.fail(call, "FunctionError")
+            self.ctx.fail(call, FUNCTION_ERROR)
             return
         self.ctx.run_children(call, _Then(self._sync_done, invocation), route=invocation.guard)
 
@@ -704,7 +714,7 @@ class Lambda(Behavior):
                 self.crashes += 1
                 self.failed_messages += len(batch.deliveries) - batch.index
                 self._end(invocation, error=True, discard=True)
-                self._end_batch(batch, "FunctionError")
+                self._end_batch(batch, FUNCTION_ERROR)
                 self._poll()
                 return
             if batch.index >= len(batch.deliveries):
@@ -718,6 +728,9 @@ class Lambda(Behavior):
                 continue
             origin = delivery.origin if delivery.origin is not None else batch.poll
             batch.current = delivery
+            if delivery.poisoned:
+                self._poisoned(invocation, origin)
+                return
             work = self.ctx.run_triggered(
                 origin,
                 _Then(self._message_done, invocation),
@@ -729,7 +742,19 @@ class Lambda(Behavior):
                 batch.work = work
             return
 
-    def _message_done(self, invocation: _Invocation, work: Call) -> None:
+    def _poisoned(self, invocation: _Invocation, origin: Call) -> None:
+        """The code fails on a poisoned message before any of its steps: the message's
+        span (backdated to its batch's start, as a processed one's) fails at once."""
+        batch = invocation.batch
+        assert batch is not None
+        self.poisoned_failures += 1
+        work = self.ctx.open_span(origin, "Invoke", part=True)
+        work.start = batch.span.start
+        work.note("poisoned", True)
+        self._message_done(invocation, work, FUNCTION_ERROR)
+
+    def _message_done(self, invocation: _Invocation, work: Call, error: str | None = None) -> None:
+        """A message's work ended (with ``error``, or the one its steps left)."""
         if invocation.over:
             return  # timed out: its span already ended with the timeout
         batch = invocation.batch
@@ -740,10 +765,10 @@ class Lambda(Behavior):
         batch.work = None
         message = delivery.message
         self._note_message(work, batch, delivery)
-        ok = work.error is None
+        ok = work.error is None and error is None
         # Part of the batch's invocation, which counts the request; the batch's run time
         # holds a latency fault's delay.
-        self.ctx.end_part(work)
+        self.ctx.end_part(work, error)
         if ok:
             key = message.message_id
             self.processed.add(key)
@@ -760,7 +785,7 @@ class Lambda(Behavior):
             # The function raises: the whole batch goes back to the queue.
             self.failed_messages += len(batch.deliveries) - batch.index
             self._end(invocation, error=True)
-            self._end_batch(batch, "FunctionError")
+            self._end_batch(batch, FUNCTION_ERROR)
             self._poll()
             return
         if fifo:  # stop at the first failure; the rest are reported failed too
@@ -850,4 +875,6 @@ class Lambda(Behavior):
                 "crashes": self.crashes,
                 "throttled_batches": self.throttled_batches,
             }
+            if self.poisoned_failures:
+                out["consumer"]["poisoned_failures"] = self.poisoned_failures
         return out

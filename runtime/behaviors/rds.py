@@ -7,6 +7,15 @@ Rules (RDS User Guide: Multi-AZ, quotas):
 - Multi-AZ: the primary sits in ``zones[0]``; when its zone goes out, the standby in the
   next zone takes over after ``failover_s``, during which every request fails
   (``ServiceUnavailable``). Without Multi-AZ the database stays down with its zone.
+- A ``node_outage`` of a Multi-AZ database is the failure of its primary instance (RDS
+  User Guide, "Failover process for Amazon RDS": an instance or storage failure starts an
+  automatic failover): the standby in the next zone that is up takes over the same way,
+  after ``failover_s`` (AWS: typically 60–120 s for a Multi-AZ DB instance, about 30 s or
+  less for Aurora; set ``failover_s`` to the engine's), each recorded in ``failovers``;
+  the database is up again while the outage lasts (the failed instance is replaced in the
+  background), so requests fail only during the failover. With no standby zone up, or
+  without Multi-AZ, it is down for the whole outage. Without declared ``zones`` a
+  Multi-AZ database still fails over; its record's ``from`` and ``to`` are then null.
 - Metrics (``AWS/RDS``): ``DatabaseConnections`` as a gauge (maximum within the period);
   ``ReadLatency``/``WriteLatency`` (seconds) per request served.
 - A replica (``replica_of``: an Aurora global database's secondary cluster, or a read
@@ -20,8 +29,9 @@ Rules (RDS User Guide: Multi-AZ, quotas):
   scale) is a loss pool loaded by the whole traffic: a traced request is refused with
   probability ErlangB(max_connections, a); ``DatabaseConnections`` is the whole load's.
 Left out: replication lag, storage throughput and IOPS limits, connection pooling (RDS
-Proxy), automatic storage growth, and the old primary rejoining as a secondary after a
-promotion (when its Region returns it takes writes again, as if switched back).
+Proxy), automatic storage growth, the old primary rejoining as a secondary after a
+promotion (when its Region returns it takes writes again, as if switched back), and
+reboots (with or without failover) as faults of their own.
 """
 
 from __future__ import annotations
@@ -29,7 +39,7 @@ from __future__ import annotations
 from typing import Any
 
 from archgen.model.kinds import RdsParams
-from archgen.model.schema import Fault
+from archgen.model.schema import Fault, FaultType
 from archgen.runtime.aws.operations import is_read
 from archgen.runtime.behavior import Behavior, Call, NodeContext, register
 from archgen.runtime.fluid import FluidPool
@@ -63,6 +73,7 @@ class Rds(Behavior):
         self.peak = 0
         self.refused = 0
         self.failovers: list[dict[str, Any]] = []
+        self.stranded: set[int] = set()  # node outages with no standby to fail over to
         original = ctx.model.original_of(ctx.node_id)
         secondary = original != ctx.node_id
         self.original = original
@@ -97,7 +108,33 @@ class Rds(Behavior):
     def _primary_down(self) -> bool:
         return self.primary is not None and self.primary in self.ctx.faults.zones_down
 
+    def rides_out(self, fault: Fault) -> bool:
+        """A node outage of a Multi-AZ database fails its primary instance over to the
+        standby (:meth:`_instance_failed`); any other outage takes it down whole."""
+        return fault.type is FaultType.node_outage and self.multi_az
+
+    def _instance_failed(self, fault: Fault, active: bool) -> None:
+        """The primary instance fails (``active``): the standby in the next zone that is
+        up takes over after ``failover_s``; with none up the database is down until the
+        fault ends (``stranded``)."""
+        if not active:
+            self.stranded.discard(id(fault))
+            return
+        down = self.ctx.faults.zones_down
+        standby = [z for z in self.zones if z != self.primary and z not in down]
+        if self.zones and not standby:
+            self.stranded.add(id(fault))
+            return
+        to = standby[0] if standby else None
+        now = self.ctx.now
+        self.failovers.append({"t_s": round(now / 1000, 3), "from": self.primary, "to": to})
+        self.primary = to
+        self.unavailable_until = max(self.unavailable_until, now + self.failover_ms)
+
     def on_fault(self, fault: Fault, active: bool) -> None:
+        if self.rides_out(fault):
+            self._instance_failed(fault, active)
+            return
         if not self._primary_down():
             return
         standby = [z for z in self.zones if z not in self.ctx.faults.zones_down]
@@ -108,13 +145,16 @@ class Rds(Behavior):
             self.primary = standby[0]
             self.unavailable_until = self.ctx.now + self.failover_ms
 
+    def _unavailable(self) -> bool:
+        """No instance answers: the primary's zone is out, a failover is under way, or the
+        primary failed with no standby to take over."""
+        return self._primary_down() or self.ctx.now < self.unavailable_until or bool(self.stranded)
+
     def healthy(self) -> bool:
-        return not (
-            self.ctx.faults.down or self._primary_down() or self.ctx.now < self.unavailable_until
-        )
+        return not (self.ctx.faults.down or self._unavailable())
 
     def handle(self, call: Call) -> None:
-        if self._primary_down() or self.ctx.now < self.unavailable_until:
+        if self._unavailable():
             self.ctx.fail(call, "ServiceUnavailable")
             return
         if not self._connect(call):

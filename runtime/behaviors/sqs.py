@@ -43,6 +43,13 @@ Operations (the op names of the model's edges):
 - SSE-KMS (``kms_key``): the queue reuses a data key per principal for
   ``kms_data_key_reuse_period_s``; a fault on the key reaches a principal's send or receive
   only when its key must be renewed (:meth:`archgen.runtime.system.Simulation._key_fails`).
+- A ``poison_message`` fault (``rate``) poisons that share of the messages sent here while
+  it lasts (drawn per message as it is added; the send span notes ``poisoned``): every
+  delivery of one carries ``poisoned``, and a consumer fails each attempt to process it
+  (:mod:`archgen.runtime.behaviors.lambda_`), so it comes back after the visibility timeout
+  until ``max_receive_count`` receives, then moves to the dead-letter queue, where it
+  stays poisoned; on a FIFO queue its group waits behind it all that time. The summary
+  counts ``poisoned`` messages when there are any.
 Metrics (``AWS/SQS``): ``NumberOfMessagesSent`` per message added by a send (not a FIFO
 duplicate, not a redrive), ``NumberOfMessagesReceived`` per message a consumer's receive
 returned, ``NumberOfEmptyReceives`` per receive that returned none,
@@ -104,6 +111,8 @@ class ReceiveRequest:
 class Delivery:
     message: Received
     origin: Call | None
+    poisoned: bool = False
+    """A ``poison_message`` fault marked it: every attempt to process it fails."""
 
 
 @dataclass
@@ -141,7 +150,9 @@ class _RedriveThroughEdge:
     def accept_from_source(self, message: Message) -> None:
         owner = self.owner
         origin = owner.origins.pop(message.message_id, None)
-        owner.ctx.call(origin, self.dlq, "Redrive", _noop, payload=(message, origin))
+        poisoned = message.message_id in owner.poisoned
+        payload = (message, origin, poisoned)
+        owner.ctx.call(origin, self.dlq, "Redrive", _noop, payload=payload)
 
 
 @register("sqs")
@@ -185,6 +196,7 @@ class Sqs(Behavior):
         if self.quota_per_s is not None:  # booked: the summary shows it at the run's scale
             scaled = ctx.scaled_rate("requests_per_s_per_action", self.quota_per_s)
             self.quotas = {action: RequestQuota(scaled) for action in QUOTA_ACTIONS}
+        self.poisoned: set[str] = set()  # ids of the messages a poison_message fault marked
 
     # ------------------------------------------------------------------ calls
 
@@ -233,9 +245,11 @@ class Sqs(Behavior):
                 else:
                     self._note_delivery(call)
             elif op == "Redrive" and isinstance(payload, tuple):
-                message, origin = payload
+                message, origin, poisoned = payload
                 call.note("message_id", message.message_id)
                 self.origins[message.message_id] = origin
+                if poisoned:
+                    self.poisoned.add(message.message_id)
                 self.queue.accept_from_source(message)
             elif op.startswith(CONTROL_OPS):
                 if op == "ChangeMessageVisibility" and isinstance(payload, tuple):
@@ -271,6 +285,10 @@ class Sqs(Behavior):
             self.origins[result.message_id] = call
             self.placed.append(result.message_id)
             self.ctx.emit("NumberOfMessagesSent", 1)
+            rate = self.ctx.faults.poison_rate
+            if rate > 0 and self.ctx.rng.random() < rate:
+                self.poisoned.add(result.message_id)
+                call.note("poisoned", True)
 
     def _group_key(self, call: Call) -> str | None:
         """The message group the model declares for a send: the sending step's ``key``,
@@ -325,8 +343,12 @@ class Sqs(Behavior):
         self._schedule_wake()
 
     def _answer_poll(self, call: Call, received: list[Received]) -> None:
+        poisoned = self.poisoned
         response = ReceiveResponse(
-            [Delivery(m, self.origins.get(m.message_id)) for m in received],
+            [
+                Delivery(m, self.origins.get(m.message_id), m.message_id in poisoned)
+                for m in received
+            ],
             self.queue.has_visible(),
         )
         call.payload = response
@@ -427,6 +449,7 @@ class Sqs(Behavior):
                     if self.quota_per_s is not None
                     else {}
                 ),
+                **({"poisoned": len(self.poisoned)} if self.poisoned else {}),
             }
         }
 
