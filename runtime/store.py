@@ -1,7 +1,7 @@
 """Data at rest: what each data node (DynamoDB, RDS, S3) holds after a run, as stored bytes.
 
 Data behaviors call :func:`record_write` for every write. The record's content follows the
-edge's ``data`` classification: card data (``card``) carries a card number (Luhn-valid)
+edge's ``data`` classification: card data (``card``) carries a primary account number (Luhn-valid)
 and its holder's email address, personal data (``pii``) an email address. It is stored
 
 - as an envelope (AES-256-GCM ciphertext + the KMS-encrypted data key) when the edge says
@@ -13,9 +13,9 @@ and its holder's email address, personal data (``pii``) an email address. It is 
   scan shows what the API returns.
 
 The check "no plaintext sensitive values at rest" scans the stored bytes with
-:func:`find_sensitive_values`, as a data-discovery scanner (Amazon Macie) would: card numbers
-(Luhn-valid 13–19 digit runs) and email addresses, so a table of personal data stored in the
-clear fails it as a table of card numbers does.
+:func:`find_sensitive_values`, as a data-discovery scanner (Amazon Macie) would: primary
+account numbers (Luhn-valid 13–19 digit runs) and email addresses, so a table of personal
+data stored in the clear fails it as a table of account numbers does.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ _EMAIL = re.compile(
     rb"\.[a-z]{2,24}(?![\w.-])"
 )
 SENSITIVE_CLASSES = ("card", "pii")
-"""What a scan tells apart: card numbers (``card``) and email addresses (``pii``)."""
+"""What a scan tells apart: primary account numbers (``card``) and email addresses (``pii``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +152,7 @@ def email_address(seed: int) -> str:
 
 
 def find_sensitive_values(data: bytes) -> list[str]:
-    """Plaintext sensitive values in stored bytes, in the order they appear: card numbers
+    """Plaintext sensitive values in stored bytes, in the order they appear: primary account numbers
     (Luhn-valid runs of 13–19 digits) and email addresses."""
     found = []
     for match in _DIGIT_RUN.finditer(data):

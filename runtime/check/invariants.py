@@ -637,12 +637,15 @@ def _applied_twice(node: NodeSummary | None) -> int:
     return count if isinstance(count, int) else 0
 
 
-_FOUND_AS = {"card": ("card number", "card numbers"), "pii": ("email address", "email addresses")}
+_FOUND_AS = {
+    "card": ("primary account number", "primary account numbers"),
+    "pii": ("email address", "email addresses"),
+}
 
 
 def _what_was_found(by_class: object) -> str:
-    """ " (2 card numbers, 2 email addresses)": what the scan found, by class; empty for a
-    run folder written before the scan told them apart."""
+    """ " (2 primary account numbers, 2 email addresses)": what the scan found, by class;
+    empty for a run folder written before the scan told them apart."""
     if not isinstance(by_class, dict):
         return ""
     parts = []

@@ -298,9 +298,9 @@ DYNAMIC_RULES: dict[str, Rule] = {
             E,
             "No plaintext sensitive values at rest",
             "Invariant encrypted_at_rest: a scan of the bytes stored in the target stores "
-            "finds none of the sensitive values the run writes: card numbers (Luhn-valid "
-            "runs of 13-19 digits) for card data, email addresses for card and pii data, "
-            "as a data-discovery scanner finds them; no target queue or "
+            "finds none of the sensitive values the run writes: primary account numbers "
+            "(Luhn-valid runs of 13-19 digits) for card data, email addresses for card and "
+            "pii data, as a data-discovery scanner finds them; no target queue or "
             "topic held a message with pii or card data (its edge's data) unencrypted: "
             "without its kms_key or the sending edge's encrypted_with.",
             dynamic=True,

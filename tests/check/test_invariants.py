@@ -292,8 +292,8 @@ def test_card_data_stored_without_envelope_encryption(tickets_text: str, tmp_pat
     assert stored["plaintext_by_class"] == {"card": purchases, "pii": purchases}
     assert failing(scope) == [
         f"[encrypted-at-rest] invariant 'no-plaintext-cards' in quiet: 'tickets' holds "
-        f"{2 * purchases} plaintext sensitive values ({purchases} card numbers, {purchases} "
-        f"email addresses) at rest, in {purchases} of {stored['records']} "
+        f"{2 * purchases} plaintext sensitive values ({purchases} primary account numbers, "
+        f"{purchases} email addresses) at rest, in {purchases} of {stored['records']} "
         f"records (first: record {stored['first_plaintext_sensitive_record']}; records stored as "
         f"0 KMS envelope (client-side), 0 SSE-KMS, {stored['records']} unencrypted)"
     ]
