@@ -225,7 +225,7 @@ def import_template(template: Map, source: Source, region: str) -> Imported:
     written: list[tuple[str, int, int]] = []
     _values(resources, written)
     seen = Counter(value for value, _, _ in written)
-    origins = tuple(_origin(source, resources, node, seen, claims) for node in graph.unique())
+    origins = tuple(_origin(source, resources, node, seen) for node in graph.unique())
     return Imported(
         text, count, nodes, len(graph.edges), tuple(unmodeled), origins, tuple(unresolved)
     )
@@ -236,7 +236,6 @@ def _origin(
     resources: Map,
     node: ImportedNode,
     seen: Counter[str],
-    claims: Mapping[str, tuple[KindSpec, CfnImport]],
 ) -> Origin:
     """A node's resource: its label, the names it answers to (the node id, the logical id
     or address, and a Terraform resource's name), its names in AWS, and its position in
@@ -251,12 +250,7 @@ def _origin(
     values: list[tuple[str, int, int]] = []
     _values(properties, values)
     unique = tuple(v for v in values if seen[v[0]] == 1)  # a 10 written twice points nowhere
-    aws_names: list[str] = []
-    claim = claims.get(str(body.get("Type"))) if isinstance(body, Map) else None
-    field_name = claim[1].physical_name if claim is not None else None
-    physical = properties.get(field_name) if field_name and isinstance(properties, Map) else None
-    if isinstance(physical, str) and physical:  # not an intrinsic (!Sub…): unknown here
-        aws_names.append(physical)
+    aws_names = [node.physical] if node.physical else []  # read when the node was made
     aws_names += source.aws_names.get(node.logical_id, ())
     return Origin(
         node.id,
